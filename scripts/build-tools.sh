@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the Go tools the end-to-end tests need (Trivy, buildx, Compose v2) from the Go module
+# proxy into a per-machine cache, once. Safe to run again: a tool whose binary already answers
+# `version` is not rebuilt. Prints how long each build took.
+#
+#   TOOLS_CACHE   where binaries are kept (default /var/cache/container-ship/tools)
+#   ONLY          build just one of: trivy buildx compose
+set -euo pipefail
+
+TRIVY_VERSION=0.74.0
+BUILDX_VERSION=v0.36.1
+COMPOSE_VERSION=v2.35.0   # last tag whose go.mod has no `exclude` lines, so `go install` takes it
+
+cache=${TOOLS_CACHE:-/var/cache/container-ship/tools}
+mkdir -p "$cache"
+log() { printf '[build-tools] %s\n' "$*" >&2; }
+
+# build NAME VERSION BINARY_NAME -- go install arguments...
+build() {
+  local name=$1 version=$2 produced=$3
+  shift 4
+  local dest="$cache/$name-$version"
+  if [ -x "$dest/$name" ] && "$dest/$name" version >/dev/null 2>&1; then
+    log "$name $version already built in $dest"
+    return
+  fi
+  log "building $name $version (this can take many minutes on 2 cores)"
+  local start=$SECONDS gobin
+  gobin=$(mktemp -d)
+  GOBIN="$gobin" GOFLAGS=-mod=mod go install "$@"
+  mkdir -p "$dest"
+  mv "$gobin/$produced" "$dest/$name"
+  rmdir "$gobin"
+  log "built $name $version in $((SECONDS - start)) s: $(du -sh "$dest/$name" | cut -f1)"
+}
+
+want() { [ -z "${ONLY:-}" ] || [ "$ONLY" = "$1" ]; }
+
+if want trivy; then
+  CGO_ENABLED=0 GOEXPERIMENT=jsonv2 build trivy "$TRIVY_VERSION" trivy -- \
+    -ldflags "-X github.com/aquasecurity/trivy/pkg/version/app.ver=$TRIVY_VERSION" \
+    "github.com/aquasecurity/trivy/cmd/trivy@v$TRIVY_VERSION"
+fi
+if want buildx; then
+  build buildx "$BUILDX_VERSION" buildx -- \
+    -ldflags "-X github.com/docker/buildx/version.Version=$BUILDX_VERSION" \
+    "github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION"
+fi
+if want compose; then
+  CGO_ENABLED=0 build compose "$COMPOSE_VERSION" cmd -- \
+    -ldflags "-X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION" \
+    "github.com/docker/compose/v2/cmd@$COMPOSE_VERSION"
+fi

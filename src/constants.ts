@@ -1,0 +1,22 @@
+// Names shared between the main and post entries and the outputs, typed once.
+export enum Output {
+  Image = 'image',
+  Tags = 'tags',
+  Version = 'version',
+  Digest = 'digest',
+  ImageId = 'image-id',
+  ScanResult = 'scan-result',
+  Findings = 'findings',
+  ReportFile = 'report-file',
+  SarifFile = 'sarif-file',
+  Deployed = 'deployed',
+  PreviousImage = 'previous-image',
+  Containers = 'containers'
+}
+
+export enum State {
+  /** The private DOCKER_CONFIG folder the post step logs out of and removes. */
+  DockerConfig = 'docker-config',
+  /** The registry logged in to, for `docker logout`. */
+  LoggedInRegistry = 'logged-in-registry'
+}

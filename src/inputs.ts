@@ -1,0 +1,367 @@
+// Every input of action.yml, read once into one typed object and validated before any program
+// runs. A bad input fails with a message naming the input and what was expected; all problems
+// are reported together.
+import { existsSync, statSync } from 'node:fs'
+import path from 'node:path'
+import semver from 'semver'
+import { parseDockerHost, type DockerHost } from './docker-host.js'
+import { parseImageName, isValidTag, type ImageName } from './image-name.js'
+import { parseKeyValueLines, parseLines, parseList, type KeyValue } from './key-value.js'
+import { parseSeverity, SEVERITIES, type Severity } from './severity.js'
+import type { TagLatest } from './tags.js'
+
+export const STEP_NAMES = ['build', 'scan', 'push', 'deploy'] as const
+export type StepName = (typeof STEP_NAMES)[number]
+export type PushMode = 'auto' | 'true' | 'false'
+
+export const DEFAULT_IGNORE_FILE = '.trivyignore'
+export const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'] as const
+
+export interface Inputs {
+  steps: StepName[]
+  image: ImageName
+  context: string
+  /** True when context is a folder on this machine (not a Git or HTTP URL). */
+  contextIsLocal: boolean
+  file: string
+  buildArgs: KeyValue[]
+  labels: KeyValue[]
+  secrets: KeyValue[]
+  target: string
+  platforms: string[]
+  cacheFrom: string[]
+  cacheTo: string[]
+  pull: boolean
+  noCache: boolean
+  tags: string[]
+  tagLatest: TagLatest
+  tagSha: boolean
+  registry: string
+  username: string
+  password: string
+  push: PushMode
+  severityThreshold: Severity | 'none'
+  severities: Severity[]
+  ignoreUnfixed: boolean
+  ignoreFile: string
+  /** False for the default `.trivyignore`, which may be missing. */
+  ignoreFileExplicit: boolean
+  scanners: string[]
+  maxFindings: Partial<Record<Severity, number>>
+  trivyVersion: string
+  sarifFile: string
+  annotations: boolean
+  prComment: boolean
+  githubToken: string
+  dockerHost?: DockerHost
+  sshPrivateKey: string
+  sshKnownHosts: string
+  tlsCa: string
+  tlsCert: string
+  tlsKey: string
+  composeFiles: string[]
+  composeProject: string
+  service: string
+  replicas?: number
+  healthTimeout: number
+  switchCommand?: { service: string; command: string }
+  drainSeconds: number
+  env: KeyValue[]
+}
+
+/** Reads one input as the runner passes it (INPUT_<NAME>), trimmed; '' when unset. */
+export type InputReader = (name: string) => string
+
+/** Input values that are secrets: masked before anything else so no message can show them. */
+export const SECRET_INPUTS = ['password', 'ssh-private-key', 'tls-key', 'github-token'] as const
+
+export class InputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      problems.length === 1
+        ? `Invalid input: ${problems[0]}`
+        : `Invalid inputs:\n${problems.map((problem) => `- ${problem}`).join('\n')}`
+    )
+    this.name = 'InputError'
+  }
+}
+
+const BUILD_ARG_KEY = /^[^\s=]+$/
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/
+const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/
+const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+const REMOTE_CONTEXT = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/)/i
+
+export function getInputs(read: InputReader, cwd: string = process.cwd()): Inputs {
+  const problems: string[] = []
+  /** Runs one input's parser; a thrown message becomes a problem naming the input. */
+  function field<T>(name: string, parse: (raw: string) => T, fallback: T): T {
+    try {
+      return parse(read(name))
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}`)
+      return fallback
+    }
+  }
+
+  const steps = field('steps', parseSteps, [...STEP_NAMES])
+  const image = field('image', (raw) => parseImageName(raw), { registry: '', repository: '', name: '' })
+  const context = read('context') || '.'
+  const contextIsLocal = !REMOTE_CONTEXT.test(context)
+  // A remote context brings its own Dockerfile unless one is named.
+  const file = read('file') || (contextIsLocal ? path.join(context, 'Dockerfile') : '')
+  const building = steps.includes('build')
+  if (building && contextIsLocal) {
+    if (!isDirectory(path.resolve(cwd, context))) problems.push(`context: "${context}" is not a folder`)
+    else if (file && !isFile(path.resolve(cwd, file))) problems.push(`file: "${file}" does not exist`)
+  }
+
+  const buildArgs = field('build-args', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, 'a name without spaces'), [])
+  const labels = field('labels', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, 'a name without spaces'), [])
+  const secrets = field('secrets', (raw) => parseKeyValueLines(raw, SECRET_ID, 'an id of letters, digits, . _ -'), [])
+  const platforms = field('platforms', parsePlatforms, [])
+  const tags = field('tags', parseTags, [])
+  const registry = field('registry', (raw) => parseRegistry(raw, image), image.registry)
+  const username = read('username')
+  const password = read('password')
+  if (password && !username) problems.push('username: is required when password is set')
+  if (username && !password) problems.push('password: is required when username is set')
+
+  const severities = field('severities', parseSeverities, [...SEVERITIES])
+  const ignoreFile = read('ignore-file') || DEFAULT_IGNORE_FILE
+  const ignoreFileExplicit = ignoreFile !== DEFAULT_IGNORE_FILE
+  if (steps.includes('scan') && ignoreFileExplicit && !isFile(path.resolve(cwd, ignoreFile))) {
+    problems.push(`ignore-file: "${ignoreFile}" does not exist`)
+  }
+
+  const dockerHost = field('docker-host', (raw) => (raw ? parseDockerHost(raw) : undefined), undefined)
+  const sshPrivateKey = read('ssh-private-key')
+  const sshKnownHosts = read('ssh-known-hosts')
+  const tlsCa = read('tls-ca')
+  const tlsCert = read('tls-cert')
+  const tlsKey = read('tls-key')
+  checkPem(problems, 'ssh-private-key', sshPrivateKey, 'PRIVATE KEY')
+  checkPem(problems, 'tls-ca', tlsCa, 'CERTIFICATE')
+  checkPem(problems, 'tls-cert', tlsCert, 'CERTIFICATE')
+  checkPem(problems, 'tls-key', tlsKey, 'PRIVATE KEY')
+  checkRemoteAccess(problems, dockerHost, { sshKnownHosts, tlsCa, tlsCert, tlsKey })
+
+  const service = read('service')
+  const deploying = steps.includes('deploy') && dockerHost !== undefined
+  if (service && !SERVICE_NAME.test(service)) problems.push(`service: "${service}" is not a Compose service name`)
+  if (deploying && !service) problems.push('service: is required to deploy (docker-host is set)')
+
+  const inputs: Inputs = {
+    steps,
+    image,
+    context,
+    contextIsLocal,
+    file,
+    buildArgs,
+    labels,
+    secrets,
+    target: read('target'),
+    platforms,
+    cacheFrom: parseLines(read('cache-from')),
+    cacheTo: parseLines(read('cache-to')),
+    pull: field('pull', parseBoolean, false),
+    noCache: field('no-cache', parseBoolean, false),
+    tags,
+    tagLatest: field('tag-latest', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false'] as const), 'auto'),
+    tagSha: field('tag-sha', (raw) => parseBoolean(raw || 'true'), true),
+    registry,
+    username,
+    password,
+    push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false'] as const), 'auto'),
+    severityThreshold: field('severity-threshold', parseThreshold, 'HIGH'),
+    severities,
+    ignoreUnfixed: field('ignore-unfixed', parseBoolean, false),
+    ignoreFile,
+    ignoreFileExplicit,
+    scanners: field('scanners', parseScanners, ['vuln', 'secret']),
+    maxFindings: field('max-findings', parseMaxFindings, {}),
+    trivyVersion: field('trivy-version', parseTrivyVersion, '0.74.0'),
+    sarifFile: read('sarif-file'),
+    annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
+    prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
+    githubToken: read('github-token'),
+    dockerHost,
+    sshPrivateKey,
+    sshKnownHosts,
+    tlsCa,
+    tlsCert,
+    tlsKey,
+    composeFiles: field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), ['docker-compose.yml']),
+    composeProject: field('compose-project', parseComposeProject, ''),
+    service,
+    replicas: field('replicas', (raw) => (raw ? parseInteger(raw, 1) : undefined), undefined),
+    healthTimeout: field('health-timeout', (raw) => parseInteger(raw || '120', 1), 120),
+    switchCommand: field('switch-command', parseSwitchCommand, undefined),
+    drainSeconds: field('drain-seconds', (raw) => parseInteger(raw || '0', 0), 0),
+    env: field('env', (raw) => parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)'), [])
+  }
+  if (problems.length > 0) throw new InputError(problems)
+  return inputs
+}
+
+/** YAML 1.2 core booleans, as core.getBooleanInput accepts them. */
+export function parseBoolean(raw: string): boolean {
+  if (['true', 'True', 'TRUE'].includes(raw)) return true
+  if (['false', 'False', 'FALSE', ''].includes(raw)) return false
+  throw new Error(`"${raw}" is not a boolean (true or false)`)
+}
+
+function parseChoice<T extends string>(raw: string, choices: readonly T[]): T {
+  const lower = raw.toLowerCase()
+  const found = choices.find((choice) => choice === lower)
+  if (!found) throw new Error(`"${raw}" is not one of ${choices.join(', ')}`)
+  return found
+}
+
+function parseInteger(raw: string, min: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
+    throw new Error(`"${raw}" is not a whole number of at least ${min}`)
+  }
+  return Number(raw)
+}
+
+function parseSteps(raw: string): StepName[] {
+  const named = parseList(raw || STEP_NAMES.join(','))
+  if (named.length === 0) throw new Error(`name at least one of ${STEP_NAMES.join(', ')}`)
+  for (const step of named) {
+    if (!(STEP_NAMES as readonly string[]).includes(step.toLowerCase())) {
+      throw new Error(`"${step}" is not one of ${STEP_NAMES.join(', ')}`)
+    }
+  }
+  const lower = named.map((step) => step.toLowerCase())
+  const steps = STEP_NAMES.filter((step) => lower.includes(step))
+  for (const needsBuild of ['scan', 'push'] as const) {
+    if (steps.includes(needsBuild) && !steps.includes('build')) {
+      throw new Error(`${needsBuild} works on the image the build step makes: add build`)
+    }
+  }
+  return steps
+}
+
+function parsePlatforms(raw: string): string[] {
+  const platforms = parseList(raw)
+  for (const platform of platforms) {
+    if (!PLATFORM.test(platform)) throw new Error(`"${platform}" is not os/arch[/variant], e.g. linux/amd64`)
+  }
+  if (platforms.length > 1) {
+    throw new Error(
+      'only one platform is supported for now: the image is loaded into the local engine to be scanned, and the engine holds one platform per tag'
+    )
+  }
+  return platforms
+}
+
+function parseTags(raw: string): string[] {
+  const tags = parseList(raw)
+  for (const tag of tags) {
+    if (!isValidTag(tag)) throw new Error(`"${tag}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`)
+  }
+  return tags
+}
+
+function parseRegistry(raw: string, image: ImageName): string {
+  if (!raw) return image.registry
+  if (!/^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9a-fA-F:]+\])(?::\d+)?$/.test(raw)) {
+    throw new Error(`"${raw}" is not a registry host[:port], e.g. ghcr.io`)
+  }
+  return raw
+}
+
+function parseSeverities(raw: string): Severity[] {
+  const named = parseList(raw || SEVERITIES.join(','))
+  const severities = named.map((name) => {
+    const severity = parseSeverity(name)
+    if (!severity) throw new Error(`"${name}" is not one of ${SEVERITIES.join(', ')}`)
+    return severity
+  })
+  if (severities.length === 0) throw new Error(`name at least one of ${SEVERITIES.join(', ')}`)
+  return SEVERITIES.filter((severity) => severities.includes(severity))
+}
+
+function parseThreshold(raw: string): Severity | 'none' {
+  if ((raw || 'HIGH').toLowerCase() === 'none') return 'none'
+  const severity = parseSeverity(raw || 'HIGH')
+  if (!severity) throw new Error(`"${raw}" is not one of ${SEVERITIES.join(', ')} or none`)
+  return severity
+}
+
+function parseScanners(raw: string): string[] {
+  const scanners = parseList(raw || 'vuln,secret').map((name) => name.toLowerCase())
+  for (const scanner of scanners) {
+    if (!(SCANNERS as readonly string[]).includes(scanner)) throw new Error(`"${scanner}" is not one of ${SCANNERS.join(', ')}`)
+  }
+  return scanners
+}
+
+function parseMaxFindings(raw: string): Partial<Record<Severity, number>> {
+  const budgets: Partial<Record<Severity, number>> = {}
+  for (const item of parseList(raw)) {
+    const match = /^([A-Za-z]+)\s*=\s*(\d+)$/.exec(item)
+    const severity = match ? parseSeverity(match[1] as string) : undefined
+    if (!match || !severity) throw new Error(`"${item}" is not SEVERITY=COUNT, e.g. critical=0,high=5`)
+    budgets[severity] = Number(match[2])
+  }
+  return budgets
+}
+
+function parseTrivyVersion(raw: string): string {
+  const version = semver.valid((raw || '0.74.0').replace(/^v/, ''))
+  if (!version) throw new Error(`"${raw}" is not a release version such as 0.74.0`)
+  return version
+}
+
+function parseComposeProject(raw: string): string {
+  if (raw && !COMPOSE_PROJECT.test(raw)) {
+    throw new Error(`"${raw}" is not a Compose project name (lowercase letters, digits, _ and -, starting with a letter or digit)`)
+  }
+  return raw
+}
+
+function parseSwitchCommand(raw: string): { service: string; command: string } | undefined {
+  if (!raw) return undefined
+  const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw)
+  if (!match || !SERVICE_NAME.test(match[1] as string)) throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`)
+  return { service: match[1] as string, command: (match[2] as string).trim() }
+}
+
+/** Checks that PEM text has the expected block; never quotes the text (it may be a key). */
+function checkPem(problems: string[], name: string, text: string, kind: string): void {
+  if (!text) return
+  if (!new RegExp(`-----BEGIN [A-Z ]*${kind}-----`).test(text) || !/-----END [A-Z ]+-----/.test(text)) {
+    problems.push(`${name}: is not PEM text with a ${kind} block (-----BEGIN ...${kind}-----)`)
+  }
+}
+
+function checkRemoteAccess(
+  problems: string[],
+  host: DockerHost | undefined,
+  access: { sshKnownHosts: string; tlsCa: string; tlsCert: string; tlsKey: string }
+): void {
+  if (host?.scheme === 'ssh' && !access.sshKnownHosts) {
+    problems.push('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)')
+  }
+  if (host?.scheme === 'tcp') {
+    for (const [name, value] of [
+      ['tls-ca', access.tlsCa],
+      ['tls-cert', access.tlsCert],
+      ['tls-key', access.tlsKey]
+    ] as const) {
+      if (!value) problems.push(`${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`)
+    }
+  }
+}
+
+function isDirectory(target: string): boolean {
+  return existsSync(target) && statSync(target).isDirectory()
+}
+
+function isFile(target: string): boolean {
+  return existsSync(target) && statSync(target).isFile()
+}

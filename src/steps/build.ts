@@ -1,0 +1,146 @@
+// Build: `docker buildx build` into the local engine when buildx is there, else the classic
+// `docker build` for the inputs it supports. The image gets every computed tag at once.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import * as core from '@actions/core'
+import type { DockerCli } from '../docker-cli.js'
+import type { KeyValue } from '../key-value.js'
+import { buildTime, mergeLabels, ociLabels } from '../labels.js'
+import type { RunContext } from '../run-context.js'
+import type { TagPlan } from '../tags.js'
+
+export interface BuildSpec {
+  context: string
+  /** Dockerfile; empty for a remote context that brings its own. */
+  file: string
+  /** Full references, `name:tag`. */
+  tags: string[]
+  buildArgs: KeyValue[]
+  labels: KeyValue[]
+  /** Secret ids; their values reach buildx through the environment, never the arguments. */
+  secretIds: string[]
+  target: string
+  platforms: string[]
+  cacheFrom: string[]
+  cacheTo: string[]
+  pull: boolean
+  noCache: boolean
+}
+
+export interface BuildResult {
+  imageId: string
+  references: string[]
+  builder: 'buildx' | 'classic'
+  /** What buildx's --metadata-file recorded, when buildx built. */
+  metadata?: Record<string, unknown>
+}
+
+/** Environment variable that carries the i-th build secret to buildx (`--secret id=X,env=VAR`). */
+export function secretEnvName(index: number): string {
+  return `CONTAINER_SHIP_BUILD_SECRET_${index}`
+}
+
+export function buildxArgs(spec: BuildSpec, files: { iidFile: string; metadataFile: string }): string[] {
+  const args = ['buildx', 'build', '--iidfile', files.iidFile, '--metadata-file', files.metadataFile]
+  if (spec.file) args.push('--file', spec.file)
+  for (const tag of spec.tags) args.push('--tag', tag)
+  for (const { key, value } of spec.buildArgs) args.push('--build-arg', `${key}=${value}`)
+  for (const { key, value } of spec.labels) args.push('--label', `${key}=${value}`)
+  spec.secretIds.forEach((id, index) => args.push('--secret', `id=${id},env=${secretEnvName(index)}`))
+  if (spec.target) args.push('--target', spec.target)
+  if (spec.platforms.length > 0) args.push('--platform', spec.platforms.join(','))
+  for (const source of spec.cacheFrom) args.push('--cache-from', source)
+  for (const destination of spec.cacheTo) args.push('--cache-to', destination)
+  if (spec.pull) args.push('--pull')
+  if (spec.noCache) args.push('--no-cache')
+  // Whatever the builder's driver, the image must land in the local engine to be scanned.
+  args.push('--load', spec.context)
+  return args
+}
+
+/** What only buildx can do, as the input names a user wrote. */
+export function buildxOnlyInputs(spec: BuildSpec): string[] {
+  const needed: string[] = []
+  if (spec.secretIds.length > 0) needed.push('secrets')
+  if (spec.platforms.length > 0) needed.push('platforms')
+  if (spec.cacheTo.length > 0) needed.push('cache-to')
+  // The classic builder takes --cache-from image references only, not buildx's type=... specs.
+  if (spec.cacheFrom.some((source) => source.includes('='))) needed.push('cache-from')
+  return needed
+}
+
+export function classicArgs(spec: BuildSpec, files: { iidFile: string }): string[] {
+  const needed = buildxOnlyInputs(spec)
+  if (needed.length > 0) {
+    throw new Error(`${needed.join(', ')} need docker buildx, which is not installed (docker buildx version failed)`)
+  }
+  const args = ['build', '--iidfile', files.iidFile]
+  if (spec.file) args.push('--file', spec.file)
+  for (const tag of spec.tags) args.push('--tag', tag)
+  for (const { key, value } of spec.buildArgs) args.push('--build-arg', `${key}=${value}`)
+  for (const { key, value } of spec.labels) args.push('--label', `${key}=${value}`)
+  if (spec.target) args.push('--target', spec.target)
+  for (const source of spec.cacheFrom) args.push('--cache-from', source)
+  if (spec.pull) args.push('--pull')
+  if (spec.noCache) args.push('--no-cache')
+  args.push(spec.context)
+  return args
+}
+
+/** The build step: the image, tagged with every tag of the plan, in the local engine. */
+export async function build(run: RunContext, plan: TagPlan): Promise<BuildResult> {
+  const spec = buildSpec(run, plan, buildTime())
+  return buildImage(run.docker, spec, run.inputs.secrets.map((secret) => secret.value), run.tempRoot)
+}
+
+export function buildSpec({ inputs, github }: Pick<RunContext, 'inputs' | 'github'>, plan: TagPlan, created: Date): BuildSpec {
+  return {
+    context: inputs.context,
+    file: inputs.file,
+    tags: plan.tags.map((tag) => `${inputs.image.name}:${tag}`),
+    buildArgs: inputs.buildArgs,
+    labels: mergeLabels(ociLabels({ github, version: plan.version, created }), inputs.labels),
+    secretIds: inputs.secrets.map((secret) => secret.key),
+    target: inputs.target,
+    platforms: inputs.platforms,
+    cacheFrom: inputs.cacheFrom,
+    cacheTo: inputs.cacheTo,
+    pull: inputs.pull,
+    noCache: inputs.noCache
+  }
+}
+
+async function buildImage(docker: DockerCli, spec: BuildSpec, secretValues: string[], tempRoot: string): Promise<BuildResult> {
+  const workDir = mkdtempSync(path.join(tempRoot, 'container-ship-build-'))
+  const iidFile = path.join(workDir, 'iid')
+  const metadataFile = path.join(workDir, 'metadata.json')
+  try {
+    const useBuildx = await docker.hasBuildx()
+    if (useBuildx) {
+      const secretEnv = Object.fromEntries(secretValues.map((value, index) => [secretEnvName(index), value]))
+      await docker.run(buildxArgs(spec, { iidFile, metadataFile }), { extraEnv: secretEnv })
+    } else {
+      const args = classicArgs(spec, { iidFile })
+      core.info('docker buildx is not installed: building with the classic builder')
+      // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
+      await docker.run(args, { extraEnv: { DOCKER_BUILDKIT: '0' } })
+    }
+    const imageId = readFileSync(iidFile, 'utf8').trim()
+    return {
+      imageId,
+      references: spec.tags,
+      builder: useBuildx ? 'buildx' : 'classic',
+      metadata: useBuildx ? readMetadata(metadataFile) : undefined
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true })
+  }
+}
+
+function readMetadata(file: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
+}

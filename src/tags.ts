@@ -1,0 +1,126 @@
+// Which tags an image gets, from the git ref, the event and (for the moving aliases) the tags the
+// registry already holds. Pure: every input is passed in.
+import semver, { type SemVer } from 'semver'
+import { PULL_REQUEST_EVENTS } from './github-context.js'
+import { sanitizeTag } from './image-name.js'
+
+export type TagLatest = 'auto' | 'true' | 'false'
+
+export interface TagRequest {
+  eventName: string
+  ref: string
+  sha: string
+  pullRequestNumber?: number
+  tagSha: boolean
+  tagLatest: TagLatest
+  extraTags: string[]
+}
+
+export interface TagPlan {
+  /** The primary, immutable tag: the release version, else sha-<7 hex>, else the ref tag. */
+  version: string
+  /** Every tag, the version first, without duplicates. */
+  tags: string[]
+  /** The stable release this ref is, when it is one: its aliases only move forward. */
+  release?: SemVer
+  /** Aliases left where they are, with the reason (for the log). */
+  withheld: { tag: string; reason: string }[]
+}
+
+/**
+ * Tags in the registry before this push. `unknown` when they could not be read: then the
+ * forward-only aliases are withheld rather than risk moving them back.
+ */
+export type ExistingTags = string[] | 'unknown'
+
+/** Whether the plan for this request depends on the registry's tags (a stable release). */
+export function needsExistingTags(request: TagRequest): boolean {
+  const release = releaseOf(request.ref)
+  return release !== undefined && release.prerelease.length === 0
+}
+
+export function planTags(request: TagRequest, existing: ExistingTags = []): TagPlan {
+  const tags: string[] = []
+  const withheld: TagPlan['withheld'] = []
+  const shaTag = request.tagSha && /^[0-9a-f]{7,}$/i.test(request.sha) ? `sha-${request.sha.slice(0, 7).toLowerCase()}` : undefined
+  const release = releaseOf(request.ref)
+  let version: string | undefined
+
+  if (release) {
+    version = sanitizeTag(release.raw)
+    tags.push(version)
+    if (release.prerelease.length === 0) {
+      const candidates = forwardOnlyAliases(release, request.tagLatest)
+      for (const alias of candidates) {
+        const blocker = newerInLine(alias, release, existing)
+        if (blocker) withheld.push({ tag: alias.tag, reason: blocker })
+        else tags.push(alias.tag)
+      }
+    } else if (request.tagLatest === 'true') {
+      tags.push('latest')
+    }
+  } else {
+    const refTag = refToTag(request)
+    if (refTag) tags.push(refTag)
+    if (request.tagLatest === 'true') tags.push('latest')
+    version = shaTag ?? refTag
+  }
+  if (shaTag) tags.push(shaTag)
+  tags.push(...request.extraTags)
+
+  const unique = [...new Set(tags)]
+  version ??= unique[0]
+  if (!version) {
+    throw new Error(`no tag could be computed for ref "${request.ref}" (event ${request.eventName}): set the tags input`)
+  }
+  return { version, tags: [version, ...unique.filter((tag) => tag !== version)], release, withheld }
+}
+
+/** The semver release a ref names: refs/tags/v1.2.3 or refs/tags/1.2.3. */
+export function releaseOf(ref: string): SemVer | undefined {
+  const match = /^refs\/tags\/(.+)$/.exec(ref)
+  if (!match) return undefined
+  // `raw` keeps what semver's `version` drops (build metadata), for the version tag.
+  return semver.parse((match[1] as string).replace(/^v/i, '')) ?? undefined
+}
+
+interface Alias {
+  tag: string
+  /**
+   * Which existing versions share the alias (same major, same major and minor, or all); an
+   * alias without a line always moves (`tag-latest: true`).
+   */
+  sameLine?: (other: SemVer) => boolean
+}
+
+function forwardOnlyAliases(release: SemVer, tagLatest: TagLatest): Alias[] {
+  const aliases: Alias[] = [
+    { tag: `${release.major}.${release.minor}`, sameLine: (o) => o.major === release.major && o.minor === release.minor }
+  ]
+  // A `0` alias would promise a compatibility that 0.x releases do not give.
+  if (release.major > 0) aliases.push({ tag: `${release.major}`, sameLine: (o) => o.major === release.major })
+  if (tagLatest === 'auto') aliases.push({ tag: 'latest', sameLine: () => true })
+  if (tagLatest === 'true') aliases.push({ tag: 'latest' })
+  return aliases
+}
+
+function newerInLine(alias: Alias, release: SemVer, existing: ExistingTags): string | undefined {
+  const sameLine = alias.sameLine
+  if (!sameLine) return undefined
+  if (existing === 'unknown') return "the registry's tags could not be read"
+  const newer = existing
+    .map((tag) => semver.parse(tag.replace(/^v/i, '')))
+    .filter((v): v is SemVer => v !== null && v.prerelease.length === 0 && sameLine(v))
+    .filter((v) => semver.gt(v, release))
+    .sort(semver.rcompare)[0]
+  return newer ? `the registry already has ${newer.version}, newer than ${release.version}` : undefined
+}
+
+function refToTag(request: TagRequest): string | undefined {
+  if (PULL_REQUEST_EVENTS.has(request.eventName) && request.pullRequestNumber !== undefined) {
+    return `pr-${request.pullRequestNumber}`
+  }
+  const match = /^refs\/(heads|tags)\/(.+)$/.exec(request.ref)
+  if (!match) return undefined
+  return sanitizeTag(match[2] as string) || undefined
+}
