@@ -1,0 +1,68 @@
+// Independent views of the engine and the registry, to check what the action did without using
+// its own code: plain fetch with Basic auth against the Registry API, and the docker CLI.
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Testbed } from './harness.js'
+
+const ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json'
+].join(', ')
+
+function auth(tb: Testbed): string {
+  return `Basic ${Buffer.from(`${tb.username}:${tb.password}`).toString('base64')}`
+}
+
+/** Tags of `repository` (path inside the registry); [] when it does not exist. */
+export async function registryTags(tb: Testbed, repository: string): Promise<string[]> {
+  const response = await fetch(`http://${tb.registry}/v2/${repository}/tags/list`, { headers: { authorization: auth(tb) } })
+  if (response.status === 404) return []
+  if (!response.ok) throw new Error(`tags/list answered ${response.status}`)
+  return ((await response.json()) as { tags: string[] | null }).tags ?? []
+}
+
+export async function registryDigest(tb: Testbed, repository: string, tag: string): Promise<string | undefined> {
+  const response = await fetch(`http://${tb.registry}/v2/${repository}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { authorization: auth(tb), accept: ACCEPT }
+  })
+  if (response.status === 404) return undefined
+  if (!response.ok) throw new Error(`manifest HEAD answered ${response.status}`)
+  return response.headers.get('docker-content-digest') ?? undefined
+}
+
+export function docker(args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()
+}
+
+export function imageExists(reference: string): boolean {
+  try {
+    docker(['image', 'inspect', reference])
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A unique repository on the test registry for one test. */
+export function uniqueRepository(tb: Testbed, name: string): { image: string; repository: string } {
+  const repository = `e2e/${name}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
+  return { image: `${tb.registry}/${repository}`, repository }
+}
+
+/**
+ * A Docker config folder standing in for the user's ~/.docker: a login of their own that must
+ * survive, and (unless withoutPlugins) the CLI plugins the test bed installed.
+ */
+export function userDockerConfig(options: { withoutPlugins?: boolean } = {}): { dir: string; configJson: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'user-docker-'))
+  const configJson = JSON.stringify({ auths: { 'registry.example.invalid': { auth: 'dXNlcjpwYXNz' } } }, null, 2)
+  writeFileSync(path.join(dir, 'config.json'), configJson)
+  if (!options.withoutPlugins) symlinkSync(path.join(os.homedir(), '.docker', 'cli-plugins'), path.join(dir, 'cli-plugins'))
+  else mkdirSync(path.join(dir, 'cli-plugins'))
+  return { dir, configJson }
+}

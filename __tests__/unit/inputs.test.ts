@@ -1,0 +1,197 @@
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, it, test } from '@jest/globals'
+import { getInputs, InputError, parseBoolean } from '../../src/inputs.js'
+
+/** A workspace with a Dockerfile, and a reader over the given inputs (unset ones read ''). */
+function setup(given: Record<string, string>, files: Record<string, string> = { Dockerfile: 'FROM scratch\n' }) {
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'inputs-'))
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(cwd, name)), { recursive: true })
+    writeFileSync(path.join(cwd, name), content)
+  }
+  return { read: (name: string) => given[name] ?? '', cwd }
+}
+
+function inputs(given: Record<string, string>, files?: Record<string, string>) {
+  const { read, cwd } = setup({ image: 'ghcr.io/acme/web', ...given }, files)
+  return getInputs(read, cwd)
+}
+
+function problems(given: Record<string, string>, files?: Record<string, string>): string[] {
+  try {
+    inputs(given, files)
+  } catch (error) {
+    if (error instanceof InputError) return error.problems
+    throw error
+  }
+  throw new Error('expected an InputError')
+}
+
+describe('defaults', () => {
+  it('match action.yml and the SPEC', () => {
+    const parsed = inputs({})
+    expect(parsed).toMatchObject({
+      steps: ['build', 'scan', 'push', 'deploy'],
+      image: { registry: 'ghcr.io', repository: 'acme/web', name: 'ghcr.io/acme/web' },
+      context: '.',
+      file: 'Dockerfile',
+      tagLatest: 'auto',
+      tagSha: true,
+      registry: 'ghcr.io',
+      push: 'auto',
+      severityThreshold: 'HIGH',
+      severities: ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'],
+      ignoreFile: '.trivyignore',
+      ignoreFileExplicit: false,
+      scanners: ['vuln', 'secret'],
+      annotations: true,
+      prComment: true,
+      composeFiles: ['docker-compose.yml'],
+      healthTimeout: 120,
+      drainSeconds: 0
+    })
+    expect(parsed.replicas).toBeUndefined()
+    expect(parsed.dockerHost).toBeUndefined()
+  })
+})
+
+describe('each input is validated, and the message names it', () => {
+  test.each([
+    [{ image: '' }, 'image: is empty'],
+    [{ image: 'ghcr.io/acme/web:1.0' }, 'image: "ghcr.io/acme/web:1.0" has a tag'],
+    [{ image: 'ghcr.io/Acme/web' }, 'image: "ghcr.io/Acme/web" is not a valid repository name'],
+    [{ image: 'acme/web@sha256:abc' }, 'image: "acme/web@sha256:abc" has a digest'],
+    [{ steps: 'build,ship' }, 'steps: "ship" is not one of build, scan, push, deploy'],
+    [{ steps: 'push' }, 'steps: push works on the image the build step makes: add build'],
+    [{ context: 'nowhere' }, 'context: "nowhere" is not a folder'],
+    [{ file: 'docker/Dockerfile.prod' }, 'file: "docker/Dockerfile.prod" does not exist'],
+    [{ 'build-args': 'GOOD=1\nno equals sign' }, 'build-args: line 2 is not KEY=VALUE'],
+    [{ labels: 'has space=1' }, 'labels: line 1: the key is not a name without spaces'],
+    [{ secrets: 'bad/id=x' }, 'secrets: line 1: the key is not an id of letters, digits, . _ -'],
+    [{ platforms: 'linux' }, 'platforms: "linux" is not os/arch[/variant]'],
+    [{ platforms: 'linux/amd64,linux/arm64' }, 'platforms: only one platform is supported for now'],
+    [{ pull: 'yes' }, 'pull: "yes" is not a boolean'],
+    [{ 'no-cache': '1' }, 'no-cache: "1" is not a boolean'],
+    [{ tags: 'good, -bad' }, 'tags: "-bad" is not a valid tag'],
+    [{ 'tag-latest': 'always' }, 'tag-latest: "always" is not one of auto, true, false'],
+    [{ 'tag-sha': 'on' }, 'tag-sha: "on" is not a boolean'],
+    [{ registry: 'https://ghcr.io' }, 'registry: "https://ghcr.io" is not a registry host[:port]'],
+    [{ username: 'me' }, 'password: is required when username is set'],
+    [{ password: 'p' }, 'username: is required when password is set'],
+    [{ push: 'maybe' }, 'push: "maybe" is not one of auto, true, false'],
+    [{ 'severity-threshold': 'SEVERE' }, 'severity-threshold: "SEVERE" is not one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL or none'],
+    [{ severities: 'HIGH,URGENT' }, 'severities: "URGENT" is not one of'],
+    [{ 'ignore-unfixed': 'y' }, 'ignore-unfixed: "y" is not a boolean'],
+    [{ 'ignore-file': '.trivyignore.yaml' }, 'ignore-file: ".trivyignore.yaml" does not exist'],
+    [{ scanners: 'vuln,malware' }, 'scanners: "malware" is not one of vuln, secret, misconfig, license'],
+    [{ 'max-findings': 'critical=0,high=many' }, 'max-findings: "high=many" is not SEVERITY=COUNT'],
+    [{ 'max-findings': 'severe=1' }, 'max-findings: "severe=1" is not SEVERITY=COUNT'],
+    [{ 'trivy-version': 'latest' }, 'trivy-version: "latest" is not a release version'],
+    [{ annotations: 'nope' }, 'annotations: "nope" is not a boolean'],
+    [{ 'pr-comment': 'sometimes' }, 'pr-comment: "sometimes" is not a boolean'],
+    [{ 'docker-host': 'prod.example.com' }, 'docker-host: "prod.example.com" is not ssh://user@host[:port]'],
+    [{ 'docker-host': 'tcp://prod:99999', 'tls-ca': 'x' }, 'docker-host: port 99999 is not between 1 and 65535'],
+    [{ 'docker-host': 'ssh://deploy@prod', service: 'web' }, 'ssh-known-hosts: is required for an ssh:// docker-host'],
+    [{ 'docker-host': 'tcp://prod:2376', service: 'web' }, 'tls-ca: is required for a tcp:// docker-host'],
+    [{ 'ssh-private-key': 'hunter2' }, 'ssh-private-key: is not PEM text with a PRIVATE KEY block'],
+    [{ 'tls-cert': 'garbage' }, 'tls-cert: is not PEM text with a CERTIFICATE block'],
+    [{ 'docker-host': 'unix:///var/run/docker.sock' }, 'service: is required to deploy (docker-host is set)'],
+    [{ service: 'web app' }, 'service: "web app" is not a Compose service name'],
+    [{ 'compose-project': 'My_Project' }, 'compose-project: "My_Project" is not a Compose project name'],
+    [{ replicas: '0' }, 'replicas: "0" is not a whole number of at least 1'],
+    [{ 'health-timeout': '2m' }, 'health-timeout: "2m" is not a whole number of at least 1'],
+    [{ 'drain-seconds': '-1' }, 'drain-seconds: "-1" is not a whole number of at least 0'],
+    [{ 'switch-command': 'nginx -s reload' }, 'switch-command: "nginx -s reload" is not SERVICE: command'],
+    [{ env: '1ST=x' }, 'env: line 1: the key is not a variable name']
+  ])('%j', (given, message) => {
+    expect(problems(given).join('\n')).toContain(message)
+  })
+
+  it('reports every problem at once', () => {
+    expect(problems({ image: 'x:1', pull: 'yes', replicas: 'two' })).toHaveLength(3)
+  })
+
+  it('never quotes a secret in a message', () => {
+    const key = '-----BEGIN NOT A KEY----- hunter2-secret'
+    const message = problems({ 'ssh-private-key': key, 'tls-key': key, secrets: 'novalue-hunter2-secret' }).join('\n')
+    expect(message).not.toContain('hunter2')
+  })
+})
+
+describe('parsed values', () => {
+  it('reads lists, KEY=VALUE lines and numbers', () => {
+    const parsed = inputs({
+      steps: 'build, push\nscan',
+      'build-args': 'A=1\n\n# a comment\nURL=https://x.example/?a=b\n',
+      tags: 'edge\nnightly, 2024',
+      'cache-from': 'type=registry,ref=ghcr.io/acme/web:cache\ntype=gha',
+      'max-findings': 'critical=0, HIGH=5',
+      severities: 'critical,high',
+      'severity-threshold': 'none',
+      replicas: '3',
+      'switch-command': 'nginx: nginx -s reload',
+      'docker-host': 'ssh://deploy@prod.example.com:2222',
+      'ssh-known-hosts': 'prod.example.com ssh-ed25519 AAAA',
+      service: 'web',
+      'compose-file': 'docker-compose.yml\ndocker-compose.prod.yml'
+    })
+    expect(parsed.steps).toEqual(['build', 'scan', 'push'])
+    expect(parsed.buildArgs).toEqual([
+      { key: 'A', value: '1' },
+      { key: 'URL', value: 'https://x.example/?a=b' }
+    ])
+    expect(parsed.tags).toEqual(['edge', 'nightly', '2024'])
+    expect(parsed.cacheFrom).toEqual(['type=registry,ref=ghcr.io/acme/web:cache', 'type=gha'])
+    expect(parsed.maxFindings).toEqual({ CRITICAL: 0, HIGH: 5 })
+    expect(parsed.severities).toEqual(['HIGH', 'CRITICAL'])
+    expect(parsed.severityThreshold).toBe('none')
+    expect(parsed.replicas).toBe(3)
+    expect(parsed.switchCommand).toEqual({ service: 'nginx', command: 'nginx -s reload' })
+    expect(parsed.dockerHost).toEqual({ scheme: 'ssh', url: 'ssh://deploy@prod.example.com:2222', user: 'deploy', host: 'prod.example.com', port: 2222 })
+    expect(parsed.composeFiles).toEqual(['docker-compose.yml', 'docker-compose.prod.yml'])
+  })
+
+  it('defaults file to <context>/Dockerfile', () => {
+    expect(inputs({ context: 'app' }, { 'app/Dockerfile': 'FROM scratch\n' }).file).toBe(path.join('app', 'Dockerfile'))
+  })
+
+  it('does not look for a remote context or its Dockerfile on disk', () => {
+    const parsed = inputs({ context: 'https://github.com/acme/web.git#main' }, {})
+    expect(parsed).toMatchObject({ contextIsLocal: false, file: '' })
+  })
+
+  it('does not check the Dockerfile when build is not among the steps', () => {
+    expect(inputs({ steps: 'deploy' }, {}).steps).toEqual(['deploy'])
+  })
+
+  it('takes a missing default .trivyignore, an existing named ignore file', () => {
+    expect(inputs({}).ignoreFileExplicit).toBe(false)
+    const named = inputs({ 'ignore-file': 'sec/.trivyignore.yaml' }, { Dockerfile: 'FROM scratch', 'sec/.trivyignore.yaml': 'vulnerabilities: []' })
+    expect(named).toMatchObject({ ignoreFile: 'sec/.trivyignore.yaml', ignoreFileExplicit: true })
+  })
+
+  it('takes the registry from a Docker Hub image', () => {
+    expect(inputs({ image: 'nginx' })).toMatchObject({ registry: 'docker.io', image: { repository: 'library/nginx' } })
+  })
+
+  it('accepts tcp:// with the three PEM inputs and unix:// paths', () => {
+    const pem = (kind: string) => `-----BEGIN ${kind}-----\nMIIB\n-----END ${kind}-----\n`
+    const tcp = inputs({ 'docker-host': 'tcp://10.0.0.5:2376', service: 'web', 'tls-ca': pem('CERTIFICATE'), 'tls-cert': pem('CERTIFICATE'), 'tls-key': pem('EC PRIVATE KEY') })
+    expect(tcp.dockerHost).toEqual({ scheme: 'tcp', url: 'tcp://10.0.0.5:2376', host: '10.0.0.5', port: 2376 })
+    expect(inputs({ 'docker-host': 'unix:///run/user/1000/docker.sock', service: 'web' }).dockerHost).toMatchObject({ scheme: 'unix', path: '/run/user/1000/docker.sock' })
+  })
+})
+
+describe('parseBoolean', () => {
+  test.each([
+    ['true', true],
+    ['True', true],
+    ['TRUE', true],
+    ['false', false],
+    ['False', false],
+    ['', false]
+  ])('%s', (raw, value) => expect(parseBoolean(raw)).toBe(value))
+  it('refuses anything else', () => expect(() => parseBoolean('yes')).toThrow('"yes" is not a boolean'))
+})

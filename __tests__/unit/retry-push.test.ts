@@ -1,0 +1,91 @@
+import { describe, expect, it, jest } from '@jest/globals'
+import { ProgramError, describeCommand } from '../../src/program.js'
+import { isTransientRegistryError, withRetry, type RetryPolicy } from '../../src/retry.js'
+import { digestFromPushOutput } from '../../src/steps/push.js'
+import { decidePush } from '../../src/main.js'
+
+const pushError = (stderr: string) => new ProgramError('docker push r/a:1', 1, '', stderr)
+
+describe('isTransientRegistryError', () => {
+  it.each([
+    'Get "http://127.0.0.1:5000/v2/": dial tcp 127.0.0.1:5000: connect: connection refused',
+    'received unexpected HTTP status: 503 Service Unavailable',
+    'net/http: TLS handshake timeout',
+    'toomanyrequests: You have reached your pull rate limit',
+    'read tcp 10.1.0.4:51234->140.82.112.33:443: read: connection reset by peer',
+    'Patch "https://ghcr.io/v2/x/blobs/uploads/abc": EOF'
+  ])('retries %s', (stderr) => expect(isTransientRegistryError(pushError(stderr))).toBe(true))
+
+  it.each([
+    'unauthorized: authentication required',
+    'denied: requested access to the resource is denied',
+    'name unknown: repository name not known to registry',
+    'tag does not exist: r/a:1'
+  ])('does not retry %s', (stderr) => expect(isTransientRegistryError(pushError(stderr))).toBe(false))
+
+  it('sees a fetch failure by its cause', () => {
+    const error = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })
+    expect(isTransientRegistryError(error)).toBe(true)
+  })
+})
+
+describe('withRetry', () => {
+  const policy = (sleeps: number[]): RetryPolicy => ({
+    attempts: 3,
+    firstDelayMs: 100,
+    isTransient: isTransientRegistryError,
+    sleep: async (ms) => void sleeps.push(ms)
+  })
+
+  it('retries transient errors with doubling delays, then succeeds', async () => {
+    const sleeps: number[] = []
+    const action = jest.fn<() => Promise<string>>()
+    action.mockRejectedValueOnce(pushError('503 Service Unavailable')).mockRejectedValueOnce(pushError('connection reset')).mockResolvedValue('ok')
+    expect(await withRetry('push', policy(sleeps), action)).toBe('ok')
+    expect(sleeps).toEqual([100, 200])
+  })
+
+  it('gives up after the last attempt with the last error', async () => {
+    const sleeps: number[] = []
+    const action = jest.fn<() => Promise<string>>().mockRejectedValue(pushError('503 Service Unavailable'))
+    await expect(withRetry('push', policy(sleeps), action)).rejects.toThrow('503')
+    expect(action).toHaveBeenCalledTimes(3)
+  })
+
+  it('fails at once on a permanent error', async () => {
+    const action = jest.fn<() => Promise<string>>().mockRejectedValue(pushError('unauthorized: authentication required'))
+    await expect(withRetry('push', policy([]), action)).rejects.toThrow('unauthorized')
+    expect(action).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('ProgramError', () => {
+  it('says what was run, the exit code and the end of stderr', () => {
+    const stderr = Array.from({ length: 30 }, (_, i) => `line ${i}`).join('\n')
+    const error = new ProgramError(describeCommand('docker', ['push', 'a b']), 1, '', stderr)
+    expect(error.message).toMatch(/^`docker push "a b"` failed with exit code 1:\nline 15\n/)
+    expect(error.message).toContain('line 29')
+    expect(error.message).not.toContain('line 14\n')
+  })
+})
+
+describe('digestFromPushOutput', () => {
+  it('reads the digest docker push prints', () => {
+    const output = `The push refers to repository [127.0.0.1:5000/e2e/a]\n3028f0c3dcee: Pushed\n1.2.3: digest: sha256:${'b'.repeat(64)} size: 735\n`
+    expect(digestFromPushOutput(output)).toBe(`sha256:${'b'.repeat(64)}`)
+    expect(digestFromPushOutput('nothing')).toBeUndefined()
+  })
+})
+
+describe('decidePush', () => {
+  it.each([
+    [['build', 'push'], 'auto', 'push', true],
+    [['build', 'push'], 'auto', 'pull_request', false],
+    [['build', 'push'], 'auto', 'pull_request_target', false],
+    [['build', 'push'], 'true', 'pull_request', true],
+    [['build', 'push'], 'false', 'push', false],
+    [['build'], 'true', 'push', false]
+  ] as const)('steps %j, push %s, event %s: %s', (steps, push, eventName, expected) => {
+    expect(decidePush({ steps: [...steps], push }, { eventName }).push).toBe(expected)
+  })
+})
