@@ -8,7 +8,12 @@ const entry = (input, file) => ({
   input,
   output: { file, format: 'es', sourcemap: false, inlineDynamicImports: true },
   // Some @actions dependencies are still CommonJS that require() node builtins.
-  plugins: [typescript({ tsconfig: './tsconfig.build.json' }), nodeResolve({ preferBuiltins: true }), commonjs(), json()],
+  plugins: [
+    typescript({ tsconfig: './tsconfig.build.json' }),
+    nodeResolve({ preferBuiltins: true }),
+    commonjs(),
+    json()
+  ],
   onwarn(warning, warn) {
     // undici and @actions/* use `this` at module top level and circular imports: harmless in a bundle.
     if (warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return

@@ -30067,7 +30067,9 @@ async function runProgram(program, args, options = {}) {
 }
 /** A readable one-line form of a command for messages (never executed). */
 function describeCommand(program, args) {
-    return [program, ...args].map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : JSON.stringify(part))).join(' ');
+    return [program, ...args]
+        .map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : JSON.stringify(part)))
+        .join(' ');
 }
 function lastLines(text, count) {
     return text.split('\n').slice(-15).join('\n');
@@ -30112,7 +30114,9 @@ const TRANSIENT_PATTERNS = [
     /no such host|temporary failure in name resolution/i,
     /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|fetch failed/
 ];
-const PERMANENT_PATTERNS = [/unauthorized|authentication required|denied|forbidden|no basic auth credentials/i];
+const PERMANENT_PATTERNS = [
+    /unauthorized|authentication required|denied|forbidden|no basic auth credentials/i
+];
 function isTransientRegistryError(error) {
     const text = errorText(error);
     if (PERMANENT_PATTERNS.some((pattern) => pattern.test(text)))
@@ -30127,9 +30131,15 @@ function errorText(error) {
     return String(error);
 }
 function firstLine(error) {
-    return errorText(error).split('\n').find((line) => line.trim() !== '') ?? '';
+    return (errorText(error)
+        .split('\n')
+        .find((line) => line.trim() !== '') ?? '');
 }
-const REGISTRY_RETRY = { attempts: 4, firstDelayMs: 2000, isTransient: isTransientRegistryError };
+const REGISTRY_RETRY = {
+    attempts: 4,
+    firstDelayMs: 2000,
+    isTransient: isTransientRegistryError
+};
 
 // The docker CLI, run with the action's private DOCKER_CONFIG, and that config's life cycle:
 // made under the runner's temp folder (never the workspace, never the user's ~/.docker), logged
@@ -30171,7 +30181,10 @@ function createPrivateDockerConfig(tempRoot, userDir = userDockerConfigDir()) {
     const dir = mkdtempSync(path$1.join(tempRoot, 'container-ship-docker-'));
     const userConfig = readUserConfig(path$1.join(userDir, 'config.json'));
     delete userConfig.credsStore;
-    const pluginDirs = [path$1.join(userDir, 'cli-plugins'), ...(userConfig.cliPluginsExtraDirs ?? [])];
+    const pluginDirs = [
+        path$1.join(userDir, 'cli-plugins'),
+        ...(userConfig.cliPluginsExtraDirs ?? [])
+    ];
     userConfig.cliPluginsExtraDirs = [...new Set(pluginDirs)];
     writeFileSync(path$1.join(dir, 'config.json'), JSON.stringify(userConfig, null, 2), { mode: 0o600 });
     for (const shared of ['buildx', 'contexts']) {
@@ -33525,7 +33538,13 @@ function parseDockerHost(text) {
     let match = SSH_RE.exec(url);
     if (match) {
         const port = match[3] === undefined ? undefined : parsePort(match[3]);
-        return { scheme: 'ssh', url, user: match[1], host: match[2], ...(port === undefined ? {} : { port }) };
+        return {
+            scheme: 'ssh',
+            url,
+            user: match[1],
+            host: match[2],
+            ...(port === undefined ? {} : { port })
+        };
     }
     match = TCP_RE.exec(url);
     if (match)
@@ -33559,7 +33578,8 @@ function parseImageName(input) {
         throw new Error(`"${name}" has a digest; give the repository only, e.g. ghcr.io/acme/web`);
     const slash = name.indexOf('/');
     const first = slash === -1 ? '' : name.slice(0, slash);
-    const hasDomain = first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+    const hasDomain = first !== '' &&
+        (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
     const registry = hasDomain ? first : DOCKER_HUB;
     let path = hasDomain ? name.slice(slash + 1) : name;
     if (hasDomain && !DOMAIN_RE.test(registry))
@@ -33776,7 +33796,9 @@ function getInputs(read, cwd = process.cwd()) {
         tlsCa,
         tlsCert,
         tlsKey,
-        composeFiles: field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), ['docker-compose.yml']),
+        composeFiles: field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), [
+            'docker-compose.yml'
+        ]),
         composeProject: field('compose-project', parseComposeProject, ''),
         service,
         replicas: field('replicas', (raw) => (raw ? parseInteger(raw, 1) : undefined), undefined),
@@ -34310,7 +34332,9 @@ function needsExistingTags(request) {
 function planTags(request, existing = []) {
     const tags = [];
     const withheld = [];
-    const shaTag = request.tagSha && /^[0-9a-f]{7,}$/i.test(request.sha) ? `sha-${request.sha.slice(0, 7).toLowerCase()}` : undefined;
+    const shaTag = request.tagSha && /^[0-9a-f]{7,}$/i.test(request.sha)
+        ? `sha-${request.sha.slice(0, 7).toLowerCase()}`
+        : undefined;
     const release = releaseOf(request.ref);
     let version;
     if (release) {
@@ -34358,7 +34382,10 @@ function releaseOf(ref) {
 }
 function forwardOnlyAliases(release, tagLatest) {
     const aliases = [
-        { tag: `${release.major}.${release.minor}`, sameLine: (o) => o.major === release.major && o.minor === release.minor }
+        {
+            tag: `${release.major}.${release.minor}`,
+            sameLine: (o) => o.major === release.major && o.minor === release.minor
+        }
     ];
     // A `0` alias would promise a compatibility that 0.x releases do not give.
     if (release.major > 0)
@@ -34496,7 +34523,9 @@ function tagRequest(inputs, github) {
 /** The registry's tags, so `latest` and the version aliases only move forward. */
 async function readExistingTags(inputs) {
     // The credentials belong to the registry logged in to; another registry is asked anonymously.
-    const credentials = inputs.username && inputs.registry === inputs.image.registry ? { username: inputs.username, password: inputs.password } : undefined;
+    const credentials = inputs.username && inputs.registry === inputs.image.registry
+        ? { username: inputs.username, password: inputs.password }
+        : undefined;
     const client = new RegistryClient(inputs.image.registry, credentials);
     try {
         return await withRetry(`list the tags of ${inputs.image.name}`, REGISTRY_RETRY, () => client.listTags(inputs.image.repository));

@@ -29635,7 +29635,9 @@ async function runProgram(program, args, options = {}) {
 }
 /** A readable one-line form of a command for messages (never executed). */
 function describeCommand(program, args) {
-    return [program, ...args].map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : JSON.stringify(part))).join(' ');
+    return [program, ...args]
+        .map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : JSON.stringify(part)))
+        .join(' ');
 }
 function lastLines(text, count) {
     return text.split('\n').slice(-15).join('\n');
@@ -29680,7 +29682,9 @@ const TRANSIENT_PATTERNS = [
     /no such host|temporary failure in name resolution/i,
     /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|fetch failed/
 ];
-const PERMANENT_PATTERNS = [/unauthorized|authentication required|denied|forbidden|no basic auth credentials/i];
+const PERMANENT_PATTERNS = [
+    /unauthorized|authentication required|denied|forbidden|no basic auth credentials/i
+];
 function isTransientRegistryError(error) {
     const text = errorText(error);
     if (PERMANENT_PATTERNS.some((pattern) => pattern.test(text)))
@@ -29695,9 +29699,15 @@ function errorText(error) {
     return String(error);
 }
 function firstLine(error) {
-    return errorText(error).split('\n').find((line) => line.trim() !== '') ?? '';
+    return (errorText(error)
+        .split('\n')
+        .find((line) => line.trim() !== '') ?? '');
 }
-const REGISTRY_RETRY = { attempts: 4, firstDelayMs: 2000, isTransient: isTransientRegistryError };
+const REGISTRY_RETRY = {
+    attempts: 4,
+    firstDelayMs: 2000,
+    isTransient: isTransientRegistryError
+};
 
 // The docker CLI, run with the action's private DOCKER_CONFIG, and that config's life cycle:
 // made under the runner's temp folder (never the workspace, never the user's ~/.docker), logged

@@ -14,7 +14,10 @@ export class DockerCli {
     return { ...process.env, DOCKER_CONFIG: this.configDir }
   }
 
-  run(args: string[], options: Omit<RunOptions, 'env'> & { extraEnv?: Record<string, string> } = {}): Promise<RunResult> {
+  run(
+    args: string[],
+    options: Omit<RunOptions, 'env'> & { extraEnv?: Record<string, string> } = {}
+  ): Promise<RunResult> {
     const { extraEnv, ...rest } = options
     return runProgram('docker', args, { ...rest, env: { ...this.env, ...extraEnv } })
   }
@@ -50,7 +53,10 @@ export function createPrivateDockerConfig(tempRoot: string, userDir: string = us
   const dir = mkdtempSync(path.join(tempRoot, 'container-ship-docker-'))
   const userConfig = readUserConfig(path.join(userDir, 'config.json'))
   delete userConfig.credsStore
-  const pluginDirs = [path.join(userDir, 'cli-plugins'), ...((userConfig.cliPluginsExtraDirs as string[] | undefined) ?? [])]
+  const pluginDirs = [
+    path.join(userDir, 'cli-plugins'),
+    ...((userConfig.cliPluginsExtraDirs as string[] | undefined) ?? [])
+  ]
   userConfig.cliPluginsExtraDirs = [...new Set(pluginDirs)]
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(userConfig, null, 2), { mode: 0o600 })
   for (const shared of ['buildx', 'contexts']) {

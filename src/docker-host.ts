@@ -13,16 +13,24 @@ export function parseDockerHost(text: string): DockerHost {
   let match = SSH_RE.exec(url)
   if (match) {
     const port = match[3] === undefined ? undefined : parsePort(match[3])
-    return { scheme: 'ssh', url, user: match[1], host: match[2] as string, ...(port === undefined ? {} : { port }) }
+    return {
+      scheme: 'ssh',
+      url,
+      user: match[1],
+      host: match[2] as string,
+      ...(port === undefined ? {} : { port })
+    }
   }
   match = TCP_RE.exec(url)
   if (match) return { scheme: 'tcp', url, host: match[1] as string, port: parsePort(match[2] as string) }
-  if (url.startsWith('unix:///') && !/\s/.test(url)) return { scheme: 'unix', url, path: url.slice('unix://'.length) }
+  if (url.startsWith('unix:///') && !/\s/.test(url))
+    return { scheme: 'unix', url, path: url.slice('unix://'.length) }
   throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`)
 }
 
 function parsePort(text: string): number {
   const port = Number(text)
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`port ${text} is not between 1 and 65535`)
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`port ${text} is not between 1 and 65535`)
   return port
 }

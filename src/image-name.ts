@@ -22,13 +22,17 @@ export interface ImageName {
 export function parseImageName(input: string): ImageName {
   const name = input.trim()
   if (name === '') throw new Error('is empty')
-  if (name.includes('@')) throw new Error(`"${name}" has a digest; give the repository only, e.g. ghcr.io/acme/web`)
+  if (name.includes('@'))
+    throw new Error(`"${name}" has a digest; give the repository only, e.g. ghcr.io/acme/web`)
   const slash = name.indexOf('/')
   const first = slash === -1 ? '' : name.slice(0, slash)
-  const hasDomain = first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase())
+  const hasDomain =
+    first !== '' &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase())
   const registry = hasDomain ? first : DOCKER_HUB
   let path = hasDomain ? name.slice(slash + 1) : name
-  if (hasDomain && !DOMAIN_RE.test(registry)) throw new Error(`"${registry}" is not a valid registry host[:port]`)
+  if (hasDomain && !DOMAIN_RE.test(registry))
+    throw new Error(`"${registry}" is not a valid registry host[:port]`)
   if (/:[\w][\w.-]*$/.test(path)) {
     throw new Error(`"${name}" has a tag; give the repository only and put tags in the tags input`)
   }

@@ -118,9 +118,17 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
     else if (file && !isFile(path.resolve(cwd, file))) problems.push(`file: "${file}" does not exist`)
   }
 
-  const buildArgs = field('build-args', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, 'a name without spaces'), [])
+  const buildArgs = field(
+    'build-args',
+    (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, 'a name without spaces'),
+    []
+  )
   const labels = field('labels', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, 'a name without spaces'), [])
-  const secrets = field('secrets', (raw) => parseKeyValueLines(raw, SECRET_ID, 'an id of letters, digits, . _ -'), [])
+  const secrets = field(
+    'secrets',
+    (raw) => parseKeyValueLines(raw, SECRET_ID, 'an id of letters, digits, . _ -'),
+    []
+  )
   const platforms = field('platforms', parsePlatforms, [])
   const tags = field('tags', parseTags, [])
   const registry = field('registry', (raw) => parseRegistry(raw, image), image.registry)
@@ -150,7 +158,8 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
 
   const service = read('service')
   const deploying = steps.includes('deploy') && dockerHost !== undefined
-  if (service && !SERVICE_NAME.test(service)) problems.push(`service: "${service}" is not a Compose service name`)
+  if (service && !SERVICE_NAME.test(service))
+    problems.push(`service: "${service}" is not a Compose service name`)
   if (deploying && !service) problems.push('service: is required to deploy (docker-host is set)')
 
   const inputs: Inputs = {
@@ -169,7 +178,11 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
     pull: field('pull', parseBoolean, false),
     noCache: field('no-cache', parseBoolean, false),
     tags,
-    tagLatest: field('tag-latest', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false'] as const), 'auto'),
+    tagLatest: field(
+      'tag-latest',
+      (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false'] as const),
+      'auto'
+    ),
     tagSha: field('tag-sha', (raw) => parseBoolean(raw || 'true'), true),
     registry,
     username,
@@ -193,7 +206,9 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
     tlsCa,
     tlsCert,
     tlsKey,
-    composeFiles: field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), ['docker-compose.yml']),
+    composeFiles: field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), [
+      'docker-compose.yml'
+    ]),
     composeProject: field('compose-project', parseComposeProject, ''),
     service,
     replicas: field('replicas', (raw) => (raw ? parseInteger(raw, 1) : undefined), undefined),
@@ -261,7 +276,10 @@ function parsePlatforms(raw: string): string[] {
 function parseTags(raw: string): string[] {
   const tags = parseList(raw)
   for (const tag of tags) {
-    if (!isValidTag(tag)) throw new Error(`"${tag}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`)
+    if (!isValidTag(tag))
+      throw new Error(
+        `"${tag}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`
+      )
   }
   return tags
 }
@@ -295,7 +313,8 @@ function parseThreshold(raw: string): Severity | 'none' {
 function parseScanners(raw: string): string[] {
   const scanners = parseList(raw || 'vuln,secret').map((name) => name.toLowerCase())
   for (const scanner of scanners) {
-    if (!(SCANNERS as readonly string[]).includes(scanner)) throw new Error(`"${scanner}" is not one of ${SCANNERS.join(', ')}`)
+    if (!(SCANNERS as readonly string[]).includes(scanner))
+      throw new Error(`"${scanner}" is not one of ${SCANNERS.join(', ')}`)
   }
   return scanners
 }
@@ -319,7 +338,9 @@ function parseTrivyVersion(raw: string): string {
 
 function parseComposeProject(raw: string): string {
   if (raw && !COMPOSE_PROJECT.test(raw)) {
-    throw new Error(`"${raw}" is not a Compose project name (lowercase letters, digits, _ and -, starting with a letter or digit)`)
+    throw new Error(
+      `"${raw}" is not a Compose project name (lowercase letters, digits, _ and -, starting with a letter or digit)`
+    )
   }
   return raw
 }
@@ -327,7 +348,8 @@ function parseComposeProject(raw: string): string {
 function parseSwitchCommand(raw: string): { service: string; command: string } | undefined {
   if (!raw) return undefined
   const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw)
-  if (!match || !SERVICE_NAME.test(match[1] as string)) throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`)
+  if (!match || !SERVICE_NAME.test(match[1] as string))
+    throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`)
   return { service: match[1] as string, command: (match[2] as string).trim() }
 }
 
@@ -353,7 +375,8 @@ function checkRemoteAccess(
       ['tls-cert', access.tlsCert],
       ['tls-key', access.tlsKey]
     ] as const) {
-      if (!value) problems.push(`${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`)
+      if (!value)
+        problems.push(`${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`)
     }
   }
 }

@@ -15,7 +15,8 @@ export function ociLabels({ github, version, created }: LabelFacts): KeyValue[] 
     labels.push({ key: 'org.opencontainers.image.source', value: github.repositoryUrl })
     labels.push({ key: 'org.opencontainers.image.url', value: github.repositoryUrl })
   }
-  if (github.repository) labels.push({ key: 'org.opencontainers.image.title', value: github.repository.split('/').pop() ?? '' })
+  if (github.repository)
+    labels.push({ key: 'org.opencontainers.image.title', value: github.repository.split('/').pop() ?? '' })
   if (github.sha) labels.push({ key: 'org.opencontainers.image.revision', value: github.sha })
   labels.push({ key: 'org.opencontainers.image.version', value: version })
   return labels

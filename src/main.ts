@@ -43,7 +43,9 @@ export async function run(): Promise<void> {
     core.setFailed(record.error)
   } finally {
     setOutputs(record)
-    await writeSummary(record).catch((error: Error) => core.warning(`could not write the step summary: ${error.message}`))
+    await writeSummary(record).catch((error: Error) =>
+      core.warning(`could not write the step summary: ${error.message}`)
+    )
   }
 }
 
@@ -57,12 +59,15 @@ async function runSteps(inputs: Inputs, github: GitHubContext, record: RunRecord
   if (inputs.username) {
     // Saved first: a login that half-happened is still logged out by the post step.
     core.saveState(State.LoggedInRegistry, inputs.registry)
-    await core.group(`Log in to ${inputs.registry}`, () => docker.login(inputs.registry, inputs.username, inputs.password))
+    await core.group(`Log in to ${inputs.registry}`, () =>
+      docker.login(inputs.registry, inputs.username, inputs.password)
+    )
   }
 
   record.pushing = decidePush(inputs, github)
   const request = tagRequest(inputs, github)
-  const existing: ExistingTags = record.pushing.push && needsExistingTags(request) ? await readExistingTags(inputs) : []
+  const existing: ExistingTags =
+    record.pushing.push && needsExistingTags(request) ? await readExistingTags(inputs) : []
   const plan = planTags(request, existing)
   record.plan = plan
   for (const { tag, reason } of plan.withheld) core.info(`Tag ${tag} stays where it is: ${reason}.`)
@@ -73,7 +78,8 @@ async function runSteps(inputs: Inputs, github: GitHubContext, record: RunRecord
   }
   if (inputs.steps.includes('scan')) {
     record.scanned = await core.group('Scan', () => scan())
-    if (record.scanned.result === 'failed') throw new Error('The scan gate failed: nothing is pushed or deployed.')
+    if (record.scanned.result === 'failed')
+      throw new Error('The scan gate failed: nothing is pushed or deployed.')
   }
   if (record.built && record.pushing.push) {
     const built = record.built
@@ -108,7 +114,10 @@ function refuseUnimplementedDeploy(inputs: Inputs): void {
   }
 }
 
-export function decidePush(inputs: Pick<Inputs, 'steps' | 'push'>, github: Pick<GitHubContext, 'eventName'>): { push: boolean; reason: string } {
+export function decidePush(
+  inputs: Pick<Inputs, 'steps' | 'push'>,
+  github: Pick<GitHubContext, 'eventName'>
+): { push: boolean; reason: string } {
   if (!inputs.steps.includes('push')) return { push: false, reason: 'push is not in steps' }
   if (inputs.push === 'false') return { push: false, reason: 'the push input is false' }
   if (inputs.push === 'auto' && PULL_REQUEST_EVENTS.has(github.eventName)) {
@@ -133,12 +142,18 @@ function tagRequest(inputs: Inputs, github: GitHubContext): TagRequest {
 async function readExistingTags(inputs: Inputs): Promise<ExistingTags> {
   // The credentials belong to the registry logged in to; another registry is asked anonymously.
   const credentials =
-    inputs.username && inputs.registry === inputs.image.registry ? { username: inputs.username, password: inputs.password } : undefined
+    inputs.username && inputs.registry === inputs.image.registry
+      ? { username: inputs.username, password: inputs.password }
+      : undefined
   const client = new RegistryClient(inputs.image.registry, credentials)
   try {
-    return await withRetry(`list the tags of ${inputs.image.name}`, REGISTRY_RETRY, () => client.listTags(inputs.image.repository))
+    return await withRetry(`list the tags of ${inputs.image.name}`, REGISTRY_RETRY, () =>
+      client.listTags(inputs.image.repository)
+    )
   } catch (error) {
-    core.warning(`Could not read the tags of ${inputs.image.name}, so latest and the version aliases are left where they are: ${(error as Error).message}`)
+    core.warning(
+      `Could not read the tags of ${inputs.image.name}, so latest and the version aliases are left where they are: ${(error as Error).message}`
+    )
     return 'unknown'
   }
 }

@@ -35,7 +35,11 @@ export class ProgramError extends Error {
   }
 }
 
-export async function runProgram(program: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+export async function runProgram(
+  program: string,
+  args: string[],
+  options: RunOptions = {}
+): Promise<RunResult> {
   const result = await exec.getExecOutput(program, args, {
     env: options.env ? definedOnly(options.env) : undefined,
     cwd: options.cwd,
@@ -51,7 +55,9 @@ export async function runProgram(program: string, args: string[], options: RunOp
 
 /** A readable one-line form of a command for messages (never executed). */
 export function describeCommand(program: string, args: string[]): string {
-  return [program, ...args].map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : JSON.stringify(part))).join(' ')
+  return [program, ...args]
+    .map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : JSON.stringify(part)))
+    .join(' ')
 }
 
 function lastLines(text: string, count: number): string {

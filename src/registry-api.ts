@@ -85,15 +85,25 @@ export class RegistryClient {
 
   /** The digest the registry stores for `repository:reference`; undefined when there is none. */
   async manifestDigest(repository: string, reference: string): Promise<string | undefined> {
-    const response = await this.request(`${this.base}/v2/${repository}/manifests/${reference}`, repository, 'HEAD', {
-      accept: MANIFEST_MEDIA_TYPES.join(', ')
-    })
+    const response = await this.request(
+      `${this.base}/v2/${repository}/manifests/${reference}`,
+      repository,
+      'HEAD',
+      {
+        accept: MANIFEST_MEDIA_TYPES.join(', ')
+      }
+    )
     if (response.status === 404) return undefined
     await this.expectOk(response, `read the manifest of ${repository}:${reference}`)
     return response.headers.get('docker-content-digest') ?? undefined
   }
 
-  private async request(url: string, repository: string, method: string, headers: Record<string, string> = {}): Promise<Response> {
+  private async request(
+    url: string,
+    repository: string,
+    method: string,
+    headers: Record<string, string> = {}
+  ): Promise<Response> {
     const send = (authorization?: string): Promise<Response> =>
       this.fetchImpl(url, {
         method,
@@ -109,21 +119,31 @@ export class RegistryClient {
     this.authorization.set(repository, authorization)
     response = await send(authorization)
     if (response.status === 401) {
-      throw new RegistryError(`${this.registry} refused the credentials (401 Unauthorized) for ${repository}`, 401)
+      throw new RegistryError(
+        `${this.registry} refused the credentials (401 Unauthorized) for ${repository}`,
+        401
+      )
     }
     return response
   }
 
-  private async authorize(challenge: AuthChallenge | undefined, repository: string): Promise<string | undefined> {
+  private async authorize(
+    challenge: AuthChallenge | undefined,
+    repository: string
+  ): Promise<string | undefined> {
     const basic = this.credentials
       ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`
       : undefined
     if (challenge?.scheme === 'basic') {
-      if (!basic) throw new RegistryError(`${this.registry} asks for credentials: set username and password`, 401)
+      if (!basic)
+        throw new RegistryError(`${this.registry} asks for credentials: set username and password`, 401)
       return basic
     }
     if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
-      throw new RegistryError(`${this.registry} answered 401 without an auth challenge the action understands`, 401)
+      throw new RegistryError(
+        `${this.registry} answered 401 without an auth challenge the action understands`,
+        401
+      )
     }
     const tokenUrl = new URL(challenge.params.realm)
     if (challenge.params.service) tokenUrl.searchParams.set('service', challenge.params.service)
@@ -133,7 +153,10 @@ export class RegistryClient {
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     })
     if (response.status === 401 || response.status === 403) {
-      throw new RegistryError(`${this.registry} refused the credentials (${response.status}) when asked for a token`, response.status)
+      throw new RegistryError(
+        `${this.registry} refused the credentials (${response.status}) when asked for a token`,
+        response.status
+      )
     }
     await this.expectOk(response, 'get a registry token')
     const body = (await response.json()) as { token?: string; access_token?: string }
@@ -145,6 +168,9 @@ export class RegistryClient {
   private async expectOk(response: Response, what: string): Promise<void> {
     if (response.ok) return
     const text = (await response.text().catch(() => '')).slice(0, 300)
-    throw new RegistryError(`could not ${what} on ${this.registry}: ${response.status} ${response.statusText} ${text}`.trim(), response.status)
+    throw new RegistryError(
+      `could not ${what} on ${this.registry}: ${response.status} ${response.statusText} ${text}`.trim(),
+      response.status
+    )
   }
 }

@@ -18,7 +18,9 @@ export async function withRetry<T>(what: string, policy: RetryPolicy, action: ()
     } catch (error) {
       if (attempt >= policy.attempts || !policy.isTransient(error)) throw error
       const delay = policy.firstDelayMs * 2 ** (attempt - 1)
-      core.warning(`${what} failed (attempt ${attempt} of ${policy.attempts}), retrying in ${delay / 1000} s: ${firstLine(error)}`)
+      core.warning(
+        `${what} failed (attempt ${attempt} of ${policy.attempts}), retrying in ${delay / 1000} s: ${firstLine(error)}`
+      )
       await sleep(delay)
     }
   }
@@ -39,7 +41,9 @@ const TRANSIENT_PATTERNS = [
   /no such host|temporary failure in name resolution/i,
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|fetch failed/
 ]
-const PERMANENT_PATTERNS = [/unauthorized|authentication required|denied|forbidden|no basic auth credentials/i]
+const PERMANENT_PATTERNS = [
+  /unauthorized|authentication required|denied|forbidden|no basic auth credentials/i
+]
 
 export function isTransientRegistryError(error: unknown): boolean {
   const text = errorText(error)
@@ -56,7 +60,15 @@ function errorText(error: unknown): string {
 }
 
 function firstLine(error: unknown): string {
-  return errorText(error).split('\n').find((line) => line.trim() !== '') ?? ''
+  return (
+    errorText(error)
+      .split('\n')
+      .find((line) => line.trim() !== '') ?? ''
+  )
 }
 
-export const REGISTRY_RETRY: RetryPolicy = { attempts: 4, firstDelayMs: 2000, isTransient: isTransientRegistryError }
+export const REGISTRY_RETRY: RetryPolicy = {
+  attempts: 4,
+  firstDelayMs: 2000,
+  isTransient: isTransientRegistryError
+}

@@ -42,7 +42,10 @@ export function needsExistingTags(request: TagRequest): boolean {
 export function planTags(request: TagRequest, existing: ExistingTags = []): TagPlan {
   const tags: string[] = []
   const withheld: TagPlan['withheld'] = []
-  const shaTag = request.tagSha && /^[0-9a-f]{7,}$/i.test(request.sha) ? `sha-${request.sha.slice(0, 7).toLowerCase()}` : undefined
+  const shaTag =
+    request.tagSha && /^[0-9a-f]{7,}$/i.test(request.sha)
+      ? `sha-${request.sha.slice(0, 7).toLowerCase()}`
+      : undefined
   const release = releaseOf(request.ref)
   let version: string | undefined
 
@@ -71,7 +74,9 @@ export function planTags(request: TagRequest, existing: ExistingTags = []): TagP
   const unique = [...new Set(tags)]
   version ??= unique[0]
   if (!version) {
-    throw new Error(`no tag could be computed for ref "${request.ref}" (event ${request.eventName}): set the tags input`)
+    throw new Error(
+      `no tag could be computed for ref "${request.ref}" (event ${request.eventName}): set the tags input`
+    )
   }
   return { version, tags: [version, ...unique.filter((tag) => tag !== version)], release, withheld }
 }
@@ -95,7 +100,10 @@ interface Alias {
 
 function forwardOnlyAliases(release: SemVer, tagLatest: TagLatest): Alias[] {
   const aliases: Alias[] = [
-    { tag: `${release.major}.${release.minor}`, sameLine: (o) => o.major === release.major && o.minor === release.minor }
+    {
+      tag: `${release.major}.${release.minor}`,
+      sameLine: (o) => o.major === release.major && o.minor === release.minor
+    }
   ]
   // A `0` alias would promise a compatibility that 0.x releases do not give.
   if (release.major > 0) aliases.push({ tag: `${release.major}`, sameLine: (o) => o.major === release.major })

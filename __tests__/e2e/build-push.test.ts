@@ -5,7 +5,14 @@ import path from 'node:path'
 import { beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { eventEnv } from '../../__fixtures__/events.js'
 import { runAction, testbed, visibleText, workspaceWith, type ActionRun, type Testbed } from './harness.js'
-import { docker, imageExists, registryDigest, registryTags, uniqueRepository, userDockerConfig } from './registry-helpers.js'
+import {
+  docker,
+  imageExists,
+  registryDigest,
+  registryTags,
+  uniqueRepository,
+  userDockerConfig
+} from './registry-helpers.js'
 
 jest.setTimeout(300_000)
 
@@ -14,7 +21,13 @@ let tb: Testbed
 const runs: ActionRun[] = []
 
 const dockerfile = (tb: Testbed): string =>
-  [`FROM ${tb.baseImage}`, 'ARG VARIANT=one', 'RUN echo "$VARIANT" > /variant', 'CMD ["cat", "/variant"]', ''].join('\n')
+  [
+    `FROM ${tb.baseImage}`,
+    'ARG VARIANT=one',
+    'RUN echo "$VARIANT" > /variant',
+    'CMD ["cat", "/variant"]',
+    ''
+  ].join('\n')
 
 async function run(...args: Parameters<typeof runAction>): Promise<ActionRun> {
   const result = await runAction(...args)
@@ -55,13 +68,21 @@ describe('a tag push', () => {
   })
 
   it('pushes every computed tag to the registry', async () => {
-    expect((await registryTags(tb, repository)).sort()).toEqual(['1', '1.2', '1.2.3', 'latest', 'sha-0123456'])
+    expect((await registryTags(tb, repository)).sort()).toEqual([
+      '1',
+      '1.2',
+      '1.2.3',
+      'latest',
+      'sha-0123456'
+    ])
   })
 
   it('sets tags, version and image outputs', () => {
     expect(result.outputs.image).toBe(image)
     expect(result.outputs.version).toBe('1.2.3')
-    expect(result.outputs.tags?.split('\n')).toEqual(['1.2.3', '1.2', '1', 'latest', 'sha-0123456'].map((t) => `${image}:${t}`))
+    expect(result.outputs.tags?.split('\n')).toEqual(
+      ['1.2.3', '1.2', '1', 'latest', 'sha-0123456'].map((t) => `${image}:${t}`)
+    )
   })
 
   it("sets digest to the registry's manifest digest of every tag", async () => {
@@ -72,11 +93,15 @@ describe('a tag push', () => {
   })
 
   it('sets image-id to the local image', () => {
-    expect(docker(['image', 'inspect', '--format', '{{.Id}}', `${image}:1.2.3`])).toBe(result.outputs['image-id'])
+    expect(docker(['image', 'inspect', '--format', '{{.Id}}', `${image}:1.2.3`])).toBe(
+      result.outputs['image-id']
+    )
   })
 
   it('labels the image with OCI labels and the user labels', () => {
-    const labels = JSON.parse(docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', `${image}:1.2.3`]))
+    const labels = JSON.parse(
+      docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', `${image}:1.2.3`])
+    )
     expect(labels).toMatchObject({
       'org.opencontainers.image.version': '1.2.3',
       'org.opencontainers.image.revision': '0123456789abcdef0123456789abcdef01234567',
@@ -137,8 +162,14 @@ describe('an older patch release', () => {
     expect(await registryDigest(tb, repository, '1')).toBe(older.outputs.digest)
     expect(await registryDigest(tb, repository, '1.4')).toBe(patch.outputs.digest)
     expect(await registryDigest(tb, repository, '1.4.1')).toBe(patch.outputs.digest)
-    expect(patch.outputs.tags?.split('\n')).toEqual([`${image}:1.4.1`, `${image}:1.4`, `${image}:sha-0123456`])
-    expect(patch.log).toContain('Tag latest stays where it is: the registry already has 2.0.0, newer than 1.4.1.')
+    expect(patch.outputs.tags?.split('\n')).toEqual([
+      `${image}:1.4.1`,
+      `${image}:1.4`,
+      `${image}:sha-0123456`
+    ])
+    expect(patch.log).toContain(
+      'Tag latest stays where it is: the registry already has 2.0.0, newer than 1.4.1.'
+    )
     expect(patch.summary).toContain('`latest` was not moved')
   })
 })
@@ -156,7 +187,9 @@ describe('a pull request', () => {
     expect(imageExists(`${image}:pr-42`)).toBe(true)
     expect(result.outputs.digest).toBe('')
     expect(await registryTags(tb, repository)).toEqual([])
-    expect(result.log).toContain('::notice::Nothing was pushed: push is auto and this is a pull_request event.')
+    expect(result.log).toContain(
+      '::notice::Nothing was pushed: push is auto and this is a pull_request event.'
+    )
   })
 })
 
@@ -169,7 +202,9 @@ describe('wrong credentials', () => {
       workspace: workspaceWith({ Dockerfile: dockerfile(tb) })
     })
     expect(result.exitCode).toBe(1)
-    expect(result.log).toMatch(/::error::`docker login --username container-ship --password-stdin 127\.0\.0\.1:5000` failed with exit code 1/)
+    expect(result.log).toMatch(
+      /::error::`docker login --username container-ship --password-stdin 127\.0\.0\.1:5000` failed with exit code 1/
+    )
     expect(result.log).toMatch(/unauthorized|401/i)
     expect(result.outputs['image-id']).toBe('')
     expect(imageExists(`${image}:1.2.3`)).toBe(false)
@@ -187,7 +222,11 @@ describe('build secrets', () => {
       inputs: { image, steps: 'build', secrets: `API_TOKEN=${secret}` },
       event: eventEnv('branch-push'),
       workspace: workspaceWith({
-        Dockerfile: [`FROM ${tb.baseImage}`, 'RUN --mount=type=secret,id=API_TOKEN sha256sum /run/secrets/API_TOKEN > /token.sha', ''].join('\n')
+        Dockerfile: [
+          `FROM ${tb.baseImage}`,
+          'RUN --mount=type=secret,id=API_TOKEN sha256sum /run/secrets/API_TOKEN > /token.sha',
+          ''
+        ].join('\n')
       })
     })
     expect(result.exitCode).toBe(0)
@@ -232,7 +271,12 @@ describe('bad input', () => {
   it('fails naming every bad input and touches nothing', async () => {
     const { image } = uniqueRepository(tb, 'bad')
     const result = await run({
-      inputs: { image: `${image}:v1`, 'tag-sha': 'yes', 'severity-threshold': 'SEVERE', password: 'lonely-password-4c3b' },
+      inputs: {
+        image: `${image}:v1`,
+        'tag-sha': 'yes',
+        'severity-threshold': 'SEVERE',
+        password: 'lonely-password-4c3b'
+      },
       event: eventEnv('tag-push'),
       workspace: workspaceWith({ Dockerfile: dockerfile(tb) })
     })

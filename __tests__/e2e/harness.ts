@@ -50,7 +50,12 @@ export async function runAction(spec: RunSpec): Promise<ActionRun> {
     writeFileSync(target, '')
     return target
   }
-  const mainFiles = { output: file('output_main'), state: file('state_main'), summary: file('summary_main'), env: file('env_main') }
+  const mainFiles = {
+    output: file('output_main'),
+    state: file('state_main'),
+    summary: file('summary_main'),
+    env: file('env_main')
+  }
   const base: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
@@ -128,7 +133,11 @@ export function parseFileCommands(text: string): Record<string, string> {
   return values
 }
 
-function runNode(script: string, cwd: string, env: Record<string, string>): Promise<{ exitCode: number; log: string }> {
+function runNode(
+  script: string,
+  cwd: string,
+  env: Record<string, string>
+): Promise<{ exitCode: number; log: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let log = ''
@@ -159,7 +168,9 @@ export interface Testbed {
 export function testbed(): Testbed {
   const envFile = path.join(process.env.TESTBED_STATE ?? '/var/lib/container-ship-testbed', 'testbed.env')
   if (!existsSync(envFile)) {
-    throw new Error(`${envFile} is missing: run "sudo bash scripts/testbed.sh" first (it starts dockerd and the registry)`)
+    throw new Error(
+      `${envFile} is missing: run "sudo bash scripts/testbed.sh" first (it starts dockerd and the registry)`
+    )
   }
   const values = parseFileCommands(readFileSync(envFile, 'utf8'))
   return {

@@ -19,13 +19,19 @@ function auth(tb: Testbed): string {
 
 /** Tags of `repository` (path inside the registry); [] when it does not exist. */
 export async function registryTags(tb: Testbed, repository: string): Promise<string[]> {
-  const response = await fetch(`http://${tb.registry}/v2/${repository}/tags/list`, { headers: { authorization: auth(tb) } })
+  const response = await fetch(`http://${tb.registry}/v2/${repository}/tags/list`, {
+    headers: { authorization: auth(tb) }
+  })
   if (response.status === 404) return []
   if (!response.ok) throw new Error(`tags/list answered ${response.status}`)
   return ((await response.json()) as { tags: string[] | null }).tags ?? []
 }
 
-export async function registryDigest(tb: Testbed, repository: string, tag: string): Promise<string | undefined> {
+export async function registryDigest(
+  tb: Testbed,
+  repository: string,
+  tag: string
+): Promise<string | undefined> {
   const response = await fetch(`http://${tb.registry}/v2/${repository}/manifests/${tag}`, {
     method: 'HEAD',
     headers: { authorization: auth(tb), accept: ACCEPT }
@@ -58,11 +64,19 @@ export function uniqueRepository(tb: Testbed, name: string): { image: string; re
  * A Docker config folder standing in for the user's ~/.docker: a login of their own that must
  * survive, and (unless withoutPlugins) the CLI plugins the test bed installed.
  */
-export function userDockerConfig(options: { withoutPlugins?: boolean } = {}): { dir: string; configJson: string } {
+export function userDockerConfig(options: { withoutPlugins?: boolean } = {}): {
+  dir: string
+  configJson: string
+} {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'user-docker-'))
-  const configJson = JSON.stringify({ auths: { 'registry.example.invalid': { auth: 'dXNlcjpwYXNz' } } }, null, 2)
+  const configJson = JSON.stringify(
+    { auths: { 'registry.example.invalid': { auth: 'dXNlcjpwYXNz' } } },
+    null,
+    2
+  )
   writeFileSync(path.join(dir, 'config.json'), configJson)
-  if (!options.withoutPlugins) symlinkSync(path.join(os.homedir(), '.docker', 'cli-plugins'), path.join(dir, 'cli-plugins'))
+  if (!options.withoutPlugins)
+    symlinkSync(path.join(os.homedir(), '.docker', 'cli-plugins'), path.join(dir, 'cli-plugins'))
   else mkdirSync(path.join(dir, 'cli-plugins'))
   return { dir, configJson }
 }

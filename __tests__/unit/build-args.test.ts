@@ -1,7 +1,13 @@
 import { describe, expect, it } from '@jest/globals'
 import { readGitHubContext } from '../../src/github-context.js'
 import { getInputs } from '../../src/inputs.js'
-import { buildSpec, buildxArgs, buildxOnlyInputs, classicArgs, type BuildSpec } from '../../src/steps/build.js'
+import {
+  buildSpec,
+  buildxArgs,
+  buildxOnlyInputs,
+  classicArgs,
+  type BuildSpec
+} from '../../src/steps/build.js'
 import { planTags } from '../../src/tags.js'
 import { eventEnv } from '../../__fixtures__/events.js'
 import { buildTime, mergeLabels } from '../../src/labels.js'
@@ -42,45 +48,98 @@ const full: BuildSpec = {
 describe('buildxArgs', () => {
   it('builds the minimal command, loading into the engine', () => {
     expect(buildxArgs(minimal, files)).toEqual([
-      'buildx', 'build', '--iidfile', '/tmp/t/iid', '--metadata-file', '/tmp/t/metadata.json',
-      '--file', 'Dockerfile', '--tag', 'ghcr.io/acme/web:1.2.3', '--load', '.'
+      'buildx',
+      'build',
+      '--iidfile',
+      '/tmp/t/iid',
+      '--metadata-file',
+      '/tmp/t/metadata.json',
+      '--file',
+      'Dockerfile',
+      '--tag',
+      'ghcr.io/acme/web:1.2.3',
+      '--load',
+      '.'
     ])
   })
 
   it('passes every build input, secrets by environment variable name only', () => {
     expect(buildxArgs(full, files)).toEqual([
-      'buildx', 'build', '--iidfile', '/tmp/t/iid', '--metadata-file', '/tmp/t/metadata.json',
-      '--file', 'app/Dockerfile.prod',
-      '--tag', 'ghcr.io/acme/web:1.2.3', '--tag', 'ghcr.io/acme/web:latest',
-      '--build-arg', 'NODE_ENV=production',
-      '--label', 'org.opencontainers.image.version=1.2.3',
-      '--secret', 'id=npm_token,env=CONTAINER_SHIP_BUILD_SECRET_0',
-      '--secret', 'id=sentry,env=CONTAINER_SHIP_BUILD_SECRET_1',
-      '--target', 'runtime',
-      '--platform', 'linux/arm64',
-      '--cache-from', 'type=registry,ref=ghcr.io/acme/web:cache',
-      '--cache-to', 'type=registry,ref=ghcr.io/acme/web:cache,mode=max',
-      '--pull', '--no-cache', '--load', 'app'
+      'buildx',
+      'build',
+      '--iidfile',
+      '/tmp/t/iid',
+      '--metadata-file',
+      '/tmp/t/metadata.json',
+      '--file',
+      'app/Dockerfile.prod',
+      '--tag',
+      'ghcr.io/acme/web:1.2.3',
+      '--tag',
+      'ghcr.io/acme/web:latest',
+      '--build-arg',
+      'NODE_ENV=production',
+      '--label',
+      'org.opencontainers.image.version=1.2.3',
+      '--secret',
+      'id=npm_token,env=CONTAINER_SHIP_BUILD_SECRET_0',
+      '--secret',
+      'id=sentry,env=CONTAINER_SHIP_BUILD_SECRET_1',
+      '--target',
+      'runtime',
+      '--platform',
+      'linux/arm64',
+      '--cache-from',
+      'type=registry,ref=ghcr.io/acme/web:cache',
+      '--cache-to',
+      'type=registry,ref=ghcr.io/acme/web:cache,mode=max',
+      '--pull',
+      '--no-cache',
+      '--load',
+      'app'
     ])
   })
 
   it('omits --file for a remote context that brings its own Dockerfile', () => {
-    expect(buildxArgs({ ...minimal, file: '', context: 'https://github.com/acme/web.git' }, files)).not.toContain('--file')
+    expect(
+      buildxArgs({ ...minimal, file: '', context: 'https://github.com/acme/web.git' }, files)
+    ).not.toContain('--file')
   })
 })
 
 describe('classicArgs', () => {
   it('builds with the subset the classic builder has', () => {
-    const spec = { ...minimal, buildArgs: [{ key: 'A', value: 'b c' }], target: 'dev', cacheFrom: ['ghcr.io/acme/web:1.2.2'], pull: true }
+    const spec = {
+      ...minimal,
+      buildArgs: [{ key: 'A', value: 'b c' }],
+      target: 'dev',
+      cacheFrom: ['ghcr.io/acme/web:1.2.2'],
+      pull: true
+    }
     expect(classicArgs(spec, files)).toEqual([
-      'build', '--iidfile', '/tmp/t/iid', '--file', 'Dockerfile', '--tag', 'ghcr.io/acme/web:1.2.3',
-      '--build-arg', 'A=b c', '--target', 'dev', '--cache-from', 'ghcr.io/acme/web:1.2.2', '--pull', '.'
+      'build',
+      '--iidfile',
+      '/tmp/t/iid',
+      '--file',
+      'Dockerfile',
+      '--tag',
+      'ghcr.io/acme/web:1.2.3',
+      '--build-arg',
+      'A=b c',
+      '--target',
+      'dev',
+      '--cache-from',
+      'ghcr.io/acme/web:1.2.2',
+      '--pull',
+      '.'
     ])
   })
 
   it('refuses, naming the inputs, what needs buildx', () => {
     expect(buildxOnlyInputs(full)).toEqual(['secrets', 'platforms', 'cache-to', 'cache-from'])
-    expect(() => classicArgs(full, files)).toThrow('secrets, platforms, cache-to, cache-from need docker buildx')
+    expect(() => classicArgs(full, files)).toThrow(
+      'secrets, platforms, cache-to, cache-from need docker buildx'
+    )
   })
 })
 
@@ -88,12 +147,17 @@ describe('buildSpec', () => {
   it('tags the image with every planned tag and labels it, user labels winning', () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'spec-'))
     writeFileSync(path.join(cwd, 'Dockerfile'), 'FROM scratch\n')
-    const given: Record<string, string> = { image: 'ghcr.io/acme/web', labels: 'org.opencontainers.image.title=Web shop' }
+    const given: Record<string, string> = {
+      image: 'ghcr.io/acme/web',
+      labels: 'org.opencontainers.image.title=Web shop'
+    }
     const inputs = getInputs((name) => given[name] ?? '', cwd)
     const github = readGitHubContext(eventEnv('tag-push'))
     const plan = planTags({ ...github, tagSha: true, tagLatest: 'auto', extraTags: [] })
     const spec = buildSpec({ inputs, github }, plan, new Date('2026-01-02T03:04:05Z'))
-    expect(spec.tags).toEqual(['1.2.3', '1.2', '1', 'latest', 'sha-0123456'].map((t) => `ghcr.io/acme/web:${t}`))
+    expect(spec.tags).toEqual(
+      ['1.2.3', '1.2', '1', 'latest', 'sha-0123456'].map((t) => `ghcr.io/acme/web:${t}`)
+    )
     expect(Object.fromEntries(spec.labels.map((l) => [l.key, l.value]))).toEqual({
       'org.opencontainers.image.created': '2026-01-02T03:04:05.000Z',
       'org.opencontainers.image.source': 'https://github.com/acme/web',
@@ -112,7 +176,15 @@ describe('labels', () => {
     expect(buildTime({}, now)).toBe(now)
   })
   it('lets a user label replace an automatic one', () => {
-    expect(mergeLabels([{ key: 'a', value: '1' }, { key: 'b', value: '2' }], [{ key: 'a', value: 'mine' }])).toEqual([
+    expect(
+      mergeLabels(
+        [
+          { key: 'a', value: '1' },
+          { key: 'b', value: '2' }
+        ],
+        [{ key: 'a', value: 'mine' }]
+      )
+    ).toEqual([
       { key: 'b', value: '2' },
       { key: 'a', value: 'mine' }
     ])

@@ -5,7 +5,10 @@ import { describe, expect, it, test } from '@jest/globals'
 import { getInputs, InputError, parseBoolean } from '../../src/inputs.js'
 
 /** A workspace with a Dockerfile, and a reader over the given inputs (unset ones read ''). */
-function setup(given: Record<string, string>, files: Record<string, string> = { Dockerfile: 'FROM scratch\n' }) {
+function setup(
+  given: Record<string, string>,
+  files: Record<string, string> = { Dockerfile: 'FROM scratch\n' }
+) {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'inputs-'))
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(cwd, name)), { recursive: true })
@@ -81,7 +84,10 @@ describe('each input is validated, and the message names it', () => {
     [{ username: 'me' }, 'password: is required when username is set'],
     [{ password: 'p' }, 'username: is required when password is set'],
     [{ push: 'maybe' }, 'push: "maybe" is not one of auto, true, false'],
-    [{ 'severity-threshold': 'SEVERE' }, 'severity-threshold: "SEVERE" is not one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL or none'],
+    [
+      { 'severity-threshold': 'SEVERE' },
+      'severity-threshold: "SEVERE" is not one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL or none'
+    ],
     [{ severities: 'HIGH,URGENT' }, 'severities: "URGENT" is not one of'],
     [{ 'ignore-unfixed': 'y' }, 'ignore-unfixed: "y" is not a boolean'],
     [{ 'ignore-file': '.trivyignore.yaml' }, 'ignore-file: ".trivyignore.yaml" does not exist'],
@@ -92,8 +98,14 @@ describe('each input is validated, and the message names it', () => {
     [{ annotations: 'nope' }, 'annotations: "nope" is not a boolean'],
     [{ 'pr-comment': 'sometimes' }, 'pr-comment: "sometimes" is not a boolean'],
     [{ 'docker-host': 'prod.example.com' }, 'docker-host: "prod.example.com" is not ssh://user@host[:port]'],
-    [{ 'docker-host': 'tcp://prod:99999', 'tls-ca': 'x' }, 'docker-host: port 99999 is not between 1 and 65535'],
-    [{ 'docker-host': 'ssh://deploy@prod', service: 'web' }, 'ssh-known-hosts: is required for an ssh:// docker-host'],
+    [
+      { 'docker-host': 'tcp://prod:99999', 'tls-ca': 'x' },
+      'docker-host: port 99999 is not between 1 and 65535'
+    ],
+    [
+      { 'docker-host': 'ssh://deploy@prod', service: 'web' },
+      'ssh-known-hosts: is required for an ssh:// docker-host'
+    ],
     [{ 'docker-host': 'tcp://prod:2376', service: 'web' }, 'tls-ca: is required for a tcp:// docker-host'],
     [{ 'ssh-private-key': 'hunter2' }, 'ssh-private-key: is not PEM text with a PRIVATE KEY block'],
     [{ 'tls-cert': 'garbage' }, 'tls-cert: is not PEM text with a CERTIFICATE block'],
@@ -115,7 +127,11 @@ describe('each input is validated, and the message names it', () => {
 
   it('never quotes a secret in a message', () => {
     const key = '-----BEGIN NOT A KEY----- hunter2-secret'
-    const message = problems({ 'ssh-private-key': key, 'tls-key': key, secrets: 'novalue-hunter2-secret' }).join('\n')
+    const message = problems({
+      'ssh-private-key': key,
+      'tls-key': key,
+      secrets: 'novalue-hunter2-secret'
+    }).join('\n')
     expect(message).not.toContain('hunter2')
   })
 })
@@ -149,12 +165,20 @@ describe('parsed values', () => {
     expect(parsed.severityThreshold).toBe('none')
     expect(parsed.replicas).toBe(3)
     expect(parsed.switchCommand).toEqual({ service: 'nginx', command: 'nginx -s reload' })
-    expect(parsed.dockerHost).toEqual({ scheme: 'ssh', url: 'ssh://deploy@prod.example.com:2222', user: 'deploy', host: 'prod.example.com', port: 2222 })
+    expect(parsed.dockerHost).toEqual({
+      scheme: 'ssh',
+      url: 'ssh://deploy@prod.example.com:2222',
+      user: 'deploy',
+      host: 'prod.example.com',
+      port: 2222
+    })
     expect(parsed.composeFiles).toEqual(['docker-compose.yml', 'docker-compose.prod.yml'])
   })
 
   it('defaults file to <context>/Dockerfile', () => {
-    expect(inputs({ context: 'app' }, { 'app/Dockerfile': 'FROM scratch\n' }).file).toBe(path.join('app', 'Dockerfile'))
+    expect(inputs({ context: 'app' }, { 'app/Dockerfile': 'FROM scratch\n' }).file).toBe(
+      path.join('app', 'Dockerfile')
+    )
   })
 
   it('does not look for a remote context or its Dockerfile on disk', () => {
@@ -168,19 +192,38 @@ describe('parsed values', () => {
 
   it('takes a missing default .trivyignore, an existing named ignore file', () => {
     expect(inputs({}).ignoreFileExplicit).toBe(false)
-    const named = inputs({ 'ignore-file': 'sec/.trivyignore.yaml' }, { Dockerfile: 'FROM scratch', 'sec/.trivyignore.yaml': 'vulnerabilities: []' })
+    const named = inputs(
+      { 'ignore-file': 'sec/.trivyignore.yaml' },
+      { Dockerfile: 'FROM scratch', 'sec/.trivyignore.yaml': 'vulnerabilities: []' }
+    )
     expect(named).toMatchObject({ ignoreFile: 'sec/.trivyignore.yaml', ignoreFileExplicit: true })
   })
 
   it('takes the registry from a Docker Hub image', () => {
-    expect(inputs({ image: 'nginx' })).toMatchObject({ registry: 'docker.io', image: { repository: 'library/nginx' } })
+    expect(inputs({ image: 'nginx' })).toMatchObject({
+      registry: 'docker.io',
+      image: { repository: 'library/nginx' }
+    })
   })
 
   it('accepts tcp:// with the three PEM inputs and unix:// paths', () => {
     const pem = (kind: string) => `-----BEGIN ${kind}-----\nMIIB\n-----END ${kind}-----\n`
-    const tcp = inputs({ 'docker-host': 'tcp://10.0.0.5:2376', service: 'web', 'tls-ca': pem('CERTIFICATE'), 'tls-cert': pem('CERTIFICATE'), 'tls-key': pem('EC PRIVATE KEY') })
-    expect(tcp.dockerHost).toEqual({ scheme: 'tcp', url: 'tcp://10.0.0.5:2376', host: '10.0.0.5', port: 2376 })
-    expect(inputs({ 'docker-host': 'unix:///run/user/1000/docker.sock', service: 'web' }).dockerHost).toMatchObject({ scheme: 'unix', path: '/run/user/1000/docker.sock' })
+    const tcp = inputs({
+      'docker-host': 'tcp://10.0.0.5:2376',
+      service: 'web',
+      'tls-ca': pem('CERTIFICATE'),
+      'tls-cert': pem('CERTIFICATE'),
+      'tls-key': pem('EC PRIVATE KEY')
+    })
+    expect(tcp.dockerHost).toEqual({
+      scheme: 'tcp',
+      url: 'tcp://10.0.0.5:2376',
+      host: '10.0.0.5',
+      port: 2376
+    })
+    expect(
+      inputs({ 'docker-host': 'unix:///run/user/1000/docker.sock', service: 'web' }).dockerHost
+    ).toMatchObject({ scheme: 'unix', path: '/run/user/1000/docker.sock' })
   })
 })
 

@@ -16,15 +16,24 @@ const TAGS = Array.from({ length: 5 }, (_, i) => `1.0.${i}`)
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
-    seen.push({ path: url.pathname + url.search, accept: req.headers.accept, authorization: req.headers.authorization })
+    seen.push({
+      path: url.pathname + url.search,
+      accept: req.headers.accept,
+      authorization: req.headers.authorization
+    })
     const auth = req.headers.authorization
     if (url.pathname === '/token') {
       if (auth !== BASIC) return void res.writeHead(401).end()
       const scope = url.searchParams.get('scope')
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `tok:${scope}` }))
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ token: `tok:${scope}` }))
     }
     const [, , name] = url.pathname.split('/')
-    const wanted = name === 'bearer' ? `Bearer tok:repository:${url.pathname.split('/').slice(2, 4).join('/')}:pull` : BASIC
+    const wanted =
+      name === 'bearer'
+        ? `Bearer tok:repository:${url.pathname.split('/').slice(2, 4).join('/')}:pull`
+        : BASIC
     if (auth !== wanted) {
       const challenge =
         name === 'bearer'
@@ -32,14 +41,16 @@ beforeAll(async () => {
           : 'Basic realm="test"'
       return void res.writeHead(401, { 'www-authenticate': challenge }).end()
     }
-    if (url.pathname.endsWith('/missing/tags/list')) return void res.writeHead(404).end('{"errors":[{"code":"NAME_UNKNOWN"}]}')
+    if (url.pathname.endsWith('/missing/tags/list'))
+      return void res.writeHead(404).end('{"errors":[{"code":"NAME_UNKNOWN"}]}')
     if (url.pathname.endsWith('/tags/list')) {
       // Two tags a page, linked with a relative URL as distribution does.
       const last = url.searchParams.get('last')
       const start = last ? TAGS.indexOf(last) + 1 : 0
       const page = TAGS.slice(start, start + 2)
       const headers: Record<string, string> = { 'content-type': 'application/json' }
-      if (start + 2 < TAGS.length) headers.link = `<${url.pathname}?n=2&last=${page[page.length - 1]}>; rel="next"`
+      if (start + 2 < TAGS.length)
+        headers.link = `<${url.pathname}?n=2&last=${page[page.length - 1]}>; rel="next"`
       return void res.writeHead(200, headers).end(JSON.stringify({ name, tags: page }))
     }
     if (url.pathname.includes('/manifests/')) {
@@ -69,17 +80,25 @@ describe('RegistryClient', () => {
   })
 
   it('gives an empty list for a repository that does not exist yet', async () => {
-    expect(await new RegistryClient(registry, { username: 'ci', password: 'pw' }).listTags('basic/missing')).toEqual([])
+    expect(
+      await new RegistryClient(registry, { username: 'ci', password: 'pw' }).listTags('basic/missing')
+    ).toEqual([])
   })
 
   it('says the credentials were refused', async () => {
     const client = new RegistryClient(registry, { username: 'ci', password: 'wrong' })
-    await expect(client.listTags('basic/app')).rejects.toThrow(`${registry} refused the credentials (401 Unauthorized) for basic/app`)
-    await expect(client.listTags('bearer/app')).rejects.toThrow(`${registry} refused the credentials (401) when asked for a token`)
+    await expect(client.listTags('basic/app')).rejects.toThrow(
+      `${registry} refused the credentials (401 Unauthorized) for basic/app`
+    )
+    await expect(client.listTags('bearer/app')).rejects.toThrow(
+      `${registry} refused the credentials (401) when asked for a token`
+    )
   })
 
   it('asks for credentials a Basic registry needs', async () => {
-    await expect(new RegistryClient(registry).listTags('basic/app')).rejects.toThrow('asks for credentials: set username and password')
+    await expect(new RegistryClient(registry).listTags('basic/app')).rejects.toThrow(
+      'asks for credentials: set username and password'
+    )
   })
 
   it('reads a manifest digest with every manifest media type accepted', async () => {
@@ -95,11 +114,16 @@ describe('RegistryClient', () => {
 
 describe('header parsing', () => {
   it('parses auth challenges', () => {
-    expect(parseAuthChallenge('Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:a/b:pull"')).toEqual({
+    expect(
+      parseAuthChallenge('Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:a/b:pull"')
+    ).toEqual({
       scheme: 'bearer',
       params: { realm: 'https://ghcr.io/token', service: 'ghcr.io', scope: 'repository:a/b:pull' }
     })
-    expect(parseAuthChallenge('Basic realm="Registry Realm"')).toEqual({ scheme: 'basic', params: { realm: 'Registry Realm' } })
+    expect(parseAuthChallenge('Basic realm="Registry Realm"')).toEqual({
+      scheme: 'basic',
+      params: { realm: 'Registry Realm' }
+    })
   })
   it('resolves the next page link', () => {
     expect(nextPageUrl('</v2/a/tags/list?n=2&last=b>; rel="next"', 'http://r:5000/v2/a/tags/list?n=2')).toBe(

@@ -24,7 +24,9 @@ describe('isTransientRegistryError', () => {
   ])('does not retry %s', (stderr) => expect(isTransientRegistryError(pushError(stderr))).toBe(false))
 
   it('sees a fetch failure by its cause', () => {
-    const error = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })
+    const error = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    })
     expect(isTransientRegistryError(error)).toBe(true)
   })
 })
@@ -40,7 +42,10 @@ describe('withRetry', () => {
   it('retries transient errors with doubling delays, then succeeds', async () => {
     const sleeps: number[] = []
     const action = jest.fn<() => Promise<string>>()
-    action.mockRejectedValueOnce(pushError('503 Service Unavailable')).mockRejectedValueOnce(pushError('connection reset')).mockResolvedValue('ok')
+    action
+      .mockRejectedValueOnce(pushError('503 Service Unavailable'))
+      .mockRejectedValueOnce(pushError('connection reset'))
+      .mockResolvedValue('ok')
     expect(await withRetry('push', policy(sleeps), action)).toBe('ok')
     expect(sleeps).toEqual([100, 200])
   })
@@ -53,7 +58,9 @@ describe('withRetry', () => {
   })
 
   it('fails at once on a permanent error', async () => {
-    const action = jest.fn<() => Promise<string>>().mockRejectedValue(pushError('unauthorized: authentication required'))
+    const action = jest
+      .fn<() => Promise<string>>()
+      .mockRejectedValue(pushError('unauthorized: authentication required'))
     await expect(withRetry('push', policy([]), action)).rejects.toThrow('unauthorized')
     expect(action).toHaveBeenCalledTimes(1)
   })

@@ -4,18 +4,40 @@ import { needsExistingTags, planTags, type TagRequest } from '../../src/tags.js'
 import { eventEnv, type EventFixture } from '../../__fixtures__/events.js'
 
 const SHA = '0123456789abcdef0123456789abcdef01234567'
-const base: TagRequest = { eventName: 'push', ref: '', sha: SHA, tagSha: true, tagLatest: 'auto', extraTags: [] }
+const base: TagRequest = {
+  eventName: 'push',
+  ref: '',
+  sha: SHA,
+  tagSha: true,
+  tagLatest: 'auto',
+  extraTags: []
+}
 const req = (over: Partial<TagRequest>): TagRequest => ({ ...base, ...over })
 
 describe('tags from the ref', () => {
   test.each([
     ['a stable release', 'refs/tags/v1.2.3', '1.2.3', ['1.2.3', '1.2', '1', 'latest', 'sha-0123456']],
     ['a release without v', 'refs/tags/2.0.0', '2.0.0', ['2.0.0', '2.0', '2', 'latest', 'sha-0123456']],
-    ['a prerelease: only its full version', 'refs/tags/v1.2.3-rc.1', '1.2.3-rc.1', ['1.2.3-rc.1', 'sha-0123456']],
+    [
+      'a prerelease: only its full version',
+      'refs/tags/v1.2.3-rc.1',
+      '1.2.3-rc.1',
+      ['1.2.3-rc.1', 'sha-0123456']
+    ],
     ['major 0: no 0 alias', 'refs/tags/v0.4.1', '0.4.1', ['0.4.1', '0.4', 'latest', 'sha-0123456']],
-    ['build metadata becomes a valid tag', 'refs/tags/v1.0.0+build.7', '1.0.0-build.7', ['1.0.0-build.7', '1.0', '1', 'latest', 'sha-0123456']],
+    [
+      'build metadata becomes a valid tag',
+      'refs/tags/v1.0.0+build.7',
+      '1.0.0-build.7',
+      ['1.0.0-build.7', '1.0', '1', 'latest', 'sha-0123456']
+    ],
     ['a tag that is not semver', 'refs/tags/release-2024', 'sha-0123456', ['sha-0123456', 'release-2024']],
-    ['a branch, sanitised', 'refs/heads/feature/Login-Form', 'sha-0123456', ['sha-0123456', 'feature-Login-Form']],
+    [
+      'a branch, sanitised',
+      'refs/heads/feature/Login-Form',
+      'sha-0123456',
+      ['sha-0123456', 'feature-Login-Form']
+    ],
     ['a branch with odd characters', 'refs/heads/-fix#12@home', 'sha-0123456', ['sha-0123456', 'fix-12-home']]
   ])('%s (%s)', (_name, ref, version, tags) => {
     const plan = planTags(req({ ref }))
@@ -24,7 +46,9 @@ describe('tags from the ref', () => {
   })
 
   it('gives pr-N for a pull request, whatever its ref', () => {
-    const plan = planTags(req({ eventName: 'pull_request', ref: 'refs/pull/42/merge', pullRequestNumber: 42 }))
+    const plan = planTags(
+      req({ eventName: 'pull_request', ref: 'refs/pull/42/merge', pullRequestNumber: 42 })
+    )
     expect(plan.tags).toEqual(['sha-0123456', 'pr-42'])
   })
 
@@ -57,10 +81,19 @@ describe('tag-latest', () => {
     expect(planTags(req({ ref: 'refs/heads/main', tagLatest: 'true' })).tags).toContain('latest')
   })
   it('true adds latest to a prerelease', () => {
-    expect(planTags(req({ ref: 'refs/tags/v2.0.0-beta.1', tagLatest: 'true' })).tags).toEqual(['2.0.0-beta.1', 'latest', 'sha-0123456'])
+    expect(planTags(req({ ref: 'refs/tags/v2.0.0-beta.1', tagLatest: 'true' })).tags).toEqual([
+      '2.0.0-beta.1',
+      'latest',
+      'sha-0123456'
+    ])
   })
   it('false never adds latest but keeps the version aliases', () => {
-    expect(planTags(req({ ref: 'refs/tags/v1.2.3', tagLatest: 'false' })).tags).toEqual(['1.2.3', '1.2', '1', 'sha-0123456'])
+    expect(planTags(req({ ref: 'refs/tags/v1.2.3', tagLatest: 'false' })).tags).toEqual([
+      '1.2.3',
+      '1.2',
+      '1',
+      'sha-0123456'
+    ])
   })
   it('auto adds no latest to a branch build', () => {
     expect(planTags(req({ ref: 'refs/heads/main' })).tags).not.toContain('latest')
@@ -68,15 +101,46 @@ describe('tag-latest', () => {
 })
 
 describe('aliases only move forward (tag-latest: auto)', () => {
-  const existing = ['1.0.0', '1.4.0', '1.4.2', '1.5.0', '2.0.0', '2.1.0', 'v3.0.0-rc.1', 'latest', 'sha-abcdef0', 'main']
+  const existing = [
+    '1.0.0',
+    '1.4.0',
+    '1.4.2',
+    '1.5.0',
+    '2.0.0',
+    '2.1.0',
+    'v3.0.0-rc.1',
+    'latest',
+    'sha-abcdef0',
+    'main'
+  ]
 
   test.each([
-    ['a patch on an old line moves only its minor alias', 'v1.4.3', ['1.4.3', '1.4', 'sha-0123456'], ['1', 'latest']],
+    [
+      'a patch on an old line moves only its minor alias',
+      'v1.4.3',
+      ['1.4.3', '1.4', 'sha-0123456'],
+      ['1', 'latest']
+    ],
     ['a patch below the line head moves nothing', 'v1.4.1', ['1.4.1', 'sha-0123456'], ['1.4', '1', 'latest']],
-    ['a new minor on an old major moves 1.6 and 1', 'v1.6.0', ['1.6.0', '1.6', '1', 'sha-0123456'], ['latest']],
+    [
+      'a new minor on an old major moves 1.6 and 1',
+      'v1.6.0',
+      ['1.6.0', '1.6', '1', 'sha-0123456'],
+      ['latest']
+    ],
     ['a release above everything moves all', 'v2.1.1', ['2.1.1', '2.1', '2', 'latest', 'sha-0123456'], []],
-    ['re-running the newest release keeps every alias', 'v2.1.0', ['2.1.0', '2.1', '2', 'latest', 'sha-0123456'], []],
-    ['a prerelease in the registry does not hold back a stable release', 'v2.2.0', ['2.2.0', '2.2', '2', 'latest', 'sha-0123456'], []]
+    [
+      're-running the newest release keeps every alias',
+      'v2.1.0',
+      ['2.1.0', '2.1', '2', 'latest', 'sha-0123456'],
+      []
+    ],
+    [
+      'a prerelease in the registry does not hold back a stable release',
+      'v2.2.0',
+      ['2.2.0', '2.2', '2', 'latest', 'sha-0123456'],
+      []
+    ]
   ])('%s (%s)', (_name, version, tags, withheld) => {
     const plan = planTags(req({ ref: `refs/tags/${version}` }), existing)
     expect(plan.tags).toEqual(tags)
@@ -85,7 +149,10 @@ describe('aliases only move forward (tag-latest: auto)', () => {
 
   it('says which newer release holds an alias back', () => {
     const plan = planTags(req({ ref: 'refs/tags/v1.4.3' }), existing)
-    expect(plan.withheld).toContainEqual({ tag: 'latest', reason: 'the registry already has 2.1.0, newer than 1.4.3' })
+    expect(plan.withheld).toContainEqual({
+      tag: 'latest',
+      reason: 'the registry already has 2.1.0, newer than 1.4.3'
+    })
   })
 
   it('reads v-prefixed release tags in the registry too', () => {

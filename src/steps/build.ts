@@ -72,7 +72,9 @@ export function buildxOnlyInputs(spec: BuildSpec): string[] {
 export function classicArgs(spec: BuildSpec, files: { iidFile: string }): string[] {
   const needed = buildxOnlyInputs(spec)
   if (needed.length > 0) {
-    throw new Error(`${needed.join(', ')} need docker buildx, which is not installed (docker buildx version failed)`)
+    throw new Error(
+      `${needed.join(', ')} need docker buildx, which is not installed (docker buildx version failed)`
+    )
   }
   const args = ['build', '--iidfile', files.iidFile]
   if (spec.file) args.push('--file', spec.file)
@@ -90,10 +92,19 @@ export function classicArgs(spec: BuildSpec, files: { iidFile: string }): string
 /** The build step: the image, tagged with every tag of the plan, in the local engine. */
 export async function build(run: RunContext, plan: TagPlan): Promise<BuildResult> {
   const spec = buildSpec(run, plan, buildTime())
-  return buildImage(run.docker, spec, run.inputs.secrets.map((secret) => secret.value), run.tempRoot)
+  return buildImage(
+    run.docker,
+    spec,
+    run.inputs.secrets.map((secret) => secret.value),
+    run.tempRoot
+  )
 }
 
-export function buildSpec({ inputs, github }: Pick<RunContext, 'inputs' | 'github'>, plan: TagPlan, created: Date): BuildSpec {
+export function buildSpec(
+  { inputs, github }: Pick<RunContext, 'inputs' | 'github'>,
+  plan: TagPlan,
+  created: Date
+): BuildSpec {
   return {
     context: inputs.context,
     file: inputs.file,
@@ -110,7 +121,12 @@ export function buildSpec({ inputs, github }: Pick<RunContext, 'inputs' | 'githu
   }
 }
 
-async function buildImage(docker: DockerCli, spec: BuildSpec, secretValues: string[], tempRoot: string): Promise<BuildResult> {
+async function buildImage(
+  docker: DockerCli,
+  spec: BuildSpec,
+  secretValues: string[],
+  tempRoot: string
+): Promise<BuildResult> {
   const workDir = mkdtempSync(path.join(tempRoot, 'container-ship-build-'))
   const iidFile = path.join(workDir, 'iid')
   const metadataFile = path.join(workDir, 'metadata.json')

@@ -16,7 +16,11 @@ export function digestFromPushOutput(output: string): string | undefined {
   return /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1]
 }
 
-export async function push(run: RunContext, built: BuildResult, retry: RetryPolicy = REGISTRY_RETRY): Promise<PushResult> {
+export async function push(
+  run: RunContext,
+  built: BuildResult,
+  retry: RetryPolicy = REGISTRY_RETRY
+): Promise<PushResult> {
   const references = built.references
   const docker = run.docker
   const digests = new Map<string, string>()
@@ -29,7 +33,9 @@ export async function push(run: RunContext, built: BuildResult, retry: RetryPoli
   const distinct = new Set(digests.values())
   if (distinct.size > 1) {
     // Only possible if another process retagged the local image between two pushes.
-    core.warning(`the tags were pushed with different digests: ${[...digests].map(([ref, d]) => `${ref} ${d}`).join(', ')}`)
+    core.warning(
+      `the tags were pushed with different digests: ${[...digests].map(([ref, d]) => `${ref} ${d}`).join(', ')}`
+    )
   }
   const digest = digests.get(references[0] as string) as string
   return { digest, pushed: references }

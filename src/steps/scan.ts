@@ -8,6 +8,8 @@ export interface ScanResult {
 }
 
 export async function scan(): Promise<ScanResult> {
-  core.warning('The scan step is not implemented in this version yet: the image was not scanned (scan-result: skipped).')
+  core.warning(
+    'The scan step is not implemented in this version yet: the image was not scanned (scan-result: skipped).'
+  )
   return { result: 'skipped', findings: {} }
 }
