@@ -34159,24 +34159,34 @@ function buildxArgs(spec, files) {
     return args;
 }
 /** What only buildx can do, as the input names a user wrote. */
-function buildxOnlyInputs(spec) {
+function buildxOnlyInputs(inputs) {
     const needed = [];
-    if (spec.secretIds.length > 0)
+    if (inputs.secrets.length > 0)
         needed.push('secrets');
-    if (spec.platforms.length > 0)
+    if (inputs.platforms.length > 0)
         needed.push('platforms');
-    if (spec.cacheTo.length > 0)
+    if (inputs.cacheTo.length > 0)
         needed.push('cache-to');
     // The classic builder takes --cache-from image references only, not buildx's type=... specs.
-    if (spec.cacheFrom.some((source) => source.includes('=')))
+    if (inputs.cacheFrom.some((source) => source.includes('=')))
         needed.push('cache-from');
     return needed;
 }
-function classicArgs(spec, files) {
-    const needed = buildxOnlyInputs(spec);
+/**
+ * buildx when the CLI has it, else the classic builder, refused up front (before any login or
+ * build) when the inputs need what only buildx does.
+ */
+async function chooseBuilder(docker, inputs) {
+    if (await docker.hasBuildx())
+        return 'buildx';
+    const needed = buildxOnlyInputs(inputs);
     if (needed.length > 0) {
         throw new Error(`${needed.join(', ')} need docker buildx, which is not installed (docker buildx version failed)`);
     }
+    info('docker buildx is not installed: the classic builder will build');
+    return 'classic';
+}
+function classicArgs(spec, files) {
     const args = ['build', '--iidfile', files.iidFile];
     if (spec.file)
         args.push('--file', spec.file);
@@ -34198,9 +34208,31 @@ function classicArgs(spec, files) {
     return args;
 }
 /** The build step: the image, tagged with every tag of the plan, in the local engine. */
-async function build(run, plan) {
+async function build(run, plan, builder) {
     const spec = buildSpec(run, plan, buildTime());
-    return buildImage(run.docker, spec, run.inputs.secrets.map((secret) => secret.value), run.tempRoot);
+    const secretValues = run.inputs.secrets.map((secret) => secret.value);
+    const workDir = mkdtempSync(path$1.join(run.tempRoot, 'container-ship-build-'));
+    const iidFile = path$1.join(workDir, 'iid');
+    const metadataFile = path$1.join(workDir, 'metadata.json');
+    try {
+        if (builder === 'buildx') {
+            const secretEnv = Object.fromEntries(secretValues.map((value, index) => [secretEnvName(index), value]));
+            await run.docker.run(buildxArgs(spec, { iidFile, metadataFile }), { extraEnv: secretEnv });
+        }
+        else {
+            // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
+            await run.docker.run(classicArgs(spec, { iidFile }), { extraEnv: { DOCKER_BUILDKIT: '0' } });
+        }
+        return {
+            imageId: readFileSync(iidFile, 'utf8').trim(),
+            references: spec.tags,
+            builder,
+            metadata: builder === 'buildx' ? readMetadata(metadataFile) : undefined
+        };
+    }
+    finally {
+        rmSync(workDir, { recursive: true, force: true });
+    }
 }
 function buildSpec({ inputs, github }, plan, created) {
     return {
@@ -34217,34 +34249,6 @@ function buildSpec({ inputs, github }, plan, created) {
         pull: inputs.pull,
         noCache: inputs.noCache
     };
-}
-async function buildImage(docker, spec, secretValues, tempRoot) {
-    const workDir = mkdtempSync(path$1.join(tempRoot, 'container-ship-build-'));
-    const iidFile = path$1.join(workDir, 'iid');
-    const metadataFile = path$1.join(workDir, 'metadata.json');
-    try {
-        const useBuildx = await docker.hasBuildx();
-        if (useBuildx) {
-            const secretEnv = Object.fromEntries(secretValues.map((value, index) => [secretEnvName(index), value]));
-            await docker.run(buildxArgs(spec, { iidFile, metadataFile }), { extraEnv: secretEnv });
-        }
-        else {
-            const args = classicArgs(spec, { iidFile });
-            info('docker buildx is not installed: building with the classic builder');
-            // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
-            await docker.run(args, { extraEnv: { DOCKER_BUILDKIT: '0' } });
-        }
-        const imageId = readFileSync(iidFile, 'utf8').trim();
-        return {
-            imageId,
-            references: spec.tags,
-            builder: useBuildx ? 'buildx' : 'classic',
-            metadata: useBuildx ? readMetadata(metadataFile) : undefined
-        };
-    }
-    finally {
-        rmSync(workDir, { recursive: true, force: true });
-    }
 }
 function readMetadata(file) {
     try {
@@ -34447,6 +34451,7 @@ async function runSteps(inputs, github, record) {
     saveState(State.DockerConfig, configDir);
     const docker = new DockerCli(configDir);
     const run = { inputs, github, docker, tempRoot };
+    const builder = inputs.steps.includes('build') ? await chooseBuilder(docker, inputs) : undefined;
     if (inputs.username) {
         // Saved first: a login that half-happened is still logged out by the post step.
         saveState(State.LoggedInRegistry, inputs.registry);
@@ -34459,8 +34464,8 @@ async function runSteps(inputs, github, record) {
     record.plan = plan;
     for (const { tag, reason } of plan.withheld)
         info(`Tag ${tag} stays where it is: ${reason}.`);
-    if (inputs.steps.includes('build')) {
-        record.built = await group('Build', () => build(run, plan));
+    if (builder) {
+        record.built = await group('Build', () => build(run, plan, builder));
         info(`Built ${record.built.imageId} with ${record.built.builder}`);
     }
     if (inputs.steps.includes('scan')) {

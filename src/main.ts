@@ -10,7 +10,7 @@ import { getInputs, SECRET_INPUTS, type Inputs } from './inputs.js'
 import { RegistryClient } from './registry-api.js'
 import { REGISTRY_RETRY, withRetry } from './retry.js'
 import type { RunContext } from './run-context.js'
-import { build, type BuildResult } from './steps/build.js'
+import { build, chooseBuilder, type BuildResult } from './steps/build.js'
 import { DEPLOY_IMPLEMENTED } from './steps/deploy.js'
 import { push, type PushResult } from './steps/push.js'
 import { scan, type ScanResult } from './steps/scan.js'
@@ -55,6 +55,7 @@ async function runSteps(inputs: Inputs, github: GitHubContext, record: RunRecord
   core.saveState(State.DockerConfig, configDir)
   const docker = new DockerCli(configDir)
   const run: RunContext = { inputs, github, docker, tempRoot }
+  const builder = inputs.steps.includes('build') ? await chooseBuilder(docker, inputs) : undefined
 
   if (inputs.username) {
     // Saved first: a login that half-happened is still logged out by the post step.
@@ -72,8 +73,8 @@ async function runSteps(inputs: Inputs, github: GitHubContext, record: RunRecord
   record.plan = plan
   for (const { tag, reason } of plan.withheld) core.info(`Tag ${tag} stays where it is: ${reason}.`)
 
-  if (inputs.steps.includes('build')) {
-    record.built = await core.group('Build', () => build(run, plan))
+  if (builder) {
+    record.built = await core.group('Build', () => build(run, plan, builder))
     core.info(`Built ${record.built.imageId} with ${record.built.builder}`)
   }
   if (inputs.steps.includes('scan')) {

@@ -29,7 +29,8 @@ describe('action.yml', () => {
       if (!(error instanceof InputError)) throw error
     }
     expect(Object.keys(action.inputs).sort()).toEqual([...read].sort())
-    for (const [name, input] of Object.entries(action.inputs)) expect([name, input.description.length > 10]).toEqual([name, true])
+    for (const [name, input] of Object.entries(action.inputs))
+      expect([name, input.description.length > 10]).toEqual([name, true])
   })
 
   it('declares every output the action sets', () => {
@@ -37,7 +38,9 @@ describe('action.yml', () => {
   })
 
   it('keeps the SPEC defaults', () => {
-    const defaults = Object.fromEntries(Object.entries(action.inputs).map(([name, input]) => [name, input.default]))
+    const defaults = Object.fromEntries(
+      Object.entries(action.inputs).map(([name, input]) => [name, input.default])
+    )
     expect(defaults).toMatchObject({
       steps: 'build,scan,push,deploy',
       context: '.',

@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
 import { readGitHubContext } from '../../src/github-context.js'
-import { getInputs } from '../../src/inputs.js'
+import type { DockerCli } from '../../src/docker-cli.js'
+import { getInputs, type Inputs } from '../../src/inputs.js'
 import {
   buildSpec,
   buildxArgs,
   buildxOnlyInputs,
+  chooseBuilder,
   classicArgs,
   type BuildSpec
 } from '../../src/steps/build.js'
@@ -135,11 +137,39 @@ describe('classicArgs', () => {
     ])
   })
 
-  it('refuses, naming the inputs, what needs buildx', () => {
-    expect(buildxOnlyInputs(full)).toEqual(['secrets', 'platforms', 'cache-to', 'cache-from'])
-    expect(() => classicArgs(full, files)).toThrow(
-      'secrets, platforms, cache-to, cache-from need docker buildx'
-    )
+  it('knows, by input name, what needs buildx', () => {
+    const needs = {
+      secrets: [{ key: 'a', value: 'b' }],
+      platforms: ['linux/arm64'],
+      cacheTo: ['type=inline']
+    }
+    expect(buildxOnlyInputs({ ...needs, cacheFrom: ['type=gha'] })).toEqual([
+      'secrets',
+      'platforms',
+      'cache-to',
+      'cache-from'
+    ])
+    // A plain image reference is a cache source the classic builder takes.
+    expect(
+      buildxOnlyInputs({ secrets: [], platforms: [], cacheTo: [], cacheFrom: ['ghcr.io/acme/web:1'] })
+    ).toEqual([])
+  })
+})
+
+describe('chooseBuilder', () => {
+  const cli = (buildx: boolean) => ({ hasBuildx: async () => buildx }) as unknown as DockerCli
+  const plain = { secrets: [], platforms: [], cacheTo: [], cacheFrom: [] } as unknown as Inputs
+
+  it('takes buildx when the CLI has it', async () => {
+    expect(await chooseBuilder(cli(true), { ...plain, platforms: ['linux/arm64'] })).toBe('buildx')
+  })
+  it('falls back to the classic builder for inputs it supports', async () => {
+    expect(await chooseBuilder(cli(false), plain)).toBe('classic')
+  })
+  it('refuses, naming the inputs, what needs buildx', async () => {
+    await expect(
+      chooseBuilder(cli(false), { ...plain, platforms: ['linux/arm64'], cacheTo: ['type=inline'] })
+    ).rejects.toThrow('platforms, cache-to need docker buildx, which is not installed')
   })
 })
 

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
 import type { DockerCli } from '../docker-cli.js'
+import type { Inputs } from '../inputs.js'
 import type { KeyValue } from '../key-value.js'
 import { buildTime, mergeLabels, ociLabels } from '../labels.js'
 import type { RunContext } from '../run-context.js'
@@ -27,10 +28,12 @@ export interface BuildSpec {
   noCache: boolean
 }
 
+export type Builder = 'buildx' | 'classic'
+
 export interface BuildResult {
   imageId: string
   references: string[]
-  builder: 'buildx' | 'classic'
+  builder: Builder
   /** What buildx's --metadata-file recorded, when buildx built. */
   metadata?: Record<string, unknown>
 }
@@ -59,23 +62,35 @@ export function buildxArgs(spec: BuildSpec, files: { iidFile: string; metadataFi
 }
 
 /** What only buildx can do, as the input names a user wrote. */
-export function buildxOnlyInputs(spec: BuildSpec): string[] {
+export function buildxOnlyInputs(
+  inputs: Pick<Inputs, 'secrets' | 'platforms' | 'cacheTo' | 'cacheFrom'>
+): string[] {
   const needed: string[] = []
-  if (spec.secretIds.length > 0) needed.push('secrets')
-  if (spec.platforms.length > 0) needed.push('platforms')
-  if (spec.cacheTo.length > 0) needed.push('cache-to')
+  if (inputs.secrets.length > 0) needed.push('secrets')
+  if (inputs.platforms.length > 0) needed.push('platforms')
+  if (inputs.cacheTo.length > 0) needed.push('cache-to')
   // The classic builder takes --cache-from image references only, not buildx's type=... specs.
-  if (spec.cacheFrom.some((source) => source.includes('='))) needed.push('cache-from')
+  if (inputs.cacheFrom.some((source) => source.includes('='))) needed.push('cache-from')
   return needed
 }
 
-export function classicArgs(spec: BuildSpec, files: { iidFile: string }): string[] {
-  const needed = buildxOnlyInputs(spec)
+/**
+ * buildx when the CLI has it, else the classic builder, refused up front (before any login or
+ * build) when the inputs need what only buildx does.
+ */
+export async function chooseBuilder(docker: DockerCli, inputs: Inputs): Promise<Builder> {
+  if (await docker.hasBuildx()) return 'buildx'
+  const needed = buildxOnlyInputs(inputs)
   if (needed.length > 0) {
     throw new Error(
       `${needed.join(', ')} need docker buildx, which is not installed (docker buildx version failed)`
     )
   }
+  core.info('docker buildx is not installed: the classic builder will build')
+  return 'classic'
+}
+
+export function classicArgs(spec: BuildSpec, files: { iidFile: string }): string[] {
   const args = ['build', '--iidfile', files.iidFile]
   if (spec.file) args.push('--file', spec.file)
   for (const tag of spec.tags) args.push('--tag', tag)
@@ -90,14 +105,29 @@ export function classicArgs(spec: BuildSpec, files: { iidFile: string }): string
 }
 
 /** The build step: the image, tagged with every tag of the plan, in the local engine. */
-export async function build(run: RunContext, plan: TagPlan): Promise<BuildResult> {
+export async function build(run: RunContext, plan: TagPlan, builder: Builder): Promise<BuildResult> {
   const spec = buildSpec(run, plan, buildTime())
-  return buildImage(
-    run.docker,
-    spec,
-    run.inputs.secrets.map((secret) => secret.value),
-    run.tempRoot
-  )
+  const secretValues = run.inputs.secrets.map((secret) => secret.value)
+  const workDir = mkdtempSync(path.join(run.tempRoot, 'container-ship-build-'))
+  const iidFile = path.join(workDir, 'iid')
+  const metadataFile = path.join(workDir, 'metadata.json')
+  try {
+    if (builder === 'buildx') {
+      const secretEnv = Object.fromEntries(secretValues.map((value, index) => [secretEnvName(index), value]))
+      await run.docker.run(buildxArgs(spec, { iidFile, metadataFile }), { extraEnv: secretEnv })
+    } else {
+      // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
+      await run.docker.run(classicArgs(spec, { iidFile }), { extraEnv: { DOCKER_BUILDKIT: '0' } })
+    }
+    return {
+      imageId: readFileSync(iidFile, 'utf8').trim(),
+      references: spec.tags,
+      builder,
+      metadata: builder === 'buildx' ? readMetadata(metadataFile) : undefined
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true })
+  }
 }
 
 export function buildSpec(
@@ -118,38 +148,6 @@ export function buildSpec(
     cacheTo: inputs.cacheTo,
     pull: inputs.pull,
     noCache: inputs.noCache
-  }
-}
-
-async function buildImage(
-  docker: DockerCli,
-  spec: BuildSpec,
-  secretValues: string[],
-  tempRoot: string
-): Promise<BuildResult> {
-  const workDir = mkdtempSync(path.join(tempRoot, 'container-ship-build-'))
-  const iidFile = path.join(workDir, 'iid')
-  const metadataFile = path.join(workDir, 'metadata.json')
-  try {
-    const useBuildx = await docker.hasBuildx()
-    if (useBuildx) {
-      const secretEnv = Object.fromEntries(secretValues.map((value, index) => [secretEnvName(index), value]))
-      await docker.run(buildxArgs(spec, { iidFile, metadataFile }), { extraEnv: secretEnv })
-    } else {
-      const args = classicArgs(spec, { iidFile })
-      core.info('docker buildx is not installed: building with the classic builder')
-      // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
-      await docker.run(args, { extraEnv: { DOCKER_BUILDKIT: '0' } })
-    }
-    const imageId = readFileSync(iidFile, 'utf8').trim()
-    return {
-      imageId,
-      references: spec.tags,
-      builder: useBuildx ? 'buildx' : 'classic',
-      metadata: useBuildx ? readMetadata(metadataFile) : undefined
-    }
-  } finally {
-    rmSync(workDir, { recursive: true, force: true })
   }
 }
 

@@ -1,0 +1,98 @@
+// A registry that fails for a moment: a proxy on loopback in front of the test registry answers
+// 503 to the first manifest upload, as a registry does while it restarts. The push step must
+// retry and still report the registry's digest.
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
+import { eventEnv } from '../../__fixtures__/events.js'
+import { runAction, testbed, visibleText, workspaceWith, type Testbed } from './harness.js'
+import { registryDigest, uniqueRepository } from './registry-helpers.js'
+
+jest.setTimeout(300_000)
+
+let tb: Testbed
+let proxy: http.Server
+let proxyAddress: string
+let failuresLeft = 0
+const answered: string[] = []
+
+beforeAll(async () => {
+  tb = testbed()
+  const [upstreamHost, upstreamPort] = tb.registry.split(':') as [string, string]
+  proxy = http.createServer((req, res) => {
+    if (failuresLeft > 0 && req.method === 'PUT' && /\/manifests\//.test(req.url ?? '')) {
+      failuresLeft--
+      answered.push(`503 ${req.method} ${req.url}`)
+      req.resume()
+      res.writeHead(503, 'Service Unavailable', { 'content-type': 'text/plain' }).end('restarting')
+      return
+    }
+    const upstream = http.request(
+      {
+        host: upstreamHost,
+        port: Number(upstreamPort),
+        method: req.method,
+        path: req.url,
+        headers: req.headers
+      },
+      (upstreamResponse) => {
+        // Location headers name the upstream; the engine must keep talking to the proxy.
+        const headers = { ...upstreamResponse.headers }
+        if (typeof headers.location === 'string')
+          headers.location = headers.location.replace(tb.registry, proxyAddress)
+        res.writeHead(upstreamResponse.statusCode ?? 502, headers)
+        upstreamResponse.pipe(res)
+      }
+    )
+    upstream.on('error', () => res.writeHead(502).end())
+    req.pipe(upstream)
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  proxyAddress = `127.0.0.1:${(proxy.address() as AddressInfo).port}`
+})
+
+afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())))
+
+describe('a registry that answers 503 once', () => {
+  it('is retried with backoff and the push succeeds with the right digest', async () => {
+    const { repository } = uniqueRepository(tb, 'flaky')
+    const image = `${proxyAddress}/${repository}`
+    failuresLeft = 1
+    const result = await runAction({
+      inputs: {
+        image,
+        username: tb.username,
+        password: tb.password,
+        steps: 'build,push',
+        tags: 'edge',
+        'tag-sha': 'false'
+      },
+      event: eventEnv('branch-push'),
+      workspace: workspaceWith({ Dockerfile: `FROM ${tb.baseImage}\nRUN echo flaky > /f\n` })
+    })
+    expect(result.exitCode).toBe(0)
+    expect(answered).toHaveLength(1)
+    expect(result.log).toMatch(
+      /::warning::docker push 127\.0\.0\.1:\d+\/e2e\/flaky-\w+:feature-Login-Form failed \(attempt 1 of 4\), retrying in 2 s/
+    )
+    expect(result.outputs.digest).toMatch(/^sha256:/)
+    expect(await registryDigest(tb, repository, 'feature-Login-Form')).toBe(result.outputs.digest)
+    expect(await registryDigest(tb, repository, 'edge')).toBe(result.outputs.digest)
+    expect(visibleText(result.everything)).not.toContain(tb.password)
+  })
+
+  it('is not retried when the registry refuses the credentials', async () => {
+    const { repository } = uniqueRepository(tb, 'denied')
+    failuresLeft = 0
+    // No credentials: the registry answers 401, a failure that no retry can mend.
+    const result = await runAction({
+      inputs: { image: `${proxyAddress}/${repository}`, steps: 'build,push', 'tag-sha': 'false', tags: 'x' },
+      event: eventEnv('workflow-dispatch'),
+      workspace: workspaceWith({ Dockerfile: `FROM ${tb.baseImage}\n` })
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toMatch(/no basic auth credentials|unauthorized|authentication required/)
+    expect(result.log).not.toContain('retrying in')
+    expect(await registryDigest(tb, repository, 'main')).toBeUndefined()
+  })
+})
