@@ -34,16 +34,29 @@ status=0
 env -i "${common[@]}" GITHUB_OUTPUT="$runner/files/output" GITHUB_STATE="$runner/files/state" \
   GITHUB_STEP_SUMMARY="$runner/files/summary" GITHUB_ENV="$runner/files/env" node "$repo/dist/index.js" || status=$?
 
+# Prints NAME=VALUE for each `NAME<<DELIMITER ... DELIMITER` file command of $1.
+file_commands() {
+  local line name delimiter value body
+  while IFS= read -r line; do
+    case "$line" in
+      *'<<'*)
+        name=${line%%<<*} delimiter=${line#*<<} value=''
+        while IFS= read -r body && [ "$body" != "$delimiter" ]; do value+="${value:+$'\n'}$body"; done
+        printf '%s=%s\0' "$name" "$value"
+        ;;
+    esac
+  done <"$1"
+}
+
 echo "=== post step (node dist/post.js) ==="
 state_env=()
-while IFS= read -r line; do
-  case "$line" in *'<<'*) name=${line%%<<*}; IFS= read -r value; state_env+=("STATE_$name=$value"); IFS= read -r _ ;; esac
-done <"$runner/files/state"
+while IFS= read -r -d '' pair; do state_env+=("STATE_$pair"); done < <(file_commands "$runner/files/state")
 env -i "${common[@]}" "${state_env[@]}" GITHUB_OUTPUT="$runner/files/post_output" GITHUB_STATE="$runner/files/post_state" \
   GITHUB_STEP_SUMMARY="$runner/files/post_summary" GITHUB_ENV="$runner/files/post_env" node "$repo/dist/post.js"
 
 echo "=== outputs ==="
-cat "$runner/files/output"
+while IFS= read -r -d '' pair; do printf '%s: %s\n' "${pair%%=*}" "${pair#*=}" | sed '2,$s/^/    /'; done \
+  < <(file_commands "$runner/files/output")
 echo "=== step summary ==="
 cat "$runner/files/summary"
 echo "=== the pushed image ==="
