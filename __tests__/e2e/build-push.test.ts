@@ -193,6 +193,65 @@ describe('a pull request', () => {
   })
 })
 
+describe('a build that fails', () => {
+  it('fails with the end of the build log, still setting the outputs it knows and the summary', async () => {
+    const { image, repository } = uniqueRepository(tb, 'broken')
+    const result = await run({
+      inputs: { image, ...credentials(tb), steps: 'build,scan,push' },
+      event: eventEnv('tag-push'),
+      workspace: workspaceWith({ Dockerfile: `FROM ${tb.baseImage}\nRUN echo compiling && exit 3\n` })
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toMatch(/::error::`docker buildx build .*` failed with exit code 1:/)
+    expect(result.log).toMatch(/exit code: 3/)
+    expect(result.outputs).toMatchObject({
+      image,
+      version: '1.2.3',
+      'image-id': '',
+      digest: '',
+      'scan-result': 'skipped',
+      deployed: 'false'
+    })
+    expect(result.outputs.tags?.split('\n')).toHaveLength(5)
+    expect(result.summary).toContain('[!CAUTION]')
+    expect(result.summary).toContain('failed with exit code 1')
+    expect(await registryTags(tb, repository)).toEqual([])
+    expect(result.post.exitCode).toBe(0)
+    expect(readdirSync(result.runnerTemp)).toEqual([])
+  })
+})
+
+describe('a Dockerfile in a subfolder, built to a target stage', () => {
+  it('uses context, file and target', async () => {
+    const { image } = uniqueRepository(tb, 'target')
+    const result = await run({
+      inputs: {
+        image,
+        steps: 'build',
+        context: 'services/api',
+        file: 'services/api/Dockerfile.multi',
+        target: 'test'
+      },
+      event: eventEnv('workflow-dispatch'),
+      workspace: workspaceWith({
+        'services/api/Dockerfile.multi': [
+          `FROM ${tb.baseImage} AS test`,
+          'COPY marker.txt /stage',
+          `FROM ${tb.baseImage} AS release`,
+          'RUN echo release > /stage',
+          ''
+        ].join('\n'),
+        'services/api/marker.txt': 'test stage from the subfolder context\n'
+      })
+    })
+    expect(result.exitCode).toBe(0)
+    expect(docker(['run', '--rm', `${image}:main`, 'cat', '/stage'])).toBe(
+      'test stage from the subfolder context'
+    )
+    expect(result.outputs.version).toBe('sha-abcdefa')
+  })
+})
+
 describe('wrong credentials', () => {
   it('fail clearly before anything is built or pushed, and the post step still cleans up', async () => {
     const { image, repository } = uniqueRepository(tb, 'badauth')
