@@ -34125,6 +34125,107 @@ function buildTime(env = process.env, now = new Date()) {
     return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
 }
 
+// Which tags an image gets, from the git ref, the event and (for the moving aliases) the tags the
+// registry already holds. Pure: every input is passed in.
+/** The plan's tags as full references, `name:tag`, in the plan's order. */
+function tagReferences(imageName, plan) {
+    return plan.tags.map((tag) => `${imageName}:${tag}`);
+}
+/** Whether the plan for this request depends on the registry's tags (a stable release). */
+function needsExistingTags(request) {
+    const release = releaseOf(request.ref);
+    return release !== undefined && release.prerelease.length === 0;
+}
+function planTags(request, existing = []) {
+    const tags = [];
+    const withheld = [];
+    const shaTag = request.tagSha && /^[0-9a-f]{7,}$/i.test(request.sha)
+        ? `sha-${request.sha.slice(0, 7).toLowerCase()}`
+        : undefined;
+    const release = releaseOf(request.ref);
+    let version;
+    if (release) {
+        version = sanitizeTag(release.raw);
+        tags.push(version);
+        if (release.prerelease.length === 0) {
+            const candidates = forwardOnlyAliases(release, request.tagLatest);
+            for (const alias of candidates) {
+                const blocker = newerInLine(alias, release, existing);
+                if (blocker)
+                    withheld.push({ tag: alias.tag, reason: blocker });
+                else
+                    tags.push(alias.tag);
+            }
+        }
+        else if (request.tagLatest === 'true') {
+            tags.push('latest');
+        }
+    }
+    else {
+        const refTag = refToTag(request);
+        if (refTag)
+            tags.push(refTag);
+        if (request.tagLatest === 'true')
+            tags.push('latest');
+        version = shaTag ?? refTag;
+    }
+    if (shaTag)
+        tags.push(shaTag);
+    tags.push(...request.extraTags);
+    const unique = [...new Set(tags)];
+    version ??= unique[0];
+    if (!version) {
+        throw new Error(`no tag could be computed for ref "${request.ref}" (event ${request.eventName}): set the tags input`);
+    }
+    return { version, tags: [version, ...unique.filter((tag) => tag !== version)], release, withheld };
+}
+/** The semver release a ref names: refs/tags/v1.2.3 or refs/tags/1.2.3. */
+function releaseOf(ref) {
+    const match = /^refs\/tags\/(.+)$/.exec(ref);
+    if (!match)
+        return undefined;
+    // `raw` keeps what semver's `version` drops (build metadata), for the version tag.
+    return semver.parse(match[1].replace(/^v/i, '')) ?? undefined;
+}
+function forwardOnlyAliases(release, tagLatest) {
+    const aliases = [
+        {
+            tag: `${release.major}.${release.minor}`,
+            sameLine: (o) => o.major === release.major && o.minor === release.minor
+        }
+    ];
+    // A `0` alias would promise a compatibility that 0.x releases do not give.
+    if (release.major > 0)
+        aliases.push({ tag: `${release.major}`, sameLine: (o) => o.major === release.major });
+    if (tagLatest === 'auto')
+        aliases.push({ tag: 'latest', sameLine: () => true });
+    if (tagLatest === 'true')
+        aliases.push({ tag: 'latest' });
+    return aliases;
+}
+function newerInLine(alias, release, existing) {
+    const sameLine = alias.sameLine;
+    if (!sameLine)
+        return undefined;
+    if (existing === 'unknown')
+        return "the registry's tags could not be read";
+    const newer = existing
+        .map((tag) => semver.parse(tag.replace(/^v/i, '')))
+        .filter((v) => v !== null && v.prerelease.length === 0 && sameLine(v))
+        .filter((v) => semver.gt(v, release))
+        .sort(semver.rcompare)[0];
+    return newer ? `the registry already has ${newer.version}, newer than ${release.version}` : undefined;
+}
+function refToTag(request) {
+    if (PULL_REQUEST_EVENTS.has(request.eventName) && request.pullRequestNumber !== undefined) {
+        return `pr-${request.pullRequestNumber}`;
+    }
+    const match = /^refs\/(heads|tags)\/(.+)$/.exec(request.ref);
+    if (!match)
+        return undefined;
+    return sanitizeTag(match[2]) || undefined;
+}
+
 // Build: `docker buildx build` into the local engine when buildx is there, else the classic
 // `docker build` for the inputs it supports. The image gets every computed tag at once.
 /** Environment variable that carries the i-th build secret to buildx (`--secret id=X,env=VAR`). */
@@ -34238,7 +34339,7 @@ function buildSpec({ inputs, github }, plan, created) {
     return {
         context: inputs.context,
         file: inputs.file,
-        tags: plan.tags.map((tag) => `${inputs.image.name}:${tag}`),
+        tags: tagReferences(inputs.image.name, plan),
         buildArgs: inputs.buildArgs,
         labels: mergeLabels(ociLabels({ github, version: plan.version, created }), inputs.labels),
         secretIds: inputs.secrets.map((secret) => secret.key),
@@ -34324,103 +34425,6 @@ async function writeSummary(record) {
 }
 function code(text) {
     return `\`${text.replace(/`/g, "'")}\``;
-}
-
-// Which tags an image gets, from the git ref, the event and (for the moving aliases) the tags the
-// registry already holds. Pure: every input is passed in.
-/** Whether the plan for this request depends on the registry's tags (a stable release). */
-function needsExistingTags(request) {
-    const release = releaseOf(request.ref);
-    return release !== undefined && release.prerelease.length === 0;
-}
-function planTags(request, existing = []) {
-    const tags = [];
-    const withheld = [];
-    const shaTag = request.tagSha && /^[0-9a-f]{7,}$/i.test(request.sha)
-        ? `sha-${request.sha.slice(0, 7).toLowerCase()}`
-        : undefined;
-    const release = releaseOf(request.ref);
-    let version;
-    if (release) {
-        version = sanitizeTag(release.raw);
-        tags.push(version);
-        if (release.prerelease.length === 0) {
-            const candidates = forwardOnlyAliases(release, request.tagLatest);
-            for (const alias of candidates) {
-                const blocker = newerInLine(alias, release, existing);
-                if (blocker)
-                    withheld.push({ tag: alias.tag, reason: blocker });
-                else
-                    tags.push(alias.tag);
-            }
-        }
-        else if (request.tagLatest === 'true') {
-            tags.push('latest');
-        }
-    }
-    else {
-        const refTag = refToTag(request);
-        if (refTag)
-            tags.push(refTag);
-        if (request.tagLatest === 'true')
-            tags.push('latest');
-        version = shaTag ?? refTag;
-    }
-    if (shaTag)
-        tags.push(shaTag);
-    tags.push(...request.extraTags);
-    const unique = [...new Set(tags)];
-    version ??= unique[0];
-    if (!version) {
-        throw new Error(`no tag could be computed for ref "${request.ref}" (event ${request.eventName}): set the tags input`);
-    }
-    return { version, tags: [version, ...unique.filter((tag) => tag !== version)], release, withheld };
-}
-/** The semver release a ref names: refs/tags/v1.2.3 or refs/tags/1.2.3. */
-function releaseOf(ref) {
-    const match = /^refs\/tags\/(.+)$/.exec(ref);
-    if (!match)
-        return undefined;
-    // `raw` keeps what semver's `version` drops (build metadata), for the version tag.
-    return semver.parse(match[1].replace(/^v/i, '')) ?? undefined;
-}
-function forwardOnlyAliases(release, tagLatest) {
-    const aliases = [
-        {
-            tag: `${release.major}.${release.minor}`,
-            sameLine: (o) => o.major === release.major && o.minor === release.minor
-        }
-    ];
-    // A `0` alias would promise a compatibility that 0.x releases do not give.
-    if (release.major > 0)
-        aliases.push({ tag: `${release.major}`, sameLine: (o) => o.major === release.major });
-    if (tagLatest === 'auto')
-        aliases.push({ tag: 'latest', sameLine: () => true });
-    if (tagLatest === 'true')
-        aliases.push({ tag: 'latest' });
-    return aliases;
-}
-function newerInLine(alias, release, existing) {
-    const sameLine = alias.sameLine;
-    if (!sameLine)
-        return undefined;
-    if (existing === 'unknown')
-        return "the registry's tags could not be read";
-    const newer = existing
-        .map((tag) => semver.parse(tag.replace(/^v/i, '')))
-        .filter((v) => v !== null && v.prerelease.length === 0 && sameLine(v))
-        .filter((v) => semver.gt(v, release))
-        .sort(semver.rcompare)[0];
-    return newer ? `the registry already has ${newer.version}, newer than ${release.version}` : undefined;
-}
-function refToTag(request) {
-    if (PULL_REQUEST_EVENTS.has(request.eventName) && request.pullRequestNumber !== undefined) {
-        return `pr-${request.pullRequestNumber}`;
-    }
-    const match = /^refs\/(heads|tags)\/(.+)$/.exec(request.ref);
-    if (!match)
-        return undefined;
-    return sanitizeTag(match[2]) || undefined;
 }
 
 // The orchestrator: validates every input, then runs build -> scan -> push -> deploy in that
@@ -34544,7 +34548,7 @@ function setOutputs(record) {
     const { inputs, plan, built, scanned, pushed } = record;
     const values = {
         [Output.Image]: inputs?.image.name ?? '',
-        [Output.Tags]: plan && inputs ? plan.tags.map((tag) => `${inputs.image.name}:${tag}`).join('\n') : '',
+        [Output.Tags]: plan && inputs ? tagReferences(inputs.image.name, plan).join('\n') : '',
         [Output.Version]: plan?.version ?? '',
         [Output.Digest]: pushed?.digest ?? '',
         [Output.ImageId]: built?.imageId ?? '',

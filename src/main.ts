@@ -15,7 +15,14 @@ import { DEPLOY_IMPLEMENTED } from './steps/deploy.js'
 import { push, type PushResult } from './steps/push.js'
 import { scan, type ScanResult } from './steps/scan.js'
 import { writeSummary } from './summary.js'
-import { needsExistingTags, planTags, type ExistingTags, type TagPlan, type TagRequest } from './tags.js'
+import {
+  needsExistingTags,
+  planTags,
+  tagReferences,
+  type ExistingTags,
+  type TagPlan,
+  type TagRequest
+} from './tags.js'
 
 /** What the run learned so far; turned into outputs and the summary however it ends. */
 export interface RunRecord {
@@ -163,7 +170,7 @@ function setOutputs(record: RunRecord): void {
   const { inputs, plan, built, scanned, pushed } = record
   const values: Record<Output, string> = {
     [Output.Image]: inputs?.image.name ?? '',
-    [Output.Tags]: plan && inputs ? plan.tags.map((tag) => `${inputs.image.name}:${tag}`).join('\n') : '',
+    [Output.Tags]: plan && inputs ? tagReferences(inputs.image.name, plan).join('\n') : '',
     [Output.Version]: plan?.version ?? '',
     [Output.Digest]: pushed?.digest ?? '',
     [Output.ImageId]: built?.imageId ?? '',

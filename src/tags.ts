@@ -33,6 +33,11 @@ export interface TagPlan {
  */
 export type ExistingTags = string[] | 'unknown'
 
+/** The plan's tags as full references, `name:tag`, in the plan's order. */
+export function tagReferences(imageName: string, plan: Pick<TagPlan, 'tags'>): string[] {
+  return plan.tags.map((tag) => `${imageName}:${tag}`)
+}
+
 /** Whether the plan for this request depends on the registry's tags (a stable release). */
 export function needsExistingTags(request: TagRequest): boolean {
   const release = releaseOf(request.ref)

@@ -14,6 +14,8 @@ let tb: Testbed
 let proxy: http.Server
 let proxyAddress: string
 let failuresLeft = 0
+/** When set, the proxy refuses every tag listing, as a registry with a broken token service does. */
+let refuseTagList = false
 const answered: string[] = []
 
 beforeAll(async () => {
@@ -25,6 +27,11 @@ beforeAll(async () => {
       answered.push(`503 ${req.method} ${req.url}`)
       req.resume()
       res.writeHead(503, 'Service Unavailable', { 'content-type': 'text/plain' }).end('restarting')
+      return
+    }
+    if (refuseTagList && /\/tags\/list/.test(req.url ?? '')) {
+      req.resume()
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="proxy"' }).end()
       return
     }
     const upstream = http.request(
@@ -94,5 +101,36 @@ describe('a registry that answers 503 once', () => {
     expect(result.log).toMatch(/no basic auth credentials|unauthorized|authentication required/)
     expect(result.log).not.toContain('retrying in')
     expect(await registryDigest(tb, repository, 'main')).toBeUndefined()
+  })
+})
+
+describe('a registry whose tag list cannot be read', () => {
+  it('still pushes the release, leaving latest and the version aliases where they are', async () => {
+    const { repository } = uniqueRepository(tb, 'notags')
+    refuseTagList = true
+    try {
+      const result = await runAction({
+        inputs: {
+          image: `${proxyAddress}/${repository}`,
+          username: tb.username,
+          password: tb.password,
+          steps: 'build,push'
+        },
+        event: eventEnv('tag-push'),
+        workspace: workspaceWith({ Dockerfile: `FROM ${tb.baseImage}\nRUN echo notags > /f\n` })
+      })
+      expect(result.exitCode).toBe(0)
+      expect(result.log).toMatch(
+        /::warning::Could not read the tags of .*, so latest and the version aliases are left where they are/
+      )
+      expect(result.outputs.tags?.split('\n').map((ref) => ref.split(':').pop())).toEqual([
+        '1.2.3',
+        'sha-0123456'
+      ])
+      expect(await registryDigest(tb, repository, '1.2.3')).toBe(result.outputs.digest)
+      expect(await registryDigest(tb, repository, 'latest')).toBeUndefined()
+    } finally {
+      refuseTagList = false
+    }
   })
 })

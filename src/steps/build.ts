@@ -8,7 +8,7 @@ import type { Inputs } from '../inputs.js'
 import type { KeyValue } from '../key-value.js'
 import { buildTime, mergeLabels, ociLabels } from '../labels.js'
 import type { RunContext } from '../run-context.js'
-import type { TagPlan } from '../tags.js'
+import { tagReferences, type TagPlan } from '../tags.js'
 
 export interface BuildSpec {
   context: string
@@ -138,7 +138,7 @@ export function buildSpec(
   return {
     context: inputs.context,
     file: inputs.file,
-    tags: plan.tags.map((tag) => `${inputs.image.name}:${tag}`),
+    tags: tagReferences(inputs.image.name, plan),
     buildArgs: inputs.buildArgs,
     labels: mergeLabels(ociLabels({ github, version: plan.version, created }), inputs.labels),
     secretIds: inputs.secrets.map((secret) => secret.key),
