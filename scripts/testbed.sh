@@ -31,7 +31,7 @@ install_packages() {
   [ ${#missing[@]} -eq 0 ] && return
   log "installing ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 # Waits until the command succeeds, for at most $1 seconds.

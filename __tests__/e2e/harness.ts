@@ -169,7 +169,7 @@ export function testbed(): Testbed {
   const envFile = path.join(process.env.TESTBED_STATE ?? '/var/lib/container-ship-testbed', 'testbed.env')
   if (!existsSync(envFile)) {
     throw new Error(
-      `${envFile} is missing: run "sudo bash scripts/testbed.sh" first (it starts dockerd and the registry)`
+      `${envFile} is missing: run "bash scripts/testbed.sh" as root first (it starts dockerd and the registry)`
     )
   }
   const values = parseFileCommands(readFileSync(envFile, 'utf8'))
