@@ -34328,7 +34328,7 @@ async function build(run, plan, builder) {
             imageId: readFileSync(iidFile, 'utf8').trim(),
             references: spec.tags,
             builder,
-            metadata: builder === 'buildx' ? readMetadata(metadataFile) : undefined
+            buildRef: builder === 'buildx' ? readBuildRef(metadataFile) : undefined
         };
     }
     finally {
@@ -34351,9 +34351,11 @@ function buildSpec({ inputs, github }, plan, created) {
         noCache: inputs.noCache
     };
 }
-function readMetadata(file) {
+function readBuildRef(metadataFile) {
     try {
-        return JSON.parse(readFileSync(file, 'utf8'));
+        const metadata = JSON.parse(readFileSync(metadataFile, 'utf8'));
+        const ref = metadata['buildx.build.ref'];
+        return typeof ref === 'string' ? ref : undefined;
     }
     catch {
         return undefined;
@@ -34470,7 +34472,8 @@ async function runSteps(inputs, github, record) {
         info(`Tag ${tag} stays where it is: ${reason}.`);
     if (builder) {
         record.built = await group('Build', () => build(run, plan, builder));
-        info(`Built ${record.built.imageId} with ${record.built.builder}`);
+        const { imageId, builder: usedBuilder, buildRef } = record.built;
+        info(`Built ${imageId} with ${usedBuilder}${buildRef ? ` (build ${buildRef})` : ''}`);
     }
     if (inputs.steps.includes('scan')) {
         record.scanned = await group('Scan', () => scan());

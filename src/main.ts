@@ -82,7 +82,8 @@ async function runSteps(inputs: Inputs, github: GitHubContext, record: RunRecord
 
   if (builder) {
     record.built = await core.group('Build', () => build(run, plan, builder))
-    core.info(`Built ${record.built.imageId} with ${record.built.builder}`)
+    const { imageId, builder: usedBuilder, buildRef } = record.built
+    core.info(`Built ${imageId} with ${usedBuilder}${buildRef ? ` (build ${buildRef})` : ''}`)
   }
   if (inputs.steps.includes('scan')) {
     record.scanned = await core.group('Scan', () => scan())

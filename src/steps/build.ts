@@ -34,8 +34,8 @@ export interface BuildResult {
   imageId: string
   references: string[]
   builder: Builder
-  /** What buildx's --metadata-file recorded, when buildx built. */
-  metadata?: Record<string, unknown>
+  /** buildx's reference of the build (`buildx.build.ref` of --metadata-file), to find it in buildx's history. */
+  buildRef?: string
 }
 
 /** Environment variable that carries the i-th build secret to buildx (`--secret id=X,env=VAR`). */
@@ -123,7 +123,7 @@ export async function build(run: RunContext, plan: TagPlan, builder: Builder): P
       imageId: readFileSync(iidFile, 'utf8').trim(),
       references: spec.tags,
       builder,
-      metadata: builder === 'buildx' ? readMetadata(metadataFile) : undefined
+      buildRef: builder === 'buildx' ? readBuildRef(metadataFile) : undefined
     }
   } finally {
     rmSync(workDir, { recursive: true, force: true })
@@ -151,9 +151,11 @@ export function buildSpec(
   }
 }
 
-function readMetadata(file: string): Record<string, unknown> | undefined {
+function readBuildRef(metadataFile: string): string | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+    const metadata = JSON.parse(readFileSync(metadataFile, 'utf8')) as Record<string, unknown>
+    const ref = metadata['buildx.build.ref']
+    return typeof ref === 'string' ? ref : undefined
   } catch {
     return undefined
   }
