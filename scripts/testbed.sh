@@ -25,7 +25,7 @@ chmod 700 "$state"
 
 install_packages() {
   local missing=()
-  for package in docker.io docker-registry busybox-static apache2-utils iptables curl; do
+  for package in docker.io docker-registry busybox-static apache2-utils iptables curl shellcheck; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
   done
   [ ${#missing[@]} -eq 0 ] && return
@@ -117,14 +117,15 @@ import_busybox() {
 
 install_tools() {
   TOOLS_CACHE="$tools" bash "$here/build-tools.sh"
+  # shellcheck source=/dev/null
+  . "$tools/tools.env"
   local plugins="$HOME/.docker/cli-plugins"
   mkdir -p "$plugins"
-  ln -sf "$(ls -d "$tools"/buildx-*/buildx | tail -n 1)" "$plugins/docker-buildx"
-  ln -sf "$(ls -d "$tools"/compose-*/compose | tail -n 1)" "$plugins/docker-compose"
-  trivy=$(ls -d "$tools"/trivy-*/trivy | tail -n 1)
+  ln -sf "$BUILDX" "$plugins/docker-buildx"
+  ln -sf "$COMPOSE" "$plugins/docker-compose"
   docker buildx version >&2
   docker compose version >&2
-  "$trivy" version >&2
+  "$TRIVY" version >&2
 }
 
 install_packages
@@ -138,6 +139,6 @@ TESTBED_REGISTRY=$registry_addr
 TESTBED_REGISTRY_USER=$registry_user
 TESTBED_REGISTRY_PASSWORD_FILE=$state/registry-password
 TESTBED_BASE_IMAGE=busybox:latest
-TESTBED_TRIVY=$trivy
+TESTBED_TRIVY=$TRIVY
 EOF
 log "ready: $state/testbed.env"
