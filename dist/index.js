@@ -30224,8 +30224,7 @@ function readGitHubContext(env = process.env) {
         sha,
         pullRequestNumber,
         repository,
-        repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined),
-        defaultBranch: payload.repository?.default_branch
+        repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined)
     };
 }
 function readEventPayload(path) {

@@ -12,13 +12,12 @@ export interface GitHubContext {
   /** https://github.com/owner/repo, when known. */
   repositoryUrl?: string
   repository?: string
-  defaultBranch?: string
 }
 
 interface EventPayload {
   pull_request?: { number?: number; head?: { sha?: string } }
   number?: number
-  repository?: { default_branch?: string; html_url?: string }
+  repository?: { html_url?: string }
 }
 
 export const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target'])
@@ -38,8 +37,7 @@ export function readGitHubContext(env: NodeJS.ProcessEnv = process.env): GitHubC
     sha,
     pullRequestNumber,
     repository,
-    repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined),
-    defaultBranch: payload.repository?.default_branch
+    repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined)
   }
 }
 
