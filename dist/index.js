@@ -33628,25 +33628,37 @@ function registryApiBase(registry) {
     return `${isLoopbackRegistry(registry) ? 'http' : 'https'}://${registry}`;
 }
 
-/**
- * One pair per line; blank lines and lines starting with `#` are skipped. Throws naming the
- * line number only, never its text, because the text may be a secret.
- */
-function parseKeyValueLines(text, keyPattern, keyHint) {
-    const pairs = [];
+/** Splits the lines without judging them; blank lines and `#` comments are skipped. */
+function keyValueLines(text) {
+    const lines = [];
     text.split(/\r?\n/).forEach((line, index) => {
         const trimmed = line.trim();
         if (trimmed === '' || trimmed.startsWith('#'))
             return;
         const equals = trimmed.indexOf('=');
-        if (equals <= 0)
-            throw new Error(`line ${index + 1} is not KEY=VALUE`);
-        const key = trimmed.slice(0, equals).trim();
-        if (!keyPattern.test(key))
-            throw new Error(`line ${index + 1}: the key is not ${keyHint}`);
-        pairs.push({ key, value: trimmed.slice(equals + 1).trim() });
+        const pair = equals > 0
+            ? { key: trimmed.slice(0, equals).trim(), value: trimmed.slice(equals + 1).trim() }
+            : undefined;
+        lines.push({ lineNumber: index + 1, pair });
     });
-    return pairs;
+    return lines;
+}
+/**
+ * One pair per line. Throws naming the line number only, never its text, because the text may
+ * be a secret.
+ */
+function parseKeyValueLines(text, keyPattern, keyHint) {
+    return keyValueLines(text).map(({ lineNumber, pair }) => {
+        if (!pair)
+            throw new Error(`line ${lineNumber} is not KEY=VALUE`);
+        if (!keyPattern.test(pair.key))
+            throw new Error(`line ${lineNumber}: the key is not ${keyHint}`);
+        return pair;
+    });
+}
+/** The values of the well-formed lines, even when other lines are not: what must be masked. */
+function keyValueValues(text) {
+    return keyValueLines(text).flatMap(({ pair }) => (pair?.value ? [pair.value] : []));
 }
 /** Items separated by commas or new lines, trimmed, empty ones dropped. */
 function parseList(text) {
@@ -33675,6 +33687,8 @@ function parseSeverity(text) {
 // are reported together.
 const STEP_NAMES = ['build', 'scan', 'push', 'deploy'];
 const DEFAULT_IGNORE_FILE = '.trivyignore';
+/** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
+const DEFAULT_TRIVY_VERSION = '0.74.0';
 const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'];
 /** Input values that are secrets: masked before anything else so no message can show them. */
 const SECRET_INPUTS = ['password', 'ssh-private-key', 'tls-key', 'github-token'];
@@ -33784,7 +33798,7 @@ function getInputs(read, cwd = process.cwd()) {
         ignoreFileExplicit,
         scanners: field('scanners', parseScanners, ['vuln', 'secret']),
         maxFindings: field('max-findings', parseMaxFindings, {}),
-        trivyVersion: field('trivy-version', parseTrivyVersion, '0.74.0'),
+        trivyVersion: field('trivy-version', parseTrivyVersion, DEFAULT_TRIVY_VERSION),
         sarifFile: read('sarif-file'),
         annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
         prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
@@ -33916,9 +33930,9 @@ function parseMaxFindings(raw) {
     return budgets;
 }
 function parseTrivyVersion(raw) {
-    const version = semver.valid((raw || '0.74.0').replace(/^v/, ''));
+    const version = semver.valid((raw || DEFAULT_TRIVY_VERSION).replace(/^v/, ''));
     if (!version)
-        throw new Error(`"${raw}" is not a release version such as 0.74.0`);
+        throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`);
     return version;
 }
 function parseComposeProject(raw) {
@@ -34499,11 +34513,8 @@ function maskSecretInputs() {
             setSecret(value);
     }
     // Build secrets are KEY=VALUE lines: mask each value, before parsing can mention them.
-    for (const line of getInput('secrets').split(/\r?\n/)) {
-        const value = line.slice(line.indexOf('=') + 1).trim();
-        if (line.includes('=') && value)
-            setSecret(value);
-    }
+    for (const value of keyValueValues(getInput('secrets')))
+        setSecret(value);
 }
 function refuseUnimplementedDeploy(inputs) {
     if (inputs.steps.includes('deploy') && inputs.dockerHost) {

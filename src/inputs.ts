@@ -15,6 +15,8 @@ export type StepName = (typeof STEP_NAMES)[number]
 export type PushMode = 'auto' | 'true' | 'false'
 
 export const DEFAULT_IGNORE_FILE = '.trivyignore'
+/** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
+export const DEFAULT_TRIVY_VERSION = '0.74.0'
 export const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'] as const
 
 export interface Inputs {
@@ -195,7 +197,7 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
     ignoreFileExplicit,
     scanners: field('scanners', parseScanners, ['vuln', 'secret']),
     maxFindings: field('max-findings', parseMaxFindings, {}),
-    trivyVersion: field('trivy-version', parseTrivyVersion, '0.74.0'),
+    trivyVersion: field('trivy-version', parseTrivyVersion, DEFAULT_TRIVY_VERSION),
     sarifFile: read('sarif-file'),
     annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
     prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
@@ -331,8 +333,8 @@ function parseMaxFindings(raw: string): Partial<Record<Severity, number>> {
 }
 
 function parseTrivyVersion(raw: string): string {
-  const version = semver.valid((raw || '0.74.0').replace(/^v/, ''))
-  if (!version) throw new Error(`"${raw}" is not a release version such as 0.74.0`)
+  const version = semver.valid((raw || DEFAULT_TRIVY_VERSION).replace(/^v/, ''))
+  if (!version) throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`)
   return version
 }
 

@@ -4,22 +4,43 @@ export interface KeyValue {
   value: string
 }
 
-/**
- * One pair per line; blank lines and lines starting with `#` are skipped. Throws naming the
- * line number only, never its text, because the text may be a secret.
- */
-export function parseKeyValueLines(text: string, keyPattern: RegExp, keyHint: string): KeyValue[] {
-  const pairs: KeyValue[] = []
+interface KeyValueLine {
+  lineNumber: number
+  /** undefined when the line has no `=` after a non-empty key. */
+  pair?: KeyValue
+}
+
+/** Splits the lines without judging them; blank lines and `#` comments are skipped. */
+function keyValueLines(text: string): KeyValueLine[] {
+  const lines: KeyValueLine[] = []
   text.split(/\r?\n/).forEach((line, index) => {
     const trimmed = line.trim()
     if (trimmed === '' || trimmed.startsWith('#')) return
     const equals = trimmed.indexOf('=')
-    if (equals <= 0) throw new Error(`line ${index + 1} is not KEY=VALUE`)
-    const key = trimmed.slice(0, equals).trim()
-    if (!keyPattern.test(key)) throw new Error(`line ${index + 1}: the key is not ${keyHint}`)
-    pairs.push({ key, value: trimmed.slice(equals + 1).trim() })
+    const pair =
+      equals > 0
+        ? { key: trimmed.slice(0, equals).trim(), value: trimmed.slice(equals + 1).trim() }
+        : undefined
+    lines.push({ lineNumber: index + 1, pair })
   })
-  return pairs
+  return lines
+}
+
+/**
+ * One pair per line. Throws naming the line number only, never its text, because the text may
+ * be a secret.
+ */
+export function parseKeyValueLines(text: string, keyPattern: RegExp, keyHint: string): KeyValue[] {
+  return keyValueLines(text).map(({ lineNumber, pair }) => {
+    if (!pair) throw new Error(`line ${lineNumber} is not KEY=VALUE`)
+    if (!keyPattern.test(pair.key)) throw new Error(`line ${lineNumber}: the key is not ${keyHint}`)
+    return pair
+  })
+}
+
+/** The values of the well-formed lines, even when other lines are not: what must be masked. */
+export function keyValueValues(text: string): string[] {
+  return keyValueLines(text).flatMap(({ pair }) => (pair?.value ? [pair.value] : []))
 }
 
 /** Items separated by commas or new lines, trimmed, empty ones dropped. */

@@ -7,6 +7,7 @@ import { Output, State } from './constants.js'
 import { createPrivateDockerConfig, DockerCli } from './docker-cli.js'
 import { PULL_REQUEST_EVENTS, readGitHubContext, type GitHubContext } from './github-context.js'
 import { getInputs, SECRET_INPUTS, type Inputs } from './inputs.js'
+import { keyValueValues } from './key-value.js'
 import { RegistryClient } from './registry-api.js'
 import { REGISTRY_RETRY, withRetry } from './retry.js'
 import type { RunContext } from './run-context.js'
@@ -109,10 +110,7 @@ function maskSecretInputs(): void {
     if (value) core.setSecret(value)
   }
   // Build secrets are KEY=VALUE lines: mask each value, before parsing can mention them.
-  for (const line of core.getInput('secrets').split(/\r?\n/)) {
-    const value = line.slice(line.indexOf('=') + 1).trim()
-    if (line.includes('=') && value) core.setSecret(value)
-  }
+  for (const value of keyValueValues(core.getInput('secrets'))) core.setSecret(value)
 }
 
 function refuseUnimplementedDeploy(inputs: Inputs): void {
