@@ -1,0 +1,171 @@
+// Runs the bundled action the way the GitHub Actions runner does: `node dist/index.js`, then
+// `node dist/post.js`, with inputs as INPUT_<NAME> (defaults from action.yml filled in), file
+// commands through GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY, saved state handed to the
+// post step as STATE_<name>, and RUNNER_TEMP outside the workspace. The end-to-end tests and the
+// demo (scripts/demo.mjs) both run the action through it. Plain JavaScript, type-checked by tsc.
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+/** @type {{ inputs: Record<string, { default?: string }> }} */
+const ACTION = parse(readFileSync(path.join(REPO_ROOT, 'action.yml'), 'utf8'))
+/** What `${{ github.token }}` evaluates to in these runs. */
+export const FAKE_GITHUB_TOKEN = 'ghs_e2eFakeToken0123456789abcdefABCDEF'
+
+/**
+ * @typedef {object} RunSpec
+ * @property {Record<string, string>} inputs  action.yml input names and values
+ * @property {Record<string, string>} event  GITHUB_* variables of the event, GITHUB_EVENT_PATH among them
+ * @property {string} workspace  GITHUB_WORKSPACE, the working folder of both steps
+ * @property {Record<string, string>} [env]  extra environment, e.g. DOCKER_CONFIG for the user's own config
+ */
+
+/**
+ * @typedef {object} ActionRun
+ * @property {number} exitCode
+ * @property {string} log  everything the main step printed (stdout and stderr, interleaved)
+ * @property {Record<string, string>} outputs
+ * @property {Record<string, string>} state
+ * @property {string} summary
+ * @property {{ exitCode: number; log: string }} post
+ * @property {string} runnerTemp
+ * @property {string} workspace
+ * @property {string} everything  the text of every file command and log, for secret checks
+ */
+
+/**
+ * @param {RunSpec} spec
+ * @returns {Promise<ActionRun>}
+ */
+export async function runAction(spec) {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'runner-'))
+  const runnerTemp = path.join(home, '_temp')
+  const files = path.join(home, '_runner_file_commands')
+  mkdirSync(runnerTemp)
+  mkdirSync(files)
+  /** @param {string} step */
+  const fileCommands = (step) => {
+    /** @param {string} name */
+    const file = (name) => {
+      const target = path.join(files, `${name}_${step}`)
+      writeFileSync(target, '')
+      return target
+    }
+    return {
+      GITHUB_OUTPUT: file('output'),
+      GITHUB_STATE: file('state'),
+      GITHUB_STEP_SUMMARY: file('summary'),
+      GITHUB_ENV: file('env')
+    }
+  }
+  /** @type {Record<string, string>} */
+  const base = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    ...spec.event,
+    ...inputEnv(spec.inputs),
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    GITHUB_WORKSPACE: spec.workspace,
+    RUNNER_TEMP: runnerTemp,
+    RUNNER_OS: 'Linux',
+    ...spec.env
+  }
+
+  const mainFiles = fileCommands('main')
+  const main = await runNode(path.join(REPO_ROOT, 'dist/index.js'), spec.workspace, { ...base, ...mainFiles })
+  const state = parseFileCommands(readFileSync(mainFiles.GITHUB_STATE, 'utf8'))
+  const stateEnv = Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]))
+  const post = await runNode(path.join(REPO_ROOT, 'dist/post.js'), spec.workspace, {
+    ...base,
+    ...stateEnv,
+    ...fileCommands('post')
+  })
+  const texts = [main.log, post.log, ...Object.values(mainFiles).map((f) => readFileSync(f, 'utf8'))]
+  return {
+    exitCode: main.exitCode,
+    log: main.log,
+    outputs: parseFileCommands(readFileSync(mainFiles.GITHUB_OUTPUT, 'utf8')),
+    state,
+    summary: readFileSync(mainFiles.GITHUB_STEP_SUMMARY, 'utf8'),
+    post,
+    runnerTemp,
+    workspace: spec.workspace,
+    everything: texts.join('\n')
+  }
+}
+
+/**
+ * INPUT_<NAME> as the runner names them, every action.yml input present with its default.
+ * @param {Record<string, string>} given
+ * @returns {Record<string, string>}
+ */
+export function inputEnv(given) {
+  for (const name of Object.keys(given)) {
+    if (!(name in ACTION.inputs)) throw new Error(`action.yml declares no input "${name}"`)
+  }
+  /** @type {Record<string, string>} */
+  const env = {}
+  for (const [name, declared] of Object.entries(ACTION.inputs)) {
+    let value = given[name] ?? declared.default ?? ''
+    if (value === '${{ github.token }}') value = FAKE_GITHUB_TOKEN
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  }
+  return env
+}
+
+/**
+ * Reads `name=value` and `name<<DELIMITER ... DELIMITER` file commands.
+ * @param {string} text
+ * @returns {Record<string, string>}
+ */
+export function parseFileCommands(text) {
+  /** @type {Record<string, string>} */
+  const values = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const line = /** @type {string} */ (lines[i])
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
+    if (heredoc) {
+      const [, name, delimiter] = /** @type {[string, string, string]} */ (/** @type {unknown} */ (heredoc))
+      const body = []
+      for (i++; i < lines.length && lines[i] !== delimiter; i++) body.push(lines[i])
+      values[name] = body.join('\n')
+    } else if (line.includes('=')) {
+      values[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1)
+    }
+  }
+  return values
+}
+
+/**
+ * The log as a viewer sees it: the runner hides `::add-mask::` command lines.
+ * @param {string} text
+ */
+export function visibleText(text) {
+  return text
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n')
+}
+
+/**
+ * @param {string} script
+ * @param {string} cwd
+ * @param {Record<string, string>} env
+ * @returns {Promise<{ exitCode: number; log: string }>}
+ */
+function runNode(script, cwd, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let log = ''
+    child.stdout.on('data', (chunk) => (log += chunk.toString()))
+    child.stderr.on('data', (chunk) => (log += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ exitCode: code ?? -1, log }))
+  })
+}
