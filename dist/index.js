@@ -30094,7 +30094,7 @@ async function withRetry(what, policy, action) {
             if (attempt >= policy.attempts || !policy.isTransient(error))
                 throw error;
             const delay = policy.firstDelayMs * 2 ** (attempt - 1);
-            warning(`${what} failed (attempt ${attempt} of ${policy.attempts}), retrying in ${delay / 1000} s: ${firstLine(error)}`);
+            warning(`${what} failed (attempt ${attempt} of ${policy.attempts}), retrying in ${delay / 1000} s: ${cause(error)}`);
             await sleep(delay);
         }
     }
@@ -30130,10 +30130,12 @@ function errorText(error) {
     }
     return String(error);
 }
-function firstLine(error) {
-    return (errorText(error)
+/** The line that says why: a ProgramError's first line only says what was run, the last says why. */
+function cause(error) {
+    const lines = (error instanceof Error ? error.message : String(error))
         .split('\n')
-        .find((line) => line.trim() !== '') ?? '');
+        .filter((line) => line.trim() !== '');
+    return lines[lines.length - 1] ?? '';
 }
 const REGISTRY_RETRY = {
     attempts: 4,

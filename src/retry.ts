@@ -19,7 +19,7 @@ export async function withRetry<T>(what: string, policy: RetryPolicy, action: ()
       if (attempt >= policy.attempts || !policy.isTransient(error)) throw error
       const delay = policy.firstDelayMs * 2 ** (attempt - 1)
       core.warning(
-        `${what} failed (attempt ${attempt} of ${policy.attempts}), retrying in ${delay / 1000} s: ${firstLine(error)}`
+        `${what} failed (attempt ${attempt} of ${policy.attempts}), retrying in ${delay / 1000} s: ${cause(error)}`
       )
       await sleep(delay)
     }
@@ -59,12 +59,12 @@ function errorText(error: unknown): string {
   return String(error)
 }
 
-function firstLine(error: unknown): string {
-  return (
-    errorText(error)
-      .split('\n')
-      .find((line) => line.trim() !== '') ?? ''
-  )
+/** The line that says why: a ProgramError's first line only says what was run, the last says why. */
+function cause(error: unknown): string {
+  const lines = (error instanceof Error ? error.message : String(error))
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+  return lines[lines.length - 1] ?? ''
 }
 
 export const REGISTRY_RETRY: RetryPolicy = {

@@ -46,8 +46,21 @@ describe('withRetry', () => {
       .mockRejectedValueOnce(pushError('503 Service Unavailable'))
       .mockRejectedValueOnce(pushError('connection reset'))
       .mockResolvedValue('ok')
-    expect(await withRetry('push', policy(sleeps), action)).toBe('ok')
+    const warnings: string[] = []
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((text) => {
+      warnings.push(String(text))
+      return true
+    })
+    try {
+      expect(await withRetry('push', policy(sleeps), action)).toBe('ok')
+    } finally {
+      write.mockRestore()
+    }
     expect(sleeps).toEqual([100, 200])
+    // The warning names the cause (the end of stderr), not just the command that failed.
+    expect(warnings[0]).toMatch(
+      /^::warning::push failed \(attempt 1 of 3\), retrying in 0.1 s: 503 Service Unavailable/
+    )
   })
 
   it('gives up after the last attempt with the last error', async () => {
