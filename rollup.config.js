@@ -21,4 +21,4 @@ const entry = (input, file) => ({
   }
 })
 
-export default [entry('src/index.ts', 'dist/index.js'), entry('src/post.ts', 'dist/post.js')]
+export default [entry('src/index.ts', 'dist/index.js'), entry('src/post-entry.ts', 'dist/post.js')]

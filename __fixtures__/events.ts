@@ -5,7 +5,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const EVENTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'events')
-export type EventFixture = 'tag-push' | 'branch-push' | 'pull-request' | 'workflow-dispatch'
+export type EventFixture =
+  'tag-push' | 'branch-push' | 'pull-request' | 'pull-request-review' | 'merge-group' | 'workflow-dispatch'
 
 /** The runner's variables for the event, GITHUB_EVENT_PATH pointing at its payload. */
 export function eventEnv(name: EventFixture, overrides: Record<string, string> = {}): Record<string, string> {

@@ -36,6 +36,7 @@ import * as child from 'child_process';
 import { setTimeout as setTimeout$1 } from 'timers';
 import { mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, statSync, rmSync } from 'node:fs';
 import path$1 from 'node:path';
+import { createHash } from 'node:crypto';
 
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -30018,6 +30019,7 @@ var Output;
     Output["Tags"] = "tags";
     Output["Version"] = "version";
     Output["Digest"] = "digest";
+    Output["PushedTags"] = "pushed-tags";
     Output["ImageId"] = "image-id";
     Output["ScanResult"] = "scan-result";
     Output["Findings"] = "findings";
@@ -30031,8 +30033,6 @@ var State;
 (function (State) {
     /** The private DOCKER_CONFIG folder the post step logs out of and removes. */
     State["DockerConfig"] = "docker-config";
-    /** The registry logged in to, for `docker logout`. */
-    State["LoggedInRegistry"] = "logged-in-registry";
 })(State || (State = {}));
 
 // The one place that runs external programs. Always an argument array, never a shell string.
@@ -30143,16 +30143,46 @@ const REGISTRY_RETRY = {
     isTransient: isTransientRegistryError
 };
 
-// The docker CLI, run with the action's private DOCKER_CONFIG, and that config's life cycle:
-// made under the runner's temp folder (never the workspace, never the user's ~/.docker), logged
-// in to with the password on standard input, logged out of and removed by the post step.
+// The docker CLI, run with the action's private DOCKER_CONFIG against one engine: the runner's
+// own, or a remote one (DOCKER_HOST, with TLS files or over SSH) for the deploy step.
+const LOCAL_ENGINE = { kind: 'local' };
+/**
+ * The environment the action's programs get: the runner's, minus what they must not see. The
+ * runner passes every input as INPUT_<NAME>, secrets included, and no program needs them.
+ */
+function programEnv(env = process.env) {
+    const clean = {};
+    for (const [key, value] of Object.entries(env)) {
+        if (key.startsWith('INPUT_') || key.startsWith('STATE_'))
+            continue;
+        clean[key] = value;
+    }
+    return clean;
+}
 class DockerCli {
     configDir;
-    constructor(configDir) {
+    engine;
+    constructor(configDir, engine = LOCAL_ENGINE) {
         this.configDir = configDir;
+        this.engine = engine;
+    }
+    /** The same config against another engine. */
+    withEngine(engine) {
+        return new DockerCli(this.configDir, engine);
     }
     get env() {
-        return { ...process.env, DOCKER_CONFIG: this.configDir };
+        const env = { ...programEnv(), DOCKER_CONFIG: this.configDir };
+        if (this.engine.kind === 'remote') {
+            // The remote engine is chosen by the action alone, whatever the runner's docker points at.
+            for (const key of ['DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'])
+                delete env[key];
+            env.DOCKER_HOST = this.engine.host;
+            if (this.engine.tlsDir) {
+                env.DOCKER_TLS_VERIFY = '1';
+                env.DOCKER_CERT_PATH = this.engine.tlsDir;
+            }
+        }
+        return env;
     }
     run(args, options = {}) {
         const { extraEnv, ...rest } = options;
@@ -30166,37 +30196,144 @@ class DockerCli {
     async login(registry, username, password) {
         await withRetry(`docker login ${registry}`, REGISTRY_RETRY, () => this.run(['login', '--username', username, '--password-stdin', registry], { input: password }));
     }
-    async logout(registry) {
-        await this.run(['logout', registry], { allowFailure: true });
+}
+
+// Image repository names, references and tags, following the grammar of distribution/reference,
+// and registry names normalised once so every comparison sees one name per registry.
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::([0-9]+))?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const DOMAIN_RE = new RegExp(`^${DOMAIN}$`);
+const PATH_RE = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+const TAG_RE = /^[\w][\w.-]{0,127}$/;
+const MAX_NAME_LENGTH = 255;
+const DOCKER_HUB = 'docker.io';
+/** Every name Docker Hub answers to: the one the CLI shows, the legacy index and the API host. */
+const DOCKER_HUB_ALIASES = new Set([DOCKER_HUB, 'index.docker.io', 'registry-1.docker.io']);
+/** The key `docker login` stores Docker Hub credentials under. */
+const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
+/**
+ * One registry, one name: Docker Hub's aliases become `docker.io`, hosts are lowercase (DNS is
+ * case-insensitive; the port is kept).
+ */
+function normalizeRegistry(registry) {
+    const lower = registry.trim().toLowerCase();
+    return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB : lower;
+}
+/**
+ * Checks a `host[:port]` registry address, the port between 1 and 65535; returns it
+ * normalised. Throws a message saying what is wrong.
+ */
+function parseRegistry(text) {
+    const registry = text.trim();
+    const match = DOMAIN_RE.exec(registry);
+    if (!match)
+        throw new Error(`"${registry}" is not a registry host[:port], e.g. ghcr.io`);
+    checkPort(registry, match[1]);
+    return normalizeRegistry(registry);
+}
+function checkPort(registry, port) {
+    if (port === undefined)
+        return;
+    const number = Number(port);
+    if (!Number.isInteger(number) || number < 1 || number > 65535) {
+        throw new Error(`"${registry}" has port ${port}, which is not between 1 and 65535`);
     }
 }
+/** Parses a repository name without tag or digest; throws a message saying what is wrong. */
+function parseImageName(input) {
+    const name = input.trim();
+    if (name === '')
+        throw new Error('is empty');
+    if (name.includes('@'))
+        throw new Error(`"${name}" has a digest; give the repository only, e.g. ghcr.io/acme/web`);
+    if (/:[\w][\w.-]*$/.test(name.slice(name.lastIndexOf('/') + 1))) {
+        throw new Error(`"${name}" has a tag; give the repository only and put tags in the tags input`);
+    }
+    return parseRepository(name);
+}
+/** Parses `name:tag` (a digest is refused: a tag is what gets pushed). */
+function parseImageReference(input) {
+    const reference = input.trim();
+    if (reference.includes('@'))
+        throw new Error(`"${reference}" has a digest; give name:tag, e.g. ghcr.io/acme/web:1.2`);
+    const colon = reference.lastIndexOf(':');
+    if (colon <= reference.lastIndexOf('/'))
+        throw new Error(`"${reference}" has no tag; give name:tag`);
+    const tag = reference.slice(colon + 1);
+    if (!isValidTag(tag))
+        throw new Error(`"${reference}" has an invalid tag "${tag}"`);
+    return { image: parseRepository(reference.slice(0, colon)), tag };
+}
+function parseRepository(name) {
+    const slash = name.indexOf('/');
+    const first = slash === -1 ? '' : name.slice(0, slash);
+    const hasDomain = first !== '' &&
+        (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+    let path = hasDomain ? name.slice(slash + 1) : name;
+    let registry = DOCKER_HUB;
+    if (hasDomain) {
+        const match = DOMAIN_RE.exec(first);
+        if (!match)
+            throw new Error(`"${first}" is not a valid registry host[:port]`);
+        checkPort(first, match[1]);
+        registry = normalizeRegistry(first);
+    }
+    if (!PATH_RE.test(path)) {
+        throw new Error(`"${name}" is not a valid repository name: lowercase letters, digits and separators (. _ __ -) in /-separated parts`);
+    }
+    if (name.length > MAX_NAME_LENGTH)
+        throw new Error(`"${name}" is longer than ${MAX_NAME_LENGTH} characters`);
+    // Official images live under library/ whichever Hub alias names them.
+    if (registry === DOCKER_HUB && !path.includes('/'))
+        path = `library/${path}`;
+    return { registry, repository: path, name };
+}
+function isValidTag(tag) {
+    return TAG_RE.test(tag);
+}
+/** Turns any text (a branch name, say) into a valid tag: invalid characters become `-`. */
+function sanitizeTag(text) {
+    const cleaned = text
+        .replace(/[^\w.-]+/g, '-')
+        .replace(/^[.-]+/, '')
+        .slice(0, 128);
+    return cleaned;
+}
+function isLoopbackRegistry(registry) {
+    return isLoopbackHost(registryHost(registry));
+}
+function isLoopbackHost(host) {
+    const bare = host.replace(/^\[|\]$/g, '');
+    return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+/** Host of a `host[:port]` or `[v6]:port` registry address. */
+function registryHost(registry) {
+    const v6 = /^\[([^\]]+)\]/.exec(registry);
+    if (v6)
+        return v6[1];
+    return registry.replace(/:\d+$/, '');
+}
+/**
+ * Base URL of the Registry HTTP API. Docker Hub is served from registry-1.docker.io; the engine
+ * talks plain HTTP to loopback registries, so the action does too.
+ */
+function registryApiBase(registry) {
+    const normalized = normalizeRegistry(registry);
+    if (normalized === DOCKER_HUB)
+        return 'https://registry-1.docker.io';
+    return `${isLoopbackRegistry(normalized) ? 'http' : 'https'}://${normalized}`;
+}
+
+// Docker config folders: the user's (read, never written) and the action's private one, and the
+// registry credentials in them, looked up the way the docker CLI looks them up: a `credHelpers`
+// entry for the registry, else the `credsStore`, else `auths` in config.json.
 /** The user's own Docker config folder, as the docker CLI finds it. */
 function userDockerConfigDir(env = process.env) {
     return env.DOCKER_CONFIG || path$1.join(os$1.homedir(), '.docker');
 }
-/**
- * A private DOCKER_CONFIG that still sees what the user set up earlier in the job: their logins
- * (copied, minus the credential store so ours stays in this folder), their CLI plugins (buildx,
- * compose) and their buildx builders and contexts (linked).
- */
-function createPrivateDockerConfig(tempRoot, userDir = userDockerConfigDir()) {
-    const dir = mkdtempSync(path$1.join(tempRoot, 'container-ship-docker-'));
-    const userConfig = readUserConfig(path$1.join(userDir, 'config.json'));
-    delete userConfig.credsStore;
-    const pluginDirs = [
-        path$1.join(userDir, 'cli-plugins'),
-        ...(userConfig.cliPluginsExtraDirs ?? [])
-    ];
-    userConfig.cliPluginsExtraDirs = [...new Set(pluginDirs)];
-    writeFileSync(path$1.join(dir, 'config.json'), JSON.stringify(userConfig, null, 2), { mode: 0o600 });
-    for (const shared of ['buildx', 'contexts']) {
-        const target = path$1.join(userDir, shared);
-        if (existsSync(target))
-            symlinkSync(target, path$1.join(dir, shared));
-    }
-    return dir;
-}
-function readUserConfig(file) {
+function readDockerConfig(dir) {
+    const file = path$1.join(dir, 'config.json');
     if (!existsSync(file))
         return {};
     try {
@@ -30207,27 +30344,144 @@ function readUserConfig(file) {
         return {};
     }
 }
+/** The address the CLI stores a registry's credentials under (Docker Hub's is a legacy URL). */
+function credentialKey(registry) {
+    return normalizeRegistry(registry) === DOCKER_HUB ? DOCKER_HUB_AUTH_KEY : registry;
+}
+/** As the CLI's ConvertToHostname: `https://host/v1/` -> `host`, then normalised. */
+function keyRegistry(key) {
+    return normalizeRegistry(key.replace(/^https?:\/\//, '').split('/')[0] ?? '');
+}
+/** The entry of a map keyed by registry address whose key names this registry. */
+function entryFor(map, registry) {
+    if (!map)
+        return undefined;
+    const exact = map[credentialKey(registry)];
+    if (exact !== undefined)
+        return exact;
+    const wanted = normalizeRegistry(registry);
+    const key = Object.keys(map).find((candidate) => keyRegistry(candidate) === wanted);
+    return key === undefined ? undefined : map[key];
+}
+/**
+ * A private DOCKER_CONFIG that sees everything the user set up earlier in the job: their logins
+ * (`auths` copied; `credsStore` and `credHelpers` kept, so every login that worked before still
+ * resolves), their CLI plugins and their buildx builders and contexts (linked). The registries
+ * the action logs in to get an empty `credHelpers` entry, which makes the CLI keep those
+ * credentials in this folder's config.json instead of the user's credential store: removing
+ * the folder is the logout, and no credential the user stored elsewhere is ever touched.
+ */
+function createPrivateDockerConfig(tempRoot, loginRegistries, userDir = userDockerConfigDir()) {
+    const dir = mkdtempSync(path$1.join(tempRoot, 'container-ship-docker-'));
+    const config = readDockerConfig(userDir);
+    const pluginDirs = [path$1.join(userDir, 'cli-plugins'), ...(config.cliPluginsExtraDirs ?? [])];
+    config.cliPluginsExtraDirs = [...new Set(pluginDirs)];
+    if (loginRegistries.length > 0) {
+        const helpers = { ...(config.credHelpers ?? {}) };
+        for (const registry of loginRegistries) {
+            for (const key of Object.keys(helpers))
+                if (keyRegistry(key) === normalizeRegistry(registry))
+                    delete helpers[key];
+            helpers[credentialKey(registry)] = '';
+        }
+        config.credHelpers = helpers;
+    }
+    writeFileSync(path$1.join(dir, 'config.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
+    for (const shared of ['buildx', 'contexts']) {
+        const target = path$1.join(userDir, shared);
+        if (existsSync(target))
+            symlinkSync(target, path$1.join(dir, shared));
+    }
+    return dir;
+}
+/**
+ * The credentials the docker CLI would use for `registry` with this config folder, or undefined
+ * when it has none. Credential helpers are run with `get` and the address on standard input.
+ */
+async function lookUpCredentials(configDir, registry, env) {
+    const config = readDockerConfig(configDir);
+    const helper = entryFor(config.credHelpers, registry) ?? config.credsStore;
+    if (helper)
+        return askCredentialHelper(helper, credentialKey(registry), env);
+    const entry = entryFor(config.auths, registry);
+    return entry ? credentialsOfEntry(entry) : undefined;
+}
+function credentialsOfEntry(entry) {
+    if (entry.identitytoken)
+        return { identityToken: entry.identitytoken };
+    if (entry.username && entry.password)
+        return { username: entry.username, password: entry.password };
+    if (entry.auth) {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon > 0)
+            return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    }
+    return undefined;
+}
+/** The docker-credential-* protocol: `get`, the server address on stdin, JSON on stdout. */
+async function askCredentialHelper(helper, serverAddress, env) {
+    if (!/^[\w.-]+$/.test(helper))
+        return undefined;
+    const result = await runProgram(`docker-credential-${helper}`, ['get'], {
+        input: serverAddress,
+        env,
+        quiet: true,
+        allowFailure: true
+    }).catch(() => undefined);
+    // Not found, or the helper is not installed: the CLI would have no credentials either.
+    if (!result || result.exitCode !== 0)
+        return undefined;
+    try {
+        const answer = JSON.parse(result.stdout);
+        if (!answer.Secret)
+            return undefined;
+        // A helper returns an identity token as the user "<token>", as the CLI reads it.
+        if (answer.Username === '<token>')
+            return { identityToken: answer.Secret };
+        return answer.Username ? { username: answer.Username, password: answer.Secret } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
 
 // What the action needs to know about the workflow run, read from the runner's environment and
 // event payload once, so the rest of the code gets plain values (and tests can pass their own).
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/** Pull requests are recognised by their ref, as docker/metadata-action does. */
+const PULL_REQUEST_REF = /^refs\/pull\/(\d+)\//;
+/** A merge queue's temporary branch: gh-readonly-queue/<base>/pr-<N>-<sha>. */
+const MERGE_QUEUE_REF = /^refs\/heads\/gh-readonly-queue\/(.+)\/pr-(\d+)-[0-9a-f]+$/;
 function readGitHubContext(env = process.env) {
     const payload = readEventPayload(env.GITHUB_EVENT_PATH);
     const eventName = env.GITHUB_EVENT_NAME ?? '';
-    const isPullRequest = PULL_REQUEST_EVENTS.has(eventName);
-    const pullRequestNumber = isPullRequest ? (payload.pull_request?.number ?? payload.number) : undefined;
-    // GITHUB_SHA of a pull_request event is a throwaway merge commit; the head is what was reviewed.
-    const sha = (isPullRequest ? payload.pull_request?.head?.sha : undefined) ?? env.GITHUB_SHA ?? '';
+    const ref = env.GITHUB_REF ?? '';
+    const sha = env.GITHUB_SHA ?? '';
+    const pullRef = PULL_REQUEST_REF.exec(ref);
+    const pullRequestNumber = pullRef
+        ? Number(pullRef[1])
+        : eventName.startsWith('pull_request')
+            ? (payload.pull_request?.number ?? payload.number)
+            : undefined;
+    const isPullRequest = pullRequestNumber !== undefined;
     const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
     const repository = env.GITHUB_REPOSITORY || undefined;
     return {
         eventName,
-        ref: env.GITHUB_REF ?? '',
+        ref,
         sha,
+        // GITHUB_SHA of a pull request run is a throwaway merge commit; the head is what was reviewed.
+        tagSha: (isPullRequest ? payload.pull_request?.head?.sha : undefined) ?? sha,
         pullRequestNumber,
+        mergeGroup: eventName === 'merge_group' ? mergeGroupOf(ref, payload) : undefined,
         repository,
         repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined)
     };
+}
+function mergeGroupOf(ref, payload) {
+    const match = MERGE_QUEUE_REF.exec(payload.merge_group?.head_ref ?? ref);
+    const baseBranch = match?.[1] ?? (payload.merge_group?.base_ref ?? '').replace(/^refs\/heads\//, '');
+    return { baseBranch, pullRequestNumber: match ? Number(match[2]) : undefined };
 }
 function readEventPayload(path) {
     if (!path || !existsSync(path))
@@ -33561,75 +33815,6 @@ function parsePort(text) {
     return port;
 }
 
-// Image repository names and tags, following the grammar of distribution/reference.
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
-const DOMAIN_RE = new RegExp(`^${DOMAIN}$`);
-const PATH_RE = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
-const TAG_RE = /^[\w][\w.-]{0,127}$/;
-const MAX_NAME_LENGTH = 255;
-const DOCKER_HUB = 'docker.io';
-/** Parses a repository name without tag or digest; throws a message saying what is wrong. */
-function parseImageName(input) {
-    const name = input.trim();
-    if (name === '')
-        throw new Error('is empty');
-    if (name.includes('@'))
-        throw new Error(`"${name}" has a digest; give the repository only, e.g. ghcr.io/acme/web`);
-    const slash = name.indexOf('/');
-    const first = slash === -1 ? '' : name.slice(0, slash);
-    const hasDomain = first !== '' &&
-        (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
-    const registry = hasDomain ? first : DOCKER_HUB;
-    let path = hasDomain ? name.slice(slash + 1) : name;
-    if (hasDomain && !DOMAIN_RE.test(registry))
-        throw new Error(`"${registry}" is not a valid registry host[:port]`);
-    if (/:[\w][\w.-]*$/.test(path)) {
-        throw new Error(`"${name}" has a tag; give the repository only and put tags in the tags input`);
-    }
-    if (!PATH_RE.test(path)) {
-        throw new Error(`"${name}" is not a valid repository name: lowercase letters, digits and separators (. _ __ -) in /-separated parts`);
-    }
-    if (name.length > MAX_NAME_LENGTH)
-        throw new Error(`"${name}" is longer than ${MAX_NAME_LENGTH} characters`);
-    if (registry === DOCKER_HUB && !path.includes('/'))
-        path = `library/${path}`;
-    return { registry, repository: path, name };
-}
-function isValidTag(tag) {
-    return TAG_RE.test(tag);
-}
-/** Turns any text (a branch name, say) into a valid tag: invalid characters become `-`. */
-function sanitizeTag(text) {
-    const cleaned = text
-        .replace(/[^\w.-]+/g, '-')
-        .replace(/^[.-]+/, '')
-        .slice(0, 128);
-    return cleaned;
-}
-function isLoopbackRegistry(registry) {
-    const host = registryHost(registry);
-    return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-/** Host of a `host[:port]` or `[v6]:port` registry address. */
-function registryHost(registry) {
-    const v6 = /^\[([^\]]+)\]/.exec(registry);
-    if (v6)
-        return v6[1];
-    return registry.replace(/:\d+$/, '');
-}
-/**
- * Base URL of the Registry HTTP API. Docker Hub is served from registry-1.docker.io; the engine
- * talks plain HTTP to loopback registries, so the action does too.
- */
-function registryApiBase(registry) {
-    if (registry === DOCKER_HUB || registry === 'index.docker.io' || registry === 'registry-1.docker.io') {
-        return 'https://registry-1.docker.io';
-    }
-    return `${isLoopbackRegistry(registry) ? 'http' : 'https'}://${registry}`;
-}
-
 /** Splits the lines without judging them; blank lines and `#` comments are skipped. */
 function keyValueLines(text) {
     const lines = [];
@@ -33657,10 +33842,6 @@ function parseKeyValueLines(text, keyPattern, keyHint) {
             throw new Error(`line ${lineNumber}: the key is not ${keyHint}`);
         return pair;
     });
-}
-/** The values of the well-formed lines, even when other lines are not: what must be masked. */
-function keyValueValues(text) {
-    return keyValueLines(text).flatMap(({ pair }) => (pair?.value ? [pair.value] : []));
 }
 /** Items separated by commas or new lines, trimmed, empty ones dropped. */
 function parseList(text) {
@@ -33692,8 +33873,6 @@ const DEFAULT_IGNORE_FILE = '.trivyignore';
 /** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
 const DEFAULT_TRIVY_VERSION = '0.74.0';
 const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'];
-/** Input values that are secrets: masked before anything else so no message can show them. */
-const SECRET_INPUTS = ['password', 'ssh-private-key', 'tls-key', 'github-token'];
 class InputError extends Error {
     problems;
     constructor(problems) {
@@ -33740,8 +33919,8 @@ function getInputs(read, cwd = process.cwd()) {
     const labels = field('labels', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, 'a name without spaces'), []);
     const secrets = field('secrets', (raw) => parseKeyValueLines(raw, SECRET_ID, 'an id of letters, digits, . _ -'), []);
     const platforms = field('platforms', parsePlatforms, []);
-    const tags = field('tags', parseTags, []);
-    const registry = field('registry', (raw) => parseRegistry(raw, image), image.registry);
+    const tags = field('tags', parseTags, { extra: [], references: [] });
+    const registry = field('registry', (raw) => (raw ? parseRegistry(raw) : image.registry), image.registry);
     const username = read('username');
     const password = read('password');
     if (password && !username)
@@ -33774,53 +33953,64 @@ function getInputs(read, cwd = process.cwd()) {
     const inputs = {
         steps,
         image,
-        context,
-        contextIsLocal,
-        file,
-        buildArgs,
-        labels,
-        secrets,
-        target: read('target'),
-        platforms,
-        cacheFrom: parseLines(read('cache-from')),
-        cacheTo: parseLines(read('cache-to')),
-        pull: field('pull', parseBoolean, false),
-        noCache: field('no-cache', parseBoolean, false),
-        tags,
-        tagLatest: field('tag-latest', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto'),
-        tagSha: field('tag-sha', (raw) => parseBoolean(raw || 'true'), true),
-        registry,
-        username,
-        password,
-        push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto'),
-        severityThreshold: field('severity-threshold', parseThreshold, 'HIGH'),
-        severities,
-        ignoreUnfixed: field('ignore-unfixed', parseBoolean, false),
-        ignoreFile,
-        ignoreFileExplicit,
-        scanners: field('scanners', parseScanners, ['vuln', 'secret']),
-        maxFindings: field('max-findings', parseMaxFindings, {}),
-        trivyVersion: field('trivy-version', parseTrivyVersion, DEFAULT_TRIVY_VERSION),
-        sarifFile: read('sarif-file'),
-        annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
-        prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
-        githubToken: read('github-token'),
-        dockerHost,
-        sshPrivateKey,
-        sshKnownHosts,
-        tlsCa,
-        tlsCert,
-        tlsKey,
-        composeFiles: field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), [
-            'docker-compose.yml'
-        ]),
-        composeProject: field('compose-project', parseComposeProject, ''),
-        service,
-        replicas: field('replicas', (raw) => (raw ? parseInteger(raw, 1) : undefined), undefined),
-        healthTimeout: field('health-timeout', (raw) => parseInteger(raw || '120', 1), 120),
-        switchCommand: field('switch-command', parseSwitchCommand, undefined),
-        drainSeconds: field('drain-seconds', (raw) => parseInteger(raw || '0', 0), 0),
-        env: field('env', (raw) => parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)'), [])
+        build: {
+            context,
+            contextIsLocal,
+            file,
+            buildArgs,
+            labels,
+            secrets,
+            target: read('target'),
+            platforms,
+            cacheFrom: parseLines(read('cache-from')),
+            cacheTo: parseLines(read('cache-to')),
+            pull: field('pull', parseBoolean, false),
+            noCache: field('no-cache', parseBoolean, false)
+        },
+        tags: {
+            extra: tags.extra,
+            references: tags.references,
+            latest: field('tag-latest', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto'),
+            sha: field('tag-sha', (raw) => parseBoolean(raw || 'true'), true)
+        },
+        publish: {
+            registry,
+            username,
+            password,
+            push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto')
+        },
+        scan: {
+            severityThreshold: field('severity-threshold', parseThreshold, 'HIGH'),
+            severities,
+            ignoreUnfixed: field('ignore-unfixed', parseBoolean, false),
+            ignoreFile,
+            ignoreFileExplicit,
+            scanners: field('scanners', parseScanners, ['vuln', 'secret']),
+            maxFindings: field('max-findings', parseMaxFindings, {}),
+            trivyVersion: field('trivy-version', parseTrivyVersion, DEFAULT_TRIVY_VERSION),
+            sarifFile: read('sarif-file'),
+            annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
+            prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
+            githubToken: read('github-token')
+        },
+        deploy: {
+            dockerHost,
+            sshPrivateKey,
+            sshKnownHosts,
+            tlsCa,
+            tlsCert,
+            tlsKey,
+            composeFiles: field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), [
+                'docker-compose.yml'
+            ]),
+            composeProject: field('compose-project', parseComposeProject, ''),
+            service,
+            replicas: field('replicas', (raw) => (raw ? parseInteger(raw, 1) : undefined), undefined),
+            healthTimeout: field('health-timeout', (raw) => parseInteger(raw || '120', 1), 120),
+            switchCommand: field('switch-command', parseSwitchCommand, undefined),
+            drainSeconds: field('drain-seconds', (raw) => parseInteger(raw || '0', 0), 0),
+            env: field('env', (raw) => parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)'), [])
+        }
     };
     if (problems.length > 0)
         throw new InputError(problems);
@@ -33876,21 +34066,25 @@ function parsePlatforms(raw) {
     }
     return platforms;
 }
+/**
+ * Plain tags of `image`, and full references (`ghcr.io/acme/web:1.2`, as docker/metadata-action
+ * outputs them) that may name other repositories.
+ */
 function parseTags(raw) {
-    const tags = parseList(raw);
-    for (const tag of tags) {
-        if (!isValidTag(tag))
-            throw new Error(`"${tag}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`);
+    const extra = [];
+    const references = [];
+    for (const item of parseList(raw)) {
+        if (item.includes('/') || item.includes(':')) {
+            references.push(parseImageReference(item));
+        }
+        else if (isValidTag(item)) {
+            extra.push(item);
+        }
+        else {
+            throw new Error(`"${item}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -) nor a name:tag reference`);
+        }
     }
-    return tags;
-}
-function parseRegistry(raw, image) {
-    if (!raw)
-        return image.registry;
-    if (!/^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9a-fA-F:]+\])(?::\d+)?$/.test(raw)) {
-        throw new Error(`"${raw}" is not a registry host[:port], e.g. ghcr.io`);
-    }
-    return raw;
+    return { extra, references };
 }
 function parseSeverities(raw) {
     const named = parseList(raw || SEVERITIES.join(','));
@@ -33981,10 +34175,11 @@ function isFile(target) {
     return existsSync(target) && statSync(target).isFile();
 }
 
-// A small client of the Distribution (Registry) HTTP API v2: the tags a repository holds and the
-// digest a tag points at. Speaks both auth schemes registries use: Basic (htpasswd) and Bearer
-// tokens fetched from the realm a 401 names.
-/** Media types a manifest request accepts, so the registry answers with the digest it stores. */
+// A small client of the Distribution (Registry) HTTP API v2: the tags a repository holds, and
+// manifests read and written by tag (how one pushed image gets its other tags without another
+// `docker push`). Speaks both auth schemes registries use: Basic (htpasswd) and Bearer tokens
+// fetched from the realm a 401 names, with a password or an identity (refresh) token.
+/** Media types a manifest request accepts, so the registry answers with the manifest it stores. */
 const MANIFEST_MEDIA_TYPES = [
     'application/vnd.oci.image.index.v1+json',
     'application/vnd.docker.distribution.manifest.list.v2+json',
@@ -33993,7 +34188,8 @@ const MANIFEST_MEDIA_TYPES = [
 ];
 const REQUEST_TIMEOUT_MS = 30_000;
 const PAGE_SIZE = 1000;
-const MAX_PAGES = 100;
+/** Past this many pages the list is not read whole, and a partial list is never taken as whole. */
+const MAX_TAG_PAGES = 100;
 class RegistryError extends Error {
     status;
     constructor(message, status) {
@@ -34020,27 +34216,49 @@ function nextPageUrl(link, current) {
     const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
     return match ? new URL(match[1], current).toString() : undefined;
 }
+/**
+ * Whether credentials may go to this URL: over HTTPS, or plain HTTP to a loopback address (the
+ * engine talks plain HTTP only to loopback registries by default too).
+ */
+function mayCarryCredentials(url) {
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+function manifestDigestOf(body) {
+    return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
 class RegistryClient {
     registry;
     credentials;
     fetchImpl;
     base;
-    /** Authorization header value per repository scope, once earned. */
+    /** Authorization header value per `repository:access`, once earned. */
     authorization = new Map();
     constructor(registry, credentials, fetchImpl = fetch) {
         this.registry = registry;
         this.credentials = credentials;
         this.fetchImpl = fetchImpl;
-        this.base = registryApiBase(registry);
+        this.base = new URL(registryApiBase(registry));
     }
-    /** Every tag of the repository; an empty list when the repository does not exist yet. */
+    /**
+     * Every tag of the repository; an empty list when the repository does not exist yet. Throws
+     * when the list cannot be read whole (more than MAX_TAG_PAGES pages).
+     */
     async listTags(repository) {
         const tags = [];
-        let url = `${this.base}/v2/${repository}/tags/list?n=${PAGE_SIZE}`;
-        for (let page = 0; url && page < MAX_PAGES; page++) {
-            const response = await this.request(url, repository, 'GET');
+        let url = `${this.base.origin}/v2/${repository}/tags/list?n=${PAGE_SIZE}`;
+        for (let page = 0; url; page++) {
+            if (page === MAX_TAG_PAGES) {
+                throw new RegistryError(`the tag list of ${repository} on ${this.registry} is longer than ${MAX_TAG_PAGES} pages: it was not read whole`);
+            }
+            const { response, tokenForCredentials } = await this.request(url, repository, 'pull', 'GET');
             if (response.status === 404)
                 return [];
+            // Docker Hub answers 401, not 404, for a repository that does not exist yet, even to a
+            // valid token: the token service took the credentials, so the repository is new.
+            if (response.status === 401 && tokenForCredentials && page === 0) {
+                await response.body?.cancel();
+                return [];
+            }
             await this.expectOk(response, `list the tags of ${repository}`);
             const body = (await response.json());
             tags.push(...(body.tags ?? []));
@@ -34050,7 +34268,7 @@ class RegistryClient {
     }
     /** The digest the registry stores for `repository:reference`; undefined when there is none. */
     async manifestDigest(repository, reference) {
-        const response = await this.request(`${this.base}/v2/${repository}/manifests/${reference}`, repository, 'HEAD', {
+        const { response } = await this.request(this.manifestUrl(repository, reference), repository, 'pull', 'HEAD', {
             accept: MANIFEST_MEDIA_TYPES.join(', ')
         });
         if (response.status === 404)
@@ -34058,48 +34276,103 @@ class RegistryClient {
         await this.expectOk(response, `read the manifest of ${repository}:${reference}`);
         return response.headers.get('docker-content-digest') ?? undefined;
     }
-    async request(url, repository, method, headers = {}) {
-        const send = (authorization) => this.fetchImpl(url, {
+    /** The manifest as stored, its digest computed from the bytes (and checked against the header). */
+    async getManifest(repository, reference) {
+        const { response } = await this.request(this.manifestUrl(repository, reference), repository, 'pull,push', 'GET', { accept: MANIFEST_MEDIA_TYPES.join(', ') });
+        await this.expectOk(response, `read the manifest of ${repository}:${reference}`);
+        const body = Buffer.from(await response.arrayBuffer());
+        const digest = manifestDigestOf(body);
+        const stated = response.headers.get('docker-content-digest');
+        if (stated && stated !== digest) {
+            throw new RegistryError(`${this.registry} sent a manifest for ${repository}:${reference} whose bytes hash to ${digest}, not the ${stated} it named`);
+        }
+        const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
+        return { body, mediaType, digest };
+    }
+    /** Points `repository:tag` at the manifest (which must already be in that repository). */
+    async putManifest(repository, tag, manifest) {
+        const { response } = await this.request(this.manifestUrl(repository, tag), repository, 'pull,push', 'PUT', {
+            'content-type': manifest.mediaType
+        }, manifest.body);
+        await this.expectOk(response, `tag ${repository}:${tag}`);
+        await response.body?.cancel();
+        const digest = response.headers.get('docker-content-digest') ?? manifest.digest;
+        if (digest !== manifest.digest) {
+            throw new RegistryError(`${this.registry} stored ${repository}:${tag} as ${digest}, not the ${manifest.digest} that was sent`);
+        }
+        return digest;
+    }
+    manifestUrl(repository, reference) {
+        return `${this.base.origin}/v2/${repository}/manifests/${encodeURIComponent(reference)}`;
+    }
+    async request(url, repository, access, method, headers = {}, body) {
+        const target = new URL(url);
+        // Credentials go to the registry's own origin only (a Link header could name another).
+        const sameOrigin = target.origin === this.base.origin;
+        const key = `${repository}:${access}`;
+        const send = (authorization) => this.fetchImpl(target, {
             method,
-            headers: { ...headers, ...(authorization ? { authorization } : {}) },
+            headers: { ...headers, ...(authorization && sameOrigin ? { authorization } : {}) },
+            body,
             signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
         });
-        let response = await send(this.authorization.get(repository));
-        if (response.status !== 401)
-            return response;
+        let response = await send(this.authorization.get(key));
+        if (response.status !== 401 || !sameOrigin)
+            return { response, tokenForCredentials: false };
         const challenge = parseAuthChallenge(response.headers.get('www-authenticate') ?? '');
         await response.body?.cancel();
-        const authorization = await this.authorize(challenge, repository);
-        if (!authorization)
-            return response;
-        this.authorization.set(repository, authorization);
-        response = await send(authorization);
-        if (response.status === 401) {
-            throw new RegistryError(`${this.registry} refused the credentials (401 Unauthorized) for ${repository}`, 401);
+        const authorization = await this.authorize(challenge, repository, access);
+        this.authorization.set(key, authorization.header);
+        response = await send(authorization.header);
+        if (response.status === 401 && !authorization.tokenForCredentials) {
+            if (this.credentials) {
+                await response.body?.cancel();
+                throw new RegistryError(`${this.registry} refused the credentials (401 Unauthorized) for ${repository}`, 401);
+            }
         }
-        return response;
+        return { response, tokenForCredentials: authorization.tokenForCredentials };
     }
-    async authorize(challenge, repository) {
-        const basic = this.credentials
-            ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`
-            : undefined;
+    async authorize(challenge, repository, access) {
+        const credentials = this.credentials;
         if (challenge?.scheme === 'basic') {
-            if (!basic)
+            if (!credentials || !('password' in credentials))
                 throw new RegistryError(`${this.registry} asks for credentials: set username and password`, 401);
-            return basic;
+            return { header: basicHeader(credentials), tokenForCredentials: false };
         }
         if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
             throw new RegistryError(`${this.registry} answered 401 without an auth challenge the action understands`, 401);
         }
-        const tokenUrl = new URL(challenge.params.realm);
-        if (challenge.params.service)
-            tokenUrl.searchParams.set('service', challenge.params.service);
-        tokenUrl.searchParams.set('scope', `repository:${repository}:pull`);
-        const response = await this.fetchImpl(tokenUrl, {
-            headers: basic ? { authorization: basic } : {},
-            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-        });
+        let realm;
+        try {
+            realm = new URL(challenge.params.realm);
+        }
+        catch {
+            throw new RegistryError(`${this.registry} named a token realm that is not a URL`, 401);
+        }
+        if (credentials && !mayCarryCredentials(realm)) {
+            throw new RegistryError(`${this.registry} named the token realm ${realm.origin}, which is neither HTTPS nor loopback: the credentials were not sent`, 401);
+        }
+        const scope = `repository:${repository}:${access}`;
+        const response = credentials && 'identityToken' in credentials
+            ? await this.fetchImpl(realm, {
+                // An identity token is an OAuth2 refresh token: exchanged by POST, as the engine does.
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: new URLSearchParams({
+                    grant_type: 'refresh_token',
+                    refresh_token: credentials.identityToken,
+                    service: challenge.params.service ?? '',
+                    scope,
+                    client_id: 'container-ship'
+                }).toString(),
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            })
+            : await this.fetchImpl(withQuery(realm, challenge.params.service, scope), {
+                headers: credentials ? { authorization: basicHeader(credentials) } : {},
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            });
         if (response.status === 401 || response.status === 403) {
+            await response.body?.cancel();
             throw new RegistryError(`${this.registry} refused the credentials (${response.status}) when asked for a token`, response.status);
         }
         await this.expectOk(response, 'get a registry token');
@@ -34107,7 +34380,7 @@ class RegistryClient {
         const token = body.token ?? body.access_token;
         if (!token)
             throw new RegistryError(`${this.registry}'s token service answered without a token`);
-        return `Bearer ${token}`;
+        return { header: `Bearer ${token}`, tokenForCredentials: credentials !== undefined };
     }
     async expectOk(response, what) {
         if (response.ok)
@@ -34116,51 +34389,49 @@ class RegistryClient {
         throw new RegistryError(`could not ${what} on ${this.registry}: ${response.status} ${response.statusText} ${text}`.trim(), response.status);
     }
 }
+function basicHeader(credentials) {
+    if (!('password' in credentials))
+        return '';
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+function withQuery(realm, service, scope) {
+    const url = new URL(realm);
+    if (service)
+        url.searchParams.set('service', service);
+    url.searchParams.set('scope', scope);
+    return url;
+}
 
-function ociLabels({ github, version, created }) {
-    const labels = [{ key: 'org.opencontainers.image.created', value: created.toISOString() }];
-    if (github.repositoryUrl) {
-        labels.push({ key: 'org.opencontainers.image.source', value: github.repositoryUrl });
-        labels.push({ key: 'org.opencontainers.image.url', value: github.repositoryUrl });
-    }
-    if (github.repository)
-        labels.push({ key: 'org.opencontainers.image.title', value: github.repository.split('/').pop() ?? '' });
-    if (github.sha)
-        labels.push({ key: 'org.opencontainers.image.revision', value: github.sha });
-    labels.push({ key: 'org.opencontainers.image.version', value: version });
-    return labels;
+// Markdown for the step summary.
+/** Inline code that survives backticks in the text. */
+function code(text) {
+    return `\`${text.replace(/`/g, "'")}\``;
 }
-/** The automatic labels, each overridden by a user label of the same key (user order kept last). */
-function mergeLabels(automatic, user) {
-    const userKeys = new Set(user.map((label) => label.key));
-    return [...automatic.filter((label) => !userKeys.has(label.key)), ...user];
-}
-function buildTime(env = process.env, now = new Date()) {
-    const epoch = env.SOURCE_DATE_EPOCH;
-    return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
+/** A table cell stays one cell: pipes escaped, line breaks as <br>. */
+function cell(value) {
+    return value.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 
 // Which tags an image gets, from the git ref, the event and (for the moving aliases) the tags the
 // registry already holds. Pure: every input is passed in.
-/** The plan's tags as full references, `name:tag`, in the plan's order. */
-function tagReferences(imageName, plan) {
-    return plan.tags.map((tag) => `${imageName}:${tag}`);
-}
 /** Whether the plan for this request depends on the registry's tags (a stable release). */
 function needsExistingTags(request) {
-    const release = releaseOf(request.ref);
+    const release = releaseOf(request.github.ref);
     return release !== undefined && release.prerelease.length === 0;
 }
 function planTags(request, existing = []) {
     const tags = [];
     const withheld = [];
-    const shaTag = request.tagSha && /^[0-9a-f]{7,}$/i.test(request.sha)
-        ? `sha-${request.sha.slice(0, 7).toLowerCase()}`
+    const { github } = request;
+    const shaTag = request.tagSha && /^[0-9a-f]{7,}$/i.test(github.tagSha)
+        ? `sha-${github.tagSha.slice(0, 7).toLowerCase()}`
         : undefined;
-    const release = releaseOf(request.ref);
+    const release = releaseOf(github.ref);
     let version;
     if (release) {
-        version = sanitizeTag(release.raw);
+        // As docker/metadata-action's {{version}}: build metadata (+build.7) is not part of the tag,
+        // so the tag still reads back as the release it is, never as a prerelease.
+        version = release.version;
         tags.push(version);
         if (release.prerelease.length === 0) {
             const candidates = forwardOnlyAliases(release, request.tagLatest);
@@ -34190,7 +34461,7 @@ function planTags(request, existing = []) {
     const unique = [...new Set(tags)];
     version ??= unique[0];
     if (!version) {
-        throw new Error(`no tag could be computed for ref "${request.ref}" (event ${request.eventName}): set the tags input`);
+        throw new Error(`no tag could be computed for ref "${github.ref}" (event ${github.eventName}): set the tags input`);
     }
     return { version, tags: [version, ...unique.filter((tag) => tag !== version)], release, withheld };
 }
@@ -34199,7 +34470,6 @@ function releaseOf(ref) {
     const match = /^refs\/tags\/(.+)$/.exec(ref);
     if (!match)
         return undefined;
-    // `raw` keeps what semver's `version` drops (build metadata), for the version tag.
     return semver.parse(match[1].replace(/^v/i, '')) ?? undefined;
 }
 function forwardOnlyAliases(release, tagLatest) {
@@ -34231,14 +34501,157 @@ function newerInLine(alias, release, existing) {
         .sort(semver.rcompare)[0];
     return newer ? `the registry already has ${newer.version}, newer than ${release.version}` : undefined;
 }
-function refToTag(request) {
-    if (PULL_REQUEST_EVENTS.has(request.eventName) && request.pullRequestNumber !== undefined) {
-        return `pr-${request.pullRequestNumber}`;
+function refToTag({ github }) {
+    if (github.pullRequestNumber !== undefined)
+        return `pr-${github.pullRequestNumber}`;
+    if (github.mergeGroup) {
+        const { baseBranch, pullRequestNumber } = github.mergeGroup;
+        const queued = pullRequestNumber === undefined ? '' : `-pr-${pullRequestNumber}`;
+        return sanitizeTag(`mq-${baseBranch}${queued}`) || undefined;
     }
-    const match = /^refs\/(heads|tags)\/(.+)$/.exec(request.ref);
+    const match = /^refs\/(heads|tags)\/(.+)$/.exec(github.ref);
     if (!match)
         return undefined;
     return sanitizeTag(match[2]) || undefined;
+}
+
+// What this run publishes: the tags (planned from the event and, for the forward-only aliases,
+// the tags the registry already holds), every full reference, and whether to push at all.
+function decidePush(inputs, github) {
+    const mode = inputs.publish.push;
+    if (!inputs.steps.includes('push'))
+        return { push: false, reason: 'push is not in steps' };
+    if (mode === 'false')
+        return { push: false, reason: 'the push input is false' };
+    if (mode === 'auto' && github.pullRequestNumber !== undefined) {
+        return { push: false, reason: `push is auto and this is a pull request run (${github.eventName})` };
+    }
+    if (mode === 'auto' && github.mergeGroup) {
+        return { push: false, reason: 'push is auto and this is a merge_group run (a check before merging)' };
+    }
+    return { push: true, reason: mode === 'true' ? 'the push input is true' : 'push is auto' };
+}
+function tagRequest(inputs, github) {
+    return { github, tagSha: inputs.tags.sha, tagLatest: inputs.tags.latest, extraTags: inputs.tags.extra };
+}
+/** The plan's tags of `image`, then the full references of the tags input, without duplicates. */
+function releaseReferences(image, plan, inputs) {
+    const references = [
+        ...plan.tags.map((tag) => `${image.name}:${tag}`),
+        ...inputs.tags.references.map((reference) => `${reference.image.name}:${reference.tag}`)
+    ];
+    return [...new Set(references)];
+}
+async function planRelease(inputs, github, credentialsFor) {
+    const pushing = decidePush(inputs, github);
+    const request = tagRequest(inputs, github);
+    const existing = pushing.push && needsExistingTags(request) ? await readExistingTags(inputs.image, credentialsFor) : [];
+    const plan = planTags(request, existing);
+    for (const { tag, reason } of plan.withheld)
+        info(`Tag ${tag} stays where it is: ${reason}.`);
+    return { plan, references: releaseReferences(inputs.image, plan, inputs), pushing };
+}
+/** The registry's tags, so `latest` and the version aliases only move forward. */
+async function readExistingTags(image, credentialsFor) {
+    try {
+        const client = new RegistryClient(image.registry, await credentialsFor(image.registry));
+        return await withRetry(`list the tags of ${image.name}`, REGISTRY_RETRY, () => client.listTags(image.repository));
+    }
+    catch (error) {
+        warning(`Could not read the tags of ${image.name}, so latest and the version aliases are left where they are: ${error.message}`);
+        return 'unknown';
+    }
+}
+/** The release's outputs and summary rows: the image, its version and every reference. */
+function reportRelease(record) {
+    const { inputs, release } = record;
+    const rows = [];
+    if (release) {
+        rows.push(['Version', code(release.plan.version)], ['Tags', release.references.map(code).join(' ')]);
+    }
+    return {
+        outputs: {
+            [Output.Image]: inputs?.image.name ?? '',
+            [Output.Tags]: release?.references.join('\n') ?? '',
+            [Output.Version]: release?.plan.version ?? ''
+        },
+        rows,
+        notes: (release?.plan.withheld ?? []).map(({ tag, reason }) => `${code(tag)} was not moved: ${reason}.`)
+    };
+}
+
+/** A step's failure with the part of its result that is still true (e.g. the tags pushed). */
+class StepError extends Error {
+    partial;
+    constructor(message, partial) {
+        super(message);
+        this.partial = partial;
+        this.name = 'StepError';
+    }
+}
+
+// Masking the inputs that hold secrets, before anything can print them.
+/** Inputs whose whole value is a secret. */
+const SECRET_INPUTS = ['password', 'ssh-private-key', 'tls-key', 'github-token'];
+/** KEY=VALUE inputs whose values are secrets (or may be: env feeds the deployed service). */
+const SECRET_VALUE_INPUTS = ['secrets', 'env'];
+/**
+ * Shorter values are not masked: the runner would hide every occurrence of those characters
+ * (a build secret DEBUG=1 would turn every `1` in the log into ***).
+ */
+const MIN_MASKED_LENGTH = 4;
+function planMasks(read) {
+    const masked = [];
+    const warnings = [];
+    for (const name of SECRET_INPUTS) {
+        const value = read(name);
+        if (value)
+            masked.push(value);
+    }
+    for (const name of SECRET_VALUE_INPUTS) {
+        for (const { pair, lineNumber } of keyValueLines(read(name))) {
+            if (!pair?.value)
+                continue;
+            if (pair.value.length >= MIN_MASKED_LENGTH)
+                masked.push(pair.value);
+            else
+                warnings.push(`${name}: the value of ${keyName(pair.key, lineNumber)} is shorter than ${MIN_MASKED_LENGTH} characters, too short to mask in the log without hiding every occurrence of those characters; it is not masked, so do not use it for anything secret`);
+        }
+    }
+    return { masked, warnings };
+}
+function maskSecretInputs(read = (name) => getInput(name)) {
+    const plan = planMasks(read);
+    for (const value of plan.masked)
+        setSecret(value);
+    for (const warning$1 of plan.warnings)
+        warning(warning$1);
+}
+function keyName(key, lineNumber) {
+    return /^[\w.-]+$/.test(key) ? key : `line ${lineNumber}`;
+}
+
+function ociLabels({ github, version, created }) {
+    const labels = [{ key: 'org.opencontainers.image.created', value: created.toISOString() }];
+    if (github.repositoryUrl) {
+        labels.push({ key: 'org.opencontainers.image.source', value: github.repositoryUrl });
+        labels.push({ key: 'org.opencontainers.image.url', value: github.repositoryUrl });
+    }
+    if (github.repository)
+        labels.push({ key: 'org.opencontainers.image.title', value: github.repository.split('/').pop() ?? '' });
+    if (github.sha)
+        labels.push({ key: 'org.opencontainers.image.revision', value: github.sha });
+    labels.push({ key: 'org.opencontainers.image.version', value: version });
+    return labels;
+}
+/** The automatic labels, each overridden by a user label of the same key (user order kept last). */
+function mergeLabels(automatic, user) {
+    const userKeys = new Set(user.map((label) => label.key));
+    return [...automatic.filter((label) => !userKeys.has(label.key)), ...user];
+}
+function buildTime(env = process.env, now = new Date()) {
+    const epoch = env.SOURCE_DATE_EPOCH;
+    return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
 }
 
 // Build: `docker buildx build` into the local engine when buildx is there, else the classic
@@ -34323,10 +34736,11 @@ function classicArgs(spec, files) {
     args.push(spec.context);
     return args;
 }
-/** The build step: the image, tagged with every tag of the plan, in the local engine. */
-async function build(run, plan, builder) {
-    const spec = buildSpec(run, plan, buildTime());
-    const secretValues = run.inputs.secrets.map((secret) => secret.value);
+/** The build step: the image, tagged with every reference of the release, in the local engine. */
+async function build(run, release) {
+    const builder = run.builder ?? (await chooseBuilder(run.docker, run.inputs.build));
+    const spec = buildSpec(run, release, buildTime());
+    const secretValues = run.inputs.build.secrets.map((secret) => secret.value);
     const workDir = mkdtempSync(path$1.join(run.tempRoot, 'container-ship-build-'));
     const iidFile = path$1.join(workDir, 'iid');
     const metadataFile = path$1.join(workDir, 'metadata.json');
@@ -34339,33 +34753,50 @@ async function build(run, plan, builder) {
             // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
             await run.docker.run(classicArgs(spec, { iidFile }), { extraEnv: { DOCKER_BUILDKIT: '0' } });
         }
-        return {
+        const result = {
             imageId: readFileSync(iidFile, 'utf8').trim(),
             references: spec.tags,
             builder,
             buildRef: builder === 'buildx' ? readBuildRef(metadataFile) : undefined
         };
+        info(`Built ${result.imageId} with ${builder}${result.buildRef ? ` (build ${result.buildRef})` : ''}`);
+        return result;
     }
     finally {
         rmSync(workDir, { recursive: true, force: true });
     }
 }
-function buildSpec({ inputs, github }, plan, created) {
+function buildSpec({ inputs, github }, release, created) {
+    const build = inputs.build;
     return {
-        context: inputs.context,
-        file: inputs.file,
-        tags: tagReferences(inputs.image.name, plan),
-        buildArgs: inputs.buildArgs,
-        labels: mergeLabels(ociLabels({ github, version: plan.version, created }), inputs.labels),
-        secretIds: inputs.secrets.map((secret) => secret.key),
-        target: inputs.target,
-        platforms: inputs.platforms,
-        cacheFrom: inputs.cacheFrom,
-        cacheTo: inputs.cacheTo,
-        pull: inputs.pull,
-        noCache: inputs.noCache
+        context: build.context,
+        file: build.file,
+        tags: release.references,
+        buildArgs: build.buildArgs,
+        labels: mergeLabels(ociLabels({ github, version: release.plan.version, created }), build.labels),
+        secretIds: build.secrets.map((secret) => secret.key),
+        target: build.target,
+        platforms: build.platforms,
+        cacheFrom: build.cacheFrom,
+        cacheTo: build.cacheTo,
+        pull: build.pull,
+        noCache: build.noCache
     };
 }
+const buildStep = {
+    name: 'build',
+    title: 'Build',
+    run: (context, release) => build(context, release),
+    report: (result) => ({
+        outputs: { [Output.ImageId]: result?.imageId ?? '' },
+        rows: result
+            ? [
+                ['Image ID', code(result.imageId)],
+                ['Builder', result.builder]
+            ]
+            : []
+    })
+};
 function readBuildRef(metadataFile) {
     try {
         const metadata = JSON.parse(readFileSync(metadataFile, 'utf8'));
@@ -34377,31 +34808,158 @@ function readBuildRef(metadataFile) {
     }
 }
 
-// Push: every tag of the built image to the registry, each retried on transient registry errors,
-// and the manifest digest the registry answered with.
+// Deploy: blue-green rollout with Docker Compose on the docker-host.
+// Not implemented in this version: a run that would deploy is refused before anything runs.
+/** Refuses, before anything runs, a run that would deploy while deploying is not implemented. */
+function refuseUnimplementedDeploy(inputs) {
+    if (inputs.steps.includes('deploy') && inputs.deploy.dockerHost) {
+        throw new Error('docker-host is set, but the deploy step is not implemented in this version yet: remove deploy from steps or leave docker-host empty');
+    }
+}
+const deployStep = {
+    name: 'deploy',
+    title: 'Deploy',
+    skip: (context) => context.inputs.deploy.dockerHost ? undefined : 'The deploy step was skipped: docker-host is empty.',
+    run: async () => {
+        throw new Error('the deploy step is not implemented in this version');
+    },
+    report: (result, record) => ({
+        outputs: {
+            [Output.Deployed]: String(result?.deployed ?? false),
+            [Output.PreviousImage]: result?.previousImage ?? '',
+            [Output.Containers]: (result?.containers ?? []).join('\n')
+        },
+        rows: !result && record.inputs?.steps.includes('deploy') && !record.inputs.deploy.dockerHost
+            ? [['Deploy', 'skipped (docker-host is empty)']]
+            : []
+    })
+};
+
+// Push: the built image goes up once per repository with `docker push`; its other tags are then
+// pointed at the same manifest through the Registry API (one manifest PUT each, as
+// `crane tag` does) instead of a `docker push` per tag that re-checks every layer. The manifest
+// read back from the registry is hashed, so the digest output is the registry's own.
 /** `docker push` ends with `<tag>: digest: sha256:<hex> size: <n>`: the registry's answer. */
 function digestFromPushOutput(output) {
     return /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1];
 }
-async function push(run, built, retry = REGISTRY_RETRY) {
-    const references = built.references;
-    const docker = run.docker;
-    const digests = new Map();
+/** References grouped by repository (whatever alias names it), in first-seen order. */
+function groupByRepository(references) {
+    const groups = new Map();
     for (const reference of references) {
-        const result = await withRetry(`docker push ${reference}`, retry, () => docker.run(['push', reference]));
-        const digest = digestFromPushOutput(result.stdout);
-        if (!digest)
-            throw new Error(`docker push ${reference} succeeded but printed no digest`);
-        digests.set(reference, digest);
+        const { image, tag } = parseImageReference(reference);
+        const key = `${image.registry}/${image.repository}`;
+        const group = groups.get(key) ?? { image, references: [] };
+        group.references.push({ reference, tag });
+        groups.set(key, group);
     }
-    const distinct = new Set(digests.values());
-    if (distinct.size > 1) {
-        // Only possible if another process retagged the local image between two pushes.
-        warning(`the tags were pushed with different digests: ${[...digests].map(([ref, d]) => `${ref} ${d}`).join(', ')}`);
-    }
-    const digest = digests.get(references[0]);
-    return { digest, pushed: references };
+    return [...groups.values()];
 }
+async function push(run, built, retry = REGISTRY_RETRY) {
+    const result = { digest: '', pushed: [], taggedByApi: 0 };
+    let current = '';
+    try {
+        for (const group of groupByRepository(built.references)) {
+            const [first, ...rest] = group.references;
+            if (!first)
+                continue;
+            current = first.reference;
+            const output = await withRetry(`docker push ${first.reference}`, retry, () => run.docker.run(['push', first.reference]));
+            const pushedDigest = digestFromPushOutput(output.stdout);
+            if (!pushedDigest)
+                throw new Error(`docker push ${first.reference} succeeded but printed no digest`);
+            result.pushed.push(first.reference);
+            const client = new RegistryClient(group.image.registry, await run.credentialsFor(group.image.registry));
+            let manifest = await readBack(client, group, first.tag, pushedDigest, retry);
+            if (!result.digest)
+                result.digest = manifest?.digest ?? pushedDigest;
+            else if ((manifest?.digest ?? pushedDigest) !== result.digest)
+                warning(`${first.reference} was stored as ${manifest?.digest ?? pushedDigest}, not ${result.digest}`);
+            for (const { reference, tag } of rest) {
+                current = reference;
+                if (manifest && (await tagByApi(client, group.image, tag, manifest, retry)))
+                    result.taggedByApi++;
+                else {
+                    manifest = undefined;
+                    await withRetry(`docker push ${reference}`, retry, () => run.docker.run(['push', reference]));
+                }
+                result.pushed.push(reference);
+            }
+        }
+    }
+    catch (error) {
+        result.failed = current;
+        throw new StepError(`${error.message}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`, result);
+    }
+    info(`Pushed ${result.pushed.length} references, ${result.taggedByApi} of them by a manifest PUT; digest ${result.digest}`);
+    return result;
+}
+/**
+ * The manifest just pushed, read back and hashed. Its digest must be the one `docker push`
+ * printed; undefined (with a warning) when the Registry API cannot be used with the credentials
+ * found, so the remaining tags fall back to `docker push`.
+ */
+async function readBack(client, group, tag, pushedDigest, retry) {
+    let manifest;
+    try {
+        manifest = await withRetry(`read back ${group.image.name}:${tag}`, retry, () => client.getManifest(group.image.repository, tag));
+    }
+    catch (error) {
+        warning(`Could not read ${group.image.name}:${tag} back through the Registry API (${error.message}): the digest is the one docker push printed, and the other tags are pushed with docker push`);
+        return undefined;
+    }
+    if (manifest.digest !== pushedDigest) {
+        throw new Error(`${group.image.name}:${tag} holds ${manifest.digest} in the registry, not the ${pushedDigest} docker push reported: another push raced this one`);
+    }
+    return manifest;
+}
+async function tagByApi(client, image, tag, manifest, retry) {
+    try {
+        await withRetry(`tag ${image.name}:${tag}`, retry, () => client.putManifest(image.repository, tag, manifest));
+        return true;
+    }
+    catch (error) {
+        // Credentials that may pull but not write manifests through the API, say: docker push can.
+        warning(`Could not tag ${image.name}:${tag} through the Registry API (${error.message}): pushing the rest with docker push`);
+        return false;
+    }
+}
+const pushStep = {
+    name: 'push',
+    title: 'Push',
+    skip: (_context, release) => release.pushing.push ? undefined : `Nothing was pushed: ${release.pushing.reason}.`,
+    run: async (context, _release, earlier) => {
+        if (!earlier.build)
+            throw new Error('push needs the image the build step makes');
+        return push(context, earlier.build);
+    },
+    report: (result, record) => {
+        const rows = [];
+        const notes = [];
+        const reason = record.release?.pushing.reason;
+        if (result) {
+            rows.push([
+                'Pushed',
+                `${result.pushed.length} of ${record.release?.references.length ?? '?'} references`
+            ]);
+            if (result.digest)
+                rows.push(['Digest', code(result.digest)]);
+            if (result.failed) {
+                notes.push(`Push failed at ${code(result.failed)}; in the registry: ${result.pushed.map(code).join(' ') || 'nothing'}.`);
+            }
+        }
+        else if (reason && !record.release?.pushing.push)
+            rows.push(['Pushed', `no (${reason})`]);
+        return {
+            outputs: {
+                [Output.Digest]: result?.digest ?? '',
+                [Output.PushedTags]: (result?.pushed ?? []).join('\n')
+            },
+            rows,
+            notes
+        };
+    }
+};
 
 // Scan: Trivy on the built image, gated on severity independently of what is reported.
 // Not implemented in this version: the step reports `skipped` and says so.
@@ -34409,174 +34967,145 @@ async function scan() {
     warning('The scan step is not implemented in this version yet: the image was not scanned (scan-result: skipped).');
     return { result: 'skipped', findings: {} };
 }
+const scanStep = {
+    name: 'scan',
+    title: 'Scan',
+    run: () => scan(),
+    report: (result) => ({
+        outputs: {
+            [Output.ScanResult]: result?.result ?? 'skipped',
+            [Output.Findings]: JSON.stringify(result?.findings ?? {}),
+            [Output.ReportFile]: result?.reportFile ?? '',
+            [Output.SarifFile]: result?.sarifFile ?? ''
+        },
+        rows: [['Scan', result ? result.result : 'not run']]
+    })
+};
 
 // The step summary: what was built, tagged, pushed, scanned and deployed, or how far it got.
-function summaryMarkdown(record) {
-    const { inputs, plan, pushing, built, scanned, pushed } = record;
-    const lines = [`## Container Ship: ${inputs?.image.name ?? 'no image'}`, ''];
+// Each step's rows and notes come from its own report (run-record.ts).
+function summaryMarkdown(record, reports) {
+    const lines = [`## Container Ship: ${record.inputs?.image.name ?? 'no image'}`, ''];
     if (record.error)
         lines.push(`> [!CAUTION]`, `> ${record.error.split('\n').join('\n> ')}`, '');
-    const rows = [];
-    if (plan)
-        rows.push(['Version', code(plan.version)], ['Tags', plan.tags.map(code).join(' ')]);
-    if (built)
-        rows.push(['Image ID', code(built.imageId)], ['Builder', built.builder]);
-    rows.push(['Scan', scanned ? scanned.result : 'not run']);
-    if (pushed)
-        rows.push(['Pushed', `${pushed.pushed.length} tags`], ['Digest', code(pushed.digest)]);
-    else if (pushing)
-        rows.push(['Pushed', `no (${pushing.reason})`]);
-    if (record.deploySkipped)
-        rows.push(['Deploy', `skipped (${record.deploySkipped})`]);
+    const rows = reports.flatMap((report) => report.rows);
     if (rows.length > 0) {
-        lines.push('| | |', '| --- | --- |', ...rows.map(([name, value]) => `| ${name} | ${value} |`), '');
+        lines.push('| | |', '| --- | --- |', ...rows.map(([name, value]) => `| ${name} | ${cell(value)} |`), '');
     }
-    for (const { tag, reason } of plan?.withheld ?? [])
-        lines.push(`- ${code(tag)} was not moved: ${reason}.`);
+    for (const note of reports.flatMap((report) => report.notes ?? []))
+        lines.push(`- ${note}`);
     return lines.join('\n') + '\n';
 }
-async function writeSummary(record) {
+async function writeSummary(record, reports) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
-    await summary.addRaw(summaryMarkdown(record)).write();
-}
-function code(text) {
-    return `\`${text.replace(/`/g, "'")}\``;
+    await summary.addRaw(summaryMarkdown(record, reports)).write();
 }
 
-// The orchestrator: validates every input, then runs build -> scan -> push -> deploy in that
-// fixed order, passing each step's typed result on. Outputs and the step summary are written
-// with whatever is known, also when a step fails.
+// The orchestrator: validates every input, sets up the private Docker config and the logins,
+// plans the release, then runs build -> scan -> push -> deploy in that fixed order, handing each
+// step the results of the steps before it. Outputs and the step summary are derived from what
+// the steps returned, also when one fails.
+/** Every step, in the order they run. */
+const STEPS = [buildStep, scanStep, pushStep, deployStep];
 async function run() {
-    const record = {};
+    const record = { results: {} };
     try {
         maskSecretInputs();
         const inputs = getInputs((name) => getInput(name));
         record.inputs = inputs;
         const github = readGitHubContext();
         refuseUnimplementedDeploy(inputs);
-        await runSteps(inputs, github, record);
+        const context = await setUp(inputs, github);
+        record.release = await planRelease(inputs, github, context.credentialsFor);
+        await runSteps(context, record.release, record);
     }
     catch (error) {
         record.error = error.message;
         setFailed(record.error);
     }
     finally {
-        setOutputs(record);
-        await writeSummary(record).catch((error) => warning(`could not write the step summary: ${error.message}`));
+        const reports = reportRun(record);
+        setOutputs(reports);
+        await writeSummary(record, reports).catch((error) => warning(`could not write the step summary: ${error.message}`));
     }
 }
-async function runSteps(inputs, github, record) {
+/**
+ * The private Docker config (saved for the post step before anything can fail), the builder
+ * (chosen before any login, so inputs that need buildx fail first) and the login.
+ */
+async function setUp(inputs, github) {
     const tempRoot = process.env.RUNNER_TEMP || os$1.tmpdir();
-    const configDir = createPrivateDockerConfig(tempRoot);
+    const { registry, username, password } = inputs.publish;
+    const configDir = createPrivateDockerConfig(tempRoot, username ? [registry] : []);
     saveState(State.DockerConfig, configDir);
     const docker = new DockerCli(configDir);
-    const run = { inputs, github, docker, tempRoot };
-    const builder = inputs.steps.includes('build') ? await chooseBuilder(docker, inputs) : undefined;
-    if (inputs.username) {
-        // Saved first: a login that half-happened is still logged out by the post step.
-        saveState(State.LoggedInRegistry, inputs.registry);
-        await group(`Log in to ${inputs.registry}`, () => docker.login(inputs.registry, inputs.username, inputs.password));
+    const builder = inputs.steps.includes('build') ? await chooseBuilder(docker, inputs.build) : undefined;
+    if (username) {
+        await group(`Log in to ${registry}`, () => docker.login(registry, username, password));
     }
-    record.pushing = decidePush(inputs, github);
-    const request = tagRequest(inputs, github);
-    const existing = record.pushing.push && needsExistingTags(request) ? await readExistingTags(inputs) : [];
-    const plan = planTags(request, existing);
-    record.plan = plan;
-    for (const { tag, reason } of plan.withheld)
-        info(`Tag ${tag} stays where it is: ${reason}.`);
-    if (builder) {
-        record.built = await group('Build', () => build(run, plan, builder));
-        const { imageId, builder: usedBuilder, buildRef } = record.built;
-        info(`Built ${imageId} with ${usedBuilder}${buildRef ? ` (build ${buildRef})` : ''}`);
-    }
-    if (inputs.steps.includes('scan')) {
-        record.scanned = await group('Scan', () => scan());
-        if (record.scanned.result === 'failed')
-            throw new Error('The scan gate failed: nothing is pushed or deployed.');
-    }
-    if (record.built && record.pushing.push) {
-        const built = record.built;
-        record.pushed = await group('Push', () => push(run, built));
-        info(`Pushed ${record.pushed.pushed.length} tags, digest ${record.pushed.digest}`);
-    }
-    else if (inputs.steps.includes('push')) {
-        notice(`Nothing was pushed: ${record.pushing.reason}.`);
-    }
-    if (inputs.steps.includes('deploy') && !inputs.dockerHost) {
-        record.deploySkipped = 'docker-host is empty';
-        notice('The deploy step was skipped: docker-host is empty.');
-    }
+    return { inputs, github, docker, builder, credentialsFor: credentialsResolver(inputs, configDir), tempRoot };
 }
-function maskSecretInputs() {
-    for (const name of SECRET_INPUTS) {
-        const value = getInput(name);
-        if (value)
-            setSecret(value);
-    }
-    // Build secrets are KEY=VALUE lines: mask each value, before parsing can mention them.
-    for (const value of keyValueValues(getInput('secrets')))
-        setSecret(value);
-}
-function refuseUnimplementedDeploy(inputs) {
-    if (inputs.steps.includes('deploy') && inputs.dockerHost) {
-        throw new Error('docker-host is set, but the deploy step is not implemented in this version yet: remove deploy from steps or leave docker-host empty');
-    }
-}
-function decidePush(inputs, github) {
-    if (!inputs.steps.includes('push'))
-        return { push: false, reason: 'push is not in steps' };
-    if (inputs.push === 'false')
-        return { push: false, reason: 'the push input is false' };
-    if (inputs.push === 'auto' && PULL_REQUEST_EVENTS.has(github.eventName)) {
-        return { push: false, reason: `push is auto and this is a ${github.eventName} event` };
-    }
-    return { push: true, reason: inputs.push === 'true' ? 'the push input is true' : 'push is auto' };
-}
-function tagRequest(inputs, github) {
-    return {
-        eventName: github.eventName,
-        ref: github.ref,
-        sha: github.sha,
-        pullRequestNumber: github.pullRequestNumber,
-        tagSha: inputs.tagSha,
-        tagLatest: inputs.tagLatest,
-        extraTags: inputs.tags
+/**
+ * The credentials the docker CLI itself would use for a registry: the inputs for the registry
+ * they are for, else whatever the user's Docker config holds (an earlier docker/login-action,
+ * a credential helper). Each registry is looked up once; what a helper returns is masked.
+ */
+function credentialsResolver(inputs, configDir) {
+    const found = new Map();
+    const { registry, username, password } = inputs.publish;
+    return (wanted) => {
+        const key = normalizeRegistry(wanted);
+        if (username && key === normalizeRegistry(registry))
+            return Promise.resolve({ username, password });
+        let credentials = found.get(key);
+        if (!credentials) {
+            credentials = lookUpCredentials(configDir, key, new DockerCli(configDir).env).then((value) => {
+                if (value)
+                    setSecret('password' in value ? value.password : value.identityToken);
+                return value;
+            });
+            found.set(key, credentials);
+        }
+        return credentials;
     };
 }
-/** The registry's tags, so `latest` and the version aliases only move forward. */
-async function readExistingTags(inputs) {
-    // The credentials belong to the registry logged in to; another registry is asked anonymously.
-    const credentials = inputs.username && inputs.registry === inputs.image.registry
-        ? { username: inputs.username, password: inputs.password }
-        : undefined;
-    const client = new RegistryClient(inputs.image.registry, credentials);
+async function runSteps(context, release, record) {
+    for (const step of STEPS) {
+        if (!context.inputs.steps.includes(step.name))
+            continue;
+        const skip = step.skip?.(context, release);
+        if (skip) {
+            notice(skip);
+            continue;
+        }
+        await runStep(step, context, release, record);
+    }
+}
+async function runStep(step, context, release, record) {
     try {
-        return await withRetry(`list the tags of ${inputs.image.name}`, REGISTRY_RETRY, () => client.listTags(inputs.image.repository));
+        const result = await group(step.title, () => step.run(context, release, record.results));
+        record.results[step.name] = result;
     }
     catch (error) {
-        warning(`Could not read the tags of ${inputs.image.name}, so latest and the version aliases are left where they are: ${error.message}`);
-        return 'unknown';
+        if (error instanceof StepError)
+            record.results[step.name] = error.partial;
+        throw error;
     }
 }
-function setOutputs(record) {
-    const { inputs, plan, built, scanned, pushed } = record;
-    const values = {
-        [Output.Image]: inputs?.image.name ?? '',
-        [Output.Tags]: plan && inputs ? tagReferences(inputs.image.name, plan).join('\n') : '',
-        [Output.Version]: plan?.version ?? '',
-        [Output.Digest]: pushed?.digest ?? '',
-        [Output.ImageId]: built?.imageId ?? '',
-        [Output.ScanResult]: scanned?.result ?? 'skipped',
-        [Output.Findings]: JSON.stringify(scanned?.findings ?? {}),
-        [Output.ReportFile]: '',
-        [Output.SarifFile]: '',
-        [Output.Deployed]: 'false',
-        [Output.PreviousImage]: '',
-        [Output.Containers]: ''
-    };
-    for (const [name, value] of Object.entries(values))
-        setOutput(name, value);
+/** Every output and summary row, from the release and each step's result (or its absence). */
+function reportRun(record) {
+    return [
+        reportRelease(record),
+        ...STEPS.map((step) => step.report(record.results[step.name], record))
+    ];
+}
+function setOutputs(reports) {
+    for (const report of reports) {
+        for (const [name, value] of Object.entries(report.outputs)) {
+            setOutput(name, value);
+        }
+    }
 }
 
 // The main entry the runner starts (action.yml `runs.main`).

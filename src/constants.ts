@@ -4,6 +4,7 @@ export enum Output {
   Tags = 'tags',
   Version = 'version',
   Digest = 'digest',
+  PushedTags = 'pushed-tags',
   ImageId = 'image-id',
   ScanResult = 'scan-result',
   Findings = 'findings',
@@ -16,7 +17,5 @@ export enum Output {
 
 export enum State {
   /** The private DOCKER_CONFIG folder the post step logs out of and removes. */
-  DockerConfig = 'docker-config',
-  /** The registry logged in to, for `docker logout`. */
-  LoggedInRegistry = 'logged-in-registry'
+  DockerConfig = 'docker-config'
 }

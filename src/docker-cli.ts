@@ -1,17 +1,57 @@
-// The docker CLI, run with the action's private DOCKER_CONFIG, and that config's life cycle:
-// made under the runner's temp folder (never the workspace, never the user's ~/.docker), logged
-// in to with the password on standard input, logged out of and removed by the post step.
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
+// The docker CLI, run with the action's private DOCKER_CONFIG against one engine: the runner's
+// own, or a remote one (DOCKER_HOST, with TLS files or over SSH) for the deploy step.
 import { runProgram, type RunOptions, type RunResult } from './program.js'
 import { REGISTRY_RETRY, withRetry } from './retry.js'
 
+/** The engine a DockerCli talks to: the local one, or a remote one by its environment. */
+export type Engine =
+  | { kind: 'local' }
+  | {
+      kind: 'remote'
+      /** DOCKER_HOST: tcp://, ssh:// or unix:// */
+      host: string
+      /** Folder with ca.pem, cert.pem and key.pem for tcp:// with mutual TLS. */
+      tlsDir?: string
+    }
+
+export const LOCAL_ENGINE: Engine = { kind: 'local' }
+
+/**
+ * The environment the action's programs get: the runner's, minus what they must not see. The
+ * runner passes every input as INPUT_<NAME>, secrets included, and no program needs them.
+ */
+export function programEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const clean: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith('INPUT_') || key.startsWith('STATE_')) continue
+    clean[key] = value
+  }
+  return clean
+}
+
 export class DockerCli {
-  constructor(readonly configDir: string) {}
+  constructor(
+    readonly configDir: string,
+    readonly engine: Engine = LOCAL_ENGINE
+  ) {}
+
+  /** The same config against another engine. */
+  withEngine(engine: Engine): DockerCli {
+    return new DockerCli(this.configDir, engine)
+  }
 
   get env(): NodeJS.ProcessEnv {
-    return { ...process.env, DOCKER_CONFIG: this.configDir }
+    const env: NodeJS.ProcessEnv = { ...programEnv(), DOCKER_CONFIG: this.configDir }
+    if (this.engine.kind === 'remote') {
+      // The remote engine is chosen by the action alone, whatever the runner's docker points at.
+      for (const key of ['DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH']) delete env[key]
+      env.DOCKER_HOST = this.engine.host
+      if (this.engine.tlsDir) {
+        env.DOCKER_TLS_VERIFY = '1'
+        env.DOCKER_CERT_PATH = this.engine.tlsDir
+      }
+    }
+    return env
   }
 
   run(
@@ -33,50 +73,4 @@ export class DockerCli {
       this.run(['login', '--username', username, '--password-stdin', registry], { input: password })
     )
   }
-
-  async logout(registry: string): Promise<void> {
-    await this.run(['logout', registry], { allowFailure: true })
-  }
-}
-
-/** The user's own Docker config folder, as the docker CLI finds it. */
-export function userDockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')
-}
-
-/**
- * A private DOCKER_CONFIG that still sees what the user set up earlier in the job: their logins
- * (copied, minus the credential store so ours stays in this folder), their CLI plugins (buildx,
- * compose) and their buildx builders and contexts (linked).
- */
-export function createPrivateDockerConfig(tempRoot: string, userDir: string = userDockerConfigDir()): string {
-  const dir = mkdtempSync(path.join(tempRoot, 'container-ship-docker-'))
-  const userConfig = readUserConfig(path.join(userDir, 'config.json'))
-  delete userConfig.credsStore
-  const pluginDirs = [
-    path.join(userDir, 'cli-plugins'),
-    ...((userConfig.cliPluginsExtraDirs as string[] | undefined) ?? [])
-  ]
-  userConfig.cliPluginsExtraDirs = [...new Set(pluginDirs)]
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(userConfig, null, 2), { mode: 0o600 })
-  for (const shared of ['buildx', 'contexts']) {
-    const target = path.join(userDir, shared)
-    if (existsSync(target)) symlinkSync(target, path.join(dir, shared))
-  }
-  return dir
-}
-
-function readUserConfig(file: string): Record<string, unknown> {
-  if (!existsSync(file)) return {}
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {}
-  } catch {
-    return {}
-  }
-}
-
-/** Removes the private config; the links to the user's folders are removed, not followed. */
-export function removePrivateDockerConfig(dir: string): void {
-  rmSync(dir, { recursive: true, force: true })
 }

@@ -5,7 +5,14 @@ import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import semver from 'semver'
 import { parseDockerHost, type DockerHost } from './docker-host.js'
-import { parseImageName, isValidTag, type ImageName } from './image-name.js'
+import {
+  isValidTag,
+  parseImageName,
+  parseImageReference,
+  parseRegistry,
+  type ImageName,
+  type ImageReference
+} from './image-name.js'
 import { parseKeyValueLines, parseLines, parseList, type KeyValue } from './key-value.js'
 import { parseSeverity, SEVERITIES, type Severity } from './severity.js'
 import type { TagLatest } from './tags.js'
@@ -19,9 +26,8 @@ export const DEFAULT_IGNORE_FILE = '.trivyignore'
 export const DEFAULT_TRIVY_VERSION = '0.74.0'
 export const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'] as const
 
-export interface Inputs {
-  steps: StepName[]
-  image: ImageName
+/** What the build step needs. */
+export interface BuildInputs {
   context: string
   /** True when context is a folder on this machine (not a Git or HTTP URL). */
   contextIsLocal: boolean
@@ -35,13 +41,28 @@ export interface Inputs {
   cacheTo: string[]
   pull: boolean
   noCache: boolean
-  tags: string[]
-  tagLatest: TagLatest
-  tagSha: boolean
+}
+
+/** How tags are computed. */
+export interface TagInputs {
+  /** Extra tags of `image`, from the tags input. */
+  extra: string[]
+  /** Full references from the tags input (`ghcr.io/acme/web:1.2`), pushed as they are. */
+  references: ImageReference[]
+  latest: TagLatest
+  sha: boolean
+}
+
+/** Where and whether to push, and the credentials for the registry input. */
+export interface PublishInputs {
+  /** The registry the username and password are for, normalised. */
   registry: string
   username: string
   password: string
   push: PushMode
+}
+
+export interface ScanInputs {
   severityThreshold: Severity | 'none'
   severities: Severity[]
   ignoreUnfixed: boolean
@@ -55,6 +76,9 @@ export interface Inputs {
   annotations: boolean
   prComment: boolean
   githubToken: string
+}
+
+export interface DeployInputs {
   dockerHost?: DockerHost
   sshPrivateKey: string
   sshKnownHosts: string
@@ -69,6 +93,17 @@ export interface Inputs {
   switchCommand?: { service: string; command: string }
   drainSeconds: number
   env: KeyValue[]
+}
+
+/** Every input, grouped by the step that uses it, so each step is handed its own slice. */
+export interface Inputs {
+  steps: StepName[]
+  image: ImageName
+  build: BuildInputs
+  tags: TagInputs
+  publish: PublishInputs
+  scan: ScanInputs
+  deploy: DeployInputs
 }
 
 /** Reads one input as the runner passes it (INPUT_<NAME>), trimmed; '' when unset. */
@@ -132,8 +167,8 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
     []
   )
   const platforms = field('platforms', parsePlatforms, [])
-  const tags = field('tags', parseTags, [])
-  const registry = field('registry', (raw) => parseRegistry(raw, image), image.registry)
+  const tags = field('tags', parseTags, { extra: [], references: [] })
+  const registry = field('registry', (raw) => (raw ? parseRegistry(raw) : image.registry), image.registry)
   const username = read('username')
   const password = read('password')
   if (password && !username) problems.push('username: is required when password is set')
@@ -167,57 +202,68 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
   const inputs: Inputs = {
     steps,
     image,
-    context,
-    contextIsLocal,
-    file,
-    buildArgs,
-    labels,
-    secrets,
-    target: read('target'),
-    platforms,
-    cacheFrom: parseLines(read('cache-from')),
-    cacheTo: parseLines(read('cache-to')),
-    pull: field('pull', parseBoolean, false),
-    noCache: field('no-cache', parseBoolean, false),
-    tags,
-    tagLatest: field(
-      'tag-latest',
-      (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false'] as const),
-      'auto'
-    ),
-    tagSha: field('tag-sha', (raw) => parseBoolean(raw || 'true'), true),
-    registry,
-    username,
-    password,
-    push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false'] as const), 'auto'),
-    severityThreshold: field('severity-threshold', parseThreshold, 'HIGH'),
-    severities,
-    ignoreUnfixed: field('ignore-unfixed', parseBoolean, false),
-    ignoreFile,
-    ignoreFileExplicit,
-    scanners: field('scanners', parseScanners, ['vuln', 'secret']),
-    maxFindings: field('max-findings', parseMaxFindings, {}),
-    trivyVersion: field('trivy-version', parseTrivyVersion, DEFAULT_TRIVY_VERSION),
-    sarifFile: read('sarif-file'),
-    annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
-    prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
-    githubToken: read('github-token'),
-    dockerHost,
-    sshPrivateKey,
-    sshKnownHosts,
-    tlsCa,
-    tlsCert,
-    tlsKey,
-    composeFiles: field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), [
-      'docker-compose.yml'
-    ]),
-    composeProject: field('compose-project', parseComposeProject, ''),
-    service,
-    replicas: field('replicas', (raw) => (raw ? parseInteger(raw, 1) : undefined), undefined),
-    healthTimeout: field('health-timeout', (raw) => parseInteger(raw || '120', 1), 120),
-    switchCommand: field('switch-command', parseSwitchCommand, undefined),
-    drainSeconds: field('drain-seconds', (raw) => parseInteger(raw || '0', 0), 0),
-    env: field('env', (raw) => parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)'), [])
+    build: {
+      context,
+      contextIsLocal,
+      file,
+      buildArgs,
+      labels,
+      secrets,
+      target: read('target'),
+      platforms,
+      cacheFrom: parseLines(read('cache-from')),
+      cacheTo: parseLines(read('cache-to')),
+      pull: field('pull', parseBoolean, false),
+      noCache: field('no-cache', parseBoolean, false)
+    },
+    tags: {
+      extra: tags.extra,
+      references: tags.references,
+      latest: field(
+        'tag-latest',
+        (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false'] as const),
+        'auto'
+      ),
+      sha: field('tag-sha', (raw) => parseBoolean(raw || 'true'), true)
+    },
+    publish: {
+      registry,
+      username,
+      password,
+      push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false'] as const), 'auto')
+    },
+    scan: {
+      severityThreshold: field('severity-threshold', parseThreshold, 'HIGH'),
+      severities,
+      ignoreUnfixed: field('ignore-unfixed', parseBoolean, false),
+      ignoreFile,
+      ignoreFileExplicit,
+      scanners: field('scanners', parseScanners, ['vuln', 'secret']),
+      maxFindings: field('max-findings', parseMaxFindings, {}),
+      trivyVersion: field('trivy-version', parseTrivyVersion, DEFAULT_TRIVY_VERSION),
+      sarifFile: read('sarif-file'),
+      annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
+      prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
+      githubToken: read('github-token')
+    },
+    deploy: {
+      dockerHost,
+      sshPrivateKey,
+      sshKnownHosts,
+      tlsCa,
+      tlsCert,
+      tlsKey,
+      composeFiles: field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), [
+        'docker-compose.yml'
+      ]),
+      composeProject: field('compose-project', parseComposeProject, ''),
+      service,
+      replicas: field('replicas', (raw) => (raw ? parseInteger(raw, 1) : undefined), undefined),
+      healthTimeout: field('health-timeout', (raw) => parseInteger(raw || '120', 1), 120),
+      switchCommand: field('switch-command', parseSwitchCommand, undefined),
+      drainSeconds: field('drain-seconds', (raw) => parseInteger(raw || '0', 0), 0),
+      env: field('env', (raw) => parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)'), [])
+    }
   }
   if (problems.length > 0) throw new InputError(problems)
   return inputs
@@ -275,23 +321,25 @@ function parsePlatforms(raw: string): string[] {
   return platforms
 }
 
-function parseTags(raw: string): string[] {
-  const tags = parseList(raw)
-  for (const tag of tags) {
-    if (!isValidTag(tag))
+/**
+ * Plain tags of `image`, and full references (`ghcr.io/acme/web:1.2`, as docker/metadata-action
+ * outputs them) that may name other repositories.
+ */
+function parseTags(raw: string): Pick<TagInputs, 'extra' | 'references'> {
+  const extra: string[] = []
+  const references: ImageReference[] = []
+  for (const item of parseList(raw)) {
+    if (item.includes('/') || item.includes(':')) {
+      references.push(parseImageReference(item))
+    } else if (isValidTag(item)) {
+      extra.push(item)
+    } else {
       throw new Error(
-        `"${tag}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`
+        `"${item}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -) nor a name:tag reference`
       )
+    }
   }
-  return tags
-}
-
-function parseRegistry(raw: string, image: ImageName): string {
-  if (!raw) return image.registry
-  if (!/^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9a-fA-F:]+\])(?::\d+)?$/.test(raw)) {
-    throw new Error(`"${raw}" is not a registry host[:port], e.g. ghcr.io`)
-  }
-  return raw
+  return { extra, references }
 }
 
 function parseSeverities(raw: string): Severity[] {

@@ -4,14 +4,14 @@ export interface KeyValue {
   value: string
 }
 
-interface KeyValueLine {
+export interface KeyValueLine {
   lineNumber: number
   /** undefined when the line has no `=` after a non-empty key. */
   pair?: KeyValue
 }
 
 /** Splits the lines without judging them; blank lines and `#` comments are skipped. */
-function keyValueLines(text: string): KeyValueLine[] {
+export function keyValueLines(text: string): KeyValueLine[] {
   const lines: KeyValueLine[] = []
   text.split(/\r?\n/).forEach((line, index) => {
     const trimmed = line.trim()
@@ -36,11 +36,6 @@ export function parseKeyValueLines(text: string, keyPattern: RegExp, keyHint: st
     if (!keyPattern.test(pair.key)) throw new Error(`line ${lineNumber}: the key is not ${keyHint}`)
     return pair
   })
-}
-
-/** The values of the well-formed lines, even when other lines are not: what must be masked. */
-export function keyValueValues(text: string): string[] {
-  return keyValueLines(text).flatMap(({ pair }) => (pair?.value ? [pair.value] : []))
 }
 
 /** Items separated by commas or new lines, trimmed, empty ones dropped. */

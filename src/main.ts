@@ -1,185 +1,132 @@
-// The orchestrator: validates every input, then runs build -> scan -> push -> deploy in that
-// fixed order, passing each step's typed result on. Outputs and the step summary are written
-// with whatever is known, also when a step fails.
+// The orchestrator: validates every input, sets up the private Docker config and the logins,
+// plans the release, then runs build -> scan -> push -> deploy in that fixed order, handing each
+// step the results of the steps before it. Outputs and the step summary are derived from what
+// the steps returned, also when one fails.
 import os from 'node:os'
 import * as core from '@actions/core'
-import { Output, State } from './constants.js'
-import { createPrivateDockerConfig, DockerCli } from './docker-cli.js'
-import { PULL_REQUEST_EVENTS, readGitHubContext, type GitHubContext } from './github-context.js'
-import { getInputs, SECRET_INPUTS, type Inputs } from './inputs.js'
-import { keyValueValues } from './key-value.js'
-import { RegistryClient } from './registry-api.js'
-import { REGISTRY_RETRY, withRetry } from './retry.js'
+import { State, type Output } from './constants.js'
+import { DockerCli } from './docker-cli.js'
+import { createPrivateDockerConfig, lookUpCredentials } from './docker-config.js'
+import { readGitHubContext, type GitHubContext } from './github-context.js'
+import { normalizeRegistry } from './image-name.js'
+import { getInputs, type Inputs } from './inputs.js'
+import type { RegistryCredentials } from './registry-api.js'
+import { planRelease, reportRelease, type CredentialsFor, type Release } from './release.js'
 import type { RunContext } from './run-context.js'
-import { build, chooseBuilder, type BuildResult } from './steps/build.js'
-import { DEPLOY_IMPLEMENTED } from './steps/deploy.js'
-import { push, type PushResult } from './steps/push.js'
-import { scan, type ScanResult } from './steps/scan.js'
+import { StepError, type RunRecord, type Step, type StepReport } from './run-record.js'
+import { maskSecretInputs } from './secrets.js'
+import { buildStep, chooseBuilder } from './steps/build.js'
+import { deployStep, refuseUnimplementedDeploy } from './steps/deploy.js'
+import { pushStep } from './steps/push.js'
+import { scanStep } from './steps/scan.js'
 import { writeSummary } from './summary.js'
-import {
-  needsExistingTags,
-  planTags,
-  tagReferences,
-  type ExistingTags,
-  type TagPlan,
-  type TagRequest
-} from './tags.js'
+import type { StepName } from './inputs.js'
 
-/** What the run learned so far; turned into outputs and the summary however it ends. */
-export interface RunRecord {
-  inputs?: Inputs
-  plan?: TagPlan
-  pushing?: { push: boolean; reason: string }
-  built?: BuildResult
-  scanned?: ScanResult
-  pushed?: PushResult
-  deploySkipped?: string
-  error?: string
-}
+/** Every step, in the order they run. */
+export const STEPS = [buildStep, scanStep, pushStep, deployStep] as const
 
 export async function run(): Promise<void> {
-  const record: RunRecord = {}
+  const record: RunRecord = { results: {} }
   try {
     maskSecretInputs()
     const inputs = getInputs((name) => core.getInput(name))
     record.inputs = inputs
     const github = readGitHubContext()
     refuseUnimplementedDeploy(inputs)
-    await runSteps(inputs, github, record)
+    const context = await setUp(inputs, github)
+    record.release = await planRelease(inputs, github, context.credentialsFor)
+    await runSteps(context, record.release, record)
   } catch (error) {
     record.error = (error as Error).message
     core.setFailed(record.error)
   } finally {
-    setOutputs(record)
-    await writeSummary(record).catch((error: Error) =>
+    const reports = reportRun(record)
+    setOutputs(reports)
+    await writeSummary(record, reports).catch((error: Error) =>
       core.warning(`could not write the step summary: ${error.message}`)
     )
   }
 }
 
-async function runSteps(inputs: Inputs, github: GitHubContext, record: RunRecord): Promise<void> {
+/**
+ * The private Docker config (saved for the post step before anything can fail), the builder
+ * (chosen before any login, so inputs that need buildx fail first) and the login.
+ */
+async function setUp(inputs: Inputs, github: GitHubContext): Promise<RunContext> {
   const tempRoot = process.env.RUNNER_TEMP || os.tmpdir()
-  const configDir = createPrivateDockerConfig(tempRoot)
+  const { registry, username, password } = inputs.publish
+  const configDir = createPrivateDockerConfig(tempRoot, username ? [registry] : [])
   core.saveState(State.DockerConfig, configDir)
   const docker = new DockerCli(configDir)
-  const run: RunContext = { inputs, github, docker, tempRoot }
-  const builder = inputs.steps.includes('build') ? await chooseBuilder(docker, inputs) : undefined
+  const builder = inputs.steps.includes('build') ? await chooseBuilder(docker, inputs.build) : undefined
+  if (username) {
+    await core.group(`Log in to ${registry}`, () => docker.login(registry, username, password))
+  }
+  return { inputs, github, docker, builder, credentialsFor: credentialsResolver(inputs, configDir), tempRoot }
+}
 
-  if (inputs.username) {
-    // Saved first: a login that half-happened is still logged out by the post step.
-    core.saveState(State.LoggedInRegistry, inputs.registry)
-    await core.group(`Log in to ${inputs.registry}`, () =>
-      docker.login(inputs.registry, inputs.username, inputs.password)
-    )
-  }
-
-  record.pushing = decidePush(inputs, github)
-  const request = tagRequest(inputs, github)
-  const existing: ExistingTags =
-    record.pushing.push && needsExistingTags(request) ? await readExistingTags(inputs) : []
-  const plan = planTags(request, existing)
-  record.plan = plan
-  for (const { tag, reason } of plan.withheld) core.info(`Tag ${tag} stays where it is: ${reason}.`)
-
-  if (builder) {
-    record.built = await core.group('Build', () => build(run, plan, builder))
-    const { imageId, builder: usedBuilder, buildRef } = record.built
-    core.info(`Built ${imageId} with ${usedBuilder}${buildRef ? ` (build ${buildRef})` : ''}`)
-  }
-  if (inputs.steps.includes('scan')) {
-    record.scanned = await core.group('Scan', () => scan())
-    if (record.scanned.result === 'failed')
-      throw new Error('The scan gate failed: nothing is pushed or deployed.')
-  }
-  if (record.built && record.pushing.push) {
-    const built = record.built
-    record.pushed = await core.group('Push', () => push(run, built))
-    core.info(`Pushed ${record.pushed.pushed.length} tags, digest ${record.pushed.digest}`)
-  } else if (inputs.steps.includes('push')) {
-    core.notice(`Nothing was pushed: ${record.pushing.reason}.`)
-  }
-  if (inputs.steps.includes('deploy') && !inputs.dockerHost) {
-    record.deploySkipped = 'docker-host is empty'
-    core.notice('The deploy step was skipped: docker-host is empty.')
+/**
+ * The credentials the docker CLI itself would use for a registry: the inputs for the registry
+ * they are for, else whatever the user's Docker config holds (an earlier docker/login-action,
+ * a credential helper). Each registry is looked up once; what a helper returns is masked.
+ */
+function credentialsResolver(inputs: Inputs, configDir: string): CredentialsFor {
+  const found = new Map<string, Promise<RegistryCredentials | undefined>>()
+  const { registry, username, password } = inputs.publish
+  return (wanted) => {
+    const key = normalizeRegistry(wanted)
+    if (username && key === normalizeRegistry(registry)) return Promise.resolve({ username, password })
+    let credentials = found.get(key)
+    if (!credentials) {
+      credentials = lookUpCredentials(configDir, key, new DockerCli(configDir).env).then((value) => {
+        if (value) core.setSecret('password' in value ? value.password : value.identityToken)
+        return value
+      })
+      found.set(key, credentials)
+    }
+    return credentials
   }
 }
 
-function maskSecretInputs(): void {
-  for (const name of SECRET_INPUTS) {
-    const value = core.getInput(name)
-    if (value) core.setSecret(value)
-  }
-  // Build secrets are KEY=VALUE lines: mask each value, before parsing can mention them.
-  for (const value of keyValueValues(core.getInput('secrets'))) core.setSecret(value)
-}
-
-function refuseUnimplementedDeploy(inputs: Inputs): void {
-  if (!DEPLOY_IMPLEMENTED && inputs.steps.includes('deploy') && inputs.dockerHost) {
-    throw new Error(
-      'docker-host is set, but the deploy step is not implemented in this version yet: remove deploy from steps or leave docker-host empty'
-    )
+async function runSteps(context: RunContext, release: Release, record: RunRecord): Promise<void> {
+  for (const step of STEPS) {
+    if (!context.inputs.steps.includes(step.name)) continue
+    const skip = step.skip?.(context, release)
+    if (skip) {
+      core.notice(skip)
+      continue
+    }
+    await runStep(step as Step<StepName>, context, release, record)
   }
 }
 
-export function decidePush(
-  inputs: Pick<Inputs, 'steps' | 'push'>,
-  github: Pick<GitHubContext, 'eventName'>
-): { push: boolean; reason: string } {
-  if (!inputs.steps.includes('push')) return { push: false, reason: 'push is not in steps' }
-  if (inputs.push === 'false') return { push: false, reason: 'the push input is false' }
-  if (inputs.push === 'auto' && PULL_REQUEST_EVENTS.has(github.eventName)) {
-    return { push: false, reason: `push is auto and this is a ${github.eventName} event` }
-  }
-  return { push: true, reason: inputs.push === 'true' ? 'the push input is true' : 'push is auto' }
-}
-
-function tagRequest(inputs: Inputs, github: GitHubContext): TagRequest {
-  return {
-    eventName: github.eventName,
-    ref: github.ref,
-    sha: github.sha,
-    pullRequestNumber: github.pullRequestNumber,
-    tagSha: inputs.tagSha,
-    tagLatest: inputs.tagLatest,
-    extraTags: inputs.tags
-  }
-}
-
-/** The registry's tags, so `latest` and the version aliases only move forward. */
-async function readExistingTags(inputs: Inputs): Promise<ExistingTags> {
-  // The credentials belong to the registry logged in to; another registry is asked anonymously.
-  const credentials =
-    inputs.username && inputs.registry === inputs.image.registry
-      ? { username: inputs.username, password: inputs.password }
-      : undefined
-  const client = new RegistryClient(inputs.image.registry, credentials)
+async function runStep<Name extends StepName>(
+  step: Step<Name>,
+  context: RunContext,
+  release: Release,
+  record: RunRecord
+): Promise<void> {
   try {
-    return await withRetry(`list the tags of ${inputs.image.name}`, REGISTRY_RETRY, () =>
-      client.listTags(inputs.image.repository)
-    )
+    const result = await core.group(step.title, () => step.run(context, release, record.results))
+    record.results[step.name] = result
   } catch (error) {
-    core.warning(
-      `Could not read the tags of ${inputs.image.name}, so latest and the version aliases are left where they are: ${(error as Error).message}`
-    )
-    return 'unknown'
+    if (error instanceof StepError) record.results[step.name] = error.partial as (typeof record.results)[Name]
+    throw error
   }
 }
 
-function setOutputs(record: RunRecord): void {
-  const { inputs, plan, built, scanned, pushed } = record
-  const values: Record<Output, string> = {
-    [Output.Image]: inputs?.image.name ?? '',
-    [Output.Tags]: plan && inputs ? tagReferences(inputs.image.name, plan).join('\n') : '',
-    [Output.Version]: plan?.version ?? '',
-    [Output.Digest]: pushed?.digest ?? '',
-    [Output.ImageId]: built?.imageId ?? '',
-    [Output.ScanResult]: scanned?.result ?? 'skipped',
-    [Output.Findings]: JSON.stringify(scanned?.findings ?? {}),
-    [Output.ReportFile]: '',
-    [Output.SarifFile]: '',
-    [Output.Deployed]: 'false',
-    [Output.PreviousImage]: '',
-    [Output.Containers]: ''
+/** Every output and summary row, from the release and each step's result (or its absence). */
+export function reportRun(record: RunRecord): StepReport[] {
+  return [
+    reportRelease(record),
+    ...STEPS.map((step) => (step as Step<StepName>).report(record.results[step.name], record))
+  ]
+}
+
+function setOutputs(reports: StepReport[]): void {
+  for (const report of reports) {
+    for (const [name, value] of Object.entries(report.outputs) as [Output, string][]) {
+      core.setOutput(name, value)
+    }
   }
-  for (const [name, value] of Object.entries(values)) core.setOutput(name, value)
 }

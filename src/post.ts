@@ -1,18 +1,14 @@
-// The post entry (action.yml `runs.post`): logs out and removes the private Docker config.
-// It runs even when the main step failed, and never fails itself.
+// The post step (action.yml `runs.post`, entered through post-entry.ts): removes the private
+// Docker config, and with it every credential the action stored. Logins live only in that folder
+// (see docker-config.ts), so no `docker logout` is needed and none can reach a credential the
+// user stored elsewhere. It runs even when the main step failed, and never fails itself.
 import * as core from '@actions/core'
 import { State } from './constants.js'
-import { DockerCli, removePrivateDockerConfig } from './docker-cli.js'
+import { removePrivateDockerConfig } from './docker-config.js'
 
 export async function post(): Promise<void> {
   const configDir = core.getState(State.DockerConfig)
-  const registry = core.getState(State.LoggedInRegistry)
   if (!configDir) return
-  try {
-    if (registry) await new DockerCli(configDir).logout(registry)
-  } catch (error) {
-    core.warning(`docker logout ${registry} failed: ${(error as Error).message}`)
-  }
   try {
     removePrivateDockerConfig(configDir)
     core.info(`Removed the private Docker config ${configDir}`)
@@ -20,5 +16,3 @@ export async function post(): Promise<void> {
     core.warning(`could not remove ${configDir}: ${(error as Error).message}`)
   }
 }
-
-await post()

@@ -1,16 +1,15 @@
-// A small client of the Distribution (Registry) HTTP API v2: the tags a repository holds and the
-// digest a tag points at. Speaks both auth schemes registries use: Basic (htpasswd) and Bearer
-// tokens fetched from the realm a 401 names.
-import { registryApiBase } from './image-name.js'
+// A small client of the Distribution (Registry) HTTP API v2: the tags a repository holds, and
+// manifests read and written by tag (how one pushed image gets its other tags without another
+// `docker push`). Speaks both auth schemes registries use: Basic (htpasswd) and Bearer tokens
+// fetched from the realm a 401 names, with a password or an identity (refresh) token.
+import { createHash } from 'node:crypto'
+import { isLoopbackHost, registryApiBase } from './image-name.js'
 
-export interface RegistryCredentials {
-  username: string
-  password: string
-}
+export type RegistryCredentials = { username: string; password: string } | { identityToken: string }
 
 type Fetch = typeof fetch
 
-/** Media types a manifest request accepts, so the registry answers with the digest it stores. */
+/** Media types a manifest request accepts, so the registry answers with the manifest it stores. */
 export const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
@@ -20,7 +19,8 @@ export const MANIFEST_MEDIA_TYPES = [
 
 const REQUEST_TIMEOUT_MS = 30_000
 const PAGE_SIZE = 1000
-const MAX_PAGES = 100
+/** Past this many pages the list is not read whole, and a partial list is never taken as whole. */
+export const MAX_TAG_PAGES = 100
 
 export class RegistryError extends Error {
   constructor(
@@ -35,6 +35,13 @@ export class RegistryError extends Error {
 export interface AuthChallenge {
   scheme: string
   params: Record<string, string>
+}
+
+export interface Manifest {
+  /** The exact bytes the registry stores: a manifest's digest is the sha256 of these. */
+  body: Buffer
+  mediaType: string
+  digest: string
 }
 
 /** Parses `Bearer realm="https://x/token",service="x",scope="repository:a:pull"`. */
@@ -55,9 +62,29 @@ export function nextPageUrl(link: string | null, current: string): string | unde
   return match ? new URL(match[1] as string, current).toString() : undefined
 }
 
+/**
+ * Whether credentials may go to this URL: over HTTPS, or plain HTTP to a loopback address (the
+ * engine talks plain HTTP only to loopback registries by default too).
+ */
+export function mayCarryCredentials(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))
+}
+
+export function manifestDigestOf(body: Buffer): string {
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`
+}
+
+type Access = 'pull' | 'pull,push'
+
+interface Answer {
+  response: Response
+  /** A Bearer token was granted for the credentials (not anonymously). */
+  tokenForCredentials: boolean
+}
+
 export class RegistryClient {
-  private readonly base: string
-  /** Authorization header value per repository scope, once earned. */
+  private readonly base: URL
+  /** Authorization header value per `repository:access`, once earned. */
   private readonly authorization = new Map<string, string>()
 
   constructor(
@@ -65,16 +92,30 @@ export class RegistryClient {
     private readonly credentials?: RegistryCredentials,
     private readonly fetchImpl: Fetch = fetch
   ) {
-    this.base = registryApiBase(registry)
+    this.base = new URL(registryApiBase(registry))
   }
 
-  /** Every tag of the repository; an empty list when the repository does not exist yet. */
+  /**
+   * Every tag of the repository; an empty list when the repository does not exist yet. Throws
+   * when the list cannot be read whole (more than MAX_TAG_PAGES pages).
+   */
   async listTags(repository: string): Promise<string[]> {
     const tags: string[] = []
-    let url: string | undefined = `${this.base}/v2/${repository}/tags/list?n=${PAGE_SIZE}`
-    for (let page = 0; url && page < MAX_PAGES; page++) {
-      const response = await this.request(url, repository, 'GET')
+    let url: string | undefined = `${this.base.origin}/v2/${repository}/tags/list?n=${PAGE_SIZE}`
+    for (let page = 0; url; page++) {
+      if (page === MAX_TAG_PAGES) {
+        throw new RegistryError(
+          `the tag list of ${repository} on ${this.registry} is longer than ${MAX_TAG_PAGES} pages: it was not read whole`
+        )
+      }
+      const { response, tokenForCredentials } = await this.request(url, repository, 'pull', 'GET')
       if (response.status === 404) return []
+      // Docker Hub answers 401, not 404, for a repository that does not exist yet, even to a
+      // valid token: the token service took the credentials, so the repository is new.
+      if (response.status === 401 && tokenForCredentials && page === 0) {
+        await response.body?.cancel()
+        return []
+      }
       await this.expectOk(response, `list the tags of ${repository}`)
       const body = (await response.json()) as { tags?: string[] | null }
       tags.push(...(body.tags ?? []))
@@ -85,9 +126,10 @@ export class RegistryClient {
 
   /** The digest the registry stores for `repository:reference`; undefined when there is none. */
   async manifestDigest(repository: string, reference: string): Promise<string | undefined> {
-    const response = await this.request(
-      `${this.base}/v2/${repository}/manifests/${reference}`,
+    const { response } = await this.request(
+      this.manifestUrl(repository, reference),
       repository,
+      'pull',
       'HEAD',
       {
         accept: MANIFEST_MEDIA_TYPES.join(', ')
@@ -98,46 +140,103 @@ export class RegistryClient {
     return response.headers.get('docker-content-digest') ?? undefined
   }
 
+  /** The manifest as stored, its digest computed from the bytes (and checked against the header). */
+  async getManifest(repository: string, reference: string): Promise<Manifest> {
+    const { response } = await this.request(
+      this.manifestUrl(repository, reference),
+      repository,
+      'pull,push',
+      'GET',
+      { accept: MANIFEST_MEDIA_TYPES.join(', ') }
+    )
+    await this.expectOk(response, `read the manifest of ${repository}:${reference}`)
+    const body = Buffer.from(await response.arrayBuffer())
+    const digest = manifestDigestOf(body)
+    const stated = response.headers.get('docker-content-digest')
+    if (stated && stated !== digest) {
+      throw new RegistryError(
+        `${this.registry} sent a manifest for ${repository}:${reference} whose bytes hash to ${digest}, not the ${stated} it named`
+      )
+    }
+    const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? ''
+    return { body, mediaType, digest }
+  }
+
+  /** Points `repository:tag` at the manifest (which must already be in that repository). */
+  async putManifest(repository: string, tag: string, manifest: Manifest): Promise<string> {
+    const { response } = await this.request(
+      this.manifestUrl(repository, tag),
+      repository,
+      'pull,push',
+      'PUT',
+      {
+        'content-type': manifest.mediaType
+      },
+      manifest.body
+    )
+    await this.expectOk(response, `tag ${repository}:${tag}`)
+    await response.body?.cancel()
+    const digest = response.headers.get('docker-content-digest') ?? manifest.digest
+    if (digest !== manifest.digest) {
+      throw new RegistryError(
+        `${this.registry} stored ${repository}:${tag} as ${digest}, not the ${manifest.digest} that was sent`
+      )
+    }
+    return digest
+  }
+
+  private manifestUrl(repository: string, reference: string): string {
+    return `${this.base.origin}/v2/${repository}/manifests/${encodeURIComponent(reference)}`
+  }
+
   private async request(
     url: string,
     repository: string,
+    access: Access,
     method: string,
-    headers: Record<string, string> = {}
-  ): Promise<Response> {
+    headers: Record<string, string> = {},
+    body?: Buffer
+  ): Promise<Answer> {
+    const target = new URL(url)
+    // Credentials go to the registry's own origin only (a Link header could name another).
+    const sameOrigin = target.origin === this.base.origin
+    const key = `${repository}:${access}`
     const send = (authorization?: string): Promise<Response> =>
-      this.fetchImpl(url, {
+      this.fetchImpl(target, {
         method,
-        headers: { ...headers, ...(authorization ? { authorization } : {}) },
+        headers: { ...headers, ...(authorization && sameOrigin ? { authorization } : {}) },
+        body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
       })
-    let response = await send(this.authorization.get(repository))
-    if (response.status !== 401) return response
+    let response = await send(this.authorization.get(key))
+    if (response.status !== 401 || !sameOrigin) return { response, tokenForCredentials: false }
     const challenge = parseAuthChallenge(response.headers.get('www-authenticate') ?? '')
     await response.body?.cancel()
-    const authorization = await this.authorize(challenge, repository)
-    if (!authorization) return response
-    this.authorization.set(repository, authorization)
-    response = await send(authorization)
-    if (response.status === 401) {
-      throw new RegistryError(
-        `${this.registry} refused the credentials (401 Unauthorized) for ${repository}`,
-        401
-      )
+    const authorization = await this.authorize(challenge, repository, access)
+    this.authorization.set(key, authorization.header)
+    response = await send(authorization.header)
+    if (response.status === 401 && !authorization.tokenForCredentials) {
+      if (this.credentials) {
+        await response.body?.cancel()
+        throw new RegistryError(
+          `${this.registry} refused the credentials (401 Unauthorized) for ${repository}`,
+          401
+        )
+      }
     }
-    return response
+    return { response, tokenForCredentials: authorization.tokenForCredentials }
   }
 
   private async authorize(
     challenge: AuthChallenge | undefined,
-    repository: string
-  ): Promise<string | undefined> {
-    const basic = this.credentials
-      ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`
-      : undefined
+    repository: string,
+    access: Access
+  ): Promise<{ header: string; tokenForCredentials: boolean }> {
+    const credentials = this.credentials
     if (challenge?.scheme === 'basic') {
-      if (!basic)
+      if (!credentials || !('password' in credentials))
         throw new RegistryError(`${this.registry} asks for credentials: set username and password`, 401)
-      return basic
+      return { header: basicHeader(credentials), tokenForCredentials: false }
     }
     if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
       throw new RegistryError(
@@ -145,14 +244,40 @@ export class RegistryClient {
         401
       )
     }
-    const tokenUrl = new URL(challenge.params.realm)
-    if (challenge.params.service) tokenUrl.searchParams.set('service', challenge.params.service)
-    tokenUrl.searchParams.set('scope', `repository:${repository}:pull`)
-    const response = await this.fetchImpl(tokenUrl, {
-      headers: basic ? { authorization: basic } : {},
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-    })
+    let realm: URL
+    try {
+      realm = new URL(challenge.params.realm)
+    } catch {
+      throw new RegistryError(`${this.registry} named a token realm that is not a URL`, 401)
+    }
+    if (credentials && !mayCarryCredentials(realm)) {
+      throw new RegistryError(
+        `${this.registry} named the token realm ${realm.origin}, which is neither HTTPS nor loopback: the credentials were not sent`,
+        401
+      )
+    }
+    const scope = `repository:${repository}:${access}`
+    const response =
+      credentials && 'identityToken' in credentials
+        ? await this.fetchImpl(realm, {
+            // An identity token is an OAuth2 refresh token: exchanged by POST, as the engine does.
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({
+              grant_type: 'refresh_token',
+              refresh_token: credentials.identityToken,
+              service: challenge.params.service ?? '',
+              scope,
+              client_id: 'container-ship'
+            }).toString(),
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+          })
+        : await this.fetchImpl(withQuery(realm, challenge.params.service, scope), {
+            headers: credentials ? { authorization: basicHeader(credentials) } : {},
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+          })
     if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel()
       throw new RegistryError(
         `${this.registry} refused the credentials (${response.status}) when asked for a token`,
         response.status
@@ -162,7 +287,7 @@ export class RegistryClient {
     const body = (await response.json()) as { token?: string; access_token?: string }
     const token = body.token ?? body.access_token
     if (!token) throw new RegistryError(`${this.registry}'s token service answered without a token`)
-    return `Bearer ${token}`
+    return { header: `Bearer ${token}`, tokenForCredentials: credentials !== undefined }
   }
 
   private async expectOk(response: Response, what: string): Promise<void> {
@@ -173,4 +298,16 @@ export class RegistryClient {
       response.status
     )
   }
+}
+
+function basicHeader(credentials: RegistryCredentials): string {
+  if (!('password' in credentials)) return ''
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
+}
+
+function withQuery(realm: URL, service: string | undefined, scope: string): URL {
+  const url = new URL(realm)
+  if (service) url.searchParams.set('service', service)
+  url.searchParams.set('scope', scope)
+  return url
 }

@@ -1,16 +1,13 @@
 // Which tags an image gets, from the git ref, the event and (for the moving aliases) the tags the
 // registry already holds. Pure: every input is passed in.
 import semver, { type SemVer } from 'semver'
-import { PULL_REQUEST_EVENTS } from './github-context.js'
+import type { GitHubContext } from './github-context.js'
 import { sanitizeTag } from './image-name.js'
 
 export type TagLatest = 'auto' | 'true' | 'false'
 
 export interface TagRequest {
-  eventName: string
-  ref: string
-  sha: string
-  pullRequestNumber?: number
+  github: Pick<GitHubContext, 'eventName' | 'ref' | 'tagSha' | 'pullRequestNumber' | 'mergeGroup'>
   tagSha: boolean
   tagLatest: TagLatest
   extraTags: string[]
@@ -33,29 +30,27 @@ export interface TagPlan {
  */
 export type ExistingTags = string[] | 'unknown'
 
-/** The plan's tags as full references, `name:tag`, in the plan's order. */
-export function tagReferences(imageName: string, plan: Pick<TagPlan, 'tags'>): string[] {
-  return plan.tags.map((tag) => `${imageName}:${tag}`)
-}
-
 /** Whether the plan for this request depends on the registry's tags (a stable release). */
 export function needsExistingTags(request: TagRequest): boolean {
-  const release = releaseOf(request.ref)
+  const release = releaseOf(request.github.ref)
   return release !== undefined && release.prerelease.length === 0
 }
 
 export function planTags(request: TagRequest, existing: ExistingTags = []): TagPlan {
   const tags: string[] = []
   const withheld: TagPlan['withheld'] = []
+  const { github } = request
   const shaTag =
-    request.tagSha && /^[0-9a-f]{7,}$/i.test(request.sha)
-      ? `sha-${request.sha.slice(0, 7).toLowerCase()}`
+    request.tagSha && /^[0-9a-f]{7,}$/i.test(github.tagSha)
+      ? `sha-${github.tagSha.slice(0, 7).toLowerCase()}`
       : undefined
-  const release = releaseOf(request.ref)
+  const release = releaseOf(github.ref)
   let version: string | undefined
 
   if (release) {
-    version = sanitizeTag(release.raw)
+    // As docker/metadata-action's {{version}}: build metadata (+build.7) is not part of the tag,
+    // so the tag still reads back as the release it is, never as a prerelease.
+    version = release.version
     tags.push(version)
     if (release.prerelease.length === 0) {
       const candidates = forwardOnlyAliases(release, request.tagLatest)
@@ -80,7 +75,7 @@ export function planTags(request: TagRequest, existing: ExistingTags = []): TagP
   version ??= unique[0]
   if (!version) {
     throw new Error(
-      `no tag could be computed for ref "${request.ref}" (event ${request.eventName}): set the tags input`
+      `no tag could be computed for ref "${github.ref}" (event ${github.eventName}): set the tags input`
     )
   }
   return { version, tags: [version, ...unique.filter((tag) => tag !== version)], release, withheld }
@@ -90,7 +85,6 @@ export function planTags(request: TagRequest, existing: ExistingTags = []): TagP
 export function releaseOf(ref: string): SemVer | undefined {
   const match = /^refs\/tags\/(.+)$/.exec(ref)
   if (!match) return undefined
-  // `raw` keeps what semver's `version` drops (build metadata), for the version tag.
   return semver.parse((match[1] as string).replace(/^v/i, '')) ?? undefined
 }
 
@@ -129,11 +123,14 @@ function newerInLine(alias: Alias, release: SemVer, existing: ExistingTags): str
   return newer ? `the registry already has ${newer.version}, newer than ${release.version}` : undefined
 }
 
-function refToTag(request: TagRequest): string | undefined {
-  if (PULL_REQUEST_EVENTS.has(request.eventName) && request.pullRequestNumber !== undefined) {
-    return `pr-${request.pullRequestNumber}`
+function refToTag({ github }: TagRequest): string | undefined {
+  if (github.pullRequestNumber !== undefined) return `pr-${github.pullRequestNumber}`
+  if (github.mergeGroup) {
+    const { baseBranch, pullRequestNumber } = github.mergeGroup
+    const queued = pullRequestNumber === undefined ? '' : `-pr-${pullRequestNumber}`
+    return sanitizeTag(`mq-${baseBranch}${queued}`) || undefined
   }
-  const match = /^refs\/(heads|tags)\/(.+)$/.exec(request.ref)
+  const match = /^refs\/(heads|tags)\/(.+)$/.exec(github.ref)
   if (!match) return undefined
   return sanitizeTag(match[2] as string) || undefined
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { readGitHubContext } from '../../src/github-context.js'
+import { releaseReferences } from '../../src/release.js'
 import type { DockerCli } from '../../src/docker-cli.js'
-import { getInputs, type Inputs } from '../../src/inputs.js'
+import { getInputs, type BuildInputs } from '../../src/inputs.js'
 import {
   buildSpec,
   buildxArgs,
@@ -158,7 +159,12 @@ describe('classicArgs', () => {
 
 describe('chooseBuilder', () => {
   const cli = (buildx: boolean) => ({ hasBuildx: async () => buildx }) as unknown as DockerCli
-  const plain = { secrets: [], platforms: [], cacheTo: [], cacheFrom: [] } as unknown as Inputs
+  const plain: Pick<BuildInputs, 'secrets' | 'platforms' | 'cacheTo' | 'cacheFrom'> = {
+    secrets: [],
+    platforms: [],
+    cacheTo: [],
+    cacheFrom: []
+  }
 
   it('takes buildx when the CLI has it', async () => {
     expect(await chooseBuilder(cli(true), { ...plain, platforms: ['linux/arm64'] })).toBe('buildx')
@@ -183,8 +189,9 @@ describe('buildSpec', () => {
     }
     const inputs = getInputs((name) => given[name] ?? '', cwd)
     const github = readGitHubContext(eventEnv('tag-push'))
-    const plan = planTags({ ...github, tagSha: true, tagLatest: 'auto', extraTags: [] })
-    const spec = buildSpec({ inputs, github }, plan, new Date('2026-01-02T03:04:05Z'))
+    const plan = planTags({ github, tagSha: true, tagLatest: 'auto', extraTags: [] })
+    const release = { plan, references: releaseReferences(inputs.image, plan, inputs) }
+    const spec = buildSpec({ inputs, github }, release, new Date('2026-01-02T03:04:05Z'))
     expect(spec.tags).toEqual(
       ['1.2.3', '1.2', '1', 'latest', 'sha-0123456'].map((t) => `ghcr.io/acme/web:${t}`)
     )

@@ -38,25 +38,22 @@ describe('defaults', () => {
     expect(parsed).toMatchObject({
       steps: ['build', 'scan', 'push', 'deploy'],
       image: { registry: 'ghcr.io', repository: 'acme/web', name: 'ghcr.io/acme/web' },
-      context: '.',
-      file: 'Dockerfile',
-      tagLatest: 'auto',
-      tagSha: true,
-      registry: 'ghcr.io',
-      push: 'auto',
-      severityThreshold: 'HIGH',
-      severities: ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'],
-      ignoreFile: '.trivyignore',
-      ignoreFileExplicit: false,
-      scanners: ['vuln', 'secret'],
-      annotations: true,
-      prComment: true,
-      composeFiles: ['docker-compose.yml'],
-      healthTimeout: 120,
-      drainSeconds: 0
+      build: { context: '.', file: 'Dockerfile' },
+      tags: { extra: [], references: [], latest: 'auto', sha: true },
+      publish: { registry: 'ghcr.io', push: 'auto' },
+      scan: {
+        severityThreshold: 'HIGH',
+        severities: ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'],
+        ignoreFile: '.trivyignore',
+        ignoreFileExplicit: false,
+        scanners: ['vuln', 'secret'],
+        annotations: true,
+        prComment: true
+      },
+      deploy: { composeFiles: ['docker-compose.yml'], healthTimeout: 120, drainSeconds: 0 }
     })
-    expect(parsed.replicas).toBeUndefined()
-    expect(parsed.dockerHost).toBeUndefined()
+    expect(parsed.deploy.replicas).toBeUndefined()
+    expect(parsed.deploy.dockerHost).toBeUndefined()
   })
 })
 
@@ -78,6 +75,18 @@ describe('each input is validated, and the message names it', () => {
     [{ pull: 'yes' }, 'pull: "yes" is not a boolean'],
     [{ 'no-cache': '1' }, 'no-cache: "1" is not a boolean'],
     [{ tags: 'good, -bad' }, 'tags: "-bad" is not a valid tag'],
+    [{ tags: 'ghcr.io/acme/web' }, 'tags: "ghcr.io/acme/web" has no tag'],
+    [{ tags: 'ghcr.io/acme/web@sha256:abc' }, 'tags: "ghcr.io/acme/web@sha256:abc" has a digest'],
+    [
+      { image: 'localhost:99999999/x' },
+      'image: "localhost:99999999" has port 99999999, which is not between 1 and 65535'
+    ],
+    [{ image: 'localhost:0/x' }, 'image: "localhost:0" has port 0, which is not between 1 and 65535'],
+    [
+      { registry: 'ghcr.io:65536' },
+      'registry: "ghcr.io:65536" has port 65536, which is not between 1 and 65535'
+    ],
+    [{ tags: 'localhost:70000/x:1' }, 'tags: "localhost:70000" has port 70000'],
     [{ 'tag-latest': 'always' }, 'tag-latest: "always" is not one of auto, true, false'],
     [{ 'tag-sha': 'on' }, 'tag-sha: "on" is not a boolean'],
     [{ registry: 'https://ghcr.io' }, 'registry: "https://ghcr.io" is not a registry host[:port]'],
@@ -154,36 +163,36 @@ describe('parsed values', () => {
       'compose-file': 'docker-compose.yml\ndocker-compose.prod.yml'
     })
     expect(parsed.steps).toEqual(['build', 'scan', 'push'])
-    expect(parsed.buildArgs).toEqual([
+    expect(parsed.build.buildArgs).toEqual([
       { key: 'A', value: '1' },
       { key: 'URL', value: 'https://x.example/?a=b' }
     ])
-    expect(parsed.tags).toEqual(['edge', 'nightly', '2024'])
-    expect(parsed.cacheFrom).toEqual(['type=registry,ref=ghcr.io/acme/web:cache', 'type=gha'])
-    expect(parsed.maxFindings).toEqual({ CRITICAL: 0, HIGH: 5 })
-    expect(parsed.severities).toEqual(['HIGH', 'CRITICAL'])
-    expect(parsed.severityThreshold).toBe('none')
-    expect(parsed.replicas).toBe(3)
-    expect(parsed.switchCommand).toEqual({ service: 'nginx', command: 'nginx -s reload' })
-    expect(parsed.dockerHost).toEqual({
+    expect(parsed.tags.extra).toEqual(['edge', 'nightly', '2024'])
+    expect(parsed.build.cacheFrom).toEqual(['type=registry,ref=ghcr.io/acme/web:cache', 'type=gha'])
+    expect(parsed.scan.maxFindings).toEqual({ CRITICAL: 0, HIGH: 5 })
+    expect(parsed.scan.severities).toEqual(['HIGH', 'CRITICAL'])
+    expect(parsed.scan.severityThreshold).toBe('none')
+    expect(parsed.deploy.replicas).toBe(3)
+    expect(parsed.deploy.switchCommand).toEqual({ service: 'nginx', command: 'nginx -s reload' })
+    expect(parsed.deploy.dockerHost).toEqual({
       scheme: 'ssh',
       url: 'ssh://deploy@prod.example.com:2222',
       user: 'deploy',
       host: 'prod.example.com',
       port: 2222
     })
-    expect(parsed.composeFiles).toEqual(['docker-compose.yml', 'docker-compose.prod.yml'])
+    expect(parsed.deploy.composeFiles).toEqual(['docker-compose.yml', 'docker-compose.prod.yml'])
   })
 
   it('defaults file to <context>/Dockerfile', () => {
-    expect(inputs({ context: 'app' }, { 'app/Dockerfile': 'FROM scratch\n' }).file).toBe(
+    expect(inputs({ context: 'app' }, { 'app/Dockerfile': 'FROM scratch\n' }).build.file).toBe(
       path.join('app', 'Dockerfile')
     )
   })
 
   it('does not look for a remote context or its Dockerfile on disk', () => {
     const parsed = inputs({ context: 'https://github.com/acme/web.git#main' }, {})
-    expect(parsed).toMatchObject({ contextIsLocal: false, file: '' })
+    expect(parsed.build).toMatchObject({ contextIsLocal: false, file: '' })
   })
 
   it('does not check the Dockerfile when build is not among the steps', () => {
@@ -191,19 +200,39 @@ describe('parsed values', () => {
   })
 
   it('takes a missing default .trivyignore, an existing named ignore file', () => {
-    expect(inputs({}).ignoreFileExplicit).toBe(false)
+    expect(inputs({}).scan.ignoreFileExplicit).toBe(false)
     const named = inputs(
       { 'ignore-file': 'sec/.trivyignore.yaml' },
       { Dockerfile: 'FROM scratch', 'sec/.trivyignore.yaml': 'vulnerabilities: []' }
     )
-    expect(named).toMatchObject({ ignoreFile: 'sec/.trivyignore.yaml', ignoreFileExplicit: true })
+    expect(named.scan).toMatchObject({ ignoreFile: 'sec/.trivyignore.yaml', ignoreFileExplicit: true })
   })
 
   it('takes the registry from a Docker Hub image', () => {
     expect(inputs({ image: 'nginx' })).toMatchObject({
-      registry: 'docker.io',
+      publish: { registry: 'docker.io' },
       image: { repository: 'library/nginx' }
     })
+  })
+
+  it('normalises every Docker Hub alias to one registry, library/ added', () => {
+    for (const image of ['docker.io/nginx', 'index.docker.io/nginx', 'registry-1.docker.io/nginx', 'nginx']) {
+      expect(inputs({ image }).image).toMatchObject({ registry: 'docker.io', repository: 'library/nginx' })
+    }
+    expect(inputs({ image: 'acme/web', registry: 'index.docker.io' }).publish.registry).toBe('docker.io')
+    expect(inputs({ image: 'GHCR.io/acme/web' }).image.registry).toBe('ghcr.io')
+  })
+
+  it('takes full references in tags, as docker/metadata-action outputs them', () => {
+    const parsed = inputs({
+      tags: 'ghcr.io/acme/web:1.2\nghcr.io/acme/web:latest\nacme/web:1.2\nedge'
+    })
+    expect(parsed.tags.extra).toEqual(['edge'])
+    expect(parsed.tags.references).toEqual([
+      { image: { registry: 'ghcr.io', repository: 'acme/web', name: 'ghcr.io/acme/web' }, tag: '1.2' },
+      { image: { registry: 'ghcr.io', repository: 'acme/web', name: 'ghcr.io/acme/web' }, tag: 'latest' },
+      { image: { registry: 'docker.io', repository: 'acme/web', name: 'acme/web' }, tag: '1.2' }
+    ])
   })
 
   it('accepts tcp:// with the three PEM inputs and unix:// paths', () => {
@@ -215,14 +244,14 @@ describe('parsed values', () => {
       'tls-cert': pem('CERTIFICATE'),
       'tls-key': pem('EC PRIVATE KEY')
     })
-    expect(tcp.dockerHost).toEqual({
+    expect(tcp.deploy.dockerHost).toEqual({
       scheme: 'tcp',
       url: 'tcp://10.0.0.5:2376',
       host: '10.0.0.5',
       port: 2376
     })
     expect(
-      inputs({ 'docker-host': 'unix:///run/user/1000/docker.sock', service: 'web' }).dockerHost
+      inputs({ 'docker-host': 'unix:///run/user/1000/docker.sock', service: 'web' }).deploy.dockerHost
     ).toMatchObject({ scheme: 'unix', path: '/run/user/1000/docker.sock' })
   })
 })

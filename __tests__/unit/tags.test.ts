@@ -4,15 +4,17 @@ import { needsExistingTags, planTags, type TagRequest } from '../../src/tags.js'
 import { eventEnv, type EventFixture } from '../../__fixtures__/events.js'
 
 const SHA = '0123456789abcdef0123456789abcdef01234567'
-const base: TagRequest = {
-  eventName: 'push',
-  ref: '',
-  sha: SHA,
-  tagSha: true,
-  tagLatest: 'auto',
-  extraTags: []
-}
-const req = (over: Partial<TagRequest>): TagRequest => ({ ...base, ...over })
+type Over = Partial<Omit<TagRequest, 'github'>> &
+  Partial<Omit<TagRequest['github'], 'tagSha'>> & {
+    /** The commit the sha tag names (github.tagSha). */
+    sha?: string
+  }
+const req = ({ tagSha, tagLatest, extraTags, sha, ...github }: Over): TagRequest => ({
+  github: { eventName: 'push', ref: '', tagSha: sha ?? SHA, ...github },
+  tagSha: tagSha ?? true,
+  tagLatest: tagLatest ?? 'auto',
+  extraTags: extraTags ?? []
+})
 
 describe('tags from the ref', () => {
   test.each([
@@ -26,10 +28,10 @@ describe('tags from the ref', () => {
     ],
     ['major 0: no 0 alias', 'refs/tags/v0.4.1', '0.4.1', ['0.4.1', '0.4', 'latest', 'sha-0123456']],
     [
-      'build metadata becomes a valid tag',
+      'build metadata is dropped, as metadata-action does',
       'refs/tags/v1.0.0+build.7',
-      '1.0.0-build.7',
-      ['1.0.0-build.7', '1.0', '1', 'latest', 'sha-0123456']
+      '1.0.0',
+      ['1.0.0', '1.0', '1', 'latest', 'sha-0123456']
     ],
     ['a tag that is not semver', 'refs/tags/release-2024', 'sha-0123456', ['sha-0123456', 'release-2024']],
     [
@@ -50,6 +52,14 @@ describe('tags from the ref', () => {
       req({ eventName: 'pull_request', ref: 'refs/pull/42/merge', pullRequestNumber: 42 })
     )
     expect(plan.tags).toEqual(['sha-0123456', 'pr-42'])
+  })
+
+  it('never lets an older release take latest after a release with build metadata', () => {
+    // v2.0.0+build.7 was pushed as 2.0.0, which reads back as the stable 2.0.0.
+    expect(planTags(req({ ref: 'refs/tags/v2.0.0+build.7' })).version).toBe('2.0.0')
+    const plan = planTags(req({ ref: 'refs/tags/v1.9.0' }), ['2.0.0', '2.0', '2', 'latest'])
+    expect(plan.tags).toEqual(['1.9.0', '1.9', '1', 'sha-0123456'])
+    expect(plan.withheld.map((w) => w.tag)).toEqual(['latest'])
   })
 
   it('leaves out the sha tag when tag-sha is false, and the ref tag becomes the version', () => {
@@ -183,10 +193,14 @@ describe('tags for the event fixtures', () => {
     ['branch-push', 'sha-89abcde', ['sha-89abcde', 'feature-Login-Form']],
     // A pull request is tagged from its head commit, not the throwaway merge commit.
     ['pull-request', 'sha-5555555', ['sha-5555555', 'pr-42']],
+    // Recognised as a pull request by its ref, as metadata-action does.
+    ['pull-request-review', 'sha-7777777', ['sha-7777777', 'pr-43']],
+    // The merge queue's branch name would make a 72-character tag; this names what it checks.
+    ['merge-group', 'sha-cdcdcdc', ['sha-cdcdcdc', 'mq-main-pr-44']],
     ['workflow-dispatch', 'sha-abcdefa', ['sha-abcdefa', 'main']]
   ])('%s', (fixture, version, tags) => {
     const github = readGitHubContext(eventEnv(fixture))
-    const plan = planTags({ ...github, tagSha: true, tagLatest: 'auto', extraTags: [] })
+    const plan = planTags({ github, tagSha: true, tagLatest: 'auto', extraTags: [] })
     expect(plan.version).toBe(version)
     expect(plan.tags).toEqual(tags)
   })

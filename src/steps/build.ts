@@ -3,12 +3,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
+import { Output } from '../constants.js'
 import type { DockerCli } from '../docker-cli.js'
-import type { Inputs } from '../inputs.js'
+import type { BuildInputs } from '../inputs.js'
 import type { KeyValue } from '../key-value.js'
 import { buildTime, mergeLabels, ociLabels } from '../labels.js'
+import type { Release } from '../release.js'
 import type { RunContext } from '../run-context.js'
-import { tagReferences, type TagPlan } from '../tags.js'
+import { code } from '../markdown.js'
+import type { Step } from '../run-record.js'
 
 export interface BuildSpec {
   context: string
@@ -63,7 +66,7 @@ export function buildxArgs(spec: BuildSpec, files: { iidFile: string; metadataFi
 
 /** What only buildx can do, as the input names a user wrote. */
 export function buildxOnlyInputs(
-  inputs: Pick<Inputs, 'secrets' | 'platforms' | 'cacheTo' | 'cacheFrom'>
+  inputs: Pick<BuildInputs, 'secrets' | 'platforms' | 'cacheTo' | 'cacheFrom'>
 ): string[] {
   const needed: string[] = []
   if (inputs.secrets.length > 0) needed.push('secrets')
@@ -78,7 +81,10 @@ export function buildxOnlyInputs(
  * buildx when the CLI has it, else the classic builder, refused up front (before any login or
  * build) when the inputs need what only buildx does.
  */
-export async function chooseBuilder(docker: DockerCli, inputs: Inputs): Promise<Builder> {
+export async function chooseBuilder(
+  docker: DockerCli,
+  inputs: Pick<BuildInputs, 'secrets' | 'platforms' | 'cacheTo' | 'cacheFrom'>
+): Promise<Builder> {
   if (await docker.hasBuildx()) return 'buildx'
   const needed = buildxOnlyInputs(inputs)
   if (needed.length > 0) {
@@ -104,10 +110,11 @@ export function classicArgs(spec: BuildSpec, files: { iidFile: string }): string
   return args
 }
 
-/** The build step: the image, tagged with every tag of the plan, in the local engine. */
-export async function build(run: RunContext, plan: TagPlan, builder: Builder): Promise<BuildResult> {
-  const spec = buildSpec(run, plan, buildTime())
-  const secretValues = run.inputs.secrets.map((secret) => secret.value)
+/** The build step: the image, tagged with every reference of the release, in the local engine. */
+export async function build(run: RunContext, release: Release): Promise<BuildResult> {
+  const builder = run.builder ?? (await chooseBuilder(run.docker, run.inputs.build))
+  const spec = buildSpec(run, release, buildTime())
+  const secretValues = run.inputs.build.secrets.map((secret) => secret.value)
   const workDir = mkdtempSync(path.join(run.tempRoot, 'container-ship-build-'))
   const iidFile = path.join(workDir, 'iid')
   const metadataFile = path.join(workDir, 'metadata.json')
@@ -119,12 +126,16 @@ export async function build(run: RunContext, plan: TagPlan, builder: Builder): P
       // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
       await run.docker.run(classicArgs(spec, { iidFile }), { extraEnv: { DOCKER_BUILDKIT: '0' } })
     }
-    return {
+    const result: BuildResult = {
       imageId: readFileSync(iidFile, 'utf8').trim(),
       references: spec.tags,
       builder,
       buildRef: builder === 'buildx' ? readBuildRef(metadataFile) : undefined
     }
+    core.info(
+      `Built ${result.imageId} with ${builder}${result.buildRef ? ` (build ${result.buildRef})` : ''}`
+    )
+    return result
   } finally {
     rmSync(workDir, { recursive: true, force: true })
   }
@@ -132,23 +143,39 @@ export async function build(run: RunContext, plan: TagPlan, builder: Builder): P
 
 export function buildSpec(
   { inputs, github }: Pick<RunContext, 'inputs' | 'github'>,
-  plan: TagPlan,
+  release: Pick<Release, 'plan' | 'references'>,
   created: Date
 ): BuildSpec {
+  const build = inputs.build
   return {
-    context: inputs.context,
-    file: inputs.file,
-    tags: tagReferences(inputs.image.name, plan),
-    buildArgs: inputs.buildArgs,
-    labels: mergeLabels(ociLabels({ github, version: plan.version, created }), inputs.labels),
-    secretIds: inputs.secrets.map((secret) => secret.key),
-    target: inputs.target,
-    platforms: inputs.platforms,
-    cacheFrom: inputs.cacheFrom,
-    cacheTo: inputs.cacheTo,
-    pull: inputs.pull,
-    noCache: inputs.noCache
+    context: build.context,
+    file: build.file,
+    tags: release.references,
+    buildArgs: build.buildArgs,
+    labels: mergeLabels(ociLabels({ github, version: release.plan.version, created }), build.labels),
+    secretIds: build.secrets.map((secret) => secret.key),
+    target: build.target,
+    platforms: build.platforms,
+    cacheFrom: build.cacheFrom,
+    cacheTo: build.cacheTo,
+    pull: build.pull,
+    noCache: build.noCache
   }
+}
+
+export const buildStep: Step<'build'> = {
+  name: 'build',
+  title: 'Build',
+  run: (context, release) => build(context, release),
+  report: (result) => ({
+    outputs: { [Output.ImageId]: result?.imageId ?? '' },
+    rows: result
+      ? [
+          ['Image ID', code(result.imageId)],
+          ['Builder', result.builder]
+        ]
+      : []
+  })
 }
 
 function readBuildRef(metadataFile: string): string | undefined {

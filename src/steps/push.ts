@@ -1,14 +1,27 @@
-// Push: every tag of the built image to the registry, each retried on transient registry errors,
-// and the manifest digest the registry answered with.
+// Push: the built image goes up once per repository with `docker push`; its other tags are then
+// pointed at the same manifest through the Registry API (one manifest PUT each, as
+// `crane tag` does) instead of a `docker push` per tag that re-checks every layer. The manifest
+// read back from the registry is hashed, so the digest output is the registry's own.
 import * as core from '@actions/core'
-import type { RunContext } from '../run-context.js'
+import { Output } from '../constants.js'
+import { parseImageReference, type ImageName } from '../image-name.js'
+import { RegistryClient, type Manifest } from '../registry-api.js'
+import type { Release } from '../release.js'
 import { REGISTRY_RETRY, withRetry, type RetryPolicy } from '../retry.js'
+import type { RunContext } from '../run-context.js'
+import { code } from '../markdown.js'
+import { StepError, type Step } from '../run-record.js'
 import type { BuildResult } from './build.js'
 
 export interface PushResult {
-  /** The manifest digest the registry returned, the same for every tag. */
+  /** The manifest digest the registry holds for the first reference (the version tag). */
   digest: string
+  /** The references that are in the registry now, in push order. */
   pushed: string[]
+  /** The reference whose push failed, when one did (the ones after it were not tried). */
+  failed?: string
+  /** References pointed at the manifest by the Registry API rather than by `docker push`. */
+  taggedByApi: number
 }
 
 /** `docker push` ends with `<tag>: digest: sha256:<hex> size: <n>`: the registry's answer. */
@@ -16,27 +29,156 @@ export function digestFromPushOutput(output: string): string | undefined {
   return /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1]
 }
 
+interface RepositoryGroup {
+  image: ImageName
+  references: { reference: string; tag: string }[]
+}
+
+/** References grouped by repository (whatever alias names it), in first-seen order. */
+export function groupByRepository(references: string[]): RepositoryGroup[] {
+  const groups = new Map<string, RepositoryGroup>()
+  for (const reference of references) {
+    const { image, tag } = parseImageReference(reference)
+    const key = `${image.registry}/${image.repository}`
+    const group = groups.get(key) ?? { image, references: [] }
+    group.references.push({ reference, tag })
+    groups.set(key, group)
+  }
+  return [...groups.values()]
+}
+
 export async function push(
   run: RunContext,
   built: BuildResult,
   retry: RetryPolicy = REGISTRY_RETRY
 ): Promise<PushResult> {
-  const references = built.references
-  const docker = run.docker
-  const digests = new Map<string, string>()
-  for (const reference of references) {
-    const result = await withRetry(`docker push ${reference}`, retry, () => docker.run(['push', reference]))
-    const digest = digestFromPushOutput(result.stdout)
-    if (!digest) throw new Error(`docker push ${reference} succeeded but printed no digest`)
-    digests.set(reference, digest)
-  }
-  const distinct = new Set(digests.values())
-  if (distinct.size > 1) {
-    // Only possible if another process retagged the local image between two pushes.
-    core.warning(
-      `the tags were pushed with different digests: ${[...digests].map(([ref, d]) => `${ref} ${d}`).join(', ')}`
+  const result: PushResult = { digest: '', pushed: [], taggedByApi: 0 }
+  let current = ''
+  try {
+    for (const group of groupByRepository(built.references)) {
+      const [first, ...rest] = group.references
+      if (!first) continue
+      current = first.reference
+      const output = await withRetry(`docker push ${first.reference}`, retry, () =>
+        run.docker.run(['push', first.reference])
+      )
+      const pushedDigest = digestFromPushOutput(output.stdout)
+      if (!pushedDigest) throw new Error(`docker push ${first.reference} succeeded but printed no digest`)
+      result.pushed.push(first.reference)
+      const client = new RegistryClient(group.image.registry, await run.credentialsFor(group.image.registry))
+      let manifest = await readBack(client, group, first.tag, pushedDigest, retry)
+      if (!result.digest) result.digest = manifest?.digest ?? pushedDigest
+      else if ((manifest?.digest ?? pushedDigest) !== result.digest)
+        core.warning(
+          `${first.reference} was stored as ${manifest?.digest ?? pushedDigest}, not ${result.digest}`
+        )
+      for (const { reference, tag } of rest) {
+        current = reference
+        if (manifest && (await tagByApi(client, group.image, tag, manifest, retry))) result.taggedByApi++
+        else {
+          manifest = undefined
+          await withRetry(`docker push ${reference}`, retry, () => run.docker.run(['push', reference]))
+        }
+        result.pushed.push(reference)
+      }
+    }
+  } catch (error) {
+    result.failed = current
+    throw new StepError(
+      `${(error as Error).message}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`,
+      result
     )
   }
-  const digest = digests.get(references[0] as string) as string
-  return { digest, pushed: references }
+  core.info(
+    `Pushed ${result.pushed.length} references, ${result.taggedByApi} of them by a manifest PUT; digest ${result.digest}`
+  )
+  return result
+}
+
+/**
+ * The manifest just pushed, read back and hashed. Its digest must be the one `docker push`
+ * printed; undefined (with a warning) when the Registry API cannot be used with the credentials
+ * found, so the remaining tags fall back to `docker push`.
+ */
+async function readBack(
+  client: RegistryClient,
+  group: RepositoryGroup,
+  tag: string,
+  pushedDigest: string,
+  retry: RetryPolicy
+): Promise<Manifest | undefined> {
+  let manifest: Manifest
+  try {
+    manifest = await withRetry(`read back ${group.image.name}:${tag}`, retry, () =>
+      client.getManifest(group.image.repository, tag)
+    )
+  } catch (error) {
+    core.warning(
+      `Could not read ${group.image.name}:${tag} back through the Registry API (${(error as Error).message}): the digest is the one docker push printed, and the other tags are pushed with docker push`
+    )
+    return undefined
+  }
+  if (manifest.digest !== pushedDigest) {
+    throw new Error(
+      `${group.image.name}:${tag} holds ${manifest.digest} in the registry, not the ${pushedDigest} docker push reported: another push raced this one`
+    )
+  }
+  return manifest
+}
+
+async function tagByApi(
+  client: RegistryClient,
+  image: ImageName,
+  tag: string,
+  manifest: Manifest,
+  retry: RetryPolicy
+): Promise<boolean> {
+  try {
+    await withRetry(`tag ${image.name}:${tag}`, retry, () =>
+      client.putManifest(image.repository, tag, manifest)
+    )
+    return true
+  } catch (error) {
+    // Credentials that may pull but not write manifests through the API, say: docker push can.
+    core.warning(
+      `Could not tag ${image.name}:${tag} through the Registry API (${(error as Error).message}): pushing the rest with docker push`
+    )
+    return false
+  }
+}
+
+export const pushStep: Step<'push'> = {
+  name: 'push',
+  title: 'Push',
+  skip: (_context, release: Release) =>
+    release.pushing.push ? undefined : `Nothing was pushed: ${release.pushing.reason}.`,
+  run: async (context, _release, earlier) => {
+    if (!earlier.build) throw new Error('push needs the image the build step makes')
+    return push(context, earlier.build)
+  },
+  report: (result, record) => {
+    const rows: [string, string][] = []
+    const notes: string[] = []
+    const reason = record.release?.pushing.reason
+    if (result) {
+      rows.push([
+        'Pushed',
+        `${result.pushed.length} of ${record.release?.references.length ?? '?'} references`
+      ])
+      if (result.digest) rows.push(['Digest', code(result.digest)])
+      if (result.failed) {
+        notes.push(
+          `Push failed at ${code(result.failed)}; in the registry: ${result.pushed.map(code).join(' ') || 'nothing'}.`
+        )
+      }
+    } else if (reason && !record.release?.pushing.push) rows.push(['Pushed', `no (${reason})`])
+    return {
+      outputs: {
+        [Output.Digest]: result?.digest ?? '',
+        [Output.PushedTags]: (result?.pushed ?? []).join('\n')
+      },
+      rows,
+      notes
+    }
+  }
 }
