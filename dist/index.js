@@ -34,7 +34,7 @@ import require$$1$5 from 'node:dns';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as child from 'child_process';
 import { setTimeout as setTimeout$1 } from 'timers';
-import { mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, statSync, rmSync } from 'node:fs';
+import { accessSync, constants as constants$7, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, statSync, rmSync } from 'node:fs';
 import path$1 from 'node:path';
 import { createHash } from 'node:crypto';
 
@@ -30053,7 +30053,7 @@ class ProgramError extends Error {
     }
 }
 async function runProgram(program, args, options = {}) {
-    const result = await getExecOutput(program, args, {
+    const result = await getExecOutput(resolveProgram(program, options.env), args, {
         env: options.env ? definedOnly(options.env) : undefined,
         cwd: options.cwd,
         input: options.input === undefined ? undefined : Buffer.from(options.input),
@@ -30064,6 +30064,27 @@ async function runProgram(program, args, options = {}) {
         throw new ProgramError(describeCommand(program, args), result.exitCode, result.stdout, result.stderr);
     }
     return result;
+}
+/**
+ * The program as found on the PATH of the environment it will run in (@actions/exec would look
+ * on the action's own PATH); the bare name when it is not there, so exec reports it missing.
+ */
+function resolveProgram(program, env) {
+    if (!env?.PATH || program.includes('/'))
+        return program;
+    for (const dir of env.PATH.split(path$1.delimiter)) {
+        if (!dir)
+            continue;
+        const candidate = path$1.join(dir, program);
+        try {
+            accessSync(candidate, constants$7.X_OK);
+            return candidate;
+        }
+        catch {
+            // Not in this folder.
+        }
+    }
+    return program;
 }
 /** A readable one-line form of a command for messages (never executed). */
 function describeCommand(program, args) {

@@ -1,4 +1,6 @@
 // The one place that runs external programs. Always an argument array, never a shell string.
+import { accessSync, constants } from 'node:fs'
+import path from 'node:path'
 import * as exec from '@actions/exec'
 
 export interface RunOptions {
@@ -40,7 +42,7 @@ export async function runProgram(
   args: string[],
   options: RunOptions = {}
 ): Promise<RunResult> {
-  const result = await exec.getExecOutput(program, args, {
+  const result = await exec.getExecOutput(resolveProgram(program, options.env), args, {
     env: options.env ? definedOnly(options.env) : undefined,
     cwd: options.cwd,
     input: options.input === undefined ? undefined : Buffer.from(options.input),
@@ -51,6 +53,25 @@ export async function runProgram(
     throw new ProgramError(describeCommand(program, args), result.exitCode, result.stdout, result.stderr)
   }
   return result
+}
+
+/**
+ * The program as found on the PATH of the environment it will run in (@actions/exec would look
+ * on the action's own PATH); the bare name when it is not there, so exec reports it missing.
+ */
+function resolveProgram(program: string, env: NodeJS.ProcessEnv | undefined): string {
+  if (!env?.PATH || program.includes('/')) return program
+  for (const dir of env.PATH.split(path.delimiter)) {
+    if (!dir) continue
+    const candidate = path.join(dir, program)
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      // Not in this folder.
+    }
+  }
+  return program
 }
 
 /** A readable one-line form of a command for messages (never executed). */

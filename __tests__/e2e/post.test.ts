@@ -1,43 +1,57 @@
 // The post step runs even after a failed main step, in whatever state that left: it warns and
-// never fails.
+// never fails. post() is imported and driven in-process; the bundle is run once as the runner does.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync, existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { describe, expect, it } from '@jest/globals'
+import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { post } from '../../src/post.js'
 import { REPO_ROOT } from './harness.js'
 
-function post(env: Record<string, string>): { status: number | null; log: string } {
-  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist/post.js')], {
-    env,
-    encoding: 'utf8'
+const STATE = 'STATE_docker-config'
+
+afterEach(() => {
+  delete process.env[STATE]
+  jest.restoreAllMocks()
+})
+
+function capture(): () => string {
+  const chunks: string[] = []
+  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    chunks.push(String(chunk))
+    return true
   })
-  return { status: result.status, log: result.stdout + result.stderr }
+  return () => chunks.join('')
 }
 
 describe('the post step', () => {
-  it('does nothing when the main step saved no state', () => {
-    expect(post({ PATH: process.env.PATH ?? '' })).toEqual({ status: 0, log: '' })
+  it('does nothing when the main step saved no state', async () => {
+    const log = capture()
+    await post()
+    expect(log()).toBe('')
   })
 
-  it('warns and still removes the config when docker is not there to log out', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'post-'))
-    mkdirSync(path.join(dir, 'buildx'))
+  it('removes the private config, and with it the login, without following links out of it', async () => {
+    const user = mkdtempSync(path.join(os.tmpdir(), 'user-docker-'))
+    mkdirSync(path.join(user, 'buildx'))
+    writeFileSync(path.join(user, 'buildx', 'current'), 'builder')
+    writeFileSync(path.join(user, 'config.json'), '{"auths":{"ghcr.io":{"auth":"dXNlcjpwYXNz"}}}')
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'container-ship-docker-'))
+    symlinkSync(path.join(user, 'buildx'), path.join(dir, 'buildx'))
     writeFileSync(path.join(dir, 'config.json'), '{"auths":{"127.0.0.1:5000":{"auth":"eDp5"}}}')
-    const result = post({
-      PATH: '/nonexistent',
-      'STATE_docker-config': dir,
-      'STATE_logged-in-registry': '127.0.0.1:5000'
-    })
-    expect(result.status).toBe(0)
-    expect(result.log).toMatch(/::warning::docker logout 127\.0\.0\.1:5000 failed: .*docker/)
+    process.env[STATE] = dir
+    const log = capture()
+    await post()
+    expect(log()).toContain(`Removed the private Docker config ${dir}`)
     expect(existsSync(dir)).toBe(false)
+    expect(readFileSync(path.join(user, 'buildx', 'current'), 'utf8')).toBe('builder')
+    expect(readFileSync(path.join(user, 'config.json'), 'utf8')).toContain('ghcr.io')
   })
 
-  it('exits 0 when the config folder is already gone', () => {
-    const result = post({
-      PATH: process.env.PATH ?? '',
-      'STATE_docker-config': '/nonexistent/container-ship-docker-x'
+  it('exits 0 from the bundle when the config folder is already gone', () => {
+    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist/post.js')], {
+      env: { PATH: process.env.PATH ?? '', [STATE]: '/nonexistent/container-ship-docker-x' },
+      encoding: 'utf8'
     })
     expect(result.status).toBe(0)
   })
