@@ -16,6 +16,8 @@ let proxyAddress: string
 let failuresLeft = 0
 /** When set, the proxy refuses every tag listing, as a registry with a broken token service does. */
 let refuseTagList = false
+/** A tag whose manifest PUT the proxy denies, as a registry with an immutable-tag rule does. */
+let deniedTag: string | undefined
 const answered: string[] = []
 
 beforeAll(async () => {
@@ -27,6 +29,14 @@ beforeAll(async () => {
       answered.push(`503 ${req.method} ${req.url}`)
       req.resume()
       res.writeHead(503, 'Service Unavailable', { 'content-type': 'text/plain' }).end('restarting')
+      return
+    }
+    if (deniedTag && req.method === 'PUT' && (req.url ?? '').endsWith(`/manifests/${deniedTag}`)) {
+      answered.push(`403 ${req.method} ${req.url}`)
+      req.resume()
+      res
+        .writeHead(403, { 'content-type': 'application/json' })
+        .end('{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}')
       return
     }
     if (refuseTagList && /\/tags\/list/.test(req.url ?? '')) {
@@ -131,6 +141,39 @@ describe('a registry whose tag list cannot be read', () => {
       expect(await registryDigest(tb, repository, 'latest')).toBeUndefined()
     } finally {
       refuseTagList = false
+    }
+  })
+})
+
+describe('a push that fails at the third of five tags', () => {
+  it('says which tags are in the registry, in the outputs and the summary', async () => {
+    const { repository } = uniqueRepository(tb, 'partial')
+    deniedTag = '1'
+    answered.length = 0
+    try {
+      const result = await runAction({
+        inputs: {
+          image: `${proxyAddress}/${repository}`,
+          username: tb.username,
+          password: tb.password,
+          steps: 'build,push'
+        },
+        event: eventEnv('tag-push'),
+        workspace: workspaceWith({ Dockerfile: `FROM ${tb.baseImage}\nRUN echo partial > /f\n` })
+      })
+      expect(result.exitCode).toBe(1)
+      const image = `${proxyAddress}/${repository}`
+      expect(result.outputs['pushed-tags']).toBe(`${image}:1.2.3\n${image}:1.2`)
+      expect(result.outputs.tags?.split('\n')).toHaveLength(5)
+      expect(result.outputs.digest).toBe(await registryDigest(tb, repository, '1.2.3'))
+      expect(result.summary).toContain('| Pushed | 2 of 5 references |')
+      expect(result.summary).toContain(`Push failed at \`${image}:1\``)
+      expect(result.log).toMatch(/::error::.*denied[\s\S]*Pushed before the failure: .*:1\.2\.3, .*:1\.2/)
+      expect(await registryDigest(tb, repository, '1.2')).toBe(result.outputs.digest)
+      expect(await registryDigest(tb, repository, '1')).toBeUndefined()
+      expect(await registryDigest(tb, repository, 'latest')).toBeUndefined()
+    } finally {
+      deniedTag = undefined
     }
   })
 })
