@@ -34254,6 +34254,8 @@ class RegistryClient {
     base;
     /** Authorization header value per `repository:access`, once earned. */
     authorization = new Map();
+    /** Set once the registry asked for Basic credentials: they are good for every repository. */
+    basicAuthorization;
     constructor(registry, credentials, fetchImpl = fetch) {
         this.registry = registry;
         this.credentials = credentials;
@@ -34337,7 +34339,8 @@ class RegistryClient {
             body,
             signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
         });
-        let response = await send(this.authorization.get(key));
+        // Basic credentials are not scoped, so they go with the first request once the registry asked.
+        let response = await send(this.authorization.get(key) ?? this.basicAuthorization);
         if (response.status !== 401 || !sameOrigin)
             return { response, tokenForCredentials: false };
         const challenge = parseAuthChallenge(response.headers.get('www-authenticate') ?? '');
@@ -34358,7 +34361,8 @@ class RegistryClient {
         if (challenge?.scheme === 'basic') {
             if (!credentials || !('password' in credentials))
                 throw new RegistryError(`${this.registry} asks for credentials: set username and password`, 401);
-            return { header: basicHeader(credentials), tokenForCredentials: false };
+            this.basicAuthorization = basicHeader(credentials);
+            return { header: this.basicAuthorization, tokenForCredentials: false };
         }
         if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
             throw new RegistryError(`${this.registry} answered 401 without an auth challenge the action understands`, 401);
@@ -34891,29 +34895,42 @@ async function push(run, built, retry = REGISTRY_RETRY) {
                 throw new Error(`docker push ${first.reference} succeeded but printed no digest`);
             result.pushed.push(first.reference);
             const client = new RegistryClient(group.image.registry, await run.credentialsFor(group.image.registry));
-            let manifest = await readBack(client, group, first.tag, pushedDigest, retry);
+            const manifest = await readBack(client, group, first.tag, pushedDigest, retry);
             if (!result.digest)
                 result.digest = manifest?.digest ?? pushedDigest;
             else if ((manifest?.digest ?? pushedDigest) !== result.digest)
                 warning(`${first.reference} was stored as ${manifest?.digest ?? pushedDigest}, not ${result.digest}`);
-            for (const { reference, tag } of rest) {
+            // The other tags at once: each is one manifest PUT, and none depends on another.
+            const tagged = manifest
+                ? await Promise.all(rest.map(({ tag }) => tagByApi(client, group.image, tag, manifest, retry)))
+                : rest.map(() => false);
+            rest.forEach(({ reference }, index) => {
+                if (!tagged[index])
+                    return;
+                result.pushed.push(reference);
+                result.taggedByApi++;
+            });
+            for (const [index, { reference }] of rest.entries()) {
+                if (tagged[index])
+                    continue;
                 current = reference;
-                if (manifest && (await tagByApi(client, group.image, tag, manifest, retry)))
-                    result.taggedByApi++;
-                else {
-                    manifest = undefined;
-                    await withRetry(`docker push ${reference}`, retry, () => run.docker.run(['push', reference]));
-                }
+                await withRetry(`docker push ${reference}`, retry, () => run.docker.run(['push', reference]));
                 result.pushed.push(reference);
             }
         }
     }
     catch (error) {
         result.failed = current;
+        inReleaseOrder(result.pushed, built.references);
         throw new StepError(`${error.message}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`, result);
     }
+    inReleaseOrder(result.pushed, built.references);
     info(`Pushed ${result.pushed.length} references, ${result.taggedByApi} of them by a manifest PUT; digest ${result.digest}`);
     return result;
+}
+/** Sorts the pushed references in place into the order the release lists them. */
+function inReleaseOrder(pushed, references) {
+    pushed.sort((a, b) => references.indexOf(a) - references.indexOf(b));
 }
 /**
  * The manifest just pushed, read back and hashed. Its digest must be the one `docker push`
@@ -35037,8 +35054,7 @@ async function run() {
         record.inputs = inputs;
         const github = readGitHubContext();
         refuseUnimplementedDeploy(inputs);
-        const context = await setUp(inputs, github);
-        record.release = await planRelease(inputs, github, context.credentialsFor);
+        const context = await setUp(inputs, github, record);
         await runSteps(context, record.release, record);
     }
     catch (error) {
@@ -35052,20 +35068,23 @@ async function run() {
     }
 }
 /**
- * The private Docker config (saved for the post step before anything can fail), the builder
- * (chosen before any login, so inputs that need buildx fail first) and the login.
+ * The private Docker config (saved for the post step before anything can fail), then at the
+ * same time, as none needs another: the builder probe, the login and the release plan (whose
+ * tag listing takes the inputs' credentials directly, not the login's result).
  */
-async function setUp(inputs, github) {
+async function setUp(inputs, github, record) {
     const tempRoot = process.env.RUNNER_TEMP || os$1.tmpdir();
     const { registry, username, password } = inputs.publish;
     const configDir = createPrivateDockerConfig(tempRoot, username ? [registry] : []);
     saveState(State.DockerConfig, configDir);
     const docker = new DockerCli(configDir);
-    const builder = inputs.steps.includes('build') ? await chooseBuilder(docker, inputs.build) : undefined;
-    if (username) {
-        await group(`Log in to ${registry}`, () => docker.login(registry, username, password));
-    }
-    return { inputs, github, docker, builder, credentialsFor: credentialsResolver(inputs, configDir), tempRoot };
+    const credentialsFor = credentialsResolver(inputs, configDir);
+    const [builder] = await Promise.all([
+        inputs.steps.includes('build') ? chooseBuilder(docker, inputs.build) : undefined,
+        username ? docker.login(registry, username, password) : undefined,
+        planRelease(inputs, github, credentialsFor).then((release) => (record.release = release))
+    ]);
+    return { inputs, github, docker, builder, credentialsFor, tempRoot };
 }
 /**
  * The credentials the docker CLI itself would use for a registry: the inputs for the registry

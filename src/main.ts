@@ -33,9 +33,8 @@ export async function run(): Promise<void> {
     record.inputs = inputs
     const github = readGitHubContext()
     refuseUnimplementedDeploy(inputs)
-    const context = await setUp(inputs, github)
-    record.release = await planRelease(inputs, github, context.credentialsFor)
-    await runSteps(context, record.release, record)
+    const context = await setUp(inputs, github, record)
+    await runSteps(context, record.release as Release, record)
   } catch (error) {
     record.error = (error as Error).message
     core.setFailed(record.error)
@@ -49,20 +48,23 @@ export async function run(): Promise<void> {
 }
 
 /**
- * The private Docker config (saved for the post step before anything can fail), the builder
- * (chosen before any login, so inputs that need buildx fail first) and the login.
+ * The private Docker config (saved for the post step before anything can fail), then at the
+ * same time, as none needs another: the builder probe, the login and the release plan (whose
+ * tag listing takes the inputs' credentials directly, not the login's result).
  */
-async function setUp(inputs: Inputs, github: GitHubContext): Promise<RunContext> {
+async function setUp(inputs: Inputs, github: GitHubContext, record: RunRecord): Promise<RunContext> {
   const tempRoot = process.env.RUNNER_TEMP || os.tmpdir()
   const { registry, username, password } = inputs.publish
   const configDir = createPrivateDockerConfig(tempRoot, username ? [registry] : [])
   core.saveState(State.DockerConfig, configDir)
   const docker = new DockerCli(configDir)
-  const builder = inputs.steps.includes('build') ? await chooseBuilder(docker, inputs.build) : undefined
-  if (username) {
-    await core.group(`Log in to ${registry}`, () => docker.login(registry, username, password))
-  }
-  return { inputs, github, docker, builder, credentialsFor: credentialsResolver(inputs, configDir), tempRoot }
+  const credentialsFor = credentialsResolver(inputs, configDir)
+  const [builder] = await Promise.all([
+    inputs.steps.includes('build') ? chooseBuilder(docker, inputs.build) : undefined,
+    username ? docker.login(registry, username, password) : undefined,
+    planRelease(inputs, github, credentialsFor).then((release) => (record.release = release))
+  ])
+  return { inputs, github, docker, builder, credentialsFor, tempRoot }
 }
 
 /**

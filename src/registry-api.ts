@@ -86,6 +86,8 @@ export class RegistryClient {
   private readonly base: URL
   /** Authorization header value per `repository:access`, once earned. */
   private readonly authorization = new Map<string, string>()
+  /** Set once the registry asked for Basic credentials: they are good for every repository. */
+  private basicAuthorization?: string
 
   constructor(
     readonly registry: string,
@@ -208,7 +210,8 @@ export class RegistryClient {
         body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
       })
-    let response = await send(this.authorization.get(key))
+    // Basic credentials are not scoped, so they go with the first request once the registry asked.
+    let response = await send(this.authorization.get(key) ?? this.basicAuthorization)
     if (response.status !== 401 || !sameOrigin) return { response, tokenForCredentials: false }
     const challenge = parseAuthChallenge(response.headers.get('www-authenticate') ?? '')
     await response.body?.cancel()
@@ -236,7 +239,8 @@ export class RegistryClient {
     if (challenge?.scheme === 'basic') {
       if (!credentials || !('password' in credentials))
         throw new RegistryError(`${this.registry} asks for credentials: set username and password`, 401)
-      return { header: basicHeader(credentials), tokenForCredentials: false }
+      this.basicAuthorization = basicHeader(credentials)
+      return { header: this.basicAuthorization, tokenForCredentials: false }
     }
     if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
       throw new RegistryError(

@@ -66,33 +66,48 @@ export async function push(
       if (!pushedDigest) throw new Error(`docker push ${first.reference} succeeded but printed no digest`)
       result.pushed.push(first.reference)
       const client = new RegistryClient(group.image.registry, await run.credentialsFor(group.image.registry))
-      let manifest = await readBack(client, group, first.tag, pushedDigest, retry)
+      const manifest = await readBack(client, group, first.tag, pushedDigest, retry)
       if (!result.digest) result.digest = manifest?.digest ?? pushedDigest
       else if ((manifest?.digest ?? pushedDigest) !== result.digest)
         core.warning(
           `${first.reference} was stored as ${manifest?.digest ?? pushedDigest}, not ${result.digest}`
         )
-      for (const { reference, tag } of rest) {
+      // The other tags at once: each is one manifest PUT, and none depends on another.
+      const tagged = manifest
+        ? await Promise.all(
+            rest.map(({ tag }) => tagByApi(client, group.image, tag, manifest as Manifest, retry))
+          )
+        : rest.map(() => false)
+      rest.forEach(({ reference }, index) => {
+        if (!tagged[index]) return
+        result.pushed.push(reference)
+        result.taggedByApi++
+      })
+      for (const [index, { reference }] of rest.entries()) {
+        if (tagged[index]) continue
         current = reference
-        if (manifest && (await tagByApi(client, group.image, tag, manifest, retry))) result.taggedByApi++
-        else {
-          manifest = undefined
-          await withRetry(`docker push ${reference}`, retry, () => run.docker.run(['push', reference]))
-        }
+        await withRetry(`docker push ${reference}`, retry, () => run.docker.run(['push', reference]))
         result.pushed.push(reference)
       }
     }
   } catch (error) {
     result.failed = current
+    inReleaseOrder(result.pushed, built.references)
     throw new StepError(
       `${(error as Error).message}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`,
       result
     )
   }
+  inReleaseOrder(result.pushed, built.references)
   core.info(
     `Pushed ${result.pushed.length} references, ${result.taggedByApi} of them by a manifest PUT; digest ${result.digest}`
   )
   return result
+}
+
+/** Sorts the pushed references in place into the order the release lists them. */
+function inReleaseOrder(pushed: string[], references: string[]): void {
+  pushed.sort((a, b) => references.indexOf(a) - references.indexOf(b))
 }
 
 /**
