@@ -34,7 +34,7 @@ import require$$1$5 from 'node:dns';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as child from 'child_process';
 import { setTimeout as setTimeout$1 } from 'timers';
-import { accessSync, constants as constants$7, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, statSync, rmSync } from 'node:fs';
+import { accessSync, constants as constants$7, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, renameSync, statSync, rmSync } from 'node:fs';
 import path$1 from 'node:path';
 import { createHash } from 'node:crypto';
 
@@ -30416,6 +30416,19 @@ function createPrivateDockerConfig(tempRoot, loginRegistries, userDir = userDock
     return dir;
 }
 /**
+ * Stores a login in the private config's `auths`, as `docker login` does with no credential
+ * store, written whole and renamed into place so a concurrent reader never sees half a file.
+ */
+function storeLogin(configDir, registry, username, password) {
+    const config = readDockerConfig(configDir);
+    const auth = Buffer.from(`${username}:${password}`).toString('base64');
+    config.auths = { ...(config.auths ?? {}), [credentialKey(registry)]: { auth } };
+    const file = path$1.join(configDir, 'config.json');
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(config, null, 2), { mode: 0o600 });
+    renameSync(partial, file);
+}
+/**
  * The credentials the docker CLI would use for `registry` with this config folder, or undefined
  * when it has none. Credential helpers are run with `get` and the address on standard input.
  */
@@ -34289,6 +34302,53 @@ class RegistryClient {
         }
         return tags;
     }
+    /**
+     * Checks the credentials as `docker login` does: the API root, then the credentials against
+     * whatever auth it asks for (Basic, or the token realm with no scope). Throws a RegistryError
+     * with status 401 when they are refused.
+     */
+    async checkCredentials() {
+        const credentials = this.credentials;
+        if (!credentials || !('password' in credentials))
+            throw new RegistryError('no username and password to check');
+        const root = `${this.base.origin}/v2/`;
+        const first = await this.fetchImpl(root, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        await first.body?.cancel();
+        if (first.ok)
+            return;
+        if (first.status !== 401)
+            await this.expectOk(first, 'reach the Registry API');
+        const challenge = parseAuthChallenge(first.headers.get('www-authenticate') ?? '');
+        let answer;
+        if (challenge?.scheme === 'basic') {
+            this.basicAuthorization = basicHeader(credentials);
+            answer = await this.fetchImpl(root, {
+                headers: { authorization: this.basicAuthorization },
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            });
+        }
+        else if (challenge?.scheme === 'bearer' && challenge.params.realm) {
+            const realm = new URL(challenge.params.realm);
+            if (!mayCarryCredentials(realm)) {
+                throw new RegistryError(`${this.registry} named the token realm ${realm.origin}, which is neither HTTPS nor loopback`);
+            }
+            if (challenge.params.service)
+                realm.searchParams.set('service', challenge.params.service);
+            realm.searchParams.set('account', credentials.username);
+            answer = await this.fetchImpl(realm, {
+                headers: { authorization: basicHeader(credentials) },
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            });
+        }
+        else {
+            throw new RegistryError(`${this.registry} answered 401 without an auth challenge the action understands`);
+        }
+        await answer.body?.cancel();
+        if (answer.status === 401 || answer.status === 403) {
+            throw new RegistryError(`${this.registry} refused the credentials of ${credentials.username} (${answer.status} unauthorized)`, answer.status);
+        }
+        await this.expectOk(answer, 'check the credentials');
+    }
     /** The digest the registry stores for `repository:reference`; undefined when there is none. */
     async manifestDigest(repository, reference) {
         const { response } = await this.request(this.manifestUrl(repository, reference), repository, 'pull', 'HEAD', {
@@ -34425,6 +34485,54 @@ function withQuery(realm, service, scope) {
         url.searchParams.set('service', service);
     url.searchParams.set('scope', scope);
     return url;
+}
+
+// The login to the registry of the username and password inputs, into the private Docker config.
+// The credentials are checked through the Registry API the way `docker login` checks them and
+// then written to the config as `docker login` writes them, which spares a docker process on
+// every run. Where the API cannot be reached from here although the engine may reach it (a
+// proxy, a certificate only the engine trusts), `docker login` itself does it.
+async function logIn(docker, registries, { registry, username, password }) {
+    try {
+        await (await registries(registry)).checkCredentials();
+    }
+    catch (error) {
+        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+            throw new Error(`Login to ${registry} failed: ${error.message}`);
+        }
+        info(`Could not check the credentials through the Registry API (${error.message}): running docker login`);
+        await docker.login(registry, username, password);
+        return;
+    }
+    storeLogin(docker.configDir, registry, username, password);
+    info(`Logged in to ${registry} as ${username}`);
+}
+
+// One Registry API client per registry for the whole run, with the credentials the docker CLI
+// itself would use there: the inputs for the registry they are for, else whatever the Docker
+// config holds (an earlier docker/login-action, a credential helper). Shared, so what one client
+// learned (the auth scheme, a token) serves every later request to that registry.
+function registryClients(inputs, configDir) {
+    const clients = new Map();
+    return (wanted) => {
+        const registry = normalizeRegistry(wanted);
+        let client = clients.get(registry);
+        if (!client) {
+            client = credentialsFor(inputs, configDir, registry).then((found) => new RegistryClient(registry, found));
+            clients.set(registry, client);
+        }
+        return client;
+    };
+}
+async function credentialsFor(inputs, configDir, registry) {
+    const { username, password } = inputs.publish;
+    if (username && registry === normalizeRegistry(inputs.publish.registry))
+        return { username, password };
+    const found = await lookUpCredentials(configDir, registry, { ...programEnv(), DOCKER_CONFIG: configDir });
+    // What a credential helper returned was never an input: mask it before anything can print it.
+    if (found)
+        setSecret('password' in found ? found.password : found.identityToken);
+    return found;
 }
 
 // Markdown for the step summary.
@@ -34567,19 +34675,19 @@ function releaseReferences(image, plan, inputs) {
     ];
     return [...new Set(references)];
 }
-async function planRelease(inputs, github, credentialsFor) {
+async function planRelease(inputs, github, registries) {
     const pushing = decidePush(inputs, github);
     const request = tagRequest(inputs, github);
-    const existing = pushing.push && needsExistingTags(request) ? await readExistingTags(inputs.image, credentialsFor) : [];
+    const existing = pushing.push && needsExistingTags(request) ? await readExistingTags(inputs.image, registries) : [];
     const plan = planTags(request, existing);
     for (const { tag, reason } of plan.withheld)
         info(`Tag ${tag} stays where it is: ${reason}.`);
     return { plan, references: releaseReferences(inputs.image, plan, inputs), pushing };
 }
 /** The registry's tags, so `latest` and the version aliases only move forward. */
-async function readExistingTags(image, credentialsFor) {
+async function readExistingTags(image, registries) {
     try {
-        const client = new RegistryClient(image.registry, await credentialsFor(image.registry));
+        const client = await registries(image.registry);
         return await withRetry(`list the tags of ${image.name}`, REGISTRY_RETRY, () => client.listTags(image.repository));
     }
     catch (error) {
@@ -34894,7 +35002,7 @@ async function push(run, built, retry = REGISTRY_RETRY) {
             if (!pushedDigest)
                 throw new Error(`docker push ${first.reference} succeeded but printed no digest`);
             result.pushed.push(first.reference);
-            const client = new RegistryClient(group.image.registry, await run.credentialsFor(group.image.registry));
+            const client = await run.registries(group.image.registry);
             const manifest = await readBack(client, group, first.tag, pushedDigest, retry);
             if (!result.digest)
                 result.digest = manifest?.digest ?? pushedDigest;
@@ -35074,41 +35182,17 @@ async function run() {
  */
 async function setUp(inputs, github, record) {
     const tempRoot = process.env.RUNNER_TEMP || os$1.tmpdir();
-    const { registry, username, password } = inputs.publish;
+    const { registry, username } = inputs.publish;
     const configDir = createPrivateDockerConfig(tempRoot, username ? [registry] : []);
     saveState(State.DockerConfig, configDir);
     const docker = new DockerCli(configDir);
-    const credentialsFor = credentialsResolver(inputs, configDir);
+    const registries = registryClients(inputs, configDir);
     const [builder] = await Promise.all([
         inputs.steps.includes('build') ? chooseBuilder(docker, inputs.build) : undefined,
-        username ? docker.login(registry, username, password) : undefined,
-        planRelease(inputs, github, credentialsFor).then((release) => (record.release = release))
+        username ? logIn(docker, registries, inputs.publish) : undefined,
+        planRelease(inputs, github, registries).then((release) => (record.release = release))
     ]);
-    return { inputs, github, docker, builder, credentialsFor, tempRoot };
-}
-/**
- * The credentials the docker CLI itself would use for a registry: the inputs for the registry
- * they are for, else whatever the user's Docker config holds (an earlier docker/login-action,
- * a credential helper). Each registry is looked up once; what a helper returns is masked.
- */
-function credentialsResolver(inputs, configDir) {
-    const found = new Map();
-    const { registry, username, password } = inputs.publish;
-    return (wanted) => {
-        const key = normalizeRegistry(wanted);
-        if (username && key === normalizeRegistry(registry))
-            return Promise.resolve({ username, password });
-        let credentials = found.get(key);
-        if (!credentials) {
-            credentials = lookUpCredentials(configDir, key, new DockerCli(configDir).env).then((value) => {
-                if (value)
-                    setSecret('password' in value ? value.password : value.identityToken);
-                return value;
-            });
-            found.set(key, credentials);
-        }
-        return credentials;
-    };
+    return { inputs, github, docker, builder, registries, tempRoot };
 }
 async function runSteps(context, release, record) {
     for (const step of STEPS) {

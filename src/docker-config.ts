@@ -1,7 +1,15 @@
 // Docker config folders: the user's (read, never written) and the action's private one, and the
 // registry credentials in them, looked up the way the docker CLI looks them up: a `credHelpers`
 // entry for the registry, else the `credsStore`, else `auths` in config.json.
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { DOCKER_HUB, DOCKER_HUB_AUTH_KEY, normalizeRegistry } from './image-name.js'
@@ -91,6 +99,20 @@ export function createPrivateDockerConfig(
     if (existsSync(target)) symlinkSync(target, path.join(dir, shared))
   }
   return dir
+}
+
+/**
+ * Stores a login in the private config's `auths`, as `docker login` does with no credential
+ * store, written whole and renamed into place so a concurrent reader never sees half a file.
+ */
+export function storeLogin(configDir: string, registry: string, username: string, password: string): void {
+  const config = readDockerConfig(configDir)
+  const auth = Buffer.from(`${username}:${password}`).toString('base64')
+  config.auths = { ...(config.auths ?? {}), [credentialKey(registry)]: { auth } }
+  const file = path.join(configDir, 'config.json')
+  const partial = `${file}.${process.pid}.tmp`
+  writeFileSync(partial, JSON.stringify(config, null, 2), { mode: 0o600 })
+  renameSync(partial, file)
 }
 
 /** Removes the private config; the links to the user's folders are removed, not followed. */

@@ -6,12 +6,12 @@ import os from 'node:os'
 import * as core from '@actions/core'
 import { State, type Output } from './constants.js'
 import { DockerCli } from './docker-cli.js'
-import { createPrivateDockerConfig, lookUpCredentials } from './docker-config.js'
+import { createPrivateDockerConfig } from './docker-config.js'
 import { readGitHubContext, type GitHubContext } from './github-context.js'
-import { normalizeRegistry } from './image-name.js'
 import { getInputs, type Inputs } from './inputs.js'
-import type { RegistryCredentials } from './registry-api.js'
-import { planRelease, reportRelease, type CredentialsFor, type Release } from './release.js'
+import { logIn } from './login.js'
+import { registryClients } from './registry-access.js'
+import { planRelease, reportRelease, type Release } from './release.js'
 import type { RunContext } from './run-context.js'
 import { StepError, type RunRecord, type Step, type StepReport } from './run-record.js'
 import { maskSecretInputs } from './secrets.js'
@@ -54,40 +54,17 @@ export async function run(): Promise<void> {
  */
 async function setUp(inputs: Inputs, github: GitHubContext, record: RunRecord): Promise<RunContext> {
   const tempRoot = process.env.RUNNER_TEMP || os.tmpdir()
-  const { registry, username, password } = inputs.publish
+  const { registry, username } = inputs.publish
   const configDir = createPrivateDockerConfig(tempRoot, username ? [registry] : [])
   core.saveState(State.DockerConfig, configDir)
   const docker = new DockerCli(configDir)
-  const credentialsFor = credentialsResolver(inputs, configDir)
+  const registries = registryClients(inputs, configDir)
   const [builder] = await Promise.all([
     inputs.steps.includes('build') ? chooseBuilder(docker, inputs.build) : undefined,
-    username ? docker.login(registry, username, password) : undefined,
-    planRelease(inputs, github, credentialsFor).then((release) => (record.release = release))
+    username ? logIn(docker, registries, inputs.publish) : undefined,
+    planRelease(inputs, github, registries).then((release) => (record.release = release))
   ])
-  return { inputs, github, docker, builder, credentialsFor, tempRoot }
-}
-
-/**
- * The credentials the docker CLI itself would use for a registry: the inputs for the registry
- * they are for, else whatever the user's Docker config holds (an earlier docker/login-action,
- * a credential helper). Each registry is looked up once; what a helper returns is masked.
- */
-function credentialsResolver(inputs: Inputs, configDir: string): CredentialsFor {
-  const found = new Map<string, Promise<RegistryCredentials | undefined>>()
-  const { registry, username, password } = inputs.publish
-  return (wanted) => {
-    const key = normalizeRegistry(wanted)
-    if (username && key === normalizeRegistry(registry)) return Promise.resolve({ username, password })
-    let credentials = found.get(key)
-    if (!credentials) {
-      credentials = lookUpCredentials(configDir, key, new DockerCli(configDir).env).then((value) => {
-        if (value) core.setSecret('password' in value ? value.password : value.identityToken)
-        return value
-      })
-      found.set(key, credentials)
-    }
-    return credentials
-  }
+  return { inputs, github, docker, builder, registries, tempRoot }
 }
 
 async function runSteps(context: RunContext, release: Release, record: RunRecord): Promise<void> {

@@ -126,6 +126,56 @@ export class RegistryClient {
     return tags
   }
 
+  /**
+   * Checks the credentials as `docker login` does: the API root, then the credentials against
+   * whatever auth it asks for (Basic, or the token realm with no scope). Throws a RegistryError
+   * with status 401 when they are refused.
+   */
+  async checkCredentials(): Promise<void> {
+    const credentials = this.credentials
+    if (!credentials || !('password' in credentials))
+      throw new RegistryError('no username and password to check')
+    const root = `${this.base.origin}/v2/`
+    const first = await this.fetchImpl(root, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    await first.body?.cancel()
+    if (first.ok) return
+    if (first.status !== 401) await this.expectOk(first, 'reach the Registry API')
+    const challenge = parseAuthChallenge(first.headers.get('www-authenticate') ?? '')
+    let answer: Response
+    if (challenge?.scheme === 'basic') {
+      this.basicAuthorization = basicHeader(credentials)
+      answer = await this.fetchImpl(root, {
+        headers: { authorization: this.basicAuthorization },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+      })
+    } else if (challenge?.scheme === 'bearer' && challenge.params.realm) {
+      const realm = new URL(challenge.params.realm)
+      if (!mayCarryCredentials(realm)) {
+        throw new RegistryError(
+          `${this.registry} named the token realm ${realm.origin}, which is neither HTTPS nor loopback`
+        )
+      }
+      if (challenge.params.service) realm.searchParams.set('service', challenge.params.service)
+      realm.searchParams.set('account', credentials.username)
+      answer = await this.fetchImpl(realm, {
+        headers: { authorization: basicHeader(credentials) },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+      })
+    } else {
+      throw new RegistryError(
+        `${this.registry} answered 401 without an auth challenge the action understands`
+      )
+    }
+    await answer.body?.cancel()
+    if (answer.status === 401 || answer.status === 403) {
+      throw new RegistryError(
+        `${this.registry} refused the credentials of ${credentials.username} (${answer.status} unauthorized)`,
+        answer.status
+      )
+    }
+    await this.expectOk(answer, 'check the credentials')
+  }
+
   /** The digest the registry stores for `repository:reference`; undefined when there is none. */
   async manifestDigest(repository: string, reference: string): Promise<string | undefined> {
     const { response } = await this.request(

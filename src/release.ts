@@ -5,8 +5,7 @@ import { Output } from './constants.js'
 import type { GitHubContext } from './github-context.js'
 import type { ImageName } from './image-name.js'
 import type { Inputs } from './inputs.js'
-import type { RegistryCredentials } from './registry-api.js'
-import { RegistryClient } from './registry-api.js'
+import type { RegistryClients } from './registry-access.js'
 import { REGISTRY_RETRY, withRetry } from './retry.js'
 import { code } from './markdown.js'
 import type { RunRecord, StepReport } from './run-record.js'
@@ -23,9 +22,6 @@ export interface Release {
   references: string[]
   pushing: PushDecision
 }
-
-/** Finds the credentials the docker CLI would use for a registry (see docker-config.ts). */
-export type CredentialsFor = (registry: string) => Promise<RegistryCredentials | undefined>
 
 export function decidePush(
   inputs: Pick<Inputs, 'steps'> & { publish: Pick<Inputs['publish'], 'push'> },
@@ -63,21 +59,21 @@ export function releaseReferences(
 export async function planRelease(
   inputs: Inputs,
   github: GitHubContext,
-  credentialsFor: CredentialsFor
+  registries: RegistryClients
 ): Promise<Release> {
   const pushing = decidePush(inputs, github)
   const request = tagRequest(inputs, github)
   const existing: ExistingTags =
-    pushing.push && needsExistingTags(request) ? await readExistingTags(inputs.image, credentialsFor) : []
+    pushing.push && needsExistingTags(request) ? await readExistingTags(inputs.image, registries) : []
   const plan = planTags(request, existing)
   for (const { tag, reason } of plan.withheld) core.info(`Tag ${tag} stays where it is: ${reason}.`)
   return { plan, references: releaseReferences(inputs.image, plan, inputs), pushing }
 }
 
 /** The registry's tags, so `latest` and the version aliases only move forward. */
-async function readExistingTags(image: ImageName, credentialsFor: CredentialsFor): Promise<ExistingTags> {
+async function readExistingTags(image: ImageName, registries: RegistryClients): Promise<ExistingTags> {
   try {
-    const client = new RegistryClient(image.registry, await credentialsFor(image.registry))
+    const client = await registries(image.registry)
     return await withRetry(`list the tags of ${image.name}`, REGISTRY_RETRY, () =>
       client.listTags(image.repository)
     )

@@ -1,10 +1,10 @@
 // What every step is handed: the validated inputs, the workflow run's facts, the docker CLI with
-// the private config, the credentials the CLI would use per registry, and a temp folder outside
+// the private config, a Registry API client per registry, and a temp folder outside
 // the workspace.
 import type { DockerCli } from './docker-cli.js'
 import type { GitHubContext } from './github-context.js'
 import type { Inputs } from './inputs.js'
-import type { CredentialsFor } from './release.js'
+import type { RegistryClients } from './registry-access.js'
 import type { Builder } from './steps/build.js'
 
 export interface RunContext {
@@ -13,7 +13,8 @@ export interface RunContext {
   docker: DockerCli
   /** Chosen before any login, when build is in steps. */
   builder?: Builder
-  credentialsFor: CredentialsFor
+  /** The Registry API client of each registry, with the credentials docker would use there. */
+  registries: RegistryClients
   /** The runner's temp folder (RUNNER_TEMP), never inside the workspace. */
   tempRoot: string
 }

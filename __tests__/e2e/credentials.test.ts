@@ -3,14 +3,24 @@
 // credential store. A fake `docker-credential-*` helper on PATH speaks the helper protocol
 // (get/store/erase, the server address on stdin, JSON on stdout; "credentials not found" and
 // exit 1 when it has none) and logs every call, so the test sees who asked it what.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import { DockerCli } from '../../src/docker-cli.js'
 import { createPrivateDockerConfig, lookUpCredentials, readDockerConfig } from '../../src/docker-config.js'
-import { testbed, type Testbed } from './harness.js'
+import { eventEnv } from '../../__fixtures__/events.js'
+import { runAction, testbed, workspaceWith, type Testbed } from './harness.js'
+import { registryDigest, uniqueRepository } from './registry-helpers.js'
 
 let tb: Testbed
 let binDir: string
@@ -150,5 +160,28 @@ describe('the private Docker config', () => {
     expect(
       execFileSync('stat', ['-c', '%a', path.join(dir, 'config.json')], { encoding: 'utf8' }).trim()
     ).toBe('600')
+  })
+})
+
+describe('the action with a user whose logins live in a credential store', () => {
+  it('pushes with its own login, leaves the store as it was and never writes to it', async () => {
+    writeFileSync(helperStore, JSON.stringify({ 'ghcr.io': { Username: 'helped', Secret: 'from-helper' } }))
+    writeFileSync(helperLog, '')
+    const userDir = userConfig({ credsStore: 'fake', auths: { 'ghcr.io': {} } })
+    symlinkSync(path.join(os.homedir(), '.docker', 'cli-plugins'), path.join(userDir, 'cli-plugins'))
+    const { image, repository } = uniqueRepository(tb, 'credstore')
+    const result = await runAction({
+      inputs: { image, username: tb.username, password: tb.password, steps: 'build,push', tags: 'edge' },
+      event: eventEnv('branch-push'),
+      workspace: workspaceWith({ Dockerfile: `FROM ${tb.baseImage}\nRUN echo store > /s\n` }),
+      env: { DOCKER_CONFIG: userDir, PATH: env().PATH ?? '' }
+    })
+    expect(result.log).not.toMatch(/::error::/)
+    expect(result.exitCode).toBe(0)
+    expect(await registryDigest(tb, repository, 'edge')).toBe(result.outputs.digest)
+    expect(readFileSync(helperLog, 'utf8')).not.toMatch(/^(store|erase) /m)
+    expect(JSON.parse(readFileSync(helperStore, 'utf8'))).toEqual({
+      'ghcr.io': { Username: 'helped', Secret: 'from-helper' }
+    })
   })
 })

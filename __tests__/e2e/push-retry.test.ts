@@ -18,6 +18,12 @@ let failuresLeft = 0
 let refuseTagList = false
 /** A tag whose manifest PUT the proxy denies, as a registry with an immutable-tag rule does. */
 let deniedTag: string | undefined
+/**
+ * When set, the proxy answers 502 to the action's own HTTP client (user agent `node`) and serves
+ * the engine: a registry the engine reaches (through a proxy or a certificate it alone trusts)
+ * and the action's Node process does not.
+ */
+let unreachableFromNode = false
 const answered: string[] = []
 
 beforeAll(async () => {
@@ -29,6 +35,12 @@ beforeAll(async () => {
       answered.push(`503 ${req.method} ${req.url}`)
       req.resume()
       res.writeHead(503, 'Service Unavailable', { 'content-type': 'text/plain' }).end('restarting')
+      return
+    }
+    if (unreachableFromNode && req.headers['user-agent'] === 'node') {
+      answered.push(`502 ${req.method} ${req.url}`)
+      req.resume()
+      res.writeHead(502, 'Bad Gateway').end()
       return
     }
     if (deniedTag && req.method === 'PUT' && (req.url ?? '').endsWith(`/manifests/${deniedTag}`)) {
@@ -179,6 +191,40 @@ describe('a push that fails at the third of five tags', () => {
       expect(await registryDigest(tb, repository, 'latest')).toBe(result.outputs.digest)
     } finally {
       deniedTag = undefined
+    }
+  })
+})
+
+describe('a registry the engine reaches and the action itself does not', () => {
+  it('falls back to docker login and docker push for everything', async () => {
+    const { repository } = uniqueRepository(tb, 'enginesonly')
+    unreachableFromNode = true
+    try {
+      const result = await runAction({
+        inputs: {
+          image: `${proxyAddress}/${repository}`,
+          username: tb.username,
+          password: tb.password,
+          steps: 'build,push',
+          tags: 'edge',
+          'tag-sha': 'false'
+        },
+        event: eventEnv('branch-push'),
+        workspace: workspaceWith({ Dockerfile: `FROM ${tb.baseImage}\nRUN echo engine > /f\n` })
+      })
+      expect(result.exitCode).toBe(0)
+      expect(result.log).toMatch(
+        /Could not check the credentials through the Registry API .*: running docker login/
+      )
+      expect(result.log).toContain('Login Succeeded')
+      expect(result.log).toMatch(
+        /::warning::Could not read .*:feature-Login-Form back through the Registry API/
+      )
+      expect(result.log).toMatch(/Pushed 2 references, 0 of them by a manifest PUT/)
+      expect(await registryDigest(tb, repository, 'edge')).toBe(result.outputs.digest)
+      expect(await registryDigest(tb, repository, 'feature-Login-Form')).toBe(result.outputs.digest)
+    } finally {
+      unreachableFromNode = false
     }
   })
 })

@@ -5,7 +5,7 @@
 import * as core from '@actions/core'
 import { Output } from '../constants.js'
 import { parseImageReference, type ImageName } from '../image-name.js'
-import { RegistryClient, type Manifest } from '../registry-api.js'
+import type { Manifest, RegistryClient } from '../registry-api.js'
 import type { Release } from '../release.js'
 import { REGISTRY_RETRY, withRetry, type RetryPolicy } from '../retry.js'
 import type { RunContext } from '../run-context.js'
@@ -65,7 +65,7 @@ export async function push(
       const pushedDigest = digestFromPushOutput(output.stdout)
       if (!pushedDigest) throw new Error(`docker push ${first.reference} succeeded but printed no digest`)
       result.pushed.push(first.reference)
-      const client = new RegistryClient(group.image.registry, await run.credentialsFor(group.image.registry))
+      const client = await run.registries(group.image.registry)
       const manifest = await readBack(client, group, first.tag, pushedDigest, retry)
       if (!result.digest) result.digest = manifest?.digest ?? pushedDigest
       else if ((manifest?.digest ?? pushedDigest) !== result.digest)
