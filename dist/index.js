@@ -34696,8 +34696,7 @@ async function readExistingTags(image, registries) {
     }
 }
 /** The release's outputs and summary rows: the image, its version and every reference. */
-function reportRelease(record) {
-    const { inputs, release } = record;
+function reportRelease(inputs, release) {
     const rows = [];
     if (release) {
         rows.push(['Version', code(release.plan.version)], ['Tags', release.references.map(code).join(' ')]);
@@ -34956,13 +34955,13 @@ const deployStep = {
     run: async () => {
         throw new Error('the deploy step is not implemented in this version');
     },
-    report: (result, record) => ({
+    report: (result, run) => ({
         outputs: {
             [Output.Deployed]: String(result?.deployed ?? false),
             [Output.PreviousImage]: result?.previousImage ?? '',
             [Output.Containers]: (result?.containers ?? []).join('\n')
         },
-        rows: !result && record.inputs?.steps.includes('deploy') && !record.inputs.deploy.dockerHost
+        rows: !result && run.inputs?.steps.includes('deploy') && !run.inputs.deploy.dockerHost
             ? [['Deploy', 'skipped (docker-host is empty)']]
             : []
     })
@@ -35079,22 +35078,19 @@ const pushStep = {
             throw new Error('push needs the image the build step makes');
         return push(context, earlier.build);
     },
-    report: (result, record) => {
+    report: (result, run) => {
         const rows = [];
         const notes = [];
-        const reason = record.release?.pushing.reason;
+        const reason = run.release?.pushing.reason;
         if (result) {
-            rows.push([
-                'Pushed',
-                `${result.pushed.length} of ${record.release?.references.length ?? '?'} references`
-            ]);
+            rows.push(['Pushed', `${result.pushed.length} of ${run.release?.references.length ?? '?'} references`]);
             if (result.digest)
                 rows.push(['Digest', code(result.digest)]);
             if (result.failed) {
                 notes.push(`Push failed at ${code(result.failed)}; in the registry: ${result.pushed.map(code).join(' ') || 'nothing'}.`);
             }
         }
-        else if (reason && !record.release?.pushing.push)
+        else if (reason && !run.release?.pushing.push)
             rows.push(['Pushed', `no (${reason})`]);
         return {
             outputs: {
@@ -35203,24 +35199,21 @@ async function runSteps(context, release, record) {
             notice(skip);
             continue;
         }
-        await runStep(step, context, release, record);
-    }
-}
-async function runStep(step, context, release, record) {
-    try {
-        const result = await group(step.title, () => step.run(context, release, record.results));
-        record.results[step.name] = result;
-    }
-    catch (error) {
-        if (error instanceof StepError)
-            record.results[step.name] = error.partial;
-        throw error;
+        try {
+            const result = await group(step.title, () => step.run(context, release, record.results));
+            record.results = { ...record.results, [step.name]: result };
+        }
+        catch (error) {
+            if (error instanceof StepError)
+                record.results = { ...record.results, [step.name]: error.partial };
+            throw error;
+        }
     }
 }
 /** Every output and summary row, from the release and each step's result (or its absence). */
 function reportRun(record) {
     return [
-        reportRelease(record),
+        reportRelease(record.inputs, record.release),
         ...STEPS.map((step) => step.report(record.results[step.name], record))
     ];
 }

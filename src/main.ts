@@ -13,14 +13,15 @@ import { logIn } from './login.js'
 import { registryClients } from './registry-access.js'
 import { planRelease, reportRelease, type Release } from './release.js'
 import type { RunContext } from './run-context.js'
-import { StepError, type RunRecord, type Step, type StepReport } from './run-record.js'
+import type { StepReport } from './report.js'
+import type { RecordedStep, RunRecord, StepResults } from './run-record.js'
+import { StepError, type Step } from './step.js'
 import { maskSecretInputs } from './secrets.js'
 import { buildStep, chooseBuilder } from './steps/build.js'
 import { deployStep, refuseUnimplementedDeploy } from './steps/deploy.js'
 import { pushStep } from './steps/push.js'
 import { scanStep } from './steps/scan.js'
 import { writeSummary } from './summary.js'
-import type { StepName } from './inputs.js'
 
 /** Every step, in the order they run. */
 export const STEPS = [buildStep, scanStep, pushStep, deployStep] as const
@@ -67,38 +68,32 @@ async function setUp(inputs: Inputs, github: GitHubContext, record: RunRecord): 
   return { inputs, github, docker, builder, registries, tempRoot }
 }
 
+/** A step as the orchestrator handles it: by name, its result recorded under that name. */
+type AnyStep = Step<RecordedStep, StepResults[RecordedStep], StepResults>
+
 async function runSteps(context: RunContext, release: Release, record: RunRecord): Promise<void> {
-  for (const step of STEPS) {
+  for (const step of STEPS as readonly AnyStep[]) {
     if (!context.inputs.steps.includes(step.name)) continue
     const skip = step.skip?.(context, release)
     if (skip) {
       core.notice(skip)
       continue
     }
-    await runStep(step as Step<StepName>, context, release, record)
-  }
-}
-
-async function runStep<Name extends StepName>(
-  step: Step<Name>,
-  context: RunContext,
-  release: Release,
-  record: RunRecord
-): Promise<void> {
-  try {
-    const result = await core.group(step.title, () => step.run(context, release, record.results))
-    record.results[step.name] = result
-  } catch (error) {
-    if (error instanceof StepError) record.results[step.name] = error.partial as (typeof record.results)[Name]
-    throw error
+    try {
+      const result = await core.group(step.title, () => step.run(context, release, record.results))
+      record.results = { ...record.results, [step.name]: result }
+    } catch (error) {
+      if (error instanceof StepError) record.results = { ...record.results, [step.name]: error.partial }
+      throw error
+    }
   }
 }
 
 /** Every output and summary row, from the release and each step's result (or its absence). */
 export function reportRun(record: RunRecord): StepReport[] {
   return [
-    reportRelease(record),
-    ...STEPS.map((step) => (step as Step<StepName>).report(record.results[step.name], record))
+    reportRelease(record.inputs, record.release),
+    ...(STEPS as readonly AnyStep[]).map((step) => step.report(record.results[step.name], record))
   ]
 }
 

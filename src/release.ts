@@ -8,7 +8,7 @@ import type { Inputs } from './inputs.js'
 import type { RegistryClients } from './registry-access.js'
 import { REGISTRY_RETRY, withRetry } from './retry.js'
 import { code } from './markdown.js'
-import type { RunRecord, StepReport } from './run-record.js'
+import type { StepReport } from './report.js'
 import { needsExistingTags, planTags, type ExistingTags, type TagPlan, type TagRequest } from './tags.js'
 
 export interface PushDecision {
@@ -86,8 +86,7 @@ async function readExistingTags(image: ImageName, registries: RegistryClients): 
 }
 
 /** The release's outputs and summary rows: the image, its version and every reference. */
-export function reportRelease(record: RunRecord): StepReport {
-  const { inputs, release } = record
+export function reportRelease(inputs: Inputs | undefined, release: Release | undefined): StepReport {
   const rows: [string, string][] = []
   if (release) {
     rows.push(['Version', code(release.plan.version)], ['Tags', release.references.map(code).join(' ')])

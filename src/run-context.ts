@@ -5,7 +5,9 @@ import type { DockerCli } from './docker-cli.js'
 import type { GitHubContext } from './github-context.js'
 import type { Inputs } from './inputs.js'
 import type { RegistryClients } from './registry-access.js'
-import type { Builder } from './steps/build.js'
+
+/** The builder the build step uses: buildx when the CLI has it, else the classic one. */
+export type Builder = 'buildx' | 'classic'
 
 export interface RunContext {
   inputs: Inputs

@@ -2,7 +2,8 @@
 // Each step's rows and notes come from its own report (run-record.ts).
 import * as core from '@actions/core'
 import { cell } from './markdown.js'
-import type { RunRecord, StepReport } from './run-record.js'
+import type { StepReport } from './report.js'
+import type { RunRecord } from './run-record.js'
 
 export function summaryMarkdown(record: RunRecord, reports: StepReport[]): string {
   const lines = [`## Container Ship: ${record.inputs?.image.name ?? 'no image'}`, '']

@@ -9,9 +9,9 @@ import type { BuildInputs } from '../inputs.js'
 import type { KeyValue } from '../key-value.js'
 import { buildTime, mergeLabels, ociLabels } from '../labels.js'
 import type { Release } from '../release.js'
-import type { RunContext } from '../run-context.js'
+import type { Builder, RunContext } from '../run-context.js'
 import { code } from '../markdown.js'
-import type { Step } from '../run-record.js'
+import type { Step } from '../step.js'
 
 export interface BuildSpec {
   context: string
@@ -30,8 +30,6 @@ export interface BuildSpec {
   pull: boolean
   noCache: boolean
 }
-
-export type Builder = 'buildx' | 'classic'
 
 export interface BuildResult {
   imageId: string
@@ -163,7 +161,7 @@ export function buildSpec(
   }
 }
 
-export const buildStep: Step<'build'> = {
+export const buildStep: Step<'build', BuildResult> = {
   name: 'build',
   title: 'Build',
   run: (context, release) => build(context, release),

@@ -2,7 +2,7 @@
 // Not implemented in this version: a run that would deploy is refused before anything runs.
 import { Output } from '../constants.js'
 import type { Inputs } from '../inputs.js'
-import type { Step } from '../run-record.js'
+import type { Step } from '../step.js'
 
 export interface DeployResult {
   deployed: boolean
@@ -19,7 +19,7 @@ export function refuseUnimplementedDeploy(inputs: Pick<Inputs, 'steps' | 'deploy
   }
 }
 
-export const deployStep: Step<'deploy'> = {
+export const deployStep: Step<'deploy', DeployResult> = {
   name: 'deploy',
   title: 'Deploy',
   skip: (context) =>
@@ -27,14 +27,14 @@ export const deployStep: Step<'deploy'> = {
   run: async () => {
     throw new Error('the deploy step is not implemented in this version')
   },
-  report: (result, record) => ({
+  report: (result, run) => ({
     outputs: {
       [Output.Deployed]: String(result?.deployed ?? false),
       [Output.PreviousImage]: result?.previousImage ?? '',
       [Output.Containers]: (result?.containers ?? []).join('\n')
     },
     rows:
-      !result && record.inputs?.steps.includes('deploy') && !record.inputs.deploy.dockerHost
+      !result && run.inputs?.steps.includes('deploy') && !run.inputs.deploy.dockerHost
         ? [['Deploy', 'skipped (docker-host is empty)']]
         : []
   })

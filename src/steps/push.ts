@@ -10,7 +10,7 @@ import type { Release } from '../release.js'
 import { REGISTRY_RETRY, withRetry, type RetryPolicy } from '../retry.js'
 import type { RunContext } from '../run-context.js'
 import { code } from '../markdown.js'
-import { StepError, type Step } from '../run-record.js'
+import { StepError, type Step } from '../step.js'
 import type { BuildResult } from './build.js'
 
 export interface PushResult {
@@ -162,7 +162,7 @@ async function tagByApi(
   }
 }
 
-export const pushStep: Step<'push'> = {
+export const pushStep: Step<'push', PushResult, { build?: BuildResult }> = {
   name: 'push',
   title: 'Push',
   skip: (_context, release: Release) =>
@@ -171,22 +171,19 @@ export const pushStep: Step<'push'> = {
     if (!earlier.build) throw new Error('push needs the image the build step makes')
     return push(context, earlier.build)
   },
-  report: (result, record) => {
+  report: (result, run) => {
     const rows: [string, string][] = []
     const notes: string[] = []
-    const reason = record.release?.pushing.reason
+    const reason = run.release?.pushing.reason
     if (result) {
-      rows.push([
-        'Pushed',
-        `${result.pushed.length} of ${record.release?.references.length ?? '?'} references`
-      ])
+      rows.push(['Pushed', `${result.pushed.length} of ${run.release?.references.length ?? '?'} references`])
       if (result.digest) rows.push(['Digest', code(result.digest)])
       if (result.failed) {
         notes.push(
           `Push failed at ${code(result.failed)}; in the registry: ${result.pushed.map(code).join(' ') || 'nothing'}.`
         )
       }
-    } else if (reason && !record.release?.pushing.push) rows.push(['Pushed', `no (${reason})`])
+    } else if (reason && !run.release?.pushing.push) rows.push(['Pushed', `no (${reason})`])
     return {
       outputs: {
         [Output.Digest]: result?.digest ?? '',

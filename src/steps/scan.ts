@@ -2,7 +2,7 @@
 // Not implemented in this version: the step reports `skipped` and says so.
 import * as core from '@actions/core'
 import { Output } from '../constants.js'
-import type { Step } from '../run-record.js'
+import type { Step } from '../step.js'
 
 export interface ScanResult {
   result: 'passed' | 'failed' | 'skipped'
@@ -18,7 +18,7 @@ export async function scan(): Promise<ScanResult> {
   return { result: 'skipped', findings: {} }
 }
 
-export const scanStep: Step<'scan'> = {
+export const scanStep: Step<'scan', ScanResult> = {
   name: 'scan',
   title: 'Scan',
   run: () => scan(),
