@@ -4,8 +4,8 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
-import { eventEnv } from '../../__fixtures__/events.js'
-import { runAction, testbed, visibleText, workspaceWith, type Testbed } from './harness.js'
+import { eventEnv, type EventFixture } from '../../__fixtures__/events.js'
+import { runAction, testbed, visibleText, workspaceWith, type ActionRun, type Testbed } from './harness.js'
 import { registryDigest, uniqueRepository } from './registry-helpers.js'
 
 jest.setTimeout(300_000)
@@ -82,23 +82,30 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())))
 
+/** The action, logged in, pushing a small image of its own through the proxy. */
+function pushThroughProxy(
+  repository: string,
+  fixture: EventFixture,
+  extra: Record<string, string> = {}
+): Promise<ActionRun> {
+  return runAction({
+    inputs: {
+      image: `${proxyAddress}/${repository}`,
+      username: tb.username,
+      password: tb.password,
+      steps: 'build,push',
+      ...extra
+    },
+    event: eventEnv(fixture),
+    workspace: workspaceWith({ Dockerfile: `FROM ${tb.baseImage}\nRUN echo ${repository} > /f\n` })
+  })
+}
+
 describe('a registry that answers 503 once', () => {
   it('is retried with backoff and the push succeeds with the right digest', async () => {
     const { repository } = uniqueRepository(tb, 'flaky')
-    const image = `${proxyAddress}/${repository}`
     failuresLeft = 1
-    const result = await runAction({
-      inputs: {
-        image,
-        username: tb.username,
-        password: tb.password,
-        steps: 'build,push',
-        tags: 'edge',
-        'tag-sha': 'false'
-      },
-      event: eventEnv('branch-push'),
-      workspace: workspaceWith({ Dockerfile: `FROM ${tb.baseImage}\nRUN echo flaky > /f\n` })
-    })
+    const result = await pushThroughProxy(repository, 'branch-push', { tags: 'edge', 'tag-sha': 'false' })
     expect(result.exitCode).toBe(0)
     expect(answered).toHaveLength(1)
     expect(result.log).toMatch(
@@ -131,16 +138,7 @@ describe('a registry whose tag list cannot be read', () => {
     const { repository } = uniqueRepository(tb, 'notags')
     refuseTagList = true
     try {
-      const result = await runAction({
-        inputs: {
-          image: `${proxyAddress}/${repository}`,
-          username: tb.username,
-          password: tb.password,
-          steps: 'build,push'
-        },
-        event: eventEnv('tag-push'),
-        workspace: workspaceWith({ Dockerfile: `FROM ${tb.baseImage}\nRUN echo notags > /f\n` })
-      })
+      const result = await pushThroughProxy(repository, 'tag-push')
       expect(result.exitCode).toBe(0)
       expect(result.log).toMatch(
         /::warning::Could not read the tags of .*, so latest and the version aliases are left where they are/
@@ -163,16 +161,7 @@ describe('a push that fails at the third of five tags', () => {
     deniedTag = '1'
     answered.length = 0
     try {
-      const result = await runAction({
-        inputs: {
-          image: `${proxyAddress}/${repository}`,
-          username: tb.username,
-          password: tb.password,
-          steps: 'build,push'
-        },
-        event: eventEnv('tag-push'),
-        workspace: workspaceWith({ Dockerfile: `FROM ${tb.baseImage}\nRUN echo partial > /f\n` })
-      })
+      const result = await pushThroughProxy(repository, 'tag-push')
       expect(result.exitCode).toBe(1)
       const image = `${proxyAddress}/${repository}`
       // The tags after the failing one were tagged at the same time: the outputs say so.
@@ -200,18 +189,7 @@ describe('a registry the engine reaches and the action itself does not', () => {
     const { repository } = uniqueRepository(tb, 'enginesonly')
     unreachableFromNode = true
     try {
-      const result = await runAction({
-        inputs: {
-          image: `${proxyAddress}/${repository}`,
-          username: tb.username,
-          password: tb.password,
-          steps: 'build,push',
-          tags: 'edge',
-          'tag-sha': 'false'
-        },
-        event: eventEnv('branch-push'),
-        workspace: workspaceWith({ Dockerfile: `FROM ${tb.baseImage}\nRUN echo engine > /f\n` })
-      })
+      const result = await pushThroughProxy(repository, 'branch-push', { tags: 'edge', 'tag-sha': 'false' })
       expect(result.exitCode).toBe(0)
       expect(result.log).toMatch(
         /Could not check the credentials through the Registry API .*: running docker login/
