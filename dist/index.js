@@ -34209,21 +34209,7 @@ function isFile(target) {
     return existsSync(target) && statSync(target).isFile();
 }
 
-// A small client of the Distribution (Registry) HTTP API v2: the tags a repository holds, and
-// manifests read and written by tag (how one pushed image gets its other tags without another
-// `docker push`). Speaks both auth schemes registries use: Basic (htpasswd) and Bearer tokens
-// fetched from the realm a 401 names, with a password or an identity (refresh) token.
-/** Media types a manifest request accepts, so the registry answers with the manifest it stores. */
-const MANIFEST_MEDIA_TYPES = [
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json'
-];
 const REQUEST_TIMEOUT_MS = 30_000;
-const PAGE_SIZE = 1000;
-/** Past this many pages the list is not read whole, and a partial list is never taken as whole. */
-const MAX_TAG_PAGES = 100;
 class RegistryError extends Error {
     status;
     constructor(message, status) {
@@ -34232,6 +34218,39 @@ class RegistryError extends Error {
         this.name = 'RegistryError';
     }
 }
+/** Throws a RegistryError naming the registry, what was tried and the start of the answer. */
+async function expectOk(response, registry, what) {
+    if (response.ok)
+        return;
+    const text = (await response.text().catch(() => '')).slice(0, 300);
+    throw new RegistryError(`could not ${what} on ${registry}: ${response.status} ${response.statusText} ${text}`.trim(), response.status);
+}
+
+// The login to the registry of the username and password inputs, into the private Docker config.
+// The credentials are checked through the Registry API the way `docker login` checks them and
+// then written to the config as `docker login` writes them, which spares a docker process on
+// every run. Where the API cannot be reached from here although the engine may reach it (a
+// proxy, a certificate only the engine trusts), `docker login` itself does it.
+async function logIn(docker, registries, { registry, username, password }) {
+    try {
+        await (await registries(registry)).checkCredentials();
+    }
+    catch (error) {
+        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+            throw new Error(`Login to ${registry} failed: ${error.message}`);
+        }
+        info(`Could not check the credentials through the Registry API (${error.message}): running docker login`);
+        await docker.login(registry, username, password);
+        return;
+    }
+    storeLogin(docker.configDir, registry, username, password);
+    info(`Logged in to ${registry} as ${username}`);
+}
+
+// Registry authentication as the engine does it: a 401 names a scheme. Basic takes the
+// credentials as they are; Bearer sends them to the token realm it names (with a password, or
+// an identity token exchanged as an OAuth2 refresh token) for a token scoped to one repository.
+// Credentials go only over HTTPS, or plain HTTP on loopback as the engine allows.
 /** Parses `Bearer realm="https://x/token",service="x",scope="repository:a:pull"`. */
 function parseAuthChallenge(header) {
     const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
@@ -34243,13 +34262,6 @@ function parseAuthChallenge(header) {
     }
     return { scheme: match[1].toLowerCase(), params };
 }
-/** The `next` target of a `Link: <url>; rel="next"` header, resolved against the request URL. */
-function nextPageUrl(link, current) {
-    if (!link)
-        return undefined;
-    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
-    return match ? new URL(match[1], current).toString() : undefined;
-}
 /**
  * Whether credentials may go to this URL: over HTTPS, or plain HTTP to a loopback address (the
  * engine talks plain HTTP only to loopback registries by default too).
@@ -34257,23 +34269,155 @@ function nextPageUrl(link, current) {
 function mayCarryCredentials(url) {
     return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }
+function basicHeader(credentials) {
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+/** One registry's credentials, and what answering its challenges has taught. */
+class RegistryAuth {
+    registry;
+    credentials;
+    fetchImpl;
+    /** Set once the registry asked for Basic credentials: they are good for every repository. */
+    basic;
+    constructor(registry, credentials, fetchImpl) {
+        this.registry = registry;
+        this.credentials = credentials;
+        this.fetchImpl = fetchImpl;
+    }
+    /** The Authorization for a request the registry answered with this challenge. */
+    async authorize(challenge, repository, access) {
+        const credentials = this.credentials;
+        if (challenge?.scheme === 'basic') {
+            if (!credentials || !('password' in credentials))
+                throw new RegistryError(`${this.registry} asks for credentials: set username and password`, 401);
+            this.basic = basicHeader(credentials);
+            return { header: this.basic, tokenForCredentials: false };
+        }
+        const realm = this.realmOf(challenge);
+        const scope = `repository:${repository}:${access}`;
+        const response = credentials && 'identityToken' in credentials
+            ? await this.fetchImpl(realm, {
+                // An identity token is an OAuth2 refresh token: exchanged by POST, as the engine does.
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: new URLSearchParams({
+                    grant_type: 'refresh_token',
+                    refresh_token: credentials.identityToken,
+                    service: challenge?.params.service ?? '',
+                    scope,
+                    client_id: 'container-ship'
+                }).toString(),
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            })
+            : await this.fetchImpl(withQuery(realm, { service: challenge?.params.service, scope }), {
+                headers: credentials ? { authorization: basicHeader(credentials) } : {},
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            });
+        if (response.status === 401 || response.status === 403) {
+            await response.body?.cancel();
+            throw new RegistryError(`${this.registry} refused the credentials (${response.status}) when asked for a token`, response.status);
+        }
+        await expectOk(response, this.registry, 'get a registry token');
+        const body = (await response.json());
+        const token = body.token ?? body.access_token;
+        if (!token)
+            throw new RegistryError(`${this.registry}'s token service answered without a token`);
+        return { header: `Bearer ${token}`, tokenForCredentials: credentials !== undefined };
+    }
+    /**
+     * Checks a username and password as `docker login` does, against the challenge of the API
+     * root: Basic on the root itself, Bearer at the realm with the account and no scope. Throws a
+     * RegistryError with status 401 or 403 when they are refused.
+     */
+    async check(root, challenge) {
+        const credentials = this.credentials;
+        if (!credentials || !('password' in credentials))
+            throw new RegistryError('no username and password to check');
+        let answer;
+        if (challenge?.scheme === 'basic') {
+            this.basic = basicHeader(credentials);
+            answer = await this.fetchImpl(root, {
+                headers: { authorization: this.basic },
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            });
+        }
+        else {
+            const realm = withQuery(this.realmOf(challenge), {
+                service: challenge?.params.service,
+                account: credentials.username
+            });
+            answer = await this.fetchImpl(realm, {
+                headers: { authorization: basicHeader(credentials) },
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            });
+        }
+        await answer.body?.cancel();
+        if (answer.status === 401 || answer.status === 403) {
+            throw new RegistryError(`${this.registry} refused the credentials of ${credentials.username} (${answer.status} unauthorized)`, answer.status);
+        }
+        await expectOk(answer, this.registry, 'check the credentials');
+    }
+    /** The token realm of a Bearer challenge, refused when credentials may not go there. */
+    realmOf(challenge) {
+        if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
+            throw new RegistryError(`${this.registry} answered 401 without an auth challenge the action understands`, 401);
+        }
+        let realm;
+        try {
+            realm = new URL(challenge.params.realm);
+        }
+        catch {
+            throw new RegistryError(`${this.registry} named a token realm that is not a URL`, 401);
+        }
+        if (this.credentials && !mayCarryCredentials(realm)) {
+            throw new RegistryError(`${this.registry} named the token realm ${realm.origin}, which is neither HTTPS nor loopback: the credentials were not sent`, 401);
+        }
+        return realm;
+    }
+}
+function withQuery(realm, params) {
+    const url = new URL(realm);
+    for (const [name, value] of Object.entries(params))
+        if (value)
+            url.searchParams.set(name, value);
+    return url;
+}
+
+// A small client of the Distribution (Registry) HTTP API v2: the tags a repository holds, and
+// manifests read and written by tag (how one pushed image gets its other tags without another
+// `docker push`). Authentication is registry-auth.ts's.
+/** Media types a manifest request accepts, so the registry answers with the manifest it stores. */
+const MANIFEST_MEDIA_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json'
+];
+const PAGE_SIZE = 1000;
+/** Past this many pages the list is not read whole, and a partial list is never taken as whole. */
+const MAX_TAG_PAGES = 100;
+/** The `next` target of a `Link: <url>; rel="next"` header, resolved against the request URL. */
+function nextPageUrl(link, current) {
+    if (!link)
+        return undefined;
+    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
+    return match ? new URL(match[1], current).toString() : undefined;
+}
 function manifestDigestOf(body) {
     return `sha256:${createHash('sha256').update(body).digest('hex')}`;
 }
 class RegistryClient {
     registry;
-    credentials;
     fetchImpl;
     base;
+    auth;
     /** Authorization header value per `repository:access`, once earned. */
     authorization = new Map();
-    /** Set once the registry asked for Basic credentials: they are good for every repository. */
-    basicAuthorization;
     constructor(registry, credentials, fetchImpl = fetch) {
         this.registry = registry;
-        this.credentials = credentials;
         this.fetchImpl = fetchImpl;
         this.base = new URL(registryApiBase(registry));
+        this.auth = new RegistryAuth(registry, credentials, fetchImpl);
     }
     /**
      * Every tag of the repository; an empty list when the repository does not exist yet. Throws
@@ -34295,7 +34439,7 @@ class RegistryClient {
                 await response.body?.cancel();
                 return [];
             }
-            await this.expectOk(response, `list the tags of ${repository}`);
+            await expectOk(response, this.registry, `list the tags of ${repository}`);
             const body = (await response.json());
             tags.push(...(body.tags ?? []));
             url = nextPageUrl(response.headers.get('link'), url);
@@ -34308,61 +34452,19 @@ class RegistryClient {
      * with status 401 when they are refused.
      */
     async checkCredentials() {
-        const credentials = this.credentials;
-        if (!credentials || !('password' in credentials))
-            throw new RegistryError('no username and password to check');
-        const root = `${this.base.origin}/v2/`;
+        const root = new URL('/v2/', this.base);
         const first = await this.fetchImpl(root, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         await first.body?.cancel();
         if (first.ok)
             return;
         if (first.status !== 401)
-            await this.expectOk(first, 'reach the Registry API');
-        const challenge = parseAuthChallenge(first.headers.get('www-authenticate') ?? '');
-        let answer;
-        if (challenge?.scheme === 'basic') {
-            this.basicAuthorization = basicHeader(credentials);
-            answer = await this.fetchImpl(root, {
-                headers: { authorization: this.basicAuthorization },
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-            });
-        }
-        else if (challenge?.scheme === 'bearer' && challenge.params.realm) {
-            const realm = new URL(challenge.params.realm);
-            if (!mayCarryCredentials(realm)) {
-                throw new RegistryError(`${this.registry} named the token realm ${realm.origin}, which is neither HTTPS nor loopback`);
-            }
-            if (challenge.params.service)
-                realm.searchParams.set('service', challenge.params.service);
-            realm.searchParams.set('account', credentials.username);
-            answer = await this.fetchImpl(realm, {
-                headers: { authorization: basicHeader(credentials) },
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-            });
-        }
-        else {
-            throw new RegistryError(`${this.registry} answered 401 without an auth challenge the action understands`);
-        }
-        await answer.body?.cancel();
-        if (answer.status === 401 || answer.status === 403) {
-            throw new RegistryError(`${this.registry} refused the credentials of ${credentials.username} (${answer.status} unauthorized)`, answer.status);
-        }
-        await this.expectOk(answer, 'check the credentials');
-    }
-    /** The digest the registry stores for `repository:reference`; undefined when there is none. */
-    async manifestDigest(repository, reference) {
-        const { response } = await this.request(this.manifestUrl(repository, reference), repository, 'pull', 'HEAD', {
-            accept: MANIFEST_MEDIA_TYPES.join(', ')
-        });
-        if (response.status === 404)
-            return undefined;
-        await this.expectOk(response, `read the manifest of ${repository}:${reference}`);
-        return response.headers.get('docker-content-digest') ?? undefined;
+            await expectOk(first, this.registry, 'reach the Registry API');
+        await this.auth.check(root, parseAuthChallenge(first.headers.get('www-authenticate') ?? ''));
     }
     /** The manifest as stored, its digest computed from the bytes (and checked against the header). */
     async getManifest(repository, reference) {
         const { response } = await this.request(this.manifestUrl(repository, reference), repository, 'pull,push', 'GET', { accept: MANIFEST_MEDIA_TYPES.join(', ') });
-        await this.expectOk(response, `read the manifest of ${repository}:${reference}`);
+        await expectOk(response, this.registry, `read the manifest of ${repository}:${reference}`);
         const body = Buffer.from(await response.arrayBuffer());
         const digest = manifestDigestOf(body);
         const stated = response.headers.get('docker-content-digest');
@@ -34377,7 +34479,7 @@ class RegistryClient {
         const { response } = await this.request(this.manifestUrl(repository, tag), repository, 'pull,push', 'PUT', {
             'content-type': manifest.mediaType
         }, manifest.body);
-        await this.expectOk(response, `tag ${repository}:${tag}`);
+        await expectOk(response, this.registry, `tag ${repository}:${tag}`);
         await response.body?.cancel();
         const digest = response.headers.get('docker-content-digest') ?? manifest.digest;
         if (digest !== manifest.digest) {
@@ -34400,112 +34502,22 @@ class RegistryClient {
             signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
         });
         // Basic credentials are not scoped, so they go with the first request once the registry asked.
-        let response = await send(this.authorization.get(key) ?? this.basicAuthorization);
+        let response = await send(this.authorization.get(key) ?? this.auth.basic);
         if (response.status !== 401 || !sameOrigin)
             return { response, tokenForCredentials: false };
         const challenge = parseAuthChallenge(response.headers.get('www-authenticate') ?? '');
         await response.body?.cancel();
-        const authorization = await this.authorize(challenge, repository, access);
+        const authorization = await this.auth.authorize(challenge, repository, access);
         this.authorization.set(key, authorization.header);
         response = await send(authorization.header);
         if (response.status === 401 && !authorization.tokenForCredentials) {
-            if (this.credentials) {
+            if (this.auth.credentials) {
                 await response.body?.cancel();
                 throw new RegistryError(`${this.registry} refused the credentials (401 Unauthorized) for ${repository}`, 401);
             }
         }
         return { response, tokenForCredentials: authorization.tokenForCredentials };
     }
-    async authorize(challenge, repository, access) {
-        const credentials = this.credentials;
-        if (challenge?.scheme === 'basic') {
-            if (!credentials || !('password' in credentials))
-                throw new RegistryError(`${this.registry} asks for credentials: set username and password`, 401);
-            this.basicAuthorization = basicHeader(credentials);
-            return { header: this.basicAuthorization, tokenForCredentials: false };
-        }
-        if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
-            throw new RegistryError(`${this.registry} answered 401 without an auth challenge the action understands`, 401);
-        }
-        let realm;
-        try {
-            realm = new URL(challenge.params.realm);
-        }
-        catch {
-            throw new RegistryError(`${this.registry} named a token realm that is not a URL`, 401);
-        }
-        if (credentials && !mayCarryCredentials(realm)) {
-            throw new RegistryError(`${this.registry} named the token realm ${realm.origin}, which is neither HTTPS nor loopback: the credentials were not sent`, 401);
-        }
-        const scope = `repository:${repository}:${access}`;
-        const response = credentials && 'identityToken' in credentials
-            ? await this.fetchImpl(realm, {
-                // An identity token is an OAuth2 refresh token: exchanged by POST, as the engine does.
-                method: 'POST',
-                headers: { 'content-type': 'application/x-www-form-urlencoded' },
-                body: new URLSearchParams({
-                    grant_type: 'refresh_token',
-                    refresh_token: credentials.identityToken,
-                    service: challenge.params.service ?? '',
-                    scope,
-                    client_id: 'container-ship'
-                }).toString(),
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-            })
-            : await this.fetchImpl(withQuery(realm, challenge.params.service, scope), {
-                headers: credentials ? { authorization: basicHeader(credentials) } : {},
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-            });
-        if (response.status === 401 || response.status === 403) {
-            await response.body?.cancel();
-            throw new RegistryError(`${this.registry} refused the credentials (${response.status}) when asked for a token`, response.status);
-        }
-        await this.expectOk(response, 'get a registry token');
-        const body = (await response.json());
-        const token = body.token ?? body.access_token;
-        if (!token)
-            throw new RegistryError(`${this.registry}'s token service answered without a token`);
-        return { header: `Bearer ${token}`, tokenForCredentials: credentials !== undefined };
-    }
-    async expectOk(response, what) {
-        if (response.ok)
-            return;
-        const text = (await response.text().catch(() => '')).slice(0, 300);
-        throw new RegistryError(`could not ${what} on ${this.registry}: ${response.status} ${response.statusText} ${text}`.trim(), response.status);
-    }
-}
-function basicHeader(credentials) {
-    if (!('password' in credentials))
-        return '';
-    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-}
-function withQuery(realm, service, scope) {
-    const url = new URL(realm);
-    if (service)
-        url.searchParams.set('service', service);
-    url.searchParams.set('scope', scope);
-    return url;
-}
-
-// The login to the registry of the username and password inputs, into the private Docker config.
-// The credentials are checked through the Registry API the way `docker login` checks them and
-// then written to the config as `docker login` writes them, which spares a docker process on
-// every run. Where the API cannot be reached from here although the engine may reach it (a
-// proxy, a certificate only the engine trusts), `docker login` itself does it.
-async function logIn(docker, registries, { registry, username, password }) {
-    try {
-        await (await registries(registry)).checkCredentials();
-    }
-    catch (error) {
-        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
-            throw new Error(`Login to ${registry} failed: ${error.message}`);
-        }
-        info(`Could not check the credentials through the Registry API (${error.message}): running docker login`);
-        await docker.login(registry, username, password);
-        return;
-    }
-    storeLogin(docker.configDir, registry, username, password);
-    info(`Logged in to ${registry} as ${username}`);
 }
 
 // One Registry API client per registry for the whole run, with the credentials the docker CLI

@@ -14,7 +14,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { DOCKER_HUB, DOCKER_HUB_AUTH_KEY, normalizeRegistry } from './image-name.js'
 import { runProgram } from './program.js'
-import type { RegistryCredentials } from './registry-api.js'
+import type { RegistryCredentials } from './registry-auth.js'
 
 interface AuthEntry {
   auth?: string

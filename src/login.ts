@@ -8,7 +8,7 @@ import type { DockerCli } from './docker-cli.js'
 import { storeLogin } from './docker-config.js'
 import type { PublishInputs } from './inputs.js'
 import type { RegistryClients } from './registry-access.js'
-import { RegistryError } from './registry-api.js'
+import { RegistryError } from './registry-http.js'
 
 export async function logIn(
   docker: DockerCli,

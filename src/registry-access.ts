@@ -7,7 +7,8 @@ import { programEnv } from './docker-cli.js'
 import { lookUpCredentials } from './docker-config.js'
 import { normalizeRegistry } from './image-name.js'
 import type { Inputs } from './inputs.js'
-import { RegistryClient, type RegistryCredentials } from './registry-api.js'
+import { RegistryClient } from './registry-api.js'
+import type { RegistryCredentials } from './registry-auth.js'
 
 /** The client for a registry (any alias of it), made once. */
 export type RegistryClients = (registry: string) => Promise<RegistryClient>

@@ -1,7 +1,8 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { nextPageUrl, parseAuthChallenge, RegistryClient } from '../../src/registry-api.js'
+import { manifestDigestOf, nextPageUrl, RegistryClient } from '../../src/registry-api.js'
+import { parseAuthChallenge } from '../../src/registry-auth.js'
 
 /**
  * A registry on loopback speaking the two auth schemes: /basic/... wants Basic credentials,
@@ -12,6 +13,7 @@ let registry: string
 const seen: { path: string; accept?: string; authorization?: string }[] = []
 const BASIC = `Basic ${Buffer.from('ci:pw').toString('base64')}`
 const TAGS = Array.from({ length: 5 }, (_, i) => `1.0.${i}`)
+const MANIFEST = Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}')
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -56,7 +58,12 @@ beforeAll(async () => {
     if (url.pathname.includes('/manifests/')) {
       if (url.pathname.endsWith('/nope')) return void res.writeHead(404).end()
       if (url.pathname.endsWith('/broken')) return void res.writeHead(503, 'Service Unavailable').end()
-      return void res.writeHead(200, { 'docker-content-digest': 'sha256:' + 'a'.repeat(64) }).end()
+      return void res
+        .writeHead(200, {
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'docker-content-digest': manifestDigestOf(MANIFEST)
+        })
+        .end(MANIFEST)
     }
     res.writeHead(404).end()
   })
@@ -101,14 +108,18 @@ describe('RegistryClient', () => {
     )
   })
 
-  it('reads a manifest digest with every manifest media type accepted', async () => {
+  it('reads a manifest with every manifest media type accepted', async () => {
     const client = new RegistryClient(registry, { username: 'ci', password: 'pw' })
-    expect(await client.manifestDigest('basic/app', '1.0.0')).toBe('sha256:' + 'a'.repeat(64))
-    const head = seen.filter((s) => s.path === '/v2/basic/app/manifests/1.0.0').pop()
-    expect(head?.accept).toContain('application/vnd.oci.image.index.v1+json')
-    expect(head?.accept).toContain('application/vnd.docker.distribution.manifest.v2+json')
-    expect(await client.manifestDigest('basic/app', 'nope')).toBeUndefined()
-    await expect(client.manifestDigest('basic/app', 'broken')).rejects.toThrow('503 Service Unavailable')
+    expect(await client.getManifest('basic/app', '1.0.0')).toEqual({
+      body: MANIFEST,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: manifestDigestOf(MANIFEST)
+    })
+    const get = seen.filter((s) => s.path === '/v2/basic/app/manifests/1.0.0').pop()
+    expect(get?.accept).toContain('application/vnd.oci.image.index.v1+json')
+    expect(get?.accept).toContain('application/vnd.docker.distribution.manifest.v2+json')
+    await expect(client.getManifest('basic/app', 'nope')).rejects.toThrow('404')
+    await expect(client.getManifest('basic/app', 'broken')).rejects.toThrow('503 Service Unavailable')
   })
 })
 
