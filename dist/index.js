@@ -34411,6 +34411,9 @@ class RegistryClient {
     fetchImpl;
     base;
     auth;
+    get hasCredentials() {
+        return this.auth.credentials !== undefined;
+    }
     /** Authorization header value per `repository:access`, once earned. */
     authorization = new Map();
     constructor(registry, credentials, fetchImpl = fetch) {
@@ -34694,7 +34697,22 @@ async function planRelease(inputs, github, registries) {
     const plan = planTags(request, existing);
     for (const { tag, reason } of plan.withheld)
         info(`Tag ${tag} stays where it is: ${reason}.`);
-    return { plan, references: releaseReferences(inputs.image, plan, inputs), pushing };
+    const references = releaseReferences(inputs.image, plan, inputs);
+    if (pushing.push)
+        await warnOfRegistriesWithoutLogin(references, registries);
+    return { plan, references, pushing };
+}
+/**
+ * The username and password are for one registry, and a reference in `tags` may name another:
+ * says before the build which registries the push will reach without any credentials.
+ */
+async function warnOfRegistriesWithoutLogin(references, registries) {
+    const named = new Set(references.map((reference) => parseImageReference(reference).image.registry));
+    for (const registry of named) {
+        if (isLoopbackRegistry(registry) || (await registries(registry)).hasCredentials)
+            continue;
+        warning(`No credentials for ${registry} were found (the username and password inputs are not for it, and the Docker config has no login for it): the push goes there without any. Log in first (docker/login-action) if it needs them.`);
+    }
 }
 /** The registry's tags, so `latest` and the version aliases only move forward. */
 async function readExistingTags(image, registries) {

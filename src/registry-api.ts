@@ -45,6 +45,11 @@ export function manifestDigestOf(body: Buffer): string {
 export class RegistryClient {
   private readonly base: URL
   private readonly auth: RegistryAuth
+
+  get hasCredentials(): boolean {
+    return this.auth.credentials !== undefined
+  }
+
   /** Authorization header value per `repository:access`, once earned. */
   private readonly authorization = new Map<string, string>()
 

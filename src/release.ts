@@ -3,7 +3,7 @@
 import * as core from '@actions/core'
 import { Output } from './constants.js'
 import type { GitHubContext } from './github-context.js'
-import type { ImageName } from './image-name.js'
+import { isLoopbackRegistry, parseImageReference, type ImageName } from './image-name.js'
 import type { Inputs } from './inputs.js'
 import type { RegistryClients } from './registry-access.js'
 import { REGISTRY_RETRY, withRetry } from './retry.js'
@@ -67,7 +67,26 @@ export async function planRelease(
     pushing.push && needsExistingTags(request) ? await readExistingTags(inputs.image, registries) : []
   const plan = planTags(request, existing)
   for (const { tag, reason } of plan.withheld) core.info(`Tag ${tag} stays where it is: ${reason}.`)
-  return { plan, references: releaseReferences(inputs.image, plan, inputs), pushing }
+  const references = releaseReferences(inputs.image, plan, inputs)
+  if (pushing.push) await warnOfRegistriesWithoutLogin(references, registries)
+  return { plan, references, pushing }
+}
+
+/**
+ * The username and password are for one registry, and a reference in `tags` may name another:
+ * says before the build which registries the push will reach without any credentials.
+ */
+async function warnOfRegistriesWithoutLogin(
+  references: string[],
+  registries: RegistryClients
+): Promise<void> {
+  const named = new Set(references.map((reference) => parseImageReference(reference).image.registry))
+  for (const registry of named) {
+    if (isLoopbackRegistry(registry) || (await registries(registry)).hasCredentials) continue
+    core.warning(
+      `No credentials for ${registry} were found (the username and password inputs are not for it, and the Docker config has no login for it): the push goes there without any. Log in first (docker/login-action) if it needs them.`
+    )
+  }
 }
 
 /** The registry's tags, so `latest` and the version aliases only move forward. */

@@ -2,9 +2,6 @@ import { describe, expect, it, jest } from '@jest/globals'
 import { ProgramError, describeCommand } from '../../src/program.js'
 import { isTransientRegistryError, withRetry, type RetryPolicy } from '../../src/retry.js'
 import { digestFromPushOutput } from '../../src/steps/push.js'
-import { eventEnv } from '../../__fixtures__/events.js'
-import { readGitHubContext } from '../../src/github-context.js'
-import { decidePush } from '../../src/release.js'
 
 const pushError = (stderr: string) => new ProgramError('docker push r/a:1', 1, '', stderr)
 
@@ -96,47 +93,5 @@ describe('digestFromPushOutput', () => {
     const output = `The push refers to repository [127.0.0.1:5000/e2e/a]\n3028f0c3dcee: Pushed\n1.2.3: digest: sha256:${'b'.repeat(64)} size: 735\n`
     expect(digestFromPushOutput(output)).toBe(`sha256:${'b'.repeat(64)}`)
     expect(digestFromPushOutput('nothing')).toBeUndefined()
-  })
-})
-
-describe('decidePush', () => {
-  it.each([
-    [['build', 'push'], 'auto', 'push', true],
-    [['build', 'push'], 'auto', 'pull_request', false],
-    [['build', 'push'], 'auto', 'pull_request_target', false],
-    [['build', 'push'], 'true', 'pull_request', true],
-    [['build', 'push'], 'false', 'push', false],
-    [['build'], 'true', 'push', false]
-  ] as const)('steps %j, push %s, event %s: %s', (steps, push, eventName, expected) => {
-    const pullRequestNumber = eventName.startsWith('pull_request') ? 7 : undefined
-    expect(decidePush({ steps: [...steps], publish: { push } }, { eventName, pullRequestNumber }).push).toBe(
-      expected
-    )
-  })
-
-  it.each(['pull-request', 'pull-request-review', 'merge-group'] as const)(
-    'never pushes a %s run with push: auto',
-    (fixture) => {
-      const github = readGitHubContext(eventEnv(fixture))
-      const decision = decidePush({ steps: ['build', 'push'], publish: { push: 'auto' } }, github)
-      expect(decision.push).toBe(false)
-      expect(decision.reason).toMatch(/pull request|merge_group/)
-    }
-  )
-
-  it('pushes a branch push with push: auto', () => {
-    const github = readGitHubContext(eventEnv('branch-push'))
-    expect(decidePush({ steps: ['build', 'push'], publish: { push: 'auto' } }, github).push).toBe(true)
-  })
-})
-
-describe('the GitHub context', () => {
-  it('labels the commit that was built and tags the one reviewers saw', () => {
-    const github = readGitHubContext(eventEnv('pull-request'))
-    expect(github.sha).toBe('fedcba9876543210fedcba9876543210fedcba98')
-    expect(github.tagSha).toBe('5555555555aaaaaaaaaa5555555555aaaaaaaaaa')
-  })
-  it('finds the pull request of a review by its ref', () => {
-    expect(readGitHubContext(eventEnv('pull-request-review')).pullRequestNumber).toBe(43)
   })
 })
