@@ -33907,6 +33907,8 @@ const DEFAULT_IGNORE_FILE = '.trivyignore';
 /** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
 const DEFAULT_TRIVY_VERSION = '0.74.0';
 const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'];
+/** Where Trivy's release archives are downloaded from unless trivy-releases names a mirror. */
+const DEFAULT_TRIVY_RELEASES = 'https://github.com/aquasecurity/trivy/releases/download';
 class InputError extends Error {
     problems;
     constructor(problems) {
@@ -34022,6 +34024,9 @@ function getInputs(read, cwd = process.cwd()) {
             scanners: field('scanners', parseScanners, ['vuln', 'secret']),
             maxFindings: field('max-findings', parseMaxFindings, {}),
             trivyVersion: field('trivy-version', parseTrivyVersion, DEFAULT_TRIVY_VERSION),
+            trivyReleases: field('trivy-releases', parseReleasesUrl, DEFAULT_TRIVY_RELEASES),
+            dbRepositories: field('db-repository', parseDbRepositories, []),
+            skipDbUpdate: field('skip-db-update', parseBoolean, false),
             sarifFile: read('sarif-file'),
             annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
             prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
@@ -34164,6 +34169,31 @@ function parseTrivyVersion(raw) {
     if (!version)
         throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`);
     return version;
+}
+function parseReleasesUrl(raw) {
+    const text = raw || DEFAULT_TRIVY_RELEASES;
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new Error(`"${text}" is not a URL`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new Error(`"${text}" is not an http(s) URL`);
+    return text.replace(/\/+$/, '');
+}
+/** OCI repositories with an optional tag, as Trivy's --db-repository takes them. */
+function parseDbRepositories(raw) {
+    const repositories = parseList(raw);
+    for (const repository of repositories) {
+        const tagged = /:[\w][\w.-]*$/.test(repository.slice(repository.lastIndexOf('/') + 1));
+        if (tagged)
+            parseImageReference(repository);
+        else
+            parseImageName(repository);
+    }
+    return repositories;
 }
 function parseComposeProject(raw) {
     if (raw && !COMPOSE_PROJECT.test(raw)) {

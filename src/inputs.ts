@@ -25,6 +25,8 @@ export const DEFAULT_IGNORE_FILE = '.trivyignore'
 /** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
 export const DEFAULT_TRIVY_VERSION = '0.74.0'
 export const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'] as const
+/** Where Trivy's release archives are downloaded from unless trivy-releases names a mirror. */
+export const DEFAULT_TRIVY_RELEASES = 'https://github.com/aquasecurity/trivy/releases/download'
 
 /** What the build step needs. */
 export interface BuildInputs {
@@ -72,6 +74,11 @@ export interface ScanInputs {
   scanners: string[]
   maxFindings: Partial<Record<Severity, number>>
   trivyVersion: string
+  /** Base URL of the release archives (`<base>/v<version>/trivy_<version>_Linux-64bit.tar.gz`). */
+  trivyReleases: string
+  /** Trivy DB repositories, in order; empty for Trivy's default. */
+  dbRepositories: string[]
+  skipDbUpdate: boolean
   sarifFile: string
   annotations: boolean
   prComment: boolean
@@ -241,6 +248,9 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
       scanners: field('scanners', parseScanners, ['vuln', 'secret']),
       maxFindings: field('max-findings', parseMaxFindings, {}),
       trivyVersion: field('trivy-version', parseTrivyVersion, DEFAULT_TRIVY_VERSION),
+      trivyReleases: field('trivy-releases', parseReleasesUrl, DEFAULT_TRIVY_RELEASES),
+      dbRepositories: field('db-repository', parseDbRepositories, []),
+      skipDbUpdate: field('skip-db-update', parseBoolean, false),
       sarifFile: read('sarif-file'),
       annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
       prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
@@ -384,6 +394,30 @@ function parseTrivyVersion(raw: string): string {
   const version = semver.valid((raw || DEFAULT_TRIVY_VERSION).replace(/^v/, ''))
   if (!version) throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`)
   return version
+}
+
+function parseReleasesUrl(raw: string): string {
+  const text = raw || DEFAULT_TRIVY_RELEASES
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new Error(`"${text}" is not a URL`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`"${text}" is not an http(s) URL`)
+  return text.replace(/\/+$/, '')
+}
+
+/** OCI repositories with an optional tag, as Trivy's --db-repository takes them. */
+function parseDbRepositories(raw: string): string[] {
+  const repositories = parseList(raw)
+  for (const repository of repositories) {
+    const tagged = /:[\w][\w.-]*$/.test(repository.slice(repository.lastIndexOf('/') + 1))
+    if (tagged) parseImageReference(repository)
+    else parseImageName(repository)
+  }
+  return repositories
 }
 
 function parseComposeProject(raw: string): string {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from '@jest/globals'
 import { parse } from 'yaml'
 import { Output } from '../../src/constants.js'
-import { DEFAULT_TRIVY_VERSION, getInputs, InputError } from '../../src/inputs.js'
+import { DEFAULT_TRIVY_RELEASES, DEFAULT_TRIVY_VERSION, getInputs, InputError } from '../../src/inputs.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const action = parse(readFileSync(path.join(root, 'action.yml'), 'utf8')) as {
@@ -58,7 +58,9 @@ describe('action.yml', () => {
       'compose-file': 'docker-compose.yml',
       'health-timeout': '120',
       'drain-seconds': '0',
-      'trivy-version': DEFAULT_TRIVY_VERSION
+      'trivy-version': DEFAULT_TRIVY_VERSION,
+      'trivy-releases': DEFAULT_TRIVY_RELEASES,
+      'skip-db-update': 'false'
     })
     expect(action.inputs.image?.required).toBe(true)
   })

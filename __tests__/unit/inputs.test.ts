@@ -87,6 +87,15 @@ describe('each input is validated, and the message names it', () => {
       'registry: "ghcr.io:65536" has port 65536, which is not between 1 and 65535'
     ],
     [{ tags: 'localhost:70000/x:1' }, 'tags: "localhost:70000" has port 70000'],
+    [
+      { 'trivy-releases': 'ftp://mirror/trivy' },
+      'trivy-releases: "ftp://mirror/trivy" is not an http(s) URL'
+    ],
+    [
+      { 'db-repository': 'mirror.example.com/Trivy-DB:2' },
+      'db-repository: "mirror.example.com/Trivy-DB" is not a valid repository name'
+    ],
+    [{ 'skip-db-update': 'yes' }, 'skip-db-update: "yes" is not a boolean'],
     [{ 'tag-latest': 'always' }, 'tag-latest: "always" is not one of auto, true, false'],
     [{ 'tag-sha': 'on' }, 'tag-sha: "on" is not a boolean'],
     [{ registry: 'https://ghcr.io' }, 'registry: "https://ghcr.io" is not a registry host[:port]'],

@@ -1,0 +1,99 @@
+// Getting Trivy: the `trivy` on PATH as it is; else the pinned release from the tool cache; else
+// the release archive, downloaded and checked against the release's checksums file before
+// anything runs it. The scanner is part of the supply chain: aquasecurity/trivy-action had tags
+// force-pushed to malicious commits (trivy-action #541), so an archive that does not match is
+// refused, and never cached.
+import { createHash } from 'node:crypto'
+import { createReadStream, readFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import * as core from '@actions/core'
+import * as io from '@actions/io'
+import * as tc from '@actions/tool-cache'
+
+export interface Trivy {
+  path: string
+  /** Where it came from, for the log. */
+  source: 'PATH' | 'tool cache' | 'download'
+}
+
+export interface ReleaseFiles {
+  /** URL of the archive, and its file name as the checksums file lists it. */
+  archiveUrl: string
+  archiveName: string
+  checksumsUrl: string
+}
+
+/** Trivy's release names for an OS and CPU: `trivy_0.74.0_Linux-64bit.tar.gz`. */
+export function releaseFiles(
+  version: string,
+  releases: string,
+  platform: NodeJS.Platform = process.platform,
+  arch: string = process.arch
+): ReleaseFiles {
+  const os = { linux: 'Linux', darwin: 'macOS', freebsd: 'FreeBSD' }[platform as string]
+  const cpu = { x64: '64bit', arm64: 'ARM64', arm: 'ARM', ppc64: 'PPC64LE', s390x: 's390x' }[arch]
+  if (!os || !cpu)
+    throw new Error(`Trivy publishes no release archive for ${platform}/${arch}: put trivy on PATH`)
+  const base = `${releases.replace(/\/+$/, '')}/v${version}`
+  const archiveName = `trivy_${version}_${os}-${cpu}.tar.gz`
+  return {
+    archiveUrl: `${base}/${archiveName}`,
+    archiveName,
+    checksumsUrl: `${base}/trivy_${version}_checksums.txt`
+  }
+}
+
+/** `sha256sum` output: `<64 hex>  <file name>` per line. */
+export function parseChecksums(text: string): Map<string, string> {
+  const sums = new Map<string, string>()
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^([0-9a-f]{64})\s+\*?(\S+)\s*$/i.exec(line.trim())
+    if (match) sums.set(match[2] as string, (match[1] as string).toLowerCase())
+  }
+  return sums
+}
+
+export async function findTrivy(version: string, releases: string): Promise<Trivy> {
+  const onPath = await io.which('trivy', false)
+  if (onPath) return { path: onPath, source: 'PATH' }
+  const cached = tc.find('trivy', version)
+  if (cached) return { path: path.join(cached, 'trivy'), source: 'tool cache' }
+  return { path: path.join(await downloadTrivy(version, releases), 'trivy'), source: 'download' }
+}
+
+/** Downloads, verifies, extracts and caches the release; returns the cached folder. */
+async function downloadTrivy(version: string, releases: string): Promise<string> {
+  const files = releaseFiles(version, releases)
+  core.info(`Downloading Trivy ${version} from ${files.archiveUrl}`)
+  const checksumsFile = await tc.downloadTool(files.checksumsUrl)
+  const archive = await tc.downloadTool(files.archiveUrl)
+  try {
+    const expected = parseChecksums(readFileSync(checksumsFile, 'utf8')).get(files.archiveName)
+    if (!expected) {
+      throw new Error(
+        `the checksums file of Trivy ${version} (${files.checksumsUrl}) does not list ${files.archiveName}: refusing to run it`
+      )
+    }
+    const actual = await sha256Of(archive)
+    if (actual !== expected) {
+      throw new Error(
+        `the Trivy ${version} archive ${files.archiveName} does not match the release's checksums file (sha256 ${actual}, expected ${expected}): refusing to run it`
+      )
+    }
+    const extracted = await tc.extractTar(archive)
+    return await tc.cacheDir(extracted, 'trivy', version)
+  } finally {
+    rmSync(archive, { force: true })
+    rmSync(checksumsFile, { force: true })
+  }
+}
+
+export function sha256Of(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256')
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')))
+  })
+}
