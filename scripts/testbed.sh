@@ -4,8 +4,13 @@
 #   - dockerd (Debian's docker.io, Engine 20.10) on /var/run/docker.sock
 #   - a Docker registry (Debian's docker-registry 2.8) on 127.0.0.1:5000 with htpasswd auth
 #   - busybox:latest, an offline base image made from Debian's busybox-static
+#   - container-ship-test/alpine39:base, an offline image Trivy reads as Alpine 3.9.4 with
+#     vulnerable packages (busybox-static plus etc/alpine-release and lib/apk/db/installed)
 #   - buildx, Compose v2 and Trivy built from the Go module proxy (scripts/build-tools.sh),
 #     buildx and compose installed as docker CLI plugins
+#   - an offline Trivy vulnerability DB in $TESTBED_STATE/trivy-cache (Trivy's --cache-dir),
+#     loaded from the YAML fixtures of Trivy's integration tests (__fixtures__/trivy/db) by
+#     tools/trivy-fixture-db; scan with --skip-db-update --skip-java-db-update
 # Writes what the tests need to know to $TESTBED_STATE/testbed.env.
 set -euo pipefail
 
@@ -14,6 +19,8 @@ state=${TESTBED_STATE:-/var/lib/container-ship-testbed}
 tools=${TOOLS_CACHE:-/var/cache/container-ship/tools}
 registry_addr=127.0.0.1:5000
 registry_user=container-ship
+trivy_cache=$state/trivy-cache
+alpine39_image=container-ship-test/alpine39:base
 log() { printf '[testbed] %s\n' "$*" >&2; }
 
 if [ "$(id -u)" != 0 ]; then
@@ -96,6 +103,19 @@ EOF
   fi
 }
 
+# Fills the folder $1 with Debian's static busybox as /bin/busybox, its applets as links
+# (/bin/sh among them) and a root user.
+busybox_rootfs() {
+  local root=$1
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/var/www"
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in $("$root/bin/busybox" --list); do
+    [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+  done
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+  echo 'root:x:0:' >"$root/etc/group"
+}
+
 import_busybox() {
   if docker image inspect busybox:latest >/dev/null 2>&1; then
     log "busybox:latest already imported"
@@ -104,14 +124,74 @@ import_busybox() {
   log "importing busybox:latest from Debian's busybox-static"
   local root
   root=$(mktemp -d)
-  mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/var/www"
-  cp /bin/busybox "$root/bin/busybox"
-  for applet in $("$root/bin/busybox" --list); do
-    [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
-  done
-  echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
-  echo 'root:x:0:' >"$root/etc/group"
+  busybox_rootfs "$root"
   tar -C "$root" -c . | docker import -c 'CMD ["sh"]' - busybox:latest >/dev/null
+  rm -rf "$root"
+}
+
+# The apk database of $alpine39_image: packages of the real alpine:3.9.4 image (2019-05) at
+# their versions then. In the fixture DB's "alpine 3.9" bucket (__fixtures__/trivy/db/alpine.yaml)
+# musl 1.1.20-r4 has CVE-2019-14697 (CRITICAL, fixed in 1.1.20-r5): Trivy reports it for musl
+# and musl-utils. openssl's libcrypto1.1 and libssl1.1 1.1.1b-r1 (CVE-2019-1549 and
+# CVE-2019-1551, MEDIUM) are left out for a Dockerfile to add in a later layer
+# (__fixtures__/trivy/reports/testbed.Dockerfile).
+alpine39_installed() {
+  cat <<'EOF'
+P:musl
+V:1.1.20-r4
+A:x86_64
+L:MIT
+o:musl
+p:so:libc.musl-x86_64.so.1=1
+
+P:busybox
+V:1.29.3-r10
+A:x86_64
+L:GPL-2.0
+o:busybox
+D:so:libc.musl-x86_64.so.1
+
+P:alpine-baselayout
+V:3.1.0-r3
+A:x86_64
+L:GPL-2.0
+o:alpine-baselayout
+D:busybox so:libc.musl-x86_64.so.1
+
+P:musl-utils
+V:1.1.20-r4
+A:x86_64
+L:MIT BSD GPL2+
+o:musl
+D:so:libc.musl-x86_64.so.1
+
+EOF
+}
+
+# $alpine39_image, imported from a rootfs made here: Trivy takes the OS from etc/alpine-release
+# and the packages from lib/apk/db/installed; busybox gives RUN a shell. The image carries a
+# hash of how it was made (these functions and busybox-static) in a label and is made again
+# when that changes.
+import_alpine39() {
+  local recipe current root
+  recipe=$( (declare -f busybox_rootfs alpine39_installed import_alpine39 && sha256sum /bin/busybox) |
+    sha256sum | cut -c1-16)
+  current=$(docker image inspect -f '{{index .Config.Labels "org.container-ship.testbed.recipe"}}' \
+    "$alpine39_image" 2>/dev/null || true)
+  if [ "$current" = "$recipe" ]; then
+    log "$alpine39_image already imported"
+    return
+  fi
+  log "importing $alpine39_image (Alpine 3.9.4 for Trivy, busybox-static for a shell)"
+  root=$(mktemp -d)
+  busybox_rootfs "$root"
+  mkdir -p "$root/lib/apk/db" "$root/root"
+  echo 3.9.4 >"$root/etc/alpine-release"
+  alpine39_installed >"$root/lib/apk/db/installed"
+  # Fixed order, owners and times: the same busybox-static gives the same layer DiffID.
+  tar -C "$root" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -c . |
+    docker import -c 'CMD ["sh"]' -c "LABEL org.container-ship.testbed.recipe=$recipe" \
+      - "$alpine39_image" >/dev/null
   rm -rf "$root"
 }
 
@@ -128,11 +208,37 @@ install_tools() {
   "$TRIVY" version >&2
 }
 
+# Builds tools/trivy-fixture-db (modules from the Go module proxy; Go's build cache makes a
+# rebuild quick) and with it $trivy_cache/db/trivy.db and metadata.json from every
+# __fixtures__/trivy/db/*.yaml, as Trivy's integration tests do. Done again only when the
+# fixtures or the program changed: their hash is kept beside the DB.
+build_trivy_db() {
+  local repo db hash bin="$tools/trivy-fixture-db/trivy-fixture-db"
+  repo=$(cd "$here/.." && pwd)
+  db="$trivy_cache/db"
+  hash=$(cd "$repo" && sha256sum __fixtures__/trivy/db/*.yaml tools/trivy-fixture-db/go.mod \
+    tools/trivy-fixture-db/go.sum tools/trivy-fixture-db/*.go | sha256sum | cut -d' ' -f1)
+  if [ -s "$db/trivy.db" ] && [ -s "$db/metadata.json" ] &&
+    [ "$(cat "$db/fixtures.sha256" 2>/dev/null)" = "$hash" ]; then
+    log "Trivy fixture DB already built in $db"
+    return
+  fi
+  log "building the Trivy fixture DB in $db"
+  (cd "$repo/tools/trivy-fixture-db" && go build -trimpath -buildvcs=false -o "$bin" .)
+  mkdir -p "$trivy_cache"
+  chmod 700 "$trivy_cache"
+  rm -f "$db/fixtures.sha256"
+  "$bin" -cache "$trivy_cache" "$repo"/__fixtures__/trivy/db/*.yaml
+  echo "$hash" >"$db/fixtures.sha256"
+}
+
 install_packages
 start_dockerd
 start_registry
 import_busybox
+import_alpine39
 install_tools
+build_trivy_db
 
 cat >"$state/testbed.env" <<EOF
 TESTBED_REGISTRY=$registry_addr
@@ -140,5 +246,7 @@ TESTBED_REGISTRY_USER=$registry_user
 TESTBED_REGISTRY_PASSWORD_FILE=$state/registry-password
 TESTBED_BASE_IMAGE=busybox:latest
 TESTBED_TRIVY=$TRIVY
+TESTBED_TRIVY_CACHE=$trivy_cache
+TESTBED_ALPINE39_IMAGE=$alpine39_image
 EOF
 log "ready: $state/testbed.env"

@@ -21,6 +21,10 @@ export interface Testbed {
   password: string
   baseImage: string
   trivy: string
+  /** Trivy's --cache-dir with the offline fixture DB (scan with --skip-db-update). */
+  trivyCache: string
+  /** An offline image Trivy reads as Alpine 3.9.4 with a vulnerable musl. */
+  alpine39Image: string
 }
 
 /** The test bed scripts/testbed.sh set up; fails (never skips) when it is not there. */
@@ -37,7 +41,9 @@ export function testbed(): Testbed {
     username: values.TESTBED_REGISTRY_USER as string,
     password: readFileSync(values.TESTBED_REGISTRY_PASSWORD_FILE as string, 'utf8').trim(),
     baseImage: values.TESTBED_BASE_IMAGE as string,
-    trivy: values.TESTBED_TRIVY as string
+    trivy: values.TESTBED_TRIVY as string,
+    trivyCache: values.TESTBED_TRIVY_CACHE as string,
+    alpine39Image: values.TESTBED_ALPINE39_IMAGE as string
   }
 }
 
