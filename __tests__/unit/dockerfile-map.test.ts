@@ -127,6 +127,29 @@ describe('mapLayers', () => {
     ).toBe(5)
   })
 
+  test.each(['testbed-buildkit.json', 'testbed-classic.json'])(
+    'places the layers of a real %s on the test bed Dockerfile',
+    (file) => {
+      // Made on the test bed from testbed.Dockerfile by buildx and by the classic builder.
+      const report = JSON.parse(readFileSync(path.join(REPORTS, file), 'utf8')) as {
+        Metadata: {
+          DiffIDs: string[]
+          ImageConfig: { history: { created_by?: string; empty_layer?: boolean }[] }
+        }
+      }
+      const dockerfile = parseDockerfile(readFileSync(path.join(REPORTS, 'testbed.Dockerfile'), 'utf8'))
+      const map = mapLayers(dockerfile, {
+        diffIds: report.Metadata.DiffIDs,
+        history: report.Metadata.ImageConfig.history.map((entry) => ({
+          createdBy: entry.created_by ?? '',
+          emptyLayer: entry.empty_layer ?? false
+        }))
+      })
+      // The base on its FROM line, then RUN, COPY and COPY --from of the final stage.
+      expect(report.Metadata.DiffIDs.map((id) => map.byDiffId.get(id)?.line)).toEqual([9, 11, 13, 14])
+    }
+  )
+
   it('follows BuildKit history through build args, mounts, exec form and a WORKDIR', () => {
     const dockerfile = parseDockerfile(
       [
