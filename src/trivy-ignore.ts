@@ -1,0 +1,840 @@
+// Trivy's ignore files, read and applied as Trivy v0.74.0 does (aquasecurity/trivy
+// pkg/result/ignore.go and filter.go), so the action can ask Trivy for everything and ignore
+// findings itself:
+// - `.trivyignore`: one ID per line, `#` comments, an optional `exp:YYYY-MM-DD` after the ID. Each
+//   ID applies to vulnerabilities, misconfigurations, secrets and licenses alike.
+// - `.trivyignore.yaml` (any name ending `.yaml` or `.yml`): lists `vulnerabilities`,
+//   `misconfigurations`, `secrets`, `licenses` of `{id, paths, purls, expired_at, statement}`.
+//
+// A rule ignores a finding of its kind when the IDs are equal (case-sensitive), the rule has not
+// expired, one of its `paths` globs matches (doublestar v4 syntax, ported below), and, for
+// vulnerabilities with a Package URL, one of its `purls` matches.
+//
+// Where this reads more strictly than Trivy, it is so that a mistake cannot silently change the
+// gate: a bad `exp:` date is an error (Trivy drops that line with a warning, so the ID is no
+// longer ignored), and so are unknown keys (Trivy ignores them: `expires_at:` would make an entry
+// permanent, `path:` would widen it to every file) and entries without an `id`.
+import { Buffer } from 'node:buffer'
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Scalar } from 'yaml'
+import { FINDING_KINDS, type Finding, type FindingKind } from './trivy-report.js'
+
+export interface IgnoreRule {
+  /** The kinds of finding it applies to: one YAML list, or all four for a `.trivyignore` line. */
+  kinds: FindingKind[]
+  id: string
+  /** Globs of the file the finding is in; empty means every file. */
+  paths: string[]
+  /** Packages (vulnerabilities only); empty means every package. */
+  purls: PackageUrl[]
+  /** The rule ignores nothing after this instant (midnight UTC of an `exp:` date). */
+  expiresAt?: Date
+  /** Why it is ignored, as the file says (YAML only). */
+  statement: string
+  /** Where the rule is written: the file name given to the parser, and the 1-based line. */
+  file: string
+  line: number
+}
+
+/** A Package URL as github.com/package-url/packageurl-go v0.1.6 parses and normalises it. */
+export interface PackageUrl {
+  type: string
+  namespace: string
+  name: string
+  version: string
+  /** Keys lower-cased; empty values dropped, as an absent qualifier. */
+  qualifiers: Record<string, string>
+  subpath: string
+}
+
+/**
+ * Reads an ignore file as Trivy chooses its format: YAML when the name ends in `.yaml` or `.yml`
+ * (exactly, as Go's filepath.Ext), else the plain `.trivyignore` format. Errors name the file and
+ * the line.
+ */
+export function parseIgnoreFile(file: string, text: string): IgnoreRule[] {
+  const extension = /\.[^./]*$/.exec(file)?.[0]
+  return extension === '.yaml' || extension === '.yml'
+    ? parseYamlIgnore(text, file)
+    : parsePlainIgnore(text, file)
+}
+
+/** The plain `.trivyignore` format. */
+export function parsePlainIgnore(text: string, file = '.trivyignore'): IgnoreRule[] {
+  const rules: IgnoreRule[] = []
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim()
+    if (line === '' || line.startsWith('#')) return
+    const fields = line.split(/\s+/)
+    const id = fields[0] as string
+    let expiresAt: Date | undefined
+    // Trivy looks for the first field starting with exp:, the ID included, when there are two or more.
+    const expiry = fields.length > 1 ? fields.find((item) => item.startsWith('exp:')) : undefined
+    if (expiry !== undefined) {
+      expiresAt = parseIsoDate(expiry.slice('exp:'.length))
+      if (!expiresAt) {
+        throw new Error(`${file} line ${index + 1}: "${expiry}" is not an expiry date exp:YYYY-MM-DD`)
+      }
+    }
+    rules.push({
+      kinds: [...FINDING_KINDS],
+      id,
+      paths: [],
+      purls: [],
+      expiresAt,
+      statement: '',
+      file,
+      line: index + 1
+    })
+  })
+  return rules
+}
+
+const YAML_LISTS: Record<string, FindingKind> = {
+  vulnerabilities: 'vulnerability',
+  misconfigurations: 'misconfiguration',
+  secrets: 'secret',
+  licenses: 'license'
+}
+const ENTRY_KEYS = ['id', 'paths', 'purls', 'expired_at', 'statement']
+
+/** The `.trivyignore.yaml` format. */
+export function parseYamlIgnore(text: string, file = '.trivyignore.yaml'): IgnoreRule[] {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
+  const lineOf = (
+    node: { range?: [number, number, number] | null } | null | undefined,
+    fallback = 1
+  ): number => (node?.range ? lines.linePos(node.range[0]).line : fallback)
+  function fail(line: number, problem: string): never {
+    throw new Error(`${file} line ${line}: ${problem}`)
+  }
+  const firstError = doc.errors[0]
+  if (firstError) fail(lines.linePos(firstError.pos[0]).line, `not valid YAML: ${firstError.message}`)
+  const resolve = (node: unknown): unknown => (isAlias(node) ? node.resolve(doc) : node)
+  /** A list of text (paths, purls), each item with its line. */
+  function texts(value: Node | null, name: string, at: number): [string, number][] {
+    if (isNull(value)) return []
+    if (!isSeq(value)) return fail(at, `${name} must be a list`)
+    return value.items.map((item) => {
+      const node = resolve(item) as Node | null
+      if (!isScalar(node)) return fail(lineOf(node, at), `each of ${name} must be text`)
+      return [scalarText(node), lineOf(node, at)]
+    })
+  }
+
+  const root = resolve(doc.contents)
+  if (root === null || root === undefined || (isScalar(root) && root.value === null)) return []
+  if (!isMap(root))
+    return fail(
+      lineOf(root as Node),
+      'the file must be a mapping of vulnerabilities, misconfigurations, secrets and licenses'
+    )
+
+  const rules: IgnoreRule[] = []
+  for (const pair of root.items) {
+    const keyNode = resolve(pair.key) as Node | null
+    const key = isScalar(keyNode) ? String(keyNode.value) : ''
+    const kind = YAML_LISTS[key]
+    if (!kind) fail(lineOf(keyNode), `unknown key "${key}" (expected ${Object.keys(YAML_LISTS).join(', ')})`)
+    const list = resolve(pair.value)
+    if (isNull(list)) continue
+    if (!isSeq(list)) return fail(lineOf(list as Node, lineOf(keyNode)), `${key} must be a list of entries`)
+    for (const item of list.items) {
+      const entry = resolve(item)
+      const line = lineOf(entry as Node, lineOf(list))
+      if (!isMap(entry)) return fail(line, `each entry of ${key} must be a mapping with an id`)
+      const rule: IgnoreRule = { kinds: [kind], id: '', paths: [], purls: [], statement: '', file, line }
+      for (const field of entry.items) {
+        const nameNode = resolve(field.key) as Node | null
+        const name = isScalar(nameNode) ? String(nameNode.value) : ''
+        const value = resolve(field.value) as Node | null
+        const at = lineOf(value, lineOf(nameNode, line))
+        if (name === 'id' || name === 'statement') {
+          if (!isScalar(value) && !isNull(value)) fail(at, `${name} must be text`)
+          rule[name] = scalarText(value as Scalar | null)
+        } else if (name === 'paths' || name === 'purls') {
+          for (const [text, itemLine] of texts(value, name, at)) {
+            if (name === 'paths') {
+              if (!validGlob(text)) fail(itemLine, `invalid path pattern "${text}"`)
+              rule.paths.push(text)
+            } else {
+              try {
+                rule.purls.push(parsePurl(text))
+              } catch (error) {
+                fail(itemLine, `invalid purl "${text}": ${(error as Error).message}`)
+              }
+            }
+          }
+        } else if (name === 'expired_at') {
+          const expiry = yamlExpiry(value)
+          if (expiry === 'invalid') {
+            const shown = isScalar(value) ? `"${scalarText(value)}"` : 'this value'
+            const quotedDate =
+              isScalar(value) && value.type !== 'PLAIN' && /^\d{4}-\d{1,2}-\d{1,2}$/.test(scalarText(value))
+            fail(
+              at,
+              quotedDate
+                ? `expired_at ${shown} is quoted: Trivy reads a quoted value as an RFC 3339 time (2006-01-02T15:04:05Z); write the date without quotes`
+                : `expired_at ${shown} is not a date (YYYY-MM-DD) or an RFC 3339 time`
+            )
+          }
+          if (expiry instanceof Date) rule.expiresAt = expiry
+        } else {
+          fail(
+            lineOf(nameNode, line),
+            `unknown key "${name}" in an entry of ${key} (expected ${ENTRY_KEYS.join(', ')})`
+          )
+        }
+      }
+      if (rule.id === '') fail(line, `an entry of ${key} has no id`)
+      rules.push(rule)
+    }
+  }
+  return rules
+}
+
+function isNull(node: unknown): boolean {
+  return node === null || node === undefined || (isScalar(node) && node.value === null)
+}
+
+/** A scalar as text, as yaml.v3 decodes any scalar into a Go string. */
+function scalarText(node: Scalar | null): string {
+  if (!node || node.value === null) return ''
+  if (typeof node.value === 'string') return node.value
+  return node.source ?? String(node.value)
+}
+
+const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp'
+const STRING_TAG = 'tag:yaml.org,2002:str'
+
+/**
+ * `expired_at` as yaml.v3 decodes it into Go's time.Time: empty or null is no expiry; a plain
+ * (unquoted) value is a YAML timestamp (`2024-06-01`, `2024-6-1`, `2024-06-01 10:00:00`,
+ * `2024-06-01T10:00:00+02:00`; UTC unless it says otherwise); a quoted value must be an RFC 3339
+ * time, so a quoted date alone is an error in Trivy too.
+ */
+function yamlExpiry(node: Node | null): Date | undefined | 'invalid' {
+  if (isNull(node)) return undefined
+  if (!isScalar(node)) return 'invalid'
+  const text = scalarText(node)
+  const asString = node.tag === STRING_TAG || (node.tag !== TIMESTAMP_TAG && node.type !== 'PLAIN')
+  return (asString ? undefined : parseYamlTimestamp(text)) ?? parseRfc3339(text) ?? 'invalid'
+}
+
+function daysIn(year: number, month: number): number {
+  return [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0
+}
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+}
+
+/** A UTC instant from calendar fields, checking their ranges as Go's time.Parse does. */
+function utc(fields: {
+  year: string
+  month: string
+  day: string
+  hour?: string
+  minute?: string
+  second?: string
+  fraction?: string
+  zone?: string
+}): Date | undefined {
+  const [year, month, day] = [Number(fields.year), Number(fields.month), Number(fields.day)]
+  const [hour, minute, second] = [
+    Number(fields.hour ?? 0),
+    Number(fields.minute ?? 0),
+    Number(fields.second ?? 0)
+  ]
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return undefined
+  if (hour > 23 || minute > 59 || second > 59) return undefined
+  let offsetMinutes = 0
+  if (fields.zone && fields.zone !== 'Z') {
+    const [hours, minutes] = fields.zone.slice(1).split(':').map(Number) as [number, number]
+    if (hours > 23 || minutes > 59) return undefined
+    offsetMinutes = (fields.zone.startsWith('-') ? -1 : 1) * (hours * 60 + minutes)
+  }
+  const millis = Math.floor(Number(`0.${fields.fraction ?? '0'}`) * 1000)
+  const date = new Date(Date.UTC(2000, 0, 1, hour, minute, second, millis))
+  date.setUTCFullYear(year, month - 1, day)
+  return new Date(date.getTime() - offsetMinutes * 60_000)
+}
+
+/** Go's time.Parse("2006-01-02", text): the plain format's exp: date, midnight UTC. */
+function parseIsoDate(text: string): Date | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text)
+  return match ? utc({ year: match[1]!, month: match[2]!, day: match[3]! }) : undefined
+}
+
+/** yaml.v3's timestamp formats (resolve.go allowedTimestampFormats). */
+function parseYamlTimestamp(text: string): Date | undefined {
+  const date = String.raw`(?<year>\d{4})-(?<month>\d{1,2})-(?<day>\d{1,2})`
+  const time = String.raw`(?<hour>\d{1,2}):(?<minute>\d{1,2}):(?<second>\d{1,2})(?:[.,](?<fraction>\d+))?`
+  for (const format of [
+    `^${date}[Tt]${time}(?<zone>Z|[+-]\\d{2}:\\d{2})$`,
+    `^${date} ${time}$`,
+    `^${date}$`
+  ]) {
+    const groups = new RegExp(format).exec(text)?.groups
+    if (groups) return utc(groups as Parameters<typeof utc>[0])
+  }
+  return undefined
+}
+
+/** Go's time.Time.UnmarshalText: strict RFC 3339. */
+function parseRfc3339(text: string): Date | undefined {
+  const groups =
+    /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})T(?<hour>\d{2}):(?<minute>\d{2}):(?<second>\d{2})(?:\.(?<fraction>\d+))?(?<zone>Z|[+-]\d{2}:\d{2})$/.exec(
+      text
+    )?.groups
+  return groups ? utc(groups as Parameters<typeof utc>[0]) : undefined
+}
+
+/** True when the rule no longer ignores anything at `now` (Trivy: ExpiredAt.Before(now)). */
+export function isExpired(rule: IgnoreRule, now: Date): boolean {
+  return rule.expiresAt !== undefined && rule.expiresAt.getTime() < now.getTime()
+}
+
+/**
+ * The rule that ignores the finding at `now`, or undefined. Expired rules are skipped as Trivy
+ * prunes them before matching. As in Trivy, a vulnerability is tried with its result's Target
+ * and then its PkgPath, a misconfiguration with its ID and then its other IDs (AVDID, aliases) on
+ * its result's Target, a secret with its result's Target, a license with its FilePath.
+ */
+export function matchIgnoreRule(
+  finding: Finding,
+  rules: readonly IgnoreRule[],
+  now: Date
+): IgnoreRule | undefined {
+  return firstMatch(
+    finding,
+    rules.filter((rule) => !isExpired(rule, now))
+  )
+}
+
+export function isIgnored(finding: Finding, rules: readonly IgnoreRule[], now: Date): boolean {
+  return matchIgnoreRule(finding, rules, now) !== undefined
+}
+
+/** An expired rule that would still ignore the finding, when no live rule does: worth a word. */
+export function expiredIgnoreRule(
+  finding: Finding,
+  rules: readonly IgnoreRule[],
+  now: Date
+): IgnoreRule | undefined {
+  if (matchIgnoreRule(finding, rules, now)) return undefined
+  return firstMatch(
+    finding,
+    rules.filter((rule) => isExpired(rule, now))
+  )
+}
+
+function firstMatch(finding: Finding, rules: readonly IgnoreRule[]): IgnoreRule | undefined {
+  const ofKind = rules.filter((rule) => rule.kinds.includes(finding.kind))
+  const ids = finding.kind === 'misconfiguration' ? [finding.id, ...finding.otherIds] : [finding.id]
+  const paths =
+    finding.kind === 'vulnerability'
+      ? [finding.target, finding.pkgPath]
+      : finding.kind === 'license'
+        ? [finding.pkgPath]
+        : [finding.target]
+  const purl = finding.kind === 'vulnerability' ? findingPurl(finding.purl) : undefined
+  for (const id of ids) {
+    for (const path of paths) {
+      const rule = ofKind.find(
+        (candidate) =>
+          candidate.id === id &&
+          (candidate.paths.length === 0 || candidate.paths.some((pattern) => matchGlob(pattern, path))) &&
+          (purl === undefined ||
+            candidate.purls.length === 0 ||
+            (purl !== 'invalid' && candidate.purls.some((constraint) => purlMatches(constraint, purl))))
+      )
+      if (rule) return rule
+    }
+  }
+  return undefined
+}
+
+/** The finding's own Package URL; 'invalid' (matching no purls rule) when it does not parse. */
+function findingPurl(text: string): PackageUrl | 'invalid' | undefined {
+  if (text === '') return undefined
+  try {
+    return parsePurl(text)
+  } catch {
+    return 'invalid'
+  }
+}
+
+// --- Package URLs (packageurl-go v0.1.6 FromString, Trivy's pkg/purl Match) ---
+
+/**
+ * Trivy's purl match: type, namespace and name equal; the version and subpath too when the
+ * constraint has them; every qualifier of the constraint present with the same value.
+ */
+export function purlMatches(constraint: PackageUrl, target: PackageUrl): boolean {
+  if (constraint.type !== target.type || constraint.namespace !== target.namespace) return false
+  if (constraint.name !== target.name) return false
+  if (constraint.version !== '' && constraint.version !== target.version) return false
+  if (constraint.subpath !== '' && constraint.subpath !== target.subpath) return false
+  return Object.entries(constraint.qualifiers).every(([key, value]) => target.qualifiers[key] === value)
+}
+
+const LOWER_NAMESPACE = ['alpm', 'apk', 'bitbucket', 'composer', 'deb', 'github', 'golang', 'rpm', 'qpkg']
+const LOWER_NAME = [
+  'alpm',
+  'apk',
+  'bitbucket',
+  'bitnami',
+  'chrome-extension',
+  'composer',
+  'deb',
+  'github',
+  'golang'
+]
+
+/** Parses `pkg:type/namespace/name@version?qualifiers#subpath`; throws saying what is wrong. */
+export function parsePurl(text: string): PackageUrl {
+  if (text.slice(0, 4).toLowerCase() !== 'pkg:') throw new Error('purl scheme is not "pkg"')
+  let rest = text.slice(4).replace(/^\/+/, '')
+  let subpath = ''
+  const hash = rest.indexOf('#')
+  if (hash !== -1) {
+    subpath = rest.slice(hash + 1)
+    rest = rest.slice(0, hash)
+  }
+  let query = ''
+  const question = rest.indexOf('?')
+  if (question !== -1) {
+    query = rest.slice(question + 1)
+    rest = rest.slice(0, question)
+  }
+  const slash = rest.indexOf('/')
+  if (slash === -1) throw new Error('purl is missing type or name')
+  const type = rest.slice(0, slash).toLowerCase()
+  rest = rest.slice(slash + 1)
+
+  const pairs: [string, string][] = []
+  for (const part of query.split('&')) {
+    if (part === '') continue
+    if (part.includes(';')) throw new Error('invalid semicolon separator in query')
+    const equals = part.indexOf('=')
+    const key = (equals === -1 ? part : part.slice(0, equals)).toLowerCase()
+    if (!/^[A-Za-z.\-_][A-Za-z0-9.\-_]*$/.test(key)) throw new Error(`invalid qualifier key: '${key}'`)
+    const value = percentDecode(equals === -1 ? '' : part.slice(equals + 1), 'qualifier value')
+    if (value !== '') pairs.push([key, value])
+  }
+  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const qualifiers: Record<string, string> = {}
+  for (const [key, value] of pairs) {
+    if (key in qualifiers) throw new Error(`duplicate qualifier key: "${key}"`)
+    qualifiers[key] = value
+  }
+
+  if (type !== 'npm' && rest.startsWith('@')) throw new Error('purl is missing name')
+  let version = ''
+  const at = rest.lastIndexOf('@')
+  if (at > 0) {
+    version = percentDecode(rest.slice(at + 1), 'version')
+    rest = rest.slice(0, at)
+  }
+  const lastSlash = rest.lastIndexOf('/')
+  let name = percentDecode(rest.slice(lastSlash + 1), 'name')
+  let namespace = (lastSlash === -1 ? '' : rest.slice(0, lastSlash))
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => percentDecode(segment, 'namespace'))
+    .join('/')
+  if (name === '') throw new Error('purl is missing name')
+
+  if (!/^[A-Za-z.\-+][A-Za-z0-9.\-+]*$/.test(type)) throw new Error(`invalid type "${type}"`)
+  namespace = namespace.replace(/^\/+|\/+$/g, '')
+  subpath.split('/').forEach((segment, index) => {
+    if ((segment === '.' || segment === '..') && index !== 0)
+      throw new Error(`invalid Package URL subpath: "${subpath}"`)
+  })
+  subpath = subpath.replace(/^\/+|\/+$/g, '')
+  if (LOWER_NAMESPACE.includes(type)) namespace = namespace.toLowerCase()
+  if (LOWER_NAME.includes(type)) name = name.toLowerCase()
+  if (type === 'pypi') name = name.replaceAll('_', '-').toLowerCase()
+  if (type === 'mlflow' && (qualifiers.repository_url ?? '').includes('databricks')) name = name.toLowerCase()
+  if (type === 'huggingface') version = version.toLowerCase()
+  checkTypeRules(type, namespace, name, version, qualifiers)
+  return { type, namespace, name, version, qualifiers, subpath }
+}
+
+function checkTypeRules(
+  type: string,
+  namespace: string,
+  name: string,
+  version: string,
+  qualifiers: Record<string, string>
+): void {
+  const problem = ((): string | undefined => {
+    switch (type) {
+      case 'chrome-extension':
+        if (namespace !== '') return 'a chrome-extension purl must not have a namespace'
+        if (!/^[a-z]{32}$/.test(name)) return 'a chrome-extension name must be 32 lowercase ASCII letters'
+        if (version !== '' && !/^\d+(\.\d+){0,3}$/.test(version))
+          return 'a chrome-extension version must be 1 to 4 dot-separated integers'
+        return undefined
+      case 'cpan':
+        if (namespace === '') return 'a cpan purl must have a namespace'
+        if (namespace.toUpperCase() !== namespace)
+          return 'a cpan purl namespace must use uppercase characters'
+        if (name.includes('::')) return "a cpan distribution name must not contain '::'"
+        return undefined
+      case 'julia':
+        if (namespace !== '') return 'a julia purl must not have a namespace'
+        if (!('uuid' in qualifiers)) return 'a julia purl must have a uuid qualifier'
+        return undefined
+      case 'otp':
+        return namespace !== '' ? 'an otp purl must not have a namespace' : undefined
+      case 'swift':
+      case 'vscode-extension':
+        return namespace === '' ? 'namespace is required' : undefined
+      default:
+        return undefined
+    }
+  })()
+  if (problem) throw new Error(problem)
+}
+
+/** Go's url.PathUnescape: %XX sequences decoded, `+` kept. */
+function percentDecode(text: string, part: string): string {
+  if (!text.includes('%')) return text
+  const bytes: number[] = []
+  for (let index = 0; index < text.length; index++) {
+    if (text[index] === '%') {
+      const hex = text.slice(index + 1, index + 3)
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex))
+        throw new Error(`error unescaping ${part}: invalid URL escape "%${hex}"`)
+      bytes.push(parseInt(hex, 16))
+      index += 2
+    } else {
+      const char = String.fromCodePoint(text.codePointAt(index) as number)
+      bytes.push(...Buffer.from(char, 'utf8'))
+      index += char.length - 1
+    }
+  }
+  return Buffer.from(bytes).toString('utf8')
+}
+
+// --- globs: github.com/bmatcuk/doublestar/v4 v4.10.0 Match and ValidatePattern, ported ---
+//
+// `*` matches within one path segment, `**` as a whole segment matches zero or more segments
+// (`a/**` matches `a` too), `?` one character other than `/`, `[abc]`, `[a-z]`, `[!x]` or `[^x]`
+// one character, `{a,b}` either alternative, `\` escapes. The whole path must match. Code points
+// are compared, as Go compares runes.
+
+const SLASH = 0x2f
+const STAR = 0x2a
+const QUESTION = 0x3f
+const OPEN_CLASS = 0x5b
+const CLOSE_CLASS = 0x5d
+const OPEN_ALT = 0x7b
+const CLOSE_ALT = 0x7d
+const COMMA = 0x2c
+const BACKSLASH = 0x5c
+const BANG = 0x21
+const CARET = 0x5e
+const DASH = 0x2d
+const MAX_RUNE = 0x10ffff
+const RUNE_ERROR = 0xfffd
+
+class BadPattern extends Error {}
+
+function codePoints(text: string): number[] {
+  return Array.from(text, (char) => char.codePointAt(0) as number)
+}
+
+/** doublestar.Match(pattern, path); a malformed pattern matches nothing. */
+export function matchGlob(pattern: string, path: string): boolean {
+  try {
+    return globMatch(codePoints(pattern), codePoints(path), -1, -1, -1, -1, 0, 0)
+  } catch (error) {
+    if (error instanceof BadPattern) return false
+    throw error
+  }
+}
+
+/** doublestar.ValidatePattern: classes and alternatives closed, no trailing backslash. */
+export function validGlob(pattern: string): boolean {
+  return validPattern(codePoints(pattern))
+}
+
+function globMatch(
+  pattern: number[],
+  name: number[],
+  doublestarPatternBacktrackStart: number,
+  doublestarNameBacktrackStart: number,
+  starPatternBacktrackStart: number,
+  starNameBacktrackStart: number,
+  patIdxStart: number,
+  nameIdxStart: number
+): boolean {
+  let doublestarPatternBacktrack = doublestarPatternBacktrackStart
+  let doublestarNameBacktrack = doublestarNameBacktrackStart
+  let starPatternBacktrack = starPatternBacktrackStart
+  let starNameBacktrack = starNameBacktrackStart
+  let patIdx = patIdxStart
+  let nameIdx = nameIdxStart
+  const patLen = pattern.length
+  const nameLen = name.length
+  let startOfSegment = true
+  const rune = (list: number[], index: number): number =>
+    index < list.length ? (list[index] as number) : RUNE_ERROR
+
+  match: while (nameIdx < nameLen) {
+    if (patIdx < patLen) {
+      switch (pattern[patIdx]) {
+        case STAR: {
+          patIdx++
+          if (patIdx < patLen && pattern[patIdx] === STAR) {
+            // `**` only spans segments when it is a whole segment; else it is `*`, as in bash
+            patIdx++
+            if (startOfSegment) {
+              if (patIdx >= patLen) return true
+              if (pattern[patIdx] === SLASH) {
+                patIdx++
+                doublestarPatternBacktrack = patIdx
+                doublestarNameBacktrack = nameIdx
+                starPatternBacktrack = -1
+                starNameBacktrack = -1
+                continue match
+              }
+            }
+          }
+          startOfSegment = false
+          starPatternBacktrack = patIdx
+          starNameBacktrack = nameIdx
+          continue match
+        }
+        case QUESTION: {
+          startOfSegment = false
+          if (rune(name, nameIdx) === SLASH) break
+          patIdx++
+          nameIdx++
+          continue match
+        }
+        case OPEN_CLASS: {
+          startOfSegment = false
+          patIdx++
+          if (patIdx >= patLen) throw new BadPattern()
+          const nameRune = rune(name, nameIdx)
+          let matched = false
+          const negate = pattern[patIdx] === BANG || pattern[patIdx] === CARET
+          if (negate) patIdx++
+          if (patIdx >= patLen || pattern[patIdx] === CLOSE_CLASS) throw new BadPattern()
+          let last = MAX_RUNE
+          while (patIdx < patLen && pattern[patIdx] !== CLOSE_CLASS) {
+            let patRune = rune(pattern, patIdx)
+            patIdx++
+            if (last < MAX_RUNE && patRune === DASH && patIdx < patLen && pattern[patIdx] !== CLOSE_CLASS) {
+              if (pattern[patIdx] === BACKSLASH) patIdx++
+              patRune = rune(pattern, patIdx)
+              if (patIdx < patLen) patIdx++
+              if (last <= nameRune && nameRune <= patRune) {
+                matched = true
+                break
+              }
+              last = MAX_RUNE
+              continue
+            }
+            if (patRune === BACKSLASH) {
+              patRune = rune(pattern, patIdx)
+              if (patIdx < patLen) patIdx++
+            }
+            if (patRune === nameRune) {
+              matched = true
+              break
+            }
+            last = patRune
+          }
+          if (matched === negate) {
+            if (patIdx >= patLen) throw new BadPattern()
+            break
+          }
+          const closing = indexUnescaped(pattern, patIdx, CLOSE_CLASS)
+          if (closing === -1) throw new BadPattern()
+          patIdx = closing + 1
+          nameIdx++
+          continue match
+        }
+        case OPEN_ALT: {
+          startOfSegment = false
+          const beforeIdx = patIdx
+          patIdx++
+          const closingIdx = indexMatchedClosingAlt(pattern, patIdx)
+          if (closingIdx === -1) throw new BadPattern()
+          for (;;) {
+            const commaIdx = indexNextAlt(pattern, patIdx, closingIdx)
+            if (commaIdx === -1) break
+            const alternative = [
+              ...pattern.slice(0, beforeIdx),
+              ...pattern.slice(patIdx, commaIdx),
+              ...pattern.slice(closingIdx + 1)
+            ]
+            if (
+              globMatch(
+                alternative,
+                name,
+                doublestarPatternBacktrack,
+                doublestarNameBacktrack,
+                starPatternBacktrack,
+                starNameBacktrack,
+                beforeIdx,
+                nameIdx
+              )
+            ) {
+              return true
+            }
+            patIdx = commaIdx + 1
+          }
+          return globMatch(
+            [
+              ...pattern.slice(0, beforeIdx),
+              ...pattern.slice(patIdx, closingIdx),
+              ...pattern.slice(closingIdx + 1)
+            ],
+            name,
+            doublestarPatternBacktrack,
+            doublestarNameBacktrack,
+            starPatternBacktrack,
+            starNameBacktrack,
+            beforeIdx,
+            nameIdx
+          )
+        }
+        default: {
+          if (pattern[patIdx] === BACKSLASH) {
+            // the next character is matched literally
+            patIdx++
+            if (patIdx >= patLen) throw new BadPattern()
+          }
+          const patRune = rune(pattern, patIdx)
+          const nameRune = rune(name, nameIdx)
+          if (patRune !== nameRune) {
+            // back on the backslash before backtracking or validating
+            if (patIdx > 0 && pattern[patIdx - 1] === BACKSLASH) patIdx--
+            break
+          }
+          patIdx++
+          nameIdx++
+          startOfSegment = patRune === SLASH
+          continue match
+        }
+      }
+    }
+
+    if (starPatternBacktrack >= 0) {
+      // `*` takes one more character, but never a `/`
+      if (rune(name, starNameBacktrack) !== SLASH) {
+        starNameBacktrack++
+        patIdx = starPatternBacktrack
+        nameIdx = starNameBacktrack
+        startOfSegment = false
+        continue
+      }
+    }
+    if (doublestarPatternBacktrack >= 0) {
+      // `**` takes one more segment
+      nameIdx = doublestarNameBacktrack
+      while (nameIdx < nameLen) {
+        const nameRune = rune(name, nameIdx)
+        nameIdx++
+        if (nameRune === SLASH) {
+          doublestarNameBacktrack = nameIdx
+          patIdx = doublestarPatternBacktrack
+          startOfSegment = true
+          continue match
+        }
+      }
+    }
+    if (patIdx < patLen && !validPattern(pattern.slice(patIdx))) throw new BadPattern()
+    return false
+  }
+  return isZeroLengthPattern(pattern.slice(patIdx))
+}
+
+/** Whether what is left of the pattern matches the empty rest of the name. */
+function isZeroLengthPattern(pattern: number[]): boolean {
+  const text = String.fromCodePoint(...pattern)
+  if (['', '*', '**', '/**', '**/', '/**/'].includes(text)) return true
+  if (pattern[0] === OPEN_ALT) {
+    const closingIdx = indexMatchedClosingAlt(pattern, 1)
+    if (closingIdx === -1) throw new BadPattern()
+    let patIdx = 1
+    for (;;) {
+      const commaIdx = indexNextAlt(pattern, patIdx, closingIdx)
+      if (commaIdx === -1) break
+      if (isZeroLengthPattern([...pattern.slice(patIdx, commaIdx), ...pattern.slice(closingIdx + 1)]))
+        return true
+      patIdx = commaIdx + 1
+    }
+    return isZeroLengthPattern([...pattern.slice(patIdx, closingIdx), ...pattern.slice(closingIdx + 1)])
+  }
+  if (!validPattern(pattern)) throw new BadPattern()
+  return false
+}
+
+function indexUnescaped(pattern: number[], from: number, char: number): number {
+  for (let index = from; index < pattern.length; index++) {
+    if (pattern[index] === BACKSLASH) index++
+    else if (pattern[index] === char) return index
+  }
+  return -1
+}
+
+/** The `}` closing the `{` just before `from`, skipping nested ones. */
+function indexMatchedClosingAlt(pattern: number[], from: number): number {
+  let depth = 1
+  for (let index = from; index < pattern.length; index++) {
+    if (pattern[index] === BACKSLASH) index++
+    else if (pattern[index] === OPEN_ALT) depth++
+    else if (pattern[index] === CLOSE_ALT && --depth === 0) return index
+  }
+  return -1
+}
+
+/** The next top-level `,` between from and end. */
+function indexNextAlt(pattern: number[], from: number, end: number): number {
+  let depth = 1
+  for (let index = from; index < end; index++) {
+    if (pattern[index] === BACKSLASH) index++
+    else if (pattern[index] === OPEN_ALT) depth++
+    else if (pattern[index] === CLOSE_ALT) depth--
+    else if (pattern[index] === COMMA && depth === 1) return index
+  }
+  return -1
+}
+
+function validPattern(pattern: number[]): boolean {
+  let altDepth = 0
+  const length = pattern.length
+  scan: for (let index = 0; index < length; index++) {
+    switch (pattern[index]) {
+      case BACKSLASH:
+        index++
+        if (index >= length) return false
+        continue
+      case OPEN_CLASS:
+        index++
+        if (index >= length) return false
+        if (pattern[index] === CARET || pattern[index] === BANG) index++
+        if (index >= length || pattern[index] === CLOSE_CLASS) return false
+        for (; index < length; index++) {
+          if (pattern[index] === BACKSLASH) index++
+          else if (pattern[index] === CLOSE_CLASS) continue scan
+        }
+        return false
+      case OPEN_ALT:
+        altDepth++
+        continue
+      case CLOSE_ALT:
+        if (altDepth === 0) return false
+        altDepth--
+        continue
+    }
+  }
+  return altDepth === 0
+}
