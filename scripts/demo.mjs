@@ -33,7 +33,9 @@ const run = await runAction({
     image,
     username: /** @type {string} */ (testbed.TESTBED_REGISTRY_USER),
     password: readFileSync(/** @type {string} */ (testbed.TESTBED_REGISTRY_PASSWORD_FILE), 'utf8').trim(),
-    'build-args': `GREETING=Hello from Container Ship ${version}`
+    'build-args': `GREETING=Hello from Container Ship ${version}`,
+    // The vulnerability DB cannot be downloaded here: the test bed built one offline.
+    'skip-db-update': 'true'
   },
   event: {
     GITHUB_EVENT_NAME: 'push',
@@ -43,7 +45,12 @@ const run = await runAction({
     GITHUB_REPOSITORY: repository.full_name,
     GITHUB_SERVER_URL: 'https://github.com'
   },
-  workspace: path.join(REPO_ROOT, 'examples/hello')
+  workspace: path.join(REPO_ROOT, 'examples/hello'),
+  // Trivy as the test bed built it, and its offline DB as Trivy's cache folder.
+  env: {
+    PATH: `${path.dirname(/** @type {string} */ (testbed.TESTBED_TRIVY))}:${process.env.PATH ?? ''}`,
+    TRIVY_CACHE_DIR: /** @type {string} */ (testbed.TESTBED_TRIVY_CACHE)
+  }
 })
 
 console.log('=== main step (node dist/index.js) ===')

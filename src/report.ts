@@ -7,4 +7,6 @@ export interface StepReport {
   rows: [string, string][]
   /** Markdown list items under the table. */
   notes?: string[]
+  /** Markdown blocks of their own after the notes (the scan's findings). */
+  sections?: string[]
 }

@@ -13,6 +13,7 @@ export function summaryMarkdown(record: RunRecord, reports: StepReport[]): strin
     lines.push('| | |', '| --- | --- |', ...rows.map(([name, value]) => `| ${name} | ${cell(value)} |`), '')
   }
   for (const note of reports.flatMap((report) => report.notes ?? [])) lines.push(`- ${note}`)
+  for (const section of reports.flatMap((report) => report.sections ?? [])) lines.push('', section)
   return lines.join('\n') + '\n'
 }
 

@@ -4,7 +4,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { eventEnv } from '../../__fixtures__/events.js'
-import { runAction, testbed, visibleText, workspaceWith, type ActionRun, type Testbed } from './harness.js'
+import {
+  runAction,
+  scanSetup,
+  testbed,
+  visibleText,
+  workspaceWith,
+  type ActionRun,
+  type Testbed
+} from './harness.js'
 import {
   docker,
   imageExists,
@@ -179,7 +187,8 @@ describe('a pull request', () => {
   it('builds the image but pushes nothing', async () => {
     const { image, repository } = uniqueRepository(tb, 'pr')
     const result = await run({
-      inputs: { image, ...credentials(tb) },
+      inputs: { image, ...credentials(tb), ...scanSetup(tb).inputs },
+      env: scanSetup(tb).env,
       event: eventEnv('pull-request'),
       workspace: workspaceWith({ Dockerfile: dockerfile(tb) })
     })

@@ -56,3 +56,14 @@ export function workspaceWith(files: Record<string, string>): string {
   }
   return dir
 }
+
+/**
+ * What a run that scans needs on the test bed: Trivy on PATH and its offline fixture DB as the
+ * cache folder (the DB cannot be downloaded here), with skip-db-update.
+ */
+export function scanSetup(tb: Testbed): { env: Record<string, string>; inputs: Record<string, string> } {
+  return {
+    env: { PATH: `${path.dirname(tb.trivy)}:${process.env.PATH ?? ''}`, TRIVY_CACHE_DIR: tb.trivyCache },
+    inputs: { 'skip-db-update': 'true' }
+  }
+}

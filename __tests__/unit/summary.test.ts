@@ -26,7 +26,6 @@ describe('summaryMarkdown', () => {
       release,
       results: {
         build: { imageId: 'sha256:aaa', references: release.references, builder: 'buildx' },
-        scan: { result: 'skipped', findings: {} },
         push: { digest: 'sha256:bbb', pushed: release.references, taggedByApi: 2 }
       }
     }
@@ -40,7 +39,7 @@ describe('summaryMarkdown', () => {
         '| Tags | `ghcr.io/acme/web:1.4.1` `ghcr.io/acme/web:1.4` `ghcr.io/acme/web:sha-0123456` |',
         '| Image ID | `sha256:aaa` |',
         '| Builder | buildx |',
-        '| Scan | skipped |',
+        '| Scan | not run |',
         '| Pushed | 3 of 3 references |',
         '| Digest | `sha256:bbb` |',
         '| Deploy | skipped (docker-host is empty) |',

@@ -1,34 +1,183 @@
-// Scan: Trivy on the built image, gated on severity independently of what is reported.
-// Not implemented in this version: the step reports `skipped` and says so.
+// Scan: Trivy once on the built image, then the gate, independent of what is reported. Every
+// finding is placed on the Dockerfile line that introduced its layer, for the annotations and
+// the summary. A failing gate stops the run before push and deploy; a scan that cannot run (no
+// DB, Trivy failing, a report that does not parse) fails closed.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import * as core from '@actions/core'
+import { annotationsFor, countText, placeFinding } from '../annotations.js'
 import { Output } from '../constants.js'
-import type { Step } from '../step.js'
+import { programEnv } from '../docker-cli.js'
+import { mapLayers, parseDockerfile, type LayerMap } from '../dockerfile-map.js'
+import { decideGate, reportedFindings, type GateVerdict } from '../gate.js'
+import type { Inputs } from '../inputs.js'
+import { code } from '../markdown.js'
+import type { RunContext } from '../run-context.js'
+import { scanSection, type FindingRow } from '../scan-summary.js'
+import { SEVERITIES, type Severity } from '../severity.js'
+import { StepError, type Step } from '../step.js'
+import { parseIgnoreFile, type IgnoreRule } from '../trivy-ignore.js'
+import { findTrivy } from '../trivy-install.js'
+import { findingsOf, parseTrivyReport, type TrivyReport } from '../trivy-report.js'
+import { runTrivy } from '../trivy.js'
+import type { BuildResult } from './build.js'
 
 export interface ScanResult {
-  result: 'passed' | 'failed' | 'skipped'
-  findings: Record<string, number>
-  reportFile?: string
-  sarifFile?: string
+  result: 'passed' | 'failed'
+  /** What counts after ignores, by severity (the `findings` output). */
+  findings: Record<Severity, number>
+  reportFile: string
+  sarifFile: string
+  /** Why the gate failed, one sentence a rule; empty when it passed. */
+  reasons: string[]
+  /** The reported findings (the `severities` input), worst first, with their Dockerfile lines. */
+  rows: FindingRow[]
+  ignored: number
 }
 
-export async function scan(): Promise<ScanResult> {
-  core.warning(
-    'The scan step is not implemented in this version yet: the image was not scanned (scan-result: skipped).'
+export async function scan(run: RunContext, built: BuildResult): Promise<ScanResult> {
+  const inputs = run.inputs
+  const trivy = await findTrivy(inputs.scan.trivyVersion, inputs.scan.trivyReleases)
+  core.info(`Trivy: ${trivy.path} (${trivy.source})`)
+  const workDir = mkdtempSync(path.join(run.tempRoot, 'container-ship-scan-'))
+  const reportFile = path.join(workDir, 'trivy.json')
+  const emptyIgnoreFile = path.join(workDir, 'no-trivyignore')
+  writeFileSync(emptyIgnoreFile, '')
+  const image = built.references[0] ?? built.imageId
+  await runTrivy(trivy.path, inputs.scan, { image, reportFile, emptyIgnoreFile }, programEnv())
+
+  const report = readReport(reportFile)
+  const verdict = decideGate(
+    findingsOf(report),
+    {
+      severityThreshold: inputs.scan.severityThreshold,
+      maxFindings: inputs.scan.maxFindings,
+      ignoreUnfixed: inputs.scan.ignoreUnfixed,
+      ignoreRules: readIgnoreRules(inputs)
+    },
+    new Date()
   )
-  return { result: 'skipped', findings: {} }
+  for (const expired of verdict.expiredIgnores) core.warning(expired.message)
+  const reported = reportedFindings(verdict.remaining, inputs.scan.severities)
+  const layers = layerMap(inputs, report)
+  if (!layers.reliable) core.warning(`Findings cannot be placed on Dockerfile lines: ${layers.reason}.`)
+  if (inputs.scan.annotations) annotate(inputs, reported, layers)
+
+  const result: ScanResult = {
+    result: verdict.passed ? 'passed' : 'failed',
+    findings: verdict.counts,
+    reportFile,
+    sarifFile: '',
+    reasons: verdict.failures.map((failure) => failure.message),
+    rows: rowsOf(reported, layers),
+    ignored: verdict.ignored.length
+  }
+  core.info(verdictLine(verdict))
+  if (!verdict.passed) {
+    throw new StepError(
+      `The scan gate failed: ${result.reasons.join('; ')}. Nothing is pushed or deployed.`,
+      result
+    )
+  }
+  return result
 }
 
-export const scanStep: Step<'scan', ScanResult> = {
+/** The report Trivy wrote; one that is missing or does not parse fails the scan. */
+function readReport(file: string): TrivyReport {
+  if (!existsSync(file)) throw new Error(`Trivy exited without writing its report to ${file}`)
+  try {
+    return parseTrivyReport(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new Error(`The scan cannot be judged: ${(error as Error).message} (${file})`)
+  }
+}
+
+/** The ignore file's rules; the default .trivyignore may be missing, a named file may not. */
+function readIgnoreRules(inputs: Inputs): IgnoreRule[] {
+  const file = path.resolve(inputs.scan.ignoreFile)
+  if (!existsSync(file)) {
+    if (inputs.scan.ignoreFileExplicit)
+      throw new Error(`ignore-file: "${inputs.scan.ignoreFile}" does not exist`)
+    return []
+  }
+  return parseIgnoreFile(inputs.scan.ignoreFile, readFileSync(file, 'utf8'))
+}
+
+/** The image's layers on the Dockerfile's lines; not reliable without a local Dockerfile. */
+function layerMap(inputs: Inputs, report: TrivyReport): LayerMap {
+  const file = inputs.build.file
+  if (!file || !existsSync(file)) {
+    return { reliable: false, reason: 'the Dockerfile is not on this machine', byDiffId: new Map() }
+  }
+  return mapLayers(
+    parseDockerfile(readFileSync(file, 'utf8')),
+    {
+      diffIds: report.Metadata.DiffIDs ?? [],
+      history: (report.Metadata.ImageConfig?.history ?? []).map((entry) => ({
+        createdBy: entry.created_by ?? '',
+        emptyLayer: entry.empty_layer ?? false
+      }))
+    },
+    inputs.build.target || undefined
+  )
+}
+
+function annotate(inputs: Inputs, findings: ReturnType<typeof reportedFindings>, layers: LayerMap): void {
+  const file = inputs.build.file || 'Dockerfile'
+  for (const annotation of annotationsFor({
+    findings,
+    layers,
+    file,
+    threshold: inputs.scan.severityThreshold
+  })) {
+    const properties = { file: annotation.file, startLine: annotation.line, title: annotation.title }
+    if (annotation.level === 'error') core.error(annotation.message, properties)
+    else core.warning(annotation.message, properties)
+  }
+}
+
+function rowsOf(findings: ReturnType<typeof reportedFindings>, layers: LayerMap): FindingRow[] {
+  return findings.map((finding) => ({ finding, line: placeFinding(finding, layers).line }))
+}
+
+function verdictLine(verdict: GateVerdict): string {
+  const counted = verdict.remaining.length > 0 ? countText(verdict.remaining) : 'no findings'
+  const ignored = verdict.ignored.length > 0 ? `, ${verdict.ignored.length} ignored` : ''
+  return `Scan ${verdict.passed ? 'passed' : 'failed'}: ${counted}${ignored}`
+}
+
+function countsCell(counts: Record<Severity, number>): string {
+  const parts = [...SEVERITIES]
+    .reverse()
+    .filter((severity) => counts[severity] > 0)
+    .map((severity) => `${counts[severity]} ${severity}`)
+  return parts.length > 0 ? parts.join(', ') : 'none'
+}
+
+export const scanStep: Step<'scan', ScanResult, { build?: BuildResult }> = {
   name: 'scan',
   title: 'Scan',
-  run: () => scan(),
-  report: (result) => ({
+  run: async (context, _release, earlier) => {
+    if (!earlier.build) throw new Error('scan needs the image the build step makes')
+    return scan(context, earlier.build)
+  },
+  report: (result, run) => ({
     outputs: {
       [Output.ScanResult]: result?.result ?? 'skipped',
       [Output.Findings]: JSON.stringify(result?.findings ?? {}),
       [Output.ReportFile]: result?.reportFile ?? '',
       [Output.SarifFile]: result?.sarifFile ?? ''
     },
-    rows: [['Scan', result ? result.result : 'not run']]
+    rows: result
+      ? [
+          ['Scan', result.reasons.length > 0 ? `failed: ${result.reasons.join('; ')}` : 'passed'],
+          [
+            'Findings',
+            `${countsCell(result.findings)}${result.ignored > 0 ? ` (${result.ignored} ignored)` : ''}`
+          ],
+          ['Report', code(result.reportFile)]
+        ]
+      : [['Scan', 'not run']],
+    sections: result && run.inputs ? [scanSection(result.rows, run.inputs.build.file || 'Dockerfile')] : []
   })
 }

@@ -1,0 +1,224 @@
+// The scan step with the real Trivy and its offline fixture DB (scripts/testbed.sh), on images
+// built from the test bed's Alpine 3.9.4 image: its musl has CVE-2019-14697 (CRITICAL), and the
+// Dockerfile's RUN adds openssl's libraries with CVE-2019-1549 and CVE-2019-1551 (MEDIUM).
+import { existsSync, mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { beforeAll, describe, expect, it, jest } from '@jest/globals'
+import { eventEnv } from '../../__fixtures__/events.js'
+import { runAction, scanSetup, testbed, workspaceWith, type ActionRun, type Testbed } from './harness.js'
+import { registryTags, uniqueRepository } from './registry-helpers.js'
+
+jest.setTimeout(300_000)
+
+let tb: Testbed
+
+/** Line 1 FROM, line 2 ENV, line 3 RUN (adds openssl), line 4 COPY. */
+const vulnerable = (tb: Testbed): string =>
+  [
+    `FROM ${tb.alpine39Image}`,
+    'ENV APP_HOME=/app',
+    "RUN printf '%s\\n' 'P:libcrypto1.1' 'V:1.1.1b-r1' 'A:x86_64' 'o:openssl' '' 'P:libssl1.1' 'V:1.1.1b-r1' 'A:x86_64' 'o:openssl' '' >>/lib/apk/db/installed",
+    'COPY Dockerfile /app/Dockerfile',
+    ''
+  ].join('\n')
+
+function scanRun(
+  repository: { image: string },
+  files: Record<string, string>,
+  inputs: Record<string, string> = {},
+  env: Record<string, string> = {}
+): Promise<ActionRun> {
+  const setup = scanSetup(tb)
+  return runAction({
+    inputs: {
+      image: repository.image,
+      username: tb.username,
+      password: tb.password,
+      steps: 'build,scan,push',
+      ...setup.inputs,
+      ...inputs
+    },
+    event: eventEnv('tag-push'),
+    workspace: workspaceWith(files),
+    env: { ...setup.env, ...env }
+  })
+}
+
+beforeAll(() => {
+  tb = testbed()
+})
+
+interface LoggedAnnotation {
+  level: string
+  file?: string
+  line?: number
+  title?: string
+  message: string
+}
+
+/** The file annotations of a log, as the runner reads `::error file=...,line=...::message`. */
+function annotationsIn(log: string): LoggedAnnotation[] {
+  const unescape = (text: string, property: boolean): string => {
+    let out = text.replace(/%0D/g, '\r').replace(/%0A/g, '\n')
+    if (property) out = out.replace(/%3A/g, ':').replace(/%2C/g, ',')
+    return out.replace(/%25/g, '%')
+  }
+  return log.split('\n').flatMap((line) => {
+    const match = /^::(error|warning|notice) ([^:]+)::(.*)$/.exec(line)
+    if (!match) return []
+    const properties = Object.fromEntries(
+      (match[2] as string).split(',').map((pair) => {
+        const [key, ...value] = pair.split('=')
+        return [key, unescape(value.join('='), true)]
+      })
+    )
+    return [
+      {
+        level: match[1] as string,
+        file: properties.file,
+        line: properties.line === undefined ? undefined : Number(properties.line),
+        title: properties.title,
+        message: unescape(match[3] as string, false)
+      }
+    ]
+  })
+}
+
+describe('a vulnerable image at the default threshold HIGH', () => {
+  let result: ActionRun
+  let repository: ReturnType<typeof uniqueRepository>
+
+  beforeAll(async () => {
+    repository = uniqueRepository(tb, 'vulnerable')
+    result = await scanRun(repository, { Dockerfile: vulnerable(tb) })
+  })
+
+  it('fails the gate, says why, and pushes nothing', async () => {
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toContain(
+      '::error::The scan gate failed: 2 CRITICAL findings at or above the threshold HIGH. Nothing is pushed or deployed.'
+    )
+    expect(await registryTags(tb, repository.repository)).toEqual([])
+  })
+
+  it('sets the scan outputs anyway', () => {
+    expect(result.outputs['scan-result']).toBe('failed')
+    expect(JSON.parse(result.outputs.findings ?? '')).toEqual({
+      UNKNOWN: 0,
+      LOW: 0,
+      MEDIUM: 4,
+      HIGH: 0,
+      CRITICAL: 2
+    })
+    expect(result.outputs['report-file']).toMatch(/container-ship-scan-\w+\/trivy\.json$/)
+    expect(result.outputs['image-id']).toMatch(/^sha256:/)
+    expect(result.outputs.digest).toBe('')
+  })
+
+  it('annotates the FROM line with what the base brought and the RUN line with what it added', () => {
+    const [base, run, ...rest] = annotationsIn(result.log)
+    expect(rest).toEqual([])
+    expect(base).toEqual({
+      level: 'error',
+      file: 'Dockerfile',
+      line: 1,
+      title: `2 CRITICAL findings introduced here (FROM ${tb.alpine39Image})`,
+      message: [
+        'CVE-2019-14697 (CRITICAL) musl 1.1.20-r4, fixed in 1.1.20-r5',
+        'CVE-2019-14697 (CRITICAL) musl-utils 1.1.20-r4, fixed in 1.1.20-r5'
+      ].join('\n')
+    })
+    expect(run).toMatchObject({ level: 'warning', file: 'Dockerfile', line: 3 })
+    expect(run?.title).toMatch(/^4 MEDIUM findings introduced here \(RUN printf /)
+    expect(run?.message.split('\n')).toEqual([
+      'CVE-2019-1549 (MEDIUM) libcrypto1.1 1.1.1b-r1, fixed in 1.1.1d-r0',
+      'CVE-2019-1549 (MEDIUM) libssl1.1 1.1.1b-r1, fixed in 1.1.1d-r0',
+      'CVE-2019-1551 (MEDIUM) libcrypto1.1 1.1.1b-r1, fixed in 1.1.1d-r2',
+      'CVE-2019-1551 (MEDIUM) libssl1.1 1.1.1b-r1, fixed in 1.1.1d-r2'
+    ])
+  })
+
+  it('lists the findings with their Dockerfile lines in the summary', () => {
+    expect(result.summary).toContain('| Scan | failed: 2 CRITICAL findings at or above the threshold HIGH |')
+    expect(result.summary).toContain('| Findings | 2 CRITICAL, 4 MEDIUM |')
+    expect(result.summary).toMatch(
+      /\| CRITICAL \| \[CVE-2019-14697\]\(.*\) \| musl \| 1\.1\.20-r4 \| 1\.1\.20-r5 \| Dockerfile:1 \|/
+    )
+    expect(result.summary).toMatch(
+      /\| MEDIUM \| .*CVE-2019-1549.* \| libssl1\.1 \| 1\.1\.1b-r1 \| .* \| Dockerfile:3 \|/
+    )
+  })
+})
+
+describe('the same image with its CRITICAL CVE in .trivyignore', () => {
+  it('passes at HIGH, is pushed, and shows only what still counts', async () => {
+    const repository = uniqueRepository(tb, 'ignored')
+    const result = await scanRun(repository, {
+      Dockerfile: vulnerable(tb),
+      '.trivyignore': '# accepted until musl is upgraded\nCVE-2019-14697 exp:2099-01-01\n'
+    })
+    expect(result.log).not.toMatch(/::error/)
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['scan-result']).toBe('passed')
+    expect(JSON.parse(result.outputs.findings ?? '')).toMatchObject({ CRITICAL: 0, MEDIUM: 4 })
+    expect(result.summary).toContain('| Findings | 4 MEDIUM (2 ignored) |')
+    expect(annotationsIn(result.log).map((a) => [a.level, a.line])).toEqual([['warning', 3]])
+    expect((await registryTags(tb, repository.repository)).sort()).toEqual([
+      '1',
+      '1.2',
+      '1.2.3',
+      'latest',
+      'sha-0123456'
+    ])
+  })
+})
+
+describe('threshold none with a budget', () => {
+  it('fails only by the budget', async () => {
+    const result = await scanRun(
+      uniqueRepository(tb, 'budget'),
+      { Dockerfile: vulnerable(tb) },
+      {
+        'severity-threshold': 'none',
+        'max-findings': 'critical=2,medium=3'
+      }
+    )
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toContain('::error::The scan gate failed: MEDIUM: 4 findings over the budget of 3.')
+    // With no threshold no line is an error: both are warnings.
+    expect(annotationsIn(result.log).map((a) => [a.level, a.line])).toEqual([
+      ['warning', 1],
+      ['warning', 3]
+    ])
+  })
+})
+
+describe('an image with nothing to find', () => {
+  it('passes and is pushed', async () => {
+    const repository = uniqueRepository(tb, 'clean')
+    const result = await scanRun(repository, { Dockerfile: `FROM ${tb.baseImage}\nRUN echo clean > /c\n` })
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['scan-result']).toBe('passed')
+    expect(result.summary).toContain('Nothing to report.')
+    expect(await registryTags(tb, repository.repository)).toContain('1.2.3')
+  })
+})
+
+describe('a scan that cannot run', () => {
+  it('fails closed when Trivy has no DB, and pushes nothing', async () => {
+    const repository = uniqueRepository(tb, 'nodb')
+    const emptyCache = mkdtempSync(path.join(os.tmpdir(), 'trivy-empty-'))
+    const result = await scanRun(
+      repository,
+      { Dockerfile: vulnerable(tb) },
+      {},
+      { TRIVY_CACHE_DIR: emptyCache }
+    )
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toMatch(/::error::`.*trivy image .*` failed with exit code 1/)
+    expect(result.outputs['scan-result']).toBe('skipped')
+    expect(await registryTags(tb, repository.repository)).toEqual([])
+    expect(existsSync(emptyCache)).toBe(true)
+  })
+})
