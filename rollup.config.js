@@ -4,9 +4,11 @@ import json from '@rollup/plugin-json'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import typescript from '@rollup/plugin-typescript'
 
-const entry = (input, file) => ({
+// The main entry is split: what it imports dynamically (the Actions cache client, only on runners
+// with a cache service) goes to dist/chunks/ and is loaded only when used.
+const entry = (input, output) => ({
   input,
-  output: { file, format: 'es', sourcemap: false, inlineDynamicImports: true },
+  output: { format: 'es', sourcemap: false, ...output },
   // Some @actions dependencies are still CommonJS that require() node builtins.
   plugins: [
     typescript({ tsconfig: './tsconfig.build.json' }),
@@ -21,4 +23,11 @@ const entry = (input, file) => ({
   }
 })
 
-export default [entry('src/index.ts', 'dist/index.js'), entry('src/post-entry.ts', 'dist/post.js')]
+export default [
+  entry('src/index.ts', {
+    dir: 'dist',
+    entryFileNames: 'index.js',
+    chunkFileNames: 'chunks/[name]-[hash].js'
+  }),
+  entry('src/post-entry.ts', { file: 'dist/post.js', inlineDynamicImports: true })
+]

@@ -18,6 +18,18 @@ export function trivyArgs(
   inputs: Pick<ScanInputs, 'scanners' | 'dbRepositories' | 'skipDbUpdate'>,
   run: TrivyRun
 ): string[] {
+  return trivyArgsWith(inputs, run, { vulnerabilityDb: inputs.skipDbUpdate })
+}
+
+/**
+ * The arguments, told which DB updates to skip: the user's skip-db-update skips both DBs; a
+ * vulnerability DB restored from today's cache entry skips only its own update.
+ */
+export function trivyArgsWith(
+  inputs: Pick<ScanInputs, 'scanners' | 'dbRepositories' | 'skipDbUpdate'>,
+  run: TrivyRun,
+  skip: { vulnerabilityDb: boolean }
+): string[] {
   const args = [
     'image',
     '--format',
@@ -37,18 +49,14 @@ export function trivyArgs(
     '--disable-telemetry',
     '--quiet'
   ]
-  if (inputs.skipDbUpdate) args.push('--skip-db-update', '--skip-java-db-update')
+  if (skip.vulnerabilityDb) args.push('--skip-db-update')
+  if (inputs.skipDbUpdate) args.push('--skip-java-db-update')
   if (inputs.dbRepositories.length > 0) args.push('--db-repository', inputs.dbRepositories.join(','))
   args.push(run.image)
   return args
 }
 
 /** Runs Trivy; a failure to scan (no DB, a crash) throws with the end of what it printed. */
-export async function runTrivy(
-  trivy: string,
-  inputs: Pick<ScanInputs, 'scanners' | 'dbRepositories' | 'skipDbUpdate'>,
-  run: TrivyRun,
-  env: NodeJS.ProcessEnv
-): Promise<void> {
-  await runProgram(trivy, trivyArgs(inputs, run), { env })
+export async function runTrivy(trivy: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  await runProgram(trivy, args, { env })
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { trivyArgs } from '../../src/trivy.js'
+import { trivyArgs, trivyArgsWith } from '../../src/trivy.js'
+import { dbCacheKey, trivyCacheDir } from '../../src/trivy-db-cache.js'
 
 const run = {
   image: 'ghcr.io/acme/web:1.2.3',
@@ -50,5 +51,29 @@ describe('trivyArgs', () => {
       'mirror.example.com/trivy-db:2,ghcr.io/aquasecurity/trivy-db:2',
       'ghcr.io/acme/web:1.2.3'
     ])
+  })
+})
+
+describe('the DB updates skipped', () => {
+  it('skips only the vulnerability DB update for a DB restored from the cache', () => {
+    const inputs = { scanners: ['vuln'], dbRepositories: [], skipDbUpdate: false }
+    const args = trivyArgsWith(inputs, run, { vulnerabilityDb: true })
+    expect(args).toContain('--skip-db-update')
+    expect(args).not.toContain('--skip-java-db-update')
+  })
+})
+
+describe('the DB cache key', () => {
+  it('changes once a day, per runner OS', () => {
+    expect(dbCacheKey(new Date('2026-11-25T23:59:59Z'), 'linux')).toBe(
+      'container-ship-trivy-db-linux-2026-11-25'
+    )
+    expect(dbCacheKey(new Date('2026-11-26T00:00:00Z'), 'linux')).toBe(
+      'container-ship-trivy-db-linux-2026-11-26'
+    )
+  })
+  it('caches the db folder of the cache directory Trivy uses', () => {
+    expect(trivyCacheDir({ TRIVY_CACHE_DIR: '/srv/trivy' })).toBe('/srv/trivy')
+    expect(trivyCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/trivy')
   })
 })

@@ -19,7 +19,8 @@ import { StepError, type Step } from '../step.js'
 import { parseIgnoreFile, type IgnoreRule } from '../trivy-ignore.js'
 import { findTrivy } from '../trivy-install.js'
 import { findingsOf, parseTrivyReport, type TrivyReport } from '../trivy-report.js'
-import { runTrivy } from '../trivy.js'
+import { runTrivy, trivyArgsWith } from '../trivy.js'
+import { restoreDb, saveDb } from '../trivy-db-cache.js'
 import type { BuildResult } from './build.js'
 
 export interface ScanResult {
@@ -44,7 +45,14 @@ export async function scan(run: RunContext, built: BuildResult): Promise<ScanRes
   const emptyIgnoreFile = path.join(workDir, 'no-trivyignore')
   writeFileSync(emptyIgnoreFile, '')
   const image = built.references[0] ?? built.imageId
-  await runTrivy(trivy.path, inputs.scan, { image, reportFile, emptyIgnoreFile }, programEnv())
+  const dbCache = inputs.scan.skipDbUpdate ? undefined : await restoreDb()
+  const args = trivyArgsWith(
+    inputs.scan,
+    { image, reportFile, emptyIgnoreFile },
+    { vulnerabilityDb: inputs.scan.skipDbUpdate || dbCache?.restored === true }
+  )
+  await runTrivy(trivy.path, args, programEnv())
+  await saveDb(dbCache)
 
   const report = readReport(reportFile)
   const verdict = decideGate(
