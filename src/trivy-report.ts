@@ -102,6 +102,8 @@ export interface TrivyResult {
 /** The parts of the report the action uses. Lists Trivy leaves out when empty are `[]` here. */
 export interface TrivyReport {
   SchemaVersion: number
+  /** The version of Trivy that wrote the report (`Trivy.Version`). */
+  TrivyVersion?: string
   ArtifactName?: string
   /** `container_image`, `filesystem`, `repository`, ... */
   ArtifactType?: string
@@ -134,6 +136,7 @@ export function parseTrivyReport(text: string): TrivyReport {
   }
   return {
     SchemaVersion: version,
+    TrivyVersion: optionalString(optionalObject(root, 'Trivy', ''), 'Version', 'Trivy'),
     ArtifactName: optionalString(root, 'ArtifactName', ''),
     ArtifactType: optionalString(root, 'ArtifactType', ''),
     Metadata: metadata(optionalObject(root, 'Metadata', ''), 'Metadata'),

@@ -1,7 +1,7 @@
 // The scan step with the real Trivy and its offline fixture DB (scripts/testbed.sh), on images
 // built from the test bed's Alpine 3.9.4 image: its musl has CVE-2019-14697 (CRITICAL), and the
 // Dockerfile's RUN adds openssl's libraries with CVE-2019-1549 and CVE-2019-1551 (MEDIUM).
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { beforeAll, describe, expect, it, jest } from '@jest/globals'
@@ -148,6 +148,46 @@ describe('a vulnerable image at the default threshold HIGH', () => {
     expect(result.summary).toMatch(
       /\| MEDIUM \| .*CVE-2019-1549.* \| libssl1\.1 \| 1\.1\.1b-r1 \| .* \| Dockerfile:3 \|/
     )
+  })
+})
+
+describe('SARIF for code scanning', () => {
+  it('is written where sarif-file says, with the findings on their Dockerfile lines', async () => {
+    const result = await scanRun(
+      uniqueRepository(tb, 'sarif'),
+      { Dockerfile: vulnerable(tb) },
+      {
+        'sarif-file': 'reports/trivy.sarif',
+        'severity-threshold': 'none'
+      }
+    )
+    expect(result.exitCode).toBe(0)
+    const file = result.outputs['sarif-file'] as string
+    expect(file).toBe(path.join(result.workspace, 'reports/trivy.sarif'))
+    const log = JSON.parse(readFileSync(file, 'utf8')) as {
+      version: string
+      runs: {
+        tool: { driver: { name: string; version?: string } }
+        results: {
+          ruleId: string
+          level: string
+          locations: {
+            physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } }
+          }[]
+        }[]
+      }[]
+    }
+    expect(log.version).toBe('2.1.0')
+    expect(log.runs[0]?.tool.driver).toMatchObject({ name: 'Trivy', version: '0.74.0' })
+    const placed = log.runs[0]?.results.map((r) => [
+      r.ruleId,
+      r.level,
+      r.locations[0]?.physicalLocation.artifactLocation.uri,
+      r.locations[0]?.physicalLocation.region.startLine
+    ])
+    expect(placed).toContainEqual(['CVE-2019-14697', 'error', 'Dockerfile', 1])
+    expect(placed).toContainEqual(['CVE-2019-1549', 'warning', 'Dockerfile', 3])
+    expect(placed).toHaveLength(6)
   })
 })
 

@@ -2,7 +2,7 @@
 // finding is placed on the Dockerfile line that introduced its layer, for the annotations and
 // the summary. A failing gate stops the run before push and deploy; a scan that cannot run (no
 // DB, Trivy failing, a report that does not parse) fails closed.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
 import { annotationsFor, countText, placeFinding } from '../annotations.js'
@@ -13,6 +13,7 @@ import { decideGate, reportedFindings, type GateVerdict } from '../gate.js'
 import type { Inputs } from '../inputs.js'
 import { code } from '../markdown.js'
 import type { RunContext } from '../run-context.js'
+import { sarifLog } from '../sarif.js'
 import { scanSection, type FindingRow } from '../scan-summary.js'
 import { SEVERITIES, type Severity } from '../severity.js'
 import { StepError, type Step } from '../step.js'
@@ -71,11 +72,12 @@ export async function scan(run: RunContext, built: BuildResult): Promise<ScanRes
   if (!layers.reliable) core.warning(`Findings cannot be placed on Dockerfile lines: ${layers.reason}.`)
   if (inputs.scan.annotations) annotate(inputs, reported, layers)
 
+  const sarifFile = inputs.scan.sarifFile ? writeSarif(inputs, report, reported, layers, image) : ''
   const result: ScanResult = {
     result: verdict.passed ? 'passed' : 'failed',
     findings: verdict.counts,
     reportFile,
-    sarifFile: '',
+    sarifFile,
     reasons: verdict.failures.map((failure) => failure.message),
     rows: rowsOf(reported, layers),
     ignored: verdict.ignored.length
@@ -142,6 +144,36 @@ function annotate(inputs: Inputs, findings: ReturnType<typeof reportedFindings>,
     if (annotation.level === 'error') core.error(annotation.message, properties)
     else core.warning(annotation.message, properties)
   }
+}
+
+/**
+ * The reported findings as SARIF, where the workflow asked (for github/codeql-action/upload-sarif),
+ * on the Dockerfile lines. Returns the path written.
+ */
+function writeSarif(
+  inputs: Inputs,
+  report: TrivyReport,
+  findings: ReturnType<typeof reportedFindings>,
+  layers: LayerMap,
+  image: string
+): string {
+  const file = path.resolve(inputs.scan.sarifFile)
+  // Code scanning places results on paths relative to the checkout (the workspace).
+  const dockerfile = path
+    .relative(process.cwd(), path.resolve(inputs.build.file || 'Dockerfile'))
+    .split(path.sep)
+    .join('/')
+  let log: ReturnType<typeof sarifLog>
+  try {
+    log = sarifLog({ findings, layers, dockerfile, trivyVersion: report.TrivyVersion ?? '', image })
+  } catch (error) {
+    core.warning(`No SARIF was written: ${(error as Error).message}`)
+    return ''
+  }
+  mkdirSync(path.dirname(file), { recursive: true })
+  writeFileSync(file, JSON.stringify(log))
+  core.info(`SARIF written to ${inputs.scan.sarifFile}`)
+  return file
 }
 
 function rowsOf(findings: ReturnType<typeof reportedFindings>, layers: LayerMap): FindingRow[] {
