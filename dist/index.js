@@ -1,7 +1,8 @@
 import os$1 from 'node:os';
-import { g as getExecOutput, w as warning, s as semver, i as info, a as setSecret, b as getInput, c as semverExports, d as debug, m as mkdirP, e as exec, f as isDebug, h as cp, H as HttpClient, r as rmRF, j as which, k as error, l as summary, n as setFailed, o as saveState, p as notice, q as group, t as setOutput } from './chunks/index-ogvooERy.js';
+import { g as getExecOutput, w as warning, s as semver, i as info, a as setSecret, b as getInput, c as semverExports, d as debug, m as mkdirP, e as exec, f as isDebug, h as cp, H as HttpClient, r as rmRF, j as which, k as error, l as summary, n as setFailed, o as saveState, p as notice, q as group, t as setOutput } from './chunks/index-D3vlDMe6.js';
 import { accessSync, constants, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, renameSync, statSync, rmSync, createReadStream, mkdirSync } from 'node:fs';
 import path$1 from 'node:path';
+import { S as SEVERITIES, p as parseSeverity, c as code, a as cell } from './chunks/markdown-JJRdUvFU.js';
 import { createHash } from 'node:crypto';
 import { Buffer as Buffer$1 } from 'node:buffer';
 import * as crypto from 'crypto';
@@ -14,6 +15,7 @@ import * as util from 'util';
 import { ok } from 'assert';
 import 'http';
 import 'https';
+import './chunks/index-DPHC-cSm.js';
 import 'net';
 import 'tls';
 import 'events';
@@ -624,13 +626,6 @@ function parseLines(text) {
         .split(/\r?\n/)
         .map((item) => item.trim())
         .filter((item) => item !== '' && !item.startsWith('#'));
-}
-
-// Trivy's severity scale, lowest first.
-const SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
-function parseSeverity(text) {
-    const upper = text.trim().toUpperCase();
-    return SEVERITIES.includes(upper) ? upper : undefined;
 }
 
 // Every input of action.yml, read once into one typed object and validated before any program
@@ -1312,16 +1307,6 @@ async function credentialsFor(inputs, configDir, registry) {
     if (found)
         setSecret('password' in found ? found.password : found.identityToken);
     return found;
-}
-
-// Markdown for the step summary.
-/** Inline code that survives backticks in the text. */
-function code(text) {
-    return `\`${text.replace(/`/g, "'")}\``;
-}
-/** A table cell stays one cell: pipes escaped, line breaks as <br>. */
-function cell(value) {
-    return value.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 
 // Which tags an image gets, from the git ref, the event and (for the moving aliases) the tags the
@@ -11336,7 +11321,7 @@ function hasCacheService(env = process.env) {
     return Boolean(env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL);
 }
 async function loadCache() {
-    return import('./chunks/cache-CGJnnf8_.js');
+    return import('./chunks/cache-VZ2YfstX.js');
 }
 /** Trivy's cache folder as Trivy finds it: TRIVY_CACHE_DIR, else ~/.cache/trivy. */
 function trivyCacheDir(env = process.env) {
@@ -11428,10 +11413,41 @@ async function scan(run, built) {
         ignored: verdict.ignored.length
     };
     info(verdictLine(verdict));
+    await comment(run, result);
     if (!verdict.passed) {
         throw new StepError(`The scan gate failed: ${result.reasons.join('; ')}. Nothing is pushed or deployed.`, result);
     }
     return result;
+}
+/**
+ * The sticky pull request comment of this image, on pull request runs; never fails the scan. The
+ * GitHub client is loaded only then (it is a chunk of its own, which other runs never load).
+ */
+async function comment(run, result) {
+    const { inputs, github } = run;
+    if (github.pullRequestNumber === undefined || !inputs.scan.prComment)
+        return;
+    const { describeOutcome, runUrlFrom, upsertComment } = await import('./chunks/pr-comment-6p94j_AB.js');
+    const outcome = await upsertComment({
+        enabled: inputs.scan.prComment,
+        token: inputs.scan.githubToken,
+        context: github,
+        comment: {
+            image: inputs.image.name,
+            passed: result.result === 'passed',
+            reasons: result.reasons,
+            counts: result.findings,
+            rows: result.rows,
+            ignored: result.ignored,
+            dockerfile: inputs.build.file || 'Dockerfile',
+            runUrl: runUrlFrom()
+        }
+    });
+    const { warning: warning$1, message } = describeOutcome(inputs.image.name, outcome);
+    if (warning$1)
+        warning(message);
+    else
+        info(message);
 }
 /** The report Trivy wrote; one that is missing or does not parse fails the scan. */
 function readReport(file) {
@@ -11508,7 +11524,9 @@ function writeSarif(inputs, report, findings, layers, image) {
     return file;
 }
 function rowsOf(findings, layers) {
-    return findings.map((finding) => ({ finding, line: placeFinding(finding, layers).line }));
+    return [...findings]
+        .sort(worstFirst)
+        .map((finding) => ({ finding, line: placeFinding(finding, layers).line }));
 }
 function verdictLine(verdict) {
     const counted = verdict.remaining.length > 0 ? countText(verdict.remaining) : 'no findings';

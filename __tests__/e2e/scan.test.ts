@@ -4,10 +4,19 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { beforeAll, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { eventEnv } from '../../__fixtures__/events.js'
-import { runAction, scanSetup, testbed, workspaceWith, type ActionRun, type Testbed } from './harness.js'
+import {
+  runAction,
+  scanSetup,
+  testbed,
+  visibleText,
+  workspaceWith,
+  type ActionRun,
+  type Testbed
+} from './harness.js'
 import { registryTags, uniqueRepository } from './registry-helpers.js'
+import { ACTIONS_BOT, startStandInGitHub, type StandInGitHub } from './stand-in-github.js'
 
 jest.setTimeout(300_000)
 
@@ -260,5 +269,70 @@ describe('a scan that cannot run', () => {
     expect(result.outputs['scan-result']).toBe('skipped')
     expect(await registryTags(tb, repository.repository)).toEqual([])
     expect(existsSync(emptyCache)).toBe(true)
+  })
+})
+
+describe('the sticky pull request comment, through the whole action', () => {
+  const WRITE = 'ghs_e2eWriteToken0123456789abcdefABCDEF01'
+  const READ_ONLY = 'ghs_e2eReadOnlyToken0123456789abcdefABCD'
+  let github: StandInGitHub
+
+  beforeAll(async () => {
+    github = await startStandInGitHub({
+      tokens: {
+        [WRITE]: { kind: 'installation', login: ACTIONS_BOT.login, write: true },
+        [READ_ONLY]: { kind: 'installation', login: ACTIONS_BOT.login, write: false }
+      },
+      pullRequests: [42]
+    })
+    image = uniqueRepository(tb, 'pr').image
+  })
+
+  afterAll(() => github.close())
+
+  // One image: the comment is one per image, found again by its marker.
+  let image: string
+
+  function prRun(token: string, dockerfile: string): Promise<ActionRun> {
+    const setup = scanSetup(tb)
+    return runAction({
+      inputs: {
+        image,
+        steps: 'build,scan,push',
+        'github-token': token,
+        ...setup.inputs
+      },
+      event: eventEnv('pull-request', {
+        GITHUB_API_URL: github.apiUrl,
+        GITHUB_SERVER_URL: github.serverUrl,
+        GITHUB_REPOSITORY: github.repository
+      }),
+      workspace: workspaceWith({ Dockerfile: dockerfile }),
+      env: setup.env
+    })
+  }
+
+  it('is created once and updated in place by the next run, the verdict in it', async () => {
+    const first = await prRun(WRITE, vulnerable(tb))
+    expect(first.exitCode).toBe(1)
+    expect(github.comments(42)).toHaveLength(1)
+    const body = github.comments(42)[0]?.body ?? ''
+    expect(body).toContain('CVE-2019-14697')
+    // Worst first: the CRITICAL rows before the MEDIUM ones.
+    expect(body.indexOf('CVE-2019-14697')).toBeLessThan(body.indexOf('CVE-2019-1549'))
+    const second = await prRun(WRITE, `FROM ${tb.baseImage}\nRUN echo fixed > /f\n`)
+    expect(second.exitCode).toBe(0)
+    const comments = github.comments(42)
+    expect(comments).toHaveLength(1)
+    expect(comments[0]?.body).not.toContain('CVE-2019-14697')
+    expect(github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1)
+    expect(visibleText(first.everything + second.everything)).not.toContain(WRITE)
+  })
+
+  it('only warns with a read-only token, as fork pull requests get', async () => {
+    const result = await prRun(READ_ONLY, `FROM ${tb.baseImage}\nRUN echo fork > /f\n`)
+    expect(result.exitCode).toBe(0)
+    expect(result.log).toMatch(/::warning::.*Resource not accessible by integration/)
+    expect(visibleText(result.log)).not.toContain(READ_ONLY)
   })
 })

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
-import { annotationsFor, countText, placeFinding } from '../annotations.js'
+import { annotationsFor, countText, placeFinding, worstFirst } from '../annotations.js'
 import { Output } from '../constants.js'
 import { programEnv } from '../docker-cli.js'
 import { mapLayers, parseDockerfile, type LayerMap } from '../dockerfile-map.js'
@@ -83,6 +83,7 @@ export async function scan(run: RunContext, built: BuildResult): Promise<ScanRes
     ignored: verdict.ignored.length
   }
   core.info(verdictLine(verdict))
+  await comment(run, result)
   if (!verdict.passed) {
     throw new StepError(
       `The scan gate failed: ${result.reasons.join('; ')}. Nothing is pushed or deployed.`,
@@ -90,6 +91,34 @@ export async function scan(run: RunContext, built: BuildResult): Promise<ScanRes
     )
   }
   return result
+}
+
+/**
+ * The sticky pull request comment of this image, on pull request runs; never fails the scan. The
+ * GitHub client is loaded only then (it is a chunk of its own, which other runs never load).
+ */
+async function comment(run: RunContext, result: ScanResult): Promise<void> {
+  const { inputs, github } = run
+  if (github.pullRequestNumber === undefined || !inputs.scan.prComment) return
+  const { describeOutcome, runUrlFrom, upsertComment } = await import('../pr-comment.js')
+  const outcome = await upsertComment({
+    enabled: inputs.scan.prComment,
+    token: inputs.scan.githubToken,
+    context: github,
+    comment: {
+      image: inputs.image.name,
+      passed: result.result === 'passed',
+      reasons: result.reasons,
+      counts: result.findings,
+      rows: result.rows,
+      ignored: result.ignored,
+      dockerfile: inputs.build.file || 'Dockerfile',
+      runUrl: runUrlFrom()
+    }
+  })
+  const { warning, message } = describeOutcome(inputs.image.name, outcome)
+  if (warning) core.warning(message)
+  else core.info(message)
 }
 
 /** The report Trivy wrote; one that is missing or does not parse fails the scan. */
@@ -177,7 +206,9 @@ function writeSarif(
 }
 
 function rowsOf(findings: ReturnType<typeof reportedFindings>, layers: LayerMap): FindingRow[] {
-  return findings.map((finding) => ({ finding, line: placeFinding(finding, layers).line }))
+  return [...findings]
+    .sort(worstFirst)
+    .map((finding) => ({ finding, line: placeFinding(finding, layers).line }))
 }
 
 function verdictLine(verdict: GateVerdict): string {

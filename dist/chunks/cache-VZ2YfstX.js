@@ -1,4 +1,4 @@
-import { d as debug, c as semverExports, m as mkdirP, e as exec, j as which, w as warning, i as info, u as HttpCodes, v as HttpClientError, H as HttpClient, f as isDebug, a as setSecret, B as BearerCredentialHandler, r as rmRF, k as error } from './index-ogvooERy.js';
+import { d as debug, c as semverExports, m as mkdirP, e as exec, j as which, w as warning, i as info, u as HttpCodes, v as HttpClientError, H as HttpClient, f as isDebug, a as setSecret, B as BearerCredentialHandler, r as rmRF, k as error } from './index-D3vlDMe6.js';
 import * as path$1 from 'path';
 import * as fs from 'fs';
 import { writeFileSync, existsSync } from 'fs';
@@ -32,6 +32,7 @@ import require$$1 from 'tty';
 import http__default from 'http';
 import https__default from 'https';
 import fs$1 from 'node:fs';
+import './index-DPHC-cSm.js';
 import 'node:assert';
 import 'node:net';
 import 'node:querystring';
