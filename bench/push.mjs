@@ -147,9 +147,8 @@ function latencyProxy(target, ms) {
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2
-    ? /** @type {number} */ (sorted[mid])
-    : /** @type {number} */ (sorted[mid - 1] + /** @type {number} */ (sorted[mid])) / 2
+  const at = (/** @type {number} */ index) => sorted[index] ?? 0
+  return sorted.length % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2
 }
 
 /** @type {number[]} */
@@ -160,9 +159,11 @@ const raw = []
 await viaAction(-1)
 await viaRawCommands(-1)
 for (let i = 0; i < runs; i++) {
-  raw.push(await viaRawCommands(i))
-  action.push(await viaAction(i))
-  console.log(`run ${i + 1}: raw ${(raw[i] / 1000).toFixed(2)} s, action ${(action[i] / 1000).toFixed(2)} s`)
+  const rawMs = await viaRawCommands(i)
+  const actionMs = await viaAction(i)
+  raw.push(rawMs)
+  action.push(actionMs)
+  console.log(`run ${i + 1}: raw ${(rawMs / 1000).toFixed(2)} s, action ${(actionMs / 1000).toFixed(2)} s`)
 }
 const ratio = median(action) / median(raw)
 console.log(`builder: ${buildx ? 'buildx' : 'classic'}; ${runs} runs each; registry latency ${latencyMs} ms`)

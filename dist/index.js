@@ -1,5 +1,5 @@
 import os$1 from 'node:os';
-import { g as getExecOutput, w as warning, s as semver, i as info, a as setSecret, b as getInput, c as semverExports, d as debug, m as mkdirP, e as exec, f as isDebug, h as cp, H as HttpClient, r as rmRF, j as which, k as error, l as summary, n as setFailed, o as saveState, p as notice, q as group, t as setOutput } from './chunks/index-D3vlDMe6.js';
+import { g as getExecOutput, w as warning, s as semver, i as info, a as setSecret, b as getInput, c as semverExports, d as debug, e as exec, f as isDebug, h as cp, m as mkdirP, r as rmRF, H as HttpClient, j as which, k as error, l as summary, n as setFailed, o as saveState, p as notice, q as group, t as setOutput } from './chunks/index-D3vlDMe6.js';
 import { accessSync, constants, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, renameSync, statSync, rmSync, createReadStream, mkdirSync } from 'node:fs';
 import path$1 from 'node:path';
 import { S as SEVERITIES, p as parseSeverity, c as code, a as cell } from './chunks/markdown-JJRdUvFU.js';
@@ -9858,24 +9858,22 @@ function parseRfc3339(text) {
 function isExpired(rule, now) {
     return rule.expiresAt !== undefined && rule.expiresAt.getTime() < now.getTime();
 }
-/**
- * The rule that ignores the finding at `now`, or undefined. Expired rules are skipped as Trivy
- * prunes them before matching. As in Trivy, a vulnerability is tried with its result's Target
- * and then its PkgPath, a misconfiguration with its ID and then its other IDs (AVDID, aliases) on
- * its result's Target, a secret with its result's Target, a license with its FilePath.
- */
-function matchIgnoreRule(finding, rules, now) {
-    return firstMatch(finding, rules.filter((rule) => !isExpired(rule, now)));
+/** The rules split once for a gate: those that still ignore at `now`, and the expired ones. */
+function rulesAt(rules, now) {
+    return {
+        live: rules.filter((rule) => !isExpired(rule, now)),
+        expired: rules.filter((rule) => isExpired(rule, now))
+    };
 }
-/** An expired rule that would still ignore the finding, when no live rule does: worth a word. */
-function expiredIgnoreRule(finding, rules, now) {
-    if (matchIgnoreRule(finding, rules, now))
-        return undefined;
-    return firstMatch(finding, rules.filter((rule) => isExpired(rule, now)));
-}
+/** The first of these rules that matches the finding (expiry not looked at), or undefined. */
 function firstMatch(finding, rules) {
-    const ofKind = rules.filter((rule) => rule.kinds.includes(finding.kind));
+    if (rules.length === 0)
+        return undefined;
     const ids = finding.kind === 'misconfiguration' ? [finding.id, ...finding.otherIds] : [finding.id];
+    // Most findings are named by no rule: the paths and the Package URL are looked at only when one is.
+    const ofKind = rules.filter((rule) => rule.kinds.includes(finding.kind) && ids.includes(rule.id));
+    if (ofKind.length === 0)
+        return undefined;
     const paths = finding.kind === 'vulnerability'
         ? [finding.target, finding.pkgPath]
         : finding.kind === 'license'
@@ -10401,6 +10399,7 @@ function decideGate(findings, options, now) {
     const remaining = [];
     const ignored = [];
     const expiredIgnores = [];
+    const rules = rulesAt(options.ignoreRules, now);
     for (const finding of findings) {
         if (options.ignoreUnfixed && finding.kind === 'vulnerability' && finding.status !== 'fixed') {
             ignored.push({
@@ -10410,12 +10409,12 @@ function decideGate(findings, options, now) {
             });
             continue;
         }
-        const rule = matchIgnoreRule(finding, options.ignoreRules, now);
+        const rule = firstMatch(finding, rules.live);
         if (rule) {
             ignored.push({ finding, reason: 'ignore-file', rule, message: ignoredMessage(finding, rule) });
             continue;
         }
-        const expired = expiredIgnoreRule(finding, options.ignoreRules, now);
+        const expired = firstMatch(finding, rules.expired);
         if (expired) {
             expiredIgnores.push({
                 finding,
@@ -11242,23 +11241,42 @@ async function findTrivy(version, releases) {
 async function downloadTrivy(version, releases) {
     const files = releaseFiles(version, releases);
     info(`Downloading Trivy ${version} from ${files.archiveUrl}`);
-    const checksumsFile = await downloadTool(files.checksumsUrl);
-    const archive = await downloadTool(files.archiveUrl);
+    const checksumsFile = await download(files.checksumsUrl, version);
+    let expected;
     try {
-        const expected = parseChecksums(readFileSync(checksumsFile, 'utf8')).get(files.archiveName);
-        if (!expected) {
-            throw new Error(`the checksums file of Trivy ${version} (${files.checksumsUrl}) does not list ${files.archiveName}: refusing to run it`);
-        }
+        expected = parseChecksums(readFileSync(checksumsFile, 'utf8')).get(files.archiveName);
+    }
+    finally {
+        rmSync(checksumsFile, { force: true });
+    }
+    // Checked before the archive is fetched: an archive nothing vouches for is not even downloaded.
+    if (!expected) {
+        throw new Error(`the checksums file of Trivy ${version} (${files.checksumsUrl}) does not list ${files.archiveName}: refusing to run it`);
+    }
+    const archive = await download(files.archiveUrl, version);
+    let extracted;
+    try {
         const actual = await sha256Of(archive);
         if (actual !== expected) {
             throw new Error(`the Trivy ${version} archive ${files.archiveName} does not match the release's checksums file (sha256 ${actual}, expected ${expected}): refusing to run it`);
         }
-        const extracted = await extractTar(archive);
+        extracted = await extractTar(archive);
         return await cacheDir(extracted, 'trivy', version);
     }
     finally {
+        // The tool cache holds its own copy: the download and the unpacked folder go.
         rmSync(archive, { force: true });
-        rmSync(checksumsFile, { force: true });
+        if (extracted)
+            rmSync(extracted, { recursive: true, force: true });
+    }
+}
+/** tc.downloadTool, its error naming what was asked for (it says only the HTTP status). */
+async function download(url, version) {
+    try {
+        return await downloadTool(url);
+    }
+    catch (error) {
+        throw new Error(`could not download ${url} (Trivy ${version}): ${error.message}`);
     }
 }
 function sha256Of(file) {

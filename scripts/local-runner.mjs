@@ -44,8 +44,10 @@ export const FAKE_GITHUB_TOKEN = 'ghs_e2eFakeToken0123456789abcdefABCDEF'
 export async function runAction(spec) {
   const home = mkdtempSync(path.join(os.tmpdir(), 'runner-'))
   const runnerTemp = path.join(home, '_temp')
+  const toolCache = path.join(home, '_tool')
   const files = path.join(home, '_runner_file_commands')
   mkdirSync(runnerTemp)
+  mkdirSync(toolCache)
   mkdirSync(files)
   /** @param {string} step */
   const fileCommands = (step) => {
@@ -72,6 +74,7 @@ export async function runAction(spec) {
     CI: 'true',
     GITHUB_WORKSPACE: spec.workspace,
     RUNNER_TEMP: runnerTemp,
+    RUNNER_TOOL_CACHE: toolCache,
     RUNNER_OS: 'Linux',
     ...spec.env
   }

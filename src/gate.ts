@@ -3,7 +3,7 @@
 // only chooses what the summary, SARIF and comment show (reportedFindings); it never changes the
 // verdict. docs/gate.md states these rules for users.
 import { SEVERITIES, type Severity } from './severity.js'
-import { expiredIgnoreRule, matchIgnoreRule, type IgnoreRule } from './trivy-ignore.js'
+import { firstMatch, rulesAt, type IgnoreRule } from './trivy-ignore.js'
 import type { Finding } from './trivy-report.js'
 
 export interface GateOptions {
@@ -55,6 +55,7 @@ export function decideGate(findings: readonly Finding[], options: GateOptions, n
   const remaining: Finding[] = []
   const ignored: IgnoredFinding[] = []
   const expiredIgnores: ExpiredIgnore[] = []
+  const rules = rulesAt(options.ignoreRules, now)
   for (const finding of findings) {
     if (options.ignoreUnfixed && finding.kind === 'vulnerability' && finding.status !== 'fixed') {
       ignored.push({
@@ -64,12 +65,12 @@ export function decideGate(findings: readonly Finding[], options: GateOptions, n
       })
       continue
     }
-    const rule = matchIgnoreRule(finding, options.ignoreRules, now)
+    const rule = firstMatch(finding, rules.live)
     if (rule) {
       ignored.push({ finding, reason: 'ignore-file', rule, message: ignoredMessage(finding, rule) })
       continue
     }
-    const expired = expiredIgnoreRule(finding, options.ignoreRules, now)
+    const expired = firstMatch(finding, rules.expired)
     if (expired) {
       expiredIgnores.push({
         finding,

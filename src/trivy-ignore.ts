@@ -329,9 +329,24 @@ export function expiredIgnoreRule(
   )
 }
 
-function firstMatch(finding: Finding, rules: readonly IgnoreRule[]): IgnoreRule | undefined {
-  const ofKind = rules.filter((rule) => rule.kinds.includes(finding.kind))
+/** The rules split once for a gate: those that still ignore at `now`, and the expired ones. */
+export function rulesAt(
+  rules: readonly IgnoreRule[],
+  now: Date
+): { live: IgnoreRule[]; expired: IgnoreRule[] } {
+  return {
+    live: rules.filter((rule) => !isExpired(rule, now)),
+    expired: rules.filter((rule) => isExpired(rule, now))
+  }
+}
+
+/** The first of these rules that matches the finding (expiry not looked at), or undefined. */
+export function firstMatch(finding: Finding, rules: readonly IgnoreRule[]): IgnoreRule | undefined {
+  if (rules.length === 0) return undefined
   const ids = finding.kind === 'misconfiguration' ? [finding.id, ...finding.otherIds] : [finding.id]
+  // Most findings are named by no rule: the paths and the Package URL are looked at only when one is.
+  const ofKind = rules.filter((rule) => rule.kinds.includes(finding.kind) && ids.includes(rule.id))
+  if (ofKind.length === 0) return undefined
   const paths =
     finding.kind === 'vulnerability'
       ? [finding.target, finding.pkgPath]

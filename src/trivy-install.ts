@@ -65,26 +65,43 @@ export async function findTrivy(version: string, releases: string): Promise<Triv
 async function downloadTrivy(version: string, releases: string): Promise<string> {
   const files = releaseFiles(version, releases)
   core.info(`Downloading Trivy ${version} from ${files.archiveUrl}`)
-  const checksumsFile = await tc.downloadTool(files.checksumsUrl)
-  const archive = await tc.downloadTool(files.archiveUrl)
+  const checksumsFile = await download(files.checksumsUrl, version)
+  let expected: string | undefined
   try {
-    const expected = parseChecksums(readFileSync(checksumsFile, 'utf8')).get(files.archiveName)
-    if (!expected) {
-      throw new Error(
-        `the checksums file of Trivy ${version} (${files.checksumsUrl}) does not list ${files.archiveName}: refusing to run it`
-      )
-    }
+    expected = parseChecksums(readFileSync(checksumsFile, 'utf8')).get(files.archiveName)
+  } finally {
+    rmSync(checksumsFile, { force: true })
+  }
+  // Checked before the archive is fetched: an archive nothing vouches for is not even downloaded.
+  if (!expected) {
+    throw new Error(
+      `the checksums file of Trivy ${version} (${files.checksumsUrl}) does not list ${files.archiveName}: refusing to run it`
+    )
+  }
+  const archive = await download(files.archiveUrl, version)
+  let extracted: string | undefined
+  try {
     const actual = await sha256Of(archive)
     if (actual !== expected) {
       throw new Error(
         `the Trivy ${version} archive ${files.archiveName} does not match the release's checksums file (sha256 ${actual}, expected ${expected}): refusing to run it`
       )
     }
-    const extracted = await tc.extractTar(archive)
+    extracted = await tc.extractTar(archive)
     return await tc.cacheDir(extracted, 'trivy', version)
   } finally {
+    // The tool cache holds its own copy: the download and the unpacked folder go.
     rmSync(archive, { force: true })
-    rmSync(checksumsFile, { force: true })
+    if (extracted) rmSync(extracted, { recursive: true, force: true })
+  }
+}
+
+/** tc.downloadTool, its error naming what was asked for (it says only the HTTP status). */
+async function download(url: string, version: string): Promise<string> {
+  try {
+    return await tc.downloadTool(url)
+  } catch (error) {
+    throw new Error(`could not download ${url} (Trivy ${version}): ${(error as Error).message}`)
   }
 }
 
