@@ -254,6 +254,24 @@ describe('an image with nothing to find', () => {
   })
 })
 
+describe('a named ignore file that is missing', () => {
+  it('is refused before anything is built, naming the input', async () => {
+    const repository = uniqueRepository(tb, 'noignore')
+    const result = await scanRun(
+      repository,
+      { Dockerfile: vulnerable(tb) },
+      { 'ignore-file': 'security/.trivyignore.yaml' }
+    )
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toContain(
+      '::error::Invalid input: ignore-file: "security/.trivyignore.yaml" does not exist'
+    )
+    expect(result.log).not.toContain('docker buildx build')
+    expect(result.outputs['image-id']).toBe('')
+    expect(await registryTags(tb, repository.repository)).toEqual([])
+  })
+})
+
 describe('a scan that cannot run', () => {
   it('fails closed when Trivy has no DB, and pushes nothing', async () => {
     const repository = uniqueRepository(tb, 'nodb')
