@@ -9169,6 +9169,16 @@ function parseTrivyReport(text) {
         Results: list(root, 'Results', '', result)
     };
 }
+/** The image's layers and build history, as the Dockerfile mapping reads them. */
+function imageLayersOf(report) {
+    return {
+        diffIds: report.Metadata.DiffIDs ?? [],
+        history: (report.Metadata.ImageConfig?.history ?? []).map((entry) => ({
+            createdBy: entry.created_by ?? '',
+            emptyLayer: entry.empty_layer ?? false
+        }))
+    };
+}
 const FINDING_KINDS = ['vulnerability', 'secret', 'misconfiguration', 'license'];
 /**
  * Every finding of the report, in report order: vulnerabilities, secrets, misconfigurations and
@@ -11494,13 +11504,7 @@ function layerMap(inputs, report) {
     if (!file || !existsSync(file)) {
         return { reliable: false, reason: 'the Dockerfile is not on this machine', byDiffId: new Map() };
     }
-    return mapLayers(parseDockerfile(readFileSync(file, 'utf8')), {
-        diffIds: report.Metadata.DiffIDs ?? [],
-        history: (report.Metadata.ImageConfig?.history ?? []).map((entry) => ({
-            createdBy: entry.created_by ?? '',
-            emptyLayer: entry.empty_layer ?? false
-        }))
-    }, inputs.build.target || undefined);
+    return mapLayers(parseDockerfile(readFileSync(file, 'utf8')), imageLayersOf(report), inputs.build.target || undefined);
 }
 function annotate(inputs, findings, layers) {
     const file = inputs.build.file || 'Dockerfile';

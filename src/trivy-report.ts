@@ -144,6 +144,20 @@ export function parseTrivyReport(text: string): TrivyReport {
   }
 }
 
+/** The image's layers and build history, as the Dockerfile mapping reads them. */
+export function imageLayersOf(report: TrivyReport): {
+  diffIds: string[]
+  history: { createdBy: string; emptyLayer: boolean }[]
+} {
+  return {
+    diffIds: report.Metadata.DiffIDs ?? [],
+    history: (report.Metadata.ImageConfig?.history ?? []).map((entry) => ({
+      createdBy: entry.created_by ?? '',
+      emptyLayer: entry.empty_layer ?? false
+    }))
+  }
+}
+
 export const FINDING_KINDS = ['vulnerability', 'secret', 'misconfiguration', 'license'] as const
 export type FindingKind = (typeof FINDING_KINDS)[number]
 

@@ -1,48 +1,6 @@
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
+import { finding, testbedScan } from '../../__fixtures__/findings.js'
 import { annotationsFor, countText, describeFinding } from '../../src/annotations.js'
-import { mapLayers, parseDockerfile, type LayerMap } from '../../src/dockerfile-map.js'
-import { findingsOf, parseTrivyReport, type Finding } from '../../src/trivy-report.js'
-
-const REPORTS = path.join(path.dirname(new URL(import.meta.url).pathname), '../../__fixtures__/trivy/reports')
-
-/** The test bed's real BuildKit report, its findings and its layers mapped on testbed.Dockerfile. */
-function testbedScan(): { findings: Finding[]; layers: LayerMap } {
-  const report = parseTrivyReport(readFileSync(path.join(REPORTS, 'testbed-buildkit.json'), 'utf8'))
-  const dockerfile = parseDockerfile(readFileSync(path.join(REPORTS, 'testbed.Dockerfile'), 'utf8'))
-  const layers = mapLayers(dockerfile, {
-    diffIds: report.Metadata.DiffIDs ?? [],
-    history: (report.Metadata.ImageConfig?.history ?? []).map((entry) => ({
-      createdBy: entry.created_by ?? '',
-      emptyLayer: entry.empty_layer ?? false
-    }))
-  })
-  return { findings: findingsOf(report), layers }
-}
-
-function finding(over: Partial<Finding>): Finding {
-  return {
-    kind: 'vulnerability',
-    id: 'CVE-2026-0001',
-    otherIds: [],
-    severity: 'HIGH',
-    target: 'image (alpine 3.9.4)',
-    resultClass: 'os-pkgs',
-    pkgName: 'pkg',
-    pkgPath: '',
-    pkgVersion: '1.0',
-    purl: '',
-    fixedVersion: '1.1',
-    status: 'fixed',
-    title: '',
-    message: '',
-    category: '',
-    url: '',
-    layerDiffId: '',
-    ...over
-  }
-}
 
 describe('annotationsFor', () => {
   it('puts what the base brought on FROM and what the RUN added on the RUN', () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { countBySeverity, decideGate, reportedFindings, type GateOptions } from '../../src/gate.js'
+import { finding } from '../../__fixtures__/findings.js'
 import type { Severity } from '../../src/severity.js'
 import { parsePlainIgnore, parseYamlIgnore } from '../../src/trivy-ignore.js'
 import { findingsOf, parseTrivyReport, type Finding } from '../../src/trivy-report.js'
@@ -22,26 +23,16 @@ const options = (over: Partial<GateOptions> = {}): GateOptions => ({
 })
 
 let serial = 0
-const made = (severity: Severity, over: Partial<Finding> = {}): Finding => ({
-  kind: 'vulnerability',
-  id: `CVE-2025-${String(++serial).padStart(4, '0')}`,
-  otherIds: [],
-  severity,
-  target: 'app (debian 12.5)',
-  resultClass: 'os-pkgs',
-  pkgName: 'openssl',
-  pkgPath: '',
-  pkgVersion: '3.0.11-1',
-  purl: '',
-  fixedVersion: '3.0.13-1',
-  status: 'fixed',
-  title: '',
-  message: '',
-  category: '',
-  url: '',
-  layerDiffId: '',
-  ...over
-})
+const made = (severity: Severity, over: Partial<Finding> = {}): Finding =>
+  finding({
+    id: `CVE-2025-${String(++serial).padStart(4, '0')}`,
+    severity,
+    target: 'app (debian 12.5)',
+    pkgName: 'openssl',
+    pkgVersion: '3.0.11-1',
+    fixedVersion: '3.0.13-1',
+    ...over
+  })
 const many = (count: number, severity: Severity, over: Partial<Finding> = {}): Finding[] =>
   Array.from({ length: count }, () => made(severity, over))
 const messages = (findings: Finding[], over: Partial<GateOptions> = {}, now = NOW): string[] =>

@@ -5,7 +5,8 @@ import { describe, expect, it } from '@jest/globals'
 import Ajv04 from 'ajv-draft-04'
 import addFormats from 'ajv-formats'
 import type { Log, ReportingDescriptor, Result } from 'sarif'
-import { mapLayers, parseDockerfile, type LayerMap } from '../../src/dockerfile-map.js'
+import { finding, reportFixture, REPORTS, testbedScan } from '../../__fixtures__/findings.js'
+import type { LayerMap } from '../../src/dockerfile-map.js'
 import {
   SARIF_MAX_BYTES,
   SARIF_MAX_RESULTS,
@@ -13,28 +14,11 @@ import {
   sarifLog,
   type SarifInput
 } from '../../src/sarif.js'
-import { findingsOf, parseTrivyReport, type Finding } from '../../src/trivy-report.js'
+import { findingsOf, type Finding } from '../../src/trivy-report.js'
 
 const FIXTURES = path.join(path.dirname(new URL(import.meta.url).pathname), '../../__fixtures__')
-const REPORTS = path.join(FIXTURES, 'trivy/reports')
 
-function report(name: string) {
-  return parseTrivyReport(readFileSync(path.join(REPORTS, name), 'utf8'))
-}
-
-/** The test bed's real BuildKit report, its findings and its layers mapped on testbed.Dockerfile. */
-function testbedScan(): { findings: Finding[]; layers: LayerMap } {
-  const scanned = report('testbed-buildkit.json')
-  const dockerfile = parseDockerfile(readFileSync(path.join(REPORTS, 'testbed.Dockerfile'), 'utf8'))
-  const layers = mapLayers(dockerfile, {
-    diffIds: scanned.Metadata.DiffIDs ?? [],
-    history: (scanned.Metadata.ImageConfig?.history ?? []).map((entry) => ({
-      createdBy: entry.created_by ?? '',
-      emptyLayer: entry.empty_layer ?? false
-    }))
-  })
-  return { findings: findingsOf(scanned), layers }
-}
+const report = reportFixture
 
 function testbedInput(over: Partial<SarifInput> = {}): SarifInput {
   return {
@@ -42,29 +26,6 @@ function testbedInput(over: Partial<SarifInput> = {}): SarifInput {
     dockerfile: 'docker/testbed.Dockerfile',
     trivyVersion: '0.74.0',
     image: 'registry.example.com/team/app:sha-1234567',
-    ...over
-  }
-}
-
-function finding(over: Partial<Finding>): Finding {
-  return {
-    kind: 'vulnerability',
-    id: 'CVE-2026-0001',
-    otherIds: [],
-    severity: 'HIGH',
-    target: 'image (alpine 3.9.4)',
-    resultClass: 'os-pkgs',
-    pkgName: 'pkg',
-    pkgPath: '',
-    pkgVersion: '1.0',
-    purl: '',
-    fixedVersion: '1.1',
-    status: 'fixed',
-    title: '',
-    message: '',
-    category: '',
-    url: '',
-    layerDiffId: '',
     ...over
   }
 }

@@ -1,28 +1,16 @@
 import { describe, expect, it } from '@jest/globals'
+import { finding } from '../../__fixtures__/findings.js'
 import { scanSection, type FindingRow } from '../../src/scan-summary.js'
-import type { Finding } from '../../src/trivy-report.js'
 
 function row(index: number, line = 3): FindingRow {
-  const finding: Finding = {
-    kind: 'vulnerability',
+  const made = finding({
     id: `CVE-2026-${String(index).padStart(5, '0')}`,
-    otherIds: [],
     severity: index < 5 ? 'CRITICAL' : 'MEDIUM',
-    target: 'image (alpine 3.9.4)',
-    resultClass: 'os-pkgs',
     pkgName: `pkg${index}`,
-    pkgPath: '',
     pkgVersion: '1.0|beta',
-    purl: '',
-    fixedVersion: '1.1',
-    status: 'fixed',
-    title: '',
-    message: '',
-    category: '',
-    url: index % 2 ? `https://avd.aquasec.com/nvd/cve-2026-${index}` : '',
-    layerDiffId: ''
-  }
-  return { finding, line }
+    url: index % 2 ? `https://avd.aquasec.com/nvd/cve-2026-${index}` : ''
+  })
+  return { finding: made, line }
 }
 
 describe('scanSection', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it, test } from '@jest/globals'
+import { finding as neutralFinding } from '../../__fixtures__/findings.js'
 import {
   expiredIgnoreRule,
   isExpired,
@@ -15,26 +16,17 @@ import {
 } from '../../src/trivy-ignore.js'
 import type { Finding } from '../../src/trivy-report.js'
 
-const finding = (over: Partial<Finding>): Finding => ({
-  kind: 'vulnerability',
-  id: 'CVE-2019-0001',
-  otherIds: [],
-  severity: 'LOW',
-  target: '',
-  resultClass: '',
-  pkgName: '',
-  pkgPath: '',
-  pkgVersion: '',
-  purl: '',
-  fixedVersion: '',
-  status: 'fixed',
-  title: '',
-  message: '',
-  category: '',
-  url: '',
-  layerDiffId: '',
-  ...over
-})
+const finding = (over: Partial<Finding>): Finding =>
+  neutralFinding({
+    id: 'CVE-2019-0001',
+    severity: 'LOW',
+    target: '',
+    resultClass: '',
+    pkgName: '',
+    pkgVersion: '',
+    fixedVersion: '',
+    ...over
+  })
 const at = (iso: string): Date => new Date(iso)
 const NOW = at('2025-03-01T12:00:00Z')
 

@@ -19,7 +19,7 @@ import { SEVERITIES, type Severity } from '../severity.js'
 import { StepError, type Step } from '../step.js'
 import { parseIgnoreFile, type IgnoreRule } from '../trivy-ignore.js'
 import { findTrivy } from '../trivy-install.js'
-import { findingsOf, parseTrivyReport, type TrivyReport } from '../trivy-report.js'
+import { findingsOf, imageLayersOf, parseTrivyReport, type TrivyReport } from '../trivy-report.js'
 import { runTrivy, trivyArgsWith } from '../trivy.js'
 import { restoreDb, saveDb } from '../trivy-db-cache.js'
 import type { BuildResult } from './build.js'
@@ -150,13 +150,7 @@ function layerMap(inputs: Inputs, report: TrivyReport): LayerMap {
   }
   return mapLayers(
     parseDockerfile(readFileSync(file, 'utf8')),
-    {
-      diffIds: report.Metadata.DiffIDs ?? [],
-      history: (report.Metadata.ImageConfig?.history ?? []).map((entry) => ({
-        createdBy: entry.created_by ?? '',
-        emptyLayer: entry.empty_layer ?? false
-      }))
-    },
+    imageLayersOf(report),
     inputs.build.target || undefined
   )
 }
