@@ -6,6 +6,9 @@
 #   - busybox:latest, an offline base image made from Debian's busybox-static
 #   - container-ship-test/alpine39:base, an offline image Trivy reads as Alpine 3.9.4 with
 #     vulnerable packages (busybox-static plus etc/alpine-release and lib/apk/db/installed)
+#   - container-ship-test/debian10:base, an offline image Trivy reads as Debian 10.1 with the
+#     packages behind Trivy's debian-buster golden (busybox-static plus etc/debian_version and
+#     var/lib/dpkg/status)
 #   - buildx, Compose v2 and Trivy built from the Go module proxy (scripts/build-tools.sh),
 #     buildx and compose installed as docker CLI plugins
 #   - an offline Trivy vulnerability DB in $TESTBED_STATE/trivy-cache (Trivy's --cache-dir),
@@ -21,6 +24,7 @@ registry_addr=127.0.0.1:5000
 registry_user=container-ship
 trivy_cache=$state/trivy-cache
 alpine39_image=container-ship-test/alpine39:base
+debian10_image=container-ship-test/debian10:base
 log() { printf '[testbed] %s\n' "$*" >&2; }
 
 if [ "$(id -u)" != 0 ]; then
@@ -195,6 +199,144 @@ import_alpine39() {
   rm -rf "$root"
 }
 
+# The dpkg status of $debian10_image: a few packages of the real debian:10.1 image (2019-09) at
+# their versions then. In the fixture DB's "debian 10" bucket (__fixtures__/trivy/db/debian.yaml,
+# looked up by source package) bash 5.0-4 has CVE-2019-18276 (LOW, no fix: Status affected) and
+# libidn2-0 2.0.5-1 (source libidn2) has CVE-2019-18224 (CRITICAL, fixed in 2.0.5-1+deb10u1),
+# as in __fixtures__/trivy/reports/debian-buster.json; with --ignore-unfixed only the CRITICAL
+# is left (debian-buster-ignore-unfixed.json). The other packages have no findings.
+debian10_status() {
+  cat <<'EOF'
+Package: base-files
+Essential: yes
+Status: install ok installed
+Priority: required
+Section: admin
+Installed-Size: 340
+Maintainer: Santiago Vila <sanvila@debian.org>
+Architecture: amd64
+Multi-Arch: foreign
+Version: 10.3+deb10u1
+Description: Debian base system miscellaneous files
+
+Package: bash
+Essential: yes
+Status: install ok installed
+Priority: required
+Section: shells
+Installed-Size: 6439
+Maintainer: Matthias Klose <doko@debian.org>
+Architecture: amd64
+Multi-Arch: foreign
+Version: 5.0-4
+Depends: base-files (>= 2.1.12), debianutils (>= 2.15)
+Pre-Depends: libc6 (>= 2.28), libtinfo6 (>= 6)
+Description: GNU Bourne Again SHell
+
+Package: debianutils
+Essential: yes
+Status: install ok installed
+Priority: required
+Section: utils
+Installed-Size: 226
+Maintainer: Clint Adams <clint@debian.org>
+Architecture: amd64
+Multi-Arch: foreign
+Version: 4.8.6.1
+Pre-Depends: libc6 (>= 2.15)
+Description: Miscellaneous utilities specific to Debian
+
+Package: libc6
+Status: install ok installed
+Priority: optional
+Section: libs
+Installed-Size: 12333
+Maintainer: GNU Libc Maintainers <debian-glibc@lists.debian.org>
+Architecture: amd64
+Multi-Arch: same
+Source: glibc
+Version: 2.28-10
+Description: GNU C Library: Shared libraries
+
+Package: libidn2-0
+Status: install ok installed
+Priority: optional
+Section: libs
+Installed-Size: 300
+Maintainer: Debian Libidn team <help-libidn@gnu.org>
+Architecture: amd64
+Multi-Arch: same
+Source: libidn2
+Version: 2.0.5-1
+Depends: libc6 (>= 2.14), libunistring2 (>= 0.9.7)
+Description: Internationalized domain names (IDNA2008/TR46) library
+
+Package: libtinfo6
+Status: install ok installed
+Priority: optional
+Section: libs
+Installed-Size: 521
+Maintainer: Craig Small <csmall@debian.org>
+Architecture: amd64
+Multi-Arch: same
+Source: ncurses
+Version: 6.1+20181013-2+deb10u1
+Depends: libc6 (>= 2.16)
+Description: shared low-level terminfo library for terminal handling
+
+Package: libunistring2
+Status: install ok installed
+Priority: optional
+Section: libs
+Installed-Size: 1600
+Maintainer: Jörg Frings-Fürst <debian@jff.email>
+Architecture: amd64
+Multi-Arch: same
+Source: libunistring
+Version: 0.9.10-1
+Depends: libc6 (>= 2.14)
+Description: Unicode string library for C
+
+EOF
+}
+
+# $debian10_image, made like $alpine39_image: Trivy takes the OS from etc/debian_version (its
+# os-release analyzer ignores ID=debian; etc/os-release is there as in the real image) and the
+# packages from var/lib/dpkg/status; busybox gives RUN a shell. Recipe hash label as above.
+import_debian10() {
+  local recipe current root
+  recipe=$( (declare -f busybox_rootfs debian10_status import_debian10 && sha256sum /bin/busybox) |
+    sha256sum | cut -c1-16)
+  current=$(docker image inspect -f '{{index .Config.Labels "org.container-ship.testbed.recipe"}}' \
+    "$debian10_image" 2>/dev/null || true)
+  if [ "$current" = "$recipe" ]; then
+    log "$debian10_image already imported"
+    return
+  fi
+  log "importing $debian10_image (Debian 10.1 for Trivy, busybox-static for a shell)"
+  root=$(mktemp -d)
+  busybox_rootfs "$root"
+  mkdir -p "$root/var/lib/dpkg" "$root/root"
+  echo 10.1 >"$root/etc/debian_version"
+  cat >"$root/etc/os-release" <<'EOF'
+PRETTY_NAME="Debian GNU/Linux 10 (buster)"
+NAME="Debian GNU/Linux"
+VERSION_ID="10"
+VERSION="10 (buster)"
+VERSION_CODENAME=buster
+ID=debian
+HOME_URL="https://www.debian.org/"
+SUPPORT_URL="https://www.debian.org/support"
+BUG_REPORT_URL="https://bugs.debian.org/"
+EOF
+  debian10_status >"$root/var/lib/dpkg/status"
+  # Fixed order, owners and times: the same busybox-static gives the same layer DiffID.
+  tar -C "$root" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -c . |
+    docker import -c 'CMD ["sh"]' -c "LABEL org.container-ship.testbed.recipe=$recipe" \
+      - "$debian10_image" >/dev/null
+  rm -rf "$root"
+}
+
 install_tools() {
   TOOLS_CACHE="$tools" bash "$here/build-tools.sh"
   # shellcheck source=/dev/null
@@ -237,6 +379,7 @@ start_dockerd
 start_registry
 import_busybox
 import_alpine39
+import_debian10
 install_tools
 build_trivy_db
 
@@ -248,5 +391,6 @@ TESTBED_BASE_IMAGE=busybox:latest
 TESTBED_TRIVY=$TRIVY
 TESTBED_TRIVY_CACHE=$trivy_cache
 TESTBED_ALPINE39_IMAGE=$alpine39_image
+TESTBED_DEBIAN10_IMAGE=$debian10_image
 EOF
 log "ready: $state/testbed.env"

@@ -25,6 +25,8 @@ export interface Testbed {
   trivyCache: string
   /** An offline image Trivy reads as Alpine 3.9.4 with a vulnerable musl. */
   alpine39Image: string
+  /** An offline image Trivy reads as Debian 10.1: bash with an unfixed LOW, libidn2-0 with a fixed CRITICAL. */
+  debian10Image: string
 }
 
 /** The test bed scripts/testbed.sh set up; fails (never skips) when it is not there. */
@@ -43,7 +45,8 @@ export function testbed(): Testbed {
     baseImage: values.TESTBED_BASE_IMAGE as string,
     trivy: values.TESTBED_TRIVY as string,
     trivyCache: values.TESTBED_TRIVY_CACHE as string,
-    alpine39Image: values.TESTBED_ALPINE39_IMAGE as string
+    alpine39Image: values.TESTBED_ALPINE39_IMAGE as string,
+    debian10Image: values.TESTBED_DEBIAN10_IMAGE as string
   }
 }
 
