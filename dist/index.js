@@ -11344,6 +11344,8 @@ async function runTrivy(trivy, args, env) {
 //
 // @actions/cache (with the Azure storage SDK) is most of the bundle's size: it is imported only
 // when the runner has a cache service, so every other run starts without loading it.
+/** The DB schema Trivy v0.x reads (trivy-db's SchemaVersion). */
+const TRIVY_DB_SCHEMA = 2;
 /** The runner names a cache service (v1 or v2 API), as @actions/cache's isFeatureAvailable checks. */
 function hasCacheService(env = process.env) {
     return Boolean(env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL);
@@ -11355,12 +11357,15 @@ async function loadCache() {
 function trivyCacheDir(env = process.env) {
     return env.TRIVY_CACHE_DIR || path$1.join(env.XDG_CACHE_HOME || path$1.join(os$1.homedir(), '.cache'), 'trivy');
 }
-/** `container-ship-trivy-db-Linux-2026-11-25`: one entry a day per runner OS. */
+/**
+ * `container-ship-trivy-db-v2-linux-2026-11-25`: one entry a day per runner OS and DB schema
+ * (Trivy refuses a DB of another schema, and a restored DB is used without an update).
+ */
 function dbCacheKey(now, platform = process.platform) {
     return `${dbCacheKeyPrefix(platform)}${now.toISOString().slice(0, 10)}`;
 }
 function dbCacheKeyPrefix(platform) {
-    return `container-ship-trivy-db-${platform}-`;
+    return `container-ship-trivy-db-v${TRIVY_DB_SCHEMA}-${platform}-`;
 }
 /** Restores today's DB when the cache service exists; undefined when it does not. */
 async function restoreDb(env = process.env, now = new Date()) {

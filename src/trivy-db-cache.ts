@@ -11,6 +11,9 @@ import * as core from '@actions/core'
 
 type CacheModule = typeof import('@actions/cache')
 
+/** The DB schema Trivy v0.x reads (trivy-db's SchemaVersion). */
+const TRIVY_DB_SCHEMA = 2
+
 /** The runner names a cache service (v1 or v2 API), as @actions/cache's isFeatureAvailable checks. */
 export function hasCacheService(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL)
@@ -33,13 +36,16 @@ export function trivyCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.TRIVY_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'trivy')
 }
 
-/** `container-ship-trivy-db-Linux-2026-11-25`: one entry a day per runner OS. */
+/**
+ * `container-ship-trivy-db-v2-linux-2026-11-25`: one entry a day per runner OS and DB schema
+ * (Trivy refuses a DB of another schema, and a restored DB is used without an update).
+ */
 export function dbCacheKey(now: Date, platform: string = process.platform): string {
   return `${dbCacheKeyPrefix(platform)}${now.toISOString().slice(0, 10)}`
 }
 
 function dbCacheKeyPrefix(platform: string): string {
-  return `container-ship-trivy-db-${platform}-`
+  return `container-ship-trivy-db-v${TRIVY_DB_SCHEMA}-${platform}-`
 }
 
 /** Restores today's DB when the cache service exists; undefined when it does not. */

@@ -1,7 +1,7 @@
 // The scan step with the real Trivy and its offline fixture DB (scripts/testbed.sh), on images
 // built from the test bed's Alpine 3.9.4 image: its musl has CVE-2019-14697 (CRITICAL), and the
 // Dockerfile's RUN adds openssl's libraries with CVE-2019-1549 and CVE-2019-1551 (MEDIUM).
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
@@ -273,6 +273,30 @@ describe('a named ignore file that is missing', () => {
 })
 
 describe('a scan that cannot run', () => {
+  it('fails closed on a report cut short, and pushes nothing', async () => {
+    // A trivy first on PATH that writes half a report and exits 0, as one killed mid-write would
+    // leave it: the action must not read that as "nothing found".
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'truncating-trivy-'))
+    writeFileSync(
+      path.join(bin, 'trivy'),
+      '#!/bin/sh\nwhile [ "$1" != --output ]; do shift; done\nprintf \'{"SchemaVersion": 2, "Results": [{"Target": "x", "Vulnerabilities": [\' > "$2"\n'
+    )
+    chmodSync(path.join(bin, 'trivy'), 0o755)
+    const repository = uniqueRepository(tb, 'truncated')
+    const result = await scanRun(
+      repository,
+      { Dockerfile: vulnerable(tb) },
+      {},
+      {
+        PATH: `${bin}:${scanSetup(tb).env.PATH}`
+      }
+    )
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toMatch(/::error::The scan cannot be judged: .*truncated/)
+    expect(result.outputs['scan-result']).toBe('skipped')
+    expect(await registryTags(tb, repository.repository)).toEqual([])
+  })
+
   it('fails closed when Trivy has no DB, and pushes nothing', async () => {
     const repository = uniqueRepository(tb, 'nodb')
     const emptyCache = mkdtempSync(path.join(os.tmpdir(), 'trivy-empty-'))

@@ -66,10 +66,10 @@ describe('the DB updates skipped', () => {
 describe('the DB cache key', () => {
   it('changes once a day, per runner OS', () => {
     expect(dbCacheKey(new Date('2026-11-25T23:59:59Z'), 'linux')).toBe(
-      'container-ship-trivy-db-linux-2026-11-25'
+      'container-ship-trivy-db-v2-linux-2026-11-25'
     )
     expect(dbCacheKey(new Date('2026-11-26T00:00:00Z'), 'linux')).toBe(
-      'container-ship-trivy-db-linux-2026-11-26'
+      'container-ship-trivy-db-v2-linux-2026-11-26'
     )
   })
   it('caches the db folder of the cache directory Trivy uses', () => {
