@@ -2236,6 +2236,491 @@ function heredocTerminators(instruction) {
     return [...instruction.matchAll(/<<-?(["']?)(\w+)\1/g)].map((match) => match[2]);
 }
 
+// Path globs as Trivy matches ignore-file paths: github.com/bmatcuk/doublestar/v4 v4.10.0's Match
+// and ValidatePattern, ported.
+//
+// `*` matches within one path segment, `**` as a whole segment matches zero or more segments
+// (`a/**` matches `a` too), `?` one character other than `/`, `[abc]`, `[a-z]`, `[!x]` or `[^x]`
+// one character, `{a,b}` either alternative, `\` escapes. The whole path must match. Code points
+// are compared, as Go compares runes.
+const SLASH = 0x2f;
+const STAR = 0x2a;
+const QUESTION = 0x3f;
+const OPEN_CLASS = 0x5b;
+const CLOSE_CLASS = 0x5d;
+const OPEN_ALT = 0x7b;
+const CLOSE_ALT = 0x7d;
+const COMMA = 0x2c;
+const BACKSLASH = 0x5c;
+const BANG = 0x21;
+const CARET = 0x5e;
+const DASH = 0x2d;
+const MAX_RUNE = 0x10ffff;
+const RUNE_ERROR = 0xfffd;
+class BadPattern extends Error {
+}
+function codePoints(text) {
+    return Array.from(text, (char) => char.codePointAt(0));
+}
+/** doublestar.Match(pattern, path); a malformed pattern matches nothing. */
+function matchGlob(pattern, path) {
+    try {
+        return globMatch(codePoints(pattern), codePoints(path), -1, -1, -1, -1, 0, 0);
+    }
+    catch (error) {
+        if (error instanceof BadPattern)
+            return false;
+        throw error;
+    }
+}
+/** doublestar.ValidatePattern: classes and alternatives closed, no trailing backslash. */
+function validGlob(pattern) {
+    return validPattern(codePoints(pattern));
+}
+function globMatch(pattern, name, doublestarPatternBacktrackStart, doublestarNameBacktrackStart, starPatternBacktrackStart, starNameBacktrackStart, patIdxStart, nameIdxStart) {
+    let doublestarPatternBacktrack = doublestarPatternBacktrackStart;
+    let doublestarNameBacktrack = doublestarNameBacktrackStart;
+    let starPatternBacktrack = starPatternBacktrackStart;
+    let starNameBacktrack = starNameBacktrackStart;
+    let patIdx = patIdxStart;
+    let nameIdx = nameIdxStart;
+    const patLen = pattern.length;
+    const nameLen = name.length;
+    let startOfSegment = true;
+    const rune = (list, index) => index < list.length ? list[index] : RUNE_ERROR;
+    match: while (nameIdx < nameLen) {
+        if (patIdx < patLen) {
+            switch (pattern[patIdx]) {
+                case STAR: {
+                    patIdx++;
+                    if (patIdx < patLen && pattern[patIdx] === STAR) {
+                        // `**` only spans segments when it is a whole segment; else it is `*`, as in bash
+                        patIdx++;
+                        if (startOfSegment) {
+                            if (patIdx >= patLen)
+                                return true;
+                            if (pattern[patIdx] === SLASH) {
+                                patIdx++;
+                                doublestarPatternBacktrack = patIdx;
+                                doublestarNameBacktrack = nameIdx;
+                                starPatternBacktrack = -1;
+                                starNameBacktrack = -1;
+                                continue match;
+                            }
+                        }
+                    }
+                    startOfSegment = false;
+                    starPatternBacktrack = patIdx;
+                    starNameBacktrack = nameIdx;
+                    continue match;
+                }
+                case QUESTION: {
+                    startOfSegment = false;
+                    if (rune(name, nameIdx) === SLASH)
+                        break;
+                    patIdx++;
+                    nameIdx++;
+                    continue match;
+                }
+                case OPEN_CLASS: {
+                    startOfSegment = false;
+                    patIdx++;
+                    if (patIdx >= patLen)
+                        throw new BadPattern();
+                    const nameRune = rune(name, nameIdx);
+                    let matched = false;
+                    const negate = pattern[patIdx] === BANG || pattern[patIdx] === CARET;
+                    if (negate)
+                        patIdx++;
+                    if (patIdx >= patLen || pattern[patIdx] === CLOSE_CLASS)
+                        throw new BadPattern();
+                    let last = MAX_RUNE;
+                    while (patIdx < patLen && pattern[patIdx] !== CLOSE_CLASS) {
+                        let patRune = rune(pattern, patIdx);
+                        patIdx++;
+                        if (last < MAX_RUNE && patRune === DASH && patIdx < patLen && pattern[patIdx] !== CLOSE_CLASS) {
+                            if (pattern[patIdx] === BACKSLASH)
+                                patIdx++;
+                            patRune = rune(pattern, patIdx);
+                            if (patIdx < patLen)
+                                patIdx++;
+                            if (last <= nameRune && nameRune <= patRune) {
+                                matched = true;
+                                break;
+                            }
+                            last = MAX_RUNE;
+                            continue;
+                        }
+                        if (patRune === BACKSLASH) {
+                            patRune = rune(pattern, patIdx);
+                            if (patIdx < patLen)
+                                patIdx++;
+                        }
+                        if (patRune === nameRune) {
+                            matched = true;
+                            break;
+                        }
+                        last = patRune;
+                    }
+                    if (matched === negate) {
+                        if (patIdx >= patLen)
+                            throw new BadPattern();
+                        break;
+                    }
+                    const closing = indexUnescaped(pattern, patIdx, CLOSE_CLASS);
+                    if (closing === -1)
+                        throw new BadPattern();
+                    patIdx = closing + 1;
+                    nameIdx++;
+                    continue match;
+                }
+                case OPEN_ALT: {
+                    startOfSegment = false;
+                    const beforeIdx = patIdx;
+                    patIdx++;
+                    const closingIdx = indexMatchedClosingAlt(pattern, patIdx);
+                    if (closingIdx === -1)
+                        throw new BadPattern();
+                    for (;;) {
+                        const commaIdx = indexNextAlt(pattern, patIdx, closingIdx);
+                        if (commaIdx === -1)
+                            break;
+                        const alternative = [
+                            ...pattern.slice(0, beforeIdx),
+                            ...pattern.slice(patIdx, commaIdx),
+                            ...pattern.slice(closingIdx + 1)
+                        ];
+                        if (globMatch(alternative, name, doublestarPatternBacktrack, doublestarNameBacktrack, starPatternBacktrack, starNameBacktrack, beforeIdx, nameIdx)) {
+                            return true;
+                        }
+                        patIdx = commaIdx + 1;
+                    }
+                    return globMatch([
+                        ...pattern.slice(0, beforeIdx),
+                        ...pattern.slice(patIdx, closingIdx),
+                        ...pattern.slice(closingIdx + 1)
+                    ], name, doublestarPatternBacktrack, doublestarNameBacktrack, starPatternBacktrack, starNameBacktrack, beforeIdx, nameIdx);
+                }
+                default: {
+                    if (pattern[patIdx] === BACKSLASH) {
+                        // the next character is matched literally
+                        patIdx++;
+                        if (patIdx >= patLen)
+                            throw new BadPattern();
+                    }
+                    const patRune = rune(pattern, patIdx);
+                    const nameRune = rune(name, nameIdx);
+                    if (patRune !== nameRune) {
+                        // back on the backslash before backtracking or validating
+                        if (patIdx > 0 && pattern[patIdx - 1] === BACKSLASH)
+                            patIdx--;
+                        break;
+                    }
+                    patIdx++;
+                    nameIdx++;
+                    startOfSegment = patRune === SLASH;
+                    continue match;
+                }
+            }
+        }
+        if (starPatternBacktrack >= 0) {
+            // `*` takes one more character, but never a `/`
+            if (rune(name, starNameBacktrack) !== SLASH) {
+                starNameBacktrack++;
+                patIdx = starPatternBacktrack;
+                nameIdx = starNameBacktrack;
+                startOfSegment = false;
+                continue;
+            }
+        }
+        if (doublestarPatternBacktrack >= 0) {
+            // `**` takes one more segment
+            nameIdx = doublestarNameBacktrack;
+            while (nameIdx < nameLen) {
+                const nameRune = rune(name, nameIdx);
+                nameIdx++;
+                if (nameRune === SLASH) {
+                    doublestarNameBacktrack = nameIdx;
+                    patIdx = doublestarPatternBacktrack;
+                    startOfSegment = true;
+                    continue match;
+                }
+            }
+        }
+        if (patIdx < patLen && !validPattern(pattern.slice(patIdx)))
+            throw new BadPattern();
+        return false;
+    }
+    return isZeroLengthPattern(pattern.slice(patIdx));
+}
+/** Whether what is left of the pattern matches the empty rest of the name. */
+function isZeroLengthPattern(pattern) {
+    const text = String.fromCodePoint(...pattern);
+    if (['', '*', '**', '/**', '**/', '/**/'].includes(text))
+        return true;
+    if (pattern[0] === OPEN_ALT) {
+        const closingIdx = indexMatchedClosingAlt(pattern, 1);
+        if (closingIdx === -1)
+            throw new BadPattern();
+        let patIdx = 1;
+        for (;;) {
+            const commaIdx = indexNextAlt(pattern, patIdx, closingIdx);
+            if (commaIdx === -1)
+                break;
+            if (isZeroLengthPattern([...pattern.slice(patIdx, commaIdx), ...pattern.slice(closingIdx + 1)]))
+                return true;
+            patIdx = commaIdx + 1;
+        }
+        return isZeroLengthPattern([...pattern.slice(patIdx, closingIdx), ...pattern.slice(closingIdx + 1)]);
+    }
+    if (!validPattern(pattern))
+        throw new BadPattern();
+    return false;
+}
+function indexUnescaped(pattern, from, char) {
+    for (let index = from; index < pattern.length; index++) {
+        if (pattern[index] === BACKSLASH)
+            index++;
+        else if (pattern[index] === char)
+            return index;
+    }
+    return -1;
+}
+/** The `}` closing the `{` just before `from`, skipping nested ones. */
+function indexMatchedClosingAlt(pattern, from) {
+    let depth = 1;
+    for (let index = from; index < pattern.length; index++) {
+        if (pattern[index] === BACKSLASH)
+            index++;
+        else if (pattern[index] === OPEN_ALT)
+            depth++;
+        else if (pattern[index] === CLOSE_ALT && --depth === 0)
+            return index;
+    }
+    return -1;
+}
+/** The next top-level `,` between from and end. */
+function indexNextAlt(pattern, from, end) {
+    let depth = 1;
+    for (let index = from; index < end; index++) {
+        if (pattern[index] === BACKSLASH)
+            index++;
+        else if (pattern[index] === OPEN_ALT)
+            depth++;
+        else if (pattern[index] === CLOSE_ALT)
+            depth--;
+        else if (pattern[index] === COMMA && depth === 1)
+            return index;
+    }
+    return -1;
+}
+function validPattern(pattern) {
+    let altDepth = 0;
+    const length = pattern.length;
+    scan: for (let index = 0; index < length; index++) {
+        switch (pattern[index]) {
+            case BACKSLASH:
+                index++;
+                if (index >= length)
+                    return false;
+                continue;
+            case OPEN_CLASS:
+                index++;
+                if (index >= length)
+                    return false;
+                if (pattern[index] === CARET || pattern[index] === BANG)
+                    index++;
+                if (index >= length || pattern[index] === CLOSE_CLASS)
+                    return false;
+                for (; index < length; index++) {
+                    if (pattern[index] === BACKSLASH)
+                        index++;
+                    else if (pattern[index] === CLOSE_CLASS)
+                        continue scan;
+                }
+                return false;
+            case OPEN_ALT:
+                altDepth++;
+                continue;
+            case CLOSE_ALT:
+                if (altDepth === 0)
+                    return false;
+                altDepth--;
+                continue;
+        }
+    }
+    return altDepth === 0;
+}
+
+// Package URLs as Trivy reads them in ignore files: github.com/package-url/packageurl-go v0.1.6's
+// FromString, ported, and Trivy's pkg/purl Match.
+/**
+ * Trivy's purl match: type, namespace and name equal; the version and subpath too when the
+ * constraint has them; every qualifier of the constraint present with the same value.
+ */
+function purlMatches(constraint, target) {
+    if (constraint.type !== target.type || constraint.namespace !== target.namespace)
+        return false;
+    if (constraint.name !== target.name)
+        return false;
+    if (constraint.version !== '' && constraint.version !== target.version)
+        return false;
+    if (constraint.subpath !== '' && constraint.subpath !== target.subpath)
+        return false;
+    return Object.entries(constraint.qualifiers).every(([key, value]) => target.qualifiers[key] === value);
+}
+const LOWER_NAMESPACE = ['alpm', 'apk', 'bitbucket', 'composer', 'deb', 'github', 'golang', 'rpm', 'qpkg'];
+const LOWER_NAME = [
+    'alpm',
+    'apk',
+    'bitbucket',
+    'bitnami',
+    'chrome-extension',
+    'composer',
+    'deb',
+    'github',
+    'golang'
+];
+/** Parses `pkg:type/namespace/name@version?qualifiers#subpath`; throws saying what is wrong. */
+function parsePurl(text) {
+    if (text.slice(0, 4).toLowerCase() !== 'pkg:')
+        throw new Error('purl scheme is not "pkg"');
+    let rest = text.slice(4).replace(/^\/+/, '');
+    let subpath = '';
+    const hash = rest.indexOf('#');
+    if (hash !== -1) {
+        subpath = rest.slice(hash + 1);
+        rest = rest.slice(0, hash);
+    }
+    let query = '';
+    const question = rest.indexOf('?');
+    if (question !== -1) {
+        query = rest.slice(question + 1);
+        rest = rest.slice(0, question);
+    }
+    const slash = rest.indexOf('/');
+    if (slash === -1)
+        throw new Error('purl is missing type or name');
+    const type = rest.slice(0, slash).toLowerCase();
+    rest = rest.slice(slash + 1);
+    const pairs = [];
+    for (const part of query.split('&')) {
+        if (part === '')
+            continue;
+        if (part.includes(';'))
+            throw new Error('invalid semicolon separator in query');
+        const equals = part.indexOf('=');
+        const key = (equals === -1 ? part : part.slice(0, equals)).toLowerCase();
+        if (!/^[A-Za-z.\-_][A-Za-z0-9.\-_]*$/.test(key))
+            throw new Error(`invalid qualifier key: '${key}'`);
+        const value = percentDecode(equals === -1 ? '' : part.slice(equals + 1), 'qualifier value');
+        if (value !== '')
+            pairs.push([key, value]);
+    }
+    pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const qualifiers = {};
+    for (const [key, value] of pairs) {
+        if (key in qualifiers)
+            throw new Error(`duplicate qualifier key: "${key}"`);
+        qualifiers[key] = value;
+    }
+    if (type !== 'npm' && rest.startsWith('@'))
+        throw new Error('purl is missing name');
+    let version = '';
+    const at = rest.lastIndexOf('@');
+    if (at > 0) {
+        version = percentDecode(rest.slice(at + 1), 'version');
+        rest = rest.slice(0, at);
+    }
+    const lastSlash = rest.lastIndexOf('/');
+    let name = percentDecode(rest.slice(lastSlash + 1), 'name');
+    let namespace = (lastSlash === -1 ? '' : rest.slice(0, lastSlash))
+        .split('/')
+        .filter((segment) => segment !== '')
+        .map((segment) => percentDecode(segment, 'namespace'))
+        .join('/');
+    if (name === '')
+        throw new Error('purl is missing name');
+    if (!/^[A-Za-z.\-+][A-Za-z0-9.\-+]*$/.test(type))
+        throw new Error(`invalid type "${type}"`);
+    namespace = namespace.replace(/^\/+|\/+$/g, '');
+    subpath.split('/').forEach((segment, index) => {
+        if ((segment === '.' || segment === '..') && index !== 0)
+            throw new Error(`invalid Package URL subpath: "${subpath}"`);
+    });
+    subpath = subpath.replace(/^\/+|\/+$/g, '');
+    if (LOWER_NAMESPACE.includes(type))
+        namespace = namespace.toLowerCase();
+    if (LOWER_NAME.includes(type))
+        name = name.toLowerCase();
+    if (type === 'pypi')
+        name = name.replaceAll('_', '-').toLowerCase();
+    if (type === 'mlflow' && (qualifiers.repository_url ?? '').includes('databricks'))
+        name = name.toLowerCase();
+    if (type === 'huggingface')
+        version = version.toLowerCase();
+    checkTypeRules(type, namespace, name, version, qualifiers);
+    return { type, namespace, name, version, qualifiers, subpath };
+}
+function checkTypeRules(type, namespace, name, version, qualifiers) {
+    const problem = (() => {
+        switch (type) {
+            case 'chrome-extension':
+                if (namespace !== '')
+                    return 'a chrome-extension purl must not have a namespace';
+                if (!/^[a-z]{32}$/.test(name))
+                    return 'a chrome-extension name must be 32 lowercase ASCII letters';
+                if (version !== '' && !/^\d+(\.\d+){0,3}$/.test(version))
+                    return 'a chrome-extension version must be 1 to 4 dot-separated integers';
+                return undefined;
+            case 'cpan':
+                if (namespace === '')
+                    return 'a cpan purl must have a namespace';
+                if (namespace.toUpperCase() !== namespace)
+                    return 'a cpan purl namespace must use uppercase characters';
+                if (name.includes('::'))
+                    return "a cpan distribution name must not contain '::'";
+                return undefined;
+            case 'julia':
+                if (namespace !== '')
+                    return 'a julia purl must not have a namespace';
+                if (!('uuid' in qualifiers))
+                    return 'a julia purl must have a uuid qualifier';
+                return undefined;
+            case 'otp':
+                return namespace !== '' ? 'an otp purl must not have a namespace' : undefined;
+            case 'swift':
+            case 'vscode-extension':
+                return namespace === '' ? 'namespace is required' : undefined;
+            default:
+                return undefined;
+        }
+    })();
+    if (problem)
+        throw new Error(problem);
+}
+/** Go's url.PathUnescape: %XX sequences decoded, `+` kept. */
+function percentDecode(text, part) {
+    if (!text.includes('%'))
+        return text;
+    const bytes = [];
+    for (let index = 0; index < text.length; index++) {
+        if (text[index] === '%') {
+            const hex = text.slice(index + 1, index + 3);
+            if (!/^[0-9A-Fa-f]{2}$/.test(hex))
+                throw new Error(`error unescaping ${part}: invalid URL escape "%${hex}"`);
+            bytes.push(parseInt(hex, 16));
+            index += 2;
+        }
+        else {
+            const char = String.fromCodePoint(text.codePointAt(index));
+            bytes.push(...Buffer$1.from(char, 'utf8'));
+            index += char.length - 1;
+        }
+    }
+    return Buffer$1.from(bytes).toString('utf8');
+}
+
 const ALIAS = Symbol.for('yaml.alias');
 const DOC = Symbol.for('yaml.document');
 const MAP = Symbol.for('yaml.map');
@@ -9913,487 +10398,6 @@ function findingPurl(text) {
     catch {
         return 'invalid';
     }
-}
-// --- Package URLs (packageurl-go v0.1.6 FromString, Trivy's pkg/purl Match) ---
-/**
- * Trivy's purl match: type, namespace and name equal; the version and subpath too when the
- * constraint has them; every qualifier of the constraint present with the same value.
- */
-function purlMatches(constraint, target) {
-    if (constraint.type !== target.type || constraint.namespace !== target.namespace)
-        return false;
-    if (constraint.name !== target.name)
-        return false;
-    if (constraint.version !== '' && constraint.version !== target.version)
-        return false;
-    if (constraint.subpath !== '' && constraint.subpath !== target.subpath)
-        return false;
-    return Object.entries(constraint.qualifiers).every(([key, value]) => target.qualifiers[key] === value);
-}
-const LOWER_NAMESPACE = ['alpm', 'apk', 'bitbucket', 'composer', 'deb', 'github', 'golang', 'rpm', 'qpkg'];
-const LOWER_NAME = [
-    'alpm',
-    'apk',
-    'bitbucket',
-    'bitnami',
-    'chrome-extension',
-    'composer',
-    'deb',
-    'github',
-    'golang'
-];
-/** Parses `pkg:type/namespace/name@version?qualifiers#subpath`; throws saying what is wrong. */
-function parsePurl(text) {
-    if (text.slice(0, 4).toLowerCase() !== 'pkg:')
-        throw new Error('purl scheme is not "pkg"');
-    let rest = text.slice(4).replace(/^\/+/, '');
-    let subpath = '';
-    const hash = rest.indexOf('#');
-    if (hash !== -1) {
-        subpath = rest.slice(hash + 1);
-        rest = rest.slice(0, hash);
-    }
-    let query = '';
-    const question = rest.indexOf('?');
-    if (question !== -1) {
-        query = rest.slice(question + 1);
-        rest = rest.slice(0, question);
-    }
-    const slash = rest.indexOf('/');
-    if (slash === -1)
-        throw new Error('purl is missing type or name');
-    const type = rest.slice(0, slash).toLowerCase();
-    rest = rest.slice(slash + 1);
-    const pairs = [];
-    for (const part of query.split('&')) {
-        if (part === '')
-            continue;
-        if (part.includes(';'))
-            throw new Error('invalid semicolon separator in query');
-        const equals = part.indexOf('=');
-        const key = (equals === -1 ? part : part.slice(0, equals)).toLowerCase();
-        if (!/^[A-Za-z.\-_][A-Za-z0-9.\-_]*$/.test(key))
-            throw new Error(`invalid qualifier key: '${key}'`);
-        const value = percentDecode(equals === -1 ? '' : part.slice(equals + 1), 'qualifier value');
-        if (value !== '')
-            pairs.push([key, value]);
-    }
-    pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const qualifiers = {};
-    for (const [key, value] of pairs) {
-        if (key in qualifiers)
-            throw new Error(`duplicate qualifier key: "${key}"`);
-        qualifiers[key] = value;
-    }
-    if (type !== 'npm' && rest.startsWith('@'))
-        throw new Error('purl is missing name');
-    let version = '';
-    const at = rest.lastIndexOf('@');
-    if (at > 0) {
-        version = percentDecode(rest.slice(at + 1), 'version');
-        rest = rest.slice(0, at);
-    }
-    const lastSlash = rest.lastIndexOf('/');
-    let name = percentDecode(rest.slice(lastSlash + 1), 'name');
-    let namespace = (lastSlash === -1 ? '' : rest.slice(0, lastSlash))
-        .split('/')
-        .filter((segment) => segment !== '')
-        .map((segment) => percentDecode(segment, 'namespace'))
-        .join('/');
-    if (name === '')
-        throw new Error('purl is missing name');
-    if (!/^[A-Za-z.\-+][A-Za-z0-9.\-+]*$/.test(type))
-        throw new Error(`invalid type "${type}"`);
-    namespace = namespace.replace(/^\/+|\/+$/g, '');
-    subpath.split('/').forEach((segment, index) => {
-        if ((segment === '.' || segment === '..') && index !== 0)
-            throw new Error(`invalid Package URL subpath: "${subpath}"`);
-    });
-    subpath = subpath.replace(/^\/+|\/+$/g, '');
-    if (LOWER_NAMESPACE.includes(type))
-        namespace = namespace.toLowerCase();
-    if (LOWER_NAME.includes(type))
-        name = name.toLowerCase();
-    if (type === 'pypi')
-        name = name.replaceAll('_', '-').toLowerCase();
-    if (type === 'mlflow' && (qualifiers.repository_url ?? '').includes('databricks'))
-        name = name.toLowerCase();
-    if (type === 'huggingface')
-        version = version.toLowerCase();
-    checkTypeRules(type, namespace, name, version, qualifiers);
-    return { type, namespace, name, version, qualifiers, subpath };
-}
-function checkTypeRules(type, namespace, name, version, qualifiers) {
-    const problem = (() => {
-        switch (type) {
-            case 'chrome-extension':
-                if (namespace !== '')
-                    return 'a chrome-extension purl must not have a namespace';
-                if (!/^[a-z]{32}$/.test(name))
-                    return 'a chrome-extension name must be 32 lowercase ASCII letters';
-                if (version !== '' && !/^\d+(\.\d+){0,3}$/.test(version))
-                    return 'a chrome-extension version must be 1 to 4 dot-separated integers';
-                return undefined;
-            case 'cpan':
-                if (namespace === '')
-                    return 'a cpan purl must have a namespace';
-                if (namespace.toUpperCase() !== namespace)
-                    return 'a cpan purl namespace must use uppercase characters';
-                if (name.includes('::'))
-                    return "a cpan distribution name must not contain '::'";
-                return undefined;
-            case 'julia':
-                if (namespace !== '')
-                    return 'a julia purl must not have a namespace';
-                if (!('uuid' in qualifiers))
-                    return 'a julia purl must have a uuid qualifier';
-                return undefined;
-            case 'otp':
-                return namespace !== '' ? 'an otp purl must not have a namespace' : undefined;
-            case 'swift':
-            case 'vscode-extension':
-                return namespace === '' ? 'namespace is required' : undefined;
-            default:
-                return undefined;
-        }
-    })();
-    if (problem)
-        throw new Error(problem);
-}
-/** Go's url.PathUnescape: %XX sequences decoded, `+` kept. */
-function percentDecode(text, part) {
-    if (!text.includes('%'))
-        return text;
-    const bytes = [];
-    for (let index = 0; index < text.length; index++) {
-        if (text[index] === '%') {
-            const hex = text.slice(index + 1, index + 3);
-            if (!/^[0-9A-Fa-f]{2}$/.test(hex))
-                throw new Error(`error unescaping ${part}: invalid URL escape "%${hex}"`);
-            bytes.push(parseInt(hex, 16));
-            index += 2;
-        }
-        else {
-            const char = String.fromCodePoint(text.codePointAt(index));
-            bytes.push(...Buffer$1.from(char, 'utf8'));
-            index += char.length - 1;
-        }
-    }
-    return Buffer$1.from(bytes).toString('utf8');
-}
-// --- globs: github.com/bmatcuk/doublestar/v4 v4.10.0 Match and ValidatePattern, ported ---
-//
-// `*` matches within one path segment, `**` as a whole segment matches zero or more segments
-// (`a/**` matches `a` too), `?` one character other than `/`, `[abc]`, `[a-z]`, `[!x]` or `[^x]`
-// one character, `{a,b}` either alternative, `\` escapes. The whole path must match. Code points
-// are compared, as Go compares runes.
-const SLASH = 0x2f;
-const STAR = 0x2a;
-const QUESTION = 0x3f;
-const OPEN_CLASS = 0x5b;
-const CLOSE_CLASS = 0x5d;
-const OPEN_ALT = 0x7b;
-const CLOSE_ALT = 0x7d;
-const COMMA = 0x2c;
-const BACKSLASH = 0x5c;
-const BANG = 0x21;
-const CARET = 0x5e;
-const DASH = 0x2d;
-const MAX_RUNE = 0x10ffff;
-const RUNE_ERROR = 0xfffd;
-class BadPattern extends Error {
-}
-function codePoints(text) {
-    return Array.from(text, (char) => char.codePointAt(0));
-}
-/** doublestar.Match(pattern, path); a malformed pattern matches nothing. */
-function matchGlob(pattern, path) {
-    try {
-        return globMatch(codePoints(pattern), codePoints(path), -1, -1, -1, -1, 0, 0);
-    }
-    catch (error) {
-        if (error instanceof BadPattern)
-            return false;
-        throw error;
-    }
-}
-/** doublestar.ValidatePattern: classes and alternatives closed, no trailing backslash. */
-function validGlob(pattern) {
-    return validPattern(codePoints(pattern));
-}
-function globMatch(pattern, name, doublestarPatternBacktrackStart, doublestarNameBacktrackStart, starPatternBacktrackStart, starNameBacktrackStart, patIdxStart, nameIdxStart) {
-    let doublestarPatternBacktrack = doublestarPatternBacktrackStart;
-    let doublestarNameBacktrack = doublestarNameBacktrackStart;
-    let starPatternBacktrack = starPatternBacktrackStart;
-    let starNameBacktrack = starNameBacktrackStart;
-    let patIdx = patIdxStart;
-    let nameIdx = nameIdxStart;
-    const patLen = pattern.length;
-    const nameLen = name.length;
-    let startOfSegment = true;
-    const rune = (list, index) => index < list.length ? list[index] : RUNE_ERROR;
-    match: while (nameIdx < nameLen) {
-        if (patIdx < patLen) {
-            switch (pattern[patIdx]) {
-                case STAR: {
-                    patIdx++;
-                    if (patIdx < patLen && pattern[patIdx] === STAR) {
-                        // `**` only spans segments when it is a whole segment; else it is `*`, as in bash
-                        patIdx++;
-                        if (startOfSegment) {
-                            if (patIdx >= patLen)
-                                return true;
-                            if (pattern[patIdx] === SLASH) {
-                                patIdx++;
-                                doublestarPatternBacktrack = patIdx;
-                                doublestarNameBacktrack = nameIdx;
-                                starPatternBacktrack = -1;
-                                starNameBacktrack = -1;
-                                continue match;
-                            }
-                        }
-                    }
-                    startOfSegment = false;
-                    starPatternBacktrack = patIdx;
-                    starNameBacktrack = nameIdx;
-                    continue match;
-                }
-                case QUESTION: {
-                    startOfSegment = false;
-                    if (rune(name, nameIdx) === SLASH)
-                        break;
-                    patIdx++;
-                    nameIdx++;
-                    continue match;
-                }
-                case OPEN_CLASS: {
-                    startOfSegment = false;
-                    patIdx++;
-                    if (patIdx >= patLen)
-                        throw new BadPattern();
-                    const nameRune = rune(name, nameIdx);
-                    let matched = false;
-                    const negate = pattern[patIdx] === BANG || pattern[patIdx] === CARET;
-                    if (negate)
-                        patIdx++;
-                    if (patIdx >= patLen || pattern[patIdx] === CLOSE_CLASS)
-                        throw new BadPattern();
-                    let last = MAX_RUNE;
-                    while (patIdx < patLen && pattern[patIdx] !== CLOSE_CLASS) {
-                        let patRune = rune(pattern, patIdx);
-                        patIdx++;
-                        if (last < MAX_RUNE && patRune === DASH && patIdx < patLen && pattern[patIdx] !== CLOSE_CLASS) {
-                            if (pattern[patIdx] === BACKSLASH)
-                                patIdx++;
-                            patRune = rune(pattern, patIdx);
-                            if (patIdx < patLen)
-                                patIdx++;
-                            if (last <= nameRune && nameRune <= patRune) {
-                                matched = true;
-                                break;
-                            }
-                            last = MAX_RUNE;
-                            continue;
-                        }
-                        if (patRune === BACKSLASH) {
-                            patRune = rune(pattern, patIdx);
-                            if (patIdx < patLen)
-                                patIdx++;
-                        }
-                        if (patRune === nameRune) {
-                            matched = true;
-                            break;
-                        }
-                        last = patRune;
-                    }
-                    if (matched === negate) {
-                        if (patIdx >= patLen)
-                            throw new BadPattern();
-                        break;
-                    }
-                    const closing = indexUnescaped(pattern, patIdx, CLOSE_CLASS);
-                    if (closing === -1)
-                        throw new BadPattern();
-                    patIdx = closing + 1;
-                    nameIdx++;
-                    continue match;
-                }
-                case OPEN_ALT: {
-                    startOfSegment = false;
-                    const beforeIdx = patIdx;
-                    patIdx++;
-                    const closingIdx = indexMatchedClosingAlt(pattern, patIdx);
-                    if (closingIdx === -1)
-                        throw new BadPattern();
-                    for (;;) {
-                        const commaIdx = indexNextAlt(pattern, patIdx, closingIdx);
-                        if (commaIdx === -1)
-                            break;
-                        const alternative = [
-                            ...pattern.slice(0, beforeIdx),
-                            ...pattern.slice(patIdx, commaIdx),
-                            ...pattern.slice(closingIdx + 1)
-                        ];
-                        if (globMatch(alternative, name, doublestarPatternBacktrack, doublestarNameBacktrack, starPatternBacktrack, starNameBacktrack, beforeIdx, nameIdx)) {
-                            return true;
-                        }
-                        patIdx = commaIdx + 1;
-                    }
-                    return globMatch([
-                        ...pattern.slice(0, beforeIdx),
-                        ...pattern.slice(patIdx, closingIdx),
-                        ...pattern.slice(closingIdx + 1)
-                    ], name, doublestarPatternBacktrack, doublestarNameBacktrack, starPatternBacktrack, starNameBacktrack, beforeIdx, nameIdx);
-                }
-                default: {
-                    if (pattern[patIdx] === BACKSLASH) {
-                        // the next character is matched literally
-                        patIdx++;
-                        if (patIdx >= patLen)
-                            throw new BadPattern();
-                    }
-                    const patRune = rune(pattern, patIdx);
-                    const nameRune = rune(name, nameIdx);
-                    if (patRune !== nameRune) {
-                        // back on the backslash before backtracking or validating
-                        if (patIdx > 0 && pattern[patIdx - 1] === BACKSLASH)
-                            patIdx--;
-                        break;
-                    }
-                    patIdx++;
-                    nameIdx++;
-                    startOfSegment = patRune === SLASH;
-                    continue match;
-                }
-            }
-        }
-        if (starPatternBacktrack >= 0) {
-            // `*` takes one more character, but never a `/`
-            if (rune(name, starNameBacktrack) !== SLASH) {
-                starNameBacktrack++;
-                patIdx = starPatternBacktrack;
-                nameIdx = starNameBacktrack;
-                startOfSegment = false;
-                continue;
-            }
-        }
-        if (doublestarPatternBacktrack >= 0) {
-            // `**` takes one more segment
-            nameIdx = doublestarNameBacktrack;
-            while (nameIdx < nameLen) {
-                const nameRune = rune(name, nameIdx);
-                nameIdx++;
-                if (nameRune === SLASH) {
-                    doublestarNameBacktrack = nameIdx;
-                    patIdx = doublestarPatternBacktrack;
-                    startOfSegment = true;
-                    continue match;
-                }
-            }
-        }
-        if (patIdx < patLen && !validPattern(pattern.slice(patIdx)))
-            throw new BadPattern();
-        return false;
-    }
-    return isZeroLengthPattern(pattern.slice(patIdx));
-}
-/** Whether what is left of the pattern matches the empty rest of the name. */
-function isZeroLengthPattern(pattern) {
-    const text = String.fromCodePoint(...pattern);
-    if (['', '*', '**', '/**', '**/', '/**/'].includes(text))
-        return true;
-    if (pattern[0] === OPEN_ALT) {
-        const closingIdx = indexMatchedClosingAlt(pattern, 1);
-        if (closingIdx === -1)
-            throw new BadPattern();
-        let patIdx = 1;
-        for (;;) {
-            const commaIdx = indexNextAlt(pattern, patIdx, closingIdx);
-            if (commaIdx === -1)
-                break;
-            if (isZeroLengthPattern([...pattern.slice(patIdx, commaIdx), ...pattern.slice(closingIdx + 1)]))
-                return true;
-            patIdx = commaIdx + 1;
-        }
-        return isZeroLengthPattern([...pattern.slice(patIdx, closingIdx), ...pattern.slice(closingIdx + 1)]);
-    }
-    if (!validPattern(pattern))
-        throw new BadPattern();
-    return false;
-}
-function indexUnescaped(pattern, from, char) {
-    for (let index = from; index < pattern.length; index++) {
-        if (pattern[index] === BACKSLASH)
-            index++;
-        else if (pattern[index] === char)
-            return index;
-    }
-    return -1;
-}
-/** The `}` closing the `{` just before `from`, skipping nested ones. */
-function indexMatchedClosingAlt(pattern, from) {
-    let depth = 1;
-    for (let index = from; index < pattern.length; index++) {
-        if (pattern[index] === BACKSLASH)
-            index++;
-        else if (pattern[index] === OPEN_ALT)
-            depth++;
-        else if (pattern[index] === CLOSE_ALT && --depth === 0)
-            return index;
-    }
-    return -1;
-}
-/** The next top-level `,` between from and end. */
-function indexNextAlt(pattern, from, end) {
-    let depth = 1;
-    for (let index = from; index < end; index++) {
-        if (pattern[index] === BACKSLASH)
-            index++;
-        else if (pattern[index] === OPEN_ALT)
-            depth++;
-        else if (pattern[index] === CLOSE_ALT)
-            depth--;
-        else if (pattern[index] === COMMA && depth === 1)
-            return index;
-    }
-    return -1;
-}
-function validPattern(pattern) {
-    let altDepth = 0;
-    const length = pattern.length;
-    scan: for (let index = 0; index < length; index++) {
-        switch (pattern[index]) {
-            case BACKSLASH:
-                index++;
-                if (index >= length)
-                    return false;
-                continue;
-            case OPEN_CLASS:
-                index++;
-                if (index >= length)
-                    return false;
-                if (pattern[index] === CARET || pattern[index] === BANG)
-                    index++;
-                if (index >= length || pattern[index] === CLOSE_CLASS)
-                    return false;
-                for (; index < length; index++) {
-                    if (pattern[index] === BACKSLASH)
-                        index++;
-                    else if (pattern[index] === CLOSE_CLASS)
-                        continue scan;
-                }
-                return false;
-            case OPEN_ALT:
-                altDepth++;
-                continue;
-            case CLOSE_ALT:
-                if (altDepth === 0)
-                    return false;
-                altDepth--;
-                continue;
-        }
-    }
-    return altDepth === 0;
 }
 
 // The scan gate: whether the image may go on to push and deploy, decided from every finding Trivy

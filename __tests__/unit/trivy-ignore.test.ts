@@ -1,17 +1,15 @@
 import { describe, expect, it, test } from '@jest/globals'
 import { finding as neutralFinding } from '../../__fixtures__/findings.js'
+import { matchGlob, validGlob } from '../../src/glob.js'
+import { parsePurl, purlMatches } from '../../src/purl.js'
 import {
   expiredIgnoreRule,
   isExpired,
   isIgnored,
-  matchGlob,
   matchIgnoreRule,
   parseIgnoreFile,
   parsePlainIgnore,
-  parsePurl,
   parseYamlIgnore,
-  purlMatches,
-  validGlob,
   type IgnoreRule
 } from '../../src/trivy-ignore.js'
 import type { Finding } from '../../src/trivy-report.js'
