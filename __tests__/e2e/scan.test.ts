@@ -2,6 +2,7 @@
 // built from the test bed's Alpine 3.9.4 image: its musl has CVE-2019-14697 (CRITICAL), and the
 // Dockerfile's RUN adds openssl's libraries with CVE-2019-1549 and CVE-2019-1551 (MEDIUM).
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
@@ -157,6 +158,42 @@ describe('a vulnerable image at the default threshold HIGH', () => {
     expect(result.summary).toMatch(
       /\| MEDIUM \| .*CVE-2019-1549.* \| libssl1\.1 \| 1\.1\.1b-r1 \| .* \| Dockerfile:3 \|/
     )
+  })
+})
+
+describe('a RUN that installs a vulnerable package on a base with findings of its own', () => {
+  it('errs on the RUN line and warns on the FROM line', async () => {
+    // A base whose musl was patched (1.1.20-r5) and which carries openssl's libraries (MEDIUM);
+    // the Dockerfile's RUN then installs musl 1.1.20-r3 (CRITICAL), a version no layer before had,
+    // so Trivy credits it to that RUN's layer.
+    const baseContext = workspaceWith({
+      Dockerfile: [
+        `FROM ${tb.alpine39Image}`,
+        "RUN sed -i 's/^V:1.1.20-r4$/V:1.1.20-r5/' /lib/apk/db/installed && printf '%s\\n' 'P:libcrypto1.1' 'V:1.1.1b-r1' 'A:x86_64' 'o:openssl' '' 'P:libssl1.1' 'V:1.1.1b-r1' 'A:x86_64' 'o:openssl' '' >>/lib/apk/db/installed",
+        ''
+      ].join('\n')
+    })
+    const base = 'container-ship-test/e2e-patched-base:latest'
+    execFileSync('docker', ['build', '-q', '-t', base, baseContext], { stdio: 'ignore' })
+    const result = await scanRun(uniqueRepository(tb, 'installs'), {
+      Dockerfile: [
+        `FROM ${base}`,
+        'ENV APP_HOME=/app',
+        "RUN sed -i 's/^V:1.1.20-r5$/V:1.1.20-r3/' /lib/apk/db/installed",
+        ''
+      ].join('\n')
+    })
+    expect(result.exitCode).toBe(1)
+    const annotations = annotationsIn(result.log)
+    expect(annotations.map((a) => [a.level, a.line, a.title])).toEqual([
+      [
+        'error',
+        3,
+        "2 CRITICAL findings introduced here (RUN sed -i 's/^V:1.1.20-r5$/V:1.1.20-r3/' /lib/apk/db/installed)"
+      ],
+      ['warning', 1, `4 MEDIUM findings introduced here (FROM ${base})`]
+    ])
+    expect(annotations[0]?.message).toContain('CVE-2019-14697 (CRITICAL) musl 1.1.20-r3, fixed in 1.1.20-r5')
   })
 })
 
