@@ -172,30 +172,38 @@ D:so:libc.musl-x86_64.so.1
 EOF
 }
 
-# $alpine39_image, imported from a rootfs made here: Trivy takes the OS from etc/alpine-release
-# and the packages from lib/apk/db/installed; busybox gives RUN a shell. The image carries a
-# hash of how it was made (these functions and busybox-static) in a label and is made again
-# when that changes.
-import_alpine39() {
-  local recipe current root
-  recipe=$( (declare -f busybox_rootfs alpine39_installed import_alpine39 && sha256sum /bin/busybox) |
-    sha256sum | cut -c1-16)
-  current=$(docker image inspect -f '{{index .Config.Labels "org.container-ship.testbed.recipe"}}' \
-    "$alpine39_image" 2>/dev/null || true)
-  if [ "$current" = "$recipe" ]; then
-    log "$alpine39_image already imported"
-    return
-  fi
-  log "importing $alpine39_image (Alpine 3.9.4 for Trivy, busybox-static for a shell)"
-  root=$(mktemp -d)
-  busybox_rootfs "$root"
+# $alpine39_image's files: Trivy takes the OS from etc/alpine-release and the packages from
+# lib/apk/db/installed.
+alpine39_layout() {
+  local root=$1
   mkdir -p "$root/lib/apk/db" "$root/root"
   echo 3.9.4 >"$root/etc/alpine-release"
   alpine39_installed >"$root/lib/apk/db/installed"
-  # Fixed order, owners and times: the same busybox-static gives the same layer DiffID.
+}
+
+# import_offline_image IMAGE DESCRIPTION LAYOUT [CONTENT...]: imports IMAGE from a rootfs made
+# here, busybox-static (a shell for RUN) and what the function LAYOUT lays into it. The image
+# carries a hash of how it was made (these functions, the CONTENT functions LAYOUT calls, and
+# busybox-static) in a label and is made again only when that changes. Fixed order, owners and
+# times in the tar: the same recipe gives the same layer DiffID.
+import_offline_image() {
+  local image=$1 description=$2 layout=$3 recipe current root
+  shift 3
+  recipe=$( (declare -f busybox_rootfs import_offline_image "$layout" "$@" && sha256sum /bin/busybox) |
+    sha256sum | cut -c1-16)
+  current=$(docker image inspect -f '{{index .Config.Labels "org.container-ship.testbed.recipe"}}' \
+    "$image" 2>/dev/null || true)
+  if [ "$current" = "$recipe" ]; then
+    log "$image already imported"
+    return
+  fi
+  log "importing $image ($description, busybox-static for a shell)"
+  root=$(mktemp -d)
+  busybox_rootfs "$root"
+  "$layout" "$root"
   tar -C "$root" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -c . |
     docker import -c 'CMD ["sh"]' -c "LABEL org.container-ship.testbed.recipe=$recipe" \
-      - "$alpine39_image" >/dev/null
+      - "$image" >/dev/null
   rm -rf "$root"
 }
 
@@ -300,22 +308,11 @@ Description: Unicode string library for C
 EOF
 }
 
-# $debian10_image, made like $alpine39_image: Trivy takes the OS from etc/debian_version (its
-# os-release analyzer ignores ID=debian; etc/os-release is there as in the real image) and the
-# packages from var/lib/dpkg/status; busybox gives RUN a shell. Recipe hash label as above.
-import_debian10() {
-  local recipe current root
-  recipe=$( (declare -f busybox_rootfs debian10_status import_debian10 && sha256sum /bin/busybox) |
-    sha256sum | cut -c1-16)
-  current=$(docker image inspect -f '{{index .Config.Labels "org.container-ship.testbed.recipe"}}' \
-    "$debian10_image" 2>/dev/null || true)
-  if [ "$current" = "$recipe" ]; then
-    log "$debian10_image already imported"
-    return
-  fi
-  log "importing $debian10_image (Debian 10.1 for Trivy, busybox-static for a shell)"
-  root=$(mktemp -d)
-  busybox_rootfs "$root"
+# $debian10_image's files: Trivy takes the OS from etc/debian_version (its os-release analyzer
+# ignores ID=debian; etc/os-release is there as in the real image) and the packages from
+# var/lib/dpkg/status.
+debian10_layout() {
+  local root=$1
   mkdir -p "$root/var/lib/dpkg" "$root/root"
   echo 10.1 >"$root/etc/debian_version"
   cat >"$root/etc/os-release" <<'EOF'
@@ -330,11 +327,6 @@ SUPPORT_URL="https://www.debian.org/support"
 BUG_REPORT_URL="https://bugs.debian.org/"
 EOF
   debian10_status >"$root/var/lib/dpkg/status"
-  # Fixed order, owners and times: the same busybox-static gives the same layer DiffID.
-  tar -C "$root" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -c . |
-    docker import -c 'CMD ["sh"]' -c "LABEL org.container-ship.testbed.recipe=$recipe" \
-      - "$debian10_image" >/dev/null
-  rm -rf "$root"
 }
 
 install_tools() {
@@ -378,8 +370,8 @@ install_packages
 start_dockerd
 start_registry
 import_busybox
-import_alpine39
-import_debian10
+import_offline_image "$alpine39_image" 'Alpine 3.9.4 for Trivy' alpine39_layout alpine39_installed
+import_offline_image "$debian10_image" 'Debian 10.1 for Trivy' debian10_layout debian10_status
 install_tools
 build_trivy_db
 
