@@ -1,7 +1,7 @@
 import os$1 from 'node:os';
 import { g as getExecOutput, w as warning, s as semver, i as info, a as setSecret, b as getInput, c as semverExports, d as debug, e as exec, f as isDebug, h as cp, m as mkdirP, r as rmRF, H as HttpClient, j as which, k as error, l as summary, n as setFailed, o as saveState, p as notice, q as group, t as setOutput } from './chunks/index-D3vlDMe6.js';
-import { accessSync, constants, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, renameSync, statSync, rmSync, createReadStream, mkdirSync } from 'node:fs';
 import path$1 from 'node:path';
+import { accessSync, constants, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, renameSync, statSync, rmSync, createReadStream, mkdirSync } from 'node:fs';
 import { S as SEVERITIES, p as parseSeverity, c as code, a as cell } from './chunks/markdown-JJRdUvFU.js';
 import { createHash } from 'node:crypto';
 import { Buffer as Buffer$1 } from 'node:buffer';
@@ -225,6 +225,8 @@ class DockerCli {
             for (const key of ['DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'])
                 delete env[key];
             env.DOCKER_HOST = this.engine.host;
+            if (this.engine.pathPrefix)
+                env.PATH = `${this.engine.pathPrefix}${path$1.delimiter}${env.PATH ?? ''}`;
             if (this.engine.tlsDir) {
                 env.DOCKER_TLS_VERIFY = '1';
                 env.DOCKER_CERT_PATH = this.engine.tlsDir;
