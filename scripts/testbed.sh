@@ -14,6 +14,17 @@
 #   - an offline Trivy vulnerability DB in $TESTBED_STATE/trivy-cache (Trivy's --cache-dir),
 #     loaded from the YAML fixtures of Trivy's integration tests (__fixtures__/trivy/db) by
 #     tools/trivy-fixture-db; scan with --skip-db-update --skip-java-db-update
+#   - Debian's docker-compose (Compose v1, 1.29) beside the Compose v2 plugin, with
+#     python3-paramiko, without which its docker-py refuses ssh:// even when it runs the ssh client.
+#     Over tcp:// with TLS it ignores DOCKER_CERT_PATH's ca.pem for the server (compose #8634):
+#     give it REQUESTS_CA_BUNDLE=$TESTBED_TLS_DIR/ca.pem as well
+#   - the local engine as a "remote" host over SSH: an sshd of its own on 127.0.0.1:2222 (its
+#     config, host key and log in $TESTBED_STATE/ssh; the system sshd is left alone), user
+#     `deploy` in the docker group, an ed25519 client key and a known_hosts line made here
+#   - the local engine over TLS TCP on 127.0.0.1:2376 with mutual TLS: socat terminates TLS
+#     (client certificate required) in front of /var/run/docker.sock, so dockerd is never
+#     restarted; CA, server and client certificates made here in $TESTBED_STATE/tls
+#   - container-ship-test/nginx:bookworm, nginx-light debootstrapped from Debian's mirror
 # Writes what the tests need to know to $TESTBED_STATE/testbed.env.
 set -euo pipefail
 
@@ -25,6 +36,22 @@ registry_user=container-ship
 trivy_cache=$state/trivy-cache
 alpine39_image=container-ship-test/alpine39:base
 debian10_image=container-ship-test/debian10:base
+ssh_port=2222
+ssh_user=deploy
+ssh_dir=$state/ssh
+tls_addr=127.0.0.1:2376
+tls_dir=$state/tls
+nginx_image=container-ship-test/nginx:bookworm
+# The Debian mirror apt is set up with on this machine: debootstrap fetches from the same place.
+apt_mirror() {
+  local uri
+  uri=$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' |
+    grep -v -- '-security' | head -n1 || true)
+  [ -n "$uri" ] || uri=$(grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' |
+    grep -v -- '-security' | head -n1 || true)
+  printf '%s' "$uri"
+}
+debian_mirror=$(apt_mirror)
 log() { printf '[testbed] %s\n' "$*" >&2; }
 
 if [ "$(id -u)" != 0 ]; then
@@ -36,7 +63,8 @@ chmod 700 "$state"
 
 install_packages() {
   local missing=()
-  for package in docker.io docker-registry busybox-static apache2-utils iptables curl shellcheck; do
+  for package in docker.io docker-registry busybox-static apache2-utils iptables curl shellcheck \
+    docker-compose python3-paramiko openssh-server openssh-client socat openssl debootstrap; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
   done
   [ ${#missing[@]} -eq 0 ] && return
@@ -366,6 +394,224 @@ build_trivy_db() {
   echo "$hash" >"$db/fixtures.sha256"
 }
 
+# write_if_changed FILE: writes standard input to FILE unless FILE already holds exactly that;
+# succeeds only when FILE was written.
+write_if_changed() {
+  local file=$1 tmp
+  tmp=$(mktemp)
+  cat >"$tmp"
+  if cmp -s "$tmp" "$file"; then
+    rm -f "$tmp"
+    return 1
+  fi
+  mv "$tmp" "$file"
+}
+
+# The docker CLI's ssh:// helper runs `ssh -l USER -p PORT -- HOST docker system dial-stdio`
+# with the first `ssh` on PATH and takes no key option; ssh reads ~/.ssh/config from the
+# passwd entry's home, not $HOME. So the key and known_hosts reach it through a client config
+# ($ssh_dir/config) that an `ssh` wrapper ($ssh_dir/bin/ssh) passes with -F: put $ssh_dir/bin
+# first on PATH. Compose v2 goes through the same helper; Compose v1 too (it runs the ssh
+# client unless COMPOSE_PARAMIKO_SSH=1).
+ssh_docker() {
+  PATH="$ssh_dir/bin:$PATH" DOCKER_HOST="ssh://$ssh_user@127.0.0.1:$ssh_port" docker "$@"
+}
+
+# The local engine as a remote host over SSH: an sshd of its own on 127.0.0.1:$ssh_port (config,
+# host key, pid file and log in $ssh_dir; the system sshd and /etc/ssh are not used), the user
+# $ssh_user in the docker group, logging in with an ed25519 key made here. MaxStartups (10:30:100)
+# and MaxSessions (10) stay at sshd's defaults: the tests show the action keeps within them.
+start_sshd() {
+  local config="$ssh_dir/sshd_config" host_key="$ssh_dir/ssh_host_ed25519_key"
+  local key="$ssh_dir/id_ed25519" home pid=''
+  mkdir -p "$ssh_dir/bin"
+  chmod 700 "$ssh_dir"
+  if ! id "$ssh_user" >/dev/null 2>&1; then
+    log "adding the user $ssh_user (docker group)"
+    useradd --create-home --shell /bin/sh --groups docker "$ssh_user"
+  fi
+  id -nG "$ssh_user" | tr ' ' '\n' | grep -qx docker || usermod -aG docker "$ssh_user"
+  # Without PAM, sshd refuses a locked account (useradd's "!") even for a key: no password at all.
+  [ "$(getent shadow "$ssh_user" | cut -d: -f2)" = '*' ] || usermod -p '*' "$ssh_user"
+  [ -s "$host_key" ] || ssh-keygen -q -t ed25519 -N '' -C container-ship-testbed-host -f "$host_key"
+  [ -s "$key" ] || ssh-keygen -q -t ed25519 -N '' -C "$ssh_user@container-ship-testbed" -f "$key"
+  chmod 600 "$host_key" "$key"
+  home=$(getent passwd "$ssh_user" | cut -d: -f6)
+  install -d -m 700 -o "$ssh_user" -g "$ssh_user" "$home/.ssh"
+  cmp -s "$key.pub" "$home/.ssh/authorized_keys" ||
+    install -m 600 -o "$ssh_user" -g "$ssh_user" "$key.pub" "$home/.ssh/authorized_keys"
+  echo "[127.0.0.1]:$ssh_port $(cut -d' ' -f1,2 "$host_key.pub")" | write_if_changed "$ssh_dir/known_hosts" || true
+  write_if_changed "$ssh_dir/config" <<EOF || true
+Host 127.0.0.1
+  Port $ssh_port
+  User $ssh_user
+  IdentityFile $key
+  IdentitiesOnly yes
+  UserKnownHostsFile $ssh_dir/known_hosts
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+  BatchMode yes
+EOF
+  printf '#!/bin/sh\nexec /usr/bin/ssh -F %s "$@"\n' "$ssh_dir/config" | write_if_changed "$ssh_dir/bin/ssh" || true
+  chmod 755 "$ssh_dir/bin/ssh"
+  local changed=false
+  write_if_changed "$config" <<EOF && changed=true
+# The container-ship test bed's sshd (not the system's): the local engine as a remote host.
+ListenAddress 127.0.0.1:$ssh_port
+HostKey $host_key
+PidFile $ssh_dir/sshd.pid
+AllowUsers $ssh_user
+PermitRootLogin no
+AuthenticationMethods publickey
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+AuthorizedKeysFile .ssh/authorized_keys
+LogLevel VERBOSE
+EOF
+  [ -s "$ssh_dir/sshd.pid" ] && pid=$(cat "$ssh_dir/sshd.pid")
+  if [ -n "$pid" ] && grep -qa "$config" "/proc/$pid/cmdline" 2>/dev/null; then
+    if $changed; then
+      log "sshd_config changed: reloading the test bed's sshd ($pid)"
+      /usr/sbin/sshd -t -f "$config"
+      kill -HUP "$pid"
+      sleep 1
+    else
+      log "sshd already runs on 127.0.0.1:$ssh_port"
+    fi
+  else
+    log "starting sshd on 127.0.0.1:$ssh_port"
+    mkdir -p /run/sshd # its privilege separation folder
+    /usr/sbin/sshd -t -f "$config"
+    /usr/sbin/sshd -f "$config" -E "$ssh_dir/sshd.log"
+  fi
+  if ! wait_for 20 ssh_docker version --format '{{.Server.Version}}'; then
+    ssh_docker version >&2 || true
+    tail -n 20 "$ssh_dir/sshd.log" >&2
+    echo "the docker CLI does not reach the engine over ssh://$ssh_user@127.0.0.1:$ssh_port" >&2
+    exit 1
+  fi
+}
+
+# The CA, the server certificate (SAN IP 127.0.0.1) and the client certificate of the TLS
+# endpoint, made once: ca.pem, cert.pem and key.pem are what DOCKER_CERT_PATH wants.
+make_tls_certificates() {
+  mkdir -p "$tls_dir"
+  chmod 700 "$tls_dir"
+  if [ -s "$tls_dir/key.pem" ] && [ -s "$tls_dir/server-key.pem" ] &&
+    openssl verify -CAfile "$tls_dir/ca.pem" "$tls_dir/server-cert.pem" "$tls_dir/cert.pem" >/dev/null 2>&1; then
+    log "TLS certificates already made in $tls_dir"
+    return
+  fi
+  log "making a CA, a server and a client certificate in $tls_dir"
+  (
+    umask 077
+    cd "$tls_dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=container-ship-testbed CA' \
+      -keyout ca-key.pem -out ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' -keyout server-key.pem -out server.csr 2>/dev/null
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -CAserial ca.srl \
+      -days 3650 -out server-cert.pem -extfile <(printf '%s\n' 'subjectAltName=IP:127.0.0.1' \
+        'basicConstraints=CA:FALSE' 'keyUsage=digitalSignature,keyEncipherment' 'extendedKeyUsage=serverAuth') 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj '/CN=container-ship-testbed client' -keyout key.pem -out client.csr 2>/dev/null
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAserial ca.srl \
+      -days 3650 -out cert.pem -extfile <(printf '%s\n' 'basicConstraints=CA:FALSE' \
+        'keyUsage=digitalSignature,keyEncipherment' 'extendedKeyUsage=clientAuth') 2>/dev/null
+    rm -f server.csr client.csr
+    chmod 644 ca.pem cert.pem server-cert.pem
+  )
+}
+
+tls_docker() {
+  DOCKER_HOST="tcp://$tls_addr" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$tls_dir" docker "$@"
+}
+
+# The local engine over TLS TCP on $tls_addr with mutual TLS, without restarting dockerd (other
+# tests may be using it): socat terminates TLS, requires a client certificate signed by the CA,
+# and passes each connection to /var/run/docker.sock. -t 60: after one side ends its half of a
+# hijacked stream (attach, exec), the other may still send for up to 60 s.
+start_tls_proxy() {
+  local pid='' pid_file="$tls_dir/socat.pid"
+  if tls_docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+    log "the engine already answers with TLS on $tls_addr"
+  else
+    [ -s "$pid_file" ] && pid=$(cat "$pid_file")
+    if [ -n "$pid" ] && grep -qa OPENSSL-LISTEN "/proc/$pid/cmdline" 2>/dev/null; then
+      log "replacing the TLS proxy $pid that does not answer"
+      kill "$pid"
+      sleep 1
+    fi
+    log "starting the TLS proxy on $tls_addr"
+    setsid nohup socat -d -t 60 \
+      "OPENSSL-LISTEN:${tls_addr##*:},bind=${tls_addr%:*},reuseaddr,fork,cert=$tls_dir/server-cert.pem,key=$tls_dir/server-key.pem,cafile=$tls_dir/ca.pem,verify=1,openssl-min-proto-version=TLS1.2" \
+      UNIX-CONNECT:/var/run/docker.sock >"$tls_dir/socat.log" 2>&1 </dev/null &
+    echo $! >"$pid_file"
+    if ! wait_for 20 tls_docker version --format '{{.Server.Version}}'; then
+      tls_docker version >&2 || true
+      tail -n 20 "$tls_dir/socat.log" >&2
+      echo "the docker CLI does not reach the engine over tcp://$tls_addr with TLS" >&2
+      exit 1
+    fi
+  fi
+  tls_docker compose ls >/dev/null
+  if curl -sf --cacert "$tls_dir/ca.pem" "https://$tls_addr/version" >/dev/null 2>&1; then
+    echo "the TLS endpoint $tls_addr answers a client without a certificate" >&2
+    exit 1
+  fi
+}
+
+# $nginx_image: nginx-light and its dependencies debootstrapped (minbase) from Debian's mirror,
+# imported with nginx in the foreground as its command (Engine 20.10's import takes no
+# STOPSIGNAL: set `stop_signal: SIGQUIT` in Compose for a graceful stop). Made again only when this recipe, the
+# mirror or debootstrap changes (a hash of them in a label, as import_offline_image does).
+import_nginx_image() {
+  local recipe current root start name old_id
+  recipe=$( (declare -f import_nginx_image && echo "$debian_mirror" &&
+    dpkg-query -W -f='${Version}' debootstrap) | sha256sum | cut -c1-16)
+  current=$(docker image inspect -f '{{index .Config.Labels "org.container-ship.testbed.recipe"}}' \
+    "$nginx_image" 2>/dev/null || true)
+  if [ "$current" = "$recipe" ]; then
+    log "$nginx_image already imported"
+    return
+  fi
+  log "debootstrapping nginx-light (bookworm, minbase) from $debian_mirror for $nginx_image"
+  old_id=$(docker image inspect -f '{{.Id}}' "$nginx_image" 2>/dev/null || true)
+  start=$SECONDS
+  root=$(mktemp -d /var/tmp/nginx-rootfs.XXXXXX)
+  if ! debootstrap --variant=minbase --include=nginx-light bookworm "$root" "$debian_mirror" \
+    >"$state/debootstrap.log" 2>&1; then
+    tail -n 30 "$state/debootstrap.log" >&2
+    echo "debootstrap failed (log: $state/debootstrap.log)" >&2
+    exit 1
+  fi
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root/debootstrap"
+  tar -C "$root" --numeric-owner -c . |
+    docker import -c 'CMD ["nginx","-g","daemon off;"]' -c 'EXPOSE 80' \
+      -c "LABEL org.container-ship.testbed.recipe=$recipe" - "$nginx_image" >/dev/null
+  if mountpoint -q "$root/proc" || mountpoint -q "$root/sys"; then
+    echo "$root still has mounts: not removed" >&2
+  else
+    rm -rf "$root"
+  fi
+  log "made $nginx_image in $((SECONDS - start)) s"
+  # The image of an older recipe, unless a container still uses it.
+  [ -z "$old_id" ] || docker image rm "$old_id" >/dev/null 2>&1 || true
+  # It serves its default page, and reloads.
+  name=container-ship-testbed-nginx-check
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  docker run -d --name "$name" "$nginx_image" >/dev/null
+  local address
+  address=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$name")
+  if ! wait_for 20 curl -sf "http://$address/" || ! docker exec "$name" nginx -s reload >/dev/null 2>&1 ||
+    ! wait_for 10 curl -sf "http://$address/"; then
+    docker logs "$name" >&2
+    docker rm -f "$name" >/dev/null
+    echo "$nginx_image does not serve or reload" >&2
+    exit 1
+  fi
+  docker rm -f "$name" >/dev/null
+}
+
 install_packages
 start_dockerd
 start_registry
@@ -374,6 +620,11 @@ import_offline_image "$alpine39_image" 'Alpine 3.9.4 for Trivy' alpine39_layout 
 import_offline_image "$debian10_image" 'Debian 10.1 for Trivy' debian10_layout debian10_status
 install_tools
 build_trivy_db
+start_sshd
+make_tls_certificates
+start_tls_proxy
+import_nginx_image
+compose_v1_version=$(docker-compose version --short)
 
 cat >"$state/testbed.env" <<EOF
 TESTBED_REGISTRY=$registry_addr
@@ -384,5 +635,15 @@ TESTBED_TRIVY=$TRIVY
 TESTBED_TRIVY_CACHE=$trivy_cache
 TESTBED_ALPINE39_IMAGE=$alpine39_image
 TESTBED_DEBIAN10_IMAGE=$debian10_image
+TESTBED_SSH_HOST=ssh://$ssh_user@127.0.0.1:$ssh_port
+TESTBED_SSH_KEY_FILE=$ssh_dir/id_ed25519
+TESTBED_SSH_KNOWN_HOSTS_FILE=$ssh_dir/known_hosts
+TESTBED_SSH_CONFIG_FILE=$ssh_dir/config
+TESTBED_SSH_PATH=$ssh_dir/bin
+TESTBED_TLS_HOST=tcp://$tls_addr
+TESTBED_TLS_DIR=$tls_dir
+TESTBED_COMPOSE_V1=$(command -v docker-compose)
+TESTBED_COMPOSE_V1_VERSION=$compose_v1_version
+TESTBED_NGINX_IMAGE=$nginx_image
 EOF
 log "ready: $state/testbed.env"

@@ -27,6 +27,26 @@ export interface Testbed {
   alpine39Image: string
   /** An offline image Trivy reads as Debian 10.1: bash with an unfixed LOW, libidn2-0 with a fixed CRITICAL. */
   debian10Image: string
+  /** The local engine as a remote SSH host: ssh://deploy@127.0.0.1:2222 (its own sshd, default MaxStartups). */
+  sshHost: string
+  /** The ed25519 private key of `deploy` (0600). */
+  sshKeyFile: string
+  /** A known_hosts file with the test bed sshd's host key, as `[127.0.0.1]:2222 ssh-ed25519 ...`. */
+  sshKnownHostsFile: string
+  /** An ssh client config naming the key and known_hosts for 127.0.0.1 (StrictHostKeyChecking yes). */
+  sshConfigFile: string
+  /** A folder with an `ssh` that runs ssh -F sshConfigFile: put it first on PATH for the docker CLI. */
+  sshPath: string
+  /** The local engine over TLS TCP: tcp://127.0.0.1:2376, a client certificate required. */
+  tlsHost: string
+  /** DOCKER_CERT_PATH for tlsHost: ca.pem, cert.pem, key.pem. */
+  tlsDir: string
+  /** Debian's docker-compose (Compose v1). */
+  composeV1: string
+  /** Its version, e.g. 1.29.2. */
+  composeV1Version: string
+  /** nginx-light on Debian bookworm, made offline; CMD nginx -g 'daemon off;'. */
+  nginxImage: string
 }
 
 /** The test bed scripts/testbed.sh set up; fails (never skips) when it is not there. */
@@ -46,7 +66,17 @@ export function testbed(): Testbed {
     trivy: values.TESTBED_TRIVY as string,
     trivyCache: values.TESTBED_TRIVY_CACHE as string,
     alpine39Image: values.TESTBED_ALPINE39_IMAGE as string,
-    debian10Image: values.TESTBED_DEBIAN10_IMAGE as string
+    debian10Image: values.TESTBED_DEBIAN10_IMAGE as string,
+    sshHost: values.TESTBED_SSH_HOST as string,
+    sshKeyFile: values.TESTBED_SSH_KEY_FILE as string,
+    sshKnownHostsFile: values.TESTBED_SSH_KNOWN_HOSTS_FILE as string,
+    sshConfigFile: values.TESTBED_SSH_CONFIG_FILE as string,
+    sshPath: values.TESTBED_SSH_PATH as string,
+    tlsHost: values.TESTBED_TLS_HOST as string,
+    tlsDir: values.TESTBED_TLS_DIR as string,
+    composeV1: values.TESTBED_COMPOSE_V1 as string,
+    composeV1Version: values.TESTBED_COMPOSE_V1_VERSION as string,
+    nginxImage: values.TESTBED_NGINX_IMAGE as string
   }
 }
 
