@@ -46,28 +46,15 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import commonjsModule from '@rollup/plugin-commonjs'
-import jsonModule from '@rollup/plugin-json'
-import { nodeResolve } from '@rollup/plugin-node-resolve'
-import typescriptModule from '@rollup/plugin-typescript'
 import { rollup } from 'rollup'
-
-/**
- * These plugins' types describe CommonJS modules (`export default` in the .d.ts of a package
- * without "type": "module"), so tsc (NodeNext) takes their default import for the module
- * namespace; Node loads their ES build, whose default export is the plugin itself.
- * @template T
- * @param {{ default: T }} module
- * @returns {T}
- */
-const defaultExport = (module) => /** @type {T} */ (/** @type {unknown} */ (module))
-const commonjs = defaultExport(commonjsModule)
-const json = defaultExport(jsonModule)
-const typescript = defaultExport(typescriptModule)
 
 const rounds = Number(process.argv[2] ?? 15)
 const findingCount = Number(process.argv[3] ?? 10_000)
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+/** The plugins and warnings dist/ is bundled with (rollup.config.js is not type-checked: loaded by URL). */
+const { bundleOptions } = /** @type {{ bundleOptions: (typescript: Record<string, unknown>) => object }} */ (
+  await import(pathToFileURL(path.join(ROOT, 'rollup.config.js')).href)
+)
 const REPORTS = path.join(ROOT, '__fixtures__/trivy/reports')
 const work = mkdtempSync(path.join(os.tmpdir(), 'bench-scan-'))
 process.on('exit', () => rmSync(work, { recursive: true, force: true }))
@@ -86,16 +73,7 @@ const MODULES = [
 const bundleStart = performance.now()
 const bundle = await rollup({
   input: Object.fromEntries(MODULES.map((name) => [name, path.join(ROOT, 'src', `${name}.ts`)])),
-  plugins: [
-    typescript({ tsconfig: path.join(ROOT, 'tsconfig.build.json'), noEmitOnError: false }),
-    nodeResolve({ preferBuiltins: true }),
-    commonjs(),
-    json()
-  ],
-  onwarn(warning, warn) {
-    if (warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return
-    warn(warning)
-  }
+  ...bundleOptions({ tsconfig: path.join(ROOT, 'tsconfig.build.json'), noEmitOnError: false })
 })
 await bundle.write({ dir: path.join(work, 'modules'), format: 'es', entryFileNames: '[name].js' })
 await bundle.close()

@@ -2,7 +2,7 @@ import os$1 from 'node:os';
 import { g as getExecOutput, w as warning, s as semver, i as info, a as setSecret, b as getInput, c as semverExports, d as debug, e as exec, f as isDebug, h as cp, m as mkdirP, r as rmRF, H as HttpClient, j as which, k as error, l as summary, n as setFailed, o as saveState, p as notice, q as group, t as setOutput } from './chunks/index-D3vlDMe6.js';
 import path$1 from 'node:path';
 import { accessSync, constants, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, renameSync, statSync, rmSync, createReadStream, mkdirSync } from 'node:fs';
-import { S as SEVERITIES, p as parseSeverity, c as code, a as cell } from './chunks/markdown-JJRdUvFU.js';
+import { S as SEVERITIES, p as parseSeverity, c as code, a as atOrAbove, b as countsText, d as countBySeverity, s as scanSection, e as cell } from './chunks/scan-summary-C5IljRJJ.js';
 import { createHash } from 'node:crypto';
 import { Buffer as Buffer$1 } from 'node:buffer';
 import * as crypto from 'crypto';
@@ -97,7 +97,8 @@ async function runProgram(program, args, options = {}) {
  * on the action's own PATH); the bare name when it is not there, so exec reports it missing.
  */
 function resolveProgram(program, env) {
-    if (!env?.PATH || program.includes('/'))
+    // The same PATH as the action's: @actions/exec finds it itself, no second walk needed.
+    if (!env?.PATH || env.PATH === process.env.PATH || program.includes('/'))
         return program;
     for (const dir of env.PATH.split(path$1.delimiter)) {
         if (!dir)
@@ -1274,11 +1275,11 @@ class RegistryClient {
         const authorization = await this.auth.authorize(challenge, repository, access);
         this.authorization.set(key, authorization.header);
         response = await send(authorization.header);
-        if (response.status === 401 && !authorization.tokenForCredentials) {
-            if (this.auth.credentials) {
-                await response.body?.cancel();
-                throw new RegistryError(`${this.registry} refused the credentials (401 Unauthorized) for ${repository}`, 401);
-            }
+        // Basic credentials refused. (A 401 to a token granted for the credentials is the caller's
+        // to read: Docker Hub answers so for a repository that does not exist yet.)
+        if (response.status === 401 && !authorization.tokenForCredentials && this.auth.credentials) {
+            await response.body?.cancel();
+            throw new RegistryError(`${this.registry} refused the credentials (401 Unauthorized) for ${repository}`, 401);
         }
         return { response, tokenForCredentials: authorization.tokenForCredentials };
     }
@@ -1896,9 +1897,6 @@ function placeFinding(finding, layers) {
         return { line: 1, unplaced: 'Trivy named no layer of the image for it' };
     return { line: source.line, instruction: source.instruction };
 }
-function atOrAbove$1(severity, threshold) {
-    return threshold !== 'none' && SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(threshold);
-}
 function annotationsFor({ findings, layers, file, threshold }) {
     const byLine = new Map();
     for (const finding of findings) {
@@ -1909,7 +1907,7 @@ function annotationsFor({ findings, layers, file, threshold }) {
     }
     const annotations = [...byLine.entries()].map(([line, group]) => {
         const sorted = [...group.findings].sort(worstFirst);
-        const level = sorted.some((f) => atOrAbove$1(f.severity, threshold))
+        const level = sorted.some((f) => atOrAbove(f.severity, threshold))
             ? 'error'
             : 'warning';
         return {
@@ -1968,14 +1966,7 @@ function describeFinding(finding) {
 }
 /** `2 CRITICAL, 4 MEDIUM findings` */
 function countText(findings) {
-    const counts = new Map();
-    for (const finding of findings)
-        counts.set(finding.severity, (counts.get(finding.severity) ?? 0) + 1);
-    const parts = [...SEVERITIES]
-        .reverse()
-        .filter((severity) => counts.has(severity))
-        .map((severity) => `${counts.get(severity)} ${severity}`);
-    return `${parts.join(', ')} ${findings.length === 1 ? 'finding' : 'findings'}`;
+    return `${countsText(countBySeverity(findings))} ${findings.length === 1 ? 'finding' : 'findings'}`;
 }
 /** Higher severity first, then fixable first (something can be done), then by ID. */
 function worstFirst(a, b) {
@@ -10478,16 +10469,6 @@ function decideGate(findings, options, now) {
 function reportedFindings(findings, severities) {
     return findings.filter((finding) => severities.includes(finding.severity));
 }
-/** Findings by severity, every severity present. */
-function countBySeverity(findings) {
-    const counts = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0]));
-    for (const finding of findings)
-        counts[finding.severity]++;
-    return counts;
-}
-function atOrAbove(severity, threshold) {
-    return SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(threshold);
-}
 function plural(count) {
     return count === 1 ? 'finding' : 'findings';
 }
@@ -10767,48 +10748,6 @@ function clip(text, limit) {
 }
 function bytes(value) {
     return Buffer.byteLength(JSON.stringify(value));
-}
-
-// The scan's part of the step summary: the worst findings in a table, every reported finding in a
-// collapsed one, each with the Dockerfile line it came from. GitHub takes at most 1 MiB of
-// summary per step; the section stays under SCAN_SECTION_BUDGET and says what it left out.
-/** Bytes the scan section may take, leaving the rest of the 1 MiB to everything else. */
-const SCAN_SECTION_BUDGET = 900 * 1024;
-/** Rows of the open table; the full list is collapsed below it. */
-const TOP_ROWS = 20;
-const HEADER = [
-    '| Severity | ID | Package | Installed | Fixed | Dockerfile line |',
-    '| --- | --- | --- | --- | --- | --- |'
-];
-function scanSection(rows, dockerfile, budget = SCAN_SECTION_BUDGET) {
-    if (rows.length === 0)
-        return '### Scan findings\n\nNothing to report.\n';
-    const top = rows.slice(0, TOP_ROWS).map((row) => tableRow(row, dockerfile));
-    const parts = ['### Scan findings', '', ...HEADER, ...top, ''];
-    if (rows.length > TOP_ROWS) {
-        parts.push(`<details><summary>All ${rows.length} reported findings</summary>`, '', ...HEADER);
-        let size = Buffer.byteLength(parts.join('\n'));
-        let shown = 0;
-        for (const row of rows) {
-            const line = tableRow(row, dockerfile);
-            // Room is kept for the closing lines and the note of what was cut.
-            if (size + Buffer.byteLength(line) + 512 > budget)
-                break;
-            parts.push(line);
-            size += Buffer.byteLength(line) + 1;
-            shown++;
-        }
-        parts.push('', '</details>', '');
-        if (shown < rows.length) {
-            parts.push(`${rows.length - shown} more findings did not fit in the step summary (GitHub takes 1 MiB per step): the report file has them all.`, '');
-        }
-    }
-    return parts.join('\n');
-}
-function tableRow({ finding, line }, dockerfile) {
-    const id = finding.url ? `[${finding.id}](${finding.url})` : code(finding.id);
-    const what = finding.pkgName || finding.target;
-    return `| ${finding.severity} | ${cell(id)} | ${cell(what)} | ${cell(finding.pkgVersion)} | ${cell(finding.fixedVersion)} | ${cell(`${dockerfile}:${line}`)} |`;
 }
 
 (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
@@ -11306,10 +11245,10 @@ function sha256Of(file) {
 }
 
 /**
- * The arguments, told which DB updates to skip: the user's skip-db-update skips both DBs; a
- * vulnerability DB restored from today's cache entry skips only its own update.
+ * The arguments. The user's skip-db-update skips both DB updates; a vulnerability DB restored
+ * from today's cache entry skips only its own update (`skip`).
  */
-function trivyArgsWith(inputs, run, skip) {
+function trivyArgs(inputs, run, skip = { vulnerabilityDb: inputs.skipDbUpdate }) {
     const args = [
         'image',
         '--format',
@@ -11337,10 +11276,6 @@ function trivyArgsWith(inputs, run, skip) {
         args.push('--db-repository', inputs.dbRepositories.join(','));
     args.push(run.image);
     return args;
-}
-/** Runs Trivy; a failure to scan (no DB, a crash) throws with the end of what it printed. */
-async function runTrivy(trivy, args, env) {
-    await runProgram(trivy, args, { env });
 }
 
 // The Trivy vulnerability DB kept between runs in the GitHub Actions cache, one entry a day: the
@@ -11423,8 +11358,9 @@ async function scan(run, built) {
     writeFileSync(emptyIgnoreFile, '');
     const image = built.references[0] ?? built.imageId;
     const dbCache = inputs.scan.skipDbUpdate ? undefined : await restoreDb();
-    const args = trivyArgsWith(inputs.scan, { image, reportFile, emptyIgnoreFile }, { vulnerabilityDb: inputs.scan.skipDbUpdate || dbCache?.restored === true });
-    await runTrivy(trivy.path, args, programEnv());
+    const args = trivyArgs(inputs.scan, { image, reportFile, emptyIgnoreFile }, { vulnerabilityDb: inputs.scan.skipDbUpdate || dbCache?.restored === true });
+    // A failure to scan (no DB, a crash) throws with the end of what Trivy printed.
+    await runProgram(trivy.path, args, { env: programEnv() });
     await saveDb(dbCache);
     const report = readReport(reportFile);
     const verdict = decideGate(findingsOf(report), {
@@ -11466,7 +11402,7 @@ async function comment(run, result) {
     const { inputs, github } = run;
     if (github.pullRequestNumber === undefined || !inputs.scan.prComment)
         return;
-    const { describeOutcome, runUrlFrom, upsertComment } = await import('./chunks/pr-comment-6p94j_AB.js');
+    const { describeOutcome, runUrlFrom, upsertComment } = await import('./chunks/pr-comment-iLudZpz3.js');
     const outcome = await upsertComment({
         enabled: inputs.scan.prComment,
         token: inputs.scan.githubToken,
@@ -11499,14 +11435,11 @@ function readReport(file) {
         throw new Error(`The scan cannot be judged: ${error.message} (${file})`);
     }
 }
-/** The ignore file's rules; the default .trivyignore may be missing, a named file may not. */
+/** The ignore file's rules; getInputs refused a named file that is missing, the default may be. */
 function readIgnoreRules(inputs) {
     const file = path$1.resolve(inputs.scan.ignoreFile);
-    if (!existsSync(file)) {
-        if (inputs.scan.ignoreFileExplicit)
-            throw new Error(`ignore-file: "${inputs.scan.ignoreFile}" does not exist`);
+    if (!existsSync(file))
         return [];
-    }
     return parseIgnoreFile(inputs.scan.ignoreFile, readFileSync(file, 'utf8'));
 }
 /** The image's layers on the Dockerfile's lines; not reliable without a local Dockerfile. */
@@ -11566,13 +11499,6 @@ function verdictLine(verdict) {
     const ignored = verdict.ignored.length > 0 ? `, ${verdict.ignored.length} ignored` : '';
     return `Scan ${verdict.passed ? 'passed' : 'failed'}: ${counted}${ignored}`;
 }
-function countsCell(counts) {
-    const parts = [...SEVERITIES]
-        .reverse()
-        .filter((severity) => counts[severity] > 0)
-        .map((severity) => `${counts[severity]} ${severity}`);
-    return parts.length > 0 ? parts.join(', ') : 'none';
-}
 const scanStep = {
     name: 'scan',
     title: 'Scan',
@@ -11593,7 +11519,7 @@ const scanStep = {
                 ['Scan', result.reasons.length > 0 ? `failed: ${result.reasons.join('; ')}` : 'passed'],
                 [
                     'Findings',
-                    `${countsCell(result.findings)}${result.ignored > 0 ? ` (${result.ignored} ignored)` : ''}`
+                    `${countsText(result.findings) || 'none'}${result.ignored > 0 ? ` (${result.ignored} ignored)` : ''}`
                 ],
                 ['Report', code(result.reportFile)]
             ]

@@ -209,19 +209,22 @@ alpine39_layout() {
   alpine39_installed >"$root/lib/apk/db/installed"
 }
 
+# image_is_current IMAGE RECIPE: whether IMAGE exists and was made by RECIPE (the hash in its label).
+image_is_current() {
+  [ "$(docker image inspect -f '{{index .Config.Labels "org.container-ship.testbed.recipe"}}' "$1" 2>/dev/null || true)" = "$2" ]
+}
+
 # import_offline_image IMAGE DESCRIPTION LAYOUT [CONTENT...]: imports IMAGE from a rootfs made
 # here, busybox-static (a shell for RUN) and what the function LAYOUT lays into it. The image
 # carries a hash of how it was made (these functions, the CONTENT functions LAYOUT calls, and
 # busybox-static) in a label and is made again only when that changes. Fixed order, owners and
 # times in the tar: the same recipe gives the same layer DiffID.
 import_offline_image() {
-  local image=$1 description=$2 layout=$3 recipe current root
+  local image=$1 description=$2 layout=$3 recipe root
   shift 3
   recipe=$( (declare -f busybox_rootfs import_offline_image "$layout" "$@" && sha256sum /bin/busybox) |
     sha256sum | cut -c1-16)
-  current=$(docker image inspect -f '{{index .Config.Labels "org.container-ship.testbed.recipe"}}' \
-    "$image" 2>/dev/null || true)
-  if [ "$current" = "$recipe" ]; then
+  if image_is_current "$image" "$recipe"; then
     log "$image already imported"
     return
   fi
@@ -565,12 +568,10 @@ start_tls_proxy() {
 # STOPSIGNAL: set `stop_signal: SIGQUIT` in Compose for a graceful stop). Made again only when this recipe, the
 # mirror or debootstrap changes (a hash of them in a label, as import_offline_image does).
 import_nginx_image() {
-  local recipe current root start name old_id
+  local recipe root start name old_id
   recipe=$( (declare -f import_nginx_image && echo "$debian_mirror" &&
     dpkg-query -W -f='${Version}' debootstrap) | sha256sum | cut -c1-16)
-  current=$(docker image inspect -f '{{index .Config.Labels "org.container-ship.testbed.recipe"}}' \
-    "$nginx_image" 2>/dev/null || true)
-  if [ "$current" = "$recipe" ]; then
+  if image_is_current "$nginx_image" "$recipe"; then
     log "$nginx_image already imported"
     return
   fi
@@ -599,9 +600,10 @@ import_nginx_image() {
   # It serves its default page, and reloads.
   name=container-ship-testbed-nginx-check
   docker rm -f "$name" >/dev/null 2>&1 || true
-  docker run -d --name "$name" "$nginx_image" >/dev/null
+  # Published on loopback: the check talks to 127.0.0.1 only, never to the container's bridge address.
+  docker run -d --name "$name" -p 127.0.0.1::80 "$nginx_image" >/dev/null
   local address
-  address=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$name")
+  address=$(docker port "$name" 80/tcp | grep '^127\.0\.0\.1:' | head -n1)
   if ! wait_for 20 curl -sf "http://$address/" || ! docker exec "$name" nginx -s reload >/dev/null 2>&1 ||
     ! wait_for 10 curl -sf "http://$address/"; then
     docker logs "$name" >&2

@@ -4,7 +4,7 @@
 // findings the last one of each level says how many more lines and findings there are: nothing
 // is dropped without a word.
 import type { LayerMap } from './dockerfile-map.js'
-import { SEVERITIES, type Severity } from './severity.js'
+import { atOrAbove, countBySeverity, countsText, SEVERITIES, type Severity } from './severity.js'
 import type { Finding } from './trivy-report.js'
 
 /** GitHub's limit per step and level. */
@@ -43,10 +43,6 @@ export function placeFinding(finding: Finding, layers: LayerMap): Placement {
   const source = finding.layerDiffId ? layers.byDiffId.get(finding.layerDiffId) : undefined
   if (!source) return { line: 1, unplaced: 'Trivy named no layer of the image for it' }
   return { line: source.line, instruction: source.instruction }
-}
-
-export function atOrAbove(severity: Severity, threshold: Severity | 'none'): boolean {
-  return threshold !== 'none' && SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(threshold)
 }
 
 export function annotationsFor({ findings, layers, file, threshold }: AnnotationInput): Annotation[] {
@@ -128,13 +124,7 @@ export function describeFinding(finding: Finding): string {
 
 /** `2 CRITICAL, 4 MEDIUM findings` */
 export function countText(findings: Finding[]): string {
-  const counts = new Map<Severity, number>()
-  for (const finding of findings) counts.set(finding.severity, (counts.get(finding.severity) ?? 0) + 1)
-  const parts = [...SEVERITIES]
-    .reverse()
-    .filter((severity) => counts.has(severity))
-    .map((severity) => `${counts.get(severity)} ${severity}`)
-  return `${parts.join(', ')} ${findings.length === 1 ? 'finding' : 'findings'}`
+  return `${countsText(countBySeverity(findings))} ${findings.length === 1 ? 'finding' : 'findings'}`
 }
 
 /** Higher severity first, then fixable first (something can be done), then by ID. */

@@ -2,7 +2,7 @@
 // reported (Trivy is asked for everything), independently of what is reported. `severities`
 // only chooses what the summary, SARIF and comment show (reportedFindings); it never changes the
 // verdict. docs/gate.md states these rules for users.
-import { SEVERITIES, type Severity } from './severity.js'
+import { atOrAbove, countBySeverity, SEVERITIES, type Severity } from './severity.js'
 import { firstMatch, rulesAt, type IgnoreRule } from './trivy-ignore.js'
 import type { Finding } from './trivy-report.js'
 
@@ -118,17 +118,6 @@ export function decideGate(findings: readonly Finding[], options: GateOptions, n
 /** What is reported (the `severities` input): the findings of those severities, in order. */
 export function reportedFindings(findings: readonly Finding[], severities: readonly Severity[]): Finding[] {
   return findings.filter((finding) => severities.includes(finding.severity))
-}
-
-/** Findings by severity, every severity present. */
-export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
-  const counts = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>
-  for (const finding of findings) counts[finding.severity]++
-  return counts
-}
-
-function atOrAbove(severity: Severity, threshold: Severity): boolean {
-  return SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(threshold)
 }
 
 function plural(count: number): string {

@@ -116,9 +116,6 @@ export interface Inputs {
 /** Reads one input as the runner passes it (INPUT_<NAME>), trimmed; '' when unset. */
 export type InputReader = (name: string) => string
 
-/** Input values that are secrets: masked before anything else so no message can show them. */
-export const SECRET_INPUTS = ['password', 'ssh-private-key', 'tls-key', 'github-token'] as const
-
 export class InputError extends Error {
   constructor(readonly problems: string[]) {
     super(

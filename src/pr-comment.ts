@@ -26,7 +26,7 @@
 import { getOctokit } from '@actions/github'
 import { cell, code } from './markdown.js'
 import type { GitHubContext } from './github-context.js'
-import type { FindingRow } from './scan-summary.js'
+import { FINDINGS_TABLE_HEADER, type FindingRow } from './scan-summary.js'
 import { SEVERITIES, type Severity } from './severity.js'
 
 /** GitHub's limit on an issue or pull request comment body, in characters. */
@@ -84,7 +84,7 @@ export function commentBody(input: CommentInput, budget: number = COMMENT_BODY_L
   const wanted = input.rows.slice(0, COMMENT_TABLE_ROWS)
   const table: string[] = []
   if (wanted.length > 0) {
-    let size = length(head) + length(TABLE_HEADER) + TAIL_RESERVE
+    let size = length(head) + length(FINDINGS_TABLE_HEADER) + TAIL_RESERVE
     for (const row of wanted) {
       const line = tableRow(row, input.dockerfile)
       if (size + line.length + 1 > limit) break
@@ -95,7 +95,7 @@ export function commentBody(input: CommentInput, budget: number = COMMENT_BODY_L
   const cut = wanted.length - table.length
   const tail = tailOf(input, table.length, cut)
   const parts = [...head]
-  if (table.length > 0) parts.push('### Worst findings', '', ...TABLE_HEADER, ...table, '')
+  if (table.length > 0) parts.push('### Worst findings', '', ...FINDINGS_TABLE_HEADER, ...table, '')
   const body = [...parts, ...tail].join('\n')
   if (body.length <= limit) return body
   // Only an absurd input gets here (reasons or an image name tens of kilobytes long).
@@ -108,11 +108,6 @@ export function commentBody(input: CommentInput, budget: number = COMMENT_BODY_L
   ].join('\n')
   return minimal.length <= limit ? minimal : minimal.slice(0, limit)
 }
-
-const TABLE_HEADER = [
-  '| Severity | ID | Package | Installed | Fixed | Dockerfile line |',
-  '| --- | --- | --- | --- | --- | --- |'
-]
 
 function headOf(input: CommentInput): string[] {
   const lines = [commentMarker(input.image), `## Container Ship scan: ${code(clip(input.image))}`, '']

@@ -60,7 +60,8 @@ export async function runProgram(
  * on the action's own PATH); the bare name when it is not there, so exec reports it missing.
  */
 function resolveProgram(program: string, env: NodeJS.ProcessEnv | undefined): string {
-  if (!env?.PATH || program.includes('/')) return program
+  // The same PATH as the action's: @actions/exec finds it itself, no second walk needed.
+  if (!env?.PATH || env.PATH === process.env.PATH || program.includes('/')) return program
   for (const dir of env.PATH.split(path.delimiter)) {
     if (!dir) continue
     const candidate = path.join(dir, program)

@@ -181,14 +181,14 @@ export class RegistryClient {
     const authorization: Authorization = await this.auth.authorize(challenge, repository, access)
     this.authorization.set(key, authorization.header)
     response = await send(authorization.header)
-    if (response.status === 401 && !authorization.tokenForCredentials) {
-      if (this.auth.credentials) {
-        await response.body?.cancel()
-        throw new RegistryError(
-          `${this.registry} refused the credentials (401 Unauthorized) for ${repository}`,
-          401
-        )
-      }
+    // Basic credentials refused. (A 401 to a token granted for the credentials is the caller's
+    // to read: Docker Hub answers so for a repository that does not exist yet.)
+    if (response.status === 401 && !authorization.tokenForCredentials && this.auth.credentials) {
+      await response.body?.cancel()
+      throw new RegistryError(
+        `${this.registry} refused the credentials (401 Unauthorized) for ${repository}`,
+        401
+      )
     }
     return { response, tokenForCredentials: authorization.tokenForCredentials }
   }

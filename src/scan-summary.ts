@@ -15,7 +15,8 @@ export const SCAN_SECTION_BUDGET = 900 * 1024
 /** Rows of the open table; the full list is collapsed below it. */
 const TOP_ROWS = 20
 
-const HEADER = [
+/** The findings table's header, in the summary and the pull request comment alike. */
+export const FINDINGS_TABLE_HEADER = [
   '| Severity | ID | Package | Installed | Fixed | Dockerfile line |',
   '| --- | --- | --- | --- | --- | --- |'
 ]
@@ -27,9 +28,13 @@ export function scanSection(
 ): string {
   if (rows.length === 0) return '### Scan findings\n\nNothing to report.\n'
   const top = rows.slice(0, TOP_ROWS).map((row) => tableRow(row, dockerfile))
-  const parts = ['### Scan findings', '', ...HEADER, ...top, '']
+  const parts = ['### Scan findings', '', ...FINDINGS_TABLE_HEADER, ...top, '']
   if (rows.length > TOP_ROWS) {
-    parts.push(`<details><summary>All ${rows.length} reported findings</summary>`, '', ...HEADER)
+    parts.push(
+      `<details><summary>All ${rows.length} reported findings</summary>`,
+      '',
+      ...FINDINGS_TABLE_HEADER
+    )
     let size = Buffer.byteLength(parts.join('\n'))
     let shown = 0
     for (const row of rows) {

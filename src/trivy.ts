@@ -4,7 +4,6 @@
 // fails the run stay independent. Trivy's own defaults that would filter are turned off: the
 // `.trivyignore` of the working folder is replaced by an empty file.
 import type { ScanInputs } from './inputs.js'
-import { runProgram } from './program.js'
 
 export interface TrivyRun {
   /** The image to scan, as the local engine names it. */
@@ -14,21 +13,14 @@ export interface TrivyRun {
   emptyIgnoreFile: string
 }
 
+/**
+ * The arguments. The user's skip-db-update skips both DB updates; a vulnerability DB restored
+ * from today's cache entry skips only its own update (`skip`).
+ */
 export function trivyArgs(
   inputs: Pick<ScanInputs, 'scanners' | 'dbRepositories' | 'skipDbUpdate'>,
-  run: TrivyRun
-): string[] {
-  return trivyArgsWith(inputs, run, { vulnerabilityDb: inputs.skipDbUpdate })
-}
-
-/**
- * The arguments, told which DB updates to skip: the user's skip-db-update skips both DBs; a
- * vulnerability DB restored from today's cache entry skips only its own update.
- */
-export function trivyArgsWith(
-  inputs: Pick<ScanInputs, 'scanners' | 'dbRepositories' | 'skipDbUpdate'>,
   run: TrivyRun,
-  skip: { vulnerabilityDb: boolean }
+  skip: { vulnerabilityDb: boolean } = { vulnerabilityDb: inputs.skipDbUpdate }
 ): string[] {
   const args = [
     'image',
@@ -54,9 +46,4 @@ export function trivyArgsWith(
   if (inputs.dbRepositories.length > 0) args.push('--db-repository', inputs.dbRepositories.join(','))
   args.push(run.image)
   return args
-}
-
-/** Runs Trivy; a failure to scan (no DB, a crash) throws with the end of what it printed. */
-export async function runTrivy(trivy: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  await runProgram(trivy, args, { env })
 }

@@ -3,15 +3,7 @@
 // credential store. A fake `docker-credential-*` helper on PATH speaks the helper protocol
 // (get/store/erase, the server address on stdin, JSON on stdout; "credentials not found" and
 // exit 1 when it has none) and logs every call, so the test sees who asked it what.
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync
-} from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
@@ -155,7 +147,6 @@ describe('the private Docker config', () => {
 
   it('is a file the runner user alone can read', () => {
     const tempRoot = mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'))
-    mkdirSync(path.join(tempRoot, 'x'))
     const dir = createPrivateDockerConfig(tempRoot, [], userConfig({}))
     expect(
       execFileSync('stat', ['-c', '%a', path.join(dir, 'config.json')], { encoding: 'utf8' }).trim()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { trivyArgs, trivyArgsWith } from '../../src/trivy.js'
+import { trivyArgs } from '../../src/trivy.js'
 import { dbCacheKey, trivyCacheDir } from '../../src/trivy-db-cache.js'
 
 const run = {
@@ -57,7 +57,7 @@ describe('trivyArgs', () => {
 describe('the DB updates skipped', () => {
   it('skips only the vulnerability DB update for a DB restored from the cache', () => {
     const inputs = { scanners: ['vuln'], dbRepositories: [], skipDbUpdate: false }
-    const args = trivyArgsWith(inputs, run, { vulnerabilityDb: true })
+    const args = trivyArgs(inputs, run, { vulnerabilityDb: true })
     expect(args).toContain('--skip-db-update')
     expect(args).not.toContain('--skip-java-db-update')
   })

@@ -12,15 +12,16 @@ import { mapLayers, parseDockerfile, type LayerMap } from '../dockerfile-map.js'
 import { decideGate, reportedFindings, type GateVerdict } from '../gate.js'
 import type { Inputs } from '../inputs.js'
 import { code } from '../markdown.js'
+import { runProgram } from '../program.js'
 import type { RunContext } from '../run-context.js'
 import { sarifLog } from '../sarif.js'
 import { scanSection, type FindingRow } from '../scan-summary.js'
-import { SEVERITIES, type Severity } from '../severity.js'
+import { countsText, type Severity } from '../severity.js'
 import { StepError, type Step } from '../step.js'
 import { parseIgnoreFile, type IgnoreRule } from '../trivy-ignore.js'
 import { findTrivy } from '../trivy-install.js'
 import { findingsOf, imageLayersOf, parseTrivyReport, type TrivyReport } from '../trivy-report.js'
-import { runTrivy, trivyArgsWith } from '../trivy.js'
+import { trivyArgs } from '../trivy.js'
 import { restoreDb, saveDb } from '../trivy-db-cache.js'
 import type { BuildResult } from './build.js'
 
@@ -47,12 +48,13 @@ export async function scan(run: RunContext, built: BuildResult): Promise<ScanRes
   writeFileSync(emptyIgnoreFile, '')
   const image = built.references[0] ?? built.imageId
   const dbCache = inputs.scan.skipDbUpdate ? undefined : await restoreDb()
-  const args = trivyArgsWith(
+  const args = trivyArgs(
     inputs.scan,
     { image, reportFile, emptyIgnoreFile },
     { vulnerabilityDb: inputs.scan.skipDbUpdate || dbCache?.restored === true }
   )
-  await runTrivy(trivy.path, args, programEnv())
+  // A failure to scan (no DB, a crash) throws with the end of what Trivy printed.
+  await runProgram(trivy.path, args, { env: programEnv() })
   await saveDb(dbCache)
 
   const report = readReport(reportFile)
@@ -131,14 +133,10 @@ function readReport(file: string): TrivyReport {
   }
 }
 
-/** The ignore file's rules; the default .trivyignore may be missing, a named file may not. */
+/** The ignore file's rules; getInputs refused a named file that is missing, the default may be. */
 function readIgnoreRules(inputs: Inputs): IgnoreRule[] {
   const file = path.resolve(inputs.scan.ignoreFile)
-  if (!existsSync(file)) {
-    if (inputs.scan.ignoreFileExplicit)
-      throw new Error(`ignore-file: "${inputs.scan.ignoreFile}" does not exist`)
-    return []
-  }
+  if (!existsSync(file)) return []
   return parseIgnoreFile(inputs.scan.ignoreFile, readFileSync(file, 'utf8'))
 }
 
@@ -211,14 +209,6 @@ function verdictLine(verdict: GateVerdict): string {
   return `Scan ${verdict.passed ? 'passed' : 'failed'}: ${counted}${ignored}`
 }
 
-function countsCell(counts: Record<Severity, number>): string {
-  const parts = [...SEVERITIES]
-    .reverse()
-    .filter((severity) => counts[severity] > 0)
-    .map((severity) => `${counts[severity]} ${severity}`)
-  return parts.length > 0 ? parts.join(', ') : 'none'
-}
-
 export const scanStep: Step<'scan', ScanResult, { build?: BuildResult }> = {
   name: 'scan',
   title: 'Scan',
@@ -238,7 +228,7 @@ export const scanStep: Step<'scan', ScanResult, { build?: BuildResult }> = {
           ['Scan', result.reasons.length > 0 ? `failed: ${result.reasons.join('; ')}` : 'passed'],
           [
             'Findings',
-            `${countsCell(result.findings)}${result.ignored > 0 ? ` (${result.ignored} ignored)` : ''}`
+            `${countsText(result.findings) || 'none'}${result.ignored > 0 ? ` (${result.ignored} ignored)` : ''}`
           ],
           ['Report', code(result.reportFile)]
         ]

@@ -3,7 +3,7 @@ import { EOL } from 'os';
 import http__default from 'http';
 import https__default from 'https';
 import { r as requireTunnel, a as requireUndici, u as undiciExports } from './index-DPHC-cSm.js';
-import { c as code, a as cell, S as SEVERITIES } from './markdown-JJRdUvFU.js';
+import { c as code, e as cell, F as FINDINGS_TABLE_HEADER, S as SEVERITIES } from './scan-summary-C5IljRJJ.js';
 import 'net';
 import 'tls';
 import 'events';
@@ -5432,7 +5432,7 @@ function commentBody(input, budget = COMMENT_BODY_LIMIT) {
     const wanted = input.rows.slice(0, COMMENT_TABLE_ROWS);
     const table = [];
     if (wanted.length > 0) {
-        let size = length(head) + length(TABLE_HEADER) + TAIL_RESERVE;
+        let size = length(head) + length(FINDINGS_TABLE_HEADER) + TAIL_RESERVE;
         for (const row of wanted) {
             const line = tableRow(row, input.dockerfile);
             if (size + line.length + 1 > limit)
@@ -5445,7 +5445,7 @@ function commentBody(input, budget = COMMENT_BODY_LIMIT) {
     const tail = tailOf(input, table.length, cut);
     const parts = [...head];
     if (table.length > 0)
-        parts.push('### Worst findings', '', ...TABLE_HEADER, ...table, '');
+        parts.push('### Worst findings', '', ...FINDINGS_TABLE_HEADER, ...table, '');
     const body = [...parts, ...tail].join('\n');
     if (body.length <= limit)
         return body;
@@ -5459,10 +5459,6 @@ function commentBody(input, budget = COMMENT_BODY_LIMIT) {
     ].join('\n');
     return minimal.length <= limit ? minimal : minimal.slice(0, limit);
 }
-const TABLE_HEADER = [
-    '| Severity | ID | Package | Installed | Fixed | Dockerfile line |',
-    '| --- | --- | --- | --- | --- | --- |'
-];
 function headOf(input) {
     const lines = [commentMarker(input.image), `## Container Ship scan: ${code(clip(input.image))}`, ''];
     lines.push(verdictLine(input));
