@@ -1,8 +1,9 @@
 import os$1 from 'node:os';
-import { g as getExecOutput, w as warning, s as semver, i as info, a as setSecret, b as getInput, c as semverExports, d as debug, e as exec, f as isDebug, h as cp, m as mkdirP, r as rmRF, H as HttpClient, j as which, k as error, l as summary, n as setFailed, o as saveState, p as notice, q as group, t as setOutput } from './chunks/index-D3vlDMe6.js';
+import { g as getExecOutput, w as warning, i as info, s as semver, a as setSecret, b as getInput, c as saveState, d as semverExports, e as debug, f as exec, h as isDebug, j as cp, m as mkdirP, r as rmRF, H as HttpClient, k as which, l as error, n as summary, o as setFailed, p as notice, q as group, t as setOutput } from './chunks/index-DDUxEgKJ.js';
 import path$1 from 'node:path';
-import { accessSync, constants, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, renameSync, statSync, rmSync, createReadStream, mkdirSync } from 'node:fs';
-import { S as SEVERITIES, p as parseSeverity, c as code, a as atOrAbove, b as countsText, d as countBySeverity, s as scanSection, e as cell } from './chunks/scan-summary-C5IljRJJ.js';
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, renameSync, chmodSync, mkdirSync, rmSync, statSync, createReadStream } from 'node:fs';
+import { S as SEVERITIES, p as parseSeverity, c as code, a as cell, b as atOrAbove, d as countsText, e as countBySeverity, s as scanSection } from './chunks/scan-summary-D690VhBK.js';
 import { createHash } from 'node:crypto';
 import { Buffer as Buffer$1 } from 'node:buffer';
 import * as crypto from 'crypto';
@@ -60,6 +61,10 @@ var State;
 (function (State) {
     /** The private DOCKER_CONFIG folder the post step logs out of and removes. */
     State["DockerConfig"] = "docker-config";
+    /** JSON of the deploy host's access folder and engine (RemoteAccess), removed in post. */
+    State["DeployAccess"] = "deploy-access";
+    /** The deploy lock container's name while the main step holds it. */
+    State["DeployLock"] = "deploy-lock";
 })(State || (State = {}));
 
 // The one place that runs external programs. Always an argument array, never a shell string.
@@ -81,7 +86,7 @@ class ProgramError extends Error {
 }
 async function runProgram(program, args, options = {}) {
     const result = await getExecOutput(resolveProgram(program, options.env), args, {
-        env: options.env ? definedOnly(options.env) : undefined,
+        env: options.env ? definedOnly$1(options.env) : undefined,
         cwd: options.cwd,
         input: options.input === undefined ? undefined : Buffer.from(options.input),
         silent: options.quiet ?? false,
@@ -100,7 +105,11 @@ function resolveProgram(program, env) {
     // The same PATH as the action's: @actions/exec finds it itself, no second walk needed.
     if (!env?.PATH || env.PATH === process.env.PATH || program.includes('/'))
         return program;
-    for (const dir of env.PATH.split(path$1.delimiter)) {
+    return findProgram(program, env.PATH) ?? program;
+}
+/** The executable `program` in the folders of `searchPath`, or undefined. */
+function findProgram(program, searchPath) {
+    for (const dir of (searchPath ?? '').split(path$1.delimiter)) {
         if (!dir)
             continue;
         const candidate = path$1.join(dir, program);
@@ -112,7 +121,7 @@ function resolveProgram(program, env) {
             // Not in this folder.
         }
     }
-    return program;
+    return undefined;
 }
 /** A readable one-line form of a command for messages (never executed). */
 function describeCommand(program, args) {
@@ -123,12 +132,47 @@ function describeCommand(program, args) {
 function lastLines(text, count) {
     return text.split('\n').slice(-15).join('\n');
 }
-function definedOnly(env) {
+function definedOnly$1(env) {
     const out = {};
     for (const [key, value] of Object.entries(env))
         if (value !== undefined)
             out[key] = value;
     return out;
+}
+/**
+ * Starts a program that runs until stopped, calling `onLine` for each line of its standard
+ * output. Its standard error is kept for the message when it exits early.
+ */
+function startProgram(program, args, options) {
+    const child = spawn(resolveProgram(program, options.env), args, {
+        env: options.env ? definedOnly$1(options.env) : undefined,
+        stdio: ['ignore', 'pipe', 'pipe']
+    });
+    let stderr = '';
+    let pending = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+        pending += chunk;
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines)
+            if (line.trim())
+                options.onLine(line);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+        stderr = (stderr + chunk).slice(-4e3);
+    });
+    const exited = new Promise((resolve) => {
+        child.on('error', (error) => resolve({ exitCode: null, stderr: error.message }));
+        child.on('close', (exitCode) => resolve({ exitCode, stderr: lastLines(stderr.trim()) }));
+    });
+    return {
+        exited,
+        stop: async () => {
+            if (child.exitCode === null && child.signalCode === null)
+                child.kill('SIGTERM');
+            await exited;
+        }
+    };
 }
 
 // Retrying what fails for passing reasons (a registry restarting, a dropped connection), with
@@ -510,2208 +554,82 @@ async function askCredentialHelper(helper, serverAddress, env) {
     }
 }
 
-// What the action needs to know about the workflow run, read from the runner's environment and
-// event payload once, so the rest of the code gets plain values (and tests can pass their own).
-/** Pull requests are recognised by their ref, as docker/metadata-action does. */
-const PULL_REQUEST_REF = /^refs\/pull\/(\d+)\//;
-/** A merge queue's temporary branch: gh-readonly-queue/<base>/pr-<N>-<sha>. */
-const MERGE_QUEUE_REF = /^refs\/heads\/gh-readonly-queue\/(.+)\/pr-(\d+)-[0-9a-f]+$/;
-function readGitHubContext(env = process.env) {
-    const payload = readEventPayload(env.GITHUB_EVENT_PATH);
-    const eventName = env.GITHUB_EVENT_NAME ?? '';
-    const ref = env.GITHUB_REF ?? '';
-    const sha = env.GITHUB_SHA ?? '';
-    const pullRef = PULL_REQUEST_REF.exec(ref);
-    const pullRequestNumber = pullRef
-        ? Number(pullRef[1])
-        : eventName.startsWith('pull_request')
-            ? (payload.pull_request?.number ?? payload.number)
-            : undefined;
-    const isPullRequest = pullRequestNumber !== undefined;
-    const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
-    const repository = env.GITHUB_REPOSITORY || undefined;
-    return {
-        eventName,
-        ref,
-        sha,
-        // GITHUB_SHA of a pull request run is a throwaway merge commit; the head is what was reviewed.
-        tagSha: (isPullRequest ? payload.pull_request?.head?.sha : undefined) ?? sha,
-        pullRequestNumber,
-        mergeGroup: eventName === 'merge_group' ? mergeGroupOf(ref, payload) : undefined,
-        repository,
-        repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined)
-    };
+/** The Compose to use: the v2 plugin if the docker CLI has one, else docker-compose v1. */
+async function probeCompose(docker) {
+    const v2 = await docker.run(['compose', 'version', '--short'], { quiet: true, allowFailure: true });
+    if (v2.exitCode === 0)
+        return { kind: 'v2', version: v2.stdout.trim() };
+    const v1 = await runProgram('docker-compose', ['version', '--short'], {
+        env: docker.env,
+        quiet: true,
+        allowFailure: true
+    }).catch(() => undefined);
+    if (v1?.exitCode === 0)
+        return { kind: 'v1', version: v1.stdout.trim() };
+    throw new Error('neither `docker compose` (the Compose v2 plugin) nor `docker-compose` (v1) is installed on the runner: the deploy step needs one');
 }
-function mergeGroupOf(ref, payload) {
-    const match = MERGE_QUEUE_REF.exec(payload.merge_group?.head_ref ?? ref);
-    const baseBranch = match?.[1] ?? (payload.merge_group?.base_ref ?? '').replace(/^refs\/heads\//, '');
-    return { baseBranch, pullRequestNumber: match ? Number(match[2]) : undefined };
-}
-function readEventPayload(path) {
-    if (!path || !existsSync(path))
-        return {};
-    try {
-        return JSON.parse(readFileSync(path, 'utf8'));
-    }
-    catch {
-        return {};
-    }
-}
-
-const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
-const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
-const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
-function parseDockerHost(text) {
-    const url = text.trim();
-    let match = SSH_RE.exec(url);
-    if (match) {
-        const port = match[3] === undefined ? undefined : parsePort(match[3]);
-        return {
-            scheme: 'ssh',
-            url,
-            user: match[1],
-            host: match[2],
-            ...(port === undefined ? {} : { port })
-        };
-    }
-    match = TCP_RE.exec(url);
-    if (match)
-        return { scheme: 'tcp', url, host: match[1], port: parsePort(match[2]) };
-    if (url.startsWith('unix:///') && !/\s/.test(url))
-        return { scheme: 'unix', url, path: url.slice('unix://'.length) };
-    throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`);
-}
-function parsePort(text) {
-    const port = Number(text);
-    if (!Number.isInteger(port) || port < 1 || port > 65535)
-        throw new Error(`port ${text} is not between 1 and 65535`);
-    return port;
-}
-
-/** Splits the lines without judging them; blank lines and `#` comments are skipped. */
-function keyValueLines(text) {
-    const lines = [];
-    text.split(/\r?\n/).forEach((line, index) => {
-        const trimmed = line.trim();
-        if (trimmed === '' || trimmed.startsWith('#'))
-            return;
-        const equals = trimmed.indexOf('=');
-        const pair = equals > 0
-            ? { key: trimmed.slice(0, equals).trim(), value: trimmed.slice(equals + 1).trim() }
-            : undefined;
-        lines.push({ lineNumber: index + 1, pair });
-    });
-    return lines;
+/** Compose's arguments for one command: every file, the project, then the command. */
+function composeArgs(files, project, command) {
+    return [...files.flatMap((file) => ['-f', file]), '-p', project, ...command];
 }
 /**
- * One pair per line. Throws naming the line number only, never its text, because the text may
- * be a secret.
+ * `up` for a service only, at `count` containers, leaving its dependencies and its running
+ * containers alone: the new containers start beside the old ones.
  */
-function parseKeyValueLines(text, keyPattern, keyHint) {
-    return keyValueLines(text).map(({ lineNumber, pair }) => {
-        if (!pair)
-            throw new Error(`line ${lineNumber} is not KEY=VALUE`);
-        if (!keyPattern.test(pair.key))
-            throw new Error(`line ${lineNumber}: the key is not ${keyHint}`);
-        return pair;
-    });
-}
-/** Items separated by commas or new lines, trimmed, empty ones dropped. */
-function parseList(text) {
-    return text
-        .split(/[,\n]/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-}
-/** Items one per line (for values that contain commas, like cache specs). */
-function parseLines(text) {
-    return text
-        .split(/\r?\n/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '' && !item.startsWith('#'));
-}
-
-// Every input of action.yml, read once into one typed object and validated before any program
-// runs. A bad input fails with a message naming the input and what was expected; all problems
-// are reported together.
-const STEP_NAMES = ['build', 'scan', 'push', 'deploy'];
-const DEFAULT_IGNORE_FILE = '.trivyignore';
-/** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
-const DEFAULT_TRIVY_VERSION = '0.74.0';
-const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'];
-/** Where Trivy's release archives are downloaded from unless trivy-releases names a mirror. */
-const DEFAULT_TRIVY_RELEASES = 'https://github.com/aquasecurity/trivy/releases/download';
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.length === 1
-            ? `Invalid input: ${problems[0]}`
-            : `Invalid inputs:\n${problems.map((problem) => `- ${problem}`).join('\n')}`);
-        this.problems = problems;
-        this.name = 'InputError';
-    }
-}
-const BUILD_ARG_KEY = /^[^\s=]+$/;
-const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
-const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/;
-const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const REMOTE_CONTEXT = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/)/i;
-function getInputs(read, cwd = process.cwd()) {
-    const problems = [];
-    /** Runs one input's parser; a thrown message becomes a problem naming the input. */
-    function field(name, parse, fallback) {
-        try {
-            return parse(read(name));
-        }
-        catch (error) {
-            problems.push(`${name}: ${error.message}`);
-            return fallback;
-        }
-    }
-    const steps = field('steps', parseSteps, [...STEP_NAMES]);
-    const image = field('image', (raw) => parseImageName(raw), { registry: '', repository: '', name: '' });
-    const context = read('context') || '.';
-    const contextIsLocal = !REMOTE_CONTEXT.test(context);
-    // A remote context brings its own Dockerfile unless one is named.
-    const file = read('file') || (contextIsLocal ? path$1.join(context, 'Dockerfile') : '');
-    const building = steps.includes('build');
-    if (building && contextIsLocal) {
-        if (!isDirectory(path$1.resolve(cwd, context)))
-            problems.push(`context: "${context}" is not a folder`);
-        else if (file && !isFile(path$1.resolve(cwd, file)))
-            problems.push(`file: "${file}" does not exist`);
-    }
-    const buildArgs = field('build-args', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, 'a name without spaces'), []);
-    const labels = field('labels', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, 'a name without spaces'), []);
-    const secrets = field('secrets', (raw) => parseKeyValueLines(raw, SECRET_ID, 'an id of letters, digits, . _ -'), []);
-    const platforms = field('platforms', parsePlatforms, []);
-    const tags = field('tags', parseTags, { extra: [], references: [] });
-    const registry = field('registry', (raw) => (raw ? parseRegistry(raw) : image.registry), image.registry);
-    const username = read('username');
-    const password = read('password');
-    if (password && !username)
-        problems.push('username: is required when password is set');
-    if (username && !password)
-        problems.push('password: is required when username is set');
-    const severities = field('severities', parseSeverities, [...SEVERITIES]);
-    const ignoreFile = read('ignore-file') || DEFAULT_IGNORE_FILE;
-    const ignoreFileExplicit = ignoreFile !== DEFAULT_IGNORE_FILE;
-    if (steps.includes('scan') && ignoreFileExplicit && !isFile(path$1.resolve(cwd, ignoreFile))) {
-        problems.push(`ignore-file: "${ignoreFile}" does not exist`);
-    }
-    const dockerHost = field('docker-host', (raw) => (raw ? parseDockerHost(raw) : undefined), undefined);
-    const sshPrivateKey = read('ssh-private-key');
-    const sshKnownHosts = read('ssh-known-hosts');
-    const tlsCa = read('tls-ca');
-    const tlsCert = read('tls-cert');
-    const tlsKey = read('tls-key');
-    checkPem(problems, 'ssh-private-key', sshPrivateKey, 'PRIVATE KEY');
-    checkPem(problems, 'tls-ca', tlsCa, 'CERTIFICATE');
-    checkPem(problems, 'tls-cert', tlsCert, 'CERTIFICATE');
-    checkPem(problems, 'tls-key', tlsKey, 'PRIVATE KEY');
-    checkRemoteAccess(problems, dockerHost, { sshKnownHosts, tlsCa, tlsCert, tlsKey });
-    const service = read('service');
-    const deploying = steps.includes('deploy') && dockerHost !== undefined;
-    if (service && !SERVICE_NAME.test(service))
-        problems.push(`service: "${service}" is not a Compose service name`);
-    if (deploying && !service)
-        problems.push('service: is required to deploy (docker-host is set)');
-    const inputs = {
-        steps,
-        image,
-        build: {
-            context,
-            contextIsLocal,
-            file,
-            buildArgs,
-            labels,
-            secrets,
-            target: read('target'),
-            platforms,
-            cacheFrom: parseLines(read('cache-from')),
-            cacheTo: parseLines(read('cache-to')),
-            pull: field('pull', parseBoolean, false),
-            noCache: field('no-cache', parseBoolean, false)
-        },
-        tags: {
-            extra: tags.extra,
-            references: tags.references,
-            latest: field('tag-latest', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto'),
-            sha: field('tag-sha', (raw) => parseBoolean(raw || 'true'), true)
-        },
-        publish: {
-            registry,
-            username,
-            password,
-            push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto')
-        },
-        scan: {
-            severityThreshold: field('severity-threshold', parseThreshold, 'HIGH'),
-            severities,
-            ignoreUnfixed: field('ignore-unfixed', parseBoolean, false),
-            ignoreFile,
-            ignoreFileExplicit,
-            scanners: field('scanners', parseScanners, ['vuln', 'secret']),
-            maxFindings: field('max-findings', parseMaxFindings, {}),
-            trivyVersion: field('trivy-version', parseTrivyVersion, DEFAULT_TRIVY_VERSION),
-            trivyReleases: field('trivy-releases', parseReleasesUrl, DEFAULT_TRIVY_RELEASES),
-            dbRepositories: field('db-repository', parseDbRepositories, []),
-            skipDbUpdate: field('skip-db-update', parseBoolean, false),
-            sarifFile: read('sarif-file'),
-            annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
-            prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
-            githubToken: read('github-token')
-        },
-        deploy: {
-            dockerHost,
-            sshPrivateKey,
-            sshKnownHosts,
-            tlsCa,
-            tlsCert,
-            tlsKey,
-            composeFiles: field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), [
-                'docker-compose.yml'
-            ]),
-            composeProject: field('compose-project', parseComposeProject, ''),
-            service,
-            replicas: field('replicas', (raw) => (raw ? parseInteger(raw, 1) : undefined), undefined),
-            healthTimeout: field('health-timeout', (raw) => parseInteger(raw || '120', 1), 120),
-            switchCommand: field('switch-command', parseSwitchCommand, undefined),
-            drainSeconds: field('drain-seconds', (raw) => parseInteger(raw || '0', 0), 0),
-            env: field('env', (raw) => parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)'), [])
-        }
-    };
-    if (problems.length > 0)
-        throw new InputError(problems);
-    return inputs;
-}
-/** YAML 1.2 core booleans, as core.getBooleanInput accepts them. */
-function parseBoolean(raw) {
-    if (['true', 'True', 'TRUE'].includes(raw))
-        return true;
-    if (['false', 'False', 'FALSE', ''].includes(raw))
-        return false;
-    throw new Error(`"${raw}" is not a boolean (true or false)`);
-}
-function parseChoice(raw, choices) {
-    const lower = raw.toLowerCase();
-    const found = choices.find((choice) => choice === lower);
-    if (!found)
-        throw new Error(`"${raw}" is not one of ${choices.join(', ')}`);
-    return found;
-}
-function parseInteger(raw, min) {
-    if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
-        throw new Error(`"${raw}" is not a whole number of at least ${min}`);
-    }
-    return Number(raw);
-}
-function parseSteps(raw) {
-    const named = parseList(raw || STEP_NAMES.join(','));
-    if (named.length === 0)
-        throw new Error(`name at least one of ${STEP_NAMES.join(', ')}`);
-    for (const step of named) {
-        if (!STEP_NAMES.includes(step.toLowerCase())) {
-            throw new Error(`"${step}" is not one of ${STEP_NAMES.join(', ')}`);
-        }
-    }
-    const lower = named.map((step) => step.toLowerCase());
-    const steps = STEP_NAMES.filter((step) => lower.includes(step));
-    for (const needsBuild of ['scan', 'push']) {
-        if (steps.includes(needsBuild) && !steps.includes('build')) {
-            throw new Error(`${needsBuild} works on the image the build step makes: add build`);
-        }
-    }
-    return steps;
-}
-function parsePlatforms(raw) {
-    const platforms = parseList(raw);
-    for (const platform of platforms) {
-        if (!PLATFORM.test(platform))
-            throw new Error(`"${platform}" is not os/arch[/variant], e.g. linux/amd64`);
-    }
-    if (platforms.length > 1) {
-        throw new Error('only one platform is supported for now: the image is loaded into the local engine to be scanned, and the engine holds one platform per tag');
-    }
-    return platforms;
+function scaleUpCommand(service, count) {
+    return ['up', '--detach', '--no-deps', '--no-recreate', '--scale', `${service}=${count}`, service];
 }
 /**
- * Plain tags of `image`, and full references (`ghcr.io/acme/web:1.2`, as docker/metadata-action
- * outputs them) that may name other repositories.
+ * The variables Compose runs with: the engine's environment, then the env input and APP_VERSION
+ * (what interpolation saw), minus variables that would make Compose pick other files, another
+ * project or another SSH path than the action's.
  */
-function parseTags(raw) {
-    const extra = [];
-    const references = [];
-    for (const item of parseList(raw)) {
-        if (item.includes('/') || item.includes(':')) {
-            references.push(parseImageReference(item));
-        }
-        else if (isValidTag(item)) {
-            extra.push(item);
-        }
-        else {
-            throw new Error(`"${item}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -) nor a name:tag reference`);
-        }
+function composeEnv(docker, variant, variables) {
+    const env = { ...docker.env, ...variables };
+    for (const key of [
+        'COMPOSE_FILE',
+        'COMPOSE_PROJECT_NAME',
+        'COMPOSE_PATH_SEPARATOR',
+        'COMPOSE_PARAMIKO_SSH'
+    ])
+        delete env[key];
+    // v1's docker-py ignores DOCKER_CERT_PATH's ca.pem for the server (compose #8634).
+    if (variant.kind === 'v1' && docker.engine.kind === 'remote' && docker.engine.tlsDir) {
+        env.REQUESTS_CA_BUNDLE = `${docker.engine.tlsDir}/ca.pem`;
+    }
+    return env;
+}
+class Compose {
+    docker;
+    variant;
+    files;
+    project;
+    variables;
+    cwd;
+    constructor(docker, variant, files, project, 
+    /** The variables interpolation used (env input and APP_VERSION). */
+    variables, 
+    /** Where relative compose-file paths start: the workspace. */
+    cwd) {
+        this.docker = docker;
+        this.variant = variant;
+        this.files = files;
+        this.project = project;
+        this.variables = variables;
+        this.cwd = cwd;
+    }
+    get label() {
+        return this.variant.kind === 'v2'
+            ? `docker compose ${this.variant.version}`
+            : `docker-compose ${this.variant.version}`;
+    }
+    run(command, options = {}) {
+        const env = composeEnv(this.docker, this.variant, this.variables);
+        const args = composeArgs(this.files, this.project, command);
+        return this.variant.kind === 'v2'
+            ? runProgram('docker', ['compose', ...args], { ...options, env, cwd: this.cwd })
+            : runProgram('docker-compose', args, { ...options, env, cwd: this.cwd });
     }
-    return { extra, references };
-}
-function parseSeverities(raw) {
-    const named = parseList(raw || SEVERITIES.join(','));
-    const severities = named.map((name) => {
-        const severity = parseSeverity(name);
-        if (!severity)
-            throw new Error(`"${name}" is not one of ${SEVERITIES.join(', ')}`);
-        return severity;
-    });
-    if (severities.length === 0)
-        throw new Error(`name at least one of ${SEVERITIES.join(', ')}`);
-    return SEVERITIES.filter((severity) => severities.includes(severity));
-}
-function parseThreshold(raw) {
-    if ((raw || 'HIGH').toLowerCase() === 'none')
-        return 'none';
-    const severity = parseSeverity(raw || 'HIGH');
-    if (!severity)
-        throw new Error(`"${raw}" is not one of ${SEVERITIES.join(', ')} or none`);
-    return severity;
-}
-function parseScanners(raw) {
-    const scanners = parseList(raw || 'vuln,secret').map((name) => name.toLowerCase());
-    for (const scanner of scanners) {
-        if (!SCANNERS.includes(scanner))
-            throw new Error(`"${scanner}" is not one of ${SCANNERS.join(', ')}`);
-    }
-    return scanners;
-}
-function parseMaxFindings(raw) {
-    const budgets = {};
-    for (const item of parseList(raw)) {
-        const match = /^([A-Za-z]+)\s*=\s*(\d+)$/.exec(item);
-        const severity = match ? parseSeverity(match[1]) : undefined;
-        if (!match || !severity)
-            throw new Error(`"${item}" is not SEVERITY=COUNT, e.g. critical=0,high=5`);
-        budgets[severity] = Number(match[2]);
-    }
-    return budgets;
-}
-function parseTrivyVersion(raw) {
-    const version = semver.valid((raw || DEFAULT_TRIVY_VERSION).replace(/^v/, ''));
-    if (!version)
-        throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`);
-    return version;
-}
-function parseReleasesUrl(raw) {
-    const text = raw || DEFAULT_TRIVY_RELEASES;
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw new Error(`"${text}" is not a URL`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:')
-        throw new Error(`"${text}" is not an http(s) URL`);
-    return text.replace(/\/+$/, '');
-}
-/** OCI repositories with an optional tag, as Trivy's --db-repository takes them. */
-function parseDbRepositories(raw) {
-    const repositories = parseList(raw);
-    for (const repository of repositories) {
-        const tagged = /:[\w][\w.-]*$/.test(repository.slice(repository.lastIndexOf('/') + 1));
-        if (tagged)
-            parseImageReference(repository);
-        else
-            parseImageName(repository);
-    }
-    return repositories;
-}
-function parseComposeProject(raw) {
-    if (raw && !COMPOSE_PROJECT.test(raw)) {
-        throw new Error(`"${raw}" is not a Compose project name (lowercase letters, digits, _ and -, starting with a letter or digit)`);
-    }
-    return raw;
-}
-function parseSwitchCommand(raw) {
-    if (!raw)
-        return undefined;
-    const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw);
-    if (!match || !SERVICE_NAME.test(match[1]))
-        throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`);
-    return { service: match[1], command: match[2].trim() };
-}
-/** Checks that PEM text has the expected block; never quotes the text (it may be a key). */
-function checkPem(problems, name, text, kind) {
-    if (!text)
-        return;
-    if (!new RegExp(`-----BEGIN [A-Z ]*${kind}-----`).test(text) || !/-----END [A-Z ]+-----/.test(text)) {
-        problems.push(`${name}: is not PEM text with a ${kind} block (-----BEGIN ...${kind}-----)`);
-    }
-}
-function checkRemoteAccess(problems, host, access) {
-    if (host?.scheme === 'ssh' && !access.sshKnownHosts) {
-        problems.push('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)');
-    }
-    if (host?.scheme === 'tcp') {
-        for (const [name, value] of [
-            ['tls-ca', access.tlsCa],
-            ['tls-cert', access.tlsCert],
-            ['tls-key', access.tlsKey]
-        ]) {
-            if (!value)
-                problems.push(`${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`);
-        }
-    }
-}
-function isDirectory(target) {
-    return existsSync(target) && statSync(target).isDirectory();
-}
-function isFile(target) {
-    return existsSync(target) && statSync(target).isFile();
-}
-
-const REQUEST_TIMEOUT_MS = 30_000;
-class RegistryError extends Error {
-    status;
-    constructor(message, status) {
-        super(message);
-        this.status = status;
-        this.name = 'RegistryError';
-    }
-}
-/** Throws a RegistryError naming the registry, what was tried and the start of the answer. */
-async function expectOk(response, registry, what) {
-    if (response.ok)
-        return;
-    const text = (await response.text().catch(() => '')).slice(0, 300);
-    throw new RegistryError(`could not ${what} on ${registry}: ${response.status} ${response.statusText} ${text}`.trim(), response.status);
-}
-
-// The login to the registry of the username and password inputs, into the private Docker config.
-// The credentials are checked through the Registry API the way `docker login` checks them and
-// then written to the config as `docker login` writes them, which spares a docker process on
-// every run. Where the API cannot be reached from here although the engine may reach it (a
-// proxy, a certificate only the engine trusts), `docker login` itself does it.
-async function logIn(docker, registries, { registry, username, password }) {
-    try {
-        await (await registries(registry)).checkCredentials();
-    }
-    catch (error) {
-        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
-            throw new Error(`Login to ${registry} failed: ${error.message}`);
-        }
-        info(`Could not check the credentials through the Registry API (${error.message}): running docker login`);
-        await docker.login(registry, username, password);
-        return;
-    }
-    storeLogin(docker.configDir, registry, username, password);
-    info(`Logged in to ${registry} as ${username}`);
-}
-
-// Registry authentication as the engine does it: a 401 names a scheme. Basic takes the
-// credentials as they are; Bearer sends them to the token realm it names (with a password, or
-// an identity token exchanged as an OAuth2 refresh token) for a token scoped to one repository.
-// Credentials go only over HTTPS, or plain HTTP on loopback as the engine allows.
-/** Parses `Bearer realm="https://x/token",service="x",scope="repository:a:pull"`. */
-function parseAuthChallenge(header) {
-    const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
-    if (!match)
-        return undefined;
-    const params = {};
-    for (const param of match[2].matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
-        params[param[1].toLowerCase()] = (param[2] ?? param[3] ?? '').replace(/\\(.)/g, '$1');
-    }
-    return { scheme: match[1].toLowerCase(), params };
-}
-/**
- * Whether credentials may go to this URL: over HTTPS, or plain HTTP to a loopback address (the
- * engine talks plain HTTP only to loopback registries by default too).
- */
-function mayCarryCredentials(url) {
-    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-}
-function basicHeader(credentials) {
-    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-}
-/** One registry's credentials, and what answering its challenges has taught. */
-class RegistryAuth {
-    registry;
-    credentials;
-    fetchImpl;
-    /** Set once the registry asked for Basic credentials: they are good for every repository. */
-    basic;
-    constructor(registry, credentials, fetchImpl) {
-        this.registry = registry;
-        this.credentials = credentials;
-        this.fetchImpl = fetchImpl;
-    }
-    /** The Authorization for a request the registry answered with this challenge. */
-    async authorize(challenge, repository, access) {
-        const credentials = this.credentials;
-        if (challenge?.scheme === 'basic') {
-            if (!credentials || !('password' in credentials))
-                throw new RegistryError(`${this.registry} asks for credentials: set username and password`, 401);
-            this.basic = basicHeader(credentials);
-            return { header: this.basic, tokenForCredentials: false };
-        }
-        const realm = this.realmOf(challenge);
-        const scope = `repository:${repository}:${access}`;
-        const response = credentials && 'identityToken' in credentials
-            ? await this.fetchImpl(realm, {
-                // An identity token is an OAuth2 refresh token: exchanged by POST, as the engine does.
-                method: 'POST',
-                headers: { 'content-type': 'application/x-www-form-urlencoded' },
-                body: new URLSearchParams({
-                    grant_type: 'refresh_token',
-                    refresh_token: credentials.identityToken,
-                    service: challenge?.params.service ?? '',
-                    scope,
-                    client_id: 'container-ship'
-                }).toString(),
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-            })
-            : await this.fetchImpl(withQuery(realm, { service: challenge?.params.service, scope }), {
-                headers: credentials ? { authorization: basicHeader(credentials) } : {},
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-            });
-        if (response.status === 401 || response.status === 403) {
-            await response.body?.cancel();
-            throw new RegistryError(`${this.registry} refused the credentials (${response.status}) when asked for a token`, response.status);
-        }
-        await expectOk(response, this.registry, 'get a registry token');
-        const body = (await response.json());
-        const token = body.token ?? body.access_token;
-        if (!token)
-            throw new RegistryError(`${this.registry}'s token service answered without a token`);
-        return { header: `Bearer ${token}`, tokenForCredentials: credentials !== undefined };
-    }
-    /**
-     * Checks a username and password as `docker login` does, against the challenge of the API
-     * root: Basic on the root itself, Bearer at the realm with the account and no scope. Throws a
-     * RegistryError with status 401 or 403 when they are refused.
-     */
-    async check(root, challenge) {
-        const credentials = this.credentials;
-        if (!credentials || !('password' in credentials))
-            throw new RegistryError('no username and password to check');
-        let answer;
-        if (challenge?.scheme === 'basic') {
-            this.basic = basicHeader(credentials);
-            answer = await this.fetchImpl(root, {
-                headers: { authorization: this.basic },
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-            });
-        }
-        else {
-            const realm = withQuery(this.realmOf(challenge), {
-                service: challenge?.params.service,
-                account: credentials.username
-            });
-            answer = await this.fetchImpl(realm, {
-                headers: { authorization: basicHeader(credentials) },
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-            });
-        }
-        await answer.body?.cancel();
-        if (answer.status === 401 || answer.status === 403) {
-            throw new RegistryError(`${this.registry} refused the credentials of ${credentials.username} (${answer.status} unauthorized)`, answer.status);
-        }
-        await expectOk(answer, this.registry, 'check the credentials');
-    }
-    /** The token realm of a Bearer challenge, refused when credentials may not go there. */
-    realmOf(challenge) {
-        if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
-            throw new RegistryError(`${this.registry} answered 401 without an auth challenge the action understands`, 401);
-        }
-        let realm;
-        try {
-            realm = new URL(challenge.params.realm);
-        }
-        catch {
-            throw new RegistryError(`${this.registry} named a token realm that is not a URL`, 401);
-        }
-        if (this.credentials && !mayCarryCredentials(realm)) {
-            throw new RegistryError(`${this.registry} named the token realm ${realm.origin}, which is neither HTTPS nor loopback: the credentials were not sent`, 401);
-        }
-        return realm;
-    }
-}
-function withQuery(realm, params) {
-    const url = new URL(realm);
-    for (const [name, value] of Object.entries(params))
-        if (value)
-            url.searchParams.set(name, value);
-    return url;
-}
-
-// A small client of the Distribution (Registry) HTTP API v2: the tags a repository holds, and
-// manifests read and written by tag (how one pushed image gets its other tags without another
-// `docker push`). Authentication is registry-auth.ts's.
-/** Media types a manifest request accepts, so the registry answers with the manifest it stores. */
-const MANIFEST_MEDIA_TYPES = [
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json'
-];
-const PAGE_SIZE = 1000;
-/** Past this many pages the list is not read whole, and a partial list is never taken as whole. */
-const MAX_TAG_PAGES = 100;
-/** The `next` target of a `Link: <url>; rel="next"` header, resolved against the request URL. */
-function nextPageUrl(link, current) {
-    if (!link)
-        return undefined;
-    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
-    return match ? new URL(match[1], current).toString() : undefined;
-}
-function manifestDigestOf(body) {
-    return `sha256:${createHash('sha256').update(body).digest('hex')}`;
-}
-class RegistryClient {
-    registry;
-    fetchImpl;
-    base;
-    auth;
-    get hasCredentials() {
-        return this.auth.credentials !== undefined;
-    }
-    /** Authorization header value per `repository:access`, once earned. */
-    authorization = new Map();
-    constructor(registry, credentials, fetchImpl = fetch) {
-        this.registry = registry;
-        this.fetchImpl = fetchImpl;
-        this.base = new URL(registryApiBase(registry));
-        this.auth = new RegistryAuth(registry, credentials, fetchImpl);
-    }
-    /**
-     * Every tag of the repository; an empty list when the repository does not exist yet. Throws
-     * when the list cannot be read whole (more than MAX_TAG_PAGES pages).
-     */
-    async listTags(repository) {
-        const tags = [];
-        let url = `${this.base.origin}/v2/${repository}/tags/list?n=${PAGE_SIZE}`;
-        for (let page = 0; url; page++) {
-            if (page === MAX_TAG_PAGES) {
-                throw new RegistryError(`the tag list of ${repository} on ${this.registry} is longer than ${MAX_TAG_PAGES} pages: it was not read whole`);
-            }
-            const { response, tokenForCredentials } = await this.request(url, repository, 'pull', 'GET');
-            if (response.status === 404)
-                return [];
-            // Docker Hub answers 401, not 404, for a repository that does not exist yet, even to a
-            // valid token: the token service took the credentials, so the repository is new.
-            if (response.status === 401 && tokenForCredentials && page === 0) {
-                await response.body?.cancel();
-                return [];
-            }
-            await expectOk(response, this.registry, `list the tags of ${repository}`);
-            const body = (await response.json());
-            tags.push(...(body.tags ?? []));
-            url = nextPageUrl(response.headers.get('link'), url);
-        }
-        return tags;
-    }
-    /**
-     * Checks the credentials as `docker login` does: the API root, then the credentials against
-     * whatever auth it asks for (Basic, or the token realm with no scope). Throws a RegistryError
-     * with status 401 when they are refused.
-     */
-    async checkCredentials() {
-        const root = new URL('/v2/', this.base);
-        const first = await this.fetchImpl(root, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-        await first.body?.cancel();
-        if (first.ok)
-            return;
-        if (first.status !== 401)
-            await expectOk(first, this.registry, 'reach the Registry API');
-        await this.auth.check(root, parseAuthChallenge(first.headers.get('www-authenticate') ?? ''));
-    }
-    /** The manifest as stored, its digest computed from the bytes (and checked against the header). */
-    async getManifest(repository, reference) {
-        const { response } = await this.request(this.manifestUrl(repository, reference), repository, 'pull,push', 'GET', { accept: MANIFEST_MEDIA_TYPES.join(', ') });
-        await expectOk(response, this.registry, `read the manifest of ${repository}:${reference}`);
-        const body = Buffer.from(await response.arrayBuffer());
-        const digest = manifestDigestOf(body);
-        const stated = response.headers.get('docker-content-digest');
-        if (stated && stated !== digest) {
-            throw new RegistryError(`${this.registry} sent a manifest for ${repository}:${reference} whose bytes hash to ${digest}, not the ${stated} it named`);
-        }
-        const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
-        return { body, mediaType, digest };
-    }
-    /** Points `repository:tag` at the manifest (which must already be in that repository). */
-    async putManifest(repository, tag, manifest) {
-        const { response } = await this.request(this.manifestUrl(repository, tag), repository, 'pull,push', 'PUT', {
-            'content-type': manifest.mediaType
-        }, manifest.body);
-        await expectOk(response, this.registry, `tag ${repository}:${tag}`);
-        await response.body?.cancel();
-        const digest = response.headers.get('docker-content-digest') ?? manifest.digest;
-        if (digest !== manifest.digest) {
-            throw new RegistryError(`${this.registry} stored ${repository}:${tag} as ${digest}, not the ${manifest.digest} that was sent`);
-        }
-        return digest;
-    }
-    manifestUrl(repository, reference) {
-        return `${this.base.origin}/v2/${repository}/manifests/${encodeURIComponent(reference)}`;
-    }
-    async request(url, repository, access, method, headers = {}, body) {
-        const target = new URL(url);
-        // Credentials go to the registry's own origin only (a Link header could name another).
-        const sameOrigin = target.origin === this.base.origin;
-        const key = `${repository}:${access}`;
-        const send = (authorization) => this.fetchImpl(target, {
-            method,
-            headers: { ...headers, ...(authorization && sameOrigin ? { authorization } : {}) },
-            body,
-            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-        });
-        // Basic credentials are not scoped, so they go with the first request once the registry asked.
-        let response = await send(this.authorization.get(key) ?? this.auth.basic);
-        if (response.status !== 401 || !sameOrigin)
-            return { response, tokenForCredentials: false };
-        const challenge = parseAuthChallenge(response.headers.get('www-authenticate') ?? '');
-        await response.body?.cancel();
-        const authorization = await this.auth.authorize(challenge, repository, access);
-        this.authorization.set(key, authorization.header);
-        response = await send(authorization.header);
-        // Basic credentials refused. (A 401 to a token granted for the credentials is the caller's
-        // to read: Docker Hub answers so for a repository that does not exist yet.)
-        if (response.status === 401 && !authorization.tokenForCredentials && this.auth.credentials) {
-            await response.body?.cancel();
-            throw new RegistryError(`${this.registry} refused the credentials (401 Unauthorized) for ${repository}`, 401);
-        }
-        return { response, tokenForCredentials: authorization.tokenForCredentials };
-    }
-}
-
-// One Registry API client per registry for the whole run, with the credentials the docker CLI
-// itself would use there: the inputs for the registry they are for, else whatever the Docker
-// config holds (an earlier docker/login-action, a credential helper). Shared, so what one client
-// learned (the auth scheme, a token) serves every later request to that registry.
-function registryClients(inputs, configDir) {
-    const clients = new Map();
-    return (wanted) => {
-        const registry = normalizeRegistry(wanted);
-        let client = clients.get(registry);
-        if (!client) {
-            client = credentialsFor(inputs, configDir, registry).then((found) => new RegistryClient(registry, found));
-            clients.set(registry, client);
-        }
-        return client;
-    };
-}
-async function credentialsFor(inputs, configDir, registry) {
-    const { username, password } = inputs.publish;
-    if (username && registry === normalizeRegistry(inputs.publish.registry))
-        return { username, password };
-    const found = await lookUpCredentials(configDir, registry, { ...programEnv(), DOCKER_CONFIG: configDir });
-    // What a credential helper returned was never an input: mask it before anything can print it.
-    if (found)
-        setSecret('password' in found ? found.password : found.identityToken);
-    return found;
-}
-
-// Which tags an image gets, from the git ref, the event and (for the moving aliases) the tags the
-// registry already holds. Pure: every input is passed in.
-/** Whether the plan for this request depends on the registry's tags (a stable release). */
-function needsExistingTags(request) {
-    const release = releaseOf(request.github.ref);
-    return release !== undefined && release.prerelease.length === 0;
-}
-function planTags(request, existing = []) {
-    const tags = [];
-    const withheld = [];
-    const { github } = request;
-    const shaTag = request.tagSha && /^[0-9a-f]{7,}$/i.test(github.tagSha)
-        ? `sha-${github.tagSha.slice(0, 7).toLowerCase()}`
-        : undefined;
-    const release = releaseOf(github.ref);
-    let version;
-    if (release) {
-        // As docker/metadata-action's {{version}}: build metadata (+build.7) is not part of the tag,
-        // so the tag still reads back as the release it is, never as a prerelease.
-        version = release.version;
-        tags.push(version);
-        if (release.prerelease.length === 0) {
-            const candidates = forwardOnlyAliases(release, request.tagLatest);
-            for (const alias of candidates) {
-                const blocker = newerInLine(alias, release, existing);
-                if (blocker)
-                    withheld.push({ tag: alias.tag, reason: blocker });
-                else
-                    tags.push(alias.tag);
-            }
-        }
-        else if (request.tagLatest === 'true') {
-            tags.push('latest');
-        }
-    }
-    else {
-        const refTag = refToTag(request);
-        if (refTag)
-            tags.push(refTag);
-        if (request.tagLatest === 'true')
-            tags.push('latest');
-        version = shaTag ?? refTag;
-    }
-    if (shaTag)
-        tags.push(shaTag);
-    tags.push(...request.extraTags);
-    const unique = [...new Set(tags)];
-    version ??= unique[0];
-    if (!version) {
-        throw new Error(`no tag could be computed for ref "${github.ref}" (event ${github.eventName}): set the tags input`);
-    }
-    return { version, tags: [version, ...unique.filter((tag) => tag !== version)], release, withheld };
-}
-/** The semver release a ref names: refs/tags/v1.2.3 or refs/tags/1.2.3. */
-function releaseOf(ref) {
-    const match = /^refs\/tags\/(.+)$/.exec(ref);
-    if (!match)
-        return undefined;
-    return semver.parse(match[1].replace(/^v/i, '')) ?? undefined;
-}
-function forwardOnlyAliases(release, tagLatest) {
-    const aliases = [
-        {
-            tag: `${release.major}.${release.minor}`,
-            sameLine: (o) => o.major === release.major && o.minor === release.minor
-        }
-    ];
-    // A `0` alias would promise a compatibility that 0.x releases do not give.
-    if (release.major > 0)
-        aliases.push({ tag: `${release.major}`, sameLine: (o) => o.major === release.major });
-    if (tagLatest === 'auto')
-        aliases.push({ tag: 'latest', sameLine: () => true });
-    if (tagLatest === 'true')
-        aliases.push({ tag: 'latest' });
-    return aliases;
-}
-function newerInLine(alias, release, existing) {
-    const sameLine = alias.sameLine;
-    if (!sameLine)
-        return undefined;
-    if (existing === 'unknown')
-        return "the registry's tags could not be read";
-    const newer = existing
-        .map((tag) => semver.parse(tag.replace(/^v/i, '')))
-        .filter((v) => v !== null && v.prerelease.length === 0 && sameLine(v))
-        .filter((v) => semver.gt(v, release))
-        .sort(semver.rcompare)[0];
-    return newer ? `the registry already has ${newer.version}, newer than ${release.version}` : undefined;
-}
-function refToTag({ github }) {
-    if (github.pullRequestNumber !== undefined)
-        return `pr-${github.pullRequestNumber}`;
-    if (github.mergeGroup) {
-        const { baseBranch, pullRequestNumber } = github.mergeGroup;
-        const queued = pullRequestNumber === undefined ? '' : `-pr-${pullRequestNumber}`;
-        return sanitizeTag(`mq-${baseBranch}${queued}`) || undefined;
-    }
-    const match = /^refs\/(heads|tags)\/(.+)$/.exec(github.ref);
-    if (!match)
-        return undefined;
-    return sanitizeTag(match[2]) || undefined;
-}
-
-// What this run publishes: the tags (planned from the event and, for the forward-only aliases,
-// the tags the registry already holds), every full reference, and whether to push at all.
-function decidePush(inputs, github) {
-    const mode = inputs.publish.push;
-    if (!inputs.steps.includes('push'))
-        return { push: false, reason: 'push is not in steps' };
-    if (mode === 'false')
-        return { push: false, reason: 'the push input is false' };
-    if (mode === 'auto' && github.pullRequestNumber !== undefined) {
-        return { push: false, reason: `push is auto and this is a pull request run (${github.eventName})` };
-    }
-    if (mode === 'auto' && github.mergeGroup) {
-        return { push: false, reason: 'push is auto and this is a merge_group run (a check before merging)' };
-    }
-    return { push: true, reason: mode === 'true' ? 'the push input is true' : 'push is auto' };
-}
-function tagRequest(inputs, github) {
-    return { github, tagSha: inputs.tags.sha, tagLatest: inputs.tags.latest, extraTags: inputs.tags.extra };
-}
-/** The plan's tags of `image`, then the full references of the tags input, without duplicates. */
-function releaseReferences(image, plan, inputs) {
-    const references = [
-        ...plan.tags.map((tag) => `${image.name}:${tag}`),
-        ...inputs.tags.references.map((reference) => `${reference.image.name}:${reference.tag}`)
-    ];
-    return [...new Set(references)];
-}
-async function planRelease(inputs, github, registries) {
-    const pushing = decidePush(inputs, github);
-    const request = tagRequest(inputs, github);
-    const existing = pushing.push && needsExistingTags(request) ? await readExistingTags(inputs.image, registries) : [];
-    const plan = planTags(request, existing);
-    for (const { tag, reason } of plan.withheld)
-        info(`Tag ${tag} stays where it is: ${reason}.`);
-    const references = releaseReferences(inputs.image, plan, inputs);
-    if (pushing.push)
-        await warnOfRegistriesWithoutLogin(references, registries);
-    return { plan, references, pushing };
-}
-/**
- * The username and password are for one registry, and a reference in `tags` may name another:
- * says before the build which registries the push will reach without any credentials.
- */
-async function warnOfRegistriesWithoutLogin(references, registries) {
-    const named = new Set(references.map((reference) => parseImageReference(reference).image.registry));
-    for (const registry of named) {
-        if (isLoopbackRegistry(registry) || (await registries(registry)).hasCredentials)
-            continue;
-        warning(`No credentials for ${registry} were found (the username and password inputs are not for it, and the Docker config has no login for it): the push goes there without any. Log in first (docker/login-action) if it needs them.`);
-    }
-}
-/** The registry's tags, so `latest` and the version aliases only move forward. */
-async function readExistingTags(image, registries) {
-    try {
-        const client = await registries(image.registry);
-        return await withRetry(`list the tags of ${image.name}`, REGISTRY_RETRY, () => client.listTags(image.repository));
-    }
-    catch (error) {
-        warning(`Could not read the tags of ${image.name}, so latest and the version aliases are left where they are: ${error.message}`);
-        return 'unknown';
-    }
-}
-/** The release's outputs and summary rows: the image, its version and every reference. */
-function reportRelease(inputs, release) {
-    const rows = [];
-    if (release) {
-        rows.push(['Version', code(release.plan.version)], ['Tags', release.references.map(code).join(' ')]);
-    }
-    return {
-        outputs: {
-            [Output.Image]: inputs?.image.name ?? '',
-            [Output.Tags]: release?.references.join('\n') ?? '',
-            [Output.Version]: release?.plan.version ?? ''
-        },
-        rows,
-        notes: (release?.plan.withheld ?? []).map(({ tag, reason }) => `${code(tag)} was not moved: ${reason}.`)
-    };
-}
-
-/** A step's failure with the part of its result that is still true (e.g. the tags pushed). */
-class StepError extends Error {
-    partial;
-    constructor(message, partial) {
-        super(message);
-        this.partial = partial;
-        this.name = 'StepError';
-    }
-}
-
-// Masking the inputs that hold secrets, before anything can print them.
-/** Inputs whose whole value is a secret. */
-const SECRET_INPUTS = ['password', 'ssh-private-key', 'tls-key', 'github-token'];
-/** KEY=VALUE inputs whose values are secrets (or may be: env feeds the deployed service). */
-const SECRET_VALUE_INPUTS = ['secrets', 'env'];
-/**
- * Shorter values are not masked: the runner would hide every occurrence of those characters
- * (a build secret DEBUG=1 would turn every `1` in the log into ***).
- */
-const MIN_MASKED_LENGTH = 4;
-function planMasks(read) {
-    const masked = [];
-    const warnings = [];
-    for (const name of SECRET_INPUTS) {
-        const value = read(name);
-        if (value)
-            masked.push(value);
-    }
-    for (const name of SECRET_VALUE_INPUTS) {
-        for (const { pair, lineNumber } of keyValueLines(read(name))) {
-            if (!pair?.value)
-                continue;
-            if (pair.value.length >= MIN_MASKED_LENGTH)
-                masked.push(pair.value);
-            else
-                warnings.push(`${name}: the value of ${keyName(pair.key, lineNumber)} is shorter than ${MIN_MASKED_LENGTH} characters, too short to mask in the log without hiding every occurrence of those characters; it is not masked, so do not use it for anything secret`);
-        }
-    }
-    return { masked, warnings };
-}
-function maskSecretInputs(read = (name) => getInput(name)) {
-    const plan = planMasks(read);
-    for (const value of plan.masked)
-        setSecret(value);
-    for (const warning$1 of plan.warnings)
-        warning(warning$1);
-}
-function keyName(key, lineNumber) {
-    return /^[\w.-]+$/.test(key) ? key : `line ${lineNumber}`;
-}
-
-function ociLabels({ github, version, created }) {
-    const labels = [{ key: 'org.opencontainers.image.created', value: created.toISOString() }];
-    if (github.repositoryUrl) {
-        labels.push({ key: 'org.opencontainers.image.source', value: github.repositoryUrl });
-        labels.push({ key: 'org.opencontainers.image.url', value: github.repositoryUrl });
-    }
-    if (github.repository)
-        labels.push({ key: 'org.opencontainers.image.title', value: github.repository.split('/').pop() ?? '' });
-    if (github.sha)
-        labels.push({ key: 'org.opencontainers.image.revision', value: github.sha });
-    labels.push({ key: 'org.opencontainers.image.version', value: version });
-    return labels;
-}
-/** The automatic labels, each overridden by a user label of the same key (user order kept last). */
-function mergeLabels(automatic, user) {
-    const userKeys = new Set(user.map((label) => label.key));
-    return [...automatic.filter((label) => !userKeys.has(label.key)), ...user];
-}
-function buildTime(env = process.env, now = new Date()) {
-    const epoch = env.SOURCE_DATE_EPOCH;
-    return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
-}
-
-// Build: `docker buildx build` into the local engine when buildx is there, else the classic
-// `docker build` for the inputs it supports. The image gets every computed tag at once.
-/** Environment variable that carries the i-th build secret to buildx (`--secret id=X,env=VAR`). */
-function secretEnvName(index) {
-    return `CONTAINER_SHIP_BUILD_SECRET_${index}`;
-}
-function buildxArgs(spec, files) {
-    const args = ['buildx', 'build', '--iidfile', files.iidFile, '--metadata-file', files.metadataFile];
-    if (spec.file)
-        args.push('--file', spec.file);
-    for (const tag of spec.tags)
-        args.push('--tag', tag);
-    for (const { key, value } of spec.buildArgs)
-        args.push('--build-arg', `${key}=${value}`);
-    for (const { key, value } of spec.labels)
-        args.push('--label', `${key}=${value}`);
-    spec.secretIds.forEach((id, index) => args.push('--secret', `id=${id},env=${secretEnvName(index)}`));
-    if (spec.target)
-        args.push('--target', spec.target);
-    if (spec.platforms.length > 0)
-        args.push('--platform', spec.platforms.join(','));
-    for (const source of spec.cacheFrom)
-        args.push('--cache-from', source);
-    for (const destination of spec.cacheTo)
-        args.push('--cache-to', destination);
-    if (spec.pull)
-        args.push('--pull');
-    if (spec.noCache)
-        args.push('--no-cache');
-    // Whatever the builder's driver, the image must land in the local engine to be scanned.
-    args.push('--load', spec.context);
-    return args;
-}
-/** What only buildx can do, as the input names a user wrote. */
-function buildxOnlyInputs(inputs) {
-    const needed = [];
-    if (inputs.secrets.length > 0)
-        needed.push('secrets');
-    if (inputs.platforms.length > 0)
-        needed.push('platforms');
-    if (inputs.cacheTo.length > 0)
-        needed.push('cache-to');
-    // The classic builder takes --cache-from image references only, not buildx's type=... specs.
-    if (inputs.cacheFrom.some((source) => source.includes('=')))
-        needed.push('cache-from');
-    return needed;
-}
-/**
- * buildx when the CLI has it, else the classic builder, refused up front (before any login or
- * build) when the inputs need what only buildx does.
- */
-async function chooseBuilder(docker, inputs) {
-    if (await docker.hasBuildx())
-        return 'buildx';
-    const needed = buildxOnlyInputs(inputs);
-    if (needed.length > 0) {
-        throw new Error(`${needed.join(', ')} need docker buildx, which is not installed (docker buildx version failed)`);
-    }
-    info('docker buildx is not installed: the classic builder will build');
-    return 'classic';
-}
-function classicArgs(spec, files) {
-    const args = ['build', '--iidfile', files.iidFile];
-    if (spec.file)
-        args.push('--file', spec.file);
-    for (const tag of spec.tags)
-        args.push('--tag', tag);
-    for (const { key, value } of spec.buildArgs)
-        args.push('--build-arg', `${key}=${value}`);
-    for (const { key, value } of spec.labels)
-        args.push('--label', `${key}=${value}`);
-    if (spec.target)
-        args.push('--target', spec.target);
-    for (const source of spec.cacheFrom)
-        args.push('--cache-from', source);
-    if (spec.pull)
-        args.push('--pull');
-    if (spec.noCache)
-        args.push('--no-cache');
-    args.push(spec.context);
-    return args;
-}
-/** The build step: the image, tagged with every reference of the release, in the local engine. */
-async function build(run, release) {
-    const builder = run.builder ?? (await chooseBuilder(run.docker, run.inputs.build));
-    const spec = buildSpec(run, release, buildTime());
-    const secretValues = run.inputs.build.secrets.map((secret) => secret.value);
-    const workDir = mkdtempSync(path$1.join(run.tempRoot, 'container-ship-build-'));
-    const iidFile = path$1.join(workDir, 'iid');
-    const metadataFile = path$1.join(workDir, 'metadata.json');
-    try {
-        if (builder === 'buildx') {
-            const secretEnv = Object.fromEntries(secretValues.map((value, index) => [secretEnvName(index), value]));
-            await run.docker.run(buildxArgs(spec, { iidFile, metadataFile }), { extraEnv: secretEnv });
-        }
-        else {
-            // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
-            await run.docker.run(classicArgs(spec, { iidFile }), { extraEnv: { DOCKER_BUILDKIT: '0' } });
-        }
-        const result = {
-            imageId: readFileSync(iidFile, 'utf8').trim(),
-            references: spec.tags,
-            builder,
-            buildRef: builder === 'buildx' ? readBuildRef(metadataFile) : undefined
-        };
-        info(`Built ${result.imageId} with ${builder}${result.buildRef ? ` (build ${result.buildRef})` : ''}`);
-        return result;
-    }
-    finally {
-        rmSync(workDir, { recursive: true, force: true });
-    }
-}
-function buildSpec({ inputs, github }, release, created) {
-    const build = inputs.build;
-    return {
-        context: build.context,
-        file: build.file,
-        tags: release.references,
-        buildArgs: build.buildArgs,
-        labels: mergeLabels(ociLabels({ github, version: release.plan.version, created }), build.labels),
-        secretIds: build.secrets.map((secret) => secret.key),
-        target: build.target,
-        platforms: build.platforms,
-        cacheFrom: build.cacheFrom,
-        cacheTo: build.cacheTo,
-        pull: build.pull,
-        noCache: build.noCache
-    };
-}
-const buildStep = {
-    name: 'build',
-    title: 'Build',
-    run: (context, release) => build(context, release),
-    report: (result) => ({
-        outputs: { [Output.ImageId]: result?.imageId ?? '' },
-        rows: result
-            ? [
-                ['Image ID', code(result.imageId)],
-                ['Builder', result.builder]
-            ]
-            : []
-    })
-};
-function readBuildRef(metadataFile) {
-    try {
-        const metadata = JSON.parse(readFileSync(metadataFile, 'utf8'));
-        const ref = metadata['buildx.build.ref'];
-        return typeof ref === 'string' ? ref : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-
-// Deploy: blue-green rollout with Docker Compose on the docker-host.
-// Not implemented in this version: a run that would deploy is refused before anything runs.
-/** Refuses, before anything runs, a run that would deploy while deploying is not implemented. */
-function refuseUnimplementedDeploy(inputs) {
-    if (inputs.steps.includes('deploy') && inputs.deploy.dockerHost) {
-        throw new Error('docker-host is set, but the deploy step is not implemented in this version yet: remove deploy from steps or leave docker-host empty');
-    }
-}
-const deployStep = {
-    name: 'deploy',
-    title: 'Deploy',
-    skip: (context) => context.inputs.deploy.dockerHost ? undefined : 'The deploy step was skipped: docker-host is empty.',
-    run: async () => {
-        throw new Error('the deploy step is not implemented in this version');
-    },
-    report: (result, run) => ({
-        outputs: {
-            [Output.Deployed]: String(result?.deployed ?? false),
-            [Output.PreviousImage]: result?.previousImage ?? '',
-            [Output.Containers]: (result?.containers ?? []).join('\n')
-        },
-        rows: !result && run.inputs?.steps.includes('deploy') && !run.inputs.deploy.dockerHost
-            ? [['Deploy', 'skipped (docker-host is empty)']]
-            : []
-    })
-};
-
-// Push: the built image goes up once per repository with `docker push`; its other tags are then
-// pointed at the same manifest through the Registry API (one manifest PUT each, as
-// `crane tag` does) instead of a `docker push` per tag that re-checks every layer. The manifest
-// read back from the registry is hashed, so the digest output is the registry's own.
-/** `docker push` ends with `<tag>: digest: sha256:<hex> size: <n>`: the registry's answer. */
-function digestFromPushOutput(output) {
-    return /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1];
-}
-/** References grouped by repository (whatever alias names it), in first-seen order. */
-function groupByRepository(references) {
-    const groups = new Map();
-    for (const reference of references) {
-        const { image, tag } = parseImageReference(reference);
-        const key = `${image.registry}/${image.repository}`;
-        const group = groups.get(key) ?? { image, references: [] };
-        group.references.push({ reference, tag });
-        groups.set(key, group);
-    }
-    return [...groups.values()];
-}
-async function push(run, built, retry = REGISTRY_RETRY) {
-    const result = { digest: '', pushed: [], taggedByApi: 0 };
-    let current = '';
-    try {
-        for (const group of groupByRepository(built.references)) {
-            const [first, ...rest] = group.references;
-            if (!first)
-                continue;
-            current = first.reference;
-            const output = await withRetry(`docker push ${first.reference}`, retry, () => run.docker.run(['push', first.reference]));
-            const pushedDigest = digestFromPushOutput(output.stdout);
-            if (!pushedDigest)
-                throw new Error(`docker push ${first.reference} succeeded but printed no digest`);
-            result.pushed.push(first.reference);
-            const client = await run.registries(group.image.registry);
-            const manifest = await readBack(client, group, first.tag, pushedDigest, retry);
-            if (!result.digest)
-                result.digest = manifest?.digest ?? pushedDigest;
-            else if ((manifest?.digest ?? pushedDigest) !== result.digest)
-                warning(`${first.reference} was stored as ${manifest?.digest ?? pushedDigest}, not ${result.digest}`);
-            // The other tags at once: each is one manifest PUT, and none depends on another.
-            const tagged = manifest
-                ? await Promise.all(rest.map(({ tag }) => tagByApi(client, group.image, tag, manifest, retry)))
-                : rest.map(() => false);
-            rest.forEach(({ reference }, index) => {
-                if (!tagged[index])
-                    return;
-                result.pushed.push(reference);
-                result.taggedByApi++;
-            });
-            for (const [index, { reference }] of rest.entries()) {
-                if (tagged[index])
-                    continue;
-                current = reference;
-                await withRetry(`docker push ${reference}`, retry, () => run.docker.run(['push', reference]));
-                result.pushed.push(reference);
-            }
-        }
-    }
-    catch (error) {
-        result.failed = current;
-        inReleaseOrder(result.pushed, built.references);
-        throw new StepError(`${error.message}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`, result);
-    }
-    inReleaseOrder(result.pushed, built.references);
-    info(`Pushed ${result.pushed.length} references, ${result.taggedByApi} of them by a manifest PUT; digest ${result.digest}`);
-    return result;
-}
-/** Sorts the pushed references in place into the order the release lists them. */
-function inReleaseOrder(pushed, references) {
-    pushed.sort((a, b) => references.indexOf(a) - references.indexOf(b));
-}
-/**
- * The manifest just pushed, read back and hashed. Its digest must be the one `docker push`
- * printed; undefined (with a warning) when the Registry API cannot be used with the credentials
- * found, so the remaining tags fall back to `docker push`.
- */
-async function readBack(client, group, tag, pushedDigest, retry) {
-    let manifest;
-    try {
-        manifest = await withRetry(`read back ${group.image.name}:${tag}`, retry, () => client.getManifest(group.image.repository, tag));
-    }
-    catch (error) {
-        warning(`Could not read ${group.image.name}:${tag} back through the Registry API (${error.message}): the digest is the one docker push printed, and the other tags are pushed with docker push`);
-        return undefined;
-    }
-    if (manifest.digest !== pushedDigest) {
-        throw new Error(`${group.image.name}:${tag} holds ${manifest.digest} in the registry, not the ${pushedDigest} docker push reported: another push raced this one`);
-    }
-    return manifest;
-}
-async function tagByApi(client, image, tag, manifest, retry) {
-    try {
-        await withRetry(`tag ${image.name}:${tag}`, retry, () => client.putManifest(image.repository, tag, manifest));
-        return true;
-    }
-    catch (error) {
-        // Credentials that may pull but not write manifests through the API, say: docker push can.
-        warning(`Could not tag ${image.name}:${tag} through the Registry API (${error.message}): pushing the rest with docker push`);
-        return false;
-    }
-}
-const pushStep = {
-    name: 'push',
-    title: 'Push',
-    skip: (_context, release) => release.pushing.push ? undefined : `Nothing was pushed: ${release.pushing.reason}.`,
-    run: async (context, _release, earlier) => {
-        if (!earlier.build)
-            throw new Error('push needs the image the build step makes');
-        return push(context, earlier.build);
-    },
-    report: (result, run) => {
-        const rows = [];
-        const notes = [];
-        const reason = run.release?.pushing.reason;
-        if (result) {
-            rows.push(['Pushed', `${result.pushed.length} of ${run.release?.references.length ?? '?'} references`]);
-            if (result.digest)
-                rows.push(['Digest', code(result.digest)]);
-            if (result.failed) {
-                notes.push(`Push failed at ${code(result.failed)}; in the registry: ${result.pushed.map(code).join(' ') || 'nothing'}.`);
-            }
-        }
-        else if (reason && !run.release?.pushing.push)
-            rows.push(['Pushed', `no (${reason})`]);
-        return {
-            outputs: {
-                [Output.Digest]: result?.digest ?? '',
-                [Output.PushedTags]: (result?.pushed ?? []).join('\n')
-            },
-            rows,
-            notes
-        };
-    }
-};
-
-/** GitHub's limit per step and level. */
-const ANNOTATIONS_PER_LEVEL = 10;
-/** Findings named in one annotation's message; the rest are counted. */
-const NAMED_PER_ANNOTATION = 5;
-function placeFinding(finding, layers) {
-    if (!layers.reliable)
-        return { line: 1, unplaced: `the image history and its layers disagree (${layers.reason})` };
-    const source = finding.layerDiffId ? layers.byDiffId.get(finding.layerDiffId) : undefined;
-    if (!source)
-        return { line: 1, unplaced: 'Trivy named no layer of the image for it' };
-    return { line: source.line, instruction: source.instruction };
-}
-function annotationsFor({ findings, layers, file, threshold }) {
-    const byLine = new Map();
-    for (const finding of findings) {
-        const placement = placeFinding(finding, layers);
-        const group = byLine.get(placement.line) ?? { placement, findings: [] };
-        group.findings.push(finding);
-        byLine.set(placement.line, group);
-    }
-    const annotations = [...byLine.entries()].map(([line, group]) => {
-        const sorted = [...group.findings].sort(worstFirst);
-        const level = sorted.some((f) => atOrAbove(f.severity, threshold))
-            ? 'error'
-            : 'warning';
-        return {
-            annotation: {
-                level,
-                file,
-                line,
-                title: `${countText(sorted)} introduced here${group.placement.instruction ? ` (${group.placement.instruction})` : ''}`,
-                message: messageFor(sorted, group.placement)
-            },
-            worst: sorted[0],
-            count: sorted.length
-        };
-    });
-    annotations.sort((a, b) => worstFirst(a.worst, b.worst) || b.count - a.count || a.annotation.line - b.annotation.line);
-    return [...capped(annotations, 'error', file), ...capped(annotations, 'warning', file)];
-}
-/** At most ANNOTATIONS_PER_LEVEL of a level: the worst lines, and one more counting the rest. */
-function capped(annotations, level, file) {
-    const ofLevel = annotations.filter((entry) => entry.annotation.level === level);
-    if (ofLevel.length <= ANNOTATIONS_PER_LEVEL)
-        return ofLevel.map((entry) => entry.annotation);
-    const shown = ofLevel.slice(0, ANNOTATIONS_PER_LEVEL - 1);
-    const rest = ofLevel.slice(ANNOTATIONS_PER_LEVEL - 1);
-    const findings = rest.reduce((sum, entry) => sum + entry.count, 0);
-    const lines = rest.map((entry) => entry.annotation.line).sort((a, b) => a - b);
-    return [
-        ...shown.map((entry) => entry.annotation),
-        {
-            level,
-            file,
-            line: lines[0],
-            title: `${rest.length} more lines with findings`,
-            message: `GitHub shows ${ANNOTATIONS_PER_LEVEL} ${level} annotations per step: ${findings} more findings on lines ${lines.join(', ')} are listed in the step summary.`
-        }
-    ];
-}
-function messageFor(findings, placement) {
-    const named = findings.slice(0, NAMED_PER_ANNOTATION).map(describeFinding);
-    const more = findings.length - named.length;
-    const lines = [...named, ...(more > 0 ? [`and ${more} more (see the step summary)`] : [])];
-    if (placement.unplaced)
-        lines.unshift(`Placed on line 1: ${placement.unplaced}.`);
-    return lines.join('\n');
-}
-/** `CVE-2019-14697 (CRITICAL) musl 1.1.20-r4, fixed in 1.1.20-r5` */
-function describeFinding(finding) {
-    const what = [finding.pkgName, finding.pkgVersion].filter(Boolean).join(' ');
-    const fix = finding.kind === 'vulnerability'
-        ? finding.fixedVersion
-            ? `, fixed in ${finding.fixedVersion}`
-            : ', no fix yet'
-        : '';
-    const where = finding.kind === 'secret' || finding.kind === 'misconfiguration' ? ` in ${finding.target}` : '';
-    return `${finding.id} (${finding.severity})${what ? ` ${what}` : ''}${where}${fix}`;
-}
-/** `2 CRITICAL, 4 MEDIUM findings` */
-function countText(findings) {
-    return `${countsText(countBySeverity(findings))} ${findings.length === 1 ? 'finding' : 'findings'}`;
-}
-/** Higher severity first, then fixable first (something can be done), then by ID. */
-function worstFirst(a, b) {
-    return (SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) ||
-        Number(Boolean(b.fixedVersion)) - Number(Boolean(a.fixedVersion)) ||
-        a.id.localeCompare(b.id));
-}
-
-// Which Dockerfile line made each layer of the built image, so a finding Trivy reports on a layer
-// (its `Layer.DiffID`) can be shown on the instruction that introduced it. The image's history
-// lists one entry per build step, base image first; entries with `empty_layer` made no layer,
-// and the others line up one to one with the image's DiffIDs. Walking both from the end, each
-// layer-making history entry is matched to the stage's instruction that made it (by kind, and by
-// its command or destination); what is left belongs to the stage's base: an earlier stage, whose
-// instructions are matched the same way, or an image, whose layers all go to the FROM line.
-/**
- * Splits a Dockerfile into stages and instructions, as BuildKit's parser reads it: the `escape`
- * parser directive, `#` comment lines (also inside continuations), continuation lines, and
- * heredocs (`RUN <<EOF` up to the line `EOF`).
- */
-function parseDockerfile(text) {
-    const lines = text.split(/\r?\n/);
-    const escape = escapeCharacter(lines);
-    const stages = [];
-    for (let index = 0; index < lines.length; index++) {
-        const first = lines[index].trim();
-        if (first === '' || first.startsWith('#'))
-            continue;
-        const start = index;
-        let joined = first;
-        let continues = joined.endsWith(escape);
-        while (continues && index + 1 < lines.length) {
-            if (joined.endsWith(escape))
-                joined = joined.slice(0, -1);
-            index++;
-            const next = lines[index].trim();
-            // A comment line inside a continuation is dropped and the continuation goes on.
-            if (next.startsWith('#'))
-                continue;
-            joined += ` ${next}`;
-            continues = next.endsWith(escape);
-        }
-        for (const terminator of heredocTerminators(joined)) {
-            while (index + 1 < lines.length && lines[index + 1].replace(/^\t+/, '') !== terminator)
-                index++;
-            index++;
-        }
-        const match = /^(\S+)\s*([\s\S]*)$/.exec(joined);
-        if (!match)
-            continue;
-        const instruction = {
-            line: start + 1,
-            keyword: match[1].toUpperCase(),
-            args: squash(match[2])
-        };
-        if (instruction.keyword === 'FROM') {
-            const words = instruction.args.split(' ').filter((word) => !word.startsWith('--'));
-            const name = words[1]?.toLowerCase() === 'as' ? words[2] : undefined;
-            stages.push({ from: instruction, base: words[0] ?? '', name, instructions: [] });
-        }
-        else {
-            stages[stages.length - 1]?.instructions.push(instruction);
-        }
-    }
-    return { stages };
-}
-/** The stage that was built: the named target, else the last one. */
-function builtStage(dockerfile, target) {
-    if (target)
-        return dockerfile.stages.find((stage) => stage.name?.toLowerCase() === target.toLowerCase());
-    return dockerfile.stages[dockerfile.stages.length - 1];
-}
-/** Maps each layer of the image to the Dockerfile line that made it. */
-function mapLayers(dockerfile, image, target) {
-    const byDiffId = new Map();
-    const made = image.history.filter((entry) => !entry.emptyLayer);
-    if (made.length !== image.diffIds.length) {
-        return {
-            reliable: false,
-            reason: `the image history has ${made.length} layer-making steps for ${image.diffIds.length} layers`,
-            byDiffId
-        };
-    }
-    const built = builtStage(dockerfile, target);
-    if (!built)
-        return { reliable: false, reason: `the Dockerfile has no stage ${target ?? ''}`.trim(), byDiffId };
-    let stage = built;
-    let candidates = layerMaking(stage);
-    for (let layer = made.length - 1; layer >= 0; layer--) {
-        const step = describeStep(made[layer].createdBy);
-        let found = findFromEnd(candidates, step);
-        // Not among this stage's instructions: the layer is its base's, another stage's or an image's.
-        for (let earlier = stageNamed(dockerfile, stage); found === undefined && earlier;) {
-            stage = earlier;
-            candidates = layerMaking(stage);
-            found = findFromEnd(candidates, step);
-            earlier = stageNamed(dockerfile, stage);
-        }
-        if (found === undefined) {
-            // The base image's layers, this one and all before it: they go to the FROM line.
-            const from = `FROM ${stage.from.args}`;
-            for (let rest = layer; rest >= 0; rest--) {
-                byDiffId.set(image.diffIds[rest], {
-                    line: stage.from.line,
-                    instruction: shorten(from),
-                    base: true
-                });
-            }
-            break;
-        }
-        const instruction = candidates[found];
-        byDiffId.set(image.diffIds[layer], {
-            line: instruction.line,
-            instruction: shorten(`${instruction.keyword} ${instruction.args}`),
-            base: false
-        });
-        candidates = candidates.slice(0, found);
-    }
-    return { reliable: true, byDiffId };
-}
-/**
- * What a history entry's `created_by` says was done. BuildKit writes the instruction and
- * ` # buildkit` (`RUN /bin/sh -c make # buildkit`, `COPY app /app # buildkit`); the classic
- * builder writes `/bin/sh -c #(nop) COPY file:<sha> in /dst` for metadata and copies, and the
- * bare shell command (after `|N ARG=value` for build args) for a RUN.
- */
-function describeStep(createdBy) {
-    const text = squash(createdBy.replace(/\s*# buildkit$/, ''));
-    const nop = /^\/bin\/sh -c #\(nop\)\s*(\S+)\s*(.*)$/.exec(text);
-    if (nop) {
-        const keyword = nop[1].toUpperCase();
-        const rest = nop[2];
-        if (keyword === 'COPY' || keyword === 'ADD')
-            return { kind: 'COPY', text: / in (\S+)\s*$/.exec(rest)?.[1] ?? '' };
-        if (keyword === 'WORKDIR')
-            return { kind: 'WORKDIR', text: rest };
-        return { kind: 'OTHER', text: rest };
-    }
-    const buildkit = /^(RUN|COPY|ADD|WORKDIR)\s+(.*)$/.exec(text);
-    if (buildkit) {
-        const keyword = buildkit[1];
-        const rest = buildkit[2];
-        if (keyword === 'RUN')
-            return { kind: 'RUN', text: withoutBuildArgs(rest) };
-        if (keyword === 'WORKDIR')
-            return { kind: 'WORKDIR', text: rest };
-        return { kind: 'COPY', text: lastWord(rest) };
-    }
-    if (/^[A-Z]+\s/.test(text) && !text.startsWith('/'))
-        return { kind: 'OTHER', text };
-    return { kind: 'RUN', text: withoutBuildArgs(text) };
-}
-/** The instructions of a stage that can make a layer, in order. */
-function layerMaking(stage) {
-    return stage.instructions.filter((instruction) => ['RUN', 'COPY', 'ADD', 'WORKDIR'].includes(instruction.keyword));
-}
-/** The index of the last candidate that made this step, or undefined. */
-function findFromEnd(candidates, step) {
-    for (let index = candidates.length - 1; index >= 0; index--) {
-        if (makes(candidates[index], step))
-            return index;
-    }
-    return undefined;
-}
-function makes(instruction, step) {
-    const args = withoutFlags(instruction.args);
-    switch (instruction.keyword) {
-        case 'RUN': {
-            if (step.kind !== 'RUN')
-                return false;
-            const command = runCommand(args);
-            return command !== '' && step.text.endsWith(command);
-        }
-        case 'COPY':
-        case 'ADD':
-            return step.kind === 'COPY' && sameDestination(copyDestination(args), step.text);
-        case 'WORKDIR':
-            return step.kind === 'WORKDIR' && step.text === args;
-        default:
-            return false;
-    }
-}
-/** The earlier stage a stage builds on, when its FROM names one. */
-function stageNamed(dockerfile, stage) {
-    const index = dockerfile.stages.indexOf(stage);
-    const base = stage.base.toLowerCase();
-    return dockerfile.stages
-        .slice(0, index)
-        .reverse()
-        .find((earlier, position) => earlier.name?.toLowerCase() === base || String(index - 1 - position) === base);
-}
-/** A RUN's command as the history shows it: exec form joined by spaces, shell form as written. */
-function runCommand(args) {
-    if (args.startsWith('[')) {
-        try {
-            const parts = JSON.parse(args);
-            if (Array.isArray(parts))
-                return squash(parts.map(String).join(' '));
-        }
-        catch {
-            // Not JSON after all: the shell form.
-        }
-    }
-    return args.replace(/<<-?(["']?)(\w+)\1/g, '').trim();
-}
-function copyDestination(args) {
-    if (args.startsWith('[')) {
-        try {
-            const parts = JSON.parse(args);
-            if (Array.isArray(parts))
-                return String(parts[parts.length - 1] ?? '');
-        }
-        catch {
-            // Not JSON: the plain form.
-        }
-    }
-    return lastWord(args);
-}
-/** Destinations compare without a trailing slash (`/app/` and `/app`). */
-function sameDestination(a, b) {
-    const trim = (path) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
-    return a !== '' && trim(a) === trim(b);
-}
-function withoutFlags(args) {
-    return args.replace(/^(?:--\S+\s*)+/, '');
-}
-/** `|2 A=1 B=2 /bin/sh -c cmd` -> `/bin/sh -c cmd`: the build args the classic builder and BuildKit prefix. */
-function withoutBuildArgs(command) {
-    const match = /^\|(\d+)\s+(.*)$/.exec(command);
-    if (!match)
-        return command;
-    const words = match[2].split(' ');
-    return words.slice(Number(match[1])).join(' ');
-}
-function lastWord(text) {
-    const words = text.trim().split(' ');
-    return words[words.length - 1] ?? '';
-}
-function squash(text) {
-    return text.replace(/\s+/g, ' ').trim();
-}
-function shorten(text) {
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-/** The escape character of the `# escape=` parser directive, `\` by default. */
-function escapeCharacter(lines) {
-    for (const line of lines) {
-        const directive = /^#\s*(\w+)\s*=\s*(\S+)\s*$/.exec(line.trim());
-        if (!directive)
-            break;
-        if (directive[1].toLowerCase() === 'escape')
-            return directive[2];
-    }
-    return '\\';
-}
-/** The terminators of the heredocs an instruction opens, in order. */
-function heredocTerminators(instruction) {
-    if (!/^(RUN|COPY|ADD)\s/i.test(instruction))
-        return [];
-    return [...instruction.matchAll(/<<-?(["']?)(\w+)\1/g)].map((match) => match[2]);
-}
-
-// Path globs as Trivy matches ignore-file paths: github.com/bmatcuk/doublestar/v4 v4.10.0's Match
-// and ValidatePattern, ported.
-//
-// `*` matches within one path segment, `**` as a whole segment matches zero or more segments
-// (`a/**` matches `a` too), `?` one character other than `/`, `[abc]`, `[a-z]`, `[!x]` or `[^x]`
-// one character, `{a,b}` either alternative, `\` escapes. The whole path must match. Code points
-// are compared, as Go compares runes.
-const SLASH = 0x2f;
-const STAR = 0x2a;
-const QUESTION = 0x3f;
-const OPEN_CLASS = 0x5b;
-const CLOSE_CLASS = 0x5d;
-const OPEN_ALT = 0x7b;
-const CLOSE_ALT = 0x7d;
-const COMMA = 0x2c;
-const BACKSLASH = 0x5c;
-const BANG = 0x21;
-const CARET = 0x5e;
-const DASH = 0x2d;
-const MAX_RUNE = 0x10ffff;
-const RUNE_ERROR = 0xfffd;
-class BadPattern extends Error {
-}
-function codePoints(text) {
-    return Array.from(text, (char) => char.codePointAt(0));
-}
-/** doublestar.Match(pattern, path); a malformed pattern matches nothing. */
-function matchGlob(pattern, path) {
-    try {
-        return globMatch(codePoints(pattern), codePoints(path), -1, -1, -1, -1, 0, 0);
-    }
-    catch (error) {
-        if (error instanceof BadPattern)
-            return false;
-        throw error;
-    }
-}
-/** doublestar.ValidatePattern: classes and alternatives closed, no trailing backslash. */
-function validGlob(pattern) {
-    return validPattern(codePoints(pattern));
-}
-function globMatch(pattern, name, doublestarPatternBacktrackStart, doublestarNameBacktrackStart, starPatternBacktrackStart, starNameBacktrackStart, patIdxStart, nameIdxStart) {
-    let doublestarPatternBacktrack = doublestarPatternBacktrackStart;
-    let doublestarNameBacktrack = doublestarNameBacktrackStart;
-    let starPatternBacktrack = starPatternBacktrackStart;
-    let starNameBacktrack = starNameBacktrackStart;
-    let patIdx = patIdxStart;
-    let nameIdx = nameIdxStart;
-    const patLen = pattern.length;
-    const nameLen = name.length;
-    let startOfSegment = true;
-    const rune = (list, index) => index < list.length ? list[index] : RUNE_ERROR;
-    match: while (nameIdx < nameLen) {
-        if (patIdx < patLen) {
-            switch (pattern[patIdx]) {
-                case STAR: {
-                    patIdx++;
-                    if (patIdx < patLen && pattern[patIdx] === STAR) {
-                        // `**` only spans segments when it is a whole segment; else it is `*`, as in bash
-                        patIdx++;
-                        if (startOfSegment) {
-                            if (patIdx >= patLen)
-                                return true;
-                            if (pattern[patIdx] === SLASH) {
-                                patIdx++;
-                                doublestarPatternBacktrack = patIdx;
-                                doublestarNameBacktrack = nameIdx;
-                                starPatternBacktrack = -1;
-                                starNameBacktrack = -1;
-                                continue match;
-                            }
-                        }
-                    }
-                    startOfSegment = false;
-                    starPatternBacktrack = patIdx;
-                    starNameBacktrack = nameIdx;
-                    continue match;
-                }
-                case QUESTION: {
-                    startOfSegment = false;
-                    if (rune(name, nameIdx) === SLASH)
-                        break;
-                    patIdx++;
-                    nameIdx++;
-                    continue match;
-                }
-                case OPEN_CLASS: {
-                    startOfSegment = false;
-                    patIdx++;
-                    if (patIdx >= patLen)
-                        throw new BadPattern();
-                    const nameRune = rune(name, nameIdx);
-                    let matched = false;
-                    const negate = pattern[patIdx] === BANG || pattern[patIdx] === CARET;
-                    if (negate)
-                        patIdx++;
-                    if (patIdx >= patLen || pattern[patIdx] === CLOSE_CLASS)
-                        throw new BadPattern();
-                    let last = MAX_RUNE;
-                    while (patIdx < patLen && pattern[patIdx] !== CLOSE_CLASS) {
-                        let patRune = rune(pattern, patIdx);
-                        patIdx++;
-                        if (last < MAX_RUNE && patRune === DASH && patIdx < patLen && pattern[patIdx] !== CLOSE_CLASS) {
-                            if (pattern[patIdx] === BACKSLASH)
-                                patIdx++;
-                            patRune = rune(pattern, patIdx);
-                            if (patIdx < patLen)
-                                patIdx++;
-                            if (last <= nameRune && nameRune <= patRune) {
-                                matched = true;
-                                break;
-                            }
-                            last = MAX_RUNE;
-                            continue;
-                        }
-                        if (patRune === BACKSLASH) {
-                            patRune = rune(pattern, patIdx);
-                            if (patIdx < patLen)
-                                patIdx++;
-                        }
-                        if (patRune === nameRune) {
-                            matched = true;
-                            break;
-                        }
-                        last = patRune;
-                    }
-                    if (matched === negate) {
-                        if (patIdx >= patLen)
-                            throw new BadPattern();
-                        break;
-                    }
-                    const closing = indexUnescaped(pattern, patIdx, CLOSE_CLASS);
-                    if (closing === -1)
-                        throw new BadPattern();
-                    patIdx = closing + 1;
-                    nameIdx++;
-                    continue match;
-                }
-                case OPEN_ALT: {
-                    startOfSegment = false;
-                    const beforeIdx = patIdx;
-                    patIdx++;
-                    const closingIdx = indexMatchedClosingAlt(pattern, patIdx);
-                    if (closingIdx === -1)
-                        throw new BadPattern();
-                    for (;;) {
-                        const commaIdx = indexNextAlt(pattern, patIdx, closingIdx);
-                        if (commaIdx === -1)
-                            break;
-                        const alternative = [
-                            ...pattern.slice(0, beforeIdx),
-                            ...pattern.slice(patIdx, commaIdx),
-                            ...pattern.slice(closingIdx + 1)
-                        ];
-                        if (globMatch(alternative, name, doublestarPatternBacktrack, doublestarNameBacktrack, starPatternBacktrack, starNameBacktrack, beforeIdx, nameIdx)) {
-                            return true;
-                        }
-                        patIdx = commaIdx + 1;
-                    }
-                    return globMatch([
-                        ...pattern.slice(0, beforeIdx),
-                        ...pattern.slice(patIdx, closingIdx),
-                        ...pattern.slice(closingIdx + 1)
-                    ], name, doublestarPatternBacktrack, doublestarNameBacktrack, starPatternBacktrack, starNameBacktrack, beforeIdx, nameIdx);
-                }
-                default: {
-                    if (pattern[patIdx] === BACKSLASH) {
-                        // the next character is matched literally
-                        patIdx++;
-                        if (patIdx >= patLen)
-                            throw new BadPattern();
-                    }
-                    const patRune = rune(pattern, patIdx);
-                    const nameRune = rune(name, nameIdx);
-                    if (patRune !== nameRune) {
-                        // back on the backslash before backtracking or validating
-                        if (patIdx > 0 && pattern[patIdx - 1] === BACKSLASH)
-                            patIdx--;
-                        break;
-                    }
-                    patIdx++;
-                    nameIdx++;
-                    startOfSegment = patRune === SLASH;
-                    continue match;
-                }
-            }
-        }
-        if (starPatternBacktrack >= 0) {
-            // `*` takes one more character, but never a `/`
-            if (rune(name, starNameBacktrack) !== SLASH) {
-                starNameBacktrack++;
-                patIdx = starPatternBacktrack;
-                nameIdx = starNameBacktrack;
-                startOfSegment = false;
-                continue;
-            }
-        }
-        if (doublestarPatternBacktrack >= 0) {
-            // `**` takes one more segment
-            nameIdx = doublestarNameBacktrack;
-            while (nameIdx < nameLen) {
-                const nameRune = rune(name, nameIdx);
-                nameIdx++;
-                if (nameRune === SLASH) {
-                    doublestarNameBacktrack = nameIdx;
-                    patIdx = doublestarPatternBacktrack;
-                    startOfSegment = true;
-                    continue match;
-                }
-            }
-        }
-        if (patIdx < patLen && !validPattern(pattern.slice(patIdx)))
-            throw new BadPattern();
-        return false;
-    }
-    return isZeroLengthPattern(pattern.slice(patIdx));
-}
-/** Whether what is left of the pattern matches the empty rest of the name. */
-function isZeroLengthPattern(pattern) {
-    const text = String.fromCodePoint(...pattern);
-    if (['', '*', '**', '/**', '**/', '/**/'].includes(text))
-        return true;
-    if (pattern[0] === OPEN_ALT) {
-        const closingIdx = indexMatchedClosingAlt(pattern, 1);
-        if (closingIdx === -1)
-            throw new BadPattern();
-        let patIdx = 1;
-        for (;;) {
-            const commaIdx = indexNextAlt(pattern, patIdx, closingIdx);
-            if (commaIdx === -1)
-                break;
-            if (isZeroLengthPattern([...pattern.slice(patIdx, commaIdx), ...pattern.slice(closingIdx + 1)]))
-                return true;
-            patIdx = commaIdx + 1;
-        }
-        return isZeroLengthPattern([...pattern.slice(patIdx, closingIdx), ...pattern.slice(closingIdx + 1)]);
-    }
-    if (!validPattern(pattern))
-        throw new BadPattern();
-    return false;
-}
-function indexUnescaped(pattern, from, char) {
-    for (let index = from; index < pattern.length; index++) {
-        if (pattern[index] === BACKSLASH)
-            index++;
-        else if (pattern[index] === char)
-            return index;
-    }
-    return -1;
-}
-/** The `}` closing the `{` just before `from`, skipping nested ones. */
-function indexMatchedClosingAlt(pattern, from) {
-    let depth = 1;
-    for (let index = from; index < pattern.length; index++) {
-        if (pattern[index] === BACKSLASH)
-            index++;
-        else if (pattern[index] === OPEN_ALT)
-            depth++;
-        else if (pattern[index] === CLOSE_ALT && --depth === 0)
-            return index;
-    }
-    return -1;
-}
-/** The next top-level `,` between from and end. */
-function indexNextAlt(pattern, from, end) {
-    let depth = 1;
-    for (let index = from; index < end; index++) {
-        if (pattern[index] === BACKSLASH)
-            index++;
-        else if (pattern[index] === OPEN_ALT)
-            depth++;
-        else if (pattern[index] === CLOSE_ALT)
-            depth--;
-        else if (pattern[index] === COMMA && depth === 1)
-            return index;
-    }
-    return -1;
-}
-function validPattern(pattern) {
-    let altDepth = 0;
-    const length = pattern.length;
-    scan: for (let index = 0; index < length; index++) {
-        switch (pattern[index]) {
-            case BACKSLASH:
-                index++;
-                if (index >= length)
-                    return false;
-                continue;
-            case OPEN_CLASS:
-                index++;
-                if (index >= length)
-                    return false;
-                if (pattern[index] === CARET || pattern[index] === BANG)
-                    index++;
-                if (index >= length || pattern[index] === CLOSE_CLASS)
-                    return false;
-                for (; index < length; index++) {
-                    if (pattern[index] === BACKSLASH)
-                        index++;
-                    else if (pattern[index] === CLOSE_CLASS)
-                        continue scan;
-                }
-                return false;
-            case OPEN_ALT:
-                altDepth++;
-                continue;
-            case CLOSE_ALT:
-                if (altDepth === 0)
-                    return false;
-                altDepth--;
-                continue;
-        }
-    }
-    return altDepth === 0;
-}
-
-// Package URLs as Trivy reads them in ignore files: github.com/package-url/packageurl-go v0.1.6's
-// FromString, ported, and Trivy's pkg/purl Match.
-/**
- * Trivy's purl match: type, namespace and name equal; the version and subpath too when the
- * constraint has them; every qualifier of the constraint present with the same value.
- */
-function purlMatches(constraint, target) {
-    if (constraint.type !== target.type || constraint.namespace !== target.namespace)
-        return false;
-    if (constraint.name !== target.name)
-        return false;
-    if (constraint.version !== '' && constraint.version !== target.version)
-        return false;
-    if (constraint.subpath !== '' && constraint.subpath !== target.subpath)
-        return false;
-    return Object.entries(constraint.qualifiers).every(([key, value]) => target.qualifiers[key] === value);
-}
-const LOWER_NAMESPACE = ['alpm', 'apk', 'bitbucket', 'composer', 'deb', 'github', 'golang', 'rpm', 'qpkg'];
-const LOWER_NAME = [
-    'alpm',
-    'apk',
-    'bitbucket',
-    'bitnami',
-    'chrome-extension',
-    'composer',
-    'deb',
-    'github',
-    'golang'
-];
-/** Parses `pkg:type/namespace/name@version?qualifiers#subpath`; throws saying what is wrong. */
-function parsePurl(text) {
-    if (text.slice(0, 4).toLowerCase() !== 'pkg:')
-        throw new Error('purl scheme is not "pkg"');
-    let rest = text.slice(4).replace(/^\/+/, '');
-    let subpath = '';
-    const hash = rest.indexOf('#');
-    if (hash !== -1) {
-        subpath = rest.slice(hash + 1);
-        rest = rest.slice(0, hash);
-    }
-    let query = '';
-    const question = rest.indexOf('?');
-    if (question !== -1) {
-        query = rest.slice(question + 1);
-        rest = rest.slice(0, question);
-    }
-    const slash = rest.indexOf('/');
-    if (slash === -1)
-        throw new Error('purl is missing type or name');
-    const type = rest.slice(0, slash).toLowerCase();
-    rest = rest.slice(slash + 1);
-    const pairs = [];
-    for (const part of query.split('&')) {
-        if (part === '')
-            continue;
-        if (part.includes(';'))
-            throw new Error('invalid semicolon separator in query');
-        const equals = part.indexOf('=');
-        const key = (equals === -1 ? part : part.slice(0, equals)).toLowerCase();
-        if (!/^[A-Za-z.\-_][A-Za-z0-9.\-_]*$/.test(key))
-            throw new Error(`invalid qualifier key: '${key}'`);
-        const value = percentDecode(equals === -1 ? '' : part.slice(equals + 1), 'qualifier value');
-        if (value !== '')
-            pairs.push([key, value]);
-    }
-    pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const qualifiers = {};
-    for (const [key, value] of pairs) {
-        if (key in qualifiers)
-            throw new Error(`duplicate qualifier key: "${key}"`);
-        qualifiers[key] = value;
-    }
-    if (type !== 'npm' && rest.startsWith('@'))
-        throw new Error('purl is missing name');
-    let version = '';
-    const at = rest.lastIndexOf('@');
-    if (at > 0) {
-        version = percentDecode(rest.slice(at + 1), 'version');
-        rest = rest.slice(0, at);
-    }
-    const lastSlash = rest.lastIndexOf('/');
-    let name = percentDecode(rest.slice(lastSlash + 1), 'name');
-    let namespace = (lastSlash === -1 ? '' : rest.slice(0, lastSlash))
-        .split('/')
-        .filter((segment) => segment !== '')
-        .map((segment) => percentDecode(segment, 'namespace'))
-        .join('/');
-    if (name === '')
-        throw new Error('purl is missing name');
-    if (!/^[A-Za-z.\-+][A-Za-z0-9.\-+]*$/.test(type))
-        throw new Error(`invalid type "${type}"`);
-    namespace = namespace.replace(/^\/+|\/+$/g, '');
-    subpath.split('/').forEach((segment, index) => {
-        if ((segment === '.' || segment === '..') && index !== 0)
-            throw new Error(`invalid Package URL subpath: "${subpath}"`);
-    });
-    subpath = subpath.replace(/^\/+|\/+$/g, '');
-    if (LOWER_NAMESPACE.includes(type))
-        namespace = namespace.toLowerCase();
-    if (LOWER_NAME.includes(type))
-        name = name.toLowerCase();
-    if (type === 'pypi')
-        name = name.replaceAll('_', '-').toLowerCase();
-    if (type === 'mlflow' && (qualifiers.repository_url ?? '').includes('databricks'))
-        name = name.toLowerCase();
-    if (type === 'huggingface')
-        version = version.toLowerCase();
-    checkTypeRules(type, namespace, name, version, qualifiers);
-    return { type, namespace, name, version, qualifiers, subpath };
-}
-function checkTypeRules(type, namespace, name, version, qualifiers) {
-    const problem = (() => {
-        switch (type) {
-            case 'chrome-extension':
-                if (namespace !== '')
-                    return 'a chrome-extension purl must not have a namespace';
-                if (!/^[a-z]{32}$/.test(name))
-                    return 'a chrome-extension name must be 32 lowercase ASCII letters';
-                if (version !== '' && !/^\d+(\.\d+){0,3}$/.test(version))
-                    return 'a chrome-extension version must be 1 to 4 dot-separated integers';
-                return undefined;
-            case 'cpan':
-                if (namespace === '')
-                    return 'a cpan purl must have a namespace';
-                if (namespace.toUpperCase() !== namespace)
-                    return 'a cpan purl namespace must use uppercase characters';
-                if (name.includes('::'))
-                    return "a cpan distribution name must not contain '::'";
-                return undefined;
-            case 'julia':
-                if (namespace !== '')
-                    return 'a julia purl must not have a namespace';
-                if (!('uuid' in qualifiers))
-                    return 'a julia purl must have a uuid qualifier';
-                return undefined;
-            case 'otp':
-                return namespace !== '' ? 'an otp purl must not have a namespace' : undefined;
-            case 'swift':
-            case 'vscode-extension':
-                return namespace === '' ? 'namespace is required' : undefined;
-            default:
-                return undefined;
-        }
-    })();
-    if (problem)
-        throw new Error(problem);
-}
-/** Go's url.PathUnescape: %XX sequences decoded, `+` kept. */
-function percentDecode(text, part) {
-    if (!text.includes('%'))
-        return text;
-    const bytes = [];
-    for (let index = 0; index < text.length; index++) {
-        if (text[index] === '%') {
-            const hex = text.slice(index + 1, index + 3);
-            if (!/^[0-9A-Fa-f]{2}$/.test(hex))
-                throw new Error(`error unescaping ${part}: invalid URL escape "%${hex}"`);
-            bytes.push(parseInt(hex, 16));
-            index += 2;
-        }
-        else {
-            const char = String.fromCodePoint(text.codePointAt(index));
-            bytes.push(...Buffer$1.from(char, 'utf8'));
-            index += char.length - 1;
-        }
-    }
-    return Buffer$1.from(bytes).toString('utf8');
 }
 
 const ALIAS = Symbol.for('yaml.alias');
@@ -4404,14 +2322,14 @@ function addMergeToJSMap(ctx, map, value) {
     const source = resolveAliasValue(ctx, value);
     if (isSeq(source))
         for (const it of source.items)
-            mergeValue(ctx, map, it);
+            mergeValue$1(ctx, map, it);
     else if (Array.isArray(source))
         for (const it of source)
-            mergeValue(ctx, map, it);
+            mergeValue$1(ctx, map, it);
     else
-        mergeValue(ctx, map, source);
+        mergeValue$1(ctx, map, source);
 }
-function mergeValue(ctx, map, value) {
+function mergeValue$1(ctx, map, value) {
     const source = resolveAliasValue(ctx, value);
     if (!isMap(source))
         throw new Error('Merge sources must be maps or map aliases');
@@ -9585,6 +7503,29 @@ function parseOptions(options) {
     const lineCounter = options.lineCounter || (prettyErrors && new LineCounter()) || null;
     return { lineCounter, prettyErrors };
 }
+/**
+ * Parse the input as a stream of YAML documents.
+ *
+ * Documents should be separated from each other by `...` or `---` marker lines.
+ *
+ * @returns If an empty `docs` array is returned, it will be of type
+ *   EmptyStream and contain additional stream information. In
+ *   TypeScript, you should use `'empty' in docs` as a type guard for it.
+ */
+function parseAllDocuments(source, options = {}) {
+    const { lineCounter, prettyErrors } = parseOptions(options);
+    const parser = new Parser(lineCounter?.addNewLine);
+    const composer = new Composer(options);
+    const docs = Array.from(composer.compose(parser.parse(source)));
+    if (prettyErrors && lineCounter)
+        for (const doc of docs) {
+            doc.errors.forEach(prettifyError(source, lineCounter));
+            doc.warnings.forEach(prettifyError(source, lineCounter));
+        }
+    if (docs.length > 0)
+        return docs;
+    return Object.assign([], { empty: true }, composer.streamInfo());
+}
 /** Parse an input string into a single YAML.Document */
 function parseDocument(source, options = {}) {
     const { lineCounter, prettyErrors } = parseOptions(options);
@@ -9605,6 +7546,3916 @@ function parseDocument(source, options = {}) {
         doc.warnings.forEach(prettifyError(source, lineCounter));
     }
     return doc;
+}
+
+// The Compose files of the deploy step, read and checked before anything changes on the host.
+// Pure: no program runs and no file is read here (readComposeFiles takes a reader), so the rules
+// can be tested on text. What this follows, and where it comes from:
+// - merging several files: the compose-spec's merge rules (13-merge.md) as compose-go's
+//   override/merge.go and override/uncity.go implement them;
+// - interpolation: the compose-spec's 12-interpolation.md as compose-go's template/template.go
+//   implements it, applied to every string value of each file before the merge;
+// - the project name: compose-go's cli/options.go (withNamePrecedenceLoad) and
+//   loader/loader.go (projectName, NormalizeProjectName).
+/** A problem with the compose files or the rolled-out service; the message names the input. */
+class ComposeFileError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.length === 1 ? problems[0] : problems.map((problem) => `- ${problem}`).join('\n'));
+        this.problems = problems;
+        this.name = 'ComposeFileError';
+    }
+}
+const NAME = /^[_a-z][_a-z0-9]*/i;
+const PORT_RANGE = /^\d+(?:-\d+)?$/;
+// ---------------------------------------------------------------------------------------------
+// Reading and loading
+/** Reads the files with `read`, naming the file when one cannot be read. */
+function readComposeFiles(files, read) {
+    const problems = [];
+    const texts = [];
+    for (const file of files) {
+        try {
+            texts.push({ path: file, text: read(file) });
+        }
+        catch (error) {
+            problems.push(`compose-file: cannot read ${file}: ${error.message}`);
+        }
+    }
+    if (problems.length > 0)
+        throw new ComposeFileError(problems);
+    return texts;
+}
+/**
+ * Parses, interpolates (with `env` only: pass exactly the variables Compose will see) and merges
+ * the files in order, as Compose does. Throws ComposeFileError naming the file and what is wrong.
+ */
+function loadCompose(files, env) {
+    if (files.length === 0)
+        throw new ComposeFileError(['compose-file: no compose file given']);
+    const warnings = [];
+    const layers = [];
+    let merged = {};
+    let name;
+    for (const file of files) {
+        for (const document of parseFile(file)) {
+            const rawName = document.name;
+            let interpolated;
+            try {
+                interpolated = interpolateTree(document, env, [], (warning) => warnings.push(`${file.path}: ${warning}`));
+            }
+            catch (error) {
+                throw new ComposeFileError([`compose-file: ${file.path}: ${error.message}`]);
+            }
+            checkShape(file.path, interpolated);
+            layers.push({ path: file.path, document: interpolated });
+            // compose-go takes the last file whose raw `name:` is not empty, then interpolates it.
+            if (rawName !== undefined && rawName !== null && rawName !== '')
+                name = String(interpolated.name);
+            try {
+                merged = mergeValue(merged, interpolated, []);
+            }
+            catch (error) {
+                throw new ComposeFileError([`compose-file: ${file.path}: ${error.message}`]);
+            }
+        }
+    }
+    const names = files.map((file) => file.path).join(', ');
+    const services = asMapping(merged.services);
+    if (!services || Object.keys(services).length === 0) {
+        throw new ComposeFileError([`compose-file: ${names} define no services`]);
+    }
+    const problems = [];
+    const model = {
+        files: files.map((file) => file.path),
+        name,
+        services: {},
+        networks: (asMapping(merged.networks) ?? {}),
+        warnings,
+        layers
+    };
+    for (const [serviceName, value] of Object.entries(services)) {
+        try {
+            model.services[serviceName] = toService(serviceName, value);
+        }
+        catch (error) {
+            problems.push(`compose-file: services.${serviceName}: ${error.message}`);
+        }
+    }
+    if (problems.length > 0)
+        throw new ComposeFileError(problems);
+    return model;
+}
+/** Markers for Compose's `!reset` and `!override` YAML tags. */
+class Tagged {
+    tag;
+    value;
+    constructor(tag, value) {
+        this.tag = tag;
+        this.value = value;
+    }
+}
+function parseFile(file) {
+    const lineCounter = new LineCounter();
+    const parsed = parseAllDocuments(file.text, { merge: true, prettyErrors: false, lineCounter });
+    const documents = Array.isArray(parsed) ? parsed : [];
+    if (documents.length === 0 || (documents.length === 1 && documents[0]?.contents === null)) {
+        throw new ComposeFileError([`compose-file: ${file.path} is empty`]);
+    }
+    const results = [];
+    for (const document of documents) {
+        const error = document.errors[0];
+        if (error) {
+            const { line, col } = lineCounter.linePos(error.pos[0]);
+            const message = error.message.split('\n')[0];
+            throw new ComposeFileError([
+                `compose-file: ${file.path} is not valid YAML: line ${line}, column ${col}: ${message}`
+            ]);
+        }
+        visit(document, {
+            Node(_key, node) {
+                if (node.tag === '!reset' || node.tag === '!override') {
+                    return new Scalar(new Tagged(node.tag, node.toJS(document)));
+                }
+            }
+        });
+        let value;
+        try {
+            value = document.toJS({ maxAliasCount: 1000 });
+        }
+        catch (error) {
+            throw new ComposeFileError([
+                `compose-file: ${file.path} is not valid YAML: ${error.message}`
+            ]);
+        }
+        if (value === null || value === undefined)
+            continue;
+        if (!isMapping(value)) {
+            throw new ComposeFileError([
+                `compose-file: ${file.path} is not a Compose file: its top level is ${describe$1(value)}, not a mapping`
+            ]);
+        }
+        results.push(value);
+    }
+    return results;
+}
+function checkShape(file, document) {
+    if (!('services' in document))
+        return; // an override may only add networks, volumes...
+    const services = document.services;
+    if (services instanceof Tagged)
+        return;
+    if (!isMapping(services)) {
+        throw new ComposeFileError([`compose-file: ${file}: services is ${describe$1(services)}, not a mapping`]);
+    }
+    for (const [name, service] of Object.entries(services)) {
+        if (!isMapping(service) && !(service instanceof Tagged)) {
+            throw new ComposeFileError([
+                `compose-file: ${file}: services.${name} is ${describe$1(service)}, not a mapping`
+            ]);
+        }
+    }
+}
+// ---------------------------------------------------------------------------------------------
+// Interpolation
+/**
+ * Interpolates one string as Compose does: `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
+ * `${VAR:?error}`, `${VAR?error}`, `${VAR:+alternative}`, `${VAR+alternative}` (nested inside the
+ * default, error or alternative), `$$` for a literal `$`. A `$` before anything else is kept.
+ * An unset variable with no default becomes '' and `warn` is told.
+ */
+function interpolate(text, env, warn = () => undefined) {
+    const lookup = (name) => Object.prototype.hasOwnProperty.call(env, name) ? env[name] : undefined;
+    let out = '';
+    let i = 0;
+    while (i < text.length) {
+        const dollar = text.indexOf('$', i);
+        if (dollar === -1) {
+            out += text.slice(i);
+            break;
+        }
+        out += text.slice(i, dollar);
+        const next = text[dollar + 1];
+        if (next === '$') {
+            out += '$';
+            i = dollar + 2;
+            continue;
+        }
+        if (next === '{') {
+            const close = closingBrace(text, dollar + 2);
+            if (close === -1)
+                throw new Error(`invalid interpolation "${text}": \${ without a closing }`);
+            out += substitute(text.slice(dollar + 2, close), text, env, lookup, warn);
+            i = close + 1;
+            continue;
+        }
+        const named = NAME.exec(text.slice(dollar + 1));
+        if (named) {
+            const value = lookup(named[0]);
+            if (value === undefined)
+                warn(unsetWarning(named[0]));
+            out += value ?? '';
+            i = dollar + 1 + named[0].length;
+            continue;
+        }
+        out += '$';
+        i = dollar + 1;
+    }
+    return out;
+}
+function unsetWarning(name) {
+    return `the "${name}" variable is not set. Defaulting to a blank string.`;
+}
+/** Index of the `}` closing a `${` whose content starts at `from`, counting nested `{`. */
+function closingBrace(text, from) {
+    let depth = 1;
+    for (let i = from; i < text.length; i++) {
+        if (text[i] === '{')
+            depth++;
+        else if (text[i] === '}' && --depth === 0)
+            return i;
+    }
+    return -1;
+}
+function substitute(inner, whole, env, lookup, warn) {
+    const named = NAME.exec(inner);
+    if (!named)
+        throw new Error(`invalid interpolation "${whole}": "\${${inner}}" does not start with a name`);
+    const name = named[0];
+    const rest = inner.slice(name.length);
+    const value = lookup(name);
+    if (rest === '') {
+        if (value === undefined)
+            warn(unsetWarning(name));
+        return value ?? '';
+    }
+    const operator = /^:?[-?+]/.exec(rest)?.[0];
+    if (!operator) {
+        throw new Error(`invalid interpolation "${whole}": "\${${inner}}" is not supported (Compose takes :- - :? ? :+ +)`);
+    }
+    const word = rest.slice(operator.length);
+    const colon = operator.startsWith(':');
+    const present = value !== undefined && (!colon || value !== '');
+    switch (operator.slice(-1)) {
+        case '-':
+            return present ? value : interpolate(word, env, warn);
+        case '+':
+            return present ? interpolate(word, env, warn) : (value ?? '');
+        default: {
+            if (present)
+                return value;
+            const reason = interpolate(word, env, warn);
+            throw new Error(`required variable ${name} is missing a value${reason ? `: ${reason}` : ''}`);
+        }
+    }
+}
+function interpolateTree(value, env, at, warn) {
+    if (typeof value === 'string') {
+        try {
+            return interpolate(value, env, warn);
+        }
+        catch (error) {
+            throw new Error(`${at.join('.') || 'value'}: ${error.message}`);
+        }
+    }
+    if (value instanceof Tagged)
+        return new Tagged(value.tag, interpolateTree(value.value, env, at, warn));
+    if (Array.isArray(value))
+        return value.map((item, index) => interpolateTree(item, env, [...at, `[${index}]`], warn));
+    if (isMapping(value)) {
+        const out = {};
+        for (const [key, item] of Object.entries(value))
+            out[key] = interpolateTree(item, env, [...at, key], warn);
+        return out;
+    }
+    return value;
+}
+const SPECIAL = [
+    ['services.*.build', (base, over, at) => mergeMappings(toBuild(base), toBuild(over), at)],
+    ['services.*.command', (_base, over) => resolveTags(over)],
+    ['services.*.entrypoint', (_base, over) => resolveTags(over)],
+    ['services.*.healthcheck.test', (_base, over) => resolveTags(over)],
+    [
+        'services.*.depends_on',
+        (base, over, at) => mergeMappings(toDependsOn(base, at), toDependsOn(over, at), at)
+    ],
+    ['services.*.networks', (base, over, at) => mergeMappings(toMapping(base, at), toMapping(over, at), at)],
+    ['services.*.environment', mergeKeyValues],
+    ['services.*.labels', mergeKeyValues],
+    ['services.*.deploy.labels', mergeKeyValues],
+    [
+        'services.*.ports',
+        (base, over, at) => uniquePorts([...toSequence(base, at), ...toSequence(resolveTags(over), at)])
+    ]
+];
+/** Compose appends the KEY=VALUE entries and keeps the last one of each key. */
+function mergeKeyValues(base, over, at) {
+    const out = toKeyValues(resolveTags(base), at);
+    if (isMapping(over)) {
+        for (const [key, value] of Object.entries(over)) {
+            if (value instanceof Tagged && value.tag === '!reset')
+                delete out[key];
+            else
+                Object.assign(out, toKeyValues({ [key]: resolveTags(value) }, at));
+        }
+        return out;
+    }
+    return Object.assign(out, toKeyValues(resolveTags(over), at));
+}
+function special(at) {
+    for (const [pattern, merge] of SPECIAL) {
+        const parts = pattern.split('.');
+        if (parts.length === at.length && parts.every((part, i) => part === '*' || part === at[i]))
+            return merge;
+    }
+    return undefined;
+}
+/** Merges `over` onto `base` at path `at`; `!reset` removes, `!override` replaces. */
+function mergeValue(base, over, at) {
+    if (over instanceof Tagged)
+        return over.tag === '!reset' ? undefined : resolveTags(over.value);
+    const merge = special(at);
+    // A value met for the first time still gets its canonical form (depends_on list -> mapping).
+    if (merge)
+        return merge(base, over, at);
+    if (base === undefined)
+        return resolveTags(over);
+    if (over === null || over === undefined)
+        return base;
+    if (isMapping(base)) {
+        if (!isMapping(over))
+            throw new Error(`cannot override ${at.join('.')}: a mapping with ${describe$1(over)}`);
+        return mergeMappings(base, over, at);
+    }
+    if (Array.isArray(base)) {
+        if (!Array.isArray(over))
+            throw new Error(`cannot override ${at.join('.')}: a sequence with ${describe$1(over)}`);
+        return [...base, ...resolveTags(over)];
+    }
+    return resolveTags(over);
+}
+function mergeMappings(base, over, at) {
+    const out = { ...base };
+    for (const [key, value] of Object.entries(over)) {
+        const merged = mergeValue(out[key], value, [...at, key]);
+        if (merged === undefined)
+            delete out[key];
+        else
+            out[key] = merged;
+    }
+    return out;
+}
+/** Drops `!reset` values and unwraps `!override` ones where there is nothing to merge with. */
+function resolveTags(value) {
+    if (value instanceof Tagged)
+        return value.tag === '!reset' ? undefined : resolveTags(value.value);
+    if (Array.isArray(value))
+        return value.map(resolveTags).filter((item) => item !== undefined);
+    if (isMapping(value)) {
+        const out = {};
+        for (const [key, item] of Object.entries(value)) {
+            const resolved = resolveTags(item);
+            if (resolved !== undefined)
+                out[key] = resolved;
+        }
+        return out;
+    }
+    return value;
+}
+function toBuild(value) {
+    if (value === undefined || value === null)
+        return {};
+    if (typeof value === 'string')
+        return { context: value };
+    if (isMapping(value))
+        return value;
+    throw new Error(`build is ${describe$1(value)}, not a path or a mapping`);
+}
+function toMapping(value, at) {
+    if (value === undefined || value === null)
+        return {};
+    if (isMapping(value))
+        return value;
+    if (Array.isArray(value))
+        return Object.fromEntries(value.map((item) => [String(item), null]));
+    throw new Error(`${at.join('.')} is ${describe$1(value)}, not a list or a mapping`);
+}
+function toDependsOn(value, at) {
+    if (Array.isArray(value)) {
+        return Object.fromEntries(value.map((item) => [String(item), { condition: 'service_started', required: true }]));
+    }
+    return toMapping(value, at);
+}
+/** `KEY=VALUE` lists and mappings alike, as a mapping; `KEY` alone (or `KEY:` null) is null. */
+function toKeyValues(value, at) {
+    const out = {};
+    if (value === undefined || value === null)
+        return out;
+    if (Array.isArray(value)) {
+        for (const item of value) {
+            const text = String(item);
+            const equals = text.indexOf('=');
+            if (equals === -1)
+                out[text] = null;
+            else
+                out[text.slice(0, equals)] = text.slice(equals + 1);
+        }
+        return out;
+    }
+    if (isMapping(value)) {
+        for (const [key, item] of Object.entries(value))
+            out[key] = item === null ? null : String(item);
+        return out;
+    }
+    throw new Error(`${at.join('.')} is ${describe$1(value)}, not a list or a mapping`);
+}
+function toSequence(value, at) {
+    if (value === undefined || value === null)
+        return [];
+    if (Array.isArray(value))
+        return value;
+    throw new Error(`${at.join('.')} is ${describe$1(value)}, not a list`);
+}
+/** Compose keeps one entry per {host_ip, published, target, protocol}: a later one replaces it. */
+function uniquePorts(entries) {
+    const out = [];
+    const seen = new Map();
+    for (const entry of entries) {
+        const port = parsePort$1(entry);
+        const key = `${port.hostIp ?? '0.0.0.0'}:${port.published ?? ''}:${port.target}/${port.protocol}`;
+        const index = seen.get(key);
+        if (index === undefined) {
+            seen.set(key, out.length);
+            out.push(entry);
+        }
+        else {
+            out[index] = entry;
+        }
+    }
+    return out;
+}
+// ---------------------------------------------------------------------------------------------
+// The typed service
+function toService(name, raw) {
+    const deploy = asMapping(raw.deploy);
+    const healthcheck = raw.healthcheck;
+    if (healthcheck !== undefined && healthcheck !== null && !isMapping(healthcheck)) {
+        throw new Error(`healthcheck is ${describe$1(healthcheck)}, not a mapping`);
+    }
+    return {
+        name,
+        image: optionalString$1(raw.image, 'image'),
+        build: raw.build === undefined ? undefined : toBuild(raw.build),
+        containerName: optionalString$1(raw.container_name, 'container_name'),
+        ports: toSequence(raw.ports, ['ports']).map(parsePort$1),
+        healthcheck: isMapping(healthcheck) ? healthcheck : undefined,
+        replicas: optionalCount(deploy?.replicas, 'deploy.replicas'),
+        scale: optionalCount(raw.scale, 'scale'),
+        stopGracePeriod: optionalString$1(raw.stop_grace_period, 'stop_grace_period', true),
+        networkMode: optionalString$1(raw.network_mode, 'network_mode'),
+        networks: toMapping(raw.networks, ['networks']),
+        dependsOn: toDependsOn(raw.depends_on, ['depends_on']),
+        labels: toKeyValues(raw.labels, ['labels']),
+        environment: toKeyValues(raw.environment, ['environment']),
+        raw
+    };
+}
+function optionalString$1(value, key, strict = false) {
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value === 'string')
+        return value;
+    if (!strict && (typeof value === 'number' || typeof value === 'boolean'))
+        return String(value);
+    throw new Error(`${key} is ${describe$1(value)}, not a string`);
+}
+/** A whole number of containers; interpolation leaves strings such as "3". */
+function optionalCount(value, key) {
+    if (value === undefined || value === null)
+        return undefined;
+    const text = String(value).trim();
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+        throw new Error(`${key} "${String(value)}" is not a whole number`);
+    }
+    return Number(text);
+}
+/**
+ * One `ports` entry: a number (`80`), the short syntax `[[host_ip:][published]:]target[/protocol]`
+ * (IPv6 host addresses in brackets) or the long syntax mapping.
+ */
+function parsePort$1(entry) {
+    if (typeof entry === 'number')
+        return { target: String(entry), protocol: 'tcp', raw: String(entry) };
+    if (isMapping(entry)) {
+        const raw = JSON.stringify(entry);
+        if (entry.target === undefined || entry.target === null || entry.target === '') {
+            throw new Error(`ports entry ${raw} has no target`);
+        }
+        const published = entry.published === undefined || entry.published === null ? undefined : String(entry.published);
+        return {
+            target: String(entry.target),
+            ...(published !== undefined ? { published } : {}),
+            ...(entry.host_ip ? { hostIp: String(entry.host_ip) } : {}),
+            protocol: entry.protocol ? String(entry.protocol) : 'tcp',
+            raw
+        };
+    }
+    if (typeof entry !== 'string')
+        throw new Error(`ports entry ${describe$1(entry)} is not a port`);
+    const raw = entry;
+    let text = entry.trim();
+    let protocol = 'tcp';
+    const slash = text.lastIndexOf('/');
+    if (slash !== -1) {
+        protocol = text.slice(slash + 1);
+        text = text.slice(0, slash);
+    }
+    const colon = text.lastIndexOf(':');
+    const target = text.slice(colon + 1);
+    const port = { target, protocol, raw };
+    if (colon !== -1) {
+        const front = text.slice(0, colon);
+        const hostColon = front.startsWith('[') ? front.indexOf(']:') + 1 : front.lastIndexOf(':');
+        if (hostColon > 0) {
+            port.hostIp = front.slice(0, hostColon).replace(/^\[|\]$/g, '');
+            port.published = front.slice(hostColon + 1);
+        }
+        else {
+            port.published = front;
+        }
+    }
+    if (!PORT_RANGE.test(port.target) || (port.published && !PORT_RANGE.test(port.published))) {
+        throw new Error(`ports entry "${raw}" is not [[host_ip:]published:]target[/protocol]`);
+    }
+    return port;
+}
+// ---------------------------------------------------------------------------------------------
+// Project name
+/** compose-go's NormalizeProjectName: lowercase, keep [a-z0-9_-], drop leading _ and -. */
+function normalizeProjectName(name) {
+    return name
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]/g, '')
+        .replace(/^[_-]+/, '');
+}
+/**
+ * The project name as Compose settles it: the compose-project input (`-p`), else a non-empty
+ * COMPOSE_PROJECT_NAME in `env` (both must already be valid: Compose refuses, not normalises,
+ * them), else the top-level `name:` of the files, else the folder of the first file (resolved
+ * against `cwd`), both normalised.
+ */
+function composeProjectName(model, options = {}) {
+    const imperative = [
+        ['compose-project', options.composeProject],
+        ['env: COMPOSE_PROJECT_NAME', options.env?.COMPOSE_PROJECT_NAME]
+    ];
+    for (const [source, value] of imperative) {
+        if (!value)
+            continue;
+        if (normalizeProjectName(value) !== value) {
+            throw new ComposeFileError([
+                `${source}: "${value}" is not a Compose project name (lowercase letters, digits, _ and -, starting with a letter or digit)`
+            ]);
+        }
+        return value;
+    }
+    if (model.name !== undefined) {
+        const named = normalizeProjectName(model.name);
+        if (named)
+            return named;
+        throw new ComposeFileError([
+            `compose-file: the name "${model.name}" leaves no valid project name; set compose-project`
+        ]);
+    }
+    const first = model.files[0] ?? '.';
+    const folder = path$1.basename(path$1.dirname(path$1.resolve(options.cwd ?? process.cwd(), first)));
+    const named = normalizeProjectName(folder);
+    if (!named) {
+        throw new ComposeFileError([
+            `compose-file: the folder name "${folder}" leaves no valid project name; set compose-project or name: in the file`
+        ]);
+    }
+    return named;
+}
+// ---------------------------------------------------------------------------------------------
+// Durations
+const DURATION_UNITS = {
+    ns: 1e-9,
+    us: 1e-6,
+    µs: 1e-6,
+    μs: 1e-6,
+    ms: 1e-3,
+    s: 1,
+    m: 60,
+    h: 3600,
+    d: 86400,
+    w: 604800
+};
+/**
+ * A Compose duration in seconds: Go-style `1m30s`, `1.5h`, `500ms`, `10s` (compose-go parses them
+ * with str2duration: ns us ms s m h d w). `0` alone is zero; a bare number is refused (Compose's
+ * schema wants a string with units).
+ */
+function parseComposeDuration(text) {
+    const trimmed = text.trim();
+    if (trimmed === '0')
+        return 0;
+    const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d|w)/y;
+    let seconds = 0;
+    let index = 0;
+    while (index < trimmed.length) {
+        part.lastIndex = index;
+        const match = part.exec(trimmed);
+        if (!match)
+            break;
+        seconds += Number(match[1]) * DURATION_UNITS[match[2]];
+        index = part.lastIndex;
+    }
+    if (trimmed === '' || index !== trimmed.length) {
+        throw new Error(`"${text}" is not a duration such as 10s, 1m30s or 500ms`);
+    }
+    return Math.round(seconds * 1e6) / 1e6;
+}
+// ---------------------------------------------------------------------------------------------
+// The service rolled out
+/**
+ * Checks that `service` can run twice side by side (old and new containers at once) and returns
+ * what the rollout needs. Throws ComposeFileError listing every problem; messages name the input.
+ */
+function checkRolloutService(model, service) {
+    const files = model.files.join(', ');
+    const found = Object.prototype.hasOwnProperty.call(model.services, service)
+        ? model.services[service]
+        : undefined;
+    if (!found) {
+        const names = Object.keys(model.services).sort();
+        throw new ComposeFileError([
+            `service: "${service}" is not a service of ${files}; the services there are ${names.join(', ')}`
+        ]);
+    }
+    const problems = [];
+    const at = (key) => definedIn(model, service, key);
+    const image = found.image?.trim() ?? '';
+    if (image === '') {
+        problems.push(`compose-file: service ${service} has no image (in ${files}): the rollout pulls the pushed image, so set image: to it with the tag \${APP_VERSION}`);
+    }
+    else if (/[:@]$/.test(image) || /\s/.test(image)) {
+        problems.push(`compose-file: service ${service} has image "${image}" (in ${at('image')}), not a valid image reference: is a variable in it unset?`);
+    }
+    if (found.containerName !== undefined) {
+        problems.push(`compose-file: service ${service} sets container_name "${found.containerName}" (in ${at('container_name')}): a fixed container name cannot run twice side by side; remove it`);
+    }
+    if (found.networkMode === 'host') {
+        problems.push(`compose-file: service ${service} uses network_mode: host (in ${at('network_mode')}): the new containers would bind the same host ports as the old ones`);
+    }
+    const ports = [];
+    for (const port of found.ports) {
+        const fixed = fixedHostPort(port);
+        if (fixed) {
+            problems.push(`compose-file: service ${service} publishes ${fixed} "${port.raw}" (in ${portDefinedIn(model, service, port)}): the new containers cannot bind it while the old ones run; publish the container port only (e.g. "${port.target}") behind a proxy, or a host port range`);
+        }
+        else {
+            ports.push(port);
+        }
+    }
+    let replicas = found.replicas ?? found.scale;
+    if (found.replicas !== undefined && found.scale !== undefined && found.replicas !== found.scale) {
+        problems.push(`compose-file: service ${service} sets distinct values on scale (${found.scale}) and deploy.replicas (${found.replicas})`);
+        replicas = undefined;
+    }
+    let stopGracePeriodSeconds;
+    if (found.stopGracePeriod !== undefined) {
+        try {
+            stopGracePeriodSeconds = parseComposeDuration(found.stopGracePeriod);
+        }
+        catch (error) {
+            problems.push(`compose-file: service ${service} stop_grace_period (in ${at('stop_grace_period')}): ${error.message}`);
+        }
+    }
+    const networks = found.networkMode ? [] : Object.keys(found.networks);
+    if (!found.networkMode && networks.length === 0)
+        networks.push('default');
+    for (const network of networks) {
+        if (network !== 'default' && !Object.prototype.hasOwnProperty.call(model.networks, network)) {
+            problems.push(`compose-file: service ${service} is on network ${network}, which no top-level networks: entry defines (in ${files})`);
+        }
+    }
+    if (problems.length > 0)
+        throw new ComposeFileError(problems);
+    return {
+        name: service,
+        image,
+        healthcheck: healthcheckKind(found.healthcheck),
+        ...(replicas !== undefined ? { replicas } : {}),
+        ...(stopGracePeriodSeconds !== undefined ? { stopGracePeriodSeconds } : {}),
+        networks,
+        ports
+    };
+}
+/**
+ * What makes a port fixed on the host, or undefined when the engine picks the host port: no
+ * published port (`"80"`, `"127.0.0.1::80"`), or a range of at least two host ports for one
+ * container port (`"8000-8010:80"`: the engine takes a free one per container).
+ */
+function fixedHostPort(port) {
+    if (port.published === undefined || port.published === '')
+        return undefined;
+    const ip = port.hostIp ? ` on ${port.hostIp}` : '';
+    const [low, high] = port.published.split('-').map(Number);
+    if (high === undefined)
+        return `the fixed host port ${port.published}${ip}`;
+    const size = high - low + 1;
+    if (port.target.includes('-'))
+        return `the host port range ${port.published}${ip} one to one`;
+    if (size < 2)
+        return `the host port range ${port.published}${ip} of one port`;
+    return undefined;
+}
+function healthcheckKind(healthcheck) {
+    if (!healthcheck || Object.keys(healthcheck).length === 0)
+        return 'image';
+    const disable = healthcheck.disable;
+    if (disable === true || disable === 'true')
+        return 'disabled';
+    const test = healthcheck.test;
+    if (Array.isArray(test) && test[0] === 'NONE')
+        return 'disabled';
+    if (test === undefined)
+        return 'image'; // only intervals: they tune the image's HEALTHCHECK
+    return 'compose';
+}
+/** The files whose documents set services.<service>.<key>. */
+function definedIn(model, service, key) {
+    const files = model.layers
+        .filter((layer) => {
+        const definition = asMapping(asMapping(layer.document.services)?.[service]);
+        return definition !== undefined && key in definition;
+    })
+        .map((layer) => layer.path);
+    return [...new Set(files)].join(', ') || model.files.join(', ');
+}
+function portDefinedIn(model, service, port) {
+    const files = model.layers
+        .filter((layer) => {
+        const definition = asMapping(asMapping(layer.document.services)?.[service]);
+        const ports = definition?.ports;
+        const list = ports instanceof Tagged ? ports.value : ports;
+        return Array.isArray(list) && list.some((entry) => portText(entry) === port.raw);
+    })
+        .map((layer) => layer.path);
+    return [...new Set(files)].join(', ') || model.files.join(', ');
+}
+function portText(entry) {
+    return typeof entry === 'string' ? entry : typeof entry === 'number' ? String(entry) : JSON.stringify(entry);
+}
+// ---------------------------------------------------------------------------------------------
+function isMapping(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Tagged);
+}
+function asMapping(value) {
+    return isMapping(value) ? value : undefined;
+}
+function describe$1(value) {
+    if (value === null || value === undefined)
+        return 'empty';
+    if (Array.isArray(value))
+        return 'a list';
+    if (isMapping(value))
+        return 'a mapping';
+    if (typeof value === 'string')
+        return `the text "${value}"`;
+    return `the ${typeof value} ${String(value)}`;
+}
+
+// What it takes to reach the deploy host's engine, laid out in a private folder under the runner's
+// temp folder (never the workspace), files 0600, removed by the post step:
+// - tcp://: the CA, client certificate and key, as DOCKER_CERT_PATH expects them;
+// - ssh://: the private key, the known hosts (always verified: StrictHostKeyChecking yes) and an
+//   ssh config with one multiplexed connection (ControlMaster) that every docker and compose
+//   call reuses, so sshd's MaxStartups is never hit (Compose opens many connections: compose
+//   #10117). The docker CLI runs the `ssh` on PATH and takes no key option of its own, so the
+//   engine's PATH starts with a folder whose `ssh` runs the real one with this config.
+// - unix://: nothing.
+// A Unix socket path holds at most 107 bytes (Linux sun_path), and ssh first binds the control
+// socket under a name 17 characters longer than ControlPath. One connection per config, so the
+// path needs no %C.
+const MAX_CONTROL_PATH = 107 - 17;
+/**
+ * Where the control socket goes: in the access folder when its path is short enough, else in a
+ * private folder of its own under /tmp (RUNNER_TEMP can be deep on self-hosted runners).
+ */
+function controlSocket(dir, makeShortDir = () => mkdtempSync('/tmp/cs-ssh-')) {
+    const inDir = path$1.join(dir, 'cm');
+    if (Buffer.byteLength(inDir) <= MAX_CONTROL_PATH)
+        return { path: inDir };
+    const short = makeShortDir();
+    chmodSync(short, 0o700);
+    return { path: path$1.join(short, 'cm'), dir: short };
+}
+/** The ssh client config for one host: its key, its known hosts, one shared connection. */
+function sshConfig(host, dir, controlPath = path$1.join(dir, 'cm')) {
+    const bare = bareHost(host.host);
+    const lines = [
+        `Host ${bare}`,
+        `  HostName ${bare}`,
+        ...(host.port === undefined ? [] : [`  Port ${host.port}`]),
+        ...(host.user === undefined ? [] : [`  User ${host.user}`]),
+        `  IdentityFile ${path$1.join(dir, 'id_key')}`,
+        '  IdentitiesOnly yes',
+        `  UserKnownHostsFile ${path$1.join(dir, 'known_hosts')}`,
+        '  GlobalKnownHostsFile /dev/null',
+        '  StrictHostKeyChecking yes',
+        '  BatchMode yes',
+        '  ConnectTimeout 20',
+        '  ServerAliveInterval 15',
+        '  ControlMaster auto',
+        `  ControlPath ${controlPath}`,
+        '  ControlPersist 120',
+        ''
+    ];
+    return lines.join('\n');
+}
+/** The docker CLI passes the host to ssh without IPv6 brackets. */
+function bareHost(host) {
+    return host.replace(/^\[|\]$/g, '');
+}
+/** The `ssh` the docker CLI finds first on PATH: the real one, with this folder's config. */
+function sshWrapper(realSsh, config) {
+    return `#!/bin/sh\nexec ${shellQuote(realSsh)} -F ${shellQuote(config)} "$@"\n`;
+}
+/**
+ * Lays out what the host needs and returns the engine to talk to. The text inputs were checked
+ * by getInputs (PEM blocks, known hosts present).
+ */
+function prepareRemoteAccess(host, inputs, tempRoot, realSsh = '/usr/bin/ssh') {
+    const dir = mkdtempSync(path$1.join(tempRoot, 'container-ship-remote-'));
+    chmodSync(dir, 0o700);
+    let controlDir;
+    try {
+        if (host.scheme === 'tcp') {
+            writePrivate(path$1.join(dir, 'ca.pem'), inputs.tlsCa);
+            writePrivate(path$1.join(dir, 'cert.pem'), inputs.tlsCert);
+            writePrivate(path$1.join(dir, 'key.pem'), inputs.tlsKey);
+            return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, dir };
+        }
+        if (host.scheme === 'ssh') {
+            // ssh refuses a key without a final newline ("invalid format").
+            writePrivate(path$1.join(dir, 'id_key'), withFinalNewline(inputs.sshPrivateKey));
+            writePrivate(path$1.join(dir, 'known_hosts'), withFinalNewline(inputs.sshKnownHosts));
+            const config = path$1.join(dir, 'ssh_config');
+            const socket = controlSocket(dir);
+            controlDir = socket.dir;
+            writePrivate(config, sshConfig(host, dir, socket.path));
+            const bin = path$1.join(dir, 'bin');
+            mkdirSync(bin, { mode: 0o700 });
+            writeFileSync(path$1.join(bin, 'ssh'), sshWrapper(realSsh, config), { mode: 0o700 });
+            return {
+                engine: { kind: 'remote', host: host.url, pathPrefix: bin },
+                dir,
+                sshHost: bareHost(host.host),
+                ...(controlDir ? { controlDir } : {})
+            };
+        }
+        return { engine: { kind: 'remote', host: host.url }, dir };
+    }
+    catch (error) {
+        rmSync(dir, { recursive: true, force: true });
+        if (controlDir)
+            rmSync(controlDir, { recursive: true, force: true });
+        throw error;
+    }
+}
+function writePrivate(file, text) {
+    writeFileSync(file, text, { mode: 0o600 });
+}
+function withFinalNewline(text) {
+    const normalized = text.replace(/\r\n/g, '\n');
+    return normalized.endsWith('\n') ? normalized : `${normalized}\n`;
+}
+/** Single quotes for a path in the wrapper script (paths here are ours, under RUNNER_TEMP). */
+function shellQuote(text) {
+    return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+// Everything the deploy step needs settled before anything is built or changed: the compose
+// files read and checked for the rolled service, the project name, the deploy host's engine
+// reached (host key verified, client certificate accepted) and the Compose to run. A bad compose
+// file, an unreachable host or a wrong host key fails the run here, before the build.
+/** The variables Compose interpolates with besides the runner's: the env input and APP_VERSION. */
+function composeVariables(inputs, version) {
+    return {
+        ...Object.fromEntries(inputs.deploy.env.map(({ key, value }) => [key, value])),
+        APP_VERSION: version
+    };
+}
+/**
+ * Checks the compose files and reaches the host. `onAccess` is called as soon as credential
+ * files exist, so the post step removes them however this ends.
+ */
+async function prepareDeploy(inputs, version, localDocker, options) {
+    const deploy = inputs.deploy;
+    const host = deploy.dockerHost;
+    if (!host)
+        throw new Error('docker-host: is empty');
+    const variables = composeVariables(inputs, version);
+    const interpolationEnv = { ...definedOnly(programEnv()), ...variables };
+    const texts = readComposeFiles(deploy.composeFiles, (file) => readFileSync(path$1.resolve(options.cwd, file), 'utf8'));
+    const model = loadCompose(texts, interpolationEnv);
+    for (const warning$1 of model.warnings)
+        warning(`compose-file: ${warning$1}`);
+    const project = composeProjectName(model, {
+        composeProject: deploy.composeProject,
+        env: interpolationEnv,
+        cwd: options.cwd
+    });
+    const service = checkRolloutService(model, deploy.service);
+    const switchService = deploy.switchCommand?.service;
+    if (switchService !== undefined && !Object.prototype.hasOwnProperty.call(model.services, switchService)) {
+        throw new ComposeFileError([
+            `switch-command: "${switchService}" is not a service of ${model.files.join(', ')}`
+        ]);
+    }
+    if (switchService === deploy.service) {
+        throw new ComposeFileError([
+            `switch-command: runs in ${switchService}, the service being rolled out; name the proxy in front of it`
+        ]);
+    }
+    if (service.healthcheck === 'disabled') {
+        warning(`compose-file: service ${service.name} turns its healthcheck off: new containers count as ready after staying up ${deploy.startupGrace} s (startup-grace), which proves less than a healthcheck`);
+    }
+    let realSsh = '/usr/bin/ssh';
+    if (host.scheme === 'ssh') {
+        const found = findProgram('ssh', process.env.PATH);
+        if (!found)
+            throw new Error(`docker-host: ${host.url} needs the ssh client, which is not installed on the runner`);
+        realSsh = found;
+    }
+    const access = prepareRemoteAccess(host, deploy, options.tempRoot, realSsh);
+    options.onAccess(access);
+    const docker = localDocker.withEngine(access.engine);
+    const engineVersion = await reachEngine(docker, host);
+    const variant = await probeCompose(docker);
+    info(`Deploy target: ${host.url} (Engine ${engineVersion}), project ${project}, service ${service.name}, image ${service.image}, ${variant.kind === 'v2' ? 'docker compose' : 'docker-compose'} ${variant.version}`);
+    return {
+        host,
+        docker,
+        compose: new Compose(docker, variant, deploy.composeFiles, project, variables, options.cwd),
+        project,
+        service,
+        image: service.image,
+        engineVersion,
+        access
+    };
+}
+/** The engine's version, or an error naming the host and why it cannot be reached. */
+async function reachEngine(docker, host) {
+    const result = await docker.run(['version', '--format', '{{.Server.Version}}'], {
+        quiet: true,
+        allowFailure: true
+    });
+    const version = result.stdout.trim();
+    if (result.exitCode === 0 && version)
+        return version;
+    throw new Error(`docker-host: cannot reach the Docker engine at ${host.url}: ${unreachableReason(result.stderr)}`);
+}
+/** The lines of the docker CLI's and ssh's complaint that say why, without the noise. */
+function unreachableReason(stderr) {
+    const lines = stderr
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line));
+    const telling = lines.filter((line) => /verification failed|REMOTE HOST IDENTIFICATION|Permission denied|Connection refused|Connection timed out|No route|Could not resolve|certificate|tls:|x509|connect:|error during connect|Cannot connect|Is the docker daemon running|not found|closed by remote host/i.test(line));
+    const chosen = (telling.length > 0 ? telling : lines).slice(-3);
+    return chosen.join('; ') || 'the docker CLI printed nothing';
+}
+function definedOnly(env) {
+    const out = {};
+    for (const [key, value] of Object.entries(env))
+        if (value !== undefined)
+            out[key] = value;
+    return out;
+}
+
+// What the action needs to know about the workflow run, read from the runner's environment and
+// event payload once, so the rest of the code gets plain values (and tests can pass their own).
+/** Pull requests are recognised by their ref, as docker/metadata-action does. */
+const PULL_REQUEST_REF = /^refs\/pull\/(\d+)\//;
+/** A merge queue's temporary branch: gh-readonly-queue/<base>/pr-<N>-<sha>. */
+const MERGE_QUEUE_REF = /^refs\/heads\/gh-readonly-queue\/(.+)\/pr-(\d+)-[0-9a-f]+$/;
+function readGitHubContext(env = process.env) {
+    const payload = readEventPayload(env.GITHUB_EVENT_PATH);
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    const ref = env.GITHUB_REF ?? '';
+    const sha = env.GITHUB_SHA ?? '';
+    const pullRef = PULL_REQUEST_REF.exec(ref);
+    const pullRequestNumber = pullRef
+        ? Number(pullRef[1])
+        : eventName.startsWith('pull_request')
+            ? (payload.pull_request?.number ?? payload.number)
+            : undefined;
+    const isPullRequest = pullRequestNumber !== undefined;
+    const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+    const repository = env.GITHUB_REPOSITORY || undefined;
+    return {
+        eventName,
+        ref,
+        sha,
+        // GITHUB_SHA of a pull request run is a throwaway merge commit; the head is what was reviewed.
+        tagSha: (isPullRequest ? payload.pull_request?.head?.sha : undefined) ?? sha,
+        pullRequestNumber,
+        mergeGroup: eventName === 'merge_group' ? mergeGroupOf(ref, payload) : undefined,
+        repository,
+        repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined)
+    };
+}
+function mergeGroupOf(ref, payload) {
+    const match = MERGE_QUEUE_REF.exec(payload.merge_group?.head_ref ?? ref);
+    const baseBranch = match?.[1] ?? (payload.merge_group?.base_ref ?? '').replace(/^refs\/heads\//, '');
+    return { baseBranch, pullRequestNumber: match ? Number(match[2]) : undefined };
+}
+function readEventPayload(path) {
+    if (!path || !existsSync(path))
+        return {};
+    try {
+        return JSON.parse(readFileSync(path, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+
+// A command written as text in an input (switch-command), split into its argument array the way
+// a POSIX shell splits words: blanks separate, '...' keeps everything, "..." and \ escape. Nothing
+// is expanded ($VAR, globs, ~) and no shell ever runs it.
+function splitCommandWords(text) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    let quote;
+    for (let i = 0; i < text.length; i++) {
+        const char = text[i];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            else
+                word += char;
+            continue;
+        }
+        if (quote === '"') {
+            if (char === '"')
+                quote = undefined;
+            else if (char === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1]))
+                word += text[++i];
+            else
+                word += char;
+            continue;
+        }
+        if (/\s/.test(char)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+            continue;
+        }
+        inWord = true;
+        if (char === "'" || char === '"')
+            quote = char;
+        else if (char === '\\' && i + 1 < text.length)
+            word += text[++i];
+        else
+            word += char;
+    }
+    if (quote)
+        throw new Error(`the quote ${quote} is not closed`);
+    if (inWord)
+        words.push(word);
+    return words;
+}
+
+const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
+const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
+const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
+function parseDockerHost(text) {
+    const url = text.trim();
+    let match = SSH_RE.exec(url);
+    if (match) {
+        const port = match[3] === undefined ? undefined : parsePort(match[3]);
+        return {
+            scheme: 'ssh',
+            url,
+            user: match[1],
+            host: match[2],
+            ...(port === undefined ? {} : { port })
+        };
+    }
+    match = TCP_RE.exec(url);
+    if (match)
+        return { scheme: 'tcp', url, host: match[1], port: parsePort(match[2]) };
+    if (url.startsWith('unix:///') && !/\s/.test(url))
+        return { scheme: 'unix', url, path: url.slice('unix://'.length) };
+    throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`);
+}
+function parsePort(text) {
+    const port = Number(text);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new Error(`port ${text} is not between 1 and 65535`);
+    return port;
+}
+
+/** Splits the lines without judging them; blank lines and `#` comments are skipped. */
+function keyValueLines(text) {
+    const lines = [];
+    text.split(/\r?\n/).forEach((line, index) => {
+        const trimmed = line.trim();
+        if (trimmed === '' || trimmed.startsWith('#'))
+            return;
+        const equals = trimmed.indexOf('=');
+        const pair = equals > 0
+            ? { key: trimmed.slice(0, equals).trim(), value: trimmed.slice(equals + 1).trim() }
+            : undefined;
+        lines.push({ lineNumber: index + 1, pair });
+    });
+    return lines;
+}
+/**
+ * One pair per line. Throws naming the line number only, never its text, because the text may
+ * be a secret.
+ */
+function parseKeyValueLines(text, keyPattern, keyHint) {
+    return keyValueLines(text).map(({ lineNumber, pair }) => {
+        if (!pair)
+            throw new Error(`line ${lineNumber} is not KEY=VALUE`);
+        if (!keyPattern.test(pair.key))
+            throw new Error(`line ${lineNumber}: the key is not ${keyHint}`);
+        return pair;
+    });
+}
+/** Items separated by commas or new lines, trimmed, empty ones dropped. */
+function parseList(text) {
+    return text
+        .split(/[,\n]/)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+}
+/** Items one per line (for values that contain commas, like cache specs). */
+function parseLines(text) {
+    return text
+        .split(/\r?\n/)
+        .map((item) => item.trim())
+        .filter((item) => item !== '' && !item.startsWith('#'));
+}
+
+// Every input of action.yml, read once into one typed object and validated before any program
+// runs. A bad input fails with a message naming the input and what was expected; all problems
+// are reported together.
+const STEP_NAMES = ['build', 'scan', 'push', 'deploy'];
+const DEFAULT_IGNORE_FILE = '.trivyignore';
+/** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
+const DEFAULT_TRIVY_VERSION = '0.74.0';
+const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'];
+/** Where Trivy's release archives are downloaded from unless trivy-releases names a mirror. */
+const DEFAULT_TRIVY_RELEASES = 'https://github.com/aquasecurity/trivy/releases/download';
+class InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.length === 1
+            ? `Invalid input: ${problems[0]}`
+            : `Invalid inputs:\n${problems.map((problem) => `- ${problem}`).join('\n')}`);
+        this.problems = problems;
+        this.name = 'InputError';
+    }
+}
+const BUILD_ARG_KEY = /^[^\s=]+$/;
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/;
+const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const REMOTE_CONTEXT = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/)/i;
+function getInputs(read, cwd = process.cwd()) {
+    const problems = [];
+    /** Runs one input's parser; a thrown message becomes a problem naming the input. */
+    function field(name, parse, fallback) {
+        try {
+            return parse(read(name));
+        }
+        catch (error) {
+            problems.push(`${name}: ${error.message}`);
+            return fallback;
+        }
+    }
+    const steps = field('steps', parseSteps, [...STEP_NAMES]);
+    const image = field('image', (raw) => parseImageName(raw), { registry: '', repository: '', name: '' });
+    const context = read('context') || '.';
+    const contextIsLocal = !REMOTE_CONTEXT.test(context);
+    // A remote context brings its own Dockerfile unless one is named.
+    const file = read('file') || (contextIsLocal ? path$1.join(context, 'Dockerfile') : '');
+    const building = steps.includes('build');
+    if (building && contextIsLocal) {
+        if (!isDirectory(path$1.resolve(cwd, context)))
+            problems.push(`context: "${context}" is not a folder`);
+        else if (file && !isFile(path$1.resolve(cwd, file)))
+            problems.push(`file: "${file}" does not exist`);
+    }
+    const buildArgs = field('build-args', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, 'a name without spaces'), []);
+    const labels = field('labels', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, 'a name without spaces'), []);
+    const secrets = field('secrets', (raw) => parseKeyValueLines(raw, SECRET_ID, 'an id of letters, digits, . _ -'), []);
+    const platforms = field('platforms', parsePlatforms, []);
+    const tags = field('tags', parseTags, { extra: [], references: [] });
+    const registry = field('registry', (raw) => (raw ? parseRegistry(raw) : image.registry), image.registry);
+    const username = read('username');
+    const password = read('password');
+    if (password && !username)
+        problems.push('username: is required when password is set');
+    if (username && !password)
+        problems.push('password: is required when username is set');
+    const severities = field('severities', parseSeverities, [...SEVERITIES]);
+    const ignoreFile = read('ignore-file') || DEFAULT_IGNORE_FILE;
+    const ignoreFileExplicit = ignoreFile !== DEFAULT_IGNORE_FILE;
+    if (steps.includes('scan') && ignoreFileExplicit && !isFile(path$1.resolve(cwd, ignoreFile))) {
+        problems.push(`ignore-file: "${ignoreFile}" does not exist`);
+    }
+    const dockerHost = field('docker-host', (raw) => (raw ? parseDockerHost(raw) : undefined), undefined);
+    const sshPrivateKey = read('ssh-private-key');
+    const sshKnownHosts = read('ssh-known-hosts');
+    const tlsCa = read('tls-ca');
+    const tlsCert = read('tls-cert');
+    const tlsKey = read('tls-key');
+    checkPem(problems, 'ssh-private-key', sshPrivateKey, 'PRIVATE KEY');
+    checkPem(problems, 'tls-ca', tlsCa, 'CERTIFICATE');
+    checkPem(problems, 'tls-cert', tlsCert, 'CERTIFICATE');
+    checkPem(problems, 'tls-key', tlsKey, 'PRIVATE KEY');
+    checkRemoteAccess(problems, dockerHost, { sshKnownHosts, tlsCa, tlsCert, tlsKey });
+    const service = read('service');
+    const deploying = steps.includes('deploy') && dockerHost !== undefined;
+    if (service && !SERVICE_NAME.test(service))
+        problems.push(`service: "${service}" is not a Compose service name`);
+    if (deploying && !service)
+        problems.push('service: is required to deploy (docker-host is set)');
+    const inputs = {
+        steps,
+        image,
+        build: {
+            context,
+            contextIsLocal,
+            file,
+            buildArgs,
+            labels,
+            secrets,
+            target: read('target'),
+            platforms,
+            cacheFrom: parseLines(read('cache-from')),
+            cacheTo: parseLines(read('cache-to')),
+            pull: field('pull', parseBoolean, false),
+            noCache: field('no-cache', parseBoolean, false)
+        },
+        tags: {
+            extra: tags.extra,
+            references: tags.references,
+            latest: field('tag-latest', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto'),
+            sha: field('tag-sha', (raw) => parseBoolean(raw || 'true'), true)
+        },
+        publish: {
+            registry,
+            username,
+            password,
+            push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto')
+        },
+        scan: {
+            severityThreshold: field('severity-threshold', parseThreshold, 'HIGH'),
+            severities,
+            ignoreUnfixed: field('ignore-unfixed', parseBoolean, false),
+            ignoreFile,
+            ignoreFileExplicit,
+            scanners: field('scanners', parseScanners, ['vuln', 'secret']),
+            maxFindings: field('max-findings', parseMaxFindings, {}),
+            trivyVersion: field('trivy-version', parseTrivyVersion, DEFAULT_TRIVY_VERSION),
+            trivyReleases: field('trivy-releases', parseReleasesUrl, DEFAULT_TRIVY_RELEASES),
+            dbRepositories: field('db-repository', parseDbRepositories, []),
+            skipDbUpdate: field('skip-db-update', parseBoolean, false),
+            sarifFile: read('sarif-file'),
+            annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
+            prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
+            githubToken: read('github-token')
+        },
+        deploy: {
+            dockerHost,
+            sshPrivateKey,
+            sshKnownHosts,
+            tlsCa,
+            tlsCert,
+            tlsKey,
+            composeFiles: field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), [
+                'docker-compose.yml'
+            ]),
+            composeProject: field('compose-project', parseComposeProject, ''),
+            service,
+            replicas: field('replicas', (raw) => (raw ? parseInteger(raw, 1) : undefined), undefined),
+            healthTimeout: field('health-timeout', (raw) => parseInteger(raw || '120', 1), 120),
+            switchCommand: field('switch-command', parseSwitchCommand, undefined),
+            drainSeconds: field('drain-seconds', (raw) => parseInteger(raw || '0', 0), 0),
+            startupGrace: field('startup-grace', (raw) => parseInteger(raw || '10', 0), 10),
+            lockTimeout: field('lock-timeout', (raw) => parseInteger(raw || '600', 0), 600),
+            env: field('env', (raw) => parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)'), [])
+        }
+    };
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return inputs;
+}
+/** YAML 1.2 core booleans, as core.getBooleanInput accepts them. */
+function parseBoolean(raw) {
+    if (['true', 'True', 'TRUE'].includes(raw))
+        return true;
+    if (['false', 'False', 'FALSE', ''].includes(raw))
+        return false;
+    throw new Error(`"${raw}" is not a boolean (true or false)`);
+}
+function parseChoice(raw, choices) {
+    const lower = raw.toLowerCase();
+    const found = choices.find((choice) => choice === lower);
+    if (!found)
+        throw new Error(`"${raw}" is not one of ${choices.join(', ')}`);
+    return found;
+}
+function parseInteger(raw, min) {
+    if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
+        throw new Error(`"${raw}" is not a whole number of at least ${min}`);
+    }
+    return Number(raw);
+}
+function parseSteps(raw) {
+    const named = parseList(raw || STEP_NAMES.join(','));
+    if (named.length === 0)
+        throw new Error(`name at least one of ${STEP_NAMES.join(', ')}`);
+    for (const step of named) {
+        if (!STEP_NAMES.includes(step.toLowerCase())) {
+            throw new Error(`"${step}" is not one of ${STEP_NAMES.join(', ')}`);
+        }
+    }
+    const lower = named.map((step) => step.toLowerCase());
+    const steps = STEP_NAMES.filter((step) => lower.includes(step));
+    for (const needsBuild of ['scan', 'push']) {
+        if (steps.includes(needsBuild) && !steps.includes('build')) {
+            throw new Error(`${needsBuild} works on the image the build step makes: add build`);
+        }
+    }
+    return steps;
+}
+function parsePlatforms(raw) {
+    const platforms = parseList(raw);
+    for (const platform of platforms) {
+        if (!PLATFORM.test(platform))
+            throw new Error(`"${platform}" is not os/arch[/variant], e.g. linux/amd64`);
+    }
+    if (platforms.length > 1) {
+        throw new Error('only one platform is supported for now: the image is loaded into the local engine to be scanned, and the engine holds one platform per tag');
+    }
+    return platforms;
+}
+/**
+ * Plain tags of `image`, and full references (`ghcr.io/acme/web:1.2`, as docker/metadata-action
+ * outputs them) that may name other repositories.
+ */
+function parseTags(raw) {
+    const extra = [];
+    const references = [];
+    for (const item of parseList(raw)) {
+        if (item.includes('/') || item.includes(':')) {
+            references.push(parseImageReference(item));
+        }
+        else if (isValidTag(item)) {
+            extra.push(item);
+        }
+        else {
+            throw new Error(`"${item}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -) nor a name:tag reference`);
+        }
+    }
+    return { extra, references };
+}
+function parseSeverities(raw) {
+    const named = parseList(raw || SEVERITIES.join(','));
+    const severities = named.map((name) => {
+        const severity = parseSeverity(name);
+        if (!severity)
+            throw new Error(`"${name}" is not one of ${SEVERITIES.join(', ')}`);
+        return severity;
+    });
+    if (severities.length === 0)
+        throw new Error(`name at least one of ${SEVERITIES.join(', ')}`);
+    return SEVERITIES.filter((severity) => severities.includes(severity));
+}
+function parseThreshold(raw) {
+    if ((raw || 'HIGH').toLowerCase() === 'none')
+        return 'none';
+    const severity = parseSeverity(raw || 'HIGH');
+    if (!severity)
+        throw new Error(`"${raw}" is not one of ${SEVERITIES.join(', ')} or none`);
+    return severity;
+}
+function parseScanners(raw) {
+    const scanners = parseList(raw || 'vuln,secret').map((name) => name.toLowerCase());
+    for (const scanner of scanners) {
+        if (!SCANNERS.includes(scanner))
+            throw new Error(`"${scanner}" is not one of ${SCANNERS.join(', ')}`);
+    }
+    return scanners;
+}
+function parseMaxFindings(raw) {
+    const budgets = {};
+    for (const item of parseList(raw)) {
+        const match = /^([A-Za-z]+)\s*=\s*(\d+)$/.exec(item);
+        const severity = match ? parseSeverity(match[1]) : undefined;
+        if (!match || !severity)
+            throw new Error(`"${item}" is not SEVERITY=COUNT, e.g. critical=0,high=5`);
+        budgets[severity] = Number(match[2]);
+    }
+    return budgets;
+}
+function parseTrivyVersion(raw) {
+    const version = semver.valid((raw || DEFAULT_TRIVY_VERSION).replace(/^v/, ''));
+    if (!version)
+        throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`);
+    return version;
+}
+function parseReleasesUrl(raw) {
+    const text = raw || DEFAULT_TRIVY_RELEASES;
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new Error(`"${text}" is not a URL`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new Error(`"${text}" is not an http(s) URL`);
+    return text.replace(/\/+$/, '');
+}
+/** OCI repositories with an optional tag, as Trivy's --db-repository takes them. */
+function parseDbRepositories(raw) {
+    const repositories = parseList(raw);
+    for (const repository of repositories) {
+        const tagged = /:[\w][\w.-]*$/.test(repository.slice(repository.lastIndexOf('/') + 1));
+        if (tagged)
+            parseImageReference(repository);
+        else
+            parseImageName(repository);
+    }
+    return repositories;
+}
+function parseComposeProject(raw) {
+    if (raw && !COMPOSE_PROJECT.test(raw)) {
+        throw new Error(`"${raw}" is not a Compose project name (lowercase letters, digits, _ and -, starting with a letter or digit)`);
+    }
+    return raw;
+}
+function parseSwitchCommand(raw) {
+    if (!raw)
+        return undefined;
+    const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw);
+    if (!match || !SERVICE_NAME.test(match[1]))
+        throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`);
+    const command = match[2].trim();
+    let args;
+    try {
+        args = splitCommandWords(command);
+    }
+    catch (error) {
+        throw new Error(`"${raw}": ${error.message}`);
+    }
+    return { service: match[1], command, args };
+}
+/** Checks that PEM text has the expected block; never quotes the text (it may be a key). */
+function checkPem(problems, name, text, kind) {
+    if (!text)
+        return;
+    if (!new RegExp(`-----BEGIN [A-Z ]*${kind}-----`).test(text) || !/-----END [A-Z ]+-----/.test(text)) {
+        problems.push(`${name}: is not PEM text with a ${kind} block (-----BEGIN ...${kind}-----)`);
+    }
+}
+function checkRemoteAccess(problems, host, access) {
+    if (host?.scheme === 'ssh' && !access.sshKnownHosts) {
+        problems.push('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)');
+    }
+    if (host?.scheme === 'tcp') {
+        for (const [name, value] of [
+            ['tls-ca', access.tlsCa],
+            ['tls-cert', access.tlsCert],
+            ['tls-key', access.tlsKey]
+        ]) {
+            if (!value)
+                problems.push(`${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`);
+        }
+    }
+}
+function isDirectory(target) {
+    return existsSync(target) && statSync(target).isDirectory();
+}
+function isFile(target) {
+    return existsSync(target) && statSync(target).isFile();
+}
+
+const REQUEST_TIMEOUT_MS = 30_000;
+class RegistryError extends Error {
+    status;
+    constructor(message, status) {
+        super(message);
+        this.status = status;
+        this.name = 'RegistryError';
+    }
+}
+/** Throws a RegistryError naming the registry, what was tried and the start of the answer. */
+async function expectOk(response, registry, what) {
+    if (response.ok)
+        return;
+    const text = (await response.text().catch(() => '')).slice(0, 300);
+    throw new RegistryError(`could not ${what} on ${registry}: ${response.status} ${response.statusText} ${text}`.trim(), response.status);
+}
+
+// The login to the registry of the username and password inputs, into the private Docker config.
+// The credentials are checked through the Registry API the way `docker login` checks them and
+// then written to the config as `docker login` writes them, which spares a docker process on
+// every run. Where the API cannot be reached from here although the engine may reach it (a
+// proxy, a certificate only the engine trusts), `docker login` itself does it.
+async function logIn(docker, registries, { registry, username, password }) {
+    try {
+        await (await registries(registry)).checkCredentials();
+    }
+    catch (error) {
+        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+            throw new Error(`Login to ${registry} failed: ${error.message}`);
+        }
+        info(`Could not check the credentials through the Registry API (${error.message}): running docker login`);
+        await docker.login(registry, username, password);
+        return;
+    }
+    storeLogin(docker.configDir, registry, username, password);
+    info(`Logged in to ${registry} as ${username}`);
+}
+
+// Registry authentication as the engine does it: a 401 names a scheme. Basic takes the
+// credentials as they are; Bearer sends them to the token realm it names (with a password, or
+// an identity token exchanged as an OAuth2 refresh token) for a token scoped to one repository.
+// Credentials go only over HTTPS, or plain HTTP on loopback as the engine allows.
+/** Parses `Bearer realm="https://x/token",service="x",scope="repository:a:pull"`. */
+function parseAuthChallenge(header) {
+    const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
+    if (!match)
+        return undefined;
+    const params = {};
+    for (const param of match[2].matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
+        params[param[1].toLowerCase()] = (param[2] ?? param[3] ?? '').replace(/\\(.)/g, '$1');
+    }
+    return { scheme: match[1].toLowerCase(), params };
+}
+/**
+ * Whether credentials may go to this URL: over HTTPS, or plain HTTP to a loopback address (the
+ * engine talks plain HTTP only to loopback registries by default too).
+ */
+function mayCarryCredentials(url) {
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+function basicHeader(credentials) {
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+/** One registry's credentials, and what answering its challenges has taught. */
+class RegistryAuth {
+    registry;
+    credentials;
+    fetchImpl;
+    /** Set once the registry asked for Basic credentials: they are good for every repository. */
+    basic;
+    constructor(registry, credentials, fetchImpl) {
+        this.registry = registry;
+        this.credentials = credentials;
+        this.fetchImpl = fetchImpl;
+    }
+    /** The Authorization for a request the registry answered with this challenge. */
+    async authorize(challenge, repository, access) {
+        const credentials = this.credentials;
+        if (challenge?.scheme === 'basic') {
+            if (!credentials || !('password' in credentials))
+                throw new RegistryError(`${this.registry} asks for credentials: set username and password`, 401);
+            this.basic = basicHeader(credentials);
+            return { header: this.basic, tokenForCredentials: false };
+        }
+        const realm = this.realmOf(challenge);
+        const scope = `repository:${repository}:${access}`;
+        const response = credentials && 'identityToken' in credentials
+            ? await this.fetchImpl(realm, {
+                // An identity token is an OAuth2 refresh token: exchanged by POST, as the engine does.
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: new URLSearchParams({
+                    grant_type: 'refresh_token',
+                    refresh_token: credentials.identityToken,
+                    service: challenge?.params.service ?? '',
+                    scope,
+                    client_id: 'container-ship'
+                }).toString(),
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            })
+            : await this.fetchImpl(withQuery(realm, { service: challenge?.params.service, scope }), {
+                headers: credentials ? { authorization: basicHeader(credentials) } : {},
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            });
+        if (response.status === 401 || response.status === 403) {
+            await response.body?.cancel();
+            throw new RegistryError(`${this.registry} refused the credentials (${response.status}) when asked for a token`, response.status);
+        }
+        await expectOk(response, this.registry, 'get a registry token');
+        const body = (await response.json());
+        const token = body.token ?? body.access_token;
+        if (!token)
+            throw new RegistryError(`${this.registry}'s token service answered without a token`);
+        return { header: `Bearer ${token}`, tokenForCredentials: credentials !== undefined };
+    }
+    /**
+     * Checks a username and password as `docker login` does, against the challenge of the API
+     * root: Basic on the root itself, Bearer at the realm with the account and no scope. Throws a
+     * RegistryError with status 401 or 403 when they are refused.
+     */
+    async check(root, challenge) {
+        const credentials = this.credentials;
+        if (!credentials || !('password' in credentials))
+            throw new RegistryError('no username and password to check');
+        let answer;
+        if (challenge?.scheme === 'basic') {
+            this.basic = basicHeader(credentials);
+            answer = await this.fetchImpl(root, {
+                headers: { authorization: this.basic },
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            });
+        }
+        else {
+            const realm = withQuery(this.realmOf(challenge), {
+                service: challenge?.params.service,
+                account: credentials.username
+            });
+            answer = await this.fetchImpl(realm, {
+                headers: { authorization: basicHeader(credentials) },
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            });
+        }
+        await answer.body?.cancel();
+        if (answer.status === 401 || answer.status === 403) {
+            throw new RegistryError(`${this.registry} refused the credentials of ${credentials.username} (${answer.status} unauthorized)`, answer.status);
+        }
+        await expectOk(answer, this.registry, 'check the credentials');
+    }
+    /** The token realm of a Bearer challenge, refused when credentials may not go there. */
+    realmOf(challenge) {
+        if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
+            throw new RegistryError(`${this.registry} answered 401 without an auth challenge the action understands`, 401);
+        }
+        let realm;
+        try {
+            realm = new URL(challenge.params.realm);
+        }
+        catch {
+            throw new RegistryError(`${this.registry} named a token realm that is not a URL`, 401);
+        }
+        if (this.credentials && !mayCarryCredentials(realm)) {
+            throw new RegistryError(`${this.registry} named the token realm ${realm.origin}, which is neither HTTPS nor loopback: the credentials were not sent`, 401);
+        }
+        return realm;
+    }
+}
+function withQuery(realm, params) {
+    const url = new URL(realm);
+    for (const [name, value] of Object.entries(params))
+        if (value)
+            url.searchParams.set(name, value);
+    return url;
+}
+
+// A small client of the Distribution (Registry) HTTP API v2: the tags a repository holds, and
+// manifests read and written by tag (how one pushed image gets its other tags without another
+// `docker push`). Authentication is registry-auth.ts's.
+/** Media types a manifest request accepts, so the registry answers with the manifest it stores. */
+const MANIFEST_MEDIA_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json'
+];
+const PAGE_SIZE = 1000;
+/** Past this many pages the list is not read whole, and a partial list is never taken as whole. */
+const MAX_TAG_PAGES = 100;
+/** The `next` target of a `Link: <url>; rel="next"` header, resolved against the request URL. */
+function nextPageUrl(link, current) {
+    if (!link)
+        return undefined;
+    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
+    return match ? new URL(match[1], current).toString() : undefined;
+}
+function manifestDigestOf(body) {
+    return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+class RegistryClient {
+    registry;
+    fetchImpl;
+    base;
+    auth;
+    get hasCredentials() {
+        return this.auth.credentials !== undefined;
+    }
+    /** Authorization header value per `repository:access`, once earned. */
+    authorization = new Map();
+    constructor(registry, credentials, fetchImpl = fetch) {
+        this.registry = registry;
+        this.fetchImpl = fetchImpl;
+        this.base = new URL(registryApiBase(registry));
+        this.auth = new RegistryAuth(registry, credentials, fetchImpl);
+    }
+    /**
+     * Every tag of the repository; an empty list when the repository does not exist yet. Throws
+     * when the list cannot be read whole (more than MAX_TAG_PAGES pages).
+     */
+    async listTags(repository) {
+        const tags = [];
+        let url = `${this.base.origin}/v2/${repository}/tags/list?n=${PAGE_SIZE}`;
+        for (let page = 0; url; page++) {
+            if (page === MAX_TAG_PAGES) {
+                throw new RegistryError(`the tag list of ${repository} on ${this.registry} is longer than ${MAX_TAG_PAGES} pages: it was not read whole`);
+            }
+            const { response, tokenForCredentials } = await this.request(url, repository, 'pull', 'GET');
+            if (response.status === 404)
+                return [];
+            // Docker Hub answers 401, not 404, for a repository that does not exist yet, even to a
+            // valid token: the token service took the credentials, so the repository is new.
+            if (response.status === 401 && tokenForCredentials && page === 0) {
+                await response.body?.cancel();
+                return [];
+            }
+            await expectOk(response, this.registry, `list the tags of ${repository}`);
+            const body = (await response.json());
+            tags.push(...(body.tags ?? []));
+            url = nextPageUrl(response.headers.get('link'), url);
+        }
+        return tags;
+    }
+    /**
+     * Checks the credentials as `docker login` does: the API root, then the credentials against
+     * whatever auth it asks for (Basic, or the token realm with no scope). Throws a RegistryError
+     * with status 401 when they are refused.
+     */
+    async checkCredentials() {
+        const root = new URL('/v2/', this.base);
+        const first = await this.fetchImpl(root, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        await first.body?.cancel();
+        if (first.ok)
+            return;
+        if (first.status !== 401)
+            await expectOk(first, this.registry, 'reach the Registry API');
+        await this.auth.check(root, parseAuthChallenge(first.headers.get('www-authenticate') ?? ''));
+    }
+    /** The manifest as stored, its digest computed from the bytes (and checked against the header). */
+    async getManifest(repository, reference) {
+        const { response } = await this.request(this.manifestUrl(repository, reference), repository, 'pull,push', 'GET', { accept: MANIFEST_MEDIA_TYPES.join(', ') });
+        await expectOk(response, this.registry, `read the manifest of ${repository}:${reference}`);
+        const body = Buffer.from(await response.arrayBuffer());
+        const digest = manifestDigestOf(body);
+        const stated = response.headers.get('docker-content-digest');
+        if (stated && stated !== digest) {
+            throw new RegistryError(`${this.registry} sent a manifest for ${repository}:${reference} whose bytes hash to ${digest}, not the ${stated} it named`);
+        }
+        const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
+        return { body, mediaType, digest };
+    }
+    /** Points `repository:tag` at the manifest (which must already be in that repository). */
+    async putManifest(repository, tag, manifest) {
+        const { response } = await this.request(this.manifestUrl(repository, tag), repository, 'pull,push', 'PUT', {
+            'content-type': manifest.mediaType
+        }, manifest.body);
+        await expectOk(response, this.registry, `tag ${repository}:${tag}`);
+        await response.body?.cancel();
+        const digest = response.headers.get('docker-content-digest') ?? manifest.digest;
+        if (digest !== manifest.digest) {
+            throw new RegistryError(`${this.registry} stored ${repository}:${tag} as ${digest}, not the ${manifest.digest} that was sent`);
+        }
+        return digest;
+    }
+    manifestUrl(repository, reference) {
+        return `${this.base.origin}/v2/${repository}/manifests/${encodeURIComponent(reference)}`;
+    }
+    async request(url, repository, access, method, headers = {}, body) {
+        const target = new URL(url);
+        // Credentials go to the registry's own origin only (a Link header could name another).
+        const sameOrigin = target.origin === this.base.origin;
+        const key = `${repository}:${access}`;
+        const send = (authorization) => this.fetchImpl(target, {
+            method,
+            headers: { ...headers, ...(authorization && sameOrigin ? { authorization } : {}) },
+            body,
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+        });
+        // Basic credentials are not scoped, so they go with the first request once the registry asked.
+        let response = await send(this.authorization.get(key) ?? this.auth.basic);
+        if (response.status !== 401 || !sameOrigin)
+            return { response, tokenForCredentials: false };
+        const challenge = parseAuthChallenge(response.headers.get('www-authenticate') ?? '');
+        await response.body?.cancel();
+        const authorization = await this.auth.authorize(challenge, repository, access);
+        this.authorization.set(key, authorization.header);
+        response = await send(authorization.header);
+        // Basic credentials refused. (A 401 to a token granted for the credentials is the caller's
+        // to read: Docker Hub answers so for a repository that does not exist yet.)
+        if (response.status === 401 && !authorization.tokenForCredentials && this.auth.credentials) {
+            await response.body?.cancel();
+            throw new RegistryError(`${this.registry} refused the credentials (401 Unauthorized) for ${repository}`, 401);
+        }
+        return { response, tokenForCredentials: authorization.tokenForCredentials };
+    }
+}
+
+// One Registry API client per registry for the whole run, with the credentials the docker CLI
+// itself would use there: the inputs for the registry they are for, else whatever the Docker
+// config holds (an earlier docker/login-action, a credential helper). Shared, so what one client
+// learned (the auth scheme, a token) serves every later request to that registry.
+function registryClients(inputs, configDir) {
+    const clients = new Map();
+    return (wanted) => {
+        const registry = normalizeRegistry(wanted);
+        let client = clients.get(registry);
+        if (!client) {
+            client = credentialsFor(inputs, configDir, registry).then((found) => new RegistryClient(registry, found));
+            clients.set(registry, client);
+        }
+        return client;
+    };
+}
+async function credentialsFor(inputs, configDir, registry) {
+    const { username, password } = inputs.publish;
+    if (username && registry === normalizeRegistry(inputs.publish.registry))
+        return { username, password };
+    const found = await lookUpCredentials(configDir, registry, { ...programEnv(), DOCKER_CONFIG: configDir });
+    // What a credential helper returned was never an input: mask it before anything can print it.
+    if (found)
+        setSecret('password' in found ? found.password : found.identityToken);
+    return found;
+}
+
+// Which tags an image gets, from the git ref, the event and (for the moving aliases) the tags the
+// registry already holds. Pure: every input is passed in.
+/** Whether the plan for this request depends on the registry's tags (a stable release). */
+function needsExistingTags(request) {
+    const release = releaseOf(request.github.ref);
+    return release !== undefined && release.prerelease.length === 0;
+}
+function planTags(request, existing = []) {
+    const tags = [];
+    const withheld = [];
+    const { github } = request;
+    const shaTag = request.tagSha && /^[0-9a-f]{7,}$/i.test(github.tagSha)
+        ? `sha-${github.tagSha.slice(0, 7).toLowerCase()}`
+        : undefined;
+    const release = releaseOf(github.ref);
+    let version;
+    if (release) {
+        // As docker/metadata-action's {{version}}: build metadata (+build.7) is not part of the tag,
+        // so the tag still reads back as the release it is, never as a prerelease.
+        version = release.version;
+        tags.push(version);
+        if (release.prerelease.length === 0) {
+            const candidates = forwardOnlyAliases(release, request.tagLatest);
+            for (const alias of candidates) {
+                const blocker = newerInLine(alias, release, existing);
+                if (blocker)
+                    withheld.push({ tag: alias.tag, reason: blocker });
+                else
+                    tags.push(alias.tag);
+            }
+        }
+        else if (request.tagLatest === 'true') {
+            tags.push('latest');
+        }
+    }
+    else {
+        const refTag = refToTag(request);
+        if (refTag)
+            tags.push(refTag);
+        if (request.tagLatest === 'true')
+            tags.push('latest');
+        version = shaTag ?? refTag;
+    }
+    if (shaTag)
+        tags.push(shaTag);
+    tags.push(...request.extraTags);
+    const unique = [...new Set(tags)];
+    version ??= unique[0];
+    if (!version) {
+        throw new Error(`no tag could be computed for ref "${github.ref}" (event ${github.eventName}): set the tags input`);
+    }
+    return { version, tags: [version, ...unique.filter((tag) => tag !== version)], release, withheld };
+}
+/** The semver release a ref names: refs/tags/v1.2.3 or refs/tags/1.2.3. */
+function releaseOf(ref) {
+    const match = /^refs\/tags\/(.+)$/.exec(ref);
+    if (!match)
+        return undefined;
+    return semver.parse(match[1].replace(/^v/i, '')) ?? undefined;
+}
+function forwardOnlyAliases(release, tagLatest) {
+    const aliases = [
+        {
+            tag: `${release.major}.${release.minor}`,
+            sameLine: (o) => o.major === release.major && o.minor === release.minor
+        }
+    ];
+    // A `0` alias would promise a compatibility that 0.x releases do not give.
+    if (release.major > 0)
+        aliases.push({ tag: `${release.major}`, sameLine: (o) => o.major === release.major });
+    if (tagLatest === 'auto')
+        aliases.push({ tag: 'latest', sameLine: () => true });
+    if (tagLatest === 'true')
+        aliases.push({ tag: 'latest' });
+    return aliases;
+}
+function newerInLine(alias, release, existing) {
+    const sameLine = alias.sameLine;
+    if (!sameLine)
+        return undefined;
+    if (existing === 'unknown')
+        return "the registry's tags could not be read";
+    const newer = existing
+        .map((tag) => semver.parse(tag.replace(/^v/i, '')))
+        .filter((v) => v !== null && v.prerelease.length === 0 && sameLine(v))
+        .filter((v) => semver.gt(v, release))
+        .sort(semver.rcompare)[0];
+    return newer ? `the registry already has ${newer.version}, newer than ${release.version}` : undefined;
+}
+function refToTag({ github }) {
+    if (github.pullRequestNumber !== undefined)
+        return `pr-${github.pullRequestNumber}`;
+    if (github.mergeGroup) {
+        const { baseBranch, pullRequestNumber } = github.mergeGroup;
+        const queued = pullRequestNumber === undefined ? '' : `-pr-${pullRequestNumber}`;
+        return sanitizeTag(`mq-${baseBranch}${queued}`) || undefined;
+    }
+    const match = /^refs\/(heads|tags)\/(.+)$/.exec(github.ref);
+    if (!match)
+        return undefined;
+    return sanitizeTag(match[2]) || undefined;
+}
+
+// What this run publishes: the tags (planned from the event and, for the forward-only aliases,
+// the tags the registry already holds), every full reference, and whether to push at all.
+function decidePush(inputs, github) {
+    const mode = inputs.publish.push;
+    if (!inputs.steps.includes('push'))
+        return { push: false, reason: 'push is not in steps' };
+    if (mode === 'false')
+        return { push: false, reason: 'the push input is false' };
+    if (mode === 'auto' && github.pullRequestNumber !== undefined) {
+        return { push: false, reason: `push is auto and this is a pull request run (${github.eventName})` };
+    }
+    if (mode === 'auto' && github.mergeGroup) {
+        return { push: false, reason: 'push is auto and this is a merge_group run (a check before merging)' };
+    }
+    return { push: true, reason: mode === 'true' ? 'the push input is true' : 'push is auto' };
+}
+function tagRequest(inputs, github) {
+    return { github, tagSha: inputs.tags.sha, tagLatest: inputs.tags.latest, extraTags: inputs.tags.extra };
+}
+/** The plan's tags of `image`, then the full references of the tags input, without duplicates. */
+function releaseReferences(image, plan, inputs) {
+    const references = [
+        ...plan.tags.map((tag) => `${image.name}:${tag}`),
+        ...inputs.tags.references.map((reference) => `${reference.image.name}:${reference.tag}`)
+    ];
+    return [...new Set(references)];
+}
+async function planRelease(inputs, github, registries) {
+    const pushing = decidePush(inputs, github);
+    const request = tagRequest(inputs, github);
+    const existing = pushing.push && needsExistingTags(request) ? await readExistingTags(inputs.image, registries) : [];
+    const plan = planTags(request, existing);
+    for (const { tag, reason } of plan.withheld)
+        info(`Tag ${tag} stays where it is: ${reason}.`);
+    const references = releaseReferences(inputs.image, plan, inputs);
+    if (pushing.push)
+        await warnOfRegistriesWithoutLogin(references, registries);
+    return { plan, references, pushing };
+}
+/**
+ * The username and password are for one registry, and a reference in `tags` may name another:
+ * says before the build which registries the push will reach without any credentials.
+ */
+async function warnOfRegistriesWithoutLogin(references, registries) {
+    const named = new Set(references.map((reference) => parseImageReference(reference).image.registry));
+    for (const registry of named) {
+        if (isLoopbackRegistry(registry) || (await registries(registry)).hasCredentials)
+            continue;
+        warning(`No credentials for ${registry} were found (the username and password inputs are not for it, and the Docker config has no login for it): the push goes there without any. Log in first (docker/login-action) if it needs them.`);
+    }
+}
+/** The registry's tags, so `latest` and the version aliases only move forward. */
+async function readExistingTags(image, registries) {
+    try {
+        const client = await registries(image.registry);
+        return await withRetry(`list the tags of ${image.name}`, REGISTRY_RETRY, () => client.listTags(image.repository));
+    }
+    catch (error) {
+        warning(`Could not read the tags of ${image.name}, so latest and the version aliases are left where they are: ${error.message}`);
+        return 'unknown';
+    }
+}
+/** The release's outputs and summary rows: the image, its version and every reference. */
+function reportRelease(inputs, release) {
+    const rows = [];
+    if (release) {
+        rows.push(['Version', code(release.plan.version)], ['Tags', release.references.map(code).join(' ')]);
+    }
+    return {
+        outputs: {
+            [Output.Image]: inputs?.image.name ?? '',
+            [Output.Tags]: release?.references.join('\n') ?? '',
+            [Output.Version]: release?.plan.version ?? ''
+        },
+        rows,
+        notes: (release?.plan.withheld ?? []).map(({ tag, reason }) => `${code(tag)} was not moved: ${reason}.`)
+    };
+}
+
+/** A step's failure with the part of its result that is still true (e.g. the tags pushed). */
+class StepError extends Error {
+    partial;
+    constructor(message, partial) {
+        super(message);
+        this.partial = partial;
+        this.name = 'StepError';
+    }
+}
+
+// Masking the inputs that hold secrets, before anything can print them.
+/** Inputs whose whole value is a secret. */
+const SECRET_INPUTS = ['password', 'ssh-private-key', 'tls-key', 'github-token'];
+/** KEY=VALUE inputs whose values are secrets (or may be: env feeds the deployed service). */
+const SECRET_VALUE_INPUTS = ['secrets', 'env'];
+/**
+ * Shorter values are not masked: the runner would hide every occurrence of those characters
+ * (a build secret DEBUG=1 would turn every `1` in the log into ***).
+ */
+const MIN_MASKED_LENGTH = 4;
+function planMasks(read) {
+    const masked = [];
+    const warnings = [];
+    for (const name of SECRET_INPUTS) {
+        const value = read(name);
+        if (value)
+            masked.push(value);
+    }
+    for (const name of SECRET_VALUE_INPUTS) {
+        for (const { pair, lineNumber } of keyValueLines(read(name))) {
+            if (!pair?.value)
+                continue;
+            if (pair.value.length >= MIN_MASKED_LENGTH)
+                masked.push(pair.value);
+            else
+                warnings.push(`${name}: the value of ${keyName(pair.key, lineNumber)} is shorter than ${MIN_MASKED_LENGTH} characters, too short to mask in the log without hiding every occurrence of those characters; it is not masked, so do not use it for anything secret`);
+        }
+    }
+    return { masked, warnings };
+}
+function maskSecretInputs(read = (name) => getInput(name)) {
+    const plan = planMasks(read);
+    for (const value of plan.masked)
+        setSecret(value);
+    for (const warning$1 of plan.warnings)
+        warning(warning$1);
+}
+function keyName(key, lineNumber) {
+    return /^[\w.-]+$/.test(key) ? key : `line ${lineNumber}`;
+}
+
+function ociLabels({ github, version, created }) {
+    const labels = [{ key: 'org.opencontainers.image.created', value: created.toISOString() }];
+    if (github.repositoryUrl) {
+        labels.push({ key: 'org.opencontainers.image.source', value: github.repositoryUrl });
+        labels.push({ key: 'org.opencontainers.image.url', value: github.repositoryUrl });
+    }
+    if (github.repository)
+        labels.push({ key: 'org.opencontainers.image.title', value: github.repository.split('/').pop() ?? '' });
+    if (github.sha)
+        labels.push({ key: 'org.opencontainers.image.revision', value: github.sha });
+    labels.push({ key: 'org.opencontainers.image.version', value: version });
+    return labels;
+}
+/** The automatic labels, each overridden by a user label of the same key (user order kept last). */
+function mergeLabels(automatic, user) {
+    const userKeys = new Set(user.map((label) => label.key));
+    return [...automatic.filter((label) => !userKeys.has(label.key)), ...user];
+}
+function buildTime(env = process.env, now = new Date()) {
+    const epoch = env.SOURCE_DATE_EPOCH;
+    return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
+}
+
+// Build: `docker buildx build` into the local engine when buildx is there, else the classic
+// `docker build` for the inputs it supports. The image gets every computed tag at once.
+/** Environment variable that carries the i-th build secret to buildx (`--secret id=X,env=VAR`). */
+function secretEnvName(index) {
+    return `CONTAINER_SHIP_BUILD_SECRET_${index}`;
+}
+function buildxArgs(spec, files) {
+    const args = ['buildx', 'build', '--iidfile', files.iidFile, '--metadata-file', files.metadataFile];
+    if (spec.file)
+        args.push('--file', spec.file);
+    for (const tag of spec.tags)
+        args.push('--tag', tag);
+    for (const { key, value } of spec.buildArgs)
+        args.push('--build-arg', `${key}=${value}`);
+    for (const { key, value } of spec.labels)
+        args.push('--label', `${key}=${value}`);
+    spec.secretIds.forEach((id, index) => args.push('--secret', `id=${id},env=${secretEnvName(index)}`));
+    if (spec.target)
+        args.push('--target', spec.target);
+    if (spec.platforms.length > 0)
+        args.push('--platform', spec.platforms.join(','));
+    for (const source of spec.cacheFrom)
+        args.push('--cache-from', source);
+    for (const destination of spec.cacheTo)
+        args.push('--cache-to', destination);
+    if (spec.pull)
+        args.push('--pull');
+    if (spec.noCache)
+        args.push('--no-cache');
+    // Whatever the builder's driver, the image must land in the local engine to be scanned.
+    args.push('--load', spec.context);
+    return args;
+}
+/** What only buildx can do, as the input names a user wrote. */
+function buildxOnlyInputs(inputs) {
+    const needed = [];
+    if (inputs.secrets.length > 0)
+        needed.push('secrets');
+    if (inputs.platforms.length > 0)
+        needed.push('platforms');
+    if (inputs.cacheTo.length > 0)
+        needed.push('cache-to');
+    // The classic builder takes --cache-from image references only, not buildx's type=... specs.
+    if (inputs.cacheFrom.some((source) => source.includes('=')))
+        needed.push('cache-from');
+    return needed;
+}
+/**
+ * buildx when the CLI has it, else the classic builder, refused up front (before any login or
+ * build) when the inputs need what only buildx does.
+ */
+async function chooseBuilder(docker, inputs) {
+    if (await docker.hasBuildx())
+        return 'buildx';
+    const needed = buildxOnlyInputs(inputs);
+    if (needed.length > 0) {
+        throw new Error(`${needed.join(', ')} need docker buildx, which is not installed (docker buildx version failed)`);
+    }
+    info('docker buildx is not installed: the classic builder will build');
+    return 'classic';
+}
+function classicArgs(spec, files) {
+    const args = ['build', '--iidfile', files.iidFile];
+    if (spec.file)
+        args.push('--file', spec.file);
+    for (const tag of spec.tags)
+        args.push('--tag', tag);
+    for (const { key, value } of spec.buildArgs)
+        args.push('--build-arg', `${key}=${value}`);
+    for (const { key, value } of spec.labels)
+        args.push('--label', `${key}=${value}`);
+    if (spec.target)
+        args.push('--target', spec.target);
+    for (const source of spec.cacheFrom)
+        args.push('--cache-from', source);
+    if (spec.pull)
+        args.push('--pull');
+    if (spec.noCache)
+        args.push('--no-cache');
+    args.push(spec.context);
+    return args;
+}
+/** The build step: the image, tagged with every reference of the release, in the local engine. */
+async function build(run, release) {
+    const builder = run.builder ?? (await chooseBuilder(run.docker, run.inputs.build));
+    const spec = buildSpec(run, release, buildTime());
+    const secretValues = run.inputs.build.secrets.map((secret) => secret.value);
+    const workDir = mkdtempSync(path$1.join(run.tempRoot, 'container-ship-build-'));
+    const iidFile = path$1.join(workDir, 'iid');
+    const metadataFile = path$1.join(workDir, 'metadata.json');
+    try {
+        if (builder === 'buildx') {
+            const secretEnv = Object.fromEntries(secretValues.map((value, index) => [secretEnvName(index), value]));
+            await run.docker.run(buildxArgs(spec, { iidFile, metadataFile }), { extraEnv: secretEnv });
+        }
+        else {
+            // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
+            await run.docker.run(classicArgs(spec, { iidFile }), { extraEnv: { DOCKER_BUILDKIT: '0' } });
+        }
+        const result = {
+            imageId: readFileSync(iidFile, 'utf8').trim(),
+            references: spec.tags,
+            builder,
+            buildRef: builder === 'buildx' ? readBuildRef(metadataFile) : undefined
+        };
+        info(`Built ${result.imageId} with ${builder}${result.buildRef ? ` (build ${result.buildRef})` : ''}`);
+        return result;
+    }
+    finally {
+        rmSync(workDir, { recursive: true, force: true });
+    }
+}
+function buildSpec({ inputs, github }, release, created) {
+    const build = inputs.build;
+    return {
+        context: build.context,
+        file: build.file,
+        tags: release.references,
+        buildArgs: build.buildArgs,
+        labels: mergeLabels(ociLabels({ github, version: release.plan.version, created }), build.labels),
+        secretIds: build.secrets.map((secret) => secret.key),
+        target: build.target,
+        platforms: build.platforms,
+        cacheFrom: build.cacheFrom,
+        cacheTo: build.cacheTo,
+        pull: build.pull,
+        noCache: build.noCache
+    };
+}
+const buildStep = {
+    name: 'build',
+    title: 'Build',
+    run: (context, release) => build(context, release),
+    report: (result) => ({
+        outputs: { [Output.ImageId]: result?.imageId ?? '' },
+        rows: result
+            ? [
+                ['Image ID', code(result.imageId)],
+                ['Builder', result.builder]
+            ]
+            : []
+    })
+};
+function readBuildRef(metadataFile) {
+    try {
+        const metadata = JSON.parse(readFileSync(metadataFile, 'utf8'));
+        const ref = metadata['buildx.build.ref'];
+        return typeof ref === 'string' ? ref : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+function parseEngineEvent(line) {
+    let parsed;
+    try {
+        parsed = JSON.parse(line);
+    }
+    catch {
+        return undefined;
+    }
+    const id = parsed.Actor?.ID ?? parsed.id ?? '';
+    const action = parsed.Action ?? parsed.status ?? '';
+    if (!id || !action)
+        return undefined;
+    const exitCode = parsed.Actor?.Attributes?.exitCode;
+    return { id, action, ...(exitCode === undefined ? {} : { exitCode: Number(exitCode) }) };
+}
+/**
+ * What one event says about a container that is being waited for. `hasHealthcheck` decides
+ * whether `ready` can come from an event at all (without one it comes from the grace timer).
+ */
+function judgeEvent(event, hasHealthcheck) {
+    if (event.action === 'die') {
+        return { kind: 'failed', reason: `exited with code ${event.exitCode ?? 'unknown'}` };
+    }
+    if (event.action === 'oom')
+        return { kind: 'failed', reason: 'was killed for running out of memory' };
+    if (event.action === 'restart')
+        return { kind: 'failed', reason: 'restarted' };
+    if (event.action === 'destroy')
+        return { kind: 'failed', reason: 'was removed' };
+    if (event.action === 'health_status: unhealthy')
+        return { kind: 'failed', reason: 'became unhealthy' };
+    if (hasHealthcheck && event.action === 'health_status: healthy')
+        return { kind: 'ready' };
+    return { kind: 'waiting' };
+}
+/** What an inspection says about a container before any event is read. */
+function judgeState(state) {
+    if (!state.running && state.status !== 'created') {
+        return { kind: 'failed', reason: `is ${state.status} (exit code ${state.exitCode})` };
+    }
+    if (state.restartCount > 0)
+        return { kind: 'failed', reason: 'restarted' };
+    if (state.health?.status === 'unhealthy')
+        return { kind: 'failed', reason: 'became unhealthy' };
+    if (state.health?.status === 'healthy')
+        return { kind: 'ready' };
+    return { kind: 'waiting' };
+}
+/**
+ * Follows the engine's events for `containers` (replayed from their creation, so nothing
+ * between their start and this call is missed) until all are ready, one fails, or the time runs
+ * out.
+ */
+async function waitUntilReady(docker, containers, options) {
+    const pending = new Map(); // id -> has a healthcheck
+    const failures = {};
+    for (const container of containers) {
+        const verdict = judgeState(container);
+        if (verdict.kind === 'failed')
+            failures[container.id] = verdict.reason;
+        else if (verdict.kind === 'waiting')
+            pending.set(container.id, container.health !== undefined);
+    }
+    if (Object.keys(failures).length > 0 || pending.size === 0) {
+        return { ready: Object.keys(failures).length === 0, failures };
+    }
+    const since = earliestSeconds(containers);
+    return new Promise((resolve) => {
+        let settled = false;
+        const timers = [];
+        const finish = (outcome) => {
+            if (settled)
+                return;
+            settled = true;
+            for (const timer of timers)
+                clearTimeout(timer);
+            void events.stop().then(() => resolve(outcome));
+        };
+        const fail = (id, reason) => {
+            failures[id] = reason;
+            finish({ ready: false, failures });
+        };
+        const ready = (id) => {
+            pending.delete(id);
+            if (pending.size === 0)
+                finish({ ready: true, failures });
+        };
+        const events = startProgram('docker', [
+            'events',
+            '--since',
+            String(since),
+            '--filter',
+            'type=container',
+            ...[...pending.keys()].flatMap((id) => ['--filter', `container=${id}`]),
+            '--format',
+            '{{json .}}'
+        ], {
+            env: docker.env,
+            onLine: (line) => {
+                const event = parseEngineEvent(line);
+                if (!event || !pending.has(event.id))
+                    return;
+                const verdict = judgeEvent(event, pending.get(event.id));
+                if (verdict.kind === 'failed')
+                    fail(event.id, verdict.reason);
+                else if (verdict.kind === 'ready')
+                    ready(event.id);
+            }
+        });
+        void events.exited.then(({ exitCode, stderr }) => {
+            if (settled)
+                return;
+            const reason = `lost the engine's events (docker events exited with ${exitCode ?? 'an error'}${stderr ? `: ${stderr}` : ''})`;
+            for (const id of pending.keys())
+                failures[id] = reason;
+            finish({ ready: false, failures });
+        });
+        for (const [id, hasHealthcheck] of pending) {
+            if (!hasHealthcheck)
+                timers.push(setTimeout(() => ready(id), options.graceMs));
+        }
+        timers.push(setTimeout(() => {
+            for (const id of pending.keys())
+                failures[id] = 'timeout';
+            finish({ ready: false, failures });
+        }, options.timeoutMs));
+    });
+}
+/** The engine's time of the earliest creation, in whole seconds, for `docker events --since`. */
+function earliestSeconds(containers) {
+    const times = containers.map((container) => Date.parse(container.created)).filter(Number.isFinite);
+    return Math.floor(Math.min(...times) / 1000) - 1;
+}
+
+const PROJECT_LABEL = 'com.docker.compose.project';
+const SERVICE_LABEL = 'com.docker.compose.service';
+/** `docker inspect` JSON of containers, as the fields the rollout reads. */
+function parseContainerInspect(json) {
+    const parsed = JSON.parse(json);
+    if (!Array.isArray(parsed))
+        throw new Error('docker inspect did not print a JSON list');
+    return parsed.map((entry) => {
+        const state = entry.State ?? {};
+        const health = state.Health;
+        const networks = {};
+        for (const [name, network] of Object.entries(entry.NetworkSettings?.Networks ?? {})) {
+            networks[name] = {
+                ip: network?.IPAddress ?? '',
+                aliases: Array.isArray(network?.Aliases) ? network.Aliases : []
+            };
+        }
+        return {
+            id: entry.Id ?? '',
+            name: (entry.Name ?? '').replace(/^\//, ''),
+            image: entry.Config?.Image ?? '',
+            imageId: entry.Image ?? '',
+            created: entry.Created ?? '',
+            running: state.Running === true,
+            status: state.Status ?? '',
+            exitCode: state.ExitCode ?? 0,
+            restartCount: entry.RestartCount ?? 0,
+            ...(health
+                ? {
+                    health: {
+                        status: health.Status ?? '',
+                        log: (health.Log ?? []).map((probe) => ({
+                            exitCode: probe.ExitCode ?? 0,
+                            output: probe.Output ?? ''
+                        }))
+                    }
+                }
+                : {}),
+            networks
+        };
+    });
+}
+/** The filter arguments that select a service's containers. */
+function serviceFilter(project, service) {
+    return [
+        '--filter',
+        `label=${PROJECT_LABEL}=${project}`,
+        ...(service === undefined ? [] : ['--filter', `label=${SERVICE_LABEL}=${service}`])
+    ];
+}
+class Containers {
+    docker;
+    /** Networks that refused `--ip` (no subnet in their configuration). */
+    noFixedAddress = new Set();
+    constructor(docker) {
+        this.docker = docker;
+    }
+    /** IDs of the project's (or one service's) containers; running ones only unless `all`. */
+    async list(project, service, all = false) {
+        const result = await this.docker.run(['ps', ...(all ? ['--all'] : []), '--no-trunc', '--quiet', ...serviceFilter(project, service)], { quiet: true });
+        return result.stdout
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean);
+    }
+    async inspect(ids) {
+        if (ids.length === 0)
+            return [];
+        const result = await this.docker.run(['container', 'inspect', ...ids], { quiet: true });
+        return parseContainerInspect(result.stdout);
+    }
+    /** Removes containers by ID, running or not; ones already gone are not an error. */
+    async remove(ids) {
+        if (ids.length === 0)
+            return;
+        const result = await this.docker.run(['rm', '--force', ...ids], { quiet: true, allowFailure: true });
+        if (result.exitCode !== 0 && !/No such container/i.test(result.stderr)) {
+            throw new Error(`could not remove containers ${ids.map(short).join(', ')}: ${result.stderr.trim()}`);
+        }
+    }
+    /**
+     * Stops containers by ID, all at once, each with its own stop signal and grace period (Compose
+     * sets both on the container from stop_signal and stop_grace_period), then removes them.
+     */
+    async stopAndRemove(ids) {
+        if (ids.length === 0)
+            return;
+        await this.docker.run(['stop', ...ids], { quiet: true, allowFailure: true });
+        await this.remove(ids);
+    }
+    async disconnect(network, id) {
+        await this.docker.run(['network', 'disconnect', network, id], { quiet: true });
+    }
+    /**
+     * Connects a container to a network with these DNS aliases, at `ip` when the network lets a
+     * container ask for its address (only networks with a subnet in their configuration do);
+     * returns the address it got.
+     */
+    async connect(network, id, aliases, ip) {
+        const args = ['network', 'connect', ...aliases.flatMap((alias) => ['--alias', alias])];
+        if (ip && !this.noFixedAddress.has(network)) {
+            const kept = await this.docker.run([...args, '--ip', ip, network, id], {
+                quiet: true,
+                allowFailure: true
+            });
+            if (kept.exitCode === 0)
+                return ip;
+            if (!/user specified IP address is supported only/i.test(kept.stderr)) {
+                throw new Error(`could not connect ${short(id)} to ${network}: ${kept.stderr.trim()}`);
+            }
+            this.noFixedAddress.add(network);
+        }
+        await this.docker.run([...args, network, id], { quiet: true });
+        const [state] = await this.inspect([id]);
+        return state?.networks[network]?.ip ?? '';
+    }
+    /** The last lines a container printed, for the summary of a failed release. */
+    async logTail(id, lines) {
+        const result = await this.docker.run(['logs', '--tail', String(lines), id], {
+            quiet: true,
+            allowFailure: true
+        });
+        return `${result.stdout}${result.stderr}`.trimEnd();
+    }
+}
+/** The 12-character form docker prints. */
+function short(id) {
+    return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+const LOCK_LABEL = 'com.container-ship.lock';
+const HOLDER_LABEL = 'com.container-ship.lock.holder';
+const SINCE_LABEL = 'com.container-ship.lock.since';
+function lockName(project) {
+    return `container-ship-lock-${project}`;
+}
+/** `docker create` of the lock container: no network, no start, a command that is never run. */
+function lockCreateArgs(project, image, holder, since) {
+    return [
+        'create',
+        '--name',
+        lockName(project),
+        '--network',
+        'none',
+        '--label',
+        `${LOCK_LABEL}=${project}`,
+        '--label',
+        `${HOLDER_LABEL}=${holder}`,
+        '--label',
+        `${SINCE_LABEL}=${since.toISOString()}`,
+        image,
+        'container-ship-lock'
+    ];
+}
+/**
+ * Takes the lock, waiting while another run holds it, up to timeoutMs. `image` is one the host
+ * has (the one being deployed, already pulled): creating a container needs one.
+ */
+async function acquireLock(docker, project, image, holder, options) {
+    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const now = options.now ?? Date.now;
+    const deadline = now() + options.timeoutMs;
+    const name = lockName(project);
+    let announced = false;
+    for (;;) {
+        const created = await docker.run(lockCreateArgs(project, image, holder, new Date(now())), {
+            quiet: true,
+            allowFailure: true
+        });
+        if (created.exitCode === 0)
+            return { name };
+        if (!/Conflict|already in use/i.test(created.stderr)) {
+            throw new Error(`could not take the deploy lock ${name}: ${created.stderr.trim()}`);
+        }
+        const current = await lockHolder$1(docker, name);
+        if (!announced) {
+            options.onWait?.(current);
+            announced = true;
+        }
+        if (now() >= deadline) {
+            throw new Error(`another deploy of project ${project} holds the lock on this host (${current}); waited ${Math.round(options.timeoutMs / 1000)} s (lock-timeout). If no deploy is running, remove the lock with: docker rm ${name}`);
+        }
+        await sleep(Math.min(options.pollMs ?? 1000, Math.max(0, deadline - now())));
+    }
+}
+/** Who holds the lock since when, as its labels say. */
+async function lockHolder$1(docker, name) {
+    const result = await docker.run([
+        'container',
+        'inspect',
+        '--format',
+        `{{index .Config.Labels "${HOLDER_LABEL}"}} since {{index .Config.Labels "${SINCE_LABEL}"}}`,
+        name
+    ], { quiet: true, allowFailure: true });
+    return result.exitCode === 0 ? result.stdout.trim() : 'released just now';
+}
+async function releaseLock(docker, lock) {
+    await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
+}
+
+// Deploy: a blue-green rollout of one Compose service on the deploy host, with no request dropped.
+// The new containers come up beside the old ones (scale to 2N, --no-recreate, no dependencies
+// touched); only when every new one is ready does the traffic move: the old containers leave the
+// service's DNS name first, then switch-command makes the proxy re-resolve, then the old ones are
+// drained, stopped by ID and removed. When a new container fails, only the new ones are removed:
+// the old ones were never touched and keep serving.
+const LOG_TAIL_LINES = 20;
+/** A reason not to deploy although deploy is in steps, or undefined. */
+function deploySkipReason(inputs, release) {
+    if (!inputs.steps.includes('deploy'))
+        return 'deploy is not in steps';
+    if (!inputs.deploy.dockerHost)
+        return 'docker-host is empty';
+    if (inputs.steps.includes('push') && !release.pushing.push) {
+        return `nothing was pushed (${release.pushing.reason})`;
+    }
+    return undefined;
+}
+/** Who holds the deploy lock: the workflow run's address, else the repository and run ID. */
+function lockHolder(github, env = process.env) {
+    const run = env.GITHUB_RUN_ID ? `/actions/runs/${env.GITHUB_RUN_ID}` : '';
+    if (github.repositoryUrl)
+        return `${github.repositoryUrl}${run}`;
+    return `${github.repository ?? 'a workflow run'}${run ? ` run ${env.GITHUB_RUN_ID}` : ''}`;
+}
+/** Seconds between the marks of a rollout's phases. */
+class Timeline {
+    entries;
+    last = Date.now();
+    started = this.last;
+    constructor(entries) {
+        this.entries = entries;
+    }
+    mark(phase) {
+        const now = Date.now();
+        this.entries.push({ phase, seconds: (now - this.last) / 1000 });
+        this.last = now;
+    }
+    elapsedMs(since) {
+        return Date.now() - since;
+    }
+}
+const deployStep = {
+    name: 'deploy',
+    title: 'Deploy',
+    skip: (context, release) => {
+        const reason = deploySkipReason(context.inputs, release);
+        return reason ? `The deploy step was skipped: ${reason}.` : undefined;
+    },
+    run: async (context) => {
+        const target = context.deployTarget;
+        if (!target)
+            throw new Error('the deploy target was not prepared');
+        const deploy = context.inputs.deploy;
+        const result = {
+            deployed: false,
+            previousImage: '',
+            containers: [],
+            host: target.host.url,
+            project: target.project,
+            service: target.service.name,
+            image: target.image,
+            timeline: [],
+            failures: []
+        };
+        const timeline = new Timeline(result.timeline);
+        try {
+            // The image from the registry, with the runner's credentials sent along with the pull
+            // (the docker CLI's X-Registry-Auth): nothing is stored on the host. A build that was not
+            // pushed is only on the local engine, which is the deploy host then (unix://).
+            const pull = !(context.inputs.steps.includes('build') && !context.inputs.steps.includes('push'));
+            if (pull) {
+                await withRetry(`docker pull ${target.image}`, REGISTRY_RETRY, () => target.docker.run(['pull', '--quiet', target.image], { quiet: true }));
+                timeline.mark('image pulled');
+            }
+            const imageId = await imageIdOn(target, target.image);
+            const lock = await acquireLock(target.docker, target.project, target.image, lockHolder(context.github), {
+                timeoutMs: deploy.lockTimeout * 1000,
+                onWait: (holder) => info(`Another deploy of ${target.project} holds the lock (${holder}); waiting up to ${deploy.lockTimeout} s`)
+            });
+            saveState(State.DeployLock, lock.name);
+            timeline.mark('lock taken');
+            try {
+                await rollOut(target, deploy, imageId, result, timeline);
+            }
+            finally {
+                await releaseLock(target.docker, lock);
+                saveState(State.DeployLock, '');
+            }
+            return result;
+        }
+        catch (error) {
+            throw new StepError(error.message, result);
+        }
+    },
+    report: (result, run) => {
+        const outputs = {
+            [Output.Deployed]: String(result?.deployed ?? false),
+            [Output.PreviousImage]: result?.previousImage ?? '',
+            [Output.Containers]: result?.deployed ? result.containers.join('\n') : ''
+        };
+        if (!result) {
+            const skipped = run.inputs?.steps.includes('deploy') && run.release
+                ? deploySkipReason(run.inputs, run.release)
+                : undefined;
+            return { outputs, rows: skipped ? [['Deploy', `skipped (${skipped})`]] : [] };
+        }
+        return { outputs, rows: [['Deploy', deployRow(result)]], sections: [deploySection(result)] };
+    }
+};
+async function imageIdOn(target, image) {
+    const inspected = await target.docker.run(['image', 'inspect', '--format', '{{.Id}}', image], {
+        quiet: true,
+        allowFailure: true
+    });
+    if (inspected.exitCode !== 0) {
+        throw new Error(`the image ${image} is not on ${target.host.url}: ${inspected.stderr.trim()}`);
+    }
+    return inspected.stdout.trim();
+}
+/** The rollout itself, with the lock held. Fills `result` as it goes. */
+async function rollOut(target, deploy, imageId, result, timeline) {
+    const containers = new Containers(target.docker);
+    const { project } = target;
+    const service = target.service.name;
+    const existing = await containers.inspect(await containers.list(project, service, true));
+    // Stopped containers serve nothing, and Compose would count (and restart) them when scaling.
+    const stopped = existing.filter((container) => !container.running);
+    if (stopped.length > 0) {
+        info(`Removing ${stopped.length} stopped container(s) of ${service}: ${stopped.map((c) => c.name).join(', ')}`);
+        await containers.remove(stopped.map((container) => container.id));
+    }
+    const old = existing.filter((container) => container.running);
+    const oldIds = new Set(old.map((container) => container.id));
+    result.previousImage = old[0]?.image ?? '';
+    const replicas = deploy.replicas ?? (old.length || target.service.replicas || 1);
+    result.replicas = replicas;
+    result.firstDeploy = old.length === 0;
+    const scaleStart = Date.now();
+    let fresh = [];
+    try {
+        let projectRunning = true;
+        if (old.length === 0) {
+            projectRunning = (await containers.list(project)).length > 0;
+            // On an empty host the whole stack comes up (the proxy in front included); otherwise only
+            // this service, its dependencies left as they are.
+            await target.compose.run(projectRunning
+                ? scaleUpCommand(service, replicas)
+                : ['up', '--detach', '--scale', `${service}=${replicas}`]);
+        }
+        else {
+            info(`Starting ${replicas} new container(s) of ${service} beside the ${old.length} running`);
+            await target.compose.run(scaleUpCommand(service, old.length + replicas));
+        }
+        fresh = await containers.inspect((await containers.list(project, service, true)).filter((id) => !oldIds.has(id)));
+        result.containers = fresh.map((container) => container.id);
+        timeline.mark('scaled up');
+        if (fresh.length !== replicas) {
+            throw new Error(`Compose started ${fresh.length} new container(s) of ${service}, not ${replicas}`);
+        }
+        const stale = fresh.filter((container) => container.imageId !== imageId);
+        if (stale.length > 0) {
+            throw new Error(`the new container(s) ${stale.map((c) => c.name).join(', ')} run ${stale[0]?.image}, not ${target.image} (${short(imageId)}): does the compose file's image use \${APP_VERSION}?`);
+        }
+        if (fresh.some((container) => !container.health)) {
+            warning(`service ${service} has no healthcheck: the new containers count as ready once they have run ${deploy.startupGrace} s (startup-grace). Add a HEALTHCHECK to the image or a healthcheck: to the service, so that a container that runs but does not serve never gets traffic.`);
+        }
+        const outcome = await waitUntilReady(target.docker, fresh, {
+            timeoutMs: Math.max(0, deploy.healthTimeout * 1000 - (Date.now() - scaleStart)),
+            graceMs: deploy.startupGrace * 1000
+        });
+        if (!outcome.ready) {
+            timeline.mark('not healthy');
+            result.failures = await describeFailures(containers, fresh, outcome, deploy.healthTimeout);
+            throw new Error(failureMessage(service, result.failures));
+        }
+        timeline.mark('healthy');
+        // A proxy that was already running resolves the name again; one that Compose just started
+        // with the new containers already knows them.
+        if (old.length > 0 || projectRunning) {
+            await switchTraffic(target, deploy, containers, old);
+            timeline.mark('switched');
+        }
+    }
+    catch (error) {
+        // Only what this run started goes; the old containers were never taken off the network
+        // (switchTraffic puts them back when the switch itself fails).
+        const started = (await containers.list(project, service, true).catch(() => result.containers)).filter((id) => !oldIds.has(id));
+        await containers.remove(started);
+        result.rolledBack = true;
+        timeline.mark('new containers removed');
+        throw error;
+    }
+    if (deploy.drainSeconds > 0) {
+        await new Promise((resolve) => setTimeout(resolve, deploy.drainSeconds * 1000));
+        timeline.mark('drained');
+    }
+    await containers.stopAndRemove([...oldIds]);
+    if (old.length > 0)
+        timeline.mark('old removed');
+    await verify(containers, target, imageId, result, replicas);
+    result.deployed = true;
+}
+/**
+ * Takes the old containers out of the service's DNS name on every network where they have it,
+ * keeping their addresses, then runs switch-command in each running container of its service,
+ * so the proxy resolves the name again and finds only the new containers.
+ *
+ * Docker drops a name only with the container's endpoint, so each old container leaves the
+ * network and rejoins it at once without the name. A proxy that resolved the name earlier
+ * (nginx's `server web:8080`) still sends to the old address until it reloads: the address must
+ * come back, or those requests hang. A network with a subnet in its configuration lets the
+ * container ask for its address (`--ip`); on one without, Docker hands out its lowest free
+ * address, which is the container's own when no lower one is free (the old containers are
+ * handled lowest address first), and the step warns when it was not. The gap of the rejoin
+ * costs a request a TCP retransmission, not an error (the MAC address follows the IP).
+ * When the switch fails, the old containers get their name back.
+ */
+async function switchTraffic(target, deploy, containers, old) {
+    const service = target.service.name;
+    const detached = [];
+    const moved = [];
+    try {
+        for (const { container, network, ip, aliases } of nameHolders(old, service)) {
+            await containers.disconnect(network, container.id);
+            detached.push({ container, network, ip, aliases });
+            const got = await containers.connect(network, container.id, aliases.filter((alias) => alias !== service), ip);
+            if (got !== ip)
+                moved.push(`${container.name} on ${network} (${ip} became ${got})`);
+        }
+        if (detached.length > 0) {
+            info(`Took ${old.length} old container(s) out of the name ${service}, ${detached.length - moved.length} of ${detached.length} keeping their address`);
+        }
+        if (moved.length > 0) {
+            warning(`${moved.join(', ')}: the address changed when leaving the name ${service}, so requests a proxy sent there before switch-command may fail. Give the network a subnet (ipam: config: - subnet: ...) so that containers keep their address.`);
+        }
+        const command = deploy.switchCommand;
+        if (!command)
+            return;
+        const proxies = await containers.list(target.project, command.service);
+        if (proxies.length === 0) {
+            warning(`switch-command: no container of ${command.service} is running in ${target.project}; nothing to switch`);
+            return;
+        }
+        for (const proxy of proxies) {
+            await target.docker.run(['exec', proxy, ...command.args], { quiet: true }).catch((error) => {
+                throw new Error(`switch-command \`${command.command}\` failed in ${command.service} (${short(proxy)}): ${error.message}`);
+            });
+        }
+        info(`Switched: ran \`${command.command}\` in ${proxies.length} container(s) of ${command.service}`);
+    }
+    catch (error) {
+        for (const { container, network, ip, aliases } of detached.reverse()) {
+            await containers
+                .disconnect(network, container.id)
+                .catch(() => undefined)
+                .then(() => containers.connect(network, container.id, aliases, ip))
+                .catch((reconnect) => warning(`could not give ${container.name} its name ${service} back on ${network}: ${reconnect.message}`));
+        }
+        throw error;
+    }
+}
+/**
+ * Each network endpoint of the old containers that carries the service's name, lowest address
+ * first, with the aliases to restore (without the short ID, which Docker adds itself).
+ */
+function nameHolders(old, service) {
+    const holders = old.flatMap((container) => Object.entries(container.networks)
+        .filter(([, endpoint]) => endpoint.aliases.includes(service))
+        .map(([network, endpoint]) => ({
+        container,
+        network,
+        ip: endpoint.ip,
+        aliases: endpoint.aliases.filter((alias) => alias !== short(container.id))
+    })));
+    return holders.sort((a, b) => a.network.localeCompare(b.network) || ipOrder(a.ip) - ipOrder(b.ip));
+}
+function ipOrder(ip) {
+    const parts = ip.split('.').map(Number);
+    return parts.length === 4 && parts.every(Number.isInteger)
+        ? parts.reduce((sum, part) => sum * 256 + part, 0)
+        : 0;
+}
+/** Exactly the new containers run, all of the new image. */
+async function verify(containers, target, imageId, result, replicas) {
+    const running = await containers.inspect(await containers.list(target.project, target.service.name));
+    const wanted = new Set(result.containers);
+    const strays = running.filter((container) => !wanted.has(container.id) || container.imageId !== imageId);
+    if (running.length !== replicas || strays.length > 0) {
+        throw new Error(`after the rollout ${running.length} container(s) of ${target.service.name} run (${running.map((c) => `${c.name} ${c.image}`).join(', ')}), not the ${replicas} new one(s) of ${target.image}`);
+    }
+}
+async function describeFailures(containers, fresh, outcome, healthTimeout) {
+    const latest = await containers.inspect(fresh.map((container) => container.id)).catch(() => fresh);
+    const failures = [];
+    for (const container of latest) {
+        const reason = outcome.failures[container.id];
+        if (!reason)
+            continue;
+        failures.push({
+            name: container.name,
+            id: container.id,
+            reason: reason === 'timeout'
+                ? `not ready after ${healthTimeout} s (health-timeout)${container.health ? `, health ${container.health.status}` : ''}`
+                : reason,
+            healthLog: (container.health?.log ?? [])
+                .slice(-3)
+                .map((probe) => `exit ${probe.exitCode}: ${probe.output.trim()}`),
+            logTail: await containers.logTail(container.id, LOG_TAIL_LINES)
+        });
+    }
+    return failures;
+}
+function failureMessage(service, failures) {
+    const first = failures[0];
+    const what = first ? `${first.name} ${first.reason}` : 'a new container failed';
+    const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
+    return `the new version of ${service} is not healthy: ${what}${more}. The new containers were removed; the old ones kept serving.`;
+}
+function deployRow(result) {
+    const where = `${code(result.image)} to ${code(result.host)} (${result.project}, service ${result.service})`;
+    if (result.deployed) {
+        const count = `${result.containers.length} container(s)`;
+        return `${where}: ${count}${result.previousImage ? `, replacing ${code(result.previousImage)}` : ', first deploy'}`;
+    }
+    if (result.rolledBack)
+        return `${where}: **rolled back**, ${result.previousImage ? `${code(result.previousImage)} still serving` : 'nothing was running before'}`;
+    return `${where}: not deployed`;
+}
+function deploySection(result) {
+    const lines = ['### Deploy', ''];
+    if (result.timeline.length > 0) {
+        const total = result.timeline.reduce((sum, entry) => sum + entry.seconds, 0);
+        lines.push('| Phase | Seconds |', '| --- | ---: |');
+        for (const entry of result.timeline)
+            lines.push(`| ${entry.phase} | ${entry.seconds.toFixed(1)} |`);
+        lines.push(`| **total** | **${total.toFixed(1)}** |`, '');
+    }
+    for (const failure of result.failures) {
+        lines.push(`**${cell(failure.name)}** (${short(failure.id)}): ${cell(failure.reason)}`, '');
+        if (failure.healthLog.length > 0)
+            lines.push('Last health checks:', '', fenced(failure.healthLog.join('\n')), '');
+        lines.push(`Last ${LOG_TAIL_LINES} log lines:`, '', fenced(failure.logTail || '(nothing)'), '');
+    }
+    return lines.join('\n');
+}
+/** A fenced block that the text cannot close early. */
+function fenced(text) {
+    const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}text\n${text}\n${fence}`;
+}
+
+// Push: the built image goes up once per repository with `docker push`; its other tags are then
+// pointed at the same manifest through the Registry API (one manifest PUT each, as
+// `crane tag` does) instead of a `docker push` per tag that re-checks every layer. The manifest
+// read back from the registry is hashed, so the digest output is the registry's own.
+/** `docker push` ends with `<tag>: digest: sha256:<hex> size: <n>`: the registry's answer. */
+function digestFromPushOutput(output) {
+    return /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1];
+}
+/** References grouped by repository (whatever alias names it), in first-seen order. */
+function groupByRepository(references) {
+    const groups = new Map();
+    for (const reference of references) {
+        const { image, tag } = parseImageReference(reference);
+        const key = `${image.registry}/${image.repository}`;
+        const group = groups.get(key) ?? { image, references: [] };
+        group.references.push({ reference, tag });
+        groups.set(key, group);
+    }
+    return [...groups.values()];
+}
+async function push(run, built, retry = REGISTRY_RETRY) {
+    const result = { digest: '', pushed: [], taggedByApi: 0 };
+    let current = '';
+    try {
+        for (const group of groupByRepository(built.references)) {
+            const [first, ...rest] = group.references;
+            if (!first)
+                continue;
+            current = first.reference;
+            const output = await withRetry(`docker push ${first.reference}`, retry, () => run.docker.run(['push', first.reference]));
+            const pushedDigest = digestFromPushOutput(output.stdout);
+            if (!pushedDigest)
+                throw new Error(`docker push ${first.reference} succeeded but printed no digest`);
+            result.pushed.push(first.reference);
+            const client = await run.registries(group.image.registry);
+            const manifest = await readBack(client, group, first.tag, pushedDigest, retry);
+            if (!result.digest)
+                result.digest = manifest?.digest ?? pushedDigest;
+            else if ((manifest?.digest ?? pushedDigest) !== result.digest)
+                warning(`${first.reference} was stored as ${manifest?.digest ?? pushedDigest}, not ${result.digest}`);
+            // The other tags at once: each is one manifest PUT, and none depends on another.
+            const tagged = manifest
+                ? await Promise.all(rest.map(({ tag }) => tagByApi(client, group.image, tag, manifest, retry)))
+                : rest.map(() => false);
+            rest.forEach(({ reference }, index) => {
+                if (!tagged[index])
+                    return;
+                result.pushed.push(reference);
+                result.taggedByApi++;
+            });
+            for (const [index, { reference }] of rest.entries()) {
+                if (tagged[index])
+                    continue;
+                current = reference;
+                await withRetry(`docker push ${reference}`, retry, () => run.docker.run(['push', reference]));
+                result.pushed.push(reference);
+            }
+        }
+    }
+    catch (error) {
+        result.failed = current;
+        inReleaseOrder(result.pushed, built.references);
+        throw new StepError(`${error.message}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`, result);
+    }
+    inReleaseOrder(result.pushed, built.references);
+    info(`Pushed ${result.pushed.length} references, ${result.taggedByApi} of them by a manifest PUT; digest ${result.digest}`);
+    return result;
+}
+/** Sorts the pushed references in place into the order the release lists them. */
+function inReleaseOrder(pushed, references) {
+    pushed.sort((a, b) => references.indexOf(a) - references.indexOf(b));
+}
+/**
+ * The manifest just pushed, read back and hashed. Its digest must be the one `docker push`
+ * printed; undefined (with a warning) when the Registry API cannot be used with the credentials
+ * found, so the remaining tags fall back to `docker push`.
+ */
+async function readBack(client, group, tag, pushedDigest, retry) {
+    let manifest;
+    try {
+        manifest = await withRetry(`read back ${group.image.name}:${tag}`, retry, () => client.getManifest(group.image.repository, tag));
+    }
+    catch (error) {
+        warning(`Could not read ${group.image.name}:${tag} back through the Registry API (${error.message}): the digest is the one docker push printed, and the other tags are pushed with docker push`);
+        return undefined;
+    }
+    if (manifest.digest !== pushedDigest) {
+        throw new Error(`${group.image.name}:${tag} holds ${manifest.digest} in the registry, not the ${pushedDigest} docker push reported: another push raced this one`);
+    }
+    return manifest;
+}
+async function tagByApi(client, image, tag, manifest, retry) {
+    try {
+        await withRetry(`tag ${image.name}:${tag}`, retry, () => client.putManifest(image.repository, tag, manifest));
+        return true;
+    }
+    catch (error) {
+        // Credentials that may pull but not write manifests through the API, say: docker push can.
+        warning(`Could not tag ${image.name}:${tag} through the Registry API (${error.message}): pushing the rest with docker push`);
+        return false;
+    }
+}
+const pushStep = {
+    name: 'push',
+    title: 'Push',
+    skip: (_context, release) => release.pushing.push ? undefined : `Nothing was pushed: ${release.pushing.reason}.`,
+    run: async (context, _release, earlier) => {
+        if (!earlier.build)
+            throw new Error('push needs the image the build step makes');
+        return push(context, earlier.build);
+    },
+    report: (result, run) => {
+        const rows = [];
+        const notes = [];
+        const reason = run.release?.pushing.reason;
+        if (result) {
+            rows.push(['Pushed', `${result.pushed.length} of ${run.release?.references.length ?? '?'} references`]);
+            if (result.digest)
+                rows.push(['Digest', code(result.digest)]);
+            if (result.failed) {
+                notes.push(`Push failed at ${code(result.failed)}; in the registry: ${result.pushed.map(code).join(' ') || 'nothing'}.`);
+            }
+        }
+        else if (reason && !run.release?.pushing.push)
+            rows.push(['Pushed', `no (${reason})`]);
+        return {
+            outputs: {
+                [Output.Digest]: result?.digest ?? '',
+                [Output.PushedTags]: (result?.pushed ?? []).join('\n')
+            },
+            rows,
+            notes
+        };
+    }
+};
+
+/** GitHub's limit per step and level. */
+const ANNOTATIONS_PER_LEVEL = 10;
+/** Findings named in one annotation's message; the rest are counted. */
+const NAMED_PER_ANNOTATION = 5;
+function placeFinding(finding, layers) {
+    if (!layers.reliable)
+        return { line: 1, unplaced: `the image history and its layers disagree (${layers.reason})` };
+    const source = finding.layerDiffId ? layers.byDiffId.get(finding.layerDiffId) : undefined;
+    if (!source)
+        return { line: 1, unplaced: 'Trivy named no layer of the image for it' };
+    return { line: source.line, instruction: source.instruction };
+}
+function annotationsFor({ findings, layers, file, threshold }) {
+    const byLine = new Map();
+    for (const finding of findings) {
+        const placement = placeFinding(finding, layers);
+        const group = byLine.get(placement.line) ?? { placement, findings: [] };
+        group.findings.push(finding);
+        byLine.set(placement.line, group);
+    }
+    const annotations = [...byLine.entries()].map(([line, group]) => {
+        const sorted = [...group.findings].sort(worstFirst);
+        const level = sorted.some((f) => atOrAbove(f.severity, threshold))
+            ? 'error'
+            : 'warning';
+        return {
+            annotation: {
+                level,
+                file,
+                line,
+                title: `${countText(sorted)} introduced here${group.placement.instruction ? ` (${group.placement.instruction})` : ''}`,
+                message: messageFor(sorted, group.placement)
+            },
+            worst: sorted[0],
+            count: sorted.length
+        };
+    });
+    annotations.sort((a, b) => worstFirst(a.worst, b.worst) || b.count - a.count || a.annotation.line - b.annotation.line);
+    return [...capped(annotations, 'error', file), ...capped(annotations, 'warning', file)];
+}
+/** At most ANNOTATIONS_PER_LEVEL of a level: the worst lines, and one more counting the rest. */
+function capped(annotations, level, file) {
+    const ofLevel = annotations.filter((entry) => entry.annotation.level === level);
+    if (ofLevel.length <= ANNOTATIONS_PER_LEVEL)
+        return ofLevel.map((entry) => entry.annotation);
+    const shown = ofLevel.slice(0, ANNOTATIONS_PER_LEVEL - 1);
+    const rest = ofLevel.slice(ANNOTATIONS_PER_LEVEL - 1);
+    const findings = rest.reduce((sum, entry) => sum + entry.count, 0);
+    const lines = rest.map((entry) => entry.annotation.line).sort((a, b) => a - b);
+    return [
+        ...shown.map((entry) => entry.annotation),
+        {
+            level,
+            file,
+            line: lines[0],
+            title: `${rest.length} more lines with findings`,
+            message: `GitHub shows ${ANNOTATIONS_PER_LEVEL} ${level} annotations per step: ${findings} more findings on lines ${lines.join(', ')} are listed in the step summary.`
+        }
+    ];
+}
+function messageFor(findings, placement) {
+    const named = findings.slice(0, NAMED_PER_ANNOTATION).map(describeFinding);
+    const more = findings.length - named.length;
+    const lines = [...named, ...(more > 0 ? [`and ${more} more (see the step summary)`] : [])];
+    if (placement.unplaced)
+        lines.unshift(`Placed on line 1: ${placement.unplaced}.`);
+    return lines.join('\n');
+}
+/** `CVE-2019-14697 (CRITICAL) musl 1.1.20-r4, fixed in 1.1.20-r5` */
+function describeFinding(finding) {
+    const what = [finding.pkgName, finding.pkgVersion].filter(Boolean).join(' ');
+    const fix = finding.kind === 'vulnerability'
+        ? finding.fixedVersion
+            ? `, fixed in ${finding.fixedVersion}`
+            : ', no fix yet'
+        : '';
+    const where = finding.kind === 'secret' || finding.kind === 'misconfiguration' ? ` in ${finding.target}` : '';
+    return `${finding.id} (${finding.severity})${what ? ` ${what}` : ''}${where}${fix}`;
+}
+/** `2 CRITICAL, 4 MEDIUM findings` */
+function countText(findings) {
+    return `${countsText(countBySeverity(findings))} ${findings.length === 1 ? 'finding' : 'findings'}`;
+}
+/** Higher severity first, then fixable first (something can be done), then by ID. */
+function worstFirst(a, b) {
+    return (SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) ||
+        Number(Boolean(b.fixedVersion)) - Number(Boolean(a.fixedVersion)) ||
+        a.id.localeCompare(b.id));
+}
+
+// Which Dockerfile line made each layer of the built image, so a finding Trivy reports on a layer
+// (its `Layer.DiffID`) can be shown on the instruction that introduced it. The image's history
+// lists one entry per build step, base image first; entries with `empty_layer` made no layer,
+// and the others line up one to one with the image's DiffIDs. Walking both from the end, each
+// layer-making history entry is matched to the stage's instruction that made it (by kind, and by
+// its command or destination); what is left belongs to the stage's base: an earlier stage, whose
+// instructions are matched the same way, or an image, whose layers all go to the FROM line.
+/**
+ * Splits a Dockerfile into stages and instructions, as BuildKit's parser reads it: the `escape`
+ * parser directive, `#` comment lines (also inside continuations), continuation lines, and
+ * heredocs (`RUN <<EOF` up to the line `EOF`).
+ */
+function parseDockerfile(text) {
+    const lines = text.split(/\r?\n/);
+    const escape = escapeCharacter(lines);
+    const stages = [];
+    for (let index = 0; index < lines.length; index++) {
+        const first = lines[index].trim();
+        if (first === '' || first.startsWith('#'))
+            continue;
+        const start = index;
+        let joined = first;
+        let continues = joined.endsWith(escape);
+        while (continues && index + 1 < lines.length) {
+            if (joined.endsWith(escape))
+                joined = joined.slice(0, -1);
+            index++;
+            const next = lines[index].trim();
+            // A comment line inside a continuation is dropped and the continuation goes on.
+            if (next.startsWith('#'))
+                continue;
+            joined += ` ${next}`;
+            continues = next.endsWith(escape);
+        }
+        for (const terminator of heredocTerminators(joined)) {
+            while (index + 1 < lines.length && lines[index + 1].replace(/^\t+/, '') !== terminator)
+                index++;
+            index++;
+        }
+        const match = /^(\S+)\s*([\s\S]*)$/.exec(joined);
+        if (!match)
+            continue;
+        const instruction = {
+            line: start + 1,
+            keyword: match[1].toUpperCase(),
+            args: squash(match[2])
+        };
+        if (instruction.keyword === 'FROM') {
+            const words = instruction.args.split(' ').filter((word) => !word.startsWith('--'));
+            const name = words[1]?.toLowerCase() === 'as' ? words[2] : undefined;
+            stages.push({ from: instruction, base: words[0] ?? '', name, instructions: [] });
+        }
+        else {
+            stages[stages.length - 1]?.instructions.push(instruction);
+        }
+    }
+    return { stages };
+}
+/** The stage that was built: the named target, else the last one. */
+function builtStage(dockerfile, target) {
+    if (target)
+        return dockerfile.stages.find((stage) => stage.name?.toLowerCase() === target.toLowerCase());
+    return dockerfile.stages[dockerfile.stages.length - 1];
+}
+/** Maps each layer of the image to the Dockerfile line that made it. */
+function mapLayers(dockerfile, image, target) {
+    const byDiffId = new Map();
+    const made = image.history.filter((entry) => !entry.emptyLayer);
+    if (made.length !== image.diffIds.length) {
+        return {
+            reliable: false,
+            reason: `the image history has ${made.length} layer-making steps for ${image.diffIds.length} layers`,
+            byDiffId
+        };
+    }
+    const built = builtStage(dockerfile, target);
+    if (!built)
+        return { reliable: false, reason: `the Dockerfile has no stage ${target ?? ''}`.trim(), byDiffId };
+    let stage = built;
+    let candidates = layerMaking(stage);
+    for (let layer = made.length - 1; layer >= 0; layer--) {
+        const step = describeStep(made[layer].createdBy);
+        let found = findFromEnd(candidates, step);
+        // Not among this stage's instructions: the layer is its base's, another stage's or an image's.
+        for (let earlier = stageNamed(dockerfile, stage); found === undefined && earlier;) {
+            stage = earlier;
+            candidates = layerMaking(stage);
+            found = findFromEnd(candidates, step);
+            earlier = stageNamed(dockerfile, stage);
+        }
+        if (found === undefined) {
+            // The base image's layers, this one and all before it: they go to the FROM line.
+            const from = `FROM ${stage.from.args}`;
+            for (let rest = layer; rest >= 0; rest--) {
+                byDiffId.set(image.diffIds[rest], {
+                    line: stage.from.line,
+                    instruction: shorten(from),
+                    base: true
+                });
+            }
+            break;
+        }
+        const instruction = candidates[found];
+        byDiffId.set(image.diffIds[layer], {
+            line: instruction.line,
+            instruction: shorten(`${instruction.keyword} ${instruction.args}`),
+            base: false
+        });
+        candidates = candidates.slice(0, found);
+    }
+    return { reliable: true, byDiffId };
+}
+/**
+ * What a history entry's `created_by` says was done. BuildKit writes the instruction and
+ * ` # buildkit` (`RUN /bin/sh -c make # buildkit`, `COPY app /app # buildkit`); the classic
+ * builder writes `/bin/sh -c #(nop) COPY file:<sha> in /dst` for metadata and copies, and the
+ * bare shell command (after `|N ARG=value` for build args) for a RUN.
+ */
+function describeStep(createdBy) {
+    const text = squash(createdBy.replace(/\s*# buildkit$/, ''));
+    const nop = /^\/bin\/sh -c #\(nop\)\s*(\S+)\s*(.*)$/.exec(text);
+    if (nop) {
+        const keyword = nop[1].toUpperCase();
+        const rest = nop[2];
+        if (keyword === 'COPY' || keyword === 'ADD')
+            return { kind: 'COPY', text: / in (\S+)\s*$/.exec(rest)?.[1] ?? '' };
+        if (keyword === 'WORKDIR')
+            return { kind: 'WORKDIR', text: rest };
+        return { kind: 'OTHER', text: rest };
+    }
+    const buildkit = /^(RUN|COPY|ADD|WORKDIR)\s+(.*)$/.exec(text);
+    if (buildkit) {
+        const keyword = buildkit[1];
+        const rest = buildkit[2];
+        if (keyword === 'RUN')
+            return { kind: 'RUN', text: withoutBuildArgs(rest) };
+        if (keyword === 'WORKDIR')
+            return { kind: 'WORKDIR', text: rest };
+        return { kind: 'COPY', text: lastWord(rest) };
+    }
+    if (/^[A-Z]+\s/.test(text) && !text.startsWith('/'))
+        return { kind: 'OTHER', text };
+    return { kind: 'RUN', text: withoutBuildArgs(text) };
+}
+/** The instructions of a stage that can make a layer, in order. */
+function layerMaking(stage) {
+    return stage.instructions.filter((instruction) => ['RUN', 'COPY', 'ADD', 'WORKDIR'].includes(instruction.keyword));
+}
+/** The index of the last candidate that made this step, or undefined. */
+function findFromEnd(candidates, step) {
+    for (let index = candidates.length - 1; index >= 0; index--) {
+        if (makes(candidates[index], step))
+            return index;
+    }
+    return undefined;
+}
+function makes(instruction, step) {
+    const args = withoutFlags(instruction.args);
+    switch (instruction.keyword) {
+        case 'RUN': {
+            if (step.kind !== 'RUN')
+                return false;
+            const command = runCommand(args);
+            return command !== '' && step.text.endsWith(command);
+        }
+        case 'COPY':
+        case 'ADD':
+            return step.kind === 'COPY' && sameDestination(copyDestination(args), step.text);
+        case 'WORKDIR':
+            return step.kind === 'WORKDIR' && step.text === args;
+        default:
+            return false;
+    }
+}
+/** The earlier stage a stage builds on, when its FROM names one. */
+function stageNamed(dockerfile, stage) {
+    const index = dockerfile.stages.indexOf(stage);
+    const base = stage.base.toLowerCase();
+    return dockerfile.stages
+        .slice(0, index)
+        .reverse()
+        .find((earlier, position) => earlier.name?.toLowerCase() === base || String(index - 1 - position) === base);
+}
+/** A RUN's command as the history shows it: exec form joined by spaces, shell form as written. */
+function runCommand(args) {
+    if (args.startsWith('[')) {
+        try {
+            const parts = JSON.parse(args);
+            if (Array.isArray(parts))
+                return squash(parts.map(String).join(' '));
+        }
+        catch {
+            // Not JSON after all: the shell form.
+        }
+    }
+    return args.replace(/<<-?(["']?)(\w+)\1/g, '').trim();
+}
+function copyDestination(args) {
+    if (args.startsWith('[')) {
+        try {
+            const parts = JSON.parse(args);
+            if (Array.isArray(parts))
+                return String(parts[parts.length - 1] ?? '');
+        }
+        catch {
+            // Not JSON: the plain form.
+        }
+    }
+    return lastWord(args);
+}
+/** Destinations compare without a trailing slash (`/app/` and `/app`). */
+function sameDestination(a, b) {
+    const trim = (path) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
+    return a !== '' && trim(a) === trim(b);
+}
+function withoutFlags(args) {
+    return args.replace(/^(?:--\S+\s*)+/, '');
+}
+/** `|2 A=1 B=2 /bin/sh -c cmd` -> `/bin/sh -c cmd`: the build args the classic builder and BuildKit prefix. */
+function withoutBuildArgs(command) {
+    const match = /^\|(\d+)\s+(.*)$/.exec(command);
+    if (!match)
+        return command;
+    const words = match[2].split(' ');
+    return words.slice(Number(match[1])).join(' ');
+}
+function lastWord(text) {
+    const words = text.trim().split(' ');
+    return words[words.length - 1] ?? '';
+}
+function squash(text) {
+    return text.replace(/\s+/g, ' ').trim();
+}
+function shorten(text) {
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+/** The escape character of the `# escape=` parser directive, `\` by default. */
+function escapeCharacter(lines) {
+    for (const line of lines) {
+        const directive = /^#\s*(\w+)\s*=\s*(\S+)\s*$/.exec(line.trim());
+        if (!directive)
+            break;
+        if (directive[1].toLowerCase() === 'escape')
+            return directive[2];
+    }
+    return '\\';
+}
+/** The terminators of the heredocs an instruction opens, in order. */
+function heredocTerminators(instruction) {
+    if (!/^(RUN|COPY|ADD)\s/i.test(instruction))
+        return [];
+    return [...instruction.matchAll(/<<-?(["']?)(\w+)\1/g)].map((match) => match[2]);
+}
+
+// Path globs as Trivy matches ignore-file paths: github.com/bmatcuk/doublestar/v4 v4.10.0's Match
+// and ValidatePattern, ported.
+//
+// `*` matches within one path segment, `**` as a whole segment matches zero or more segments
+// (`a/**` matches `a` too), `?` one character other than `/`, `[abc]`, `[a-z]`, `[!x]` or `[^x]`
+// one character, `{a,b}` either alternative, `\` escapes. The whole path must match. Code points
+// are compared, as Go compares runes.
+const SLASH = 0x2f;
+const STAR = 0x2a;
+const QUESTION = 0x3f;
+const OPEN_CLASS = 0x5b;
+const CLOSE_CLASS = 0x5d;
+const OPEN_ALT = 0x7b;
+const CLOSE_ALT = 0x7d;
+const COMMA = 0x2c;
+const BACKSLASH = 0x5c;
+const BANG = 0x21;
+const CARET = 0x5e;
+const DASH = 0x2d;
+const MAX_RUNE = 0x10ffff;
+const RUNE_ERROR = 0xfffd;
+class BadPattern extends Error {
+}
+function codePoints(text) {
+    return Array.from(text, (char) => char.codePointAt(0));
+}
+/** doublestar.Match(pattern, path); a malformed pattern matches nothing. */
+function matchGlob(pattern, path) {
+    try {
+        return globMatch(codePoints(pattern), codePoints(path), -1, -1, -1, -1, 0, 0);
+    }
+    catch (error) {
+        if (error instanceof BadPattern)
+            return false;
+        throw error;
+    }
+}
+/** doublestar.ValidatePattern: classes and alternatives closed, no trailing backslash. */
+function validGlob(pattern) {
+    return validPattern(codePoints(pattern));
+}
+function globMatch(pattern, name, doublestarPatternBacktrackStart, doublestarNameBacktrackStart, starPatternBacktrackStart, starNameBacktrackStart, patIdxStart, nameIdxStart) {
+    let doublestarPatternBacktrack = doublestarPatternBacktrackStart;
+    let doublestarNameBacktrack = doublestarNameBacktrackStart;
+    let starPatternBacktrack = starPatternBacktrackStart;
+    let starNameBacktrack = starNameBacktrackStart;
+    let patIdx = patIdxStart;
+    let nameIdx = nameIdxStart;
+    const patLen = pattern.length;
+    const nameLen = name.length;
+    let startOfSegment = true;
+    const rune = (list, index) => index < list.length ? list[index] : RUNE_ERROR;
+    match: while (nameIdx < nameLen) {
+        if (patIdx < patLen) {
+            switch (pattern[patIdx]) {
+                case STAR: {
+                    patIdx++;
+                    if (patIdx < patLen && pattern[patIdx] === STAR) {
+                        // `**` only spans segments when it is a whole segment; else it is `*`, as in bash
+                        patIdx++;
+                        if (startOfSegment) {
+                            if (patIdx >= patLen)
+                                return true;
+                            if (pattern[patIdx] === SLASH) {
+                                patIdx++;
+                                doublestarPatternBacktrack = patIdx;
+                                doublestarNameBacktrack = nameIdx;
+                                starPatternBacktrack = -1;
+                                starNameBacktrack = -1;
+                                continue match;
+                            }
+                        }
+                    }
+                    startOfSegment = false;
+                    starPatternBacktrack = patIdx;
+                    starNameBacktrack = nameIdx;
+                    continue match;
+                }
+                case QUESTION: {
+                    startOfSegment = false;
+                    if (rune(name, nameIdx) === SLASH)
+                        break;
+                    patIdx++;
+                    nameIdx++;
+                    continue match;
+                }
+                case OPEN_CLASS: {
+                    startOfSegment = false;
+                    patIdx++;
+                    if (patIdx >= patLen)
+                        throw new BadPattern();
+                    const nameRune = rune(name, nameIdx);
+                    let matched = false;
+                    const negate = pattern[patIdx] === BANG || pattern[patIdx] === CARET;
+                    if (negate)
+                        patIdx++;
+                    if (patIdx >= patLen || pattern[patIdx] === CLOSE_CLASS)
+                        throw new BadPattern();
+                    let last = MAX_RUNE;
+                    while (patIdx < patLen && pattern[patIdx] !== CLOSE_CLASS) {
+                        let patRune = rune(pattern, patIdx);
+                        patIdx++;
+                        if (last < MAX_RUNE && patRune === DASH && patIdx < patLen && pattern[patIdx] !== CLOSE_CLASS) {
+                            if (pattern[patIdx] === BACKSLASH)
+                                patIdx++;
+                            patRune = rune(pattern, patIdx);
+                            if (patIdx < patLen)
+                                patIdx++;
+                            if (last <= nameRune && nameRune <= patRune) {
+                                matched = true;
+                                break;
+                            }
+                            last = MAX_RUNE;
+                            continue;
+                        }
+                        if (patRune === BACKSLASH) {
+                            patRune = rune(pattern, patIdx);
+                            if (patIdx < patLen)
+                                patIdx++;
+                        }
+                        if (patRune === nameRune) {
+                            matched = true;
+                            break;
+                        }
+                        last = patRune;
+                    }
+                    if (matched === negate) {
+                        if (patIdx >= patLen)
+                            throw new BadPattern();
+                        break;
+                    }
+                    const closing = indexUnescaped(pattern, patIdx, CLOSE_CLASS);
+                    if (closing === -1)
+                        throw new BadPattern();
+                    patIdx = closing + 1;
+                    nameIdx++;
+                    continue match;
+                }
+                case OPEN_ALT: {
+                    startOfSegment = false;
+                    const beforeIdx = patIdx;
+                    patIdx++;
+                    const closingIdx = indexMatchedClosingAlt(pattern, patIdx);
+                    if (closingIdx === -1)
+                        throw new BadPattern();
+                    for (;;) {
+                        const commaIdx = indexNextAlt(pattern, patIdx, closingIdx);
+                        if (commaIdx === -1)
+                            break;
+                        const alternative = [
+                            ...pattern.slice(0, beforeIdx),
+                            ...pattern.slice(patIdx, commaIdx),
+                            ...pattern.slice(closingIdx + 1)
+                        ];
+                        if (globMatch(alternative, name, doublestarPatternBacktrack, doublestarNameBacktrack, starPatternBacktrack, starNameBacktrack, beforeIdx, nameIdx)) {
+                            return true;
+                        }
+                        patIdx = commaIdx + 1;
+                    }
+                    return globMatch([
+                        ...pattern.slice(0, beforeIdx),
+                        ...pattern.slice(patIdx, closingIdx),
+                        ...pattern.slice(closingIdx + 1)
+                    ], name, doublestarPatternBacktrack, doublestarNameBacktrack, starPatternBacktrack, starNameBacktrack, beforeIdx, nameIdx);
+                }
+                default: {
+                    if (pattern[patIdx] === BACKSLASH) {
+                        // the next character is matched literally
+                        patIdx++;
+                        if (patIdx >= patLen)
+                            throw new BadPattern();
+                    }
+                    const patRune = rune(pattern, patIdx);
+                    const nameRune = rune(name, nameIdx);
+                    if (patRune !== nameRune) {
+                        // back on the backslash before backtracking or validating
+                        if (patIdx > 0 && pattern[patIdx - 1] === BACKSLASH)
+                            patIdx--;
+                        break;
+                    }
+                    patIdx++;
+                    nameIdx++;
+                    startOfSegment = patRune === SLASH;
+                    continue match;
+                }
+            }
+        }
+        if (starPatternBacktrack >= 0) {
+            // `*` takes one more character, but never a `/`
+            if (rune(name, starNameBacktrack) !== SLASH) {
+                starNameBacktrack++;
+                patIdx = starPatternBacktrack;
+                nameIdx = starNameBacktrack;
+                startOfSegment = false;
+                continue;
+            }
+        }
+        if (doublestarPatternBacktrack >= 0) {
+            // `**` takes one more segment
+            nameIdx = doublestarNameBacktrack;
+            while (nameIdx < nameLen) {
+                const nameRune = rune(name, nameIdx);
+                nameIdx++;
+                if (nameRune === SLASH) {
+                    doublestarNameBacktrack = nameIdx;
+                    patIdx = doublestarPatternBacktrack;
+                    startOfSegment = true;
+                    continue match;
+                }
+            }
+        }
+        if (patIdx < patLen && !validPattern(pattern.slice(patIdx)))
+            throw new BadPattern();
+        return false;
+    }
+    return isZeroLengthPattern(pattern.slice(patIdx));
+}
+/** Whether what is left of the pattern matches the empty rest of the name. */
+function isZeroLengthPattern(pattern) {
+    const text = String.fromCodePoint(...pattern);
+    if (['', '*', '**', '/**', '**/', '/**/'].includes(text))
+        return true;
+    if (pattern[0] === OPEN_ALT) {
+        const closingIdx = indexMatchedClosingAlt(pattern, 1);
+        if (closingIdx === -1)
+            throw new BadPattern();
+        let patIdx = 1;
+        for (;;) {
+            const commaIdx = indexNextAlt(pattern, patIdx, closingIdx);
+            if (commaIdx === -1)
+                break;
+            if (isZeroLengthPattern([...pattern.slice(patIdx, commaIdx), ...pattern.slice(closingIdx + 1)]))
+                return true;
+            patIdx = commaIdx + 1;
+        }
+        return isZeroLengthPattern([...pattern.slice(patIdx, closingIdx), ...pattern.slice(closingIdx + 1)]);
+    }
+    if (!validPattern(pattern))
+        throw new BadPattern();
+    return false;
+}
+function indexUnescaped(pattern, from, char) {
+    for (let index = from; index < pattern.length; index++) {
+        if (pattern[index] === BACKSLASH)
+            index++;
+        else if (pattern[index] === char)
+            return index;
+    }
+    return -1;
+}
+/** The `}` closing the `{` just before `from`, skipping nested ones. */
+function indexMatchedClosingAlt(pattern, from) {
+    let depth = 1;
+    for (let index = from; index < pattern.length; index++) {
+        if (pattern[index] === BACKSLASH)
+            index++;
+        else if (pattern[index] === OPEN_ALT)
+            depth++;
+        else if (pattern[index] === CLOSE_ALT && --depth === 0)
+            return index;
+    }
+    return -1;
+}
+/** The next top-level `,` between from and end. */
+function indexNextAlt(pattern, from, end) {
+    let depth = 1;
+    for (let index = from; index < end; index++) {
+        if (pattern[index] === BACKSLASH)
+            index++;
+        else if (pattern[index] === OPEN_ALT)
+            depth++;
+        else if (pattern[index] === CLOSE_ALT)
+            depth--;
+        else if (pattern[index] === COMMA && depth === 1)
+            return index;
+    }
+    return -1;
+}
+function validPattern(pattern) {
+    let altDepth = 0;
+    const length = pattern.length;
+    scan: for (let index = 0; index < length; index++) {
+        switch (pattern[index]) {
+            case BACKSLASH:
+                index++;
+                if (index >= length)
+                    return false;
+                continue;
+            case OPEN_CLASS:
+                index++;
+                if (index >= length)
+                    return false;
+                if (pattern[index] === CARET || pattern[index] === BANG)
+                    index++;
+                if (index >= length || pattern[index] === CLOSE_CLASS)
+                    return false;
+                for (; index < length; index++) {
+                    if (pattern[index] === BACKSLASH)
+                        index++;
+                    else if (pattern[index] === CLOSE_CLASS)
+                        continue scan;
+                }
+                return false;
+            case OPEN_ALT:
+                altDepth++;
+                continue;
+            case CLOSE_ALT:
+                if (altDepth === 0)
+                    return false;
+                altDepth--;
+                continue;
+        }
+    }
+    return altDepth === 0;
+}
+
+// Package URLs as Trivy reads them in ignore files: github.com/package-url/packageurl-go v0.1.6's
+// FromString, ported, and Trivy's pkg/purl Match.
+/**
+ * Trivy's purl match: type, namespace and name equal; the version and subpath too when the
+ * constraint has them; every qualifier of the constraint present with the same value.
+ */
+function purlMatches(constraint, target) {
+    if (constraint.type !== target.type || constraint.namespace !== target.namespace)
+        return false;
+    if (constraint.name !== target.name)
+        return false;
+    if (constraint.version !== '' && constraint.version !== target.version)
+        return false;
+    if (constraint.subpath !== '' && constraint.subpath !== target.subpath)
+        return false;
+    return Object.entries(constraint.qualifiers).every(([key, value]) => target.qualifiers[key] === value);
+}
+const LOWER_NAMESPACE = ['alpm', 'apk', 'bitbucket', 'composer', 'deb', 'github', 'golang', 'rpm', 'qpkg'];
+const LOWER_NAME = [
+    'alpm',
+    'apk',
+    'bitbucket',
+    'bitnami',
+    'chrome-extension',
+    'composer',
+    'deb',
+    'github',
+    'golang'
+];
+/** Parses `pkg:type/namespace/name@version?qualifiers#subpath`; throws saying what is wrong. */
+function parsePurl(text) {
+    if (text.slice(0, 4).toLowerCase() !== 'pkg:')
+        throw new Error('purl scheme is not "pkg"');
+    let rest = text.slice(4).replace(/^\/+/, '');
+    let subpath = '';
+    const hash = rest.indexOf('#');
+    if (hash !== -1) {
+        subpath = rest.slice(hash + 1);
+        rest = rest.slice(0, hash);
+    }
+    let query = '';
+    const question = rest.indexOf('?');
+    if (question !== -1) {
+        query = rest.slice(question + 1);
+        rest = rest.slice(0, question);
+    }
+    const slash = rest.indexOf('/');
+    if (slash === -1)
+        throw new Error('purl is missing type or name');
+    const type = rest.slice(0, slash).toLowerCase();
+    rest = rest.slice(slash + 1);
+    const pairs = [];
+    for (const part of query.split('&')) {
+        if (part === '')
+            continue;
+        if (part.includes(';'))
+            throw new Error('invalid semicolon separator in query');
+        const equals = part.indexOf('=');
+        const key = (equals === -1 ? part : part.slice(0, equals)).toLowerCase();
+        if (!/^[A-Za-z.\-_][A-Za-z0-9.\-_]*$/.test(key))
+            throw new Error(`invalid qualifier key: '${key}'`);
+        const value = percentDecode(equals === -1 ? '' : part.slice(equals + 1), 'qualifier value');
+        if (value !== '')
+            pairs.push([key, value]);
+    }
+    pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const qualifiers = {};
+    for (const [key, value] of pairs) {
+        if (key in qualifiers)
+            throw new Error(`duplicate qualifier key: "${key}"`);
+        qualifiers[key] = value;
+    }
+    if (type !== 'npm' && rest.startsWith('@'))
+        throw new Error('purl is missing name');
+    let version = '';
+    const at = rest.lastIndexOf('@');
+    if (at > 0) {
+        version = percentDecode(rest.slice(at + 1), 'version');
+        rest = rest.slice(0, at);
+    }
+    const lastSlash = rest.lastIndexOf('/');
+    let name = percentDecode(rest.slice(lastSlash + 1), 'name');
+    let namespace = (lastSlash === -1 ? '' : rest.slice(0, lastSlash))
+        .split('/')
+        .filter((segment) => segment !== '')
+        .map((segment) => percentDecode(segment, 'namespace'))
+        .join('/');
+    if (name === '')
+        throw new Error('purl is missing name');
+    if (!/^[A-Za-z.\-+][A-Za-z0-9.\-+]*$/.test(type))
+        throw new Error(`invalid type "${type}"`);
+    namespace = namespace.replace(/^\/+|\/+$/g, '');
+    subpath.split('/').forEach((segment, index) => {
+        if ((segment === '.' || segment === '..') && index !== 0)
+            throw new Error(`invalid Package URL subpath: "${subpath}"`);
+    });
+    subpath = subpath.replace(/^\/+|\/+$/g, '');
+    if (LOWER_NAMESPACE.includes(type))
+        namespace = namespace.toLowerCase();
+    if (LOWER_NAME.includes(type))
+        name = name.toLowerCase();
+    if (type === 'pypi')
+        name = name.replaceAll('_', '-').toLowerCase();
+    if (type === 'mlflow' && (qualifiers.repository_url ?? '').includes('databricks'))
+        name = name.toLowerCase();
+    if (type === 'huggingface')
+        version = version.toLowerCase();
+    checkTypeRules(type, namespace, name, version, qualifiers);
+    return { type, namespace, name, version, qualifiers, subpath };
+}
+function checkTypeRules(type, namespace, name, version, qualifiers) {
+    const problem = (() => {
+        switch (type) {
+            case 'chrome-extension':
+                if (namespace !== '')
+                    return 'a chrome-extension purl must not have a namespace';
+                if (!/^[a-z]{32}$/.test(name))
+                    return 'a chrome-extension name must be 32 lowercase ASCII letters';
+                if (version !== '' && !/^\d+(\.\d+){0,3}$/.test(version))
+                    return 'a chrome-extension version must be 1 to 4 dot-separated integers';
+                return undefined;
+            case 'cpan':
+                if (namespace === '')
+                    return 'a cpan purl must have a namespace';
+                if (namespace.toUpperCase() !== namespace)
+                    return 'a cpan purl namespace must use uppercase characters';
+                if (name.includes('::'))
+                    return "a cpan distribution name must not contain '::'";
+                return undefined;
+            case 'julia':
+                if (namespace !== '')
+                    return 'a julia purl must not have a namespace';
+                if (!('uuid' in qualifiers))
+                    return 'a julia purl must have a uuid qualifier';
+                return undefined;
+            case 'otp':
+                return namespace !== '' ? 'an otp purl must not have a namespace' : undefined;
+            case 'swift':
+            case 'vscode-extension':
+                return namespace === '' ? 'namespace is required' : undefined;
+            default:
+                return undefined;
+        }
+    })();
+    if (problem)
+        throw new Error(problem);
+}
+/** Go's url.PathUnescape: %XX sequences decoded, `+` kept. */
+function percentDecode(text, part) {
+    if (!text.includes('%'))
+        return text;
+    const bytes = [];
+    for (let index = 0; index < text.length; index++) {
+        if (text[index] === '%') {
+            const hex = text.slice(index + 1, index + 3);
+            if (!/^[0-9A-Fa-f]{2}$/.test(hex))
+                throw new Error(`error unescaping ${part}: invalid URL escape "%${hex}"`);
+            bytes.push(parseInt(hex, 16));
+            index += 2;
+        }
+        else {
+            const char = String.fromCodePoint(text.codePointAt(index));
+            bytes.push(...Buffer$1.from(char, 'utf8'));
+            index += char.length - 1;
+        }
+    }
+    return Buffer$1.from(bytes).toString('utf8');
 }
 
 // Trivy's JSON report (`trivy image --format json`, SchemaVersion 2, as Trivy v0.74.0 writes it:
@@ -11292,7 +13143,7 @@ function hasCacheService(env = process.env) {
     return Boolean(env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL);
 }
 async function loadCache() {
-    return import('./chunks/cache-VZ2YfstX.js');
+    return import('./chunks/cache-D2mt6K8h.js');
 }
 /** Trivy's cache folder as Trivy finds it: TRIVY_CACHE_DIR, else ~/.cache/trivy. */
 function trivyCacheDir(env = process.env) {
@@ -11402,7 +13253,7 @@ async function comment(run, result) {
     const { inputs, github } = run;
     if (github.pullRequestNumber === undefined || !inputs.scan.prComment)
         return;
-    const { describeOutcome, runUrlFrom, upsertComment } = await import('./chunks/pr-comment-iLudZpz3.js');
+    const { describeOutcome, runUrlFrom, upsertComment } = await import('./chunks/pr-comment-CNrdJCGX.js');
     const outcome = await upsertComment({
         enabled: inputs.scan.prComment,
         token: inputs.scan.githubToken,
@@ -11563,7 +13414,6 @@ async function run() {
         const inputs = getInputs((name) => getInput(name));
         record.inputs = inputs;
         const github = readGitHubContext();
-        refuseUnimplementedDeploy(inputs);
         const context = await setUp(inputs, github, record);
         await runSteps(context, record.release, record);
     }
@@ -11579,8 +13429,9 @@ async function run() {
 }
 /**
  * The private Docker config (saved for the post step before anything can fail), then at the
- * same time, as none needs another: the builder probe, the login and the release plan (whose
- * tag listing takes the inputs' credentials directly, not the login's result).
+ * same time, as none needs another: the builder probe, the login, and the release plan (whose
+ * tag listing takes the inputs' credentials directly, not the login's result) followed by the
+ * deploy target (compose files checked, host reached), so a bad host fails before the build.
  */
 async function setUp(inputs, github, record) {
     const tempRoot = process.env.RUNNER_TEMP || os$1.tmpdir();
@@ -11589,12 +13440,25 @@ async function setUp(inputs, github, record) {
     saveState(State.DockerConfig, configDir);
     const docker = new DockerCli(configDir);
     const registries = registryClients(inputs, configDir);
-    const [builder] = await Promise.all([
+    const [builder, , deployTarget] = await Promise.all([
         inputs.steps.includes('build') ? chooseBuilder(docker, inputs.build) : undefined,
         username ? logIn(docker, registries, inputs.publish) : undefined,
-        planRelease(inputs, github, registries).then((release) => (record.release = release))
+        planRelease(inputs, github, registries).then((release) => {
+            record.release = release;
+            return prepareDeployTarget(inputs, release, docker, tempRoot);
+        })
     ]);
-    return { inputs, github, docker, builder, registries, tempRoot };
+    return { inputs, github, docker, builder, registries, tempRoot, deployTarget };
+}
+/** The deploy target when the deploy step will run; its access files are saved for post. */
+async function prepareDeployTarget(inputs, release, docker, tempRoot) {
+    if (deploySkipReason(inputs, release))
+        return undefined;
+    return prepareDeploy(inputs, release.plan.version, docker, {
+        tempRoot,
+        cwd: process.cwd(),
+        onAccess: (access) => saveState(State.DeployAccess, JSON.stringify(access))
+    });
 }
 async function runSteps(context, release, record) {
     for (const step of STEPS) {

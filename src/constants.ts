@@ -17,5 +17,9 @@ export enum Output {
 
 export enum State {
   /** The private DOCKER_CONFIG folder the post step logs out of and removes. */
-  DockerConfig = 'docker-config'
+  DockerConfig = 'docker-config',
+  /** JSON of the deploy host's access folder and engine (RemoteAccess), removed in post. */
+  DeployAccess = 'deploy-access',
+  /** The deploy lock container's name while the main step holds it. */
+  DeployLock = 'deploy-lock'
 }

@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import semver from 'semver'
+import { splitCommandWords } from './command-words.js'
 import { parseDockerHost, type DockerHost } from './docker-host.js'
 import {
   isValidTag,
@@ -97,8 +98,13 @@ export interface DeployInputs {
   service: string
   replicas?: number
   healthTimeout: number
-  switchCommand?: { service: string; command: string }
+  /** The command as written and as the argument array it runs as (never through a shell). */
+  switchCommand?: { service: string; command: string; args: string[] }
   drainSeconds: number
+  /** Without a healthcheck: seconds a new container must stay up to count as ready. */
+  startupGrace: number
+  /** Seconds to wait for another deploy of the same project on the host to finish. */
+  lockTimeout: number
   env: KeyValue[]
 }
 
@@ -269,6 +275,8 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
       healthTimeout: field('health-timeout', (raw) => parseInteger(raw || '120', 1), 120),
       switchCommand: field('switch-command', parseSwitchCommand, undefined),
       drainSeconds: field('drain-seconds', (raw) => parseInteger(raw || '0', 0), 0),
+      startupGrace: field('startup-grace', (raw) => parseInteger(raw || '10', 0), 10),
+      lockTimeout: field('lock-timeout', (raw) => parseInteger(raw || '600', 0), 600),
       env: field('env', (raw) => parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)'), [])
     }
   }
@@ -426,12 +434,19 @@ function parseComposeProject(raw: string): string {
   return raw
 }
 
-function parseSwitchCommand(raw: string): { service: string; command: string } | undefined {
+function parseSwitchCommand(raw: string): DeployInputs['switchCommand'] {
   if (!raw) return undefined
   const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw)
   if (!match || !SERVICE_NAME.test(match[1] as string))
     throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`)
-  return { service: match[1] as string, command: (match[2] as string).trim() }
+  const command = (match[2] as string).trim()
+  let args: string[]
+  try {
+    args = splitCommandWords(command)
+  } catch (error) {
+    throw new Error(`"${raw}": ${(error as Error).message}`)
+  }
+  return { service: match[1] as string, command, args }
 }
 
 /** Checks that PEM text has the expected block; never quotes the text (it may be a key). */

@@ -7,6 +7,7 @@ import * as core from '@actions/core'
 import { State, type Output } from './constants.js'
 import { DockerCli } from './docker-cli.js'
 import { createPrivateDockerConfig } from './docker-config.js'
+import { prepareDeploy, type DeployTarget } from './deploy-target.js'
 import { readGitHubContext, type GitHubContext } from './github-context.js'
 import { getInputs, type Inputs } from './inputs.js'
 import { logIn } from './login.js'
@@ -18,7 +19,7 @@ import type { RecordedStep, RunRecord, StepResults } from './run-record.js'
 import { StepError, type Step } from './step.js'
 import { maskSecretInputs } from './secrets.js'
 import { buildStep, chooseBuilder } from './steps/build.js'
-import { deployStep, refuseUnimplementedDeploy } from './steps/deploy.js'
+import { deployStep, deploySkipReason } from './steps/deploy.js'
 import { pushStep } from './steps/push.js'
 import { scanStep } from './steps/scan.js'
 import { writeSummary } from './summary.js'
@@ -33,7 +34,6 @@ export async function run(): Promise<void> {
     const inputs = getInputs((name) => core.getInput(name))
     record.inputs = inputs
     const github = readGitHubContext()
-    refuseUnimplementedDeploy(inputs)
     const context = await setUp(inputs, github, record)
     await runSteps(context, record.release as Release, record)
   } catch (error) {
@@ -50,8 +50,9 @@ export async function run(): Promise<void> {
 
 /**
  * The private Docker config (saved for the post step before anything can fail), then at the
- * same time, as none needs another: the builder probe, the login and the release plan (whose
- * tag listing takes the inputs' credentials directly, not the login's result).
+ * same time, as none needs another: the builder probe, the login, and the release plan (whose
+ * tag listing takes the inputs' credentials directly, not the login's result) followed by the
+ * deploy target (compose files checked, host reached), so a bad host fails before the build.
  */
 async function setUp(inputs: Inputs, github: GitHubContext, record: RunRecord): Promise<RunContext> {
   const tempRoot = process.env.RUNNER_TEMP || os.tmpdir()
@@ -60,12 +61,30 @@ async function setUp(inputs: Inputs, github: GitHubContext, record: RunRecord): 
   core.saveState(State.DockerConfig, configDir)
   const docker = new DockerCli(configDir)
   const registries = registryClients(inputs, configDir)
-  const [builder] = await Promise.all([
+  const [builder, , deployTarget] = await Promise.all([
     inputs.steps.includes('build') ? chooseBuilder(docker, inputs.build) : undefined,
     username ? logIn(docker, registries, inputs.publish) : undefined,
-    planRelease(inputs, github, registries).then((release) => (record.release = release))
+    planRelease(inputs, github, registries).then((release) => {
+      record.release = release
+      return prepareDeployTarget(inputs, release, docker, tempRoot)
+    })
   ])
-  return { inputs, github, docker, builder, registries, tempRoot }
+  return { inputs, github, docker, builder, registries, tempRoot, deployTarget }
+}
+
+/** The deploy target when the deploy step will run; its access files are saved for post. */
+async function prepareDeployTarget(
+  inputs: Inputs,
+  release: Release,
+  docker: DockerCli,
+  tempRoot: string
+): Promise<DeployTarget | undefined> {
+  if (deploySkipReason(inputs, release)) return undefined
+  return prepareDeploy(inputs, release.plan.version, docker, {
+    tempRoot,
+    cwd: process.cwd(),
+    onAccess: (access) => core.saveState(State.DeployAccess, JSON.stringify(access))
+  })
 }
 
 /** A step as the orchestrator handles it: by name, its result recorded under that name. */

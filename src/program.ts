@@ -1,4 +1,5 @@
 // The one place that runs external programs. Always an argument array, never a shell string.
+import { spawn } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
 import path from 'node:path'
 import * as exec from '@actions/exec'
@@ -62,7 +63,12 @@ export async function runProgram(
 function resolveProgram(program: string, env: NodeJS.ProcessEnv | undefined): string {
   // The same PATH as the action's: @actions/exec finds it itself, no second walk needed.
   if (!env?.PATH || env.PATH === process.env.PATH || program.includes('/')) return program
-  for (const dir of env.PATH.split(path.delimiter)) {
+  return findProgram(program, env.PATH) ?? program
+}
+
+/** The executable `program` in the folders of `searchPath`, or undefined. */
+export function findProgram(program: string, searchPath: string | undefined): string | undefined {
+  for (const dir of (searchPath ?? '').split(path.delimiter)) {
     if (!dir) continue
     const candidate = path.join(dir, program)
     try {
@@ -72,7 +78,7 @@ function resolveProgram(program: string, env: NodeJS.ProcessEnv | undefined): st
       // Not in this folder.
     }
   }
-  return program
+  return undefined
 }
 
 /** A readable one-line form of a command for messages (never executed). */
@@ -90,4 +96,51 @@ function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value
   return out
+}
+
+/** A program left running, its output read line by line (e.g. `docker events`). */
+export interface RunningProgram {
+  /** Ends the program; resolves once it has exited. */
+  stop(): Promise<void>
+  /** Settles when the program exits on its own: its exit code and the end of its stderr. */
+  exited: Promise<{ exitCode: number | null; stderr: string }>
+}
+
+/**
+ * Starts a program that runs until stopped, calling `onLine` for each line of its standard
+ * output. Its standard error is kept for the message when it exits early.
+ */
+export function startProgram(
+  program: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; onLine: (line: string) => void }
+): RunningProgram {
+  const child = spawn(resolveProgram(program, options.env), args, {
+    env: options.env ? definedOnly(options.env) : undefined,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stderr = ''
+  let pending = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk
+    const lines = pending.split('\n')
+    pending = lines.pop() ?? ''
+    for (const line of lines) if (line.trim()) options.onLine(line)
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000)
+  })
+  const exited = new Promise<{ exitCode: number | null; stderr: string }>((resolve) => {
+    child.on('error', (error) => resolve({ exitCode: null, stderr: error.message }))
+    child.on('close', (exitCode) =>
+      resolve({ exitCode, stderr: lastLines(stderr.trim(), STDERR_TAIL_LINES) })
+    )
+  })
+  return {
+    exited,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      await exited
+    }
+  }
 }

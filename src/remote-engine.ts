@@ -17,12 +17,42 @@ export interface RemoteAccess {
   engine: Engine
   /** The private folder; the post step removes it. */
   dir: string
+  /** For ssh://: the Host name of the ssh config, to end the shared connection in post. */
+  sshHost?: string
+  /** For ssh://, when `dir` is too deep for a socket path: the folder of the control socket. */
+  controlDir?: string
+}
+
+// A Unix socket path holds at most 107 bytes (Linux sun_path), and ssh first binds the control
+// socket under a name 17 characters longer than ControlPath. One connection per config, so the
+// path needs no %C.
+const MAX_CONTROL_PATH = 107 - 17
+
+/**
+ * Where the control socket goes: in the access folder when its path is short enough, else in a
+ * private folder of its own under /tmp (RUNNER_TEMP can be deep on self-hosted runners).
+ */
+export function controlSocket(
+  dir: string,
+  makeShortDir = () => mkdtempSync('/tmp/cs-ssh-')
+): {
+  path: string
+  dir?: string
+} {
+  const inDir = path.join(dir, 'cm')
+  if (Buffer.byteLength(inDir) <= MAX_CONTROL_PATH) return { path: inDir }
+  const short = makeShortDir()
+  chmodSync(short, 0o700)
+  return { path: path.join(short, 'cm'), dir: short }
 }
 
 /** The ssh client config for one host: its key, its known hosts, one shared connection. */
-export function sshConfig(host: Extract<DockerHost, { scheme: 'ssh' }>, dir: string): string {
-  // The docker CLI passes the host without IPv6 brackets.
-  const bare = host.host.replace(/^\[|\]$/g, '')
+export function sshConfig(
+  host: Extract<DockerHost, { scheme: 'ssh' }>,
+  dir: string,
+  controlPath = path.join(dir, 'cm')
+): string {
+  const bare = bareHost(host.host)
   const lines = [
     `Host ${bare}`,
     `  HostName ${bare}`,
@@ -37,11 +67,16 @@ export function sshConfig(host: Extract<DockerHost, { scheme: 'ssh' }>, dir: str
     '  ConnectTimeout 20',
     '  ServerAliveInterval 15',
     '  ControlMaster auto',
-    `  ControlPath ${path.join(dir, 'cm-%C')}`,
+    `  ControlPath ${controlPath}`,
     '  ControlPersist 120',
     ''
   ]
   return lines.join('\n')
+}
+
+/** The docker CLI passes the host to ssh without IPv6 brackets. */
+function bareHost(host: string): string {
+  return host.replace(/^\[|\]$/g, '')
 }
 
 /** The `ssh` the docker CLI finds first on PATH: the real one, with this folder's config. */
@@ -61,6 +96,7 @@ export function prepareRemoteAccess(
 ): RemoteAccess {
   const dir = mkdtempSync(path.join(tempRoot, 'container-ship-remote-'))
   chmodSync(dir, 0o700)
+  let controlDir: string | undefined
   try {
     if (host.scheme === 'tcp') {
       writePrivate(path.join(dir, 'ca.pem'), inputs.tlsCa)
@@ -73,15 +109,23 @@ export function prepareRemoteAccess(
       writePrivate(path.join(dir, 'id_key'), withFinalNewline(inputs.sshPrivateKey))
       writePrivate(path.join(dir, 'known_hosts'), withFinalNewline(inputs.sshKnownHosts))
       const config = path.join(dir, 'ssh_config')
-      writePrivate(config, sshConfig(host, dir))
+      const socket = controlSocket(dir)
+      controlDir = socket.dir
+      writePrivate(config, sshConfig(host, dir, socket.path))
       const bin = path.join(dir, 'bin')
       mkdirSync(bin, { mode: 0o700 })
       writeFileSync(path.join(bin, 'ssh'), sshWrapper(realSsh, config), { mode: 0o700 })
-      return { engine: { kind: 'remote', host: host.url, pathPrefix: bin }, dir }
+      return {
+        engine: { kind: 'remote', host: host.url, pathPrefix: bin },
+        dir,
+        sshHost: bareHost(host.host),
+        ...(controlDir ? { controlDir } : {})
+      }
     }
     return { engine: { kind: 'remote', host: host.url }, dir }
   } catch (error) {
     rmSync(dir, { recursive: true, force: true })
+    if (controlDir) rmSync(controlDir, { recursive: true, force: true })
     throw error
   }
 }

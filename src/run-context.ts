@@ -1,6 +1,7 @@
 // What every step is handed: the validated inputs, the workflow run's facts, the docker CLI with
 // the private config, a Registry API client per registry, and a temp folder outside
 // the workspace.
+import type { DeployTarget } from './deploy-target.js'
 import type { DockerCli } from './docker-cli.js'
 import type { GitHubContext } from './github-context.js'
 import type { Inputs } from './inputs.js'
@@ -19,4 +20,6 @@ export interface RunContext {
   registries: RegistryClients
   /** The runner's temp folder (RUNNER_TEMP), never inside the workspace. */
   tempRoot: string
+  /** The deploy host reached and the compose files checked, when the deploy step will run. */
+  deployTarget?: DeployTarget
 }

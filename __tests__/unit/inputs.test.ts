@@ -134,6 +134,12 @@ describe('each input is validated, and the message names it', () => {
     [{ 'health-timeout': '2m' }, 'health-timeout: "2m" is not a whole number of at least 1'],
     [{ 'drain-seconds': '-1' }, 'drain-seconds: "-1" is not a whole number of at least 0'],
     [{ 'switch-command': 'nginx -s reload' }, 'switch-command: "nginx -s reload" is not SERVICE: command'],
+    [
+      { 'switch-command': "proxy: sh -c 'kill -HUP 1" },
+      `switch-command: "proxy: sh -c 'kill -HUP 1": the quote ' is not closed`
+    ],
+    [{ 'startup-grace': '-1' }, 'startup-grace: "-1" is not a whole number of at least 0'],
+    [{ 'lock-timeout': 'soon' }, 'lock-timeout: "soon" is not a whole number of at least 0'],
     [{ env: '1ST=x' }, 'env: line 1: the key is not a variable name']
   ])('%j', (given, message) => {
     expect(problems(given).join('\n')).toContain(message)
@@ -182,7 +188,13 @@ describe('parsed values', () => {
     expect(parsed.scan.severities).toEqual(['HIGH', 'CRITICAL'])
     expect(parsed.scan.severityThreshold).toBe('none')
     expect(parsed.deploy.replicas).toBe(3)
-    expect(parsed.deploy.switchCommand).toEqual({ service: 'nginx', command: 'nginx -s reload' })
+    expect(parsed.deploy.switchCommand).toEqual({
+      service: 'nginx',
+      command: 'nginx -s reload',
+      args: ['nginx', '-s', 'reload']
+    })
+    expect(parsed.deploy.startupGrace).toBe(10)
+    expect(parsed.deploy.lockTimeout).toBe(600)
     expect(parsed.deploy.dockerHost).toEqual({
       scheme: 'ssh',
       url: 'ssh://deploy@prod.example.com:2222',

@@ -68,7 +68,7 @@ describe('sshConfig', () => {
       '  ConnectTimeout 20',
       '  ServerAliveInterval 15',
       '  ControlMaster auto',
-      '  ControlPath /r/cm-%C',
+      '  ControlPath /r/cm',
       '  ControlPersist 120',
       ''
     ])

@@ -1,41 +1,476 @@
-// Deploy: blue-green rollout with Docker Compose on the docker-host.
-// Not implemented in this version: a run that would deploy is refused before anything runs.
-import { Output } from '../constants.js'
-import type { Inputs } from '../inputs.js'
-import type { Step } from '../step.js'
+// Deploy: a blue-green rollout of one Compose service on the deploy host, with no request dropped.
+// The new containers come up beside the old ones (scale to 2N, --no-recreate, no dependencies
+// touched); only when every new one is ready does the traffic move: the old containers leave the
+// service's DNS name first, then switch-command makes the proxy re-resolve, then the old ones are
+// drained, stopped by ID and removed. When a new container fails, only the new ones are removed:
+// the old ones were never touched and keep serving.
+import * as core from '@actions/core'
+import { Output, State } from '../constants.js'
+import { scaleUpCommand } from '../compose.js'
+import { waitUntilReady, type ReadinessOutcome } from '../container-health.js'
+import { Containers, short, type ContainerState } from '../containers.js'
+import { acquireLock, releaseLock } from '../deploy-lock.js'
+import type { DeployTarget } from '../deploy-target.js'
+import type { GitHubContext } from '../github-context.js'
+import type { DeployInputs, Inputs } from '../inputs.js'
+import { cell, code } from '../markdown.js'
+import type { Release } from '../release.js'
+import { REGISTRY_RETRY, withRetry } from '../retry.js'
+import { StepError, type Step } from '../step.js'
+
+export interface TimelineEntry {
+  phase: string
+  seconds: number
+}
+
+/** Why a new container was not accepted, with what it said, for the summary. */
+export interface ContainerFailure {
+  name: string
+  id: string
+  reason: string
+  /** The last healthcheck outputs, oldest first. */
+  healthLog: string[]
+  logTail: string
+}
 
 export interface DeployResult {
   deployed: boolean
   previousImage: string
+  /** IDs of the new containers (kept in the result of a failed release, which removed them). */
   containers: string[]
+  host: string
+  project: string
+  service: string
+  image: string
+  replicas?: number
+  /** True when no container of the service ran before. */
+  firstDeploy?: boolean
+  timeline: TimelineEntry[]
+  /** Set when the release failed and the new containers were removed. */
+  rolledBack?: boolean
+  failures: ContainerFailure[]
 }
 
-/** Refuses, before anything runs, a run that would deploy while deploying is not implemented. */
-export function refuseUnimplementedDeploy(inputs: Pick<Inputs, 'steps' | 'deploy'>): void {
-  if (inputs.steps.includes('deploy') && inputs.deploy.dockerHost) {
-    throw new Error(
-      'docker-host is set, but the deploy step is not implemented in this version yet: remove deploy from steps or leave docker-host empty'
-    )
+const LOG_TAIL_LINES = 20
+const HEALTH_LOG_ENTRIES = 3
+
+/** A reason not to deploy although deploy is in steps, or undefined. */
+export function deploySkipReason(inputs: Inputs, release: Pick<Release, 'pushing'>): string | undefined {
+  if (!inputs.steps.includes('deploy')) return 'deploy is not in steps'
+  if (!inputs.deploy.dockerHost) return 'docker-host is empty'
+  if (inputs.steps.includes('push') && !release.pushing.push) {
+    return `nothing was pushed (${release.pushing.reason})`
+  }
+  return undefined
+}
+
+/** Who holds the deploy lock: the workflow run's address, else the repository and run ID. */
+export function lockHolder(
+  github: Pick<GitHubContext, 'repositoryUrl' | 'repository'>,
+  env = process.env
+): string {
+  const run = env.GITHUB_RUN_ID ? `/actions/runs/${env.GITHUB_RUN_ID}` : ''
+  if (github.repositoryUrl) return `${github.repositoryUrl}${run}`
+  return `${github.repository ?? 'a workflow run'}${run ? ` run ${env.GITHUB_RUN_ID}` : ''}`
+}
+
+/** Seconds between the marks of a rollout's phases. */
+class Timeline {
+  private last = Date.now()
+  readonly started = this.last
+
+  constructor(private readonly entries: TimelineEntry[]) {}
+
+  mark(phase: string): void {
+    const now = Date.now()
+    this.entries.push({ phase, seconds: (now - this.last) / 1000 })
+    this.last = now
+  }
+
+  elapsedMs(since: number): number {
+    return Date.now() - since
   }
 }
 
 export const deployStep: Step<'deploy', DeployResult> = {
   name: 'deploy',
   title: 'Deploy',
-  skip: (context) =>
-    context.inputs.deploy.dockerHost ? undefined : 'The deploy step was skipped: docker-host is empty.',
-  run: async () => {
-    throw new Error('the deploy step is not implemented in this version')
+  skip: (context, release) => {
+    const reason = deploySkipReason(context.inputs, release)
+    return reason ? `The deploy step was skipped: ${reason}.` : undefined
   },
-  report: (result, run) => ({
-    outputs: {
+  run: async (context) => {
+    const target = context.deployTarget
+    if (!target) throw new Error('the deploy target was not prepared')
+    const deploy = context.inputs.deploy
+    const result: DeployResult = {
+      deployed: false,
+      previousImage: '',
+      containers: [],
+      host: target.host.url,
+      project: target.project,
+      service: target.service.name,
+      image: target.image,
+      timeline: [],
+      failures: []
+    }
+    const timeline = new Timeline(result.timeline)
+    try {
+      // The image from the registry, with the runner's credentials sent along with the pull
+      // (the docker CLI's X-Registry-Auth): nothing is stored on the host. A build that was not
+      // pushed is only on the local engine, which is the deploy host then (unix://).
+      const pull = !(context.inputs.steps.includes('build') && !context.inputs.steps.includes('push'))
+      if (pull) {
+        await withRetry(`docker pull ${target.image}`, REGISTRY_RETRY, () =>
+          target.docker.run(['pull', '--quiet', target.image], { quiet: true })
+        )
+        timeline.mark('image pulled')
+      }
+      const imageId = await imageIdOn(target, target.image)
+      const lock = await acquireLock(
+        target.docker,
+        target.project,
+        target.image,
+        lockHolder(context.github),
+        {
+          timeoutMs: deploy.lockTimeout * 1000,
+          onWait: (holder) =>
+            core.info(
+              `Another deploy of ${target.project} holds the lock (${holder}); waiting up to ${deploy.lockTimeout} s`
+            )
+        }
+      )
+      core.saveState(State.DeployLock, lock.name)
+      timeline.mark('lock taken')
+      try {
+        await rollOut(target, deploy, imageId, result, timeline)
+      } finally {
+        await releaseLock(target.docker, lock)
+        core.saveState(State.DeployLock, '')
+      }
+      return result
+    } catch (error) {
+      throw new StepError((error as Error).message, result)
+    }
+  },
+  report: (result, run) => {
+    const outputs = {
       [Output.Deployed]: String(result?.deployed ?? false),
       [Output.PreviousImage]: result?.previousImage ?? '',
-      [Output.Containers]: (result?.containers ?? []).join('\n')
-    },
-    rows:
-      !result && run.inputs?.steps.includes('deploy') && !run.inputs.deploy.dockerHost
-        ? [['Deploy', 'skipped (docker-host is empty)']]
-        : []
+      [Output.Containers]: result?.deployed ? result.containers.join('\n') : ''
+    }
+    if (!result) {
+      const skipped =
+        run.inputs?.steps.includes('deploy') && run.release
+          ? deploySkipReason(run.inputs, run.release)
+          : undefined
+      return { outputs, rows: skipped ? [['Deploy', `skipped (${skipped})`]] : [] }
+    }
+    return { outputs, rows: [['Deploy', deployRow(result)]], sections: [deploySection(result)] }
+  }
+}
+
+async function imageIdOn(target: DeployTarget, image: string): Promise<string> {
+  const inspected = await target.docker.run(['image', 'inspect', '--format', '{{.Id}}', image], {
+    quiet: true,
+    allowFailure: true
   })
+  if (inspected.exitCode !== 0) {
+    throw new Error(`the image ${image} is not on ${target.host.url}: ${inspected.stderr.trim()}`)
+  }
+  return inspected.stdout.trim()
+}
+
+/** The rollout itself, with the lock held. Fills `result` as it goes. */
+async function rollOut(
+  target: DeployTarget,
+  deploy: DeployInputs,
+  imageId: string,
+  result: DeployResult,
+  timeline: Timeline
+): Promise<void> {
+  const containers = new Containers(target.docker)
+  const { project } = target
+  const service = target.service.name
+  const existing = await containers.inspect(await containers.list(project, service, true))
+  // Stopped containers serve nothing, and Compose would count (and restart) them when scaling.
+  const stopped = existing.filter((container) => !container.running)
+  if (stopped.length > 0) {
+    core.info(
+      `Removing ${stopped.length} stopped container(s) of ${service}: ${stopped.map((c) => c.name).join(', ')}`
+    )
+    await containers.remove(stopped.map((container) => container.id))
+  }
+  const old = existing.filter((container) => container.running)
+  const oldIds = new Set(old.map((container) => container.id))
+  result.previousImage = old[0]?.image ?? ''
+  const replicas = deploy.replicas ?? (old.length || target.service.replicas || 1)
+  result.replicas = replicas
+  result.firstDeploy = old.length === 0
+
+  const scaleStart = Date.now()
+  let fresh: ContainerState[] = []
+  try {
+    let projectRunning = true
+    if (old.length === 0) {
+      projectRunning = (await containers.list(project)).length > 0
+      // On an empty host the whole stack comes up (the proxy in front included); otherwise only
+      // this service, its dependencies left as they are.
+      await target.compose.run(
+        projectRunning
+          ? scaleUpCommand(service, replicas)
+          : ['up', '--detach', '--scale', `${service}=${replicas}`]
+      )
+    } else {
+      core.info(`Starting ${replicas} new container(s) of ${service} beside the ${old.length} running`)
+      await target.compose.run(scaleUpCommand(service, old.length + replicas))
+    }
+    fresh = await containers.inspect(
+      (await containers.list(project, service, true)).filter((id) => !oldIds.has(id))
+    )
+    result.containers = fresh.map((container) => container.id)
+    timeline.mark('scaled up')
+    if (fresh.length !== replicas) {
+      throw new Error(`Compose started ${fresh.length} new container(s) of ${service}, not ${replicas}`)
+    }
+    const stale = fresh.filter((container) => container.imageId !== imageId)
+    if (stale.length > 0) {
+      throw new Error(
+        `the new container(s) ${stale.map((c) => c.name).join(', ')} run ${stale[0]?.image}, not ${target.image} (${short(imageId)}): does the compose file's image use \${APP_VERSION}?`
+      )
+    }
+    if (fresh.some((container) => !container.health)) {
+      core.warning(
+        `service ${service} has no healthcheck: the new containers count as ready once they have run ${deploy.startupGrace} s (startup-grace). Add a HEALTHCHECK to the image or a healthcheck: to the service, so that a container that runs but does not serve never gets traffic.`
+      )
+    }
+    const outcome = await waitUntilReady(target.docker, fresh, {
+      timeoutMs: Math.max(0, deploy.healthTimeout * 1000 - (Date.now() - scaleStart)),
+      graceMs: deploy.startupGrace * 1000
+    })
+    if (!outcome.ready) {
+      timeline.mark('not healthy')
+      result.failures = await describeFailures(containers, fresh, outcome, deploy.healthTimeout)
+      throw new Error(failureMessage(service, result.failures))
+    }
+    timeline.mark('healthy')
+    // A proxy that was already running resolves the name again; one that Compose just started
+    // with the new containers already knows them.
+    if (old.length > 0 || projectRunning) {
+      await switchTraffic(target, deploy, containers, old)
+      timeline.mark('switched')
+    }
+  } catch (error) {
+    // Only what this run started goes; the old containers were never taken off the network
+    // (switchTraffic puts them back when the switch itself fails).
+    const started = (await containers.list(project, service, true).catch(() => result.containers)).filter(
+      (id) => !oldIds.has(id)
+    )
+    await containers.remove(started)
+    result.rolledBack = true
+    timeline.mark('new containers removed')
+    throw error
+  }
+  if (deploy.drainSeconds > 0) {
+    await new Promise((resolve) => setTimeout(resolve, deploy.drainSeconds * 1000))
+    timeline.mark('drained')
+  }
+  await containers.stopAndRemove([...oldIds])
+  if (old.length > 0) timeline.mark('old removed')
+  await verify(containers, target, imageId, result, replicas)
+  result.deployed = true
+}
+
+/**
+ * Takes the old containers out of the service's DNS name on every network where they have it,
+ * keeping their addresses, then runs switch-command in each running container of its service,
+ * so the proxy resolves the name again and finds only the new containers.
+ *
+ * Docker drops a name only with the container's endpoint, so each old container leaves the
+ * network and rejoins it at once without the name. A proxy that resolved the name earlier
+ * (nginx's `server web:8080`) still sends to the old address until it reloads: the address must
+ * come back, or those requests hang. A network with a subnet in its configuration lets the
+ * container ask for its address (`--ip`); on one without, Docker hands out its lowest free
+ * address, which is the container's own when no lower one is free (the old containers are
+ * handled lowest address first), and the step warns when it was not. The gap of the rejoin
+ * costs a request a TCP retransmission, not an error (the MAC address follows the IP).
+ * When the switch fails, the old containers get their name back.
+ */
+async function switchTraffic(
+  target: DeployTarget,
+  deploy: DeployInputs,
+  containers: Containers,
+  old: ContainerState[]
+): Promise<void> {
+  const service = target.service.name
+  const detached: { container: ContainerState; network: string; ip: string; aliases: string[] }[] = []
+  const moved: string[] = []
+  try {
+    for (const { container, network, ip, aliases } of nameHolders(old, service)) {
+      await containers.disconnect(network, container.id)
+      detached.push({ container, network, ip, aliases })
+      const got = await containers.connect(
+        network,
+        container.id,
+        aliases.filter((alias) => alias !== service),
+        ip
+      )
+      if (got !== ip) moved.push(`${container.name} on ${network} (${ip} became ${got})`)
+    }
+    if (detached.length > 0) {
+      core.info(
+        `Took ${old.length} old container(s) out of the name ${service}, ${detached.length - moved.length} of ${detached.length} keeping their address`
+      )
+    }
+    if (moved.length > 0) {
+      core.warning(
+        `${moved.join(', ')}: the address changed when leaving the name ${service}, so requests a proxy sent there before switch-command may fail. Give the network a subnet (ipam: config: - subnet: ...) so that containers keep their address.`
+      )
+    }
+    const command = deploy.switchCommand
+    if (!command) return
+    const proxies = await containers.list(target.project, command.service)
+    if (proxies.length === 0) {
+      core.warning(
+        `switch-command: no container of ${command.service} is running in ${target.project}; nothing to switch`
+      )
+      return
+    }
+    for (const proxy of proxies) {
+      await target.docker.run(['exec', proxy, ...command.args], { quiet: true }).catch((error: Error) => {
+        throw new Error(
+          `switch-command \`${command.command}\` failed in ${command.service} (${short(proxy)}): ${error.message}`
+        )
+      })
+    }
+    core.info(`Switched: ran \`${command.command}\` in ${proxies.length} container(s) of ${command.service}`)
+  } catch (error) {
+    for (const { container, network, ip, aliases } of detached.reverse()) {
+      await containers
+        .disconnect(network, container.id)
+        .catch(() => undefined)
+        .then(() => containers.connect(network, container.id, aliases, ip))
+        .catch((reconnect: Error) =>
+          core.warning(
+            `could not give ${container.name} its name ${service} back on ${network}: ${reconnect.message}`
+          )
+        )
+    }
+    throw error
+  }
+}
+
+/**
+ * Each network endpoint of the old containers that carries the service's name, lowest address
+ * first, with the aliases to restore (without the short ID, which Docker adds itself).
+ */
+export function nameHolders(
+  old: ContainerState[],
+  service: string
+): { container: ContainerState; network: string; ip: string; aliases: string[] }[] {
+  const holders = old.flatMap((container) =>
+    Object.entries(container.networks)
+      .filter(([, endpoint]) => endpoint.aliases.includes(service))
+      .map(([network, endpoint]) => ({
+        container,
+        network,
+        ip: endpoint.ip,
+        aliases: endpoint.aliases.filter((alias) => alias !== short(container.id))
+      }))
+  )
+  return holders.sort((a, b) => a.network.localeCompare(b.network) || ipOrder(a.ip) - ipOrder(b.ip))
+}
+
+function ipOrder(ip: string): number {
+  const parts = ip.split('.').map(Number)
+  return parts.length === 4 && parts.every(Number.isInteger)
+    ? parts.reduce((sum, part) => sum * 256 + part, 0)
+    : 0
+}
+
+/** Exactly the new containers run, all of the new image. */
+async function verify(
+  containers: Containers,
+  target: DeployTarget,
+  imageId: string,
+  result: DeployResult,
+  replicas: number
+): Promise<void> {
+  const running = await containers.inspect(await containers.list(target.project, target.service.name))
+  const wanted = new Set(result.containers)
+  const strays = running.filter((container) => !wanted.has(container.id) || container.imageId !== imageId)
+  if (running.length !== replicas || strays.length > 0) {
+    throw new Error(
+      `after the rollout ${running.length} container(s) of ${target.service.name} run (${running.map((c) => `${c.name} ${c.image}`).join(', ')}), not the ${replicas} new one(s) of ${target.image}`
+    )
+  }
+}
+
+async function describeFailures(
+  containers: Containers,
+  fresh: ContainerState[],
+  outcome: ReadinessOutcome,
+  healthTimeout: number
+): Promise<ContainerFailure[]> {
+  const latest = await containers.inspect(fresh.map((container) => container.id)).catch(() => fresh)
+  const failures: ContainerFailure[] = []
+  for (const container of latest) {
+    const reason = outcome.failures[container.id]
+    if (!reason) continue
+    failures.push({
+      name: container.name,
+      id: container.id,
+      reason:
+        reason === 'timeout'
+          ? `not ready after ${healthTimeout} s (health-timeout)${container.health ? `, health ${container.health.status}` : ''}`
+          : reason,
+      healthLog: (container.health?.log ?? [])
+        .slice(-HEALTH_LOG_ENTRIES)
+        .map((probe) => `exit ${probe.exitCode}: ${probe.output.trim()}`),
+      logTail: await containers.logTail(container.id, LOG_TAIL_LINES)
+    })
+  }
+  return failures
+}
+
+function failureMessage(service: string, failures: ContainerFailure[]): string {
+  const first = failures[0]
+  const what = first ? `${first.name} ${first.reason}` : 'a new container failed'
+  const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : ''
+  return `the new version of ${service} is not healthy: ${what}${more}. The new containers were removed; the old ones kept serving.`
+}
+
+function deployRow(result: DeployResult): string {
+  const where = `${code(result.image)} to ${code(result.host)} (${result.project}, service ${result.service})`
+  if (result.deployed) {
+    const count = `${result.containers.length} container(s)`
+    return `${where}: ${count}${result.previousImage ? `, replacing ${code(result.previousImage)}` : ', first deploy'}`
+  }
+  if (result.rolledBack)
+    return `${where}: **rolled back**, ${result.previousImage ? `${code(result.previousImage)} still serving` : 'nothing was running before'}`
+  return `${where}: not deployed`
+}
+
+function deploySection(result: DeployResult): string {
+  const lines = ['### Deploy', '']
+  if (result.timeline.length > 0) {
+    const total = result.timeline.reduce((sum, entry) => sum + entry.seconds, 0)
+    lines.push('| Phase | Seconds |', '| --- | ---: |')
+    for (const entry of result.timeline) lines.push(`| ${entry.phase} | ${entry.seconds.toFixed(1)} |`)
+    lines.push(`| **total** | **${total.toFixed(1)}** |`, '')
+  }
+  for (const failure of result.failures) {
+    lines.push(`**${cell(failure.name)}** (${short(failure.id)}): ${cell(failure.reason)}`, '')
+    if (failure.healthLog.length > 0)
+      lines.push('Last health checks:', '', fenced(failure.healthLog.join('\n')), '')
+    lines.push(`Last ${LOG_TAIL_LINES} log lines:`, '', fenced(failure.logTail || '(nothing)'), '')
+  }
+  return lines.join('\n')
+}
+
+/** A fenced block that the text cannot close early. */
+function fenced(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length))
+  const fence = '`'.repeat(longest + 1)
+  return `${fence}text\n${text}\n${fence}`
 }

@@ -1,4 +1,4 @@
-import { d as debug, c as semverExports, m as mkdirP, e as exec, j as which, w as warning, i as info, u as HttpCodes, v as HttpClientError, H as HttpClient, f as isDebug, a as setSecret, B as BearerCredentialHandler, r as rmRF, k as error } from './index-D3vlDMe6.js';
+import { e as debug, d as semverExports, m as mkdirP, f as exec, k as which, w as warning, i as info, u as HttpCodes, v as HttpClientError, H as HttpClient, h as isDebug, a as setSecret, B as BearerCredentialHandler, r as rmRF, l as error } from './index-DDUxEgKJ.js';
 import * as path$1 from 'path';
 import * as fs from 'fs';
 import { writeFileSync, existsSync } from 'fs';

@@ -5813,4 +5813,4 @@ function requireSemver () {
 var semverExports = requireSemver();
 var semver = /*@__PURE__*/getDefaultExportFromCjs(semverExports);
 
-export { BearerCredentialHandler as B, HttpClient as H, setSecret as a, getInput as b, semverExports as c, debug as d, exec as e, isDebug as f, getExecOutput as g, cp as h, info as i, which as j, error as k, summary as l, mkdirP as m, setFailed as n, saveState as o, notice as p, group as q, rmRF as r, semver as s, setOutput as t, HttpCodes as u, HttpClientError as v, warning as w };
+export { BearerCredentialHandler as B, HttpClient as H, setSecret as a, getInput as b, saveState as c, semverExports as d, debug as e, exec as f, getExecOutput as g, isDebug as h, info as i, cp as j, which as k, error as l, mkdirP as m, summary as n, setFailed as o, notice as p, group as q, rmRF as r, semver as s, setOutput as t, HttpCodes as u, HttpClientError as v, warning as w };

@@ -3,7 +3,7 @@ import { EOL } from 'os';
 import http__default from 'http';
 import https__default from 'https';
 import { r as requireTunnel, a as requireUndici, u as undiciExports } from './index-DPHC-cSm.js';
-import { c as code, e as cell, F as FINDINGS_TABLE_HEADER, S as SEVERITIES } from './scan-summary-C5IljRJJ.js';
+import { c as code, a as cell, F as FINDINGS_TABLE_HEADER, S as SEVERITIES } from './scan-summary-D690VhBK.js';
 import 'net';
 import 'tls';
 import 'events';

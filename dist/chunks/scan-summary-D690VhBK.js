@@ -77,4 +77,4 @@ function tableRow({ finding, line }, dockerfile) {
     return `| ${finding.severity} | ${cell(id)} | ${cell(what)} | ${cell(finding.pkgVersion)} | ${cell(finding.fixedVersion)} | ${cell(`${dockerfile}:${line}`)} |`;
 }
 
-export { FINDINGS_TABLE_HEADER as F, SEVERITIES as S, atOrAbove as a, countsText as b, code as c, countBySeverity as d, cell as e, parseSeverity as p, scanSection as s };
+export { FINDINGS_TABLE_HEADER as F, SEVERITIES as S, cell as a, atOrAbove as b, code as c, countsText as d, countBySeverity as e, parseSeverity as p, scanSection as s };

@@ -1,0 +1,147 @@
+// Everything the deploy step needs settled before anything is built or changed: the compose
+// files read and checked for the rolled service, the project name, the deploy host's engine
+// reached (host key verified, client certificate accepted) and the Compose to run. A bad compose
+// file, an unreachable host or a wrong host key fails the run here, before the build.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import * as core from '@actions/core'
+import { Compose, probeCompose } from './compose.js'
+import {
+  checkRolloutService,
+  ComposeFileError,
+  composeProjectName,
+  loadCompose,
+  readComposeFiles,
+  type RolloutService
+} from './compose-file.js'
+import { programEnv, type DockerCli } from './docker-cli.js'
+import type { DockerHost } from './docker-host.js'
+import type { Inputs } from './inputs.js'
+import { findProgram } from './program.js'
+import { prepareRemoteAccess, type RemoteAccess } from './remote-engine.js'
+
+export interface DeployTarget {
+  host: DockerHost
+  /** The docker CLI with the action's private config, against the deploy host's engine. */
+  docker: DockerCli
+  compose: Compose
+  project: string
+  service: RolloutService
+  /** The image reference the service runs after the rollout (its `image:`, interpolated). */
+  image: string
+  /** The engine version the host answered with. */
+  engineVersion: string
+  access: RemoteAccess
+}
+
+/** The variables Compose interpolates with besides the runner's: the env input and APP_VERSION. */
+export function composeVariables(inputs: Pick<Inputs, 'deploy'>, version: string): Record<string, string> {
+  return {
+    ...Object.fromEntries(inputs.deploy.env.map(({ key, value }) => [key, value])),
+    APP_VERSION: version
+  }
+}
+
+/**
+ * Checks the compose files and reaches the host. `onAccess` is called as soon as credential
+ * files exist, so the post step removes them however this ends.
+ */
+export async function prepareDeploy(
+  inputs: Inputs,
+  version: string,
+  localDocker: DockerCli,
+  options: { tempRoot: string; cwd: string; onAccess: (access: RemoteAccess) => void }
+): Promise<DeployTarget> {
+  const deploy = inputs.deploy
+  const host = deploy.dockerHost
+  if (!host) throw new Error('docker-host: is empty')
+  const variables = composeVariables(inputs, version)
+  const interpolationEnv = { ...definedOnly(programEnv()), ...variables }
+  const texts = readComposeFiles(deploy.composeFiles, (file) =>
+    readFileSync(path.resolve(options.cwd, file), 'utf8')
+  )
+  const model = loadCompose(texts, interpolationEnv)
+  for (const warning of model.warnings) core.warning(`compose-file: ${warning}`)
+  const project = composeProjectName(model, {
+    composeProject: deploy.composeProject,
+    env: interpolationEnv,
+    cwd: options.cwd
+  })
+  const service = checkRolloutService(model, deploy.service)
+  const switchService = deploy.switchCommand?.service
+  if (switchService !== undefined && !Object.prototype.hasOwnProperty.call(model.services, switchService)) {
+    throw new ComposeFileError([
+      `switch-command: "${switchService}" is not a service of ${model.files.join(', ')}`
+    ])
+  }
+  if (switchService === deploy.service) {
+    throw new ComposeFileError([
+      `switch-command: runs in ${switchService}, the service being rolled out; name the proxy in front of it`
+    ])
+  }
+  if (service.healthcheck === 'disabled') {
+    core.warning(
+      `compose-file: service ${service.name} turns its healthcheck off: new containers count as ready after staying up ${deploy.startupGrace} s (startup-grace), which proves less than a healthcheck`
+    )
+  }
+
+  let realSsh = '/usr/bin/ssh'
+  if (host.scheme === 'ssh') {
+    const found = findProgram('ssh', process.env.PATH)
+    if (!found)
+      throw new Error(`docker-host: ${host.url} needs the ssh client, which is not installed on the runner`)
+    realSsh = found
+  }
+  const access = prepareRemoteAccess(host, deploy, options.tempRoot, realSsh)
+  options.onAccess(access)
+  const docker = localDocker.withEngine(access.engine)
+  const engineVersion = await reachEngine(docker, host)
+  const variant = await probeCompose(docker)
+  core.info(
+    `Deploy target: ${host.url} (Engine ${engineVersion}), project ${project}, service ${service.name}, image ${service.image}, ${variant.kind === 'v2' ? 'docker compose' : 'docker-compose'} ${variant.version}`
+  )
+  return {
+    host,
+    docker,
+    compose: new Compose(docker, variant, deploy.composeFiles, project, variables, options.cwd),
+    project,
+    service,
+    image: service.image,
+    engineVersion,
+    access
+  }
+}
+
+/** The engine's version, or an error naming the host and why it cannot be reached. */
+async function reachEngine(docker: DockerCli, host: DockerHost): Promise<string> {
+  const result = await docker.run(['version', '--format', '{{.Server.Version}}'], {
+    quiet: true,
+    allowFailure: true
+  })
+  const version = result.stdout.trim()
+  if (result.exitCode === 0 && version) return version
+  throw new Error(
+    `docker-host: cannot reach the Docker engine at ${host.url}: ${unreachableReason(result.stderr)}`
+  )
+}
+
+/** The lines of the docker CLI's and ssh's complaint that say why, without the noise. */
+export function unreachableReason(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line))
+  const telling = lines.filter((line) =>
+    /verification failed|REMOTE HOST IDENTIFICATION|Permission denied|Connection refused|Connection timed out|No route|Could not resolve|certificate|tls:|x509|connect:|error during connect|Cannot connect|Is the docker daemon running|not found|closed by remote host/i.test(
+      line
+    )
+  )
+  const chosen = (telling.length > 0 ? telling : lines).slice(-3)
+  return chosen.join('; ') || 'the docker CLI printed nothing'
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value
+  return out
+}
