@@ -1,8 +1,8 @@
 import os$1 from 'node:os';
 import { g as getExecOutput, w as warning, i as info, s as semver, a as setSecret, b as getInput, c as saveState, d as semverExports, e as debug, f as exec, h as isDebug, j as cp, m as mkdirP, r as rmRF, H as HttpClient, k as which, l as error, n as summary, o as setFailed, p as notice, q as group, t as setOutput } from './chunks/index-DDUxEgKJ.js';
-import path$1 from 'node:path';
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, renameSync, chmodSync, mkdirSync, rmSync, statSync, createReadStream } from 'node:fs';
+import { accessSync, constants, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, renameSync, chmodSync, rmSync, openSync, closeSync, statSync, createReadStream, mkdirSync } from 'node:fs';
+import path$1 from 'node:path';
 import { S as SEVERITIES, p as parseSeverity, c as code, a as cell, b as atOrAbove, d as countsText, e as countBySeverity, s as scanSection } from './chunks/scan-summary-D690VhBK.js';
 import { createHash } from 'node:crypto';
 import { Buffer as Buffer$1 } from 'node:buffer';
@@ -237,8 +237,18 @@ const REGISTRY_RETRY = {
 };
 
 // The docker CLI, run with the action's private DOCKER_CONFIG against one engine: the runner's
-// own, or a remote one (DOCKER_HOST, with TLS files or over SSH) for the deploy step.
+// own, or a remote one (DOCKER_HOST, with TLS files, or the local end of an SSH tunnel) for the
+// deploy step.
 const LOCAL_ENGINE = { kind: 'local' };
+/** Variables the action sets for the engine it talks to; the env input cannot change them. */
+const ENGINE_VARIABLES = [
+    'DOCKER_HOST',
+    'DOCKER_CONTEXT',
+    'DOCKER_TLS_VERIFY',
+    'DOCKER_CERT_PATH',
+    'DOCKER_CONFIG',
+    'PATH'
+];
 /**
  * The environment the action's programs get: the runner's, minus what they must not see. The
  * runner passes every input as INPUT_<NAME>, secrets included, and no program needs them.
@@ -270,8 +280,6 @@ class DockerCli {
             for (const key of ['DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'])
                 delete env[key];
             env.DOCKER_HOST = this.engine.host;
-            if (this.engine.pathPrefix)
-                env.PATH = `${this.engine.pathPrefix}${path$1.delimiter}${env.PATH ?? ''}`;
             if (this.engine.tlsDir) {
                 env.DOCKER_TLS_VERIFY = '1';
                 env.DOCKER_CERT_PATH = this.engine.tlsDir;
@@ -554,10 +562,15 @@ async function askCredentialHelper(helper, serverAddress, env) {
     }
 }
 
+// Docker Compose as the deploy runs it: the v2 plugin (`docker compose`) when the docker CLI has
+// it, else Debian's and pip's v1 (`docker-compose`), always with the compose files and the
+// project named explicitly, against the deploy host's engine.
 /** The Compose to use: the v2 plugin if the docker CLI has one, else docker-compose v1. */
 async function probeCompose(docker) {
-    const v2 = await docker.run(['compose', 'version', '--short'], { quiet: true, allowFailure: true });
-    if (v2.exitCode === 0)
+    const v2 = await docker
+        .run(['compose', 'version', '--short'], { quiet: true, allowFailure: true })
+        .catch(() => undefined);
+    if (v2?.exitCode === 0)
         return { kind: 'v2', version: v2.stdout.trim() };
     const v1 = await runProgram('docker-compose', ['version', '--short'], {
         env: docker.env,
@@ -580,12 +593,19 @@ function scaleUpCommand(service, count) {
     return ['up', '--detach', '--no-deps', '--no-recreate', '--scale', `${service}=${count}`, service];
 }
 /**
- * The variables Compose runs with: the engine's environment, then the env input and APP_VERSION
- * (what interpolation saw), minus variables that would make Compose pick other files, another
- * project or another SSH path than the action's.
+ * The variables Compose runs with: the runner's, then the env input and APP_VERSION (what
+ * interpolation saw), then the engine's (so Compose talks to the engine every other call does),
+ * minus variables that would make Compose pick other files or another project than the action's.
  */
 function composeEnv(docker, variant, variables) {
-    const env = { ...docker.env, ...variables };
+    const engine = docker.env;
+    const env = { ...engine, ...variables };
+    for (const key of ENGINE_VARIABLES) {
+        if (engine[key] === undefined)
+            delete env[key];
+        else
+            env[key] = engine[key];
+    }
     for (const key of [
         'COMPOSE_FILE',
         'COMPOSE_PROJECT_NAME',
@@ -8331,29 +8351,32 @@ function describe$1(value) {
 // temp folder (never the workspace), files 0600, removed by the post step:
 // - tcp://: the CA, client certificate and key, as DOCKER_CERT_PATH expects them;
 // - ssh://: the private key, the known hosts (always verified: StrictHostKeyChecking yes) and an
-//   ssh config with one multiplexed connection (ControlMaster) that every docker and compose
-//   call reuses, so sshd's MaxStartups is never hit (Compose opens many connections: compose
-//   #10117). The docker CLI runs the `ssh` on PATH and takes no key option of its own, so the
-//   engine's PATH starts with a folder whose `ssh` runs the real one with this config.
+//   ssh config; one SSH connection forwards a local socket to the host's Docker socket, and
+//   every docker and compose call goes through that socket. Forwarded connections are channels
+//   of that one connection, so neither sshd's MaxStartups (new connections: Compose opens many,
+//   compose #10117) nor its MaxSessions (10 sessions per connection, which a control master
+//   running `docker system dial-stdio` per API connection exceeds under Compose v1) is ever hit,
+//   and the host needs no docker CLI, only its socket;
 // - unix://: nothing.
-// A Unix socket path holds at most 107 bytes (Linux sun_path), and ssh first binds the control
-// socket under a name 17 characters longer than ControlPath. One connection per config, so the
-// path needs no %C.
-const MAX_CONTROL_PATH = 107 - 17;
+/** The Docker socket the tunnel reaches on the host: the engine's default. */
+const REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
+// A Unix socket path holds at most 107 bytes (Linux sun_path); ssh binds a temporary name up to
+// 17 characters longer first.
+const MAX_SOCKET_PATH = 107 - 17;
 /**
- * Where the control socket goes: in the access folder when its path is short enough, else in a
- * private folder of its own under /tmp (RUNNER_TEMP can be deep on self-hosted runners).
+ * Where the tunnel's local socket goes: in the access folder when its path is short enough,
+ * else in a private folder of its own under /tmp (RUNNER_TEMP can be deep on self-hosted runners).
  */
-function controlSocket(dir, makeShortDir = () => mkdtempSync('/tmp/cs-ssh-')) {
-    const inDir = path$1.join(dir, 'cm');
-    if (Buffer.byteLength(inDir) <= MAX_CONTROL_PATH)
+function localSocket(dir, makeShortDir = () => mkdtempSync('/tmp/cs-ssh-')) {
+    const inDir = path$1.join(dir, 'docker.sock');
+    if (Buffer.byteLength(inDir) <= MAX_SOCKET_PATH)
         return { path: inDir };
     const short = makeShortDir();
     chmodSync(short, 0o700);
-    return { path: path$1.join(short, 'cm'), dir: short };
+    return { path: path$1.join(short, 'docker.sock'), dir: short };
 }
-/** The ssh client config for one host: its key, its known hosts, one shared connection. */
-function sshConfig(host, dir, controlPath = path$1.join(dir, 'cm')) {
+/** The ssh client config for one host: its key, its known hosts, nothing from the user's. */
+function sshConfig(host, dir) {
     const bare = bareHost(host.host);
     const lines = [
         `Host ${bare}`,
@@ -8368,61 +8391,136 @@ function sshConfig(host, dir, controlPath = path$1.join(dir, 'cm')) {
         '  BatchMode yes',
         '  ConnectTimeout 20',
         '  ServerAliveInterval 15',
-        '  ControlMaster auto',
-        `  ControlPath ${controlPath}`,
-        '  ControlPersist 120',
+        '  ServerAliveCountMax 4',
+        '  ExitOnForwardFailure yes',
+        '  ControlMaster no',
+        '  ControlPath none',
         ''
     ];
     return lines.join('\n');
 }
-/** The docker CLI passes the host to ssh without IPv6 brackets. */
+/** ssh's arguments for the tunnel: no command, no terminal, the local socket to the host's. */
+function tunnelArgs(config, host, socket) {
+    return ['-F', config, '-N', '-T', '-L', `${socket}:${REMOTE_DOCKER_SOCKET}`, bareHost(host.host)];
+}
+/** ssh takes the host without IPv6 brackets. */
 function bareHost(host) {
     return host.replace(/^\[|\]$/g, '');
 }
-/** The `ssh` the docker CLI finds first on PATH: the real one, with this folder's config. */
-function sshWrapper(realSsh, config) {
-    return `#!/bin/sh\nexec ${shellQuote(realSsh)} -F ${shellQuote(config)} "$@"\n`;
-}
 /**
- * Lays out what the host needs and returns the engine to talk to. The text inputs were checked
- * by getInputs (PEM blocks, known hosts present).
+ * Lays out what the host needs and returns the engine to talk to (for ssh://, once the tunnel
+ * is open: see openTunnel). The text inputs were checked by getInputs (PEM blocks, known hosts
+ * present).
  */
-function prepareRemoteAccess(host, inputs, tempRoot, realSsh = '/usr/bin/ssh') {
+function prepareRemoteAccess(host, inputs, tempRoot) {
     const dir = mkdtempSync(path$1.join(tempRoot, 'container-ship-remote-'));
     chmodSync(dir, 0o700);
-    let controlDir;
+    let socketDir;
     try {
         if (host.scheme === 'tcp') {
             writePrivate(path$1.join(dir, 'ca.pem'), inputs.tlsCa);
             writePrivate(path$1.join(dir, 'cert.pem'), inputs.tlsCert);
             writePrivate(path$1.join(dir, 'key.pem'), inputs.tlsKey);
-            return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, dir };
+            return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, url: host.url, dir };
         }
         if (host.scheme === 'ssh') {
             // ssh refuses a key without a final newline ("invalid format").
             writePrivate(path$1.join(dir, 'id_key'), withFinalNewline(inputs.sshPrivateKey));
             writePrivate(path$1.join(dir, 'known_hosts'), withFinalNewline(inputs.sshKnownHosts));
             const config = path$1.join(dir, 'ssh_config');
-            const socket = controlSocket(dir);
-            controlDir = socket.dir;
-            writePrivate(config, sshConfig(host, dir, socket.path));
-            const bin = path$1.join(dir, 'bin');
-            mkdirSync(bin, { mode: 0o700 });
-            writeFileSync(path$1.join(bin, 'ssh'), sshWrapper(realSsh, config), { mode: 0o700 });
+            writePrivate(config, sshConfig(host, dir));
+            const socket = localSocket(dir);
+            socketDir = socket.dir;
             return {
-                engine: { kind: 'remote', host: host.url, pathPrefix: bin },
+                engine: { kind: 'remote', host: `unix://${socket.path}` },
+                url: host.url,
                 dir,
-                sshHost: bareHost(host.host),
-                ...(controlDir ? { controlDir } : {})
+                tunnel: {
+                    args: tunnelArgs(config, host, socket.path),
+                    socket: socket.path,
+                    log: path$1.join(dir, 'ssh.log')
+                },
+                ...(socketDir ? { socketDir } : {})
             };
         }
-        return { engine: { kind: 'remote', host: host.url }, dir };
+        return { engine: { kind: 'remote', host: host.url }, url: host.url, dir };
     }
     catch (error) {
         rmSync(dir, { recursive: true, force: true });
-        if (controlDir)
-            rmSync(controlDir, { recursive: true, force: true });
+        if (socketDir)
+            rmSync(socketDir, { recursive: true, force: true });
         throw error;
+    }
+}
+/**
+ * Starts the ssh tunnel and waits until its local socket exists. Fails with what ssh said (host
+ * key, authentication, connection) when it exits first. The tunnel outlives no step: the main
+ * step closes it, and the post step closes it when the main step could not.
+ */
+async function openTunnel(access, realSsh, timeoutMs = 30_000) {
+    const tunnel = access.tunnel;
+    if (!tunnel)
+        throw new Error('no ssh tunnel to open');
+    const log = openSync(tunnel.log, 'w', 0o600);
+    const child = spawn(realSsh, tunnel.args, { detached: true, stdio: ['ignore', 'ignore', log] });
+    closeSync(log);
+    let exited;
+    child.on('exit', (code) => (exited = code));
+    child.on('error', () => (exited = -1));
+    child.unref();
+    const deadline = Date.now() + timeoutMs;
+    while (!existsSync(tunnel.socket)) {
+        if (exited !== undefined) {
+            throw new Error(sshComplaint(tunnel.log) || `ssh exited with ${exited}`);
+        }
+        if (Date.now() > deadline) {
+            closeTunnel({ ...tunnel, pid: child.pid });
+            throw new Error(`ssh did not open its tunnel in ${timeoutMs / 1000} s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    tunnel.pid = child.pid;
+    return child.pid;
+}
+/** What ssh printed, without its "Warning: Permanently added" chatter. */
+function sshComplaint(log) {
+    let text = '';
+    try {
+        text = readFileSync(log, 'utf8');
+    }
+    catch {
+        return '';
+    }
+    return text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line))
+        .slice(-3)
+        .join('; ');
+}
+/**
+ * Ends the tunnel's ssh, checking first that the process is still that ssh (a PID saved for the
+ * post step may belong to another process by then).
+ */
+function closeTunnel(tunnel) {
+    if (!tunnel.pid)
+        return false;
+    try {
+        const cmdline = readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8');
+        if (!cmdline.includes(tunnel.socket))
+            return false;
+    }
+    catch {
+        // No /proc (not Linux) or the process is gone: only a gone process is safe to skip.
+        if (existsSync('/proc/self'))
+            return false;
+    }
+    try {
+        process.kill(tunnel.pid, 'SIGTERM');
+        return true;
+    }
+    catch {
+        return false;
     }
 }
 function writePrivate(file, text) {
@@ -8431,10 +8529,6 @@ function writePrivate(file, text) {
 function withFinalNewline(text) {
     const normalized = text.replace(/\r\n/g, '\n');
     return normalized.endsWith('\n') ? normalized : `${normalized}\n`;
-}
-/** Single quotes for a path in the wrapper script (paths here are ours, under RUNNER_TEMP). */
-function shellQuote(text) {
-    return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 // Everything the deploy step needs settled before anything is built or changed: the compose
@@ -8483,18 +8577,35 @@ async function prepareDeploy(inputs, version, localDocker, options) {
     if (service.healthcheck === 'disabled') {
         warning(`compose-file: service ${service.name} turns its healthcheck off: new containers count as ready after staying up ${deploy.startupGrace} s (startup-grace), which proves less than a healthcheck`);
     }
-    let realSsh = '/usr/bin/ssh';
+    let realSsh;
     if (host.scheme === 'ssh') {
-        const found = findProgram('ssh', process.env.PATH);
-        if (!found)
+        realSsh = findProgram('ssh', process.env.PATH);
+        if (!realSsh)
             throw new Error(`docker-host: ${host.url} needs the ssh client, which is not installed on the runner`);
-        realSsh = found;
     }
-    const access = prepareRemoteAccess(host, deploy, options.tempRoot, realSsh);
+    const access = prepareRemoteAccess(host, deploy, options.tempRoot);
     options.onAccess(access);
+    if (access.tunnel && realSsh) {
+        try {
+            await openTunnel(access, realSsh);
+        }
+        catch (error) {
+            throw new Error(`docker-host: cannot reach the Docker engine at ${host.url}: ${error.message}`);
+        }
+        options.onAccess(access); // now with the tunnel's PID, for the post step
+    }
     const docker = localDocker.withEngine(access.engine);
-    const engineVersion = await reachEngine(docker, host);
-    const variant = await probeCompose(docker);
+    let engineVersion;
+    let variant;
+    try {
+        engineVersion = await reachEngine(docker, access);
+        variant = await probeCompose(docker);
+    }
+    catch (error) {
+        if (access.tunnel)
+            closeTunnel(access.tunnel);
+        throw error;
+    }
     info(`Deploy target: ${host.url} (Engine ${engineVersion}), project ${project}, service ${service.name}, image ${service.image}, ${variant.kind === 'v2' ? 'docker compose' : 'docker-compose'} ${variant.version}`);
     return {
         host,
@@ -8508,7 +8619,7 @@ async function prepareDeploy(inputs, version, localDocker, options) {
     };
 }
 /** The engine's version, or an error naming the host and why it cannot be reached. */
-async function reachEngine(docker, host) {
+async function reachEngine(docker, access) {
     const result = await docker.run(['version', '--format', '{{.Server.Version}}'], {
         quiet: true,
         allowFailure: true
@@ -8516,7 +8627,14 @@ async function reachEngine(docker, host) {
     const version = result.stdout.trim();
     if (result.exitCode === 0 && version)
         return version;
-    throw new Error(`docker-host: cannot reach the Docker engine at ${host.url}: ${unreachableReason(result.stderr)}`);
+    // Through the tunnel, ssh says why the host's end failed (no socket, forwarding refused).
+    const tunnelSaid = access.tunnel ? sshComplaint(access.tunnel.log) : '';
+    throw new Error(`docker-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`);
+}
+/** Ends what reaching the host started (the ssh tunnel); its files stay for the post step. */
+function closeDeployTarget(target) {
+    if (target?.access.tunnel)
+        closeTunnel(target.access.tunnel);
 }
 /** The lines of the docker CLI's and ssh's complaint that say why, without the noise. */
 function unreachableReason(stderr) {
@@ -8856,7 +8974,7 @@ function getInputs(read, cwd = process.cwd()) {
             drainSeconds: field('drain-seconds', (raw) => parseInteger(raw || '0', 0), 0),
             startupGrace: field('startup-grace', (raw) => parseInteger(raw || '10', 0), 10),
             lockTimeout: field('lock-timeout', (raw) => parseInteger(raw || '600', 0), 600),
-            env: field('env', (raw) => parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)'), [])
+            env: field('env', parseDeployEnv, [])
         }
     };
     if (problems.length > 0)
@@ -9008,6 +9126,15 @@ function parseComposeProject(raw) {
         throw new Error(`"${raw}" is not a Compose project name (lowercase letters, digits, _ and -, starting with a letter or digit)`);
     }
     return raw;
+}
+/** The env input: variables for Compose, none of those the action sets for the engine. */
+function parseDeployEnv(raw) {
+    const env = parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)');
+    const reserved = env.filter(({ key }) => ENGINE_VARIABLES.includes(key) || key === 'APP_VERSION');
+    if (reserved.length > 0) {
+        throw new Error(`${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from docker-host)`);
+    }
+    return env;
 }
 function parseSwitchCommand(raw) {
     if (!raw)
@@ -9814,6 +9941,8 @@ function parseEngineEvent(line) {
     catch {
         return undefined;
     }
+    if (typeof parsed !== 'object' || parsed === null)
+        return undefined;
     const id = parsed.Actor?.ID ?? parsed.id ?? '';
     const action = parsed.Action ?? parsed.status ?? '';
     if (!id || !action)
@@ -9937,7 +10066,9 @@ async function waitUntilReady(docker, containers, options) {
 /** The engine's time of the earliest creation, in whole seconds, for `docker events --since`. */
 function earliestSeconds(containers) {
     const times = containers.map((container) => Date.parse(container.created)).filter(Number.isFinite);
-    return Math.floor(Math.min(...times) / 1000) - 1;
+    // Without a creation time, the last minute (containers were created moments ago).
+    const earliest = times.length > 0 ? Math.min(...times) : Date.now() - 60_000;
+    return Math.floor(earliest / 1000) - 1;
 }
 
 const PROJECT_LABEL = 'com.docker.compose.project';
@@ -10160,10 +10291,11 @@ function deploySkipReason(inputs, release) {
 }
 /** Who holds the deploy lock: the workflow run's address, else the repository and run ID. */
 function lockHolder(github, env = process.env) {
-    const run = env.GITHUB_RUN_ID ? `/actions/runs/${env.GITHUB_RUN_ID}` : '';
+    const runId = env.GITHUB_RUN_ID;
     if (github.repositoryUrl)
-        return `${github.repositoryUrl}${run}`;
-    return `${github.repository ?? 'a workflow run'}${run ? ` run ${env.GITHUB_RUN_ID}` : ''}`;
+        return `${github.repositoryUrl}${runId ? `/actions/runs/${runId}` : ''}`;
+    const repository = github.repository ?? 'a workflow run';
+    return runId ? `${repository}, run ${runId}` : repository;
 }
 /** Seconds between the marks of a rollout's phases. */
 class Timeline {
@@ -13409,12 +13541,13 @@ async function writeSummary(record, reports) {
 const STEPS = [buildStep, scanStep, pushStep, deployStep];
 async function run() {
     const record = { results: {} };
+    let context;
     try {
         maskSecretInputs();
         const inputs = getInputs((name) => getInput(name));
         record.inputs = inputs;
         const github = readGitHubContext();
-        const context = await setUp(inputs, github, record);
+        context = await setUp(inputs, github, record);
         await runSteps(context, record.release, record);
     }
     catch (error) {
@@ -13422,6 +13555,7 @@ async function run() {
         setFailed(record.error);
     }
     finally {
+        closeDeployTarget(context?.deployTarget);
         const reports = reportRun(record);
         setOutputs(reports);
         await writeSummary(record, reports).catch((error) => warning(`could not write the step summary: ${error.message}`));

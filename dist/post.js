@@ -1,6 +1,6 @@
-import { accessSync, constants as constants$5, rmSync } from 'node:fs';
-import path$1 from 'node:path';
+import { accessSync, constants as constants$5, rmSync, readFileSync, existsSync } from 'node:fs';
 import 'node:child_process';
+import path$1 from 'node:path';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as os from 'os';
 import os__default from 'os';
@@ -29726,7 +29726,8 @@ const REGISTRY_RETRY = {
 };
 
 // The docker CLI, run with the action's private DOCKER_CONFIG against one engine: the runner's
-// own, or a remote one (DOCKER_HOST, with TLS files or over SSH) for the deploy step.
+// own, or a remote one (DOCKER_HOST, with TLS files, or the local end of an SSH tunnel) for the
+// deploy step.
 const LOCAL_ENGINE = { kind: 'local' };
 /**
  * The environment the action's programs get: the runner's, minus what they must not see. The
@@ -29759,8 +29760,6 @@ class DockerCli {
             for (const key of ['DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'])
                 delete env[key];
             env.DOCKER_HOST = this.engine.host;
-            if (this.engine.pathPrefix)
-                env.PATH = `${this.engine.pathPrefix}${path$1.delimiter}${env.PATH ?? ''}`;
             if (this.engine.tlsDir) {
                 env.DOCKER_TLS_VERIFY = '1';
                 env.DOCKER_CERT_PATH = this.engine.tlsDir;
@@ -29794,11 +29793,48 @@ async function releaseLock(docker, lock) {
     await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
 }
 
+// What it takes to reach the deploy host's engine, laid out in a private folder under the runner's
+// temp folder (never the workspace), files 0600, removed by the post step:
+// - tcp://: the CA, client certificate and key, as DOCKER_CERT_PATH expects them;
+// - ssh://: the private key, the known hosts (always verified: StrictHostKeyChecking yes) and an
+//   ssh config; one SSH connection forwards a local socket to the host's Docker socket, and
+//   every docker and compose call goes through that socket. Forwarded connections are channels
+//   of that one connection, so neither sshd's MaxStartups (new connections: Compose opens many,
+//   compose #10117) nor its MaxSessions (10 sessions per connection, which a control master
+//   running `docker system dial-stdio` per API connection exceeds under Compose v1) is ever hit,
+//   and the host needs no docker CLI, only its socket;
+// - unix://: nothing.
+/**
+ * Ends the tunnel's ssh, checking first that the process is still that ssh (a PID saved for the
+ * post step may belong to another process by then).
+ */
+function closeTunnel(tunnel) {
+    if (!tunnel.pid)
+        return false;
+    try {
+        const cmdline = readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8');
+        if (!cmdline.includes(tunnel.socket))
+            return false;
+    }
+    catch {
+        // No /proc (not Linux) or the process is gone: only a gone process is safe to skip.
+        if (existsSync('/proc/self'))
+            return false;
+    }
+    try {
+        process.kill(tunnel.pid, 'SIGTERM');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
 // The post step (action.yml `runs.post`, entered through post-entry.ts): releases what the main
 // step may have left held and removes every credential it wrote:
 // - the deploy lock on the deploy host, when the main step ended (cancelled) while holding it;
-// - the SSH connection shared by the deploy's docker calls (`ssh -O exit`), then the deploy
-//   host's access folder (SSH key, known hosts, TLS files);
+// - the SSH tunnel of the deploy's docker calls, when the main step could not end it, then the
+//   deploy host's access folder (SSH key, known hosts, TLS files);
 // - the private Docker config, and with it every login the action stored. Logins live only in
 //   that folder (see docker-config.ts), so no `docker logout` is needed and none can reach a
 //   credential the user stored elsewhere.
@@ -29849,19 +29885,13 @@ function parseAccess(text) {
 async function closeDeployAccess(access, configDir, lock) {
     if (lock && configDir) {
         // The main step ended while holding the lock (a cancelled run): free it for the next deploy.
-        const docker = new DockerCli(configDir, access.engine);
-        await releaseLock(docker, { name: lock })
-            .then(() => log(`Released the deploy lock ${lock} on ${access.engine.kind === 'remote' ? access.engine.host : ''}`))
+        await releaseLock(new DockerCli(configDir, access.engine), { name: lock })
+            .then(() => log(`Released the deploy lock ${lock} on ${access.url}`))
             .catch((error) => warning(`could not release the deploy lock ${lock}: ${error.message}`));
     }
-    if (access.engine.kind === 'remote' && access.engine.pathPrefix && access.sshHost) {
-        // Ends the shared SSH connection now instead of when ControlPersist runs out.
-        await runProgram(path$1.join(access.engine.pathPrefix, 'ssh'), ['-O', 'exit', access.sshHost], {
-            quiet: true,
-            allowFailure: true
-        }).catch(() => undefined);
-    }
-    for (const dir of [access.dir, access.controlDir]) {
+    if (access.tunnel && closeTunnel(access.tunnel))
+        log(`Closed the SSH tunnel to ${access.url}`);
+    for (const dir of [access.dir, access.socketDir]) {
         if (!dir)
             continue;
         try {

@@ -1,7 +1,7 @@
 // Docker Compose as the deploy runs it: the v2 plugin (`docker compose`) when the docker CLI has
 // it, else Debian's and pip's v1 (`docker-compose`), always with the compose files and the
 // project named explicitly, against the deploy host's engine.
-import type { DockerCli } from './docker-cli.js'
+import { ENGINE_VARIABLES, type DockerCli } from './docker-cli.js'
 import { runProgram, type RunResult } from './program.js'
 
 export interface ComposeVariant {
@@ -11,8 +11,10 @@ export interface ComposeVariant {
 
 /** The Compose to use: the v2 plugin if the docker CLI has one, else docker-compose v1. */
 export async function probeCompose(docker: DockerCli): Promise<ComposeVariant> {
-  const v2 = await docker.run(['compose', 'version', '--short'], { quiet: true, allowFailure: true })
-  if (v2.exitCode === 0) return { kind: 'v2', version: v2.stdout.trim() }
+  const v2 = await docker
+    .run(['compose', 'version', '--short'], { quiet: true, allowFailure: true })
+    .catch(() => undefined)
+  if (v2?.exitCode === 0) return { kind: 'v2', version: v2.stdout.trim() }
   const v1 = await runProgram('docker-compose', ['version', '--short'], {
     env: docker.env,
     quiet: true,
@@ -38,16 +40,21 @@ export function scaleUpCommand(service: string, count: number): string[] {
 }
 
 /**
- * The variables Compose runs with: the engine's environment, then the env input and APP_VERSION
- * (what interpolation saw), minus variables that would make Compose pick other files, another
- * project or another SSH path than the action's.
+ * The variables Compose runs with: the runner's, then the env input and APP_VERSION (what
+ * interpolation saw), then the engine's (so Compose talks to the engine every other call does),
+ * minus variables that would make Compose pick other files or another project than the action's.
  */
 export function composeEnv(
   docker: DockerCli,
   variant: ComposeVariant,
   variables: Record<string, string>
 ): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...docker.env, ...variables }
+  const engine = docker.env
+  const env: NodeJS.ProcessEnv = { ...engine, ...variables }
+  for (const key of ENGINE_VARIABLES) {
+    if (engine[key] === undefined) delete env[key]
+    else env[key] = engine[key]
+  }
   for (const key of [
     'COMPOSE_FILE',
     'COMPOSE_PROJECT_NAME',

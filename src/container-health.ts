@@ -27,6 +27,7 @@ export function parseEngineEvent(line: string): EngineEvent | undefined {
   } catch {
     return undefined
   }
+  if (typeof parsed !== 'object' || parsed === null) return undefined
   const id = parsed.Actor?.ID ?? parsed.id ?? ''
   const action = parsed.Action ?? parsed.status ?? ''
   if (!id || !action) return undefined
@@ -158,5 +159,7 @@ export async function waitUntilReady(
 /** The engine's time of the earliest creation, in whole seconds, for `docker events --since`. */
 export function earliestSeconds(containers: Pick<ContainerState, 'created'>[]): number {
   const times = containers.map((container) => Date.parse(container.created)).filter(Number.isFinite)
-  return Math.floor(Math.min(...times) / 1000) - 1
+  // Without a creation time, the last minute (containers were created moments ago).
+  const earliest = times.length > 0 ? Math.min(...times) : Date.now() - 60_000
+  return Math.floor(earliest / 1000) - 1
 }

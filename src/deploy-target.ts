@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
-import { Compose, probeCompose } from './compose.js'
+import { Compose, probeCompose, type ComposeVariant } from './compose.js'
 import {
   checkRolloutService,
   ComposeFileError,
@@ -18,7 +18,13 @@ import { programEnv, type DockerCli } from './docker-cli.js'
 import type { DockerHost } from './docker-host.js'
 import type { Inputs } from './inputs.js'
 import { findProgram } from './program.js'
-import { prepareRemoteAccess, type RemoteAccess } from './remote-engine.js'
+import {
+  closeTunnel,
+  openTunnel,
+  prepareRemoteAccess,
+  sshComplaint,
+  type RemoteAccess
+} from './remote-engine.js'
 
 export interface DeployTarget {
   host: DockerHost
@@ -85,18 +91,34 @@ export async function prepareDeploy(
     )
   }
 
-  let realSsh = '/usr/bin/ssh'
+  let realSsh: string | undefined
   if (host.scheme === 'ssh') {
-    const found = findProgram('ssh', process.env.PATH)
-    if (!found)
+    realSsh = findProgram('ssh', process.env.PATH)
+    if (!realSsh)
       throw new Error(`docker-host: ${host.url} needs the ssh client, which is not installed on the runner`)
-    realSsh = found
   }
-  const access = prepareRemoteAccess(host, deploy, options.tempRoot, realSsh)
+  const access = prepareRemoteAccess(host, deploy, options.tempRoot)
   options.onAccess(access)
+  if (access.tunnel && realSsh) {
+    try {
+      await openTunnel(access, realSsh)
+    } catch (error) {
+      throw new Error(
+        `docker-host: cannot reach the Docker engine at ${host.url}: ${(error as Error).message}`
+      )
+    }
+    options.onAccess(access) // now with the tunnel's PID, for the post step
+  }
   const docker = localDocker.withEngine(access.engine)
-  const engineVersion = await reachEngine(docker, host)
-  const variant = await probeCompose(docker)
+  let engineVersion: string
+  let variant: ComposeVariant
+  try {
+    engineVersion = await reachEngine(docker, access)
+    variant = await probeCompose(docker)
+  } catch (error) {
+    if (access.tunnel) closeTunnel(access.tunnel)
+    throw error
+  }
   core.info(
     `Deploy target: ${host.url} (Engine ${engineVersion}), project ${project}, service ${service.name}, image ${service.image}, ${variant.kind === 'v2' ? 'docker compose' : 'docker-compose'} ${variant.version}`
   )
@@ -113,16 +135,23 @@ export async function prepareDeploy(
 }
 
 /** The engine's version, or an error naming the host and why it cannot be reached. */
-async function reachEngine(docker: DockerCli, host: DockerHost): Promise<string> {
+async function reachEngine(docker: DockerCli, access: RemoteAccess): Promise<string> {
   const result = await docker.run(['version', '--format', '{{.Server.Version}}'], {
     quiet: true,
     allowFailure: true
   })
   const version = result.stdout.trim()
   if (result.exitCode === 0 && version) return version
+  // Through the tunnel, ssh says why the host's end failed (no socket, forwarding refused).
+  const tunnelSaid = access.tunnel ? sshComplaint(access.tunnel.log) : ''
   throw new Error(
-    `docker-host: cannot reach the Docker engine at ${host.url}: ${unreachableReason(result.stderr)}`
+    `docker-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`
   )
+}
+
+/** Ends what reaching the host started (the ssh tunnel); its files stay for the post step. */
+export function closeDeployTarget(target: Pick<DeployTarget, 'access'> | undefined): void {
+  if (target?.access.tunnel) closeTunnel(target.access.tunnel)
 }
 
 /** The lines of the docker CLI's and ssh's complaint that say why, without the noise. */

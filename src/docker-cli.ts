@@ -1,6 +1,6 @@
 // The docker CLI, run with the action's private DOCKER_CONFIG against one engine: the runner's
-// own, or a remote one (DOCKER_HOST, with TLS files or over SSH) for the deploy step.
-import path from 'node:path'
+// own, or a remote one (DOCKER_HOST, with TLS files, or the local end of an SSH tunnel) for the
+// deploy step.
 import { runProgram, type RunOptions, type RunResult } from './program.js'
 import { REGISTRY_RETRY, withRetry } from './retry.js'
 
@@ -13,11 +13,19 @@ export type Engine =
       host: string
       /** Folder with ca.pem, cert.pem and key.pem for tcp:// with mutual TLS. */
       tlsDir?: string
-      /** Put first on PATH: for ssh://, the folder whose `ssh` brings the key and known hosts. */
-      pathPrefix?: string
     }
 
 export const LOCAL_ENGINE: Engine = { kind: 'local' }
+
+/** Variables the action sets for the engine it talks to; the env input cannot change them. */
+export const ENGINE_VARIABLES = [
+  'DOCKER_HOST',
+  'DOCKER_CONTEXT',
+  'DOCKER_TLS_VERIFY',
+  'DOCKER_CERT_PATH',
+  'DOCKER_CONFIG',
+  'PATH'
+]
 
 /**
  * The environment the action's programs get: the runner's, minus what they must not see. The
@@ -49,7 +57,6 @@ export class DockerCli {
       // The remote engine is chosen by the action alone, whatever the runner's docker points at.
       for (const key of ['DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH']) delete env[key]
       env.DOCKER_HOST = this.engine.host
-      if (this.engine.pathPrefix) env.PATH = `${this.engine.pathPrefix}${path.delimiter}${env.PATH ?? ''}`
       if (this.engine.tlsDir) {
         env.DOCKER_TLS_VERIFY = '1'
         env.DOCKER_CERT_PATH = this.engine.tlsDir

@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import semver from 'semver'
 import { splitCommandWords } from './command-words.js'
+import { ENGINE_VARIABLES } from './docker-cli.js'
 import { parseDockerHost, type DockerHost } from './docker-host.js'
 import {
   isValidTag,
@@ -277,7 +278,7 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
       drainSeconds: field('drain-seconds', (raw) => parseInteger(raw || '0', 0), 0),
       startupGrace: field('startup-grace', (raw) => parseInteger(raw || '10', 0), 10),
       lockTimeout: field('lock-timeout', (raw) => parseInteger(raw || '600', 0), 600),
-      env: field('env', (raw) => parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)'), [])
+      env: field('env', parseDeployEnv, [])
     }
   }
   if (problems.length > 0) throw new InputError(problems)
@@ -432,6 +433,18 @@ function parseComposeProject(raw: string): string {
     )
   }
   return raw
+}
+
+/** The env input: variables for Compose, none of those the action sets for the engine. */
+function parseDeployEnv(raw: string): KeyValue[] {
+  const env = parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)')
+  const reserved = env.filter(({ key }) => ENGINE_VARIABLES.includes(key) || key === 'APP_VERSION')
+  if (reserved.length > 0) {
+    throw new Error(
+      `${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from docker-host)`
+    )
+  }
+  return env
 }
 
 function parseSwitchCommand(raw: string): DeployInputs['switchCommand'] {

@@ -7,7 +7,7 @@ import * as core from '@actions/core'
 import { State, type Output } from './constants.js'
 import { DockerCli } from './docker-cli.js'
 import { createPrivateDockerConfig } from './docker-config.js'
-import { prepareDeploy, type DeployTarget } from './deploy-target.js'
+import { closeDeployTarget, prepareDeploy, type DeployTarget } from './deploy-target.js'
 import { readGitHubContext, type GitHubContext } from './github-context.js'
 import { getInputs, type Inputs } from './inputs.js'
 import { logIn } from './login.js'
@@ -29,17 +29,19 @@ export const STEPS = [buildStep, scanStep, pushStep, deployStep] as const
 
 export async function run(): Promise<void> {
   const record: RunRecord = { results: {} }
+  let context: RunContext | undefined
   try {
     maskSecretInputs()
     const inputs = getInputs((name) => core.getInput(name))
     record.inputs = inputs
     const github = readGitHubContext()
-    const context = await setUp(inputs, github, record)
+    context = await setUp(inputs, github, record)
     await runSteps(context, record.release as Release, record)
   } catch (error) {
     record.error = (error as Error).message
     core.setFailed(record.error)
   } finally {
+    closeDeployTarget(context?.deployTarget)
     const reports = reportRun(record)
     setOutputs(reports)
     await writeSummary(record, reports).catch((error: Error) =>

@@ -1,8 +1,8 @@
 // The post step (action.yml `runs.post`, entered through post-entry.ts): releases what the main
 // step may have left held and removes every credential it wrote:
 // - the deploy lock on the deploy host, when the main step ended (cancelled) while holding it;
-// - the SSH connection shared by the deploy's docker calls (`ssh -O exit`), then the deploy
-//   host's access folder (SSH key, known hosts, TLS files);
+// - the SSH tunnel of the deploy's docker calls, when the main step could not end it, then the
+//   deploy host's access folder (SSH key, known hosts, TLS files);
 // - the private Docker config, and with it every login the action stored. Logins live only in
 //   that folder (see docker-config.ts), so no `docker logout` is needed and none can reach a
 //   credential the user stored elsewhere.
@@ -11,13 +11,11 @@
 // It speaks the runner's two commands it needs itself instead of loading @actions/core, whose
 // HTTP client stack takes longer to load (about 60 ms here) than the step takes to run.
 import { rmSync } from 'node:fs'
-import path from 'node:path'
 import { State } from './constants.js'
 import { DockerCli } from './docker-cli.js'
 import { removePrivateDockerConfig } from './docker-config.js'
 import { releaseLock } from './deploy-lock.js'
-import { runProgram } from './program.js'
-import type { RemoteAccess } from './remote-engine.js'
+import { closeTunnel, type RemoteAccess } from './remote-engine.js'
 
 /** core.getState: the runner hands saved state to the post step as STATE_<name>. */
 function savedState(name: string, env: NodeJS.ProcessEnv): string {
@@ -62,23 +60,12 @@ function parseAccess(text: string): RemoteAccess | undefined {
 async function closeDeployAccess(access: RemoteAccess, configDir: string, lock: string): Promise<void> {
   if (lock && configDir) {
     // The main step ended while holding the lock (a cancelled run): free it for the next deploy.
-    const docker = new DockerCli(configDir, access.engine)
-    await releaseLock(docker, { name: lock })
-      .then(() =>
-        log(
-          `Released the deploy lock ${lock} on ${access.engine.kind === 'remote' ? access.engine.host : ''}`
-        )
-      )
+    await releaseLock(new DockerCli(configDir, access.engine), { name: lock })
+      .then(() => log(`Released the deploy lock ${lock} on ${access.url}`))
       .catch((error: Error) => warning(`could not release the deploy lock ${lock}: ${error.message}`))
   }
-  if (access.engine.kind === 'remote' && access.engine.pathPrefix && access.sshHost) {
-    // Ends the shared SSH connection now instead of when ControlPersist runs out.
-    await runProgram(path.join(access.engine.pathPrefix, 'ssh'), ['-O', 'exit', access.sshHost], {
-      quiet: true,
-      allowFailure: true
-    }).catch(() => undefined)
-  }
-  for (const dir of [access.dir, access.controlDir]) {
+  if (access.tunnel && closeTunnel(access.tunnel)) log(`Closed the SSH tunnel to ${access.url}`)
+  for (const dir of [access.dir, access.socketDir]) {
     if (!dir) continue
     try {
       rmSync(dir, { recursive: true, force: true })

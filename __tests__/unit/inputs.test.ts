@@ -140,7 +140,11 @@ describe('each input is validated, and the message names it', () => {
     ],
     [{ 'startup-grace': '-1' }, 'startup-grace: "-1" is not a whole number of at least 0'],
     [{ 'lock-timeout': 'soon' }, 'lock-timeout: "soon" is not a whole number of at least 0'],
-    [{ env: '1ST=x' }, 'env: line 1: the key is not a variable name']
+    [{ env: '1ST=x' }, 'env: line 1: the key is not a variable name'],
+    [
+      { env: 'DOCKER_HOST=tcp://elsewhere:2376\nAPP_VERSION=1\nOK=1' },
+      'env: DOCKER_HOST, APP_VERSION cannot be set here: the action sets them'
+    ]
   ])('%j', (given, message) => {
     expect(problems(given).join('\n')).toContain(message)
   })

@@ -69,9 +69,10 @@ export function lockHolder(
   github: Pick<GitHubContext, 'repositoryUrl' | 'repository'>,
   env = process.env
 ): string {
-  const run = env.GITHUB_RUN_ID ? `/actions/runs/${env.GITHUB_RUN_ID}` : ''
-  if (github.repositoryUrl) return `${github.repositoryUrl}${run}`
-  return `${github.repository ?? 'a workflow run'}${run ? ` run ${env.GITHUB_RUN_ID}` : ''}`
+  const runId = env.GITHUB_RUN_ID
+  if (github.repositoryUrl) return `${github.repositoryUrl}${runId ? `/actions/runs/${runId}` : ''}`
+  const repository = github.repository ?? 'a workflow run'
+  return runId ? `${repository}, run ${runId}` : repository
 }
 
 /** Seconds between the marks of a rollout's phases. */

@@ -1,0 +1,537 @@
+// The deploy step end to end: the bundled action run as the runner runs it, building, pushing and
+// rolling out the seed's stack (nginx in front of `web`, `upstream app { server web:8080; }`, a
+// HEALTHCHECK on web) on the test bed's engine reached as a remote host over ssh:// and over
+// tcp:// with mutual TLS, with Compose v2 and v1, while a load generator sends requests through
+// the proxy (published on 127.0.0.1 only) for the whole rollout.
+import { execFile, execFileSync } from 'node:child_process'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
+import { eventEnv } from '../../__fixtures__/events.js'
+import {
+  proxyUrl,
+  removeProject,
+  sampleHealthy,
+  stackFiles,
+  startLoad,
+  type LoadReport,
+  type WebBehaviour
+} from '../../scripts/deploy-stack.mjs'
+import { runAction, testbed, visibleText, type ActionRun, type Testbed } from './harness.js'
+import { uniqueRepository } from './registry-helpers.js'
+
+jest.setTimeout(600_000)
+
+const execFileAsync = promisify(execFile)
+
+type HostKind = 'ssh' | 'tls'
+type ComposeKind = 'v2' | 'v1'
+
+let tb: Testbed
+let scratch: string
+/** Every run, for the secret check at the end. */
+const runs: ActionRun[] = []
+const projects: string[] = []
+
+beforeAll(() => {
+  tb = testbed()
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'deploy-e2e-'))
+})
+
+afterAll(async () => {
+  for (const project of projects) await removeProject(project)
+})
+
+/** A `docker` that has no Compose plugin, as on a runner with only docker-compose v1. */
+function pathWithoutComposePlugin(): string {
+  const bin = path.join(scratch, 'no-compose-plugin')
+  mkdirSync(bin, { recursive: true })
+  const real = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
+  writeFileSync(
+    path.join(bin, 'docker'),
+    `#!/bin/sh\nif [ "$1" = compose ]; then echo "docker: 'compose' is not a docker command." >&2; exit 1; fi\nexec ${real} "$@"\n`
+  )
+  chmodSync(path.join(bin, 'docker'), 0o755)
+  return `${bin}:${process.env.PATH ?? ''}`
+}
+
+async function docker(args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('docker', args)
+  return stdout.trim()
+}
+
+/** The inputs that reach the test bed's engine as a remote host. */
+function hostInputs(kind: HostKind): Record<string, string> {
+  if (kind === 'ssh') {
+    return {
+      'docker-host': tb.sshHost,
+      'ssh-private-key': readFileSync(tb.sshKeyFile, 'utf8'),
+      'ssh-known-hosts': readFileSync(tb.sshKnownHostsFile, 'utf8')
+    }
+  }
+  return {
+    'docker-host': tb.tlsHost,
+    'tls-ca': readFileSync(path.join(tb.tlsDir, 'ca.pem'), 'utf8'),
+    'tls-cert': readFileSync(path.join(tb.tlsDir, 'cert.pem'), 'utf8'),
+    'tls-key': readFileSync(path.join(tb.tlsDir, 'key.pem'), 'utf8')
+  }
+}
+
+interface Stack {
+  project: string
+  image: string
+  workspace: string
+  host: HostKind
+  compose: ComposeKind
+}
+
+function newStack(name: string, host: HostKind, compose: ComposeKind): Stack {
+  const { image } = uniqueRepository(tb, name)
+  const project = `e2e-${name}-${Date.now().toString(36)}`
+  projects.push(project)
+  return { project, image, workspace: mkdtempSync(path.join(scratch, `${name}-`)), host, compose }
+}
+
+interface ReleaseOptions {
+  behaviour?: WebBehaviour
+  steps?: string
+  inputs?: Record<string, string>
+}
+
+/** One release of the stack: the workspace rewritten for `version`, the action run on a tag push. */
+async function release(stack: Stack, version: string, options: ReleaseOptions = {}): Promise<ActionRun> {
+  const files = stackFiles({
+    baseImage: tb.baseImage,
+    image: stack.image,
+    nginxImage: tb.nginxImage,
+    version,
+    behaviour: options.behaviour ?? 'healthy'
+  })
+  for (const [name, content] of Object.entries(files))
+    writeFileSync(path.join(stack.workspace, name), content)
+  const result = await runAction({
+    workspace: stack.workspace,
+    event: eventEnv('tag-push', { GITHUB_REF: `refs/tags/v${version}`, GITHUB_REF_NAME: `v${version}` }),
+    env: stack.compose === 'v1' ? { PATH: pathWithoutComposePlugin() } : {},
+    inputs: {
+      steps: options.steps ?? 'build,push,deploy',
+      image: stack.image,
+      username: tb.username,
+      password: tb.password,
+      ...hostInputs(stack.host),
+      'compose-project': stack.project,
+      service: 'web',
+      replicas: '3',
+      'switch-command': 'proxy: nginx -s reload',
+      'health-timeout': '60',
+      ...options.inputs
+    }
+  })
+  runs.push(result)
+  return result
+}
+
+interface Observed {
+  id: string
+  image: string
+  running: boolean
+  health: string
+}
+
+/** The service's containers as the engine lists them (an independent view, not the action's). */
+async function serviceContainers(project: string, service = 'web'): Promise<Observed[]> {
+  const ids = (
+    await docker([
+      'ps',
+      '-aq',
+      '--no-trunc',
+      '--filter',
+      `label=com.docker.compose.project=${project}`,
+      '--filter',
+      `label=com.docker.compose.service=${service}`
+    ])
+  )
+    .split('\n')
+    .filter(Boolean)
+  if (ids.length === 0) return []
+  const inspected = JSON.parse(await docker(['container', 'inspect', ...ids])) as {
+    Id: string
+    Config: { Image: string }
+    State: { Running: boolean; Health?: { Status: string } }
+  }[]
+  return inspected.map((entry) => ({
+    id: entry.Id,
+    image: entry.Config.Image,
+    running: entry.State.Running,
+    health: entry.State.Health?.Status ?? 'none'
+  }))
+}
+
+/** Runs `during` with the load generator and the healthy-count sampler going. */
+async function underLoad(
+  stack: Stack,
+  during: () => Promise<ActionRun>
+): Promise<{ run: ActionRun; load: LoadReport; healthy: { min: number; max: number } }> {
+  const load = startLoad(await proxyUrl(stack.project))
+  const healthy = sampleHealthy(stack.project, 'web')
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const run = await during()
+  // Requests the proxy still had in flight when the step ended are counted too.
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  return { run, load: await load.stop(), healthy: await healthy.stop() }
+}
+
+function lockExists(project: string): Promise<boolean> {
+  return docker(['ps', '-aq', '--filter', `name=^container-ship-lock-${project}$`]).then((out) => out !== '')
+}
+
+function acceptedSshConnections(): number {
+  const log = readFileSync(path.join(path.dirname(tb.sshKeyFile), 'sshd.log'), 'utf8')
+  return (log.match(/Accepted publickey for deploy/g) ?? []).length
+}
+
+/** The processes whose command line names `text` (e.g. a leftover ssh control master). */
+function processesNaming(text: string): string[] {
+  const found: string[] = []
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
+      if (cmdline.includes(text)) found.push(`${pid}: ${cmdline}`)
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found
+}
+
+describe.each([
+  ['ssh', 'v2'],
+  ['tls', 'v2'],
+  ['ssh', 'v1'],
+  ['tls', 'v1']
+] as [HostKind, ComposeKind][])('a release over %s with Compose %s', (host, compose) => {
+  let stack: Stack
+  let first: ActionRun
+  let firstSsh: number
+
+  beforeAll(async () => {
+    stack = newStack(`good-${host}-${compose}`, host, compose)
+    const before = acceptedSshConnections()
+    first = await release(stack, '1.0.0')
+    firstSsh = acceptedSshConnections() - before
+  })
+
+  it('deploys the whole stack on an empty host through one SSH connection', async () => {
+    expect(first.log).not.toContain('::error::')
+    expect(first.exitCode).toBe(0)
+    expect(first.log).toContain(compose === 'v2' ? 'docker compose' : 'docker-compose 1.')
+    expect(first.outputs).toMatchObject({ deployed: 'true', 'previous-image': '' })
+    const web = await serviceContainers(stack.project)
+    expect(web).toHaveLength(3)
+    expect(first.outputs.containers?.split('\n').sort()).toEqual(web.map((c) => c.id).sort())
+    expect(web.every((c) => c.running && c.health === 'healthy' && c.image === `${stack.image}:1.0.0`)).toBe(
+      true
+    )
+    const answer = await fetch(await proxyUrl(stack.project))
+    expect(await answer.text()).toBe('1.0.0\n')
+    expect(firstSsh).toBe(host === 'ssh' ? 1 : 0)
+  })
+
+  it('rolls out the next version with no request failed and never fewer than 3 healthy', async () => {
+    const before = (await serviceContainers(stack.project)).map((c) => c.id)
+    const { run, load, healthy } = await underLoad(stack, () => release(stack, '2.0.0'))
+    expect(run.log).not.toContain('::error::')
+    expect(run.exitCode).toBe(0)
+    console.log(
+      `${host}/${compose}: ${load.total} requests, ${load.failed} failed`,
+      load.failures,
+      load.versions
+    )
+    expect(load.failures).toEqual({})
+    expect(load.failed).toBe(0)
+    expect(load.total).toBeGreaterThan(100)
+    expect(load.versions['1.0.0']).toBeGreaterThan(0)
+    expect(load.versions['2.0.0']).toBeGreaterThan(0)
+    expect(load.lastVersion).toBe('2.0.0')
+    expect(healthy.min).toBeGreaterThanOrEqual(3)
+    expect(healthy.max).toBe(6)
+
+    const web = await serviceContainers(stack.project)
+    expect(web).toHaveLength(3)
+    expect(web.some((c) => before.includes(c.id))).toBe(false)
+    expect(web.every((c) => c.running && c.image === `${stack.image}:2.0.0`)).toBe(true)
+    expect(run.outputs).toMatchObject({ deployed: 'true', 'previous-image': `${stack.image}:1.0.0` })
+    expect(run.outputs.containers?.split('\n').sort()).toEqual(web.map((c) => c.id).sort())
+    expect(run.log).toContain('3 of 3 keeping their address')
+    for (const phase of ['scaled up', 'healthy', 'switched', 'old removed']) {
+      expect(run.summary).toMatch(new RegExp(`\\| ${phase} \\| \\d+\\.\\d \\|`))
+    }
+    expect(await lockExists(stack.project)).toBe(false)
+    // The post step ended the shared connection and removed every file it wrote.
+    expect(run.post.exitCode).toBe(0)
+    expect(readdirSync(run.runnerTemp)).toEqual([])
+    expect(processesNaming(run.runnerTemp)).toEqual([])
+  })
+})
+
+describe('a release that is not healthy', () => {
+  let stack: Stack
+  let serving: string[]
+
+  beforeAll(async () => {
+    stack = newStack('unhealthy', 'ssh', 'v2')
+    const first = await release(stack, '1.0.0')
+    expect(first.exitCode).toBe(0)
+    serving = (await serviceContainers(stack.project)).map((c) => c.id).sort()
+  })
+
+  it('whose healthcheck never passes is rolled back with no request failed', async () => {
+    const { run, load, healthy } = await underLoad(stack, () =>
+      release(stack, '2.0.0', { behaviour: 'never-healthy' })
+    )
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toMatch(/::error::the new version of web is not healthy: \S+ became unhealthy/)
+    expect(load.failed).toBe(0)
+    expect(load.versions['2.0.0']).toBeUndefined()
+    expect(load.lastVersion).toBe('1.0.0')
+    expect(healthy.min).toBeGreaterThanOrEqual(3)
+    const web = await serviceContainers(stack.project)
+    expect(web.map((c) => c.id).sort()).toEqual(serving)
+    expect(web.every((c) => c.running && c.image === `${stack.image}:1.0.0`)).toBe(true)
+    expect(run.outputs).toMatchObject({
+      deployed: 'false',
+      'previous-image': `${stack.image}:1.0.0`,
+      containers: ''
+    })
+    expect(run.summary).toContain('**rolled back**')
+    expect(run.summary).toContain('Last health checks:')
+    expect(run.summary).toContain('404 Not Found')
+    expect(run.summary).toMatch(/\| new containers removed \| \d+\.\d \|/)
+    expect(await lockExists(stack.project)).toBe(false)
+    expect(readdirSync(run.runnerTemp)).toEqual([])
+  })
+
+  it('that crashes on start is rolled back as soon as it exits, its last log lines in the summary', async () => {
+    const run = await release(stack, '2.0.1', {
+      behaviour: 'crashes',
+      inputs: { 'health-timeout': '600' }
+    })
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toMatch(/not healthy: \S+ (exited with code 3|is exited \(exit code 3\))/)
+    expect(run.log).not.toContain('health-timeout')
+    expect(run.summary).toContain('cannot open the database')
+    const web = await serviceContainers(stack.project)
+    expect(web.map((c) => c.id).sort()).toEqual(serving)
+    expect(
+      await proxyUrl(stack.project)
+        .then((url) => fetch(url))
+        .then((r) => r.text())
+    ).toBe('1.0.0\n')
+  })
+})
+
+describe('the deploy lock', () => {
+  let stack: Stack
+
+  beforeAll(async () => {
+    stack = newStack('lock', 'tls', 'v2')
+    expect((await release(stack, '1.0.0')).exitCode).toBe(0)
+  })
+
+  it('makes a second deploy started during the first wait for it', async () => {
+    const firstRun = release(stack, '2.0.0', { inputs: { 'drain-seconds': '3' } })
+    // The second starts while the first holds the lock (taken after the build and the pull).
+    await waitFor(() => lockExists(stack.project), 120_000)
+    const second = await release(stack, '2.1.0')
+    const first = await firstRun
+    expect(first.exitCode).toBe(0)
+    expect(second.exitCode).toBe(0)
+    expect(second.log).toMatch(
+      /Another deploy of \S+ holds the lock \(https:\/\/github\.com\/acme\/web\/actions\/runs\/1001 since /
+    )
+    expect(second.outputs['previous-image']).toBe(`${stack.image}:2.0.0`)
+    const web = await serviceContainers(stack.project)
+    expect(web).toHaveLength(3)
+    expect(web.every((c) => c.image === `${stack.image}:2.1.0`)).toBe(true)
+  })
+
+  it('held by a run that never ends fails the next deploy after lock-timeout, nothing touched', async () => {
+    const serving = (await serviceContainers(stack.project)).map((c) => c.id).sort()
+    await docker([
+      'create',
+      '--name',
+      `container-ship-lock-${stack.project}`,
+      '--label',
+      'com.container-ship.lock.holder=a run that was killed',
+      '--label',
+      'com.container-ship.lock.since=2026-11-25T00:00:00.000Z',
+      tb.baseImage,
+      'true'
+    ])
+    try {
+      const run = await release(stack, '3.0.0', { inputs: { 'lock-timeout': '3' } })
+      expect(run.exitCode).toBe(1)
+      expect(run.log).toContain(
+        `another deploy of project ${stack.project} holds the lock on this host (a run that was killed since 2026-11-25T00:00:00.000Z); waited 3 s (lock-timeout). If no deploy is running, remove the lock with: docker rm container-ship-lock-${stack.project}`
+      )
+      expect((await serviceContainers(stack.project)).map((c) => c.id).sort()).toEqual(serving)
+      expect(await lockExists(stack.project)).toBe(true)
+    } finally {
+      await docker(['rm', '-f', `container-ship-lock-${stack.project}`])
+    }
+  })
+})
+
+describe('steps: deploy on its own', () => {
+  it('deploys the image:<version> an earlier job pushed for the same tag', async () => {
+    const stack = newStack('deploy-only', 'ssh', 'v2')
+    const pushed = await release(stack, '4.2.0', { steps: 'build,push' })
+    expect(pushed.exitCode).toBe(0)
+    expect(pushed.log).not.toContain('docker compose')
+    expect(await serviceContainers(stack.project)).toEqual([])
+    // The deploy job: a fresh checkout, the same tag, no build.
+    const run = await release(stack, '4.2.0', { steps: 'deploy' })
+    expect(run.log).not.toContain('::error::')
+    expect(run.exitCode).toBe(0)
+    expect(run.log).not.toMatch(/docker (buildx )?build/)
+    expect(run.outputs.deployed).toBe('true')
+    const web = await serviceContainers(stack.project)
+    expect(web.map((c) => c.image)).toEqual(Array(3).fill(`${stack.image}:4.2.0`))
+  })
+})
+
+describe('what cannot deploy fails before anything is built or changed', () => {
+  let stack: Stack
+  let serving: string[]
+
+  beforeAll(async () => {
+    stack = newStack('refused', 'ssh', 'v2')
+    expect((await release(stack, '1.0.0')).exitCode).toBe(0)
+    serving = (await serviceContainers(stack.project)).map((c) => c.id).sort()
+  })
+
+  async function refused(inputs: Record<string, string>, message: RegExp): Promise<void> {
+    const run = await release(stack, '9.9.9', { inputs })
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toMatch(message)
+    // Nothing built, pushed or touched.
+    expect(run.outputs['image-id']).toBe('')
+    expect(run.outputs['pushed-tags']).toBe('')
+    expect((await serviceContainers(stack.project)).map((c) => c.id).sort()).toEqual(serving)
+    expect(readdirSync(run.runnerTemp)).toEqual([])
+  }
+
+  it('an ssh host nobody listens on', async () => {
+    await refused(
+      { 'docker-host': 'ssh://deploy@127.0.0.1:2299' },
+      /::error::docker-host: cannot reach the Docker engine at ssh:\/\/deploy@127\.0\.0\.1:2299: .*Connection refused/
+    )
+  })
+
+  it('known hosts that hold another key for the host', async () => {
+    const dir = mkdtempSync(path.join(scratch, 'other-key-'))
+    await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'key')])
+    const otherKey = readFileSync(path.join(dir, 'key.pub'), 'utf8').split(' ').slice(0, 2).join(' ')
+    await refused(
+      { 'ssh-known-hosts': `[127.0.0.1]:2222 ${otherKey}\n` },
+      /cannot reach the Docker engine at ssh:\/\/deploy@127\.0\.0\.1:2222: .*Host key verification failed/
+    )
+  })
+
+  it('a key the host does not accept', async () => {
+    const dir = mkdtempSync(path.join(scratch, 'stranger-'))
+    await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'key')])
+    await refused(
+      { 'ssh-private-key': readFileSync(path.join(dir, 'key'), 'utf8') },
+      /cannot reach the Docker engine at ssh:\/\/deploy@127\.0\.0\.1:2222: .*Permission denied \(publickey\)/
+    )
+  })
+
+  it('a TLS client certificate the host does not trust', async () => {
+    const dir = mkdtempSync(path.join(scratch, 'rogue-ca-'))
+    const key = path.join(dir, 'key.pem')
+    const cert = path.join(dir, 'cert.pem')
+    await execFileAsync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=rogue'
+    ])
+    await refused(
+      {
+        ...hostInputs('tls'),
+        'ssh-private-key': '',
+        'ssh-known-hosts': '',
+        'tls-cert': readFileSync(cert, 'utf8'),
+        'tls-key': readFileSync(key, 'utf8')
+      },
+      /cannot reach the Docker engine at tcp:\/\/127\.0\.0\.1:2376: /
+    )
+  })
+
+  it('a service the compose file does not have', async () => {
+    await refused(
+      { service: 'api' },
+      /::error::service: "api" is not a service of docker-compose\.yml; the services there are proxy, web/
+    )
+  })
+})
+
+describe("the seed's own sequence (the baseline)", () => {
+  it('up --scale web=6, wait, up --scale web=3 fails requests through the proxy', async () => {
+    const stack = newStack('seed', 'ssh', 'v2')
+    expect((await release(stack, '1.0.0')).exitCode).toBe(0)
+    const pushed = await release(stack, '2.0.0', { steps: 'build,push' })
+    expect(pushed.exitCode).toBe(0)
+    const compose = async (...args: string[]): Promise<void> => {
+      await execFileAsync('docker', ['compose', '-p', stack.project, '-f', 'docker-compose.yml', ...args], {
+        cwd: stack.workspace,
+        env: { ...process.env, APP_VERSION: '2.0.0' }
+      })
+    }
+    const { load } = await underLoad(stack, async () => {
+      await compose('up', '-d', '--scale', 'web=6')
+      await new Promise((resolve) => setTimeout(resolve, 5000))
+      await compose('up', '-d', '--scale', 'web=3')
+      return pushed
+    })
+    console.log(`the seed's sequence: ${load.total} requests, ${load.failed} failed`, load.failures)
+    expect(load.failed).toBeGreaterThan(0)
+  })
+})
+
+describe('secrets', () => {
+  it('never appear in a log, output, state or summary', () => {
+    const secrets = [
+      tb.password,
+      readFileSync(tb.sshKeyFile, 'utf8').split('\n')[1] as string,
+      readFileSync(path.join(tb.tlsDir, 'key.pem'), 'utf8').split('\n')[1] as string
+    ]
+    expect(runs.length).toBeGreaterThan(10)
+    for (const run of runs) {
+      const seen = visibleText(run.everything)
+      for (const secret of secrets) expect(seen).not.toContain(secret)
+    }
+  })
+})
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
