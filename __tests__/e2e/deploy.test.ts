@@ -26,7 +26,7 @@ jest.setTimeout(600_000)
 
 const execFileAsync = promisify(execFile)
 
-type HostKind = 'ssh' | 'tls'
+type HostKind = 'ssh' | 'tls' | 'unix'
 type ComposeKind = 'v2' | 'v1'
 
 let tb: Testbed
@@ -64,6 +64,7 @@ async function docker(args: string[]): Promise<string> {
 
 /** The inputs that reach the test bed's engine as a remote host. */
 function hostInputs(kind: HostKind): Record<string, string> {
+  if (kind === 'unix') return { 'docker-host': 'unix:///var/run/docker.sock' }
   if (kind === 'ssh') {
     return {
       'docker-host': tb.sshHost,
@@ -96,8 +97,12 @@ function newStack(name: string, host: HostKind, compose: ComposeKind): Stack {
 
 interface ReleaseOptions {
   behaviour?: WebBehaviour
+  /** false: the image has no HEALTHCHECK. */
+  healthcheck?: boolean
   steps?: string
   inputs?: Record<string, string>
+  /** More files for the workspace (e.g. a compose override). */
+  files?: Record<string, string>
 }
 
 /** One release of the stack: the workspace rewritten for `version`, the action run on a tag push. */
@@ -107,9 +112,10 @@ async function release(stack: Stack, version: string, options: ReleaseOptions = 
     image: stack.image,
     nginxImage: tb.nginxImage,
     version,
-    behaviour: options.behaviour ?? 'healthy'
+    behaviour: options.behaviour ?? 'healthy',
+    healthcheck: options.healthcheck ?? true
   })
-  for (const [name, content] of Object.entries(files))
+  for (const [name, content] of Object.entries({ ...files, ...options.files }))
     writeFileSync(path.join(stack.workspace, name), content)
   const result = await runAction({
     workspace: stack.workspace,
@@ -402,6 +408,92 @@ describe('steps: deploy on its own', () => {
   })
 })
 
+describe('unix:// with a build that is not pushed, several compose files and the env input', () => {
+  let stack: Stack
+  const override = [
+    'services:',
+    '  web:',
+    '    labels:',
+    '      tier: ${TIER}',
+    '    environment:',
+    '      RELEASE: ${APP_VERSION}',
+    ''
+  ].join('\n')
+
+  beforeAll(() => {
+    stack = newStack('unix', 'unix', 'v2')
+  })
+
+  it('deploys the local build with the override and the variables applied', async () => {
+    const inputs = {
+      'compose-file': 'docker-compose.yml\ndocker-compose.prod.yml',
+      env: 'TIER=production'
+    }
+    const first = await release(stack, '1.0.0', {
+      steps: 'build,deploy',
+      inputs,
+      files: { 'docker-compose.prod.yml': override }
+    })
+    expect(first.log).not.toContain('::error::')
+    expect(first.exitCode).toBe(0)
+    expect(first.log).not.toContain('docker pull')
+    const run = await release(stack, '1.1.0', {
+      steps: 'build,deploy',
+      inputs,
+      files: { 'docker-compose.prod.yml': override }
+    })
+    expect(run.exitCode).toBe(0)
+    const web = await serviceContainers(stack.project)
+    expect(web).toHaveLength(3)
+    for (const { id } of web) {
+      const [labels, env] = (
+        await docker(['inspect', '--format', '{{index .Config.Labels "tier"}} {{json .Config.Env}}', id])
+      ).split(' ')
+      expect(labels).toBe('production')
+      expect(JSON.parse(env as string)).toContain('RELEASE=1.1.0')
+    }
+  })
+
+  it('waits startup-grace for a service without a healthcheck, warning that it should have one', async () => {
+    const run = await release(stack, '1.2.0', {
+      steps: 'build,deploy',
+      healthcheck: false,
+      inputs: {
+        'startup-grace': '2',
+        'compose-file': 'docker-compose.yml\ndocker-compose.prod.yml',
+        env: 'TIER=production'
+      },
+      files: { 'docker-compose.prod.yml': override }
+    })
+    expect(run.exitCode).toBe(0)
+    expect(run.log).toMatch(
+      /::warning::service web has no healthcheck: the new containers count as ready once they have run 2 s \(startup-grace\)/
+    )
+    const healthy = /\| healthy \| (\d+\.\d) \|/.exec(run.summary)
+    expect(Number(healthy?.[1])).toBeGreaterThanOrEqual(2)
+    const web = await serviceContainers(stack.project)
+    expect(web.map((c) => `${c.image} ${c.health}`)).toEqual(Array(3).fill(`${stack.image}:1.2.0 none`))
+  })
+
+  it('fails at once when a container without a healthcheck exits during startup-grace', async () => {
+    const serving = (await serviceContainers(stack.project)).map((c) => c.id).sort()
+    const run = await release(stack, '1.3.0', {
+      steps: 'build,deploy',
+      healthcheck: false,
+      behaviour: 'crashes',
+      inputs: {
+        'startup-grace': '300',
+        'compose-file': 'docker-compose.yml\ndocker-compose.prod.yml',
+        env: 'TIER=production'
+      },
+      files: { 'docker-compose.prod.yml': override }
+    })
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toMatch(/not healthy: \S+ (exited with code 3|is exited \(exit code 3\))/)
+    expect((await serviceContainers(stack.project)).map((c) => c.id).sort()).toEqual(serving)
+  })
+})
+
 describe('what cannot deploy fails before anything is built or changed', () => {
   let stack: Stack
   let serving: string[]
@@ -412,8 +504,12 @@ describe('what cannot deploy fails before anything is built or changed', () => {
     serving = (await serviceContainers(stack.project)).map((c) => c.id).sort()
   })
 
-  async function refused(inputs: Record<string, string>, message: RegExp): Promise<void> {
-    const run = await release(stack, '9.9.9', { inputs })
+  async function refused(
+    inputs: Record<string, string>,
+    message: RegExp,
+    files: Record<string, string> = {}
+  ): Promise<void> {
+    const run = await release(stack, '9.9.9', { inputs, files })
     expect(run.exitCode).toBe(1)
     expect(run.log).toMatch(message)
     // Nothing built, pushed or touched.
@@ -479,6 +575,15 @@ describe('what cannot deploy fails before anything is built or changed', () => {
         'tls-key': readFileSync(key, 'utf8')
       },
       /cannot reach the Docker engine at tcp:\/\/127\.0\.0\.1:2376: /
+    )
+  })
+
+  it('a service with a fixed host port, which cannot run twice side by side', async () => {
+    const fixed = ['services:', '  web:', '    ports:', '      - "127.0.0.1:18080:8080"', ''].join('\n')
+    await refused(
+      { 'compose-file': 'docker-compose.yml\ndocker-compose.ports.yml' },
+      /::error::compose-file: service web publishes the fixed host port 18080 on 127\.0\.0\.1 "127\.0\.0\.1:18080:8080" \(in docker-compose\.ports\.yml\)/,
+      { 'docker-compose.ports.yml': fixed }
     )
   })
 
