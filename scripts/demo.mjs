@@ -1,26 +1,30 @@
 // The demo pipeline: runs the bundled action through the runner emulation the end-to-end tests
-// use, as if the tag v$DEMO_VERSION had been pushed, on examples/hello against the test bed's
-// registry. Prints the outputs, the step summary and the page the pushed image serves.
+// use, on examples/hello, against the test bed: build, scan (Trivy with the offline DB), push to
+// the registry on 127.0.0.1:5000, and deploy over ssh:// to the test bed's engine, with nginx in
+// front. It ships two releases: v$DEMO_VERSION (default 1.0.0), then v$DEMO_NEXT (default
+// 1.1.0) while a load generator sends requests through nginx, and prints how many failed.
 // Run it through scripts/demo.sh, which sets up the test bed first.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { proxyUrl, startLoad } from './deploy-stack.mjs'
 import { parseFileCommands, REPO_ROOT, runAction } from './local-runner.mjs'
 
-const version = process.env.DEMO_VERSION ?? '1.0.0'
-const testbed = parseFileCommands(
-  readFileSync(
-    path.join(process.env.TESTBED_STATE ?? '/var/lib/container-ship-testbed', 'testbed.env'),
-    'utf8'
+const first = process.env.DEMO_VERSION ?? '1.0.0'
+const next = process.env.DEMO_NEXT ?? '1.1.0'
+const testbed = /** @type {Record<string, string>} */ (
+  parseFileCommands(
+    readFileSync(
+      path.join(process.env.TESTBED_STATE ?? '/var/lib/container-ship-testbed', 'testbed.env'),
+      'utf8'
+    )
   )
 )
 const registry = /** @type {string} */ (testbed.TESTBED_REGISTRY)
 const image = `${registry}/demo/hello`
-
-const eventPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'demo-event-')), 'event.json')
-const repository = { full_name: 'local/hello', html_url: 'https://github.com/local/hello' }
-writeFileSync(eventPath, JSON.stringify({ ref: `refs/tags/v${version}`, repository }))
+const project = 'container-ship-demo'
+const workspace = path.join(REPO_ROOT, 'examples/hello')
 let sha = '0000000000000000000000000000000000000000'
 try {
   sha = execFileSync('git', ['-C', REPO_ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()
@@ -28,46 +32,77 @@ try {
   // Not a git checkout: the sha tag is made of zeros.
 }
 
-const run = await runAction({
-  inputs: {
-    image,
-    username: /** @type {string} */ (testbed.TESTBED_REGISTRY_USER),
-    password: readFileSync(/** @type {string} */ (testbed.TESTBED_REGISTRY_PASSWORD_FILE), 'utf8').trim(),
-    'build-args': `GREETING=Hello from Container Ship ${version}`,
-    // The vulnerability DB cannot be downloaded here: the test bed built one offline.
-    'skip-db-update': 'true'
-  },
-  event: {
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_REF: `refs/tags/v${version}`,
-    GITHUB_SHA: sha,
-    GITHUB_REPOSITORY: repository.full_name,
-    GITHUB_SERVER_URL: 'https://github.com'
-  },
-  workspace: path.join(REPO_ROOT, 'examples/hello'),
-  // Trivy as the test bed built it, and its offline DB as Trivy's cache folder.
-  env: {
-    PATH: `${path.dirname(/** @type {string} */ (testbed.TESTBED_TRIVY))}:${process.env.PATH ?? ''}`,
-    TRIVY_CACHE_DIR: /** @type {string} */ (testbed.TESTBED_TRIVY_CACHE)
-  }
-})
-
-console.log('=== main step (node dist/index.js) ===')
-process.stdout.write(run.log)
-console.log('=== post step (node dist/post.js) ===')
-process.stdout.write(run.post.log)
-console.log('=== outputs ===')
-for (const [name, value] of Object.entries(run.outputs))
-  console.log(`${name}: ${value.split('\n').join('\n    ')}`)
-console.log('=== step summary ===')
-process.stdout.write(run.summary)
-if (run.exitCode === 0) {
-  console.log('=== the pushed image ===')
-  console.log(
-    execFileSync('docker', ['run', '--rm', `${image}:${version}`, 'cat', '/www/index.html'], {
-      encoding: 'utf8'
-    }).trim()
-  )
+/** One release: the whole pipeline on a push of tag v<version>. @param {string} version */
+async function ship(version) {
+  const eventPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'demo-event-')), 'event.json')
+  const repository = { full_name: 'local/hello', html_url: 'https://github.com/local/hello' }
+  writeFileSync(eventPath, JSON.stringify({ ref: `refs/tags/v${version}`, repository }))
+  return runAction({
+    inputs: {
+      image,
+      username: /** @type {string} */ (testbed.TESTBED_REGISTRY_USER),
+      password: readFileSync(/** @type {string} */ (testbed.TESTBED_REGISTRY_PASSWORD_FILE), 'utf8').trim(),
+      'build-args': `GREETING=Hello from Container Ship ${version}`,
+      // The vulnerability DB cannot be downloaded here: the test bed built one offline.
+      'skip-db-update': 'true',
+      // The test bed's engine, reached as a remote host over SSH (its own sshd on 127.0.0.1:2222).
+      'docker-host': /** @type {string} */ (testbed.TESTBED_SSH_HOST),
+      'ssh-private-key': readFileSync(/** @type {string} */ (testbed.TESTBED_SSH_KEY_FILE), 'utf8'),
+      'ssh-known-hosts': readFileSync(/** @type {string} */ (testbed.TESTBED_SSH_KNOWN_HOSTS_FILE), 'utf8'),
+      'compose-project': project,
+      service: 'web',
+      replicas: '3',
+      'switch-command': 'proxy: nginx -s reload',
+      env: `REGISTRY=${registry}\nNGINX_IMAGE=${testbed.TESTBED_NGINX_IMAGE}`
+    },
+    event: {
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_EVENT_PATH: eventPath,
+      GITHUB_REF: `refs/tags/v${version}`,
+      GITHUB_SHA: sha,
+      GITHUB_REPOSITORY: repository.full_name,
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_RUN_ID: String(Date.now())
+    },
+    workspace,
+    // Trivy as the test bed built it, and its offline DB as Trivy's cache folder.
+    env: {
+      PATH: `${path.dirname(/** @type {string} */ (testbed.TESTBED_TRIVY))}:${process.env.PATH ?? ''}`,
+      TRIVY_CACHE_DIR: /** @type {string} */ (testbed.TESTBED_TRIVY_CACHE)
+    }
+  })
 }
-process.exitCode = run.exitCode
+
+/** @param {string} title @param {Awaited<ReturnType<typeof ship>>} run */
+function show(title, run) {
+  console.log(`\n=== ${title}: main step (node dist/index.js) ===`)
+  process.stdout.write(run.log)
+  console.log(`=== ${title}: post step (node dist/post.js) ===`)
+  process.stdout.write(run.post.log)
+  console.log(`=== ${title}: outputs ===`)
+  for (const [name, value] of Object.entries(run.outputs))
+    console.log(`${name}: ${value.split('\n').join('\n    ')}`)
+  console.log(`=== ${title}: step summary ===`)
+  process.stdout.write(run.summary)
+}
+
+const firstRun = await ship(first)
+show(`v${first}`, firstRun)
+if (firstRun.exitCode !== 0) {
+  process.exitCode = firstRun.exitCode
+} else {
+  const url = await proxyUrl(project)
+  console.log(`\n=== ${url} serves: ${(await (await fetch(url)).text()).trim()} ===`)
+  console.log(`=== shipping v${next} while 4 clients send requests through nginx ===`)
+  const load = startLoad(url)
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const nextRun = await ship(next)
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const report = await load.stop()
+  show(`v${next}`, nextRun)
+  console.log(`\n=== ${url} serves: ${(await (await fetch(url)).text()).trim()} ===`)
+  console.log(
+    `=== during the rollout: ${report.total} requests, ${report.failed} failed${report.failed ? ` ${JSON.stringify(report.failures)}` : ''}; answers ${JSON.stringify(report.versions)} ===`
+  )
+  process.exitCode = nextRun.exitCode || (report.failed > 0 ? 1 : 0)
+}

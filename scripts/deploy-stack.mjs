@@ -63,6 +63,28 @@ http {
 `
 
 /**
+ * The other way to put nginx in front: it resolves `web` again at most every second (Docker's
+ * embedded DNS at 127.0.0.11) instead of once, so no reload is needed; a rollout then needs
+ * drain-seconds of at least that second.
+ */
+export const NGINX_RESOLVER_CONF = `worker_processes 1;
+error_log /dev/stderr warn;
+pid /run/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  resolver 127.0.0.11 valid=1s ipv6=off;
+  server {
+    listen 80;
+    location / {
+      set $app web;
+      proxy_pass http://$app:8080;
+    }
+  }
+}
+`
+
+/**
  * The compose file: web at ${APP_VERSION} of `image`, no host port of its own; nginx in front,
  * published on an engine-chosen port of 127.0.0.1.
  * @param {{ image: string; nginxImage: string; stopGraceSeconds?: number }} options
@@ -86,14 +108,14 @@ export function composeFile({ image, nginxImage, stopGraceSeconds = 3 }) {
 
 /**
  * A workspace's files for one release of the stack.
- * @param {{ baseImage: string; image: string; nginxImage: string; version: string; behaviour?: WebBehaviour; healthcheck?: boolean }} options
+ * @param {{ baseImage: string; image: string; nginxImage: string; version: string; behaviour?: WebBehaviour; healthcheck?: boolean; proxy?: 'resolve-once' | 'resolver' }} options
  * @returns {Record<string, string>}
  */
 export function stackFiles(options) {
   return {
     Dockerfile: webDockerfile(options),
     'docker-compose.yml': composeFile(options),
-    'nginx.conf': NGINX_CONF
+    'nginx.conf': options.proxy === 'resolver' ? NGINX_RESOLVER_CONF : NGINX_CONF
   }
 }
 

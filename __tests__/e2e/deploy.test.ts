@@ -103,6 +103,8 @@ interface ReleaseOptions {
   inputs?: Record<string, string>
   /** More files for the workspace (e.g. a compose override). */
   files?: Record<string, string>
+  /** How nginx finds `web`: once at start or reload (the seed's), or again every second. */
+  proxy?: 'resolve-once' | 'resolver'
 }
 
 /** One release of the stack: the workspace rewritten for `version`, the action run on a tag push. */
@@ -113,7 +115,8 @@ async function release(stack: Stack, version: string, options: ReleaseOptions = 
     nginxImage: tb.nginxImage,
     version,
     behaviour: options.behaviour ?? 'healthy',
-    healthcheck: options.healthcheck ?? true
+    healthcheck: options.healthcheck ?? true,
+    proxy: options.proxy ?? 'resolve-once'
   })
   for (const [name, content] of Object.entries({ ...files, ...options.files }))
     writeFileSync(path.join(stack.workspace, name), content)
@@ -279,6 +282,21 @@ describe.each([
     expect(run.post.exitCode).toBe(0)
     expect(readdirSync(run.runnerTemp)).toEqual([])
     expect(processesNaming(run.runnerTemp)).toEqual([])
+  })
+})
+
+describe('a proxy that resolves the name again by itself', () => {
+  it('needs no switch-command: drain-seconds covers its cache time, no request failed', async () => {
+    const stack = newStack('resolver', 'ssh', 'v2')
+    const inputs = { 'switch-command': '', 'drain-seconds': '3' }
+    expect((await release(stack, '1.0.0', { proxy: 'resolver', inputs })).exitCode).toBe(0)
+    const { run, load } = await underLoad(stack, () => release(stack, '2.0.0', { proxy: 'resolver', inputs }))
+    expect(run.exitCode).toBe(0)
+    console.log(`resolver: ${load.total} requests, ${load.failed} failed`, load.failures, load.versions)
+    expect(load.failures).toEqual({})
+    expect(load.versions['1.0.0']).toBeGreaterThan(0)
+    expect(load.lastVersion).toBe('2.0.0')
+    expect(run.summary).toMatch(/\| drained \| 3\.\d \|/)
   })
 })
 
