@@ -1,12 +1,14 @@
 // The post step runs even after a failed main step, in whatever state that left: it warns and
 // never fails. post() is imported and driven in-process; the bundle is run once as the runner does.
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { parseDockerHost } from '../../src/docker-host.js'
 import { post } from '../../src/post.js'
-import { REPO_ROOT } from './harness.js'
+import { openTunnel, prepareRemoteAccess } from '../../src/remote-engine.js'
+import { REPO_ROOT, testbed } from './harness.js'
 
 const STATE = 'STATE_docker-config'
 
@@ -54,5 +56,39 @@ describe('the post step', () => {
       encoding: 'utf8'
     })
     expect(result.status).toBe(0)
+  })
+
+  it('after a cancelled deploy: releases the lock it held, closes the SSH tunnel, removes the key', async () => {
+    const tb = testbed()
+    const access = prepareRemoteAccess(
+      parseDockerHost(tb.sshHost),
+      {
+        sshPrivateKey: readFileSync(tb.sshKeyFile, 'utf8'),
+        sshKnownHosts: readFileSync(tb.sshKnownHostsFile, 'utf8'),
+        tlsCa: '',
+        tlsCert: '',
+        tlsKey: ''
+      },
+      mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'))
+    )
+    const pid = await openTunnel(access, '/usr/bin/ssh')
+    const lock = `container-ship-lock-post-test-${process.pid}`
+    execFileSync('docker', ['create', '--name', lock, '--network', 'none', 'busybox:latest', 'true'])
+    const configDir = mkdtempSync(path.join(os.tmpdir(), 'container-ship-docker-'))
+    writeFileSync(path.join(configDir, 'config.json'), '{}')
+    const log = capture()
+    await post({
+      [STATE]: configDir,
+      'STATE_deploy-access': JSON.stringify(access),
+      'STATE_deploy-lock': lock
+    })
+    expect(log()).toContain(`Released the deploy lock ${lock} on ${tb.sshHost}`)
+    expect(log()).toContain(`Closed the SSH tunnel to ${tb.sshHost}`)
+    expect(execFileSync('docker', ['ps', '-aq', '--filter', `name=^${lock}$`], { encoding: 'utf8' })).toBe('')
+    expect(existsSync(access.dir)).toBe(false)
+    expect(existsSync(configDir)).toBe(false)
+    for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(existsSync(`/proc/${pid}`)).toBe(false)
   })
 })
