@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { makeInputs } from '../../__fixtures__/inputs.js'
 import type { ContainerState } from '../../src/containers.js'
-import { deploySkipReason, lockHolder, nameHolders } from '../../src/steps/deploy.js'
+import { deploySkipReason, lockHolder } from '../../src/steps/deploy.js'
+import { nameHolders } from '../../src/traffic-switch.js'
 
 const HOST = 'unix:///var/run/docker.sock'
 /** Inputs as getInputs parses them, for the image ghcr.io/acme/web. */
