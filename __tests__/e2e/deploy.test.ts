@@ -337,6 +337,17 @@ describe('a release that is not healthy', () => {
     expect(readdirSync(run.runnerTemp)).toEqual([])
   })
 
+  it('not healthy within health-timeout is rolled back when the time runs out', async () => {
+    const run = await release(stack, '2.0.2', {
+      behaviour: 'never-healthy',
+      inputs: { 'health-timeout': '2' }
+    })
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toMatch(/not healthy: \S+ not ready after 2 s \(health-timeout\), health starting/)
+    expect(run.summary).toContain('**rolled back**')
+    expect((await serviceContainers(stack.project)).map((c) => c.id).sort()).toEqual(serving)
+  })
+
   it('that crashes on start is rolled back as soon as it exits, its last log lines in the summary', async () => {
     const run = await release(stack, '2.0.1', {
       behaviour: 'crashes',
