@@ -22,11 +22,15 @@ export const FAKE_GITHUB_TOKEN = 'ghs_e2eFakeToken0123456789abcdefABCDEF'
  * @property {Record<string, string>} event  GITHUB_* variables of the event, GITHUB_EVENT_PATH among them
  * @property {string} workspace  GITHUB_WORKSPACE, the working folder of both steps
  * @property {Record<string, string>} [env]  extra environment, e.g. DOCKER_CONFIG for the user's own config
+ * @property {(log: string) => boolean} [cancelWhen]  cancel the run as the runner does once the main
+ *   step's log satisfies this: SIGINT, then SIGTERM 7.5 s later if it still runs; the post step
+ *   runs after it as always
  */
 
 /**
  * @typedef {object} ActionRun
  * @property {number} exitCode
+ * @property {boolean} cancelled  the main step was cancelled (cancelWhen)
  * @property {string} log  everything the main step printed (stdout and stderr, interleaved)
  * @property {Record<string, string>} outputs
  * @property {Record<string, string>} state
@@ -80,7 +84,12 @@ export async function runAction(spec) {
   }
 
   const mainFiles = fileCommands('main')
-  const main = await runNode(path.join(REPO_ROOT, 'dist/index.js'), spec.workspace, { ...base, ...mainFiles })
+  const main = await runNode(
+    path.join(REPO_ROOT, 'dist/index.js'),
+    spec.workspace,
+    { ...base, ...mainFiles },
+    spec.cancelWhen
+  )
   const state = parseFileCommands(readFileSync(mainFiles.GITHUB_STATE, 'utf8'))
   const stateEnv = Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]))
   const post = await runNode(path.join(REPO_ROOT, 'dist/post.js'), spec.workspace, {
@@ -91,6 +100,7 @@ export async function runAction(spec) {
   const texts = [main.log, post.log, ...Object.values(mainFiles).map((f) => readFileSync(f, 'utf8'))]
   return {
     exitCode: main.exitCode,
+    cancelled: main.cancelled ?? false,
     log: main.log,
     outputs: parseFileCommands(readFileSync(mainFiles.GITHUB_OUTPUT, 'utf8')),
     state,
@@ -160,15 +170,31 @@ export function visibleText(text) {
  * @param {string} script
  * @param {string} cwd
  * @param {Record<string, string>} env
- * @returns {Promise<{ exitCode: number; log: string }>}
+ * @param {(log: string) => boolean} [cancelWhen]
+ * @returns {Promise<{ exitCode: number; log: string; cancelled?: boolean }>}
  */
-function runNode(script, cwd, env) {
+function runNode(script, cwd, env, cancelWhen) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let log = ''
-    child.stdout.on('data', (chunk) => (log += chunk.toString()))
-    child.stderr.on('data', (chunk) => (log += chunk.toString()))
+    let cancelled = false
+    /** @type {NodeJS.Timeout | undefined} */
+    let terminate
+    /** @param {Buffer} chunk */
+    const take = (chunk) => {
+      log += chunk.toString()
+      if (cancelWhen && !cancelled && cancelWhen(log)) {
+        cancelled = true
+        child.kill('SIGINT')
+        terminate = setTimeout(() => child.kill('SIGTERM'), 7500)
+      }
+    }
+    child.stdout.on('data', take)
+    child.stderr.on('data', take)
     child.on('error', reject)
-    child.on('close', (code) => resolve({ exitCode: code ?? -1, log }))
+    child.on('close', (code, signal) => {
+      if (terminate) clearTimeout(terminate)
+      resolve({ exitCode: code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : -1), log, cancelled })
+    })
   })
 }

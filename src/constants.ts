@@ -21,5 +21,9 @@ export enum State {
   /** JSON of the deploy host's access folder and engine (RemoteAccess), removed in post. */
   DeployAccess = 'deploy-access',
   /** The deploy lock container's name while the main step holds it. */
-  DeployLock = 'deploy-lock'
+  DeployLock = 'deploy-lock',
+  /** JSON of RolloutState while a rollout is under way, for the post step to finish or undo. */
+  DeployRollout = 'deploy-rollout',
+  /** JSON list of the steps' private folders under the runner's temp folder. */
+  WorkDirs = 'work-dirs'
 }

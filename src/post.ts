@@ -1,6 +1,7 @@
 // The post step (action.yml `runs.post`, entered through post-entry.ts): releases what the main
 // step may have left held and removes every credential it wrote:
-// - the deploy lock on the deploy host, when the main step ended (cancelled) while holding it;
+// - after a main step that ended in the middle of a rollout (cancelled, crashed): the service put
+//   back in one piece (rollout-recovery.ts) and the deploy lock released;
 // - the SSH tunnel of the deploy's docker calls, when the main step could not end it, then the
 //   deploy host's access folder (SSH key, known hosts, TLS files);
 // - the private Docker config, and with it every login the action stored. Logins live only in
@@ -15,7 +16,9 @@ import { State } from './constants.js'
 import { DockerCli } from './docker-cli.js'
 import { removePrivateDockerConfig } from './docker-config.js'
 import { releaseLock } from './deploy-lock.js'
-import { closeTunnel, type RemoteAccess } from './remote-engine.js'
+import { findProgram } from './program.js'
+import { closeTunnel, openTunnel, tunnelAlive, type RemoteAccess } from './remote-engine.js'
+import { parseRolloutState, recoverRollout, type RolloutState } from './rollout-recovery.js'
 
 /** core.getState: the runner hands saved state to the post step as STATE_<name>. */
 function savedState(name: string, env: NodeJS.ProcessEnv): string {
@@ -36,13 +39,35 @@ export async function post(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const configDir = savedState(State.DockerConfig, env)
   const access = parseAccess(savedState(State.DeployAccess, env))
   const lock = savedState(State.DeployLock, env)
-  if (access) await closeDeployAccess(access, configDir, lock)
+  let rollout: RolloutState | undefined
+  try {
+    rollout = parseRolloutState(savedState(State.DeployRollout, env))
+  } catch (error) {
+    warning(`${(error as Error).message}; the deploy's containers are left as they are`)
+  }
+  if (access) await closeDeployAccess(access, configDir, lock, rollout, env)
+  removeWorkDirs(savedState(State.WorkDirs, env))
   if (!configDir) return
   try {
     removePrivateDockerConfig(configDir)
     log(`Removed the private Docker config ${configDir}`)
   } catch (error) {
     warning(`could not remove ${configDir}: ${(error as Error).message}`)
+  }
+}
+
+/** The steps' private folders; the build's is already gone unless the run was cancelled. */
+function removeWorkDirs(text: string): void {
+  let dirs: unknown
+  try {
+    dirs = JSON.parse(text || '[]')
+  } catch {
+    dirs = []
+  }
+  if (!Array.isArray(dirs)) return
+  for (const dir of dirs) {
+    if (typeof dir === 'string' && /(^|\/)container-ship-[a-z]+-[^/]+$/.test(dir))
+      rmSync(dir, { recursive: true, force: true })
   }
 }
 
@@ -57,12 +82,40 @@ function parseAccess(text: string): RemoteAccess | undefined {
   }
 }
 
-async function closeDeployAccess(access: RemoteAccess, configDir: string, lock: string): Promise<void> {
-  if (lock && configDir) {
-    // The main step ended while holding the lock (a cancelled run): free it for the next deploy.
-    await releaseLock(new DockerCli(configDir, access.engine), { name: lock })
-      .then(() => log(`Released the deploy lock ${lock} on ${access.url}`))
-      .catch((error: Error) => warning(`could not release the deploy lock ${lock}: ${error.message}`))
+/**
+ * After a main step that ended mid-deploy (cancelled, crashed): puts the service back in one
+ * piece and frees the lock, through the tunnel the main step left (or a new one); then closes
+ * the tunnel and removes the access folder.
+ */
+async function closeDeployAccess(
+  access: RemoteAccess,
+  configDir: string,
+  lock: string,
+  rollout: RolloutState | undefined,
+  env: NodeJS.ProcessEnv
+): Promise<void> {
+  if ((lock || rollout) && configDir) {
+    try {
+      if (access.tunnel && !tunnelAlive(access.tunnel)) {
+        await openTunnel(access, findProgram('ssh', env.PATH) ?? '/usr/bin/ssh')
+      }
+      const docker = new DockerCli(configDir, access.engine)
+      if (rollout) {
+        await recoverRollout(docker, rollout, { info: log, warning }).catch((error: Error) =>
+          warning(
+            `could not put ${rollout.service} back in one piece after the interrupted deploy: ${error.message}`
+          )
+        )
+      }
+      if (lock) {
+        await releaseLock(docker, { name: lock })
+        log(`Released the deploy lock ${lock} on ${access.url}`)
+      }
+    } catch (error) {
+      warning(
+        `could not reach ${access.url} to clean up after the interrupted deploy: ${(error as Error).message}`
+      )
+    }
   }
   if (access.tunnel && closeTunnel(access.tunnel)) log(`Closed the SSH tunnel to ${access.url}`)
   for (const dir of [access.dir, access.socketDir]) {

@@ -203,6 +203,16 @@ export function sshComplaint(log: string): string {
     .join('; ')
 }
 
+/** Whether the tunnel's ssh still runs (its PID is that ssh, not a process that reused it). */
+export function tunnelAlive(tunnel: Pick<SshTunnel, 'pid' | 'socket'>): boolean {
+  if (!tunnel.pid) return false
+  try {
+    return readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8').includes(tunnel.socket)
+  } catch {
+    return false
+  }
+}
+
 /**
  * Ends the tunnel's ssh, checking first that the process is still that ssh (a PID saved for the
  * post step may belong to another process by then).

@@ -2,10 +2,22 @@
 // without ever sending to one that is gone. The old containers leave the service's DNS name
 // (keeping their addresses, so whatever the proxy resolved earlier still answers), then
 // switch-command makes the proxy resolve the name again.
-import * as core from '@actions/core'
 import { short, type Containers, type ContainerState } from './containers.js'
-import type { DeployTarget } from './deploy-target.js'
+import type { DockerCli } from './docker-cli.js'
 import type { DeployInputs } from './inputs.js'
+
+/** Where messages go: @actions/core in the main step, plain workflow commands in the post step. */
+export interface SwitchLog {
+  info(message: string): void
+  warning(message: string): void
+}
+
+/** The service whose name the switch moves. */
+export interface SwitchScope {
+  docker: DockerCli
+  project: string
+  service: string
+}
 
 /**
  * Takes the old containers out of the service's DNS name on every network where they have it,
@@ -23,12 +35,13 @@ import type { DeployInputs } from './inputs.js'
  * When the switch fails, the old containers get their name back.
  */
 export async function switchTraffic(
-  target: Pick<DeployTarget, 'docker' | 'project' | 'service'>,
+  target: SwitchScope,
   command: DeployInputs['switchCommand'],
   containers: Containers,
-  old: ContainerState[]
+  old: ContainerState[],
+  log: SwitchLog
 ): Promise<void> {
-  const service = target.service.name
+  const service = target.service
   const detached: { container: ContainerState; network: string; ip: string; aliases: string[] }[] = []
   const moved: string[] = []
   try {
@@ -44,19 +57,19 @@ export async function switchTraffic(
       if (got !== ip) moved.push(`${container.name} on ${network} (${ip} became ${got})`)
     }
     if (detached.length > 0) {
-      core.info(
+      log.info(
         `Took ${old.length} old container(s) out of the name ${service}, ${detached.length - moved.length} of ${detached.length} keeping their address`
       )
     }
     if (moved.length > 0) {
-      core.warning(
+      log.warning(
         `${moved.join(', ')}: the address changed when leaving the name ${service}, so requests a proxy sent there before switch-command may fail. Give the network a subnet (ipam: config: - subnet: ...) so that containers keep their address.`
       )
     }
     if (!command) return
     const proxies = await containers.list(target.project, command.service)
     if (proxies.length === 0) {
-      core.warning(
+      log.warning(
         `switch-command: no container of ${command.service} is running in ${target.project}; nothing to switch`
       )
       return
@@ -68,7 +81,7 @@ export async function switchTraffic(
         )
       })
     }
-    core.info(`Switched: ran \`${command.command}\` in ${proxies.length} container(s) of ${command.service}`)
+    log.info(`Switched: ran \`${command.command}\` in ${proxies.length} container(s) of ${command.service}`)
   } catch (error) {
     for (const { container, network, ip, aliases } of detached.reverse()) {
       await containers
@@ -76,7 +89,7 @@ export async function switchTraffic(
         .catch(() => undefined)
         .then(() => containers.connect(network, container.id, aliases, ip))
         .catch((reconnect: Error) =>
-          core.warning(
+          log.warning(
             `could not give ${container.name} its name ${service} back on ${network}: ${reconnect.message}`
           )
         )

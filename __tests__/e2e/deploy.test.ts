@@ -3,217 +3,45 @@
 // HEALTHCHECK on web) on the test bed's engine reached as a remote host over ssh:// and over
 // tcp:// with mutual TLS, with Compose v2 and v1, while a load generator sends requests through
 // the proxy (published on 127.0.0.1 only) for the whole rollout.
-import { execFile, execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
-import { eventEnv } from '../../__fixtures__/events.js'
+import { proxyUrl } from '../../scripts/deploy-stack.mjs'
 import {
-  proxyUrl,
-  removeProject,
-  sampleHealthy,
-  stackFiles,
-  startLoad,
-  type LoadReport,
-  type WebBehaviour
-} from '../../scripts/deploy-stack.mjs'
-import { runAction, testbed, visibleText, type ActionRun, type Testbed } from './harness.js'
-import { uniqueRepository } from './registry-helpers.js'
-
-jest.setTimeout(600_000)
+  acceptedSshConnections,
+  docker,
+  hostInputs,
+  lockExists,
+  newStack,
+  processesNaming,
+  release,
+  runs,
+  serviceContainers,
+  setUpDeployBed,
+  tb,
+  tearDownDeployBed,
+  underLoad,
+  waitFor,
+  type ComposeKind,
+  type HostKind,
+  type Stack
+} from './deploy-harness.js'
+import { visibleText, type ActionRun } from './harness.js'
 
 const execFileAsync = promisify(execFile)
-
-type HostKind = 'ssh' | 'tls' | 'unix'
-type ComposeKind = 'v2' | 'v1'
-
-let tb: Testbed
 let scratch: string
-/** Every run, for the secret check at the end. */
-const runs: ActionRun[] = []
-const projects: string[] = []
 
 beforeAll(() => {
-  tb = testbed()
-  scratch = mkdtempSync(path.join(os.tmpdir(), 'deploy-e2e-'))
+  setUpDeployBed()
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'deploy-test-'))
 })
 
-afterAll(async () => {
-  for (const project of projects) await removeProject(project)
-})
+afterAll(tearDownDeployBed)
 
-/** A `docker` that has no Compose plugin, as on a runner with only docker-compose v1. */
-function pathWithoutComposePlugin(): string {
-  const bin = path.join(scratch, 'no-compose-plugin')
-  mkdirSync(bin, { recursive: true })
-  const real = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
-  writeFileSync(
-    path.join(bin, 'docker'),
-    `#!/bin/sh\nif [ "$1" = compose ]; then echo "docker: 'compose' is not a docker command." >&2; exit 1; fi\nexec ${real} "$@"\n`
-  )
-  chmodSync(path.join(bin, 'docker'), 0o755)
-  return `${bin}:${process.env.PATH ?? ''}`
-}
-
-async function docker(args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync('docker', args)
-  return stdout.trim()
-}
-
-/** The inputs that reach the test bed's engine as a remote host. */
-function hostInputs(kind: HostKind): Record<string, string> {
-  if (kind === 'unix') return { 'docker-host': 'unix:///var/run/docker.sock' }
-  if (kind === 'ssh') {
-    return {
-      'docker-host': tb.sshHost,
-      'ssh-private-key': readFileSync(tb.sshKeyFile, 'utf8'),
-      'ssh-known-hosts': readFileSync(tb.sshKnownHostsFile, 'utf8')
-    }
-  }
-  return {
-    'docker-host': tb.tlsHost,
-    'tls-ca': readFileSync(path.join(tb.tlsDir, 'ca.pem'), 'utf8'),
-    'tls-cert': readFileSync(path.join(tb.tlsDir, 'cert.pem'), 'utf8'),
-    'tls-key': readFileSync(path.join(tb.tlsDir, 'key.pem'), 'utf8')
-  }
-}
-
-interface Stack {
-  project: string
-  image: string
-  workspace: string
-  host: HostKind
-  compose: ComposeKind
-}
-
-function newStack(name: string, host: HostKind, compose: ComposeKind): Stack {
-  const { image } = uniqueRepository(tb, name)
-  const project = `e2e-${name}-${Date.now().toString(36)}`
-  projects.push(project)
-  return { project, image, workspace: mkdtempSync(path.join(scratch, `${name}-`)), host, compose }
-}
-
-interface ReleaseOptions {
-  behaviour?: WebBehaviour
-  /** false: the image has no HEALTHCHECK. */
-  healthcheck?: boolean
-  steps?: string
-  inputs?: Record<string, string>
-  /** More files for the workspace (e.g. a compose override). */
-  files?: Record<string, string>
-  /** How nginx finds `web`: once at start or reload (the seed's), or again every second. */
-  proxy?: 'resolve-once' | 'resolver'
-}
-
-/** One release of the stack: the workspace rewritten for `version`, the action run on a tag push. */
-async function release(stack: Stack, version: string, options: ReleaseOptions = {}): Promise<ActionRun> {
-  const files = stackFiles({
-    baseImage: tb.baseImage,
-    image: stack.image,
-    nginxImage: tb.nginxImage,
-    version,
-    behaviour: options.behaviour ?? 'healthy',
-    healthcheck: options.healthcheck ?? true,
-    proxy: options.proxy ?? 'resolve-once'
-  })
-  for (const [name, content] of Object.entries({ ...files, ...options.files }))
-    writeFileSync(path.join(stack.workspace, name), content)
-  const result = await runAction({
-    workspace: stack.workspace,
-    event: eventEnv('tag-push', { GITHUB_REF: `refs/tags/v${version}`, GITHUB_REF_NAME: `v${version}` }),
-    env: stack.compose === 'v1' ? { PATH: pathWithoutComposePlugin() } : {},
-    inputs: {
-      steps: options.steps ?? 'build,push,deploy',
-      image: stack.image,
-      username: tb.username,
-      password: tb.password,
-      ...hostInputs(stack.host),
-      'compose-project': stack.project,
-      service: 'web',
-      replicas: '3',
-      'switch-command': 'proxy: nginx -s reload',
-      'health-timeout': '60',
-      ...options.inputs
-    }
-  })
-  runs.push(result)
-  return result
-}
-
-interface Observed {
-  id: string
-  image: string
-  running: boolean
-  health: string
-}
-
-/** The service's containers as the engine lists them (an independent view, not the action's). */
-async function serviceContainers(project: string, service = 'web'): Promise<Observed[]> {
-  const ids = (
-    await docker([
-      'ps',
-      '-aq',
-      '--no-trunc',
-      '--filter',
-      `label=com.docker.compose.project=${project}`,
-      '--filter',
-      `label=com.docker.compose.service=${service}`
-    ])
-  )
-    .split('\n')
-    .filter(Boolean)
-  if (ids.length === 0) return []
-  const inspected = JSON.parse(await docker(['container', 'inspect', ...ids])) as {
-    Id: string
-    Config: { Image: string }
-    State: { Running: boolean; Health?: { Status: string } }
-  }[]
-  return inspected.map((entry) => ({
-    id: entry.Id,
-    image: entry.Config.Image,
-    running: entry.State.Running,
-    health: entry.State.Health?.Status ?? 'none'
-  }))
-}
-
-/** Runs `during` with the load generator and the healthy-count sampler going. */
-async function underLoad(
-  stack: Stack,
-  during: () => Promise<ActionRun>
-): Promise<{ run: ActionRun; load: LoadReport; healthy: { min: number; max: number } }> {
-  const load = startLoad(await proxyUrl(stack.project))
-  const healthy = sampleHealthy(stack.project, 'web')
-  await new Promise((resolve) => setTimeout(resolve, 1000))
-  const run = await during()
-  // Requests the proxy still had in flight when the step ended are counted too.
-  await new Promise((resolve) => setTimeout(resolve, 1000))
-  return { run, load: await load.stop(), healthy: await healthy.stop() }
-}
-
-function lockExists(project: string): Promise<boolean> {
-  return docker(['ps', '-aq', '--filter', `name=^container-ship-lock-${project}$`]).then((out) => out !== '')
-}
-
-function acceptedSshConnections(): number {
-  const log = readFileSync(path.join(path.dirname(tb.sshKeyFile), 'sshd.log'), 'utf8')
-  return (log.match(/Accepted publickey for deploy/g) ?? []).length
-}
-
-/** The processes whose command line names `text` (e.g. a leftover ssh control master). */
-function processesNaming(text: string): string[] {
-  const found: string[] = []
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
-      if (cmdline.includes(text)) found.push(`${pid}: ${cmdline}`)
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found
-}
+jest.setTimeout(600_000)
 
 describe.each([
   ['ssh', 'v2'],
@@ -661,11 +489,3 @@ describe('secrets', () => {
     }
   })
 })
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting')
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}

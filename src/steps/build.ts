@@ -1,6 +1,6 @@
 // Build: `docker buildx build` into the local engine when buildx is there, else the classic
 // `docker build` for the inputs it supports. The image gets every computed tag at once.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
 import { Output } from '../constants.js'
@@ -10,6 +10,7 @@ import type { KeyValue } from '../key-value.js'
 import { buildTime, mergeLabels, ociLabels } from '../labels.js'
 import type { Release } from '../release.js'
 import type { Builder, RunContext } from '../run-context.js'
+import { makeWorkDir } from '../work-dirs.js'
 import { code } from '../markdown.js'
 import type { Step } from '../step.js'
 
@@ -113,7 +114,7 @@ export async function build(run: RunContext, release: Release): Promise<BuildRes
   const builder = run.builder ?? (await chooseBuilder(run.docker, run.inputs.build))
   const spec = buildSpec(run, release, buildTime())
   const secretValues = run.inputs.build.secrets.map((secret) => secret.value)
-  const workDir = mkdtempSync(path.join(run.tempRoot, 'container-ship-build-'))
+  const workDir = makeWorkDir(run.tempRoot, 'container-ship-build-')
   const iidFile = path.join(workDir, 'iid')
   const metadataFile = path.join(workDir, 'metadata.json')
   try {

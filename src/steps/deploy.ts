@@ -16,6 +16,7 @@ import type { DeployInputs, Inputs } from '../inputs.js'
 import { cell, code } from '../markdown.js'
 import type { Release } from '../release.js'
 import { REGISTRY_RETRY, withRetry } from '../retry.js'
+import type { RolloutState } from '../rollout-recovery.js'
 import { StepError, type Step } from '../step.js'
 import { switchTraffic } from '../traffic-switch.js'
 
@@ -183,6 +184,11 @@ async function imageIdOn(target: DeployTarget, image: string): Promise<string> {
   return inspected.stdout.trim()
 }
 
+/** Where the rollout is, for the post step when the main step ends in the middle of it. */
+function saveRollout(state: RolloutState | undefined): void {
+  core.saveState(State.DeployRollout, state ? JSON.stringify(state) : '')
+}
+
 /** The rollout itself, with the lock held. Fills `result` as it goes. */
 async function rollOut(
   target: DeployTarget,
@@ -210,6 +216,14 @@ async function rollOut(
   result.replicas = replicas
   result.firstDeploy = old.length === 0
 
+  const rollout: RolloutState = {
+    project,
+    service,
+    old: [...oldIds],
+    phase: 'scaling',
+    ...(deploy.switchCommand ? { switchCommand: deploy.switchCommand } : {})
+  }
+  saveRollout(rollout)
   const scaleStart = Date.now()
   let fresh: ContainerState[] = []
   try {
@@ -246,6 +260,7 @@ async function rollOut(
         `service ${service} has no healthcheck: the new containers count as ready once they have run ${deploy.startupGrace} s (startup-grace). Add a HEALTHCHECK to the image or a healthcheck: to the service, so that a container that runs but does not serve never gets traffic.`
       )
     }
+    core.info(`Waiting for ${fresh.map((container) => container.name).join(', ')} to be ready`)
     const outcome = await waitUntilReady(target.docker, fresh, {
       timeoutMs: Math.max(0, deploy.healthTimeout * 1000 - (Date.now() - scaleStart)),
       graceMs: deploy.startupGrace * 1000
@@ -259,7 +274,14 @@ async function rollOut(
     // A proxy that was already running resolves the name again; one that Compose just started
     // with the new containers already knows them.
     if (old.length > 0 || projectRunning) {
-      await switchTraffic(target, deploy.switchCommand, containers, old)
+      saveRollout({ ...rollout, phase: 'switching' })
+      await switchTraffic(
+        { docker: target.docker, project, service },
+        deploy.switchCommand,
+        containers,
+        old,
+        core
+      )
       timeline.mark('switched')
     }
   } catch (error) {
@@ -269,16 +291,19 @@ async function rollOut(
       (id) => !oldIds.has(id)
     )
     await containers.remove(started)
+    saveRollout(undefined)
     result.rolledBack = true
     timeline.mark('new containers removed')
     throw error
   }
+  saveRollout({ ...rollout, phase: 'switched' })
   if (deploy.drainSeconds > 0) {
     await new Promise((resolve) => setTimeout(resolve, deploy.drainSeconds * 1000))
     timeline.mark('drained')
   }
   await containers.stopAndRemove([...oldIds])
   if (old.length > 0) timeline.mark('old removed')
+  saveRollout(undefined)
   await verify(containers, target, imageId, result, replicas)
   result.deployed = true
 }
