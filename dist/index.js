@@ -1,5 +1,5 @@
 import os$1 from 'node:os';
-import { g as getExecOutput, w as warning, i as info, s as semver, a as setSecret, b as getInput, c as saveState, d as semverExports, e as debug, f as exec, h as isDebug, j as cp, m as mkdirP, r as rmRF, H as HttpClient, k as which, l as error, n as summary, o as setFailed, p as notice, q as group, t as setOutput } from './chunks/index-DDUxEgKJ.js';
+import { g as getExecOutput, w as warning, i as info, s as semver, a as setSecret, b as getInput, c as saveState, d as core, e as semverExports, f as debug, h as exec, j as isDebug, k as cp, m as mkdirP, r as rmRF, H as HttpClient, l as which, n as error, o as summary, p as setFailed, q as notice, t as group, u as setOutput } from './chunks/index-Cke8zJFU.js';
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, renameSync, chmodSync, rmSync, openSync, closeSync, statSync, createReadStream, mkdirSync } from 'node:fs';
 import path$1 from 'node:path';
@@ -65,6 +65,10 @@ var State;
     State["DeployAccess"] = "deploy-access";
     /** The deploy lock container's name while the main step holds it. */
     State["DeployLock"] = "deploy-lock";
+    /** JSON of RolloutState while a rollout is under way, for the post step to finish or undo. */
+    State["DeployRollout"] = "deploy-rollout";
+    /** JSON list of the steps' private folders under the runner's temp folder. */
+    State["WorkDirs"] = "work-dirs";
 })(State || (State = {}));
 
 // The one place that runs external programs. Always an argument array, never a shell string.
@@ -9779,6 +9783,18 @@ function buildTime(env = process.env, now = new Date()) {
     return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
 }
 
+// The steps' private folders under the runner's temp folder (the build's image ID file, the
+// scan's report), recorded as they are made so that the post step removes them however the main
+// step ended: a cancelled run never gets to its own clean-up.
+const made = [];
+/** A new private folder under `tempRoot`, saved for the post step. */
+function makeWorkDir(tempRoot, prefix) {
+    const dir = mkdtempSync(path$1.join(tempRoot, prefix));
+    made.push(dir);
+    saveState(State.WorkDirs, JSON.stringify(made));
+    return dir;
+}
+
 // Build: `docker buildx build` into the local engine when buildx is there, else the classic
 // `docker build` for the inputs it supports. The image gets every computed tag at once.
 /** Environment variable that carries the i-th build secret to buildx (`--secret id=X,env=VAR`). */
@@ -9866,7 +9882,7 @@ async function build(run, release) {
     const builder = run.builder ?? (await chooseBuilder(run.docker, run.inputs.build));
     const spec = buildSpec(run, release, buildTime());
     const secretValues = run.inputs.build.secrets.map((secret) => secret.value);
-    const workDir = mkdtempSync(path$1.join(run.tempRoot, 'container-ship-build-'));
+    const workDir = makeWorkDir(run.tempRoot, 'container-ship-build-');
     const iidFile = path$1.join(workDir, 'iid');
     const metadataFile = path$1.join(workDir, 'metadata.json');
     try {
@@ -10290,8 +10306,8 @@ async function releaseLock(docker, lock) {
  * costs a request a TCP retransmission, not an error (the MAC address follows the IP).
  * When the switch fails, the old containers get their name back.
  */
-async function switchTraffic(target, command, containers, old) {
-    const service = target.service.name;
+async function switchTraffic(target, command, containers, old, log) {
+    const service = target.service;
     const detached = [];
     const moved = [];
     try {
@@ -10303,16 +10319,16 @@ async function switchTraffic(target, command, containers, old) {
                 moved.push(`${container.name} on ${network} (${ip} became ${got})`);
         }
         if (detached.length > 0) {
-            info(`Took ${old.length} old container(s) out of the name ${service}, ${detached.length - moved.length} of ${detached.length} keeping their address`);
+            log.info(`Took ${old.length} old container(s) out of the name ${service}, ${detached.length - moved.length} of ${detached.length} keeping their address`);
         }
         if (moved.length > 0) {
-            warning(`${moved.join(', ')}: the address changed when leaving the name ${service}, so requests a proxy sent there before switch-command may fail. Give the network a subnet (ipam: config: - subnet: ...) so that containers keep their address.`);
+            log.warning(`${moved.join(', ')}: the address changed when leaving the name ${service}, so requests a proxy sent there before switch-command may fail. Give the network a subnet (ipam: config: - subnet: ...) so that containers keep their address.`);
         }
         if (!command)
             return;
         const proxies = await containers.list(target.project, command.service);
         if (proxies.length === 0) {
-            warning(`switch-command: no container of ${command.service} is running in ${target.project}; nothing to switch`);
+            log.warning(`switch-command: no container of ${command.service} is running in ${target.project}; nothing to switch`);
             return;
         }
         for (const proxy of proxies) {
@@ -10320,7 +10336,7 @@ async function switchTraffic(target, command, containers, old) {
                 throw new Error(`switch-command \`${command.command}\` failed in ${command.service} (${short(proxy)}): ${error.message}`);
             });
         }
-        info(`Switched: ran \`${command.command}\` in ${proxies.length} container(s) of ${command.service}`);
+        log.info(`Switched: ran \`${command.command}\` in ${proxies.length} container(s) of ${command.service}`);
     }
     catch (error) {
         for (const { container, network, ip, aliases } of detached.reverse()) {
@@ -10328,7 +10344,7 @@ async function switchTraffic(target, command, containers, old) {
                 .disconnect(network, container.id)
                 .catch(() => undefined)
                 .then(() => containers.connect(network, container.id, aliases, ip))
-                .catch((reconnect) => warning(`could not give ${container.name} its name ${service} back on ${network}: ${reconnect.message}`));
+                .catch((reconnect) => log.warning(`could not give ${container.name} its name ${service} back on ${network}: ${reconnect.message}`));
         }
         throw error;
     }
@@ -10476,6 +10492,10 @@ async function imageIdOn(target, image) {
     }
     return inspected.stdout.trim();
 }
+/** Where the rollout is, for the post step when the main step ends in the middle of it. */
+function saveRollout(state) {
+    saveState(State.DeployRollout, state ? JSON.stringify(state) : '');
+}
 /** The rollout itself, with the lock held. Fills `result` as it goes. */
 async function rollOut(target, deploy, imageId, result, timeline) {
     const containers = new Containers(target.docker);
@@ -10494,6 +10514,14 @@ async function rollOut(target, deploy, imageId, result, timeline) {
     const replicas = deploy.replicas ?? (old.length || target.service.replicas || 1);
     result.replicas = replicas;
     result.firstDeploy = old.length === 0;
+    const rollout = {
+        project,
+        service,
+        old: [...oldIds],
+        phase: 'scaling',
+        ...(deploy.switchCommand ? { switchCommand: deploy.switchCommand } : {})
+    };
+    saveRollout(rollout);
     const scaleStart = Date.now();
     let fresh = [];
     try {
@@ -10523,6 +10551,7 @@ async function rollOut(target, deploy, imageId, result, timeline) {
         if (fresh.some((container) => !container.health)) {
             warning(`service ${service} has no healthcheck: the new containers count as ready once they have run ${deploy.startupGrace} s (startup-grace). Add a HEALTHCHECK to the image or a healthcheck: to the service, so that a container that runs but does not serve never gets traffic.`);
         }
+        info(`Waiting for ${fresh.map((container) => container.name).join(', ')} to be ready`);
         const outcome = await waitUntilReady(target.docker, fresh, {
             timeoutMs: Math.max(0, deploy.healthTimeout * 1000 - (Date.now() - scaleStart)),
             graceMs: deploy.startupGrace * 1000
@@ -10536,7 +10565,8 @@ async function rollOut(target, deploy, imageId, result, timeline) {
         // A proxy that was already running resolves the name again; one that Compose just started
         // with the new containers already knows them.
         if (old.length > 0 || projectRunning) {
-            await switchTraffic(target, deploy.switchCommand, containers, old);
+            saveRollout({ ...rollout, phase: 'switching' });
+            await switchTraffic({ docker: target.docker, project, service }, deploy.switchCommand, containers, old, core);
             timeline.mark('switched');
         }
     }
@@ -10545,10 +10575,12 @@ async function rollOut(target, deploy, imageId, result, timeline) {
         // (switchTraffic puts them back when the switch itself fails).
         const started = (await containers.list(project, service, true).catch(() => result.containers)).filter((id) => !oldIds.has(id));
         await containers.remove(started);
+        saveRollout(undefined);
         result.rolledBack = true;
         timeline.mark('new containers removed');
         throw error;
     }
+    saveRollout({ ...rollout, phase: 'switched' });
     if (deploy.drainSeconds > 0) {
         await new Promise((resolve) => setTimeout(resolve, deploy.drainSeconds * 1000));
         timeline.mark('drained');
@@ -10556,6 +10588,7 @@ async function rollOut(target, deploy, imageId, result, timeline) {
     await containers.stopAndRemove([...oldIds]);
     if (old.length > 0)
         timeline.mark('old removed');
+    saveRollout(undefined);
     await verify(containers, target, imageId, result, replicas);
     result.deployed = true;
 }
@@ -13279,7 +13312,7 @@ function hasCacheService(env = process.env) {
     return Boolean(env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL);
 }
 async function loadCache() {
-    return import('./chunks/cache-D2mt6K8h.js');
+    return import('./chunks/cache-Ck9zBppf.js');
 }
 /** Trivy's cache folder as Trivy finds it: TRIVY_CACHE_DIR, else ~/.cache/trivy. */
 function trivyCacheDir(env = process.env) {
@@ -13339,7 +13372,7 @@ async function scan(run, built) {
     const inputs = run.inputs;
     const trivy = await findTrivy(inputs.scan.trivyVersion, inputs.scan.trivyReleases);
     info(`Trivy: ${trivy.path} (${trivy.source})`);
-    const workDir = mkdtempSync(path$1.join(run.tempRoot, 'container-ship-scan-'));
+    const workDir = makeWorkDir(run.tempRoot, 'container-ship-scan-');
     const reportFile = path$1.join(workDir, 'trivy.json');
     const emptyIgnoreFile = path$1.join(workDir, 'no-trivyignore');
     writeFileSync(emptyIgnoreFile, '');

@@ -1,5 +1,5 @@
-import { accessSync, constants as constants$5, rmSync, readFileSync, existsSync } from 'node:fs';
-import 'node:child_process';
+import { accessSync, constants as constants$5, rmSync, readFileSync, openSync, closeSync, existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path$1 from 'node:path';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as os from 'os';
@@ -63,6 +63,10 @@ var State;
     State["DeployAccess"] = "deploy-access";
     /** The deploy lock container's name while the main step holds it. */
     State["DeployLock"] = "deploy-lock";
+    /** JSON of RolloutState while a rollout is under way, for the post step to finish or undo. */
+    State["DeployRollout"] = "deploy-rollout";
+    /** JSON list of the steps' private folders under the runner's temp folder. */
+    State["WorkDirs"] = "work-dirs";
 })(State || (State = {}));
 
 var __awaiter$3 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
@@ -29805,6 +29809,63 @@ async function releaseLock(docker, lock) {
 //   and the host needs no docker CLI, only its socket;
 // - unix://: nothing.
 /**
+ * Starts the ssh tunnel and waits until its local socket exists. Fails with what ssh said (host
+ * key, authentication, connection) when it exits first. The tunnel outlives no step: the main
+ * step closes it, and the post step closes it when the main step could not.
+ */
+async function openTunnel(access, realSsh, timeoutMs = 30_000) {
+    const tunnel = access.tunnel;
+    if (!tunnel)
+        throw new Error('no ssh tunnel to open');
+    const log = openSync(tunnel.log, 'w', 0o600);
+    const child = spawn(realSsh, tunnel.args, { detached: true, stdio: ['ignore', 'ignore', log] });
+    closeSync(log);
+    let exited;
+    child.on('exit', (code) => (exited = code));
+    child.on('error', () => (exited = -1));
+    child.unref();
+    const deadline = Date.now() + timeoutMs;
+    while (!existsSync(tunnel.socket)) {
+        if (exited !== undefined) {
+            throw new Error(sshComplaint(tunnel.log) || `ssh exited with ${exited}`);
+        }
+        if (Date.now() > deadline) {
+            closeTunnel({ ...tunnel, pid: child.pid });
+            throw new Error(`ssh did not open its tunnel in ${timeoutMs / 1000} s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    tunnel.pid = child.pid;
+    return child.pid;
+}
+/** What ssh printed, without its "Warning: Permanently added" chatter. */
+function sshComplaint(log) {
+    let text = '';
+    try {
+        text = readFileSync(log, 'utf8');
+    }
+    catch {
+        return '';
+    }
+    return text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line))
+        .slice(-3)
+        .join('; ');
+}
+/** Whether the tunnel's ssh still runs (its PID is that ssh, not a process that reused it). */
+function tunnelAlive(tunnel) {
+    if (!tunnel.pid)
+        return false;
+    try {
+        return readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8').includes(tunnel.socket);
+    }
+    catch {
+        return false;
+    }
+}
+/**
  * Ends the tunnel's ssh, checking first that the process is still that ssh (a PID saved for the
  * post step may belong to another process by then).
  */
@@ -29830,9 +29891,321 @@ function closeTunnel(tunnel) {
     }
 }
 
+const PROJECT_LABEL = 'com.docker.compose.project';
+const SERVICE_LABEL = 'com.docker.compose.service';
+/** `docker inspect` JSON of containers, as the fields the rollout reads. */
+function parseContainerInspect(json) {
+    const parsed = JSON.parse(json);
+    if (!Array.isArray(parsed))
+        throw new Error('docker inspect did not print a JSON list');
+    return parsed.map((entry) => {
+        const state = entry.State ?? {};
+        const health = state.Health;
+        const networks = {};
+        for (const [name, network] of Object.entries(entry.NetworkSettings?.Networks ?? {})) {
+            networks[name] = {
+                ip: network?.IPAddress ?? '',
+                aliases: Array.isArray(network?.Aliases) ? network.Aliases : []
+            };
+        }
+        return {
+            id: entry.Id ?? '',
+            name: (entry.Name ?? '').replace(/^\//, ''),
+            image: entry.Config?.Image ?? '',
+            imageId: entry.Image ?? '',
+            created: entry.Created ?? '',
+            running: state.Running === true,
+            status: state.Status ?? '',
+            exitCode: state.ExitCode ?? 0,
+            restartCount: entry.RestartCount ?? 0,
+            ...(health
+                ? {
+                    health: {
+                        status: health.Status ?? '',
+                        log: (health.Log ?? []).map((probe) => ({
+                            exitCode: probe.ExitCode ?? 0,
+                            output: probe.Output ?? ''
+                        }))
+                    }
+                }
+                : {}),
+            networks
+        };
+    });
+}
+/** The filter arguments that select a service's containers. */
+function serviceFilter(project, service) {
+    return [
+        '--filter',
+        `label=${PROJECT_LABEL}=${project}`,
+        ...(service === undefined ? [] : ['--filter', `label=${SERVICE_LABEL}=${service}`])
+    ];
+}
+class Containers {
+    docker;
+    /** Networks that refused `--ip` (no subnet in their configuration). */
+    noFixedAddress = new Set();
+    constructor(docker) {
+        this.docker = docker;
+    }
+    /** IDs of the project's (or one service's) containers; running ones only unless `all`. */
+    async list(project, service, all = false) {
+        const result = await this.docker.run(['ps', ...(all ? ['--all'] : []), '--no-trunc', '--quiet', ...serviceFilter(project, service)], { quiet: true });
+        return result.stdout
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean);
+    }
+    async inspect(ids) {
+        if (ids.length === 0)
+            return [];
+        const result = await this.docker.run(['container', 'inspect', ...ids], { quiet: true });
+        return parseContainerInspect(result.stdout);
+    }
+    /** Removes containers by ID, running or not; ones already gone are not an error. */
+    async remove(ids) {
+        if (ids.length === 0)
+            return;
+        const result = await this.docker.run(['rm', '--force', ...ids], { quiet: true, allowFailure: true });
+        if (result.exitCode !== 0 && !/No such container/i.test(result.stderr)) {
+            throw new Error(`could not remove containers ${ids.map(short).join(', ')}: ${result.stderr.trim()}`);
+        }
+    }
+    /**
+     * Stops containers by ID, all at once, each with its own stop signal and grace period (Compose
+     * sets both on the container from stop_signal and stop_grace_period), then removes them.
+     */
+    async stopAndRemove(ids) {
+        if (ids.length === 0)
+            return;
+        await this.docker.run(['stop', ...ids], { quiet: true, allowFailure: true });
+        await this.remove(ids);
+    }
+    async disconnect(network, id) {
+        await this.docker.run(['network', 'disconnect', network, id], { quiet: true });
+    }
+    /**
+     * Connects a container to a network with these DNS aliases, at `ip` when the network lets a
+     * container ask for its address (only networks with a subnet in their configuration do);
+     * returns the address it got.
+     */
+    async connect(network, id, aliases, ip) {
+        const args = ['network', 'connect', ...aliases.flatMap((alias) => ['--alias', alias])];
+        if (ip && !this.noFixedAddress.has(network)) {
+            const kept = await this.docker.run([...args, '--ip', ip, network, id], {
+                quiet: true,
+                allowFailure: true
+            });
+            if (kept.exitCode === 0)
+                return ip;
+            if (!/user specified IP address is supported only/i.test(kept.stderr)) {
+                throw new Error(`could not connect ${short(id)} to ${network}: ${kept.stderr.trim()}`);
+            }
+            this.noFixedAddress.add(network);
+        }
+        await this.docker.run([...args, network, id], { quiet: true });
+        const [state] = await this.inspect([id]);
+        return state?.networks[network]?.ip ?? '';
+    }
+    /** The last lines a container printed, for the summary of a failed release. */
+    async logTail(id, lines) {
+        const result = await this.docker.run(['logs', '--tail', String(lines), id], {
+            quiet: true,
+            allowFailure: true
+        });
+        return `${result.stdout}${result.stderr}`.trimEnd();
+    }
+}
+/** The 12-character form docker prints. */
+function short(id) {
+    return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+// The switch of a blue-green rollout: the proxy in front must stop sending to the old containers
+// without ever sending to one that is gone. The old containers leave the service's DNS name
+// (keeping their addresses, so whatever the proxy resolved earlier still answers), then
+// switch-command makes the proxy resolve the name again.
+/**
+ * Takes the old containers out of the service's DNS name on every network where they have it,
+ * keeping their addresses, then runs switch-command in each running container of its service,
+ * so the proxy resolves the name again and finds only the new containers.
+ *
+ * Docker drops a name only with the container's endpoint, so each old container leaves the
+ * network and rejoins it at once without the name. A proxy that resolved the name earlier
+ * (nginx's `server web:8080`) still sends to the old address until it reloads: the address must
+ * come back, or those requests hang. A network with a subnet in its configuration lets the
+ * container ask for its address (`--ip`); on one without, Docker hands out its lowest free
+ * address, which is the container's own when no lower one is free (the old containers are
+ * handled lowest address first), and the step warns when it was not. The gap of the rejoin
+ * costs a request a TCP retransmission, not an error (the MAC address follows the IP).
+ * When the switch fails, the old containers get their name back.
+ */
+async function switchTraffic(target, command, containers, old, log) {
+    const service = target.service;
+    const detached = [];
+    const moved = [];
+    try {
+        for (const { container, network, ip, aliases } of nameHolders(old, service)) {
+            await containers.disconnect(network, container.id);
+            detached.push({ container, network, ip, aliases });
+            const got = await containers.connect(network, container.id, aliases.filter((alias) => alias !== service), ip);
+            if (got !== ip)
+                moved.push(`${container.name} on ${network} (${ip} became ${got})`);
+        }
+        if (detached.length > 0) {
+            log.info(`Took ${old.length} old container(s) out of the name ${service}, ${detached.length - moved.length} of ${detached.length} keeping their address`);
+        }
+        if (moved.length > 0) {
+            log.warning(`${moved.join(', ')}: the address changed when leaving the name ${service}, so requests a proxy sent there before switch-command may fail. Give the network a subnet (ipam: config: - subnet: ...) so that containers keep their address.`);
+        }
+        if (!command)
+            return;
+        const proxies = await containers.list(target.project, command.service);
+        if (proxies.length === 0) {
+            log.warning(`switch-command: no container of ${command.service} is running in ${target.project}; nothing to switch`);
+            return;
+        }
+        for (const proxy of proxies) {
+            await target.docker.run(['exec', proxy, ...command.args], { quiet: true }).catch((error) => {
+                throw new Error(`switch-command \`${command.command}\` failed in ${command.service} (${short(proxy)}): ${error.message}`);
+            });
+        }
+        log.info(`Switched: ran \`${command.command}\` in ${proxies.length} container(s) of ${command.service}`);
+    }
+    catch (error) {
+        for (const { container, network, ip, aliases } of detached.reverse()) {
+            await containers
+                .disconnect(network, container.id)
+                .catch(() => undefined)
+                .then(() => containers.connect(network, container.id, aliases, ip))
+                .catch((reconnect) => log.warning(`could not give ${container.name} its name ${service} back on ${network}: ${reconnect.message}`));
+        }
+        throw error;
+    }
+}
+/**
+ * Each network endpoint of the old containers that carries the service's name, lowest address
+ * first, with the aliases to restore (without the short ID, which Docker adds itself).
+ */
+function nameHolders(old, service) {
+    const holders = old.flatMap((container) => Object.entries(container.networks)
+        .filter(([, endpoint]) => endpoint.aliases.includes(service))
+        .map(([network, endpoint]) => ({
+        container,
+        network,
+        ip: endpoint.ip,
+        aliases: endpoint.aliases.filter((alias) => alias !== short(container.id))
+    })));
+    return holders.sort((a, b) => a.network.localeCompare(b.network) || ipOrder(a.ip) - ipOrder(b.ip));
+}
+function ipOrder(ip) {
+    const parts = ip.split('.').map(Number);
+    return parts.length === 4 && parts.every(Number.isInteger)
+        ? parts.reduce((sum, part) => sum * 256 + part, 0)
+        : 0;
+}
+
+// What the post step does when the main step ended in the middle of a rollout (a cancelled run,
+// a crash): it puts the service back in one piece, keeping whichever version can serve. The main
+// step saves where it was (RolloutState) at each phase; the containers of the interrupted
+// rollout are found again by their Compose labels: every container of the service that is not
+// one of the old ones is new.
+//   - before the switch: the new containers are removed; the old ones never left service;
+//   - during the switch: when every new container is healthy, the switch is finished (the old
+//     ones leave the name, switch-command, the old ones stopped); otherwise it is undone (the old
+//     ones get the name back, the new ones leave it, switch-command, the new ones removed);
+//   - after the switch: the old containers are stopped and removed.
+function parseRolloutState(text) {
+    if (!text)
+        return undefined;
+    let state;
+    try {
+        state = JSON.parse(text);
+    }
+    catch {
+        state = null;
+    }
+    const phases = ['scaling', 'switching', 'switched'];
+    if (typeof state !== 'object' ||
+        state === null ||
+        typeof state.project !== 'string' ||
+        typeof state.service !== 'string' ||
+        !Array.isArray(state.old) ||
+        !phases.includes(state.phase)) {
+        throw new Error('the saved rollout state is not one the main step writes');
+    }
+    return state;
+}
+/** Puts the service back in one piece; returns what it found and did, one line each. */
+async function recoverRollout(docker, state, log) {
+    const command = state.switchCommand;
+    const containers = new Containers(docker);
+    const { project, service } = state;
+    const oldIds = new Set(state.old);
+    const all = await containers.inspect(await containers.list(project, service, true));
+    const old = all.filter((container) => oldIds.has(container.id));
+    const fresh = all.filter((container) => !oldIds.has(container.id));
+    const names = (list) => list.map((container) => container.name).join(', ') || 'none';
+    const report = [
+        `The deploy of ${service} (${project}) ended ${describePhase(state.phase)}: ${old.length} old container(s) (${names(old)}), ${fresh.length} new (${names(fresh)}).`
+    ];
+    const scope = { docker, project, service };
+    if (state.phase === 'scaling') {
+        await containers.remove(fresh.map((container) => container.id));
+        report.push(`Removed the ${fresh.length} new container(s); the old ones kept serving.`);
+    }
+    else if (state.phase === 'switched') {
+        await containers.stopAndRemove(old.map((container) => container.id));
+        report.push(`Stopped and removed the ${old.length} old container(s); the new ones serve.`);
+    }
+    else if (fresh.length > 0 && fresh.every(canServe)) {
+        await switchTraffic(scope, command, containers, old, log);
+        await containers.stopAndRemove(old.map((container) => container.id));
+        report.push(`Every new container was healthy: finished the switch and removed the ${old.length} old container(s).`);
+    }
+    else {
+        await restoreName(containers, old, fresh, service);
+        await switchTraffic(scope, command, containers, fresh, log);
+        await containers.remove(fresh.map((container) => container.id));
+        report.push(`Not every new container was healthy: gave the old container(s) the name back and removed the ${fresh.length} new one(s).`);
+    }
+    for (const line of report)
+        log.info(line);
+    return report;
+}
+function describePhase(phase) {
+    if (phase === 'scaling')
+        return 'before the switch';
+    if (phase === 'switching')
+        return 'during the switch';
+    return 'after the switch, before the old containers were removed';
+}
+function canServe(container) {
+    return container.running && (container.health === undefined || container.health.status === 'healthy');
+}
+/**
+ * Gives the old containers the service's name back (keeping their addresses) on each network
+ * where the new containers have it and they do not.
+ */
+async function restoreName(containers, old, fresh, service) {
+    const networks = new Set(fresh.flatMap((container) => Object.entries(container.networks)
+        .filter(([, endpoint]) => endpoint.aliases.includes(service))
+        .map(([network]) => network)));
+    for (const container of old) {
+        for (const [network, endpoint] of Object.entries(container.networks)) {
+            if (!networks.has(network) || endpoint.aliases.includes(service))
+                continue;
+            const aliases = [service, ...endpoint.aliases.filter((alias) => alias !== short(container.id))];
+            await containers.disconnect(network, container.id);
+            await containers.connect(network, container.id, aliases, endpoint.ip);
+        }
+    }
+}
+
 // The post step (action.yml `runs.post`, entered through post-entry.ts): releases what the main
 // step may have left held and removes every credential it wrote:
-// - the deploy lock on the deploy host, when the main step ended (cancelled) while holding it;
+// - after a main step that ended in the middle of a rollout (cancelled, crashed): the service put
+//   back in one piece (rollout-recovery.ts) and the deploy lock released;
 // - the SSH tunnel of the deploy's docker calls, when the main step could not end it, then the
 //   deploy host's access folder (SSH key, known hosts, TLS files);
 // - the private Docker config, and with it every login the action stored. Logins live only in
@@ -29858,8 +30231,16 @@ async function post(env = process.env) {
     const configDir = savedState(State.DockerConfig, env);
     const access = parseAccess(savedState(State.DeployAccess, env));
     const lock = savedState(State.DeployLock, env);
+    let rollout;
+    try {
+        rollout = parseRolloutState(savedState(State.DeployRollout, env));
+    }
+    catch (error) {
+        warning(`${error.message}; the deploy's containers are left as they are`);
+    }
     if (access)
-        await closeDeployAccess(access, configDir, lock);
+        await closeDeployAccess(access, configDir, lock, rollout, env);
+    removeWorkDirs(savedState(State.WorkDirs, env));
     if (!configDir)
         return;
     try {
@@ -29868,6 +30249,22 @@ async function post(env = process.env) {
     }
     catch (error) {
         warning(`could not remove ${configDir}: ${error.message}`);
+    }
+}
+/** The steps' private folders; the build's is already gone unless the run was cancelled. */
+function removeWorkDirs(text) {
+    let dirs;
+    try {
+        dirs = JSON.parse(text || '[]');
+    }
+    catch {
+        dirs = [];
+    }
+    if (!Array.isArray(dirs))
+        return;
+    for (const dir of dirs) {
+        if (typeof dir === 'string' && /(^|\/)container-ship-[a-z]+-[^/]+$/.test(dir))
+            rmSync(dir, { recursive: true, force: true });
     }
 }
 function parseAccess(text) {
@@ -29882,12 +30279,29 @@ function parseAccess(text) {
         return undefined;
     }
 }
-async function closeDeployAccess(access, configDir, lock) {
-    if (lock && configDir) {
-        // The main step ended while holding the lock (a cancelled run): free it for the next deploy.
-        await releaseLock(new DockerCli(configDir, access.engine), { name: lock })
-            .then(() => log(`Released the deploy lock ${lock} on ${access.url}`))
-            .catch((error) => warning(`could not release the deploy lock ${lock}: ${error.message}`));
+/**
+ * After a main step that ended mid-deploy (cancelled, crashed): puts the service back in one
+ * piece and frees the lock, through the tunnel the main step left (or a new one); then closes
+ * the tunnel and removes the access folder.
+ */
+async function closeDeployAccess(access, configDir, lock, rollout, env) {
+    if ((lock || rollout) && configDir) {
+        try {
+            if (access.tunnel && !tunnelAlive(access.tunnel)) {
+                await openTunnel(access, findProgram('ssh', env.PATH) ?? '/usr/bin/ssh');
+            }
+            const docker = new DockerCli(configDir, access.engine);
+            if (rollout) {
+                await recoverRollout(docker, rollout, { info: log, warning }).catch((error) => warning(`could not put ${rollout.service} back in one piece after the interrupted deploy: ${error.message}`));
+            }
+            if (lock) {
+                await releaseLock(docker, { name: lock });
+                log(`Released the deploy lock ${lock} on ${access.url}`);
+            }
+        }
+        catch (error) {
+            warning(`could not reach ${access.url} to clean up after the interrupted deploy: ${error.message}`);
+        }
     }
     if (access.tunnel && closeTunnel(access.tunnel))
         log(`Closed the SSH tunnel to ${access.url}`);

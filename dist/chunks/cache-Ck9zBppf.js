@@ -1,4 +1,4 @@
-import { e as debug, d as semverExports, m as mkdirP, f as exec, k as which, w as warning, i as info, u as HttpCodes, v as HttpClientError, H as HttpClient, h as isDebug, a as setSecret, B as BearerCredentialHandler, r as rmRF, l as error } from './index-DDUxEgKJ.js';
+import { f as debug, e as semverExports, m as mkdirP, h as exec, l as which, w as warning, i as info, v as HttpCodes, x as HttpClientError, H as HttpClient, j as isDebug, a as setSecret, B as BearerCredentialHandler, r as rmRF, n as error } from './index-Cke8zJFU.js';
 import * as path$1 from 'path';
 import * as fs from 'fs';
 import { writeFileSync, existsSync } from 'fs';
