@@ -80,7 +80,9 @@ class ProgramError extends Error {
     stderr;
     constructor(command, exitCode, stdout, stderr) {
         const tail = lastLines(stderr.trim() || stdout.trim());
-        super(`\`${command}\` failed with exit code ${exitCode}${tail ? `:\n${tail}` : ''}`);
+        // A program killed by a signal has no exit code (null from @actions/exec).
+        const how = exitCode === null ? 'was killed by a signal' : `failed with exit code ${exitCode}`;
+        super(`\`${command}\` ${how}${tail ? `:\n${tail}` : ''}`);
         this.command = command;
         this.exitCode = exitCode;
         this.stdout = stdout;

@@ -28,12 +28,14 @@ const STDERR_TAIL_LINES = 15
 export class ProgramError extends Error {
   constructor(
     readonly command: string,
-    readonly exitCode: number,
+    readonly exitCode: number | null,
     readonly stdout: string,
     readonly stderr: string
   ) {
     const tail = lastLines(stderr.trim() || stdout.trim(), STDERR_TAIL_LINES)
-    super(`\`${command}\` failed with exit code ${exitCode}${tail ? `:\n${tail}` : ''}`)
+    // A program killed by a signal has no exit code (null from @actions/exec).
+    const how = exitCode === null ? 'was killed by a signal' : `failed with exit code ${exitCode}`
+    super(`\`${command}\` ${how}${tail ? `:\n${tail}` : ''}`)
     this.name = 'ProgramError'
   }
 }
