@@ -8467,6 +8467,8 @@ async function openTunnel(access, realSsh, timeoutMs = 30_000) {
     const tunnel = access.tunnel;
     if (!tunnel)
         throw new Error('no ssh tunnel to open');
+    // A tunnel's ssh that was killed leaves its socket file, on which a new one could not listen.
+    rmSync(tunnel.socket, { force: true });
     const log = openSync(tunnel.log, 'w', 0o600);
     const child = spawn(realSsh, tunnel.args, { detached: true, stdio: ['ignore', 'ignore', log] });
     closeSync(log);
@@ -10285,8 +10287,10 @@ async function lockHolder$1(docker, name) {
     ], { quiet: true, allowFailure: true });
     return result.exitCode === 0 ? result.stdout.trim() : 'released just now';
 }
+/** Removes the lock; false when the host could not be asked (the lock may still be held). */
 async function releaseLock(docker, lock) {
-    await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
+    const removed = await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
+    return removed.exitCode === 0 || /No such container/i.test(removed.stderr);
 }
 
 // The switch of a blue-green rollout: the proxy in front must stop sending to the old containers
@@ -10460,8 +10464,9 @@ const deployStep = {
                 await rollOut(target, deploy, imageId, result, timeline);
             }
             finally {
-                await releaseLock(target.docker, lock);
-                saveState(State.DeployLock, '');
+                // Left in the state when the host cannot be reached: the post step tries again.
+                if (await releaseLock(target.docker, lock))
+                    saveState(State.DeployLock, '');
             }
             return result;
         }
@@ -10576,7 +10581,15 @@ async function rollOut(target, deploy, imageId, result, timeline) {
         // Only what this run started goes; the old containers were never taken off the network
         // (switchTraffic puts them back when the switch itself fails).
         const started = (await containers.list(project, service, true).catch(() => result.containers)).filter((id) => !oldIds.has(id));
-        await containers.remove(started);
+        try {
+            await containers.remove(started);
+        }
+        catch (removal) {
+            // The host cannot be reached (a cut connection): the saved rollout state stays, and the
+            // post step removes them through a new connection.
+            warning(`could not remove the new containers now (${removal.message}); the post step will try again`);
+            throw error;
+        }
         saveRollout(undefined);
         result.rolledBack = true;
         timeline.mark('new containers removed');

@@ -29795,8 +29795,10 @@ function removePrivateDockerConfig(dir) {
     rmSync(dir, { recursive: true, force: true });
 }
 
+/** Removes the lock; false when the host could not be asked (the lock may still be held). */
 async function releaseLock(docker, lock) {
-    await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
+    const removed = await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
+    return removed.exitCode === 0 || /No such container/i.test(removed.stderr);
 }
 
 // What it takes to reach the deploy host's engine, laid out in a private folder under the runner's
@@ -29819,6 +29821,8 @@ async function openTunnel(access, realSsh, timeoutMs = 30_000) {
     const tunnel = access.tunnel;
     if (!tunnel)
         throw new Error('no ssh tunnel to open');
+    // A tunnel's ssh that was killed leaves its socket file, on which a new one could not listen.
+    rmSync(tunnel.socket, { force: true });
     const log = openSync(tunnel.log, 'w', 0o600);
     const child = spawn(realSsh, tunnel.args, { detached: true, stdio: ['ignore', 'ignore', log] });
     closeSync(log);
@@ -30297,8 +30301,10 @@ async function closeDeployAccess(access, configDir, lock, rollout, env) {
                 await recoverRollout(docker, rollout, { info: log, warning }).catch((error) => warning(`could not put ${rollout.service} back in one piece after the interrupted deploy: ${error.message}`));
             }
             if (lock) {
-                await releaseLock(docker, { name: lock });
-                log(`Released the deploy lock ${lock} on ${access.url}`);
+                if (await releaseLock(docker, { name: lock }))
+                    log(`Released the deploy lock ${lock} on ${access.url}`);
+                else
+                    warning(`could not release the deploy lock ${lock} on ${access.url}: remove it with docker rm ${lock}`);
             }
         }
         catch (error) {

@@ -11,9 +11,10 @@ import { promisify } from 'node:util'
 const execFileAsync = promisify(execFile)
 
 /**
- * @typedef {'healthy' | 'never-healthy' | 'crashes'} WebBehaviour
+ * @typedef {'healthy' | 'never-healthy' | 'crashes' | 'slow-start'} WebBehaviour
  *   healthy: serves / and /health; never-healthy: serves / but /health is missing, so the
- *   HEALTHCHECK fails; crashes: exits with code 3 right after it starts.
+ *   HEALTHCHECK fails; crashes: exits with code 3 right after it starts; slow-start: serves
+ *   only after 6 s (within the HEALTHCHECK's start period), a window to cause faults in.
  */
 
 /**
@@ -35,7 +36,9 @@ export function webDockerfile({ baseImage, version, behaviour = 'healthy', healt
   lines.push(
     behaviour === 'crashes'
       ? 'CMD ["sh", "-c", "echo starting; echo cannot open the database >&2; exit 3"]'
-      : 'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]'
+      : behaviour === 'slow-start'
+        ? 'CMD ["sh", "-c", "sleep 6; exec httpd -f -p 8080 -h /www"]'
+        : 'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]'
   )
   return `${lines.join('\n')}\n`
 }

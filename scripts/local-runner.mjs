@@ -22,6 +22,8 @@ export const FAKE_GITHUB_TOKEN = 'ghs_e2eFakeToken0123456789abcdefABCDEF'
  * @property {Record<string, string>} event  GITHUB_* variables of the event, GITHUB_EVENT_PATH among them
  * @property {string} workspace  GITHUB_WORKSPACE, the working folder of both steps
  * @property {Record<string, string>} [env]  extra environment, e.g. DOCKER_CONFIG for the user's own config
+ * @property {{ when: (log: string) => boolean; then: () => void }} [meanwhile]  something to do to the
+ *   world once the main step's log satisfies `when` (a fault: a connection cut, a registry stopped)
  * @property {(log: string) => boolean} [cancelWhen]  cancel the run as the runner does once the main
  *   step's log satisfies this: SIGINT, then SIGTERM 7.5 s later if it still runs; the post step
  *   runs after it as always
@@ -88,7 +90,8 @@ export async function runAction(spec) {
     path.join(REPO_ROOT, 'dist/index.js'),
     spec.workspace,
     { ...base, ...mainFiles },
-    spec.cancelWhen
+    spec.cancelWhen,
+    spec.meanwhile
   )
   const state = parseFileCommands(readFileSync(mainFiles.GITHUB_STATE, 'utf8'))
   const stateEnv = Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]))
@@ -171,18 +174,24 @@ export function visibleText(text) {
  * @param {string} cwd
  * @param {Record<string, string>} env
  * @param {(log: string) => boolean} [cancelWhen]
+ * @param {{ when: (log: string) => boolean; then: () => void }} [meanwhile]
  * @returns {Promise<{ exitCode: number; log: string; cancelled?: boolean }>}
  */
-function runNode(script, cwd, env, cancelWhen) {
+function runNode(script, cwd, env, cancelWhen, meanwhile) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let log = ''
     let cancelled = false
+    let faulted = false
     /** @type {NodeJS.Timeout | undefined} */
     let terminate
     /** @param {Buffer} chunk */
     const take = (chunk) => {
       log += chunk.toString()
+      if (meanwhile && !faulted && meanwhile.when(log)) {
+        faulted = true
+        meanwhile.then()
+      }
       if (cancelWhen && !cancelled && cancelWhen(log)) {
         cancelled = true
         child.kill('SIGINT')

@@ -98,6 +98,8 @@ async function lockHolder(docker: DockerCli, name: string): Promise<string> {
   return result.exitCode === 0 ? result.stdout.trim() : 'released just now'
 }
 
-export async function releaseLock(docker: DockerCli, lock: DeployLock): Promise<void> {
-  await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true })
+/** Removes the lock; false when the host could not be asked (the lock may still be held). */
+export async function releaseLock(docker: DockerCli, lock: DeployLock): Promise<boolean> {
+  const removed = await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true })
+  return removed.exitCode === 0 || /No such container/i.test(removed.stderr)
 }

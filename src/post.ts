@@ -108,8 +108,12 @@ async function closeDeployAccess(
         )
       }
       if (lock) {
-        await releaseLock(docker, { name: lock })
-        log(`Released the deploy lock ${lock} on ${access.url}`)
+        if (await releaseLock(docker, { name: lock }))
+          log(`Released the deploy lock ${lock} on ${access.url}`)
+        else
+          warning(
+            `could not release the deploy lock ${lock} on ${access.url}: remove it with docker rm ${lock}`
+          )
       }
     } catch (error) {
       warning(

@@ -165,6 +165,8 @@ export function prepareRemoteAccess(
 export async function openTunnel(access: RemoteAccess, realSsh: string, timeoutMs = 30_000): Promise<number> {
   const tunnel = access.tunnel
   if (!tunnel) throw new Error('no ssh tunnel to open')
+  // A tunnel's ssh that was killed leaves its socket file, on which a new one could not listen.
+  rmSync(tunnel.socket, { force: true })
   const log = openSync(tunnel.log, 'w', 0o600)
   const child = spawn(realSsh, tunnel.args, { detached: true, stdio: ['ignore', 'ignore', log] })
   closeSync(log)

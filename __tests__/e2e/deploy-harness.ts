@@ -104,6 +104,8 @@ export interface ReleaseOptions {
   proxy?: 'resolve-once' | 'resolver'
   /** Cancel the run as the runner does once the main step's log satisfies this. */
   cancelWhen?: (log: string) => boolean
+  /** A fault to cause once the main step's log satisfies `when`. */
+  meanwhile?: { when: (log: string) => boolean; then: () => void }
 }
 
 /** One release of the stack: the workspace rewritten for `version`, the action run on a tag push. */
@@ -128,6 +130,7 @@ export async function release(
     event: eventEnv('tag-push', { GITHUB_REF: `refs/tags/v${version}`, GITHUB_REF_NAME: `v${version}` }),
     env: stack.compose === 'v1' ? { PATH: pathWithoutComposePlugin() } : {},
     ...(options.cancelWhen ? { cancelWhen: options.cancelWhen } : {}),
+    ...(options.meanwhile ? { meanwhile: options.meanwhile } : {}),
     inputs: {
       steps: options.steps ?? 'build,push,deploy',
       image: stack.image,

@@ -148,8 +148,8 @@ export const deployStep: Step<'deploy', DeployResult> = {
       try {
         await rollOut(target, deploy, imageId, result, timeline)
       } finally {
-        await releaseLock(target.docker, lock)
-        core.saveState(State.DeployLock, '')
+        // Left in the state when the host cannot be reached: the post step tries again.
+        if (await releaseLock(target.docker, lock)) core.saveState(State.DeployLock, '')
       }
       return result
     } catch (error) {
@@ -290,7 +290,16 @@ async function rollOut(
     const started = (await containers.list(project, service, true).catch(() => result.containers)).filter(
       (id) => !oldIds.has(id)
     )
-    await containers.remove(started)
+    try {
+      await containers.remove(started)
+    } catch (removal) {
+      // The host cannot be reached (a cut connection): the saved rollout state stays, and the
+      // post step removes them through a new connection.
+      core.warning(
+        `could not remove the new containers now (${(removal as Error).message}); the post step will try again`
+      )
+      throw error
+    }
     saveRollout(undefined)
     result.rolledBack = true
     timeline.mark('new containers removed')

@@ -1,0 +1,116 @@
+// The connection to the deploy host cut in the middle of a rollout, for real: the SSH tunnel's
+// ssh killed, or the TLS connections dropped by the TLS endpoint, while the new containers are
+// becoming healthy. The old containers must never stop serving, the new ones must go (by the
+// main step when it still can, else by the post step through a new connection), and nothing may
+// be left behind.
+import { readdirSync, readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
+import {
+  lockExists,
+  newStack,
+  processesNaming,
+  release,
+  serviceContainers,
+  setUpDeployBed,
+  tearDownDeployBed,
+  underLoad
+} from './deploy-harness.js'
+
+jest.setTimeout(600_000)
+
+beforeAll(setUpDeployBed)
+afterAll(tearDownDeployBed)
+
+const startingNew = (log: string): boolean => /Waiting for .+ to be ready/.test(log)
+
+/** The PIDs of processes whose command line has all of `parts`. */
+function pidsOf(...parts: string[]): number[] {
+  return processesNaming(parts[0] as string)
+    .filter((line) => parts.every((part) => line.includes(part)))
+    .map((line) => Number(line.split(':')[0]))
+}
+
+/** The children of a process (socat forks one per TLS connection). */
+function childrenOf(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+function kill(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+describe('the connection to the host cut while the new containers start', () => {
+  it('over ssh://: the post step removes the new containers through a new tunnel', async () => {
+    const stack = newStack('cut-ssh', 'ssh', 'v2')
+    expect((await release(stack, '1.0.0')).exitCode).toBe(0)
+    const serving = (await serviceContainers(stack.project)).map((c) => c.id).sort()
+    let killed: number[] = []
+    const { run, load, healthy } = await underLoad(stack, () =>
+      release(stack, '2.0.0', {
+        behaviour: 'slow-start',
+        meanwhile: {
+          when: startingNew,
+          then: () => {
+            killed = pidsOf('/var/run/docker.sock', 'ssh', '-L')
+            kill(killed)
+          }
+        }
+      })
+    )
+    expect(killed).toHaveLength(1)
+    expect(run.exitCode).toBe(1)
+    expect(run.post.log).toContain('Removed the 3 new container(s); the old ones kept serving.')
+    expect((await serviceContainers(stack.project)).map((c) => c.id).sort()).toEqual(serving)
+    expect(await lockExists(stack.project)).toBe(false)
+    expect(load.failed).toBe(0)
+    expect(healthy.min).toBeGreaterThanOrEqual(3)
+    expect(readdirSync(run.runnerTemp)).toEqual([])
+    expect(processesNaming(run.runnerTemp)).toEqual([])
+  })
+
+  it('over tcp:// with TLS: the release fails saying so, the new containers are removed', async () => {
+    const stack = newStack('cut-tls', 'tls', 'v2')
+    expect((await release(stack, '1.0.0')).exitCode).toBe(0)
+    const serving = (await serviceContainers(stack.project)).map((c) => c.id).sort()
+    let cut: number[] = []
+    const { run, load } = await underLoad(stack, () =>
+      release(stack, '2.0.0', {
+        behaviour: 'slow-start',
+        meanwhile: {
+          when: startingNew,
+          // A moment later, once `docker events` is connected: the TLS endpoint stays up, the
+          // connections it carries drop (socat forks one process per connection).
+          then: () =>
+            void new Promise((resolve) => setTimeout(resolve, 1500)).then(() => {
+              const listener = pidsOf('OPENSSL-LISTEN:2376').filter((pid) => childrenOf(pid).length > 0)
+              for (const pid of listener) cut = [...cut, ...childrenOf(pid)]
+              kill(cut)
+            })
+        }
+      })
+    )
+    expect(cut.length).toBeGreaterThan(0)
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toMatch(/::error::the new version of web is not healthy: \S+ lost the engine's events/)
+    expect((await serviceContainers(stack.project)).map((c) => c.id).sort()).toEqual(serving)
+    expect(await lockExists(stack.project)).toBe(false)
+    expect(load.failed).toBe(0)
+    expect(readdirSync(run.runnerTemp)).toEqual([])
+  })
+})
