@@ -87,7 +87,8 @@ export async function waitUntilReady(
   containers: ContainerState[],
   options: ReadinessOptions
 ): Promise<ReadinessOutcome> {
-  const pending = new Map<string, boolean>() // id -> has a healthcheck
+  const pending = new Map<string, boolean>() // not ready yet: id -> has a healthcheck
+  const watched = new Map(containers.map((container) => [container.id, container.health !== undefined]))
   const failures: Record<string, string> = {}
   for (const container of containers) {
     const verdict = judgeState(container)
@@ -123,7 +124,9 @@ export async function waitUntilReady(
         String(since),
         '--filter',
         'type=container',
-        ...[...pending.keys()].flatMap((id) => ['--filter', `container=${id}`]),
+        // Every new container, also the ones already ready: one that turns unhealthy or exits
+        // while the others are still starting fails the release too.
+        ...[...watched.keys()].flatMap((id) => ['--filter', `container=${id}`]),
         '--format',
         '{{json .}}'
       ],
@@ -131,10 +134,11 @@ export async function waitUntilReady(
         env: docker.env,
         onLine: (line) => {
           const event = parseEngineEvent(line)
-          if (!event || !pending.has(event.id)) return
-          const verdict = judgeEvent(event, pending.get(event.id) as boolean)
+          if (!event || !watched.has(event.id)) return
+          const verdict = judgeEvent(event, watched.get(event.id) as boolean)
+          // Replayed events come in order: a failure after being ready is still a failure.
           if (verdict.kind === 'failed') fail(event.id, verdict.reason)
-          else if (verdict.kind === 'ready') ready(event.id)
+          else if (verdict.kind === 'ready' && pending.has(event.id)) ready(event.id)
         }
       }
     )

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import {
+  docker,
   lockExists,
   newStack,
   processesNaming,
@@ -13,7 +14,8 @@ import {
   serviceContainers,
   setUpDeployBed,
   tearDownDeployBed,
-  underLoad
+  underLoad,
+  waitFor
 } from './deploy-harness.js'
 
 jest.setTimeout(600_000)
@@ -112,5 +114,38 @@ describe('the connection to the host cut while the new containers start', () => 
     expect(await lockExists(stack.project)).toBe(false)
     expect(load.failed).toBe(0)
     expect(readdirSync(run.runnerTemp)).toEqual([])
+  })
+})
+
+describe('a new container that turns unhealthy after it was healthy, before the switch', () => {
+  it('fails the release at once; the old containers keep serving', async () => {
+    const stack = newStack('flap', 'ssh', 'v2')
+    expect((await release(stack, '1.0.0')).exitCode).toBe(0)
+    const serving = (await serviceContainers(stack.project)).map((c) => c.id).sort()
+    let sick = ''
+    /** One new container is made to serve early, reported healthy, then loses its /health. */
+    const flap = async (): Promise<void> => {
+      const fresh = (await serviceContainers(stack.project)).filter((c) => !serving.includes(c.id))
+      sick = fresh[0]?.id ?? ''
+      await docker(['exec', sick, 'httpd', '-p', '8080', '-h', '/www'])
+      await waitFor(
+        async () =>
+          (await serviceContainers(stack.project)).some((c) => c.id === sick && c.health === 'healthy'),
+        30_000
+      )
+      await docker(['exec', sick, 'rm', '/www/health'])
+    }
+    const { run, load } = await underLoad(stack, () =>
+      release(stack, '2.0.0', {
+        behaviour: 'slow-start',
+        meanwhile: { when: startingNew, then: () => void flap() }
+      })
+    )
+    expect(sick).not.toBe('')
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toMatch(/::error::the new version of web is not healthy: \S+ became unhealthy/)
+    expect((await serviceContainers(stack.project)).map((c) => c.id).sort()).toEqual(serving)
+    expect(load.failed).toBe(0)
+    expect(load.lastVersion).toBe('1.0.0')
   })
 })

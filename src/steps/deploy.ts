@@ -7,7 +7,7 @@
 import * as core from '@actions/core'
 import { Output, State } from '../constants.js'
 import { scaleUpCommand } from '../compose.js'
-import { waitUntilReady, type ReadinessOutcome } from '../container-health.js'
+import { judgeState, waitUntilReady, type ReadinessOutcome } from '../container-health.js'
 import { Containers, short, type ContainerState } from '../containers.js'
 import { acquireLock, releaseLock } from '../deploy-lock.js'
 import type { DeployTarget } from '../deploy-target.js'
@@ -270,6 +270,22 @@ async function rollOut(
       result.failures = await describeFailures(containers, fresh, outcome, deploy.healthTimeout)
       throw new Error(failureMessage(service, result.failures))
     }
+    // Once more, right before the traffic moves: none may have turned unhealthy or exited since.
+    const recheck = await containers.inspect(fresh.map((container) => container.id))
+    const unwell = recheck.filter(
+      (container) => judgeState(container).kind !== 'ready' && !(container.running && !container.health)
+    )
+    if (unwell.length > 0) {
+      timeline.mark('not healthy')
+      const outcome = {
+        ready: false,
+        failures: Object.fromEntries(
+          unwell.map((container) => [container.id, `${describeState(container)} before the switch`])
+        )
+      }
+      result.failures = await describeFailures(containers, fresh, outcome, deploy.healthTimeout)
+      throw new Error(failureMessage(service, result.failures))
+    }
     timeline.mark('healthy')
     // A proxy that was already running resolves the name again; one that Compose just started
     // with the new containers already knows them.
@@ -360,6 +376,11 @@ async function describeFailures(
     })
   }
   return failures
+}
+
+function describeState(container: ContainerState): string {
+  if (!container.running) return `was ${container.status} (exit code ${container.exitCode})`
+  return `was ${container.health?.status ?? 'not healthy'}`
 }
 
 function failureMessage(service: string, failures: ContainerFailure[]): string {
