@@ -123,24 +123,29 @@ export function stackFiles(options) {
 }
 
 /**
+ * `docker ps` filters for one service of a project, by the labels Compose v1 and v2 both set.
+ * @param {string} project
+ * @param {string} service
+ */
+function serviceFilter(project, service) {
+  return [
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+    '--filter',
+    `label=com.docker.compose.service=${service}`
+  ]
+}
+
+/**
  * The proxy's address on 127.0.0.1, from the engine's port mapping.
  * @param {string} project
  * @param {NodeJS.ProcessEnv} [env]  the docker CLI's environment (DOCKER_HOST etc.)
  * @returns {Promise<string>} e.g. http://127.0.0.1:49153
  */
 export async function proxyUrl(project, env = process.env) {
-  const { stdout: ids } = await execFileAsync(
-    'docker',
-    [
-      'ps',
-      '-q',
-      '--filter',
-      `label=com.docker.compose.project=${project}`,
-      '--filter',
-      'label=com.docker.compose.service=proxy'
-    ],
-    { env }
-  )
+  const { stdout: ids } = await execFileAsync('docker', ['ps', '-q', ...serviceFilter(project, 'proxy')], {
+    env
+  })
   const id = ids.trim().split('\n')[0]
   if (!id) throw new Error(`no proxy container runs in project ${project}`)
   const { stdout } = await execFileAsync('docker', ['port', id, '80/tcp'], { env })
@@ -234,16 +239,7 @@ export function sampleHealthy(project, service, env = process.env) {
     while (running) {
       const { stdout } = await execFileAsync(
         'docker',
-        [
-          'ps',
-          '-q',
-          '--filter',
-          `label=com.docker.compose.project=${project}`,
-          '--filter',
-          `label=com.docker.compose.service=${service}`,
-          '--filter',
-          'health=healthy'
-        ],
+        ['ps', '-q', ...serviceFilter(project, service), '--filter', 'health=healthy'],
         { env }
       )
       const count = stdout.split('\n').filter(Boolean).length

@@ -6,9 +6,8 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
-import { eventEnv } from '../../__fixtures__/events.js'
-import { runAction, scanSetup, testbed, workspaceWith, type Testbed } from './harness.js'
-import { registryTags, uniqueRepository } from './registry-helpers.js'
+import { scanAndPush, testbed, type Testbed } from './harness.js'
+import { registryTags } from './registry-helpers.js'
 
 jest.setTimeout(300_000)
 
@@ -35,19 +34,9 @@ function filesUnder(dir: string): { file: string; text: string }[] {
 
 describe('a full temp folder', () => {
   it('fails the scan saying so, pushes nothing, and leaves no credential', async () => {
-    const { image, repository } = uniqueRepository(tb, 'disk-full')
-    const setup = scanSetup(tb)
-    const run = await runAction({
-      inputs: {
-        image,
-        username: tb.username,
-        password: tb.password,
-        steps: 'build,scan,push',
-        ...setup.inputs
-      },
-      event: eventEnv('tag-push'),
-      workspace: workspaceWith({ Dockerfile: `FROM ${tb.debian10Image}\n` }),
-      env: { ...setup.env, RUNNER_TEMP: small }
+    const { run, repository } = await scanAndPush(tb, 'disk-full', {
+      baseImage: tb.debian10Image,
+      env: { RUNNER_TEMP: small }
     })
     expect(run.exitCode).toBe(1)
     expect(run.log).toMatch(

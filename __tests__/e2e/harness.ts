@@ -3,7 +3,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { parseFileCommands } from '../../scripts/local-runner.mjs'
+import { eventEnv } from '../../__fixtures__/events.js'
+import { parseFileCommands, runAction, type ActionRun } from '../../scripts/local-runner.mjs'
 
 export {
   FAKE_GITHUB_TOKEN,
@@ -99,4 +100,30 @@ export function scanSetup(tb: Testbed): { env: Record<string, string>; inputs: R
     env: { PATH: `${path.dirname(tb.trivy)}:${process.env.PATH ?? ''}`, TRIVY_CACHE_DIR: tb.trivyCache },
     inputs: { 'skip-db-update': 'true' }
   }
+}
+
+/**
+ * A tag push that builds `FROM baseImage`, scans it with the test bed's Trivy and pushes it to a
+ * repository of its own, with `env` on top of the scan setup (a fault's PATH or RUNNER_TEMP).
+ */
+export async function scanAndPush(
+  tb: Testbed,
+  name: string,
+  options: { baseImage: string; env?: Record<string, string> }
+): Promise<{ run: ActionRun; repository: string }> {
+  const repository = `e2e/${name}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
+  const setup = scanSetup(tb)
+  const run = await runAction({
+    inputs: {
+      image: `${tb.registry}/${repository}`,
+      username: tb.username,
+      password: tb.password,
+      steps: 'build,scan,push',
+      ...setup.inputs
+    },
+    event: eventEnv('tag-push'),
+    workspace: workspaceWith({ Dockerfile: `FROM ${options.baseImage}\n` }),
+    env: { ...setup.env, ...options.env }
+  })
+  return { run, repository }
 }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { eventEnv, type EventFixture } from '../../__fixtures__/events.js'
 import { runAction, testbed, visibleText, workspaceWith, type ActionRun, type Testbed } from './harness.js'
-import { registryDigest, uniqueRepository } from './registry-helpers.js'
+import { forwardToRegistry, registryDigest, uniqueRepository } from './registry-helpers.js'
 
 jest.setTimeout(300_000)
 
@@ -28,7 +28,6 @@ const answered: string[] = []
 
 beforeAll(async () => {
   tb = testbed()
-  const [upstreamHost, upstreamPort] = tb.registry.split(':') as [string, string]
   proxy = http.createServer((req, res) => {
     if (failuresLeft > 0 && req.method === 'PUT' && /\/manifests\//.test(req.url ?? '')) {
       failuresLeft--
@@ -56,25 +55,7 @@ beforeAll(async () => {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="proxy"' }).end()
       return
     }
-    const upstream = http.request(
-      {
-        host: upstreamHost,
-        port: Number(upstreamPort),
-        method: req.method,
-        path: req.url,
-        headers: req.headers
-      },
-      (upstreamResponse) => {
-        // Location headers name the upstream; the engine must keep talking to the proxy.
-        const headers = { ...upstreamResponse.headers }
-        if (typeof headers.location === 'string')
-          headers.location = headers.location.replace(tb.registry, proxyAddress)
-        res.writeHead(upstreamResponse.statusCode ?? 502, headers)
-        upstreamResponse.pipe(res)
-      }
-    )
-    upstream.on('error', () => res.writeHead(502).end())
-    req.pipe(upstream)
+    forwardToRegistry(tb, proxyAddress, req, res)
   })
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
   proxyAddress = `127.0.0.1:${(proxy.address() as AddressInfo).port}`

@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { eventEnv } from '../../__fixtures__/events.js'
 import { runAction, testbed, workspaceWith, type ActionRun, type Testbed } from './harness.js'
-import { registryDigest, registryTags, uniqueRepository } from './registry-helpers.js'
+import { forwardToRegistry, registryDigest, registryTags, uniqueRepository } from './registry-helpers.js'
 
 jest.setTimeout(300_000)
 
@@ -20,7 +20,6 @@ let requests = 0
 const sockets = new Set<Socket>()
 
 function startProxy(listenPort: number): Promise<void> {
-  const [upstreamHost, upstreamPort] = tb.registry.split(':') as [string, string]
   proxy = http.createServer((req, res) => {
     requests++
     if (mode === 'every-other' && requests % 2 === 0) {
@@ -28,24 +27,7 @@ function startProxy(listenPort: number): Promise<void> {
       res.writeHead(503, 'Service Unavailable').end('overloaded')
       return
     }
-    const upstream = http.request(
-      {
-        host: upstreamHost,
-        port: Number(upstreamPort),
-        method: req.method,
-        path: req.url,
-        headers: req.headers
-      },
-      (answer) => {
-        const headers = { ...answer.headers }
-        if (typeof headers.location === 'string')
-          headers.location = headers.location.replace(tb.registry, `127.0.0.1:${port}`)
-        res.writeHead(answer.statusCode ?? 502, headers)
-        answer.pipe(res)
-      }
-    )
-    upstream.on('error', () => res.writeHead(502).end())
-    req.pipe(upstream)
+    forwardToRegistry(tb, `127.0.0.1:${port}`, req, res)
   })
   proxy.on('connection', (socket) => {
     sockets.add(socket)

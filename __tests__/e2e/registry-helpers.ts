@@ -1,6 +1,7 @@
 // Independent views of the engine and the registry, to check what the action did without using
 // its own code: plain fetch with Basic auth against the Registry API, and the docker CLI.
 import { execFileSync } from 'node:child_process'
+import http from 'node:http'
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -79,4 +80,29 @@ export function userDockerConfig(options: { withoutPlugins?: boolean } = {}): {
     symlinkSync(path.join(os.homedir(), '.docker', 'cli-plugins'), path.join(dir, 'cli-plugins'))
   else mkdirSync(path.join(dir, 'cli-plugins'))
   return { dir, configJson }
+}
+
+/**
+ * Passes one request of a loopback proxy on to the test bed's registry, rewriting the registry's
+ * Location headers to the proxy (`proxyAddress`) so that the engine keeps talking to the proxy.
+ */
+export function forwardToRegistry(
+  tb: Testbed,
+  proxyAddress: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse
+): void {
+  const [host, port] = tb.registry.split(':') as [string, string]
+  const upstream = http.request(
+    { host, port: Number(port), method: req.method, path: req.url, headers: req.headers },
+    (answer) => {
+      const headers = { ...answer.headers }
+      if (typeof headers.location === 'string')
+        headers.location = headers.location.replace(tb.registry, proxyAddress)
+      res.writeHead(answer.statusCode ?? 502, headers)
+      answer.pipe(res)
+    }
+  )
+  upstream.on('error', () => res.writeHead(502).end())
+  req.pipe(upstream)
 }

@@ -5,9 +5,8 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { beforeAll, describe, expect, it, jest } from '@jest/globals'
-import { eventEnv } from '../../__fixtures__/events.js'
-import { runAction, scanSetup, testbed, workspaceWith, type ActionRun, type Testbed } from './harness.js'
-import { registryTags, uniqueRepository } from './registry-helpers.js'
+import { scanAndPush, testbed, type ActionRun, type Testbed } from './harness.js'
+import { registryTags } from './registry-helpers.js'
 
 jest.setTimeout(300_000)
 
@@ -28,25 +27,11 @@ function trivyScript(name: string, body: string): string {
   return bin
 }
 
-async function scanWith(
+function scanWith(
   name: string,
   env: Record<string, string>
 ): Promise<{ run: ActionRun; repository: string }> {
-  const { image, repository } = uniqueRepository(tb, name)
-  const setup = scanSetup(tb)
-  const run = await runAction({
-    inputs: {
-      image,
-      username: tb.username,
-      password: tb.password,
-      steps: 'build,scan,push',
-      ...setup.inputs
-    },
-    event: eventEnv('tag-push'),
-    workspace: workspaceWith({ Dockerfile: `FROM ${tb.alpine39Image}\n` }),
-    env: { ...setup.env, ...env }
-  })
-  return { run, repository }
+  return scanAndPush(tb, name, { baseImage: tb.alpine39Image, env })
 }
 
 async function expectClosed(result: { run: ActionRun; repository: string }, reason: RegExp): Promise<void> {
