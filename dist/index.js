@@ -7662,6 +7662,8 @@ function loadCompose(files, env) {
     };
     for (const [serviceName, value] of Object.entries(services)) {
         try {
+            if (!isMapping(value))
+                throw new Error(`the service is ${describe$1(value)}, not a mapping`);
             model.services[serviceName] = toService(serviceName, value);
         }
         catch (error) {
@@ -7699,10 +7701,10 @@ function parseFile(file) {
             ]);
         }
         visit(document, {
-            Node(_key, node) {
-                if (node.tag === '!reset' || node.tag === '!override') {
-                    return new Scalar(new Tagged(node.tag, node.toJS(document)));
-                }
+            Node(key, node) {
+                // A key keeps its plain value: the tags apply to values.
+                if (key !== 'key' && (node.tag === '!reset' || node.tag === '!override'))
+                    markTagged(node, node.tag);
             }
         });
         let value;
@@ -7716,6 +7718,11 @@ function parseFile(file) {
         }
         if (value === null || value === undefined)
             continue;
+        if (value instanceof Tagged) {
+            throw new ComposeFileError([
+                `compose-file: ${file.path} is not a Compose file: its top level is ${describe$1(value)}; ${value.tag} applies to the values inside a file, not to the file`
+            ]);
+        }
         if (!isMapping(value)) {
             throw new ComposeFileError([
                 `compose-file: ${file.path} is not a Compose file: its top level is ${describe$1(value)}, not a mapping`
@@ -7725,22 +7732,60 @@ function parseFile(file) {
     }
     return results;
 }
+/**
+ * Makes a node tagged `!reset` or `!override` convert to a Tagged marker holding its value. The
+ * node stays in the document, so anchors in it (or on it) resolve for aliases anywhere, as
+ * go-yaml resolves them for Compose; an alias to the tagged node itself gives the same marker.
+ */
+function markTagged(node, tag) {
+    const convert = node.toJSON.bind(node);
+    // `image: !reset` is an empty plain scalar, which YAML reads as "" under a tag it does not know.
+    const empty = isScalar(node) && node.type === Scalar.PLAIN && node.value === '';
+    const toJSON = (arg, ctx, type) => {
+        // A `<<` merge key reads the mapping's entries (as a Map): they merge in as plain values.
+        if (type !== undefined)
+            return convert(arg, ctx, type);
+        // An anchored mapping or list records itself for aliases through onCreate, before its items
+        // are read: it records the marker instead. A scalar does not call it: toJS records the result.
+        const onCreate = ctx?.onCreate;
+        let tagged;
+        if (ctx && onCreate) {
+            ctx.onCreate = (res) => {
+                tagged = new Tagged(tag, res);
+                onCreate(tagged);
+            };
+        }
+        const value = convert(arg, ctx);
+        if (tagged)
+            return tagged;
+        if (ctx && onCreate)
+            ctx.onCreate = onCreate;
+        return new Tagged(tag, empty ? null : value);
+    };
+    Object.assign(node, { toJSON });
+}
+/** Checks that `services` (unless reset) is a mapping of services that are each a mapping. */
 function checkShape(file, document) {
     if (!('services' in document))
         return; // an override may only add networks, volumes...
-    const services = document.services;
+    const services = overridden(document.services);
     if (services instanceof Tagged)
-        return;
+        return; // !reset
     if (!isMapping(services)) {
         throw new ComposeFileError([`compose-file: ${file}: services is ${describe$1(services)}, not a mapping`]);
     }
-    for (const [name, service] of Object.entries(services)) {
+    for (const [name, value] of Object.entries(services)) {
+        const service = overridden(value);
         if (!isMapping(service) && !(service instanceof Tagged)) {
             throw new ComposeFileError([
                 `compose-file: ${file}: services.${name} is ${describe$1(service)}, not a mapping`
             ]);
         }
     }
+}
+/** The value an `!override` tag replaces with (the same checks apply to it); anything else as is. */
+function overridden(value) {
+    return value instanceof Tagged && value.tag === '!override' ? value.value : value;
 }
 // ---------------------------------------------------------------------------------------------
 // Interpolation
@@ -7963,8 +8008,14 @@ function toMapping(value, at) {
     if (isMapping(value))
         return value;
     if (Array.isArray(value))
-        return Object.fromEntries(value.map((item) => [String(item), null]));
+        return Object.fromEntries(value.map((item, index) => [listKey(item, at, index), null]));
     throw new Error(`${at.join('.')} is ${describe$1(value)}, not a list or a mapping`);
+}
+/** An entry of a list of names (`networks: [front, back]`): a name, never a mapping or list. */
+function listKey(item, at, index) {
+    if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean')
+        return String(item);
+    throw new Error(`${at.join('.')}[${index}] is ${describe$1(item)}, not a name`);
 }
 function toDependsOn(value, at) {
     if (Array.isArray(value)) {
@@ -8059,6 +8110,9 @@ function optionalString$1(value, key, strict = false) {
 function optionalCount(value, key) {
     if (value === undefined || value === null)
         return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+        throw new Error(`${key} is ${describe$1(value)}, not a whole number`);
+    }
     const text = String(value).trim();
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
         throw new Error(`${key} "${String(value)}" is not a whole number`);
@@ -8077,12 +8131,24 @@ function parsePort$1(entry) {
         if (entry.target === undefined || entry.target === null || entry.target === '') {
             throw new Error(`ports entry ${raw} has no target`);
         }
-        const published = entry.published === undefined || entry.published === null ? undefined : String(entry.published);
+        /** A field of the long syntax, as text: a scalar, never a mapping or a list. */
+        const scalar = (key, what) => {
+            const value = entry[key];
+            if (value === undefined || value === null)
+                return undefined;
+            if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+                return String(value);
+            throw new Error(`ports entry ${raw} has ${key} ${describe$1(value)}, not ${what}`);
+        };
+        const target = scalar('target', 'a port');
+        const published = scalar('published', 'a port');
+        const hostIp = scalar('host_ip', 'an address');
+        const protocol = scalar('protocol', 'a protocol');
         return {
-            target: String(entry.target),
+            target,
             ...(published !== undefined ? { published } : {}),
-            ...(entry.host_ip ? { hostIp: String(entry.host_ip) } : {}),
-            protocol: entry.protocol ? String(entry.protocol) : 'tcp',
+            ...(entry.host_ip ? { hostIp } : {}),
+            protocol: entry.protocol ? protocol : 'tcp',
             raw
         };
     }
@@ -8342,6 +8408,10 @@ function asMapping(value) {
     return isMapping(value) ? value : undefined;
 }
 function describe$1(value) {
+    if (value instanceof Tagged) {
+        const inner = value.value === null || value.value === undefined ? 'an empty value' : describe$1(value.value);
+        return `${inner} tagged ${value.tag}`;
+    }
     if (value === null || value === undefined)
         return 'empty';
     if (Array.isArray(value))
@@ -9533,6 +9603,8 @@ async function credentialsFor(inputs, configDir, registry) {
 
 // Which tags an image gets, from the git ref, the event and (for the moving aliases) the tags the
 // registry already holds. Pure: every input is passed in.
+/** The longest tag Docker takes (distribution/reference: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}). */
+const MAX_TAG_LENGTH = 128;
 /** Whether the plan for this request depends on the registry's tags (a stable release). */
 function needsExistingTags(request) {
     const release = releaseOf(request.github.ref);
@@ -9551,6 +9623,10 @@ function planTags(request, existing = []) {
         // As docker/metadata-action's {{version}}: build metadata (+build.7) is not part of the tag,
         // so the tag still reads back as the release it is, never as a prerelease.
         version = release.version;
+        // Semver allows a long prerelease; cutting it short would name another version, so refuse.
+        if (version.length > MAX_TAG_LENGTH) {
+            throw new Error(`the version "${version}" of ${github.ref} is ${version.length} characters long; Docker tags hold at most ${MAX_TAG_LENGTH}: release it under a shorter tag`);
+        }
         tags.push(version);
         if (release.prerelease.length === 0) {
             const candidates = forwardOnlyAliases(release, request.tagLatest);
@@ -10009,7 +10085,8 @@ function judgeState(state) {
  * out.
  */
 async function waitUntilReady(docker, containers, options) {
-    const pending = new Map(); // id -> has a healthcheck
+    const pending = new Map(); // not ready yet: id -> has a healthcheck
+    const watched = new Map(containers.map((container) => [container.id, container.health !== undefined]));
     const failures = {};
     for (const container of containers) {
         const verdict = judgeState(container);
@@ -10048,19 +10125,22 @@ async function waitUntilReady(docker, containers, options) {
             String(since),
             '--filter',
             'type=container',
-            ...[...pending.keys()].flatMap((id) => ['--filter', `container=${id}`]),
+            // Every new container, also the ones already ready: one that turns unhealthy or exits
+            // while the others are still starting fails the release too.
+            ...[...watched.keys()].flatMap((id) => ['--filter', `container=${id}`]),
             '--format',
             '{{json .}}'
         ], {
             env: docker.env,
             onLine: (line) => {
                 const event = parseEngineEvent(line);
-                if (!event || !pending.has(event.id))
+                if (!event || !watched.has(event.id))
                     return;
-                const verdict = judgeEvent(event, pending.get(event.id));
+                const verdict = judgeEvent(event, watched.get(event.id));
+                // Replayed events come in order: a failure after being ready is still a failure.
                 if (verdict.kind === 'failed')
                     fail(event.id, verdict.reason);
-                else if (verdict.kind === 'ready')
+                else if (verdict.kind === 'ready' && pending.has(event.id))
                     ready(event.id);
             }
         });
@@ -10568,6 +10648,18 @@ async function rollOut(target, deploy, imageId, result, timeline) {
             result.failures = await describeFailures(containers, fresh, outcome, deploy.healthTimeout);
             throw new Error(failureMessage(service, result.failures));
         }
+        // Once more, right before the traffic moves: none may have turned unhealthy or exited since.
+        const recheck = await containers.inspect(fresh.map((container) => container.id));
+        const unwell = recheck.filter((container) => judgeState(container).kind !== 'ready' && !(container.running && !container.health));
+        if (unwell.length > 0) {
+            timeline.mark('not healthy');
+            const outcome = {
+                ready: false,
+                failures: Object.fromEntries(unwell.map((container) => [container.id, `${describeState(container)} before the switch`]))
+            };
+            result.failures = await describeFailures(containers, fresh, outcome, deploy.healthTimeout);
+            throw new Error(failureMessage(service, result.failures));
+        }
         timeline.mark('healthy');
         // A proxy that was already running resolves the name again; one that Compose just started
         // with the new containers already knows them.
@@ -10636,6 +10728,11 @@ async function describeFailures(containers, fresh, outcome, healthTimeout) {
         });
     }
     return failures;
+}
+function describeState(container) {
+    if (!container.running)
+        return `was ${container.status} (exit code ${container.exitCode})`;
+    return `was ${container.health?.status ?? 'not healthy'}`;
 }
 function failureMessage(service, failures) {
     const first = failures[0];
@@ -12020,7 +12117,11 @@ function jsonProblem(text) {
         ? `Trivy report is truncated: the JSON stops at ${where}, before it is complete`
         : `Trivy report is not valid JSON: unexpected character at ${where}`;
 }
-/** Where the JSON text first goes wrong, and whether that is its end; undefined when it is valid. */
+/**
+ * Where the JSON text first goes wrong, and whether that is its end; undefined when it is valid.
+ * Iterative (a stack of the open objects and arrays), so text nested thousands of levels deep
+ * cannot overflow the call stack.
+ */
 function jsonSyntaxError(text) {
     let at = 0;
     class Stop extends Error {
@@ -12067,62 +12168,91 @@ function jsonSyntaxError(text) {
             }
         }
     };
-    const number = () => {
-        const match = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-        match.lastIndex = at;
-        if (!match.exec(text))
-            stop();
-        at = match.lastIndex;
-    };
-    const items = (close, item) => {
-        at++;
-        space();
-        if (text[at] === close) {
-            at++;
-            return;
-        }
-        for (;;) {
-            item();
-            space();
-            if (text[at] === close) {
-                at++;
-                return;
-            }
-            expect(',');
-            space();
-        }
-    };
-    const value = () => {
+    const isDigit = () => {
         const char = text[at];
-        if (char === '{') {
-            items('}', () => {
-                string();
-                space();
-                expect(':');
-                space();
-                value();
-            });
-        }
-        else if (char === '[')
-            items(']', value);
-        else if (char === '"')
-            string();
-        else if (char === 't')
-            literal('true');
-        else if (char === 'f')
-            literal('false');
-        else if (char === 'n')
-            literal('null');
-        else
-            number();
+        return char !== undefined && char >= '0' && char <= '9';
     };
+    const digits = () => {
+        // At least one: a number cut after its `-`, `.` or exponent stops here at the end of the text.
+        if (!isDigit())
+            stop();
+        while (isDigit())
+            at++;
+    };
+    const number = () => {
+        if (text[at] === '-')
+            at++;
+        if (text[at] === '0')
+            at++;
+        else
+            digits();
+        if (text[at] === '.') {
+            at++;
+            digits();
+        }
+        if (text[at] === 'e' || text[at] === 'E') {
+            at++;
+            if (text[at] === '+' || text[at] === '-')
+                at++;
+            digits();
+        }
+    };
+    const key = () => {
+        string();
+        space();
+        expect(':');
+        space();
+    };
+    /** The closing characters of the objects and arrays open at `at`, innermost last. */
+    const open = [];
     try {
         space();
-        value();
-        space();
-        if (at < text.length)
-            stop();
-        return undefined;
+        for (;;) {
+            const char = text[at];
+            if (char === '{' || char === '[') {
+                const close = char === '{' ? '}' : ']';
+                at++;
+                space();
+                if (text[at] === close)
+                    at++;
+                else {
+                    open.push(close);
+                    if (close === '}')
+                        key();
+                    continue;
+                }
+            }
+            else if (char === '"')
+                string();
+            else if (char === 't')
+                literal('true');
+            else if (char === 'f')
+                literal('false');
+            else if (char === 'n')
+                literal('null');
+            else
+                number();
+            // A value is complete: close what it completes, up to the next item or the end.
+            for (;;) {
+                space();
+                const close = open[open.length - 1];
+                if (close === undefined) {
+                    if (at < text.length)
+                        stop();
+                    return undefined;
+                }
+                if (text[at] === close) {
+                    at++;
+                    open.pop();
+                    continue;
+                }
+                expect(',');
+                space();
+                if (close === '}')
+                    key();
+                break;
+            }
+        }
     }
     catch (error) {
         if (!(error instanceof Stop))

@@ -8,7 +8,7 @@
 // - the project name: compose-go's cli/options.go (withNamePrecedenceLoad) and
 //   loader/loader.go (projectName, NormalizeProjectName).
 import path from 'node:path'
-import { LineCounter, parseAllDocuments, Scalar, visit, type Document } from 'yaml'
+import { isScalar, LineCounter, parseAllDocuments, Scalar, visit, type Document, type Node } from 'yaml'
 
 export interface ComposeFileText {
   path: string
@@ -174,7 +174,8 @@ export function loadCompose(files: ComposeFileText[], env: Record<string, string
   }
   for (const [serviceName, value] of Object.entries(services)) {
     try {
-      model.services[serviceName] = toService(serviceName, value as Record<string, unknown>)
+      if (!isMapping(value)) throw new Error(`the service is ${describe(value)}, not a mapping`)
+      model.services[serviceName] = toService(serviceName, value)
     } catch (error) {
       problems.push(`compose-file: services.${serviceName}: ${(error as Error).message}`)
     }
@@ -209,10 +210,9 @@ function parseFile(file: ComposeFileText): Record<string, unknown>[] {
       ])
     }
     visit(document, {
-      Node(_key, node) {
-        if (node.tag === '!reset' || node.tag === '!override') {
-          return new Scalar(new Tagged(node.tag, node.toJS(document)))
-        }
+      Node(key, node) {
+        // A key keeps its plain value: the tags apply to values.
+        if (key !== 'key' && (node.tag === '!reset' || node.tag === '!override')) markTagged(node, node.tag)
       }
     })
     let value: unknown
@@ -224,6 +224,11 @@ function parseFile(file: ComposeFileText): Record<string, unknown>[] {
       ])
     }
     if (value === null || value === undefined) continue
+    if (value instanceof Tagged) {
+      throw new ComposeFileError([
+        `compose-file: ${file.path} is not a Compose file: its top level is ${describe(value)}; ${value.tag} applies to the values inside a file, not to the file`
+      ])
+    }
     if (!isMapping(value)) {
       throw new ComposeFileError([
         `compose-file: ${file.path} is not a Compose file: its top level is ${describe(value)}, not a mapping`
@@ -234,20 +239,59 @@ function parseFile(file: ComposeFileText): Record<string, unknown>[] {
   return results
 }
 
+/**
+ * Makes a node tagged `!reset` or `!override` convert to a Tagged marker holding its value. The
+ * node stays in the document, so anchors in it (or on it) resolve for aliases anywhere, as
+ * go-yaml resolves them for Compose; an alias to the tagged node itself gives the same marker.
+ */
+function markTagged(node: Node, tag: Tagged['tag']): void {
+  type ToJSContext = { onCreate?: (res: unknown) => void }
+  type ToJSON = (arg?: unknown, ctx?: ToJSContext, type?: unknown) => unknown
+  const convert = (node.toJSON as ToJSON).bind(node)
+  // `image: !reset` is an empty plain scalar, which YAML reads as "" under a tag it does not know.
+  const empty = isScalar(node) && node.type === Scalar.PLAIN && node.value === ''
+  const toJSON: ToJSON = (arg, ctx, type) => {
+    // A `<<` merge key reads the mapping's entries (as a Map): they merge in as plain values.
+    if (type !== undefined) return convert(arg, ctx, type)
+    // An anchored mapping or list records itself for aliases through onCreate, before its items
+    // are read: it records the marker instead. A scalar does not call it: toJS records the result.
+    const onCreate = ctx?.onCreate
+    let tagged: Tagged | undefined
+    if (ctx && onCreate) {
+      ctx.onCreate = (res) => {
+        tagged = new Tagged(tag, res)
+        onCreate(tagged)
+      }
+    }
+    const value = convert(arg, ctx)
+    if (tagged) return tagged
+    if (ctx && onCreate) ctx.onCreate = onCreate
+    return new Tagged(tag, empty ? null : value)
+  }
+  Object.assign(node, { toJSON })
+}
+
+/** Checks that `services` (unless reset) is a mapping of services that are each a mapping. */
 function checkShape(file: string, document: Record<string, unknown>): void {
   if (!('services' in document)) return // an override may only add networks, volumes...
-  const services = document.services
-  if (services instanceof Tagged) return
+  const services = overridden(document.services)
+  if (services instanceof Tagged) return // !reset
   if (!isMapping(services)) {
     throw new ComposeFileError([`compose-file: ${file}: services is ${describe(services)}, not a mapping`])
   }
-  for (const [name, service] of Object.entries(services)) {
+  for (const [name, value] of Object.entries(services)) {
+    const service = overridden(value)
     if (!isMapping(service) && !(service instanceof Tagged)) {
       throw new ComposeFileError([
         `compose-file: ${file}: services.${name} is ${describe(service)}, not a mapping`
       ])
     }
   }
+}
+
+/** The value an `!override` tag replaces with (the same checks apply to it); anything else as is. */
+function overridden(value: unknown): unknown {
+  return value instanceof Tagged && value.tag === '!override' ? value.value : value
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -482,8 +526,15 @@ function toBuild(value: unknown): Record<string, unknown> {
 function toMapping(value: unknown, at: string[]): Record<string, unknown> {
   if (value === undefined || value === null) return {}
   if (isMapping(value)) return value
-  if (Array.isArray(value)) return Object.fromEntries(value.map((item) => [String(item), null]))
+  if (Array.isArray(value))
+    return Object.fromEntries(value.map((item, index) => [listKey(item, at, index), null]))
   throw new Error(`${at.join('.')} is ${describe(value)}, not a list or a mapping`)
+}
+
+/** An entry of a list of names (`networks: [front, back]`): a name, never a mapping or list. */
+function listKey(item: unknown, at: string[], index: number): string {
+  if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') return String(item)
+  throw new Error(`${at.join('.')}[${index}] is ${describe(item)}, not a name`)
 }
 
 function toDependsOn(value: unknown, at: string[]): Record<string, unknown> {
@@ -577,6 +628,9 @@ function optionalString(value: unknown, key: string, strict = false): string | u
 /** A whole number of containers; interpolation leaves strings such as "3". */
 function optionalCount(value: unknown, key: string): number | undefined {
   if (value === undefined || value === null) return undefined
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new Error(`${key} is ${describe(value)}, not a whole number`)
+  }
   const text = String(value).trim()
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
     throw new Error(`${key} "${String(value)}" is not a whole number`)
@@ -595,13 +649,23 @@ export function parsePort(entry: unknown): ComposePort {
     if (entry.target === undefined || entry.target === null || entry.target === '') {
       throw new Error(`ports entry ${raw} has no target`)
     }
-    const published =
-      entry.published === undefined || entry.published === null ? undefined : String(entry.published)
+    /** A field of the long syntax, as text: a scalar, never a mapping or a list. */
+    const scalar = (key: string, what: string): string | undefined => {
+      const value = entry[key]
+      if (value === undefined || value === null) return undefined
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        return String(value)
+      throw new Error(`ports entry ${raw} has ${key} ${describe(value)}, not ${what}`)
+    }
+    const target = scalar('target', 'a port') as string
+    const published = scalar('published', 'a port')
+    const hostIp = scalar('host_ip', 'an address')
+    const protocol = scalar('protocol', 'a protocol')
     return {
-      target: String(entry.target),
+      target,
       ...(published !== undefined ? { published } : {}),
-      ...(entry.host_ip ? { hostIp: String(entry.host_ip) } : {}),
-      protocol: entry.protocol ? String(entry.protocol) : 'tcp',
+      ...(entry.host_ip ? { hostIp } : {}),
+      protocol: entry.protocol ? (protocol as string) : 'tcp',
       raw
     }
   }
@@ -887,6 +951,10 @@ function asMapping(value: unknown): Record<string, unknown> | undefined {
 }
 
 function describe(value: unknown): string {
+  if (value instanceof Tagged) {
+    const inner = value.value === null || value.value === undefined ? 'an empty value' : describe(value.value)
+    return `${inner} tagged ${value.tag}`
+  }
   if (value === null || value === undefined) return 'empty'
   if (Array.isArray(value)) return 'a list'
   if (isMapping(value)) return 'a mapping'

@@ -6,6 +6,9 @@ import { sanitizeTag } from './image-name.js'
 
 export type TagLatest = 'auto' | 'true' | 'false'
 
+/** The longest tag Docker takes (distribution/reference: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}). */
+const MAX_TAG_LENGTH = 128
+
 export interface TagRequest {
   github: Pick<GitHubContext, 'eventName' | 'ref' | 'tagSha' | 'pullRequestNumber' | 'mergeGroup'>
   tagSha: boolean
@@ -51,6 +54,12 @@ export function planTags(request: TagRequest, existing: ExistingTags = []): TagP
     // As docker/metadata-action's {{version}}: build metadata (+build.7) is not part of the tag,
     // so the tag still reads back as the release it is, never as a prerelease.
     version = release.version
+    // Semver allows a long prerelease; cutting it short would name another version, so refuse.
+    if (version.length > MAX_TAG_LENGTH) {
+      throw new Error(
+        `the version "${version}" of ${github.ref} is ${version.length} characters long; Docker tags hold at most ${MAX_TAG_LENGTH}: release it under a shorter tag`
+      )
+    }
     tags.push(version)
     if (release.prerelease.length === 0) {
       const candidates = forwardOnlyAliases(release, request.tagLatest)

@@ -531,7 +531,11 @@ function jsonProblem(text: string): string {
     : `Trivy report is not valid JSON: unexpected character at ${where}`
 }
 
-/** Where the JSON text first goes wrong, and whether that is its end; undefined when it is valid. */
+/**
+ * Where the JSON text first goes wrong, and whether that is its end; undefined when it is valid.
+ * Iterative (a stack of the open objects and arrays), so text nested thousands of levels deep
+ * cannot overflow the call stack.
+ */
 function jsonSyntaxError(text: string): { offset: number; truncated: boolean } | undefined {
   let at = 0
   class Stop extends Error {}
@@ -568,53 +572,75 @@ function jsonSyntaxError(text: string): { offset: number; truncated: boolean } |
       }
     }
   }
-  const number = (): void => {
-    const match = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
-    match.lastIndex = at
-    if (!match.exec(text)) stop()
-    at = match.lastIndex
-  }
-  const items = (close: string, item: () => void): void => {
-    at++
-    space()
-    if (text[at] === close) {
-      at++
-      return
-    }
-    for (;;) {
-      item()
-      space()
-      if (text[at] === close) {
-        at++
-        return
-      }
-      expect(',')
-      space()
-    }
-  }
-  const value = (): void => {
+  const isDigit = (): boolean => {
     const char = text[at]
-    if (char === '{') {
-      items('}', () => {
-        string()
-        space()
-        expect(':')
-        space()
-        value()
-      })
-    } else if (char === '[') items(']', value)
-    else if (char === '"') string()
-    else if (char === 't') literal('true')
-    else if (char === 'f') literal('false')
-    else if (char === 'n') literal('null')
-    else number()
+    return char !== undefined && char >= '0' && char <= '9'
   }
+  const digits = (): void => {
+    // At least one: a number cut after its `-`, `.` or exponent stops here at the end of the text.
+    if (!isDigit()) stop()
+    while (isDigit()) at++
+  }
+  const number = (): void => {
+    if (text[at] === '-') at++
+    if (text[at] === '0') at++
+    else digits()
+    if (text[at] === '.') {
+      at++
+      digits()
+    }
+    if (text[at] === 'e' || text[at] === 'E') {
+      at++
+      if (text[at] === '+' || text[at] === '-') at++
+      digits()
+    }
+  }
+  const key = (): void => {
+    string()
+    space()
+    expect(':')
+    space()
+  }
+  /** The closing characters of the objects and arrays open at `at`, innermost last. */
+  const open: string[] = []
   try {
     space()
-    value()
-    space()
-    if (at < text.length) stop()
-    return undefined
+    for (;;) {
+      const char = text[at]
+      if (char === '{' || char === '[') {
+        const close = char === '{' ? '}' : ']'
+        at++
+        space()
+        if (text[at] === close) at++
+        else {
+          open.push(close)
+          if (close === '}') key()
+          continue
+        }
+      } else if (char === '"') string()
+      else if (char === 't') literal('true')
+      else if (char === 'f') literal('false')
+      else if (char === 'n') literal('null')
+      else number()
+      // A value is complete: close what it completes, up to the next item or the end.
+      for (;;) {
+        space()
+        const close = open[open.length - 1]
+        if (close === undefined) {
+          if (at < text.length) stop()
+          return undefined
+        }
+        if (text[at] === close) {
+          at++
+          open.pop()
+          continue
+        }
+        expect(',')
+        space()
+        if (close === '}') key()
+        break
+      }
+    }
   } catch (error) {
     if (!(error instanceof Stop)) throw error
     return { offset: at, truncated: at >= text.length }

@@ -142,6 +142,56 @@ describe('loading errors', () => {
       'a malformed port',
       'services:\n  web:\n    image: a\n    ports: ["http:80:x"]\n',
       /ports entry "http:80:x" is not/
+    ],
+    [
+      'a top level tagged !override',
+      '!override {}\n',
+      /^compose-file: docker-compose\.yml is not a Compose file: its top level is a mapping tagged !override; !override applies to the values inside a file, not to the file$/
+    ],
+    [
+      'a top level tagged !reset',
+      '!reset\n',
+      /^compose-file: docker-compose\.yml is not a Compose file: its top level is an empty value tagged !reset; /
+    ],
+    [
+      'an empty service under services: !override',
+      'services: !override\n  "": null\n',
+      /^compose-file: docker-compose\.yml: services\. is empty, not a mapping$/
+    ],
+    [
+      'a service under services: !override that is not a mapping',
+      'services: !override\n  web: nginx\n',
+      /^compose-file: docker-compose\.yml: services\.web is the text "nginx", not a mapping$/
+    ],
+    [
+      'an empty service tagged !override',
+      'services:\n  web: !override\n',
+      /^compose-file: docker-compose\.yml: services\.web is empty, not a mapping$/
+    ],
+    [
+      'a count that is a mapping',
+      'services:\n  web:\n    image: a\n    deploy:\n      replicas: {a: 1}\n',
+      /^compose-file: services\.web: deploy\.replicas is a mapping, not a whole number$/
+    ],
+    [
+      'a scale that is a list',
+      'services:\n  web:\n    image: a\n    scale: [1]\n',
+      /^compose-file: services\.web: scale is a list, not a whole number$/
+    ],
+    [
+      'a network name that is a mapping',
+      'services:\n  web:\n    image: a\n    networks: [{a: 1}]\n',
+      /^compose-file: services\.web: networks\[0\] is a mapping, not a name$/
+    ],
+    [
+      'a long-syntax port whose target is a mapping',
+      'services:\n  web:\n    image: a\n    ports: [{target: {a: 1}, published: 8080}]\n',
+      /^compose-file: services\.web: ports entry \{"target":\{"a":1\},"published":8080\} has target a mapping, not a port$/
+    ],
+    [
+      'a long-syntax port whose host_ip is a mapping',
+      'services:\n  web:\n    image: a\n    ports: [{target: 80, published: 8080, host_ip: {a: 1}}]\n',
+      /has host_ip a mapping, not an address$/
     ]
   ])('%s', (_name, text, message) => {
     expect(errorOf(() => load(text)).message).toMatch(message)
@@ -183,6 +233,42 @@ describe('loading errors', () => {
       })
     )
     expect(error.message).toBe('compose-file: cannot read missing.yml: ENOENT: no such file')
+  })
+
+  it('resolves aliases to anchors inside nodes tagged !override or !reset, as go-yaml does', () => {
+    const model = load(
+      'services:\n  web: !override\n    image: &img nginx:1.27\n  worker: !reset\n    image: &cmd run\n  db:\n    image: *img\n    command: *cmd\n  cron: !override\n    image: *img\n'
+    )
+    // worker is reset (dropped); its anchor still names its value.
+    expect(Object.keys(model.services).sort()).toEqual(['cron', 'db', 'web'])
+    expect(model.services.web?.image).toBe('nginx:1.27')
+    expect(model.services.db?.image).toBe('nginx:1.27')
+    expect(model.services.db?.raw.command).toBe('run')
+    expect(model.services.cron?.image).toBe('nginx:1.27')
+  })
+
+  it('gives an alias to a tagged node the tag, and merges a tagged mapping by << as plain entries', () => {
+    const model = loadCompose(
+      [
+        {
+          path: 'a.yml',
+          text: 'services:\n  web:\n    image: a\n    ports: ["80:80"]\n  db:\n    image: b\n'
+        },
+        {
+          path: 'b.yml',
+          text: 'x-ports: &ports !override ["127.0.0.1::80"]\nx-base: &base !override {image: c}\nservices:\n  web:\n    ports: *ports\n  db:\n    <<: *base\n'
+        }
+      ],
+      {}
+    )
+    expect(model.services.web?.ports.map((port) => port.raw)).toEqual(['127.0.0.1::80'])
+    expect(model.services.db?.image).toBe('c')
+  })
+
+  it('refuses an alias to an anchor that is not set, as not valid YAML naming the file', () => {
+    expect(errorOf(() => load('services:\n  web: !override\n    image: *img\n')).message).toMatch(
+      /^compose-file: docker-compose\.yml is not valid YAML: .*img/
+    )
   })
 
   it('reads multi-document files, YAML anchors and merge keys', () => {

@@ -77,6 +77,18 @@ describe('tags from the ref', () => {
     expect(plan.version).toHaveLength(128)
   })
 
+  it('refuses a release whose version is over the 128 characters a tag may have, naming the ref', () => {
+    const ref = `refs/tags/v0.0.0-${'r'.repeat(123)}`
+    expect(() => planTags(req({ ref }))).toThrow(
+      new Error(
+        `the version "0.0.0-${'r'.repeat(123)}" of ${ref} is 129 characters long; Docker tags hold at most 128: release it under a shorter tag`
+      )
+    )
+    // Exactly 128 is a tag; build metadata is not part of it.
+    const longest = `0.0.0-${'r'.repeat(122)}`
+    expect(planTags(req({ ref: `refs/tags/v${longest}+${'b'.repeat(100)}` })).version).toBe(longest)
+  })
+
   it('fails naming the tags input when nothing can be computed', () => {
     expect(() => planTags(req({ ref: '', sha: '', eventName: 'schedule' }))).toThrow(/set the tags input/)
   })

@@ -270,6 +270,41 @@ describe('reports that are refused', () => {
       'Trivy report is truncated: the JSON stops at line 1, column 52, before it is complete'
     ],
     [
+      "a report cut short after a number's point",
+      '{"SchemaVersion": 2, "x": 7.',
+      'Trivy report is truncated: the JSON stops at line 1, column 29, before it is complete'
+    ],
+    [
+      "a report cut short after a number's minus or exponent",
+      '{"SchemaVersion": 2, "x": [-, 1e+',
+      'Trivy report is not valid JSON: unexpected character at line 1, column 29'
+    ],
+    [
+      "a report cut short inside a number's exponent",
+      '{"SchemaVersion": 2, "x": [-1.5e+',
+      'Trivy report is truncated: the JSON stops at line 1, column 34, before it is complete'
+    ],
+    [
+      'a number whose point has no digit after it',
+      '{"SchemaVersion": 2, "x": 7.}',
+      'Trivy report is not valid JSON: unexpected character at line 1, column 29'
+    ],
+    [
+      'a report nested 6000 levels deep and cut short',
+      '['.repeat(6000),
+      'Trivy report is truncated: the JSON stops at line 1, column 6001, before it is complete'
+    ],
+    [
+      'a report of objects nested 4000 levels deep and cut short',
+      '{"a":'.repeat(4000),
+      'Trivy report is truncated: the JSON stops at line 1, column 20001, before it is complete'
+    ],
+    [
+      'a report nested 6000 levels deep with a character out of place',
+      `${'['.repeat(6000)}1}`,
+      'Trivy report is not valid JSON: unexpected character at line 1, column 6002'
+    ],
+    [
       'text that is not JSON',
       'Fatal error: no DB',
       'Trivy report is not valid JSON: unexpected character at line 1, column 1'
