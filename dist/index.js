@@ -10689,6 +10689,7 @@ async function rollOut(target, deploy, imageId, result, timeline) {
     }
     saveRollout({ ...rollout, phase: 'switched' });
     if (deploy.drainSeconds > 0) {
+        info(`Draining: ${deploy.drainSeconds} s before the old containers stop`);
         await new Promise((resolve) => setTimeout(resolve, deploy.drainSeconds * 1000));
         timeline.mark('drained');
     }

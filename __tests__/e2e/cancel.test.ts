@@ -59,7 +59,8 @@ describe('a deploy cancelled', () => {
     const { run, load } = await underLoad(stack, () =>
       release(stack, '2.1.0', {
         inputs: { 'drain-seconds': '30' },
-        cancelWhen: (log) => log.includes('Switched: ran `nginx -s reload`')
+        // Logged once the rollout's state says the switch is done.
+        cancelWhen: (log) => log.includes('Draining: 30 s before the old containers stop')
       })
     )
     expectNothingLeft(run)

@@ -323,6 +323,7 @@ async function rollOut(
   }
   saveRollout({ ...rollout, phase: 'switched' })
   if (deploy.drainSeconds > 0) {
+    core.info(`Draining: ${deploy.drainSeconds} s before the old containers stop`)
     await new Promise((resolve) => setTimeout(resolve, deploy.drainSeconds * 1000))
     timeline.mark('drained')
   }
