@@ -9863,9 +9863,10 @@ function buildTime(env = process.env, now = new Date()) {
     return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
 }
 
-// The steps' private folders under the runner's temp folder (the build's image ID file, the
-// scan's report), recorded as they are made so that the post step removes them however the main
-// step ended: a cancelled run never gets to its own clean-up.
+// The steps' private working folders under the runner's temp folder (the build's image ID and
+// metadata files), recorded as they are made so that the post step removes them however the main
+// step ended: a cancelled run never gets to its own clean-up. (The scan's folder is not one: it
+// holds report-file, an output later steps read.)
 const made = [];
 /** A new private folder under `tempRoot`, saved for the post step. */
 function makeWorkDir(tempRoot, prefix) {
@@ -13518,7 +13519,8 @@ async function scan(run, built) {
     const inputs = run.inputs;
     const trivy = await findTrivy(inputs.scan.trivyVersion, inputs.scan.trivyReleases);
     info(`Trivy: ${trivy.path} (${trivy.source})`);
-    const workDir = makeWorkDir(run.tempRoot, 'container-ship-scan-');
+    // Not removed by the post step: report-file and sarif-file are outputs that later steps read.
+    const workDir = mkdtempSync(path$1.join(run.tempRoot, 'container-ship-scan-'));
     const reportFile = path$1.join(workDir, 'trivy.json');
     const emptyIgnoreFile = path$1.join(workDir, 'no-trivyignore');
     writeFileSync(emptyIgnoreFile, '');

@@ -1,6 +1,7 @@
-// The steps' private folders under the runner's temp folder (the build's image ID file, the
-// scan's report), recorded as they are made so that the post step removes them however the main
-// step ended: a cancelled run never gets to its own clean-up.
+// The steps' private working folders under the runner's temp folder (the build's image ID and
+// metadata files), recorded as they are made so that the post step removes them however the main
+// step ended: a cancelled run never gets to its own clean-up. (The scan's folder is not one: it
+// holds report-file, an output later steps read.)
 import { mkdtempSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'

@@ -2,7 +2,7 @@
 // finding is placed on the Dockerfile line that introduced its layer, for the annotations and
 // the summary. A failing gate stops the run before push and deploy; a scan that cannot run (no
 // DB, Trivy failing, a report that does not parse) fails closed.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
 import { annotationsFor, countText, placeFinding, worstFirst } from '../annotations.js'
@@ -13,7 +13,6 @@ import { decideGate, reportedFindings, type GateVerdict } from '../gate.js'
 import type { Inputs } from '../inputs.js'
 import { code } from '../markdown.js'
 import { runProgram } from '../program.js'
-import { makeWorkDir } from '../work-dirs.js'
 import type { RunContext } from '../run-context.js'
 import { sarifLog } from '../sarif.js'
 import { scanSection, type FindingRow } from '../scan-summary.js'
@@ -43,7 +42,8 @@ export async function scan(run: RunContext, built: BuildResult): Promise<ScanRes
   const inputs = run.inputs
   const trivy = await findTrivy(inputs.scan.trivyVersion, inputs.scan.trivyReleases)
   core.info(`Trivy: ${trivy.path} (${trivy.source})`)
-  const workDir = makeWorkDir(run.tempRoot, 'container-ship-scan-')
+  // Not removed by the post step: report-file and sarif-file are outputs that later steps read.
+  const workDir = mkdtempSync(path.join(run.tempRoot, 'container-ship-scan-'))
   const reportFile = path.join(workDir, 'trivy.json')
   const emptyIgnoreFile = path.join(workDir, 'no-trivyignore')
   writeFileSync(emptyIgnoreFile, '')
