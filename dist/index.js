@@ -10476,6 +10476,17 @@ function deploySkipReason(inputs, release) {
     }
     return undefined;
 }
+/**
+ * N when the replicas input is empty: the number of running containers of the image most of them
+ * run (an unfinished earlier rollout leaves two images side by side, and 2N is not what serves),
+ * else the compose file's, else 1.
+ */
+function defaultReplicas(running, composeReplicas) {
+    const perImage = new Map();
+    for (const { imageId } of running)
+        perImage.set(imageId, (perImage.get(imageId) ?? 0) + 1);
+    return Math.max(0, ...perImage.values()) || composeReplicas || 1;
+}
 /** Who holds the deploy lock: the workflow run's address, else the repository and run ID. */
 function lockHolder(github, env = process.env) {
     const runId = env.GITHUB_RUN_ID;
@@ -10599,7 +10610,11 @@ async function rollOut(target, deploy, imageId, result, timeline) {
     const old = existing.filter((container) => container.running);
     const oldIds = new Set(old.map((container) => container.id));
     result.previousImage = old[0]?.image ?? '';
-    const replicas = deploy.replicas ?? (old.length || target.service.replicas || 1);
+    const images = new Set(old.map((container) => container.imageId));
+    if (images.size > 1) {
+        warning(`${old.length} containers of ${service} run ${images.size} different images: an earlier rollout did not finish (its post step did not run). This release replaces all of them.`);
+    }
+    const replicas = deploy.replicas ?? defaultReplicas(old, target.service.replicas);
     result.replicas = replicas;
     result.firstDeploy = old.length === 0;
     const rollout = {

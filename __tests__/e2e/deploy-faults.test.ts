@@ -3,7 +3,9 @@
 // becoming healthy. The old containers must never stop serving, the new ones must go (by the
 // main step when it still can, else by the post step through a new connection), and nothing may
 // be left behind.
+import { execFile } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import {
   docker,
@@ -19,6 +21,8 @@ import {
 } from './deploy-harness.js'
 
 jest.setTimeout(600_000)
+
+const execFileAsync = promisify(execFile)
 
 beforeAll(setUpDeployBed)
 afterAll(tearDownDeployBed)
@@ -147,5 +151,28 @@ describe('a new container that turns unhealthy after it was healthy, before the 
     expect((await serviceContainers(stack.project)).map((c) => c.id).sort()).toEqual(serving)
     expect(load.failed).toBe(0)
     expect(load.lastVersion).toBe('1.0.0')
+  })
+})
+
+describe('an earlier rollout that never finished (its post step never ran)', () => {
+  it('is replaced as a whole by the next release, at the size that served', async () => {
+    const stack = newStack('unfinished', 'ssh', 'v2')
+    expect((await release(stack, '1.0.0')).exitCode).toBe(0)
+    // A runner that died mid-rollout: 3 containers of 2.0.0 beside the 3 of 1.0.0, the lock gone.
+    expect((await release(stack, '2.0.0', { steps: 'build,push' })).exitCode).toBe(0)
+    await execFileAsync(
+      'docker',
+      ['compose', '-p', stack.project, 'up', '-d', '--no-deps', '--no-recreate', '--scale', 'web=6', 'web'],
+      { cwd: stack.workspace, env: { ...process.env, APP_VERSION: '2.0.0' } }
+    )
+    expect((await serviceContainers(stack.project)).filter((c) => c.running)).toHaveLength(6)
+    const { run, load } = await underLoad(stack, () => release(stack, '3.0.0', { inputs: { replicas: '' } }))
+    expect(run.exitCode).toBe(0)
+    expect(run.log).toMatch(
+      /::warning::6 containers of web run 2 different images: an earlier rollout did not finish/
+    )
+    const web = await serviceContainers(stack.project)
+    expect(web.map((c) => c.image)).toEqual(Array(3).fill(`${stack.image}:3.0.0`))
+    expect(load.failed).toBe(0)
   })
 })

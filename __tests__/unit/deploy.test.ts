@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { makeInputs } from '../../__fixtures__/inputs.js'
 import type { ContainerState } from '../../src/containers.js'
-import { deploySkipReason, lockHolder } from '../../src/steps/deploy.js'
+import { defaultReplicas, deploySkipReason, lockHolder } from '../../src/steps/deploy.js'
 import { nameHolders } from '../../src/traffic-switch.js'
 
 const HOST = 'unix:///var/run/docker.sock'
@@ -143,5 +143,20 @@ describe('nameHolders', () => {
       'web'
     )
     expect(holder?.aliases).toEqual(['web', 'aaaaaaaaaaaa'])
+  })
+})
+
+describe('defaultReplicas', () => {
+  const running = (...images: string[]) => images.map((imageId) => ({ imageId }))
+
+  it('is the running count, else the compose file replicas, else 1', () => {
+    expect(defaultReplicas(running('a', 'a', 'a'), 5)).toBe(3)
+    expect(defaultReplicas([], 5)).toBe(5)
+    expect(defaultReplicas([])).toBe(1)
+  })
+
+  it('counts only the image most containers run after an unfinished rollout (N old + N new)', () => {
+    expect(defaultReplicas(running('old', 'old', 'old', 'new', 'new', 'new'))).toBe(3)
+    expect(defaultReplicas(running('old', 'old', 'new'))).toBe(2)
   })
 })
