@@ -8423,6 +8423,51 @@ function describe$1(value) {
     return `the ${typeof value} ${String(value)}`;
 }
 
+// The `.env` file Compose reads from the project folder (the first compose file's folder) for
+// interpolation, below the process environment in precedence. The subset of compose-go's dotenv
+// format that such files use: KEY=VALUE lines, `export ` prefixes, # comments, blank lines,
+// single quotes (literal), double quotes (\n, \t, \", \\ escapes), and unquoted values with an
+// inline comment after whitespace.
+function parseDotenv(text, file = '.env') {
+    const values = {};
+    const lines = text.replace(/\r\n/g, '\n').split('\n');
+    lines.forEach((raw, index) => {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            return;
+        const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
+        if (!match)
+            throw new Error(`${file}: line ${index + 1} is not KEY=VALUE`);
+        values[match[1]] = dotenvValue(match[2], `${file}: line ${index + 1}`);
+    });
+    return values;
+}
+function dotenvValue(text, where) {
+    if (text.startsWith("'")) {
+        const end = text.indexOf("'", 1);
+        if (end < 0)
+            throw new Error(`${where}: the quote ' is not closed`);
+        return text.slice(1, end);
+    }
+    if (text.startsWith('"')) {
+        let value = '';
+        for (let i = 1; i < text.length; i++) {
+            const char = text[i];
+            if (char === '"')
+                return value;
+            if (char === '\\' && i + 1 < text.length) {
+                const next = text[++i];
+                value += next === 'n' ? '\n' : next === 't' ? '\t' : next === 'r' ? '\r' : next;
+            }
+            else {
+                value += char;
+            }
+        }
+        throw new Error(`${where}: the quote " is not closed`);
+    }
+    return text.replace(/\s+#.*$/, '').trim();
+}
+
 // What it takes to reach the deploy host's engine, laid out in a private folder under the runner's
 // temp folder (never the workspace), files 0600, removed by the post step:
 // - tcp://: the CA, client certificate and key, as DOCKER_CERT_PATH expects them;
@@ -8630,7 +8675,12 @@ async function prepareDeploy(inputs, version, localDocker, options) {
     if (!host)
         throw new Error('docker-host: is empty');
     const variables = composeVariables(inputs, version);
-    const interpolationEnv = { ...definedOnly(programEnv()), ...variables };
+    // As Compose: the project folder's .env, then the process environment, then the env input.
+    const interpolationEnv = {
+        ...projectDotenv(deploy.composeFiles, options.cwd),
+        ...definedOnly(programEnv()),
+        ...variables
+    };
     const texts = readComposeFiles(deploy.composeFiles, (file) => readFileSync(path$1.resolve(options.cwd, file), 'utf8'));
     const model = loadCompose(texts, interpolationEnv);
     for (const warning$1 of model.warnings)
@@ -8695,6 +8745,23 @@ async function prepareDeploy(inputs, version, localDocker, options) {
         engineVersion,
         access
     };
+}
+/** The `.env` of the first compose file's folder, as Compose reads it; none is fine. */
+function projectDotenv(files, cwd) {
+    const file = path$1.join(path$1.dirname(path$1.resolve(cwd, files[0] ?? 'docker-compose.yml')), '.env');
+    let text;
+    try {
+        text = readFileSync(file, 'utf8');
+    }
+    catch {
+        return {};
+    }
+    try {
+        return parseDotenv(text, path$1.relative(cwd, file) || '.env');
+    }
+    catch (error) {
+        throw new ComposeFileError([`compose-file: ${error.message}`]);
+    }
 }
 /** The engine's version, or an error naming the host and why it cannot be reached. */
 async function reachEngine(docker, access) {

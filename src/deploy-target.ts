@@ -16,6 +16,7 @@ import {
 } from './compose-file.js'
 import { programEnv, type DockerCli } from './docker-cli.js'
 import type { DockerHost } from './docker-host.js'
+import { parseDotenv } from './dotenv.js'
 import type { Inputs } from './inputs.js'
 import { findProgram } from './program.js'
 import {
@@ -62,7 +63,12 @@ export async function prepareDeploy(
   const host = deploy.dockerHost
   if (!host) throw new Error('docker-host: is empty')
   const variables = composeVariables(inputs, version)
-  const interpolationEnv = { ...definedOnly(programEnv()), ...variables }
+  // As Compose: the project folder's .env, then the process environment, then the env input.
+  const interpolationEnv = {
+    ...projectDotenv(deploy.composeFiles, options.cwd),
+    ...definedOnly(programEnv()),
+    ...variables
+  }
   const texts = readComposeFiles(deploy.composeFiles, (file) =>
     readFileSync(path.resolve(options.cwd, file), 'utf8')
   )
@@ -131,6 +137,22 @@ export async function prepareDeploy(
     image: service.image,
     engineVersion,
     access
+  }
+}
+
+/** The `.env` of the first compose file's folder, as Compose reads it; none is fine. */
+function projectDotenv(files: string[], cwd: string): Record<string, string> {
+  const file = path.join(path.dirname(path.resolve(cwd, files[0] ?? 'docker-compose.yml')), '.env')
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return {}
+  }
+  try {
+    return parseDotenv(text, path.relative(cwd, file) || '.env')
+  } catch (error) {
+    throw new ComposeFileError([`compose-file: ${(error as Error).message}`])
   }
 }
 

@@ -332,6 +332,23 @@ describe('unix:// with a build that is not pushed, several compose files and the
     expect(web.map((c) => `${c.image} ${c.health}`)).toEqual(Array(3).fill(`${stack.image}:1.2.0 none`))
   })
 
+  it("reads the project folder's .env for interpolation, as Compose does, below the env input", async () => {
+    const run = await release(stack, '1.4.0', {
+      steps: 'build,deploy',
+      inputs: { 'compose-file': 'docker-compose.yml\ndocker-compose.prod.yml', env: '' },
+      // ${TIER:?...}: without the .env the action's own check of the files would refuse them.
+      files: {
+        'docker-compose.prod.yml': override.replace('${TIER}', '${TIER:?TIER must be set}'),
+        '.env': '# from the repository\nTIER="from dotenv"\n'
+      }
+    })
+    expect(run.log).not.toContain('::error::')
+    expect(run.exitCode).toBe(0)
+    for (const { id } of await serviceContainers(stack.project)) {
+      expect(await docker(['inspect', '--format', '{{index .Config.Labels "tier"}}', id])).toBe('from dotenv')
+    }
+  })
+
   it('fails at once when a container without a healthcheck exits during startup-grace', async () => {
     const serving = (await serviceContainers(stack.project)).map((c) => c.id).sort()
     const run = await release(stack, '1.3.0', {
