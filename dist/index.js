@@ -92,7 +92,7 @@ class ProgramError extends Error {
 }
 async function runProgram(program, args, options = {}) {
     const result = await getExecOutput(resolveProgram(program, options.env), args, {
-        env: options.env ? definedOnly$1(options.env) : undefined,
+        env: options.env ? definedOnly(options.env) : undefined,
         cwd: options.cwd,
         input: options.input === undefined ? undefined : Buffer.from(options.input),
         silent: options.quiet ?? false,
@@ -138,7 +138,8 @@ function describeCommand(program, args) {
 function lastLines(text, count) {
     return text.split('\n').slice(-15).join('\n');
 }
-function definedOnly$1(env) {
+/** The variables that have a value (NodeJS.ProcessEnv allows undefined ones). */
+function definedOnly(env) {
     const out = {};
     for (const [key, value] of Object.entries(env))
         if (value !== undefined)
@@ -151,7 +152,7 @@ function definedOnly$1(env) {
  */
 function startProgram(program, args, options) {
     const child = spawn(resolveProgram(program, options.env), args, {
-        env: options.env ? definedOnly$1(options.env) : undefined,
+        env: options.env ? definedOnly(options.env) : undefined,
         stdio: ['ignore', 'pipe', 'pipe']
     });
     let stderr = '';
@@ -8791,13 +8792,6 @@ function unreachableReason(stderr) {
     const chosen = (telling.length > 0 ? telling : lines).slice(-3);
     return chosen.join('; ') || 'the docker CLI printed nothing';
 }
-function definedOnly(env) {
-    const out = {};
-    for (const [key, value] of Object.entries(env))
-        if (value !== undefined)
-            out[key] = value;
-    return out;
-}
 
 // What the action needs to know about the workflow run, read from the runner's environment and
 // event payload once, so the rest of the code gets plain values (and tests can pass their own).
@@ -10147,6 +10141,10 @@ function judgeState(state) {
         return { kind: 'ready' };
     return { kind: 'waiting' };
 }
+/** Running, and healthy when it has a healthcheck: fit to get traffic. */
+function canServe(container) {
+    return container.running && (container.health === undefined || container.health.status === 'healthy');
+}
 /**
  * Follows the engine's events for `containers` (replayed from their creation, so nothing
  * between their start and this call is missed) until all are ready, one fails, or the time runs
@@ -10733,7 +10731,7 @@ async function rollOut(target, deploy, imageId, result, timeline) {
         }
         // Once more, right before the traffic moves: none may have turned unhealthy or exited since.
         const recheck = await containers.inspect(fresh.map((container) => container.id));
-        const unwell = recheck.filter((container) => judgeState(container).kind !== 'ready' && !(container.running && !container.health));
+        const unwell = recheck.filter((container) => !canServe(container));
         if (unwell.length > 0) {
             timeline.mark('not healthy');
             const outcome = {

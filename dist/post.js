@@ -1034,6 +1034,7 @@ function describeCommand(program, args) {
 function lastLines(text, count) {
     return text.split('\n').slice(-15).join('\n');
 }
+/** The variables that have a value (NodeJS.ProcessEnv allows undefined ones). */
 function definedOnly(env) {
     const out = {};
     for (const [key, value] of Object.entries(env))
@@ -29897,6 +29898,11 @@ function closeTunnel(tunnel) {
     }
 }
 
+/** Running, and healthy when it has a healthcheck: fit to get traffic. */
+function canServe(container) {
+    return container.running && (container.health === undefined || container.health.status === 'healthy');
+}
+
 const PROJECT_LABEL = 'com.docker.compose.project';
 const SERVICE_LABEL = 'com.docker.compose.service';
 /** `docker inspect` JSON of containers, as the fields the rollout reads. */
@@ -30185,9 +30191,6 @@ function describePhase(phase) {
     if (phase === 'switching')
         return 'during the switch';
     return 'after the switch, before the old containers were removed';
-}
-function canServe(container) {
-    return container.running && (container.health === undefined || container.health.status === 'healthy');
 }
 /**
  * Gives the old containers the service's name back (keeping their addresses) on each network

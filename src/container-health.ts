@@ -64,6 +64,11 @@ export function judgeState(state: ContainerState): Readiness {
   return { kind: 'waiting' }
 }
 
+/** Running, and healthy when it has a healthcheck: fit to get traffic. */
+export function canServe(container: Pick<ContainerState, 'running' | 'health'>): boolean {
+  return container.running && (container.health === undefined || container.health.status === 'healthy')
+}
+
 export interface ReadinessOptions {
   /** Give up after this long. */
   timeoutMs: number

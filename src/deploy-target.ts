@@ -18,7 +18,7 @@ import { programEnv, type DockerCli } from './docker-cli.js'
 import type { DockerHost } from './docker-host.js'
 import { parseDotenv } from './dotenv.js'
 import type { Inputs } from './inputs.js'
-import { findProgram } from './program.js'
+import { definedOnly, findProgram } from './program.js'
 import {
   closeTunnel,
   openTunnel,
@@ -189,10 +189,4 @@ export function unreachableReason(stderr: string): string {
   )
   const chosen = (telling.length > 0 ? telling : lines).slice(-3)
   return chosen.join('; ') || 'the docker CLI printed nothing'
-}
-
-function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value
-  return out
 }

@@ -94,7 +94,8 @@ function lastLines(text: string, count: number): string {
   return text.split('\n').slice(-count).join('\n')
 }
 
-function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+/** The variables that have a value (NodeJS.ProcessEnv allows undefined ones). */
+export function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value
   return out

@@ -8,6 +8,7 @@
 //     ones leave the name, switch-command, the old ones stopped); otherwise it is undone (the old
 //     ones get the name back, the new ones leave it, switch-command, the new ones removed);
 //   - after the switch: the old containers are stopped and removed.
+import { canServe } from './container-health.js'
 import { Containers, short, type ContainerState } from './containers.js'
 import type { DockerCli } from './docker-cli.js'
 import type { DeployInputs } from './inputs.js'
@@ -94,10 +95,6 @@ function describePhase(phase: RolloutPhase): string {
   if (phase === 'scaling') return 'before the switch'
   if (phase === 'switching') return 'during the switch'
   return 'after the switch, before the old containers were removed'
-}
-
-function canServe(container: ContainerState): boolean {
-  return container.running && (container.health === undefined || container.health.status === 'healthy')
 }
 
 /**

@@ -7,7 +7,7 @@
 import * as core from '@actions/core'
 import { Output, State } from '../constants.js'
 import { scaleUpCommand } from '../compose.js'
-import { judgeState, waitUntilReady, type ReadinessOutcome } from '../container-health.js'
+import { canServe, waitUntilReady, type ReadinessOutcome } from '../container-health.js'
 import { Containers, short, type ContainerState } from '../containers.js'
 import { acquireLock, releaseLock } from '../deploy-lock.js'
 import type { DeployTarget } from '../deploy-target.js'
@@ -292,9 +292,7 @@ async function rollOut(
     }
     // Once more, right before the traffic moves: none may have turned unhealthy or exited since.
     const recheck = await containers.inspect(fresh.map((container) => container.id))
-    const unwell = recheck.filter(
-      (container) => judgeState(container).kind !== 'ready' && !(container.running && !container.health)
-    )
+    const unwell = recheck.filter((container) => !canServe(container))
     if (unwell.length > 0) {
       timeline.mark('not healthy')
       const outcome = {
