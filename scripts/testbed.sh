@@ -91,7 +91,10 @@ start_dockerd() {
   fi
   log "starting dockerd"
   # The package's service is not started (no init system here); run the daemon detached.
-  setsid nohup /usr/sbin/dockerd --host unix:///var/run/docker.sock >"$state/dockerd.log" 2>&1 </dev/null &
+  # --live-restore, as a deploy host should run: containers keep running while dockerd restarts
+  # (deploy-faults.test.ts restarts it in the middle of a rollout).
+  setsid nohup /usr/sbin/dockerd --host unix:///var/run/docker.sock --live-restore \
+    >"$state/dockerd.log" 2>&1 </dev/null &
   if ! wait_for 60 docker version --format '{{.Server.Version}}'; then
     tail -n 30 "$state/dockerd.log" >&2
     echo "dockerd did not start" >&2
