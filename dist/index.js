@@ -90,7 +90,26 @@ class ProgramError extends Error {
         this.name = 'ProgramError';
     }
 }
+/** A program stopped because it ran past its time limit. */
+class ProgramTimeoutError extends ProgramError {
+    constructor(command, stdout, stderr, timeout) {
+        super(command, null, stdout, stderr);
+        const tail = lastLines(stderr.trim() || stdout.trim());
+        this.reason = `it had not finished after ${seconds(timeout.ms)} (${timeout.input}) and was stopped`;
+        this.message = `\`${command}\` timed out: ${this.reason}${tail ? `:\n${tail}` : ''}`;
+        this.name = 'ProgramTimeoutError';
+    }
+    /** Why, in one line (the output's last line is only where the program had got to). */
+    reason;
+}
+function seconds(ms) {
+    return `${Math.round(ms / 100) / 10} s`;
+}
+/** After SIGTERM, how long a program has to exit before SIGKILL. */
+const KILL_GRACE_MS = 10_000;
 async function runProgram(program, args, options = {}) {
+    if (options.timeout)
+        return runWithTimeout(program, args, options, options.timeout);
     const result = await getExecOutput(resolveProgram(program, options.env), args, {
         env: options.env ? definedOnly(options.env) : undefined,
         cwd: options.cwd,
@@ -101,6 +120,62 @@ async function runProgram(program, args, options = {}) {
     if (result.exitCode !== 0 && !options.allowFailure) {
         throw new ProgramError(describeCommand(program, args), result.exitCode, result.stdout, result.stderr);
     }
+    return result;
+}
+/**
+ * runProgram for a program that may hang (a transfer to a registry that stopped answering):
+ * @actions/exec cannot stop what it started, so this spawns it itself, echoing and streaming its
+ * output the same way.
+ */
+async function runWithTimeout(program, args, options, timeout) {
+    const resolved = resolveProgram(program, options.env);
+    const quiet = options.quiet ?? false;
+    if (!quiet)
+        process.stdout.write(`[command]${[resolved, ...args].join(' ')}\n`);
+    const child = spawn(resolved, args, {
+        env: options.env ? definedOnly(options.env) : undefined,
+        cwd: options.cwd,
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk) => {
+        stdout += chunk;
+        if (!quiet)
+            process.stdout.write(chunk);
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk) => {
+        stderr += chunk;
+        if (!quiet)
+            process.stderr.write(chunk);
+    });
+    if (options.input !== undefined)
+        child.stdin?.end(options.input);
+    let timedOut = false;
+    let killTimer;
+    const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGTERM');
+        killTimer = setTimeout(() => child.kill('SIGKILL'), timeout.killGraceMs ?? KILL_GRACE_MS);
+    }, timeout.ms);
+    const exitCode = await new Promise((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', (code) => resolve(code));
+        // Stopped: its exit is enough (a child of its own may still hold the output pipes open).
+        child.on('exit', (code) => {
+            if (timedOut)
+                resolve(code);
+        });
+    }).finally(() => {
+        clearTimeout(timer);
+        clearTimeout(killTimer);
+    });
+    const command = describeCommand(program, args);
+    if (timedOut)
+        throw new ProgramTimeoutError(command, stdout, stderr, timeout);
+    const result = { exitCode: exitCode ?? -1, stdout, stderr };
+    if (exitCode !== 0 && !options.allowFailure)
+        throw new ProgramError(command, exitCode, stdout, stderr);
     return result;
 }
 /**
@@ -206,7 +281,7 @@ const TRANSIENT_PATTERNS = [
     /connection reset/i,
     /broken pipe/i,
     /i\/o timeout/i,
-    /timeout exceeded|timed out|deadline exceeded/i,
+    /timeout exceeded|timed out|deadline exceeded|aborted due to timeout/i,
     /TLS handshake timeout/i,
     /unexpected EOF|: EOF\b/i,
     /\b(?:500|502|503|504)\b|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout/i,
@@ -230,8 +305,13 @@ function errorText(error) {
     }
     return String(error);
 }
-/** The line that says why: a ProgramError's first line only says what was run, the last says why. */
+/**
+ * The line that says why: a ProgramError's first line only says what was run, the last says why;
+ * an error that knows its reason (a program stopped at its time limit) says it.
+ */
 function cause(error) {
+    if (error instanceof ProgramTimeoutError)
+        return `timed out: ${error.reason}`;
     const lines = (error instanceof Error ? error.message : String(error))
         .split('\n')
         .filter((line) => line.trim() !== '');
@@ -303,9 +383,16 @@ class DockerCli {
         return result.exitCode === 0;
     }
     /** `docker login`, the password on standard input so it is never in an argument list. */
-    async login(registry, username, password) {
-        await withRetry(`docker login ${registry}`, REGISTRY_RETRY, () => this.run(['login', '--username', username, '--password-stdin', registry], { input: password }));
+    async login(registry, username, password, timeoutSeconds) {
+        await withRetry(`docker login ${registry}`, REGISTRY_RETRY, () => this.run(['login', '--username', username, '--password-stdin', registry], {
+            input: password,
+            timeout: registryTimeout(timeoutSeconds)
+        }));
     }
+}
+/** The limit on one attempt at a transfer to or from a registry (the registry-timeout input). */
+function registryTimeout(seconds) {
+    return { ms: seconds * 1000, input: 'registry-timeout' };
 }
 
 // Image repository names, references and tags, following the grammar of distribution/reference,
@@ -9076,7 +9163,8 @@ function getInputs(read, cwd = process.cwd()) {
             registry,
             username,
             password,
-            push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto')
+            push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto'),
+            registryTimeout: field('registry-timeout', (raw) => parseInteger(raw || '600', 1), 600)
         },
         scan: {
             severityThreshold: field('severity-threshold', parseThreshold, 'HIGH'),
@@ -9337,13 +9425,30 @@ async function expectOk(response, registry, what) {
     const text = (await response.text().catch(() => '')).slice(0, 300);
     throw new RegistryError(`could not ${what} on ${registry}: ${response.status} ${response.statusText} ${text}`.trim(), response.status);
 }
+/**
+ * fetch with a time limit on each request (the answer's headers within `timeoutMs`); a request
+ * past it fails with a RegistryError naming the host, the request and the limit.
+ */
+function fetchWithTimeout(fetchImpl, timeoutMs) {
+    return async (input, init) => {
+        try {
+            return await fetchImpl(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        }
+        catch (error) {
+            if (error.name !== 'TimeoutError')
+                throw error;
+            const url = new URL(input instanceof Request ? input.url : String(input));
+            throw new RegistryError(`${url.host} did not answer ${init?.method ?? 'GET'} ${url.pathname} within ${timeoutMs / 1000} s: timed out`);
+        }
+    };
+}
 
 // The login to the registry of the username and password inputs, into the private Docker config.
 // The credentials are checked through the Registry API the way `docker login` checks them and
 // then written to the config as `docker login` writes them, which spares a docker process on
 // every run. Where the API cannot be reached from here although the engine may reach it (a
 // proxy, a certificate only the engine trusts), `docker login` itself does it.
-async function logIn(docker, registries, { registry, username, password }) {
+async function logIn(docker, registries, { registry, username, password, registryTimeout }) {
     try {
         await (await registries(registry)).checkCredentials();
     }
@@ -9352,7 +9457,7 @@ async function logIn(docker, registries, { registry, username, password }) {
             throw new Error(`Login to ${registry} failed: ${error.message}`);
         }
         info(`Could not check the credentials through the Registry API (${error.message}): running docker login`);
-        await docker.login(registry, username, password);
+        await docker.login(registry, username, password, registryTimeout);
         return;
     }
     storeLogin(docker.configDir, registry, username, password);
@@ -9418,12 +9523,10 @@ class RegistryAuth {
                     service: challenge?.params.service ?? '',
                     scope,
                     client_id: 'container-ship'
-                }).toString(),
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+                }).toString()
             })
             : await this.fetchImpl(withQuery(realm, { service: challenge?.params.service, scope }), {
-                headers: credentials ? { authorization: basicHeader(credentials) } : {},
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+                headers: credentials ? { authorization: basicHeader(credentials) } : {}
             });
         if (response.status === 401 || response.status === 403) {
             await response.body?.cancel();
@@ -9449,8 +9552,7 @@ class RegistryAuth {
         if (challenge?.scheme === 'basic') {
             this.basic = basicHeader(credentials);
             answer = await this.fetchImpl(root, {
-                headers: { authorization: this.basic },
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+                headers: { authorization: this.basic }
             });
         }
         else {
@@ -9459,8 +9561,7 @@ class RegistryAuth {
                 account: credentials.username
             });
             answer = await this.fetchImpl(realm, {
-                headers: { authorization: basicHeader(credentials) },
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+                headers: { authorization: basicHeader(credentials) }
             });
         }
         await answer.body?.cancel();
@@ -9520,19 +9621,21 @@ function manifestDigestOf(body) {
 }
 class RegistryClient {
     registry;
-    fetchImpl;
     base;
     auth;
+    fetchImpl;
     get hasCredentials() {
         return this.auth.credentials !== undefined;
     }
     /** Authorization header value per `repository:access`, once earned. */
     authorization = new Map();
-    constructor(registry, credentials, fetchImpl = fetch) {
+    constructor(registry, credentials, fetchImpl = fetch, 
+    /** The limit on each request: REQUEST_TIMEOUT_MS, or less (the registry-timeout input). */
+    requestTimeoutMs = REQUEST_TIMEOUT_MS) {
         this.registry = registry;
-        this.fetchImpl = fetchImpl;
         this.base = new URL(registryApiBase(registry));
-        this.auth = new RegistryAuth(registry, credentials, fetchImpl);
+        this.fetchImpl = fetchWithTimeout(fetchImpl, requestTimeoutMs);
+        this.auth = new RegistryAuth(registry, credentials, this.fetchImpl);
     }
     /**
      * Every tag of the repository; an empty list when the repository does not exist yet. Throws
@@ -9568,7 +9671,7 @@ class RegistryClient {
      */
     async checkCredentials() {
         const root = new URL('/v2/', this.base);
-        const first = await this.fetchImpl(root, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const first = await this.fetchImpl(root);
         await first.body?.cancel();
         if (first.ok)
             return;
@@ -9613,8 +9716,7 @@ class RegistryClient {
         const send = (authorization) => this.fetchImpl(target, {
             method,
             headers: { ...headers, ...(authorization && sameOrigin ? { authorization } : {}) },
-            body,
-            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            body
         });
         // Basic credentials are not scoped, so they go with the first request once the registry asked.
         let response = await send(this.authorization.get(key) ?? this.auth.basic);
@@ -9645,7 +9747,7 @@ function registryClients(inputs, configDir) {
         const registry = normalizeRegistry(wanted);
         let client = clients.get(registry);
         if (!client) {
-            client = credentialsFor(inputs, configDir, registry).then((found) => new RegistryClient(registry, found));
+            client = credentialsFor(inputs, configDir, registry).then((found) => new RegistryClient(registry, found, fetch, Math.min(REQUEST_TIMEOUT_MS, inputs.publish.registryTimeout * 1000)));
             clients.set(registry, client);
         }
         return client;
@@ -10607,7 +10709,10 @@ const deployStep = {
             // pushed is only on the local engine, which is the deploy host then (unix://).
             const pull = !(context.inputs.steps.includes('build') && !context.inputs.steps.includes('push'));
             if (pull) {
-                await withRetry(`docker pull ${target.image}`, REGISTRY_RETRY, () => target.docker.run(['pull', '--quiet', target.image], { quiet: true }));
+                await withRetry(`docker pull ${target.image}`, REGISTRY_RETRY, () => target.docker.run(['pull', '--quiet', target.image], {
+                    quiet: true,
+                    timeout: registryTimeout(context.inputs.publish.registryTimeout)
+                }));
                 timeline.mark('image pulled');
             }
             const imageId = await imageIdOn(target, target.image);
@@ -10879,13 +10984,14 @@ function groupByRepository(references) {
 async function push(run, built, retry = REGISTRY_RETRY) {
     const result = { digest: '', pushed: [], taggedByApi: 0 };
     let current = '';
+    const limit = registryTimeout(run.inputs.publish.registryTimeout);
     try {
         for (const group of groupByRepository(built.references)) {
             const [first, ...rest] = group.references;
             if (!first)
                 continue;
             current = first.reference;
-            const output = await withRetry(`docker push ${first.reference}`, retry, () => run.docker.run(['push', first.reference]));
+            const output = await withRetry(`docker push ${first.reference}`, retry, () => run.docker.run(['push', first.reference], { timeout: limit }));
             const pushedDigest = digestFromPushOutput(output.stdout);
             if (!pushedDigest)
                 throw new Error(`docker push ${first.reference} succeeded but printed no digest`);
@@ -10910,7 +11016,7 @@ async function push(run, built, retry = REGISTRY_RETRY) {
                 if (tagged[index])
                     continue;
                 current = reference;
-                await withRetry(`docker push ${reference}`, retry, () => run.docker.run(['push', reference]));
+                await withRetry(`docker push ${reference}`, retry, () => run.docker.run(['push', reference], { timeout: limit }));
                 result.pushed.push(reference);
             }
         }
@@ -10918,7 +11024,11 @@ async function push(run, built, retry = REGISTRY_RETRY) {
     catch (error) {
         result.failed = current;
         inReleaseOrder(result.pushed, built.references);
-        throw new StepError(`${error.message}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`, result);
+        // Measured on Engine 20.10: stopping docker push does not end the engine's own request.
+        const stalled = error instanceof ProgramTimeoutError
+            ? '\nThe engine keeps waiting on the registry for the upload it started until the registry ends it; a push of the same layers waits behind it.'
+            : '';
+        throw new StepError(`${error.message}${stalled}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`, result);
     }
     inReleaseOrder(result.pushed, built.references);
     info(`Pushed ${result.pushed.length} references, ${result.taggedByApi} of them by a manifest PUT; digest ${result.digest}`);

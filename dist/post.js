@@ -986,7 +986,26 @@ class ProgramError extends Error {
         this.name = 'ProgramError';
     }
 }
+/** A program stopped because it ran past its time limit. */
+class ProgramTimeoutError extends ProgramError {
+    constructor(command, stdout, stderr, timeout) {
+        super(command, null, stdout, stderr);
+        const tail = lastLines(stderr.trim() || stdout.trim());
+        this.reason = `it had not finished after ${seconds(timeout.ms)} (${timeout.input}) and was stopped`;
+        this.message = `\`${command}\` timed out: ${this.reason}${tail ? `:\n${tail}` : ''}`;
+        this.name = 'ProgramTimeoutError';
+    }
+    /** Why, in one line (the output's last line is only where the program had got to). */
+    reason;
+}
+function seconds(ms) {
+    return `${Math.round(ms / 100) / 10} s`;
+}
+/** After SIGTERM, how long a program has to exit before SIGKILL. */
+const KILL_GRACE_MS = 10_000;
 async function runProgram(program, args, options = {}) {
+    if (options.timeout)
+        return runWithTimeout(program, args, options, options.timeout);
     const result = await getExecOutput(resolveProgram(program, options.env), args, {
         env: options.env ? definedOnly(options.env) : undefined,
         cwd: options.cwd,
@@ -997,6 +1016,62 @@ async function runProgram(program, args, options = {}) {
     if (result.exitCode !== 0 && !options.allowFailure) {
         throw new ProgramError(describeCommand(program, args), result.exitCode, result.stdout, result.stderr);
     }
+    return result;
+}
+/**
+ * runProgram for a program that may hang (a transfer to a registry that stopped answering):
+ * @actions/exec cannot stop what it started, so this spawns it itself, echoing and streaming its
+ * output the same way.
+ */
+async function runWithTimeout(program, args, options, timeout) {
+    const resolved = resolveProgram(program, options.env);
+    const quiet = options.quiet ?? false;
+    if (!quiet)
+        process.stdout.write(`[command]${[resolved, ...args].join(' ')}\n`);
+    const child = spawn(resolved, args, {
+        env: options.env ? definedOnly(options.env) : undefined,
+        cwd: options.cwd,
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk) => {
+        stdout += chunk;
+        if (!quiet)
+            process.stdout.write(chunk);
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk) => {
+        stderr += chunk;
+        if (!quiet)
+            process.stderr.write(chunk);
+    });
+    if (options.input !== undefined)
+        child.stdin?.end(options.input);
+    let timedOut = false;
+    let killTimer;
+    const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGTERM');
+        killTimer = setTimeout(() => child.kill('SIGKILL'), timeout.killGraceMs ?? KILL_GRACE_MS);
+    }, timeout.ms);
+    const exitCode = await new Promise((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', (code) => resolve(code));
+        // Stopped: its exit is enough (a child of its own may still hold the output pipes open).
+        child.on('exit', (code) => {
+            if (timedOut)
+                resolve(code);
+        });
+    }).finally(() => {
+        clearTimeout(timer);
+        clearTimeout(killTimer);
+    });
+    const command = describeCommand(program, args);
+    if (timedOut)
+        throw new ProgramTimeoutError(command, stdout, stderr, timeout);
+    const result = { exitCode: exitCode ?? -1, stdout, stderr };
+    if (exitCode !== 0 && !options.allowFailure)
+        throw new ProgramError(command, exitCode, stdout, stderr);
     return result;
 }
 /**
@@ -29695,7 +29770,7 @@ const TRANSIENT_PATTERNS = [
     /connection reset/i,
     /broken pipe/i,
     /i\/o timeout/i,
-    /timeout exceeded|timed out|deadline exceeded/i,
+    /timeout exceeded|timed out|deadline exceeded|aborted due to timeout/i,
     /TLS handshake timeout/i,
     /unexpected EOF|: EOF\b/i,
     /\b(?:500|502|503|504)\b|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout/i,
@@ -29719,8 +29794,13 @@ function errorText(error) {
     }
     return String(error);
 }
-/** The line that says why: a ProgramError's first line only says what was run, the last says why. */
+/**
+ * The line that says why: a ProgramError's first line only says what was run, the last says why;
+ * an error that knows its reason (a program stopped at its time limit) says it.
+ */
 function cause(error) {
+    if (error instanceof ProgramTimeoutError)
+        return `timed out: ${error.reason}`;
     const lines = (error instanceof Error ? error.message : String(error))
         .split('\n')
         .filter((line) => line.trim() !== '');
@@ -29783,9 +29863,16 @@ class DockerCli {
         return result.exitCode === 0;
     }
     /** `docker login`, the password on standard input so it is never in an argument list. */
-    async login(registry, username, password) {
-        await withRetry(`docker login ${registry}`, REGISTRY_RETRY, () => this.run(['login', '--username', username, '--password-stdin', registry], { input: password }));
+    async login(registry, username, password, timeoutSeconds) {
+        await withRetry(`docker login ${registry}`, REGISTRY_RETRY, () => this.run(['login', '--username', username, '--password-stdin', registry], {
+            input: password,
+            timeout: registryTimeout(timeoutSeconds)
+        }));
     }
+}
+/** The limit on one attempt at a transfer to or from a registry (the registry-timeout input). */
+function registryTimeout(seconds) {
+    return { ms: seconds * 1000, input: 'registry-timeout' };
 }
 
 // Docker config folders: the user's (read, never written) and the action's private one, and the

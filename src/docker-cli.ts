@@ -1,7 +1,7 @@
 // The docker CLI, run with the action's private DOCKER_CONFIG against one engine: the runner's
 // own, or a remote one (DOCKER_HOST, with TLS files, or the local end of an SSH tunnel) for the
 // deploy step.
-import { runProgram, type RunOptions, type RunResult } from './program.js'
+import { runProgram, type ProgramTimeout, type RunOptions, type RunResult } from './program.js'
 import { REGISTRY_RETRY, withRetry } from './retry.js'
 
 /** The engine a DockerCli talks to: the local one, or a remote one by its environment. */
@@ -79,9 +79,17 @@ export class DockerCli {
   }
 
   /** `docker login`, the password on standard input so it is never in an argument list. */
-  async login(registry: string, username: string, password: string): Promise<void> {
+  async login(registry: string, username: string, password: string, timeoutSeconds: number): Promise<void> {
     await withRetry(`docker login ${registry}`, REGISTRY_RETRY, () =>
-      this.run(['login', '--username', username, '--password-stdin', registry], { input: password })
+      this.run(['login', '--username', username, '--password-stdin', registry], {
+        input: password,
+        timeout: registryTimeout(timeoutSeconds)
+      })
     )
   }
+}
+
+/** The limit on one attempt at a transfer to or from a registry (the registry-timeout input). */
+export function registryTimeout(seconds: number): ProgramTimeout {
+  return { ms: seconds * 1000, input: 'registry-timeout' }
 }

@@ -64,6 +64,8 @@ export interface PublishInputs {
   username: string
   password: string
   push: PushMode
+  /** Seconds one attempt at a docker push, pull or login may take before it is stopped. */
+  registryTimeout: number
 }
 
 export interface ScanInputs {
@@ -241,7 +243,8 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
       registry,
       username,
       password,
-      push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false'] as const), 'auto')
+      push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false'] as const), 'auto'),
+      registryTimeout: field('registry-timeout', (raw) => parseInteger(raw || '600', 1), 600)
     },
     scan: {
       severityThreshold: field('severity-threshold', parseThreshold, 'HIGH'),

@@ -13,7 +13,7 @@ import { RegistryError } from './registry-http.js'
 export async function logIn(
   docker: DockerCli,
   registries: RegistryClients,
-  { registry, username, password }: PublishInputs
+  { registry, username, password, registryTimeout }: PublishInputs
 ): Promise<void> {
   try {
     await (await registries(registry)).checkCredentials()
@@ -24,7 +24,7 @@ export async function logIn(
     core.info(
       `Could not check the credentials through the Registry API (${(error as Error).message}): running docker login`
     )
-    await docker.login(registry, username, password)
+    await docker.login(registry, username, password, registryTimeout)
     return
   }
   storeLogin(docker.configDir, registry, username, password)

@@ -14,6 +14,19 @@ export interface RunOptions {
   quiet?: boolean
   /** Return instead of throwing for a non-zero exit code. */
   allowFailure?: boolean
+  /**
+   * Stop the program (SIGTERM, SIGKILL 10 s later) when it has not finished within `ms`; it then
+   * fails with a ProgramTimeoutError naming `input`, the input that sets the limit.
+   */
+  timeout?: ProgramTimeout
+}
+
+export interface ProgramTimeout {
+  ms: number
+  /** The input that sets the limit, for the message. */
+  input: string
+  /** After SIGTERM, how long the program has to exit before SIGKILL; KILL_GRACE_MS by default. */
+  killGraceMs?: number
 }
 
 export interface RunResult {
@@ -40,11 +53,33 @@ export class ProgramError extends Error {
   }
 }
 
+/** A program stopped because it ran past its time limit. */
+export class ProgramTimeoutError extends ProgramError {
+  constructor(command: string, stdout: string, stderr: string, timeout: ProgramTimeout) {
+    super(command, null, stdout, stderr)
+    const tail = lastLines(stderr.trim() || stdout.trim(), STDERR_TAIL_LINES)
+    this.reason = `it had not finished after ${seconds(timeout.ms)} (${timeout.input}) and was stopped`
+    this.message = `\`${command}\` timed out: ${this.reason}${tail ? `:\n${tail}` : ''}`
+    this.name = 'ProgramTimeoutError'
+  }
+
+  /** Why, in one line (the output's last line is only where the program had got to). */
+  readonly reason: string
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`
+}
+
+/** After SIGTERM, how long a program has to exit before SIGKILL. */
+export const KILL_GRACE_MS = 10_000
+
 export async function runProgram(
   program: string,
   args: string[],
   options: RunOptions = {}
 ): Promise<RunResult> {
+  if (options.timeout) return runWithTimeout(program, args, options, options.timeout)
   const result = await exec.getExecOutput(resolveProgram(program, options.env), args, {
     env: options.env ? definedOnly(options.env) : undefined,
     cwd: options.cwd,
@@ -55,6 +90,61 @@ export async function runProgram(
   if (result.exitCode !== 0 && !options.allowFailure) {
     throw new ProgramError(describeCommand(program, args), result.exitCode, result.stdout, result.stderr)
   }
+  return result
+}
+
+/**
+ * runProgram for a program that may hang (a transfer to a registry that stopped answering):
+ * @actions/exec cannot stop what it started, so this spawns it itself, echoing and streaming its
+ * output the same way.
+ */
+async function runWithTimeout(
+  program: string,
+  args: string[],
+  options: RunOptions,
+  timeout: ProgramTimeout
+): Promise<RunResult> {
+  const resolved = resolveProgram(program, options.env)
+  const quiet = options.quiet ?? false
+  if (!quiet) process.stdout.write(`[command]${[resolved, ...args].join(' ')}\n`)
+  const child = spawn(resolved, args, {
+    env: options.env ? definedOnly(options.env) : undefined,
+    cwd: options.cwd,
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+    if (!quiet) process.stdout.write(chunk)
+  })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+    if (!quiet) process.stderr.write(chunk)
+  })
+  if (options.input !== undefined) child.stdin?.end(options.input)
+  let timedOut = false
+  let killTimer: NodeJS.Timeout | undefined
+  const timer = setTimeout(() => {
+    timedOut = true
+    child.kill('SIGTERM')
+    killTimer = setTimeout(() => child.kill('SIGKILL'), timeout.killGraceMs ?? KILL_GRACE_MS)
+  }, timeout.ms)
+  const exitCode = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code) => resolve(code))
+    // Stopped: its exit is enough (a child of its own may still hold the output pipes open).
+    child.on('exit', (code) => {
+      if (timedOut) resolve(code)
+    })
+  }).finally(() => {
+    clearTimeout(timer)
+    clearTimeout(killTimer)
+  })
+  const command = describeCommand(program, args)
+  if (timedOut) throw new ProgramTimeoutError(command, stdout, stderr, timeout)
+  const result = { exitCode: exitCode ?? -1, stdout, stderr }
+  if (exitCode !== 0 && !options.allowFailure) throw new ProgramError(command, exitCode, stdout, stderr)
   return result
 }
 

@@ -8,6 +8,7 @@ import { lookUpCredentials } from './docker-config.js'
 import { normalizeRegistry } from './image-name.js'
 import type { Inputs } from './inputs.js'
 import { RegistryClient } from './registry-api.js'
+import { REQUEST_TIMEOUT_MS } from './registry-http.js'
 import type { RegistryCredentials } from './registry-auth.js'
 
 /** The client for a registry (any alias of it), made once. */
@@ -20,7 +21,13 @@ export function registryClients(inputs: Pick<Inputs, 'publish'>, configDir: stri
     let client = clients.get(registry)
     if (!client) {
       client = credentialsFor(inputs, configDir, registry).then(
-        (found) => new RegistryClient(registry, found)
+        (found) =>
+          new RegistryClient(
+            registry,
+            found,
+            fetch,
+            Math.min(REQUEST_TIMEOUT_MS, inputs.publish.registryTimeout * 1000)
+          )
       )
       clients.set(registry, client)
     }

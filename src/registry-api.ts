@@ -10,7 +10,7 @@ import {
   type Authorization,
   type RegistryCredentials
 } from './registry-auth.js'
-import { expectOk, REQUEST_TIMEOUT_MS, RegistryError, type Fetch } from './registry-http.js'
+import { expectOk, fetchWithTimeout, REQUEST_TIMEOUT_MS, RegistryError, type Fetch } from './registry-http.js'
 
 /** Media types a manifest request accepts, so the registry answers with the manifest it stores. */
 export const MANIFEST_MEDIA_TYPES = [
@@ -45,6 +45,7 @@ export function manifestDigestOf(body: Buffer): string {
 export class RegistryClient {
   private readonly base: URL
   private readonly auth: RegistryAuth
+  private readonly fetchImpl: Fetch
 
   get hasCredentials(): boolean {
     return this.auth.credentials !== undefined
@@ -56,10 +57,13 @@ export class RegistryClient {
   constructor(
     readonly registry: string,
     credentials?: RegistryCredentials,
-    private readonly fetchImpl: Fetch = fetch
+    fetchImpl: Fetch = fetch,
+    /** The limit on each request: REQUEST_TIMEOUT_MS, or less (the registry-timeout input). */
+    requestTimeoutMs = REQUEST_TIMEOUT_MS
   ) {
     this.base = new URL(registryApiBase(registry))
-    this.auth = new RegistryAuth(registry, credentials, fetchImpl)
+    this.fetchImpl = fetchWithTimeout(fetchImpl, requestTimeoutMs)
+    this.auth = new RegistryAuth(registry, credentials, this.fetchImpl)
   }
 
   /**
@@ -98,7 +102,7 @@ export class RegistryClient {
    */
   async checkCredentials(): Promise<void> {
     const root = new URL('/v2/', this.base)
-    const first = await this.fetchImpl(root, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    const first = await this.fetchImpl(root)
     await first.body?.cancel()
     if (first.ok) return
     if (first.status !== 401) await expectOk(first, this.registry, 'reach the Registry API')
@@ -170,8 +174,7 @@ export class RegistryClient {
       this.fetchImpl(target, {
         method,
         headers: { ...headers, ...(authorization && sameOrigin ? { authorization } : {}) },
-        body,
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+        body
       })
     // Basic credentials are not scoped, so they go with the first request once the registry asked.
     let response = await send(this.authorization.get(key) ?? this.auth.basic)

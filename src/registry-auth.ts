@@ -3,7 +3,7 @@
 // an identity token exchanged as an OAuth2 refresh token) for a token scoped to one repository.
 // Credentials go only over HTTPS, or plain HTTP on loopback as the engine allows.
 import { isLoopbackHost } from './image-name.js'
-import { expectOk, REQUEST_TIMEOUT_MS, RegistryError, type Fetch } from './registry-http.js'
+import { expectOk, RegistryError, type Fetch } from './registry-http.js'
 
 export type RegistryCredentials = { username: string; password: string } | { identityToken: string }
 
@@ -82,12 +82,10 @@ export class RegistryAuth {
               service: challenge?.params.service ?? '',
               scope,
               client_id: 'container-ship'
-            }).toString(),
-            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            }).toString()
           })
         : await this.fetchImpl(withQuery(realm, { service: challenge?.params.service, scope }), {
-            headers: credentials ? { authorization: basicHeader(credentials) } : {},
-            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+            headers: credentials ? { authorization: basicHeader(credentials) } : {}
           })
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel()
@@ -116,8 +114,7 @@ export class RegistryAuth {
     if (challenge?.scheme === 'basic') {
       this.basic = basicHeader(credentials)
       answer = await this.fetchImpl(root, {
-        headers: { authorization: this.basic },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+        headers: { authorization: this.basic }
       })
     } else {
       const realm = withQuery(this.realmOf(challenge), {
@@ -125,8 +122,7 @@ export class RegistryAuth {
         account: credentials.username
       })
       answer = await this.fetchImpl(realm, {
-        headers: { authorization: basicHeader(credentials) },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+        headers: { authorization: basicHeader(credentials) }
       })
     }
     await answer.body?.cancel()

@@ -23,3 +23,21 @@ export async function expectOk(response: Response, registry: string, what: strin
     response.status
   )
 }
+
+/**
+ * fetch with a time limit on each request (the answer's headers within `timeoutMs`); a request
+ * past it fails with a RegistryError naming the host, the request and the limit.
+ */
+export function fetchWithTimeout(fetchImpl: Fetch, timeoutMs: number): Fetch {
+  return async (input, init) => {
+    try {
+      return await fetchImpl(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })
+    } catch (error) {
+      if ((error as Error).name !== 'TimeoutError') throw error
+      const url = new URL(input instanceof Request ? input.url : String(input))
+      throw new RegistryError(
+        `${url.host} did not answer ${init?.method ?? 'GET'} ${url.pathname} within ${timeoutMs / 1000} s: timed out`
+      )
+    }
+  }
+}

@@ -1,6 +1,7 @@
 // Retrying what fails for passing reasons (a registry restarting, a dropped connection), with
 // exponential backoff. Anything else fails at once.
 import * as core from '@actions/core'
+import { ProgramTimeoutError } from './program.js'
 
 export interface RetryPolicy {
   attempts: number
@@ -33,7 +34,7 @@ const TRANSIENT_PATTERNS = [
   /connection reset/i,
   /broken pipe/i,
   /i\/o timeout/i,
-  /timeout exceeded|timed out|deadline exceeded/i,
+  /timeout exceeded|timed out|deadline exceeded|aborted due to timeout/i,
   /TLS handshake timeout/i,
   /unexpected EOF|: EOF\b/i,
   /\b(?:500|502|503|504)\b|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout/i,
@@ -59,8 +60,12 @@ function errorText(error: unknown): string {
   return String(error)
 }
 
-/** The line that says why: a ProgramError's first line only says what was run, the last says why. */
+/**
+ * The line that says why: a ProgramError's first line only says what was run, the last says why;
+ * an error that knows its reason (a program stopped at its time limit) says it.
+ */
 function cause(error: unknown): string {
+  if (error instanceof ProgramTimeoutError) return `timed out: ${error.reason}`
   const lines = (error instanceof Error ? error.message : String(error))
     .split('\n')
     .filter((line) => line.trim() !== '')

@@ -1,6 +1,9 @@
 // Registries failing for real, through a proxy on loopback in front of the test bed's registry:
 // one that fails every other request (503, as an overloaded registry behind a load balancer
-// does), and one that stops in the middle of the push (its port closed, open connections cut).
+// does), one that stops in the middle of the push (its port closed, open connections cut), and
+// one that takes the layer uploads and never answers them (a registry stalled behind a load
+// balancer that keeps the connection open: the engine's own client has no limit there, so
+// without registry-timeout `docker push` waits for ever).
 // Either the retries get the release through with the registry's own digest, or the run fails
 // clearly and says what is in the registry; nothing is deployed either way.
 import http from 'node:http'
@@ -15,13 +18,34 @@ jest.setTimeout(300_000)
 let tb: Testbed
 let proxy: http.Server
 let port = 0
-let mode: 'pass' | 'every-other' = 'pass'
+let mode: 'pass' | 'every-other' | 'stall-uploads' | 'stall-tag-list' = 'pass'
 let requests = 0
 const sockets = new Set<Socket>()
+/** Upload requests the stalled registry took and has not answered (while their client waits). */
+const stalled = new Set<http.IncomingMessage>()
+let stalledTotal = 0
+
+/** Starting a layer upload: POST /v2/<name>/blobs/uploads/ (distribution's API). */
+function isUploadStart(req: http.IncomingMessage): boolean {
+  return req.method === 'POST' && /\/blobs\/uploads\/?(\?|$)/.test(req.url ?? '')
+}
 
 function startProxy(listenPort: number): Promise<void> {
   proxy = http.createServer((req, res) => {
     requests++
+    if (mode === 'stall-tag-list' && req.method === 'GET' && /\/tags\/list(\?|$)/.test(req.url ?? '')) {
+      req.resume()
+      return // the connection stays open, unanswered, until the client gives up
+    }
+    if (mode === 'stall-uploads' && isUploadStart(req)) {
+      req.resume()
+      Object.assign(req, { res })
+      stalled.add(req)
+      stalledTotal++
+      req.socket.on('close', () => stalled.delete(req))
+      res.on('finish', () => stalled.delete(req))
+      return
+    }
     if (mode === 'every-other' && requests % 2 === 0) {
       req.resume()
       res.writeHead(503, 'Service Unavailable').end('overloaded')
@@ -55,19 +79,21 @@ beforeAll(async () => {
 afterAll(() => stopProxy())
 
 function push(repository: string, extra: Partial<Parameters<typeof runAction>[0]> = {}): Promise<ActionRun> {
+  const { inputs, ...rest } = extra
   return runAction({
     inputs: {
       image: `127.0.0.1:${port}/${repository}`,
       username: tb.username,
       password: tb.password,
-      steps: 'build,push'
+      steps: 'build,push',
+      ...inputs
     },
     event: eventEnv('tag-push'),
     // A layer of its own, a few MB, so that the push takes a moment.
     workspace: workspaceWith({
       Dockerfile: `FROM ${tb.baseImage}\nRUN echo ${repository} > /f && head -c 4000000 /dev/urandom > /payload\n`
     }),
-    ...extra
+    ...rest
   })
 }
 
@@ -115,5 +141,90 @@ describe('a registry that stops in the middle of the push', () => {
     expect(run.outputs.digest).toBe('')
     expect(run.outputs['pushed-tags']).toBe('')
     expect(await registryTags(tb, repository)).toEqual([])
+  })
+})
+
+/** Answers every stalled upload as a load balancer that gave up on its upstream does. */
+function endStalls(): void {
+  for (const req of stalled) {
+    const res = (req as http.IncomingMessage & { res?: http.ServerResponse }).res
+    res?.writeHead(504, 'Gateway Timeout').end('upstream timed out')
+  }
+}
+
+describe('a registry that takes the layer uploads and does not answer', () => {
+  it('stops the stalled push at registry-timeout and gets the release through once the stall ends', async () => {
+    const { repository } = uniqueRepository(tb, 'stalled-once')
+    stalledTotal = 0
+    mode = 'stall-uploads'
+    // The registry's load balancer ends the stall after 8 s (a 504), as nginx's proxy_read_timeout
+    // would, and the registry answers from then on.
+    const ended = setInterval(() => {
+      if (stalledTotal === 0) return
+      clearInterval(ended)
+      setTimeout(() => {
+        mode = 'pass'
+        endStalls()
+      }, 8000)
+    }, 100)
+    try {
+      const run = await push(repository, { inputs: { 'registry-timeout': '5' } })
+      expect(stalledTotal).toBeGreaterThan(0)
+      expect(run.log).toMatch(
+        /::warning::docker push \S+ failed \(attempt 1 of 4\), retrying in 2 s: .*timed out: it had not finished after 5 s \(registry-timeout\) and was stopped/
+      )
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
+      for (const tag of ['1.2.3', '1.2', '1', 'latest'])
+        expect(await registryDigest(tb, repository, tag)).toBe(run.outputs.digest)
+    } finally {
+      clearInterval(ended)
+      mode = 'pass'
+    }
+  })
+
+  it('fails clearly after the last attempt, naming registry-timeout, with nothing pushed', async () => {
+    const { repository } = uniqueRepository(tb, 'stalled')
+    stalledTotal = 0
+    mode = 'stall-uploads'
+    try {
+      const run = await push(repository, { inputs: { 'registry-timeout': '3' } })
+      expect(run.exitCode).toBe(1)
+      expect(run.log).toMatch(
+        /::error::`docker push \S+` timed out: it had not finished after 3 s \(registry-timeout\) and was stopped/
+      )
+      expect(run.log).toContain('The engine keeps waiting on the registry for the upload it started')
+      expect(run.log.match(/::warning::docker push .* retrying in/g)).toHaveLength(3)
+      expect(run.outputs.digest).toBe('')
+      expect(run.outputs['pushed-tags']).toBe('')
+      // What the message says of the engine, measured: stopping docker push does not end the
+      // engine's upload (Engine 20.10): the stalled request is still open after the run.
+      expect(stalled.size).toBeGreaterThan(0)
+    } finally {
+      mode = 'pass'
+      endStalls()
+    }
+    expect(await registryTags(tb, repository)).toEqual([])
+  })
+})
+
+describe('a registry whose tag list does not answer', () => {
+  it('gives the Registry API request up at registry-timeout and pushes without moving the aliases', async () => {
+    const { repository } = uniqueRepository(tb, 'stalled-tags')
+    mode = 'stall-tag-list'
+    let run: ActionRun
+    try {
+      run = await push(repository, { inputs: { 'registry-timeout': '2' } })
+    } finally {
+      mode = 'pass'
+    }
+    expect(run.log).toMatch(
+      new RegExp(
+        `::warning::Could not read the tags of 127\\.0\\.0\\.1:${port}/${repository}, so latest and the version aliases are left where they are: 127\\.0\\.0\\.1:${port} did not answer GET /v2/${repository}/tags/list within 2 s: timed out`
+      )
+    )
+    expect(run.log.match(/::warning::list the tags of .* retrying in/g)).toHaveLength(3)
+    expect(run.exitCode).toBe(0)
+    expect((await registryTags(tb, repository)).sort()).toEqual(['1.2.3', 'sha-0123456'])
   })
 })

@@ -140,6 +140,7 @@ describe('each input is validated, and the message names it', () => {
     ],
     [{ 'startup-grace': '-1' }, 'startup-grace: "-1" is not a whole number of at least 0'],
     [{ 'lock-timeout': 'soon' }, 'lock-timeout: "soon" is not a whole number of at least 0'],
+    [{ 'registry-timeout': '0' }, 'registry-timeout: "0" is not a whole number of at least 1'],
     [{ env: '1ST=x' }, 'env: line 1: the key is not a variable name'],
     [
       { env: 'DOCKER_HOST=tcp://elsewhere:2376\nAPP_VERSION=1\nOK=1' },
@@ -199,6 +200,7 @@ describe('parsed values', () => {
     })
     expect(parsed.deploy.startupGrace).toBe(10)
     expect(parsed.deploy.lockTimeout).toBe(600)
+    expect(parsed.publish.registryTimeout).toBe(600)
     expect(parsed.deploy.dockerHost).toEqual({
       scheme: 'ssh',
       url: 'ssh://deploy@prod.example.com:2222',

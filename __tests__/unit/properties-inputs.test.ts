@@ -77,6 +77,7 @@ const VALID: Record<string, string[]> = {
   'drain-seconds': ['0', '5'],
   'startup-grace': ['10'],
   'lock-timeout': ['30'],
+  'registry-timeout': ['1', '900'],
   env: ['A=1', 'LOG_LEVEL=debug\nPORT=3000']
 }
 

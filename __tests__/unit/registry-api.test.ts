@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { manifestDigestOf, nextPageUrl, RegistryClient } from '../../src/registry-api.js'
 import { parseAuthChallenge } from '../../src/registry-auth.js'
+import { RegistryError } from '../../src/registry-http.js'
+import { isTransientRegistryError } from '../../src/retry.js'
 
 /**
  * A registry on loopback speaking the two auth schemes: /basic/... wants Basic credentials,
@@ -23,6 +25,8 @@ beforeAll(async () => {
       accept: req.headers.accept,
       authorization: req.headers.authorization
     })
+    // A stalled registry: takes the request, never answers.
+    if (url.pathname.startsWith('/v2/stalled/')) return
     const auth = req.headers.authorization
     if (url.pathname === '/token') {
       if (auth !== BASIC) return void res.writeHead(401).end()
@@ -71,7 +75,13 @@ beforeAll(async () => {
   registry = `127.0.0.1:${(server.address() as AddressInfo).port}`
 })
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    })
+)
 
 describe('RegistryClient', () => {
   it('lists every page of tags with Basic auth', async () => {
@@ -120,6 +130,17 @@ describe('RegistryClient', () => {
     expect(get?.accept).toContain('application/vnd.docker.distribution.manifest.v2+json')
     await expect(client.getManifest('basic/app', 'nope')).rejects.toThrow('404')
     await expect(client.getManifest('basic/app', 'broken')).rejects.toThrow('503 Service Unavailable')
+  })
+
+  it('gives up on a request the registry takes and does not answer, naming it and the limit', async () => {
+    const client = new RegistryClient(registry, { username: 'ci', password: 'pw' }, fetch, 300)
+    const error = await client.listTags('stalled/app').catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(RegistryError)
+    expect((error as Error).message).toBe(
+      `${registry} did not answer GET /v2/stalled/app/tags/list within 0.3 s: timed out`
+    )
+    // A stall may pass: it is retried like a 503.
+    expect(isTransientRegistryError(error)).toBe(true)
   })
 })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals'
-import { ProgramError, describeCommand } from '../../src/program.js'
+import { ProgramError, ProgramTimeoutError, describeCommand } from '../../src/program.js'
 import { isTransientRegistryError, withRetry, type RetryPolicy } from '../../src/retry.js'
 import { digestFromPushOutput } from '../../src/steps/push.js'
 
@@ -21,6 +21,14 @@ describe('isTransientRegistryError', () => {
     'name unknown: repository name not known to registry',
     'tag does not exist: r/a:1'
   ])('does not retry %s', (stderr) => expect(isTransientRegistryError(pushError(stderr))).toBe(false))
+
+  it('retries a push stopped at its time limit, whatever it printed last', () => {
+    const stopped = new ProgramTimeoutError('docker push r/a:1', 'abc123: Preparing\n', '', {
+      ms: 5000,
+      input: 'registry-timeout'
+    })
+    expect(isTransientRegistryError(stopped)).toBe(true)
+  })
 
   it('sees a fetch failure by its cause', () => {
     const error = new TypeError('fetch failed', {
@@ -59,6 +67,31 @@ describe('withRetry', () => {
     // The warning names the cause (the end of stderr), not just the command that failed.
     expect(warnings[0]).toMatch(
       /^::warning::push failed \(attempt 1 of 3\), retrying in 0.1 s: 503 Service Unavailable/
+    )
+  })
+
+  it('says a timed-out attempt timed out, not the line the program had reached', async () => {
+    const action = jest
+      .fn<() => Promise<string>>()
+      .mockRejectedValueOnce(
+        new ProgramTimeoutError('docker push r/a:1', 'abc123: Preparing\n', '', {
+          ms: 5000,
+          input: 'registry-timeout'
+        })
+      )
+      .mockResolvedValue('ok')
+    const warnings: string[] = []
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((text) => {
+      warnings.push(String(text))
+      return true
+    })
+    try {
+      expect(await withRetry('push', policy([]), action)).toBe('ok')
+    } finally {
+      write.mockRestore()
+    }
+    expect(warnings[0]).toBe(
+      '::warning::push failed (attempt 1 of 3), retrying in 0.1 s: timed out: it had not finished after 5 s (registry-timeout) and was stopped\n'
     )
   })
 

@@ -9,6 +9,7 @@ import { Output, State } from '../constants.js'
 import { scaleUpCommand } from '../compose.js'
 import { canServe, waitUntilReady, type ReadinessOutcome } from '../container-health.js'
 import { Containers, short, type ContainerState } from '../containers.js'
+import { registryTimeout } from '../docker-cli.js'
 import { acquireLock, releaseLock } from '../deploy-lock.js'
 import type { DeployTarget } from '../deploy-target.js'
 import type { GitHubContext } from '../github-context.js'
@@ -139,7 +140,10 @@ export const deployStep: Step<'deploy', DeployResult> = {
       const pull = !(context.inputs.steps.includes('build') && !context.inputs.steps.includes('push'))
       if (pull) {
         await withRetry(`docker pull ${target.image}`, REGISTRY_RETRY, () =>
-          target.docker.run(['pull', '--quiet', target.image], { quiet: true })
+          target.docker.run(['pull', '--quiet', target.image], {
+            quiet: true,
+            timeout: registryTimeout(context.inputs.publish.registryTimeout)
+          })
         )
         timeline.mark('image pulled')
       }
