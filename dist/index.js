@@ -8709,6 +8709,17 @@ function sshComplaint(log) {
         .slice(-3)
         .join('; ');
 }
+/** Whether the tunnel's ssh still runs (its PID is that ssh, not a process that reused it). */
+function tunnelAlive(tunnel) {
+    if (!tunnel.pid)
+        return false;
+    try {
+        return readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8').includes(tunnel.socket);
+    }
+    catch {
+        return false;
+    }
+}
 /**
  * Ends the tunnel's ssh, checking first that the process is still that ssh (a PID saved for the
  * post step may belong to another process by then).
@@ -8815,7 +8826,10 @@ async function prepareDeploy(inputs, version, localDocker, options) {
     let variant;
     try {
         engineVersion = await reachEngine(docker, access);
-        variant = await probeCompose(docker);
+        let liveRestore;
+        [variant, liveRestore] = await Promise.all([probeCompose(docker), liveRestoreEnabled(docker)]);
+        if (liveRestore === false)
+            warning(NO_LIVE_RESTORE);
     }
     catch (error) {
         if (access.tunnel)
@@ -8863,6 +8877,16 @@ async function reachEngine(docker, access) {
     // Through the tunnel, ssh says why the host's end failed (no socket, forwarding refused).
     const tunnelSaid = access.tunnel ? sshComplaint(access.tunnel.log) : '';
     throw new Error(`docker-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`);
+}
+const NO_LIVE_RESTORE = 'The deploy host\'s dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.';
+/** Whether the engine keeps containers running while it restarts; undefined when it does not say. */
+async function liveRestoreEnabled(docker) {
+    const result = await docker.run(['info', '--format', '{{json .LiveRestoreEnabled}}'], {
+        quiet: true,
+        allowFailure: true
+    });
+    const said = result.stdout.trim();
+    return result.exitCode === 0 && (said === 'true' || said === 'false') ? said === 'true' : undefined;
 }
 /** Ends what reaching the host started (the ssh tunnel); its files stay for the post step. */
 function closeDeployTarget(target) {
@@ -10250,47 +10274,94 @@ function canServe(container) {
 /**
  * Follows the engine's events for `containers` (replayed from their creation, so nothing
  * between their start and this call is missed) until all are ready, one fails, or the time runs
- * out.
+ * out. When the events are lost (the engine restarted, the connection dropped), waits for the
+ * engine to answer again within the same time, reads the containers' state by inspection and
+ * follows the events again.
  */
 async function waitUntilReady(docker, containers, options) {
+    const deadline = Date.now() + options.timeoutMs;
     const pending = new Map(); // not ready yet: id -> has a healthcheck
     const watched = new Map(containers.map((container) => [container.id, container.health !== undefined]));
     const failures = {};
-    for (const container of containers) {
-        const verdict = judgeState(container);
-        if (verdict.kind === 'failed')
-            failures[container.id] = verdict.reason;
-        else if (verdict.kind === 'waiting')
-            pending.set(container.id, container.health !== undefined);
+    const judgeAll = (states) => {
+        for (const id of watched.keys()) {
+            const state = states.find((container) => container.id === id);
+            const verdict = state ? judgeState(state) : { kind: 'failed', reason: 'was removed' };
+            if (verdict.kind === 'failed')
+                failures[id] = verdict.reason;
+            else if (verdict.kind === 'ready')
+                pending.delete(id);
+        }
+    };
+    for (const container of containers)
+        pending.set(container.id, container.health !== undefined);
+    judgeAll(containers);
+    const settled = () => Object.keys(failures).length > 0 || pending.size === 0;
+    /** Tells the current watch to look again (a grace period ended). */
+    let wake = () => { };
+    // Without a healthcheck, ready once the grace has passed (by the clock, across reconnections).
+    const graceTimers = [...pending]
+        .filter(([, hasHealthcheck]) => !hasHealthcheck)
+        .map(([id]) => setTimeout(() => {
+        pending.delete(id);
+        wake();
+    }, options.graceMs));
+    try {
+        while (!settled()) {
+            const watch = await watchEvents(docker, containers, watched, pending, failures, deadline, (poke) => {
+                wake = poke;
+            });
+            if (watch.kind === 'settled' || settled())
+                break;
+            const log = options.log ?? (() => { });
+            log(`Lost the engine's events (${watch.reason}): waiting for the engine to answer again`);
+            const since = Date.now();
+            const version = await engineAnswers(docker, deadline, options);
+            if (version === undefined) {
+                const why = options.connectionAlive && !options.connectionAlive()
+                    ? 'and the connection to the host has ended'
+                    : 'and the engine did not answer again in time';
+                for (const id of pending.keys())
+                    failures[id] = `lost the engine's events (${watch.reason}) ${why}`;
+                break;
+            }
+            log(`The engine answers again after ${((Date.now() - since) / 1000).toFixed(1)} s: reading the new containers' state`);
+            await options.onEngineBack?.(version, [...pending.keys()]);
+            judgeAll(await options.inspect([...watched.keys()]));
+        }
     }
-    if (Object.keys(failures).length > 0 || pending.size === 0) {
-        return { ready: Object.keys(failures).length === 0, failures };
+    finally {
+        for (const timer of graceTimers)
+            clearTimeout(timer);
     }
-    const since = earliestSeconds(containers);
+    if (Object.keys(failures).length === 0 && pending.size > 0) {
+        for (const id of pending.keys())
+            failures[id] = 'timeout';
+    }
+    return { ready: Object.keys(failures).length === 0, failures };
+}
+/**
+ * One `docker events` session: settles when every watched container is ready, one fails or the
+ * deadline passes; `lost` when the events end first.
+ */
+function watchEvents(docker, containers, watched, pending, failures, deadline, onWake) {
     return new Promise((resolve) => {
-        let settled = false;
-        const timers = [];
-        const finish = (outcome) => {
-            if (settled)
+        let done = false;
+        const finish = (watch) => {
+            if (done)
                 return;
-            settled = true;
-            for (const timer of timers)
-                clearTimeout(timer);
-            void events.stop().then(() => resolve(outcome));
+            done = true;
+            clearTimeout(timer);
+            void events.stop().then(() => resolve(watch));
         };
-        const fail = (id, reason) => {
-            failures[id] = reason;
-            finish({ ready: false, failures });
-        };
-        const ready = (id) => {
-            pending.delete(id);
-            if (pending.size === 0)
-                finish({ ready: true, failures });
+        const check = () => {
+            if (Object.keys(failures).length > 0 || pending.size === 0)
+                finish({ kind: 'settled' });
         };
         const events = startProgram('docker', [
             'events',
             '--since',
-            String(since),
+            String(earliestSeconds(containers)),
             '--filter',
             'type=container',
             // Every new container, also the ones already ready: one that turns unhealthy or exits
@@ -10307,29 +10378,76 @@ async function waitUntilReady(docker, containers, options) {
                 const verdict = judgeEvent(event, watched.get(event.id));
                 // Replayed events come in order: a failure after being ready is still a failure.
                 if (verdict.kind === 'failed')
-                    fail(event.id, verdict.reason);
-                else if (verdict.kind === 'ready' && pending.has(event.id))
-                    ready(event.id);
+                    failures[event.id] ??= verdict.reason;
+                else if (verdict.kind === 'ready')
+                    pending.delete(event.id);
+                check();
             }
         });
-        void events.exited.then(({ exitCode, stderr }) => {
-            if (settled)
-                return;
-            const reason = `lost the engine's events (docker events exited with ${exitCode ?? 'an error'}${stderr ? `: ${stderr}` : ''})`;
-            for (const id of pending.keys())
-                failures[id] = reason;
-            finish({ ready: false, failures });
-        });
-        for (const [id, hasHealthcheck] of pending) {
-            if (!hasHealthcheck)
-                timers.push(setTimeout(() => ready(id), options.graceMs));
-        }
-        timers.push(setTimeout(() => {
-            for (const id of pending.keys())
-                failures[id] = 'timeout';
-            finish({ ready: false, failures });
-        }, options.timeoutMs));
+        void events.exited.then(({ exitCode, stderr }) => finish({
+            kind: 'lost',
+            reason: `docker events exited with ${exitCode ?? 'an error'}${stderr ? `: ${stderr}` : ''}`
+        }));
+        const timer = setTimeout(() => finish({ kind: 'settled' }), Math.max(0, deadline - Date.now()));
+        onWake(check);
+        check();
     });
+}
+/**
+ * The engine's version once it answers again before the deadline; undefined when it does not
+ * (at once when the way to it is gone).
+ */
+async function engineAnswers(docker, deadline, options) {
+    const pollMs = options.pollMs ?? 500;
+    for (;;) {
+        if (options.connectionAlive && !options.connectionAlive())
+            return undefined;
+        const probe = await docker.run(['version', '--format', '{{.Server.Version}}'], {
+            quiet: true,
+            allowFailure: true
+        });
+        if (probe.exitCode === 0 && probe.stdout.trim())
+            return probe.stdout.trim();
+        if (Date.now() + pollMs >= deadline)
+            return undefined;
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+}
+/**
+ * Whether the engine has restarted since these containers started: a restarted engine keeps no
+ * events from before (its event log is in memory), so their `start` events are gone. (On a very
+ * busy engine they may also have aged out of its 1,024-event log: then this says yes.)
+ */
+async function restartedSinceStart(docker, containers) {
+    const replay = await docker.run([
+        'events',
+        '--since',
+        String(earliestSeconds(containers)),
+        '--until',
+        String(Math.floor(Date.now() / 1000) + 1),
+        '--filter',
+        'type=container',
+        '--filter',
+        'event=start',
+        ...containers.flatMap(({ id }) => ['--filter', `container=${id}`]),
+        '--format',
+        '{{json .}}'
+    ], { quiet: true, allowFailure: true });
+    const started = new Set(replay.stdout
+        .split('\n')
+        .map(parseEngineEvent)
+        .filter((event) => event?.action === 'start')
+        .map((event) => event?.id));
+    return containers.some(({ id }) => !started.has(id));
+}
+/**
+ * Engines before 23.0 with live-restore stop running the healthchecks of the containers they
+ * restore after a restart (moby/moby#41871, mended in 23.0 by moby/moby#41935): a new container
+ * would stay `starting` for ever.
+ */
+function losesHealthchecksOnRestart(engineVersion) {
+    const major = Number(/^(\d+)\./.exec(engineVersion)?.[1]);
+    return Number.isFinite(major) && major < 23;
 }
 /** The engine's time of the earliest creation, in whole seconds, for `docker events --since`. */
 function earliestSeconds(containers) {
@@ -10454,6 +10572,17 @@ class Containers {
         await this.docker.run([...args, network, id], { quiet: true });
         const [state] = await this.inspect([id]);
         return state?.networks[network]?.ip ?? '';
+    }
+    /**
+     * Starts the engine's healthchecks of these containers again: unpausing a container starts its
+     * health monitor afresh (the way round moby/moby#41871). Only for containers that get no traffic
+     * yet: pausing freezes them for the moment between the two calls.
+     */
+    async rearmHealthchecks(ids) {
+        if (ids.length === 0)
+            return;
+        await this.docker.run(['pause', ...ids], { quiet: true });
+        await this.docker.run(['unpause', ...ids], { quiet: true });
     }
     /** The last lines a container printed, for the summary of a failed release. */
     async logTail(id, lines) {
@@ -10825,9 +10954,26 @@ async function rollOut(target, deploy, imageId, result, timeline) {
             warning(`service ${service} has no healthcheck: the new containers count as ready once they have run ${deploy.startupGrace} s (startup-grace). Add a HEALTHCHECK to the image or a healthcheck: to the service, so that a container that runs but does not serve never gets traffic.`);
         }
         info(`Waiting for ${fresh.map((container) => container.name).join(', ')} to be ready`);
+        const tunnel = target.access.tunnel;
         const outcome = await waitUntilReady(target.docker, fresh, {
             timeoutMs: Math.max(0, deploy.healthTimeout * 1000 - (Date.now() - scaleStart)),
-            graceMs: deploy.startupGrace * 1000
+            graceMs: deploy.startupGrace * 1000,
+            inspect: (ids) => containers.inspect(ids),
+            connectionAlive: tunnel ? () => tunnelAlive(tunnel) : undefined,
+            log: (message) => {
+                warning(message);
+                timeline.mark(message.startsWith('Lost') ? 'lost the engine' : 'engine back');
+            },
+            onEngineBack: async (engineVersion, pendingIds) => {
+                const unchecked = fresh.filter((c) => c.health && pendingIds.includes(c.id));
+                if (!losesHealthchecksOnRestart(engineVersion) || unchecked.length === 0)
+                    return;
+                // A dropped connection leaves the healthchecks running; only a restart stops them.
+                if (!(await restartedSinceStart(target.docker, unchecked)))
+                    return;
+                warning(`The engine restarted, and Engine ${engineVersion} does not run the healthchecks of the containers it kept through a restart (moby/moby#41871, mended in Engine 23.0): pausing and unpausing the ${unchecked.length} new container(s) still starting, which starts their healthchecks again`);
+                await containers.rearmHealthchecks(unchecked.map((c) => c.id));
+            }
         });
         if (!outcome.ready) {
             timeline.mark('not healthy');

@@ -29,8 +29,11 @@ export function webDockerfile({ baseImage, version, behaviour = 'healthy', healt
     'EXPOSE 8080'
   ]
   if (healthcheck) {
+    // A slow starter declares its start period, as such an image should: probes failing within
+    // it do not count, so it goes from starting to healthy without an unhealthy on the way.
+    const startPeriod = behaviour === 'slow-start' ? ' --start-period=15s' : ''
     lines.push(
-      'HEALTHCHECK --interval=1s --timeout=2s --retries=3 CMD wget -qO- http://127.0.0.1:8080/health || exit 1'
+      `HEALTHCHECK --interval=1s --timeout=2s --retries=3${startPeriod} CMD wget -qO- http://127.0.0.1:8080/health || exit 1`
     )
   }
   lines.push(
@@ -89,10 +92,12 @@ http {
 
 /**
  * The compose file: web at ${APP_VERSION} of `image`, no host port of its own; nginx in front,
- * published on an engine-chosen port of 127.0.0.1.
- * @param {{ image: string; nginxImage: string; stopGraceSeconds?: number }} options
+ * published on 127.0.0.1 at `proxyPort`, or an engine-chosen port without one. (The engine
+ * chooses from the kernel's ephemeral range, where a busy client's own source ports may take
+ * the port while dockerd restarts: a test that restarts it names a port below that range.)
+ * @param {{ image: string; nginxImage: string; stopGraceSeconds?: number; proxyPort?: number }} options
  */
-export function composeFile({ image, nginxImage, stopGraceSeconds = 3 }) {
+export function composeFile({ image, nginxImage, stopGraceSeconds = 3, proxyPort }) {
   return `services:
   web:
     image: ${image}:\${APP_VERSION}
@@ -102,7 +107,7 @@ export function composeFile({ image, nginxImage, stopGraceSeconds = 3 }) {
     volumes:
       - ./nginx.conf:/etc/nginx/nginx.conf:ro
     ports:
-      - "127.0.0.1::80"
+      - "127.0.0.1:${proxyPort ?? ''}:80"
     stop_signal: SIGQUIT
     depends_on:
       - web
@@ -111,7 +116,7 @@ export function composeFile({ image, nginxImage, stopGraceSeconds = 3 }) {
 
 /**
  * A workspace's files for one release of the stack.
- * @param {{ baseImage: string; image: string; nginxImage: string; version: string; behaviour?: WebBehaviour; healthcheck?: boolean; proxy?: 'resolve-once' | 'resolver' }} options
+ * @param {{ baseImage: string; image: string; nginxImage: string; version: string; behaviour?: WebBehaviour; healthcheck?: boolean; proxy?: 'resolve-once' | 'resolver'; proxyPort?: number }} options
  * @returns {Record<string, string>}
  */
 export function stackFiles(options) {
@@ -162,6 +167,8 @@ export async function proxyUrl(project, env = process.env) {
  * @property {Record<string, number>} versions  200 answers by body
  * @property {string} lastVersion  the body of the last 200 answer
  * @property {number} seconds
+ * @property {{ start: number; end: number }[]} failedDuring  when each failed request was under
+ *   way (Date.now() times; the first 10,000)
  */
 
 /**
@@ -173,16 +180,29 @@ export async function proxyUrl(project, env = process.env) {
  */
 export function startLoad(url, { concurrency = 4 } = {}) {
   /** @type {LoadReport} */
-  const report = { total: 0, failed: 0, failures: {}, versions: {}, lastVersion: '', seconds: 0 }
+  const report = {
+    total: 0,
+    failed: 0,
+    failures: {},
+    versions: {},
+    lastVersion: '',
+    seconds: 0,
+    failedDuring: []
+  }
   const started = Date.now()
   let running = true
-  /** @param {string} reason */
-  const fail = (reason) => {
+  /**
+   * @param {string} reason
+   * @param {number} [start]  when the request began
+   */
+  const fail = (reason, start = Date.now()) => {
     report.failed++
     report.failures[reason] = (report.failures[reason] ?? 0) + 1
+    if (report.failedDuring.length < 10_000) report.failedDuring.push({ start, end: Date.now() })
   }
   const once = () =>
     new Promise((resolve) => {
+      const start = Date.now()
       const request = http.get(url, { agent: false, timeout: 10_000 }, (response) => {
         let body = ''
         response.setEncoding('utf8')
@@ -194,20 +214,20 @@ export function startLoad(url, { concurrency = 4 } = {}) {
             report.versions[version] = (report.versions[version] ?? 0) + 1
             report.lastVersion = version
           } else {
-            fail(`HTTP ${response.statusCode}`)
+            fail(`HTTP ${response.statusCode}`, start)
           }
           resolve(undefined)
         })
         response.on('error', (error) => {
           report.total++
-          fail(error.message)
+          fail(error.message, start)
           resolve(undefined)
         })
       })
       request.on('timeout', () => request.destroy(new Error('timeout')))
       request.on('error', (error) => {
         report.total++
-        fail(/** @type {NodeJS.ErrnoException} */ (error).code ?? error.message)
+        fail(/** @type {NodeJS.ErrnoException} */ (error).code ?? error.message, start)
         resolve(undefined)
       })
     })
@@ -230,22 +250,25 @@ export function startLoad(url, { concurrency = 4 } = {}) {
  * @param {string} project
  * @param {string} service
  * @param {NodeJS.ProcessEnv} [env]
- * @returns {{ stop: () => Promise<{ min: number; max: number; samples: number }> }}
+ * @returns {{ stop: () => Promise<{ min: number; max: number; samples: number; unanswered: number }> }}
  */
 export function sampleHealthy(project, service, env = process.env) {
-  const seen = { min: Number.POSITIVE_INFINITY, max: 0, samples: 0 }
+  const seen = { min: Number.POSITIVE_INFINITY, max: 0, samples: 0, unanswered: 0 }
   let running = true
   const loop = (async () => {
     while (running) {
-      const { stdout } = await execFileAsync(
+      // While the engine itself does not answer (a test restarts it), there is nothing to count.
+      const answer = await execFileAsync(
         'docker',
         ['ps', '-q', ...serviceFilter(project, service), '--filter', 'health=healthy'],
         { env }
-      )
-      const count = stdout.split('\n').filter(Boolean).length
-      seen.min = Math.min(seen.min, count)
-      seen.max = Math.max(seen.max, count)
-      seen.samples++
+      ).catch(() => undefined)
+      if (answer) {
+        const count = answer.stdout.split('\n').filter(Boolean).length
+        seen.min = Math.min(seen.min, count)
+        seen.max = Math.max(seen.max, count)
+        seen.samples++
+      } else seen.unanswered++
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   })()

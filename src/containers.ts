@@ -170,6 +170,17 @@ export class Containers {
     return state?.networks[network]?.ip ?? ''
   }
 
+  /**
+   * Starts the engine's healthchecks of these containers again: unpausing a container starts its
+   * health monitor afresh (the way round moby/moby#41871). Only for containers that get no traffic
+   * yet: pausing freezes them for the moment between the two calls.
+   */
+  async rearmHealthchecks(ids: string[]): Promise<void> {
+    if (ids.length === 0) return
+    await this.docker.run(['pause', ...ids], { quiet: true })
+    await this.docker.run(['unpause', ...ids], { quiet: true })
+  }
+
   /** The last lines a container printed, for the summary of a failed release. */
   async logTail(id: string, lines: number): Promise<string> {
     const result = await this.docker.run(['logs', '--tail', String(lines), id], {

@@ -120,7 +120,9 @@ export async function prepareDeploy(
   let variant: ComposeVariant
   try {
     engineVersion = await reachEngine(docker, access)
-    variant = await probeCompose(docker)
+    let liveRestore: boolean | undefined
+    ;[variant, liveRestore] = await Promise.all([probeCompose(docker), liveRestoreEnabled(docker)])
+    if (liveRestore === false) core.warning(NO_LIVE_RESTORE)
   } catch (error) {
     if (access.tunnel) closeTunnel(access.tunnel)
     throw error
@@ -169,6 +171,19 @@ async function reachEngine(docker: DockerCli, access: RemoteAccess): Promise<str
   throw new Error(
     `docker-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`
   )
+}
+
+const NO_LIVE_RESTORE =
+  'The deploy host\'s dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.'
+
+/** Whether the engine keeps containers running while it restarts; undefined when it does not say. */
+async function liveRestoreEnabled(docker: DockerCli): Promise<boolean | undefined> {
+  const result = await docker.run(['info', '--format', '{{json .LiveRestoreEnabled}}'], {
+    quiet: true,
+    allowFailure: true
+  })
+  const said = result.stdout.trim()
+  return result.exitCode === 0 && (said === 'true' || said === 'false') ? said === 'true' : undefined
 }
 
 /** Ends what reaching the host started (the ssh tunnel); its files stay for the post step. */

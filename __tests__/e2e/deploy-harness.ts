@@ -1,8 +1,19 @@
 // What the deploy tests share: the test bed's engine reached as a remote host (ssh://, tcp://
 // with TLS, unix://), a stack per test (scripts/deploy-stack.mjs) released through the bundled
 // action as the runner runs it, and independent views of what the engine runs.
-import { execFile, execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFile, execFileSync, spawn } from 'node:child_process'
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync
+} from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -39,6 +50,19 @@ export function setUpDeployBed(): void {
 /** Call in afterAll: every project a test made is removed. */
 export async function tearDownDeployBed(): Promise<void> {
   for (const project of projects) await removeProject(project)
+}
+
+/** A `docker` whose engine says it runs without live-restore (everything else is the real one). */
+export function pathWithoutLiveRestore(): string {
+  const bin = path.join(scratch, 'no-live-restore')
+  mkdirSync(bin, { recursive: true })
+  const real = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
+  writeFileSync(
+    path.join(bin, 'docker'),
+    `#!/bin/sh\nif [ "$1" = info ] && [ "$3" = '{{json .LiveRestoreEnabled}}' ]; then echo false; exit 0; fi\nexec ${real} "$@"\n`
+  )
+  chmodSync(path.join(bin, 'docker'), 0o755)
+  return `${bin}:${process.env.PATH ?? ''}`
 }
 
 /** A `docker` that has no Compose plugin, as on a runner with only docker-compose v1. */
@@ -102,6 +126,10 @@ export interface ReleaseOptions {
   files?: Record<string, string>
   /** How nginx finds `web`: once at start or reload (the seed's), or again every second. */
   proxy?: 'resolve-once' | 'resolver'
+  /** The proxy's port on 127.0.0.1; engine-chosen without one. */
+  proxyPort?: number
+  /** The runner's PATH (a docker wrapper first, say). */
+  path?: string
   /** Cancel the run as the runner does once the main step's log satisfies this. */
   cancelWhen?: (log: string) => boolean
   /** A fault to cause once the main step's log satisfies `when`. */
@@ -121,14 +149,19 @@ export async function release(
     version,
     behaviour: options.behaviour ?? 'healthy',
     healthcheck: options.healthcheck ?? true,
-    proxy: options.proxy ?? 'resolve-once'
+    proxy: options.proxy ?? 'resolve-once',
+    ...(options.proxyPort ? { proxyPort: options.proxyPort } : {})
   })
   for (const [name, content] of Object.entries({ ...files, ...options.files }))
     writeFileSync(path.join(stack.workspace, name), content)
   const result = await runAction({
     workspace: stack.workspace,
     event: eventEnv('tag-push', { GITHUB_REF: `refs/tags/v${version}`, GITHUB_REF_NAME: `v${version}` }),
-    env: stack.compose === 'v1' ? { PATH: pathWithoutComposePlugin() } : {},
+    env: options.path
+      ? { PATH: options.path }
+      : stack.compose === 'v1'
+        ? { PATH: pathWithoutComposePlugin() }
+        : {},
     ...(options.cancelWhen ? { cancelWhen: options.cancelWhen } : {}),
     ...(options.meanwhile ? { meanwhile: options.meanwhile } : {}),
     inputs: {
@@ -227,5 +260,63 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number):
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out waiting')
     await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+/** When a restart of the engine happened (Date.now() times). */
+export interface EngineRestart {
+  /** SIGTERM sent. */
+  stopping: number
+  /** The old dockerd gone. */
+  stopped: number
+  /** The new one answering `docker version`. */
+  answering: number
+}
+
+/**
+ * Restarts the test bed's dockerd as an upgrade or a crash-and-restart does: SIGTERM, then the
+ * same command line again (flags included, so live-restore stays as the test bed set it).
+ */
+export async function restartEngine(): Promise<EngineRestart> {
+  const [pid] = processesNaming('/usr/sbin/dockerd')
+    .map((line) => Number(line.split(':')[0]))
+    .filter((candidate) => readFileSync(`/proc/${candidate}/comm`, 'utf8').trim() === 'dockerd')
+  if (!pid) throw new Error('no dockerd runs')
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
+  const stopping = Date.now()
+  process.kill(pid, 'SIGTERM')
+  while (existsSync(`/proc/${pid}`)) await new Promise((resolve) => setTimeout(resolve, 50))
+  const stopped = Date.now()
+  const log = openSync(path.join(scratch, 'dockerd-restarted.log'), 'a')
+  const [program, ...args] = argv as [string, ...string[]]
+  spawn(program, args, { detached: true, stdio: ['ignore', log, log] }).unref()
+  closeSync(log)
+  for (;;) {
+    const answered = await execFileAsync('docker', ['version', '--format', '{{.Server.Version}}']).then(
+      () => true,
+      () => false
+    )
+    if (answered) break
+    if (Date.now() - stopped > 60_000) throw new Error('dockerd did not answer within 60 s of its restart')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return { stopping, stopped, answering: Date.now() }
+}
+
+/** Whether the engine keeps containers running through its own restart. */
+export async function engineLiveRestores(): Promise<boolean> {
+  return (await docker(['info', '--format', '{{json .LiveRestoreEnabled}}'])) === 'true'
+}
+
+/** A free port on 127.0.0.1 below the kernel's ephemeral range (32768 and up here). */
+export async function freeLowPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000)
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer()
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+    })
+    if (free) return port
   }
 }

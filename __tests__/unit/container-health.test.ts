@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import {
+  losesHealthchecksOnRestart,
   earliestSeconds,
   judgeEvent,
   judgeState,
@@ -185,4 +186,16 @@ describe('earliestSeconds', () => {
   it('takes a whole second as it is, minus one', () => {
     expect(earliestSeconds([{ created: '2024-05-01T10:00:01Z' }])).toBe(1714557600)
   })
+})
+
+describe('losesHealthchecksOnRestart', () => {
+  it.each([
+    ['20.10.24+dfsg1', true], // Debian 12's docker.io
+    ['20.10.7', true],
+    ['22.06.0-beta.0', true],
+    ['23.0.0', false], // moby/moby#41935
+    ['28.5.1', false],
+    ['', false], // not said: nothing is assumed
+    ['dev', false]
+  ])('%s: %s', (version, loses) => expect(losesHealthchecksOnRestart(version)).toBe(loses))
 })

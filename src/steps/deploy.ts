@@ -7,7 +7,13 @@
 import * as core from '@actions/core'
 import { Output, State } from '../constants.js'
 import { scaleUpCommand } from '../compose.js'
-import { canServe, waitUntilReady, type ReadinessOutcome } from '../container-health.js'
+import {
+  canServe,
+  losesHealthchecksOnRestart,
+  restartedSinceStart,
+  waitUntilReady,
+  type ReadinessOutcome
+} from '../container-health.js'
 import { Containers, short, type ContainerState } from '../containers.js'
 import { registryTimeout } from '../docker-cli.js'
 import { acquireLock, releaseLock } from '../deploy-lock.js'
@@ -18,6 +24,7 @@ import { cell, code } from '../markdown.js'
 import type { Release } from '../release.js'
 import { REGISTRY_RETRY, withRetry } from '../retry.js'
 import type { RolloutState } from '../rollout-recovery.js'
+import { tunnelAlive } from '../remote-engine.js'
 import { StepError, type Step } from '../step.js'
 import { switchTraffic } from '../traffic-switch.js'
 
@@ -285,9 +292,26 @@ async function rollOut(
       )
     }
     core.info(`Waiting for ${fresh.map((container) => container.name).join(', ')} to be ready`)
+    const tunnel = target.access.tunnel
     const outcome = await waitUntilReady(target.docker, fresh, {
       timeoutMs: Math.max(0, deploy.healthTimeout * 1000 - (Date.now() - scaleStart)),
-      graceMs: deploy.startupGrace * 1000
+      graceMs: deploy.startupGrace * 1000,
+      inspect: (ids) => containers.inspect(ids),
+      connectionAlive: tunnel ? () => tunnelAlive(tunnel) : undefined,
+      log: (message) => {
+        core.warning(message)
+        timeline.mark(message.startsWith('Lost') ? 'lost the engine' : 'engine back')
+      },
+      onEngineBack: async (engineVersion, pendingIds) => {
+        const unchecked = fresh.filter((c) => c.health && pendingIds.includes(c.id))
+        if (!losesHealthchecksOnRestart(engineVersion) || unchecked.length === 0) return
+        // A dropped connection leaves the healthchecks running; only a restart stops them.
+        if (!(await restartedSinceStart(target.docker, unchecked))) return
+        core.warning(
+          `The engine restarted, and Engine ${engineVersion} does not run the healthchecks of the containers it kept through a restart (moby/moby#41871, mended in Engine 23.0): pausing and unpausing the ${unchecked.length} new container(s) still starting, which starts their healthchecks again`
+        )
+        await containers.rearmHealthchecks(unchecked.map((c) => c.id))
+      }
     })
     if (!outcome.ready) {
       timeline.mark('not healthy')
