@@ -288,8 +288,13 @@ export async function restartEngine(): Promise<EngineRestart> {
   while (existsSync(`/proc/${pid}`)) await new Promise((resolve) => setTimeout(resolve, 50))
   const stopped = Date.now()
   const log = openSync(path.join(scratch, 'dockerd-restarted.log'), 'a')
-  const [program, ...args] = argv as [string, ...string[]]
-  spawn(program, args, { detached: true, stdio: ['ignore', log, log] }).unref()
+  // In a session of its own, through setsid's fork, as testbed.sh starts it: no child of the
+  // test process is left to keep Jest from exiting.
+  await new Promise<void>((resolve, reject) => {
+    const starter = spawn('setsid', ['--fork', ...argv], { stdio: ['ignore', log, log] })
+    starter.on('error', reject)
+    starter.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`setsid exited with ${code}`))))
+  })
   closeSync(log)
   for (;;) {
     const answered = await execFileAsync('docker', ['version', '--format', '{{.Server.Version}}']).then(
