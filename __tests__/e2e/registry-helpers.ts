@@ -103,6 +103,14 @@ export function forwardToRegistry(
       answer.pipe(res)
     }
   )
-  upstream.on('error', () => res.writeHead(502).end())
+  upstream.on('error', () => {
+    if (!res.headersSent) res.writeHead(502)
+    res.end()
+  })
+  // A client that went away (or a proxy that cut it) takes its registry request with it: an
+  // upload left half-sent would otherwise hold a connection to the registry open for ever.
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy()
+  })
   req.pipe(upstream)
 }
