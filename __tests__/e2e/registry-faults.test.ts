@@ -4,6 +4,7 @@
 // one that takes the layer uploads and never answers them (a registry stalled behind a load
 // balancer that keeps the connection open: the engine's own client has no limit there, so
 // without registry-timeout `docker push` waits for ever).
+// The last also takes the deploy host's pull (its manifest requests) and never answers.
 // Either the retries get the release through with the registry's own digest, or the run fails
 // clearly and says what is in the registry; nothing is deployed either way.
 import http from 'node:http'
@@ -11,6 +12,14 @@ import type { AddressInfo, Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { eventEnv } from '../../__fixtures__/events.js'
 import { runAction, testbed, workspaceWith, type ActionRun, type Testbed } from './harness.js'
+import {
+  lockExists,
+  newStack,
+  release,
+  serviceContainers,
+  setUpDeployBed,
+  tearDownDeployBed
+} from './deploy-harness.js'
 import { forwardToRegistry, registryDigest, registryTags, uniqueRepository } from './registry-helpers.js'
 
 jest.setTimeout(300_000)
@@ -18,7 +27,7 @@ jest.setTimeout(300_000)
 let tb: Testbed
 let proxy: http.Server
 let port = 0
-let mode: 'pass' | 'every-other' | 'stall-uploads' | 'stall-tag-list' = 'pass'
+let mode: 'pass' | 'every-other' | 'stall-uploads' | 'stall-tag-list' | 'stall-manifests' = 'pass'
 let requests = 0
 const sockets = new Set<Socket>()
 /** Upload requests the stalled registry took and has not answered (while their client waits). */
@@ -36,6 +45,10 @@ function startProxy(listenPort: number): Promise<void> {
     if (mode === 'stall-tag-list' && req.method === 'GET' && /\/tags\/list(\?|$)/.test(req.url ?? '')) {
       req.resume()
       return // the connection stays open, unanswered, until the client gives up
+    }
+    if (mode === 'stall-manifests' && /\/manifests\//.test(req.url ?? '')) {
+      req.resume()
+      return // the pull's manifest request, taken and never answered
     }
     if (mode === 'stall-uploads' && isUploadStart(req)) {
       req.resume()
@@ -73,10 +86,14 @@ function stopProxy(): void {
 
 beforeAll(async () => {
   tb = testbed()
+  setUpDeployBed()
   await startProxy(0)
 })
 
-afterAll(() => stopProxy())
+afterAll(async () => {
+  stopProxy()
+  await tearDownDeployBed()
+})
 
 function push(repository: string, extra: Partial<Parameters<typeof runAction>[0]> = {}): Promise<ActionRun> {
   const { inputs, ...rest } = extra
@@ -226,5 +243,30 @@ describe('a registry whose tag list does not answer', () => {
     expect(run.log.match(/::warning::list the tags of .* retrying in/g)).toHaveLength(3)
     expect(run.exitCode).toBe(0)
     expect((await registryTags(tb, repository)).sort()).toEqual(['1.2.3', 'sha-0123456'])
+  })
+})
+
+describe("a registry that does not answer the deploy host's pull", () => {
+  it('stops each pull at registry-timeout and fails the deploy before anything on the host changes', async () => {
+    const { repository } = uniqueRepository(tb, 'stalled-pull')
+    // The stack's image through the stalling proxy; the host is the test bed's engine (unix://).
+    const stack = { ...newStack('stalled-pull', 'unix', 'v2'), image: `127.0.0.1:${port}/${repository}` }
+    let run: ActionRun
+    try {
+      run = await release(stack, '1.0.0', {
+        inputs: { 'registry-timeout': '3' },
+        // The push is through; the deploy step starts with the pull.
+        meanwhile: { when: (log) => log.includes('::group::Deploy'), then: () => (mode = 'stall-manifests') }
+      })
+    } finally {
+      mode = 'pass'
+    }
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toMatch(
+      /::error::`docker pull --quiet \S+:1\.0\.0` timed out: it had not finished after 3 s \(registry-timeout\) and was stopped/
+    )
+    expect(run.log.match(/::warning::docker pull .* retrying in/g)).toHaveLength(3)
+    expect(await serviceContainers(stack.project)).toEqual([])
+    expect(await lockExists(stack.project)).toBe(false)
   })
 })
