@@ -78,10 +78,10 @@ class ProgramError extends Error {
     exitCode;
     stdout;
     stderr;
-    constructor(command, exitCode, stdout, stderr) {
+    constructor(command, exitCode, stdout, stderr, 
+    // A program killed by a signal has no exit code (null from @actions/exec).
+    how = exitCode === null ? 'was killed by a signal' : `failed with exit code ${exitCode}`) {
         const tail = lastLines(stderr.trim() || stdout.trim());
-        // A program killed by a signal has no exit code (null from @actions/exec).
-        const how = exitCode === null ? 'was killed by a signal' : `failed with exit code ${exitCode}`;
         super(`\`${command}\` ${how}${tail ? `:\n${tail}` : ''}`);
         this.command = command;
         this.exitCode = exitCode;
@@ -92,15 +92,14 @@ class ProgramError extends Error {
 }
 /** A program stopped because it ran past its time limit. */
 class ProgramTimeoutError extends ProgramError {
-    constructor(command, stdout, stderr, timeout) {
-        super(command, null, stdout, stderr);
-        const tail = lastLines(stderr.trim() || stdout.trim());
-        this.reason = `it had not finished after ${seconds(timeout.ms)} (${timeout.input}) and was stopped`;
-        this.message = `\`${command}\` timed out: ${this.reason}${tail ? `:\n${tail}` : ''}`;
-        this.name = 'ProgramTimeoutError';
-    }
     /** Why, in one line (the output's last line is only where the program had got to). */
     reason;
+    constructor(command, stdout, stderr, timeout) {
+        const reason = `it had not finished after ${seconds(timeout.ms)} (${timeout.input}) and was stopped`;
+        super(command, null, stdout, stderr, `timed out: ${reason}`);
+        this.reason = reason;
+        this.name = 'ProgramTimeoutError';
+    }
 }
 function seconds(ms) {
     return `${Math.round(ms / 100) / 10} s`;
@@ -377,6 +376,15 @@ class DockerCli {
     run(args, options = {}) {
         const { extraEnv, ...rest } = options;
         return runProgram('docker', args, { ...rest, env: { ...this.env, ...extraEnv } });
+    }
+    /** The engine's version, or none and what docker said when the engine does not answer. */
+    async serverVersion() {
+        const result = await this.run(['version', '--format', '{{.Server.Version}}'], {
+            quiet: true,
+            allowFailure: true
+        });
+        const version = result.stdout.trim();
+        return result.exitCode === 0 && version ? { version, stderr: result.stderr } : { stderr: result.stderr };
     }
     async hasBuildx() {
         const result = await this.run(['buildx', 'version'], { quiet: true, allowFailure: true });
@@ -8867,13 +8875,9 @@ function projectDotenv(files, cwd) {
 }
 /** The engine's version, or an error naming the host and why it cannot be reached. */
 async function reachEngine(docker, access) {
-    const result = await docker.run(['version', '--format', '{{.Server.Version}}'], {
-        quiet: true,
-        allowFailure: true
-    });
-    const version = result.stdout.trim();
-    if (result.exitCode === 0 && version)
-        return version;
+    const result = await docker.serverVersion();
+    if (result.version)
+        return result.version;
     // Through the tunnel, ssh says why the host's end failed (no socket, forwarding refused).
     const tunnelSaid = access.tunnel ? sshComplaint(access.tunnel.log) : '';
     throw new Error(`docker-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`);
@@ -10313,8 +10317,8 @@ async function waitUntilReady(docker, containers, options) {
             });
             if (watch.kind === 'settled' || settled())
                 break;
-            const log = options.log ?? (() => { });
-            log(`Lost the engine's events (${watch.reason}): waiting for the engine to answer again`);
+            const report = options.report ?? (() => { });
+            report('lost', `Lost the engine's events (${watch.reason}): waiting for the engine to answer again`);
             const since = Date.now();
             const version = await engineAnswers(docker, deadline, options);
             if (version === undefined) {
@@ -10325,7 +10329,7 @@ async function waitUntilReady(docker, containers, options) {
                     failures[id] = `lost the engine's events (${watch.reason}) ${why}`;
                 break;
             }
-            log(`The engine answers again after ${((Date.now() - since) / 1000).toFixed(1)} s: reading the new containers' state`);
+            report('back', `The engine answers again after ${((Date.now() - since) / 1000).toFixed(1)} s: reading the new containers' state`);
             await options.onEngineBack?.(version, [...pending.keys()]);
             judgeAll(await options.inspect([...watched.keys()]));
         }
@@ -10402,12 +10406,9 @@ async function engineAnswers(docker, deadline, options) {
     for (;;) {
         if (options.connectionAlive && !options.connectionAlive())
             return undefined;
-        const probe = await docker.run(['version', '--format', '{{.Server.Version}}'], {
-            quiet: true,
-            allowFailure: true
-        });
-        if (probe.exitCode === 0 && probe.stdout.trim())
-            return probe.stdout.trim();
+        const { version } = await docker.serverVersion();
+        if (version)
+            return version;
         if (Date.now() + pollMs >= deadline)
             return undefined;
         await new Promise((resolve) => setTimeout(resolve, pollMs));
@@ -10960,9 +10961,9 @@ async function rollOut(target, deploy, imageId, result, timeline) {
             graceMs: deploy.startupGrace * 1000,
             inspect: (ids) => containers.inspect(ids),
             connectionAlive: tunnel ? () => tunnelAlive(tunnel) : undefined,
-            log: (message) => {
+            report: (what, message) => {
                 warning(message);
-                timeline.mark(message.startsWith('Lost') ? 'lost the engine' : 'engine back');
+                timeline.mark(what === 'lost' ? 'lost the engine' : 'engine back');
             },
             onEngineBack: async (engineVersion, pendingIds) => {
                 const unchecked = fresh.filter((c) => c.health && pendingIds.includes(c.id));

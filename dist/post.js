@@ -974,10 +974,10 @@ class ProgramError extends Error {
     exitCode;
     stdout;
     stderr;
-    constructor(command, exitCode, stdout, stderr) {
+    constructor(command, exitCode, stdout, stderr, 
+    // A program killed by a signal has no exit code (null from @actions/exec).
+    how = exitCode === null ? 'was killed by a signal' : `failed with exit code ${exitCode}`) {
         const tail = lastLines(stderr.trim() || stdout.trim());
-        // A program killed by a signal has no exit code (null from @actions/exec).
-        const how = exitCode === null ? 'was killed by a signal' : `failed with exit code ${exitCode}`;
         super(`\`${command}\` ${how}${tail ? `:\n${tail}` : ''}`);
         this.command = command;
         this.exitCode = exitCode;
@@ -988,15 +988,14 @@ class ProgramError extends Error {
 }
 /** A program stopped because it ran past its time limit. */
 class ProgramTimeoutError extends ProgramError {
-    constructor(command, stdout, stderr, timeout) {
-        super(command, null, stdout, stderr);
-        const tail = lastLines(stderr.trim() || stdout.trim());
-        this.reason = `it had not finished after ${seconds(timeout.ms)} (${timeout.input}) and was stopped`;
-        this.message = `\`${command}\` timed out: ${this.reason}${tail ? `:\n${tail}` : ''}`;
-        this.name = 'ProgramTimeoutError';
-    }
     /** Why, in one line (the output's last line is only where the program had got to). */
     reason;
+    constructor(command, stdout, stderr, timeout) {
+        const reason = `it had not finished after ${seconds(timeout.ms)} (${timeout.input}) and was stopped`;
+        super(command, null, stdout, stderr, `timed out: ${reason}`);
+        this.reason = reason;
+        this.name = 'ProgramTimeoutError';
+    }
 }
 function seconds(ms) {
     return `${Math.round(ms / 100) / 10} s`;
@@ -29857,6 +29856,15 @@ class DockerCli {
     run(args, options = {}) {
         const { extraEnv, ...rest } = options;
         return runProgram('docker', args, { ...rest, env: { ...this.env, ...extraEnv } });
+    }
+    /** The engine's version, or none and what docker said when the engine does not answer. */
+    async serverVersion() {
+        const result = await this.run(['version', '--format', '{{.Server.Version}}'], {
+            quiet: true,
+            allowFailure: true
+        });
+        const version = result.stdout.trim();
+        return result.exitCode === 0 && version ? { version, stderr: result.stderr } : { stderr: result.stderr };
     }
     async hasBuildx() {
         const result = await this.run(['buildx', 'version'], { quiet: true, allowFailure: true });

@@ -82,8 +82,8 @@ export interface ReadinessOptions {
   inspect: (ids: string[]) => Promise<ContainerState[]>
   /** False once the way to the engine is gone for good (an SSH tunnel that ended). */
   connectionAlive?: () => boolean
-  /** What happened to the watch, for the log. */
-  log?: (message: string) => void
+  /** What happened to the watch: the events lost, the engine back; with a sentence for the log. */
+  report?: (what: 'lost' | 'back', message: string) => void
   /**
    * Called when the engine answers again, with the version it answers with and the containers
    * still awaited, before their state is read (see rearmHealthchecks).
@@ -146,8 +146,8 @@ export async function waitUntilReady(
         wake = poke
       })
       if (watch.kind === 'settled' || settled()) break
-      const log = options.log ?? (() => {})
-      log(`Lost the engine's events (${watch.reason}): waiting for the engine to answer again`)
+      const report = options.report ?? (() => {})
+      report('lost', `Lost the engine's events (${watch.reason}): waiting for the engine to answer again`)
       const since = Date.now()
       const version = await engineAnswers(docker, deadline, options)
       if (version === undefined) {
@@ -158,7 +158,8 @@ export async function waitUntilReady(
         for (const id of pending.keys()) failures[id] = `lost the engine's events (${watch.reason}) ${why}`
         break
       }
-      log(
+      report(
+        'back',
         `The engine answers again after ${((Date.now() - since) / 1000).toFixed(1)} s: reading the new containers' state`
       )
       await options.onEngineBack?.(version, [...pending.keys()])
@@ -248,11 +249,8 @@ async function engineAnswers(
   const pollMs = options.pollMs ?? 500
   for (;;) {
     if (options.connectionAlive && !options.connectionAlive()) return undefined
-    const probe = await docker.run(['version', '--format', '{{.Server.Version}}'], {
-      quiet: true,
-      allowFailure: true
-    })
-    if (probe.exitCode === 0 && probe.stdout.trim()) return probe.stdout.trim()
+    const { version } = await docker.serverVersion()
+    if (version) return version
     if (Date.now() + pollMs >= deadline) return undefined
     await new Promise((resolve) => setTimeout(resolve, pollMs))
   }

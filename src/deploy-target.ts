@@ -160,12 +160,8 @@ function projectDotenv(files: string[], cwd: string): Record<string, string> {
 
 /** The engine's version, or an error naming the host and why it cannot be reached. */
 async function reachEngine(docker: DockerCli, access: RemoteAccess): Promise<string> {
-  const result = await docker.run(['version', '--format', '{{.Server.Version}}'], {
-    quiet: true,
-    allowFailure: true
-  })
-  const version = result.stdout.trim()
-  if (result.exitCode === 0 && version) return version
+  const result = await docker.serverVersion()
+  if (result.version) return result.version
   // Through the tunnel, ssh says why the host's end failed (no socket, forwarding refused).
   const tunnelSaid = access.tunnel ? sshComplaint(access.tunnel.log) : ''
   throw new Error(

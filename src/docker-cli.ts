@@ -73,6 +73,16 @@ export class DockerCli {
     return runProgram('docker', args, { ...rest, env: { ...this.env, ...extraEnv } })
   }
 
+  /** The engine's version, or none and what docker said when the engine does not answer. */
+  async serverVersion(): Promise<{ version?: string; stderr: string }> {
+    const result = await this.run(['version', '--format', '{{.Server.Version}}'], {
+      quiet: true,
+      allowFailure: true
+    })
+    const version = result.stdout.trim()
+    return result.exitCode === 0 && version ? { version, stderr: result.stderr } : { stderr: result.stderr }
+  }
+
   async hasBuildx(): Promise<boolean> {
     const result = await this.run(['buildx', 'version'], { quiet: true, allowFailure: true })
     return result.exitCode === 0

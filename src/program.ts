@@ -43,11 +43,11 @@ export class ProgramError extends Error {
     readonly command: string,
     readonly exitCode: number | null,
     readonly stdout: string,
-    readonly stderr: string
+    readonly stderr: string,
+    // A program killed by a signal has no exit code (null from @actions/exec).
+    how = exitCode === null ? 'was killed by a signal' : `failed with exit code ${exitCode}`
   ) {
     const tail = lastLines(stderr.trim() || stdout.trim(), STDERR_TAIL_LINES)
-    // A program killed by a signal has no exit code (null from @actions/exec).
-    const how = exitCode === null ? 'was killed by a signal' : `failed with exit code ${exitCode}`
     super(`\`${command}\` ${how}${tail ? `:\n${tail}` : ''}`)
     this.name = 'ProgramError'
   }
@@ -55,16 +55,15 @@ export class ProgramError extends Error {
 
 /** A program stopped because it ran past its time limit. */
 export class ProgramTimeoutError extends ProgramError {
-  constructor(command: string, stdout: string, stderr: string, timeout: ProgramTimeout) {
-    super(command, null, stdout, stderr)
-    const tail = lastLines(stderr.trim() || stdout.trim(), STDERR_TAIL_LINES)
-    this.reason = `it had not finished after ${seconds(timeout.ms)} (${timeout.input}) and was stopped`
-    this.message = `\`${command}\` timed out: ${this.reason}${tail ? `:\n${tail}` : ''}`
-    this.name = 'ProgramTimeoutError'
-  }
-
   /** Why, in one line (the output's last line is only where the program had got to). */
   readonly reason: string
+
+  constructor(command: string, stdout: string, stderr: string, timeout: ProgramTimeout) {
+    const reason = `it had not finished after ${seconds(timeout.ms)} (${timeout.input}) and was stopped`
+    super(command, null, stdout, stderr, `timed out: ${reason}`)
+    this.reason = reason
+    this.name = 'ProgramTimeoutError'
+  }
 }
 
 function seconds(ms: number): string {

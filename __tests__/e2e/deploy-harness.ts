@@ -52,30 +52,33 @@ export async function tearDownDeployBed(): Promise<void> {
   for (const project of projects) await removeProject(project)
 }
 
-/** A `docker` whose engine says it runs without live-restore (everything else is the real one). */
-export function pathWithoutLiveRestore(): string {
-  const bin = path.join(scratch, 'no-live-restore')
+/**
+ * A PATH whose `docker` runs `shell` first (a shell snippet seeing the arguments as $1...) and
+ * is the real docker otherwise: a runner or a host that differs in one answer.
+ */
+function pathWithDocker(name: string, shell: string): string {
+  const bin = path.join(scratch, name)
   mkdirSync(bin, { recursive: true })
   const real = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
-  writeFileSync(
-    path.join(bin, 'docker'),
-    `#!/bin/sh\nif [ "$1" = info ] && [ "$3" = '{{json .LiveRestoreEnabled}}' ]; then echo false; exit 0; fi\nexec ${real} "$@"\n`
-  )
+  writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\n${shell}\nexec ${real} "$@"\n`)
   chmodSync(path.join(bin, 'docker'), 0o755)
   return `${bin}:${process.env.PATH ?? ''}`
 }
 
+/** A `docker` whose engine says it runs without live-restore (everything else is the real one). */
+export function pathWithoutLiveRestore(): string {
+  return pathWithDocker(
+    'no-live-restore',
+    `if [ "$1" = info ] && [ "$3" = '{{json .LiveRestoreEnabled}}' ]; then echo false; exit 0; fi`
+  )
+}
+
 /** A `docker` that has no Compose plugin, as on a runner with only docker-compose v1. */
 export function pathWithoutComposePlugin(): string {
-  const bin = path.join(scratch, 'no-compose-plugin')
-  mkdirSync(bin, { recursive: true })
-  const real = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
-  writeFileSync(
-    path.join(bin, 'docker'),
-    `#!/bin/sh\nif [ "$1" = compose ]; then echo "docker: 'compose' is not a docker command." >&2; exit 1; fi\nexec ${real} "$@"\n`
+  return pathWithDocker(
+    'no-compose-plugin',
+    `if [ "$1" = compose ]; then echo "docker: 'compose' is not a docker command." >&2; exit 1; fi`
   )
-  chmodSync(path.join(bin, 'docker'), 0o755)
-  return `${bin}:${process.env.PATH ?? ''}`
 }
 
 export async function docker(args: string[]): Promise<string> {

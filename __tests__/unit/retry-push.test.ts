@@ -38,6 +38,21 @@ describe('isTransientRegistryError', () => {
   })
 })
 
+/** What `during` wrote to standard output (where @actions/core writes its warnings). */
+async function printed(during: () => Promise<void>): Promise<string[]> {
+  const lines: string[] = []
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((text) => {
+    lines.push(String(text))
+    return true
+  })
+  try {
+    await during()
+  } finally {
+    write.mockRestore()
+  }
+  return lines
+}
+
 describe('withRetry', () => {
   const policy = (sleeps: number[]): RetryPolicy => ({
     attempts: 3,
@@ -53,16 +68,9 @@ describe('withRetry', () => {
       .mockRejectedValueOnce(pushError('503 Service Unavailable'))
       .mockRejectedValueOnce(pushError('connection reset'))
       .mockResolvedValue('ok')
-    const warnings: string[] = []
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((text) => {
-      warnings.push(String(text))
-      return true
-    })
-    try {
+    const warnings = await printed(async () => {
       expect(await withRetry('push', policy(sleeps), action)).toBe('ok')
-    } finally {
-      write.mockRestore()
-    }
+    })
     expect(sleeps).toEqual([100, 200])
     // The warning names the cause (the end of stderr), not just the command that failed.
     expect(warnings[0]).toMatch(
@@ -80,16 +88,9 @@ describe('withRetry', () => {
         })
       )
       .mockResolvedValue('ok')
-    const warnings: string[] = []
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((text) => {
-      warnings.push(String(text))
-      return true
-    })
-    try {
+    const warnings = await printed(async () => {
       expect(await withRetry('push', policy([]), action)).toBe('ok')
-    } finally {
-      write.mockRestore()
-    }
+    })
     expect(warnings[0]).toBe(
       '::warning::push failed (attempt 1 of 3), retrying in 0.1 s: timed out: it had not finished after 5 s (registry-timeout) and was stopped\n'
     )

@@ -298,9 +298,9 @@ async function rollOut(
       graceMs: deploy.startupGrace * 1000,
       inspect: (ids) => containers.inspect(ids),
       connectionAlive: tunnel ? () => tunnelAlive(tunnel) : undefined,
-      log: (message) => {
+      report: (what, message) => {
         core.warning(message)
-        timeline.mark(message.startsWith('Lost') ? 'lost the engine' : 'engine back')
+        timeline.mark(what === 'lost' ? 'lost the engine' : 'engine back')
       },
       onEngineBack: async (engineVersion, pendingIds) => {
         const unchecked = fresh.filter((c) => c.health && pendingIds.includes(c.id))
