@@ -35,6 +35,7 @@ export const FAKE_GITHUB_TOKEN = 'ghs_e2eFakeToken0123456789abcdefABCDEF'
  * @property {boolean} cancelled  the main step was cancelled (cancelWhen)
  * @property {string} log  everything the main step printed (stdout and stderr, interleaved)
  * @property {Record<string, string>} outputs
+ * @property {string[]} masks  values the main step's output asked the runner to mask (::add-mask::)
  * @property {Record<string, string>} state
  * @property {string} summary
  * @property {{ exitCode: number; log: string }} post
@@ -93,7 +94,10 @@ export async function runAction(spec) {
     spec.cancelWhen,
     spec.meanwhile
   )
-  const state = parseFileCommands(readFileSync(mainFiles.GITHUB_STATE, 'utf8'))
+  // As the runner: the commands a step printed take effect as they come, its file commands when
+  // it ends (so a file command wins over a printed one of the same name).
+  const printed = stdoutCommands(main.log)
+  const state = { ...printed.state, ...parseFileCommands(readFileSync(mainFiles.GITHUB_STATE, 'utf8')) }
   const stateEnv = Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]))
   const post = await runNode(path.join(REPO_ROOT, 'dist/post.js'), spec.workspace, {
     ...base,
@@ -105,7 +109,8 @@ export async function runAction(spec) {
     exitCode: main.exitCode,
     cancelled: main.cancelled ?? false,
     log: main.log,
-    outputs: parseFileCommands(readFileSync(mainFiles.GITHUB_OUTPUT, 'utf8')),
+    outputs: { ...printed.outputs, ...parseFileCommands(readFileSync(mainFiles.GITHUB_OUTPUT, 'utf8')) },
+    masks: printed.masks,
     state,
     summary: readFileSync(mainFiles.GITHUB_STEP_SUMMARY, 'utf8'),
     post,
@@ -156,6 +161,113 @@ export function parseFileCommands(text) {
     }
   }
   return values
+}
+
+/** Commands the runner registers (ActionCommandManager and its extensions). */
+const RUNNER_COMMANDS = [
+  'set-env',
+  'set-output',
+  'save-state',
+  'add-mask',
+  'add-path',
+  'debug',
+  'warning',
+  'error',
+  'notice',
+  'group',
+  'endgroup',
+  'echo',
+  'add-matcher',
+  'remove-matcher'
+]
+
+/**
+ * The workflow commands in a step's output, read as the runner reads them (actions/runner
+ * ActionCommandManager and ActionCommand): line by line (it splits at \r too); `::name
+ * k=v,...::data` after leading blanks, else `##[name k=v;...]data` anywhere in the line; names
+ * compared without case; `::stop-commands::TOKEN` pauses all processing until `::TOKEN::`.
+ * Returns what the stdout commands that write values did: outputs, saved state, masks.
+ * @param {string} log
+ */
+export function stdoutCommands(log) {
+  /** @type {Record<string, string>} */
+  const outputs = {}
+  /** @type {Record<string, string>} */
+  const state = {}
+  /** @type {string[]} */
+  const masks = []
+  /** @type {string | undefined} */
+  let stopToken
+  for (const line of log.split(/\r\n|\r|\n/)) {
+    const registered = stopToken === undefined ? [...RUNNER_COMMANDS, 'stop-commands'] : [stopToken]
+    const command = parseCommand(line, registered)
+    if (!command) continue
+    if (stopToken !== undefined) {
+      stopToken = undefined
+      continue
+    }
+    const name = command.name.toLowerCase()
+    if (name === 'stop-commands') stopToken = command.data.toLowerCase()
+    else if (name === 'set-output' && command.properties.name) outputs[command.properties.name] = command.data
+    else if (name === 'save-state' && command.properties.name) state[command.properties.name] = command.data
+    else if (name === 'add-mask' && command.data.trim()) masks.push(command.data)
+  }
+  return { outputs, state, masks }
+}
+
+/**
+ * @param {string} line
+ * @param {string[]} registered
+ * @returns {{ name: string; properties: Record<string, string>; data: string } | undefined}
+ */
+function parseCommand(line, registered) {
+  const known = (/** @type {string} */ name) => registered.some((r) => r.toLowerCase() === name.toLowerCase())
+  const unescape = (/** @type {string} */ text) =>
+    text
+      .replace(/%0D/g, '\r')
+      .replace(/%0A/g, '\n')
+      .replace(/%3A/g, ':')
+      .replace(/%2C/g, ',')
+      .replace(/%25/g, '%')
+  const trimmed = line.trimStart()
+  if (trimmed.startsWith('::')) {
+    const end = trimmed.indexOf('::', 2)
+    if (end >= 0) {
+      const info = trimmed.slice(2, end)
+      const space = info.indexOf(' ')
+      const name = space < 0 ? info : info.slice(0, space)
+      if (known(name)) {
+        /** @type {Record<string, string>} */
+        const properties = {}
+        if (space > 0) {
+          for (const pair of info
+            .slice(space + 1)
+            .trim()
+            .split(',')) {
+            const eq = pair.indexOf('=')
+            if (eq > 0) properties[pair.slice(0, eq)] = unescape(pair.slice(eq + 1))
+          }
+        }
+        return { name, properties, data: unescape(trimmed.slice(end + 2)) }
+      }
+    }
+  }
+  const prefix = line.indexOf('##[')
+  const bracket = prefix < 0 ? -1 : line.indexOf(']', prefix)
+  if (bracket < 0) return undefined
+  const info = line.slice(prefix + 3, bracket)
+  const space = info.indexOf(' ')
+  const name = space < 0 ? info : info.slice(0, space)
+  if (!known(name)) return undefined
+  /** @type {Record<string, string>} */
+  const properties = {}
+  if (space > 0) {
+    for (const pair of info.slice(space + 1).split(';')) {
+      const eq = pair.indexOf('=')
+      if (eq > 0) properties[pair.slice(0, eq)] = unescape(pair.slice(eq + 1))
+    }
+  }
+  return { name, properties, data: unescape(line.slice(bracket + 1)) }
 }
 
 /**

@@ -83,6 +83,8 @@ export interface ScanInputs {
   /** Trivy DB repositories, in order; empty for Trivy's default. */
   dbRepositories: string[]
   skipDbUpdate: boolean
+  /** Keep the Trivy DB in the Actions cache, one entry a day (trivy-db-cache.ts). */
+  dbCache: boolean
   sarifFile: string
   annotations: boolean
   prComment: boolean
@@ -258,6 +260,7 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
       trivyReleases: field('trivy-releases', parseReleasesUrl, DEFAULT_TRIVY_RELEASES),
       dbRepositories: field('db-repository', parseDbRepositories, []),
       skipDbUpdate: field('skip-db-update', parseBoolean, false),
+      dbCache: field('db-cache', (raw) => parseBoolean(raw || 'true'), true),
       sarifFile: read('sarif-file'),
       annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
       prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
 import path from 'node:path'
 import * as exec from '@actions/exec'
+import { UntrustedOutput } from './untrusted-output.js'
 
 export interface RunOptions {
   /** Environment of the program; the action's own environment when omitted. */
@@ -79,13 +80,20 @@ export async function runProgram(
   options: RunOptions = {}
 ): Promise<RunResult> {
   if (options.timeout) return runWithTimeout(program, args, options, options.timeout)
-  const result = await exec.getExecOutput(resolveProgram(program, options.env), args, {
-    env: options.env ? definedOnly(options.env) : undefined,
-    cwd: options.cwd,
-    input: options.input === undefined ? undefined : Buffer.from(options.input),
-    silent: options.quiet ?? false,
-    ignoreReturnCode: true
-  })
+  // The echoed command line and everything the program prints (exec sends both of its streams
+  // there) reach the log with workflow commands made inert.
+  const log = new UntrustedOutput()
+  const result = await exec
+    .getExecOutput(resolveProgram(program, options.env), args, {
+      env: options.env ? definedOnly(options.env) : undefined,
+      cwd: options.cwd,
+      input: options.input === undefined ? undefined : Buffer.from(options.input),
+      silent: options.quiet ?? false,
+      ignoreReturnCode: true,
+      outStream: log,
+      errStream: log
+    })
+    .finally(() => log.flush())
   if (result.exitCode !== 0 && !options.allowFailure) {
     throw new ProgramError(describeCommand(program, args), result.exitCode, result.stdout, result.stderr)
   }
@@ -105,7 +113,9 @@ async function runWithTimeout(
 ): Promise<RunResult> {
   const resolved = resolveProgram(program, options.env)
   const quiet = options.quiet ?? false
-  if (!quiet) process.stdout.write(`[command]${[resolved, ...args].join(' ')}\n`)
+  // As exec does it: the command line and both streams to one log, commands made inert.
+  const log = new UntrustedOutput()
+  if (!quiet) log.take(`[command]${[resolved, ...args].join(' ')}\n`)
   const child = spawn(resolved, args, {
     env: options.env ? definedOnly(options.env) : undefined,
     cwd: options.cwd,
@@ -115,11 +125,11 @@ async function runWithTimeout(
   let stderr = ''
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk
-    if (!quiet) process.stdout.write(chunk)
+    if (!quiet) log.take(chunk)
   })
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk
-    if (!quiet) process.stderr.write(chunk)
+    if (!quiet) log.take(chunk)
   })
   if (options.input !== undefined) child.stdin?.end(options.input)
   let timedOut = false
@@ -139,6 +149,7 @@ async function runWithTimeout(
   }).finally(() => {
     clearTimeout(timer)
     clearTimeout(killTimer)
+    log.flush()
   })
   const command = describeCommand(program, args)
   if (timedOut) throw new ProgramTimeoutError(command, stdout, stderr, timeout)

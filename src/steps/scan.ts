@@ -21,8 +21,8 @@ import { StepError, type Step } from '../step.js'
 import { parseIgnoreFile, type IgnoreRule } from '../trivy-ignore.js'
 import { findTrivy } from '../trivy-install.js'
 import { findingsOf, imageLayersOf, parseTrivyReport, type TrivyReport } from '../trivy-report.js'
-import { trivyArgs } from '../trivy.js'
-import { restoreDb, saveDb } from '../trivy-db-cache.js'
+import { parseTrivyVersion, privateTrivyFiles, trivyArgs, trivyEnv } from '../trivy.js'
+import { hasCacheService, restoreDb, saveDb, trivyCacheDir, type DbCache } from '../trivy-db-cache.js'
 import type { BuildResult } from './build.js'
 
 export interface ScanResult {
@@ -45,17 +45,24 @@ export async function scan(run: RunContext, built: BuildResult): Promise<ScanRes
   // Not removed by the post step: report-file and sarif-file are outputs that later steps read.
   const workDir = mkdtempSync(path.join(run.tempRoot, 'container-ship-scan-'))
   const reportFile = path.join(workDir, 'trivy.json')
-  const emptyIgnoreFile = path.join(workDir, 'no-trivyignore')
-  writeFileSync(emptyIgnoreFile, '')
+  // Trivy runs in a folder of its own, away from the workspace's trivy.yaml and the like.
+  const files = privateTrivyFiles(mkdtempSync(path.join(workDir, 'trivy-')))
   const image = built.references[0] ?? built.imageId
-  const dbCache = inputs.scan.skipDbUpdate ? undefined : await restoreDb()
+  const { env, dropped } = trivyEnv(programEnv())
+  if (dropped.length > 0) {
+    core.notice(
+      `Trivy does not get ${dropped.join(', ')} from the environment: the action's scan reads only its own settings (inputs), so nothing set for another step filters it.`
+    )
+  }
+  const cacheDir = trivyCacheDir(env)
+  const dbCache = await restoreTodaysDb(inputs, trivy.path, env)
   const args = trivyArgs(
     inputs.scan,
-    { image, reportFile, emptyIgnoreFile },
+    { image, reportFile, cacheDir, files },
     { vulnerabilityDb: inputs.scan.skipDbUpdate || dbCache?.restored === true }
   )
   // A failure to scan (no DB, a crash) throws with the end of what Trivy printed.
-  await runProgram(trivy.path, args, { env: programEnv() })
+  await runProgram(trivy.path, args, { env, cwd: files.workDir })
   await saveDb(dbCache)
 
   const report = readReport(reportFile)
@@ -94,6 +101,23 @@ export async function scan(run: RunContext, built: BuildResult): Promise<ScanRes
     )
   }
   return result
+}
+
+/** Today's DB from the Actions cache, where the run may use one (see trivy-db-cache.ts). */
+async function restoreTodaysDb(
+  inputs: Inputs,
+  trivy: string,
+  env: NodeJS.ProcessEnv
+): Promise<DbCache | undefined> {
+  if (inputs.scan.skipDbUpdate || !inputs.scan.dbCache || !hasCacheService(env)) return undefined
+  // The entry is only for the Trivy that reads it: its key names the version.
+  const said = await runProgram(trivy, ['--version'], { env, quiet: true, allowFailure: true })
+  const trivyVersion = parseTrivyVersion(said.stdout)
+  if (!trivyVersion) {
+    core.warning(`The Trivy DB is not cached: ${trivy} --version did not say which version it is`)
+    return undefined
+  }
+  return restoreDb({ trivyVersion, dbRepositories: inputs.scan.dbRepositories }, env)
 }
 
 /**
