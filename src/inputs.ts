@@ -4,7 +4,6 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import semver from 'semver'
-import { splitCommandWords } from './command-words.js'
 import { ENGINE_VARIABLES } from './docker-cli.js'
 import { parseDockerHost, type DockerHost } from './docker-host.js'
 import {
@@ -17,6 +16,7 @@ import {
 } from './image-name.js'
 import { parseKeyValueLines, parseLines, parseList, type KeyValue } from './key-value.js'
 import { parseSeverity, SEVERITIES, type Severity } from './severity.js'
+import { parseSwitchCommand, type SwitchCommand } from './switch-command.js'
 import type { TagLatest } from './tags.js'
 
 export const STEP_NAMES = ['build', 'scan', 'push', 'deploy'] as const
@@ -103,8 +103,7 @@ export interface DeployInputs {
   service: string
   replicas?: number
   healthTimeout: number
-  /** The command as written and as the argument array it runs as (never through a shell). */
-  switchCommand?: { service: string; command: string; args: string[] }
+  switchCommand?: SwitchCommand
   drainSeconds: number
   /** Without a healthcheck: seconds a new container must stay up to count as ready. */
   startupGrace: number
@@ -451,21 +450,6 @@ function parseDeployEnv(raw: string): KeyValue[] {
     )
   }
   return env
-}
-
-function parseSwitchCommand(raw: string): DeployInputs['switchCommand'] {
-  if (!raw) return undefined
-  const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw)
-  if (!match || !SERVICE_NAME.test(match[1] as string))
-    throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`)
-  const command = (match[2] as string).trim()
-  let args: string[]
-  try {
-    args = splitCommandWords(command)
-  } catch (error) {
-    throw new Error(`"${raw}": ${(error as Error).message}`)
-  }
-  return { service: match[1] as string, command, args }
 }
 
 /** Checks that PEM text has the expected block; never quotes the text (it may be a key). */

@@ -2,11 +2,12 @@
 // plans the release, then runs build -> scan -> push -> deploy in that fixed order, handing each
 // step the results of the steps before it. Outputs and the step summary are derived from what
 // the steps returned, also when one fails.
+import { rmSync } from 'node:fs'
 import os from 'node:os'
 import * as core from '@actions/core'
 import { State, type Output } from './constants.js'
 import { DockerCli } from './docker-cli.js'
-import { createPrivateDockerConfig } from './docker-config.js'
+import { createPrivateDockerConfig, removePrivateDockerConfig } from './docker-config.js'
 import { closeDeployTarget, prepareDeploy, type DeployTarget } from './deploy-target.js'
 import { readGitHubContext, type GitHubContext } from './github-context.js'
 import { getInputs, type Inputs } from './inputs.js'
@@ -18,6 +19,8 @@ import type { StepReport } from './report.js'
 import type { RecordedStep, RunRecord, StepResults } from './run-record.js'
 import { StepError, type Step } from './step.js'
 import { maskSecretInputs } from './secrets.js'
+import { savedAccess, type RemoteAccess } from './remote-engine.js'
+import { saveForPost, savedForPost } from './saved-for-post.js'
 import { buildStep, chooseBuilder } from './steps/build.js'
 import { deployStep, deploySkipReason } from './steps/deploy.js'
 import { pushStep } from './steps/push.js'
@@ -41,7 +44,12 @@ export async function run(): Promise<void> {
     record.error = (error as Error).message
     core.setFailed(record.error)
   } finally {
-    closeDeployTarget(context?.deployTarget)
+    // The tunnel as the deploy target saved it: also when the run failed before the target was
+    // handed over (another part of the set-up failed first).
+    closeDeployTarget(
+      context?.deployTarget ?? (credentials.access ? { access: credentials.access } : undefined)
+    )
+    removeCredentials()
     const reports = reportRun(record)
     setOutputs(reports)
     await writeSummary(record, reports).catch((error: Error) =>
@@ -60,7 +68,8 @@ async function setUp(inputs: Inputs, github: GitHubContext, record: RunRecord): 
   const tempRoot = process.env.RUNNER_TEMP || os.tmpdir()
   const { registry, username } = inputs.publish
   const configDir = createPrivateDockerConfig(tempRoot, username ? [registry] : [])
-  core.saveState(State.DockerConfig, configDir)
+  saveForPost(State.DockerConfig, configDir)
+  credentials.dockerConfig = configDir
   const docker = new DockerCli(configDir)
   const registries = registryClients(inputs, configDir)
   const [builder, , deployTarget] = await Promise.all([
@@ -85,8 +94,30 @@ async function prepareDeployTarget(
   return prepareDeploy(inputs, release.plan.version, docker, {
     tempRoot,
     cwd: process.cwd(),
-    onAccess: (access) => core.saveState(State.DeployAccess, JSON.stringify(access))
+    onAccess: (access) => {
+      credentials.access = access
+      saveForPost(State.DeployAccess, JSON.stringify(savedAccess(access)))
+    }
   })
+}
+
+/** The folders with credentials this run wrote: the private Docker config, the deploy host's access. */
+const credentials: { dockerConfig?: string; access?: RemoteAccess } = {}
+
+/**
+ * Removes the credentials as soon as nothing needs them: at the end of the main step, unless a
+ * deploy lock or an interrupted rollout is left for the post step, which then needs the host's
+ * access and removes them itself.
+ */
+function removeCredentials(): void {
+  if (savedForPost(State.DeployLock) || savedForPost(State.DeployRollout)) return
+  const { access, dockerConfig } = credentials
+  for (const dir of [access?.dir, access?.socketDir]) if (dir) rmSync(dir, { recursive: true, force: true })
+  if (access) saveForPost(State.DeployAccess, '')
+  if (dockerConfig) {
+    removePrivateDockerConfig(dockerConfig)
+    saveForPost(State.DockerConfig, '')
+  }
 }
 
 /** A step as the orchestrator handles it: by name, its result recorded under that name. */

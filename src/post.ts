@@ -7,18 +7,39 @@
 // - the private Docker config, and with it every login the action stored. Logins live only in
 //   that folder (see docker-config.ts), so no `docker logout` is needed and none can reach a
 //   credential the user stored elsewhere.
-// It runs even when the main step failed, and never fails itself.
+// It runs even when the main step failed, and never fails itself. It trusts nothing it did not
+// write: every value it takes from the saved state is checked first (trusted-state.ts), and
+// what it runs is rebuilt from the inputs, which the runner hands the post step too.
 //
 // It speaks the runner's two commands it needs itself instead of loading @actions/core, whose
 // HTTP client stack takes longer to load (about 60 ms here) than the step takes to run.
 import { rmSync } from 'node:fs'
+import os from 'node:os'
 import { State } from './constants.js'
 import { DockerCli } from './docker-cli.js'
 import { removePrivateDockerConfig } from './docker-config.js'
+import { parseDockerHost, type DockerHost } from './docker-host.js'
 import { releaseLock } from './deploy-lock.js'
 import { findProgram } from './program.js'
-import { closeTunnel, openTunnel, tunnelAlive, type RemoteAccess } from './remote-engine.js'
-import { parseRolloutState, recoverRollout, type RolloutState } from './rollout-recovery.js'
+import {
+  accessIn,
+  closeTunnel,
+  openTunnel,
+  tunnelAlive,
+  writeSshConfig,
+  type RemoteAccess,
+  type SavedAccess
+} from './remote-engine.js'
+import { recoverRollout, type RolloutState } from './rollout-recovery.js'
+import { parseSwitchCommand } from './switch-command.js'
+import {
+  checkedLockName,
+  checkedPid,
+  checkedRollout,
+  ownFolder,
+  ownSocketFolder,
+  UntrustedStateError
+} from './trusted-state.js'
 
 /** core.getState: the runner hands saved state to the post step as STATE_<name>. */
 function savedState(name: string, env: NodeJS.ProcessEnv): string {
@@ -36,17 +57,15 @@ function log(message: string): void {
 }
 
 export async function post(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const configDir = savedState(State.DockerConfig, env)
-  const access = parseAccess(savedState(State.DeployAccess, env))
-  const lock = savedState(State.DeployLock, env)
-  let rollout: RolloutState | undefined
-  try {
-    rollout = parseRolloutState(savedState(State.DeployRollout, env))
-  } catch (error) {
-    warning(`${(error as Error).message}; the deploy's containers are left as they are`)
-  }
+  const tempRoot = env.RUNNER_TEMP || os.tmpdir()
+  const configDir = trusted(() =>
+    ownFolder('docker-config', savedState(State.DockerConfig, env), tempRoot, 'docker')
+  )
+  const access = trusted(() => readAccess(env, tempRoot))
+  const lock = trusted(() => checkedLockName(savedState(State.DeployLock, env)))
+  const rollout = trusted(() => checkedRollout(savedState(State.DeployRollout, env), input('service', env)))
   if (access) await closeDeployAccess(access, configDir, lock, rollout, env)
-  removeWorkDirs(savedState(State.WorkDirs, env))
+  removeWorkDirs(savedState(State.WorkDirs, env), tempRoot)
   if (!configDir) return
   try {
     removePrivateDockerConfig(configDir)
@@ -56,8 +75,23 @@ export async function post(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   }
 }
 
+/** An input as the runner hands it to the post step too (INPUT_<NAME>), trimmed. */
+function input(name: string, env: NodeJS.ProcessEnv): string {
+  return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim()
+}
+
+/** A state value that passed its check, or undefined with a warning saying why it did not. */
+function trusted<T>(check: () => T | undefined): T | undefined {
+  try {
+    return check()
+  } catch (error) {
+    warning(`${(error as Error).message}; nothing is done with it`)
+    return undefined
+  }
+}
+
 /** The steps' private folders; the build's is already gone unless the run was cancelled. */
-function removeWorkDirs(text: string): void {
+function removeWorkDirs(text: string, tempRoot: string): void {
   let dirs: unknown
   try {
     dirs = JSON.parse(text || '[]')
@@ -66,20 +100,45 @@ function removeWorkDirs(text: string): void {
   }
   if (!Array.isArray(dirs)) return
   for (const dir of dirs) {
-    if (typeof dir === 'string' && /(^|\/)container-ship-[a-z]+-[^/]+$/.test(dir))
-      rmSync(dir, { recursive: true, force: true })
+    const own = trusted(() => ownFolder('work-dirs', typeof dir === 'string' ? dir : '', tempRoot, 'build'))
+    if (own) rmSync(own, { recursive: true, force: true })
   }
 }
 
-function parseAccess(text: string): RemoteAccess | undefined {
+/**
+ * The deploy host's access, rebuilt from the docker-host input and the checked folders the
+ * main step saved (see trusted-state.ts); the tunnel's PID is only used once it is checked to
+ * be that tunnel's ssh.
+ */
+function readAccess(env: NodeJS.ProcessEnv, tempRoot: string): RemoteAccess | undefined {
+  const text = savedState(State.DeployAccess, env)
   if (!text) return undefined
+  let saved: Partial<SavedAccess> | null
   try {
-    const access = JSON.parse(text) as RemoteAccess
-    return typeof access.dir === 'string' && access.engine?.kind === 'remote' ? access : undefined
+    saved = JSON.parse(text) as Partial<SavedAccess> | null
   } catch {
-    warning('the saved deploy access state is not readable; nothing to clean up there')
-    return undefined
+    saved = null
   }
+  if (typeof saved !== 'object' || saved === null || typeof saved.dir !== 'string') {
+    throw new UntrustedStateError('deploy-access', 'it is not what the main step writes')
+  }
+  const dir = ownFolder('deploy-access', saved.dir, tempRoot, 'remote') as string
+  const socketDir = ownSocketFolder(
+    'deploy-access',
+    typeof saved.socketDir === 'string' ? saved.socketDir : ''
+  )
+  let host: DockerHost
+  try {
+    host = parseDockerHost(input('docker-host', env))
+  } catch (error) {
+    // The folders are still the action's: they are removed, nothing is reached.
+    warning(`docker-host: ${(error as Error).message}; the deploy host is not reached from the post step`)
+    return { engine: { kind: 'remote', host: '' }, url: '', dir, ...(socketDir ? { socketDir } : {}) }
+  }
+  const access = accessIn(host, dir, socketDir)
+  const pid = checkedPid(saved.tunnelPid)
+  if (access.tunnel && pid) access.tunnel.pid = pid
+  return access
 }
 
 /**
@@ -89,19 +148,22 @@ function parseAccess(text: string): RemoteAccess | undefined {
  */
 async function closeDeployAccess(
   access: RemoteAccess,
-  configDir: string,
-  lock: string,
+  configDir: string | undefined,
+  lock: string | undefined,
   rollout: RolloutState | undefined,
   env: NodeJS.ProcessEnv
 ): Promise<void> {
-  if ((lock || rollout) && configDir) {
+  if ((lock || rollout) && configDir && access.url) {
     try {
       if (access.tunnel && !tunnelAlive(access.tunnel)) {
+        const host = parseDockerHost(access.url)
+        if (host.scheme === 'ssh') writeSshConfig(host, access.dir)
         await openTunnel(access, findProgram('ssh', env.PATH) ?? '/usr/bin/ssh')
       }
       const docker = new DockerCli(configDir, access.engine)
       if (rollout) {
-        await recoverRollout(docker, rollout, { info: log, warning }).catch((error: Error) =>
+        const command = trusted(() => parseSwitchCommand(input('switch-command', env)))
+        await recoverRollout(docker, rollout, command, { info: log, warning }).catch((error: Error) =>
           warning(
             `could not put ${rollout.service} back in one piece after the interrupted deploy: ${error.message}`
           )

@@ -21,9 +21,10 @@ import {
   writeFileSync
 } from 'node:fs'
 import path from 'node:path'
-import type { Engine } from './docker-cli.js'
+import { programEnv, type Engine } from './docker-cli.js'
 import type { DockerHost } from './docker-host.js'
 import type { DeployInputs } from './inputs.js'
+import { definedOnly } from './program.js'
 
 /** The Docker socket the tunnel reaches on the host: the engine's default. */
 export const REMOTE_DOCKER_SOCKET = '/var/run/docker.sock'
@@ -127,33 +128,64 @@ export function prepareRemoteAccess(
       writePrivate(path.join(dir, 'ca.pem'), inputs.tlsCa)
       writePrivate(path.join(dir, 'cert.pem'), inputs.tlsCert)
       writePrivate(path.join(dir, 'key.pem'), inputs.tlsKey)
-      return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, url: host.url, dir }
     }
     if (host.scheme === 'ssh') {
       // ssh refuses a key without a final newline ("invalid format").
       writePrivate(path.join(dir, 'id_key'), withFinalNewline(inputs.sshPrivateKey))
       writePrivate(path.join(dir, 'known_hosts'), withFinalNewline(inputs.sshKnownHosts))
-      const config = path.join(dir, 'ssh_config')
-      writePrivate(config, sshConfig(host, dir))
-      const socket = localSocket(dir)
-      socketDir = socket.dir
-      return {
-        engine: { kind: 'remote', host: `unix://${socket.path}` },
-        url: host.url,
-        dir,
-        tunnel: {
-          args: tunnelArgs(config, host, socket.path),
-          socket: socket.path,
-          log: path.join(dir, 'ssh.log')
-        },
-        ...(socketDir ? { socketDir } : {})
-      }
+      writeSshConfig(host, dir)
+      socketDir = localSocket(dir).dir
     }
-    return { engine: { kind: 'remote', host: host.url }, url: host.url, dir }
+    return accessIn(host, dir, socketDir)
   } catch (error) {
     rmSync(dir, { recursive: true, force: true })
     if (socketDir) rmSync(socketDir, { recursive: true, force: true })
     throw error
+  }
+}
+
+/**
+ * The access to `host` laid out in `dir` (and, for a deep `dir`, the socket's own `socketDir`),
+ * derived from them alone: the post step rebuilds it so, never reading a command from state.
+ */
+export function accessIn(host: DockerHost, dir: string, socketDir?: string): RemoteAccess {
+  if (host.scheme === 'tcp') {
+    return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, url: host.url, dir }
+  }
+  if (host.scheme === 'ssh') {
+    const socket = path.join(socketDir ?? dir, 'docker.sock')
+    return {
+      engine: { kind: 'remote', host: `unix://${socket}` },
+      url: host.url,
+      dir,
+      tunnel: {
+        args: tunnelArgs(path.join(dir, 'ssh_config'), host, socket),
+        socket,
+        log: path.join(dir, 'ssh.log')
+      },
+      ...(socketDir ? { socketDir } : {})
+    }
+  }
+  return { engine: { kind: 'remote', host: host.url }, url: host.url, dir }
+}
+
+/** Writes the access folder's ssh config for `host` (the post step writes it again before use). */
+export function writeSshConfig(host: Extract<DockerHost, { scheme: 'ssh' }>, dir: string): void {
+  writePrivate(path.join(dir, 'ssh_config'), sshConfig(host, dir))
+}
+
+/** What the main step saves for the post step: where the files are and the tunnel's PID. */
+export interface SavedAccess {
+  dir: string
+  socketDir?: string
+  tunnelPid?: number
+}
+
+export function savedAccess(access: RemoteAccess): SavedAccess {
+  return {
+    dir: access.dir,
+    ...(access.socketDir ? { socketDir: access.socketDir } : {}),
+    ...(access.tunnel?.pid ? { tunnelPid: access.tunnel.pid } : {})
   }
 }
 
@@ -168,7 +200,12 @@ export async function openTunnel(access: RemoteAccess, realSsh: string, timeoutM
   // A tunnel's ssh that was killed leaves its socket file, on which a new one could not listen.
   rmSync(tunnel.socket, { force: true })
   const log = openSync(tunnel.log, 'w', 0o600)
-  const child = spawn(realSsh, tunnel.args, { detached: true, stdio: ['ignore', 'ignore', log] })
+  // The same scrubbed environment as every other program: no INPUT_* (the key among them).
+  const child = spawn(realSsh, tunnel.args, {
+    detached: true,
+    stdio: ['ignore', 'ignore', log],
+    env: definedOnly(programEnv())
+  })
   closeSync(log)
   let exited: number | null | undefined
   child.on('exit', (code) => (exited = code))

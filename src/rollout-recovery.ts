@@ -11,7 +11,7 @@
 import { canServe } from './container-health.js'
 import { Containers, short, type ContainerState } from './containers.js'
 import type { DockerCli } from './docker-cli.js'
-import type { DeployInputs } from './inputs.js'
+import type { SwitchCommand } from './switch-command.js'
 import { switchTraffic, type SwitchLog } from './traffic-switch.js'
 
 export type RolloutPhase = 'scaling' | 'switching' | 'switched'
@@ -22,8 +22,6 @@ export interface RolloutState {
   /** IDs of the containers that served before the rollout. */
   old: string[]
   phase: RolloutPhase
-  /** The switch-command input, to finish or undo a switch. */
-  switchCommand?: DeployInputs['switchCommand']
 }
 
 export function parseRolloutState(text: string): RolloutState | undefined {
@@ -52,9 +50,10 @@ export function parseRolloutState(text: string): RolloutState | undefined {
 export async function recoverRollout(
   docker: DockerCli,
   state: RolloutState,
+  /** The switch-command input, to finish or undo a switch. */
+  command: SwitchCommand | undefined,
   log: SwitchLog
 ): Promise<string[]> {
-  const command = state.switchCommand
   const containers = new Containers(docker)
   const { project, service } = state
   const oldIds = new Set(state.old)

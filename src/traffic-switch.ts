@@ -4,7 +4,7 @@
 // switch-command makes the proxy resolve the name again.
 import { short, type Containers, type ContainerState } from './containers.js'
 import type { DockerCli } from './docker-cli.js'
-import type { DeployInputs } from './inputs.js'
+import type { SwitchCommand } from './switch-command.js'
 
 /** Where messages go: @actions/core in the main step, plain workflow commands in the post step. */
 export interface SwitchLog {
@@ -36,7 +36,7 @@ export interface SwitchScope {
  */
 export async function switchTraffic(
   target: SwitchScope,
-  command: DeployInputs['switchCommand'],
+  command: SwitchCommand | undefined,
   containers: Containers,
   old: ContainerState[],
   log: SwitchLog

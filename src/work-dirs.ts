@@ -4,7 +4,7 @@
 // holds report-file, an output later steps read.)
 import { mkdtempSync } from 'node:fs'
 import path from 'node:path'
-import * as core from '@actions/core'
+import { saveForPost } from './saved-for-post.js'
 import { State } from './constants.js'
 
 const made: string[] = []
@@ -13,6 +13,6 @@ const made: string[] = []
 export function makeWorkDir(tempRoot: string, prefix: string): string {
   const dir = mkdtempSync(path.join(tempRoot, prefix))
   made.push(dir)
-  core.saveState(State.WorkDirs, JSON.stringify(made))
+  saveForPost(State.WorkDirs, JSON.stringify(made))
   return dir
 }

@@ -25,6 +25,7 @@ import type { Release } from '../release.js'
 import { REGISTRY_RETRY, withRetry } from '../retry.js'
 import type { RolloutState } from '../rollout-recovery.js'
 import { tunnelAlive } from '../remote-engine.js'
+import { saveForPost } from '../saved-for-post.js'
 import { StepError, type Step } from '../step.js'
 import { switchTraffic } from '../traffic-switch.js'
 
@@ -168,13 +169,13 @@ export const deployStep: Step<'deploy', DeployResult> = {
             )
         }
       )
-      core.saveState(State.DeployLock, lock.name)
+      saveForPost(State.DeployLock, lock.name)
       timeline.mark('lock taken')
       try {
         await rollOut(target, deploy, imageId, result, timeline)
       } finally {
         // Left in the state when the host cannot be reached: the post step tries again.
-        if (await releaseLock(target.docker, lock)) core.saveState(State.DeployLock, '')
+        if (await releaseLock(target.docker, lock)) saveForPost(State.DeployLock, '')
       }
       return result
     } catch (error) {
@@ -211,7 +212,7 @@ async function imageIdOn(target: DeployTarget, image: string): Promise<string> {
 
 /** Where the rollout is, for the post step when the main step ends in the middle of it. */
 function saveRollout(state: RolloutState | undefined): void {
-  core.saveState(State.DeployRollout, state ? JSON.stringify(state) : '')
+  saveForPost(State.DeployRollout, state ? JSON.stringify(state) : '')
 }
 
 /** The rollout itself, with the lock held. Fills `result` as it goes. */
@@ -251,8 +252,7 @@ async function rollOut(
     project,
     service,
     old: [...oldIds],
-    phase: 'scaling',
-    ...(deploy.switchCommand ? { switchCommand: deploy.switchCommand } : {})
+    phase: 'scaling'
   }
   saveRollout(rollout)
   const scaleStart = Date.now()
