@@ -1,15 +1,30 @@
 // What this run publishes: the tags (planned from the event and, for the forward-only aliases,
-// the tags the registry already holds), every full reference, and whether to push at all.
+// the tags the registry already holds), every full reference (whose `latest`, `1` and `1.2` move
+// forward only too, by the tags of their own repository), and whether to push at all.
 import * as core from '@actions/core'
 import { Output } from './constants.js'
 import type { GitHubContext } from './github-context.js'
-import { isLoopbackRegistry, parseImageReference, type ImageName } from './image-name.js'
+import {
+  isLoopbackRegistry,
+  parseImageReference,
+  sameRepository,
+  type ImageName,
+  type ImageReference
+} from './image-name.js'
 import type { Inputs } from './inputs.js'
 import type { RegistryClients } from './registry-access.js'
 import { REGISTRY_RETRY, withRetry } from './retry.js'
 import { code } from './markdown.js'
 import type { StepReport } from './report.js'
-import { needsExistingTags, planTags, type ExistingTags, type TagPlan, type TagRequest } from './tags.js'
+import {
+  needsExistingTags,
+  planReferences,
+  planTags,
+  referenceAliasChecks,
+  type ExistingTags,
+  type TagPlan,
+  type TagRequest
+} from './tags.js'
 
 export interface PushDecision {
   push: boolean
@@ -20,6 +35,8 @@ export interface Release {
   plan: TagPlan
   /** Every full reference the image gets, `name:tag`: the plan's for `image`, then the tags input's. */
   references: string[]
+  /** Alias references of the tags input left where they are, with the reason. */
+  withheldReferences: { reference: string; reason: string }[]
   pushing: PushDecision
 }
 
@@ -43,15 +60,15 @@ export function tagRequest(inputs: Pick<Inputs, 'tags'>, github: GitHubContext):
   return { github, tagSha: inputs.tags.sha, tagLatest: inputs.tags.latest, extraTags: inputs.tags.extra }
 }
 
-/** The plan's tags of `image`, then the full references of the tags input, without duplicates. */
+/** The plan's tags of `image`, then the given full references (of the tags input), without duplicates. */
 export function releaseReferences(
   image: ImageName,
   plan: Pick<TagPlan, 'tags'>,
-  inputs: Pick<Inputs, 'tags'>
+  given: ImageReference[]
 ): string[] {
   const references = [
     ...plan.tags.map((tag) => `${image.name}:${tag}`),
-    ...inputs.tags.references.map((reference) => `${reference.image.name}:${reference.tag}`)
+    ...given.map((reference) => `${reference.image.name}:${reference.tag}`)
   ]
   return [...new Set(references)]
 }
@@ -63,13 +80,60 @@ export async function planRelease(
 ): Promise<Release> {
   const pushing = decidePush(inputs, github)
   const request = tagRequest(inputs, github)
-  const existing: ExistingTags =
-    pushing.push && needsExistingTags(request) ? await readExistingTags(inputs.image, registries) : []
+  const tagsOf = repositoryListings(registries)
+  const existing: ExistingTags = pushing.push && needsExistingTags(request) ? await tagsOf(inputs.image) : []
   const plan = planTags(request, existing)
   for (const { tag, reason } of plan.withheld) core.info(`Tag ${tag} stays where it is: ${reason}.`)
-  const references = releaseReferences(inputs.image, plan, inputs)
+
+  const given = await checkGivenReferences(inputs, plan, pushing.push ? tagsOf : undefined)
+  for (const { reference, reason } of given.withheld) core.info(`${reference} stays where it is: ${reason}.`)
+
+  const references = releaseReferences(inputs.image, plan, given.references)
   if (pushing.push) await warnOfRegistriesWithoutLogin(references, registries)
-  return { plan, references, pushing }
+  return { plan, references, withheldReferences: given.withheld, pushing }
+}
+
+/**
+ * The full references of the tags input that are pushed, and the alias references withheld,
+ * read against their repositories' tags (`tagsOf`; none are read when nothing is pushed).
+ */
+async function checkGivenReferences(
+  inputs: Pick<Inputs, 'image' | 'tags'>,
+  plan: TagPlan,
+  tagsOf: ((image: ImageName) => Promise<ExistingTags>) | undefined
+): Promise<{ references: ImageReference[]; withheld: Release['withheldReferences'] }> {
+  // References the plan pushes for `image` anyway (`tag-latest: true`) are the plan's to decide.
+  const checked = inputs.tags.references.filter(
+    (reference) => !(sameRepository(reference.image, inputs.image) && plan.tags.includes(reference.tag))
+  )
+  const listed = tagsOf
+    ? await Promise.all(
+        referenceAliasChecks(checked, plan.release).map(async ({ image }) => ({
+          image,
+          tags: await tagsOf(image)
+        }))
+      )
+    : []
+  const { withheld } = planReferences(
+    checked,
+    plan.release,
+    (image) => listed.find((listing) => sameRepository(listing.image, image))?.tags ?? []
+  )
+  return {
+    references: inputs.tags.references.filter(
+      (reference) => !withheld.some((w) => w.reference === reference)
+    ),
+    withheld: withheld
+      // The same alias of `image` withheld by the plan is told once, as the plan's.
+      .filter(
+        ({ reference }) =>
+          !(
+            sameRepository(reference.image, inputs.image) &&
+            plan.withheld.some((w) => w.tag === reference.tag)
+          )
+      )
+      .map(({ reference, reason }) => ({ reference: `${reference.image.name}:${reference.tag}`, reason }))
+  }
 }
 
 /**
@@ -86,6 +150,20 @@ async function warnOfRegistriesWithoutLogin(
     core.warning(
       `No credentials for ${registry} were found (the username and password inputs are not for it, and the Docker config has no login for it): the push goes there without any. Log in first (docker/login-action) if it needs them.`
     )
+  }
+}
+
+/** Each repository's tags, read at most once in a run, whichever alias or shorthand names it. */
+function repositoryListings(registries: RegistryClients): (image: ImageName) => Promise<ExistingTags> {
+  const listings = new Map<string, Promise<ExistingTags>>()
+  return (image) => {
+    const key = `${image.registry}/${image.repository}`
+    let listing = listings.get(key)
+    if (!listing) {
+      listing = readExistingTags(image, registries)
+      listings.set(key, listing)
+    }
+    return listing
   }
 }
 
@@ -117,6 +195,9 @@ export function reportRelease(inputs: Inputs | undefined, release: Release | und
       [Output.Version]: release?.plan.version ?? ''
     },
     rows,
-    notes: (release?.plan.withheld ?? []).map(({ tag, reason }) => `${code(tag)} was not moved: ${reason}.`)
+    notes: [
+      ...(release?.plan.withheld ?? []).map(({ tag, reason }) => ({ name: tag, reason })),
+      ...(release?.withheldReferences ?? []).map(({ reference, reason }) => ({ name: reference, reason }))
+    ].map(({ name, reason }) => `${code(name)} was not moved: ${reason}.`)
   }
 }

@@ -1,8 +1,9 @@
 // Which tags an image gets, from the git ref, the event and (for the moving aliases) the tags the
-// registry already holds. Pure: every input is passed in.
+// registry already holds; and which full references of the tags input keep their moving alias.
+// Pure: every input is passed in.
 import semver, { type SemVer } from 'semver'
 import type { GitHubContext } from './github-context.js'
-import { sanitizeTag } from './image-name.js'
+import { sanitizeTag, sameRepository, type ImageName, type ImageReference } from './image-name.js'
 
 export type TagLatest = 'auto' | 'true' | 'false'
 
@@ -130,6 +131,95 @@ function newerInLine(alias: Alias, release: SemVer, existing: ExistingTags): str
     .filter((v) => semver.gt(v, release))
     .sort(semver.rcompare)[0]
   return newer ? `the registry already has ${newer.version}, newer than ${release.version}` : undefined
+}
+
+/** The aliases among one repository's full references, and the release they would point at. */
+export interface ReferenceAliasCheck {
+  /** The repository whose tags decide. */
+  image: ImageName
+  release: SemVer
+  aliases: ImageReference[]
+}
+
+/**
+ * The repositories whose tags must be read before the full references of the tags input are
+ * pushed: those with a `latest`, `1` or `1.2` reference and a stable release to compare it with,
+ * the run's own, else the highest `x.y.z` tag given in that repository. Without a release the
+ * aliases are pushed as given (the same as `tag-latest: true`).
+ */
+export function referenceAliasChecks(
+  references: ImageReference[],
+  runRelease: SemVer | undefined
+): ReferenceAliasCheck[] {
+  const checks: ReferenceAliasCheck[] = []
+  for (const reference of references) {
+    if (!referenceAliasLine(reference.tag)) continue
+    let check = checks.find((c) => sameRepository(c.image, reference.image))
+    if (!check) {
+      const release = stableReleaseFor(reference.image, references, runRelease)
+      if (!release) continue
+      check = { image: reference.image, release, aliases: [] }
+      checks.push(check)
+    }
+    check.aliases.push(reference)
+  }
+  return checks
+}
+
+export interface ReferencePlan {
+  /** The references to push, in the order given. */
+  references: ImageReference[]
+  /** Alias references left where they are, with the reason (for the log and the summary). */
+  withheld: { reference: ImageReference; reason: string }[]
+}
+
+/**
+ * The full references of the tags input under the forward-only rule: an alias reference is
+ * withheld when its repository already holds a newer stable release in the alias's line, or when
+ * that repository's tags could not be read.
+ */
+export function planReferences(
+  references: ImageReference[],
+  runRelease: SemVer | undefined,
+  existingOf: (image: ImageName) => ExistingTags
+): ReferencePlan {
+  const blockers = new Map<ImageReference, string>()
+  for (const check of referenceAliasChecks(references, runRelease)) {
+    const existing = existingOf(check.image)
+    for (const reference of check.aliases) {
+      const alias: Alias = { tag: reference.tag, sameLine: referenceAliasLine(reference.tag) }
+      const blocker = newerInLine(alias, check.release, existing)
+      if (blocker) blockers.set(reference, blocker)
+    }
+  }
+  return {
+    references: references.filter((reference) => !blockers.has(reference)),
+    withheld: [...blockers].map(([reference, reason]) => ({ reference, reason }))
+  }
+}
+
+/** The versions a moving alias tag stands for (`latest`: all; `1`: 1.x.y; `1.2`: 1.2.z). */
+function referenceAliasLine(tag: string): Alias['sameLine'] {
+  if (tag === 'latest') return () => true
+  const major = /^(\d+)$/.exec(tag)
+  if (major) return (o) => o.major === Number(major[1])
+  const minor = /^(\d+)\.(\d+)$/.exec(tag)
+  if (minor) return (o) => o.major === Number(minor[1]) && o.minor === Number(minor[2])
+  return undefined
+}
+
+function stableReleaseFor(
+  image: ImageName,
+  references: ImageReference[],
+  runRelease: SemVer | undefined
+): SemVer | undefined {
+  if (runRelease && runRelease.prerelease.length === 0) return runRelease
+  // Several versions in one repository tag the same image: it is the highest of them.
+  return references
+    .filter((reference) => sameRepository(reference.image, image))
+    .map((reference) => semver.parse(reference.tag.replace(/^v/i, '')))
+    .filter((v): v is SemVer => v !== null && v.prerelease.length === 0)
+    .sort(semver.rcompare)[0]
 }
 
 function refToTag({ github }: TagRequest): string | undefined {

@@ -183,6 +183,56 @@ describe('an older patch release', () => {
   })
 })
 
+describe('full references in tags', () => {
+  it('move latest and the major alias of another repository only forward, by its own tags', async () => {
+    const { image } = uniqueRepository(tb, 'refs-image')
+    const other = uniqueRepository(tb, 'refs-other')
+    const workspace = workspaceWith({ Dockerfile: dockerfile(tb) })
+    const newer = await run({
+      inputs: { image: other.image, ...credentials(tb), steps: 'build,push', 'build-args': 'VARIANT=1.3.0' },
+      event: eventEnv('tag-push', { GITHUB_REF: 'refs/tags/v1.3.0', GITHUB_REF_NAME: 'v1.3.0' }),
+      workspace
+    })
+    expect(newer.exitCode).toBe(0)
+    expect(await registryDigest(tb, other.repository, 'latest')).toBe(newer.outputs.digest)
+    expect(await registryDigest(tb, other.repository, '1')).toBe(newer.outputs.digest)
+
+    const older = await run({
+      inputs: {
+        image,
+        ...credentials(tb),
+        steps: 'build,push',
+        'build-args': 'VARIANT=1.2.0',
+        tags: [`${other.image}:latest`, `${other.image}:1`, `${other.image}:1.2`].join('\n')
+      },
+      event: eventEnv('tag-push', { GITHUB_REF: 'refs/tags/v1.2.0', GITHUB_REF_NAME: 'v1.2.0' }),
+      workspace
+    })
+    expect(older.log).not.toMatch(/::error::/)
+    expect(older.exitCode).toBe(0)
+    expect(older.outputs.digest).not.toBe(newer.outputs.digest)
+
+    // The registry already holds 1.3.0 in other: its latest and 1 stay on it.
+    expect(await registryDigest(tb, other.repository, 'latest')).toBe(newer.outputs.digest)
+    expect(await registryDigest(tb, other.repository, '1')).toBe(newer.outputs.digest)
+    // No newer 1.2.z there: 1.2 moves to this release.
+    expect(await registryDigest(tb, other.repository, '1.2')).toBe(older.outputs.digest)
+    expect(await registryDigest(tb, other.repository, '1.3')).toBe(newer.outputs.digest)
+
+    const thisRelease = ['1.2.0', '1.2', '1', 'latest', 'sha-0123456'].map((tag) => `${image}:${tag}`)
+    expect(older.outputs.tags?.split('\n')).toEqual([...thisRelease, `${other.image}:1.2`])
+    expect(older.outputs['pushed-tags']?.split('\n')).toEqual([...thisRelease, `${other.image}:1.2`])
+    for (const tag of ['latest', '1']) {
+      expect(older.log).toContain(
+        `${other.image}:${tag} stays where it is: the registry already has 1.3.0, newer than 1.2.0.`
+      )
+      expect(older.summary).toContain(
+        `- \`${other.image}:${tag}\` was not moved: the registry already has 1.3.0, newer than 1.2.0.`
+      )
+    }
+  })
+})
+
 describe('a pull request', () => {
   it('builds the image but pushes nothing', async () => {
     const { image, repository } = uniqueRepository(tb, 'pr')

@@ -190,7 +190,7 @@ describe('buildSpec', () => {
     const inputs = getInputs((name) => given[name] ?? '', cwd)
     const github = readGitHubContext(eventEnv('tag-push'))
     const plan = planTags({ github, tagSha: true, tagLatest: 'auto', extraTags: [] })
-    const release = { plan, references: releaseReferences(inputs.image, plan, inputs) }
+    const release = { plan, references: releaseReferences(inputs.image, plan, inputs.tags.references) }
     const spec = buildSpec({ inputs, github }, release, new Date('2026-01-02T03:04:05Z'))
     expect(spec.tags).toEqual(
       ['1.2.3', '1.2', '1', 'latest', 'sha-0123456'].map((t) => `ghcr.io/acme/web:${t}`)

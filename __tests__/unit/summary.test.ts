@@ -16,6 +16,9 @@ const release: NonNullable<RunRecord['release']> = {
     withheld: [{ tag: 'latest', reason: 'the registry already has 2.0.0, newer than 1.4.1' }]
   },
   references: ['ghcr.io/acme/web:1.4.1', 'ghcr.io/acme/web:1.4', 'ghcr.io/acme/web:sha-0123456'],
+  withheldReferences: [
+    { reference: 'quay.io/acme/web:1', reason: 'the registry already has 1.5.0, newer than 1.4.1' }
+  ],
   pushing: { push: true, reason: 'push is auto' }
 }
 
@@ -45,6 +48,7 @@ describe('summaryMarkdown', () => {
         '| Deploy | skipped (docker-host is empty) |',
         '',
         '- `latest` was not moved: the registry already has 2.0.0, newer than 1.4.1.',
+        '- `quay.io/acme/web:1` was not moved: the registry already has 1.5.0, newer than 1.4.1.',
         ''
       ].join('\n')
     )
@@ -83,6 +87,7 @@ describe('summaryMarkdown', () => {
       release: {
         plan: { version: 'pr-7', tags: ['pr-7'], withheld: [] },
         references: ['ghcr.io/acme/web:pr-7'],
+        withheldReferences: [],
         pushing: { push: false, reason: 'push is auto and this is a pull request run (pull_request)' }
       },
       results: {},

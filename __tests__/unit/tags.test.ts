@@ -1,6 +1,15 @@
 import { describe, expect, it, test } from '@jest/globals'
+import { SemVer } from 'semver'
 import { readGitHubContext } from '../../src/github-context.js'
-import { needsExistingTags, planTags, type TagRequest } from '../../src/tags.js'
+import { parseImageReference, type ImageName, type ImageReference } from '../../src/image-name.js'
+import {
+  needsExistingTags,
+  planReferences,
+  planTags,
+  referenceAliasChecks,
+  type ExistingTags,
+  type TagRequest
+} from '../../src/tags.js'
 import { eventEnv, type EventFixture } from '../../__fixtures__/events.js'
 
 const SHA = '0123456789abcdef0123456789abcdef01234567'
@@ -215,5 +224,170 @@ describe('tags for the event fixtures', () => {
     const plan = planTags({ github, tagSha: true, tagLatest: 'auto', extraTags: [] })
     expect(plan.version).toBe(version)
     expect(plan.tags).toEqual(tags)
+  })
+})
+
+describe('full references of the tags input only move forward', () => {
+  const refs = (...given: string[]): ImageReference[] => given.map(parseImageReference)
+  const names = (references: ImageReference[]): string[] =>
+    references.map((reference) => `${reference.image.name}:${reference.tag}`)
+  /** The registries' tags per repository, `registry/repository`; a repository not named has none. */
+  const registries =
+    (tags: Record<string, ExistingTags>) =>
+    (image: ImageName): ExistingTags =>
+      tags[`${image.registry}/${image.repository}`] ?? []
+  const release = (version: string): SemVer => new SemVer(version)
+
+  it('withholds latest and the major alias when the repository has a newer release in their line', () => {
+    const given = refs(
+      'ghcr.io/acme/web:1.2.0',
+      'ghcr.io/acme/web:1.2',
+      'ghcr.io/acme/web:1',
+      'ghcr.io/acme/web:latest'
+    )
+    const plan = planReferences(
+      given,
+      release('1.2.0'),
+      registries({ 'ghcr.io/acme/web': ['1.2.0', '1.3.0', '1.3', '1', 'latest'] })
+    )
+    expect(names(plan.references)).toEqual(['ghcr.io/acme/web:1.2.0', 'ghcr.io/acme/web:1.2'])
+    expect(plan.withheld.map(({ reference, reason }) => [names([reference])[0], reason])).toEqual([
+      ['ghcr.io/acme/web:1', 'the registry already has 1.3.0, newer than 1.2.0'],
+      ['ghcr.io/acme/web:latest', 'the registry already has 1.3.0, newer than 1.2.0']
+    ])
+  })
+
+  it('withholds the major.minor alias only for a newer patch of that minor', () => {
+    const given = refs('ghcr.io/acme/web:1.2')
+    expect(
+      planReferences(given, release('1.2.0'), registries({ 'ghcr.io/acme/web': ['1.2.5'] })).withheld
+    ).toEqual([{ reference: given[0], reason: 'the registry already has 1.2.5, newer than 1.2.0' }])
+    expect(
+      planReferences(given, release('1.2.0'), registries({ 'ghcr.io/acme/web': ['1.3.0', '2.0.0'] }))
+        .references
+    ).toEqual(given)
+  })
+
+  it('reads the major alias as a number: 10.0.0 is not in the line of 1', () => {
+    const given = refs('ghcr.io/acme/web:1')
+    const plan = planReferences(
+      given,
+      release('1.2.0'),
+      registries({ 'ghcr.io/acme/web': ['10.0.0', '0.9.0'] })
+    )
+    expect(plan.references).toEqual(given)
+  })
+
+  it('moves the aliases of a release newer than everything in the registry', () => {
+    const given = refs('ghcr.io/acme/web:latest', 'ghcr.io/acme/web:1', 'ghcr.io/acme/web:1.4')
+    const plan = planReferences(
+      given,
+      release('1.4.0'),
+      registries({ 'ghcr.io/acme/web': ['1.3.0', '1.4.0', 'latest', '1', 'sha-abcdef0'] })
+    )
+    expect(plan).toEqual({ references: given, withheld: [] })
+  })
+
+  it('checks each reference against the tags of its own repository', () => {
+    const given = refs('quay.io/acme/web:latest', 'ghcr.io/acme/web:latest', 'docker.io/acme/web:1')
+    const plan = planReferences(
+      given,
+      release('1.2.0'),
+      registries({
+        'quay.io/acme/web': ['2.0.0'],
+        'ghcr.io/acme/web': ['1.0.0'],
+        'docker.io/acme/web': ['1.1.0']
+      })
+    )
+    expect(names(plan.references)).toEqual(['ghcr.io/acme/web:latest', 'docker.io/acme/web:1'])
+    expect(names(plan.withheld.map((w) => w.reference))).toEqual(['quay.io/acme/web:latest'])
+  })
+
+  it('withholds every alias reference of a repository whose tags could not be read', () => {
+    const given = refs(
+      'quay.io/acme/web:latest',
+      'quay.io/acme/web:1.2',
+      'quay.io/acme/web:edge',
+      'ghcr.io/acme/web:1'
+    )
+    const plan = planReferences(given, release('1.2.0'), registries({ 'quay.io/acme/web': 'unknown' }))
+    expect(names(plan.references)).toEqual(['quay.io/acme/web:edge', 'ghcr.io/acme/web:1'])
+    expect(plan.withheld.map((w) => w.reason)).toEqual([
+      "the registry's tags could not be read",
+      "the registry's tags could not be read"
+    ])
+  })
+
+  it('reads v-prefixed release tags in the registry too', () => {
+    const given = refs('ghcr.io/acme/web:latest')
+    expect(
+      planReferences(given, release('1.2.0'), registries({ 'ghcr.io/acme/web': ['v1.3.0'] })).withheld
+    ).toEqual([{ reference: given[0], reason: 'the registry already has 1.3.0, newer than 1.2.0' }])
+  })
+
+  it('does not count a newer prerelease as newer', () => {
+    const given = refs('ghcr.io/acme/web:latest', 'ghcr.io/acme/web:1')
+    const plan = planReferences(
+      given,
+      release('1.2.0'),
+      registries({ 'ghcr.io/acme/web': ['1.3.0-rc.1', 'v2.0.0-beta.1'] })
+    )
+    expect(plan.references).toEqual(given)
+  })
+
+  it('without a release version from the ref, compares with a stable version given for the same repository', () => {
+    const given = refs('ghcr.io/acme/web:v1.2.0', 'ghcr.io/acme/web:latest', 'quay.io/acme/web:latest')
+    const existing = registries({ 'ghcr.io/acme/web': ['1.3.0'], 'quay.io/acme/web': ['1.3.0'] })
+    const plan = planReferences(given, undefined, existing)
+    expect(plan.withheld).toEqual([
+      { reference: given[1], reason: 'the registry already has 1.3.0, newer than 1.2.0' }
+    ])
+    // quay.io names no version: nothing to compare with, so its latest goes as given.
+    expect(names(plan.references)).toEqual(['ghcr.io/acme/web:v1.2.0', 'quay.io/acme/web:latest'])
+    expect(referenceAliasChecks(given, undefined).map((check) => check.image.name)).toEqual([
+      'ghcr.io/acme/web'
+    ])
+  })
+
+  it("takes the ref's stable release before any version given in the references", () => {
+    const given = refs('ghcr.io/acme/web:1.9.0', 'ghcr.io/acme/web:latest')
+    const plan = planReferences(given, release('1.2.0'), registries({ 'ghcr.io/acme/web': ['1.3.0'] }))
+    expect(plan.withheld.map((w) => w.reason)).toEqual(['the registry already has 1.3.0, newer than 1.2.0'])
+  })
+
+  it('pushes the aliases as given when there is no stable release to compare with', () => {
+    const given = refs('ghcr.io/acme/web:latest', 'ghcr.io/acme/web:1', 'ghcr.io/acme/web:2.0.0-rc.1')
+    const existing = registries({ 'ghcr.io/acme/web': ['9.0.0'] })
+    // A branch build, and a prerelease (whose prerelease tag is no stable version either).
+    for (const runRelease of [undefined, release('2.0.0-rc.1')]) {
+      expect(referenceAliasChecks(given, runRelease)).toEqual([])
+      expect(planReferences(given, runRelease, existing)).toEqual({ references: given, withheld: [] })
+    }
+  })
+
+  it('needs one listing per repository with an alias reference, whatever name spells it', () => {
+    const given = refs(
+      'acme/web:latest',
+      'docker.io/acme/web:1',
+      'index.docker.io/acme/web:1.2',
+      'ghcr.io/acme/web:edge',
+      'ghcr.io/acme/web:1.2.0'
+    )
+    const checks = referenceAliasChecks(given, release('1.2.0'))
+    expect(
+      checks.map((check) => [check.image.registry, check.image.repository, names(check.aliases)])
+    ).toEqual([
+      ['docker.io', 'acme/web', ['acme/web:latest', 'docker.io/acme/web:1', 'index.docker.io/acme/web:1.2']]
+    ])
+  })
+
+  it('leaves tags that only look like aliases alone', () => {
+    const given = refs(
+      'ghcr.io/acme/web:latest-alpine',
+      'ghcr.io/acme/web:1.2.3',
+      'ghcr.io/acme/web:v1',
+      'ghcr.io/acme/web:1.x'
+    )
+    expect(referenceAliasChecks(given, release('1.2.0'))).toEqual([])
   })
 })
