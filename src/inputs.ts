@@ -8,6 +8,7 @@ import { splitCommandWords } from './command-words.js'
 import { ENGINE_VARIABLES } from './docker-cli.js'
 import { parseDockerHost, type DockerHost } from './docker-host.js'
 import {
+  isLoopbackHost,
   isValidTag,
   parseImageName,
   parseImageReference,
@@ -417,6 +418,11 @@ function parseReleasesUrl(raw: string): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw new Error(`"${text}" is not an http(s) URL`)
+  // Plain HTTP lets anyone on the path swap the archive and its checksums file together.
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+    throw new Error(
+      `"${text}" is plain http to a host that is not loopback: use https (http only for 127.0.0.0/8, ::1 or localhost)`
+    )
   return text.replace(/\/+$/, '')
 }
 

@@ -327,6 +327,32 @@ describe('every number has an upper bound, and the message names the input and t
   })
 })
 
+describe('trivy-releases', () => {
+  test.each([
+    'https://mirror.example/trivy',
+    'https://10.0.0.5:8443/trivy',
+    'http://127.0.0.1:8080/trivy',
+    'http://127.45.6.7/trivy',
+    'http://[::1]:8080/trivy',
+    'http://localhost:8080/trivy',
+    'HTTP://LOCALHOST/trivy'
+  ])('takes https anywhere and http on loopback: %s', (url) => {
+    expect(inputs({ 'trivy-releases': url }).scan.trivyReleases).toBe(url)
+  })
+
+  test.each([
+    'http://mirror.example/trivy',
+    'http://10.0.0.5:8080/trivy',
+    'http://127.0.0.1.nip.io/trivy',
+    'http://localhost.attacker.example/trivy',
+    'http://[::2]/trivy'
+  ])('refuses plain http to anything else, naming the input: %s', (url) => {
+    expect(problems({ 'trivy-releases': url })).toEqual([
+      `trivy-releases: "${url}" is plain http to a host that is not loopback: use https (http only for 127.0.0.0/8, ::1 or localhost)`
+    ])
+  })
+})
+
 describe('parseBoolean', () => {
   test.each([
     ['true', true],
