@@ -1,8 +1,9 @@
 // The sha256 of Trivy release archives, written into the action, by archive file name. An archive
 // pinned here must match its pin whatever the release's checksums file says: that file comes from
-// the same place as the archive, so whoever can replace one can replace the other (as happened to
-// aquasecurity/trivy-action's tags on 2026-03-19). A pin cannot be swapped without changing the
-// action itself, which its users pin by commit.
+// the same place as the archive, so whoever can replace one can replace the other (what a
+// publisher's account serves can change under a name already trusted: aquasecurity/trivy-action
+// had 76 tags force-pushed to malicious commits on 2026-03-19). A pin changes only with the
+// action itself, which a workflow can pin by commit.
 //
 // Pinned: DEFAULT_TRIVY_VERSION (src/inputs.ts) on every platform the action downloads for; a
 // unit test fails when the default moves without its pins. The values are the lines of
