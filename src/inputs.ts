@@ -7,6 +7,7 @@ import semver from 'semver'
 import { ENGINE_VARIABLES } from './docker-cli.js'
 import { parseDockerHost, type DockerHost } from './docker-host.js'
 import {
+  isLoopbackHost,
   isValidTag,
   parseImageName,
   parseImageReference,
@@ -14,6 +15,7 @@ import {
   type ImageName,
   type ImageReference
 } from './image-name.js'
+import { parseWholeNumber } from './input-bounds.js'
 import { parseKeyValueLines, parseLines, parseList, type KeyValue } from './key-value.js'
 import { parseSeverity, SEVERITIES, type Severity } from './severity.js'
 import { parseSwitchCommand, type SwitchCommand } from './switch-command.js'
@@ -245,7 +247,11 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
       username,
       password,
       push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false'] as const), 'auto'),
-      registryTimeout: field('registry-timeout', (raw) => parseInteger(raw || '600', 1), 600)
+      registryTimeout: field(
+        'registry-timeout',
+        (raw) => parseWholeNumber(raw || '600', 'registry-timeout'),
+        600
+      )
     },
     scan: {
       severityThreshold: field('severity-threshold', parseThreshold, 'HIGH'),
@@ -277,12 +283,12 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
       ]),
       composeProject: field('compose-project', parseComposeProject, ''),
       service,
-      replicas: field('replicas', (raw) => (raw ? parseInteger(raw, 1) : undefined), undefined),
-      healthTimeout: field('health-timeout', (raw) => parseInteger(raw || '120', 1), 120),
+      replicas: field('replicas', (raw) => (raw ? parseWholeNumber(raw, 'replicas') : undefined), undefined),
+      healthTimeout: field('health-timeout', (raw) => parseWholeNumber(raw || '120', 'health-timeout'), 120),
       switchCommand: field('switch-command', parseSwitchCommand, undefined),
-      drainSeconds: field('drain-seconds', (raw) => parseInteger(raw || '0', 0), 0),
-      startupGrace: field('startup-grace', (raw) => parseInteger(raw || '10', 0), 10),
-      lockTimeout: field('lock-timeout', (raw) => parseInteger(raw || '600', 0), 600),
+      drainSeconds: field('drain-seconds', (raw) => parseWholeNumber(raw || '0', 'drain-seconds'), 0),
+      startupGrace: field('startup-grace', (raw) => parseWholeNumber(raw || '10', 'startup-grace'), 10),
+      lockTimeout: field('lock-timeout', (raw) => parseWholeNumber(raw || '600', 'lock-timeout'), 600),
       env: field('env', parseDeployEnv, [])
     }
   }
@@ -302,13 +308,6 @@ function parseChoice<T extends string>(raw: string, choices: readonly T[]): T {
   const found = choices.find((choice) => choice === lower)
   if (!found) throw new Error(`"${raw}" is not one of ${choices.join(', ')}`)
   return found
-}
-
-function parseInteger(raw: string, min: number): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
-    throw new Error(`"${raw}" is not a whole number of at least ${min}`)
-  }
-  return Number(raw)
 }
 
 function parseSteps(raw: string): StepName[] {
@@ -396,7 +395,11 @@ function parseMaxFindings(raw: string): Partial<Record<Severity, number>> {
     const match = /^([A-Za-z]+)\s*=\s*(\d+)$/.exec(item)
     const severity = match ? parseSeverity(match[1] as string) : undefined
     if (!match || !severity) throw new Error(`"${item}" is not SEVERITY=COUNT, e.g. critical=0,high=5`)
-    budgets[severity] = Number(match[2])
+    try {
+      budgets[severity] = parseWholeNumber(match[2] as string, 'max-findings')
+    } catch (error) {
+      throw new Error(`"${item}": ${(error as Error).message}`)
+    }
   }
   return budgets
 }
@@ -417,6 +420,11 @@ function parseReleasesUrl(raw: string): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw new Error(`"${text}" is not an http(s) URL`)
+  // Plain HTTP lets anyone on the path swap the archive and its checksums file together.
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+    throw new Error(
+      `"${text}" is plain http to a host that is not loopback: use https (http only for 127.0.0.0/8, ::1 or localhost)`
+    )
   return text.replace(/\/+$/, '')
 }
 

@@ -393,6 +393,16 @@ describe('what cannot deploy fails before anything is built or changed', () => {
     expect(readdirSync(run.runnerTemp)).toEqual([])
   }
 
+  it('a replicas of 100000000, refused with the inputs before the host is even reached', async () => {
+    const before = acceptedSshConnections()
+    await refused(
+      { replicas: '100000000' },
+      /::error::Invalid input: replicas: 100000000 is more than 1000, the most it takes \(all on one host, /
+    )
+    expect(acceptedSshConnections() - before).toBe(0)
+    expect(await docker(['image', 'ls', '--quiet', `${stack.image}:9.9.9`])).toBe('')
+  })
+
   it('an ssh host nobody listens on', async () => {
     await refused(
       { 'docker-host': 'ssh://deploy@127.0.0.1:2299' },

@@ -1,9 +1,12 @@
-// Installing Trivy when `trivy` is not on PATH: the bundled action downloads the pinned release
-// from `trivy-releases` (here a mirror on loopback with the layout of Trivy's GitHub releases),
-// checks the archive against the release's checksums file, extracts it into the tool cache
-// (RUNNER_TOOL_CACHE, which the runner always sets and @actions/tool-cache requires) and runs it;
-// a later run takes it from the tool cache without downloading. An archive that does not match
-// the checksums file, or that the file does not list, is refused: never run, never cached.
+// Installing Trivy when `trivy` is not on PATH: the bundled action downloads the `trivy-version`
+// release from `trivy-releases` (here a mirror on loopback with the layout of Trivy's GitHub
+// releases), checks the archive, extracts it into the tool cache (RUNNER_TOOL_CACHE, which the
+// runner always sets and @actions/tool-cache requires) and runs it; a later run takes it from the
+// tool cache without downloading. The default version's archives must match the sha256 the action
+// pins for them; a stand-in cannot, so the installs that succeed here are of a version without a
+// pin, checked against the release's checksums file with a warning. An archive that does not
+// match its pin or the checksums file, or that the file does not list, is refused: never run,
+// never cached.
 //
 // The archive holds a stand-in `trivy`, a shell script, instead of the real Trivy: the real
 // binary is 223 MB (README, The test bed), too big to pack, hash and serve in every test, and
@@ -29,13 +32,16 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { eventEnv } from '../../__fixtures__/events.js'
+import { DEFAULT_TRIVY_VERSION } from '../../src/inputs.js'
 import { releaseFiles } from '../../src/trivy-install.js'
+import { TRIVY_ARCHIVE_SHA256 } from '../../src/trivy-pins.js'
 import { REPO_ROOT, runAction, testbed, workspaceWith, type ActionRun, type Testbed } from './harness.js'
 import { registryTags, uniqueRepository } from './registry-helpers.js'
 
 jest.setTimeout(300_000)
 
-const VERSION = '0.74.0'
+/** A version the action pins no sha256 for: its archives are checked against the checksums file. */
+const VERSION = '0.73.0'
 const REPORT_FIXTURE = path.join(REPO_ROOT, '__fixtures__/trivy/reports/testbed-busybox.json')
 
 let tb: Testbed
@@ -77,7 +83,7 @@ function releaseArchive(log: string, marker = 'genuine'): Buffer {
   mkdirSync(content)
   const standIn = [
     '#!/bin/sh',
-    `# Stand-in for Trivy ${VERSION} (${marker}), made by __tests__/e2e/trivy-install.test.ts.`,
+    `# Stand-in for Trivy (${marker}), made by __tests__/e2e/trivy-install.test.ts.`,
     `printf '%s\\n' "$@" '' >> '${log}'`,
     'out=',
     'previous=',
@@ -135,8 +141,8 @@ async function mirror(files: Record<string, Buffer | string>): Promise<Mirror> {
 }
 
 /** The paths of this machine's archive and the checksums file under a mirror. */
-function releasePaths(): { archive: string; archiveName: string; checksums: string } {
-  const files = releaseFiles(VERSION, 'http://mirror')
+function releasePaths(version = VERSION): { archive: string; archiveName: string; checksums: string } {
+  const files = releaseFiles(version, 'http://mirror')
   const pathOf = (url: string): string => new URL(url).pathname
   return {
     archive: pathOf(files.archiveUrl),
@@ -151,6 +157,7 @@ function installRun(options: {
   toolCache: string | undefined
   repository: { image: string }
   steps: string
+  version?: string
 }): Promise<ActionRun> {
   return runAction({
     inputs: {
@@ -158,6 +165,7 @@ function installRun(options: {
       username: tb.username,
       password: tb.password,
       steps: options.steps,
+      'trivy-version': options.version ?? VERSION,
       'trivy-releases': options.mirror.url
     },
     event: eventEnv('tag-push'),
@@ -217,6 +225,10 @@ describe('a verified archive from the mirror', () => {
     expect(first.log).not.toMatch(/::error/)
     expect(first.exitCode).toBe(0)
     expect(first.log).toContain(`Downloading Trivy ${VERSION} from ${releases.url}${paths.archive}`)
+    // Checked against the checksums file only, and the run says so.
+    expect(first.log).toContain(
+      `::warning::Trivy ${VERSION} has no sha256 pinned in this action for ${paths.archiveName}: it is checked only against the checksums file from the same place (${releases.url}${paths.checksums}), which shows that it arrived whole, not that it is Trivy's.`
+    )
     const cached = path.join(toolCache, 'trivy', VERSION, arch, 'trivy')
     expect(first.log).toContain(`Trivy: ${cached} (download)`)
     expect(releases.requests.slice(0, 2)).toEqual([`GET ${paths.checksums}`, `GET ${paths.archive}`])
@@ -277,40 +289,50 @@ describe('a verified archive from the mirror', () => {
   })
 })
 
+/** Runs build,scan,push of `version` against the mirror; returns the run, the cache and the stand-in's log. */
+async function refusedRun(
+  version: string,
+  files: (archive: Buffer, genuine: Buffer) => Record<string, Buffer | string>
+): Promise<{ result: ActionRun; toolCache: string; log: string; releases: Mirror; repository: string }> {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'trivy-install-'))
+  const log = path.join(work, 'stand-in.log')
+  const archive = releaseArchive(log, 'tampered')
+  const genuine = releaseArchive(path.join(work, 'genuine.log'))
+  const releases = await mirror(files(archive, genuine))
+  const toolCache = mkdtempSync(path.join(os.tmpdir(), 'tool-cache-'))
+  const repository = uniqueRepository(tb, 'trivy-refused')
+  // push is in steps, so that "nothing is pushed" is the action's decision, not the steps'.
+  const result = await installRun({
+    mirror: releases,
+    toolCache,
+    repository,
+    steps: 'build,scan,push',
+    version
+  })
+  return { result, toolCache, log, releases, repository: repository.repository }
+}
+
+/** Refused with `message`: the stand-in never ran, nothing cached, pushed or left in the runner temp folder. */
+async function expectRefused(run: Awaited<ReturnType<typeof refusedRun>>, message: RegExp): Promise<void> {
+  expect(run.result.exitCode).toBe(1)
+  expect(run.result.log).toMatch(message)
+  expect(run.result.outputs['scan-result']).toBe('skipped')
+  expect(existsSync(run.log)).toBe(false)
+  expect(filesUnder(run.toolCache)).toEqual([])
+  expect(await registryTags(tb, run.repository)).toEqual([])
+  expect(run.result.outputs['pushed-tags'] ?? '').toBe('')
+  // Neither download is left behind in the runner temp folder.
+  const left = filesUnder(run.result.runnerTemp).filter((file) => !file.startsWith('container-ship-'))
+  expect(left).toEqual([])
+}
+
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
 describe('an archive the checksums file does not vouch for', () => {
   const paths = releasePaths()
 
-  /** Runs build,scan,push against the mirror; returns the run, the cache and the stand-in's log. */
-  async function refusedRun(
-    files: (archive: Buffer, genuine: Buffer) => Record<string, Buffer | string>
-  ): Promise<{ result: ActionRun; toolCache: string; log: string; releases: Mirror; repository: string }> {
-    const work = mkdtempSync(path.join(os.tmpdir(), 'trivy-install-'))
-    const log = path.join(work, 'stand-in.log')
-    const archive = releaseArchive(log, 'tampered')
-    const genuine = releaseArchive(path.join(work, 'genuine.log'))
-    const releases = await mirror(files(archive, genuine))
-    const toolCache = mkdtempSync(path.join(os.tmpdir(), 'tool-cache-'))
-    const repository = uniqueRepository(tb, 'trivy-refused')
-    // push is in steps, so that "nothing is pushed" is the action's decision, not the steps'.
-    const result = await installRun({ mirror: releases, toolCache, repository, steps: 'build,scan,push' })
-    return { result, toolCache, log, releases, repository: repository.repository }
-  }
-
-  async function expectRefused(run: Awaited<ReturnType<typeof refusedRun>>, message: RegExp): Promise<void> {
-    expect(run.result.exitCode).toBe(1)
-    expect(run.result.log).toMatch(message)
-    expect(run.result.outputs['scan-result']).toBe('skipped')
-    expect(existsSync(run.log)).toBe(false)
-    expect(filesUnder(run.toolCache)).toEqual([])
-    expect(await registryTags(tb, run.repository)).toEqual([])
-    expect(run.result.outputs['pushed-tags'] ?? '').toBe('')
-    // Neither download is left behind in the runner temp folder.
-    const left = filesUnder(run.result.runnerTemp).filter((file) => !file.startsWith('container-ship-'))
-    expect(left).toEqual([])
-  }
-
   it('refuses an archive whose sha256 is not the one listed, naming the version and the archive', async () => {
-    const run = await refusedRun((archive, genuine) => ({
+    const run = await refusedRun(VERSION, (archive, genuine) => ({
       [paths.archive]: archive,
       [paths.checksums]: checksums({ [paths.archiveName]: genuine })
     }))
@@ -324,7 +346,7 @@ describe('an archive the checksums file does not vouch for', () => {
 
   it('refuses an archive the checksums file does not list', async () => {
     const other = releaseFiles(VERSION, 'http://mirror', 'darwin', 'arm64').archiveName
-    const run = await refusedRun((archive) => ({
+    const run = await refusedRun(VERSION, (archive) => ({
       [paths.archive]: archive,
       [paths.checksums]: checksums({ [other]: archive })
     }))
@@ -336,6 +358,28 @@ describe('an archive the checksums file does not vouch for', () => {
     )
     // An archive nothing vouches for is not even downloaded.
     expect(run.releases.requests).toEqual([`GET ${paths.checksums}`])
+  })
+})
+
+describe('the default version, whose archives the action pins', () => {
+  const paths = releasePaths(DEFAULT_TRIVY_VERSION)
+
+  it('refuses a replaced archive even with a checksums file that lists it, never fetching that file', async () => {
+    // What a compromised release or mirror serves: another archive, and a checksums file made for it.
+    const run = await refusedRun(DEFAULT_TRIVY_VERSION, (archive) => ({
+      [paths.archive]: archive,
+      [paths.checksums]: checksums({ [paths.archiveName]: archive })
+    }))
+    const pin = TRIVY_ARCHIVE_SHA256[paths.archiveName] ?? ''
+    expect(pin).toMatch(/^[0-9a-f]{64}$/)
+    await expectRefused(
+      run,
+      new RegExp(
+        `::error::the Trivy ${escaped(DEFAULT_TRIVY_VERSION)} archive ${escaped(paths.archiveName)} does not match the sha256 this action pins for it \\(sha256 [0-9a-f]{64}, expected ${pin}\\): refusing to run it`
+      )
+    )
+    expect(run.releases.requests).toEqual([`GET ${paths.archive}`])
+    expect(run.result.log).not.toContain('::warning::Trivy')
   })
 })
 

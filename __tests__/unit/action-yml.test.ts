@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from '@jest/globals'
 import { parse } from 'yaml'
 import { Output } from '../../src/constants.js'
+import { INPUT_BOUNDS } from '../../src/input-bounds.js'
 import { DEFAULT_TRIVY_RELEASES, DEFAULT_TRIVY_VERSION, getInputs, InputError } from '../../src/inputs.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -35,6 +36,11 @@ describe('action.yml', () => {
 
   it('declares every output the action sets', () => {
     expect(Object.keys(action.outputs).sort()).toEqual(Object.values(Output).sort())
+  })
+
+  it('says the upper bound of every numeric input, as getInputs enforces it', () => {
+    for (const [name, { max }] of Object.entries(INPUT_BOUNDS))
+      expect([name, action.inputs[name]?.description]).toEqual([name, expect.stringContaining(` ${max} `)])
   })
 
   it('keeps the SPEC defaults', () => {

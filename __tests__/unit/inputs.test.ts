@@ -283,6 +283,76 @@ describe('parsed values', () => {
   })
 })
 
+describe('every number has an upper bound, and the message names the input and the bound', () => {
+  const deploy = (parsed: ReturnType<typeof inputs>) => parsed.deploy
+  test.each([
+    ['replicas', 1000, (parsed: ReturnType<typeof inputs>) => deploy(parsed).replicas],
+    ['registry-timeout', 21600, (parsed: ReturnType<typeof inputs>) => parsed.publish.registryTimeout],
+    ['health-timeout', 21600, (parsed: ReturnType<typeof inputs>) => deploy(parsed).healthTimeout],
+    ['drain-seconds', 21600, (parsed: ReturnType<typeof inputs>) => deploy(parsed).drainSeconds],
+    ['startup-grace', 21600, (parsed: ReturnType<typeof inputs>) => deploy(parsed).startupGrace],
+    ['lock-timeout', 21600, (parsed: ReturnType<typeof inputs>) => deploy(parsed).lockTimeout]
+  ] as const)('%s: %d is taken, one more is refused', (name, max, value) => {
+    expect(value(inputs({ [name]: String(max) }))).toBe(max)
+    expect(problems({ [name]: String(max + 1) })).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${name}: ${max + 1} is more than ${max}, the most it takes \\(.+\\)$`)
+      )
+    ])
+  })
+
+  it('says why for each: the host for replicas, a hosted job for the waits', () => {
+    expect(problems({ replicas: '100000000' })).toEqual([
+      'replicas: 100000000 is more than 1000, the most it takes (all on one host, whose default Compose network, a Linux bridge, takes at most 1024 containers)'
+    ])
+    expect(problems({ 'lock-timeout': '86400' })).toEqual([
+      'lock-timeout: 86400 is more than 21600, the most it takes (6 hours, as long as a job on a GitHub-hosted runner may run)'
+    ])
+  })
+
+  it('refuses numbers past what JavaScript counts exactly with the same message, not a rounded value', () => {
+    expect(problems({ 'health-timeout': '99999999999999999999' })).toEqual([
+      expect.stringMatching(/^health-timeout: 99999999999999999999 is more than 21600, /)
+    ])
+  })
+
+  it('max-findings: a budget of 1000000 is taken, one more is refused, naming the item', () => {
+    expect(inputs({ 'max-findings': 'critical=0,high=1000000' }).scan.maxFindings).toEqual({
+      CRITICAL: 0,
+      HIGH: 1000000
+    })
+    expect(problems({ 'max-findings': 'critical=0,high=1000001' })).toEqual([
+      'max-findings: "high=1000001": 1000001 is more than 1000000, the most it takes (more findings than any report the action can read; severity-threshold: none turns the gate off)'
+    ])
+  })
+})
+
+describe('trivy-releases', () => {
+  test.each([
+    'https://mirror.example/trivy',
+    'https://10.0.0.5:8443/trivy',
+    'http://127.0.0.1:8080/trivy',
+    'http://127.45.6.7/trivy',
+    'http://[::1]:8080/trivy',
+    'http://localhost:8080/trivy',
+    'HTTP://LOCALHOST/trivy'
+  ])('takes https anywhere and http on loopback: %s', (url) => {
+    expect(inputs({ 'trivy-releases': url }).scan.trivyReleases).toBe(url)
+  })
+
+  test.each([
+    'http://mirror.example/trivy',
+    'http://10.0.0.5:8080/trivy',
+    'http://127.0.0.1.nip.io/trivy',
+    'http://localhost.attacker.example/trivy',
+    'http://[::2]/trivy'
+  ])('refuses plain http to anything else, naming the input: %s', (url) => {
+    expect(problems({ 'trivy-releases': url })).toEqual([
+      `trivy-releases: "${url}" is plain http to a host that is not loopback: use https (http only for 127.0.0.0/8, ::1 or localhost)`
+    ])
+  })
+})
+
 describe('parseBoolean', () => {
   test.each([
     ['true', true],
