@@ -111,6 +111,8 @@ export interface DeployInputs {
   startupGrace: number
   /** Seconds to wait for another deploy of the same project on the host to finish. */
   lockTimeout: number
+  /** Deploy also on events whose code or text may come from outside (UNTRUSTED_DEPLOY_EVENTS). */
+  allowUntrustedEvents: boolean
   env: KeyValue[]
 }
 
@@ -289,6 +291,7 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
       drainSeconds: field('drain-seconds', (raw) => parseWholeNumber(raw || '0', 'drain-seconds'), 0),
       startupGrace: field('startup-grace', (raw) => parseWholeNumber(raw || '10', 'startup-grace'), 10),
       lockTimeout: field('lock-timeout', (raw) => parseWholeNumber(raw || '600', 'lock-timeout'), 600),
+      allowUntrustedEvents: field('deploy-on-untrusted-events', parseBoolean, false),
       env: field('env', parseDeployEnv, [])
     }
   }
@@ -494,4 +497,23 @@ function isDirectory(target: string): boolean {
 
 function isFile(target: string): boolean {
   return existsSync(target) && statSync(target).isFile()
+}
+
+/**
+ * Events that run a workflow on code or text anyone may send (a pull request, a fork's, a queued
+ * merge, a comment): a deploy from them would put that code in production, or run with its
+ * secrets at their word.
+ */
+export const UNTRUSTED_DEPLOY_EVENTS = ['pull_request', 'pull_request_target', 'merge_group', 'issue_comment']
+
+/**
+ * Refuses a run that would deploy (deploy in steps, docker-host set) on such an event, unless
+ * deploy-on-untrusted-events allows it; checked before anything is set up.
+ */
+export function refuseUntrustedDeploy(inputs: Pick<Inputs, 'steps' | 'deploy'>, eventName: string): void {
+  const deploying = inputs.steps.includes('deploy') && inputs.deploy.dockerHost !== undefined
+  if (!deploying || inputs.deploy.allowUntrustedEvents || !UNTRUSTED_DEPLOY_EVENTS.includes(eventName)) return
+  throw new InputError([
+    `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval; or set deploy-on-untrusted-events: true to allow it on this event.`
+  ])
 }

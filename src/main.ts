@@ -10,7 +10,7 @@ import { DockerCli } from './docker-cli.js'
 import { createPrivateDockerConfig, removePrivateDockerConfig } from './docker-config.js'
 import { closeDeployTarget, prepareDeploy, type DeployTarget } from './deploy-target.js'
 import { readGitHubContext, type GitHubContext } from './github-context.js'
-import { getInputs, type Inputs } from './inputs.js'
+import { getInputs, refuseUntrustedDeploy, type Inputs } from './inputs.js'
 import { logIn } from './login.js'
 import { registryClients } from './registry-access.js'
 import { planRelease, reportRelease, type Release } from './release.js'
@@ -38,6 +38,7 @@ export async function run(): Promise<void> {
     const inputs = getInputs((name) => core.getInput(name))
     record.inputs = inputs
     const github = readGitHubContext()
+    refuseUntrustedDeploy(inputs, github.eventName)
     context = await setUp(inputs, github, record)
     await runSteps(context, record.release as Release, record)
   } catch (error) {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it, test } from '@jest/globals'
-import { getInputs, InputError, parseBoolean } from '../../src/inputs.js'
+import { getInputs, InputError, parseBoolean, refuseUntrustedDeploy } from '../../src/inputs.js'
 
 /** A workspace with a Dockerfile, and a reader over the given inputs (unset ones read ''). */
 function setup(
@@ -363,4 +363,39 @@ describe('parseBoolean', () => {
     ['', false]
   ])('%s', (raw, value) => expect(parseBoolean(raw)).toBe(value))
   it('refuses anything else', () => expect(() => parseBoolean('yes')).toThrow('"yes" is not a boolean'))
+})
+
+describe('deploys only from trusted events', () => {
+  const deploying = { 'docker-host': 'unix:///var/run/docker.sock', service: 'web' }
+
+  it.each(['pull_request', 'pull_request_target', 'merge_group', 'issue_comment'])(
+    'refuses a deploy on %s, naming the event and the input that allows it',
+    (event) => {
+      expect(() => refuseUntrustedDeploy(inputs(deploying), event)).toThrow(InputError)
+      expect(() => refuseUntrustedDeploy(inputs(deploying), event)).toThrow(
+        new RegExp(`steps: deploy does not run on a ${event} event.*deploy-on-untrusted-events: true`)
+      )
+    }
+  )
+
+  it('allows it when deploy-on-untrusted-events is true', () => {
+    const allowed = inputs({ ...deploying, 'deploy-on-untrusted-events': 'true' })
+    expect(() => refuseUntrustedDeploy(allowed, 'pull_request_target')).not.toThrow()
+  })
+
+  it('lets trusted events deploy, and untrusted ones run everything but a deploy', () => {
+    for (const event of ['push', 'release', 'workflow_dispatch', 'schedule'])
+      expect(() => refuseUntrustedDeploy(inputs(deploying), event)).not.toThrow()
+    // No docker-host: the deploy step is skipped anyway; steps without deploy never deploy.
+    expect(() => refuseUntrustedDeploy(inputs({}), 'pull_request')).not.toThrow()
+    expect(() =>
+      refuseUntrustedDeploy(inputs({ ...deploying, steps: 'build,scan' }), 'pull_request')
+    ).not.toThrow()
+  })
+
+  it('is a boolean input', () => {
+    expect(problems({ 'deploy-on-untrusted-events': 'yes' })).toEqual([
+      'deploy-on-untrusted-events: "yes" is not a boolean (true or false)'
+    ])
+  })
 })
