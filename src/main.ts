@@ -20,7 +20,7 @@ import type { RecordedStep, RunRecord, StepResults } from './run-record.js'
 import { StepError, type Step } from './step.js'
 import { maskSecretInputs } from './secrets.js'
 import { savedAccess, type RemoteAccess } from './remote-engine.js'
-import { saveForPost, savedForPost } from './saved-for-post.js'
+import { claimEveryState, saveForPost, savedForPost } from './saved-for-post.js'
 import { buildStep, chooseBuilder } from './steps/build.js'
 import { deployStep, deploySkipReason } from './steps/deploy.js'
 import { pushStep } from './steps/push.js'
@@ -34,6 +34,7 @@ export async function run(): Promise<void> {
   const record: RunRecord = { results: {} }
   let context: RunContext | undefined
   try {
+    claimEveryState()
     maskSecretInputs()
     const inputs = getInputs((name) => core.getInput(name))
     record.inputs = inputs

@@ -43,7 +43,7 @@ export interface TrivyRun {
 
 export interface PrivateTrivyFiles {
   workDir: string
-  /** Empty stand-ins for the files Trivy would read from its working folder. */
+  /** Stand-ins that set nothing for the files Trivy would read from its working folder. */
   config: string
   secretConfig: string
   ignoreFile: string
@@ -60,7 +60,9 @@ export function privateTrivyFiles(workDir: string): PrivateTrivyFiles {
     ignoreFile: path.join(workDir, 'trivyignore'),
     moduleDir: path.join(workDir, 'modules')
   }
-  for (const file of [files.config, files.secretConfig, files.ignoreFile]) writeFileSync(file, '')
+  // Trivy refuses an empty secret config (a YAML decode error, EOF): `{}` sets nothing either.
+  for (const file of [files.config, files.secretConfig]) writeFileSync(file, '{}\n')
+  writeFileSync(files.ignoreFile, '')
   mkdirSync(files.moduleDir)
   return files
 }

@@ -79,13 +79,13 @@ describe('trivyArgs', () => {
 })
 
 describe('privateTrivyFiles', () => {
-  it('lays out empty files and an empty module folder in the given folder', () => {
+  it('lays out files that set nothing and an empty module folder in the given folder', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'trivy-files-'))
     const laid = privateTrivyFiles(dir)
-    for (const file of [laid.config, laid.secretConfig, laid.ignoreFile]) {
-      expect(path.dirname(file)).toBe(dir)
-      expect(readFileSync(file, 'utf8')).toBe('')
-    }
+    for (const file of [laid.config, laid.secretConfig, laid.ignoreFile]) expect(path.dirname(file)).toBe(dir)
+    expect(readFileSync(laid.config, 'utf8')).toBe('{}\n')
+    expect(readFileSync(laid.secretConfig, 'utf8')).toBe('{}\n')
+    expect(readFileSync(laid.ignoreFile, 'utf8')).toBe('')
     expect(readdirSync(laid.moduleDir)).toEqual([])
     expect(laid.workDir).toBe(dir)
   })
