@@ -7,7 +7,7 @@ import { isLoopbackRegistry, parseImageReference, type ImageName } from './image
 import type { Inputs } from './inputs.js'
 import type { RegistryClients } from './registry-access.js'
 import { REGISTRY_RETRY, withRetry } from './retry.js'
-import { code } from './markdown.js'
+import { code, text } from './markdown.js'
 import type { StepReport } from './report.js'
 import { needsExistingTags, planTags, type ExistingTags, type TagPlan, type TagRequest } from './tags.js'
 
@@ -117,6 +117,8 @@ export function reportRelease(inputs: Inputs | undefined, release: Release | und
       [Output.Version]: release?.plan.version ?? ''
     },
     rows,
-    notes: (release?.plan.withheld ?? []).map(({ tag, reason }) => `${code(tag)} was not moved: ${reason}.`)
+    notes: (release?.plan.withheld ?? []).map(
+      ({ tag, reason }) => `${code(tag)} was not moved: ${text(reason)}.`
+    )
   }
 }
