@@ -17,6 +17,7 @@ import {
 } from './image-name.js'
 import { parseWholeNumber } from './input-bounds.js'
 import { parseKeyValueLines, parseLines, parseList, type KeyValue } from './key-value.js'
+import { writeRefusal, writeRoots } from './safe-write.js'
 import { parseSeverity, SEVERITIES, type Severity } from './severity.js'
 import { parseSwitchCommand, type SwitchCommand } from './switch-command.js'
 import type { TagLatest } from './tags.js'
@@ -268,7 +269,7 @@ export function getInputs(read: InputReader, cwd: string = process.cwd()): Input
       dbRepositories: field('db-repository', parseDbRepositories, []),
       skipDbUpdate: field('skip-db-update', parseBoolean, false),
       dbCache: field('db-cache', (raw) => parseBoolean(raw || 'true'), true),
-      sarifFile: read('sarif-file'),
+      sarifFile: field('sarif-file', (raw) => parseSarifFile(raw, cwd, steps), ''),
       annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
       prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
       githubToken: read('github-token')
@@ -440,6 +441,14 @@ function parseDbRepositories(raw: string): string[] {
     else parseImageName(repository)
   }
   return repositories
+}
+
+/** A path the scan may write (safe-write.ts): inside the workspace or RUNNER_TEMP, through no link. */
+function parseSarifFile(raw: string, cwd: string, steps: StepName[]): string {
+  if (!raw || !steps.includes('scan')) return raw
+  const refusal = writeRefusal(path.resolve(cwd, raw), writeRoots(cwd))
+  if (refusal) throw new Error(`"${raw}" cannot be written: ${refusal}`)
+  return raw
 }
 
 function parseComposeProject(raw: string): string {

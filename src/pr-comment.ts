@@ -24,9 +24,9 @@
 // requests get one) answers writes 403 "Resource not accessible by integration"; that, and a 404,
 // are `skipped` with a warning. The token is never put into a message.
 import { getOctokit } from '@actions/github'
-import { cell, code } from './markdown.js'
+import { clip, code, link, safeUrl, text } from './markdown.js'
 import type { GitHubContext } from './github-context.js'
-import { FINDINGS_TABLE_HEADER, type FindingRow } from './scan-summary.js'
+import { FINDINGS_TABLE_HEADER, findingRow, type FindingRow } from './scan-summary.js'
 import { SEVERITIES, type Severity } from './severity.js'
 
 /** GitHub's limit on an issue or pull request comment body, in characters. */
@@ -36,10 +36,6 @@ export const GITHUB_API_VERSION = '2022-11-28'
 /** Rows of the findings table, at most; the rest are counted. */
 export const COMMENT_TABLE_ROWS = 50
 
-/** A table cell's text is cut to this many characters. */
-const CELL_LIMIT = 200
-/** Longer links are left out (the ID is still shown). */
-const URL_LIMIT = 500
 /** Reasons listed in full; the rest are counted. */
 const REASONS_SHOWN = 20
 const REASON_LIMIT = 500
@@ -86,7 +82,7 @@ export function commentBody(input: CommentInput, budget: number = COMMENT_BODY_L
   if (wanted.length > 0) {
     let size = length(head) + length(FINDINGS_TABLE_HEADER) + TAIL_RESERVE
     for (const row of wanted) {
-      const line = tableRow(row, input.dockerfile)
+      const line = findingRow(row, input.dockerfile)
       if (size + line.length + 1 > limit) break
       table.push(line)
       size += line.length + 1
@@ -103,7 +99,7 @@ export function commentBody(input: CommentInput, budget: number = COMMENT_BODY_L
     commentMarker(input.image),
     verdictLine(input),
     '',
-    `The scan results do not fit in a comment (GitHub takes ${COMMENT_BODY_LIMIT.toLocaleString('en-US')} characters): the step summary${input.runUrl ? ` of ${runLink(input.runUrl, 'the run')}` : ''} has them.`,
+    `The scan results do not fit in a comment (GitHub takes ${COMMENT_BODY_LIMIT.toLocaleString('en-US')} characters): the step summary${input.runUrl ? ` of ${link('the run', input.runUrl)}` : ''} has them.`,
     ''
   ].join('\n')
   return minimal.length <= limit ? minimal : minimal.slice(0, limit)
@@ -150,9 +146,7 @@ function tailOf(input: CommentInput, shown: number, cut: number): string[] {
   if (total === 0) lines.push('No findings to report.', '')
   const notShown = total - shown
   if (notShown > 0) {
-    const where = input.runUrl
-      ? `the step summary of ${runLink(input.runUrl, 'the run')}`
-      : 'the step summary'
+    const where = input.runUrl ? `the step summary of ${link('the run', input.runUrl)}` : 'the step summary'
     const why =
       cut > 0
         ? ` (${cut} of them cut to keep this comment under GitHub's limit of ${COMMENT_BODY_LIMIT.toLocaleString('en-US')} characters)`
@@ -163,40 +157,8 @@ function tailOf(input: CommentInput, shown: number, cut: number): string[] {
     )
   }
   if (input.runUrl && safeUrl(input.runUrl))
-    lines.push(`<sub>${runLink(input.runUrl, 'Workflow run')}</sub>`, '')
+    lines.push(`<sub>${link('Workflow run', input.runUrl)}</sub>`, '')
   return lines
-}
-
-function tableRow({ finding, line }: FindingRow, dockerfile: string): string {
-  const id = code(clip(flat(finding.id)))
-  const url = safeUrl(finding.url)
-  const linked = url ? `[${id}](${url})` : id
-  const value = (text: string): string => (text ? code(clip(flat(text))) : '')
-  return `| ${finding.severity} | ${cell(linked)} | ${cell(value(finding.pkgName || finding.target))} | ${cell(value(finding.pkgVersion))} | ${cell(value(finding.fixedVersion))} | ${cell(code(clip(`${flat(dockerfile)}:${line}`)))} |`
-}
-
-function runLink(url: string, label: string): string {
-  const safe = safeUrl(url)
-  return safe ? `[${label}](${safe})` : label
-}
-
-/** An http(s) URL fit for a Markdown link destination, or undefined. */
-function safeUrl(url: string): string | undefined {
-  if (!/^https?:\/\/[^\s]+$/i.test(url) || url.length > URL_LIMIT) return undefined
-  return url.replace(/[()<>"']/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)
-}
-
-/** One line of plain text: no HTML, so no marker or tag can be written through it. */
-function text(value: string): string {
-  return flat(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-}
-
-function flat(value: string): string {
-  return value.replace(/\s+/g, ' ').trim()
-}
-
-function clip(value: string, limit: number = CELL_LIMIT): string {
-  return value.length <= limit ? value : `${value.slice(0, limit - 1)}…`
 }
 
 function length(lines: string[]): number {

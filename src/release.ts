@@ -14,7 +14,7 @@ import {
 import type { Inputs } from './inputs.js'
 import type { RegistryClients } from './registry-access.js'
 import { REGISTRY_RETRY, withRetry } from './retry.js'
-import { code } from './markdown.js'
+import { code, text } from './markdown.js'
 import type { StepReport } from './report.js'
 import {
   needsExistingTags,
@@ -198,6 +198,6 @@ export function reportRelease(inputs: Inputs | undefined, release: Release | und
     notes: [
       ...(release?.plan.withheld ?? []).map(({ tag, reason }) => ({ name: tag, reason })),
       ...(release?.withheldReferences ?? []).map(({ reference, reason }) => ({ name: reference, reason }))
-    ].map(({ name, reason }) => `${code(name)} was not moved: ${reason}.`)
+    ].map(({ name, reason }) => `${code(name)} was not moved: ${text(reason)}.`)
   }
 }

@@ -1,7 +1,7 @@
 // The scan's part of the step summary: the worst findings in a table, every reported finding in a
 // collapsed one, each with the Dockerfile line it came from. GitHub takes at most 1 MiB of
 // summary per step; the section stays under SCAN_SECTION_BUDGET and says what it left out.
-import { cell, code } from './markdown.js'
+import { cell, clip, code, flat, link } from './markdown.js'
 import type { Finding } from './trivy-report.js'
 
 export interface FindingRow {
@@ -27,7 +27,7 @@ export function scanSection(
   budget: number = SCAN_SECTION_BUDGET
 ): string {
   if (rows.length === 0) return '### Scan findings\n\nNothing to report.\n'
-  const top = rows.slice(0, TOP_ROWS).map((row) => tableRow(row, dockerfile))
+  const top = rows.slice(0, TOP_ROWS).map((row) => findingRow(row, dockerfile))
   const parts = ['### Scan findings', '', ...FINDINGS_TABLE_HEADER, ...top, '']
   if (rows.length > TOP_ROWS) {
     parts.push(
@@ -38,7 +38,7 @@ export function scanSection(
     let size = Buffer.byteLength(parts.join('\n'))
     let shown = 0
     for (const row of rows) {
-      const line = tableRow(row, dockerfile)
+      const line = findingRow(row, dockerfile)
       // Room is kept for the closing lines and the note of what was cut.
       if (size + Buffer.byteLength(line) + 512 > budget) break
       parts.push(line)
@@ -56,8 +56,13 @@ export function scanSection(
   return parts.join('\n')
 }
 
-function tableRow({ finding, line }: FindingRow, dockerfile: string): string {
-  const id = finding.url ? `[${finding.id}](${finding.url})` : code(finding.id)
-  const what = finding.pkgName || finding.target
-  return `| ${finding.severity} | ${cell(id)} | ${cell(what)} | ${cell(finding.pkgVersion)} | ${cell(finding.fixedVersion)} | ${cell(`${dockerfile}:${line}`)} |`
+/**
+ * One row of the findings table, in the summary and the pull request comment alike. Every value
+ * is the report's (an image's package and file names, a vulnerability DB's IDs and URLs): each is
+ * clipped and put in a code span on one line, and only an http(s) URL becomes a link.
+ */
+export function findingRow({ finding, line }: FindingRow, dockerfile: string): string {
+  const literal = (value: string): string => (value ? code(clip(flat(value))) : '')
+  const id = link(code(clip(flat(finding.id))), finding.url)
+  return `| ${finding.severity} | ${cell(id)} | ${cell(literal(finding.pkgName || finding.target))} | ${cell(literal(finding.pkgVersion))} | ${cell(literal(finding.fixedVersion))} | ${cell(literal(`${dockerfile}:${line}`))} |`
 }

@@ -1,13 +1,15 @@
 // The step summary: what was built, tagged, pushed, scanned and deployed, or how far it got.
 // Each step's rows and notes come from its own report (run-record.ts).
 import * as core from '@actions/core'
-import { cell } from './markdown.js'
+import { cell, text } from './markdown.js'
 import type { StepReport } from './report.js'
 import type { RunRecord } from './run-record.js'
 
 export function summaryMarkdown(record: RunRecord, reports: StepReport[]): string {
   const lines = [`## Container Ship: ${record.inputs?.image.name ?? 'no image'}`, '']
-  if (record.error) lines.push(`> [!CAUTION]`, `> ${record.error.split('\n').join('\n> ')}`, '')
+  // The error can end with what a program printed (a build's last lines): each line is plain text.
+  if (record.error)
+    lines.push(`> [!CAUTION]`, ...record.error.split('\n').map((line) => `> ${text(line)}`), '')
   const rows = reports.flatMap((report) => report.rows)
   if (rows.length > 0) {
     lines.push('| | |', '| --- | --- |', ...rows.map(([name, value]) => `| ${name} | ${cell(value)} |`), '')

@@ -32,6 +32,19 @@ import {
 import { visibleText, type ActionRun } from './harness.js'
 
 const execFileAsync = promisify(execFile)
+
+/** The job log's `Logs of <container>` groups, each with its lines. */
+function containerLogGroups(log: string): { title: string; lines: string[] }[] {
+  const groups: { title: string; lines: string[] }[] = []
+  let open: { title: string; lines: string[] } | undefined
+  for (const line of log.split('\n')) {
+    const start = /^::group::(Logs of .*)$/.exec(line)
+    if (start) groups.push((open = { title: start[1] as string, lines: [] }))
+    else if (line === '::endgroup::') open = undefined
+    else open?.lines.push(line)
+  }
+  return groups
+}
 let scratch: string
 
 beforeAll(() => {
@@ -158,9 +171,17 @@ describe('a release that is not healthy', () => {
       containers: ''
     })
     expect(run.summary).toContain('**rolled back**')
-    expect(run.summary).toContain('Last health checks:')
-    expect(run.summary).toContain('404 Not Found')
     expect(run.summary).toMatch(/\| new containers removed \| \d+\.\d \|/)
+    // What the containers said is in the job log, a group each, and not in the summary.
+    const groups = containerLogGroups(run.log)
+    expect(groups.length).toBeGreaterThan(0)
+    for (const { title, lines } of groups) {
+      expect(lines).toContain('Last health checks:')
+      expect(lines.join('\n')).toContain('404 Not Found')
+      expect(run.summary).toContain(`are in the job log, in the group \`${title}\``)
+    }
+    expect(run.summary).not.toContain('404 Not Found')
+    expect(run.summary).not.toContain('```')
     expect(await lockExists(stack.project)).toBe(false)
     expect(readdirSync(run.runnerTemp)).toEqual([])
   })
@@ -176,7 +197,7 @@ describe('a release that is not healthy', () => {
     expect((await serviceContainers(stack.project)).map((c) => c.id).sort()).toEqual(serving)
   })
 
-  it('that crashes on start is rolled back as soon as it exits, its last log lines in the summary', async () => {
+  it('that crashes on start is rolled back as soon as it exits, its last log lines in the job log', async () => {
     const run = await release(stack, '2.0.1', {
       behaviour: 'crashes',
       inputs: { 'health-timeout': '600' }
@@ -184,7 +205,11 @@ describe('a release that is not healthy', () => {
     expect(run.exitCode).toBe(1)
     expect(run.log).toMatch(/not healthy: \S+ (exited with code 3|is exited \(exit code 3\))/)
     expect(run.log).not.toContain('health-timeout')
-    expect(run.summary).toContain('cannot open the database')
+    const groups = containerLogGroups(run.log)
+    expect(groups.length).toBeGreaterThan(0)
+    for (const { lines } of groups) expect(lines.join('\n')).toContain('cannot open the database')
+    expect(run.summary).not.toContain('cannot open the database')
+    expect(run.summary).toContain('are in the job log, in the group `Logs of ')
     const web = await serviceContainers(stack.project)
     expect(web.map((c) => c.id).sort()).toEqual(serving)
     expect(

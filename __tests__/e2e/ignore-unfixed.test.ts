@@ -65,7 +65,7 @@ describe('the Debian 10.1 image with a LOW budget of 0 and no threshold', () => 
     expect(result.summary).toContain('| Scan | passed |')
     expect(result.summary).toContain('| Findings | 1 CRITICAL (1 ignored) |')
     expect(result.summary).toMatch(
-      /\| CRITICAL \| .*CVE-2019-18224.* \| libidn2-0 \| 2\.0\.5-1 \| 2\.0\.5-1\+deb10u1 \| Dockerfile:1 \|/
+      /\| CRITICAL \| .*CVE-2019-18224.* \| `libidn2-0` \| `2\.0\.5-1` \| `2\.0\.5-1\+deb10u1` \| `Dockerfile:1` \|/
     )
     expect(result.summary).not.toContain('CVE-2019-18276')
   })

@@ -1,7 +1,15 @@
 // The scan step with the real Trivy and its offline fixture DB (scripts/testbed.sh), on images
 // built from the test bed's Alpine 3.9.4 image: its musl has CVE-2019-14697 (CRITICAL), and the
 // Dockerfile's RUN adds openssl's libraries with CVE-2019-1549 and CVE-2019-1551 (MEDIUM).
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
@@ -153,10 +161,10 @@ describe('a vulnerable image at the default threshold HIGH', () => {
     expect(result.summary).toContain('| Scan | failed: 2 CRITICAL findings at or above the threshold HIGH |')
     expect(result.summary).toContain('| Findings | 2 CRITICAL, 4 MEDIUM |')
     expect(result.summary).toMatch(
-      /\| CRITICAL \| \[CVE-2019-14697\]\(.*\) \| musl \| 1\.1\.20-r4 \| 1\.1\.20-r5 \| Dockerfile:1 \|/
+      /\| CRITICAL \| \[`CVE-2019-14697`\]\(https:\/\/.*\) \| `musl` \| `1\.1\.20-r4` \| `1\.1\.20-r5` \| `Dockerfile:1` \|/
     )
     expect(result.summary).toMatch(
-      /\| MEDIUM \| .*CVE-2019-1549.* \| libssl1\.1 \| 1\.1\.1b-r1 \| .* \| Dockerfile:3 \|/
+      /\| MEDIUM \| .*CVE-2019-1549.* \| `libssl1\.1` \| `1\.1\.1b-r1` \| .* \| `Dockerfile:3` \|/
     )
   })
 })
@@ -234,6 +242,59 @@ describe('SARIF for code scanning', () => {
     expect(placed).toContainEqual(['CVE-2019-14697', 'error', 'Dockerfile', 1])
     expect(placed).toContainEqual(['CVE-2019-1549', 'warning', 'Dockerfile', 3])
     expect(placed).toHaveLength(6)
+  })
+})
+
+describe('a sarif-file through a link', () => {
+  /** A run whose workspace has the Dockerfile and what `link` makes in it; refused before the build. */
+  async function linkedRun(name: string, sarifFile: string, link: (workspace: string) => void) {
+    const repository = uniqueRepository(tb, name)
+    const workspace = workspaceWith({ Dockerfile: vulnerable(tb) })
+    link(workspace)
+    const setup = scanSetup(tb)
+    const run = await runAction({
+      inputs: {
+        image: repository.image,
+        username: tb.username,
+        password: tb.password,
+        steps: 'build,scan,push',
+        'sarif-file': sarifFile,
+        ...setup.inputs
+      },
+      event: eventEnv('tag-push'),
+      workspace,
+      env: setup.env
+    })
+    expect(run.exitCode).toBe(1)
+    expect(run.log).not.toMatch(/docker (buildx )?build/)
+    expect(run.outputs['sarif-file']).toBe('')
+    expect(await registryTags(tb, repository.repository)).toEqual([])
+    return { run, workspace }
+  }
+
+  it('is refused when a folder on the way links outside the workspace, and nothing is written there', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'outside-'))
+    const { run, workspace } = await linkedRun('sarif-folder-link', 'reports/scan.sarif', (workspace) =>
+      symlinkSync(outside, path.join(workspace, 'reports'))
+    )
+    expect(run.log).toContain(
+      `::error::Invalid input: sarif-file: "reports/scan.sarif" cannot be written: ${path.join(workspace, 'reports')} is a symbolic link (to ${outside}): files are never written through a link`
+    )
+    expect(readdirSync(outside)).toEqual([])
+  })
+
+  it('is refused when it is itself a link to a file outside, which stays as it was', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'outside-'))
+    const target = path.join(outside, 'authorized_keys')
+    writeFileSync(target, 'ssh-ed25519 AAAA keep-me\n')
+    const { run, workspace } = await linkedRun('sarif-file-link', 'scan.sarif', (workspace) =>
+      symlinkSync(target, path.join(workspace, 'scan.sarif'))
+    )
+    expect(run.log).toContain(
+      `::error::Invalid input: sarif-file: "scan.sarif" cannot be written: ${path.join(workspace, 'scan.sarif')} is a symbolic link (to ${target})`
+    )
+    expect(readFileSync(target, 'utf8')).toBe('ssh-ed25519 AAAA keep-me\n')
+    expect(readdirSync(outside)).toEqual(['authorized_keys'])
   })
 })
 

@@ -1,7 +1,7 @@
-import { describe, expect, it } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import { makeInputs } from '../../__fixtures__/inputs.js'
 import type { ContainerState } from '../../src/containers.js'
-import { defaultReplicas, deploySkipReason, lockHolder } from '../../src/steps/deploy.js'
+import { defaultReplicas, deploySkipReason, lockHolder, printContainerLogs } from '../../src/steps/deploy.js'
 import { nameHolders } from '../../src/traffic-switch.js'
 
 const HOST = 'unix:///var/run/docker.sock'
@@ -158,5 +158,43 @@ describe('defaultReplicas', () => {
   it('counts only the image most containers run after an unfinished rollout (N old + N new)', () => {
     expect(defaultReplicas(running('old', 'old', 'old', 'new', 'new', 'new'))).toBe(3)
     expect(defaultReplicas(running('old', 'old', 'new'))).toBe(2)
+  })
+})
+
+describe('printContainerLogs', () => {
+  it('prints each failed container`s health checks and last log lines in a job log group of its own', () => {
+    const lines: string[] = []
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((text) => {
+      lines.push(...String(text).replace(/\n$/, '').split('\n'))
+      return true
+    })
+    try {
+      printContainerLogs([
+        {
+          name: 'shop-web-4',
+          id: 'a'.repeat(64),
+          reason: 'became unhealthy',
+          healthLog: ['exit 1: 404 Not Found', 'exit 1: 404 Not Found'],
+          logTail: 'starting\ncannot open the database'
+        },
+        { name: 'shop-web-5', id: 'b'.repeat(64), reason: 'exited with code 3', healthLog: [], logTail: '' }
+      ])
+    } finally {
+      write.mockRestore()
+    }
+    expect(lines).toEqual([
+      '::group::Logs of shop-web-4 (aaaaaaaaaaaa)',
+      'Last health checks:',
+      'exit 1: 404 Not Found',
+      'exit 1: 404 Not Found',
+      'Last 20 log lines:',
+      'starting',
+      'cannot open the database',
+      '::endgroup::',
+      '::group::Logs of shop-web-5 (bbbbbbbbbbbb)',
+      'Last 20 log lines:',
+      '(nothing)',
+      '::endgroup::'
+    ])
   })
 })

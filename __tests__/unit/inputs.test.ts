@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { describe, expect, it, test } from '@jest/globals'
+import { afterEach, beforeEach, describe, expect, it, test } from '@jest/globals'
 import { getInputs, InputError, parseBoolean, refuseUntrustedDeploy } from '../../src/inputs.js'
 
 /** A workspace with a Dockerfile, and a reader over the given inputs (unset ones read ''). */
@@ -350,6 +350,58 @@ describe('trivy-releases', () => {
     expect(problems({ 'trivy-releases': url })).toEqual([
       `trivy-releases: "${url}" is plain http to a host that is not loopback: use https (http only for 127.0.0.0/8, ::1 or localhost)`
     ])
+  })
+})
+
+describe('sarif-file', () => {
+  // The workspace is the working folder getInputs is given; the runner's own would be elsewhere.
+  const saved = { GITHUB_WORKSPACE: process.env.GITHUB_WORKSPACE, RUNNER_TEMP: process.env.RUNNER_TEMP }
+  beforeEach(() => {
+    delete process.env.GITHUB_WORKSPACE
+    delete process.env.RUNNER_TEMP
+  })
+  afterEach(() => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
+  })
+
+  it('is a path in the workspace, its folders made when the scan writes it', () => {
+    expect(inputs({ 'sarif-file': 'reports/new/trivy.sarif' }).scan.sarifFile).toBe('reports/new/trivy.sarif')
+  })
+
+  it('is refused through a linked folder or as a link, before anything is touched', () => {
+    const { read, cwd } = setup({ image: 'ghcr.io/acme/web', 'sarif-file': 'reports/trivy.sarif' })
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'elsewhere-'))
+    symlinkSync(elsewhere, path.join(cwd, 'reports'))
+    expect(() => getInputs(read, cwd)).toThrow(
+      `Invalid input: sarif-file: "reports/trivy.sarif" cannot be written: ${path.join(cwd, 'reports')} is a symbolic link (to ${elsewhere}): files are never written through a link`
+    )
+    symlinkSync(path.join(elsewhere, 'x'), path.join(cwd, 'linked.sarif'))
+    expect(() => getInputs((name) => (name === 'sarif-file' ? 'linked.sarif' : read(name)), cwd)).toThrow(
+      /sarif-file: "linked.sarif" cannot be written: .*linked\.sarif is a symbolic link/
+    )
+    expect(readdirSync(elsewhere)).toEqual([])
+  })
+
+  it('is refused outside the workspace and the runner`s temp folder', () => {
+    expect(problems({ 'sarif-file': '../escape.sarif' })).toEqual([
+      expect.stringMatching(
+        /^sarif-file: "\.\.\/escape\.sarif" cannot be written: \S+escape\.sarif is outside the workspace \(\S+\)$/
+      )
+    ])
+    expect(problems({ 'sarif-file': '/etc/cron.d/x' })[0]).toMatch(/^sarif-file: .* is outside the workspace/)
+    process.env.RUNNER_TEMP = mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'))
+    expect(inputs({ 'sarif-file': path.join(process.env.RUNNER_TEMP, 'trivy.sarif') }).scan.sarifFile).toBe(
+      path.join(process.env.RUNNER_TEMP, 'trivy.sarif')
+    )
+  })
+
+  it('is not looked at when the scan does not run', () => {
+    expect(inputs({ steps: 'build,push', 'sarif-file': '../escape.sarif' }).scan.sarifFile).toBe(
+      '../escape.sarif'
+    )
   })
 })
 

@@ -58,7 +58,7 @@ const VALID: Record<string, string[]> = {
   'trivy-releases': ['https://mirror.example/trivy/', 'http://localhost:8080'],
   'db-repository': ['ghcr.io/aquasecurity/trivy-db:2', 'mirror.gcr.io/aquasec/trivy-db'],
   'skip-db-update': ['true'],
-  'sarif-file': ['out.sarif', '../escape.sarif', 'new/dir/out.sarif'],
+  'sarif-file': ['out.sarif', 'new/../out.sarif', 'new/dir/out.sarif'],
   annotations: ['false'],
   'pr-comment': ['false'],
   'github-token': ['ghs_token'],

@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { makeInputs } from '../../__fixtures__/inputs.js'
+import { HOSTILE, outsideCodeSpans } from '../../__fixtures__/markdown.js'
 import { reportRun } from '../../src/main.js'
 import type { RunRecord } from '../../src/run-record.js'
+import type { ContainerFailure, DeployResult } from '../../src/steps/deploy.js'
 import { summaryMarkdown } from '../../src/summary.js'
 
 const inputs = makeInputs({ image: 'ghcr.io/acme/web' })
@@ -120,6 +122,61 @@ describe('summaryMarkdown', () => {
         'tags',
         'version'
       ].sort()
+    )
+  })
+})
+
+describe('summaryMarkdown: what a program, an image or a registry said shows as text', () => {
+  const hostile = Object.values(HOSTILE).join(' ')
+  const failure: ContainerFailure = {
+    name: `web-2 ${HOSTILE.html}`,
+    id: 'f'.repeat(64),
+    reason: `docker events exited with 1: ${HOSTILE.link} ${HOSTILE.details}`,
+    healthLog: ['exit 1: HEALTH-OUTPUT-MARKER 404 Not Found'],
+    logTail: `LOG-TAIL-MARKER ${hostile}\n::error::from the container`
+  }
+  const deploy: DeployResult = {
+    deployed: false,
+    previousImage: `ghcr.io/acme/web:1.0.0 ${HOSTILE.details}`,
+    containers: [failure.id],
+    host: 'ssh://deploy@example.com',
+    project: 'shop',
+    service: 'web',
+    image: 'ghcr.io/acme/web:1.4.1',
+    timeline: [{ phase: 'not healthy', seconds: 3 }],
+    rolledBack: true,
+    failures: [failure]
+  }
+  const record: RunRecord = {
+    inputs,
+    release: {
+      ...release,
+      plan: { ...release.plan, withheld: [{ tag: 'latest', reason: `the registry already has ${hostile}` }] }
+    },
+    results: {
+      push: { digest: `sha256:bbb ${HOSTILE.newline}`, pushed: [], failed: HOSTILE.details, taggedByApi: 0 },
+      deploy
+    },
+    error: `\`docker buildx build\` failed with exit code 1:\n${HOSTILE.html}\n${HOSTILE.link}\n${HOSTILE.details}\n${HOSTILE.image}`
+  }
+
+  it('renders no tag, link or image of theirs anywhere', () => {
+    const outside = outsideCodeSpans(markdown(record))
+    expect(outside).not.toMatch(/<(?!br>)/)
+    expect(outside).not.toMatch(/(?<!\\)\[[^\]]*(?<!\\)\]\(/)
+    // The caution keeps its own code span and shows each line as escaped text.
+    expect(markdown(record)).toContain(
+      '> [!CAUTION]\n> `docker buildx build` failed with exit code 1:\n> &lt;img src=x onerror=alert(1)&gt;\n> \\[click\\](https://evil.example)\n'
+    )
+  })
+
+  it('keeps a failed container`s logs out, naming it and pointing to the job log', () => {
+    const text = markdown(record)
+    expect(text).not.toContain('LOG-TAIL-MARKER')
+    expect(text).not.toContain('HEALTH-OUTPUT-MARKER')
+    expect(text).not.toContain('```')
+    expect(text).toContain(
+      '- `web-2 <img src=x onerror=alert(1)>` (`ffffffffffff`): docker events exited with 1: \\[click\\](https://evil.example) &lt;/details&gt;&lt;script&gt;alert(1)&lt;/script&gt;. Its last health checks and log lines are in the job log, in the group `Logs of web-2 <img src=x onerror=alert(1)> (ffffffffffff)`.'
     )
   })
 })

@@ -20,7 +20,7 @@ import { acquireLock, releaseLock } from '../deploy-lock.js'
 import type { DeployTarget } from '../deploy-target.js'
 import type { GitHubContext } from '../github-context.js'
 import type { DeployInputs, Inputs } from '../inputs.js'
-import { cell, code } from '../markdown.js'
+import { clip, code, text } from '../markdown.js'
 import type { Release } from '../release.js'
 import { REGISTRY_RETRY, withRetry } from '../retry.js'
 import type { RolloutState } from '../rollout-recovery.js'
@@ -28,13 +28,17 @@ import { tunnelAlive } from '../remote-engine.js'
 import { saveForPost } from '../saved-for-post.js'
 import { StepError, type Step } from '../step.js'
 import { switchTraffic } from '../traffic-switch.js'
+import { printUntrusted } from '../untrusted-output.js'
 
 export interface TimelineEntry {
   phase: string
   seconds: number
 }
 
-/** Why a new container was not accepted, with what it said, for the summary. */
+/**
+ * Why a new container was not accepted, and what it said. The summary shows the name, ID and
+ * reason; what the container said goes to the job log only (printContainerLogs).
+ */
 export interface ContainerFailure {
   name: string
   id: string
@@ -64,6 +68,8 @@ export interface DeployResult {
 
 const LOG_TAIL_LINES = 20
 const HEALTH_LOG_ENTRIES = 3
+/** A failure's reason in the summary is cut to this many characters (it can quote docker). */
+const REASON_LIMIT = 500
 
 /** A reason not to deploy although deploy is in steps, or undefined. */
 export function deploySkipReason(inputs: Inputs, release: Pick<Release, 'pushing'>): string | undefined {
@@ -179,6 +185,9 @@ export const deployStep: Step<'deploy', DeployResult> = {
       }
       return result
     } catch (error) {
+      // Last in the step, after the lock is released: GitHub does not nest log groups, so the
+      // step's own group ends where the first of these begins.
+      printContainerLogs(result.failures)
       throw new StepError((error as Error).message, result)
     }
   },
@@ -437,8 +446,33 @@ function failureMessage(service: string, failures: ContainerFailure[]): string {
   return `the new version of ${service} is not healthy: ${what}${more}. The new containers were removed; the old ones kept serving.`
 }
 
+/**
+ * The last health checks and log lines of each container that failed, a log group each. They are
+ * the container's own words, so they stay out of the summary, which only points here.
+ */
+export function printContainerLogs(failures: ContainerFailure[]): void {
+  for (const failure of failures) {
+    core.startGroup(logGroupTitle(failure))
+    try {
+      if (failure.healthLog.length > 0) {
+        core.info('Last health checks:')
+        for (const probe of failure.healthLog) printUntrusted(probe)
+      }
+      core.info(`Last ${LOG_TAIL_LINES} log lines:`)
+      if (failure.logTail) printUntrusted(failure.logTail)
+      else core.info('(nothing)')
+    } finally {
+      core.endGroup()
+    }
+  }
+}
+
+function logGroupTitle(failure: ContainerFailure): string {
+  return `Logs of ${failure.name} (${short(failure.id)})`
+}
+
 function deployRow(result: DeployResult): string {
-  const where = `${code(result.image)} to ${code(result.host)} (${result.project}, service ${result.service})`
+  const where = `${code(result.image)} to ${code(result.host)} (${text(result.project)}, service ${text(result.service)})`
   if (result.deployed) {
     const count = `${result.containers.length} container(s)`
     return `${where}: ${count}${result.previousImage ? `, replacing ${code(result.previousImage)}` : ', first deploy'}`
@@ -448,7 +482,8 @@ function deployRow(result: DeployResult): string {
   return `${where}: not deployed`
 }
 
-function deploySection(result: DeployResult): string {
+/** The rollout's timeline, and for each container that failed its name, ID and why. */
+export function deploySection(result: DeployResult): string {
   const lines = ['### Deploy', '']
   if (result.timeline.length > 0) {
     const total = result.timeline.reduce((sum, entry) => sum + entry.seconds, 0)
@@ -457,17 +492,10 @@ function deploySection(result: DeployResult): string {
     lines.push(`| **total** | **${total.toFixed(1)}** |`, '')
   }
   for (const failure of result.failures) {
-    lines.push(`**${cell(failure.name)}** (${short(failure.id)}): ${cell(failure.reason)}`, '')
-    if (failure.healthLog.length > 0)
-      lines.push('Last health checks:', '', fenced(failure.healthLog.join('\n')), '')
-    lines.push(`Last ${LOG_TAIL_LINES} log lines:`, '', fenced(failure.logTail || '(nothing)'), '')
+    lines.push(
+      `- ${code(clip(failure.name))} (${code(short(failure.id))}): ${text(clip(failure.reason, REASON_LIMIT))}. Its last health checks and log lines are in the job log, in the group ${code(clip(logGroupTitle(failure)))}.`
+    )
   }
+  if (result.failures.length > 0) lines.push('')
   return lines.join('\n')
-}
-
-/** A fenced block that the text cannot close early. */
-function fenced(text: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length))
-  const fence = '`'.repeat(longest + 1)
-  return `${fence}text\n${text}\n${fence}`
 }

@@ -2,7 +2,7 @@
 // finding is placed on the Dockerfile line that introduced its layer, for the annotations and
 // the summary. A failing gate stops the run before push and deploy; a scan that cannot run (no
 // DB, Trivy failing, a report that does not parse) fails closed.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
 import { annotationsFor, countText, placeFinding, worstFirst } from '../annotations.js'
@@ -13,6 +13,7 @@ import { decideGate, reportedFindings, type GateVerdict } from '../gate.js'
 import type { Inputs } from '../inputs.js'
 import { code } from '../markdown.js'
 import { runProgram } from '../program.js'
+import { writeFileNoFollow, writeRoots } from '../safe-write.js'
 import type { RunContext } from '../run-context.js'
 import { sarifLog } from '../sarif.js'
 import { scanSection, type FindingRow } from '../scan-summary.js'
@@ -216,8 +217,12 @@ function writeSarif(
     core.warning(`No SARIF was written: ${(error as Error).message}`)
     return ''
   }
-  mkdirSync(path.dirname(file), { recursive: true })
-  writeFileSync(file, JSON.stringify(log))
+  // getInputs checked the path; a link made since (by the build, say) is refused here.
+  try {
+    writeFileNoFollow(file, JSON.stringify(log), writeRoots())
+  } catch (error) {
+    throw new Error(`sarif-file: ${inputs.scan.sarifFile} was not written: ${(error as Error).message}`)
+  }
   core.info(`SARIF written to ${inputs.scan.sarifFile}`)
   return file
 }
