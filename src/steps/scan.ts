@@ -2,7 +2,7 @@
 // finding is placed on the Dockerfile line that introduced its layer, for the annotations and
 // the summary. A failing gate stops the run before push and deploy; a scan that cannot run (no
 // DB, Trivy failing, a report that does not parse) fails closed.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
 import { annotationsFor, countText, placeFinding, worstFirst } from '../annotations.js'
