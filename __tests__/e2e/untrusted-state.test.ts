@@ -13,7 +13,15 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { eventEnv } from '../../__fixtures__/events.js'
-import { FAKE_GITHUB_TOKEN, REPO_ROOT, runAction, testbed, workspaceWith, type ActionRun, type Testbed } from './harness.js'
+import {
+  FAKE_GITHUB_TOKEN,
+  REPO_ROOT,
+  runAction,
+  testbed,
+  workspaceWith,
+  type ActionRun,
+  type Testbed
+} from './harness.js'
 import { docker, uniqueRepository, userDockerConfig } from './registry-helpers.js'
 
 jest.setTimeout(300_000)
