@@ -34,12 +34,12 @@ export async function run(): Promise<void> {
   const record: RunRecord = { results: {} }
   let context: RunContext | undefined
   try {
-    claimEveryState()
     maskSecretInputs()
     const inputs = getInputs((name) => core.getInput(name))
     record.inputs = inputs
     const github = readGitHubContext()
     refuseUntrustedDeploy(inputs, github.eventName)
+    claimEveryState()
     context = await setUp(inputs, github, record)
     await runSteps(context, record.release as Release, record)
   } catch (error) {
@@ -115,10 +115,14 @@ function removeCredentials(): void {
   if (savedForPost(State.DeployLock) || savedForPost(State.DeployRollout)) return
   const { access, dockerConfig } = credentials
   for (const dir of [access?.dir, access?.socketDir]) if (dir) rmSync(dir, { recursive: true, force: true })
-  if (access) saveForPost(State.DeployAccess, '')
+  if (access) {
+    saveForPost(State.DeployAccess, '')
+    core.info(`Removed the deploy host's access folder ${access.dir}`)
+  }
   if (dockerConfig) {
     removePrivateDockerConfig(dockerConfig)
     saveForPost(State.DockerConfig, '')
+    core.info(`Removed the private Docker config ${dockerConfig}`)
   }
 }
 

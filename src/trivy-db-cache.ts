@@ -90,9 +90,12 @@ export function restoredDbProblem(dbDir: string, now: Date): string | undefined 
   return undefined
 }
 
-/** Restores today's DB when the cache service exists; undefined when it does not. */
+/**
+ * Restores today's DB when the cache service exists; undefined when it does not, or when
+ * `sourceOf` (asked only then: it runs Trivy) cannot say what the DB depends on.
+ */
 export async function restoreDb(
-  source: DbSource,
+  sourceOf: () => Promise<DbSource | undefined>,
   env: NodeJS.ProcessEnv = process.env,
   now = new Date()
 ): Promise<DbCache | undefined> {
@@ -100,6 +103,8 @@ export async function restoreDb(
     core.debug('The Actions cache service is not available: the Trivy DB is not cached')
     return undefined
   }
+  const source = await sourceOf()
+  if (!source) return undefined
   const dbDir = path.join(trivyCacheDir(env), 'db')
   const key = dbCacheKey(source, now)
   try {

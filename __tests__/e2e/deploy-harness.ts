@@ -133,6 +133,8 @@ export interface ReleaseOptions {
   proxyPort?: number
   /** The runner's PATH (a docker wrapper first, say). */
   path?: string
+  /** The event's variables instead of a tag push of the version. */
+  event?: Record<string, string>
   /** Cancel the run as the runner does once the main step's log satisfies this. */
   cancelWhen?: (log: string) => boolean
   /** A fault to cause once the main step's log satisfies `when`. */
@@ -159,7 +161,9 @@ export async function release(
     writeFileSync(path.join(stack.workspace, name), content)
   const result = await runAction({
     workspace: stack.workspace,
-    event: eventEnv('tag-push', { GITHUB_REF: `refs/tags/v${version}`, GITHUB_REF_NAME: `v${version}` }),
+    event:
+      options.event ??
+      eventEnv('tag-push', { GITHUB_REF: `refs/tags/v${version}`, GITHUB_REF_NAME: `v${version}` }),
     env: options.path
       ? { PATH: options.path }
       : stack.compose === 'v1'

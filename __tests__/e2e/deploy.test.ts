@@ -4,7 +4,15 @@
 // tcp:// with mutual TLS, with Compose v2 and v1, while a load generator sends requests through
 // the proxy (published on 127.0.0.1 only) for the whole rollout.
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -29,6 +37,7 @@ import {
   type HostKind,
   type Stack
 } from './deploy-harness.js'
+import { eventEnv } from '../../__fixtures__/events.js'
 import { visibleText, type ActionRun } from './harness.js'
 
 const execFileAsync = promisify(execFile)
@@ -428,6 +437,26 @@ describe('what cannot deploy fails before anything is built or changed', () => {
     expect(await docker(['image', 'ls', '--quiet', `${stack.image}:9.9.9`])).toBe('')
   })
 
+  it.each(['pull_request', 'pull_request_target'])(
+    'a deploy on a %s event, refused naming the event and the input that allows it',
+    async (eventName) => {
+      const before = acceptedSshConnections()
+      const run = await release(stack, '9.9.9', {
+        event: eventEnv('pull-request', { GITHUB_EVENT_NAME: eventName })
+      })
+      expect(run.exitCode).toBe(1)
+      expect(run.log).toMatch(
+        new RegExp(
+          `::error::Invalid input: steps: deploy does not run on a ${eventName} event, .*deploy-on-untrusted-events: true`
+        )
+      )
+      expect(run.outputs['image-id']).toBe('')
+      expect((await serviceContainers(stack.project)).map((c) => c.id).sort()).toEqual(serving)
+      expect(readdirSync(run.runnerTemp)).toEqual([])
+      expect(acceptedSshConnections() - before).toBe(0)
+    }
+  )
+
   it('an ssh host nobody listens on', async () => {
     await refused(
       { 'docker-host': 'ssh://deploy@127.0.0.1:2299' },
@@ -524,6 +553,45 @@ describe("the seed's own sequence (the baseline)", () => {
     })
     console.log(`the seed's sequence: ${load.total} requests, ${load.failed} failed`, load.failures)
     expect(load.failed).toBeGreaterThan(0)
+  })
+})
+
+describe('credentials leave the disk when the main step ends', () => {
+  let run: ActionRun
+  let envDumps: string
+
+  beforeAll(async () => {
+    // An `ssh` first on PATH that writes down the environment it was given, then runs the real one.
+    const bin = mkdtempSync(path.join(scratch, 'ssh-wrapper-'))
+    envDumps = mkdtempSync(path.join(scratch, 'ssh-env-'))
+    mkdirSync(bin, { recursive: true })
+    writeFileSync(path.join(bin, 'ssh'), `#!/bin/sh\nenv > ${envDumps}/env.$$\nexec /usr/bin/ssh "$@"\n`)
+    chmodSync(path.join(bin, 'ssh'), 0o755)
+    const stack = newStack('credentials', 'ssh', 'v2')
+    run = await release(stack, '1.0.0', { path: `${bin}:${process.env.PATH ?? ''}` })
+  })
+
+  it('removes the SSH key folder and the private Docker config itself, leaving the post step nothing', () => {
+    expect(run.exitCode).toBe(0)
+    const access = /Removed the deploy host's access folder (\S+)/.exec(run.log)?.[1] ?? ''
+    const config = /Removed the private Docker config (\S+)/.exec(run.log)?.[1] ?? ''
+    for (const dir of [access, config]) {
+      expect(dir.startsWith(run.runnerTemp + path.sep)).toBe(true)
+      expect(existsSync(dir)).toBe(false)
+    }
+    expect(run.state['deploy-access']).toBe('')
+    expect(run.state['docker-config']).toBe('')
+    expect(run.post.log).toBe('')
+    expect(readdirSync(run.runnerTemp)).toEqual([])
+  })
+
+  it("gives the SSH tunnel the programs' scrubbed environment: no input, the key among them", () => {
+    const dumps = readdirSync(envDumps).map((name) => readFileSync(path.join(envDumps, name), 'utf8'))
+    expect(dumps).toHaveLength(1)
+    const names = (dumps[0] ?? '').split('\n').map((line) => line.split('=')[0])
+    expect(names).toContain('PATH')
+    expect(names.filter((name) => /^(INPUT|STATE)_/.test(name ?? ''))).toEqual([])
+    expect(dumps[0]).not.toContain(readFileSync(tb.sshKeyFile, 'utf8').split('\n')[1] as string)
   })
 })
 

@@ -7,7 +7,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it, jest } from '@jest/globals'
 import { parseDockerHost } from '../../src/docker-host.js'
 import { post } from '../../src/post.js'
-import { openTunnel, prepareRemoteAccess } from '../../src/remote-engine.js'
+import { openTunnel, prepareRemoteAccess, savedAccess } from '../../src/remote-engine.js'
 import { REPO_ROOT, testbed } from './harness.js'
 
 const STATE = 'STATE_docker-config'
@@ -60,6 +60,7 @@ describe('the post step', () => {
 
   it('after a cancelled deploy: releases the lock it held, closes the SSH tunnel, removes the key', async () => {
     const tb = testbed()
+    const runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'))
     const access = prepareRemoteAccess(
       parseDockerHost(tb.sshHost),
       {
@@ -69,17 +70,20 @@ describe('the post step', () => {
         tlsCert: '',
         tlsKey: ''
       },
-      mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'))
+      runnerTemp
     )
     const pid = await openTunnel(access, '/usr/bin/ssh')
     const lock = `container-ship-lock-post-test-${process.pid}`
     execFileSync('docker', ['create', '--name', lock, '--network', 'none', 'busybox:latest', 'true'])
-    const configDir = mkdtempSync(path.join(os.tmpdir(), 'container-ship-docker-'))
+    const configDir = mkdtempSync(path.join(runnerTemp, 'container-ship-docker-'))
     writeFileSync(path.join(configDir, 'config.json'), '{}')
     const log = capture()
+    // As the runner hands them over: the main step's state, and the inputs again.
     await post({
+      RUNNER_TEMP: runnerTemp,
+      'INPUT_DOCKER-HOST': tb.sshHost,
       [STATE]: configDir,
-      'STATE_deploy-access': JSON.stringify(access),
+      'STATE_deploy-access': JSON.stringify(savedAccess(access)),
       'STATE_deploy-lock': lock
     })
     expect(log()).toContain(`Released the deploy lock ${lock} on ${tb.sshHost}`)

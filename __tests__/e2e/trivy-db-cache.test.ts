@@ -10,6 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { eventEnv } from '../../__fixtures__/events.js'
+import { dbCacheKey } from '../../src/trivy-db-cache.js'
 import { runAction, scanSetup, testbed, workspaceWith, type ActionRun, type Testbed } from './harness.js'
 import { uniqueRepository } from './registry-helpers.js'
 import {
@@ -31,9 +32,12 @@ let tripwire: net.Server
 let tripwireConnections = 0
 let tripwireRepository: string
 
-/** Today's key as the action names it (UTC day, process.platform). */
+/**
+ * Today's key as the action names it: UTC day, process.platform, the test bed's Trivy 0.74.0 and
+ * the db-repository of these runs (dbCacheKey's own cases are in the unit tests).
+ */
 const todaysKey = (): string =>
-  `container-ship-trivy-db-v2-${process.platform}-${new Date().toISOString().slice(0, 10)}`
+  dbCacheKey({ trivyVersion: '0.74.0', dbRepositories: [tripwireRepository] }, new Date())
 
 beforeAll(async () => {
   tb = testbed()
@@ -51,36 +55,56 @@ afterAll(async () => {
 })
 
 /** A fresh TRIVY_CACHE_DIR; with `db`, a copy of the test bed's offline DB in it. */
-function trivyCacheDir(db?: { nextUpdate?: string }): string {
+function trivyCacheDir(db?: DbTimes): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trivy-cache-'))
-  if (db) copyDb(path.join(dir, 'db'), db.nextUpdate)
+  if (db) copyDb(path.join(dir, 'db'), db)
   return dir
 }
 
-function copyDb(target: string, nextUpdate?: string): void {
+/**
+ * When the DB says it is due for an update (NextUpdate, what Trivy reads) and when it was made
+ * (UpdatedAt, what the action checks of a restored DB); an hour ago unless given, whenever the
+ * test bed made it.
+ */
+interface DbTimes {
+  nextUpdate?: string
+  updatedAt?: string
+}
+
+function copyDb(target: string, times: DbTimes = {}): void {
   mkdirSync(path.dirname(target), { recursive: true })
   cpSync(path.join(tb.trivyCache, 'db'), target, { recursive: true })
-  if (nextUpdate) {
-    const metadata = JSON.parse(readFileSync(path.join(target, 'metadata.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >
-    writeFileSync(
-      path.join(target, 'metadata.json'),
-      JSON.stringify({ ...metadata, NextUpdate: nextUpdate, UpdatedAt: nextUpdate, DownloadedAt: nextUpdate })
-    )
-  }
+  const metadata = JSON.parse(readFileSync(path.join(target, 'metadata.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >
+  const updatedAt = times.updatedAt ?? new Date(Date.now() - 3600_000).toISOString()
+  writeFileSync(
+    path.join(target, 'metadata.json'),
+    JSON.stringify({
+      ...metadata,
+      ...(times.nextUpdate ? { NextUpdate: times.nextUpdate } : {}),
+      UpdatedAt: updatedAt,
+      DownloadedAt: updatedAt
+    })
+  )
 }
 
 /** build,scan of a busybox image, Trivy from the test bed, skip-db-update left false. */
-function scanRun(workspace: string, cacheDir: string, env: Record<string, string>): Promise<ActionRun> {
+function scanRun(
+  workspace: string,
+  cacheDir: string,
+  env: Record<string, string>,
+  inputs: Record<string, string> = {}
+): Promise<ActionRun> {
   const setup = scanSetup(tb)
   return runAction({
     inputs: {
       image: uniqueRepository(tb, 'db-cache').image,
       steps: 'build,scan',
       'severity-threshold': 'none',
-      'db-repository': tripwireRepository
+      'db-repository': tripwireRepository,
+      ...inputs
     },
     event: eventEnv('tag-push'),
     workspace,
@@ -107,9 +131,10 @@ describe("today's DB in the cache, an empty Trivy cache folder", () => {
     const workspace = workspaceWith(busybox())
     cacheDir = trivyCacheDir()
     dbDir = path.join(cacheDir, 'db')
-    // What an earlier run of the day saved: the offline DB, made STALE (NextUpdate in the past),
-    // so that a Trivy run without --skip-db-update would go to the tripwire.
-    copyDb(dbDir, '2000-01-01T00:00:00Z')
+    // What an earlier run of the day saved: the offline DB, made an hour ago but due for an
+    // update (NextUpdate in the past), so that a Trivy run without --skip-db-update would go to
+    // the tripwire.
+    copyDb(dbDir, { nextUpdate: '2000-01-01T00:00:00Z' })
     service.seed({
       key: todaysKey(),
       version: cacheVersion([dbDir], compression),
@@ -237,6 +262,99 @@ describe('no entry in the cache, a fresh DB already in the Trivy cache folder', 
       ])
       expect(tripwireConnections).toBe(connectionsBefore)
     })
+  })
+})
+
+/** Today's entry in a fresh stand-in service, holding the DB `prepare` left in `dbDir`; the folder emptied. */
+function seedTodaysEntry(
+  service: StandInActionsCache,
+  workspace: string,
+  dbDir: string,
+  prepare: () => void
+): void {
+  prepare()
+  service.seed({
+    key: todaysKey(),
+    version: cacheVersion([dbDir], compression),
+    archive: archiveOf(workspace, [dbDir], compression)
+  })
+  rmSync(dbDir, { recursive: true })
+}
+
+describe.each([
+  [
+    'made three days ago (and saying it needs no update before 2100)',
+    (dbDir: string) =>
+      copyDb(dbDir, {
+        nextUpdate: '2100-01-01T00:00:00Z',
+        updatedAt: new Date(Date.now() - 3 * 24 * 3600_000).toISOString()
+      }),
+    /it was updated at \S+, more than two days ago/
+  ],
+  [
+    'whose metadata cannot be read',
+    (dbDir: string) => {
+      copyDb(dbDir)
+      writeFileSync(path.join(dbDir, 'metadata.json'), '{"Version": 2, "UpdatedAt": ')
+    },
+    /its metadata\.json cannot be read/
+  ]
+])("today's entry holds a DB %s", (_what, prepare, reason) => {
+  let service: StandInActionsCache
+  let dbDir: string
+  let result: ActionRun
+  let connectionsBefore: number
+
+  beforeAll(async () => {
+    service = await startStandInActionsCache()
+    const workspace = workspaceWith(busybox())
+    const cacheDir = trivyCacheDir()
+    dbDir = path.join(cacheDir, 'db')
+    seedTodaysEntry(service, workspace, dbDir, () => prepare(dbDir))
+    connectionsBefore = tripwireConnections
+    result = await scanRun(workspace, cacheDir, service.env)
+  })
+
+  afterAll(async () => {
+    await service.close()
+  })
+
+  it('is restored, refused with the reason, and removed: Trivy downloads afresh instead of using it', () => {
+    expect(service.requests.map((r) => r.kind).slice(0, 2)).toEqual(['lookup', 'download'])
+    expect(result.log).toMatch(
+      new RegExp(
+        `::warning::The Trivy DB restored from the Actions cache \\(${todaysKey()}\\) is not used: ${reason.source}`
+      )
+    )
+    expect(result.log).not.toContain('came from the Actions cache')
+    expect(trivyCommand(result)).not.toContain('--skip-db-update')
+    // Here the download can only reach the tripwire: the scan fails closed, nothing passes.
+    expect(tripwireConnections).toBeGreaterThan(connectionsBefore)
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs['scan-result']).not.toBe('passed')
+  })
+})
+
+describe('db-cache: false', () => {
+  let service: StandInActionsCache
+  let result: ActionRun
+
+  beforeAll(async () => {
+    service = await startStandInActionsCache()
+    const workspace = workspaceWith(busybox())
+    const cacheDir = trivyCacheDir({})
+    result = await scanRun(workspace, cacheDir, service.env, { 'db-cache': 'false' })
+  })
+
+  afterAll(async () => {
+    await service.close()
+  })
+
+  it('asks the cache service nothing, and scans with the DB Trivy has', () => {
+    expect(service.requests).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['scan-result']).toBe('passed')
+    expect(result.log).not.toMatch(/Actions cache/)
   })
 })
 

@@ -23,7 +23,7 @@ import { parseIgnoreFile, type IgnoreRule } from '../trivy-ignore.js'
 import { findTrivy } from '../trivy-install.js'
 import { findingsOf, imageLayersOf, parseTrivyReport, type TrivyReport } from '../trivy-report.js'
 import { parseTrivyVersion, privateTrivyFiles, trivyArgs, trivyEnv } from '../trivy.js'
-import { hasCacheService, restoreDb, saveDb, trivyCacheDir, type DbCache } from '../trivy-db-cache.js'
+import { restoreDb, saveDb, trivyCacheDir, type DbCache } from '../trivy-db-cache.js'
 import type { BuildResult } from './build.js'
 
 export interface ScanResult {
@@ -110,15 +110,17 @@ async function restoreTodaysDb(
   trivy: string,
   env: NodeJS.ProcessEnv
 ): Promise<DbCache | undefined> {
-  if (inputs.scan.skipDbUpdate || !inputs.scan.dbCache || !hasCacheService(env)) return undefined
-  // The entry is only for the Trivy that reads it: its key names the version.
-  const said = await runProgram(trivy, ['--version'], { env, quiet: true, allowFailure: true })
-  const trivyVersion = parseTrivyVersion(said.stdout)
-  if (!trivyVersion) {
-    core.warning(`The Trivy DB is not cached: ${trivy} --version did not say which version it is`)
-    return undefined
-  }
-  return restoreDb({ trivyVersion, dbRepositories: inputs.scan.dbRepositories }, env)
+  if (inputs.scan.skipDbUpdate || !inputs.scan.dbCache) return undefined
+  return restoreDb(async () => {
+    // The entry is only for the Trivy that reads it: its key names the version.
+    const said = await runProgram(trivy, ['--version'], { env, quiet: true, allowFailure: true })
+    const trivyVersion = parseTrivyVersion(said.stdout)
+    if (!trivyVersion) {
+      core.warning(`The Trivy DB is not cached: ${trivy} --version did not say which version it is`)
+      return undefined
+    }
+    return { trivyVersion, dbRepositories: inputs.scan.dbRepositories }
+  }, env)
 }
 
 /**
