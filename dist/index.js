@@ -1,10 +1,11 @@
+import { accessSync, constants, mkdtempSync, writeFileSync, existsSync, symlinkSync, rmSync, readFileSync, renameSync, chmodSync, openSync, closeSync, lstatSync, fstatSync, ftruncateSync, writeSync, realpathSync, readlinkSync, mkdirSync, statSync, createReadStream } from 'node:fs';
 import os$1 from 'node:os';
-import { g as getExecOutput, w as warning, i as info, s as semver, a as setSecret, b as getInput, c as saveState, d as core, e as semverExports, f as debug, h as exec, j as isDebug, k as cp, m as mkdirP, r as rmRF, H as HttpClient, l as which, n as error, o as summary, p as setFailed, q as notice, t as group, u as setOutput } from './chunks/index-Cke8zJFU.js';
+import { g as getExecOutput, w as warning, i as info, s as semver, a as setSecret, b as getInput, c as saveState, d as core, e as startGroup, f as endGroup, h as semverExports, j as debug, k as exec, l as isDebug, m as cp, n as mkdirP, r as rmRF, H as HttpClient, o as which, p as notice, q as error, t as summary, u as setFailed, v as group, x as setOutput } from './chunks/index-izGFS07K.js';
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, writeFileSync, existsSync, symlinkSync, readFileSync, renameSync, chmodSync, rmSync, openSync, closeSync, statSync, createReadStream, mkdirSync } from 'node:fs';
 import path$1 from 'node:path';
-import { S as SEVERITIES, p as parseSeverity, c as code, a as cell, b as atOrAbove, d as countsText, e as countBySeverity, s as scanSection } from './chunks/scan-summary-D690VhBK.js';
-import { createHash } from 'node:crypto';
+import { randomBytes, createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { S as SEVERITIES, p as parseSeverity, c as code, t as text, a as clip$1, b as atOrAbove, d as countsText, e as countBySeverity, s as scanSection, f as cell } from './chunks/scan-summary-C5Perwun.js';
 import { Buffer as Buffer$1 } from 'node:buffer';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -23,7 +24,6 @@ import 'events';
 import 'node:assert';
 import 'node:net';
 import 'node:http';
-import 'node:stream';
 import 'node:util';
 import 'node:querystring';
 import 'node:events';
@@ -71,6 +71,108 @@ var State;
     State["WorkDirs"] = "work-dirs";
 })(State || (State = {}));
 
+// Text the action did not write itself (what a program prints, a container's logs) reaches the
+// job log only through here, so that no line of it is taken as a workflow command. The runner
+// reads every line of an action's output for commands: a line that starts with `::name ...::`
+// (after leading blanks) or holds `##[name ...]` anywhere. A build whose RUN prints
+// `::save-state name=...::` would otherwise write the post step's state, `::add-mask::` hide text,
+// `::set-output` change an output.
+//
+// Such lines are wrapped in the runner's stop-commands token: `::stop-commands::<token>`, the
+// line, `::<token>::`. The token is random for each run of the action, so nothing printed can
+// end the pause early. Only the lines that the runner would parse are wrapped, each run of them
+// in one pause: a pause over a whole program's run would also swallow the action's own
+// annotations printed meanwhile by work going on beside it.
+/** Unguessable, and as the runner takes a command name (letters and digits). */
+const STOP_TOKEN = `cs${randomBytes(16).toString('hex')}`;
+/**
+ * Whether the runner would parse this line (or a part of it it splits off at a carriage
+ * return) as a command of either syntax, registered or not.
+ */
+function looksLikeCommand(line) {
+    return line.split('\r').some((part) => {
+        const trimmed = part.trimStart();
+        if (trimmed.startsWith('::') && trimmed.indexOf('::', 2) >= 0)
+            return true;
+        const v1 = part.indexOf('##[');
+        return v1 >= 0 && part.indexOf(']', v1) >= 0;
+    });
+}
+/** Lines as they are, with every run of command-like lines inside one stop-commands pause. */
+function neutralize(text, token = STOP_TOKEN) {
+    const lines = text.split('\n');
+    const out = [];
+    let paused = false;
+    lines.forEach((line, index) => {
+        // The last piece is what follows the final newline ('' when the text ends with one).
+        const isTail = index === lines.length - 1;
+        const command = looksLikeCommand(line);
+        if (command && !paused) {
+            out.push(`::stop-commands::${token}`);
+            paused = true;
+        }
+        else if (!command && paused && !(isTail && line === '')) {
+            out.push(`::${token}::`);
+            paused = false;
+        }
+        out.push(line);
+    });
+    if (paused) {
+        // The resume must be a line of its own: end the text's last line first.
+        if (out[out.length - 1] === '')
+            out.pop();
+        out.push(`::${token}::`, '');
+    }
+    return out.join('\n');
+}
+/** Prints text that came from a program or a container to the job log, commands made inert. */
+function printUntrusted(text, write = defaultWrite) {
+    if (text === '')
+        return;
+    write(neutralize(text.endsWith('\n') ? text : `${text}\n`));
+}
+function defaultWrite(text) {
+    process.stdout.write(text);
+}
+/** Longest partial line held back waiting for its end (a progress line without a newline). */
+const MAX_PENDING = 64 * 1024;
+/**
+ * A program's output on its way to the job log: whole lines are neutralized and passed on, a
+ * partial line waits for its end (the runner judges a line whole). `flush` passes on the rest
+ * once the program has ended.
+ */
+class UntrustedOutput extends Writable {
+    target;
+    pending = '';
+    constructor(target = defaultWrite) {
+        super({ decodeStrings: false });
+        this.target = target;
+    }
+    _write(chunk, _encoding, done) {
+        this.take(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+        done();
+    }
+    /** Takes text synchronously (for callers that write to the log themselves). */
+    take(text) {
+        this.pending += text;
+        const end = this.pending.lastIndexOf('\n');
+        if (end >= 0) {
+            this.target(neutralize(this.pending.slice(0, end + 1)));
+            this.pending = this.pending.slice(end + 1);
+        }
+        if (this.pending.length > MAX_PENDING)
+            this.flush();
+    }
+    /** Passes on what is held, ended with a newline so any pause closes on its own line. */
+    flush() {
+        if (this.pending === '')
+            return;
+        const rest = this.pending;
+        this.pending = '';
+        this.target(neutralize(`${rest}\n`));
+    }
+}
+
 // The one place that runs external programs. Always an argument array, never a shell string.
 /** A program that exited non-zero: says what was run and the end of what it printed. */
 class ProgramError extends Error {
@@ -109,13 +211,19 @@ const KILL_GRACE_MS = 10_000;
 async function runProgram(program, args, options = {}) {
     if (options.timeout)
         return runWithTimeout(program, args, options, options.timeout);
+    // The echoed command line and everything the program prints (exec sends both of its streams
+    // there) reach the log with workflow commands made inert.
+    const log = new UntrustedOutput();
     const result = await getExecOutput(resolveProgram(program, options.env), args, {
         env: options.env ? definedOnly(options.env) : undefined,
         cwd: options.cwd,
         input: options.input === undefined ? undefined : Buffer.from(options.input),
         silent: options.quiet ?? false,
-        ignoreReturnCode: true
-    });
+        ignoreReturnCode: true,
+        outStream: log,
+        errStream: log
+    })
+        .finally(() => log.flush());
     if (result.exitCode !== 0 && !options.allowFailure) {
         throw new ProgramError(describeCommand(program, args), result.exitCode, result.stdout, result.stderr);
     }
@@ -129,8 +237,10 @@ async function runProgram(program, args, options = {}) {
 async function runWithTimeout(program, args, options, timeout) {
     const resolved = resolveProgram(program, options.env);
     const quiet = options.quiet ?? false;
+    // As exec does it: the command line and both streams to one log, commands made inert.
+    const log = new UntrustedOutput();
     if (!quiet)
-        process.stdout.write(`[command]${[resolved, ...args].join(' ')}\n`);
+        log.take(`[command]${[resolved, ...args].join(' ')}\n`);
     const child = spawn(resolved, args, {
         env: options.env ? definedOnly(options.env) : undefined,
         cwd: options.cwd,
@@ -141,12 +251,12 @@ async function runWithTimeout(program, args, options, timeout) {
     child.stdout?.setEncoding('utf8').on('data', (chunk) => {
         stdout += chunk;
         if (!quiet)
-            process.stdout.write(chunk);
+            log.take(chunk);
     });
     child.stderr?.setEncoding('utf8').on('data', (chunk) => {
         stderr += chunk;
         if (!quiet)
-            process.stderr.write(chunk);
+            log.take(chunk);
     });
     if (options.input !== undefined)
         child.stdin?.end(options.input);
@@ -168,6 +278,7 @@ async function runWithTimeout(program, args, options, timeout) {
     }).finally(() => {
         clearTimeout(timer);
         clearTimeout(killTimer);
+        log.flush();
     });
     const command = describeCommand(program, args);
     if (timedOut)
@@ -494,6 +605,10 @@ function parseRepository(name) {
         path = `library/${path}`;
     return { registry, repository: path, name };
 }
+/** The same repository, whatever alias or shorthand each name used. */
+function sameRepository(a, b) {
+    return a.registry === b.registry && a.repository === b.repository;
+}
 function isValidTag(tag) {
     return TAG_RE.test(tag);
 }
@@ -611,6 +726,10 @@ function storeLogin(configDir, registry, username, password) {
     const partial = `${file}.${process.pid}.tmp`;
     writeFileSync(partial, JSON.stringify(config, null, 2), { mode: 0o600 });
     renameSync(partial, file);
+}
+/** Removes the private config; the links to the user's folders are removed, not followed. */
+function removePrivateDockerConfig(dir) {
+    rmSync(dir, { recursive: true, force: true });
 }
 /**
  * The credentials the docker CLI would use for `registry` with this config folder, or undefined
@@ -8638,29 +8757,15 @@ function prepareRemoteAccess(host, inputs, tempRoot) {
             writePrivate(path$1.join(dir, 'ca.pem'), inputs.tlsCa);
             writePrivate(path$1.join(dir, 'cert.pem'), inputs.tlsCert);
             writePrivate(path$1.join(dir, 'key.pem'), inputs.tlsKey);
-            return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, url: host.url, dir };
         }
         if (host.scheme === 'ssh') {
             // ssh refuses a key without a final newline ("invalid format").
             writePrivate(path$1.join(dir, 'id_key'), withFinalNewline(inputs.sshPrivateKey));
             writePrivate(path$1.join(dir, 'known_hosts'), withFinalNewline(inputs.sshKnownHosts));
-            const config = path$1.join(dir, 'ssh_config');
-            writePrivate(config, sshConfig(host, dir));
-            const socket = localSocket(dir);
-            socketDir = socket.dir;
-            return {
-                engine: { kind: 'remote', host: `unix://${socket.path}` },
-                url: host.url,
-                dir,
-                tunnel: {
-                    args: tunnelArgs(config, host, socket.path),
-                    socket: socket.path,
-                    log: path$1.join(dir, 'ssh.log')
-                },
-                ...(socketDir ? { socketDir } : {})
-            };
+            writeSshConfig(host, dir);
+            socketDir = localSocket(dir).dir;
         }
-        return { engine: { kind: 'remote', host: host.url }, url: host.url, dir };
+        return accessIn(host, dir, socketDir);
     }
     catch (error) {
         rmSync(dir, { recursive: true, force: true });
@@ -8668,6 +8773,41 @@ function prepareRemoteAccess(host, inputs, tempRoot) {
             rmSync(socketDir, { recursive: true, force: true });
         throw error;
     }
+}
+/**
+ * The access to `host` laid out in `dir` (and, for a deep `dir`, the socket's own `socketDir`),
+ * derived from them alone: the post step rebuilds it so, never reading a command from state.
+ */
+function accessIn(host, dir, socketDir) {
+    if (host.scheme === 'tcp') {
+        return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, url: host.url, dir };
+    }
+    if (host.scheme === 'ssh') {
+        const socket = path$1.join(socketDir ?? dir, 'docker.sock');
+        return {
+            engine: { kind: 'remote', host: `unix://${socket}` },
+            url: host.url,
+            dir,
+            tunnel: {
+                args: tunnelArgs(path$1.join(dir, 'ssh_config'), host, socket),
+                socket,
+                log: path$1.join(dir, 'ssh.log')
+            },
+            ...(socketDir ? { socketDir } : {})
+        };
+    }
+    return { engine: { kind: 'remote', host: host.url }, url: host.url, dir };
+}
+/** Writes the access folder's ssh config for `host` (the post step writes it again before use). */
+function writeSshConfig(host, dir) {
+    writePrivate(path$1.join(dir, 'ssh_config'), sshConfig(host, dir));
+}
+function savedAccess(access) {
+    return {
+        dir: access.dir,
+        ...(access.socketDir ? { socketDir: access.socketDir } : {}),
+        ...(access.tunnel?.pid ? { tunnelPid: access.tunnel.pid } : {})
+    };
 }
 /**
  * Starts the ssh tunnel and waits until its local socket exists. Fails with what ssh said (host
@@ -8681,7 +8821,12 @@ async function openTunnel(access, realSsh, timeoutMs = 30_000) {
     // A tunnel's ssh that was killed leaves its socket file, on which a new one could not listen.
     rmSync(tunnel.socket, { force: true });
     const log = openSync(tunnel.log, 'w', 0o600);
-    const child = spawn(realSsh, tunnel.args, { detached: true, stdio: ['ignore', 'ignore', log] });
+    // The same scrubbed environment as every other program: no INPUT_* (the key among them).
+    const child = spawn(realSsh, tunnel.args, {
+        detached: true,
+        stdio: ['ignore', 'ignore', log],
+        env: definedOnly(programEnv())
+    });
     closeSync(log);
     let exited;
     child.on('exit', (code) => (exited = code));
@@ -8956,6 +9101,267 @@ function readEventPayload(path) {
     }
 }
 
+const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
+const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
+const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
+function parseDockerHost(text) {
+    const url = text.trim();
+    let match = SSH_RE.exec(url);
+    if (match) {
+        const port = match[3] === undefined ? undefined : parsePort(match[3]);
+        return {
+            scheme: 'ssh',
+            url,
+            user: match[1],
+            host: match[2],
+            ...(port === undefined ? {} : { port })
+        };
+    }
+    match = TCP_RE.exec(url);
+    if (match)
+        return { scheme: 'tcp', url, host: match[1], port: parsePort(match[2]) };
+    if (url.startsWith('unix:///') && !/\s/.test(url))
+        return { scheme: 'unix', url, path: url.slice('unix://'.length) };
+    throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`);
+}
+function parsePort(text) {
+    const port = Number(text);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new Error(`port ${text} is not between 1 and 65535`);
+    return port;
+}
+
+// The range of every numeric input. Past the upper bound a value is a slip of the keyboard, or a
+// way to make the runner or the deploy host do something absurd (a replicas of 100000000 asks the
+// host for that many containers), never a setting anyone needs: each bound says why.
+/** 360 minutes: a job on a GitHub-hosted runner is stopped then, and it is every job's default timeout-minutes. */
+const SIX_HOURS = 6 * 60 * 60;
+const WAIT_WHY = '6 hours, as long as a job on a GitHub-hosted runner may run';
+/** Seconds the action waits for something; a wait longer than the job itself can only be a mistake. */
+const wait = (min) => ({ min, max: SIX_HOURS, why: WAIT_WHY });
+const INPUT_BOUNDS = {
+    // One host runs them all, old and new side by side during a rollout; Compose's default network
+    // is a Linux bridge, which takes at most 1024 ports (BR_MAX_PORTS), one per container.
+    replicas: {
+        min: 1,
+        max: 1000,
+        why: 'all on one host, whose default Compose network, a Linux bridge, takes at most 1024 containers'
+    },
+    'registry-timeout': wait(1),
+    'health-timeout': wait(1),
+    'drain-seconds': wait(0),
+    'startup-grace': wait(0),
+    'lock-timeout': wait(0),
+    // README, The scan on a large report: 10,000 findings are 35.8 MiB of Trivy JSON, so a million
+    // would be some 3.5 GiB, more than the action can read; a budget that large is no budget.
+    'max-findings': {
+        min: 0,
+        max: 1_000_000,
+        why: 'more findings than any report the action can read; severity-threshold: none turns the gate off'
+    }
+};
+/** A whole number within the input's bound; the message says which side it missed. */
+function parseWholeNumber(raw, input) {
+    const { min, max, why } = INPUT_BOUNDS[input];
+    if (!/^\d+$/.test(raw) || Number(raw) < min)
+        throw new Error(`"${raw}" is not a whole number of at least ${min}`);
+    if (Number(raw) > max)
+        throw new Error(`${raw} is more than ${max}, the most it takes (${why})`);
+    return Number(raw);
+}
+
+/** Splits the lines without judging them; blank lines and `#` comments are skipped. */
+function keyValueLines(text) {
+    const lines = [];
+    text.split(/\r?\n/).forEach((line, index) => {
+        const trimmed = line.trim();
+        if (trimmed === '' || trimmed.startsWith('#'))
+            return;
+        const equals = trimmed.indexOf('=');
+        const pair = equals > 0
+            ? { key: trimmed.slice(0, equals).trim(), value: trimmed.slice(equals + 1).trim() }
+            : undefined;
+        lines.push({ lineNumber: index + 1, pair });
+    });
+    return lines;
+}
+/**
+ * One pair per line. Throws naming the line number only, never its text, because the text may
+ * be a secret.
+ */
+function parseKeyValueLines(text, keyPattern, keyHint) {
+    return keyValueLines(text).map(({ lineNumber, pair }) => {
+        if (!pair)
+            throw new Error(`line ${lineNumber} is not KEY=VALUE`);
+        if (!keyPattern.test(pair.key))
+            throw new Error(`line ${lineNumber}: the key is not ${keyHint}`);
+        return pair;
+    });
+}
+/** Items separated by commas or new lines, trimmed, empty ones dropped. */
+function parseList(text) {
+    return text
+        .split(/[,\n]/)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+}
+/** Items one per line (for values that contain commas, like cache specs). */
+function parseLines(text) {
+    return text
+        .split(/\r?\n/)
+        .map((item) => item.trim())
+        .filter((item) => item !== '' && !item.startsWith('#'));
+}
+
+// Files the action writes where an input says (sarif-file) never follow a link. A workspace holds
+// what the checkout and earlier steps put there, a pull request's files included: a
+// `reports -> /home/runner/.ssh` link, or a `scan.sarif` linked to a file elsewhere, would
+// otherwise have the action write outside the folders it was given. A path is accepted only
+// inside the workspace (GITHUB_WORKSPACE, else the working folder) or the runner's temp folder
+// (RUNNER_TEMP), with no symbolic link below that folder. getInputs checks what it can before
+// anything runs; writing checks again, as a link can appear in between.
+/** The workspace (GITHUB_WORKSPACE, else `cwd`) and, when set, the runner's temp folder. */
+function writeRoots(cwd = process.cwd(), env = process.env) {
+    const roots = [{ name: 'the workspace', dir: path$1.resolve(env.GITHUB_WORKSPACE || cwd) }];
+    if (env.RUNNER_TEMP)
+        roots.push({ name: "the runner's temp folder", dir: path$1.resolve(env.RUNNER_TEMP) });
+    return roots;
+}
+/**
+ * Why `file` (absolute) may not be written, or undefined: it is outside every root, or a folder
+ * or the file below its root is a symbolic link (or not a folder). Missing parts are fine.
+ */
+function writeRefusal(file, roots) {
+    if (file.includes('\0'))
+        return 'the path holds a NUL character';
+    const place = placeOf(file, roots);
+    if (typeof place === 'string')
+        return place;
+    let current = place.root;
+    for (const part of place.parts) {
+        current = path$1.join(current, part);
+        const stats = lstatOrUndefined(current);
+        if (!stats)
+            return undefined;
+        const problem = refusalOf(current, stats, current === file);
+        if (problem)
+            return problem;
+    }
+    return undefined;
+}
+/**
+ * Writes `text` to `file` (absolute), refusing what writeRefusal refuses at the time of writing:
+ * missing folders are made one at a time, each checked, and the file is opened without following
+ * a link (O_NOFOLLOW), so a link made after the check is refused too. Only a regular file with
+ * no other hard link is truncated and written. Throws with the reason.
+ */
+function writeFileNoFollow(file, text, roots) {
+    const place = placeOf(file, roots);
+    if (typeof place === 'string')
+        throw new Error(place);
+    let current = place.root;
+    for (const part of place.parts.slice(0, -1)) {
+        current = path$1.join(current, part);
+        makeFolder(current);
+    }
+    let fd;
+    try {
+        // No O_TRUNC here: the file is checked first. O_NONBLOCK: a FIFO planted there fails at once
+        // instead of holding the step.
+        fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ELOOP')
+            throw new Error(refusalOf(file, lstatSync(file), true) ?? `${file} is a link`);
+        if (code === 'ENXIO')
+            throw new Error(`${file} is not a regular file`);
+        throw error;
+    }
+    try {
+        const problem = refusalOf(file, fstatSync(fd), true);
+        if (problem)
+            throw new Error(problem);
+        ftruncateSync(fd, 0);
+        writeSync(fd, text);
+    }
+    finally {
+        closeSync(fd);
+    }
+}
+/** The root `file` is inside (the deepest, when they nest) and the names below it. */
+function placeOf(file, roots) {
+    let best;
+    for (const { dir } of roots) {
+        // The root's own path is the runner's, trusted as it is, also through its real path (/tmp
+        // may be a link on some machines).
+        for (const root of new Set([dir, realpathOrSelf(dir)])) {
+            const relative = path$1.relative(root, file);
+            if (relative === '' || relative.startsWith('..') || path$1.isAbsolute(relative))
+                continue;
+            const parts = relative.split(path$1.sep);
+            if (!best || parts.length < best.parts.length)
+                best = { root, parts };
+        }
+    }
+    if (best)
+        return best;
+    return `${file} is outside ${roots.map(({ name, dir }) => `${name} (${dir})`).join(' and ')}`;
+}
+function refusalOf(where, stats, isFile) {
+    if (stats.isSymbolicLink()) {
+        return `${where} is a symbolic link (to ${readlinkOrUnknown(where)}): files are never written through a link`;
+    }
+    if (!isFile && !stats.isDirectory())
+        return `${where} is not a folder`;
+    if (isFile && stats.isDirectory())
+        return `${where} is a folder`;
+    if (isFile && !stats.isFile())
+        return `${where} is not a regular file`;
+    if (isFile && stats.nlink > 1)
+        return `${where} has other hard links: writing it would change them too`;
+    return undefined;
+}
+function makeFolder(dir) {
+    try {
+        mkdirSync(dir);
+    }
+    catch (error) {
+        if (error.code !== 'EEXIST')
+            throw error;
+    }
+    const problem = refusalOf(dir, lstatSync(dir), false);
+    if (problem)
+        throw new Error(problem);
+}
+function lstatOrUndefined(target) {
+    try {
+        return lstatSync(target);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT')
+            return undefined;
+        throw new Error(`${target} cannot be looked at (${code ?? error.message})`);
+    }
+}
+function realpathOrSelf(dir) {
+    try {
+        return realpathSync(dir);
+    }
+    catch {
+        return dir;
+    }
+}
+function readlinkOrUnknown(link) {
+    try {
+        return readlinkSync(link);
+    }
+    catch {
+        return 'somewhere';
+    }
+}
+
 // A command written as text in an input (switch-command), split into its argument array the way
 // a POSIX shell splits words: blanks separate, '...' keeps everything, "..." and \ escape. Nothing
 // is expanded ($VAR, globs, ~) and no shell ever runs it.
@@ -9004,77 +9410,26 @@ function splitCommandWords(text) {
     return words;
 }
 
-const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
-const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
-const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
-function parseDockerHost(text) {
-    const url = text.trim();
-    let match = SSH_RE.exec(url);
-    if (match) {
-        const port = match[3] === undefined ? undefined : parsePort(match[3]);
-        return {
-            scheme: 'ssh',
-            url,
-            user: match[1],
-            host: match[2],
-            ...(port === undefined ? {} : { port })
-        };
+// The switch-command input, `SERVICE: command`: run in each container of the proxy service
+// once the new containers are ready (nginx: nginx -s reload). Read by the main step from its
+// inputs and by the post step, which finishes or undoes a switch, from the same input: never
+// from saved state.
+const SERVICE_NAME$1 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+function parseSwitchCommand(raw) {
+    if (!raw)
+        return undefined;
+    const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw);
+    if (!match || !SERVICE_NAME$1.test(match[1]))
+        throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`);
+    const command = match[2].trim();
+    let args;
+    try {
+        args = splitCommandWords(command);
     }
-    match = TCP_RE.exec(url);
-    if (match)
-        return { scheme: 'tcp', url, host: match[1], port: parsePort(match[2]) };
-    if (url.startsWith('unix:///') && !/\s/.test(url))
-        return { scheme: 'unix', url, path: url.slice('unix://'.length) };
-    throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`);
-}
-function parsePort(text) {
-    const port = Number(text);
-    if (!Number.isInteger(port) || port < 1 || port > 65535)
-        throw new Error(`port ${text} is not between 1 and 65535`);
-    return port;
-}
-
-/** Splits the lines without judging them; blank lines and `#` comments are skipped. */
-function keyValueLines(text) {
-    const lines = [];
-    text.split(/\r?\n/).forEach((line, index) => {
-        const trimmed = line.trim();
-        if (trimmed === '' || trimmed.startsWith('#'))
-            return;
-        const equals = trimmed.indexOf('=');
-        const pair = equals > 0
-            ? { key: trimmed.slice(0, equals).trim(), value: trimmed.slice(equals + 1).trim() }
-            : undefined;
-        lines.push({ lineNumber: index + 1, pair });
-    });
-    return lines;
-}
-/**
- * One pair per line. Throws naming the line number only, never its text, because the text may
- * be a secret.
- */
-function parseKeyValueLines(text, keyPattern, keyHint) {
-    return keyValueLines(text).map(({ lineNumber, pair }) => {
-        if (!pair)
-            throw new Error(`line ${lineNumber} is not KEY=VALUE`);
-        if (!keyPattern.test(pair.key))
-            throw new Error(`line ${lineNumber}: the key is not ${keyHint}`);
-        return pair;
-    });
-}
-/** Items separated by commas or new lines, trimmed, empty ones dropped. */
-function parseList(text) {
-    return text
-        .split(/[,\n]/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-}
-/** Items one per line (for values that contain commas, like cache specs). */
-function parseLines(text) {
-    return text
-        .split(/\r?\n/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '' && !item.startsWith('#'));
+    catch (error) {
+        throw new Error(`"${raw}": ${error.message}`);
+    }
+    return { service: match[1], command, args };
 }
 
 // Every input of action.yml, read once into one typed object and validated before any program
@@ -9192,7 +9547,7 @@ function getInputs(read, cwd = process.cwd()) {
             username,
             password,
             push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto'),
-            registryTimeout: field('registry-timeout', (raw) => parseInteger(raw || '600', 1), 600)
+            registryTimeout: field('registry-timeout', (raw) => parseWholeNumber(raw || '600', 'registry-timeout'), 600)
         },
         scan: {
             severityThreshold: field('severity-threshold', parseThreshold, 'HIGH'),
@@ -9202,11 +9557,12 @@ function getInputs(read, cwd = process.cwd()) {
             ignoreFileExplicit,
             scanners: field('scanners', parseScanners, ['vuln', 'secret']),
             maxFindings: field('max-findings', parseMaxFindings, {}),
-            trivyVersion: field('trivy-version', parseTrivyVersion, DEFAULT_TRIVY_VERSION),
+            trivyVersion: field('trivy-version', parseTrivyVersion$1, DEFAULT_TRIVY_VERSION),
             trivyReleases: field('trivy-releases', parseReleasesUrl, DEFAULT_TRIVY_RELEASES),
             dbRepositories: field('db-repository', parseDbRepositories, []),
             skipDbUpdate: field('skip-db-update', parseBoolean, false),
-            sarifFile: read('sarif-file'),
+            dbCache: field('db-cache', (raw) => parseBoolean(raw || 'true'), true),
+            sarifFile: field('sarif-file', (raw) => parseSarifFile(raw, cwd, steps), ''),
             annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
             prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
             githubToken: read('github-token')
@@ -9223,12 +9579,13 @@ function getInputs(read, cwd = process.cwd()) {
             ]),
             composeProject: field('compose-project', parseComposeProject, ''),
             service,
-            replicas: field('replicas', (raw) => (raw ? parseInteger(raw, 1) : undefined), undefined),
-            healthTimeout: field('health-timeout', (raw) => parseInteger(raw || '120', 1), 120),
+            replicas: field('replicas', (raw) => (raw ? parseWholeNumber(raw, 'replicas') : undefined), undefined),
+            healthTimeout: field('health-timeout', (raw) => parseWholeNumber(raw || '120', 'health-timeout'), 120),
             switchCommand: field('switch-command', parseSwitchCommand, undefined),
-            drainSeconds: field('drain-seconds', (raw) => parseInteger(raw || '0', 0), 0),
-            startupGrace: field('startup-grace', (raw) => parseInteger(raw || '10', 0), 10),
-            lockTimeout: field('lock-timeout', (raw) => parseInteger(raw || '600', 0), 600),
+            drainSeconds: field('drain-seconds', (raw) => parseWholeNumber(raw || '0', 'drain-seconds'), 0),
+            startupGrace: field('startup-grace', (raw) => parseWholeNumber(raw || '10', 'startup-grace'), 10),
+            lockTimeout: field('lock-timeout', (raw) => parseWholeNumber(raw || '600', 'lock-timeout'), 600),
+            allowUntrustedEvents: field('deploy-on-untrusted-events', parseBoolean, false),
             env: field('env', parseDeployEnv, [])
         }
     };
@@ -9250,12 +9607,6 @@ function parseChoice(raw, choices) {
     if (!found)
         throw new Error(`"${raw}" is not one of ${choices.join(', ')}`);
     return found;
-}
-function parseInteger(raw, min) {
-    if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
-        throw new Error(`"${raw}" is not a whole number of at least ${min}`);
-    }
-    return Number(raw);
 }
 function parseSteps(raw) {
     const named = parseList(raw || STEP_NAMES.join(','));
@@ -9341,11 +9692,16 @@ function parseMaxFindings(raw) {
         const severity = match ? parseSeverity(match[1]) : undefined;
         if (!match || !severity)
             throw new Error(`"${item}" is not SEVERITY=COUNT, e.g. critical=0,high=5`);
-        budgets[severity] = Number(match[2]);
+        try {
+            budgets[severity] = parseWholeNumber(match[2], 'max-findings');
+        }
+        catch (error) {
+            throw new Error(`"${item}": ${error.message}`);
+        }
     }
     return budgets;
 }
-function parseTrivyVersion(raw) {
+function parseTrivyVersion$1(raw) {
     const version = semver.valid((raw || DEFAULT_TRIVY_VERSION).replace(/^v/, ''));
     if (!version)
         throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`);
@@ -9362,6 +9718,9 @@ function parseReleasesUrl(raw) {
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:')
         throw new Error(`"${text}" is not an http(s) URL`);
+    // Plain HTTP lets anyone on the path swap the archive and its checksums file together.
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+        throw new Error(`"${text}" is plain http to a host that is not loopback: use https (http only for 127.0.0.0/8, ::1 or localhost)`);
     return text.replace(/\/+$/, '');
 }
 /** OCI repositories with an optional tag, as Trivy's --db-repository takes them. */
@@ -9375,6 +9734,15 @@ function parseDbRepositories(raw) {
             parseImageName(repository);
     }
     return repositories;
+}
+/** A path the scan may write (safe-write.ts): inside the workspace or RUNNER_TEMP, through no link. */
+function parseSarifFile(raw, cwd, steps) {
+    if (!raw || !steps.includes('scan'))
+        return raw;
+    const refusal = writeRefusal(path$1.resolve(cwd, raw), writeRoots(cwd));
+    if (refusal)
+        throw new Error(`"${raw}" cannot be written: ${refusal}`);
+    return raw;
 }
 function parseComposeProject(raw) {
     if (raw && !COMPOSE_PROJECT.test(raw)) {
@@ -9390,22 +9758,6 @@ function parseDeployEnv(raw) {
         throw new Error(`${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from docker-host)`);
     }
     return env;
-}
-function parseSwitchCommand(raw) {
-    if (!raw)
-        return undefined;
-    const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw);
-    if (!match || !SERVICE_NAME.test(match[1]))
-        throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`);
-    const command = match[2].trim();
-    let args;
-    try {
-        args = splitCommandWords(command);
-    }
-    catch (error) {
-        throw new Error(`"${raw}": ${error.message}`);
-    }
-    return { service: match[1], command, args };
 }
 /** Checks that PEM text has the expected block; never quotes the text (it may be a key). */
 function checkPem(problems, name, text, kind) {
@@ -9435,6 +9787,24 @@ function isDirectory(target) {
 }
 function isFile(target) {
     return existsSync(target) && statSync(target).isFile();
+}
+/**
+ * Events that run a workflow on code or text anyone may send (a pull request, a fork's, a queued
+ * merge, a comment): a deploy from them would put that code in production, or run with its
+ * secrets at their word.
+ */
+const UNTRUSTED_DEPLOY_EVENTS = ['pull_request', 'pull_request_target', 'merge_group', 'issue_comment'];
+/**
+ * Refuses a run that would deploy (deploy in steps, docker-host set) on such an event, unless
+ * deploy-on-untrusted-events allows it; checked before anything is set up.
+ */
+function refuseUntrustedDeploy(inputs, eventName) {
+    const deploying = inputs.steps.includes('deploy') && inputs.deploy.dockerHost !== undefined;
+    if (!deploying || inputs.deploy.allowUntrustedEvents || !UNTRUSTED_DEPLOY_EVENTS.includes(eventName))
+        return;
+    throw new InputError([
+        `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval; or set deploy-on-untrusted-events: true to allow it on this event.`
+    ]);
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -9793,7 +10163,8 @@ async function credentialsFor(inputs, configDir, registry) {
 }
 
 // Which tags an image gets, from the git ref, the event and (for the moving aliases) the tags the
-// registry already holds. Pure: every input is passed in.
+// registry already holds; and which full references of the tags input keep their moving alias.
+// Pure: every input is passed in.
 /** The longest tag Docker takes (distribution/reference: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}). */
 const MAX_TAG_LENGTH = 128;
 /** Whether the plan for this request depends on the registry's tags (a stable release). */
@@ -9887,6 +10258,72 @@ function newerInLine(alias, release, existing) {
         .sort(semver.rcompare)[0];
     return newer ? `the registry already has ${newer.version}, newer than ${release.version}` : undefined;
 }
+/**
+ * The repositories whose tags must be read before the full references of the tags input are
+ * pushed: those with a `latest`, `1` or `1.2` reference and a stable release to compare it with,
+ * the run's own, else the highest `x.y.z` tag given in that repository. Without a release the
+ * aliases are pushed as given (the same as `tag-latest: true`).
+ */
+function referenceAliasChecks(references, runRelease) {
+    const checks = [];
+    for (const reference of references) {
+        if (!referenceAliasLine(reference.tag))
+            continue;
+        let check = checks.find((c) => sameRepository(c.image, reference.image));
+        if (!check) {
+            const release = stableReleaseFor(reference.image, references, runRelease);
+            if (!release)
+                continue;
+            check = { image: reference.image, release, aliases: [] };
+            checks.push(check);
+        }
+        check.aliases.push(reference);
+    }
+    return checks;
+}
+/**
+ * The full references of the tags input under the forward-only rule: an alias reference is
+ * withheld when its repository already holds a newer stable release in the alias's line, or when
+ * that repository's tags could not be read.
+ */
+function planReferences(references, runRelease, existingOf) {
+    const blockers = new Map();
+    for (const check of referenceAliasChecks(references, runRelease)) {
+        const existing = existingOf(check.image);
+        for (const reference of check.aliases) {
+            const alias = { tag: reference.tag, sameLine: referenceAliasLine(reference.tag) };
+            const blocker = newerInLine(alias, check.release, existing);
+            if (blocker)
+                blockers.set(reference, blocker);
+        }
+    }
+    return {
+        references: references.filter((reference) => !blockers.has(reference)),
+        withheld: [...blockers].map(([reference, reason]) => ({ reference, reason }))
+    };
+}
+/** The versions a moving alias tag stands for (`latest`: all; `1`: 1.x.y; `1.2`: 1.2.z). */
+function referenceAliasLine(tag) {
+    if (tag === 'latest')
+        return () => true;
+    const major = /^(\d+)$/.exec(tag);
+    if (major)
+        return (o) => o.major === Number(major[1]);
+    const minor = /^(\d+)\.(\d+)$/.exec(tag);
+    if (minor)
+        return (o) => o.major === Number(minor[1]) && o.minor === Number(minor[2]);
+    return undefined;
+}
+function stableReleaseFor(image, references, runRelease) {
+    if (runRelease && runRelease.prerelease.length === 0)
+        return runRelease;
+    // Several versions in one repository tag the same image: it is the highest of them.
+    return references
+        .filter((reference) => sameRepository(reference.image, image))
+        .map((reference) => semver.parse(reference.tag.replace(/^v/i, '')))
+        .filter((v) => v !== null && v.prerelease.length === 0)
+        .sort(semver.rcompare)[0];
+}
 function refToTag({ github }) {
     if (github.pullRequestNumber !== undefined)
         return `pr-${github.pullRequestNumber}`;
@@ -9902,7 +10339,8 @@ function refToTag({ github }) {
 }
 
 // What this run publishes: the tags (planned from the event and, for the forward-only aliases,
-// the tags the registry already holds), every full reference, and whether to push at all.
+// the tags the registry already holds), every full reference (whose `latest`, `1` and `1.2` move
+// forward only too, by the tags of their own repository), and whether to push at all.
 function decidePush(inputs, github) {
     const mode = inputs.publish.push;
     if (!inputs.steps.includes('push'))
@@ -9920,25 +10358,52 @@ function decidePush(inputs, github) {
 function tagRequest(inputs, github) {
     return { github, tagSha: inputs.tags.sha, tagLatest: inputs.tags.latest, extraTags: inputs.tags.extra };
 }
-/** The plan's tags of `image`, then the full references of the tags input, without duplicates. */
-function releaseReferences(image, plan, inputs) {
+/** The plan's tags of `image`, then the given full references (of the tags input), without duplicates. */
+function releaseReferences(image, plan, given) {
     const references = [
         ...plan.tags.map((tag) => `${image.name}:${tag}`),
-        ...inputs.tags.references.map((reference) => `${reference.image.name}:${reference.tag}`)
+        ...given.map((reference) => `${reference.image.name}:${reference.tag}`)
     ];
     return [...new Set(references)];
 }
 async function planRelease(inputs, github, registries) {
     const pushing = decidePush(inputs, github);
     const request = tagRequest(inputs, github);
-    const existing = pushing.push && needsExistingTags(request) ? await readExistingTags(inputs.image, registries) : [];
+    const tagsOf = repositoryListings(registries);
+    const existing = pushing.push && needsExistingTags(request) ? await tagsOf(inputs.image) : [];
     const plan = planTags(request, existing);
     for (const { tag, reason } of plan.withheld)
         info(`Tag ${tag} stays where it is: ${reason}.`);
-    const references = releaseReferences(inputs.image, plan, inputs);
+    const given = await checkGivenReferences(inputs, plan, pushing.push ? tagsOf : undefined);
+    for (const { reference, reason } of given.withheld)
+        info(`${reference} stays where it is: ${reason}.`);
+    const references = releaseReferences(inputs.image, plan, given.references);
     if (pushing.push)
         await warnOfRegistriesWithoutLogin(references, registries);
-    return { plan, references, pushing };
+    return { plan, references, withheldReferences: given.withheld, pushing };
+}
+/**
+ * The full references of the tags input that are pushed, and the alias references withheld,
+ * read against their repositories' tags (`tagsOf`; none are read when nothing is pushed).
+ */
+async function checkGivenReferences(inputs, plan, tagsOf) {
+    // References the plan pushes for `image` anyway (`tag-latest: true`) are the plan's to decide.
+    const checked = inputs.tags.references.filter((reference) => !(sameRepository(reference.image, inputs.image) && plan.tags.includes(reference.tag)));
+    const listed = tagsOf
+        ? await Promise.all(referenceAliasChecks(checked, plan.release).map(async ({ image }) => ({
+            image,
+            tags: await tagsOf(image)
+        })))
+        : [];
+    const { withheld } = planReferences(checked, plan.release, (image) => listed.find((listing) => sameRepository(listing.image, image))?.tags ?? []);
+    return {
+        references: inputs.tags.references.filter((reference) => !withheld.some((w) => w.reference === reference)),
+        withheld: withheld
+            // The same alias of `image` withheld by the plan is told once, as the plan's.
+            .filter(({ reference }) => !(sameRepository(reference.image, inputs.image) &&
+            plan.withheld.some((w) => w.tag === reference.tag)))
+            .map(({ reference, reason }) => ({ reference: `${reference.image.name}:${reference.tag}`, reason }))
+    };
 }
 /**
  * The username and password are for one registry, and a reference in `tags` may name another:
@@ -9951,6 +10416,19 @@ async function warnOfRegistriesWithoutLogin(references, registries) {
             continue;
         warning(`No credentials for ${registry} were found (the username and password inputs are not for it, and the Docker config has no login for it): the push goes there without any. Log in first (docker/login-action) if it needs them.`);
     }
+}
+/** Each repository's tags, read at most once in a run, whichever alias or shorthand names it. */
+function repositoryListings(registries) {
+    const listings = new Map();
+    return (image) => {
+        const key = `${image.registry}/${image.repository}`;
+        let listing = listings.get(key);
+        if (!listing) {
+            listing = readExistingTags(image, registries);
+            listings.set(key, listing);
+        }
+        return listing;
+    };
 }
 /** The registry's tags, so `latest` and the version aliases only move forward. */
 async function readExistingTags(image, registries) {
@@ -9976,7 +10454,10 @@ function reportRelease(inputs, release) {
             [Output.Version]: release?.plan.version ?? ''
         },
         rows,
-        notes: (release?.plan.withheld ?? []).map(({ tag, reason }) => `${code(tag)} was not moved: ${reason}.`)
+        notes: [
+            ...(release?.plan.withheld ?? []).map(({ tag, reason }) => ({ name: tag, reason })),
+            ...(release?.withheldReferences ?? []).map(({ reference, reason }) => ({ name: reference, reason }))
+        ].map(({ name, reason }) => `${code(name)} was not moved: ${text(reason)}.`)
     };
 }
 
@@ -10031,6 +10512,28 @@ function keyName(key, lineNumber) {
     return /^[\w.-]+$/.test(key) ? key : `line ${lineNumber}`;
 }
 
+// The main step's side of the state it hands the post step (GITHUB_STATE, read back as
+// STATE_<name>): every value goes through here, so the main step also knows, when it ends, what
+// it left for the post step to finish (a held lock, a rollout under way).
+const lastSaved = new Map();
+function saveForPost(name, value) {
+    lastSaved.set(name, value);
+    saveState(name, value);
+}
+/** The value last saved under `name` in this run ('' when none). */
+function savedForPost(name) {
+    return lastSaved.get(name) ?? '';
+}
+/**
+ * Saves every name empty first. The runner applies a step's state file when the step ends, over
+ * any value a printed `::save-state` line set meanwhile: with every name in the file, nothing
+ * printed can add state the post step would read.
+ */
+function claimEveryState() {
+    for (const name of Object.values(State))
+        saveForPost(name, '');
+}
+
 function ociLabels({ github, version, created }) {
     const labels = [{ key: 'org.opencontainers.image.created', value: created.toISOString() }];
     if (github.repositoryUrl) {
@@ -10063,7 +10566,7 @@ const made = [];
 function makeWorkDir(tempRoot, prefix) {
     const dir = mkdtempSync(path$1.join(tempRoot, prefix));
     made.push(dir);
-    saveState(State.WorkDirs, JSON.stringify(made));
+    saveForPost(State.WorkDirs, JSON.stringify(made));
     return dir;
 }
 
@@ -10762,6 +11265,8 @@ function ipOrder(ip) {
 // drained, stopped by ID and removed. When a new container fails, only the new ones are removed:
 // the old ones were never touched and keep serving.
 const LOG_TAIL_LINES = 20;
+/** A failure's reason in the summary is cut to this many characters (it can quote docker). */
+const REASON_LIMIT = 500;
 /** A reason not to deploy although deploy is in steps, or undefined. */
 function deploySkipReason(inputs, release) {
     if (!inputs.steps.includes('deploy'))
@@ -10850,7 +11355,7 @@ const deployStep = {
                 timeoutMs: deploy.lockTimeout * 1000,
                 onWait: (holder) => info(`Another deploy of ${target.project} holds the lock (${holder}); waiting up to ${deploy.lockTimeout} s`)
             });
-            saveState(State.DeployLock, lock.name);
+            saveForPost(State.DeployLock, lock.name);
             timeline.mark('lock taken');
             try {
                 await rollOut(target, deploy, imageId, result, timeline);
@@ -10858,11 +11363,14 @@ const deployStep = {
             finally {
                 // Left in the state when the host cannot be reached: the post step tries again.
                 if (await releaseLock(target.docker, lock))
-                    saveState(State.DeployLock, '');
+                    saveForPost(State.DeployLock, '');
             }
             return result;
         }
         catch (error) {
+            // Last in the step, after the lock is released: GitHub does not nest log groups, so the
+            // step's own group ends where the first of these begins.
+            printContainerLogs(result.failures);
             throw new StepError(error.message, result);
         }
     },
@@ -10893,7 +11401,7 @@ async function imageIdOn(target, image) {
 }
 /** Where the rollout is, for the post step when the main step ends in the middle of it. */
 function saveRollout(state) {
-    saveState(State.DeployRollout, state ? JSON.stringify(state) : '');
+    saveForPost(State.DeployRollout, state ? JSON.stringify(state) : '');
 }
 /** The rollout itself, with the lock held. Fills `result` as it goes. */
 async function rollOut(target, deploy, imageId, result, timeline) {
@@ -10921,8 +11429,7 @@ async function rollOut(target, deploy, imageId, result, timeline) {
         project,
         service,
         old: [...oldIds],
-        phase: 'scaling',
-        ...(deploy.switchCommand ? { switchCommand: deploy.switchCommand } : {})
+        phase: 'scaling'
     };
     saveRollout(rollout);
     const scaleStart = Date.now();
@@ -11074,8 +11581,35 @@ function failureMessage(service, failures) {
     const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
     return `the new version of ${service} is not healthy: ${what}${more}. The new containers were removed; the old ones kept serving.`;
 }
+/**
+ * The last health checks and log lines of each container that failed, a log group each. They are
+ * the container's own words, so they stay out of the summary, which only points here.
+ */
+function printContainerLogs(failures) {
+    for (const failure of failures) {
+        startGroup(logGroupTitle(failure));
+        try {
+            if (failure.healthLog.length > 0) {
+                info('Last health checks:');
+                for (const probe of failure.healthLog)
+                    printUntrusted(probe);
+            }
+            info(`Last ${LOG_TAIL_LINES} log lines:`);
+            if (failure.logTail)
+                printUntrusted(failure.logTail);
+            else
+                info('(nothing)');
+        }
+        finally {
+            endGroup();
+        }
+    }
+}
+function logGroupTitle(failure) {
+    return `Logs of ${failure.name} (${short(failure.id)})`;
+}
 function deployRow(result) {
-    const where = `${code(result.image)} to ${code(result.host)} (${result.project}, service ${result.service})`;
+    const where = `${code(result.image)} to ${code(result.host)} (${text(result.project)}, service ${text(result.service)})`;
     if (result.deployed) {
         const count = `${result.containers.length} container(s)`;
         return `${where}: ${count}${result.previousImage ? `, replacing ${code(result.previousImage)}` : ', first deploy'}`;
@@ -11084,6 +11618,7 @@ function deployRow(result) {
         return `${where}: **rolled back**, ${result.previousImage ? `${code(result.previousImage)} still serving` : 'nothing was running before'}`;
     return `${where}: not deployed`;
 }
+/** The rollout's timeline, and for each container that failed its name, ID and why. */
 function deploySection(result) {
     const lines = ['### Deploy', ''];
     if (result.timeline.length > 0) {
@@ -11094,18 +11629,11 @@ function deploySection(result) {
         lines.push(`| **total** | **${total.toFixed(1)}** |`, '');
     }
     for (const failure of result.failures) {
-        lines.push(`**${cell(failure.name)}** (${short(failure.id)}): ${cell(failure.reason)}`, '');
-        if (failure.healthLog.length > 0)
-            lines.push('Last health checks:', '', fenced(failure.healthLog.join('\n')), '');
-        lines.push(`Last ${LOG_TAIL_LINES} log lines:`, '', fenced(failure.logTail || '(nothing)'), '');
+        lines.push(`- ${code(clip$1(failure.name))} (${code(short(failure.id))}): ${text(clip$1(failure.reason, REASON_LIMIT))}. Its last health checks and log lines are in the job log, in the group ${code(clip$1(logGroupTitle(failure)))}.`);
     }
+    if (result.failures.length > 0)
+        lines.push('');
     return lines.join('\n');
-}
-/** A fenced block that the text cannot close early. */
-function fenced(text) {
-    const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
-    const fence = '`'.repeat(longest + 1);
-    return `${fence}text\n${text}\n${fence}`;
 }
 
 // Push: the built image goes up once per repository with `docker push`; its other tags are then
@@ -13658,11 +14186,19 @@ function _getGlobal(key, defaultValue) {
     return value !== undefined ? value : defaultValue;
 }
 
-// Getting Trivy: the `trivy` on PATH as it is; else the pinned release from the tool cache; else
-// the release archive, downloaded and checked against the release's checksums file before
-// anything runs it. The scanner is part of the supply chain: aquasecurity/trivy-action had tags
-// force-pushed to malicious commits (trivy-action #541), so an archive that does not match is
-// refused, and never cached.
+const TRIVY_ARCHIVE_SHA256 = {
+    'trivy_0.74.0_Linux-64bit.tar.gz': '2ae6fe3ee734b7fdf11335663e18c75ea12dccc76062f09f164a3b0f8be4371a',
+    'trivy_0.74.0_Linux-ARM64.tar.gz': 'b94ce1976bbf3c15b514b605ee88be7c6d94a29be2302847ff01cb794d47aad5',
+    'trivy_0.74.0_macOS-64bit.tar.gz': '472816f6888dda689d075c30254d4210b4d1035acf365aa72332f584c2f60485',
+    'trivy_0.74.0_macOS-ARM64.tar.gz': '1caada5e0e2091909357c7525d3aa76f4b660b13821bc143b190c7483e31cc11'
+};
+
+// Getting Trivy: the `trivy` on PATH as it is; else the release from the tool cache; else the
+// release archive, downloaded and checked before anything runs it: against the sha256 this action
+// pins for it (src/trivy-pins.ts), or, for a version without a pin, against the release's checksums
+// file, which shows only that the archive arrived whole. The scanner is part of the supply chain:
+// aquasecurity/trivy-action had tags force-pushed to malicious commits (trivy-action #541), so an
+// archive that does not match is refused, and never cached.
 /** Trivy's release names for an OS and CPU: `trivy_0.74.0_Linux-64bit.tar.gz`. */
 function releaseFiles(version, releases, platform = process.platform, arch = process.arch) {
     const os = { linux: 'Linux', darwin: 'macOS', freebsd: 'FreeBSD' }[platform];
@@ -13687,19 +14223,61 @@ function parseChecksums(text) {
     }
     return sums;
 }
-async function findTrivy(version, releases) {
+/** `pins` is for the tests, which cannot have a real archive that matches a real pin. */
+async function findTrivy(version, releases, pins = TRIVY_ARCHIVE_SHA256) {
     const onPath = await which('trivy', false);
     if (onPath)
         return { path: onPath, source: 'PATH' };
     const cached = find('trivy', version);
     if (cached)
         return { path: path$1.join(cached, 'trivy'), source: 'tool cache' };
-    return { path: path$1.join(await downloadTrivy(version, releases), 'trivy'), source: 'download' };
+    return { path: path$1.join(await downloadTrivy(version, releases, pins), 'trivy'), source: 'download' };
 }
 /** Downloads, verifies, extracts and caches the release; returns the cached folder. */
-async function downloadTrivy(version, releases) {
+async function downloadTrivy(version, releases, pins) {
+    const archive = await downloadVerifiedArchive(version, releases, pins);
+    let extracted;
+    try {
+        extracted = await extractTar(archive);
+        return await cacheDir(extracted, 'trivy', version);
+    }
+    finally {
+        // The tool cache holds its own copy: the download and the unpacked folder go.
+        rmSync(archive, { force: true });
+        if (extracted)
+            rmSync(extracted, { recursive: true, force: true });
+    }
+}
+/**
+ * Downloads this platform's release archive and returns its path once its sha256 is the one
+ * vouched for: the pin when there is one (the checksums file is then not even fetched, since it
+ * could not overrule the pin), else the release's checksums file, with a warning. An archive
+ * that does not match is removed.
+ */
+async function downloadVerifiedArchive(version, releases, pins) {
     const files = releaseFiles(version, releases);
     info(`Downloading Trivy ${version} from ${files.archiveUrl}`);
+    const pinned = pins[files.archiveName];
+    if (!pinned) {
+        warning(`Trivy ${version} has no sha256 pinned in this action for ${files.archiveName}: it is checked only against the checksums file from the same place (${files.checksumsUrl}), which shows that it arrived whole, not that it is Trivy's. To run a Trivy you have verified, put trivy on PATH before this step, or use trivy-version ${DEFAULT_TRIVY_VERSION}, whose archives are pinned.`);
+    }
+    const expected = pinned ?? (await sha256FromChecksumsFile(files, version));
+    const archive = await download(files.archiveUrl, version);
+    try {
+        const actual = await sha256Of(archive);
+        if (actual !== expected) {
+            const vouch = pinned ? 'the sha256 this action pins for it' : "the release's checksums file";
+            throw new Error(`the Trivy ${version} archive ${files.archiveName} does not match ${vouch} (sha256 ${actual}, expected ${expected}): refusing to run it`);
+        }
+        return archive;
+    }
+    catch (error) {
+        rmSync(archive, { force: true });
+        throw error;
+    }
+}
+/** The archive's line of the release's checksums file; refused when it has none. */
+async function sha256FromChecksumsFile(files, version) {
     const checksumsFile = await download(files.checksumsUrl, version);
     let expected;
     try {
@@ -13712,22 +14290,7 @@ async function downloadTrivy(version, releases) {
     if (!expected) {
         throw new Error(`the checksums file of Trivy ${version} (${files.checksumsUrl}) does not list ${files.archiveName}: refusing to run it`);
     }
-    const archive = await download(files.archiveUrl, version);
-    let extracted;
-    try {
-        const actual = await sha256Of(archive);
-        if (actual !== expected) {
-            throw new Error(`the Trivy ${version} archive ${files.archiveName} does not match the release's checksums file (sha256 ${actual}, expected ${expected}): refusing to run it`);
-        }
-        extracted = await extractTar(archive);
-        return await cacheDir(extracted, 'trivy', version);
-    }
-    finally {
-        // The tool cache holds its own copy: the download and the unpacked folder go.
-        rmSync(archive, { force: true });
-        if (extracted)
-            rmSync(extracted, { recursive: true, force: true });
-    }
+    return expected;
 }
 /** tc.downloadTool, its error naming what was asked for (it says only the HTTP status). */
 async function download(url, version) {
@@ -13748,6 +14311,48 @@ function sha256Of(file) {
     });
 }
 
+// Running Trivy once on the built image: everything it finds, as JSON, to a file. Trivy filters
+// before it writes (FACTS: scan -> filter -> report -> exit code), so the action asks for
+// everything and applies severities, ignores and the gate itself: what is reported and what
+// fails the run stay independent.
+//
+// Trivy reads only what the action gives it. On its own it would also read, and let filter its
+// findings: `trivy.yaml` (--config) and `trivy-secret.yaml` (--secret-config) and `.trivyignore`
+// (--ignorefile) in its working folder, WASM modules in ~/.trivy/modules (--module-dir, which
+// can rewrite results), layer analyses kept in its cache folder (--cache-backend fs), and a
+// TRIVY_<FLAG> variable for every flag (TRIVY_SEVERITY, TRIVY_SKIP_FILES, TRIVY_SERVER, ...).
+// Each of those is replaced by an empty one of the action's, in a private folder it also runs
+// in, every severity and package type is asked for by name, and the TRIVY_* variables are
+// dropped but for the few that say where the DB is and how to fetch it (TRIVY_PASSING_THROUGH).
+/**
+ * The TRIVY_* variables of the runner that reach Trivy: where its DB is kept and the credentials
+ * and time for fetching it. None changes what Trivy reports on an image.
+ */
+const TRIVY_PASSING_THROUGH = [
+    'TRIVY_CACHE_DIR',
+    'TRIVY_USERNAME',
+    'TRIVY_PASSWORD',
+    'TRIVY_REGISTRY_TOKEN',
+    'TRIVY_TIMEOUT'
+];
+/** Every package type Trivy v0.x knows; the default, named so no variable or file narrows it. */
+const PACKAGE_TYPES = ['os', 'library'];
+/** Lays out the empty config files and module folder in `workDir` (a private folder). */
+function privateTrivyFiles(workDir) {
+    const files = {
+        workDir,
+        config: path$1.join(workDir, 'trivy.yaml'),
+        secretConfig: path$1.join(workDir, 'trivy-secret.yaml'),
+        ignoreFile: path$1.join(workDir, 'trivyignore'),
+        moduleDir: path$1.join(workDir, 'modules')
+    };
+    // Trivy refuses an empty secret config (a YAML decode error, EOF): `{}` sets nothing either.
+    for (const file of [files.config, files.secretConfig])
+        writeFileSync(file, '{}\n');
+    writeFileSync(files.ignoreFile, '');
+    mkdirSync(files.moduleDir);
+    return files;
+}
 /**
  * The arguments. The user's skip-db-update skips both DB updates; a vulnerability DB restored
  * from today's cache entry skips only its own update (`skip`).
@@ -13755,17 +14360,32 @@ function sha256Of(file) {
 function trivyArgs(inputs, run, skip = { vulnerabilityDb: inputs.skipDbUpdate }) {
     const args = [
         'image',
+        '--config',
+        run.files.config,
+        '--secret-config',
+        run.files.secretConfig,
+        '--ignorefile',
+        run.files.ignoreFile,
+        '--module-dir',
+        run.files.moduleDir,
+        '--cache-dir',
+        run.cacheDir,
+        // Layer analyses are not kept between scans: a stored one is not read back as this image's.
+        '--cache-backend',
+        'memory',
         '--format',
         'json',
         '--output',
         run.reportFile,
         '--scanners',
         inputs.scanners.join(','),
+        '--severity',
+        SEVERITIES.join(','),
+        '--pkg-types',
+        PACKAGE_TYPES.join(','),
         // Exit 0 whatever is found: the gate decides, and an exit code 1 then only means a failure.
         '--exit-code',
         '0',
-        '--ignorefile',
-        run.emptyIgnoreFile,
         '--image-src',
         'docker',
         '--skip-version-check',
@@ -13781,53 +14401,121 @@ function trivyArgs(inputs, run, skip = { vulnerabilityDb: inputs.skipDbUpdate })
     args.push(run.image);
     return args;
 }
+/**
+ * Trivy's environment: `base` (the programs' environment) without the TRIVY_* variables that are
+ * not passing through; `dropped` names those left out, for the log.
+ */
+function trivyEnv(base) {
+    const env = {};
+    const dropped = [];
+    for (const [key, value] of Object.entries(base)) {
+        // Trivy's own lookup of its variables is by exact upper-case name.
+        if (key.toUpperCase().startsWith('TRIVY_') && !TRIVY_PASSING_THROUGH.includes(key))
+            dropped.push(key);
+        else
+            env[key] = value;
+    }
+    return { env, dropped: dropped.sort() };
+}
+/** The version a Trivy binary says it is (`Version: 0.74.0`), or undefined. */
+function parseTrivyVersion(versionOutput) {
+    return /^Version:\s*v?(\S+)/m.exec(versionOutput)?.[1];
+}
 
 // The Trivy vulnerability DB kept between runs in the GitHub Actions cache, one entry a day: the
 // DB is rebuilt upstream every few hours, so a day-old copy is as good as the scan needs, and
 // every later run of the day skips the download (and its rate limits). Where the cache service
 // is not there (a runner without it, a local run) nothing is said and Trivy downloads as usual.
 //
+// What the cache is trusted with: a restored DB is used without an update, so a DB with entries
+// taken out would let vulnerable packages through. The entry is the repository's own (GitHub
+// scopes caches to the repository, and a pull request's run reads its base branch's entries but
+// writes only its own ref's); its key names the Trivy version and the DB repositories, so a DB
+// saved by another Trivy or from another mirror is never used; and a restored DB must say what it
+// is (its metadata readable, schema 2) and be at most two days old, else it is removed and
+// downloaded afresh. The db-cache input turns the cache off.
+//
 // @actions/cache (with the Azure storage SDK) is most of the bundle's size: it is imported only
 // when the runner has a cache service, so every other run starts without loading it.
 /** The DB schema Trivy v0.x reads (trivy-db's SchemaVersion). */
 const TRIVY_DB_SCHEMA = 2;
+/** How old a restored DB may be (its UpdatedAt) and still be used without an update. */
+const MAX_RESTORED_DB_AGE_MS = 2 * 24 * 60 * 60 * 1000;
 /** The runner names a cache service (v1 or v2 API), as @actions/cache's isFeatureAvailable checks. */
 function hasCacheService(env = process.env) {
     return Boolean(env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL);
 }
 async function loadCache() {
-    return import('./chunks/cache-Ck9zBppf.js');
+    return import('./chunks/cache-BvyDZ34p.js');
 }
 /** Trivy's cache folder as Trivy finds it: TRIVY_CACHE_DIR, else ~/.cache/trivy. */
 function trivyCacheDir(env = process.env) {
     return env.TRIVY_CACHE_DIR || path$1.join(env.XDG_CACHE_HOME || path$1.join(os$1.homedir(), '.cache'), 'trivy');
 }
 /**
- * `container-ship-trivy-db-v2-linux-2026-11-25`: one entry a day per runner OS and DB schema
- * (Trivy refuses a DB of another schema, and a restored DB is used without an update).
+ * `container-ship-trivy-db-v2-linux-trivy0.74.0-<12 hex of the repositories>-2026-11-25`: one
+ * entry a day per runner OS, DB schema, Trivy version and DB repositories.
  */
-function dbCacheKey(now, platform = process.platform) {
-    return `${dbCacheKeyPrefix(platform)}${now.toISOString().slice(0, 10)}`;
+function dbCacheKey(source, now, platform = process.platform) {
+    const repositories = source.dbRepositories.length > 0 ? source.dbRepositories.join(',') : 'default';
+    const sourceId = createHash('sha256').update(repositories).digest('hex').slice(0, 12);
+    return `container-ship-trivy-db-v${TRIVY_DB_SCHEMA}-${platform}-trivy${source.trivyVersion}-${sourceId}-${now.toISOString().slice(0, 10)}`;
 }
-function dbCacheKeyPrefix(platform) {
-    return `container-ship-trivy-db-v${TRIVY_DB_SCHEMA}-${platform}-`;
+/**
+ * Why a restored DB folder may not be used as it is, or undefined when it may: its metadata.json
+ * must be readable, of schema 2, and updated at most MAX_RESTORED_DB_AGE_MS before `now`.
+ */
+function restoredDbProblem(dbDir, now) {
+    let metadata;
+    try {
+        metadata = JSON.parse(readFileSync(path$1.join(dbDir, 'metadata.json'), 'utf8'));
+    }
+    catch (error) {
+        return `its metadata.json cannot be read (${error.message})`;
+    }
+    if (metadata?.Version !== TRIVY_DB_SCHEMA)
+        return `its schema is ${String(metadata?.Version)}, not ${TRIVY_DB_SCHEMA}`;
+    const updated = typeof metadata.UpdatedAt === 'string' ? Date.parse(metadata.UpdatedAt) : NaN;
+    if (Number.isNaN(updated))
+        return 'its metadata.json has no UpdatedAt time';
+    if (now.getTime() - updated > MAX_RESTORED_DB_AGE_MS) {
+        return `it was updated at ${metadata.UpdatedAt}, more than two days ago`;
+    }
+    if (updated - now.getTime() > MAX_RESTORED_DB_AGE_MS) {
+        return `it says it was updated at ${metadata.UpdatedAt}, in the future`;
+    }
+    return undefined;
 }
-/** Restores today's DB when the cache service exists; undefined when it does not. */
-async function restoreDb(env = process.env, now = new Date()) {
+/**
+ * Restores today's DB when the cache service exists; undefined when it does not, or when
+ * `sourceOf` (asked only then: it runs Trivy) cannot say what the DB depends on.
+ */
+async function restoreDb(sourceOf, env = process.env, now = new Date()) {
     if (!hasCacheService(env)) {
         debug('The Actions cache service is not available: the Trivy DB is not cached');
         return undefined;
     }
+    const source = await sourceOf();
+    if (!source)
+        return undefined;
     const dbDir = path$1.join(trivyCacheDir(env), 'db');
-    const key = dbCacheKey(now);
+    const key = dbCacheKey(source, now);
     try {
         const cache = await loadCache();
         if (!cache.isFeatureAvailable())
             return undefined;
         const hit = await cache.restoreCache([dbDir], key);
-        if (hit)
-            info(`The Trivy DB of today came from the Actions cache (${hit})`);
-        return { dbDir, key, restored: hit === key };
+        if (hit !== key)
+            return { dbDir, key, restored: false };
+        const problem = restoredDbProblem(dbDir, now);
+        if (problem) {
+            // Whatever was restored goes: Trivy downloads a DB of its own into an empty folder.
+            rmSync(dbDir, { recursive: true, force: true });
+            warning(`The Trivy DB restored from the Actions cache (${key}) is not used: ${problem}. Trivy downloads it afresh.`);
+            return { dbDir, key, restored: false };
+        }
+        info(`The Trivy DB of today came from the Actions cache (${hit})`);
+        return { dbDir, key, restored: true };
     }
     catch (error) {
         warning(`Could not restore the Trivy DB from the Actions cache: ${error.message}`);
@@ -13859,13 +14547,18 @@ async function scan(run, built) {
     // Not removed by the post step: report-file and sarif-file are outputs that later steps read.
     const workDir = mkdtempSync(path$1.join(run.tempRoot, 'container-ship-scan-'));
     const reportFile = path$1.join(workDir, 'trivy.json');
-    const emptyIgnoreFile = path$1.join(workDir, 'no-trivyignore');
-    writeFileSync(emptyIgnoreFile, '');
+    // Trivy runs in a folder of its own, away from the workspace's trivy.yaml and the like.
+    const files = privateTrivyFiles(mkdtempSync(path$1.join(workDir, 'trivy-')));
     const image = built.references[0] ?? built.imageId;
-    const dbCache = inputs.scan.skipDbUpdate ? undefined : await restoreDb();
-    const args = trivyArgs(inputs.scan, { image, reportFile, emptyIgnoreFile }, { vulnerabilityDb: inputs.scan.skipDbUpdate || dbCache?.restored === true });
+    const { env, dropped } = trivyEnv(programEnv());
+    if (dropped.length > 0) {
+        notice(`Trivy does not get ${dropped.join(', ')} from the environment: the action's scan reads only its own settings (inputs), so nothing set for another step filters it.`);
+    }
+    const cacheDir = trivyCacheDir(env);
+    const dbCache = await restoreTodaysDb(inputs, trivy.path, env);
+    const args = trivyArgs(inputs.scan, { image, reportFile, cacheDir, files }, { vulnerabilityDb: inputs.scan.skipDbUpdate || dbCache?.restored === true });
     // A failure to scan (no DB, a crash) throws with the end of what Trivy printed.
-    await runProgram(trivy.path, args, { env: programEnv() });
+    await runProgram(trivy.path, args, { env, cwd: files.workDir });
     await saveDb(dbCache);
     const report = readReport(reportFile);
     const verdict = decideGate(findingsOf(report), {
@@ -13899,6 +14592,21 @@ async function scan(run, built) {
     }
     return result;
 }
+/** Today's DB from the Actions cache, where the run may use one (see trivy-db-cache.ts). */
+async function restoreTodaysDb(inputs, trivy, env) {
+    if (inputs.scan.skipDbUpdate || !inputs.scan.dbCache)
+        return undefined;
+    return restoreDb(async () => {
+        // The entry is only for the Trivy that reads it: its key names the version.
+        const said = await runProgram(trivy, ['--version'], { env, quiet: true, allowFailure: true });
+        const trivyVersion = parseTrivyVersion(said.stdout);
+        if (!trivyVersion) {
+            warning(`The Trivy DB is not cached: ${trivy} --version did not say which version it is`);
+            return undefined;
+        }
+        return { trivyVersion, dbRepositories: inputs.scan.dbRepositories };
+    }, env);
+}
 /**
  * The sticky pull request comment of this image, on pull request runs; never fails the scan. The
  * GitHub client is loaded only then (it is a chunk of its own, which other runs never load).
@@ -13907,7 +14615,7 @@ async function comment(run, result) {
     const { inputs, github } = run;
     if (github.pullRequestNumber === undefined || !inputs.scan.prComment)
         return;
-    const { describeOutcome, runUrlFrom, upsertComment } = await import('./chunks/pr-comment-CNrdJCGX.js');
+    const { describeOutcome, runUrlFrom, upsertComment } = await import('./chunks/pr-comment-gfcP7jfE.js');
     const outcome = await upsertComment({
         enabled: inputs.scan.prComment,
         token: inputs.scan.githubToken,
@@ -13989,8 +14697,13 @@ function writeSarif(inputs, report, findings, layers, image) {
         warning(`No SARIF was written: ${error.message}`);
         return '';
     }
-    mkdirSync(path$1.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(log));
+    // getInputs checked the path; a link made since (by the build, say) is refused here.
+    try {
+        writeFileNoFollow(file, JSON.stringify(log), writeRoots());
+    }
+    catch (error) {
+        throw new Error(`sarif-file: ${inputs.scan.sarifFile} was not written: ${error.message}`);
+    }
     info(`SARIF written to ${inputs.scan.sarifFile}`);
     return file;
 }
@@ -14037,8 +14750,9 @@ const scanStep = {
 // Each step's rows and notes come from its own report (run-record.ts).
 function summaryMarkdown(record, reports) {
     const lines = [`## Container Ship: ${record.inputs?.image.name ?? 'no image'}`, ''];
+    // The error can end with what a program printed (a build's last lines): each line is plain text.
     if (record.error)
-        lines.push(`> [!CAUTION]`, `> ${record.error.split('\n').join('\n> ')}`, '');
+        lines.push(`> [!CAUTION]`, ...record.error.split('\n').map((line) => `> ${text(line)}`), '');
     const rows = reports.flatMap((report) => report.rows);
     if (rows.length > 0) {
         lines.push('| | |', '| --- | --- |', ...rows.map(([name, value]) => `| ${name} | ${cell(value)} |`), '');
@@ -14069,6 +14783,8 @@ async function run() {
         const inputs = getInputs((name) => getInput(name));
         record.inputs = inputs;
         const github = readGitHubContext();
+        refuseUntrustedDeploy(inputs, github.eventName);
+        claimEveryState();
         context = await setUp(inputs, github, record);
         await runSteps(context, record.release, record);
     }
@@ -14077,7 +14793,10 @@ async function run() {
         setFailed(record.error);
     }
     finally {
-        closeDeployTarget(context?.deployTarget);
+        // The tunnel as the deploy target saved it: also when the run failed before the target was
+        // handed over (another part of the set-up failed first).
+        closeDeployTarget(context?.deployTarget ?? (credentials.access ? { access: credentials.access } : undefined));
+        removeCredentials();
         const reports = reportRun(record);
         setOutputs(reports);
         await writeSummary(record, reports).catch((error) => warning(`could not write the step summary: ${error.message}`));
@@ -14093,7 +14812,8 @@ async function setUp(inputs, github, record) {
     const tempRoot = process.env.RUNNER_TEMP || os$1.tmpdir();
     const { registry, username } = inputs.publish;
     const configDir = createPrivateDockerConfig(tempRoot, username ? [registry] : []);
-    saveState(State.DockerConfig, configDir);
+    saveForPost(State.DockerConfig, configDir);
+    credentials.dockerConfig = configDir;
     const docker = new DockerCli(configDir);
     const registries = registryClients(inputs, configDir);
     const [builder, , deployTarget] = await Promise.all([
@@ -14113,8 +14833,35 @@ async function prepareDeployTarget(inputs, release, docker, tempRoot) {
     return prepareDeploy(inputs, release.plan.version, docker, {
         tempRoot,
         cwd: process.cwd(),
-        onAccess: (access) => saveState(State.DeployAccess, JSON.stringify(access))
+        onAccess: (access) => {
+            credentials.access = access;
+            saveForPost(State.DeployAccess, JSON.stringify(savedAccess(access)));
+        }
     });
+}
+/** The folders with credentials this run wrote: the private Docker config, the deploy host's access. */
+const credentials = {};
+/**
+ * Removes the credentials as soon as nothing needs them: at the end of the main step, unless a
+ * deploy lock or an interrupted rollout is left for the post step, which then needs the host's
+ * access and removes them itself.
+ */
+function removeCredentials() {
+    if (savedForPost(State.DeployLock) || savedForPost(State.DeployRollout))
+        return;
+    const { access, dockerConfig } = credentials;
+    for (const dir of [access?.dir, access?.socketDir])
+        if (dir)
+            rmSync(dir, { recursive: true, force: true });
+    if (access) {
+        saveForPost(State.DeployAccess, '');
+        info(`Removed the deploy host's access folder ${access.dir}`);
+    }
+    if (dockerConfig) {
+        removePrivateDockerConfig(dockerConfig);
+        saveForPost(State.DockerConfig, '');
+        info(`Removed the private Docker config ${dockerConfig}`);
+    }
 }
 async function runSteps(context, release, record) {
     for (const step of STEPS) {

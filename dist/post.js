@@ -1,4 +1,5 @@
-import { accessSync, constants as constants$5, rmSync, readFileSync, openSync, closeSync, existsSync } from 'node:fs';
+import { accessSync, constants as constants$5, rmSync, readFileSync, openSync, closeSync, existsSync, writeFileSync, realpathSync, lstatSync } from 'node:fs';
+import os$1 from 'node:os';
 import { spawn } from 'node:child_process';
 import path$1 from 'node:path';
 import require$$5$3, { StringDecoder } from 'string_decoder';
@@ -12,6 +13,8 @@ import 'assert';
 import * as fs from 'fs';
 import { promises } from 'fs';
 import { setTimeout as setTimeout$1 } from 'timers';
+import { randomBytes } from 'node:crypto';
+import require$$0$2, { Writable } from 'node:stream';
 import 'crypto';
 import http from 'http';
 import https from 'https';
@@ -21,7 +24,6 @@ import require$$6 from 'util';
 import require$$0$1 from 'node:assert';
 import require$$0$3 from 'node:net';
 import require$$2 from 'node:http';
-import require$$0$2 from 'node:stream';
 import require$$0 from 'node:buffer';
 import require$$0$4 from 'node:util';
 import require$$7 from 'node:querystring';
@@ -36,7 +38,6 @@ import require$$1$3 from 'node:url';
 import require$$5$2 from 'node:async_hooks';
 import require$$1$4 from 'node:console';
 import require$$1$5 from 'node:dns';
-import 'node:os';
 
 // Names shared between the main and post entries and the outputs, typed once.
 var Output;
@@ -967,6 +968,102 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 
+// Text the action did not write itself (what a program prints, a container's logs) reaches the
+// job log only through here, so that no line of it is taken as a workflow command. The runner
+// reads every line of an action's output for commands: a line that starts with `::name ...::`
+// (after leading blanks) or holds `##[name ...]` anywhere. A build whose RUN prints
+// `::save-state name=...::` would otherwise write the post step's state, `::add-mask::` hide text,
+// `::set-output` change an output.
+//
+// Such lines are wrapped in the runner's stop-commands token: `::stop-commands::<token>`, the
+// line, `::<token>::`. The token is random for each run of the action, so nothing printed can
+// end the pause early. Only the lines that the runner would parse are wrapped, each run of them
+// in one pause: a pause over a whole program's run would also swallow the action's own
+// annotations printed meanwhile by work going on beside it.
+/** Unguessable, and as the runner takes a command name (letters and digits). */
+const STOP_TOKEN = `cs${randomBytes(16).toString('hex')}`;
+/**
+ * Whether the runner would parse this line (or a part of it it splits off at a carriage
+ * return) as a command of either syntax, registered or not.
+ */
+function looksLikeCommand(line) {
+    return line.split('\r').some((part) => {
+        const trimmed = part.trimStart();
+        if (trimmed.startsWith('::') && trimmed.indexOf('::', 2) >= 0)
+            return true;
+        const v1 = part.indexOf('##[');
+        return v1 >= 0 && part.indexOf(']', v1) >= 0;
+    });
+}
+/** Lines as they are, with every run of command-like lines inside one stop-commands pause. */
+function neutralize(text, token = STOP_TOKEN) {
+    const lines = text.split('\n');
+    const out = [];
+    let paused = false;
+    lines.forEach((line, index) => {
+        // The last piece is what follows the final newline ('' when the text ends with one).
+        const isTail = index === lines.length - 1;
+        const command = looksLikeCommand(line);
+        if (command && !paused) {
+            out.push(`::stop-commands::${token}`);
+            paused = true;
+        }
+        else if (!command && paused && !(isTail && line === '')) {
+            out.push(`::${token}::`);
+            paused = false;
+        }
+        out.push(line);
+    });
+    if (paused) {
+        // The resume must be a line of its own: end the text's last line first.
+        if (out[out.length - 1] === '')
+            out.pop();
+        out.push(`::${token}::`, '');
+    }
+    return out.join('\n');
+}
+function defaultWrite(text) {
+    process.stdout.write(text);
+}
+/** Longest partial line held back waiting for its end (a progress line without a newline). */
+const MAX_PENDING = 64 * 1024;
+/**
+ * A program's output on its way to the job log: whole lines are neutralized and passed on, a
+ * partial line waits for its end (the runner judges a line whole). `flush` passes on the rest
+ * once the program has ended.
+ */
+class UntrustedOutput extends Writable {
+    target;
+    pending = '';
+    constructor(target = defaultWrite) {
+        super({ decodeStrings: false });
+        this.target = target;
+    }
+    _write(chunk, _encoding, done) {
+        this.take(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+        done();
+    }
+    /** Takes text synchronously (for callers that write to the log themselves). */
+    take(text) {
+        this.pending += text;
+        const end = this.pending.lastIndexOf('\n');
+        if (end >= 0) {
+            this.target(neutralize(this.pending.slice(0, end + 1)));
+            this.pending = this.pending.slice(end + 1);
+        }
+        if (this.pending.length > MAX_PENDING)
+            this.flush();
+    }
+    /** Passes on what is held, ended with a newline so any pause closes on its own line. */
+    flush() {
+        if (this.pending === '')
+            return;
+        const rest = this.pending;
+        this.pending = '';
+        this.target(neutralize(`${rest}\n`));
+    }
+}
+
 // The one place that runs external programs. Always an argument array, never a shell string.
 /** A program that exited non-zero: says what was run and the end of what it printed. */
 class ProgramError extends Error {
@@ -1005,13 +1102,19 @@ const KILL_GRACE_MS = 10_000;
 async function runProgram(program, args, options = {}) {
     if (options.timeout)
         return runWithTimeout(program, args, options, options.timeout);
+    // The echoed command line and everything the program prints (exec sends both of its streams
+    // there) reach the log with workflow commands made inert.
+    const log = new UntrustedOutput();
     const result = await getExecOutput(resolveProgram(program, options.env), args, {
         env: options.env ? definedOnly(options.env) : undefined,
         cwd: options.cwd,
         input: options.input === undefined ? undefined : Buffer.from(options.input),
         silent: options.quiet ?? false,
-        ignoreReturnCode: true
-    });
+        ignoreReturnCode: true,
+        outStream: log,
+        errStream: log
+    })
+        .finally(() => log.flush());
     if (result.exitCode !== 0 && !options.allowFailure) {
         throw new ProgramError(describeCommand(program, args), result.exitCode, result.stdout, result.stderr);
     }
@@ -1025,8 +1128,10 @@ async function runProgram(program, args, options = {}) {
 async function runWithTimeout(program, args, options, timeout) {
     const resolved = resolveProgram(program, options.env);
     const quiet = options.quiet ?? false;
+    // As exec does it: the command line and both streams to one log, commands made inert.
+    const log = new UntrustedOutput();
     if (!quiet)
-        process.stdout.write(`[command]${[resolved, ...args].join(' ')}\n`);
+        log.take(`[command]${[resolved, ...args].join(' ')}\n`);
     const child = spawn(resolved, args, {
         env: options.env ? definedOnly(options.env) : undefined,
         cwd: options.cwd,
@@ -1037,12 +1142,12 @@ async function runWithTimeout(program, args, options, timeout) {
     child.stdout?.setEncoding('utf8').on('data', (chunk) => {
         stdout += chunk;
         if (!quiet)
-            process.stdout.write(chunk);
+            log.take(chunk);
     });
     child.stderr?.setEncoding('utf8').on('data', (chunk) => {
         stderr += chunk;
         if (!quiet)
-            process.stderr.write(chunk);
+            log.take(chunk);
     });
     if (options.input !== undefined)
         child.stdin?.end(options.input);
@@ -1064,6 +1169,7 @@ async function runWithTimeout(program, args, options, timeout) {
     }).finally(() => {
         clearTimeout(timer);
         clearTimeout(killTimer);
+        log.flush();
     });
     const command = describeCommand(program, args);
     if (timedOut)
@@ -29891,6 +29997,39 @@ function removePrivateDockerConfig(dir) {
     rmSync(dir, { recursive: true, force: true });
 }
 
+const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
+const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
+const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
+function parseDockerHost(text) {
+    const url = text.trim();
+    let match = SSH_RE.exec(url);
+    if (match) {
+        const port = match[3] === undefined ? undefined : parsePort(match[3]);
+        return {
+            scheme: 'ssh',
+            url,
+            user: match[1],
+            host: match[2],
+            ...(port === undefined ? {} : { port })
+        };
+    }
+    match = TCP_RE.exec(url);
+    if (match)
+        return { scheme: 'tcp', url, host: match[1], port: parsePort(match[2]) };
+    if (url.startsWith('unix:///') && !/\s/.test(url))
+        return { scheme: 'unix', url, path: url.slice('unix://'.length) };
+    throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`);
+}
+function parsePort(text) {
+    const port = Number(text);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new Error(`port ${text} is not between 1 and 65535`);
+    return port;
+}
+
+function lockName(project) {
+    return `container-ship-lock-${project}`;
+}
 /** Removes the lock; false when the host could not be asked (the lock may still be held). */
 async function releaseLock(docker, lock) {
     const removed = await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
@@ -29908,6 +30047,68 @@ async function releaseLock(docker, lock) {
 //   running `docker system dial-stdio` per API connection exceeds under Compose v1) is ever hit,
 //   and the host needs no docker CLI, only its socket;
 // - unix://: nothing.
+/** The Docker socket the tunnel reaches on the host: the engine's default. */
+const REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
+/** The ssh client config for one host: its key, its known hosts, nothing from the user's. */
+function sshConfig(host, dir) {
+    const bare = bareHost(host.host);
+    const lines = [
+        `Host ${bare}`,
+        `  HostName ${bare}`,
+        ...(host.port === undefined ? [] : [`  Port ${host.port}`]),
+        ...(host.user === undefined ? [] : [`  User ${host.user}`]),
+        `  IdentityFile ${path$1.join(dir, 'id_key')}`,
+        '  IdentitiesOnly yes',
+        `  UserKnownHostsFile ${path$1.join(dir, 'known_hosts')}`,
+        '  GlobalKnownHostsFile /dev/null',
+        '  StrictHostKeyChecking yes',
+        '  BatchMode yes',
+        '  ConnectTimeout 20',
+        '  ServerAliveInterval 15',
+        '  ServerAliveCountMax 4',
+        '  ExitOnForwardFailure yes',
+        '  ControlMaster no',
+        '  ControlPath none',
+        ''
+    ];
+    return lines.join('\n');
+}
+/** ssh's arguments for the tunnel: no command, no terminal, the local socket to the host's. */
+function tunnelArgs(config, host, socket) {
+    return ['-F', config, '-N', '-T', '-L', `${socket}:${REMOTE_DOCKER_SOCKET}`, bareHost(host.host)];
+}
+/** ssh takes the host without IPv6 brackets. */
+function bareHost(host) {
+    return host.replace(/^\[|\]$/g, '');
+}
+/**
+ * The access to `host` laid out in `dir` (and, for a deep `dir`, the socket's own `socketDir`),
+ * derived from them alone: the post step rebuilds it so, never reading a command from state.
+ */
+function accessIn(host, dir, socketDir) {
+    if (host.scheme === 'tcp') {
+        return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, url: host.url, dir };
+    }
+    if (host.scheme === 'ssh') {
+        const socket = path$1.join(socketDir ?? dir, 'docker.sock');
+        return {
+            engine: { kind: 'remote', host: `unix://${socket}` },
+            url: host.url,
+            dir,
+            tunnel: {
+                args: tunnelArgs(path$1.join(dir, 'ssh_config'), host, socket),
+                socket,
+                log: path$1.join(dir, 'ssh.log')
+            },
+            ...(socketDir ? { socketDir } : {})
+        };
+    }
+    return { engine: { kind: 'remote', host: host.url }, url: host.url, dir };
+}
+/** Writes the access folder's ssh config for `host` (the post step writes it again before use). */
+function writeSshConfig(host, dir) {
+    writePrivate(path$1.join(dir, 'ssh_config'), sshConfig(host, dir));
+}
 /**
  * Starts the ssh tunnel and waits until its local socket exists. Fails with what ssh said (host
  * key, authentication, connection) when it exits first. The tunnel outlives no step: the main
@@ -29920,7 +30121,12 @@ async function openTunnel(access, realSsh, timeoutMs = 30_000) {
     // A tunnel's ssh that was killed leaves its socket file, on which a new one could not listen.
     rmSync(tunnel.socket, { force: true });
     const log = openSync(tunnel.log, 'w', 0o600);
-    const child = spawn(realSsh, tunnel.args, { detached: true, stdio: ['ignore', 'ignore', log] });
+    // The same scrubbed environment as every other program: no INPUT_* (the key among them).
+    const child = spawn(realSsh, tunnel.args, {
+        detached: true,
+        stdio: ['ignore', 'ignore', log],
+        env: definedOnly(programEnv())
+    });
     closeSync(log);
     let exited;
     child.on('exit', (code) => (exited = code));
@@ -29991,6 +30197,9 @@ function closeTunnel(tunnel) {
     catch {
         return false;
     }
+}
+function writePrivate(file, text) {
+    writeFileSync(file, text, { mode: 0o600 });
 }
 
 /** Running, and healthy when it has a healthcheck: fit to get traffic. */
@@ -30255,8 +30464,9 @@ function parseRolloutState(text) {
     return state;
 }
 /** Puts the service back in one piece; returns what it found and did, one line each. */
-async function recoverRollout(docker, state, log) {
-    const command = state.switchCommand;
+async function recoverRollout(docker, state, 
+/** The switch-command input, to finish or undo a switch. */
+command, log) {
     const containers = new Containers(docker);
     const { project, service } = state;
     const oldIds = new Set(state.old);
@@ -30317,6 +30527,204 @@ async function restoreName(containers, old, fresh, service) {
     }
 }
 
+// A command written as text in an input (switch-command), split into its argument array the way
+// a POSIX shell splits words: blanks separate, '...' keeps everything, "..." and \ escape. Nothing
+// is expanded ($VAR, globs, ~) and no shell ever runs it.
+function splitCommandWords(text) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    let quote;
+    for (let i = 0; i < text.length; i++) {
+        const char = text[i];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            else
+                word += char;
+            continue;
+        }
+        if (quote === '"') {
+            if (char === '"')
+                quote = undefined;
+            else if (char === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1]))
+                word += text[++i];
+            else
+                word += char;
+            continue;
+        }
+        if (/\s/.test(char)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+            continue;
+        }
+        inWord = true;
+        if (char === "'" || char === '"')
+            quote = char;
+        else if (char === '\\' && i + 1 < text.length)
+            word += text[++i];
+        else
+            word += char;
+    }
+    if (quote)
+        throw new Error(`the quote ${quote} is not closed`);
+    if (inWord)
+        words.push(word);
+    return words;
+}
+
+// The switch-command input, `SERVICE: command`: run in each container of the proxy service
+// once the new containers are ready (nginx: nginx -s reload). Read by the main step from its
+// inputs and by the post step, which finishes or undoes a switch, from the same input: never
+// from saved state.
+const SERVICE_NAME$1 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+function parseSwitchCommand(raw) {
+    if (!raw)
+        return undefined;
+    const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw);
+    if (!match || !SERVICE_NAME$1.test(match[1]))
+        throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`);
+    const command = match[2].trim();
+    let args;
+    try {
+        args = splitCommandWords(command);
+    }
+    catch (error) {
+        throw new Error(`"${raw}": ${error.message}`);
+    }
+    return { service: match[1], command, args };
+}
+
+// What the post step takes from the state the main step saved (STATE_<name>), trusting none of
+// it: the runner also takes state from a line printed as `::save-state name=...::` (deprecated,
+// still honoured), and a program's output that got past the guard (untrusted-output.ts), or
+// anything else that can set the post step's environment, must not make it remove a folder that
+// is not the action's, run a command, or touch containers it did not start.
+// - A folder must be one the main step made: a real folder (not a link) directly in the runner's
+//   temp folder, named as the action names it, owned by this user. The SSH socket's short folder
+//   in /tmp likewise, and private (0700).
+// - The lock name must be the action's: `container-ship-lock-<Compose project name>`.
+// - A rollout must be of the service the `service` input names, its old containers full IDs.
+// - Nothing that runs is read from state: the ssh command line is rebuilt from the docker-host
+//   input and the checked access folder, the switch command from the switch-command input.
+/** mkdtemp's six random characters. */
+const MKDTEMP_SUFFIX = '[A-Za-z0-9]{6}';
+const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const CONTAINER_ID = /^[0-9a-f]{64}$/;
+/** Why a path is refused, for the post step's warning. */
+class UntrustedStateError extends Error {
+    constructor(name, reason) {
+        super(`the saved ${name} state is ignored: ${reason}`);
+        this.name = 'UntrustedStateError';
+    }
+}
+/**
+ * `text` when it is a folder the main step made in `tempRoot` of this kind, or undefined when
+ * the state is empty; throws UntrustedStateError otherwise. `uid` is this process's user.
+ */
+function ownFolder(name, text, tempRoot, kind, uid = currentUid()) {
+    if (!text)
+        return undefined;
+    if (!path$1.isAbsolute(text))
+        throw new UntrustedStateError(name, `${JSON.stringify(text)} is not an absolute path`);
+    const base = path$1.basename(text);
+    if (!new RegExp(`^container-ship-${kind}-${MKDTEMP_SUFFIX}$`).test(base)) {
+        throw new UntrustedStateError(name, `${JSON.stringify(text)} is not named as the action names its folders`);
+    }
+    if (!sameFolder(path$1.dirname(text), tempRoot)) {
+        throw new UntrustedStateError(name, `${text} is not in the runner's temp folder ${tempRoot}`);
+    }
+    checkPrivateFolder(name, text, uid, false);
+    return text;
+}
+/** The SSH socket's own folder in /tmp (`/tmp/cs-ssh-XXXXXX`), private to this user. */
+function ownSocketFolder(name, text, uid = currentUid()) {
+    if (!text)
+        return undefined;
+    if (!new RegExp(`^/tmp/cs-ssh-${MKDTEMP_SUFFIX}$`).test(text)) {
+        throw new UntrustedStateError(name, `${JSON.stringify(text)} is not the action's socket folder`);
+    }
+    checkPrivateFolder(name, text, uid, true);
+    return text;
+}
+/**
+ * A folder that is gone is fine (nothing to remove); one that is there must be a real folder
+ * of this user (and not open to others, when `privateOnly`).
+ */
+function checkPrivateFolder(name, dir, uid, privateOnly) {
+    let stat;
+    try {
+        stat = lstatSync(dir);
+    }
+    catch {
+        return;
+    }
+    if (!stat.isDirectory())
+        throw new UntrustedStateError(name, `${dir} is not a folder (a link, or a file)`);
+    if (stat.uid !== uid)
+        throw new UntrustedStateError(name, `${dir} belongs to user ${stat.uid}, not to this one`);
+    if (privateOnly && (stat.mode & 0o077) !== 0) {
+        throw new UntrustedStateError(name, `${dir} is open to other users`);
+    }
+}
+/** Whether two paths name one folder (the temp folder may be reached through a link). */
+function sameFolder(a, b) {
+    if (path$1.resolve(a) === path$1.resolve(b))
+        return true;
+    try {
+        return realpathSync(a) === realpathSync(b);
+    }
+    catch {
+        return false;
+    }
+}
+/** The lock's name when it is the action's lock of a Compose project; undefined when empty. */
+function checkedLockName(text) {
+    if (!text)
+        return undefined;
+    const project = text.startsWith('container-ship-lock-') ? text.slice('container-ship-lock-'.length) : '';
+    if (!COMPOSE_PROJECT.test(project) || lockName(project) !== text) {
+        throw new UntrustedStateError('deploy-lock', `${JSON.stringify(text)} is not the name of a deploy lock`);
+    }
+    return text;
+}
+/**
+ * The rollout the main step was in, when it is one of the service the `service` input names,
+ * of a Compose project, with old containers by full ID; undefined when empty.
+ */
+function checkedRollout(text, service) {
+    let state;
+    try {
+        state = parseRolloutState(text);
+    }
+    catch (error) {
+        throw new UntrustedStateError('deploy-rollout', error.message);
+    }
+    if (!state)
+        return undefined;
+    if (!SERVICE_NAME.test(service) || state.service !== service) {
+        throw new UntrustedStateError('deploy-rollout', `it is of service ${JSON.stringify(state.service)}, and the service input is ${JSON.stringify(service)}`);
+    }
+    if (!COMPOSE_PROJECT.test(state.project)) {
+        throw new UntrustedStateError('deploy-rollout', `${JSON.stringify(state.project)} is not a Compose project name`);
+    }
+    if (!state.old.every((id) => typeof id === 'string' && CONTAINER_ID.test(id))) {
+        throw new UntrustedStateError('deploy-rollout', 'its old containers are not all container IDs');
+    }
+    // Only what the main step writes: the switch command comes from the input.
+    return { project: state.project, service: state.service, old: [...state.old], phase: state.phase };
+}
+/** The saved SSH tunnel PID, when it is one. */
+function checkedPid(value) {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value > 1 ? value : undefined;
+}
+function currentUid() {
+    return typeof process.getuid === 'function' ? process.getuid() : -1;
+}
+
 // The post step (action.yml `runs.post`, entered through post-entry.ts): releases what the main
 // step may have left held and removes every credential it wrote:
 // - after a main step that ended in the middle of a rollout (cancelled, crashed): the service put
@@ -30326,7 +30734,9 @@ async function restoreName(containers, old, fresh, service) {
 // - the private Docker config, and with it every login the action stored. Logins live only in
 //   that folder (see docker-config.ts), so no `docker logout` is needed and none can reach a
 //   credential the user stored elsewhere.
-// It runs even when the main step failed, and never fails itself.
+// It runs even when the main step failed, and never fails itself. It trusts nothing it did not
+// write: every value it takes from the saved state is checked first (trusted-state.ts), and
+// what it runs is rebuilt from the inputs, which the runner hands the post step too.
 //
 // It speaks the runner's two commands it needs itself instead of loading @actions/core, whose
 // HTTP client stack takes longer to load (about 60 ms here) than the step takes to run.
@@ -30343,19 +30753,14 @@ function log(message) {
     process.stdout.write(`${message}\n`);
 }
 async function post(env = process.env) {
-    const configDir = savedState(State.DockerConfig, env);
-    const access = parseAccess(savedState(State.DeployAccess, env));
-    const lock = savedState(State.DeployLock, env);
-    let rollout;
-    try {
-        rollout = parseRolloutState(savedState(State.DeployRollout, env));
-    }
-    catch (error) {
-        warning(`${error.message}; the deploy's containers are left as they are`);
-    }
+    const tempRoot = env.RUNNER_TEMP || os$1.tmpdir();
+    const configDir = trusted(() => ownFolder('docker-config', savedState(State.DockerConfig, env), tempRoot, 'docker'));
+    const access = trusted(() => readAccess(env, tempRoot));
+    const lock = trusted(() => checkedLockName(savedState(State.DeployLock, env)));
+    const rollout = trusted(() => checkedRollout(savedState(State.DeployRollout, env), input('service', env)));
     if (access)
         await closeDeployAccess(access, configDir, lock, rollout, env);
-    removeWorkDirs(savedState(State.WorkDirs, env));
+    removeWorkDirs(savedState(State.WorkDirs, env), tempRoot);
     if (!configDir)
         return;
     try {
@@ -30366,8 +30771,22 @@ async function post(env = process.env) {
         warning(`could not remove ${configDir}: ${error.message}`);
     }
 }
+/** An input as the runner hands it to the post step too (INPUT_<NAME>), trimmed. */
+function input(name, env) {
+    return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+}
+/** A state value that passed its check, or undefined with a warning saying why it did not. */
+function trusted(check) {
+    try {
+        return check();
+    }
+    catch (error) {
+        warning(`${error.message}; nothing is done with it`);
+        return undefined;
+    }
+}
 /** The steps' private folders; the build's is already gone unless the run was cancelled. */
-function removeWorkDirs(text) {
+function removeWorkDirs(text, tempRoot) {
     let dirs;
     try {
         dirs = JSON.parse(text || '[]');
@@ -30378,21 +30797,46 @@ function removeWorkDirs(text) {
     if (!Array.isArray(dirs))
         return;
     for (const dir of dirs) {
-        if (typeof dir === 'string' && /(^|\/)container-ship-[a-z]+-[^/]+$/.test(dir))
-            rmSync(dir, { recursive: true, force: true });
+        const own = trusted(() => ownFolder('work-dirs', typeof dir === 'string' ? dir : '', tempRoot, 'build'));
+        if (own)
+            rmSync(own, { recursive: true, force: true });
     }
 }
-function parseAccess(text) {
+/**
+ * The deploy host's access, rebuilt from the docker-host input and the checked folders the
+ * main step saved (see trusted-state.ts); the tunnel's PID is only used once it is checked to
+ * be that tunnel's ssh.
+ */
+function readAccess(env, tempRoot) {
+    const text = savedState(State.DeployAccess, env);
     if (!text)
         return undefined;
+    let saved;
     try {
-        const access = JSON.parse(text);
-        return typeof access.dir === 'string' && access.engine?.kind === 'remote' ? access : undefined;
+        saved = JSON.parse(text);
     }
     catch {
-        warning('the saved deploy access state is not readable; nothing to clean up there');
-        return undefined;
+        saved = null;
     }
+    if (typeof saved !== 'object' || saved === null || typeof saved.dir !== 'string') {
+        throw new UntrustedStateError('deploy-access', 'it is not what the main step writes');
+    }
+    const dir = ownFolder('deploy-access', saved.dir, tempRoot, 'remote');
+    const socketDir = ownSocketFolder('deploy-access', typeof saved.socketDir === 'string' ? saved.socketDir : '');
+    let host;
+    try {
+        host = parseDockerHost(input('docker-host', env));
+    }
+    catch (error) {
+        // The folders are still the action's: they are removed, nothing is reached.
+        warning(`docker-host: ${error.message}; the deploy host is not reached from the post step`);
+        return { engine: { kind: 'remote', host: '' }, url: '', dir, ...(socketDir ? { socketDir } : {}) };
+    }
+    const access = accessIn(host, dir, socketDir);
+    const pid = checkedPid(saved.tunnelPid);
+    if (access.tunnel && pid)
+        access.tunnel.pid = pid;
+    return access;
 }
 /**
  * After a main step that ended mid-deploy (cancelled, crashed): puts the service back in one
@@ -30400,14 +30844,18 @@ function parseAccess(text) {
  * the tunnel and removes the access folder.
  */
 async function closeDeployAccess(access, configDir, lock, rollout, env) {
-    if ((lock || rollout) && configDir) {
+    if ((lock || rollout) && configDir && access.url) {
         try {
             if (access.tunnel && !tunnelAlive(access.tunnel)) {
+                const host = parseDockerHost(access.url);
+                if (host.scheme === 'ssh')
+                    writeSshConfig(host, access.dir);
                 await openTunnel(access, findProgram('ssh', env.PATH) ?? '/usr/bin/ssh');
             }
             const docker = new DockerCli(configDir, access.engine);
             if (rollout) {
-                await recoverRollout(docker, rollout, { info: log, warning }).catch((error) => warning(`could not put ${rollout.service} back in one piece after the interrupted deploy: ${error.message}`));
+                const command = trusted(() => parseSwitchCommand(input('switch-command', env)));
+                await recoverRollout(docker, rollout, command, { info: log, warning }).catch((error) => warning(`could not put ${rollout.service} back in one piece after the interrupted deploy: ${error.message}`));
             }
             if (lock) {
                 if (await releaseLock(docker, { name: lock }))

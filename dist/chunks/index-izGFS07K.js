@@ -6099,4 +6099,4 @@ function requireSemver () {
 var semverExports = requireSemver();
 var semver = /*@__PURE__*/getDefaultExportFromCjs(semverExports);
 
-export { BearerCredentialHandler as B, HttpClient as H, setSecret as a, getInput as b, saveState as c, core as d, semverExports as e, debug as f, getExecOutput as g, exec as h, info as i, isDebug as j, cp as k, which as l, mkdirP as m, error as n, summary as o, setFailed as p, notice as q, rmRF as r, semver as s, group as t, setOutput as u, HttpCodes as v, warning as w, HttpClientError as x };
+export { BearerCredentialHandler as B, HttpClient as H, setSecret as a, getInput as b, saveState as c, core as d, startGroup as e, endGroup as f, getExecOutput as g, semverExports as h, info as i, debug as j, exec as k, isDebug as l, cp as m, mkdirP as n, which as o, notice as p, error as q, rmRF as r, semver as s, summary as t, setFailed as u, group as v, warning as w, setOutput as x, HttpCodes as y, HttpClientError as z };

@@ -3,7 +3,7 @@ import { EOL } from 'os';
 import http__default from 'http';
 import https__default from 'https';
 import { r as requireTunnel, a as requireUndici, u as undiciExports } from './index-DPHC-cSm.js';
-import { c as code, a as cell, F as FINDINGS_TABLE_HEADER, S as SEVERITIES } from './scan-summary-D690VhBK.js';
+import { g as findingRow, l as link, c as code, a as clip, t as text, F as FINDINGS_TABLE_HEADER, h as safeUrl, S as SEVERITIES } from './scan-summary-C5Perwun.js';
 import 'net';
 import 'tls';
 import 'events';
@@ -5404,10 +5404,6 @@ const COMMENT_BODY_LIMIT = 65_536;
 const GITHUB_API_VERSION = '2022-11-28';
 /** Rows of the findings table, at most; the rest are counted. */
 const COMMENT_TABLE_ROWS = 50;
-/** A table cell's text is cut to this many characters. */
-const CELL_LIMIT = 200;
-/** Longer links are left out (the ID is still shown). */
-const URL_LIMIT = 500;
 /** Reasons listed in full; the rest are counted. */
 const REASONS_SHOWN = 20;
 const REASON_LIMIT = 500;
@@ -5434,7 +5430,7 @@ function commentBody(input, budget = COMMENT_BODY_LIMIT) {
     if (wanted.length > 0) {
         let size = length(head) + length(FINDINGS_TABLE_HEADER) + TAIL_RESERVE;
         for (const row of wanted) {
-            const line = tableRow(row, input.dockerfile);
+            const line = findingRow(row, input.dockerfile);
             if (size + line.length + 1 > limit)
                 break;
             table.push(line);
@@ -5454,7 +5450,7 @@ function commentBody(input, budget = COMMENT_BODY_LIMIT) {
         commentMarker(input.image),
         verdictLine(input),
         '',
-        `The scan results do not fit in a comment (GitHub takes ${COMMENT_BODY_LIMIT.toLocaleString('en-US')} characters): the step summary${input.runUrl ? ` of ${runLink(input.runUrl, 'the run')}` : ''} has them.`,
+        `The scan results do not fit in a comment (GitHub takes ${COMMENT_BODY_LIMIT.toLocaleString('en-US')} characters): the step summary${input.runUrl ? ` of ${link('the run', input.runUrl)}` : ''} has them.`,
         ''
     ].join('\n');
     return minimal.length <= limit ? minimal : minimal.slice(0, limit);
@@ -5496,44 +5492,15 @@ function tailOf(input, shown, cut) {
         lines.push('No findings to report.', '');
     const notShown = total - shown;
     if (notShown > 0) {
-        const where = input.runUrl
-            ? `the step summary of ${runLink(input.runUrl, 'the run')}`
-            : 'the step summary';
+        const where = input.runUrl ? `the step summary of ${link('the run', input.runUrl)}` : 'the step summary';
         const why = cut > 0
             ? ` (${cut} of them cut to keep this comment under GitHub's limit of ${COMMENT_BODY_LIMIT.toLocaleString('en-US')} characters)`
             : '';
         lines.push(`${notShown} more reported ${notShown === 1 ? 'finding is' : 'findings are'} not in this table${why}: ${where} lists them all.`, '');
     }
     if (input.runUrl && safeUrl(input.runUrl))
-        lines.push(`<sub>${runLink(input.runUrl, 'Workflow run')}</sub>`, '');
+        lines.push(`<sub>${link('Workflow run', input.runUrl)}</sub>`, '');
     return lines;
-}
-function tableRow({ finding, line }, dockerfile) {
-    const id = code(clip(flat(finding.id)));
-    const url = safeUrl(finding.url);
-    const linked = url ? `[${id}](${url})` : id;
-    const value = (text) => (text ? code(clip(flat(text))) : '');
-    return `| ${finding.severity} | ${cell(linked)} | ${cell(value(finding.pkgName || finding.target))} | ${cell(value(finding.pkgVersion))} | ${cell(value(finding.fixedVersion))} | ${cell(code(clip(`${flat(dockerfile)}:${line}`)))} |`;
-}
-function runLink(url, label) {
-    const safe = safeUrl(url);
-    return safe ? `[${label}](${safe})` : label;
-}
-/** An http(s) URL fit for a Markdown link destination, or undefined. */
-function safeUrl(url) {
-    if (!/^https?:\/\/[^\s]+$/i.test(url) || url.length > URL_LIMIT)
-        return undefined;
-    return url.replace(/[()<>"']/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-/** One line of plain text: no HTML, so no marker or tag can be written through it. */
-function text(value) {
-    return flat(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-function flat(value) {
-    return value.replace(/\s+/g, ' ').trim();
-}
-function clip(value, limit = CELL_LIMIT) {
-    return value.length <= limit ? value : `${value.slice(0, limit - 1)}…`;
 }
 function length(lines) {
     return lines.reduce((sum, line) => sum + line.length + 1, 0);

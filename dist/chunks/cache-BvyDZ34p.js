@@ -1,4 +1,4 @@
-import { f as debug, e as semverExports, m as mkdirP, h as exec, l as which, w as warning, i as info, v as HttpCodes, x as HttpClientError, H as HttpClient, j as isDebug, a as setSecret, B as BearerCredentialHandler, r as rmRF, n as error } from './index-Cke8zJFU.js';
+import { j as debug, h as semverExports, n as mkdirP, k as exec, o as which, w as warning, i as info, y as HttpCodes, z as HttpClientError, H as HttpClient, l as isDebug, a as setSecret, B as BearerCredentialHandler, r as rmRF, q as error } from './index-izGFS07K.js';
 import * as path$1 from 'path';
 import * as fs from 'fs';
 import { writeFileSync, existsSync } from 'fs';
