@@ -86,5 +86,5 @@ export default [
     entryFileNames: 'index.js',
     chunkFileNames: 'chunks/[name]-[hash].js'
   }),
-  entry('src/post-entry.ts', { file: 'dist/post.js', inlineDynamicImports: true })
+  entry('src/post.ts', { file: 'dist/post.js', inlineDynamicImports: true })
 ]

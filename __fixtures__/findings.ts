@@ -4,14 +4,14 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { mapLayers, parseDockerfile, type LayerMap } from '../src/dockerfile-map.js'
+import { mapLayers, parseDockerfile, type LayerMap } from '../src/scan/dockerfile-map.js'
 import {
   findingsOf,
   imageLayersOf,
   parseTrivyReport,
   type Finding,
   type TrivyReport
-} from '../src/trivy-report.js'
+} from '../src/scan/trivy/report.js'
 
 export const REPORTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'trivy/reports')
 

@@ -23,22 +23,30 @@ const { bundleOptions } = /** @type {{ bundleOptions: (typescript: Record<string
 const work = mkdtempSync(path.join(os.tmpdir(), 'bench-oversized-'))
 process.on('exit', () => rmSync(work, { recursive: true, force: true }))
 
-const MODULES = ['inputs', 'trivy-ignore', 'trivy-report', 'gate']
+/** The modules by the name they are loaded under, and their file under src/. */
+const MODULES = {
+  inputs: 'inputs/inputs',
+  'trivy-ignore': 'scan/ignore/ignore-file',
+  'trivy-report': 'scan/trivy/report',
+  gate: 'scan/gate'
+}
 const bundle = await rollup({
-  input: Object.fromEntries(MODULES.map((name) => [name, path.join(ROOT, 'src', `${name}.ts`)])),
+  input: Object.fromEntries(
+    Object.entries(MODULES).map(([name, file]) => [name, path.join(ROOT, 'src', `${file}.ts`)])
+  ),
   ...bundleOptions({ tsconfig: path.join(ROOT, 'tsconfig.build.json'), noEmitOnError: false })
 })
 await bundle.write({ dir: path.join(work, 'modules'), format: 'es', entryFileNames: '[name].js' })
 await bundle.close()
 /** @param {string} name */
 const load = (name) => import(pathToFileURL(path.join(work, 'modules', `${name}.js`)).href)
-/** @type {typeof import('../src/inputs.js')} */
+/** @type {typeof import('../src/inputs/inputs.js')} */
 const { getInputs } = await load('inputs')
-/** @type {typeof import('../src/trivy-ignore.js')} */
+/** @type {typeof import('../src/scan/ignore/ignore-file.js')} */
 const { parseIgnoreFile } = await load('trivy-ignore')
-/** @type {typeof import('../src/trivy-report.js')} */
+/** @type {typeof import('../src/scan/trivy/report.js')} */
 const { findingsOf, parseTrivyReport } = await load('trivy-report')
-/** @type {typeof import('../src/gate.js')} */
+/** @type {typeof import('../src/scan/gate.js')} */
 const { decideGate } = await load('gate')
 
 /**

@@ -61,40 +61,43 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }))
 
 // --- the action's modules, bundled as rollup.config.js bundles them ---
 
-const MODULES = [
-  'trivy-report',
-  'trivy-ignore',
-  'gate',
-  'dockerfile-map',
-  'annotations',
-  'scan-summary',
-  'severity'
-]
+/** The modules by the name they are loaded under, and their file under src/. */
+const MODULES = {
+  'trivy-report': 'scan/trivy/report',
+  'trivy-ignore': 'scan/ignore/ignore-file',
+  gate: 'scan/gate',
+  'dockerfile-map': 'scan/dockerfile-map',
+  annotations: 'scan/output/annotations',
+  'scan-summary': 'scan/output/summary',
+  severity: 'scan/severity'
+}
 const bundleStart = performance.now()
 const bundle = await rollup({
-  input: Object.fromEntries(MODULES.map((name) => [name, path.join(ROOT, 'src', `${name}.ts`)])),
+  input: Object.fromEntries(
+    Object.entries(MODULES).map(([name, file]) => [name, path.join(ROOT, 'src', `${file}.ts`)])
+  ),
   ...bundleOptions({ tsconfig: path.join(ROOT, 'tsconfig.build.json'), noEmitOnError: false })
 })
 await bundle.write({ dir: path.join(work, 'modules'), format: 'es', entryFileNames: '[name].js' })
 await bundle.close()
 /** @param {string} name */
 const load = (name) => import(pathToFileURL(path.join(work, 'modules', `${name}.js`)).href)
-/** @type {typeof import('../src/trivy-report.js')} */
+/** @type {typeof import('../src/scan/trivy/report.js')} */
 const { findingsOf, parseTrivyReport } = await load('trivy-report')
-/** @type {typeof import('../src/trivy-ignore.js')} */
+/** @type {typeof import('../src/scan/ignore/ignore-file.js')} */
 const { parseIgnoreFile } = await load('trivy-ignore')
-/** @type {typeof import('../src/gate.js')} */
+/** @type {typeof import('../src/scan/gate.js')} */
 const { decideGate, reportedFindings } = await load('gate')
-/** @type {typeof import('../src/dockerfile-map.js')} */
+/** @type {typeof import('../src/scan/dockerfile-map.js')} */
 const { mapLayers, parseDockerfile } = await load('dockerfile-map')
-/** @type {typeof import('../src/annotations.js')} */
+/** @type {typeof import('../src/scan/output/annotations.js')} */
 const { annotationsFor, placeFinding } = await load('annotations')
-/** @type {typeof import('../src/scan-summary.js')} */
+/** @type {typeof import('../src/scan/output/summary.js')} */
 const { scanSection } = await load('scan-summary')
-/** @type {typeof import('../src/severity.js')} */
+/** @type {typeof import('../src/scan/severity.js')} */
 const { SEVERITIES } = await load('severity')
 console.log(
-  `bundled ${MODULES.length} modules in ${((performance.now() - bundleStart) / 1000).toFixed(1)} s (not timed)`
+  `bundled ${Object.keys(MODULES).length} modules in ${((performance.now() - bundleStart) / 1000).toFixed(1)} s (not timed)`
 )
 
 // --- the report, the ignore file and the Dockerfile ---
@@ -291,11 +294,11 @@ const text = readFileSync(reportFile, 'utf8')
 const parsed = parseTrivyReport(text)
 const findings = findingsOf(parsed)
 const rules = parseIgnoreFile(ignoreFile, readFileSync(ignoreFile, 'utf8'))
-/** @type {import('../src/gate.js').GateOptions} */
+/** @type {import('../src/scan/gate.js').GateOptions} */
 const gateOptions = { severityThreshold: 'HIGH', maxFindings: {}, ignoreUnfixed: false, ignoreRules: rules }
 const verdict = decideGate(findings, gateOptions, now)
 const reported = reportedFindings(verdict.remaining, SEVERITIES)
-/** @param {import('../src/trivy-report.js').TrivyReport} model */
+/** @param {import('../src/scan/trivy/report.js').TrivyReport} model */
 const imageLayers = (model) => ({
   diffIds: model.Metadata.DiffIDs ?? [],
   history: (model.Metadata.ImageConfig?.history ?? []).map((entry) => ({

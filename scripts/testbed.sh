@@ -92,7 +92,7 @@ start_dockerd() {
   log "starting dockerd"
   # The package's service is not started (no init system here); run the daemon detached.
   # --live-restore, as a deploy host should run: containers keep running while dockerd restarts
-  # (deploy-faults.test.ts restarts it in the middle of a rollout). --userland-proxy=false: the
+  # (__tests__/e2e/deploy/faults.test.ts restarts it in the middle of a rollout). --userland-proxy=false: the
   # tests' requests to ports published on 127.0.0.1 then take the path outside clients take on a
   # real host (iptables DNAT) rather than docker-proxy, which stops with dockerd.
   setsid nohup /usr/sbin/dockerd --host unix:///var/run/docker.sock --live-restore \

@@ -1,4 +1,4 @@
 // The main entry the runner starts (action.yml `runs.main`).
-import { run } from './main.js'
+import { run } from './run/main.js'
 
 await run()

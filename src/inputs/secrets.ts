@@ -1,0 +1,50 @@
+// Masking the inputs that hold secrets, before anything can print them.
+import * as core from '@actions/core'
+import { keyValueLines } from '../lib/key-value.js'
+
+/** Inputs whose whole value is a secret. */
+export const SECRET_INPUTS = ['password', 'ssh-private-key', 'tls-key', 'github-token'] as const
+/** KEY=VALUE inputs whose values are secrets (or may be: env feeds the deployed service). */
+export const SECRET_VALUE_INPUTS = ['secrets', 'env'] as const
+/**
+ * Shorter values are not masked: the runner would hide every occurrence of those characters
+ * (a build secret DEBUG=1 would turn every `1` in the log into ***).
+ */
+export const MIN_MASKED_LENGTH = 4
+
+export interface MaskPlan {
+  /** Values to register with the runner. */
+  masked: string[]
+  /** Why some values are not masked, naming the input and the key, never the value. */
+  warnings: string[]
+}
+
+export function planMasks(read: (name: string) => string): MaskPlan {
+  const masked: string[] = []
+  const warnings: string[] = []
+  for (const name of SECRET_INPUTS) {
+    const value = read(name)
+    if (value) masked.push(value)
+  }
+  for (const name of SECRET_VALUE_INPUTS) {
+    for (const { pair, lineNumber } of keyValueLines(read(name))) {
+      if (!pair?.value) continue
+      if (pair.value.length >= MIN_MASKED_LENGTH) masked.push(pair.value)
+      else
+        warnings.push(
+          `${name}: the value of ${keyName(pair.key, lineNumber)} is shorter than ${MIN_MASKED_LENGTH} characters, too short to mask in the log without hiding every occurrence of those characters; it is not masked, so do not use it for anything secret`
+        )
+    }
+  }
+  return { masked, warnings }
+}
+
+export function maskSecretInputs(read: (name: string) => string = (name) => core.getInput(name)): void {
+  const plan = planMasks(read)
+  for (const value of plan.masked) core.setSecret(value)
+  for (const warning of plan.warnings) core.warning(warning)
+}
+
+function keyName(key: string, lineNumber: number): string {
+  return /^[\w.-]+$/.test(key) ? key : `line ${lineNumber}`
+}

@@ -1,0 +1,206 @@
+// Push: the built image goes up once per repository with `docker push`; its other tags are then
+// pointed at the same manifest through the Registry API (one manifest PUT each, as
+// `crane tag` does) instead of a `docker push` per tag that re-checks every layer. The manifest
+// read back from the registry is hashed, so the digest output is the registry's own.
+import * as core from '@actions/core'
+import { Output } from '../run/names.js'
+import { registryTimeout } from '../docker/cli.js'
+import { parseImageReference, type ImageName } from '../lib/image-name.js'
+import { ProgramTimeoutError } from '../program/program.js'
+import type { Manifest, RegistryClient } from '../registry/api.js'
+import type { Release } from '../release/release.js'
+import { REGISTRY_RETRY, withRetry, type RetryPolicy } from '../program/retry.js'
+import type { RunContext } from '../run/context.js'
+import { code } from '../lib/markdown.js'
+import { StepError, type Step } from '../run/step.js'
+import type { BuildResult } from '../build/step.js'
+
+export interface PushResult {
+  /** The manifest digest the registry holds for the first reference (the version tag). */
+  digest: string
+  /** The references that are in the registry now, in push order. */
+  pushed: string[]
+  /** The reference whose push failed, when one did (the ones after it were not tried). */
+  failed?: string
+  /** References pointed at the manifest by the Registry API rather than by `docker push`. */
+  taggedByApi: number
+}
+
+/** `docker push` ends with `<tag>: digest: sha256:<hex> size: <n>`: the registry's answer. */
+export function digestFromPushOutput(output: string): string | undefined {
+  return /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1]
+}
+
+interface RepositoryGroup {
+  image: ImageName
+  references: { reference: string; tag: string }[]
+}
+
+/** References grouped by repository (whatever alias names it), in first-seen order. */
+export function groupByRepository(references: string[]): RepositoryGroup[] {
+  const groups = new Map<string, RepositoryGroup>()
+  for (const reference of references) {
+    const { image, tag } = parseImageReference(reference)
+    const key = `${image.registry}/${image.repository}`
+    const group = groups.get(key) ?? { image, references: [] }
+    group.references.push({ reference, tag })
+    groups.set(key, group)
+  }
+  return [...groups.values()]
+}
+
+export async function push(
+  run: RunContext,
+  built: BuildResult,
+  retry: RetryPolicy = REGISTRY_RETRY
+): Promise<PushResult> {
+  const result: PushResult = { digest: '', pushed: [], taggedByApi: 0 }
+  let current = ''
+  const limit = registryTimeout(run.inputs.publish.registryTimeout)
+  try {
+    for (const group of groupByRepository(built.references)) {
+      const [first, ...rest] = group.references
+      if (!first) continue
+      current = first.reference
+      const output = await withRetry(`docker push ${first.reference}`, retry, () =>
+        run.docker.run(['push', first.reference], { timeout: limit })
+      )
+      const pushedDigest = digestFromPushOutput(output.stdout)
+      if (!pushedDigest) throw new Error(`docker push ${first.reference} succeeded but printed no digest`)
+      result.pushed.push(first.reference)
+      const client = await run.registries(group.image.registry)
+      const manifest = await readBack(client, group, first.tag, pushedDigest, retry)
+      if (!result.digest) result.digest = manifest?.digest ?? pushedDigest
+      else if ((manifest?.digest ?? pushedDigest) !== result.digest)
+        core.warning(
+          `${first.reference} was stored as ${manifest?.digest ?? pushedDigest}, not ${result.digest}`
+        )
+      // The other tags at once: each is one manifest PUT, and none depends on another.
+      const tagged = manifest
+        ? await Promise.all(
+            rest.map(({ tag }) => tagByApi(client, group.image, tag, manifest as Manifest, retry))
+          )
+        : rest.map(() => false)
+      rest.forEach(({ reference }, index) => {
+        if (!tagged[index]) return
+        result.pushed.push(reference)
+        result.taggedByApi++
+      })
+      for (const [index, { reference }] of rest.entries()) {
+        if (tagged[index]) continue
+        current = reference
+        await withRetry(`docker push ${reference}`, retry, () =>
+          run.docker.run(['push', reference], { timeout: limit })
+        )
+        result.pushed.push(reference)
+      }
+    }
+  } catch (error) {
+    result.failed = current
+    inReleaseOrder(result.pushed, built.references)
+    // Measured on Engine 20.10: stopping docker push does not end the engine's own request.
+    const stalled =
+      error instanceof ProgramTimeoutError
+        ? '\nThe engine keeps waiting on the registry for the upload it started until the registry ends it; a push of the same layers waits behind it.'
+        : ''
+    throw new StepError(
+      `${(error as Error).message}${stalled}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`,
+      result
+    )
+  }
+  inReleaseOrder(result.pushed, built.references)
+  core.info(
+    `Pushed ${result.pushed.length} references, ${result.taggedByApi} of them by a manifest PUT; digest ${result.digest}`
+  )
+  return result
+}
+
+/** Sorts the pushed references in place into the order the release lists them. */
+function inReleaseOrder(pushed: string[], references: string[]): void {
+  pushed.sort((a, b) => references.indexOf(a) - references.indexOf(b))
+}
+
+/**
+ * The manifest just pushed, read back and hashed. Its digest must be the one `docker push`
+ * printed; undefined (with a warning) when the Registry API cannot be used with the credentials
+ * found, so the remaining tags fall back to `docker push`.
+ */
+async function readBack(
+  client: RegistryClient,
+  group: RepositoryGroup,
+  tag: string,
+  pushedDigest: string,
+  retry: RetryPolicy
+): Promise<Manifest | undefined> {
+  let manifest: Manifest
+  try {
+    manifest = await withRetry(`read back ${group.image.name}:${tag}`, retry, () =>
+      client.getManifest(group.image.repository, tag)
+    )
+  } catch (error) {
+    core.warning(
+      `Could not read ${group.image.name}:${tag} back through the Registry API (${(error as Error).message}): the digest is the one docker push printed, and the other tags are pushed with docker push`
+    )
+    return undefined
+  }
+  if (manifest.digest !== pushedDigest) {
+    throw new Error(
+      `${group.image.name}:${tag} holds ${manifest.digest} in the registry, not the ${pushedDigest} docker push reported: another push raced this one`
+    )
+  }
+  return manifest
+}
+
+async function tagByApi(
+  client: RegistryClient,
+  image: ImageName,
+  tag: string,
+  manifest: Manifest,
+  retry: RetryPolicy
+): Promise<boolean> {
+  try {
+    await withRetry(`tag ${image.name}:${tag}`, retry, () =>
+      client.putManifest(image.repository, tag, manifest)
+    )
+    return true
+  } catch (error) {
+    // Credentials that may pull but not write manifests through the API, say: docker push can.
+    core.warning(
+      `Could not tag ${image.name}:${tag} through the Registry API (${(error as Error).message}): pushing the rest with docker push`
+    )
+    return false
+  }
+}
+
+export const pushStep: Step<'push', PushResult, { build?: BuildResult }> = {
+  name: 'push',
+  title: 'Push',
+  skip: (_context, release: Release) =>
+    release.pushing.push ? undefined : `Nothing was pushed: ${release.pushing.reason}.`,
+  run: async (context, _release, earlier) => {
+    if (!earlier.build) throw new Error('push needs the image the build step makes')
+    return push(context, earlier.build)
+  },
+  report: (result, run) => {
+    const rows: [string, string][] = []
+    const notes: string[] = []
+    const reason = run.release?.pushing.reason
+    if (result) {
+      rows.push(['Pushed', `${result.pushed.length} of ${run.release?.references.length ?? '?'} references`])
+      if (result.digest) rows.push(['Digest', code(result.digest)])
+      if (result.failed) {
+        notes.push(
+          `Push failed at ${code(result.failed)}; in the registry: ${result.pushed.map(code).join(' ') || 'nothing'}.`
+        )
+      }
+    } else if (reason && !run.release?.pushing.push) rows.push(['Pushed', `no (${reason})`])
+    return {
+      outputs: {
+        [Output.Digest]: result?.digest ?? '',
+        [Output.PushedTags]: (result?.pushed ?? []).join('\n')
+      },
+      rows,
+      notes
+    }
+  }
+}

@@ -1,0 +1,12 @@
+// What the release and each step contribute to the outputs and the step summary.
+import type { Output } from './names.js'
+
+export interface StepReport {
+  outputs: Partial<Record<Output, string>>
+  /** Rows of the summary table: name, Markdown value. */
+  rows: [string, string][]
+  /** Markdown list items under the table. */
+  notes?: string[]
+  /** Markdown blocks of their own after the notes (the scan's findings). */
+  sections?: string[]
+}

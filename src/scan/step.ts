@@ -1,0 +1,270 @@
+// Scan: Trivy once on the built image, then the gate, independent of what is reported. Every
+// finding is placed on the Dockerfile line that introduced its layer, for the annotations and
+// the summary. A failing gate stops the run before push and deploy; a scan that cannot run (no
+// DB, Trivy failing, a report that does not parse) fails closed.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import * as core from '@actions/core'
+import { annotationsFor, countText, placeFinding, worstFirst } from './output/annotations.js'
+import { Output } from '../run/names.js'
+import { programEnv } from '../docker/cli.js'
+import { mapLayers, parseDockerfile, type LayerMap } from './dockerfile-map.js'
+import { decideGate, reportedFindings, type GateVerdict } from './gate.js'
+import type { Inputs } from '../inputs/inputs.js'
+import { code } from '../lib/markdown.js'
+import { runProgram } from '../program/program.js'
+import { writeFileNoFollow, writeRoots } from '../lib/safe-write.js'
+import type { RunContext } from '../run/context.js'
+import { sarifLog } from './output/sarif.js'
+import { scanSection, type FindingRow } from './output/summary.js'
+import { countsText, type Severity } from './severity.js'
+import { StepError, type Step } from '../run/step.js'
+import { parseIgnoreFile, type IgnoreRule } from './ignore/ignore-file.js'
+import { findTrivy } from './trivy/install.js'
+import { findingsOf, imageLayersOf, parseTrivyReport, type TrivyReport } from './trivy/report.js'
+import { parseTrivyVersion, privateTrivyFiles, trivyArgs, trivyEnv } from './trivy/scan-image.js'
+import { restoreDb, saveDb, trivyCacheDir, type DbCache } from './trivy/db-cache.js'
+import type { BuildResult } from '../build/step.js'
+
+export interface ScanResult {
+  result: 'passed' | 'failed'
+  /** What counts after ignores, by severity (the `findings` output). */
+  findings: Record<Severity, number>
+  reportFile: string
+  sarifFile: string
+  /** Why the gate failed, one sentence a rule; empty when it passed. */
+  reasons: string[]
+  /** The reported findings (the `severities` input), worst first, with their Dockerfile lines. */
+  rows: FindingRow[]
+  ignored: number
+}
+
+export async function scan(run: RunContext, built: BuildResult): Promise<ScanResult> {
+  const inputs = run.inputs
+  const trivy = await findTrivy(inputs.scan.trivyVersion, inputs.scan.trivyReleases)
+  core.info(`Trivy: ${trivy.path} (${trivy.source})`)
+  // Not removed by the post step: report-file and sarif-file are outputs that later steps read.
+  const workDir = mkdtempSync(path.join(run.tempRoot, 'container-ship-scan-'))
+  const reportFile = path.join(workDir, 'trivy.json')
+  // Trivy runs in a folder of its own, away from the workspace's trivy.yaml and the like.
+  const files = privateTrivyFiles(mkdtempSync(path.join(workDir, 'trivy-')))
+  const image = built.references[0] ?? built.imageId
+  const { env, dropped } = trivyEnv(programEnv())
+  if (dropped.length > 0) {
+    core.notice(
+      `Trivy does not get ${dropped.join(', ')} from the environment: the action's scan reads only its own settings (inputs), so nothing set for another step filters it.`
+    )
+  }
+  const cacheDir = trivyCacheDir(env)
+  const dbCache = await restoreTodaysDb(inputs, trivy.path, env)
+  const args = trivyArgs(
+    inputs.scan,
+    { image, reportFile, cacheDir, files },
+    { vulnerabilityDb: inputs.scan.skipDbUpdate || dbCache?.restored === true }
+  )
+  // A failure to scan (no DB, a crash) throws with the end of what Trivy printed.
+  await runProgram(trivy.path, args, { env, cwd: files.workDir })
+  await saveDb(dbCache)
+
+  const report = readReport(reportFile)
+  const verdict = decideGate(
+    findingsOf(report),
+    {
+      severityThreshold: inputs.scan.severityThreshold,
+      maxFindings: inputs.scan.maxFindings,
+      ignoreUnfixed: inputs.scan.ignoreUnfixed,
+      ignoreRules: readIgnoreRules(inputs)
+    },
+    new Date()
+  )
+  for (const expired of verdict.expiredIgnores) core.warning(expired.message)
+  const reported = reportedFindings(verdict.remaining, inputs.scan.severities)
+  const layers = layerMap(inputs, report)
+  if (!layers.reliable) core.warning(`Findings cannot be placed on Dockerfile lines: ${layers.reason}.`)
+  if (inputs.scan.annotations) annotate(inputs, reported, layers)
+
+  const sarifFile = inputs.scan.sarifFile ? writeSarif(inputs, report, reported, layers, image) : ''
+  const result: ScanResult = {
+    result: verdict.passed ? 'passed' : 'failed',
+    findings: verdict.counts,
+    reportFile,
+    sarifFile,
+    reasons: verdict.failures.map((failure) => failure.message),
+    rows: rowsOf(reported, layers),
+    ignored: verdict.ignored.length
+  }
+  core.info(verdictLine(verdict))
+  await comment(run, result)
+  if (!verdict.passed) {
+    throw new StepError(
+      `The scan gate failed: ${result.reasons.join('; ')}. Nothing is pushed or deployed.`,
+      result
+    )
+  }
+  return result
+}
+
+/** Today's DB from the Actions cache, where the run may use one (see trivy-db-cache.ts). */
+async function restoreTodaysDb(
+  inputs: Inputs,
+  trivy: string,
+  env: NodeJS.ProcessEnv
+): Promise<DbCache | undefined> {
+  if (inputs.scan.skipDbUpdate || !inputs.scan.dbCache) return undefined
+  return restoreDb(async () => {
+    // The entry is only for the Trivy that reads it: its key names the version.
+    const said = await runProgram(trivy, ['--version'], { env, quiet: true, allowFailure: true })
+    const trivyVersion = parseTrivyVersion(said.stdout)
+    if (!trivyVersion) {
+      core.warning(`The Trivy DB is not cached: ${trivy} --version did not say which version it is`)
+      return undefined
+    }
+    return { trivyVersion, dbRepositories: inputs.scan.dbRepositories }
+  }, env)
+}
+
+/**
+ * The sticky pull request comment of this image, on pull request runs; never fails the scan. The
+ * GitHub client is loaded only then (it is a chunk of its own, which other runs never load).
+ */
+async function comment(run: RunContext, result: ScanResult): Promise<void> {
+  const { inputs, github } = run
+  if (github.pullRequestNumber === undefined || !inputs.scan.prComment) return
+  const { describeOutcome, runUrlFrom, upsertComment } = await import('./output/pr-comment.js')
+  const outcome = await upsertComment({
+    enabled: inputs.scan.prComment,
+    token: inputs.scan.githubToken,
+    context: github,
+    comment: {
+      image: inputs.image.name,
+      passed: result.result === 'passed',
+      reasons: result.reasons,
+      counts: result.findings,
+      rows: result.rows,
+      ignored: result.ignored,
+      dockerfile: inputs.build.file || 'Dockerfile',
+      runUrl: runUrlFrom()
+    }
+  })
+  const { warning, message } = describeOutcome(inputs.image.name, outcome)
+  if (warning) core.warning(message)
+  else core.info(message)
+}
+
+/** The report Trivy wrote; one that is missing or does not parse fails the scan. */
+function readReport(file: string): TrivyReport {
+  if (!existsSync(file)) throw new Error(`Trivy exited without writing its report to ${file}`)
+  try {
+    return parseTrivyReport(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new Error(`The scan cannot be judged: ${(error as Error).message} (${file})`)
+  }
+}
+
+/** The ignore file's rules; getInputs refused a named file that is missing, the default may be. */
+function readIgnoreRules(inputs: Inputs): IgnoreRule[] {
+  const file = path.resolve(inputs.scan.ignoreFile)
+  if (!existsSync(file)) return []
+  return parseIgnoreFile(inputs.scan.ignoreFile, readFileSync(file, 'utf8'))
+}
+
+/** The image's layers on the Dockerfile's lines; not reliable without a local Dockerfile. */
+function layerMap(inputs: Inputs, report: TrivyReport): LayerMap {
+  const file = inputs.build.file
+  if (!file || !existsSync(file)) {
+    return { reliable: false, reason: 'the Dockerfile is not on this machine', byDiffId: new Map() }
+  }
+  return mapLayers(
+    parseDockerfile(readFileSync(file, 'utf8')),
+    imageLayersOf(report),
+    inputs.build.target || undefined
+  )
+}
+
+function annotate(inputs: Inputs, findings: ReturnType<typeof reportedFindings>, layers: LayerMap): void {
+  const file = inputs.build.file || 'Dockerfile'
+  for (const annotation of annotationsFor({
+    findings,
+    layers,
+    file,
+    threshold: inputs.scan.severityThreshold
+  })) {
+    const properties = { file: annotation.file, startLine: annotation.line, title: annotation.title }
+    if (annotation.level === 'error') core.error(annotation.message, properties)
+    else core.warning(annotation.message, properties)
+  }
+}
+
+/**
+ * The reported findings as SARIF, where the workflow asked (for github/codeql-action/upload-sarif),
+ * on the Dockerfile lines. Returns the path written.
+ */
+function writeSarif(
+  inputs: Inputs,
+  report: TrivyReport,
+  findings: ReturnType<typeof reportedFindings>,
+  layers: LayerMap,
+  image: string
+): string {
+  const file = path.resolve(inputs.scan.sarifFile)
+  // Code scanning places results on paths relative to the checkout (the workspace).
+  const dockerfile = path
+    .relative(process.cwd(), path.resolve(inputs.build.file || 'Dockerfile'))
+    .split(path.sep)
+    .join('/')
+  let log: ReturnType<typeof sarifLog>
+  try {
+    log = sarifLog({ findings, layers, dockerfile, trivyVersion: report.TrivyVersion ?? '', image })
+  } catch (error) {
+    core.warning(`No SARIF was written: ${(error as Error).message}`)
+    return ''
+  }
+  // getInputs checked the path; a link made since (by the build, say) is refused here.
+  try {
+    writeFileNoFollow(file, JSON.stringify(log), writeRoots())
+  } catch (error) {
+    throw new Error(`sarif-file: ${inputs.scan.sarifFile} was not written: ${(error as Error).message}`)
+  }
+  core.info(`SARIF written to ${inputs.scan.sarifFile}`)
+  return file
+}
+
+function rowsOf(findings: ReturnType<typeof reportedFindings>, layers: LayerMap): FindingRow[] {
+  return [...findings]
+    .sort(worstFirst)
+    .map((finding) => ({ finding, line: placeFinding(finding, layers).line }))
+}
+
+function verdictLine(verdict: GateVerdict): string {
+  const counted = verdict.remaining.length > 0 ? countText(verdict.remaining) : 'no findings'
+  const ignored = verdict.ignored.length > 0 ? `, ${verdict.ignored.length} ignored` : ''
+  return `Scan ${verdict.passed ? 'passed' : 'failed'}: ${counted}${ignored}`
+}
+
+export const scanStep: Step<'scan', ScanResult, { build?: BuildResult }> = {
+  name: 'scan',
+  title: 'Scan',
+  run: async (context, _release, earlier) => {
+    if (!earlier.build) throw new Error('scan needs the image the build step makes')
+    return scan(context, earlier.build)
+  },
+  report: (result, run) => ({
+    outputs: {
+      [Output.ScanResult]: result?.result ?? 'skipped',
+      [Output.Findings]: JSON.stringify(result?.findings ?? {}),
+      [Output.ReportFile]: result?.reportFile ?? '',
+      [Output.SarifFile]: result?.sarifFile ?? ''
+    },
+    rows: result
+      ? [
+          ['Scan', result.reasons.length > 0 ? `failed: ${result.reasons.join('; ')}` : 'passed'],
+          [
+            'Findings',
+            `${countsText(result.findings) || 'none'}${result.ignored > 0 ? ` (${result.ignored} ignored)` : ''}`
+          ],
+          ['Report', code(result.reportFile)]
+        ]
+      : [['Scan', 'not run']],
+    sections: result && run.inputs ? [scanSection(result.rows, run.inputs.build.file || 'Dockerfile')] : []
+  })
+}
