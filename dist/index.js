@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import path$1 from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { S as SEVERITIES, p as parseSeverity, c as code, t as text, a as clip$1, b as atOrAbove, d as countsText, e as countBySeverity, s as scanSection, f as cell } from './chunks/scan-summary-C5Perwun.js';
+import { S as SEVERITIES, p as parseSeverity, c as code, t as text, a as clip$1, b as atOrAbove, d as countsText, e as countBySeverity, s as scanSection, f as cell } from './chunks/summary-C5Perwun.js';
 import { Buffer as Buffer$1 } from 'node:buffer';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -14195,7 +14195,7 @@ const TRIVY_ARCHIVE_SHA256 = {
 
 // Getting Trivy: the `trivy` on PATH as it is; else the release from the tool cache; else the
 // release archive, downloaded and checked before anything runs it: against the sha256 this action
-// pins for it (src/trivy-pins.ts), or, for a version without a pin, against the release's checksums
+// pins for it (pins.ts), or, for a version without a pin, against the release's checksums
 // file, which shows only that the archive arrived whole. The scanner is part of the supply chain:
 // aquasecurity/trivy-action had tags force-pushed to malicious commits (trivy-action #541), so an
 // archive that does not match is refused, and never cached.
@@ -14615,7 +14615,7 @@ async function comment(run, result) {
     const { inputs, github } = run;
     if (github.pullRequestNumber === undefined || !inputs.scan.prComment)
         return;
-    const { describeOutcome, runUrlFrom, upsertComment } = await import('./chunks/pr-comment-gfcP7jfE.js');
+    const { describeOutcome, runUrlFrom, upsertComment } = await import('./chunks/pr-comment-D-PgIgoM.js');
     const outcome = await upsertComment({
         enabled: inputs.scan.prComment,
         token: inputs.scan.githubToken,

@@ -30725,7 +30725,7 @@ function currentUid() {
     return typeof process.getuid === 'function' ? process.getuid() : -1;
 }
 
-// The post step (action.yml `runs.post`, entered through post-entry.ts): releases what the main
+// The post step (action.yml `runs.post`, entered through src/post.ts): releases what the main
 // step may have left held and removes every credential it wrote:
 // - after a main step that ended in the middle of a rollout (cancelled, crashed): the service put
 //   back in one piece (rollout-recovery.ts) and the deploy lock released;
