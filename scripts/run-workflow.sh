@@ -4,7 +4,8 @@
 # scripts/testbed.sh, as root, from any directory; .ci/run calls it after `npm test`.
 #
 # act runs the job on the host (`-P ubuntu-latest=-self-hosted`): `run:` steps with the host's
-# bash, the action (`uses: ./`, node24 in action.yml) with the host's `node`, and
+# bash, the action (`uses: ./`, node24 in action.yml) with the first `node` on act's PATH (act
+# hands the job its own environment), here Node.js 24 from $TOOLS_CACHE/node.env, and
 # actions/checkout without downloading it: act copies the local work tree (minus .gitignore'd
 # files) into the job's workspace. Nothing is fetched from GitHub or Docker Hub: the job's own
 # registry step is skipped because vars.E2E_REGISTRY names the test bed's registry, whose
@@ -13,7 +14,7 @@
 # Fails when act fails (any step of the job failing) or when act's log does not show the
 # action's post step removing its private Docker config.
 #
-#   TOOLS_CACHE     as in scripts/build-tools.sh (tools.env names ACT)
+#   TOOLS_CACHE     as in scripts/build-tools.sh (tools.env names ACT; node.env, Node.js 24)
 #   TESTBED_STATE   as in scripts/testbed.sh (testbed.env names the registry and its password)
 #   ACT_TIMEOUT     seconds act may take (default 900)
 set -euo pipefail
@@ -23,7 +24,7 @@ tools=${TOOLS_CACHE:-/var/cache/container-ship/tools}
 state=${TESTBED_STATE:-/var/lib/container-ship-testbed}
 log() { printf '[run-workflow] %s\n' "$*" >&2; }
 
-for file in "$tools/tools.env" "$state/testbed.env"; do
+for file in "$tools/tools.env" "$tools/node.env" "$state/testbed.env"; do
   if [ ! -r "$file" ]; then
     echo "$file is missing: run scripts/testbed.sh first" >&2
     exit 1
@@ -33,6 +34,11 @@ done
 . "$tools/tools.env"
 # shellcheck source=/dev/null
 . "$state/testbed.env"
+# Node.js 24 first on PATH: act takes `node` from there for the action's main and post steps.
+# shellcheck source=/dev/null
+. "$tools/node.env"
+node "$repo/scripts/check-node.mjs"
+log "the action runs on node $(node --version) ($(command -v node))"
 if [ -z "${ACT:-}" ] || [ ! -x "$ACT" ]; then
   echo "act is not built: run ONLY=act bash scripts/build-tools.sh" >&2
   exit 1

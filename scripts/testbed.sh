@@ -10,7 +10,9 @@
 #     packages behind Trivy's debian-buster golden (busybox-static plus etc/debian_version and
 #     var/lib/dpkg/status)
 #   - buildx, Compose v2 and Trivy built from the Go module proxy (scripts/build-tools.sh),
-#     buildx and compose installed as docker CLI plugins
+#     buildx and compose installed as docker CLI plugins; Node.js 24, the runtime action.yml
+#     declares, from the npm registry (the same script), put first on PATH by sourcing
+#     $TOOLS_CACHE/node.env
 #   - an offline Trivy vulnerability DB in $TESTBED_STATE/trivy-cache (Trivy's --cache-dir),
 #     loaded from the YAML fixtures of Trivy's integration tests (__fixtures__/trivy/db) by
 #     tools/trivy-fixture-db; scan with --skip-db-update --skip-java-db-update
@@ -376,6 +378,7 @@ install_tools() {
   docker buildx version >&2
   docker compose version >&2
   "$TRIVY" version >&2
+  printf 'node %s\n' "$("$NODE" --version)" >&2
 }
 
 # Builds tools/trivy-fixture-db (modules from the Go module proxy; Go's build cache makes a
