@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { getInputs, type Inputs } from '../src/inputs/inputs.js'
+import { getInputs, type Inputs } from '../src/pipeline/inputs.js'
 
 export function makeInputs(
   given: Record<string, string>,

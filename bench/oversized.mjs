@@ -25,7 +25,7 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }))
 
 /** The modules by the name they are loaded under, and their file under src/. */
 const MODULES = {
-  inputs: 'inputs/inputs',
+  inputs: 'pipeline/inputs',
   'trivy-ignore': 'scan/ignore/ignore-file',
   'trivy-report': 'scan/trivy/report',
   gate: 'scan/gate'
@@ -40,7 +40,7 @@ await bundle.write({ dir: path.join(work, 'modules'), format: 'es', entryFileNam
 await bundle.close()
 /** @param {string} name */
 const load = (name) => import(pathToFileURL(path.join(work, 'modules', `${name}.js`)).href)
-/** @type {typeof import('../src/inputs/inputs.js')} */
+/** @type {typeof import('../src/pipeline/inputs.js')} */
 const { getInputs } = await load('inputs')
 /** @type {typeof import('../src/scan/ignore/ignore-file.js')} */
 const { parseIgnoreFile } = await load('trivy-ignore')

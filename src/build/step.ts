@@ -3,16 +3,18 @@
 import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
-import { Output } from '../run/names.js'
 import type { DockerCli } from '../docker/cli.js'
-import type { BuildInputs } from '../inputs/inputs.js'
 import type { KeyValue } from '../lib/key-value.js'
-import { buildTime, mergeLabels, ociLabels } from './labels.js'
-import type { Release } from '../release/release.js'
-import type { Builder, RunContext } from '../run/context.js'
-import { makeWorkDir } from '../run/work-dirs.js'
 import { code } from '../lib/markdown.js'
-import type { Step } from '../run/step.js'
+import type { Release } from '../release/release.js'
+import type { RunContext } from '../run/context.js'
+import type { Step, StepCall } from '../run/step.js'
+import { makeWorkDir } from '../run/work-dirs.js'
+import { BUILD_SECRET_INPUTS, readBuildInputs, type BuildInputs } from './inputs.js'
+import { buildTime, mergeLabels, ociLabels } from './labels.js'
+
+/** The builder the build step uses: buildx when the CLI has it, else the classic one. */
+export type Builder = 'buildx' | 'classic'
 
 export interface BuildSpec {
   context: string
@@ -38,6 +40,10 @@ export interface BuildResult {
   builder: Builder
   /** buildx's reference of the build (`buildx.build.ref` of --metadata-file), to find it in buildx's history. */
   buildRef?: string
+  /** The Dockerfile built ('' for a remote context's own), for the steps that point at its lines. */
+  dockerfile: string
+  /** The build stage built ('' for the last). */
+  target: string
 }
 
 /** Environment variable that carries the i-th build secret to buildx (`--secret id=X,env=VAR`). */
@@ -110,10 +116,13 @@ export function classicArgs(spec: BuildSpec, files: { iidFile: string }): string
 }
 
 /** The build step: the image, tagged with every reference of the release, in the local engine. */
-export async function build(run: RunContext, release: Release): Promise<BuildResult> {
-  const builder = run.builder ?? (await chooseBuilder(run.docker, run.inputs.build))
-  const spec = buildSpec(run, release, buildTime())
-  const secretValues = run.inputs.build.secrets.map((secret) => secret.value)
+export async function build(
+  { context: run, release, inputs }: StepCall<BuildInputs>,
+  chosen?: Builder
+): Promise<BuildResult> {
+  const builder = chosen ?? (await chooseBuilder(run.docker, inputs))
+  const spec = buildSpec({ build: inputs, github: run.github }, release, buildTime())
+  const secretValues = inputs.secrets.map((secret) => secret.value)
   const workDir = makeWorkDir(run.tempRoot, 'container-ship-build-')
   const iidFile = path.join(workDir, 'iid')
   const metadataFile = path.join(workDir, 'metadata.json')
@@ -129,7 +138,9 @@ export async function build(run: RunContext, release: Release): Promise<BuildRes
       imageId: readFileSync(iidFile, 'utf8').trim(),
       references: spec.tags,
       builder,
-      buildRef: builder === 'buildx' ? readBuildRef(metadataFile) : undefined
+      buildRef: builder === 'buildx' ? readBuildRef(metadataFile) : undefined,
+      dockerfile: inputs.file,
+      target: inputs.target
     }
     core.info(
       `Built ${result.imageId} with ${builder}${result.buildRef ? ` (build ${result.buildRef})` : ''}`
@@ -141,11 +152,10 @@ export async function build(run: RunContext, release: Release): Promise<BuildRes
 }
 
 export function buildSpec(
-  { inputs, github }: Pick<RunContext, 'inputs' | 'github'>,
+  { build, github }: { build: BuildInputs } & Pick<RunContext, 'github'>,
   release: Pick<Release, 'plan' | 'references'>,
   created: Date
 ): BuildSpec {
-  const build = inputs.build
   return {
     context: build.context,
     file: build.file,
@@ -162,12 +172,16 @@ export function buildSpec(
   }
 }
 
-export const buildStep: Step<'build', BuildResult> = {
+export const buildStep: Step<'build', BuildResult, BuildInputs, object, Builder> = {
   name: 'build',
   title: 'Build',
-  run: (context, release) => build(context, release),
+  secretInputs: BUILD_SECRET_INPUTS,
+  readInputs: readBuildInputs,
+  // Before any login or build: inputs only buildx takes are refused at once without it.
+  prepare: ({ context, inputs }) => chooseBuilder(context.docker, inputs),
+  run: (call) => build(call, call.prepared),
   report: (result) => ({
-    outputs: { [Output.ImageId]: result?.imageId ?? '' },
+    outputs: { 'image-id': result?.imageId ?? '' },
     rows: result
       ? [
           ['Image ID', code(result.imageId)],

@@ -5,7 +5,7 @@
 // drained, stopped by ID and removed. When a new container fails, only the new ones are removed:
 // the old ones were never touched and keep serving.
 import * as core from '@actions/core'
-import { Output, State } from '../run/names.js'
+import { State } from '../run/names.js'
 import { scaleUpCommand } from './compose/cli.js'
 import {
   canServe,
@@ -18,8 +18,9 @@ import { Containers, short, type ContainerState } from './compose/containers.js'
 import { registryTimeout } from '../docker/cli.js'
 import { acquireLock, releaseLock } from './lock.js'
 import type { DeployTarget } from './target.js'
+import { DEPLOY_STATES, deployLeftForPost, finishDeploy, prepareDeployTarget } from './prepare.js'
 import type { GitHubContext } from '../github/context.js'
-import type { DeployInputs, Inputs } from '../inputs/inputs.js'
+import { DEPLOY_SECRET_INPUTS, readDeployInputs, refuseUntrustedDeploy, type DeployInputs } from './inputs.js'
 import { clip, code, text } from '../lib/markdown.js'
 import type { Release } from '../release/release.js'
 import { REGISTRY_RETRY, withRetry } from '../program/retry.js'
@@ -72,7 +73,10 @@ const HEALTH_LOG_ENTRIES = 3
 const REASON_LIMIT = 500
 
 /** A reason not to deploy although deploy is in steps, or undefined. */
-export function deploySkipReason(inputs: Inputs, release: Pick<Release, 'pushing'>): string | undefined {
+export function deploySkipReason(
+  inputs: { steps: readonly string[]; deploy: Pick<DeployInputs, 'dockerHost'> },
+  release: Pick<Release, 'pushing'>
+): string | undefined {
   if (!inputs.steps.includes('deploy')) return 'deploy is not in steps'
   if (!inputs.deploy.dockerHost) return 'docker-host is empty'
   if (inputs.steps.includes('push') && !release.pushing.push) {
@@ -124,17 +128,22 @@ class Timeline {
   }
 }
 
-export const deployStep: Step<'deploy', DeployResult> = {
+export const deployStep: Step<'deploy', DeployResult, DeployInputs, object, DeployTarget> = {
   name: 'deploy',
   title: 'Deploy',
-  skip: (context, release) => {
-    const reason = deploySkipReason(context.inputs, release)
+  secretInputs: DEPLOY_SECRET_INPUTS,
+  states: DEPLOY_STATES,
+  readInputs: readDeployInputs,
+  admit: (deploy, { steps, eventName }) => refuseUntrustedDeploy({ steps, deploy }, eventName),
+  skip: (deploy, { steps, release }) => {
+    const reason = deploySkipReason({ steps, deploy }, release)
     return reason ? `The deploy step was skipped: ${reason}.` : undefined
   },
-  run: async (context) => {
-    const target = context.deployTarget
+  prepare: prepareDeployTarget,
+  finish: finishDeploy,
+  leftForPost: deployLeftForPost,
+  run: async ({ context, inputs: deploy, prepared: target }) => {
     if (!target) throw new Error('the deploy target was not prepared')
-    const deploy = context.inputs.deploy
     const result: DeployResult = {
       deployed: false,
       previousImage: '',
@@ -191,16 +200,16 @@ export const deployStep: Step<'deploy', DeployResult> = {
       throw new StepError((error as Error).message, result)
     }
   },
-  report: (result, run) => {
+  report: (result, { inputs: deploy, run, release }) => {
     const outputs = {
-      [Output.Deployed]: String(result?.deployed ?? false),
-      [Output.PreviousImage]: result?.previousImage ?? '',
-      [Output.Containers]: result?.deployed ? result.containers.join('\n') : ''
+      deployed: String(result?.deployed ?? false),
+      'previous-image': result?.previousImage ?? '',
+      containers: result?.deployed ? result.containers.join('\n') : ''
     }
     if (!result) {
       const skipped =
-        run.inputs?.steps.includes('deploy') && run.release
-          ? deploySkipReason(run.inputs, run.release)
+        run?.steps.includes('deploy') && deploy && release
+          ? deploySkipReason({ steps: run.steps, deploy }, release)
           : undefined
       return { outputs, rows: skipped ? [['Deploy', `skipped (${skipped})`]] : [] }
     }

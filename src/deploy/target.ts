@@ -17,7 +17,7 @@ import {
 import { programEnv, type DockerCli } from '../docker/cli.js'
 import type { DockerHost } from './host/docker-host.js'
 import { parseDotenv } from './compose/dotenv.js'
-import type { Inputs } from '../inputs/inputs.js'
+import type { DeployInputs } from './inputs.js'
 import { definedOnly, findProgram } from '../program/program.js'
 import {
   closeTunnel,
@@ -42,7 +42,10 @@ export interface DeployTarget {
 }
 
 /** The variables Compose interpolates with besides the runner's: the env input and APP_VERSION. */
-export function composeVariables(inputs: Pick<Inputs, 'deploy'>, version: string): Record<string, string> {
+export function composeVariables(
+  inputs: { deploy: Pick<DeployInputs, 'env'> },
+  version: string
+): Record<string, string> {
   return {
     ...Object.fromEntries(inputs.deploy.env.map(({ key, value }) => [key, value])),
     APP_VERSION: version
@@ -54,7 +57,7 @@ export function composeVariables(inputs: Pick<Inputs, 'deploy'>, version: string
  * files exist, so the post step removes them however this ends.
  */
 export async function prepareDeploy(
-  inputs: Inputs,
+  inputs: { deploy: DeployInputs },
   version: string,
   localDocker: DockerCli,
   options: { tempRoot: string; cwd: string; onAccess: (access: RemoteAccess) => void }

@@ -1,11 +1,14 @@
-// Masking the inputs that hold secrets, before anything can print them.
+// Masking the inputs that hold secrets, before anything can print them. Each step declares its
+// own (Step.secretInputs); the run masks them all before it reads any input.
 import * as core from '@actions/core'
 import { keyValueLines } from '../lib/key-value.js'
 
-/** Inputs whose whole value is a secret. */
-export const SECRET_INPUTS = ['password', 'ssh-private-key', 'tls-key', 'github-token'] as const
-/** KEY=VALUE inputs whose values are secrets (or may be: env feeds the deployed service). */
-export const SECRET_VALUE_INPUTS = ['secrets', 'env'] as const
+export interface SecretInputs {
+  /** Inputs whose whole value is a secret. */
+  whole: readonly string[]
+  /** KEY=VALUE inputs whose values are secrets (or may be: env feeds the deployed service). */
+  values: readonly string[]
+}
 /**
  * Shorter values are not masked: the runner would hide every occurrence of those characters
  * (a build secret DEBUG=1 would turn every `1` in the log into ***).
@@ -19,14 +22,14 @@ export interface MaskPlan {
   warnings: string[]
 }
 
-export function planMasks(read: (name: string) => string): MaskPlan {
+export function planMasks(read: (name: string) => string, secrets: SecretInputs): MaskPlan {
   const masked: string[] = []
   const warnings: string[] = []
-  for (const name of SECRET_INPUTS) {
+  for (const name of secrets.whole) {
     const value = read(name)
     if (value) masked.push(value)
   }
-  for (const name of SECRET_VALUE_INPUTS) {
+  for (const name of secrets.values) {
     for (const { pair, lineNumber } of keyValueLines(read(name))) {
       if (!pair?.value) continue
       if (pair.value.length >= MIN_MASKED_LENGTH) masked.push(pair.value)
@@ -39,12 +42,23 @@ export function planMasks(read: (name: string) => string): MaskPlan {
   return { masked, warnings }
 }
 
-export function maskSecretInputs(read: (name: string) => string = (name) => core.getInput(name)): void {
-  const plan = planMasks(read)
+export function maskSecretInputs(
+  secrets: SecretInputs,
+  read: (name: string) => string = (name) => core.getInput(name)
+): void {
+  const plan = planMasks(read, secrets)
   for (const value of plan.masked) core.setSecret(value)
   for (const warning of plan.warnings) core.warning(warning)
 }
 
 function keyName(key: string, lineNumber: number): string {
   return /^[\w.-]+$/.test(key) ? key : `line ${lineNumber}`
+}
+
+/** The secret inputs of several declarations, together. */
+export function allSecretInputs(declared: readonly (SecretInputs | undefined)[]): SecretInputs {
+  return {
+    whole: declared.flatMap((secrets) => secrets?.whole ?? []),
+    values: declared.flatMap((secrets) => secrets?.values ?? [])
+  }
 }

@@ -3,7 +3,6 @@
 // `crane tag` does) instead of a `docker push` per tag that re-checks every layer. The manifest
 // read back from the registry is hashed, so the digest output is the registry's own.
 import * as core from '@actions/core'
-import { Output } from '../run/names.js'
 import { registryTimeout } from '../docker/cli.js'
 import { parseImageReference, type ImageName } from '../lib/image-name.js'
 import { ProgramTimeoutError } from '../program/program.js'
@@ -172,12 +171,13 @@ async function tagByApi(
   }
 }
 
-export const pushStep: Step<'push', PushResult, { build?: BuildResult }> = {
+export const pushStep: Step<'push', PushResult, undefined, { build?: BuildResult }> = {
   name: 'push',
   title: 'Push',
-  skip: (_context, release: Release) =>
+  requires: [{ step: 'build', because: 'works on the image the build step makes' }],
+  skip: (_inputs, { release }: { release: Release }) =>
     release.pushing.push ? undefined : `Nothing was pushed: ${release.pushing.reason}.`,
-  run: async (context, _release, earlier) => {
+  run: async ({ context, earlier }) => {
     if (!earlier.build) throw new Error('push needs the image the build step makes')
     return push(context, earlier.build)
   },
@@ -196,8 +196,8 @@ export const pushStep: Step<'push', PushResult, { build?: BuildResult }> = {
     } else if (reason && !run.release?.pushing.push) rows.push(['Pushed', `no (${reason})`])
     return {
       outputs: {
-        [Output.Digest]: result?.digest ?? '',
-        [Output.PushedTags]: (result?.pushed ?? []).join('\n')
+        digest: result?.digest ?? '',
+        'pushed-tags': (result?.pushed ?? []).join('\n')
       },
       rows,
       notes

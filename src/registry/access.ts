@@ -6,7 +6,6 @@ import * as core from '@actions/core'
 import { programEnv } from '../docker/cli.js'
 import { lookUpCredentials } from '../docker/config.js'
 import { normalizeRegistry } from '../lib/image-name.js'
-import type { Inputs } from '../inputs/inputs.js'
 import { RegistryClient } from './api.js'
 import { REQUEST_TIMEOUT_MS } from './http.js'
 import type { RegistryCredentials } from './auth.js'
@@ -14,7 +13,16 @@ import type { RegistryCredentials } from './auth.js'
 /** The client for a registry (any alias of it), made once. */
 export type RegistryClients = (registry: string) => Promise<RegistryClient>
 
-export function registryClients(inputs: Pick<Inputs, 'publish'>, configDir: string): RegistryClients {
+/** The registry the username and password inputs are for, and how long a request may take. */
+export interface RegistryLogin {
+  registry: string
+  username: string
+  password: string
+  /** Seconds one attempt may take. */
+  registryTimeout: number
+}
+
+export function registryClients(inputs: { publish: RegistryLogin }, configDir: string): RegistryClients {
   const clients = new Map<string, Promise<RegistryClient>>()
   return (wanted) => {
     const registry = normalizeRegistry(wanted)
@@ -36,7 +44,7 @@ export function registryClients(inputs: Pick<Inputs, 'publish'>, configDir: stri
 }
 
 async function credentialsFor(
-  inputs: Pick<Inputs, 'publish'>,
+  inputs: { publish: RegistryLogin },
   configDir: string,
   registry: string
 ): Promise<RegistryCredentials | undefined> {

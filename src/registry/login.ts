@@ -6,14 +6,13 @@
 import * as core from '@actions/core'
 import type { DockerCli } from '../docker/cli.js'
 import { storeLogin } from '../docker/config.js'
-import type { PublishInputs } from '../inputs/inputs.js'
-import type { RegistryClients } from './access.js'
+import type { RegistryClients, RegistryLogin } from './access.js'
 import { RegistryError } from './http.js'
 
 export async function logIn(
   docker: DockerCli,
   registries: RegistryClients,
-  { registry, username, password, registryTimeout }: PublishInputs
+  { registry, username, password, registryTimeout }: RegistryLogin
 ): Promise<void> {
   try {
     await (await registries(registry)).checkCredentials()

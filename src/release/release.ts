@@ -2,7 +2,6 @@
 // the tags the registry already holds), every full reference (whose `latest`, `1` and `1.2` move
 // forward only too, by the tags of their own repository), and whether to push at all.
 import * as core from '@actions/core'
-import { Output } from '../run/names.js'
 import type { GitHubContext } from '../github/context.js'
 import {
   isLoopbackRegistry,
@@ -11,11 +10,10 @@ import {
   type ImageName,
   type ImageReference
 } from '../lib/image-name.js'
-import type { Inputs } from '../inputs/inputs.js'
+import type { ReleaseInputs } from './inputs.js'
 import type { RegistryClients } from '../registry/access.js'
 import { REGISTRY_RETRY, withRetry } from '../program/retry.js'
 import { code, text } from '../lib/markdown.js'
-import type { StepReport } from '../run/report.js'
 import {
   needsExistingTags,
   planReferences,
@@ -41,7 +39,7 @@ export interface Release {
 }
 
 export function decidePush(
-  inputs: Pick<Inputs, 'steps'> & { publish: Pick<Inputs['publish'], 'push'> },
+  inputs: { steps: readonly string[]; publish: Pick<ReleaseInputs['publish'], 'push'> },
   github: Pick<GitHubContext, 'eventName' | 'pullRequestNumber' | 'mergeGroup'>
 ): PushDecision {
   const mode = inputs.publish.push
@@ -56,7 +54,7 @@ export function decidePush(
   return { push: true, reason: mode === 'true' ? 'the push input is true' : 'push is auto' }
 }
 
-export function tagRequest(inputs: Pick<Inputs, 'tags'>, github: GitHubContext): TagRequest {
+export function tagRequest(inputs: Pick<ReleaseInputs, 'tags'>, github: GitHubContext): TagRequest {
   return { github, tagSha: inputs.tags.sha, tagLatest: inputs.tags.latest, extraTags: inputs.tags.extra }
 }
 
@@ -74,7 +72,7 @@ export function releaseReferences(
 }
 
 export async function planRelease(
-  inputs: Inputs,
+  inputs: ReleaseInputs & { steps: readonly string[] },
   github: GitHubContext,
   registries: RegistryClients
 ): Promise<Release> {
@@ -98,7 +96,7 @@ export async function planRelease(
  * read against their repositories' tags (`tagsOf`; none are read when nothing is pushed).
  */
 async function checkGivenReferences(
-  inputs: Pick<Inputs, 'image' | 'tags'>,
+  inputs: Pick<ReleaseInputs, 'image' | 'tags'>,
   plan: TagPlan,
   tagsOf: ((image: ImageName) => Promise<ExistingTags>) | undefined
 ): Promise<{ references: ImageReference[]; withheld: Release['withheldReferences'] }> {
@@ -182,17 +180,27 @@ async function readExistingTags(image: ImageName, registries: RegistryClients): 
   }
 }
 
+/** What the release adds to the outputs and the summary, in the shape a step reports it. */
+export interface ReleaseReport {
+  outputs: Record<'image' | 'tags' | 'version', string>
+  rows: [string, string][]
+  notes: string[]
+}
+
 /** The release's outputs and summary rows: the image, its version and every reference. */
-export function reportRelease(inputs: Inputs | undefined, release: Release | undefined): StepReport {
+export function reportRelease(
+  inputs: Pick<ReleaseInputs, 'image'> | undefined,
+  release: Release | undefined
+): ReleaseReport {
   const rows: [string, string][] = []
   if (release) {
     rows.push(['Version', code(release.plan.version)], ['Tags', release.references.map(code).join(' ')])
   }
   return {
     outputs: {
-      [Output.Image]: inputs?.image.name ?? '',
-      [Output.Tags]: release?.references.join('\n') ?? '',
-      [Output.Version]: release?.plan.version ?? ''
+      image: inputs?.image.name ?? '',
+      tags: release?.references.join('\n') ?? '',
+      version: release?.plan.version ?? ''
     },
     rows,
     notes: [

@@ -1,25 +1,22 @@
-// What every step is handed: the validated inputs, the workflow run's facts, the docker CLI with
-// the private config, a Registry API client per registry, and a temp folder outside
-// the workspace.
-import type { DeployTarget } from '../deploy/target.js'
+// What every step is handed besides its own inputs: the inputs the whole run shares, the workflow
+// run's facts, the docker CLI with the private config, a Registry API client per registry, and a
+// temp folder outside the workspace.
 import type { DockerCli } from '../docker/cli.js'
 import type { GitHubContext } from '../github/context.js'
-import type { Inputs } from '../inputs/inputs.js'
 import type { RegistryClients } from '../registry/access.js'
+import type { ReleaseInputs } from '../release/inputs.js'
 
-/** The builder the build step uses: buildx when the CLI has it, else the classic one. */
-export type Builder = 'buildx' | 'classic'
+/** The inputs of the whole run: which steps run, and the release's (image, tags, registry). */
+export interface RunInputs extends ReleaseInputs {
+  steps: string[]
+}
 
 export interface RunContext {
-  inputs: Inputs
+  inputs: RunInputs
   github: GitHubContext
   docker: DockerCli
-  /** Chosen before any login, when build is in steps. */
-  builder?: Builder
   /** The Registry API client of each registry, with the credentials docker would use there. */
   registries: RegistryClients
   /** The runner's temp folder (RUNNER_TEMP), never inside the workspace. */
   tempRoot: string
-  /** The deploy host reached and the compose files checked, when the deploy step will run. */
-  deployTarget?: DeployTarget
 }

@@ -1,20 +1,5 @@
-// Names shared between the main and post entries and the outputs, typed once.
-export enum Output {
-  Image = 'image',
-  Tags = 'tags',
-  Version = 'version',
-  Digest = 'digest',
-  PushedTags = 'pushed-tags',
-  ImageId = 'image-id',
-  ScanResult = 'scan-result',
-  Findings = 'findings',
-  ReportFile = 'report-file',
-  SarifFile = 'sarif-file',
-  Deployed = 'deployed',
-  PreviousImage = 'previous-image',
-  Containers = 'containers'
-}
-
+// The names of the state the main step hands the post step (GITHUB_STATE, read back as
+// STATE_<name>), typed once.
 export enum State {
   /** The private DOCKER_CONFIG folder the post step logs out of and removes. */
   DockerConfig = 'docker-config',

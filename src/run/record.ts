@@ -1,22 +1,14 @@
 // What a run learned so far: turned into the outputs and the summary however the run ends.
-import type { StepName } from '../inputs/inputs.js'
-import type { RunView } from './step.js'
-import type { BuildResult } from '../build/step.js'
-import type { DeployResult } from '../deploy/step.js'
-import type { PushResult } from '../push/step.js'
-import type { ScanResult } from '../scan/step.js'
+import type { Release } from '../release/release.js'
+import type { RunInputs } from './context.js'
 
-export interface StepResults {
-  build?: BuildResult
-  scan?: ScanResult
-  push?: PushResult
-  deploy?: DeployResult
-}
-
-export interface RunRecord extends RunView {
-  results: StepResults
+export interface RunRecord {
+  /** The run's shared inputs, once every input was read and checked. */
+  inputs?: RunInputs
+  /** Each step's own inputs, by step name. */
+  own?: Record<string, unknown>
+  release?: Release
+  /** Each step's result (or what it got done before failing), by step name. */
+  results: Record<string, unknown>
   error?: string
 }
-
-/** Every step's result is recorded under the step's name. */
-export type RecordedStep = StepName & keyof StepResults

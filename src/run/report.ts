@@ -1,8 +1,8 @@
 // What the release and each step contribute to the outputs and the step summary.
-import type { Output } from './names.js'
 
 export interface StepReport {
-  outputs: Partial<Record<Output, string>>
+  /** Output values by output name (action.yml `outputs`). */
+  outputs: Record<string, string>
   /** Rows of the summary table: name, Markdown value. */
   rows: [string, string][]
   /** Markdown list items under the table. */

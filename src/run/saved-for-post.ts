@@ -2,17 +2,16 @@
 // STATE_<name>): every value goes through here, so the main step also knows, when it ends, what
 // it left for the post step to finish (a held lock, a rollout under way).
 import * as core from '@actions/core'
-import { State } from './names.js'
 
-const lastSaved = new Map<State, string>()
+const lastSaved = new Map<string, string>()
 
-export function saveForPost(name: State, value: string): void {
+export function saveForPost(name: string, value: string): void {
   lastSaved.set(name, value)
   core.saveState(name, value)
 }
 
 /** The value last saved under `name` in this run ('' when none). */
-export function savedForPost(name: State): string {
+export function savedForPost(name: string): string {
   return lastSaved.get(name) ?? ''
 }
 
@@ -21,6 +20,6 @@ export function savedForPost(name: State): string {
  * any value a printed `::save-state` line set meanwhile: with every name in the file, nothing
  * printed can add state the post step would read.
  */
-export function claimEveryState(): void {
-  for (const name of Object.values(State)) saveForPost(name, '')
+export function claimEveryState(names: readonly string[]): void {
+  for (const name of names) saveForPost(name, '')
 }

@@ -6,11 +6,10 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
 import { annotationsFor, countText, placeFinding, worstFirst } from './output/annotations.js'
-import { Output } from '../run/names.js'
 import { programEnv } from '../docker/cli.js'
 import { mapLayers, parseDockerfile, type LayerMap } from './dockerfile-map.js'
 import { decideGate, reportedFindings, type GateVerdict } from './gate.js'
-import type { Inputs } from '../inputs/inputs.js'
+import { readScanInputs, SCAN_SECRET_INPUTS, type ScanInputs } from './inputs.js'
 import { code } from '../lib/markdown.js'
 import { runProgram } from '../program/program.js'
 import { writeFileNoFollow, writeRoots } from '../lib/safe-write.js'
@@ -18,7 +17,7 @@ import type { RunContext } from '../run/context.js'
 import { sarifLog } from './output/sarif.js'
 import { scanSection, type FindingRow } from './output/summary.js'
 import { countsText, type Severity } from './severity.js'
-import { StepError, type Step } from '../run/step.js'
+import { StepError, type Step, type StepCall } from '../run/step.js'
 import { parseIgnoreFile, type IgnoreRule } from './ignore/ignore-file.js'
 import { findTrivy } from './trivy/install.js'
 import { findingsOf, imageLayersOf, parseTrivyReport, type TrivyReport } from './trivy/report.js'
@@ -37,11 +36,15 @@ export interface ScanResult {
   /** The reported findings (the `severities` input), worst first, with their Dockerfile lines. */
   rows: FindingRow[]
   ignored: number
+  /** The Dockerfile the findings are placed on. */
+  dockerfile: string
 }
 
-export async function scan(run: RunContext, built: BuildResult): Promise<ScanResult> {
-  const inputs = run.inputs
-  const trivy = await findTrivy(inputs.scan.trivyVersion, inputs.scan.trivyReleases)
+export async function scan(
+  { context: run, inputs }: StepCall<ScanInputs>,
+  built: BuildResult
+): Promise<ScanResult> {
+  const trivy = await findTrivy(inputs.trivyVersion, inputs.trivyReleases)
   core.info(`Trivy: ${trivy.path} (${trivy.source})`)
   // Not removed by the post step: report-file and sarif-file are outputs that later steps read.
   const workDir = mkdtempSync(path.join(run.tempRoot, 'container-ship-scan-'))
@@ -58,9 +61,9 @@ export async function scan(run: RunContext, built: BuildResult): Promise<ScanRes
   const cacheDir = trivyCacheDir(env)
   const dbCache = await restoreTodaysDb(inputs, trivy.path, env)
   const args = trivyArgs(
-    inputs.scan,
+    inputs,
     { image, reportFile, cacheDir, files },
-    { vulnerabilityDb: inputs.scan.skipDbUpdate || dbCache?.restored === true }
+    { vulnerabilityDb: inputs.skipDbUpdate || dbCache?.restored === true }
   )
   // A failure to scan (no DB, a crash) throws with the end of what Trivy printed.
   await runProgram(trivy.path, args, { env, cwd: files.workDir })
@@ -70,20 +73,22 @@ export async function scan(run: RunContext, built: BuildResult): Promise<ScanRes
   const verdict = decideGate(
     findingsOf(report),
     {
-      severityThreshold: inputs.scan.severityThreshold,
-      maxFindings: inputs.scan.maxFindings,
-      ignoreUnfixed: inputs.scan.ignoreUnfixed,
+      severityThreshold: inputs.severityThreshold,
+      maxFindings: inputs.maxFindings,
+      ignoreUnfixed: inputs.ignoreUnfixed,
       ignoreRules: readIgnoreRules(inputs)
     },
     new Date()
   )
   for (const expired of verdict.expiredIgnores) core.warning(expired.message)
-  const reported = reportedFindings(verdict.remaining, inputs.scan.severities)
-  const layers = layerMap(inputs, report)
+  const reported = reportedFindings(verdict.remaining, inputs.severities)
+  const layers = layerMap(built, report)
   if (!layers.reliable) core.warning(`Findings cannot be placed on Dockerfile lines: ${layers.reason}.`)
-  if (inputs.scan.annotations) annotate(inputs, reported, layers)
+  if (inputs.annotations) annotate(inputs, built, reported, layers)
 
-  const sarifFile = inputs.scan.sarifFile ? writeSarif(inputs, report, reported, layers, image) : ''
+  const sarifFile = inputs.sarifFile
+    ? writeSarif(inputs, built, { report, findings: reported, layers, image })
+    : ''
   const result: ScanResult = {
     result: verdict.passed ? 'passed' : 'failed',
     findings: verdict.counts,
@@ -91,10 +96,11 @@ export async function scan(run: RunContext, built: BuildResult): Promise<ScanRes
     sarifFile,
     reasons: verdict.failures.map((failure) => failure.message),
     rows: rowsOf(reported, layers),
-    ignored: verdict.ignored.length
+    ignored: verdict.ignored.length,
+    dockerfile: built.dockerfile || 'Dockerfile'
   }
   core.info(verdictLine(verdict))
-  await comment(run, result)
+  await comment(run, inputs, result)
   if (!verdict.passed) {
     throw new StepError(
       `The scan gate failed: ${result.reasons.join('; ')}. Nothing is pushed or deployed.`,
@@ -106,11 +112,11 @@ export async function scan(run: RunContext, built: BuildResult): Promise<ScanRes
 
 /** Today's DB from the Actions cache, where the run may use one (see trivy-db-cache.ts). */
 async function restoreTodaysDb(
-  inputs: Inputs,
+  inputs: ScanInputs,
   trivy: string,
   env: NodeJS.ProcessEnv
 ): Promise<DbCache | undefined> {
-  if (inputs.scan.skipDbUpdate || !inputs.scan.dbCache) return undefined
+  if (inputs.skipDbUpdate || !inputs.dbCache) return undefined
   return restoreDb(async () => {
     // The entry is only for the Trivy that reads it: its key names the version.
     const said = await runProgram(trivy, ['--version'], { env, quiet: true, allowFailure: true })
@@ -119,7 +125,7 @@ async function restoreTodaysDb(
       core.warning(`The Trivy DB is not cached: ${trivy} --version did not say which version it is`)
       return undefined
     }
-    return { trivyVersion, dbRepositories: inputs.scan.dbRepositories }
+    return { trivyVersion, dbRepositories: inputs.dbRepositories }
   }, env)
 }
 
@@ -127,26 +133,26 @@ async function restoreTodaysDb(
  * The sticky pull request comment of this image, on pull request runs; never fails the scan. The
  * GitHub client is loaded only then (it is a chunk of its own, which other runs never load).
  */
-async function comment(run: RunContext, result: ScanResult): Promise<void> {
-  const { inputs, github } = run
-  if (github.pullRequestNumber === undefined || !inputs.scan.prComment) return
+async function comment(run: RunContext, inputs: ScanInputs, result: ScanResult): Promise<void> {
+  const { github } = run
+  if (github.pullRequestNumber === undefined || !inputs.prComment) return
   const { describeOutcome, runUrlFrom, upsertComment } = await import('./output/pr-comment.js')
   const outcome = await upsertComment({
-    enabled: inputs.scan.prComment,
-    token: inputs.scan.githubToken,
+    enabled: inputs.prComment,
+    token: inputs.githubToken,
     context: github,
     comment: {
-      image: inputs.image.name,
+      image: run.inputs.image.name,
       passed: result.result === 'passed',
       reasons: result.reasons,
       counts: result.findings,
       rows: result.rows,
       ignored: result.ignored,
-      dockerfile: inputs.build.file || 'Dockerfile',
+      dockerfile: result.dockerfile,
       runUrl: runUrlFrom()
     }
   })
-  const { warning, message } = describeOutcome(inputs.image.name, outcome)
+  const { warning, message } = describeOutcome(run.inputs.image.name, outcome)
   if (warning) core.warning(message)
   else core.info(message)
 }
@@ -162,32 +168,37 @@ function readReport(file: string): TrivyReport {
 }
 
 /** The ignore file's rules; getInputs refused a named file that is missing, the default may be. */
-function readIgnoreRules(inputs: Inputs): IgnoreRule[] {
-  const file = path.resolve(inputs.scan.ignoreFile)
+function readIgnoreRules(inputs: ScanInputs): IgnoreRule[] {
+  const file = path.resolve(inputs.ignoreFile)
   if (!existsSync(file)) return []
-  return parseIgnoreFile(inputs.scan.ignoreFile, readFileSync(file, 'utf8'))
+  return parseIgnoreFile(inputs.ignoreFile, readFileSync(file, 'utf8'))
 }
 
 /** The image's layers on the Dockerfile's lines; not reliable without a local Dockerfile. */
-function layerMap(inputs: Inputs, report: TrivyReport): LayerMap {
-  const file = inputs.build.file
+function layerMap(built: Pick<BuildResult, 'dockerfile' | 'target'>, report: TrivyReport): LayerMap {
+  const file = built.dockerfile
   if (!file || !existsSync(file)) {
     return { reliable: false, reason: 'the Dockerfile is not on this machine', byDiffId: new Map() }
   }
   return mapLayers(
     parseDockerfile(readFileSync(file, 'utf8')),
     imageLayersOf(report),
-    inputs.build.target || undefined
+    built.target || undefined
   )
 }
 
-function annotate(inputs: Inputs, findings: ReturnType<typeof reportedFindings>, layers: LayerMap): void {
-  const file = inputs.build.file || 'Dockerfile'
+function annotate(
+  inputs: ScanInputs,
+  built: Pick<BuildResult, 'dockerfile'>,
+  findings: ReturnType<typeof reportedFindings>,
+  layers: LayerMap
+): void {
+  const file = built.dockerfile || 'Dockerfile'
   for (const annotation of annotationsFor({
     findings,
     layers,
     file,
-    threshold: inputs.scan.severityThreshold
+    threshold: inputs.severityThreshold
   })) {
     const properties = { file: annotation.file, startLine: annotation.line, title: annotation.title }
     if (annotation.level === 'error') core.error(annotation.message, properties)
@@ -200,16 +211,19 @@ function annotate(inputs: Inputs, findings: ReturnType<typeof reportedFindings>,
  * on the Dockerfile lines. Returns the path written.
  */
 function writeSarif(
-  inputs: Inputs,
-  report: TrivyReport,
-  findings: ReturnType<typeof reportedFindings>,
-  layers: LayerMap,
-  image: string
+  inputs: ScanInputs,
+  built: Pick<BuildResult, 'dockerfile'>,
+  {
+    report,
+    findings,
+    layers,
+    image
+  }: { report: TrivyReport; findings: ReturnType<typeof reportedFindings>; layers: LayerMap; image: string }
 ): string {
-  const file = path.resolve(inputs.scan.sarifFile)
+  const file = path.resolve(inputs.sarifFile)
   // Code scanning places results on paths relative to the checkout (the workspace).
   const dockerfile = path
-    .relative(process.cwd(), path.resolve(inputs.build.file || 'Dockerfile'))
+    .relative(process.cwd(), path.resolve(built.dockerfile || 'Dockerfile'))
     .split(path.sep)
     .join('/')
   let log: ReturnType<typeof sarifLog>
@@ -223,9 +237,9 @@ function writeSarif(
   try {
     writeFileNoFollow(file, JSON.stringify(log), writeRoots())
   } catch (error) {
-    throw new Error(`sarif-file: ${inputs.scan.sarifFile} was not written: ${(error as Error).message}`)
+    throw new Error(`sarif-file: ${inputs.sarifFile} was not written: ${(error as Error).message}`)
   }
-  core.info(`SARIF written to ${inputs.scan.sarifFile}`)
+  core.info(`SARIF written to ${inputs.sarifFile}`)
   return file
 }
 
@@ -241,19 +255,22 @@ function verdictLine(verdict: GateVerdict): string {
   return `Scan ${verdict.passed ? 'passed' : 'failed'}: ${counted}${ignored}`
 }
 
-export const scanStep: Step<'scan', ScanResult, { build?: BuildResult }> = {
+export const scanStep: Step<'scan', ScanResult, ScanInputs, { build?: BuildResult }> = {
   name: 'scan',
   title: 'Scan',
-  run: async (context, _release, earlier) => {
-    if (!earlier.build) throw new Error('scan needs the image the build step makes')
-    return scan(context, earlier.build)
+  requires: [{ step: 'build', because: 'works on the image the build step makes' }],
+  secretInputs: SCAN_SECRET_INPUTS,
+  readInputs: readScanInputs,
+  run: async (call) => {
+    if (!call.earlier.build) throw new Error('scan needs the image the build step makes')
+    return scan(call, call.earlier.build)
   },
-  report: (result, run) => ({
+  report: (result) => ({
     outputs: {
-      [Output.ScanResult]: result?.result ?? 'skipped',
-      [Output.Findings]: JSON.stringify(result?.findings ?? {}),
-      [Output.ReportFile]: result?.reportFile ?? '',
-      [Output.SarifFile]: result?.sarifFile ?? ''
+      'scan-result': result?.result ?? 'skipped',
+      findings: JSON.stringify(result?.findings ?? {}),
+      'report-file': result?.reportFile ?? '',
+      'sarif-file': result?.sarifFile ?? ''
     },
     rows: result
       ? [
@@ -265,6 +282,6 @@ export const scanStep: Step<'scan', ScanResult, { build?: BuildResult }> = {
           ['Report', code(result.reportFile)]
         ]
       : [['Scan', 'not run']],
-    sections: result && run.inputs ? [scanSection(result.rows, run.inputs.build.file || 'Dockerfile')] : []
+    sections: result ? [scanSection(result.rows, result.dockerfile)] : []
   })
 }

@@ -32,7 +32,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { eventEnv } from '../../../__fixtures__/events.js'
-import { DEFAULT_TRIVY_VERSION } from '../../../src/inputs/inputs.js'
+import { DEFAULT_TRIVY_VERSION } from '../../../src/scan/inputs.js'
 import { releaseFiles } from '../../../src/scan/trivy/install.js'
 import { TRIVY_ARCHIVE_SHA256 } from '../../../src/scan/trivy/pins.js'
 import {

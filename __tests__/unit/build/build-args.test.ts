@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals'
 import { readGitHubContext } from '../../../src/github/context.js'
 import { releaseReferences } from '../../../src/release/release.js'
 import type { DockerCli } from '../../../src/docker/cli.js'
-import { getInputs, type BuildInputs } from '../../../src/inputs/inputs.js'
+import type { BuildInputs } from '../../../src/build/inputs.js'
+import { getInputs } from '../../../src/pipeline/inputs.js'
 import {
   buildSpec,
   buildxArgs,
@@ -191,7 +192,7 @@ describe('buildSpec', () => {
     const github = readGitHubContext(eventEnv('tag-push'))
     const plan = planTags({ github, tagSha: true, tagLatest: 'auto', extraTags: [] })
     const release = { plan, references: releaseReferences(inputs.image, plan, inputs.tags.references) }
-    const spec = buildSpec({ inputs, github }, release, new Date('2026-01-02T03:04:05Z'))
+    const spec = buildSpec({ build: inputs.build, github }, release, new Date('2026-01-02T03:04:05Z'))
     expect(spec.tags).toEqual(
       ['1.2.3', '1.2', '1', 'latest', 'sha-0123456'].map((t) => `ghcr.io/acme/web:${t}`)
     )

@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { parse } from 'yaml'
 import { isValidTag } from '../../../src/lib/image-name.js'
-import { getInputs, InputError, STEP_NAMES, type Inputs } from '../../../src/inputs/inputs.js'
+import { InputError } from '../../../src/inputs/fields.js'
+import { getInputs, type Inputs } from '../../../src/pipeline/inputs.js'
+import { STEP_NAMES } from '../../../src/pipeline/steps.js'
 import { SEVERITIES } from '../../../src/scan/severity.js'
 
 const ACTION_YML = path.join(process.cwd(), 'action.yml')

@@ -1,6 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseKeyValueLines, parseLines, parseList } from '../../../src/lib/key-value.js'
 import { planMasks } from '../../../src/inputs/secrets.js'
+import { STEPS } from '../../../src/pipeline/steps.js'
+import { secretInputsOf } from '../../../src/run/main.js'
+
+/** Every secret input of the action's steps. */
+const SECRETS = secretInputsOf(STEPS)
 
 describe('KEY=VALUE lines', () => {
   it('parses pairs, keeping = inside values and skipping blanks and comments', () => {
@@ -13,7 +18,7 @@ describe('KEY=VALUE lines', () => {
   it('finds the values to mask even when another line is malformed', () => {
     const text = 'TOKEN=abc123\nnot a pair\nEMPTY=\n# c=commented\nOTHER=x=yz'
     expect(() => parseKeyValueLines(text, /^\w+$/, 'a word')).toThrow('line 2 is not KEY=VALUE')
-    expect(planMasks((name) => (name === 'secrets' ? text : '')).masked).toEqual(['abc123', 'x=yz'])
+    expect(planMasks((name) => (name === 'secrets' ? text : ''), SECRETS).masked).toEqual(['abc123', 'x=yz'])
   })
 })
 
@@ -25,14 +30,14 @@ describe('masks', () => {
       secrets: 'npm_token=npm-secret-value',
       env: 'DB_PASSWORD=hunter22\nREGION=eu-west-1'
     }
-    expect(planMasks((name) => given[name] ?? '')).toEqual({
+    expect(planMasks((name) => given[name] ?? '', SECRETS)).toEqual({
       masked: [given.password, given['tls-key'], 'npm-secret-value', 'hunter22', 'eu-west-1'],
       warnings: []
     })
   })
 
   it('warns about a value too short to mask, naming the input and key but not the value', () => {
-    const plan = planMasks((name) => (name === 'secrets' ? 'DEBUG=1\nTOKEN=long-enough' : ''))
+    const plan = planMasks((name) => (name === 'secrets' ? 'DEBUG=1\nTOKEN=long-enough' : ''), SECRETS)
     expect(plan.masked).toEqual(['long-enough'])
     expect(plan.warnings).toHaveLength(1)
     expect(plan.warnings[0]).toMatch(/^secrets: the value of DEBUG is shorter than 4 characters/)

@@ -1,15 +1,18 @@
 import { describe, expect, it } from '@jest/globals'
 import { makeInputs } from '../../../__fixtures__/inputs.js'
 import { HOSTILE, outsideCodeSpans } from '../../../__fixtures__/markdown.js'
+import { STEPS } from '../../../src/pipeline/steps.js'
 import { reportRun } from '../../../src/run/main.js'
 import type { RunRecord } from '../../../src/run/record.js'
 import type { ContainerFailure, DeployResult } from '../../../src/deploy/step.js'
 import { summaryMarkdown } from '../../../src/run/summary.js'
 
 const inputs = makeInputs({ image: 'ghcr.io/acme/web' })
-const markdown = (record: RunRecord): string => summaryMarkdown(record, reportRun(record))
+/** Each step's own inputs, as the run records them. */
+const own = { build: inputs.build, scan: inputs.scan, deploy: inputs.deploy }
+const markdown = (record: RunRecord): string => summaryMarkdown(record, reportRun(STEPS, record))
 const outputs = (record: RunRecord): Record<string, string> =>
-  Object.assign({}, ...reportRun(record).map((report) => report.outputs))
+  Object.assign({}, ...reportRun(STEPS, record).map((report) => report.outputs))
 
 const release: NonNullable<RunRecord['release']> = {
   plan: {
@@ -28,6 +31,8 @@ describe('summaryMarkdown', () => {
   it('tells what was built, pushed and left where it was', () => {
     const record: RunRecord = {
       inputs,
+      own,
+      own,
       release,
       results: {
         build: { imageId: 'sha256:aaa', references: release.references, builder: 'buildx' },
@@ -59,6 +64,8 @@ describe('summaryMarkdown', () => {
   it('says which tags were pushed when a push fails half-way, in the summary and the outputs', () => {
     const record: RunRecord = {
       inputs,
+      own,
+      own,
       release,
       results: {
         build: { imageId: 'sha256:aaa', references: release.references, builder: 'buildx' },
@@ -86,6 +93,8 @@ describe('summaryMarkdown', () => {
   it('puts the error first, every line of it quoted, and says why nothing was pushed', () => {
     const record: RunRecord = {
       inputs,
+      own,
+      own,
       release: {
         plan: { version: 'pr-7', tags: ['pr-7'], withheld: [] },
         references: ['ghcr.io/acme/web:pr-7'],
@@ -149,6 +158,7 @@ describe('summaryMarkdown: what a program, an image or a registry said shows as 
   }
   const record: RunRecord = {
     inputs,
+    own,
     release: {
       ...release,
       plan: { ...release.plan, withheld: [{ tag: 'latest', reason: `the registry already has ${hostile}` }] }

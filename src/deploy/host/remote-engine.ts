@@ -23,7 +23,7 @@ import {
 import path from 'node:path'
 import { programEnv, type Engine } from '../../docker/cli.js'
 import type { DockerHost } from './docker-host.js'
-import type { DeployInputs } from '../../inputs/inputs.js'
+import type { DeployInputs } from '../inputs.js'
 import { definedOnly } from '../../program/program.js'
 
 /** The Docker socket the tunnel reaches on the host: the engine's default. */

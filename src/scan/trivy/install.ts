@@ -10,7 +10,7 @@ import path from 'node:path'
 import * as core from '@actions/core'
 import * as io from '@actions/io'
 import * as tc from '@actions/tool-cache'
-import { DEFAULT_TRIVY_VERSION } from '../../inputs/inputs.js'
+import { DEFAULT_TRIVY_VERSION } from '../inputs.js'
 import { TRIVY_ARCHIVE_SHA256, type ArchivePins } from './pins.js'
 
 export interface Trivy {

@@ -13,7 +13,7 @@
 // dropped but for the few that say where the DB is and how to fetch it (TRIVY_PASSING_THROUGH).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import type { ScanInputs } from '../../inputs/inputs.js'
+import type { ScanInputs } from '../inputs.js'
 import { SEVERITIES } from '../severity.js'
 
 /**

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest, test } from '@jest/globals'
-import { DEFAULT_TRIVY_RELEASES, DEFAULT_TRIVY_VERSION } from '../../../../src/inputs/inputs.js'
+import { DEFAULT_TRIVY_RELEASES, DEFAULT_TRIVY_VERSION } from '../../../../src/scan/inputs.js'
 import {
   downloadVerifiedArchive,
   parseChecksums,

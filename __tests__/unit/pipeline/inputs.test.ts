@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, symlinkSync } from 
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, test } from '@jest/globals'
-import { getInputs, InputError, parseBoolean, refuseUntrustedDeploy } from '../../../src/inputs/inputs.js'
+import { refuseUntrustedDeploy } from '../../../src/deploy/inputs.js'
+import { InputError, parseBoolean } from '../../../src/inputs/fields.js'
+import { getInputs } from '../../../src/pipeline/inputs.js'
 
 /** A workspace with a Dockerfile, and a reader over the given inputs (unset ones read ''). */
 function setup(

@@ -1,0 +1,153 @@
+// The deploy step's inputs: the host and how to reach it, the Compose project and service, and
+// the rollout's waits. Also the refusal to deploy from events anyone may trigger.
+import { ENGINE_VARIABLES } from '../docker/cli.js'
+import { parseWholeNumber } from '../inputs/bounds.js'
+import { checkPem, InputError, parseBoolean, type InputFields } from '../inputs/fields.js'
+import { parseKeyValueLines, parseLines, type KeyValue } from '../lib/key-value.js'
+import type { InputScope } from '../run/step.js'
+import { parseSwitchCommand, type SwitchCommand } from './compose/switch-command.js'
+import { parseDockerHost, type DockerHost } from './host/docker-host.js'
+
+export interface DeployInputs {
+  dockerHost?: DockerHost
+  sshPrivateKey: string
+  sshKnownHosts: string
+  tlsCa: string
+  tlsCert: string
+  tlsKey: string
+  composeFiles: string[]
+  composeProject: string
+  service: string
+  replicas?: number
+  healthTimeout: number
+  switchCommand?: SwitchCommand
+  drainSeconds: number
+  /** Without a healthcheck: seconds a new container must stay up to count as ready. */
+  startupGrace: number
+  /** Seconds to wait for another deploy of the same project on the host to finish. */
+  lockTimeout: number
+  /** Deploy also on events whose code or text may come from outside (UNTRUSTED_DEPLOY_EVENTS). */
+  allowUntrustedEvents: boolean
+  env: KeyValue[]
+}
+
+/** The host's keys, and env (it feeds the deployed service, so its values may be secrets). */
+export const DEPLOY_SECRET_INPUTS = { whole: ['ssh-private-key', 'tls-key'], values: ['env'] } as const
+
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/
+const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+
+export function readDeployInputs(fields: InputFields, scope: InputScope): DeployInputs {
+  const { read } = fields
+  const dockerHost = fields.field('docker-host', (raw) => (raw ? parseDockerHost(raw) : undefined), undefined)
+  const sshPrivateKey = read('ssh-private-key')
+  const sshKnownHosts = read('ssh-known-hosts')
+  const tlsCa = read('tls-ca')
+  const tlsCert = read('tls-cert')
+  const tlsKey = read('tls-key')
+  checkPem(fields, 'ssh-private-key', sshPrivateKey, 'PRIVATE KEY')
+  checkPem(fields, 'tls-ca', tlsCa, 'CERTIFICATE')
+  checkPem(fields, 'tls-cert', tlsCert, 'CERTIFICATE')
+  checkPem(fields, 'tls-key', tlsKey, 'PRIVATE KEY')
+  checkRemoteAccess(fields, dockerHost, { sshKnownHosts, tlsCa, tlsCert, tlsKey })
+
+  const service = read('service')
+  const deploying = scope.steps.includes('deploy') && dockerHost !== undefined
+  if (service && !SERVICE_NAME.test(service))
+    fields.problem(`service: "${service}" is not a Compose service name`)
+  if (deploying && !service) fields.problem('service: is required to deploy (docker-host is set)')
+
+  const seconds = (name: Parameters<typeof parseWholeNumber>[1], fallback: number): number =>
+    fields.field(name, (raw) => parseWholeNumber(raw || String(fallback), name), fallback)
+  return {
+    dockerHost,
+    sshPrivateKey,
+    sshKnownHosts,
+    tlsCa,
+    tlsCert,
+    tlsKey,
+    composeFiles: fields.field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), [
+      'docker-compose.yml'
+    ]),
+    composeProject: fields.field('compose-project', parseComposeProject, ''),
+    service,
+    replicas: fields.field(
+      'replicas',
+      (raw) => (raw ? parseWholeNumber(raw, 'replicas') : undefined),
+      undefined
+    ),
+    healthTimeout: seconds('health-timeout', 120),
+    switchCommand: fields.field('switch-command', parseSwitchCommand, undefined),
+    drainSeconds: seconds('drain-seconds', 0),
+    startupGrace: seconds('startup-grace', 10),
+    lockTimeout: seconds('lock-timeout', 600),
+    allowUntrustedEvents: fields.field('deploy-on-untrusted-events', parseBoolean, false),
+    env: fields.field('env', parseDeployEnv, [])
+  }
+}
+
+function parseComposeProject(raw: string): string {
+  if (raw && !COMPOSE_PROJECT.test(raw)) {
+    throw new Error(
+      `"${raw}" is not a Compose project name (lowercase letters, digits, _ and -, starting with a letter or digit)`
+    )
+  }
+  return raw
+}
+
+/** The env input: variables for Compose, none of those the action sets for the engine. */
+function parseDeployEnv(raw: string): KeyValue[] {
+  const env = parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)')
+  const reserved = env.filter(({ key }) => ENGINE_VARIABLES.includes(key) || key === 'APP_VERSION')
+  if (reserved.length > 0) {
+    throw new Error(
+      `${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from docker-host)`
+    )
+  }
+  return env
+}
+
+function checkRemoteAccess(
+  fields: InputFields,
+  host: DockerHost | undefined,
+  access: { sshKnownHosts: string; tlsCa: string; tlsCert: string; tlsKey: string }
+): void {
+  if (host?.scheme === 'ssh' && !access.sshKnownHosts) {
+    fields.problem('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)')
+  }
+  if (host?.scheme === 'tcp') {
+    for (const [name, value] of [
+      ['tls-ca', access.tlsCa],
+      ['tls-cert', access.tlsCert],
+      ['tls-key', access.tlsKey]
+    ] as const) {
+      if (!value)
+        fields.problem(
+          `${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`
+        )
+    }
+  }
+}
+
+/**
+ * Events that run a workflow on code or text anyone may send (a pull request, a fork's, a queued
+ * merge, a comment): a deploy from them would put that code in production, or run with its
+ * secrets at their word.
+ */
+export const UNTRUSTED_DEPLOY_EVENTS = ['pull_request', 'pull_request_target', 'merge_group', 'issue_comment']
+
+/**
+ * Refuses a run that would deploy (deploy in steps, docker-host set) on such an event, unless
+ * deploy-on-untrusted-events allows it; checked before anything is set up.
+ */
+export function refuseUntrustedDeploy(
+  inputs: { steps: readonly string[]; deploy: Pick<DeployInputs, 'dockerHost' | 'allowUntrustedEvents'> },
+  eventName: string
+): void {
+  const deploying = inputs.steps.includes('deploy') && inputs.deploy.dockerHost !== undefined
+  if (!deploying || inputs.deploy.allowUntrustedEvents || !UNTRUSTED_DEPLOY_EVENTS.includes(eventName)) return
+  throw new InputError([
+    `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval; or set deploy-on-untrusted-events: true to allow it on this event.`
+  ])
+}

@@ -1,0 +1,157 @@
+// The scan step's inputs: what fails the gate, what is reported and where, and which Trivy.
+import path from 'node:path'
+import semver from 'semver'
+import { parseWholeNumber } from '../inputs/bounds.js'
+import { isFile, parseBoolean, type InputFields } from '../inputs/fields.js'
+import { isLoopbackHost, parseImageName, parseImageReference } from '../lib/image-name.js'
+import { parseList } from '../lib/key-value.js'
+import { writeRefusal, writeRoots } from '../lib/safe-write.js'
+import type { InputScope } from '../run/step.js'
+import { parseSeverity, SEVERITIES, type Severity } from './severity.js'
+
+export const DEFAULT_IGNORE_FILE = '.trivyignore'
+/** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
+export const DEFAULT_TRIVY_VERSION = '0.74.0'
+export const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'] as const
+/** Where Trivy's release archives are downloaded from unless trivy-releases names a mirror. */
+export const DEFAULT_TRIVY_RELEASES = 'https://github.com/aquasecurity/trivy/releases/download'
+
+export interface ScanInputs {
+  severityThreshold: Severity | 'none'
+  severities: Severity[]
+  ignoreUnfixed: boolean
+  ignoreFile: string
+  /** False for the default `.trivyignore`, which may be missing. */
+  ignoreFileExplicit: boolean
+  scanners: string[]
+  maxFindings: Partial<Record<Severity, number>>
+  trivyVersion: string
+  /** Base URL of the release archives (`<base>/v<version>/trivy_<version>_Linux-64bit.tar.gz`). */
+  trivyReleases: string
+  /** Trivy DB repositories, in order; empty for Trivy's default. */
+  dbRepositories: string[]
+  skipDbUpdate: boolean
+  /** Keep the Trivy DB in the Actions cache, one entry a day (trivy/db-cache.ts). */
+  dbCache: boolean
+  sarifFile: string
+  annotations: boolean
+  prComment: boolean
+  githubToken: string
+}
+
+/** The token the pull request comment is written with. */
+export const SCAN_SECRET_INPUTS = { whole: ['github-token'], values: [] } as const
+
+export function readScanInputs(fields: InputFields, scope: InputScope): ScanInputs {
+  const { read, cwd } = fields
+  const scanning = scope.steps.includes('scan')
+  const severities = fields.field('severities', parseSeverities, [...SEVERITIES])
+  const ignoreFile = read('ignore-file') || DEFAULT_IGNORE_FILE
+  const ignoreFileExplicit = ignoreFile !== DEFAULT_IGNORE_FILE
+  if (scanning && ignoreFileExplicit && !isFile(path.resolve(cwd, ignoreFile))) {
+    fields.problem(`ignore-file: "${ignoreFile}" does not exist`)
+  }
+  return {
+    severityThreshold: fields.field('severity-threshold', parseThreshold, 'HIGH'),
+    severities,
+    ignoreUnfixed: fields.field('ignore-unfixed', parseBoolean, false),
+    ignoreFile,
+    ignoreFileExplicit,
+    scanners: fields.field('scanners', parseScanners, ['vuln', 'secret']),
+    maxFindings: fields.field('max-findings', parseMaxFindings, {}),
+    trivyVersion: fields.field('trivy-version', parseTrivyVersion, DEFAULT_TRIVY_VERSION),
+    trivyReleases: fields.field('trivy-releases', parseReleasesUrl, DEFAULT_TRIVY_RELEASES),
+    dbRepositories: fields.field('db-repository', parseDbRepositories, []),
+    skipDbUpdate: fields.field('skip-db-update', parseBoolean, false),
+    dbCache: fields.field('db-cache', (raw) => parseBoolean(raw || 'true'), true),
+    sarifFile: fields.field('sarif-file', (raw) => parseSarifFile(raw, cwd, scanning), ''),
+    annotations: fields.field('annotations', (raw) => parseBoolean(raw || 'true'), true),
+    prComment: fields.field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
+    githubToken: read('github-token')
+  }
+}
+
+function parseSeverities(raw: string): Severity[] {
+  const named = parseList(raw || SEVERITIES.join(','))
+  const severities = named.map((name) => {
+    const severity = parseSeverity(name)
+    if (!severity) throw new Error(`"${name}" is not one of ${SEVERITIES.join(', ')}`)
+    return severity
+  })
+  if (severities.length === 0) throw new Error(`name at least one of ${SEVERITIES.join(', ')}`)
+  return SEVERITIES.filter((severity) => severities.includes(severity))
+}
+
+function parseThreshold(raw: string): Severity | 'none' {
+  if ((raw || 'HIGH').toLowerCase() === 'none') return 'none'
+  const severity = parseSeverity(raw || 'HIGH')
+  if (!severity) throw new Error(`"${raw}" is not one of ${SEVERITIES.join(', ')} or none`)
+  return severity
+}
+
+function parseScanners(raw: string): string[] {
+  const scanners = parseList(raw || 'vuln,secret').map((name) => name.toLowerCase())
+  for (const scanner of scanners) {
+    if (!(SCANNERS as readonly string[]).includes(scanner))
+      throw new Error(`"${scanner}" is not one of ${SCANNERS.join(', ')}`)
+  }
+  return scanners
+}
+
+function parseMaxFindings(raw: string): Partial<Record<Severity, number>> {
+  const budgets: Partial<Record<Severity, number>> = {}
+  for (const item of parseList(raw)) {
+    const match = /^([A-Za-z]+)\s*=\s*(\d+)$/.exec(item)
+    const severity = match ? parseSeverity(match[1] as string) : undefined
+    if (!match || !severity) throw new Error(`"${item}" is not SEVERITY=COUNT, e.g. critical=0,high=5`)
+    try {
+      budgets[severity] = parseWholeNumber(match[2] as string, 'max-findings')
+    } catch (error) {
+      throw new Error(`"${item}": ${(error as Error).message}`)
+    }
+  }
+  return budgets
+}
+
+function parseTrivyVersion(raw: string): string {
+  const version = semver.valid((raw || DEFAULT_TRIVY_VERSION).replace(/^v/, ''))
+  if (!version) throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`)
+  return version
+}
+
+function parseReleasesUrl(raw: string): string {
+  const text = raw || DEFAULT_TRIVY_RELEASES
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new Error(`"${text}" is not a URL`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`"${text}" is not an http(s) URL`)
+  // Plain HTTP lets anyone on the path swap the archive and its checksums file together.
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+    throw new Error(
+      `"${text}" is plain http to a host that is not loopback: use https (http only for 127.0.0.0/8, ::1 or localhost)`
+    )
+  return text.replace(/\/+$/, '')
+}
+
+/** OCI repositories with an optional tag, as Trivy's --db-repository takes them. */
+function parseDbRepositories(raw: string): string[] {
+  const repositories = parseList(raw)
+  for (const repository of repositories) {
+    const tagged = /:[\w][\w.-]*$/.test(repository.slice(repository.lastIndexOf('/') + 1))
+    if (tagged) parseImageReference(repository)
+    else parseImageName(repository)
+  }
+  return repositories
+}
+
+/** A path the scan may write (lib/safe-write.ts): inside the workspace or RUNNER_TEMP, through no link. */
+function parseSarifFile(raw: string, cwd: string, scanning: boolean): string {
+  if (!raw || !scanning) return raw
+  const refusal = writeRefusal(path.resolve(cwd, raw), writeRoots(cwd))
+  if (refusal) throw new Error(`"${raw}" cannot be written: ${refusal}`)
+  return raw
+}
