@@ -1,11 +1,10 @@
-import { accessSync, constants, mkdtempSync, writeFileSync, existsSync, symlinkSync, rmSync, readFileSync, renameSync, chmodSync, openSync, closeSync, lstatSync, fstatSync, ftruncateSync, writeSync, realpathSync, readlinkSync, mkdirSync, statSync, createReadStream } from 'node:fs';
-import os$1 from 'node:os';
-import { g as getExecOutput, w as warning, i as info, s as semver, a as setSecret, b as getInput, c as saveState, d as core, e as startGroup, f as endGroup, h as semverExports, j as debug, k as exec, l as isDebug, m as cp, n as mkdirP, r as rmRF, H as HttpClient, o as which, p as notice, q as error, t as summary, u as setFailed, v as group, x as setOutput } from './chunks/index-izGFS07K.js';
-import { spawn } from 'node:child_process';
+import { mkdtempSync, existsSync, statSync, readFileSync, rmSync, accessSync, constants, chmodSync, openSync, closeSync, writeFileSync, lstatSync, fstatSync, ftruncateSync, writeSync, mkdirSync, realpathSync, readlinkSync, createReadStream, symlinkSync, renameSync } from 'node:fs';
 import path$1 from 'node:path';
+import { s as saveState, i as info, g as getExecOutput, w as warning, c as core, a as startGroup, e as endGroup, b as semver, d as semverExports, f as debug, h as exec, j as isDebug, k as cp, m as mkdirP, r as rmRF, H as HttpClient, l as which, n as notice, o as error, p as setSecret, q as getInput, t as summary, u as setFailed, v as group, x as setOutput } from './chunks/index-Cvqs_SMS.js';
+import { c as code, a as clip$1, t as text, b as atOrAbove, S as SEVERITIES, d as countsText, e as countBySeverity, p as parseSeverity, s as scanSection, f as cell } from './chunks/summary-DeIjEX1E.js';
+import { spawn } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { S as SEVERITIES, p as parseSeverity, c as code, t as text, a as clip$1, b as atOrAbove, d as countsText, e as countBySeverity, s as scanSection, f as cell } from './chunks/summary-C5Perwun.js';
 import { Buffer as Buffer$1 } from 'node:buffer';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -15,6 +14,7 @@ import * as path from 'path';
 import * as stream from 'stream';
 import * as util from 'util';
 import { ok } from 'assert';
+import os$1 from 'node:os';
 import 'http';
 import 'https';
 import './chunks/index-DPHC-cSm.js';
@@ -40,23 +40,30 @@ import 'node:dns';
 import 'string_decoder';
 import 'timers';
 
-// Names shared between the main and post entries and the outputs, typed once.
-var Output;
-(function (Output) {
-    Output["Image"] = "image";
-    Output["Tags"] = "tags";
-    Output["Version"] = "version";
-    Output["Digest"] = "digest";
-    Output["PushedTags"] = "pushed-tags";
-    Output["ImageId"] = "image-id";
-    Output["ScanResult"] = "scan-result";
-    Output["Findings"] = "findings";
-    Output["ReportFile"] = "report-file";
-    Output["SarifFile"] = "sarif-file";
-    Output["Deployed"] = "deployed";
-    Output["PreviousImage"] = "previous-image";
-    Output["Containers"] = "containers";
-})(Output || (Output = {}));
+// The main step's side of the state it hands the post step (GITHUB_STATE, read back as
+// STATE_<name>): every value goes through here, so the main step also knows, when it ends, what
+// it left for the post step to finish (a held lock, a rollout under way).
+const lastSaved = new Map();
+function saveForPost(name, value) {
+    lastSaved.set(name, value);
+    saveState(name, value);
+}
+/** The value last saved under `name` in this run ('' when none). */
+function savedForPost(name) {
+    return lastSaved.get(name) ?? '';
+}
+/**
+ * Saves every name empty first. The runner applies a step's state file when the step ends, over
+ * any value a printed `::save-state` line set meanwhile: with every name in the file, nothing
+ * printed can add state the post step would read.
+ */
+function claimEveryState(names) {
+    for (const name of names)
+        saveForPost(name, '');
+}
+
+// The names of the state the main step hands the post step (GITHUB_STATE, read back as
+// STATE_<name>), typed once.
 var State;
 (function (State) {
     /** The private DOCKER_CONFIG folder the post step logs out of and removes. */
@@ -70,6 +77,365 @@ var State;
     /** JSON list of the steps' private folders under the runner's temp folder. */
     State["WorkDirs"] = "work-dirs";
 })(State || (State = {}));
+
+// The steps' private working folders under the runner's temp folder (the build's image ID and
+// metadata files), recorded as they are made so that the post step removes them however the main
+// step ended: a cancelled run never gets to its own clean-up. (The scan's folder is not one: it
+// holds report-file, an output later steps read.)
+const made = [];
+/** A new private folder under `tempRoot`, saved for the post step. */
+function makeWorkDir(tempRoot, prefix) {
+    const dir = mkdtempSync(path$1.join(tempRoot, prefix));
+    made.push(dir);
+    saveForPost(State.WorkDirs, JSON.stringify(made));
+    return dir;
+}
+
+// Reading inputs: each parser's error becomes a problem naming the input, and every problem of
+// every input is reported together (InputError) before any program runs. Each step reads its own
+// inputs through one InputFields; the parsers here are the ones more than one step uses.
+class InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.length === 1
+            ? `Invalid input: ${problems[0]}`
+            : `Invalid inputs:\n${problems.map((problem) => `- ${problem}`).join('\n')}`);
+        this.problems = problems;
+        this.name = 'InputError';
+    }
+}
+/** The inputs being read, and the problems found so far. */
+class InputFields {
+    read;
+    cwd;
+    problems = [];
+    constructor(read, 
+    /** The workspace, against which paths in inputs are resolved. */
+    cwd) {
+        this.read = read;
+        this.cwd = cwd;
+    }
+    /** Runs one input's parser; a thrown message becomes a problem naming the input. */
+    field(name, parse, fallback) {
+        try {
+            return parse(this.read(name));
+        }
+        catch (error) {
+            this.problems.push(`${name}: ${error.message}`);
+            return fallback;
+        }
+    }
+    /** A problem found by looking at several inputs together; it starts with the input's name. */
+    problem(message) {
+        this.problems.push(message);
+    }
+    /** Throws every problem found, if any. */
+    check() {
+        if (this.problems.length > 0)
+            throw new InputError(this.problems);
+    }
+}
+/** YAML 1.2 core booleans, as core.getBooleanInput accepts them. */
+function parseBoolean(raw) {
+    if (['true', 'True', 'TRUE'].includes(raw))
+        return true;
+    if (['false', 'False', 'FALSE', ''].includes(raw))
+        return false;
+    throw new Error(`"${raw}" is not a boolean (true or false)`);
+}
+function parseChoice(raw, choices) {
+    const lower = raw.toLowerCase();
+    const found = choices.find((choice) => choice === lower);
+    if (!found)
+        throw new Error(`"${raw}" is not one of ${choices.join(', ')}`);
+    return found;
+}
+/** Checks that PEM text has the expected block; never quotes the text (it may be a key). */
+function checkPem(fields, name, text, kind) {
+    if (!text)
+        return;
+    if (!new RegExp(`-----BEGIN [A-Z ]*${kind}-----`).test(text) || !/-----END [A-Z ]+-----/.test(text)) {
+        fields.problem(`${name}: is not PEM text with a ${kind} block (-----BEGIN ...${kind}-----)`);
+    }
+}
+function isDirectory(target) {
+    return existsSync(target) && statSync(target).isDirectory();
+}
+function isFile(target) {
+    return existsSync(target) && statSync(target).isFile();
+}
+
+/** Splits the lines without judging them; blank lines and `#` comments are skipped. */
+function keyValueLines(text) {
+    const lines = [];
+    text.split(/\r?\n/).forEach((line, index) => {
+        const trimmed = line.trim();
+        if (trimmed === '' || trimmed.startsWith('#'))
+            return;
+        const equals = trimmed.indexOf('=');
+        const pair = equals > 0
+            ? { key: trimmed.slice(0, equals).trim(), value: trimmed.slice(equals + 1).trim() }
+            : undefined;
+        lines.push({ lineNumber: index + 1, pair });
+    });
+    return lines;
+}
+/**
+ * One pair per line. Throws naming the line number only, never its text, because the text may
+ * be a secret.
+ */
+function parseKeyValueLines(text, keyPattern, keyHint) {
+    return keyValueLines(text).map(({ lineNumber, pair }) => {
+        if (!pair)
+            throw new Error(`line ${lineNumber} is not KEY=VALUE`);
+        if (!keyPattern.test(pair.key))
+            throw new Error(`line ${lineNumber}: the key is not ${keyHint}`);
+        return pair;
+    });
+}
+/** Items separated by commas or new lines, trimmed, empty ones dropped. */
+function parseList(text) {
+    return text
+        .split(/[,\n]/)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+}
+/** Items one per line (for values that contain commas, like cache specs). */
+function parseLines(text) {
+    return text
+        .split(/\r?\n/)
+        .map((item) => item.trim())
+        .filter((item) => item !== '' && !item.startsWith('#'));
+}
+
+// The build step's inputs: what to build (context, Dockerfile, target) and how.
+/** Build secrets: each value is masked. */
+const BUILD_SECRET_INPUTS = { whole: [], values: ['secrets'] };
+const BUILD_ARG_KEY = /^[^\s=]+$/;
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/;
+const REMOTE_CONTEXT = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/)/i;
+function readBuildInputs(fields, scope) {
+    const { read, cwd } = fields;
+    const context = read('context') || '.';
+    const contextIsLocal = !REMOTE_CONTEXT.test(context);
+    // A remote context brings its own Dockerfile unless one is named.
+    const file = read('file') || (contextIsLocal ? path$1.join(context, 'Dockerfile') : '');
+    if (scope.steps.includes('build') && contextIsLocal) {
+        if (!isDirectory(path$1.resolve(cwd, context)))
+            fields.problem(`context: "${context}" is not a folder`);
+        else if (file && !isFile(path$1.resolve(cwd, file)))
+            fields.problem(`file: "${file}" does not exist`);
+    }
+    const named = 'a name without spaces';
+    return {
+        context,
+        contextIsLocal,
+        file,
+        buildArgs: fields.field('build-args', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, named), []),
+        labels: fields.field('labels', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, named), []),
+        secrets: fields.field('secrets', (raw) => parseKeyValueLines(raw, SECRET_ID, 'an id of letters, digits, . _ -'), []),
+        target: read('target'),
+        platforms: fields.field('platforms', parsePlatforms, []),
+        cacheFrom: parseLines(read('cache-from')),
+        cacheTo: parseLines(read('cache-to')),
+        pull: fields.field('pull', parseBoolean, false),
+        noCache: fields.field('no-cache', parseBoolean, false)
+    };
+}
+function parsePlatforms(raw) {
+    const platforms = parseList(raw);
+    for (const platform of platforms) {
+        if (!PLATFORM.test(platform))
+            throw new Error(`"${platform}" is not os/arch[/variant], e.g. linux/amd64`);
+    }
+    if (platforms.length > 1) {
+        throw new Error('only one platform is supported for now: the image is loaded into the local engine to be scanned, and the engine holds one platform per tag');
+    }
+    return platforms;
+}
+
+function ociLabels({ github, version, created }) {
+    const labels = [{ key: 'org.opencontainers.image.created', value: created.toISOString() }];
+    if (github.repositoryUrl) {
+        labels.push({ key: 'org.opencontainers.image.source', value: github.repositoryUrl });
+        labels.push({ key: 'org.opencontainers.image.url', value: github.repositoryUrl });
+    }
+    if (github.repository)
+        labels.push({ key: 'org.opencontainers.image.title', value: github.repository.split('/').pop() ?? '' });
+    if (github.sha)
+        labels.push({ key: 'org.opencontainers.image.revision', value: github.sha });
+    labels.push({ key: 'org.opencontainers.image.version', value: version });
+    return labels;
+}
+/** The automatic labels, each overridden by a user label of the same key (user order kept last). */
+function mergeLabels(automatic, user) {
+    const userKeys = new Set(user.map((label) => label.key));
+    return [...automatic.filter((label) => !userKeys.has(label.key)), ...user];
+}
+function buildTime(env = process.env, now = new Date()) {
+    const epoch = env.SOURCE_DATE_EPOCH;
+    return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
+}
+
+// Build: `docker buildx build` into the local engine when buildx is there, else the classic
+// `docker build` for the inputs it supports. The image gets every computed tag at once.
+/** Environment variable that carries the i-th build secret to buildx (`--secret id=X,env=VAR`). */
+function secretEnvName(index) {
+    return `CONTAINER_SHIP_BUILD_SECRET_${index}`;
+}
+function buildxArgs(spec, files) {
+    const args = ['buildx', 'build', '--iidfile', files.iidFile, '--metadata-file', files.metadataFile];
+    if (spec.file)
+        args.push('--file', spec.file);
+    for (const tag of spec.tags)
+        args.push('--tag', tag);
+    for (const { key, value } of spec.buildArgs)
+        args.push('--build-arg', `${key}=${value}`);
+    for (const { key, value } of spec.labels)
+        args.push('--label', `${key}=${value}`);
+    spec.secretIds.forEach((id, index) => args.push('--secret', `id=${id},env=${secretEnvName(index)}`));
+    if (spec.target)
+        args.push('--target', spec.target);
+    if (spec.platforms.length > 0)
+        args.push('--platform', spec.platforms.join(','));
+    for (const source of spec.cacheFrom)
+        args.push('--cache-from', source);
+    for (const destination of spec.cacheTo)
+        args.push('--cache-to', destination);
+    if (spec.pull)
+        args.push('--pull');
+    if (spec.noCache)
+        args.push('--no-cache');
+    // Whatever the builder's driver, the image must land in the local engine to be scanned.
+    args.push('--load', spec.context);
+    return args;
+}
+/** What only buildx can do, as the input names a user wrote. */
+function buildxOnlyInputs(inputs) {
+    const needed = [];
+    if (inputs.secrets.length > 0)
+        needed.push('secrets');
+    if (inputs.platforms.length > 0)
+        needed.push('platforms');
+    if (inputs.cacheTo.length > 0)
+        needed.push('cache-to');
+    // The classic builder takes --cache-from image references only, not buildx's type=... specs.
+    if (inputs.cacheFrom.some((source) => source.includes('=')))
+        needed.push('cache-from');
+    return needed;
+}
+/**
+ * buildx when the CLI has it, else the classic builder, refused up front (before any login or
+ * build) when the inputs need what only buildx does.
+ */
+async function chooseBuilder(docker, inputs) {
+    if (await docker.hasBuildx())
+        return 'buildx';
+    const needed = buildxOnlyInputs(inputs);
+    if (needed.length > 0) {
+        throw new Error(`${needed.join(', ')} need docker buildx, which is not installed (docker buildx version failed)`);
+    }
+    info('docker buildx is not installed: the classic builder will build');
+    return 'classic';
+}
+function classicArgs(spec, files) {
+    const args = ['build', '--iidfile', files.iidFile];
+    if (spec.file)
+        args.push('--file', spec.file);
+    for (const tag of spec.tags)
+        args.push('--tag', tag);
+    for (const { key, value } of spec.buildArgs)
+        args.push('--build-arg', `${key}=${value}`);
+    for (const { key, value } of spec.labels)
+        args.push('--label', `${key}=${value}`);
+    if (spec.target)
+        args.push('--target', spec.target);
+    for (const source of spec.cacheFrom)
+        args.push('--cache-from', source);
+    if (spec.pull)
+        args.push('--pull');
+    if (spec.noCache)
+        args.push('--no-cache');
+    args.push(spec.context);
+    return args;
+}
+/** The build step: the image, tagged with every reference of the release, in the local engine. */
+async function build({ context: run, release, inputs }, chosen) {
+    const builder = chosen ?? (await chooseBuilder(run.docker, inputs));
+    const spec = buildSpec({ build: inputs, github: run.github }, release, buildTime());
+    const secretValues = inputs.secrets.map((secret) => secret.value);
+    const workDir = makeWorkDir(run.tempRoot, 'container-ship-build-');
+    const iidFile = path$1.join(workDir, 'iid');
+    const metadataFile = path$1.join(workDir, 'metadata.json');
+    try {
+        if (builder === 'buildx') {
+            const secretEnv = Object.fromEntries(secretValues.map((value, index) => [secretEnvName(index), value]));
+            await run.docker.run(buildxArgs(spec, { iidFile, metadataFile }), { extraEnv: secretEnv });
+        }
+        else {
+            // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
+            await run.docker.run(classicArgs(spec, { iidFile }), { extraEnv: { DOCKER_BUILDKIT: '0' } });
+        }
+        const result = {
+            imageId: readFileSync(iidFile, 'utf8').trim(),
+            references: spec.tags,
+            builder,
+            buildRef: builder === 'buildx' ? readBuildRef(metadataFile) : undefined,
+            dockerfile: inputs.file,
+            target: inputs.target
+        };
+        info(`Built ${result.imageId} with ${builder}${result.buildRef ? ` (build ${result.buildRef})` : ''}`);
+        return result;
+    }
+    finally {
+        rmSync(workDir, { recursive: true, force: true });
+    }
+}
+function buildSpec({ build, github }, release, created) {
+    return {
+        context: build.context,
+        file: build.file,
+        tags: release.references,
+        buildArgs: build.buildArgs,
+        labels: mergeLabels(ociLabels({ github, version: release.plan.version, created }), build.labels),
+        secretIds: build.secrets.map((secret) => secret.key),
+        target: build.target,
+        platforms: build.platforms,
+        cacheFrom: build.cacheFrom,
+        cacheTo: build.cacheTo,
+        pull: build.pull,
+        noCache: build.noCache
+    };
+}
+const buildStep = {
+    name: 'build',
+    title: 'Build',
+    secretInputs: BUILD_SECRET_INPUTS,
+    readInputs: readBuildInputs,
+    // Before any login or build: inputs only buildx takes are refused at once without it.
+    prepare: ({ context, inputs }) => chooseBuilder(context.docker, inputs),
+    run: (call) => build(call, call.prepared),
+    report: (result) => ({
+        outputs: { 'image-id': result?.imageId ?? '' },
+        rows: result
+            ? [
+                ['Image ID', code(result.imageId)],
+                ['Builder', result.builder]
+            ]
+            : []
+    })
+};
+function readBuildRef(metadataFile) {
+    try {
+        const metadata = JSON.parse(readFileSync(metadataFile, 'utf8'));
+        const ref = metadata['buildx.build.ref'];
+        return typeof ref === 'string' ? ref : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
 
 // Text the action did not write itself (what a program prints, a container's logs) reaches the
 // job log only through here, so that no line of it is taken as a workflow command. The runner
@@ -514,275 +880,6 @@ function registryTimeout(seconds) {
     return { ms: seconds * 1000, input: 'registry-timeout' };
 }
 
-// Image repository names, references and tags, following the grammar of distribution/reference,
-// and registry names normalised once so every comparison sees one name per registry.
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::([0-9]+))?`;
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
-const DOMAIN_RE = new RegExp(`^${DOMAIN}$`);
-const PATH_RE = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
-const TAG_RE = /^[\w][\w.-]{0,127}$/;
-const MAX_NAME_LENGTH = 255;
-const DOCKER_HUB = 'docker.io';
-/** Every name Docker Hub answers to: the one the CLI shows, the legacy index and the API host. */
-const DOCKER_HUB_ALIASES = new Set([DOCKER_HUB, 'index.docker.io', 'registry-1.docker.io']);
-/** The key `docker login` stores Docker Hub credentials under. */
-const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
-/**
- * One registry, one name: Docker Hub's aliases become `docker.io`, hosts are lowercase (DNS is
- * case-insensitive; the port is kept).
- */
-function normalizeRegistry(registry) {
-    const lower = registry.trim().toLowerCase();
-    return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB : lower;
-}
-/**
- * Checks a `host[:port]` registry address, the port between 1 and 65535; returns it
- * normalised. Throws a message saying what is wrong.
- */
-function parseRegistry(text) {
-    const registry = text.trim();
-    const match = DOMAIN_RE.exec(registry);
-    if (!match)
-        throw new Error(`"${registry}" is not a registry host[:port], e.g. ghcr.io`);
-    checkPort(registry, match[1]);
-    return normalizeRegistry(registry);
-}
-function checkPort(registry, port) {
-    if (port === undefined)
-        return;
-    const number = Number(port);
-    if (!Number.isInteger(number) || number < 1 || number > 65535) {
-        throw new Error(`"${registry}" has port ${port}, which is not between 1 and 65535`);
-    }
-}
-/** Parses a repository name without tag or digest; throws a message saying what is wrong. */
-function parseImageName(input) {
-    const name = input.trim();
-    if (name === '')
-        throw new Error('is empty');
-    if (name.includes('@'))
-        throw new Error(`"${name}" has a digest; give the repository only, e.g. ghcr.io/acme/web`);
-    if (/:[\w][\w.-]*$/.test(name.slice(name.lastIndexOf('/') + 1))) {
-        throw new Error(`"${name}" has a tag; give the repository only and put tags in the tags input`);
-    }
-    return parseRepository(name);
-}
-/** Parses `name:tag` (a digest is refused: a tag is what gets pushed). */
-function parseImageReference(input) {
-    const reference = input.trim();
-    if (reference.includes('@'))
-        throw new Error(`"${reference}" has a digest; give name:tag, e.g. ghcr.io/acme/web:1.2`);
-    const colon = reference.lastIndexOf(':');
-    if (colon <= reference.lastIndexOf('/'))
-        throw new Error(`"${reference}" has no tag; give name:tag`);
-    const tag = reference.slice(colon + 1);
-    if (!isValidTag(tag))
-        throw new Error(`"${reference}" has an invalid tag "${tag}"`);
-    return { image: parseRepository(reference.slice(0, colon)), tag };
-}
-function parseRepository(name) {
-    const slash = name.indexOf('/');
-    const first = slash === -1 ? '' : name.slice(0, slash);
-    const hasDomain = first !== '' &&
-        (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
-    let path = hasDomain ? name.slice(slash + 1) : name;
-    let registry = DOCKER_HUB;
-    if (hasDomain) {
-        const match = DOMAIN_RE.exec(first);
-        if (!match)
-            throw new Error(`"${first}" is not a valid registry host[:port]`);
-        checkPort(first, match[1]);
-        registry = normalizeRegistry(first);
-    }
-    if (!PATH_RE.test(path)) {
-        throw new Error(`"${name}" is not a valid repository name: lowercase letters, digits and separators (. _ __ -) in /-separated parts`);
-    }
-    if (name.length > MAX_NAME_LENGTH)
-        throw new Error(`"${name}" is longer than ${MAX_NAME_LENGTH} characters`);
-    // Official images live under library/ whichever Hub alias names them.
-    if (registry === DOCKER_HUB && !path.includes('/'))
-        path = `library/${path}`;
-    return { registry, repository: path, name };
-}
-/** The same repository, whatever alias or shorthand each name used. */
-function sameRepository(a, b) {
-    return a.registry === b.registry && a.repository === b.repository;
-}
-function isValidTag(tag) {
-    return TAG_RE.test(tag);
-}
-/** Turns any text (a branch name, say) into a valid tag: invalid characters become `-`. */
-function sanitizeTag(text) {
-    const cleaned = text
-        .replace(/[^\w.-]+/g, '-')
-        .replace(/^[.-]+/, '')
-        .slice(0, 128);
-    return cleaned;
-}
-function isLoopbackRegistry(registry) {
-    return isLoopbackHost(registryHost(registry));
-}
-function isLoopbackHost(host) {
-    const bare = host.replace(/^\[|\]$/g, '');
-    return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
-}
-/** Host of a `host[:port]` or `[v6]:port` registry address. */
-function registryHost(registry) {
-    const v6 = /^\[([^\]]+)\]/.exec(registry);
-    if (v6)
-        return v6[1];
-    return registry.replace(/:\d+$/, '');
-}
-/**
- * Base URL of the Registry HTTP API. Docker Hub is served from registry-1.docker.io; the engine
- * talks plain HTTP to loopback registries, so the action does too.
- */
-function registryApiBase(registry) {
-    const normalized = normalizeRegistry(registry);
-    if (normalized === DOCKER_HUB)
-        return 'https://registry-1.docker.io';
-    return `${isLoopbackRegistry(normalized) ? 'http' : 'https'}://${normalized}`;
-}
-
-// Docker config folders: the user's (read, never written) and the action's private one, and the
-// registry credentials in them, looked up the way the docker CLI looks them up: a `credHelpers`
-// entry for the registry, else the `credsStore`, else `auths` in config.json.
-/** The user's own Docker config folder, as the docker CLI finds it. */
-function userDockerConfigDir(env = process.env) {
-    return env.DOCKER_CONFIG || path$1.join(os$1.homedir(), '.docker');
-}
-function readDockerConfig(dir) {
-    const file = path$1.join(dir, 'config.json');
-    if (!existsSync(file))
-        return {};
-    try {
-        const parsed = JSON.parse(readFileSync(file, 'utf8'));
-        return parsed && typeof parsed === 'object' ? parsed : {};
-    }
-    catch {
-        return {};
-    }
-}
-/** The address the CLI stores a registry's credentials under (Docker Hub's is a legacy URL). */
-function credentialKey(registry) {
-    return normalizeRegistry(registry) === DOCKER_HUB ? DOCKER_HUB_AUTH_KEY : registry;
-}
-/** As the CLI's ConvertToHostname: `https://host/v1/` -> `host`, then normalised. */
-function keyRegistry(key) {
-    return normalizeRegistry(key.replace(/^https?:\/\//, '').split('/')[0] ?? '');
-}
-/** The entry of a map keyed by registry address whose key names this registry. */
-function entryFor(map, registry) {
-    if (!map)
-        return undefined;
-    const exact = map[credentialKey(registry)];
-    if (exact !== undefined)
-        return exact;
-    const wanted = normalizeRegistry(registry);
-    const key = Object.keys(map).find((candidate) => keyRegistry(candidate) === wanted);
-    return key === undefined ? undefined : map[key];
-}
-/**
- * A private DOCKER_CONFIG that sees everything the user set up earlier in the job: their logins
- * (`auths` copied; `credsStore` and `credHelpers` kept, so every login that worked before still
- * resolves), their CLI plugins and their buildx builders and contexts (linked). The registries
- * the action logs in to get an empty `credHelpers` entry, which makes the CLI keep those
- * credentials in this folder's config.json instead of the user's credential store: removing
- * the folder is the logout, and no credential the user stored elsewhere is ever touched.
- */
-function createPrivateDockerConfig(tempRoot, loginRegistries, userDir = userDockerConfigDir()) {
-    const dir = mkdtempSync(path$1.join(tempRoot, 'container-ship-docker-'));
-    const config = readDockerConfig(userDir);
-    const pluginDirs = [path$1.join(userDir, 'cli-plugins'), ...(config.cliPluginsExtraDirs ?? [])];
-    config.cliPluginsExtraDirs = [...new Set(pluginDirs)];
-    if (loginRegistries.length > 0) {
-        const helpers = { ...(config.credHelpers ?? {}) };
-        for (const registry of loginRegistries) {
-            for (const key of Object.keys(helpers))
-                if (keyRegistry(key) === normalizeRegistry(registry))
-                    delete helpers[key];
-            helpers[credentialKey(registry)] = '';
-        }
-        config.credHelpers = helpers;
-    }
-    writeFileSync(path$1.join(dir, 'config.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
-    for (const shared of ['buildx', 'contexts']) {
-        const target = path$1.join(userDir, shared);
-        if (existsSync(target))
-            symlinkSync(target, path$1.join(dir, shared));
-    }
-    return dir;
-}
-/**
- * Stores a login in the private config's `auths`, as `docker login` does with no credential
- * store, written whole and renamed into place so a concurrent reader never sees half a file.
- */
-function storeLogin(configDir, registry, username, password) {
-    const config = readDockerConfig(configDir);
-    const auth = Buffer.from(`${username}:${password}`).toString('base64');
-    config.auths = { ...(config.auths ?? {}), [credentialKey(registry)]: { auth } };
-    const file = path$1.join(configDir, 'config.json');
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, JSON.stringify(config, null, 2), { mode: 0o600 });
-    renameSync(partial, file);
-}
-/** Removes the private config; the links to the user's folders are removed, not followed. */
-function removePrivateDockerConfig(dir) {
-    rmSync(dir, { recursive: true, force: true });
-}
-/**
- * The credentials the docker CLI would use for `registry` with this config folder, or undefined
- * when it has none. Credential helpers are run with `get` and the address on standard input.
- */
-async function lookUpCredentials(configDir, registry, env) {
-    const config = readDockerConfig(configDir);
-    const helper = entryFor(config.credHelpers, registry) ?? config.credsStore;
-    if (helper)
-        return askCredentialHelper(helper, credentialKey(registry), env);
-    const entry = entryFor(config.auths, registry);
-    return entry ? credentialsOfEntry(entry) : undefined;
-}
-function credentialsOfEntry(entry) {
-    if (entry.identitytoken)
-        return { identityToken: entry.identitytoken };
-    if (entry.username && entry.password)
-        return { username: entry.username, password: entry.password };
-    if (entry.auth) {
-        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-        const colon = decoded.indexOf(':');
-        if (colon > 0)
-            return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-    }
-    return undefined;
-}
-/** The docker-credential-* protocol: `get`, the server address on stdin, JSON on stdout. */
-async function askCredentialHelper(helper, serverAddress, env) {
-    if (!/^[\w.-]+$/.test(helper))
-        return undefined;
-    const result = await runProgram(`docker-credential-${helper}`, ['get'], {
-        input: serverAddress,
-        env,
-        quiet: true,
-        allowFailure: true
-    }).catch(() => undefined);
-    // Not found, or the helper is not installed: the CLI would have no credentials either.
-    if (!result || result.exitCode !== 0)
-        return undefined;
-    try {
-        const answer = JSON.parse(result.stdout);
-        if (!answer.Secret)
-            return undefined;
-        // A helper returns an identity token as the user "<token>", as the CLI reads it.
-        if (answer.Username === '<token>')
-            return { identityToken: answer.Secret };
-        return answer.Username ? { username: answer.Username, password: answer.Secret } : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-
 // Docker Compose as the deploy runs it: the v2 plugin (`docker compose`) when the docker CLI has
 // it, else Debian's and pip's v1 (`docker-compose`), always with the compose files and the
 // project named explicitly, against the deploy host's engine.
@@ -871,6 +968,679 @@ class Compose {
             ? runProgram('docker', ['compose', ...args], { ...options, env, cwd: this.cwd })
             : runProgram('docker-compose', args, { ...options, env, cwd: this.cwd });
     }
+}
+
+function parseEngineEvent(line) {
+    let parsed;
+    try {
+        parsed = JSON.parse(line);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null)
+        return undefined;
+    const id = parsed.Actor?.ID ?? parsed.id ?? '';
+    const action = parsed.Action ?? parsed.status ?? '';
+    if (!id || !action)
+        return undefined;
+    const exitCode = parsed.Actor?.Attributes?.exitCode;
+    return { id, action, ...(exitCode === undefined ? {} : { exitCode: Number(exitCode) }) };
+}
+/**
+ * What one event says about a container that is being waited for. `hasHealthcheck` decides
+ * whether `ready` can come from an event at all (without one it comes from the grace timer).
+ */
+function judgeEvent(event, hasHealthcheck) {
+    if (event.action === 'die') {
+        return { kind: 'failed', reason: `exited with code ${event.exitCode ?? 'unknown'}` };
+    }
+    if (event.action === 'oom')
+        return { kind: 'failed', reason: 'was killed for running out of memory' };
+    if (event.action === 'restart')
+        return { kind: 'failed', reason: 'restarted' };
+    if (event.action === 'destroy')
+        return { kind: 'failed', reason: 'was removed' };
+    if (event.action === 'health_status: unhealthy')
+        return { kind: 'failed', reason: 'became unhealthy' };
+    if (hasHealthcheck && event.action === 'health_status: healthy')
+        return { kind: 'ready' };
+    return { kind: 'waiting' };
+}
+/** What an inspection says about a container before any event is read. */
+function judgeState(state) {
+    if (!state.running && state.status !== 'created') {
+        return { kind: 'failed', reason: `is ${state.status} (exit code ${state.exitCode})` };
+    }
+    if (state.restartCount > 0)
+        return { kind: 'failed', reason: 'restarted' };
+    if (state.health?.status === 'unhealthy')
+        return { kind: 'failed', reason: 'became unhealthy' };
+    if (state.health?.status === 'healthy')
+        return { kind: 'ready' };
+    return { kind: 'waiting' };
+}
+/** Running, and healthy when it has a healthcheck: fit to get traffic. */
+function canServe(container) {
+    return container.running && (container.health === undefined || container.health.status === 'healthy');
+}
+/**
+ * Follows the engine's events for `containers` (replayed from their creation, so nothing
+ * between their start and this call is missed) until all are ready, one fails, or the time runs
+ * out. When the events are lost (the engine restarted, the connection dropped), waits for the
+ * engine to answer again within the same time, reads the containers' state by inspection and
+ * follows the events again.
+ */
+async function waitUntilReady(docker, containers, options) {
+    const deadline = Date.now() + options.timeoutMs;
+    const pending = new Map(); // not ready yet: id -> has a healthcheck
+    const watched = new Map(containers.map((container) => [container.id, container.health !== undefined]));
+    const failures = {};
+    const judgeAll = (states) => {
+        for (const id of watched.keys()) {
+            const state = states.find((container) => container.id === id);
+            const verdict = state ? judgeState(state) : { kind: 'failed', reason: 'was removed' };
+            if (verdict.kind === 'failed')
+                failures[id] = verdict.reason;
+            else if (verdict.kind === 'ready')
+                pending.delete(id);
+        }
+    };
+    for (const container of containers)
+        pending.set(container.id, container.health !== undefined);
+    judgeAll(containers);
+    const settled = () => Object.keys(failures).length > 0 || pending.size === 0;
+    /** Tells the current watch to look again (a grace period ended). */
+    let wake = () => { };
+    // Without a healthcheck, ready once the grace has passed (by the clock, across reconnections).
+    const graceTimers = [...pending]
+        .filter(([, hasHealthcheck]) => !hasHealthcheck)
+        .map(([id]) => setTimeout(() => {
+        pending.delete(id);
+        wake();
+    }, options.graceMs));
+    try {
+        while (!settled()) {
+            const watch = await watchEvents(docker, containers, watched, pending, failures, deadline, (poke) => {
+                wake = poke;
+            });
+            if (watch.kind === 'settled' || settled())
+                break;
+            const report = options.report ?? (() => { });
+            report('lost', `Lost the engine's events (${watch.reason}): waiting for the engine to answer again`);
+            const since = Date.now();
+            const version = await engineAnswers(docker, deadline, options);
+            if (version === undefined) {
+                const why = options.connectionAlive && !options.connectionAlive()
+                    ? 'and the connection to the host has ended'
+                    : 'and the engine did not answer again in time';
+                for (const id of pending.keys())
+                    failures[id] = `lost the engine's events (${watch.reason}) ${why}`;
+                break;
+            }
+            report('back', `The engine answers again after ${((Date.now() - since) / 1000).toFixed(1)} s: reading the new containers' state`);
+            await options.onEngineBack?.(version, [...pending.keys()]);
+            judgeAll(await options.inspect([...watched.keys()]));
+        }
+    }
+    finally {
+        for (const timer of graceTimers)
+            clearTimeout(timer);
+    }
+    if (Object.keys(failures).length === 0 && pending.size > 0) {
+        for (const id of pending.keys())
+            failures[id] = 'timeout';
+    }
+    return { ready: Object.keys(failures).length === 0, failures };
+}
+/**
+ * One `docker events` session: settles when every watched container is ready, one fails or the
+ * deadline passes; `lost` when the events end first.
+ */
+function watchEvents(docker, containers, watched, pending, failures, deadline, onWake) {
+    return new Promise((resolve) => {
+        let done = false;
+        const finish = (watch) => {
+            if (done)
+                return;
+            done = true;
+            clearTimeout(timer);
+            void events.stop().then(() => resolve(watch));
+        };
+        const check = () => {
+            if (Object.keys(failures).length > 0 || pending.size === 0)
+                finish({ kind: 'settled' });
+        };
+        const events = startProgram('docker', [
+            'events',
+            '--since',
+            String(earliestSeconds(containers)),
+            '--filter',
+            'type=container',
+            // Every new container, also the ones already ready: one that turns unhealthy or exits
+            // while the others are still starting fails the release too.
+            ...[...watched.keys()].flatMap((id) => ['--filter', `container=${id}`]),
+            '--format',
+            '{{json .}}'
+        ], {
+            env: docker.env,
+            onLine: (line) => {
+                const event = parseEngineEvent(line);
+                if (!event || !watched.has(event.id))
+                    return;
+                const verdict = judgeEvent(event, watched.get(event.id));
+                // Replayed events come in order: a failure after being ready is still a failure.
+                if (verdict.kind === 'failed')
+                    failures[event.id] ??= verdict.reason;
+                else if (verdict.kind === 'ready')
+                    pending.delete(event.id);
+                check();
+            }
+        });
+        void events.exited.then(({ exitCode, stderr }) => finish({
+            kind: 'lost',
+            reason: `docker events exited with ${exitCode ?? 'an error'}${stderr ? `: ${stderr}` : ''}`
+        }));
+        const timer = setTimeout(() => finish({ kind: 'settled' }), Math.max(0, deadline - Date.now()));
+        onWake(check);
+        check();
+    });
+}
+/**
+ * The engine's version once it answers again before the deadline; undefined when it does not
+ * (at once when the way to it is gone).
+ */
+async function engineAnswers(docker, deadline, options) {
+    const pollMs = options.pollMs ?? 500;
+    for (;;) {
+        if (options.connectionAlive && !options.connectionAlive())
+            return undefined;
+        const { version } = await docker.serverVersion();
+        if (version)
+            return version;
+        if (Date.now() + pollMs >= deadline)
+            return undefined;
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+}
+/**
+ * Whether the engine has restarted since these containers started: a restarted engine keeps no
+ * events from before (its event log is in memory), so their `start` events are gone. (On a very
+ * busy engine they may also have aged out of its 1,024-event log: then this says yes.)
+ */
+async function restartedSinceStart(docker, containers) {
+    const replay = await docker.run([
+        'events',
+        '--since',
+        String(earliestSeconds(containers)),
+        '--until',
+        String(Math.floor(Date.now() / 1000) + 1),
+        '--filter',
+        'type=container',
+        '--filter',
+        'event=start',
+        ...containers.flatMap(({ id }) => ['--filter', `container=${id}`]),
+        '--format',
+        '{{json .}}'
+    ], { quiet: true, allowFailure: true });
+    const started = new Set(replay.stdout
+        .split('\n')
+        .map(parseEngineEvent)
+        .filter((event) => event?.action === 'start')
+        .map((event) => event?.id));
+    return containers.some(({ id }) => !started.has(id));
+}
+/**
+ * Engines before 23.0 with live-restore stop running the healthchecks of the containers they
+ * restore after a restart (moby/moby#41871, mended in 23.0 by moby/moby#41935): a new container
+ * would stay `starting` for ever.
+ */
+function losesHealthchecksOnRestart(engineVersion) {
+    const major = Number(/^(\d+)\./.exec(engineVersion)?.[1]);
+    return Number.isFinite(major) && major < 23;
+}
+/** The engine's time of the earliest creation, in whole seconds, for `docker events --since`. */
+function earliestSeconds(containers) {
+    const times = containers.map((container) => Date.parse(container.created)).filter(Number.isFinite);
+    // Without a creation time, the last minute (containers were created moments ago).
+    const earliest = times.length > 0 ? Math.min(...times) : Date.now() - 60_000;
+    return Math.floor(earliest / 1000) - 1;
+}
+
+const PROJECT_LABEL = 'com.docker.compose.project';
+const SERVICE_LABEL = 'com.docker.compose.service';
+/** `docker inspect` JSON of containers, as the fields the rollout reads. */
+function parseContainerInspect(json) {
+    const parsed = JSON.parse(json);
+    if (!Array.isArray(parsed))
+        throw new Error('docker inspect did not print a JSON list');
+    return parsed.map((entry) => {
+        const state = entry.State ?? {};
+        const health = state.Health;
+        const networks = {};
+        for (const [name, network] of Object.entries(entry.NetworkSettings?.Networks ?? {})) {
+            networks[name] = {
+                ip: network?.IPAddress ?? '',
+                aliases: Array.isArray(network?.Aliases) ? network.Aliases : []
+            };
+        }
+        return {
+            id: entry.Id ?? '',
+            name: (entry.Name ?? '').replace(/^\//, ''),
+            image: entry.Config?.Image ?? '',
+            imageId: entry.Image ?? '',
+            created: entry.Created ?? '',
+            running: state.Running === true,
+            status: state.Status ?? '',
+            exitCode: state.ExitCode ?? 0,
+            restartCount: entry.RestartCount ?? 0,
+            ...(health
+                ? {
+                    health: {
+                        status: health.Status ?? '',
+                        log: (health.Log ?? []).map((probe) => ({
+                            exitCode: probe.ExitCode ?? 0,
+                            output: probe.Output ?? ''
+                        }))
+                    }
+                }
+                : {}),
+            networks
+        };
+    });
+}
+/** The filter arguments that select a service's containers. */
+function serviceFilter(project, service) {
+    return [
+        '--filter',
+        `label=${PROJECT_LABEL}=${project}`,
+        ...(service === undefined ? [] : ['--filter', `label=${SERVICE_LABEL}=${service}`])
+    ];
+}
+class Containers {
+    docker;
+    /** Networks that refused `--ip` (no subnet in their configuration). */
+    noFixedAddress = new Set();
+    constructor(docker) {
+        this.docker = docker;
+    }
+    /** IDs of the project's (or one service's) containers; running ones only unless `all`. */
+    async list(project, service, all = false) {
+        const result = await this.docker.run(['ps', ...(all ? ['--all'] : []), '--no-trunc', '--quiet', ...serviceFilter(project, service)], { quiet: true });
+        return result.stdout
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean);
+    }
+    async inspect(ids) {
+        if (ids.length === 0)
+            return [];
+        const result = await this.docker.run(['container', 'inspect', ...ids], { quiet: true });
+        return parseContainerInspect(result.stdout);
+    }
+    /** Removes containers by ID, running or not; ones already gone are not an error. */
+    async remove(ids) {
+        if (ids.length === 0)
+            return;
+        const result = await this.docker.run(['rm', '--force', ...ids], { quiet: true, allowFailure: true });
+        if (result.exitCode !== 0 && !/No such container/i.test(result.stderr)) {
+            throw new Error(`could not remove containers ${ids.map(short).join(', ')}: ${result.stderr.trim()}`);
+        }
+    }
+    /**
+     * Stops containers by ID, all at once, each with its own stop signal and grace period (Compose
+     * sets both on the container from stop_signal and stop_grace_period), then removes them.
+     */
+    async stopAndRemove(ids) {
+        if (ids.length === 0)
+            return;
+        await this.docker.run(['stop', ...ids], { quiet: true, allowFailure: true });
+        await this.remove(ids);
+    }
+    async disconnect(network, id) {
+        await this.docker.run(['network', 'disconnect', network, id], { quiet: true });
+    }
+    /**
+     * Connects a container to a network with these DNS aliases, at `ip` when the network lets a
+     * container ask for its address (only networks with a subnet in their configuration do);
+     * returns the address it got.
+     */
+    async connect(network, id, aliases, ip) {
+        const args = ['network', 'connect', ...aliases.flatMap((alias) => ['--alias', alias])];
+        if (ip && !this.noFixedAddress.has(network)) {
+            const kept = await this.docker.run([...args, '--ip', ip, network, id], {
+                quiet: true,
+                allowFailure: true
+            });
+            if (kept.exitCode === 0)
+                return ip;
+            if (!/user specified IP address is supported only/i.test(kept.stderr)) {
+                throw new Error(`could not connect ${short(id)} to ${network}: ${kept.stderr.trim()}`);
+            }
+            this.noFixedAddress.add(network);
+        }
+        await this.docker.run([...args, network, id], { quiet: true });
+        const [state] = await this.inspect([id]);
+        return state?.networks[network]?.ip ?? '';
+    }
+    /**
+     * Starts the engine's healthchecks of these containers again: unpausing a container starts its
+     * health monitor afresh (the way round moby/moby#41871). Only for containers that get no traffic
+     * yet: pausing freezes them for the moment between the two calls.
+     */
+    async rearmHealthchecks(ids) {
+        if (ids.length === 0)
+            return;
+        await this.docker.run(['pause', ...ids], { quiet: true });
+        await this.docker.run(['unpause', ...ids], { quiet: true });
+    }
+    /** The last lines a container printed, for the summary of a failed release. */
+    async logTail(id, lines) {
+        const result = await this.docker.run(['logs', '--tail', String(lines), id], {
+            quiet: true,
+            allowFailure: true
+        });
+        return `${result.stdout}${result.stderr}`.trimEnd();
+    }
+}
+/** The 12-character form docker prints. */
+function short(id) {
+    return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+const LOCK_LABEL = 'com.container-ship.lock';
+const HOLDER_LABEL = 'com.container-ship.lock.holder';
+const SINCE_LABEL = 'com.container-ship.lock.since';
+function lockName(project) {
+    return `container-ship-lock-${project}`;
+}
+/** `docker create` of the lock container: no network, no start, a command that is never run. */
+function lockCreateArgs(project, image, holder, since) {
+    return [
+        'create',
+        '--name',
+        lockName(project),
+        '--network',
+        'none',
+        '--label',
+        `${LOCK_LABEL}=${project}`,
+        '--label',
+        `${HOLDER_LABEL}=${holder}`,
+        '--label',
+        `${SINCE_LABEL}=${since.toISOString()}`,
+        image,
+        'container-ship-lock'
+    ];
+}
+/**
+ * Takes the lock, waiting while another run holds it, up to timeoutMs. `image` is one the host
+ * has (the one being deployed, already pulled): creating a container needs one.
+ */
+async function acquireLock(docker, project, image, holder, options) {
+    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const now = options.now ?? Date.now;
+    const deadline = now() + options.timeoutMs;
+    const name = lockName(project);
+    let announced = false;
+    for (;;) {
+        const created = await docker.run(lockCreateArgs(project, image, holder, new Date(now())), {
+            quiet: true,
+            allowFailure: true
+        });
+        if (created.exitCode === 0)
+            return { name };
+        if (!/Conflict|already in use/i.test(created.stderr)) {
+            throw new Error(`could not take the deploy lock ${name}: ${created.stderr.trim()}`);
+        }
+        const current = await lockHolder$1(docker, name);
+        if (!announced) {
+            options.onWait?.(current);
+            announced = true;
+        }
+        if (now() >= deadline) {
+            throw new Error(`another deploy of project ${project} holds the lock on this host (${current}); waited ${Math.round(options.timeoutMs / 1000)} s (lock-timeout). If no deploy is running, remove the lock with: docker rm ${name}`);
+        }
+        await sleep(Math.min(options.pollMs ?? 1000, Math.max(0, deadline - now())));
+    }
+}
+/** Who holds the lock since when, as its labels say. */
+async function lockHolder$1(docker, name) {
+    const result = await docker.run([
+        'container',
+        'inspect',
+        '--format',
+        `{{index .Config.Labels "${HOLDER_LABEL}"}} since {{index .Config.Labels "${SINCE_LABEL}"}}`,
+        name
+    ], { quiet: true, allowFailure: true });
+    return result.exitCode === 0 ? result.stdout.trim() : 'released just now';
+}
+/** Removes the lock; false when the host could not be asked (the lock may still be held). */
+async function releaseLock(docker, lock) {
+    const removed = await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
+    return removed.exitCode === 0 || /No such container/i.test(removed.stderr);
+}
+
+// What it takes to reach the deploy host's engine, laid out in a private folder under the runner's
+// temp folder (never the workspace), files 0600, removed by the post step:
+// - tcp://: the CA, client certificate and key, as DOCKER_CERT_PATH expects them;
+// - ssh://: the private key, the known hosts (always verified: StrictHostKeyChecking yes) and an
+//   ssh config; one SSH connection forwards a local socket to the host's Docker socket, and
+//   every docker and compose call goes through that socket. Forwarded connections are channels
+//   of that one connection, so neither sshd's MaxStartups (new connections: Compose opens many,
+//   compose #10117) nor its MaxSessions (10 sessions per connection, which a control master
+//   running `docker system dial-stdio` per API connection exceeds under Compose v1) is ever hit,
+//   and the host needs no docker CLI, only its socket;
+// - unix://: nothing.
+/** The Docker socket the tunnel reaches on the host: the engine's default. */
+const REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
+// A Unix socket path holds at most 107 bytes (Linux sun_path); ssh binds a temporary name up to
+// 17 characters longer first.
+const MAX_SOCKET_PATH = 107 - 17;
+/**
+ * Where the tunnel's local socket goes: in the access folder when its path is short enough,
+ * else in a private folder of its own under /tmp (RUNNER_TEMP can be deep on self-hosted runners).
+ */
+function localSocket(dir, makeShortDir = () => mkdtempSync('/tmp/cs-ssh-')) {
+    const inDir = path$1.join(dir, 'docker.sock');
+    if (Buffer.byteLength(inDir) <= MAX_SOCKET_PATH)
+        return { path: inDir };
+    const short = makeShortDir();
+    chmodSync(short, 0o700);
+    return { path: path$1.join(short, 'docker.sock'), dir: short };
+}
+/** The ssh client config for one host: its key, its known hosts, nothing from the user's. */
+function sshConfig(host, dir) {
+    const bare = bareHost(host.host);
+    const lines = [
+        `Host ${bare}`,
+        `  HostName ${bare}`,
+        ...(host.port === undefined ? [] : [`  Port ${host.port}`]),
+        ...(host.user === undefined ? [] : [`  User ${host.user}`]),
+        `  IdentityFile ${path$1.join(dir, 'id_key')}`,
+        '  IdentitiesOnly yes',
+        `  UserKnownHostsFile ${path$1.join(dir, 'known_hosts')}`,
+        '  GlobalKnownHostsFile /dev/null',
+        '  StrictHostKeyChecking yes',
+        '  BatchMode yes',
+        '  ConnectTimeout 20',
+        '  ServerAliveInterval 15',
+        '  ServerAliveCountMax 4',
+        '  ExitOnForwardFailure yes',
+        '  ControlMaster no',
+        '  ControlPath none',
+        ''
+    ];
+    return lines.join('\n');
+}
+/** ssh's arguments for the tunnel: no command, no terminal, the local socket to the host's. */
+function tunnelArgs(config, host, socket) {
+    return ['-F', config, '-N', '-T', '-L', `${socket}:${REMOTE_DOCKER_SOCKET}`, bareHost(host.host)];
+}
+/** ssh takes the host without IPv6 brackets. */
+function bareHost(host) {
+    return host.replace(/^\[|\]$/g, '');
+}
+/**
+ * Lays out what the host needs and returns the engine to talk to (for ssh://, once the tunnel
+ * is open: see openTunnel). The text inputs were checked by getInputs (PEM blocks, known hosts
+ * present).
+ */
+function prepareRemoteAccess(host, inputs, tempRoot) {
+    const dir = mkdtempSync(path$1.join(tempRoot, 'container-ship-remote-'));
+    chmodSync(dir, 0o700);
+    let socketDir;
+    try {
+        if (host.scheme === 'tcp') {
+            writePrivate(path$1.join(dir, 'ca.pem'), inputs.tlsCa);
+            writePrivate(path$1.join(dir, 'cert.pem'), inputs.tlsCert);
+            writePrivate(path$1.join(dir, 'key.pem'), inputs.tlsKey);
+        }
+        if (host.scheme === 'ssh') {
+            // ssh refuses a key without a final newline ("invalid format").
+            writePrivate(path$1.join(dir, 'id_key'), withFinalNewline(inputs.sshPrivateKey));
+            writePrivate(path$1.join(dir, 'known_hosts'), withFinalNewline(inputs.sshKnownHosts));
+            writeSshConfig(host, dir);
+            socketDir = localSocket(dir).dir;
+        }
+        return accessIn(host, dir, socketDir);
+    }
+    catch (error) {
+        rmSync(dir, { recursive: true, force: true });
+        if (socketDir)
+            rmSync(socketDir, { recursive: true, force: true });
+        throw error;
+    }
+}
+/**
+ * The access to `host` laid out in `dir` (and, for a deep `dir`, the socket's own `socketDir`),
+ * derived from them alone: the post step rebuilds it so, never reading a command from state.
+ */
+function accessIn(host, dir, socketDir) {
+    if (host.scheme === 'tcp') {
+        return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, url: host.url, dir };
+    }
+    if (host.scheme === 'ssh') {
+        const socket = path$1.join(socketDir ?? dir, 'docker.sock');
+        return {
+            engine: { kind: 'remote', host: `unix://${socket}` },
+            url: host.url,
+            dir,
+            tunnel: {
+                args: tunnelArgs(path$1.join(dir, 'ssh_config'), host, socket),
+                socket,
+                log: path$1.join(dir, 'ssh.log')
+            },
+            ...(socketDir ? { socketDir } : {})
+        };
+    }
+    return { engine: { kind: 'remote', host: host.url }, url: host.url, dir };
+}
+/** Writes the access folder's ssh config for `host` (the post step writes it again before use). */
+function writeSshConfig(host, dir) {
+    writePrivate(path$1.join(dir, 'ssh_config'), sshConfig(host, dir));
+}
+function savedAccess(access) {
+    return {
+        dir: access.dir,
+        ...(access.socketDir ? { socketDir: access.socketDir } : {}),
+        ...(access.tunnel?.pid ? { tunnelPid: access.tunnel.pid } : {})
+    };
+}
+/**
+ * Starts the ssh tunnel and waits until its local socket exists. Fails with what ssh said (host
+ * key, authentication, connection) when it exits first. The tunnel outlives no step: the main
+ * step closes it, and the post step closes it when the main step could not.
+ */
+async function openTunnel(access, realSsh, timeoutMs = 30_000) {
+    const tunnel = access.tunnel;
+    if (!tunnel)
+        throw new Error('no ssh tunnel to open');
+    // A tunnel's ssh that was killed leaves its socket file, on which a new one could not listen.
+    rmSync(tunnel.socket, { force: true });
+    const log = openSync(tunnel.log, 'w', 0o600);
+    // The same scrubbed environment as every other program: no INPUT_* (the key among them).
+    const child = spawn(realSsh, tunnel.args, {
+        detached: true,
+        stdio: ['ignore', 'ignore', log],
+        env: definedOnly(programEnv())
+    });
+    closeSync(log);
+    let exited;
+    child.on('exit', (code) => (exited = code));
+    child.on('error', () => (exited = -1));
+    child.unref();
+    const deadline = Date.now() + timeoutMs;
+    while (!existsSync(tunnel.socket)) {
+        if (exited !== undefined) {
+            throw new Error(sshComplaint(tunnel.log) || `ssh exited with ${exited}`);
+        }
+        if (Date.now() > deadline) {
+            closeTunnel({ ...tunnel, pid: child.pid });
+            throw new Error(`ssh did not open its tunnel in ${timeoutMs / 1000} s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    tunnel.pid = child.pid;
+    return child.pid;
+}
+/** What ssh printed, without its "Warning: Permanently added" chatter. */
+function sshComplaint(log) {
+    let text = '';
+    try {
+        text = readFileSync(log, 'utf8');
+    }
+    catch {
+        return '';
+    }
+    return text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line))
+        .slice(-3)
+        .join('; ');
+}
+/** Whether the tunnel's ssh still runs (its PID is that ssh, not a process that reused it). */
+function tunnelAlive(tunnel) {
+    if (!tunnel.pid)
+        return false;
+    try {
+        return readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8').includes(tunnel.socket);
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Ends the tunnel's ssh, checking first that the process is still that ssh (a PID saved for the
+ * post step may belong to another process by then).
+ */
+function closeTunnel(tunnel) {
+    if (!tunnel.pid)
+        return false;
+    try {
+        const cmdline = readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8');
+        if (!cmdline.includes(tunnel.socket))
+            return false;
+    }
+    catch {
+        // No /proc (not Linux) or the process is gone: only a gone process is safe to skip.
+        if (existsSync('/proc/self'))
+            return false;
+    }
+    try {
+        process.kill(tunnel.pid, 'SIGTERM');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function writePrivate(file, text) {
+    writeFileSync(file, text, { mode: 0o600 });
+}
+function withFinalNewline(text) {
+    const normalized = text.replace(/\r\n/g, '\n');
+    return normalized.endsWith('\n') ? normalized : `${normalized}\n`;
 }
 
 const ALIAS = Symbol.for('yaml.alias');
@@ -8683,229 +9453,6 @@ function dotenvValue(text, where) {
     return text.replace(/\s+#.*$/, '').trim();
 }
 
-// What it takes to reach the deploy host's engine, laid out in a private folder under the runner's
-// temp folder (never the workspace), files 0600, removed by the post step:
-// - tcp://: the CA, client certificate and key, as DOCKER_CERT_PATH expects them;
-// - ssh://: the private key, the known hosts (always verified: StrictHostKeyChecking yes) and an
-//   ssh config; one SSH connection forwards a local socket to the host's Docker socket, and
-//   every docker and compose call goes through that socket. Forwarded connections are channels
-//   of that one connection, so neither sshd's MaxStartups (new connections: Compose opens many,
-//   compose #10117) nor its MaxSessions (10 sessions per connection, which a control master
-//   running `docker system dial-stdio` per API connection exceeds under Compose v1) is ever hit,
-//   and the host needs no docker CLI, only its socket;
-// - unix://: nothing.
-/** The Docker socket the tunnel reaches on the host: the engine's default. */
-const REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
-// A Unix socket path holds at most 107 bytes (Linux sun_path); ssh binds a temporary name up to
-// 17 characters longer first.
-const MAX_SOCKET_PATH = 107 - 17;
-/**
- * Where the tunnel's local socket goes: in the access folder when its path is short enough,
- * else in a private folder of its own under /tmp (RUNNER_TEMP can be deep on self-hosted runners).
- */
-function localSocket(dir, makeShortDir = () => mkdtempSync('/tmp/cs-ssh-')) {
-    const inDir = path$1.join(dir, 'docker.sock');
-    if (Buffer.byteLength(inDir) <= MAX_SOCKET_PATH)
-        return { path: inDir };
-    const short = makeShortDir();
-    chmodSync(short, 0o700);
-    return { path: path$1.join(short, 'docker.sock'), dir: short };
-}
-/** The ssh client config for one host: its key, its known hosts, nothing from the user's. */
-function sshConfig(host, dir) {
-    const bare = bareHost(host.host);
-    const lines = [
-        `Host ${bare}`,
-        `  HostName ${bare}`,
-        ...(host.port === undefined ? [] : [`  Port ${host.port}`]),
-        ...(host.user === undefined ? [] : [`  User ${host.user}`]),
-        `  IdentityFile ${path$1.join(dir, 'id_key')}`,
-        '  IdentitiesOnly yes',
-        `  UserKnownHostsFile ${path$1.join(dir, 'known_hosts')}`,
-        '  GlobalKnownHostsFile /dev/null',
-        '  StrictHostKeyChecking yes',
-        '  BatchMode yes',
-        '  ConnectTimeout 20',
-        '  ServerAliveInterval 15',
-        '  ServerAliveCountMax 4',
-        '  ExitOnForwardFailure yes',
-        '  ControlMaster no',
-        '  ControlPath none',
-        ''
-    ];
-    return lines.join('\n');
-}
-/** ssh's arguments for the tunnel: no command, no terminal, the local socket to the host's. */
-function tunnelArgs(config, host, socket) {
-    return ['-F', config, '-N', '-T', '-L', `${socket}:${REMOTE_DOCKER_SOCKET}`, bareHost(host.host)];
-}
-/** ssh takes the host without IPv6 brackets. */
-function bareHost(host) {
-    return host.replace(/^\[|\]$/g, '');
-}
-/**
- * Lays out what the host needs and returns the engine to talk to (for ssh://, once the tunnel
- * is open: see openTunnel). The text inputs were checked by getInputs (PEM blocks, known hosts
- * present).
- */
-function prepareRemoteAccess(host, inputs, tempRoot) {
-    const dir = mkdtempSync(path$1.join(tempRoot, 'container-ship-remote-'));
-    chmodSync(dir, 0o700);
-    let socketDir;
-    try {
-        if (host.scheme === 'tcp') {
-            writePrivate(path$1.join(dir, 'ca.pem'), inputs.tlsCa);
-            writePrivate(path$1.join(dir, 'cert.pem'), inputs.tlsCert);
-            writePrivate(path$1.join(dir, 'key.pem'), inputs.tlsKey);
-        }
-        if (host.scheme === 'ssh') {
-            // ssh refuses a key without a final newline ("invalid format").
-            writePrivate(path$1.join(dir, 'id_key'), withFinalNewline(inputs.sshPrivateKey));
-            writePrivate(path$1.join(dir, 'known_hosts'), withFinalNewline(inputs.sshKnownHosts));
-            writeSshConfig(host, dir);
-            socketDir = localSocket(dir).dir;
-        }
-        return accessIn(host, dir, socketDir);
-    }
-    catch (error) {
-        rmSync(dir, { recursive: true, force: true });
-        if (socketDir)
-            rmSync(socketDir, { recursive: true, force: true });
-        throw error;
-    }
-}
-/**
- * The access to `host` laid out in `dir` (and, for a deep `dir`, the socket's own `socketDir`),
- * derived from them alone: the post step rebuilds it so, never reading a command from state.
- */
-function accessIn(host, dir, socketDir) {
-    if (host.scheme === 'tcp') {
-        return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, url: host.url, dir };
-    }
-    if (host.scheme === 'ssh') {
-        const socket = path$1.join(socketDir ?? dir, 'docker.sock');
-        return {
-            engine: { kind: 'remote', host: `unix://${socket}` },
-            url: host.url,
-            dir,
-            tunnel: {
-                args: tunnelArgs(path$1.join(dir, 'ssh_config'), host, socket),
-                socket,
-                log: path$1.join(dir, 'ssh.log')
-            },
-            ...(socketDir ? { socketDir } : {})
-        };
-    }
-    return { engine: { kind: 'remote', host: host.url }, url: host.url, dir };
-}
-/** Writes the access folder's ssh config for `host` (the post step writes it again before use). */
-function writeSshConfig(host, dir) {
-    writePrivate(path$1.join(dir, 'ssh_config'), sshConfig(host, dir));
-}
-function savedAccess(access) {
-    return {
-        dir: access.dir,
-        ...(access.socketDir ? { socketDir: access.socketDir } : {}),
-        ...(access.tunnel?.pid ? { tunnelPid: access.tunnel.pid } : {})
-    };
-}
-/**
- * Starts the ssh tunnel and waits until its local socket exists. Fails with what ssh said (host
- * key, authentication, connection) when it exits first. The tunnel outlives no step: the main
- * step closes it, and the post step closes it when the main step could not.
- */
-async function openTunnel(access, realSsh, timeoutMs = 30_000) {
-    const tunnel = access.tunnel;
-    if (!tunnel)
-        throw new Error('no ssh tunnel to open');
-    // A tunnel's ssh that was killed leaves its socket file, on which a new one could not listen.
-    rmSync(tunnel.socket, { force: true });
-    const log = openSync(tunnel.log, 'w', 0o600);
-    // The same scrubbed environment as every other program: no INPUT_* (the key among them).
-    const child = spawn(realSsh, tunnel.args, {
-        detached: true,
-        stdio: ['ignore', 'ignore', log],
-        env: definedOnly(programEnv())
-    });
-    closeSync(log);
-    let exited;
-    child.on('exit', (code) => (exited = code));
-    child.on('error', () => (exited = -1));
-    child.unref();
-    const deadline = Date.now() + timeoutMs;
-    while (!existsSync(tunnel.socket)) {
-        if (exited !== undefined) {
-            throw new Error(sshComplaint(tunnel.log) || `ssh exited with ${exited}`);
-        }
-        if (Date.now() > deadline) {
-            closeTunnel({ ...tunnel, pid: child.pid });
-            throw new Error(`ssh did not open its tunnel in ${timeoutMs / 1000} s`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    tunnel.pid = child.pid;
-    return child.pid;
-}
-/** What ssh printed, without its "Warning: Permanently added" chatter. */
-function sshComplaint(log) {
-    let text = '';
-    try {
-        text = readFileSync(log, 'utf8');
-    }
-    catch {
-        return '';
-    }
-    return text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line))
-        .slice(-3)
-        .join('; ');
-}
-/** Whether the tunnel's ssh still runs (its PID is that ssh, not a process that reused it). */
-function tunnelAlive(tunnel) {
-    if (!tunnel.pid)
-        return false;
-    try {
-        return readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8').includes(tunnel.socket);
-    }
-    catch {
-        return false;
-    }
-}
-/**
- * Ends the tunnel's ssh, checking first that the process is still that ssh (a PID saved for the
- * post step may belong to another process by then).
- */
-function closeTunnel(tunnel) {
-    if (!tunnel.pid)
-        return false;
-    try {
-        const cmdline = readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8');
-        if (!cmdline.includes(tunnel.socket))
-            return false;
-    }
-    catch {
-        // No /proc (not Linux) or the process is gone: only a gone process is safe to skip.
-        if (existsSync('/proc/self'))
-            return false;
-    }
-    try {
-        process.kill(tunnel.pid, 'SIGTERM');
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-function writePrivate(file, text) {
-    writeFileSync(file, text, { mode: 0o600 });
-}
-function withFinalNewline(text) {
-    const normalized = text.replace(/\r\n/g, '\n');
-    return normalized.endsWith('\n') ? normalized : `${normalized}\n`;
-}
-
 // Everything the deploy step needs settled before anything is built or changed: the compose
 // files read and checked for the rolled service, the project name, the deploy host's engine
 // reached (host key verified, client certificate accepted) and the Compose to run. A bad compose
@@ -9053,82 +9600,38 @@ function unreachableReason(stderr) {
     return chosen.join('; ') || 'the docker CLI printed nothing';
 }
 
-// What the action needs to know about the workflow run, read from the runner's environment and
-// event payload once, so the rest of the code gets plain values (and tests can pass their own).
-/** Pull requests are recognised by their ref, as docker/metadata-action does. */
-const PULL_REQUEST_REF = /^refs\/pull\/(\d+)\//;
-/** A merge queue's temporary branch: gh-readonly-queue/<base>/pr-<N>-<sha>. */
-const MERGE_QUEUE_REF = /^refs\/heads\/gh-readonly-queue\/(.+)\/pr-(\d+)-[0-9a-f]+$/;
-function readGitHubContext(env = process.env) {
-    const payload = readEventPayload(env.GITHUB_EVENT_PATH);
-    const eventName = env.GITHUB_EVENT_NAME ?? '';
-    const ref = env.GITHUB_REF ?? '';
-    const sha = env.GITHUB_SHA ?? '';
-    const pullRef = PULL_REQUEST_REF.exec(ref);
-    const pullRequestNumber = pullRef
-        ? Number(pullRef[1])
-        : eventName.startsWith('pull_request')
-            ? (payload.pull_request?.number ?? payload.number)
-            : undefined;
-    const isPullRequest = pullRequestNumber !== undefined;
-    const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
-    const repository = env.GITHUB_REPOSITORY || undefined;
-    return {
-        eventName,
-        ref,
-        sha,
-        // GITHUB_SHA of a pull request run is a throwaway merge commit; the head is what was reviewed.
-        tagSha: (isPullRequest ? payload.pull_request?.head?.sha : undefined) ?? sha,
-        pullRequestNumber,
-        mergeGroup: eventName === 'merge_group' ? mergeGroupOf(ref, payload) : undefined,
-        repository,
-        repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined)
-    };
+// The deploy step's part of the run around its rollout: before any step runs, the compose files
+// are checked and the host is reached (so a bad host fails before the build); when the main step
+// ends, the tunnel is closed and the host's access files are removed, unless a held lock or an
+// interrupted rollout leaves them to the post step.
+/** The state the deploy step saves for the post step. */
+const DEPLOY_STATES = [State.DeployAccess, State.DeployLock, State.DeployRollout];
+/** The host's access files, as soon as they exist: also when reaching the host then fails. */
+let written;
+function prepareDeployTarget({ context, release, inputs }) {
+    return prepareDeploy({ deploy: inputs }, release.plan.version, context.docker, {
+        tempRoot: context.tempRoot,
+        cwd: process.cwd(),
+        onAccess: (access) => {
+            written = access;
+            saveForPost(State.DeployAccess, JSON.stringify(savedAccess(access)));
+        }
+    });
 }
-function mergeGroupOf(ref, payload) {
-    const match = MERGE_QUEUE_REF.exec(payload.merge_group?.head_ref ?? ref);
-    const baseBranch = match?.[1] ?? (payload.merge_group?.base_ref ?? '').replace(/^refs\/heads\//, '');
-    return { baseBranch, pullRequestNumber: match ? Number(match[2]) : undefined };
+/** True while the deploy lock is held or a rollout is under way: the post step needs the host then. */
+function deployLeftForPost() {
+    return Boolean(savedForPost(State.DeployLock) || savedForPost(State.DeployRollout));
 }
-function readEventPayload(path) {
-    if (!path || !existsSync(path))
-        return {};
-    try {
-        return JSON.parse(readFileSync(path, 'utf8'));
-    }
-    catch {
-        return {};
-    }
-}
-
-const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
-const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
-const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
-function parseDockerHost(text) {
-    const url = text.trim();
-    let match = SSH_RE.exec(url);
-    if (match) {
-        const port = match[3] === undefined ? undefined : parsePort(match[3]);
-        return {
-            scheme: 'ssh',
-            url,
-            user: match[1],
-            host: match[2],
-            ...(port === undefined ? {} : { port })
-        };
-    }
-    match = TCP_RE.exec(url);
-    if (match)
-        return { scheme: 'tcp', url, host: match[1], port: parsePort(match[2]) };
-    if (url.startsWith('unix:///') && !/\s/.test(url))
-        return { scheme: 'unix', url, path: url.slice('unix://'.length) };
-    throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`);
-}
-function parsePort(text) {
-    const port = Number(text);
-    if (!Number.isInteger(port) || port < 1 || port > 65535)
-        throw new Error(`port ${text} is not between 1 and 65535`);
-    return port;
+/** Closes the tunnel, and removes the host's access files unless the post step needs them. */
+function finishDeploy(target) {
+    closeDeployTarget(target ?? (written ? { access: written } : undefined));
+    if (!written || deployLeftForPost())
+        return;
+    for (const dir of [written.dir, written.socketDir])
+        if (dir)
+            rmSync(dir, { recursive: true, force: true });
+    saveForPost(State.DeployAccess, '');
+    info(`Removed the deploy host's access folder ${written.dir}`);
 }
 
 // The range of every numeric input. Past the upper bound a value is a slip of the keyboard, or a
@@ -9168,198 +9671,6 @@ function parseWholeNumber(raw, input) {
     if (Number(raw) > max)
         throw new Error(`${raw} is more than ${max}, the most it takes (${why})`);
     return Number(raw);
-}
-
-/** Splits the lines without judging them; blank lines and `#` comments are skipped. */
-function keyValueLines(text) {
-    const lines = [];
-    text.split(/\r?\n/).forEach((line, index) => {
-        const trimmed = line.trim();
-        if (trimmed === '' || trimmed.startsWith('#'))
-            return;
-        const equals = trimmed.indexOf('=');
-        const pair = equals > 0
-            ? { key: trimmed.slice(0, equals).trim(), value: trimmed.slice(equals + 1).trim() }
-            : undefined;
-        lines.push({ lineNumber: index + 1, pair });
-    });
-    return lines;
-}
-/**
- * One pair per line. Throws naming the line number only, never its text, because the text may
- * be a secret.
- */
-function parseKeyValueLines(text, keyPattern, keyHint) {
-    return keyValueLines(text).map(({ lineNumber, pair }) => {
-        if (!pair)
-            throw new Error(`line ${lineNumber} is not KEY=VALUE`);
-        if (!keyPattern.test(pair.key))
-            throw new Error(`line ${lineNumber}: the key is not ${keyHint}`);
-        return pair;
-    });
-}
-/** Items separated by commas or new lines, trimmed, empty ones dropped. */
-function parseList(text) {
-    return text
-        .split(/[,\n]/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-}
-/** Items one per line (for values that contain commas, like cache specs). */
-function parseLines(text) {
-    return text
-        .split(/\r?\n/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '' && !item.startsWith('#'));
-}
-
-// Files the action writes where an input says (sarif-file) never follow a link. A workspace holds
-// what the checkout and earlier steps put there, a pull request's files included: a
-// `reports -> /home/runner/.ssh` link, or a `scan.sarif` linked to a file elsewhere, would
-// otherwise have the action write outside the folders it was given. A path is accepted only
-// inside the workspace (GITHUB_WORKSPACE, else the working folder) or the runner's temp folder
-// (RUNNER_TEMP), with no symbolic link below that folder. getInputs checks what it can before
-// anything runs; writing checks again, as a link can appear in between.
-/** The workspace (GITHUB_WORKSPACE, else `cwd`) and, when set, the runner's temp folder. */
-function writeRoots(cwd = process.cwd(), env = process.env) {
-    const roots = [{ name: 'the workspace', dir: path$1.resolve(env.GITHUB_WORKSPACE || cwd) }];
-    if (env.RUNNER_TEMP)
-        roots.push({ name: "the runner's temp folder", dir: path$1.resolve(env.RUNNER_TEMP) });
-    return roots;
-}
-/**
- * Why `file` (absolute) may not be written, or undefined: it is outside every root, or a folder
- * or the file below its root is a symbolic link (or not a folder). Missing parts are fine.
- */
-function writeRefusal(file, roots) {
-    if (file.includes('\0'))
-        return 'the path holds a NUL character';
-    const place = placeOf(file, roots);
-    if (typeof place === 'string')
-        return place;
-    let current = place.root;
-    for (const part of place.parts) {
-        current = path$1.join(current, part);
-        const stats = lstatOrUndefined(current);
-        if (!stats)
-            return undefined;
-        const problem = refusalOf(current, stats, current === file);
-        if (problem)
-            return problem;
-    }
-    return undefined;
-}
-/**
- * Writes `text` to `file` (absolute), refusing what writeRefusal refuses at the time of writing:
- * missing folders are made one at a time, each checked, and the file is opened without following
- * a link (O_NOFOLLOW), so a link made after the check is refused too. Only a regular file with
- * no other hard link is truncated and written. Throws with the reason.
- */
-function writeFileNoFollow(file, text, roots) {
-    const place = placeOf(file, roots);
-    if (typeof place === 'string')
-        throw new Error(place);
-    let current = place.root;
-    for (const part of place.parts.slice(0, -1)) {
-        current = path$1.join(current, part);
-        makeFolder(current);
-    }
-    let fd;
-    try {
-        // No O_TRUNC here: the file is checked first. O_NONBLOCK: a FIFO planted there fails at once
-        // instead of holding the step.
-        fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
-    }
-    catch (error) {
-        const code = error.code;
-        if (code === 'ELOOP')
-            throw new Error(refusalOf(file, lstatSync(file), true) ?? `${file} is a link`);
-        if (code === 'ENXIO')
-            throw new Error(`${file} is not a regular file`);
-        throw error;
-    }
-    try {
-        const problem = refusalOf(file, fstatSync(fd), true);
-        if (problem)
-            throw new Error(problem);
-        ftruncateSync(fd, 0);
-        writeSync(fd, text);
-    }
-    finally {
-        closeSync(fd);
-    }
-}
-/** The root `file` is inside (the deepest, when they nest) and the names below it. */
-function placeOf(file, roots) {
-    let best;
-    for (const { dir } of roots) {
-        // The root's own path is the runner's, trusted as it is, also through its real path (/tmp
-        // may be a link on some machines).
-        for (const root of new Set([dir, realpathOrSelf(dir)])) {
-            const relative = path$1.relative(root, file);
-            if (relative === '' || relative.startsWith('..') || path$1.isAbsolute(relative))
-                continue;
-            const parts = relative.split(path$1.sep);
-            if (!best || parts.length < best.parts.length)
-                best = { root, parts };
-        }
-    }
-    if (best)
-        return best;
-    return `${file} is outside ${roots.map(({ name, dir }) => `${name} (${dir})`).join(' and ')}`;
-}
-function refusalOf(where, stats, isFile) {
-    if (stats.isSymbolicLink()) {
-        return `${where} is a symbolic link (to ${readlinkOrUnknown(where)}): files are never written through a link`;
-    }
-    if (!isFile && !stats.isDirectory())
-        return `${where} is not a folder`;
-    if (isFile && stats.isDirectory())
-        return `${where} is a folder`;
-    if (isFile && !stats.isFile())
-        return `${where} is not a regular file`;
-    if (isFile && stats.nlink > 1)
-        return `${where} has other hard links: writing it would change them too`;
-    return undefined;
-}
-function makeFolder(dir) {
-    try {
-        mkdirSync(dir);
-    }
-    catch (error) {
-        if (error.code !== 'EEXIST')
-            throw error;
-    }
-    const problem = refusalOf(dir, lstatSync(dir), false);
-    if (problem)
-        throw new Error(problem);
-}
-function lstatOrUndefined(target) {
-    try {
-        return lstatSync(target);
-    }
-    catch (error) {
-        const code = error.code;
-        if (code === 'ENOENT')
-            return undefined;
-        throw new Error(`${target} cannot be looked at (${code ?? error.message})`);
-    }
-}
-function realpathOrSelf(dir) {
-    try {
-        return realpathSync(dir);
-    }
-    catch {
-        return dir;
-    }
-}
-function readlinkOrUnknown(link) {
-    try {
-        return readlinkSync(link);
-    }
-    catch {
-        return 'somewhere';
-    }
 }
 
 // A command written as text in an input (switch-command), split into its argument array the way
@@ -9432,317 +9743,84 @@ function parseSwitchCommand(raw) {
     return { service: match[1], command, args };
 }
 
-// Every input of action.yml, read once into one typed object and validated before any program
-// runs. A bad input fails with a message naming the input and what was expected; all problems
-// are reported together.
-const STEP_NAMES = ['build', 'scan', 'push', 'deploy'];
-const DEFAULT_IGNORE_FILE = '.trivyignore';
-/** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
-const DEFAULT_TRIVY_VERSION = '0.74.0';
-const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'];
-/** Where Trivy's release archives are downloaded from unless trivy-releases names a mirror. */
-const DEFAULT_TRIVY_RELEASES = 'https://github.com/aquasecurity/trivy/releases/download';
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.length === 1
-            ? `Invalid input: ${problems[0]}`
-            : `Invalid inputs:\n${problems.map((problem) => `- ${problem}`).join('\n')}`);
-        this.problems = problems;
-        this.name = 'InputError';
+const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
+const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
+const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
+function parseDockerHost(text) {
+    const url = text.trim();
+    let match = SSH_RE.exec(url);
+    if (match) {
+        const port = match[3] === undefined ? undefined : parsePort(match[3]);
+        return {
+            scheme: 'ssh',
+            url,
+            user: match[1],
+            host: match[2],
+            ...(port === undefined ? {} : { port })
+        };
     }
+    match = TCP_RE.exec(url);
+    if (match)
+        return { scheme: 'tcp', url, host: match[1], port: parsePort(match[2]) };
+    if (url.startsWith('unix:///') && !/\s/.test(url))
+        return { scheme: 'unix', url, path: url.slice('unix://'.length) };
+    throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`);
 }
-const BUILD_ARG_KEY = /^[^\s=]+$/;
-const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+function parsePort(text) {
+    const port = Number(text);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new Error(`port ${text} is not between 1 and 65535`);
+    return port;
+}
+
+// The deploy step's inputs: the host and how to reach it, the Compose project and service, and
+// the rollout's waits. Also the refusal to deploy from events anyone may trigger.
+/** The host's keys, and env (it feeds the deployed service, so its values may be secrets). */
+const DEPLOY_SECRET_INPUTS = { whole: ['ssh-private-key', 'tls-key'], values: ['env'] };
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/;
 const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
 const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const REMOTE_CONTEXT = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/)/i;
-function getInputs(read, cwd = process.cwd()) {
-    const problems = [];
-    /** Runs one input's parser; a thrown message becomes a problem naming the input. */
-    function field(name, parse, fallback) {
-        try {
-            return parse(read(name));
-        }
-        catch (error) {
-            problems.push(`${name}: ${error.message}`);
-            return fallback;
-        }
-    }
-    const steps = field('steps', parseSteps, [...STEP_NAMES]);
-    const image = field('image', (raw) => parseImageName(raw), { registry: '', repository: '', name: '' });
-    const context = read('context') || '.';
-    const contextIsLocal = !REMOTE_CONTEXT.test(context);
-    // A remote context brings its own Dockerfile unless one is named.
-    const file = read('file') || (contextIsLocal ? path$1.join(context, 'Dockerfile') : '');
-    const building = steps.includes('build');
-    if (building && contextIsLocal) {
-        if (!isDirectory(path$1.resolve(cwd, context)))
-            problems.push(`context: "${context}" is not a folder`);
-        else if (file && !isFile(path$1.resolve(cwd, file)))
-            problems.push(`file: "${file}" does not exist`);
-    }
-    const buildArgs = field('build-args', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, 'a name without spaces'), []);
-    const labels = field('labels', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, 'a name without spaces'), []);
-    const secrets = field('secrets', (raw) => parseKeyValueLines(raw, SECRET_ID, 'an id of letters, digits, . _ -'), []);
-    const platforms = field('platforms', parsePlatforms, []);
-    const tags = field('tags', parseTags, { extra: [], references: [] });
-    const registry = field('registry', (raw) => (raw ? parseRegistry(raw) : image.registry), image.registry);
-    const username = read('username');
-    const password = read('password');
-    if (password && !username)
-        problems.push('username: is required when password is set');
-    if (username && !password)
-        problems.push('password: is required when username is set');
-    const severities = field('severities', parseSeverities, [...SEVERITIES]);
-    const ignoreFile = read('ignore-file') || DEFAULT_IGNORE_FILE;
-    const ignoreFileExplicit = ignoreFile !== DEFAULT_IGNORE_FILE;
-    if (steps.includes('scan') && ignoreFileExplicit && !isFile(path$1.resolve(cwd, ignoreFile))) {
-        problems.push(`ignore-file: "${ignoreFile}" does not exist`);
-    }
-    const dockerHost = field('docker-host', (raw) => (raw ? parseDockerHost(raw) : undefined), undefined);
+function readDeployInputs(fields, scope) {
+    const { read } = fields;
+    const dockerHost = fields.field('docker-host', (raw) => (raw ? parseDockerHost(raw) : undefined), undefined);
     const sshPrivateKey = read('ssh-private-key');
     const sshKnownHosts = read('ssh-known-hosts');
     const tlsCa = read('tls-ca');
     const tlsCert = read('tls-cert');
     const tlsKey = read('tls-key');
-    checkPem(problems, 'ssh-private-key', sshPrivateKey, 'PRIVATE KEY');
-    checkPem(problems, 'tls-ca', tlsCa, 'CERTIFICATE');
-    checkPem(problems, 'tls-cert', tlsCert, 'CERTIFICATE');
-    checkPem(problems, 'tls-key', tlsKey, 'PRIVATE KEY');
-    checkRemoteAccess(problems, dockerHost, { sshKnownHosts, tlsCa, tlsCert, tlsKey });
+    checkPem(fields, 'ssh-private-key', sshPrivateKey, 'PRIVATE KEY');
+    checkPem(fields, 'tls-ca', tlsCa, 'CERTIFICATE');
+    checkPem(fields, 'tls-cert', tlsCert, 'CERTIFICATE');
+    checkPem(fields, 'tls-key', tlsKey, 'PRIVATE KEY');
+    checkRemoteAccess(fields, dockerHost, { sshKnownHosts, tlsCa, tlsCert, tlsKey });
     const service = read('service');
-    const deploying = steps.includes('deploy') && dockerHost !== undefined;
+    const deploying = scope.steps.includes('deploy') && dockerHost !== undefined;
     if (service && !SERVICE_NAME.test(service))
-        problems.push(`service: "${service}" is not a Compose service name`);
+        fields.problem(`service: "${service}" is not a Compose service name`);
     if (deploying && !service)
-        problems.push('service: is required to deploy (docker-host is set)');
-    const inputs = {
-        steps,
-        image,
-        build: {
-            context,
-            contextIsLocal,
-            file,
-            buildArgs,
-            labels,
-            secrets,
-            target: read('target'),
-            platforms,
-            cacheFrom: parseLines(read('cache-from')),
-            cacheTo: parseLines(read('cache-to')),
-            pull: field('pull', parseBoolean, false),
-            noCache: field('no-cache', parseBoolean, false)
-        },
-        tags: {
-            extra: tags.extra,
-            references: tags.references,
-            latest: field('tag-latest', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto'),
-            sha: field('tag-sha', (raw) => parseBoolean(raw || 'true'), true)
-        },
-        publish: {
-            registry,
-            username,
-            password,
-            push: field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto'),
-            registryTimeout: field('registry-timeout', (raw) => parseWholeNumber(raw || '600', 'registry-timeout'), 600)
-        },
-        scan: {
-            severityThreshold: field('severity-threshold', parseThreshold, 'HIGH'),
-            severities,
-            ignoreUnfixed: field('ignore-unfixed', parseBoolean, false),
-            ignoreFile,
-            ignoreFileExplicit,
-            scanners: field('scanners', parseScanners, ['vuln', 'secret']),
-            maxFindings: field('max-findings', parseMaxFindings, {}),
-            trivyVersion: field('trivy-version', parseTrivyVersion$1, DEFAULT_TRIVY_VERSION),
-            trivyReleases: field('trivy-releases', parseReleasesUrl, DEFAULT_TRIVY_RELEASES),
-            dbRepositories: field('db-repository', parseDbRepositories, []),
-            skipDbUpdate: field('skip-db-update', parseBoolean, false),
-            dbCache: field('db-cache', (raw) => parseBoolean(raw || 'true'), true),
-            sarifFile: field('sarif-file', (raw) => parseSarifFile(raw, cwd, steps), ''),
-            annotations: field('annotations', (raw) => parseBoolean(raw || 'true'), true),
-            prComment: field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
-            githubToken: read('github-token')
-        },
-        deploy: {
-            dockerHost,
-            sshPrivateKey,
-            sshKnownHosts,
-            tlsCa,
-            tlsCert,
-            tlsKey,
-            composeFiles: field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), [
-                'docker-compose.yml'
-            ]),
-            composeProject: field('compose-project', parseComposeProject, ''),
-            service,
-            replicas: field('replicas', (raw) => (raw ? parseWholeNumber(raw, 'replicas') : undefined), undefined),
-            healthTimeout: field('health-timeout', (raw) => parseWholeNumber(raw || '120', 'health-timeout'), 120),
-            switchCommand: field('switch-command', parseSwitchCommand, undefined),
-            drainSeconds: field('drain-seconds', (raw) => parseWholeNumber(raw || '0', 'drain-seconds'), 0),
-            startupGrace: field('startup-grace', (raw) => parseWholeNumber(raw || '10', 'startup-grace'), 10),
-            lockTimeout: field('lock-timeout', (raw) => parseWholeNumber(raw || '600', 'lock-timeout'), 600),
-            allowUntrustedEvents: field('deploy-on-untrusted-events', parseBoolean, false),
-            env: field('env', parseDeployEnv, [])
-        }
+        fields.problem('service: is required to deploy (docker-host is set)');
+    const seconds = (name, fallback) => fields.field(name, (raw) => parseWholeNumber(raw || String(fallback), name), fallback);
+    return {
+        dockerHost,
+        sshPrivateKey,
+        sshKnownHosts,
+        tlsCa,
+        tlsCert,
+        tlsKey,
+        composeFiles: fields.field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), [
+            'docker-compose.yml'
+        ]),
+        composeProject: fields.field('compose-project', parseComposeProject, ''),
+        service,
+        replicas: fields.field('replicas', (raw) => (raw ? parseWholeNumber(raw, 'replicas') : undefined), undefined),
+        healthTimeout: seconds('health-timeout', 120),
+        switchCommand: fields.field('switch-command', parseSwitchCommand, undefined),
+        drainSeconds: seconds('drain-seconds', 0),
+        startupGrace: seconds('startup-grace', 10),
+        lockTimeout: seconds('lock-timeout', 600),
+        allowUntrustedEvents: fields.field('deploy-on-untrusted-events', parseBoolean, false),
+        env: fields.field('env', parseDeployEnv, [])
     };
-    if (problems.length > 0)
-        throw new InputError(problems);
-    return inputs;
-}
-/** YAML 1.2 core booleans, as core.getBooleanInput accepts them. */
-function parseBoolean(raw) {
-    if (['true', 'True', 'TRUE'].includes(raw))
-        return true;
-    if (['false', 'False', 'FALSE', ''].includes(raw))
-        return false;
-    throw new Error(`"${raw}" is not a boolean (true or false)`);
-}
-function parseChoice(raw, choices) {
-    const lower = raw.toLowerCase();
-    const found = choices.find((choice) => choice === lower);
-    if (!found)
-        throw new Error(`"${raw}" is not one of ${choices.join(', ')}`);
-    return found;
-}
-function parseSteps(raw) {
-    const named = parseList(raw || STEP_NAMES.join(','));
-    if (named.length === 0)
-        throw new Error(`name at least one of ${STEP_NAMES.join(', ')}`);
-    for (const step of named) {
-        if (!STEP_NAMES.includes(step.toLowerCase())) {
-            throw new Error(`"${step}" is not one of ${STEP_NAMES.join(', ')}`);
-        }
-    }
-    const lower = named.map((step) => step.toLowerCase());
-    const steps = STEP_NAMES.filter((step) => lower.includes(step));
-    for (const needsBuild of ['scan', 'push']) {
-        if (steps.includes(needsBuild) && !steps.includes('build')) {
-            throw new Error(`${needsBuild} works on the image the build step makes: add build`);
-        }
-    }
-    return steps;
-}
-function parsePlatforms(raw) {
-    const platforms = parseList(raw);
-    for (const platform of platforms) {
-        if (!PLATFORM.test(platform))
-            throw new Error(`"${platform}" is not os/arch[/variant], e.g. linux/amd64`);
-    }
-    if (platforms.length > 1) {
-        throw new Error('only one platform is supported for now: the image is loaded into the local engine to be scanned, and the engine holds one platform per tag');
-    }
-    return platforms;
-}
-/**
- * Plain tags of `image`, and full references (`ghcr.io/acme/web:1.2`, as docker/metadata-action
- * outputs them) that may name other repositories.
- */
-function parseTags(raw) {
-    const extra = [];
-    const references = [];
-    for (const item of parseList(raw)) {
-        if (item.includes('/') || item.includes(':')) {
-            references.push(parseImageReference(item));
-        }
-        else if (isValidTag(item)) {
-            extra.push(item);
-        }
-        else {
-            throw new Error(`"${item}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -) nor a name:tag reference`);
-        }
-    }
-    return { extra, references };
-}
-function parseSeverities(raw) {
-    const named = parseList(raw || SEVERITIES.join(','));
-    const severities = named.map((name) => {
-        const severity = parseSeverity(name);
-        if (!severity)
-            throw new Error(`"${name}" is not one of ${SEVERITIES.join(', ')}`);
-        return severity;
-    });
-    if (severities.length === 0)
-        throw new Error(`name at least one of ${SEVERITIES.join(', ')}`);
-    return SEVERITIES.filter((severity) => severities.includes(severity));
-}
-function parseThreshold(raw) {
-    if ((raw || 'HIGH').toLowerCase() === 'none')
-        return 'none';
-    const severity = parseSeverity(raw || 'HIGH');
-    if (!severity)
-        throw new Error(`"${raw}" is not one of ${SEVERITIES.join(', ')} or none`);
-    return severity;
-}
-function parseScanners(raw) {
-    const scanners = parseList(raw || 'vuln,secret').map((name) => name.toLowerCase());
-    for (const scanner of scanners) {
-        if (!SCANNERS.includes(scanner))
-            throw new Error(`"${scanner}" is not one of ${SCANNERS.join(', ')}`);
-    }
-    return scanners;
-}
-function parseMaxFindings(raw) {
-    const budgets = {};
-    for (const item of parseList(raw)) {
-        const match = /^([A-Za-z]+)\s*=\s*(\d+)$/.exec(item);
-        const severity = match ? parseSeverity(match[1]) : undefined;
-        if (!match || !severity)
-            throw new Error(`"${item}" is not SEVERITY=COUNT, e.g. critical=0,high=5`);
-        try {
-            budgets[severity] = parseWholeNumber(match[2], 'max-findings');
-        }
-        catch (error) {
-            throw new Error(`"${item}": ${error.message}`);
-        }
-    }
-    return budgets;
-}
-function parseTrivyVersion$1(raw) {
-    const version = semver.valid((raw || DEFAULT_TRIVY_VERSION).replace(/^v/, ''));
-    if (!version)
-        throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`);
-    return version;
-}
-function parseReleasesUrl(raw) {
-    const text = raw || DEFAULT_TRIVY_RELEASES;
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw new Error(`"${text}" is not a URL`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:')
-        throw new Error(`"${text}" is not an http(s) URL`);
-    // Plain HTTP lets anyone on the path swap the archive and its checksums file together.
-    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
-        throw new Error(`"${text}" is plain http to a host that is not loopback: use https (http only for 127.0.0.0/8, ::1 or localhost)`);
-    return text.replace(/\/+$/, '');
-}
-/** OCI repositories with an optional tag, as Trivy's --db-repository takes them. */
-function parseDbRepositories(raw) {
-    const repositories = parseList(raw);
-    for (const repository of repositories) {
-        const tagged = /:[\w][\w.-]*$/.test(repository.slice(repository.lastIndexOf('/') + 1));
-        if (tagged)
-            parseImageReference(repository);
-        else
-            parseImageName(repository);
-    }
-    return repositories;
-}
-/** A path the scan may write (safe-write.ts): inside the workspace or RUNNER_TEMP, through no link. */
-function parseSarifFile(raw, cwd, steps) {
-    if (!raw || !steps.includes('scan'))
-        return raw;
-    const refusal = writeRefusal(path$1.resolve(cwd, raw), writeRoots(cwd));
-    if (refusal)
-        throw new Error(`"${raw}" cannot be written: ${refusal}`);
-    return raw;
 }
 function parseComposeProject(raw) {
     if (raw && !COMPOSE_PROJECT.test(raw)) {
@@ -9759,17 +9837,9 @@ function parseDeployEnv(raw) {
     }
     return env;
 }
-/** Checks that PEM text has the expected block; never quotes the text (it may be a key). */
-function checkPem(problems, name, text, kind) {
-    if (!text)
-        return;
-    if (!new RegExp(`-----BEGIN [A-Z ]*${kind}-----`).test(text) || !/-----END [A-Z ]+-----/.test(text)) {
-        problems.push(`${name}: is not PEM text with a ${kind} block (-----BEGIN ...${kind}-----)`);
-    }
-}
-function checkRemoteAccess(problems, host, access) {
+function checkRemoteAccess(fields, host, access) {
     if (host?.scheme === 'ssh' && !access.sshKnownHosts) {
-        problems.push('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)');
+        fields.problem('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)');
     }
     if (host?.scheme === 'tcp') {
         for (const [name, value] of [
@@ -9778,15 +9848,9 @@ function checkRemoteAccess(problems, host, access) {
             ['tls-key', access.tlsKey]
         ]) {
             if (!value)
-                problems.push(`${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`);
+                fields.problem(`${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`);
         }
     }
-}
-function isDirectory(target) {
-    return existsSync(target) && statSync(target).isDirectory();
-}
-function isFile(target) {
-    return existsSync(target) && statSync(target).isFile();
 }
 /**
  * Events that run a workflow on code or text anyone may send (a pull request, a fork's, a queued
@@ -9807,660 +9871,6 @@ function refuseUntrustedDeploy(inputs, eventName) {
     ]);
 }
 
-const REQUEST_TIMEOUT_MS = 30_000;
-class RegistryError extends Error {
-    status;
-    constructor(message, status) {
-        super(message);
-        this.status = status;
-        this.name = 'RegistryError';
-    }
-}
-/** Throws a RegistryError naming the registry, what was tried and the start of the answer. */
-async function expectOk(response, registry, what) {
-    if (response.ok)
-        return;
-    const text = (await response.text().catch(() => '')).slice(0, 300);
-    throw new RegistryError(`could not ${what} on ${registry}: ${response.status} ${response.statusText} ${text}`.trim(), response.status);
-}
-/**
- * fetch with a time limit on each request (the answer's headers within `timeoutMs`); a request
- * past it fails with a RegistryError naming the host, the request and the limit.
- */
-function fetchWithTimeout(fetchImpl, timeoutMs) {
-    return async (input, init) => {
-        try {
-            return await fetchImpl(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-        }
-        catch (error) {
-            if (error.name !== 'TimeoutError')
-                throw error;
-            const url = new URL(input instanceof Request ? input.url : String(input));
-            throw new RegistryError(`${url.host} did not answer ${init?.method ?? 'GET'} ${url.pathname} within ${timeoutMs / 1000} s: timed out`);
-        }
-    };
-}
-
-// The login to the registry of the username and password inputs, into the private Docker config.
-// The credentials are checked through the Registry API the way `docker login` checks them and
-// then written to the config as `docker login` writes them, which spares a docker process on
-// every run. Where the API cannot be reached from here although the engine may reach it (a
-// proxy, a certificate only the engine trusts), `docker login` itself does it.
-async function logIn(docker, registries, { registry, username, password, registryTimeout }) {
-    try {
-        await (await registries(registry)).checkCredentials();
-    }
-    catch (error) {
-        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
-            throw new Error(`Login to ${registry} failed: ${error.message}`);
-        }
-        info(`Could not check the credentials through the Registry API (${error.message}): running docker login`);
-        await docker.login(registry, username, password, registryTimeout);
-        return;
-    }
-    storeLogin(docker.configDir, registry, username, password);
-    info(`Logged in to ${registry} as ${username}`);
-}
-
-// Registry authentication as the engine does it: a 401 names a scheme. Basic takes the
-// credentials as they are; Bearer sends them to the token realm it names (with a password, or
-// an identity token exchanged as an OAuth2 refresh token) for a token scoped to one repository.
-// Credentials go only over HTTPS, or plain HTTP on loopback as the engine allows.
-/** Parses `Bearer realm="https://x/token",service="x",scope="repository:a:pull"`. */
-function parseAuthChallenge(header) {
-    const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
-    if (!match)
-        return undefined;
-    const params = {};
-    for (const param of match[2].matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
-        params[param[1].toLowerCase()] = (param[2] ?? param[3] ?? '').replace(/\\(.)/g, '$1');
-    }
-    return { scheme: match[1].toLowerCase(), params };
-}
-/**
- * Whether credentials may go to this URL: over HTTPS, or plain HTTP to a loopback address (the
- * engine talks plain HTTP only to loopback registries by default too).
- */
-function mayCarryCredentials(url) {
-    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-}
-function basicHeader(credentials) {
-    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-}
-/** One registry's credentials, and what answering its challenges has taught. */
-class RegistryAuth {
-    registry;
-    credentials;
-    fetchImpl;
-    /** Set once the registry asked for Basic credentials: they are good for every repository. */
-    basic;
-    constructor(registry, credentials, fetchImpl) {
-        this.registry = registry;
-        this.credentials = credentials;
-        this.fetchImpl = fetchImpl;
-    }
-    /** The Authorization for a request the registry answered with this challenge. */
-    async authorize(challenge, repository, access) {
-        const credentials = this.credentials;
-        if (challenge?.scheme === 'basic') {
-            if (!credentials || !('password' in credentials))
-                throw new RegistryError(`${this.registry} asks for credentials: set username and password`, 401);
-            this.basic = basicHeader(credentials);
-            return { header: this.basic, tokenForCredentials: false };
-        }
-        const realm = this.realmOf(challenge);
-        const scope = `repository:${repository}:${access}`;
-        const response = credentials && 'identityToken' in credentials
-            ? await this.fetchImpl(realm, {
-                // An identity token is an OAuth2 refresh token: exchanged by POST, as the engine does.
-                method: 'POST',
-                headers: { 'content-type': 'application/x-www-form-urlencoded' },
-                body: new URLSearchParams({
-                    grant_type: 'refresh_token',
-                    refresh_token: credentials.identityToken,
-                    service: challenge?.params.service ?? '',
-                    scope,
-                    client_id: 'container-ship'
-                }).toString()
-            })
-            : await this.fetchImpl(withQuery(realm, { service: challenge?.params.service, scope }), {
-                headers: credentials ? { authorization: basicHeader(credentials) } : {}
-            });
-        if (response.status === 401 || response.status === 403) {
-            await response.body?.cancel();
-            throw new RegistryError(`${this.registry} refused the credentials (${response.status}) when asked for a token`, response.status);
-        }
-        await expectOk(response, this.registry, 'get a registry token');
-        const body = (await response.json());
-        const token = body.token ?? body.access_token;
-        if (!token)
-            throw new RegistryError(`${this.registry}'s token service answered without a token`);
-        return { header: `Bearer ${token}`, tokenForCredentials: credentials !== undefined };
-    }
-    /**
-     * Checks a username and password as `docker login` does, against the challenge of the API
-     * root: Basic on the root itself, Bearer at the realm with the account and no scope. Throws a
-     * RegistryError with status 401 or 403 when they are refused.
-     */
-    async check(root, challenge) {
-        const credentials = this.credentials;
-        if (!credentials || !('password' in credentials))
-            throw new RegistryError('no username and password to check');
-        let answer;
-        if (challenge?.scheme === 'basic') {
-            this.basic = basicHeader(credentials);
-            answer = await this.fetchImpl(root, {
-                headers: { authorization: this.basic }
-            });
-        }
-        else {
-            const realm = withQuery(this.realmOf(challenge), {
-                service: challenge?.params.service,
-                account: credentials.username
-            });
-            answer = await this.fetchImpl(realm, {
-                headers: { authorization: basicHeader(credentials) }
-            });
-        }
-        await answer.body?.cancel();
-        if (answer.status === 401 || answer.status === 403) {
-            throw new RegistryError(`${this.registry} refused the credentials of ${credentials.username} (${answer.status} unauthorized)`, answer.status);
-        }
-        await expectOk(answer, this.registry, 'check the credentials');
-    }
-    /** The token realm of a Bearer challenge, refused when credentials may not go there. */
-    realmOf(challenge) {
-        if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
-            throw new RegistryError(`${this.registry} answered 401 without an auth challenge the action understands`, 401);
-        }
-        let realm;
-        try {
-            realm = new URL(challenge.params.realm);
-        }
-        catch {
-            throw new RegistryError(`${this.registry} named a token realm that is not a URL`, 401);
-        }
-        if (this.credentials && !mayCarryCredentials(realm)) {
-            throw new RegistryError(`${this.registry} named the token realm ${realm.origin}, which is neither HTTPS nor loopback: the credentials were not sent`, 401);
-        }
-        return realm;
-    }
-}
-function withQuery(realm, params) {
-    const url = new URL(realm);
-    for (const [name, value] of Object.entries(params))
-        if (value)
-            url.searchParams.set(name, value);
-    return url;
-}
-
-// A small client of the Distribution (Registry) HTTP API v2: the tags a repository holds, and
-// manifests read and written by tag (how one pushed image gets its other tags without another
-// `docker push`). Authentication is registry-auth.ts's.
-/** Media types a manifest request accepts, so the registry answers with the manifest it stores. */
-const MANIFEST_MEDIA_TYPES = [
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.v2+json'
-];
-const PAGE_SIZE = 1000;
-/** Past this many pages the list is not read whole, and a partial list is never taken as whole. */
-const MAX_TAG_PAGES = 100;
-/** The `next` target of a `Link: <url>; rel="next"` header, resolved against the request URL. */
-function nextPageUrl(link, current) {
-    if (!link)
-        return undefined;
-    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
-    return match ? new URL(match[1], current).toString() : undefined;
-}
-function manifestDigestOf(body) {
-    return `sha256:${createHash('sha256').update(body).digest('hex')}`;
-}
-class RegistryClient {
-    registry;
-    base;
-    auth;
-    fetchImpl;
-    get hasCredentials() {
-        return this.auth.credentials !== undefined;
-    }
-    /** Authorization header value per `repository:access`, once earned. */
-    authorization = new Map();
-    constructor(registry, credentials, fetchImpl = fetch, 
-    /** The limit on each request: REQUEST_TIMEOUT_MS, or less (the registry-timeout input). */
-    requestTimeoutMs = REQUEST_TIMEOUT_MS) {
-        this.registry = registry;
-        this.base = new URL(registryApiBase(registry));
-        this.fetchImpl = fetchWithTimeout(fetchImpl, requestTimeoutMs);
-        this.auth = new RegistryAuth(registry, credentials, this.fetchImpl);
-    }
-    /**
-     * Every tag of the repository; an empty list when the repository does not exist yet. Throws
-     * when the list cannot be read whole (more than MAX_TAG_PAGES pages).
-     */
-    async listTags(repository) {
-        const tags = [];
-        let url = `${this.base.origin}/v2/${repository}/tags/list?n=${PAGE_SIZE}`;
-        for (let page = 0; url; page++) {
-            if (page === MAX_TAG_PAGES) {
-                throw new RegistryError(`the tag list of ${repository} on ${this.registry} is longer than ${MAX_TAG_PAGES} pages: it was not read whole`);
-            }
-            const { response, tokenForCredentials } = await this.request(url, repository, 'pull', 'GET');
-            if (response.status === 404)
-                return [];
-            // Docker Hub answers 401, not 404, for a repository that does not exist yet, even to a
-            // valid token: the token service took the credentials, so the repository is new.
-            if (response.status === 401 && tokenForCredentials && page === 0) {
-                await response.body?.cancel();
-                return [];
-            }
-            await expectOk(response, this.registry, `list the tags of ${repository}`);
-            const body = (await response.json());
-            tags.push(...(body.tags ?? []));
-            url = nextPageUrl(response.headers.get('link'), url);
-        }
-        return tags;
-    }
-    /**
-     * Checks the credentials as `docker login` does: the API root, then the credentials against
-     * whatever auth it asks for (Basic, or the token realm with no scope). Throws a RegistryError
-     * with status 401 when they are refused.
-     */
-    async checkCredentials() {
-        const root = new URL('/v2/', this.base);
-        const first = await this.fetchImpl(root);
-        await first.body?.cancel();
-        if (first.ok)
-            return;
-        if (first.status !== 401)
-            await expectOk(first, this.registry, 'reach the Registry API');
-        await this.auth.check(root, parseAuthChallenge(first.headers.get('www-authenticate') ?? ''));
-    }
-    /** The manifest as stored, its digest computed from the bytes (and checked against the header). */
-    async getManifest(repository, reference) {
-        const { response } = await this.request(this.manifestUrl(repository, reference), repository, 'pull,push', 'GET', { accept: MANIFEST_MEDIA_TYPES.join(', ') });
-        await expectOk(response, this.registry, `read the manifest of ${repository}:${reference}`);
-        const body = Buffer.from(await response.arrayBuffer());
-        const digest = manifestDigestOf(body);
-        const stated = response.headers.get('docker-content-digest');
-        if (stated && stated !== digest) {
-            throw new RegistryError(`${this.registry} sent a manifest for ${repository}:${reference} whose bytes hash to ${digest}, not the ${stated} it named`);
-        }
-        const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
-        return { body, mediaType, digest };
-    }
-    /** Points `repository:tag` at the manifest (which must already be in that repository). */
-    async putManifest(repository, tag, manifest) {
-        const { response } = await this.request(this.manifestUrl(repository, tag), repository, 'pull,push', 'PUT', {
-            'content-type': manifest.mediaType
-        }, manifest.body);
-        await expectOk(response, this.registry, `tag ${repository}:${tag}`);
-        await response.body?.cancel();
-        const digest = response.headers.get('docker-content-digest') ?? manifest.digest;
-        if (digest !== manifest.digest) {
-            throw new RegistryError(`${this.registry} stored ${repository}:${tag} as ${digest}, not the ${manifest.digest} that was sent`);
-        }
-        return digest;
-    }
-    manifestUrl(repository, reference) {
-        return `${this.base.origin}/v2/${repository}/manifests/${encodeURIComponent(reference)}`;
-    }
-    async request(url, repository, access, method, headers = {}, body) {
-        const target = new URL(url);
-        // Credentials go to the registry's own origin only (a Link header could name another).
-        const sameOrigin = target.origin === this.base.origin;
-        const key = `${repository}:${access}`;
-        const send = (authorization) => this.fetchImpl(target, {
-            method,
-            headers: { ...headers, ...(authorization && sameOrigin ? { authorization } : {}) },
-            body
-        });
-        // Basic credentials are not scoped, so they go with the first request once the registry asked.
-        let response = await send(this.authorization.get(key) ?? this.auth.basic);
-        if (response.status !== 401 || !sameOrigin)
-            return { response, tokenForCredentials: false };
-        const challenge = parseAuthChallenge(response.headers.get('www-authenticate') ?? '');
-        await response.body?.cancel();
-        const authorization = await this.auth.authorize(challenge, repository, access);
-        this.authorization.set(key, authorization.header);
-        response = await send(authorization.header);
-        // Basic credentials refused. (A 401 to a token granted for the credentials is the caller's
-        // to read: Docker Hub answers so for a repository that does not exist yet.)
-        if (response.status === 401 && !authorization.tokenForCredentials && this.auth.credentials) {
-            await response.body?.cancel();
-            throw new RegistryError(`${this.registry} refused the credentials (401 Unauthorized) for ${repository}`, 401);
-        }
-        return { response, tokenForCredentials: authorization.tokenForCredentials };
-    }
-}
-
-// One Registry API client per registry for the whole run, with the credentials the docker CLI
-// itself would use there: the inputs for the registry they are for, else whatever the Docker
-// config holds (an earlier docker/login-action, a credential helper). Shared, so what one client
-// learned (the auth scheme, a token) serves every later request to that registry.
-function registryClients(inputs, configDir) {
-    const clients = new Map();
-    return (wanted) => {
-        const registry = normalizeRegistry(wanted);
-        let client = clients.get(registry);
-        if (!client) {
-            client = credentialsFor(inputs, configDir, registry).then((found) => new RegistryClient(registry, found, fetch, Math.min(REQUEST_TIMEOUT_MS, inputs.publish.registryTimeout * 1000)));
-            clients.set(registry, client);
-        }
-        return client;
-    };
-}
-async function credentialsFor(inputs, configDir, registry) {
-    const { username, password } = inputs.publish;
-    if (username && registry === normalizeRegistry(inputs.publish.registry))
-        return { username, password };
-    const found = await lookUpCredentials(configDir, registry, { ...programEnv(), DOCKER_CONFIG: configDir });
-    // What a credential helper returned was never an input: mask it before anything can print it.
-    if (found)
-        setSecret('password' in found ? found.password : found.identityToken);
-    return found;
-}
-
-// Which tags an image gets, from the git ref, the event and (for the moving aliases) the tags the
-// registry already holds; and which full references of the tags input keep their moving alias.
-// Pure: every input is passed in.
-/** The longest tag Docker takes (distribution/reference: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}). */
-const MAX_TAG_LENGTH = 128;
-/** Whether the plan for this request depends on the registry's tags (a stable release). */
-function needsExistingTags(request) {
-    const release = releaseOf(request.github.ref);
-    return release !== undefined && release.prerelease.length === 0;
-}
-function planTags(request, existing = []) {
-    const tags = [];
-    const withheld = [];
-    const { github } = request;
-    const shaTag = request.tagSha && /^[0-9a-f]{7,}$/i.test(github.tagSha)
-        ? `sha-${github.tagSha.slice(0, 7).toLowerCase()}`
-        : undefined;
-    const release = releaseOf(github.ref);
-    let version;
-    if (release) {
-        // As docker/metadata-action's {{version}}: build metadata (+build.7) is not part of the tag,
-        // so the tag still reads back as the release it is, never as a prerelease.
-        version = release.version;
-        // Semver allows a long prerelease; cutting it short would name another version, so refuse.
-        if (version.length > MAX_TAG_LENGTH) {
-            throw new Error(`the version "${version}" of ${github.ref} is ${version.length} characters long; Docker tags hold at most ${MAX_TAG_LENGTH}: release it under a shorter tag`);
-        }
-        tags.push(version);
-        if (release.prerelease.length === 0) {
-            const candidates = forwardOnlyAliases(release, request.tagLatest);
-            for (const alias of candidates) {
-                const blocker = newerInLine(alias, release, existing);
-                if (blocker)
-                    withheld.push({ tag: alias.tag, reason: blocker });
-                else
-                    tags.push(alias.tag);
-            }
-        }
-        else if (request.tagLatest === 'true') {
-            tags.push('latest');
-        }
-    }
-    else {
-        const refTag = refToTag(request);
-        if (refTag)
-            tags.push(refTag);
-        if (request.tagLatest === 'true')
-            tags.push('latest');
-        version = shaTag ?? refTag;
-    }
-    if (shaTag)
-        tags.push(shaTag);
-    tags.push(...request.extraTags);
-    const unique = [...new Set(tags)];
-    version ??= unique[0];
-    if (!version) {
-        throw new Error(`no tag could be computed for ref "${github.ref}" (event ${github.eventName}): set the tags input`);
-    }
-    return { version, tags: [version, ...unique.filter((tag) => tag !== version)], release, withheld };
-}
-/** The semver release a ref names: refs/tags/v1.2.3 or refs/tags/1.2.3. */
-function releaseOf(ref) {
-    const match = /^refs\/tags\/(.+)$/.exec(ref);
-    if (!match)
-        return undefined;
-    return semver.parse(match[1].replace(/^v/i, '')) ?? undefined;
-}
-function forwardOnlyAliases(release, tagLatest) {
-    const aliases = [
-        {
-            tag: `${release.major}.${release.minor}`,
-            sameLine: (o) => o.major === release.major && o.minor === release.minor
-        }
-    ];
-    // A `0` alias would promise a compatibility that 0.x releases do not give.
-    if (release.major > 0)
-        aliases.push({ tag: `${release.major}`, sameLine: (o) => o.major === release.major });
-    if (tagLatest === 'auto')
-        aliases.push({ tag: 'latest', sameLine: () => true });
-    if (tagLatest === 'true')
-        aliases.push({ tag: 'latest' });
-    return aliases;
-}
-function newerInLine(alias, release, existing) {
-    const sameLine = alias.sameLine;
-    if (!sameLine)
-        return undefined;
-    if (existing === 'unknown')
-        return "the registry's tags could not be read";
-    const newer = existing
-        .map((tag) => semver.parse(tag.replace(/^v/i, '')))
-        .filter((v) => v !== null && v.prerelease.length === 0 && sameLine(v))
-        .filter((v) => semver.gt(v, release))
-        .sort(semver.rcompare)[0];
-    return newer ? `the registry already has ${newer.version}, newer than ${release.version}` : undefined;
-}
-/**
- * The repositories whose tags must be read before the full references of the tags input are
- * pushed: those with a `latest`, `1` or `1.2` reference and a stable release to compare it with,
- * the run's own, else the highest `x.y.z` tag given in that repository. Without a release the
- * aliases are pushed as given (the same as `tag-latest: true`).
- */
-function referenceAliasChecks(references, runRelease) {
-    const checks = [];
-    for (const reference of references) {
-        if (!referenceAliasLine(reference.tag))
-            continue;
-        let check = checks.find((c) => sameRepository(c.image, reference.image));
-        if (!check) {
-            const release = stableReleaseFor(reference.image, references, runRelease);
-            if (!release)
-                continue;
-            check = { image: reference.image, release, aliases: [] };
-            checks.push(check);
-        }
-        check.aliases.push(reference);
-    }
-    return checks;
-}
-/**
- * The full references of the tags input under the forward-only rule: an alias reference is
- * withheld when its repository already holds a newer stable release in the alias's line, or when
- * that repository's tags could not be read.
- */
-function planReferences(references, runRelease, existingOf) {
-    const blockers = new Map();
-    for (const check of referenceAliasChecks(references, runRelease)) {
-        const existing = existingOf(check.image);
-        for (const reference of check.aliases) {
-            const alias = { tag: reference.tag, sameLine: referenceAliasLine(reference.tag) };
-            const blocker = newerInLine(alias, check.release, existing);
-            if (blocker)
-                blockers.set(reference, blocker);
-        }
-    }
-    return {
-        references: references.filter((reference) => !blockers.has(reference)),
-        withheld: [...blockers].map(([reference, reason]) => ({ reference, reason }))
-    };
-}
-/** The versions a moving alias tag stands for (`latest`: all; `1`: 1.x.y; `1.2`: 1.2.z). */
-function referenceAliasLine(tag) {
-    if (tag === 'latest')
-        return () => true;
-    const major = /^(\d+)$/.exec(tag);
-    if (major)
-        return (o) => o.major === Number(major[1]);
-    const minor = /^(\d+)\.(\d+)$/.exec(tag);
-    if (minor)
-        return (o) => o.major === Number(minor[1]) && o.minor === Number(minor[2]);
-    return undefined;
-}
-function stableReleaseFor(image, references, runRelease) {
-    if (runRelease && runRelease.prerelease.length === 0)
-        return runRelease;
-    // Several versions in one repository tag the same image: it is the highest of them.
-    return references
-        .filter((reference) => sameRepository(reference.image, image))
-        .map((reference) => semver.parse(reference.tag.replace(/^v/i, '')))
-        .filter((v) => v !== null && v.prerelease.length === 0)
-        .sort(semver.rcompare)[0];
-}
-function refToTag({ github }) {
-    if (github.pullRequestNumber !== undefined)
-        return `pr-${github.pullRequestNumber}`;
-    if (github.mergeGroup) {
-        const { baseBranch, pullRequestNumber } = github.mergeGroup;
-        const queued = pullRequestNumber === undefined ? '' : `-pr-${pullRequestNumber}`;
-        return sanitizeTag(`mq-${baseBranch}${queued}`) || undefined;
-    }
-    const match = /^refs\/(heads|tags)\/(.+)$/.exec(github.ref);
-    if (!match)
-        return undefined;
-    return sanitizeTag(match[2]) || undefined;
-}
-
-// What this run publishes: the tags (planned from the event and, for the forward-only aliases,
-// the tags the registry already holds), every full reference (whose `latest`, `1` and `1.2` move
-// forward only too, by the tags of their own repository), and whether to push at all.
-function decidePush(inputs, github) {
-    const mode = inputs.publish.push;
-    if (!inputs.steps.includes('push'))
-        return { push: false, reason: 'push is not in steps' };
-    if (mode === 'false')
-        return { push: false, reason: 'the push input is false' };
-    if (mode === 'auto' && github.pullRequestNumber !== undefined) {
-        return { push: false, reason: `push is auto and this is a pull request run (${github.eventName})` };
-    }
-    if (mode === 'auto' && github.mergeGroup) {
-        return { push: false, reason: 'push is auto and this is a merge_group run (a check before merging)' };
-    }
-    return { push: true, reason: mode === 'true' ? 'the push input is true' : 'push is auto' };
-}
-function tagRequest(inputs, github) {
-    return { github, tagSha: inputs.tags.sha, tagLatest: inputs.tags.latest, extraTags: inputs.tags.extra };
-}
-/** The plan's tags of `image`, then the given full references (of the tags input), without duplicates. */
-function releaseReferences(image, plan, given) {
-    const references = [
-        ...plan.tags.map((tag) => `${image.name}:${tag}`),
-        ...given.map((reference) => `${reference.image.name}:${reference.tag}`)
-    ];
-    return [...new Set(references)];
-}
-async function planRelease(inputs, github, registries) {
-    const pushing = decidePush(inputs, github);
-    const request = tagRequest(inputs, github);
-    const tagsOf = repositoryListings(registries);
-    const existing = pushing.push && needsExistingTags(request) ? await tagsOf(inputs.image) : [];
-    const plan = planTags(request, existing);
-    for (const { tag, reason } of plan.withheld)
-        info(`Tag ${tag} stays where it is: ${reason}.`);
-    const given = await checkGivenReferences(inputs, plan, pushing.push ? tagsOf : undefined);
-    for (const { reference, reason } of given.withheld)
-        info(`${reference} stays where it is: ${reason}.`);
-    const references = releaseReferences(inputs.image, plan, given.references);
-    if (pushing.push)
-        await warnOfRegistriesWithoutLogin(references, registries);
-    return { plan, references, withheldReferences: given.withheld, pushing };
-}
-/**
- * The full references of the tags input that are pushed, and the alias references withheld,
- * read against their repositories' tags (`tagsOf`; none are read when nothing is pushed).
- */
-async function checkGivenReferences(inputs, plan, tagsOf) {
-    // References the plan pushes for `image` anyway (`tag-latest: true`) are the plan's to decide.
-    const checked = inputs.tags.references.filter((reference) => !(sameRepository(reference.image, inputs.image) && plan.tags.includes(reference.tag)));
-    const listed = tagsOf
-        ? await Promise.all(referenceAliasChecks(checked, plan.release).map(async ({ image }) => ({
-            image,
-            tags: await tagsOf(image)
-        })))
-        : [];
-    const { withheld } = planReferences(checked, plan.release, (image) => listed.find((listing) => sameRepository(listing.image, image))?.tags ?? []);
-    return {
-        references: inputs.tags.references.filter((reference) => !withheld.some((w) => w.reference === reference)),
-        withheld: withheld
-            // The same alias of `image` withheld by the plan is told once, as the plan's.
-            .filter(({ reference }) => !(sameRepository(reference.image, inputs.image) &&
-            plan.withheld.some((w) => w.tag === reference.tag)))
-            .map(({ reference, reason }) => ({ reference: `${reference.image.name}:${reference.tag}`, reason }))
-    };
-}
-/**
- * The username and password are for one registry, and a reference in `tags` may name another:
- * says before the build which registries the push will reach without any credentials.
- */
-async function warnOfRegistriesWithoutLogin(references, registries) {
-    const named = new Set(references.map((reference) => parseImageReference(reference).image.registry));
-    for (const registry of named) {
-        if (isLoopbackRegistry(registry) || (await registries(registry)).hasCredentials)
-            continue;
-        warning(`No credentials for ${registry} were found (the username and password inputs are not for it, and the Docker config has no login for it): the push goes there without any. Log in first (docker/login-action) if it needs them.`);
-    }
-}
-/** Each repository's tags, read at most once in a run, whichever alias or shorthand names it. */
-function repositoryListings(registries) {
-    const listings = new Map();
-    return (image) => {
-        const key = `${image.registry}/${image.repository}`;
-        let listing = listings.get(key);
-        if (!listing) {
-            listing = readExistingTags(image, registries);
-            listings.set(key, listing);
-        }
-        return listing;
-    };
-}
-/** The registry's tags, so `latest` and the version aliases only move forward. */
-async function readExistingTags(image, registries) {
-    try {
-        const client = await registries(image.registry);
-        return await withRetry(`list the tags of ${image.name}`, REGISTRY_RETRY, () => client.listTags(image.repository));
-    }
-    catch (error) {
-        warning(`Could not read the tags of ${image.name}, so latest and the version aliases are left where they are: ${error.message}`);
-        return 'unknown';
-    }
-}
-/** The release's outputs and summary rows: the image, its version and every reference. */
-function reportRelease(inputs, release) {
-    const rows = [];
-    if (release) {
-        rows.push(['Version', code(release.plan.version)], ['Tags', release.references.map(code).join(' ')]);
-    }
-    return {
-        outputs: {
-            [Output.Image]: inputs?.image.name ?? '',
-            [Output.Tags]: release?.references.join('\n') ?? '',
-            [Output.Version]: release?.plan.version ?? ''
-        },
-        rows,
-        notes: [
-            ...(release?.plan.withheld ?? []).map(({ tag, reason }) => ({ name: tag, reason })),
-            ...(release?.withheldReferences ?? []).map(({ reference, reason }) => ({ name: reference, reason }))
-        ].map(({ name, reason }) => `${code(name)} was not moved: ${text(reason)}.`)
-    };
-}
-
 /** A step's failure with the part of its result that is still true (e.g. the tags pushed). */
 class StepError extends Error {
     partial;
@@ -10469,709 +9879,6 @@ class StepError extends Error {
         this.partial = partial;
         this.name = 'StepError';
     }
-}
-
-// Masking the inputs that hold secrets, before anything can print them.
-/** Inputs whose whole value is a secret. */
-const SECRET_INPUTS = ['password', 'ssh-private-key', 'tls-key', 'github-token'];
-/** KEY=VALUE inputs whose values are secrets (or may be: env feeds the deployed service). */
-const SECRET_VALUE_INPUTS = ['secrets', 'env'];
-/**
- * Shorter values are not masked: the runner would hide every occurrence of those characters
- * (a build secret DEBUG=1 would turn every `1` in the log into ***).
- */
-const MIN_MASKED_LENGTH = 4;
-function planMasks(read) {
-    const masked = [];
-    const warnings = [];
-    for (const name of SECRET_INPUTS) {
-        const value = read(name);
-        if (value)
-            masked.push(value);
-    }
-    for (const name of SECRET_VALUE_INPUTS) {
-        for (const { pair, lineNumber } of keyValueLines(read(name))) {
-            if (!pair?.value)
-                continue;
-            if (pair.value.length >= MIN_MASKED_LENGTH)
-                masked.push(pair.value);
-            else
-                warnings.push(`${name}: the value of ${keyName(pair.key, lineNumber)} is shorter than ${MIN_MASKED_LENGTH} characters, too short to mask in the log without hiding every occurrence of those characters; it is not masked, so do not use it for anything secret`);
-        }
-    }
-    return { masked, warnings };
-}
-function maskSecretInputs(read = (name) => getInput(name)) {
-    const plan = planMasks(read);
-    for (const value of plan.masked)
-        setSecret(value);
-    for (const warning$1 of plan.warnings)
-        warning(warning$1);
-}
-function keyName(key, lineNumber) {
-    return /^[\w.-]+$/.test(key) ? key : `line ${lineNumber}`;
-}
-
-// The main step's side of the state it hands the post step (GITHUB_STATE, read back as
-// STATE_<name>): every value goes through here, so the main step also knows, when it ends, what
-// it left for the post step to finish (a held lock, a rollout under way).
-const lastSaved = new Map();
-function saveForPost(name, value) {
-    lastSaved.set(name, value);
-    saveState(name, value);
-}
-/** The value last saved under `name` in this run ('' when none). */
-function savedForPost(name) {
-    return lastSaved.get(name) ?? '';
-}
-/**
- * Saves every name empty first. The runner applies a step's state file when the step ends, over
- * any value a printed `::save-state` line set meanwhile: with every name in the file, nothing
- * printed can add state the post step would read.
- */
-function claimEveryState() {
-    for (const name of Object.values(State))
-        saveForPost(name, '');
-}
-
-function ociLabels({ github, version, created }) {
-    const labels = [{ key: 'org.opencontainers.image.created', value: created.toISOString() }];
-    if (github.repositoryUrl) {
-        labels.push({ key: 'org.opencontainers.image.source', value: github.repositoryUrl });
-        labels.push({ key: 'org.opencontainers.image.url', value: github.repositoryUrl });
-    }
-    if (github.repository)
-        labels.push({ key: 'org.opencontainers.image.title', value: github.repository.split('/').pop() ?? '' });
-    if (github.sha)
-        labels.push({ key: 'org.opencontainers.image.revision', value: github.sha });
-    labels.push({ key: 'org.opencontainers.image.version', value: version });
-    return labels;
-}
-/** The automatic labels, each overridden by a user label of the same key (user order kept last). */
-function mergeLabels(automatic, user) {
-    const userKeys = new Set(user.map((label) => label.key));
-    return [...automatic.filter((label) => !userKeys.has(label.key)), ...user];
-}
-function buildTime(env = process.env, now = new Date()) {
-    const epoch = env.SOURCE_DATE_EPOCH;
-    return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
-}
-
-// The steps' private working folders under the runner's temp folder (the build's image ID and
-// metadata files), recorded as they are made so that the post step removes them however the main
-// step ended: a cancelled run never gets to its own clean-up. (The scan's folder is not one: it
-// holds report-file, an output later steps read.)
-const made = [];
-/** A new private folder under `tempRoot`, saved for the post step. */
-function makeWorkDir(tempRoot, prefix) {
-    const dir = mkdtempSync(path$1.join(tempRoot, prefix));
-    made.push(dir);
-    saveForPost(State.WorkDirs, JSON.stringify(made));
-    return dir;
-}
-
-// Build: `docker buildx build` into the local engine when buildx is there, else the classic
-// `docker build` for the inputs it supports. The image gets every computed tag at once.
-/** Environment variable that carries the i-th build secret to buildx (`--secret id=X,env=VAR`). */
-function secretEnvName(index) {
-    return `CONTAINER_SHIP_BUILD_SECRET_${index}`;
-}
-function buildxArgs(spec, files) {
-    const args = ['buildx', 'build', '--iidfile', files.iidFile, '--metadata-file', files.metadataFile];
-    if (spec.file)
-        args.push('--file', spec.file);
-    for (const tag of spec.tags)
-        args.push('--tag', tag);
-    for (const { key, value } of spec.buildArgs)
-        args.push('--build-arg', `${key}=${value}`);
-    for (const { key, value } of spec.labels)
-        args.push('--label', `${key}=${value}`);
-    spec.secretIds.forEach((id, index) => args.push('--secret', `id=${id},env=${secretEnvName(index)}`));
-    if (spec.target)
-        args.push('--target', spec.target);
-    if (spec.platforms.length > 0)
-        args.push('--platform', spec.platforms.join(','));
-    for (const source of spec.cacheFrom)
-        args.push('--cache-from', source);
-    for (const destination of spec.cacheTo)
-        args.push('--cache-to', destination);
-    if (spec.pull)
-        args.push('--pull');
-    if (spec.noCache)
-        args.push('--no-cache');
-    // Whatever the builder's driver, the image must land in the local engine to be scanned.
-    args.push('--load', spec.context);
-    return args;
-}
-/** What only buildx can do, as the input names a user wrote. */
-function buildxOnlyInputs(inputs) {
-    const needed = [];
-    if (inputs.secrets.length > 0)
-        needed.push('secrets');
-    if (inputs.platforms.length > 0)
-        needed.push('platforms');
-    if (inputs.cacheTo.length > 0)
-        needed.push('cache-to');
-    // The classic builder takes --cache-from image references only, not buildx's type=... specs.
-    if (inputs.cacheFrom.some((source) => source.includes('=')))
-        needed.push('cache-from');
-    return needed;
-}
-/**
- * buildx when the CLI has it, else the classic builder, refused up front (before any login or
- * build) when the inputs need what only buildx does.
- */
-async function chooseBuilder(docker, inputs) {
-    if (await docker.hasBuildx())
-        return 'buildx';
-    const needed = buildxOnlyInputs(inputs);
-    if (needed.length > 0) {
-        throw new Error(`${needed.join(', ')} need docker buildx, which is not installed (docker buildx version failed)`);
-    }
-    info('docker buildx is not installed: the classic builder will build');
-    return 'classic';
-}
-function classicArgs(spec, files) {
-    const args = ['build', '--iidfile', files.iidFile];
-    if (spec.file)
-        args.push('--file', spec.file);
-    for (const tag of spec.tags)
-        args.push('--tag', tag);
-    for (const { key, value } of spec.buildArgs)
-        args.push('--build-arg', `${key}=${value}`);
-    for (const { key, value } of spec.labels)
-        args.push('--label', `${key}=${value}`);
-    if (spec.target)
-        args.push('--target', spec.target);
-    for (const source of spec.cacheFrom)
-        args.push('--cache-from', source);
-    if (spec.pull)
-        args.push('--pull');
-    if (spec.noCache)
-        args.push('--no-cache');
-    args.push(spec.context);
-    return args;
-}
-/** The build step: the image, tagged with every reference of the release, in the local engine. */
-async function build(run, release) {
-    const builder = run.builder ?? (await chooseBuilder(run.docker, run.inputs.build));
-    const spec = buildSpec(run, release, buildTime());
-    const secretValues = run.inputs.build.secrets.map((secret) => secret.value);
-    const workDir = makeWorkDir(run.tempRoot, 'container-ship-build-');
-    const iidFile = path$1.join(workDir, 'iid');
-    const metadataFile = path$1.join(workDir, 'metadata.json');
-    try {
-        if (builder === 'buildx') {
-            const secretEnv = Object.fromEntries(secretValues.map((value, index) => [secretEnvName(index), value]));
-            await run.docker.run(buildxArgs(spec, { iidFile, metadataFile }), { extraEnv: secretEnv });
-        }
-        else {
-            // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
-            await run.docker.run(classicArgs(spec, { iidFile }), { extraEnv: { DOCKER_BUILDKIT: '0' } });
-        }
-        const result = {
-            imageId: readFileSync(iidFile, 'utf8').trim(),
-            references: spec.tags,
-            builder,
-            buildRef: builder === 'buildx' ? readBuildRef(metadataFile) : undefined
-        };
-        info(`Built ${result.imageId} with ${builder}${result.buildRef ? ` (build ${result.buildRef})` : ''}`);
-        return result;
-    }
-    finally {
-        rmSync(workDir, { recursive: true, force: true });
-    }
-}
-function buildSpec({ inputs, github }, release, created) {
-    const build = inputs.build;
-    return {
-        context: build.context,
-        file: build.file,
-        tags: release.references,
-        buildArgs: build.buildArgs,
-        labels: mergeLabels(ociLabels({ github, version: release.plan.version, created }), build.labels),
-        secretIds: build.secrets.map((secret) => secret.key),
-        target: build.target,
-        platforms: build.platforms,
-        cacheFrom: build.cacheFrom,
-        cacheTo: build.cacheTo,
-        pull: build.pull,
-        noCache: build.noCache
-    };
-}
-const buildStep = {
-    name: 'build',
-    title: 'Build',
-    run: (context, release) => build(context, release),
-    report: (result) => ({
-        outputs: { [Output.ImageId]: result?.imageId ?? '' },
-        rows: result
-            ? [
-                ['Image ID', code(result.imageId)],
-                ['Builder', result.builder]
-            ]
-            : []
-    })
-};
-function readBuildRef(metadataFile) {
-    try {
-        const metadata = JSON.parse(readFileSync(metadataFile, 'utf8'));
-        const ref = metadata['buildx.build.ref'];
-        return typeof ref === 'string' ? ref : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-
-function parseEngineEvent(line) {
-    let parsed;
-    try {
-        parsed = JSON.parse(line);
-    }
-    catch {
-        return undefined;
-    }
-    if (typeof parsed !== 'object' || parsed === null)
-        return undefined;
-    const id = parsed.Actor?.ID ?? parsed.id ?? '';
-    const action = parsed.Action ?? parsed.status ?? '';
-    if (!id || !action)
-        return undefined;
-    const exitCode = parsed.Actor?.Attributes?.exitCode;
-    return { id, action, ...(exitCode === undefined ? {} : { exitCode: Number(exitCode) }) };
-}
-/**
- * What one event says about a container that is being waited for. `hasHealthcheck` decides
- * whether `ready` can come from an event at all (without one it comes from the grace timer).
- */
-function judgeEvent(event, hasHealthcheck) {
-    if (event.action === 'die') {
-        return { kind: 'failed', reason: `exited with code ${event.exitCode ?? 'unknown'}` };
-    }
-    if (event.action === 'oom')
-        return { kind: 'failed', reason: 'was killed for running out of memory' };
-    if (event.action === 'restart')
-        return { kind: 'failed', reason: 'restarted' };
-    if (event.action === 'destroy')
-        return { kind: 'failed', reason: 'was removed' };
-    if (event.action === 'health_status: unhealthy')
-        return { kind: 'failed', reason: 'became unhealthy' };
-    if (hasHealthcheck && event.action === 'health_status: healthy')
-        return { kind: 'ready' };
-    return { kind: 'waiting' };
-}
-/** What an inspection says about a container before any event is read. */
-function judgeState(state) {
-    if (!state.running && state.status !== 'created') {
-        return { kind: 'failed', reason: `is ${state.status} (exit code ${state.exitCode})` };
-    }
-    if (state.restartCount > 0)
-        return { kind: 'failed', reason: 'restarted' };
-    if (state.health?.status === 'unhealthy')
-        return { kind: 'failed', reason: 'became unhealthy' };
-    if (state.health?.status === 'healthy')
-        return { kind: 'ready' };
-    return { kind: 'waiting' };
-}
-/** Running, and healthy when it has a healthcheck: fit to get traffic. */
-function canServe(container) {
-    return container.running && (container.health === undefined || container.health.status === 'healthy');
-}
-/**
- * Follows the engine's events for `containers` (replayed from their creation, so nothing
- * between their start and this call is missed) until all are ready, one fails, or the time runs
- * out. When the events are lost (the engine restarted, the connection dropped), waits for the
- * engine to answer again within the same time, reads the containers' state by inspection and
- * follows the events again.
- */
-async function waitUntilReady(docker, containers, options) {
-    const deadline = Date.now() + options.timeoutMs;
-    const pending = new Map(); // not ready yet: id -> has a healthcheck
-    const watched = new Map(containers.map((container) => [container.id, container.health !== undefined]));
-    const failures = {};
-    const judgeAll = (states) => {
-        for (const id of watched.keys()) {
-            const state = states.find((container) => container.id === id);
-            const verdict = state ? judgeState(state) : { kind: 'failed', reason: 'was removed' };
-            if (verdict.kind === 'failed')
-                failures[id] = verdict.reason;
-            else if (verdict.kind === 'ready')
-                pending.delete(id);
-        }
-    };
-    for (const container of containers)
-        pending.set(container.id, container.health !== undefined);
-    judgeAll(containers);
-    const settled = () => Object.keys(failures).length > 0 || pending.size === 0;
-    /** Tells the current watch to look again (a grace period ended). */
-    let wake = () => { };
-    // Without a healthcheck, ready once the grace has passed (by the clock, across reconnections).
-    const graceTimers = [...pending]
-        .filter(([, hasHealthcheck]) => !hasHealthcheck)
-        .map(([id]) => setTimeout(() => {
-        pending.delete(id);
-        wake();
-    }, options.graceMs));
-    try {
-        while (!settled()) {
-            const watch = await watchEvents(docker, containers, watched, pending, failures, deadline, (poke) => {
-                wake = poke;
-            });
-            if (watch.kind === 'settled' || settled())
-                break;
-            const report = options.report ?? (() => { });
-            report('lost', `Lost the engine's events (${watch.reason}): waiting for the engine to answer again`);
-            const since = Date.now();
-            const version = await engineAnswers(docker, deadline, options);
-            if (version === undefined) {
-                const why = options.connectionAlive && !options.connectionAlive()
-                    ? 'and the connection to the host has ended'
-                    : 'and the engine did not answer again in time';
-                for (const id of pending.keys())
-                    failures[id] = `lost the engine's events (${watch.reason}) ${why}`;
-                break;
-            }
-            report('back', `The engine answers again after ${((Date.now() - since) / 1000).toFixed(1)} s: reading the new containers' state`);
-            await options.onEngineBack?.(version, [...pending.keys()]);
-            judgeAll(await options.inspect([...watched.keys()]));
-        }
-    }
-    finally {
-        for (const timer of graceTimers)
-            clearTimeout(timer);
-    }
-    if (Object.keys(failures).length === 0 && pending.size > 0) {
-        for (const id of pending.keys())
-            failures[id] = 'timeout';
-    }
-    return { ready: Object.keys(failures).length === 0, failures };
-}
-/**
- * One `docker events` session: settles when every watched container is ready, one fails or the
- * deadline passes; `lost` when the events end first.
- */
-function watchEvents(docker, containers, watched, pending, failures, deadline, onWake) {
-    return new Promise((resolve) => {
-        let done = false;
-        const finish = (watch) => {
-            if (done)
-                return;
-            done = true;
-            clearTimeout(timer);
-            void events.stop().then(() => resolve(watch));
-        };
-        const check = () => {
-            if (Object.keys(failures).length > 0 || pending.size === 0)
-                finish({ kind: 'settled' });
-        };
-        const events = startProgram('docker', [
-            'events',
-            '--since',
-            String(earliestSeconds(containers)),
-            '--filter',
-            'type=container',
-            // Every new container, also the ones already ready: one that turns unhealthy or exits
-            // while the others are still starting fails the release too.
-            ...[...watched.keys()].flatMap((id) => ['--filter', `container=${id}`]),
-            '--format',
-            '{{json .}}'
-        ], {
-            env: docker.env,
-            onLine: (line) => {
-                const event = parseEngineEvent(line);
-                if (!event || !watched.has(event.id))
-                    return;
-                const verdict = judgeEvent(event, watched.get(event.id));
-                // Replayed events come in order: a failure after being ready is still a failure.
-                if (verdict.kind === 'failed')
-                    failures[event.id] ??= verdict.reason;
-                else if (verdict.kind === 'ready')
-                    pending.delete(event.id);
-                check();
-            }
-        });
-        void events.exited.then(({ exitCode, stderr }) => finish({
-            kind: 'lost',
-            reason: `docker events exited with ${exitCode ?? 'an error'}${stderr ? `: ${stderr}` : ''}`
-        }));
-        const timer = setTimeout(() => finish({ kind: 'settled' }), Math.max(0, deadline - Date.now()));
-        onWake(check);
-        check();
-    });
-}
-/**
- * The engine's version once it answers again before the deadline; undefined when it does not
- * (at once when the way to it is gone).
- */
-async function engineAnswers(docker, deadline, options) {
-    const pollMs = options.pollMs ?? 500;
-    for (;;) {
-        if (options.connectionAlive && !options.connectionAlive())
-            return undefined;
-        const { version } = await docker.serverVersion();
-        if (version)
-            return version;
-        if (Date.now() + pollMs >= deadline)
-            return undefined;
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
-}
-/**
- * Whether the engine has restarted since these containers started: a restarted engine keeps no
- * events from before (its event log is in memory), so their `start` events are gone. (On a very
- * busy engine they may also have aged out of its 1,024-event log: then this says yes.)
- */
-async function restartedSinceStart(docker, containers) {
-    const replay = await docker.run([
-        'events',
-        '--since',
-        String(earliestSeconds(containers)),
-        '--until',
-        String(Math.floor(Date.now() / 1000) + 1),
-        '--filter',
-        'type=container',
-        '--filter',
-        'event=start',
-        ...containers.flatMap(({ id }) => ['--filter', `container=${id}`]),
-        '--format',
-        '{{json .}}'
-    ], { quiet: true, allowFailure: true });
-    const started = new Set(replay.stdout
-        .split('\n')
-        .map(parseEngineEvent)
-        .filter((event) => event?.action === 'start')
-        .map((event) => event?.id));
-    return containers.some(({ id }) => !started.has(id));
-}
-/**
- * Engines before 23.0 with live-restore stop running the healthchecks of the containers they
- * restore after a restart (moby/moby#41871, mended in 23.0 by moby/moby#41935): a new container
- * would stay `starting` for ever.
- */
-function losesHealthchecksOnRestart(engineVersion) {
-    const major = Number(/^(\d+)\./.exec(engineVersion)?.[1]);
-    return Number.isFinite(major) && major < 23;
-}
-/** The engine's time of the earliest creation, in whole seconds, for `docker events --since`. */
-function earliestSeconds(containers) {
-    const times = containers.map((container) => Date.parse(container.created)).filter(Number.isFinite);
-    // Without a creation time, the last minute (containers were created moments ago).
-    const earliest = times.length > 0 ? Math.min(...times) : Date.now() - 60_000;
-    return Math.floor(earliest / 1000) - 1;
-}
-
-const PROJECT_LABEL = 'com.docker.compose.project';
-const SERVICE_LABEL = 'com.docker.compose.service';
-/** `docker inspect` JSON of containers, as the fields the rollout reads. */
-function parseContainerInspect(json) {
-    const parsed = JSON.parse(json);
-    if (!Array.isArray(parsed))
-        throw new Error('docker inspect did not print a JSON list');
-    return parsed.map((entry) => {
-        const state = entry.State ?? {};
-        const health = state.Health;
-        const networks = {};
-        for (const [name, network] of Object.entries(entry.NetworkSettings?.Networks ?? {})) {
-            networks[name] = {
-                ip: network?.IPAddress ?? '',
-                aliases: Array.isArray(network?.Aliases) ? network.Aliases : []
-            };
-        }
-        return {
-            id: entry.Id ?? '',
-            name: (entry.Name ?? '').replace(/^\//, ''),
-            image: entry.Config?.Image ?? '',
-            imageId: entry.Image ?? '',
-            created: entry.Created ?? '',
-            running: state.Running === true,
-            status: state.Status ?? '',
-            exitCode: state.ExitCode ?? 0,
-            restartCount: entry.RestartCount ?? 0,
-            ...(health
-                ? {
-                    health: {
-                        status: health.Status ?? '',
-                        log: (health.Log ?? []).map((probe) => ({
-                            exitCode: probe.ExitCode ?? 0,
-                            output: probe.Output ?? ''
-                        }))
-                    }
-                }
-                : {}),
-            networks
-        };
-    });
-}
-/** The filter arguments that select a service's containers. */
-function serviceFilter(project, service) {
-    return [
-        '--filter',
-        `label=${PROJECT_LABEL}=${project}`,
-        ...(service === undefined ? [] : ['--filter', `label=${SERVICE_LABEL}=${service}`])
-    ];
-}
-class Containers {
-    docker;
-    /** Networks that refused `--ip` (no subnet in their configuration). */
-    noFixedAddress = new Set();
-    constructor(docker) {
-        this.docker = docker;
-    }
-    /** IDs of the project's (or one service's) containers; running ones only unless `all`. */
-    async list(project, service, all = false) {
-        const result = await this.docker.run(['ps', ...(all ? ['--all'] : []), '--no-trunc', '--quiet', ...serviceFilter(project, service)], { quiet: true });
-        return result.stdout
-            .split('\n')
-            .map((line) => line.trim())
-            .filter(Boolean);
-    }
-    async inspect(ids) {
-        if (ids.length === 0)
-            return [];
-        const result = await this.docker.run(['container', 'inspect', ...ids], { quiet: true });
-        return parseContainerInspect(result.stdout);
-    }
-    /** Removes containers by ID, running or not; ones already gone are not an error. */
-    async remove(ids) {
-        if (ids.length === 0)
-            return;
-        const result = await this.docker.run(['rm', '--force', ...ids], { quiet: true, allowFailure: true });
-        if (result.exitCode !== 0 && !/No such container/i.test(result.stderr)) {
-            throw new Error(`could not remove containers ${ids.map(short).join(', ')}: ${result.stderr.trim()}`);
-        }
-    }
-    /**
-     * Stops containers by ID, all at once, each with its own stop signal and grace period (Compose
-     * sets both on the container from stop_signal and stop_grace_period), then removes them.
-     */
-    async stopAndRemove(ids) {
-        if (ids.length === 0)
-            return;
-        await this.docker.run(['stop', ...ids], { quiet: true, allowFailure: true });
-        await this.remove(ids);
-    }
-    async disconnect(network, id) {
-        await this.docker.run(['network', 'disconnect', network, id], { quiet: true });
-    }
-    /**
-     * Connects a container to a network with these DNS aliases, at `ip` when the network lets a
-     * container ask for its address (only networks with a subnet in their configuration do);
-     * returns the address it got.
-     */
-    async connect(network, id, aliases, ip) {
-        const args = ['network', 'connect', ...aliases.flatMap((alias) => ['--alias', alias])];
-        if (ip && !this.noFixedAddress.has(network)) {
-            const kept = await this.docker.run([...args, '--ip', ip, network, id], {
-                quiet: true,
-                allowFailure: true
-            });
-            if (kept.exitCode === 0)
-                return ip;
-            if (!/user specified IP address is supported only/i.test(kept.stderr)) {
-                throw new Error(`could not connect ${short(id)} to ${network}: ${kept.stderr.trim()}`);
-            }
-            this.noFixedAddress.add(network);
-        }
-        await this.docker.run([...args, network, id], { quiet: true });
-        const [state] = await this.inspect([id]);
-        return state?.networks[network]?.ip ?? '';
-    }
-    /**
-     * Starts the engine's healthchecks of these containers again: unpausing a container starts its
-     * health monitor afresh (the way round moby/moby#41871). Only for containers that get no traffic
-     * yet: pausing freezes them for the moment between the two calls.
-     */
-    async rearmHealthchecks(ids) {
-        if (ids.length === 0)
-            return;
-        await this.docker.run(['pause', ...ids], { quiet: true });
-        await this.docker.run(['unpause', ...ids], { quiet: true });
-    }
-    /** The last lines a container printed, for the summary of a failed release. */
-    async logTail(id, lines) {
-        const result = await this.docker.run(['logs', '--tail', String(lines), id], {
-            quiet: true,
-            allowFailure: true
-        });
-        return `${result.stdout}${result.stderr}`.trimEnd();
-    }
-}
-/** The 12-character form docker prints. */
-function short(id) {
-    return id.replace(/^sha256:/, '').slice(0, 12);
-}
-
-const LOCK_LABEL = 'com.container-ship.lock';
-const HOLDER_LABEL = 'com.container-ship.lock.holder';
-const SINCE_LABEL = 'com.container-ship.lock.since';
-function lockName(project) {
-    return `container-ship-lock-${project}`;
-}
-/** `docker create` of the lock container: no network, no start, a command that is never run. */
-function lockCreateArgs(project, image, holder, since) {
-    return [
-        'create',
-        '--name',
-        lockName(project),
-        '--network',
-        'none',
-        '--label',
-        `${LOCK_LABEL}=${project}`,
-        '--label',
-        `${HOLDER_LABEL}=${holder}`,
-        '--label',
-        `${SINCE_LABEL}=${since.toISOString()}`,
-        image,
-        'container-ship-lock'
-    ];
-}
-/**
- * Takes the lock, waiting while another run holds it, up to timeoutMs. `image` is one the host
- * has (the one being deployed, already pulled): creating a container needs one.
- */
-async function acquireLock(docker, project, image, holder, options) {
-    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    const now = options.now ?? Date.now;
-    const deadline = now() + options.timeoutMs;
-    const name = lockName(project);
-    let announced = false;
-    for (;;) {
-        const created = await docker.run(lockCreateArgs(project, image, holder, new Date(now())), {
-            quiet: true,
-            allowFailure: true
-        });
-        if (created.exitCode === 0)
-            return { name };
-        if (!/Conflict|already in use/i.test(created.stderr)) {
-            throw new Error(`could not take the deploy lock ${name}: ${created.stderr.trim()}`);
-        }
-        const current = await lockHolder$1(docker, name);
-        if (!announced) {
-            options.onWait?.(current);
-            announced = true;
-        }
-        if (now() >= deadline) {
-            throw new Error(`another deploy of project ${project} holds the lock on this host (${current}); waited ${Math.round(options.timeoutMs / 1000)} s (lock-timeout). If no deploy is running, remove the lock with: docker rm ${name}`);
-        }
-        await sleep(Math.min(options.pollMs ?? 1000, Math.max(0, deadline - now())));
-    }
-}
-/** Who holds the lock since when, as its labels say. */
-async function lockHolder$1(docker, name) {
-    const result = await docker.run([
-        'container',
-        'inspect',
-        '--format',
-        `{{index .Config.Labels "${HOLDER_LABEL}"}} since {{index .Config.Labels "${SINCE_LABEL}"}}`,
-        name
-    ], { quiet: true, allowFailure: true });
-    return result.exitCode === 0 ? result.stdout.trim() : 'released just now';
-}
-/** Removes the lock; false when the host could not be asked (the lock may still be held). */
-async function releaseLock(docker, lock) {
-    const removed = await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
-    return removed.exitCode === 0 || /No such container/i.test(removed.stderr);
 }
 
 // The switch of a blue-green rollout: the proxy in front must stop sending to the old containers
@@ -11317,15 +10024,20 @@ class Timeline {
 const deployStep = {
     name: 'deploy',
     title: 'Deploy',
-    skip: (context, release) => {
-        const reason = deploySkipReason(context.inputs, release);
+    secretInputs: DEPLOY_SECRET_INPUTS,
+    states: DEPLOY_STATES,
+    readInputs: readDeployInputs,
+    admit: (deploy, { steps, eventName }) => refuseUntrustedDeploy({ steps, deploy }, eventName),
+    skip: (deploy, { steps, release }) => {
+        const reason = deploySkipReason({ steps, deploy }, release);
         return reason ? `The deploy step was skipped: ${reason}.` : undefined;
     },
-    run: async (context) => {
-        const target = context.deployTarget;
+    prepare: prepareDeployTarget,
+    finish: finishDeploy,
+    leftForPost: deployLeftForPost,
+    run: async ({ context, inputs: deploy, prepared: target }) => {
         if (!target)
             throw new Error('the deploy target was not prepared');
-        const deploy = context.inputs.deploy;
         const result = {
             deployed: false,
             previousImage: '',
@@ -11374,15 +10086,15 @@ const deployStep = {
             throw new StepError(error.message, result);
         }
     },
-    report: (result, run) => {
+    report: (result, { inputs: deploy, run, release }) => {
         const outputs = {
-            [Output.Deployed]: String(result?.deployed ?? false),
-            [Output.PreviousImage]: result?.previousImage ?? '',
-            [Output.Containers]: result?.deployed ? result.containers.join('\n') : ''
+            deployed: String(result?.deployed ?? false),
+            'previous-image': result?.previousImage ?? '',
+            containers: result?.deployed ? result.containers.join('\n') : ''
         };
         if (!result) {
-            const skipped = run.inputs?.steps.includes('deploy') && run.release
-                ? deploySkipReason(run.inputs, run.release)
+            const skipped = run?.steps.includes('deploy') && deploy && release
+                ? deploySkipReason({ steps: run.steps, deploy }, release)
                 : undefined;
             return { outputs, rows: skipped ? [['Deploy', `skipped (${skipped})`]] : [] };
         }
@@ -11636,6 +10348,137 @@ function deploySection(result) {
     return lines.join('\n');
 }
 
+// Image repository names, references and tags, following the grammar of distribution/reference,
+// and registry names normalised once so every comparison sees one name per registry.
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::([0-9]+))?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const DOMAIN_RE = new RegExp(`^${DOMAIN}$`);
+const PATH_RE = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+const TAG_RE = /^[\w][\w.-]{0,127}$/;
+const MAX_NAME_LENGTH = 255;
+const DOCKER_HUB = 'docker.io';
+/** Every name Docker Hub answers to: the one the CLI shows, the legacy index and the API host. */
+const DOCKER_HUB_ALIASES = new Set([DOCKER_HUB, 'index.docker.io', 'registry-1.docker.io']);
+/** The key `docker login` stores Docker Hub credentials under. */
+const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
+/**
+ * One registry, one name: Docker Hub's aliases become `docker.io`, hosts are lowercase (DNS is
+ * case-insensitive; the port is kept).
+ */
+function normalizeRegistry(registry) {
+    const lower = registry.trim().toLowerCase();
+    return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB : lower;
+}
+/**
+ * Checks a `host[:port]` registry address, the port between 1 and 65535; returns it
+ * normalised. Throws a message saying what is wrong.
+ */
+function parseRegistry(text) {
+    const registry = text.trim();
+    const match = DOMAIN_RE.exec(registry);
+    if (!match)
+        throw new Error(`"${registry}" is not a registry host[:port], e.g. ghcr.io`);
+    checkPort(registry, match[1]);
+    return normalizeRegistry(registry);
+}
+function checkPort(registry, port) {
+    if (port === undefined)
+        return;
+    const number = Number(port);
+    if (!Number.isInteger(number) || number < 1 || number > 65535) {
+        throw new Error(`"${registry}" has port ${port}, which is not between 1 and 65535`);
+    }
+}
+/** Parses a repository name without tag or digest; throws a message saying what is wrong. */
+function parseImageName(input) {
+    const name = input.trim();
+    if (name === '')
+        throw new Error('is empty');
+    if (name.includes('@'))
+        throw new Error(`"${name}" has a digest; give the repository only, e.g. ghcr.io/acme/web`);
+    if (/:[\w][\w.-]*$/.test(name.slice(name.lastIndexOf('/') + 1))) {
+        throw new Error(`"${name}" has a tag; give the repository only and put tags in the tags input`);
+    }
+    return parseRepository(name);
+}
+/** Parses `name:tag` (a digest is refused: a tag is what gets pushed). */
+function parseImageReference(input) {
+    const reference = input.trim();
+    if (reference.includes('@'))
+        throw new Error(`"${reference}" has a digest; give name:tag, e.g. ghcr.io/acme/web:1.2`);
+    const colon = reference.lastIndexOf(':');
+    if (colon <= reference.lastIndexOf('/'))
+        throw new Error(`"${reference}" has no tag; give name:tag`);
+    const tag = reference.slice(colon + 1);
+    if (!isValidTag(tag))
+        throw new Error(`"${reference}" has an invalid tag "${tag}"`);
+    return { image: parseRepository(reference.slice(0, colon)), tag };
+}
+function parseRepository(name) {
+    const slash = name.indexOf('/');
+    const first = slash === -1 ? '' : name.slice(0, slash);
+    const hasDomain = first !== '' &&
+        (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+    let path = hasDomain ? name.slice(slash + 1) : name;
+    let registry = DOCKER_HUB;
+    if (hasDomain) {
+        const match = DOMAIN_RE.exec(first);
+        if (!match)
+            throw new Error(`"${first}" is not a valid registry host[:port]`);
+        checkPort(first, match[1]);
+        registry = normalizeRegistry(first);
+    }
+    if (!PATH_RE.test(path)) {
+        throw new Error(`"${name}" is not a valid repository name: lowercase letters, digits and separators (. _ __ -) in /-separated parts`);
+    }
+    if (name.length > MAX_NAME_LENGTH)
+        throw new Error(`"${name}" is longer than ${MAX_NAME_LENGTH} characters`);
+    // Official images live under library/ whichever Hub alias names them.
+    if (registry === DOCKER_HUB && !path.includes('/'))
+        path = `library/${path}`;
+    return { registry, repository: path, name };
+}
+/** The same repository, whatever alias or shorthand each name used. */
+function sameRepository(a, b) {
+    return a.registry === b.registry && a.repository === b.repository;
+}
+function isValidTag(tag) {
+    return TAG_RE.test(tag);
+}
+/** Turns any text (a branch name, say) into a valid tag: invalid characters become `-`. */
+function sanitizeTag(text) {
+    const cleaned = text
+        .replace(/[^\w.-]+/g, '-')
+        .replace(/^[.-]+/, '')
+        .slice(0, 128);
+    return cleaned;
+}
+function isLoopbackRegistry(registry) {
+    return isLoopbackHost(registryHost(registry));
+}
+function isLoopbackHost(host) {
+    const bare = host.replace(/^\[|\]$/g, '');
+    return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+/** Host of a `host[:port]` or `[v6]:port` registry address. */
+function registryHost(registry) {
+    const v6 = /^\[([^\]]+)\]/.exec(registry);
+    if (v6)
+        return v6[1];
+    return registry.replace(/:\d+$/, '');
+}
+/**
+ * Base URL of the Registry HTTP API. Docker Hub is served from registry-1.docker.io; the engine
+ * talks plain HTTP to loopback registries, so the action does too.
+ */
+function registryApiBase(registry) {
+    const normalized = normalizeRegistry(registry);
+    if (normalized === DOCKER_HUB)
+        return 'https://registry-1.docker.io';
+    return `${isLoopbackRegistry(normalized) ? 'http' : 'https'}://${normalized}`;
+}
+
 // Push: the built image goes up once per repository with `docker push`; its other tags are then
 // pointed at the same manifest through the Registry API (one manifest PUT each, as
 // `crane tag` does) instead of a `docker push` per tag that re-checks every layer. The manifest
@@ -11746,8 +10589,9 @@ async function tagByApi(client, image, tag, manifest, retry) {
 const pushStep = {
     name: 'push',
     title: 'Push',
-    skip: (_context, release) => release.pushing.push ? undefined : `Nothing was pushed: ${release.pushing.reason}.`,
-    run: async (context, _release, earlier) => {
+    requires: [{ step: 'build', because: 'works on the image the build step makes' }],
+    skip: (_inputs, { release }) => release.pushing.push ? undefined : `Nothing was pushed: ${release.pushing.reason}.`,
+    run: async ({ context, earlier }) => {
         if (!earlier.build)
             throw new Error('push needs the image the build step makes');
         return push(context, earlier.build);
@@ -11768,8 +10612,8 @@ const pushStep = {
             rows.push(['Pushed', `no (${reason})`]);
         return {
             outputs: {
-                [Output.Digest]: result?.digest ?? '',
-                [Output.PushedTags]: (result?.pushed ?? []).join('\n')
+                digest: result?.digest ?? '',
+                'pushed-tags': (result?.pushed ?? []).join('\n')
             },
             rows,
             notes
@@ -13522,6 +12366,280 @@ function ignoredMessage(finding, rule) {
     return `${label(finding)}: ignored by ${where(rule)}${until}${statement}`;
 }
 
+// Files the action writes where an input says (sarif-file) never follow a link. A workspace holds
+// what the checkout and earlier steps put there, a pull request's files included: a
+// `reports -> /home/runner/.ssh` link, or a `scan.sarif` linked to a file elsewhere, would
+// otherwise have the action write outside the folders it was given. A path is accepted only
+// inside the workspace (GITHUB_WORKSPACE, else the working folder) or the runner's temp folder
+// (RUNNER_TEMP), with no symbolic link below that folder. getInputs checks what it can before
+// anything runs; writing checks again, as a link can appear in between.
+/** The workspace (GITHUB_WORKSPACE, else `cwd`) and, when set, the runner's temp folder. */
+function writeRoots(cwd = process.cwd(), env = process.env) {
+    const roots = [{ name: 'the workspace', dir: path$1.resolve(env.GITHUB_WORKSPACE || cwd) }];
+    if (env.RUNNER_TEMP)
+        roots.push({ name: "the runner's temp folder", dir: path$1.resolve(env.RUNNER_TEMP) });
+    return roots;
+}
+/**
+ * Why `file` (absolute) may not be written, or undefined: it is outside every root, or a folder
+ * or the file below its root is a symbolic link (or not a folder). Missing parts are fine.
+ */
+function writeRefusal(file, roots) {
+    if (file.includes('\0'))
+        return 'the path holds a NUL character';
+    const place = placeOf(file, roots);
+    if (typeof place === 'string')
+        return place;
+    let current = place.root;
+    for (const part of place.parts) {
+        current = path$1.join(current, part);
+        const stats = lstatOrUndefined(current);
+        if (!stats)
+            return undefined;
+        const problem = refusalOf(current, stats, current === file);
+        if (problem)
+            return problem;
+    }
+    return undefined;
+}
+/**
+ * Writes `text` to `file` (absolute), refusing what writeRefusal refuses at the time of writing:
+ * missing folders are made one at a time, each checked, and the file is opened without following
+ * a link (O_NOFOLLOW), so a link made after the check is refused too. Only a regular file with
+ * no other hard link is truncated and written. Throws with the reason.
+ */
+function writeFileNoFollow(file, text, roots) {
+    const place = placeOf(file, roots);
+    if (typeof place === 'string')
+        throw new Error(place);
+    let current = place.root;
+    for (const part of place.parts.slice(0, -1)) {
+        current = path$1.join(current, part);
+        makeFolder(current);
+    }
+    let fd;
+    try {
+        // No O_TRUNC here: the file is checked first. O_NONBLOCK: a FIFO planted there fails at once
+        // instead of holding the step.
+        fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ELOOP')
+            throw new Error(refusalOf(file, lstatSync(file), true) ?? `${file} is a link`);
+        if (code === 'ENXIO')
+            throw new Error(`${file} is not a regular file`);
+        throw error;
+    }
+    try {
+        const problem = refusalOf(file, fstatSync(fd), true);
+        if (problem)
+            throw new Error(problem);
+        ftruncateSync(fd, 0);
+        writeSync(fd, text);
+    }
+    finally {
+        closeSync(fd);
+    }
+}
+/** The root `file` is inside (the deepest, when they nest) and the names below it. */
+function placeOf(file, roots) {
+    let best;
+    for (const { dir } of roots) {
+        // The root's own path is the runner's, trusted as it is, also through its real path (/tmp
+        // may be a link on some machines).
+        for (const root of new Set([dir, realpathOrSelf(dir)])) {
+            const relative = path$1.relative(root, file);
+            if (relative === '' || relative.startsWith('..') || path$1.isAbsolute(relative))
+                continue;
+            const parts = relative.split(path$1.sep);
+            if (!best || parts.length < best.parts.length)
+                best = { root, parts };
+        }
+    }
+    if (best)
+        return best;
+    return `${file} is outside ${roots.map(({ name, dir }) => `${name} (${dir})`).join(' and ')}`;
+}
+function refusalOf(where, stats, isFile) {
+    if (stats.isSymbolicLink()) {
+        return `${where} is a symbolic link (to ${readlinkOrUnknown(where)}): files are never written through a link`;
+    }
+    if (!isFile && !stats.isDirectory())
+        return `${where} is not a folder`;
+    if (isFile && stats.isDirectory())
+        return `${where} is a folder`;
+    if (isFile && !stats.isFile())
+        return `${where} is not a regular file`;
+    if (isFile && stats.nlink > 1)
+        return `${where} has other hard links: writing it would change them too`;
+    return undefined;
+}
+function makeFolder(dir) {
+    try {
+        mkdirSync(dir);
+    }
+    catch (error) {
+        if (error.code !== 'EEXIST')
+            throw error;
+    }
+    const problem = refusalOf(dir, lstatSync(dir), false);
+    if (problem)
+        throw new Error(problem);
+}
+function lstatOrUndefined(target) {
+    try {
+        return lstatSync(target);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT')
+            return undefined;
+        throw new Error(`${target} cannot be looked at (${code ?? error.message})`);
+    }
+}
+function realpathOrSelf(dir) {
+    try {
+        return realpathSync(dir);
+    }
+    catch {
+        return dir;
+    }
+}
+function readlinkOrUnknown(link) {
+    try {
+        return readlinkSync(link);
+    }
+    catch {
+        return 'somewhere';
+    }
+}
+
+// The scan step's inputs: what fails the gate, what is reported and where, and which Trivy.
+const DEFAULT_IGNORE_FILE = '.trivyignore';
+/** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
+const DEFAULT_TRIVY_VERSION = '0.74.0';
+const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'];
+/** Where Trivy's release archives are downloaded from unless trivy-releases names a mirror. */
+const DEFAULT_TRIVY_RELEASES = 'https://github.com/aquasecurity/trivy/releases/download';
+/** The token the pull request comment is written with. */
+const SCAN_SECRET_INPUTS = { whole: ['github-token'], values: [] };
+function readScanInputs(fields, scope) {
+    const { read, cwd } = fields;
+    const scanning = scope.steps.includes('scan');
+    const severities = fields.field('severities', parseSeverities, [...SEVERITIES]);
+    const ignoreFile = read('ignore-file') || DEFAULT_IGNORE_FILE;
+    const ignoreFileExplicit = ignoreFile !== DEFAULT_IGNORE_FILE;
+    if (scanning && ignoreFileExplicit && !isFile(path$1.resolve(cwd, ignoreFile))) {
+        fields.problem(`ignore-file: "${ignoreFile}" does not exist`);
+    }
+    return {
+        severityThreshold: fields.field('severity-threshold', parseThreshold, 'HIGH'),
+        severities,
+        ignoreUnfixed: fields.field('ignore-unfixed', parseBoolean, false),
+        ignoreFile,
+        ignoreFileExplicit,
+        scanners: fields.field('scanners', parseScanners, ['vuln', 'secret']),
+        maxFindings: fields.field('max-findings', parseMaxFindings, {}),
+        trivyVersion: fields.field('trivy-version', parseTrivyVersion$1, DEFAULT_TRIVY_VERSION),
+        trivyReleases: fields.field('trivy-releases', parseReleasesUrl, DEFAULT_TRIVY_RELEASES),
+        dbRepositories: fields.field('db-repository', parseDbRepositories, []),
+        skipDbUpdate: fields.field('skip-db-update', parseBoolean, false),
+        dbCache: fields.field('db-cache', (raw) => parseBoolean(raw || 'true'), true),
+        sarifFile: fields.field('sarif-file', (raw) => parseSarifFile(raw, cwd, scanning), ''),
+        annotations: fields.field('annotations', (raw) => parseBoolean(raw || 'true'), true),
+        prComment: fields.field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
+        githubToken: read('github-token')
+    };
+}
+function parseSeverities(raw) {
+    const named = parseList(raw || SEVERITIES.join(','));
+    const severities = named.map((name) => {
+        const severity = parseSeverity(name);
+        if (!severity)
+            throw new Error(`"${name}" is not one of ${SEVERITIES.join(', ')}`);
+        return severity;
+    });
+    if (severities.length === 0)
+        throw new Error(`name at least one of ${SEVERITIES.join(', ')}`);
+    return SEVERITIES.filter((severity) => severities.includes(severity));
+}
+function parseThreshold(raw) {
+    if ((raw || 'HIGH').toLowerCase() === 'none')
+        return 'none';
+    const severity = parseSeverity(raw || 'HIGH');
+    if (!severity)
+        throw new Error(`"${raw}" is not one of ${SEVERITIES.join(', ')} or none`);
+    return severity;
+}
+function parseScanners(raw) {
+    const scanners = parseList(raw || 'vuln,secret').map((name) => name.toLowerCase());
+    for (const scanner of scanners) {
+        if (!SCANNERS.includes(scanner))
+            throw new Error(`"${scanner}" is not one of ${SCANNERS.join(', ')}`);
+    }
+    return scanners;
+}
+function parseMaxFindings(raw) {
+    const budgets = {};
+    for (const item of parseList(raw)) {
+        const match = /^([A-Za-z]+)\s*=\s*(\d+)$/.exec(item);
+        const severity = match ? parseSeverity(match[1]) : undefined;
+        if (!match || !severity)
+            throw new Error(`"${item}" is not SEVERITY=COUNT, e.g. critical=0,high=5`);
+        try {
+            budgets[severity] = parseWholeNumber(match[2], 'max-findings');
+        }
+        catch (error) {
+            throw new Error(`"${item}": ${error.message}`);
+        }
+    }
+    return budgets;
+}
+function parseTrivyVersion$1(raw) {
+    const version = semver.valid((raw || DEFAULT_TRIVY_VERSION).replace(/^v/, ''));
+    if (!version)
+        throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`);
+    return version;
+}
+function parseReleasesUrl(raw) {
+    const text = raw || DEFAULT_TRIVY_RELEASES;
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new Error(`"${text}" is not a URL`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new Error(`"${text}" is not an http(s) URL`);
+    // Plain HTTP lets anyone on the path swap the archive and its checksums file together.
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+        throw new Error(`"${text}" is plain http to a host that is not loopback: use https (http only for 127.0.0.0/8, ::1 or localhost)`);
+    return text.replace(/\/+$/, '');
+}
+/** OCI repositories with an optional tag, as Trivy's --db-repository takes them. */
+function parseDbRepositories(raw) {
+    const repositories = parseList(raw);
+    for (const repository of repositories) {
+        const tagged = /:[\w][\w.-]*$/.test(repository.slice(repository.lastIndexOf('/') + 1));
+        if (tagged)
+            parseImageReference(repository);
+        else
+            parseImageName(repository);
+    }
+    return repositories;
+}
+/** A path the scan may write (lib/safe-write.ts): inside the workspace or RUNNER_TEMP, through no link. */
+function parseSarifFile(raw, cwd, scanning) {
+    if (!raw || !scanning)
+        return raw;
+    const refusal = writeRefusal(path$1.resolve(cwd, raw), writeRoots(cwd));
+    if (refusal)
+        throw new Error(`"${raw}" cannot be written: ${refusal}`);
+    return raw;
+}
+
 // The reported findings as a SARIF 2.1.0 log for GitHub code scanning
 // (github/codeql-action/upload-sarif): one run of the tool `Trivy`, one rule per finding ID, one
 // result per finding on the Dockerfile line that introduced its layer (placeFinding), as the
@@ -14446,7 +13564,7 @@ function hasCacheService(env = process.env) {
     return Boolean(env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL);
 }
 async function loadCache() {
-    return import('./chunks/cache-BvyDZ34p.js');
+    return import('./chunks/cache-B_GDbXlg.js');
 }
 /** Trivy's cache folder as Trivy finds it: TRIVY_CACHE_DIR, else ~/.cache/trivy. */
 function trivyCacheDir(env = process.env) {
@@ -14540,9 +13658,8 @@ async function saveDb(db) {
 // finding is placed on the Dockerfile line that introduced its layer, for the annotations and
 // the summary. A failing gate stops the run before push and deploy; a scan that cannot run (no
 // DB, Trivy failing, a report that does not parse) fails closed.
-async function scan(run, built) {
-    const inputs = run.inputs;
-    const trivy = await findTrivy(inputs.scan.trivyVersion, inputs.scan.trivyReleases);
+async function scan({ context: run, inputs }, built) {
+    const trivy = await findTrivy(inputs.trivyVersion, inputs.trivyReleases);
     info(`Trivy: ${trivy.path} (${trivy.source})`);
     // Not removed by the post step: report-file and sarif-file are outputs that later steps read.
     const workDir = mkdtempSync(path$1.join(run.tempRoot, 'container-ship-scan-'));
@@ -14556,26 +13673,28 @@ async function scan(run, built) {
     }
     const cacheDir = trivyCacheDir(env);
     const dbCache = await restoreTodaysDb(inputs, trivy.path, env);
-    const args = trivyArgs(inputs.scan, { image, reportFile, cacheDir, files }, { vulnerabilityDb: inputs.scan.skipDbUpdate || dbCache?.restored === true });
+    const args = trivyArgs(inputs, { image, reportFile, cacheDir, files }, { vulnerabilityDb: inputs.skipDbUpdate || dbCache?.restored === true });
     // A failure to scan (no DB, a crash) throws with the end of what Trivy printed.
     await runProgram(trivy.path, args, { env, cwd: files.workDir });
     await saveDb(dbCache);
     const report = readReport(reportFile);
     const verdict = decideGate(findingsOf(report), {
-        severityThreshold: inputs.scan.severityThreshold,
-        maxFindings: inputs.scan.maxFindings,
-        ignoreUnfixed: inputs.scan.ignoreUnfixed,
+        severityThreshold: inputs.severityThreshold,
+        maxFindings: inputs.maxFindings,
+        ignoreUnfixed: inputs.ignoreUnfixed,
         ignoreRules: readIgnoreRules(inputs)
     }, new Date());
     for (const expired of verdict.expiredIgnores)
         warning(expired.message);
-    const reported = reportedFindings(verdict.remaining, inputs.scan.severities);
-    const layers = layerMap(inputs, report);
+    const reported = reportedFindings(verdict.remaining, inputs.severities);
+    const layers = layerMap(built, report);
     if (!layers.reliable)
         warning(`Findings cannot be placed on Dockerfile lines: ${layers.reason}.`);
-    if (inputs.scan.annotations)
-        annotate(inputs, reported, layers);
-    const sarifFile = inputs.scan.sarifFile ? writeSarif(inputs, report, reported, layers, image) : '';
+    if (inputs.annotations)
+        annotate(inputs, built, reported, layers);
+    const sarifFile = inputs.sarifFile
+        ? writeSarif(inputs, built, { report, findings: reported, layers, image })
+        : '';
     const result = {
         result: verdict.passed ? 'passed' : 'failed',
         findings: verdict.counts,
@@ -14583,10 +13702,11 @@ async function scan(run, built) {
         sarifFile,
         reasons: verdict.failures.map((failure) => failure.message),
         rows: rowsOf(reported, layers),
-        ignored: verdict.ignored.length
+        ignored: verdict.ignored.length,
+        dockerfile: built.dockerfile || 'Dockerfile'
     };
     info(verdictLine(verdict));
-    await comment(run, result);
+    await comment(run, inputs, result);
     if (!verdict.passed) {
         throw new StepError(`The scan gate failed: ${result.reasons.join('; ')}. Nothing is pushed or deployed.`, result);
     }
@@ -14594,7 +13714,7 @@ async function scan(run, built) {
 }
 /** Today's DB from the Actions cache, where the run may use one (see trivy-db-cache.ts). */
 async function restoreTodaysDb(inputs, trivy, env) {
-    if (inputs.scan.skipDbUpdate || !inputs.scan.dbCache)
+    if (inputs.skipDbUpdate || !inputs.dbCache)
         return undefined;
     return restoreDb(async () => {
         // The entry is only for the Trivy that reads it: its key names the version.
@@ -14604,34 +13724,34 @@ async function restoreTodaysDb(inputs, trivy, env) {
             warning(`The Trivy DB is not cached: ${trivy} --version did not say which version it is`);
             return undefined;
         }
-        return { trivyVersion, dbRepositories: inputs.scan.dbRepositories };
+        return { trivyVersion, dbRepositories: inputs.dbRepositories };
     }, env);
 }
 /**
  * The sticky pull request comment of this image, on pull request runs; never fails the scan. The
  * GitHub client is loaded only then (it is a chunk of its own, which other runs never load).
  */
-async function comment(run, result) {
-    const { inputs, github } = run;
-    if (github.pullRequestNumber === undefined || !inputs.scan.prComment)
+async function comment(run, inputs, result) {
+    const { github } = run;
+    if (github.pullRequestNumber === undefined || !inputs.prComment)
         return;
-    const { describeOutcome, runUrlFrom, upsertComment } = await import('./chunks/pr-comment-D-PgIgoM.js');
+    const { describeOutcome, runUrlFrom, upsertComment } = await import('./chunks/pr-comment-TESZbmLy.js');
     const outcome = await upsertComment({
-        enabled: inputs.scan.prComment,
-        token: inputs.scan.githubToken,
+        enabled: inputs.prComment,
+        token: inputs.githubToken,
         context: github,
         comment: {
-            image: inputs.image.name,
+            image: run.inputs.image.name,
             passed: result.result === 'passed',
             reasons: result.reasons,
             counts: result.findings,
             rows: result.rows,
             ignored: result.ignored,
-            dockerfile: inputs.build.file || 'Dockerfile',
+            dockerfile: result.dockerfile,
             runUrl: runUrlFrom()
         }
     });
-    const { warning: warning$1, message } = describeOutcome(inputs.image.name, outcome);
+    const { warning: warning$1, message } = describeOutcome(run.inputs.image.name, outcome);
     if (warning$1)
         warning(message);
     else
@@ -14650,26 +13770,26 @@ function readReport(file) {
 }
 /** The ignore file's rules; getInputs refused a named file that is missing, the default may be. */
 function readIgnoreRules(inputs) {
-    const file = path$1.resolve(inputs.scan.ignoreFile);
+    const file = path$1.resolve(inputs.ignoreFile);
     if (!existsSync(file))
         return [];
-    return parseIgnoreFile(inputs.scan.ignoreFile, readFileSync(file, 'utf8'));
+    return parseIgnoreFile(inputs.ignoreFile, readFileSync(file, 'utf8'));
 }
 /** The image's layers on the Dockerfile's lines; not reliable without a local Dockerfile. */
-function layerMap(inputs, report) {
-    const file = inputs.build.file;
+function layerMap(built, report) {
+    const file = built.dockerfile;
     if (!file || !existsSync(file)) {
         return { reliable: false, reason: 'the Dockerfile is not on this machine', byDiffId: new Map() };
     }
-    return mapLayers(parseDockerfile(readFileSync(file, 'utf8')), imageLayersOf(report), inputs.build.target || undefined);
+    return mapLayers(parseDockerfile(readFileSync(file, 'utf8')), imageLayersOf(report), built.target || undefined);
 }
-function annotate(inputs, findings, layers) {
-    const file = inputs.build.file || 'Dockerfile';
+function annotate(inputs, built, findings, layers) {
+    const file = built.dockerfile || 'Dockerfile';
     for (const annotation of annotationsFor({
         findings,
         layers,
         file,
-        threshold: inputs.scan.severityThreshold
+        threshold: inputs.severityThreshold
     })) {
         const properties = { file: annotation.file, startLine: annotation.line, title: annotation.title };
         if (annotation.level === 'error')
@@ -14682,11 +13802,11 @@ function annotate(inputs, findings, layers) {
  * The reported findings as SARIF, where the workflow asked (for github/codeql-action/upload-sarif),
  * on the Dockerfile lines. Returns the path written.
  */
-function writeSarif(inputs, report, findings, layers, image) {
-    const file = path$1.resolve(inputs.scan.sarifFile);
+function writeSarif(inputs, built, { report, findings, layers, image }) {
+    const file = path$1.resolve(inputs.sarifFile);
     // Code scanning places results on paths relative to the checkout (the workspace).
     const dockerfile = path$1
-        .relative(process.cwd(), path$1.resolve(inputs.build.file || 'Dockerfile'))
+        .relative(process.cwd(), path$1.resolve(built.dockerfile || 'Dockerfile'))
         .split(path$1.sep)
         .join('/');
     let log;
@@ -14702,9 +13822,9 @@ function writeSarif(inputs, report, findings, layers, image) {
         writeFileNoFollow(file, JSON.stringify(log), writeRoots());
     }
     catch (error) {
-        throw new Error(`sarif-file: ${inputs.scan.sarifFile} was not written: ${error.message}`);
+        throw new Error(`sarif-file: ${inputs.sarifFile} was not written: ${error.message}`);
     }
-    info(`SARIF written to ${inputs.scan.sarifFile}`);
+    info(`SARIF written to ${inputs.sarifFile}`);
     return file;
 }
 function rowsOf(findings, layers) {
@@ -14720,17 +13840,20 @@ function verdictLine(verdict) {
 const scanStep = {
     name: 'scan',
     title: 'Scan',
-    run: async (context, _release, earlier) => {
-        if (!earlier.build)
+    requires: [{ step: 'build', because: 'works on the image the build step makes' }],
+    secretInputs: SCAN_SECRET_INPUTS,
+    readInputs: readScanInputs,
+    run: async (call) => {
+        if (!call.earlier.build)
             throw new Error('scan needs the image the build step makes');
-        return scan(context, earlier.build);
+        return scan(call, call.earlier.build);
     },
-    report: (result, run) => ({
+    report: (result) => ({
         outputs: {
-            [Output.ScanResult]: result?.result ?? 'skipped',
-            [Output.Findings]: JSON.stringify(result?.findings ?? {}),
-            [Output.ReportFile]: result?.reportFile ?? '',
-            [Output.SarifFile]: result?.sarifFile ?? ''
+            'scan-result': result?.result ?? 'skipped',
+            findings: JSON.stringify(result?.findings ?? {}),
+            'report-file': result?.reportFile ?? '',
+            'sarif-file': result?.sarifFile ?? ''
         },
         rows: result
             ? [
@@ -14742,9 +13865,991 @@ const scanStep = {
                 ['Report', code(result.reportFile)]
             ]
             : [['Scan', 'not run']],
-        sections: result && run.inputs ? [scanSection(result.rows, run.inputs.build.file || 'Dockerfile')] : []
+        sections: result ? [scanSection(result.rows, result.dockerfile)] : []
     })
 };
+
+// The action's steps, in the order they run: the one list that makes them a pipeline.
+const STEPS = [buildStep, scanStep, pushStep, deployStep];
+
+// Docker config folders: the user's (read, never written) and the action's private one, and the
+// registry credentials in them, looked up the way the docker CLI looks them up: a `credHelpers`
+// entry for the registry, else the `credsStore`, else `auths` in config.json.
+/** The user's own Docker config folder, as the docker CLI finds it. */
+function userDockerConfigDir(env = process.env) {
+    return env.DOCKER_CONFIG || path$1.join(os$1.homedir(), '.docker');
+}
+function readDockerConfig(dir) {
+    const file = path$1.join(dir, 'config.json');
+    if (!existsSync(file))
+        return {};
+    try {
+        const parsed = JSON.parse(readFileSync(file, 'utf8'));
+        return parsed && typeof parsed === 'object' ? parsed : {};
+    }
+    catch {
+        return {};
+    }
+}
+/** The address the CLI stores a registry's credentials under (Docker Hub's is a legacy URL). */
+function credentialKey(registry) {
+    return normalizeRegistry(registry) === DOCKER_HUB ? DOCKER_HUB_AUTH_KEY : registry;
+}
+/** As the CLI's ConvertToHostname: `https://host/v1/` -> `host`, then normalised. */
+function keyRegistry(key) {
+    return normalizeRegistry(key.replace(/^https?:\/\//, '').split('/')[0] ?? '');
+}
+/** The entry of a map keyed by registry address whose key names this registry. */
+function entryFor(map, registry) {
+    if (!map)
+        return undefined;
+    const exact = map[credentialKey(registry)];
+    if (exact !== undefined)
+        return exact;
+    const wanted = normalizeRegistry(registry);
+    const key = Object.keys(map).find((candidate) => keyRegistry(candidate) === wanted);
+    return key === undefined ? undefined : map[key];
+}
+/**
+ * A private DOCKER_CONFIG that sees everything the user set up earlier in the job: their logins
+ * (`auths` copied; `credsStore` and `credHelpers` kept, so every login that worked before still
+ * resolves), their CLI plugins and their buildx builders and contexts (linked). The registries
+ * the action logs in to get an empty `credHelpers` entry, which makes the CLI keep those
+ * credentials in this folder's config.json instead of the user's credential store: removing
+ * the folder is the logout, and no credential the user stored elsewhere is ever touched.
+ */
+function createPrivateDockerConfig(tempRoot, loginRegistries, userDir = userDockerConfigDir()) {
+    const dir = mkdtempSync(path$1.join(tempRoot, 'container-ship-docker-'));
+    const config = readDockerConfig(userDir);
+    const pluginDirs = [path$1.join(userDir, 'cli-plugins'), ...(config.cliPluginsExtraDirs ?? [])];
+    config.cliPluginsExtraDirs = [...new Set(pluginDirs)];
+    if (loginRegistries.length > 0) {
+        const helpers = { ...(config.credHelpers ?? {}) };
+        for (const registry of loginRegistries) {
+            for (const key of Object.keys(helpers))
+                if (keyRegistry(key) === normalizeRegistry(registry))
+                    delete helpers[key];
+            helpers[credentialKey(registry)] = '';
+        }
+        config.credHelpers = helpers;
+    }
+    writeFileSync(path$1.join(dir, 'config.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
+    for (const shared of ['buildx', 'contexts']) {
+        const target = path$1.join(userDir, shared);
+        if (existsSync(target))
+            symlinkSync(target, path$1.join(dir, shared));
+    }
+    return dir;
+}
+/**
+ * Stores a login in the private config's `auths`, as `docker login` does with no credential
+ * store, written whole and renamed into place so a concurrent reader never sees half a file.
+ */
+function storeLogin(configDir, registry, username, password) {
+    const config = readDockerConfig(configDir);
+    const auth = Buffer.from(`${username}:${password}`).toString('base64');
+    config.auths = { ...(config.auths ?? {}), [credentialKey(registry)]: { auth } };
+    const file = path$1.join(configDir, 'config.json');
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(config, null, 2), { mode: 0o600 });
+    renameSync(partial, file);
+}
+/** Removes the private config; the links to the user's folders are removed, not followed. */
+function removePrivateDockerConfig(dir) {
+    rmSync(dir, { recursive: true, force: true });
+}
+/**
+ * The credentials the docker CLI would use for `registry` with this config folder, or undefined
+ * when it has none. Credential helpers are run with `get` and the address on standard input.
+ */
+async function lookUpCredentials(configDir, registry, env) {
+    const config = readDockerConfig(configDir);
+    const helper = entryFor(config.credHelpers, registry) ?? config.credsStore;
+    if (helper)
+        return askCredentialHelper(helper, credentialKey(registry), env);
+    const entry = entryFor(config.auths, registry);
+    return entry ? credentialsOfEntry(entry) : undefined;
+}
+function credentialsOfEntry(entry) {
+    if (entry.identitytoken)
+        return { identityToken: entry.identitytoken };
+    if (entry.username && entry.password)
+        return { username: entry.username, password: entry.password };
+    if (entry.auth) {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon > 0)
+            return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    }
+    return undefined;
+}
+/** The docker-credential-* protocol: `get`, the server address on stdin, JSON on stdout. */
+async function askCredentialHelper(helper, serverAddress, env) {
+    if (!/^[\w.-]+$/.test(helper))
+        return undefined;
+    const result = await runProgram(`docker-credential-${helper}`, ['get'], {
+        input: serverAddress,
+        env,
+        quiet: true,
+        allowFailure: true
+    }).catch(() => undefined);
+    // Not found, or the helper is not installed: the CLI would have no credentials either.
+    if (!result || result.exitCode !== 0)
+        return undefined;
+    try {
+        const answer = JSON.parse(result.stdout);
+        if (!answer.Secret)
+            return undefined;
+        // A helper returns an identity token as the user "<token>", as the CLI reads it.
+        if (answer.Username === '<token>')
+            return { identityToken: answer.Secret };
+        return answer.Username ? { username: answer.Username, password: answer.Secret } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+// What the action needs to know about the workflow run, read from the runner's environment and
+// event payload once, so the rest of the code gets plain values (and tests can pass their own).
+/** Pull requests are recognised by their ref, as docker/metadata-action does. */
+const PULL_REQUEST_REF = /^refs\/pull\/(\d+)\//;
+/** A merge queue's temporary branch: gh-readonly-queue/<base>/pr-<N>-<sha>. */
+const MERGE_QUEUE_REF = /^refs\/heads\/gh-readonly-queue\/(.+)\/pr-(\d+)-[0-9a-f]+$/;
+function readGitHubContext(env = process.env) {
+    const payload = readEventPayload(env.GITHUB_EVENT_PATH);
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    const ref = env.GITHUB_REF ?? '';
+    const sha = env.GITHUB_SHA ?? '';
+    const pullRef = PULL_REQUEST_REF.exec(ref);
+    const pullRequestNumber = pullRef
+        ? Number(pullRef[1])
+        : eventName.startsWith('pull_request')
+            ? (payload.pull_request?.number ?? payload.number)
+            : undefined;
+    const isPullRequest = pullRequestNumber !== undefined;
+    const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+    const repository = env.GITHUB_REPOSITORY || undefined;
+    return {
+        eventName,
+        ref,
+        sha,
+        // GITHUB_SHA of a pull request run is a throwaway merge commit; the head is what was reviewed.
+        tagSha: (isPullRequest ? payload.pull_request?.head?.sha : undefined) ?? sha,
+        pullRequestNumber,
+        mergeGroup: eventName === 'merge_group' ? mergeGroupOf(ref, payload) : undefined,
+        repository,
+        repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined)
+    };
+}
+function mergeGroupOf(ref, payload) {
+    const match = MERGE_QUEUE_REF.exec(payload.merge_group?.head_ref ?? ref);
+    const baseBranch = match?.[1] ?? (payload.merge_group?.base_ref ?? '').replace(/^refs\/heads\//, '');
+    return { baseBranch, pullRequestNumber: match ? Number(match[2]) : undefined };
+}
+function readEventPayload(path) {
+    if (!path || !existsSync(path))
+        return {};
+    try {
+        return JSON.parse(readFileSync(path, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+
+// Masking the inputs that hold secrets, before anything can print them. Each step declares its
+// own (Step.secretInputs); the run masks them all before it reads any input.
+/**
+ * Shorter values are not masked: the runner would hide every occurrence of those characters
+ * (a build secret DEBUG=1 would turn every `1` in the log into ***).
+ */
+const MIN_MASKED_LENGTH = 4;
+function planMasks(read, secrets) {
+    const masked = [];
+    const warnings = [];
+    for (const name of secrets.whole) {
+        const value = read(name);
+        if (value)
+            masked.push(value);
+    }
+    for (const name of secrets.values) {
+        for (const { pair, lineNumber } of keyValueLines(read(name))) {
+            if (!pair?.value)
+                continue;
+            if (pair.value.length >= MIN_MASKED_LENGTH)
+                masked.push(pair.value);
+            else
+                warnings.push(`${name}: the value of ${keyName(pair.key, lineNumber)} is shorter than ${MIN_MASKED_LENGTH} characters, too short to mask in the log without hiding every occurrence of those characters; it is not masked, so do not use it for anything secret`);
+        }
+    }
+    return { masked, warnings };
+}
+function maskSecretInputs(secrets, read = (name) => getInput(name)) {
+    const plan = planMasks(read, secrets);
+    for (const value of plan.masked)
+        setSecret(value);
+    for (const warning$1 of plan.warnings)
+        warning(warning$1);
+}
+function keyName(key, lineNumber) {
+    return /^[\w.-]+$/.test(key) ? key : `line ${lineNumber}`;
+}
+/** The secret inputs of several declarations, together. */
+function allSecretInputs(declared) {
+    return {
+        whole: declared.flatMap((secrets) => secrets?.whole ?? []),
+        values: declared.flatMap((secrets) => secrets?.values ?? [])
+    };
+}
+
+const REQUEST_TIMEOUT_MS = 30_000;
+class RegistryError extends Error {
+    status;
+    constructor(message, status) {
+        super(message);
+        this.status = status;
+        this.name = 'RegistryError';
+    }
+}
+/** Throws a RegistryError naming the registry, what was tried and the start of the answer. */
+async function expectOk(response, registry, what) {
+    if (response.ok)
+        return;
+    const text = (await response.text().catch(() => '')).slice(0, 300);
+    throw new RegistryError(`could not ${what} on ${registry}: ${response.status} ${response.statusText} ${text}`.trim(), response.status);
+}
+/**
+ * fetch with a time limit on each request (the answer's headers within `timeoutMs`); a request
+ * past it fails with a RegistryError naming the host, the request and the limit.
+ */
+function fetchWithTimeout(fetchImpl, timeoutMs) {
+    return async (input, init) => {
+        try {
+            return await fetchImpl(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        }
+        catch (error) {
+            if (error.name !== 'TimeoutError')
+                throw error;
+            const url = new URL(input instanceof Request ? input.url : String(input));
+            throw new RegistryError(`${url.host} did not answer ${init?.method ?? 'GET'} ${url.pathname} within ${timeoutMs / 1000} s: timed out`);
+        }
+    };
+}
+
+// Registry authentication as the engine does it: a 401 names a scheme. Basic takes the
+// credentials as they are; Bearer sends them to the token realm it names (with a password, or
+// an identity token exchanged as an OAuth2 refresh token) for a token scoped to one repository.
+// Credentials go only over HTTPS, or plain HTTP on loopback as the engine allows.
+/** Parses `Bearer realm="https://x/token",service="x",scope="repository:a:pull"`. */
+function parseAuthChallenge(header) {
+    const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
+    if (!match)
+        return undefined;
+    const params = {};
+    for (const param of match[2].matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
+        params[param[1].toLowerCase()] = (param[2] ?? param[3] ?? '').replace(/\\(.)/g, '$1');
+    }
+    return { scheme: match[1].toLowerCase(), params };
+}
+/**
+ * Whether credentials may go to this URL: over HTTPS, or plain HTTP to a loopback address (the
+ * engine talks plain HTTP only to loopback registries by default too).
+ */
+function mayCarryCredentials(url) {
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+function basicHeader(credentials) {
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+/** One registry's credentials, and what answering its challenges has taught. */
+class RegistryAuth {
+    registry;
+    credentials;
+    fetchImpl;
+    /** Set once the registry asked for Basic credentials: they are good for every repository. */
+    basic;
+    constructor(registry, credentials, fetchImpl) {
+        this.registry = registry;
+        this.credentials = credentials;
+        this.fetchImpl = fetchImpl;
+    }
+    /** The Authorization for a request the registry answered with this challenge. */
+    async authorize(challenge, repository, access) {
+        const credentials = this.credentials;
+        if (challenge?.scheme === 'basic') {
+            if (!credentials || !('password' in credentials))
+                throw new RegistryError(`${this.registry} asks for credentials: set username and password`, 401);
+            this.basic = basicHeader(credentials);
+            return { header: this.basic, tokenForCredentials: false };
+        }
+        const realm = this.realmOf(challenge);
+        const scope = `repository:${repository}:${access}`;
+        const response = credentials && 'identityToken' in credentials
+            ? await this.fetchImpl(realm, {
+                // An identity token is an OAuth2 refresh token: exchanged by POST, as the engine does.
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: new URLSearchParams({
+                    grant_type: 'refresh_token',
+                    refresh_token: credentials.identityToken,
+                    service: challenge?.params.service ?? '',
+                    scope,
+                    client_id: 'container-ship'
+                }).toString()
+            })
+            : await this.fetchImpl(withQuery(realm, { service: challenge?.params.service, scope }), {
+                headers: credentials ? { authorization: basicHeader(credentials) } : {}
+            });
+        if (response.status === 401 || response.status === 403) {
+            await response.body?.cancel();
+            throw new RegistryError(`${this.registry} refused the credentials (${response.status}) when asked for a token`, response.status);
+        }
+        await expectOk(response, this.registry, 'get a registry token');
+        const body = (await response.json());
+        const token = body.token ?? body.access_token;
+        if (!token)
+            throw new RegistryError(`${this.registry}'s token service answered without a token`);
+        return { header: `Bearer ${token}`, tokenForCredentials: credentials !== undefined };
+    }
+    /**
+     * Checks a username and password as `docker login` does, against the challenge of the API
+     * root: Basic on the root itself, Bearer at the realm with the account and no scope. Throws a
+     * RegistryError with status 401 or 403 when they are refused.
+     */
+    async check(root, challenge) {
+        const credentials = this.credentials;
+        if (!credentials || !('password' in credentials))
+            throw new RegistryError('no username and password to check');
+        let answer;
+        if (challenge?.scheme === 'basic') {
+            this.basic = basicHeader(credentials);
+            answer = await this.fetchImpl(root, {
+                headers: { authorization: this.basic }
+            });
+        }
+        else {
+            const realm = withQuery(this.realmOf(challenge), {
+                service: challenge?.params.service,
+                account: credentials.username
+            });
+            answer = await this.fetchImpl(realm, {
+                headers: { authorization: basicHeader(credentials) }
+            });
+        }
+        await answer.body?.cancel();
+        if (answer.status === 401 || answer.status === 403) {
+            throw new RegistryError(`${this.registry} refused the credentials of ${credentials.username} (${answer.status} unauthorized)`, answer.status);
+        }
+        await expectOk(answer, this.registry, 'check the credentials');
+    }
+    /** The token realm of a Bearer challenge, refused when credentials may not go there. */
+    realmOf(challenge) {
+        if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
+            throw new RegistryError(`${this.registry} answered 401 without an auth challenge the action understands`, 401);
+        }
+        let realm;
+        try {
+            realm = new URL(challenge.params.realm);
+        }
+        catch {
+            throw new RegistryError(`${this.registry} named a token realm that is not a URL`, 401);
+        }
+        if (this.credentials && !mayCarryCredentials(realm)) {
+            throw new RegistryError(`${this.registry} named the token realm ${realm.origin}, which is neither HTTPS nor loopback: the credentials were not sent`, 401);
+        }
+        return realm;
+    }
+}
+function withQuery(realm, params) {
+    const url = new URL(realm);
+    for (const [name, value] of Object.entries(params))
+        if (value)
+            url.searchParams.set(name, value);
+    return url;
+}
+
+// A small client of the Distribution (Registry) HTTP API v2: the tags a repository holds, and
+// manifests read and written by tag (how one pushed image gets its other tags without another
+// `docker push`). Authentication is registry-auth.ts's.
+/** Media types a manifest request accepts, so the registry answers with the manifest it stores. */
+const MANIFEST_MEDIA_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json'
+];
+const PAGE_SIZE = 1000;
+/** Past this many pages the list is not read whole, and a partial list is never taken as whole. */
+const MAX_TAG_PAGES = 100;
+/** The `next` target of a `Link: <url>; rel="next"` header, resolved against the request URL. */
+function nextPageUrl(link, current) {
+    if (!link)
+        return undefined;
+    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
+    return match ? new URL(match[1], current).toString() : undefined;
+}
+function manifestDigestOf(body) {
+    return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+class RegistryClient {
+    registry;
+    base;
+    auth;
+    fetchImpl;
+    get hasCredentials() {
+        return this.auth.credentials !== undefined;
+    }
+    /** Authorization header value per `repository:access`, once earned. */
+    authorization = new Map();
+    constructor(registry, credentials, fetchImpl = fetch, 
+    /** The limit on each request: REQUEST_TIMEOUT_MS, or less (the registry-timeout input). */
+    requestTimeoutMs = REQUEST_TIMEOUT_MS) {
+        this.registry = registry;
+        this.base = new URL(registryApiBase(registry));
+        this.fetchImpl = fetchWithTimeout(fetchImpl, requestTimeoutMs);
+        this.auth = new RegistryAuth(registry, credentials, this.fetchImpl);
+    }
+    /**
+     * Every tag of the repository; an empty list when the repository does not exist yet. Throws
+     * when the list cannot be read whole (more than MAX_TAG_PAGES pages).
+     */
+    async listTags(repository) {
+        const tags = [];
+        let url = `${this.base.origin}/v2/${repository}/tags/list?n=${PAGE_SIZE}`;
+        for (let page = 0; url; page++) {
+            if (page === MAX_TAG_PAGES) {
+                throw new RegistryError(`the tag list of ${repository} on ${this.registry} is longer than ${MAX_TAG_PAGES} pages: it was not read whole`);
+            }
+            const { response, tokenForCredentials } = await this.request(url, repository, 'pull', 'GET');
+            if (response.status === 404)
+                return [];
+            // Docker Hub answers 401, not 404, for a repository that does not exist yet, even to a
+            // valid token: the token service took the credentials, so the repository is new.
+            if (response.status === 401 && tokenForCredentials && page === 0) {
+                await response.body?.cancel();
+                return [];
+            }
+            await expectOk(response, this.registry, `list the tags of ${repository}`);
+            const body = (await response.json());
+            tags.push(...(body.tags ?? []));
+            url = nextPageUrl(response.headers.get('link'), url);
+        }
+        return tags;
+    }
+    /**
+     * Checks the credentials as `docker login` does: the API root, then the credentials against
+     * whatever auth it asks for (Basic, or the token realm with no scope). Throws a RegistryError
+     * with status 401 when they are refused.
+     */
+    async checkCredentials() {
+        const root = new URL('/v2/', this.base);
+        const first = await this.fetchImpl(root);
+        await first.body?.cancel();
+        if (first.ok)
+            return;
+        if (first.status !== 401)
+            await expectOk(first, this.registry, 'reach the Registry API');
+        await this.auth.check(root, parseAuthChallenge(first.headers.get('www-authenticate') ?? ''));
+    }
+    /** The manifest as stored, its digest computed from the bytes (and checked against the header). */
+    async getManifest(repository, reference) {
+        const { response } = await this.request(this.manifestUrl(repository, reference), repository, 'pull,push', 'GET', { accept: MANIFEST_MEDIA_TYPES.join(', ') });
+        await expectOk(response, this.registry, `read the manifest of ${repository}:${reference}`);
+        const body = Buffer.from(await response.arrayBuffer());
+        const digest = manifestDigestOf(body);
+        const stated = response.headers.get('docker-content-digest');
+        if (stated && stated !== digest) {
+            throw new RegistryError(`${this.registry} sent a manifest for ${repository}:${reference} whose bytes hash to ${digest}, not the ${stated} it named`);
+        }
+        const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
+        return { body, mediaType, digest };
+    }
+    /** Points `repository:tag` at the manifest (which must already be in that repository). */
+    async putManifest(repository, tag, manifest) {
+        const { response } = await this.request(this.manifestUrl(repository, tag), repository, 'pull,push', 'PUT', {
+            'content-type': manifest.mediaType
+        }, manifest.body);
+        await expectOk(response, this.registry, `tag ${repository}:${tag}`);
+        await response.body?.cancel();
+        const digest = response.headers.get('docker-content-digest') ?? manifest.digest;
+        if (digest !== manifest.digest) {
+            throw new RegistryError(`${this.registry} stored ${repository}:${tag} as ${digest}, not the ${manifest.digest} that was sent`);
+        }
+        return digest;
+    }
+    manifestUrl(repository, reference) {
+        return `${this.base.origin}/v2/${repository}/manifests/${encodeURIComponent(reference)}`;
+    }
+    async request(url, repository, access, method, headers = {}, body) {
+        const target = new URL(url);
+        // Credentials go to the registry's own origin only (a Link header could name another).
+        const sameOrigin = target.origin === this.base.origin;
+        const key = `${repository}:${access}`;
+        const send = (authorization) => this.fetchImpl(target, {
+            method,
+            headers: { ...headers, ...(authorization && sameOrigin ? { authorization } : {}) },
+            body
+        });
+        // Basic credentials are not scoped, so they go with the first request once the registry asked.
+        let response = await send(this.authorization.get(key) ?? this.auth.basic);
+        if (response.status !== 401 || !sameOrigin)
+            return { response, tokenForCredentials: false };
+        const challenge = parseAuthChallenge(response.headers.get('www-authenticate') ?? '');
+        await response.body?.cancel();
+        const authorization = await this.auth.authorize(challenge, repository, access);
+        this.authorization.set(key, authorization.header);
+        response = await send(authorization.header);
+        // Basic credentials refused. (A 401 to a token granted for the credentials is the caller's
+        // to read: Docker Hub answers so for a repository that does not exist yet.)
+        if (response.status === 401 && !authorization.tokenForCredentials && this.auth.credentials) {
+            await response.body?.cancel();
+            throw new RegistryError(`${this.registry} refused the credentials (401 Unauthorized) for ${repository}`, 401);
+        }
+        return { response, tokenForCredentials: authorization.tokenForCredentials };
+    }
+}
+
+// One Registry API client per registry for the whole run, with the credentials the docker CLI
+// itself would use there: the inputs for the registry they are for, else whatever the Docker
+// config holds (an earlier docker/login-action, a credential helper). Shared, so what one client
+// learned (the auth scheme, a token) serves every later request to that registry.
+function registryClients(inputs, configDir) {
+    const clients = new Map();
+    return (wanted) => {
+        const registry = normalizeRegistry(wanted);
+        let client = clients.get(registry);
+        if (!client) {
+            client = credentialsFor(inputs, configDir, registry).then((found) => new RegistryClient(registry, found, fetch, Math.min(REQUEST_TIMEOUT_MS, inputs.publish.registryTimeout * 1000)));
+            clients.set(registry, client);
+        }
+        return client;
+    };
+}
+async function credentialsFor(inputs, configDir, registry) {
+    const { username, password } = inputs.publish;
+    if (username && registry === normalizeRegistry(inputs.publish.registry))
+        return { username, password };
+    const found = await lookUpCredentials(configDir, registry, { ...programEnv(), DOCKER_CONFIG: configDir });
+    // What a credential helper returned was never an input: mask it before anything can print it.
+    if (found)
+        setSecret('password' in found ? found.password : found.identityToken);
+    return found;
+}
+
+// The login to the registry of the username and password inputs, into the private Docker config.
+// The credentials are checked through the Registry API the way `docker login` checks them and
+// then written to the config as `docker login` writes them, which spares a docker process on
+// every run. Where the API cannot be reached from here although the engine may reach it (a
+// proxy, a certificate only the engine trusts), `docker login` itself does it.
+async function logIn(docker, registries, { registry, username, password, registryTimeout }) {
+    try {
+        await (await registries(registry)).checkCredentials();
+    }
+    catch (error) {
+        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
+            throw new Error(`Login to ${registry} failed: ${error.message}`);
+        }
+        info(`Could not check the credentials through the Registry API (${error.message}): running docker login`);
+        await docker.login(registry, username, password, registryTimeout);
+        return;
+    }
+    storeLogin(docker.configDir, registry, username, password);
+    info(`Logged in to ${registry} as ${username}`);
+}
+
+// The inputs every step shares through the release: the image, how it is tagged, and where and
+// whether it is pushed with which credentials.
+/** Inputs whose whole value is a secret. */
+const RELEASE_SECRET_INPUTS = { whole: ['password'], values: [] };
+function readReleaseInputs(fields) {
+    const { read } = fields;
+    const image = fields.field('image', (raw) => parseImageName(raw), {
+        registry: '',
+        repository: '',
+        name: ''
+    });
+    const tags = fields.field('tags', parseTags, { extra: [], references: [] });
+    const registry = fields.field('registry', (raw) => (raw ? parseRegistry(raw) : image.registry), image.registry);
+    const username = read('username');
+    const password = read('password');
+    if (password && !username)
+        fields.problem('username: is required when password is set');
+    if (username && !password)
+        fields.problem('password: is required when username is set');
+    return {
+        image,
+        tags: {
+            extra: tags.extra,
+            references: tags.references,
+            latest: fields.field('tag-latest', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto'),
+            sha: fields.field('tag-sha', (raw) => parseBoolean(raw || 'true'), true)
+        },
+        publish: {
+            registry,
+            username,
+            password,
+            push: fields.field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto'),
+            registryTimeout: fields.field('registry-timeout', (raw) => parseWholeNumber(raw || '600', 'registry-timeout'), 600)
+        }
+    };
+}
+/**
+ * Plain tags of `image`, and full references (`ghcr.io/acme/web:1.2`, as docker/metadata-action
+ * outputs them) that may name other repositories.
+ */
+function parseTags(raw) {
+    const extra = [];
+    const references = [];
+    for (const item of parseList(raw)) {
+        if (item.includes('/') || item.includes(':')) {
+            references.push(parseImageReference(item));
+        }
+        else if (isValidTag(item)) {
+            extra.push(item);
+        }
+        else {
+            throw new Error(`"${item}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -) nor a name:tag reference`);
+        }
+    }
+    return { extra, references };
+}
+
+// Which tags an image gets, from the git ref, the event and (for the moving aliases) the tags the
+// registry already holds; and which full references of the tags input keep their moving alias.
+// Pure: every input is passed in.
+/** The longest tag Docker takes (distribution/reference: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}). */
+const MAX_TAG_LENGTH = 128;
+/** Whether the plan for this request depends on the registry's tags (a stable release). */
+function needsExistingTags(request) {
+    const release = releaseOf(request.github.ref);
+    return release !== undefined && release.prerelease.length === 0;
+}
+function planTags(request, existing = []) {
+    const tags = [];
+    const withheld = [];
+    const { github } = request;
+    const shaTag = request.tagSha && /^[0-9a-f]{7,}$/i.test(github.tagSha)
+        ? `sha-${github.tagSha.slice(0, 7).toLowerCase()}`
+        : undefined;
+    const release = releaseOf(github.ref);
+    let version;
+    if (release) {
+        // As docker/metadata-action's {{version}}: build metadata (+build.7) is not part of the tag,
+        // so the tag still reads back as the release it is, never as a prerelease.
+        version = release.version;
+        // Semver allows a long prerelease; cutting it short would name another version, so refuse.
+        if (version.length > MAX_TAG_LENGTH) {
+            throw new Error(`the version "${version}" of ${github.ref} is ${version.length} characters long; Docker tags hold at most ${MAX_TAG_LENGTH}: release it under a shorter tag`);
+        }
+        tags.push(version);
+        if (release.prerelease.length === 0) {
+            const candidates = forwardOnlyAliases(release, request.tagLatest);
+            for (const alias of candidates) {
+                const blocker = newerInLine(alias, release, existing);
+                if (blocker)
+                    withheld.push({ tag: alias.tag, reason: blocker });
+                else
+                    tags.push(alias.tag);
+            }
+        }
+        else if (request.tagLatest === 'true') {
+            tags.push('latest');
+        }
+    }
+    else {
+        const refTag = refToTag(request);
+        if (refTag)
+            tags.push(refTag);
+        if (request.tagLatest === 'true')
+            tags.push('latest');
+        version = shaTag ?? refTag;
+    }
+    if (shaTag)
+        tags.push(shaTag);
+    tags.push(...request.extraTags);
+    const unique = [...new Set(tags)];
+    version ??= unique[0];
+    if (!version) {
+        throw new Error(`no tag could be computed for ref "${github.ref}" (event ${github.eventName}): set the tags input`);
+    }
+    return { version, tags: [version, ...unique.filter((tag) => tag !== version)], release, withheld };
+}
+/** The semver release a ref names: refs/tags/v1.2.3 or refs/tags/1.2.3. */
+function releaseOf(ref) {
+    const match = /^refs\/tags\/(.+)$/.exec(ref);
+    if (!match)
+        return undefined;
+    return semver.parse(match[1].replace(/^v/i, '')) ?? undefined;
+}
+function forwardOnlyAliases(release, tagLatest) {
+    const aliases = [
+        {
+            tag: `${release.major}.${release.minor}`,
+            sameLine: (o) => o.major === release.major && o.minor === release.minor
+        }
+    ];
+    // A `0` alias would promise a compatibility that 0.x releases do not give.
+    if (release.major > 0)
+        aliases.push({ tag: `${release.major}`, sameLine: (o) => o.major === release.major });
+    if (tagLatest === 'auto')
+        aliases.push({ tag: 'latest', sameLine: () => true });
+    if (tagLatest === 'true')
+        aliases.push({ tag: 'latest' });
+    return aliases;
+}
+function newerInLine(alias, release, existing) {
+    const sameLine = alias.sameLine;
+    if (!sameLine)
+        return undefined;
+    if (existing === 'unknown')
+        return "the registry's tags could not be read";
+    const newer = existing
+        .map((tag) => semver.parse(tag.replace(/^v/i, '')))
+        .filter((v) => v !== null && v.prerelease.length === 0 && sameLine(v))
+        .filter((v) => semver.gt(v, release))
+        .sort(semver.rcompare)[0];
+    return newer ? `the registry already has ${newer.version}, newer than ${release.version}` : undefined;
+}
+/**
+ * The repositories whose tags must be read before the full references of the tags input are
+ * pushed: those with a `latest`, `1` or `1.2` reference and a stable release to compare it with,
+ * the run's own, else the highest `x.y.z` tag given in that repository. Without a release the
+ * aliases are pushed as given (the same as `tag-latest: true`).
+ */
+function referenceAliasChecks(references, runRelease) {
+    const checks = [];
+    for (const reference of references) {
+        if (!referenceAliasLine(reference.tag))
+            continue;
+        let check = checks.find((c) => sameRepository(c.image, reference.image));
+        if (!check) {
+            const release = stableReleaseFor(reference.image, references, runRelease);
+            if (!release)
+                continue;
+            check = { image: reference.image, release, aliases: [] };
+            checks.push(check);
+        }
+        check.aliases.push(reference);
+    }
+    return checks;
+}
+/**
+ * The full references of the tags input under the forward-only rule: an alias reference is
+ * withheld when its repository already holds a newer stable release in the alias's line, or when
+ * that repository's tags could not be read.
+ */
+function planReferences(references, runRelease, existingOf) {
+    const blockers = new Map();
+    for (const check of referenceAliasChecks(references, runRelease)) {
+        const existing = existingOf(check.image);
+        for (const reference of check.aliases) {
+            const alias = { tag: reference.tag, sameLine: referenceAliasLine(reference.tag) };
+            const blocker = newerInLine(alias, check.release, existing);
+            if (blocker)
+                blockers.set(reference, blocker);
+        }
+    }
+    return {
+        references: references.filter((reference) => !blockers.has(reference)),
+        withheld: [...blockers].map(([reference, reason]) => ({ reference, reason }))
+    };
+}
+/** The versions a moving alias tag stands for (`latest`: all; `1`: 1.x.y; `1.2`: 1.2.z). */
+function referenceAliasLine(tag) {
+    if (tag === 'latest')
+        return () => true;
+    const major = /^(\d+)$/.exec(tag);
+    if (major)
+        return (o) => o.major === Number(major[1]);
+    const minor = /^(\d+)\.(\d+)$/.exec(tag);
+    if (minor)
+        return (o) => o.major === Number(minor[1]) && o.minor === Number(minor[2]);
+    return undefined;
+}
+function stableReleaseFor(image, references, runRelease) {
+    if (runRelease && runRelease.prerelease.length === 0)
+        return runRelease;
+    // Several versions in one repository tag the same image: it is the highest of them.
+    return references
+        .filter((reference) => sameRepository(reference.image, image))
+        .map((reference) => semver.parse(reference.tag.replace(/^v/i, '')))
+        .filter((v) => v !== null && v.prerelease.length === 0)
+        .sort(semver.rcompare)[0];
+}
+function refToTag({ github }) {
+    if (github.pullRequestNumber !== undefined)
+        return `pr-${github.pullRequestNumber}`;
+    if (github.mergeGroup) {
+        const { baseBranch, pullRequestNumber } = github.mergeGroup;
+        const queued = pullRequestNumber === undefined ? '' : `-pr-${pullRequestNumber}`;
+        return sanitizeTag(`mq-${baseBranch}${queued}`) || undefined;
+    }
+    const match = /^refs\/(heads|tags)\/(.+)$/.exec(github.ref);
+    if (!match)
+        return undefined;
+    return sanitizeTag(match[2]) || undefined;
+}
+
+// What this run publishes: the tags (planned from the event and, for the forward-only aliases,
+// the tags the registry already holds), every full reference (whose `latest`, `1` and `1.2` move
+// forward only too, by the tags of their own repository), and whether to push at all.
+function decidePush(inputs, github) {
+    const mode = inputs.publish.push;
+    if (!inputs.steps.includes('push'))
+        return { push: false, reason: 'push is not in steps' };
+    if (mode === 'false')
+        return { push: false, reason: 'the push input is false' };
+    if (mode === 'auto' && github.pullRequestNumber !== undefined) {
+        return { push: false, reason: `push is auto and this is a pull request run (${github.eventName})` };
+    }
+    if (mode === 'auto' && github.mergeGroup) {
+        return { push: false, reason: 'push is auto and this is a merge_group run (a check before merging)' };
+    }
+    return { push: true, reason: mode === 'true' ? 'the push input is true' : 'push is auto' };
+}
+function tagRequest(inputs, github) {
+    return { github, tagSha: inputs.tags.sha, tagLatest: inputs.tags.latest, extraTags: inputs.tags.extra };
+}
+/** The plan's tags of `image`, then the given full references (of the tags input), without duplicates. */
+function releaseReferences(image, plan, given) {
+    const references = [
+        ...plan.tags.map((tag) => `${image.name}:${tag}`),
+        ...given.map((reference) => `${reference.image.name}:${reference.tag}`)
+    ];
+    return [...new Set(references)];
+}
+async function planRelease(inputs, github, registries) {
+    const pushing = decidePush(inputs, github);
+    const request = tagRequest(inputs, github);
+    const tagsOf = repositoryListings(registries);
+    const existing = pushing.push && needsExistingTags(request) ? await tagsOf(inputs.image) : [];
+    const plan = planTags(request, existing);
+    for (const { tag, reason } of plan.withheld)
+        info(`Tag ${tag} stays where it is: ${reason}.`);
+    const given = await checkGivenReferences(inputs, plan, pushing.push ? tagsOf : undefined);
+    for (const { reference, reason } of given.withheld)
+        info(`${reference} stays where it is: ${reason}.`);
+    const references = releaseReferences(inputs.image, plan, given.references);
+    if (pushing.push)
+        await warnOfRegistriesWithoutLogin(references, registries);
+    return { plan, references, withheldReferences: given.withheld, pushing };
+}
+/**
+ * The full references of the tags input that are pushed, and the alias references withheld,
+ * read against their repositories' tags (`tagsOf`; none are read when nothing is pushed).
+ */
+async function checkGivenReferences(inputs, plan, tagsOf) {
+    // References the plan pushes for `image` anyway (`tag-latest: true`) are the plan's to decide.
+    const checked = inputs.tags.references.filter((reference) => !(sameRepository(reference.image, inputs.image) && plan.tags.includes(reference.tag)));
+    const listed = tagsOf
+        ? await Promise.all(referenceAliasChecks(checked, plan.release).map(async ({ image }) => ({
+            image,
+            tags: await tagsOf(image)
+        })))
+        : [];
+    const { withheld } = planReferences(checked, plan.release, (image) => listed.find((listing) => sameRepository(listing.image, image))?.tags ?? []);
+    return {
+        references: inputs.tags.references.filter((reference) => !withheld.some((w) => w.reference === reference)),
+        withheld: withheld
+            // The same alias of `image` withheld by the plan is told once, as the plan's.
+            .filter(({ reference }) => !(sameRepository(reference.image, inputs.image) &&
+            plan.withheld.some((w) => w.tag === reference.tag)))
+            .map(({ reference, reason }) => ({ reference: `${reference.image.name}:${reference.tag}`, reason }))
+    };
+}
+/**
+ * The username and password are for one registry, and a reference in `tags` may name another:
+ * says before the build which registries the push will reach without any credentials.
+ */
+async function warnOfRegistriesWithoutLogin(references, registries) {
+    const named = new Set(references.map((reference) => parseImageReference(reference).image.registry));
+    for (const registry of named) {
+        if (isLoopbackRegistry(registry) || (await registries(registry)).hasCredentials)
+            continue;
+        warning(`No credentials for ${registry} were found (the username and password inputs are not for it, and the Docker config has no login for it): the push goes there without any. Log in first (docker/login-action) if it needs them.`);
+    }
+}
+/** Each repository's tags, read at most once in a run, whichever alias or shorthand names it. */
+function repositoryListings(registries) {
+    const listings = new Map();
+    return (image) => {
+        const key = `${image.registry}/${image.repository}`;
+        let listing = listings.get(key);
+        if (!listing) {
+            listing = readExistingTags(image, registries);
+            listings.set(key, listing);
+        }
+        return listing;
+    };
+}
+/** The registry's tags, so `latest` and the version aliases only move forward. */
+async function readExistingTags(image, registries) {
+    try {
+        const client = await registries(image.registry);
+        return await withRetry(`list the tags of ${image.name}`, REGISTRY_RETRY, () => client.listTags(image.repository));
+    }
+    catch (error) {
+        warning(`Could not read the tags of ${image.name}, so latest and the version aliases are left where they are: ${error.message}`);
+        return 'unknown';
+    }
+}
+/** The release's outputs and summary rows: the image, its version and every reference. */
+function reportRelease(inputs, release) {
+    const rows = [];
+    if (release) {
+        rows.push(['Version', code(release.plan.version)], ['Tags', release.references.map(code).join(' ')]);
+    }
+    return {
+        outputs: {
+            image: inputs?.image.name ?? '',
+            tags: release?.references.join('\n') ?? '',
+            version: release?.plan.version ?? ''
+        },
+        rows,
+        notes: [
+            ...(release?.plan.withheld ?? []).map(({ tag, reason }) => ({ name: tag, reason })),
+            ...(release?.withheldReferences ?? []).map(({ reference, reason }) => ({ name: reference, reason }))
+        ].map(({ name, reason }) => `${code(name)} was not moved: ${text(reason)}.`)
+    };
+}
+
+// Every input read once and checked before any program runs: the run's own (steps, and the
+// release's image, tags and registry), then each step's through its readInputs. All problems of
+// all inputs are reported together, each naming its input.
+function readInputs(steps, read, cwd) {
+    const fields = new InputFields(read, cwd);
+    const names = steps.map((step) => step.name);
+    const chosen = fields.field('steps', (raw) => parseSteps(raw, steps), names);
+    const run = { steps: chosen, ...readReleaseInputs(fields) };
+    const own = {};
+    for (const step of steps) {
+        if (step.readInputs)
+            own[step.name] = step.readInputs(fields, { steps: chosen });
+    }
+    fields.check();
+    return { run, own };
+}
+/** The steps input: names of the given steps, in the order they run, with what each requires. */
+function parseSteps(raw, steps) {
+    const names = steps.map((step) => step.name);
+    const named = parseList(raw || names.join(','));
+    if (named.length === 0)
+        throw new Error(`name at least one of ${names.join(', ')}`);
+    for (const step of named) {
+        if (!names.includes(step.toLowerCase()))
+            throw new Error(`"${step}" is not one of ${names.join(', ')}`);
+    }
+    const lower = named.map((step) => step.toLowerCase());
+    const chosen = steps.filter((step) => lower.includes(step.name));
+    for (const step of chosen) {
+        for (const { step: required, because } of step.requires ?? []) {
+            if (!lower.includes(required))
+                throw new Error(`${step.name} ${because}: add ${required}`);
+        }
+    }
+    return chosen.map((step) => step.name);
+}
 
 // The step summary: what was built, tagged, pushed, scanned and deployed, or how far it got.
 // Each step's rows and notes come from its own report (run-record.ts).
@@ -14769,111 +14874,87 @@ async function writeSummary(record, reports) {
     await summary.addRaw(summaryMarkdown(record, reports)).write();
 }
 
-// The orchestrator: validates every input, sets up the private Docker config and the logins,
-// plans the release, then runs build -> scan -> push -> deploy in that fixed order, handing each
-// step the results of the steps before it. Outputs and the step summary are derived from what
-// the steps returned, also when one fails.
-/** Every step, in the order they run. */
-const STEPS = [buildStep, scanStep, pushStep, deployStep];
-async function run() {
-    const record = { results: {} };
-    let context;
+// The orchestrator: masks every secret input, reads and checks every input, sets up the private
+// Docker config and the login, plans the release and lets each step prepare, then runs the steps
+// in their order, handing each the results of the steps before it. Outputs and the step summary
+// are derived from what the steps returned, also when one fails. It knows the Step contract
+// only: the steps are given (pipeline/steps.ts).
+async function run(steps) {
+    const record = { own: {}, results: {} };
+    const prepared = new Map();
     try {
-        maskSecretInputs();
-        const inputs = getInputs((name) => getInput(name));
+        maskSecretInputs(secretInputsOf(steps));
+        const { run: inputs, own } = readInputs(steps, (name) => getInput(name), process.cwd());
         record.inputs = inputs;
+        record.own = own;
         const github = readGitHubContext();
-        refuseUntrustedDeploy(inputs, github.eventName);
-        claimEveryState();
-        context = await setUp(inputs, github, record);
-        await runSteps(context, record.release, record);
+        for (const step of chosen(steps, inputs))
+            step.admit?.(own[step.name], { steps: inputs.steps, eventName: github.eventName });
+        claimEveryState([...Object.values(State), ...steps.flatMap((step) => step.states ?? [])]);
+        const context = await setUp(steps, { inputs, github, record, prepared });
+        await runSteps(steps, context, record, prepared);
     }
     catch (error) {
         record.error = error.message;
         setFailed(record.error);
     }
     finally {
-        // The tunnel as the deploy target saved it: also when the run failed before the target was
-        // handed over (another part of the set-up failed first).
-        closeDeployTarget(context?.deployTarget ?? (credentials.access ? { access: credentials.access } : undefined));
-        removeCredentials();
-        const reports = reportRun(record);
+        // Also when a step's preparation failed half-way: each step knows what it opened.
+        for (const step of steps)
+            step.finish?.(prepared.get(step.name));
+        removeDockerConfig(steps);
+        const reports = reportRun(steps, record);
         setOutputs(reports);
         await writeSummary(record, reports).catch((error) => warning(`could not write the step summary: ${error.message}`));
     }
 }
+/** Every secret input of the run: the release's and each step's. */
+function secretInputsOf(steps) {
+    return allSecretInputs([RELEASE_SECRET_INPUTS, ...steps.map((step) => step.secretInputs)]);
+}
+function chosen(steps, inputs) {
+    return steps.filter((step) => inputs.steps.includes(step.name));
+}
 /**
  * The private Docker config (saved for the post step before anything can fail), then at the
- * same time, as none needs another: the builder probe, the login, and the release plan (whose
- * tag listing takes the inputs' credentials directly, not the login's result) followed by the
- * deploy target (compose files checked, host reached), so a bad host fails before the build.
+ * same time, as neither needs the other: the login, and the release plan (whose tag listing
+ * takes the inputs' credentials directly, not the login's result) followed by every step's
+ * preparation (the deploy host reached), so a bad host fails before the build.
  */
-async function setUp(inputs, github, record) {
+async function setUp(steps, run) {
+    const { inputs, github, record, prepared } = run;
     const tempRoot = process.env.RUNNER_TEMP || os$1.tmpdir();
     const { registry, username } = inputs.publish;
     const configDir = createPrivateDockerConfig(tempRoot, username ? [registry] : []);
     saveForPost(State.DockerConfig, configDir);
-    credentials.dockerConfig = configDir;
+    dockerConfig = configDir;
     const docker = new DockerCli(configDir);
     const registries = registryClients(inputs, configDir);
-    const [builder, , deployTarget] = await Promise.all([
-        inputs.steps.includes('build') ? chooseBuilder(docker, inputs.build) : undefined,
+    const context = { inputs, github, docker, registries, tempRoot };
+    await Promise.all([
         username ? logIn(docker, registries, inputs.publish) : undefined,
         planRelease(inputs, github, registries).then((release) => {
             record.release = release;
-            return prepareDeployTarget(inputs, release, docker, tempRoot);
+            return Promise.all(chosen(steps, inputs)
+                .filter((step) => step.prepare && !step.skip?.(record.own[step.name], { steps: inputs.steps, release }))
+                .map(async (step) => {
+                prepared.set(step.name, await step.prepare?.({ context, release, inputs: record.own[step.name] }));
+            }));
         })
     ]);
-    return { inputs, github, docker, builder, registries, tempRoot, deployTarget };
+    return context;
 }
-/** The deploy target when the deploy step will run; its access files are saved for post. */
-async function prepareDeployTarget(inputs, release, docker, tempRoot) {
-    if (deploySkipReason(inputs, release))
-        return undefined;
-    return prepareDeploy(inputs, release.plan.version, docker, {
-        tempRoot,
-        cwd: process.cwd(),
-        onAccess: (access) => {
-            credentials.access = access;
-            saveForPost(State.DeployAccess, JSON.stringify(savedAccess(access)));
-        }
-    });
-}
-/** The folders with credentials this run wrote: the private Docker config, the deploy host's access. */
-const credentials = {};
-/**
- * Removes the credentials as soon as nothing needs them: at the end of the main step, unless a
- * deploy lock or an interrupted rollout is left for the post step, which then needs the host's
- * access and removes them itself.
- */
-function removeCredentials() {
-    if (savedForPost(State.DeployLock) || savedForPost(State.DeployRollout))
-        return;
-    const { access, dockerConfig } = credentials;
-    for (const dir of [access?.dir, access?.socketDir])
-        if (dir)
-            rmSync(dir, { recursive: true, force: true });
-    if (access) {
-        saveForPost(State.DeployAccess, '');
-        info(`Removed the deploy host's access folder ${access.dir}`);
-    }
-    if (dockerConfig) {
-        removePrivateDockerConfig(dockerConfig);
-        saveForPost(State.DockerConfig, '');
-        info(`Removed the private Docker config ${dockerConfig}`);
-    }
-}
-async function runSteps(context, release, record) {
-    for (const step of STEPS) {
-        if (!context.inputs.steps.includes(step.name))
-            continue;
-        const skip = step.skip?.(context, release);
+async function runSteps(steps, context, record, prepared) {
+    const release = record.release;
+    for (const step of chosen(steps, context.inputs)) {
+        const inputs = record.own[step.name];
+        const skip = step.skip?.(inputs, { steps: context.inputs.steps, release });
         if (skip) {
             notice(skip);
             continue;
         }
         try {
-            const result = await group(step.title, () => step.run(context, release, record.results));
+            const result = await group(step.title, () => step.run({ context, release, inputs, earlier: record.results, prepared: prepared.get(step.name) }));
             record.results = { ...record.results, [step.name]: result };
         }
         catch (error) {
@@ -14883,20 +14964,37 @@ async function runSteps(context, release, record) {
         }
     }
 }
+/** The private Docker config this run wrote. */
+let dockerConfig;
+/**
+ * Removes the private Docker config as soon as nothing needs it: at the end of the main step,
+ * unless a step left work for the post step (a deploy lock, an interrupted rollout), which then
+ * needs the credentials and removes them itself.
+ */
+function removeDockerConfig(steps) {
+    if (!dockerConfig || steps.some((step) => step.leftForPost?.()))
+        return;
+    removePrivateDockerConfig(dockerConfig);
+    saveForPost(State.DockerConfig, '');
+    info(`Removed the private Docker config ${dockerConfig}`);
+}
 /** Every output and summary row, from the release and each step's result (or its absence). */
-function reportRun(record) {
+function reportRun(steps, record) {
     return [
         reportRelease(record.inputs, record.release),
-        ...STEPS.map((step) => step.report(record.results[step.name], record))
+        ...steps.map((step) => step.report(record.results[step.name], {
+            inputs: record.own?.[step.name],
+            run: record.inputs,
+            release: record.release
+        }))
     ];
 }
 function setOutputs(reports) {
     for (const report of reports) {
-        for (const [name, value] of Object.entries(report.outputs)) {
+        for (const [name, value] of Object.entries(report.outputs))
             setOutput(name, value);
-        }
     }
 }
 
-// The main entry the runner starts (action.yml `runs.main`).
-await run();
+// The main entry the runner starts (action.yml `runs.main`): the pipeline's steps, run in order.
+await run(STEPS);

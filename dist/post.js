@@ -39,23 +39,8 @@ import require$$5$2 from 'node:async_hooks';
 import require$$1$4 from 'node:console';
 import require$$1$5 from 'node:dns';
 
-// Names shared between the main and post entries and the outputs, typed once.
-var Output;
-(function (Output) {
-    Output["Image"] = "image";
-    Output["Tags"] = "tags";
-    Output["Version"] = "version";
-    Output["Digest"] = "digest";
-    Output["PushedTags"] = "pushed-tags";
-    Output["ImageId"] = "image-id";
-    Output["ScanResult"] = "scan-result";
-    Output["Findings"] = "findings";
-    Output["ReportFile"] = "report-file";
-    Output["SarifFile"] = "sarif-file";
-    Output["Deployed"] = "deployed";
-    Output["PreviousImage"] = "previous-image";
-    Output["Containers"] = "containers";
-})(Output || (Output = {}));
+// The names of the state the main step hands the post step (GITHUB_STATE, read back as
+// STATE_<name>), typed once.
 var State;
 (function (State) {
     /** The private DOCKER_CONFIG folder the post step logs out of and removes. */

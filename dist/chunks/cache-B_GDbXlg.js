@@ -1,4 +1,4 @@
-import { j as debug, h as semverExports, n as mkdirP, k as exec, o as which, w as warning, i as info, y as HttpCodes, z as HttpClientError, H as HttpClient, l as isDebug, a as setSecret, B as BearerCredentialHandler, r as rmRF, q as error } from './index-izGFS07K.js';
+import { f as debug, d as semverExports, m as mkdirP, h as exec, l as which, w as warning, i as info, y as HttpCodes, z as HttpClientError, H as HttpClient, j as isDebug, p as setSecret, B as BearerCredentialHandler, r as rmRF, o as error } from './index-Cvqs_SMS.js';
 import * as path$1 from 'path';
 import * as fs from 'fs';
 import { writeFileSync, existsSync } from 'fs';

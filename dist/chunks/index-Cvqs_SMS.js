@@ -6099,4 +6099,4 @@ function requireSemver () {
 var semverExports = requireSemver();
 var semver = /*@__PURE__*/getDefaultExportFromCjs(semverExports);
 
-export { BearerCredentialHandler as B, HttpClient as H, setSecret as a, getInput as b, saveState as c, core as d, startGroup as e, endGroup as f, getExecOutput as g, semverExports as h, info as i, debug as j, exec as k, isDebug as l, cp as m, mkdirP as n, which as o, notice as p, error as q, rmRF as r, semver as s, summary as t, setFailed as u, group as v, warning as w, setOutput as x, HttpCodes as y, HttpClientError as z };
+export { BearerCredentialHandler as B, HttpClient as H, startGroup as a, semver as b, core as c, semverExports as d, endGroup as e, debug as f, getExecOutput as g, exec as h, info as i, isDebug as j, cp as k, which as l, mkdirP as m, notice as n, error as o, setSecret as p, getInput as q, rmRF as r, saveState as s, summary as t, setFailed as u, group as v, warning as w, setOutput as x, HttpCodes as y, HttpClientError as z };

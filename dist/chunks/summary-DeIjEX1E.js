@@ -1,29 +1,3 @@
-// Trivy's severity scale, lowest first.
-const SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
-/** Whether a severity is at or over a threshold; `none` is no threshold at all. */
-function atOrAbove(severity, threshold) {
-    return threshold !== 'none' && SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(threshold);
-}
-/** Counts by severity, every severity present. */
-function countBySeverity(items) {
-    const counts = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0]));
-    for (const item of items)
-        counts[item.severity]++;
-    return counts;
-}
-/** `2 CRITICAL, 4 MEDIUM`, worst first, severities without any left out; '' when all are 0. */
-function countsText(counts) {
-    return [...SEVERITIES]
-        .reverse()
-        .filter((severity) => counts[severity] > 0)
-        .map((severity) => `${counts[severity]} ${severity}`)
-        .join(', ');
-}
-function parseSeverity(text) {
-    const upper = text.trim().toUpperCase();
-    return SEVERITIES.includes(upper) ? upper : undefined;
-}
-
 // Markdown for the step summary and the pull request comment, one set of helpers for both. Text
 // that comes from a report, an image, a registry or a program (a package named
 // `<img src=x onerror=...>`, a file named `[click](https://evil)`, a `javascript:` advisory URL)
@@ -70,6 +44,32 @@ function safeUrl(url) {
 function link(label, url) {
     const safe = url ? safeUrl(url) : undefined;
     return safe ? `[${label}](${safe})` : label;
+}
+
+// Trivy's severity scale, lowest first.
+const SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+/** Whether a severity is at or over a threshold; `none` is no threshold at all. */
+function atOrAbove(severity, threshold) {
+    return threshold !== 'none' && SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(threshold);
+}
+/** Counts by severity, every severity present. */
+function countBySeverity(items) {
+    const counts = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0]));
+    for (const item of items)
+        counts[item.severity]++;
+    return counts;
+}
+/** `2 CRITICAL, 4 MEDIUM`, worst first, severities without any left out; '' when all are 0. */
+function countsText(counts) {
+    return [...SEVERITIES]
+        .reverse()
+        .filter((severity) => counts[severity] > 0)
+        .map((severity) => `${counts[severity]} ${severity}`)
+        .join(', ');
+}
+function parseSeverity(text) {
+    const upper = text.trim().toUpperCase();
+    return SEVERITIES.includes(upper) ? upper : undefined;
 }
 
 // The scan's part of the step summary: the worst findings in a table, every reported finding in a
