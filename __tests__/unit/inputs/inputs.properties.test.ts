@@ -1,4 +1,4 @@
-// Property-based tests of getInputs (src/inputs.ts): whatever text the runner passes for any
+// Property-based tests of getInputs (src/inputs/inputs.ts): whatever text the runner passes for any
 // input of action.yml, getInputs either returns a typed Inputs object that keeps the promises of
 // its validation, or throws an InputError whose every problem names an action.yml input; it never
 // crashes with another error, never quotes a secret input, reads only declared inputs and leaves
@@ -15,18 +15,12 @@ import { InputError } from '../../../src/inputs/fields.js'
 import { getInputs, type Inputs } from '../../../src/pipeline/inputs.js'
 import { STEP_NAMES } from '../../../src/pipeline/steps.js'
 import { SEVERITIES } from '../../../src/scan/severity.js'
+import { FORBIDDEN } from '../../support/arbitraries.js'
 
 const ACTION_YML = path.join(process.cwd(), 'action.yml')
 const INPUT_NAMES: string[] = Object.keys(
   (parse(readFileSync(ACTION_YML, 'utf8')) as { inputs: Record<string, unknown> }).inputs
 )
-
-/**
- * What an error message must never show: a crash's wording (a TypeError, V8's messages for a
- * property of undefined or null, a value printed as [object Object]) or a stack trace.
- */
-const FORBIDDEN =
-  /TypeError|RangeError|undefined|\[object Object\]|Cannot read propert|is not a function|is not iterable|Cannot convert|Maximum call stack|\n\s+at \S|\.ts:\d+:\d+/i
 
 /** Values that are valid on their own (paths relative to the workspace made below). */
 const VALID: Record<string, string[]> = {

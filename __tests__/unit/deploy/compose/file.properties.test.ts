@@ -14,11 +14,8 @@ import {
   type ComposeFileText,
   type ComposeModel
 } from '../../../../src/deploy/compose/file.js'
-
-/** Crash wording and stack traces: never part of a message (the generators never produce them). */
-const FORBIDDEN =
-  /TypeError|RangeError|undefined|\[object Object\]|Cannot read propert|is not a function|is not iterable|Cannot convert|Maximum call stack|\n\s+at \S|\.ts:\d+:\d+/i
-const clean = (text: string): boolean => !FORBIDDEN.test(text)
+import { clean, FORBIDDEN } from '../../../support/arbitraries.js'
+import { attempt } from '../../../support/property-checks.js'
 
 const PROBLEM = /^(compose-file|service|compose-project|env: COMPOSE_PROJECT_NAME): /
 
@@ -324,14 +321,6 @@ function expectComposeError(error: unknown): void {
   expect(problems.filter((problem) => !PROBLEM.test(problem))).toEqual([])
   expect(message).toBe(problems.length === 1 ? problems[0] : problems.map((p) => `- ${p}`).join('\n'))
   expect(message).not.toMatch(FORBIDDEN)
-}
-
-function attempt<T>(run: () => T): { ok: true; value: T } | { ok: false; error: unknown } {
-  try {
-    return { ok: true, value: run() }
-  } catch (error) {
-    return { ok: false, error }
-  }
 }
 
 /** The error `run` throws; undefined when it returns. */
