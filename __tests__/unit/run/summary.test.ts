@@ -32,7 +32,6 @@ describe('summaryMarkdown', () => {
     const record: RunRecord = {
       inputs,
       own,
-      own,
       release,
       results: {
         build: { imageId: 'sha256:aaa', references: release.references, builder: 'buildx' },
@@ -65,7 +64,6 @@ describe('summaryMarkdown', () => {
     const record: RunRecord = {
       inputs,
       own,
-      own,
       release,
       results: {
         build: { imageId: 'sha256:aaa', references: release.references, builder: 'buildx' },
@@ -93,7 +91,6 @@ describe('summaryMarkdown', () => {
   it('puts the error first, every line of it quoted, and says why nothing was pushed', () => {
     const record: RunRecord = {
       inputs,
-      own,
       own,
       release: {
         plan: { version: 'pr-7', tags: ['pr-7'], withheld: [] },

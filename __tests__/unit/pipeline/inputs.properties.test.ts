@@ -1,4 +1,4 @@
-// Property-based tests of getInputs (src/inputs/inputs.ts): whatever text the runner passes for any
+// Property-based tests of getInputs (src/pipeline/inputs.ts): whatever text the runner passes for any
 // input of action.yml, getInputs either returns a typed Inputs object that keeps the promises of
 // its validation, or throws an InputError whose every problem names an action.yml input; it never
 // crashes with another error, never quotes a secret input, reads only declared inputs and leaves
