@@ -59,7 +59,7 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
   if (deploying && !service) fields.problem('service: is required to deploy (docker-host is set)')
 
   const seconds = (name: Parameters<typeof parseWholeNumber>[1], fallback: number): number =>
-    fields.field(name, (raw) => parseWholeNumber(raw || String(fallback), name), fallback)
+    fields.field(name, (raw) => parseWholeNumber(raw, name), fallback)
   return {
     dockerHost,
     sshPrivateKey,
@@ -67,9 +67,7 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
     tlsCa,
     tlsCert,
     tlsKey,
-    composeFiles: fields.field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), [
-      'docker-compose.yml'
-    ]),
+    composeFiles: fields.field('compose-file', parseLines, ['docker-compose.yml']),
     composeProject: fields.field('compose-project', parseComposeProject, ''),
     service,
     replicas: fields.field(

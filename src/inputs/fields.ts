@@ -2,6 +2,7 @@
 // every input is reported together (InputError) before any program runs. Each step reads its own
 // inputs through one InputFields; the parsers here are the ones more than one step uses.
 import { existsSync, statSync } from 'node:fs'
+import { ACTION_DEFAULTS } from './action-defaults.js'
 
 /** Reads one input as the runner passes it (INPUT_<NAME>), trimmed; '' when unset. */
 export type InputReader = (name: string) => string
@@ -22,10 +23,13 @@ export class InputFields {
   readonly problems: string[] = []
 
   constructor(
-    readonly read: InputReader,
+    private readonly given: InputReader,
     /** The workspace, against which paths in inputs are resolved. */
     readonly cwd: string
   ) {}
+
+  /** An input's value; an empty one gets action.yml's default, as the runner gives it. */
+  readonly read = (name: string): string => this.given(name) || ACTION_DEFAULTS[name] || ''
 
   /** Runs one input's parser; a thrown message becomes a problem naming the input. */
   field<T>(name: string, parse: (raw: string) => T, fallback: T): T {

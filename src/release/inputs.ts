@@ -69,23 +69,19 @@ export function readReleaseInputs(fields: InputFields): ReleaseInputs {
       references: tags.references,
       latest: fields.field(
         'tag-latest',
-        (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false'] as const),
+        (raw) => parseChoice(raw, ['auto', 'true', 'false'] as const),
         'auto'
       ),
-      sha: fields.field('tag-sha', (raw) => parseBoolean(raw || 'true'), true)
+      sha: fields.field('tag-sha', parseBoolean, true)
     },
     publish: {
       registry,
       username,
       password,
-      push: fields.field(
-        'push',
-        (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false'] as const),
-        'auto'
-      ),
+      push: fields.field('push', (raw) => parseChoice(raw, ['auto', 'true', 'false'] as const), 'auto'),
       registryTimeout: fields.field(
         'registry-timeout',
-        (raw) => parseWholeNumber(raw || '600', 'registry-timeout'),
+        (raw) => parseWholeNumber(raw, 'registry-timeout'),
         600
       )
     }

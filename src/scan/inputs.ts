@@ -7,14 +7,15 @@ import { isLoopbackHost, parseImageName, parseImageReference } from '../lib/imag
 import { parseList } from '../lib/key-value.js'
 import { writeRefusal, writeRoots } from '../lib/safe-write.js'
 import type { InputScope } from '../run/step.js'
+import { ACTION_DEFAULTS } from '../inputs/action-defaults.js'
 import { parseSeverity, SEVERITIES, type Severity } from './severity.js'
 
-export const DEFAULT_IGNORE_FILE = '.trivyignore'
+export const DEFAULT_IGNORE_FILE = ACTION_DEFAULTS['ignore-file'] as string
 /** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
-export const DEFAULT_TRIVY_VERSION = '0.74.0'
+export const DEFAULT_TRIVY_VERSION = ACTION_DEFAULTS['trivy-version'] as string
 export const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'] as const
 /** Where Trivy's release archives are downloaded from unless trivy-releases names a mirror. */
-export const DEFAULT_TRIVY_RELEASES = 'https://github.com/aquasecurity/trivy/releases/download'
+export const DEFAULT_TRIVY_RELEASES = ACTION_DEFAULTS['trivy-releases'] as string
 
 export interface ScanInputs {
   severityThreshold: Severity | 'none'
@@ -46,7 +47,7 @@ export function readScanInputs(fields: InputFields, scope: InputScope): ScanInpu
   const { read, cwd } = fields
   const scanning = scope.steps.includes('scan')
   const severities = fields.field('severities', parseSeverities, [...SEVERITIES])
-  const ignoreFile = read('ignore-file') || DEFAULT_IGNORE_FILE
+  const ignoreFile = read('ignore-file')
   const ignoreFileExplicit = ignoreFile !== DEFAULT_IGNORE_FILE
   if (scanning && ignoreFileExplicit && !isFile(path.resolve(cwd, ignoreFile))) {
     fields.problem(`ignore-file: "${ignoreFile}" does not exist`)
@@ -63,16 +64,16 @@ export function readScanInputs(fields: InputFields, scope: InputScope): ScanInpu
     trivyReleases: fields.field('trivy-releases', parseReleasesUrl, DEFAULT_TRIVY_RELEASES),
     dbRepositories: fields.field('db-repository', parseDbRepositories, []),
     skipDbUpdate: fields.field('skip-db-update', parseBoolean, false),
-    dbCache: fields.field('db-cache', (raw) => parseBoolean(raw || 'true'), true),
+    dbCache: fields.field('db-cache', parseBoolean, true),
     sarifFile: fields.field('sarif-file', (raw) => parseSarifFile(raw, cwd, scanning), ''),
-    annotations: fields.field('annotations', (raw) => parseBoolean(raw || 'true'), true),
-    prComment: fields.field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
+    annotations: fields.field('annotations', parseBoolean, true),
+    prComment: fields.field('pr-comment', parseBoolean, true),
     githubToken: read('github-token')
   }
 }
 
 function parseSeverities(raw: string): Severity[] {
-  const named = parseList(raw || SEVERITIES.join(','))
+  const named = parseList(raw)
   const severities = named.map((name) => {
     const severity = parseSeverity(name)
     if (!severity) throw new Error(`"${name}" is not one of ${SEVERITIES.join(', ')}`)
@@ -83,14 +84,14 @@ function parseSeverities(raw: string): Severity[] {
 }
 
 function parseThreshold(raw: string): Severity | 'none' {
-  if ((raw || 'HIGH').toLowerCase() === 'none') return 'none'
-  const severity = parseSeverity(raw || 'HIGH')
+  if (raw.toLowerCase() === 'none') return 'none'
+  const severity = parseSeverity(raw)
   if (!severity) throw new Error(`"${raw}" is not one of ${SEVERITIES.join(', ')} or none`)
   return severity
 }
 
 function parseScanners(raw: string): string[] {
-  const scanners = parseList(raw || 'vuln,secret').map((name) => name.toLowerCase())
+  const scanners = parseList(raw).map((name) => name.toLowerCase())
   for (const scanner of scanners) {
     if (!(SCANNERS as readonly string[]).includes(scanner))
       throw new Error(`"${scanner}" is not one of ${SCANNERS.join(', ')}`)
@@ -114,13 +115,13 @@ function parseMaxFindings(raw: string): Partial<Record<Severity, number>> {
 }
 
 function parseTrivyVersion(raw: string): string {
-  const version = semver.valid((raw || DEFAULT_TRIVY_VERSION).replace(/^v/, ''))
+  const version = semver.valid(raw.replace(/^v/, ''))
   if (!version) throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`)
   return version
 }
 
 function parseReleasesUrl(raw: string): string {
-  const text = raw || DEFAULT_TRIVY_RELEASES
+  const text = raw
   let url: URL
   try {
     url = new URL(text)
