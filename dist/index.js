@@ -91,6 +91,36 @@ function makeWorkDir(tempRoot, prefix) {
     return dir;
 }
 
+// Generated from action.yml by scripts/action-defaults.mjs: do not edit (npm run defaults).
+// The literal default of every input that has one, applied where an input comes empty.
+const ACTION_DEFAULTS = {
+    steps: 'build,scan,push,deploy',
+    context: '.',
+    pull: 'false',
+    'no-cache': 'false',
+    'tag-latest': 'auto',
+    'tag-sha': 'true',
+    push: 'auto',
+    'registry-timeout': '600',
+    'severity-threshold': 'HIGH',
+    severities: 'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL',
+    'ignore-unfixed': 'false',
+    'ignore-file': '.trivyignore',
+    scanners: 'vuln,secret',
+    'trivy-version': '0.74.0',
+    'trivy-releases': 'https://github.com/aquasecurity/trivy/releases/download',
+    'skip-db-update': 'false',
+    'db-cache': 'true',
+    annotations: 'true',
+    'pr-comment': 'true',
+    'compose-file': 'docker-compose.yml',
+    'health-timeout': '120',
+    'drain-seconds': '0',
+    'startup-grace': '10',
+    'lock-timeout': '600',
+    'deploy-on-untrusted-events': 'false'
+};
+
 // Reading inputs: each parser's error becomes a problem naming the input, and every problem of
 // every input is reported together (InputError) before any program runs. Each step reads its own
 // inputs through one InputFields; the parsers here are the ones more than one step uses.
@@ -106,15 +136,17 @@ class InputError extends Error {
 }
 /** The inputs being read, and the problems found so far. */
 class InputFields {
-    read;
+    given;
     cwd;
     problems = [];
-    constructor(read, 
+    constructor(given, 
     /** The workspace, against which paths in inputs are resolved. */
     cwd) {
-        this.read = read;
+        this.given = given;
         this.cwd = cwd;
     }
+    /** An input's value; an empty one gets action.yml's default, as the runner gives it. */
+    read = (name) => this.given(name) || ACTION_DEFAULTS[name] || '';
     /** Runs one input's parser; a thrown message becomes a problem naming the input. */
     field(name, parse, fallback) {
         try {
@@ -217,7 +249,7 @@ const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/;
 const REMOTE_CONTEXT = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/)/i;
 function readBuildInputs(fields, scope) {
     const { read, cwd } = fields;
-    const context = read('context') || '.';
+    const context = read('context');
     const contextIsLocal = !REMOTE_CONTEXT.test(context);
     // A remote context brings its own Dockerfile unless one is named.
     const file = read('file') || (contextIsLocal ? path$1.join(context, 'Dockerfile') : '');
@@ -9799,7 +9831,7 @@ function readDeployInputs(fields, scope) {
         fields.problem(`service: "${service}" is not a Compose service name`);
     if (deploying && !service)
         fields.problem('service: is required to deploy (docker-host is set)');
-    const seconds = (name, fallback) => fields.field(name, (raw) => parseWholeNumber(raw || String(fallback), name), fallback);
+    const seconds = (name, fallback) => fields.field(name, (raw) => parseWholeNumber(raw, name), fallback);
     return {
         dockerHost,
         sshPrivateKey,
@@ -9807,9 +9839,7 @@ function readDeployInputs(fields, scope) {
         tlsCa,
         tlsCert,
         tlsKey,
-        composeFiles: fields.field('compose-file', (raw) => parseLines(raw || 'docker-compose.yml'), [
-            'docker-compose.yml'
-        ]),
+        composeFiles: fields.field('compose-file', parseLines, ['docker-compose.yml']),
         composeProject: fields.field('compose-project', parseComposeProject, ''),
         service,
         replicas: fields.field('replicas', (raw) => (raw ? parseWholeNumber(raw, 'replicas') : undefined), undefined),
@@ -12516,19 +12546,19 @@ function readlinkOrUnknown(link) {
 }
 
 // The scan step's inputs: what fails the gate, what is reported and where, and which Trivy.
-const DEFAULT_IGNORE_FILE = '.trivyignore';
+const DEFAULT_IGNORE_FILE = ACTION_DEFAULTS['ignore-file'];
 /** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
-const DEFAULT_TRIVY_VERSION = '0.74.0';
+const DEFAULT_TRIVY_VERSION = ACTION_DEFAULTS['trivy-version'];
 const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'];
 /** Where Trivy's release archives are downloaded from unless trivy-releases names a mirror. */
-const DEFAULT_TRIVY_RELEASES = 'https://github.com/aquasecurity/trivy/releases/download';
+const DEFAULT_TRIVY_RELEASES = ACTION_DEFAULTS['trivy-releases'];
 /** The token the pull request comment is written with. */
 const SCAN_SECRET_INPUTS = { whole: ['github-token'], values: [] };
 function readScanInputs(fields, scope) {
     const { read, cwd } = fields;
     const scanning = scope.steps.includes('scan');
     const severities = fields.field('severities', parseSeverities, [...SEVERITIES]);
-    const ignoreFile = read('ignore-file') || DEFAULT_IGNORE_FILE;
+    const ignoreFile = read('ignore-file');
     const ignoreFileExplicit = ignoreFile !== DEFAULT_IGNORE_FILE;
     if (scanning && ignoreFileExplicit && !isFile(path$1.resolve(cwd, ignoreFile))) {
         fields.problem(`ignore-file: "${ignoreFile}" does not exist`);
@@ -12545,15 +12575,15 @@ function readScanInputs(fields, scope) {
         trivyReleases: fields.field('trivy-releases', parseReleasesUrl, DEFAULT_TRIVY_RELEASES),
         dbRepositories: fields.field('db-repository', parseDbRepositories, []),
         skipDbUpdate: fields.field('skip-db-update', parseBoolean, false),
-        dbCache: fields.field('db-cache', (raw) => parseBoolean(raw || 'true'), true),
+        dbCache: fields.field('db-cache', parseBoolean, true),
         sarifFile: fields.field('sarif-file', (raw) => parseSarifFile(raw, cwd, scanning), ''),
-        annotations: fields.field('annotations', (raw) => parseBoolean(raw || 'true'), true),
-        prComment: fields.field('pr-comment', (raw) => parseBoolean(raw || 'true'), true),
+        annotations: fields.field('annotations', parseBoolean, true),
+        prComment: fields.field('pr-comment', parseBoolean, true),
         githubToken: read('github-token')
     };
 }
 function parseSeverities(raw) {
-    const named = parseList(raw || SEVERITIES.join(','));
+    const named = parseList(raw);
     const severities = named.map((name) => {
         const severity = parseSeverity(name);
         if (!severity)
@@ -12565,15 +12595,15 @@ function parseSeverities(raw) {
     return SEVERITIES.filter((severity) => severities.includes(severity));
 }
 function parseThreshold(raw) {
-    if ((raw || 'HIGH').toLowerCase() === 'none')
+    if (raw.toLowerCase() === 'none')
         return 'none';
-    const severity = parseSeverity(raw || 'HIGH');
+    const severity = parseSeverity(raw);
     if (!severity)
         throw new Error(`"${raw}" is not one of ${SEVERITIES.join(', ')} or none`);
     return severity;
 }
 function parseScanners(raw) {
-    const scanners = parseList(raw || 'vuln,secret').map((name) => name.toLowerCase());
+    const scanners = parseList(raw).map((name) => name.toLowerCase());
     for (const scanner of scanners) {
         if (!SCANNERS.includes(scanner))
             throw new Error(`"${scanner}" is not one of ${SCANNERS.join(', ')}`);
@@ -12597,13 +12627,13 @@ function parseMaxFindings(raw) {
     return budgets;
 }
 function parseTrivyVersion$1(raw) {
-    const version = semver.valid((raw || DEFAULT_TRIVY_VERSION).replace(/^v/, ''));
+    const version = semver.valid(raw.replace(/^v/, ''));
     if (!version)
         throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`);
     return version;
 }
 function parseReleasesUrl(raw) {
-    const text = raw || DEFAULT_TRIVY_RELEASES;
+    const text = raw;
     let url;
     try {
         url = new URL(text);
@@ -14482,15 +14512,15 @@ function readReleaseInputs(fields) {
         tags: {
             extra: tags.extra,
             references: tags.references,
-            latest: fields.field('tag-latest', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto'),
-            sha: fields.field('tag-sha', (raw) => parseBoolean(raw || 'true'), true)
+            latest: fields.field('tag-latest', (raw) => parseChoice(raw, ['auto', 'true', 'false']), 'auto'),
+            sha: fields.field('tag-sha', parseBoolean, true)
         },
         publish: {
             registry,
             username,
             password,
-            push: fields.field('push', (raw) => parseChoice(raw || 'auto', ['auto', 'true', 'false']), 'auto'),
-            registryTimeout: fields.field('registry-timeout', (raw) => parseWholeNumber(raw || '600', 'registry-timeout'), 600)
+            push: fields.field('push', (raw) => parseChoice(raw, ['auto', 'true', 'false']), 'auto'),
+            registryTimeout: fields.field('registry-timeout', (raw) => parseWholeNumber(raw, 'registry-timeout'), 600)
         }
     };
 }
