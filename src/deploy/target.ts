@@ -6,14 +6,10 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
 import { Compose, probeCompose, type ComposeVariant } from './compose/cli.js'
-import {
-  checkRolloutService,
-  ComposeFileError,
-  composeProjectName,
-  loadCompose,
-  readComposeFiles,
-  type RolloutService
-} from './compose/file.js'
+import { loadCompose, readComposeFiles } from './compose/file/load.js'
+import { ComposeFileError } from './compose/file/model.js'
+import { composeProjectName } from './compose/file/project-name.js'
+import { checkRolloutService, type RolloutService } from './compose/file/rollout-service.js'
 import { programEnv, type DockerCli } from '../docker/cli.js'
 import type { DockerHost } from './host/docker-host.js'
 import { parseDotenv } from './compose/dotenv.js'

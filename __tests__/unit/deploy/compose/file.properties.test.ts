@@ -6,14 +6,10 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { Document, isNode, isScalar, visit } from 'yaml'
-import {
-  checkRolloutService,
-  ComposeFileError,
-  composeProjectName,
-  loadCompose,
-  type ComposeFileText,
-  type ComposeModel
-} from '../../../../src/deploy/compose/file.js'
+import { loadCompose, type ComposeFileText } from '../../../../src/deploy/compose/file/load.js'
+import { ComposeFileError, type ComposeModel } from '../../../../src/deploy/compose/file/model.js'
+import { composeProjectName } from '../../../../src/deploy/compose/file/project-name.js'
+import { checkRolloutService } from '../../../../src/deploy/compose/file/rollout-service.js'
 import { clean, FORBIDDEN } from '../../../support/arbitraries.js'
 import { attempt } from '../../../support/property-checks.js'
 

@@ -1,19 +1,17 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
+import { parseComposeDuration } from '../../../../src/deploy/compose/file/duration.js'
+import { interpolate } from '../../../../src/deploy/compose/file/interpolate.js'
+import { loadCompose, readComposeFiles } from '../../../../src/deploy/compose/file/load.js'
+import { parsePort } from '../../../../src/deploy/compose/file/long-form.js'
+import { ComposeFileError, type ComposeModel } from '../../../../src/deploy/compose/file/model.js'
 import {
-  checkRolloutService,
   composeProjectName,
-  ComposeFileError,
-  interpolate,
-  loadCompose,
   networkName,
-  normalizeProjectName,
-  parseComposeDuration,
-  parsePort,
-  readComposeFiles,
-  type ComposeModel
-} from '../../../../src/deploy/compose/file.js'
+  normalizeProjectName
+} from '../../../../src/deploy/compose/file/project-name.js'
+import { checkRolloutService } from '../../../../src/deploy/compose/file/rollout-service.js'
 
 const FIXTURES = path.join(process.cwd(), '__fixtures__', 'compose')
 const read = (file: string): string => readFileSync(path.join(FIXTURES, file), 'utf8')
