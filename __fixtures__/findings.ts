@@ -5,13 +5,8 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { mapLayers, parseDockerfile, type LayerMap } from '../src/scan/dockerfile-map.js'
-import {
-  findingsOf,
-  imageLayersOf,
-  parseTrivyReport,
-  type Finding,
-  type TrivyReport
-} from '../src/scan/trivy/report.js'
+import { findingsOf, type Finding } from '../src/scan/trivy/findings.js'
+import { imageLayersOf, parseTrivyReport, type TrivyReport } from '../src/scan/trivy/report.js'
 
 export const REPORTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'trivy/reports')
 

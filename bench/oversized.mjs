@@ -28,6 +28,7 @@ const MODULES = {
   inputs: 'pipeline/inputs',
   'trivy-ignore': 'scan/ignore/ignore-file',
   'trivy-report': 'scan/trivy/report',
+  'trivy-findings': 'scan/trivy/findings',
   gate: 'scan/gate'
 }
 const bundle = await rollup({
@@ -45,7 +46,9 @@ const { getInputs } = await load('inputs')
 /** @type {typeof import('../src/scan/ignore/ignore-file.js')} */
 const { parseIgnoreFile } = await load('trivy-ignore')
 /** @type {typeof import('../src/scan/trivy/report.js')} */
-const { findingsOf, parseTrivyReport } = await load('trivy-report')
+const { parseTrivyReport } = await load('trivy-report')
+/** @type {typeof import('../src/scan/trivy/findings.js')} */
+const { findingsOf } = await load('trivy-findings')
 /** @type {typeof import('../src/scan/gate.js')} */
 const { decideGate } = await load('gate')
 

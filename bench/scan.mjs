@@ -64,6 +64,7 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }))
 /** The modules by the name they are loaded under, and their file under src/. */
 const MODULES = {
   'trivy-report': 'scan/trivy/report',
+  'trivy-findings': 'scan/trivy/findings',
   'trivy-ignore': 'scan/ignore/ignore-file',
   gate: 'scan/gate',
   'dockerfile-map': 'scan/dockerfile-map',
@@ -83,7 +84,9 @@ await bundle.close()
 /** @param {string} name */
 const load = (name) => import(pathToFileURL(path.join(work, 'modules', `${name}.js`)).href)
 /** @type {typeof import('../src/scan/trivy/report.js')} */
-const { findingsOf, parseTrivyReport } = await load('trivy-report')
+const { parseTrivyReport } = await load('trivy-report')
+/** @type {typeof import('../src/scan/trivy/findings.js')} */
+const { findingsOf } = await load('trivy-findings')
 /** @type {typeof import('../src/scan/ignore/ignore-file.js')} */
 const { parseIgnoreFile } = await load('trivy-ignore')
 /** @type {typeof import('../src/scan/gate.js')} */

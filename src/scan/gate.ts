@@ -4,7 +4,7 @@
 // verdict. docs/gate.md states these rules for users.
 import { atOrAbove, countBySeverity, SEVERITIES, type Severity } from './severity.js'
 import { firstMatch, rulesAt, type IgnoreRule } from './ignore/ignore-file.js'
-import type { Finding } from './trivy/report.js'
+import type { Finding } from './trivy/findings.js'
 
 export interface GateOptions {
   /** Fail when a finding of this severity or higher remains; `none` turns this rule off. */

@@ -11,7 +11,7 @@ import {
   type CommentOutcome,
   type UpsertOptions
 } from '../../../src/scan/output/pr-comment.js'
-import type { Finding } from '../../../src/scan/trivy/report.js'
+import type { Finding } from '../../../src/scan/trivy/findings.js'
 import {
   ACTIONS_BOT,
   startStandInGitHub,

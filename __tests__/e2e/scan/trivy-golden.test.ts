@@ -9,12 +9,8 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { eventEnv } from '../../../__fixtures__/events.js'
-import {
-  findingsOf,
-  parseTrivyReport,
-  type Finding,
-  type TrivyReport
-} from '../../../src/scan/trivy/report.js'
+import { findingsOf, type Finding } from '../../../src/scan/trivy/findings.js'
+import { parseTrivyReport, type TrivyReport } from '../../../src/scan/trivy/report.js'
 import {
   REPO_ROOT,
   runAction,

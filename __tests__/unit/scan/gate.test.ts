@@ -6,7 +6,8 @@ import { decideGate, reportedFindings, type GateOptions } from '../../../src/sca
 import { finding } from '../../../__fixtures__/findings.js'
 import { countBySeverity, type Severity } from '../../../src/scan/severity.js'
 import { parsePlainIgnore, parseYamlIgnore } from '../../../src/scan/ignore/ignore-file.js'
-import { findingsOf, parseTrivyReport, type Finding } from '../../../src/scan/trivy/report.js'
+import { findingsOf, type Finding } from '../../../src/scan/trivy/findings.js'
+import { parseTrivyReport } from '../../../src/scan/trivy/report.js'
 
 const REPORTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../__fixtures__/trivy/reports')
 const fixture = (name: string): Finding[] =>

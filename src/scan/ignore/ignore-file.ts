@@ -17,7 +17,7 @@
 import { matchGlob, validGlob } from './glob.js'
 import { parsePurl, purlMatches, type PackageUrl } from './purl.js'
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Scalar } from 'yaml'
-import { FINDING_KINDS, type Finding, type FindingKind } from '../trivy/report.js'
+import { FINDING_KINDS, type Finding, type FindingKind } from '../trivy/findings.js'
 
 export interface IgnoreRule {
   /** The kinds of finding it applies to: one YAML list, or all four for a `.trivyignore` line. */

@@ -5,7 +5,7 @@
 // is dropped without a word.
 import type { LayerMap } from '../dockerfile-map.js'
 import { atOrAbove, countBySeverity, countsText, SEVERITIES, type Severity } from '../severity.js'
-import type { Finding } from '../trivy/report.js'
+import type { Finding } from '../trivy/findings.js'
 
 /** GitHub's limit per step and level. */
 export const ANNOTATIONS_PER_LEVEL = 10

@@ -21,7 +21,7 @@ import type { Log, ReportingDescriptor, Result, Run } from 'sarif'
 import { describeFinding, placeFinding, worstFirst } from './annotations.js'
 import type { LayerMap } from '../dockerfile-map.js'
 import type { Severity } from '../severity.js'
-import type { Finding, FindingKind } from '../trivy/report.js'
+import type { Finding, FindingKind } from '../trivy/findings.js'
 
 /** The schema the log follows: SARIF 2.1.0 as OASIS published it (errata 01). */
 export const SARIF_SCHEMA =

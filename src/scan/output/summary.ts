@@ -2,7 +2,7 @@
 // collapsed one, each with the Dockerfile line it came from. GitHub takes at most 1 MiB of
 // summary per step; the section stays under SCAN_SECTION_BUDGET and says what it left out.
 import { cell, clip, code, flat, link } from '../../lib/markdown.js'
-import type { Finding } from '../trivy/report.js'
+import type { Finding } from '../trivy/findings.js'
 
 export interface FindingRow {
   finding: Finding

@@ -12,7 +12,7 @@ import {
   parseYamlIgnore,
   type IgnoreRule
 } from '../../../../src/scan/ignore/ignore-file.js'
-import type { Finding } from '../../../../src/scan/trivy/report.js'
+import type { Finding } from '../../../../src/scan/trivy/findings.js'
 
 const finding = (over: Partial<Finding>): Finding =>
   neutralFinding({

@@ -9,7 +9,7 @@ import {
   type CommentInput
 } from '../../../../src/scan/output/pr-comment.js'
 import type { FindingRow } from '../../../../src/scan/output/summary.js'
-import type { Finding } from '../../../../src/scan/trivy/report.js'
+import type { Finding } from '../../../../src/scan/trivy/findings.js'
 
 function finding(over: Partial<Finding> = {}): Finding {
   return {

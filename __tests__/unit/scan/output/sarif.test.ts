@@ -14,7 +14,7 @@ import {
   sarifLog,
   type SarifInput
 } from '../../../../src/scan/output/sarif.js'
-import { findingsOf, type Finding } from '../../../../src/scan/trivy/report.js'
+import { findingsOf, type Finding } from '../../../../src/scan/trivy/findings.js'
 
 const FIXTURES = path.join(path.dirname(new URL(import.meta.url).pathname), '../../../../__fixtures__')
 

@@ -8,12 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { SEVERITIES } from '../../../../src/scan/severity.js'
-import {
-  findingsOf,
-  imageLayersOf,
-  parseTrivyReport,
-  type TrivyReport
-} from '../../../../src/scan/trivy/report.js'
+import { findingsOf } from '../../../../src/scan/trivy/findings.js'
+import { imageLayersOf, parseTrivyReport, type TrivyReport } from '../../../../src/scan/trivy/report.js'
 import { anyText } from '../../../support/arbitraries.js'
 import { attempt, expectPlainError, tally } from '../../../support/property-checks.js'
 

@@ -2,7 +2,8 @@ import { describe, expect, it, test } from '@jest/globals'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { findingsOf, parseTrivyReport, type Finding } from '../../../../src/scan/trivy/report.js'
+import { findingsOf, type Finding } from '../../../../src/scan/trivy/findings.js'
+import { parseTrivyReport } from '../../../../src/scan/trivy/report.js'
 
 const REPORTS = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
