@@ -61,6 +61,15 @@ export function readGitHubContext(env: NodeJS.ProcessEnv = process.env): GitHubC
   }
 }
 
+/** The workflow run's page, from the runner's environment. */
+export function runUrlFrom(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  if (!env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID) return undefined
+  const attempt =
+    env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''
+  return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt}`
+}
+
 function mergeGroupOf(ref: string, payload: EventPayload): GitHubContext['mergeGroup'] {
   const match = MERGE_QUEUE_REF.exec(payload.merge_group?.head_ref ?? ref)
   const baseBranch = match?.[1] ?? (payload.merge_group?.base_ref ?? '').replace(/^refs\/heads\//, '')

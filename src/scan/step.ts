@@ -25,6 +25,7 @@ import { imageLayersOf, parseTrivyReport, type TrivyReport } from './trivy/repor
 import { parseTrivyVersion, privateTrivyFiles, trivyArgs, trivyEnv } from './trivy/scan-image.js'
 import { restoreDb, saveDb, trivyCacheDir, type DbCache } from './trivy/db-cache.js'
 import type { BuildResult } from '../build/step.js'
+import { runUrlFrom } from '../github/context.js'
 
 export interface ScanResult {
   result: 'passed' | 'failed'
@@ -137,7 +138,7 @@ async function restoreTodaysDb(
 async function comment(run: RunContext, inputs: ScanInputs, result: ScanResult): Promise<void> {
   const { github } = run
   if (github.pullRequestNumber === undefined || !inputs.prComment) return
-  const { describeOutcome, runUrlFrom, upsertComment } = await import('./output/pr-comment.js')
+  const { describeOutcome, upsertComment } = await import('./output/pr-comment/upsert.js')
   const outcome = await upsertComment({
     enabled: inputs.prComment,
     token: inputs.githubToken,

@@ -3,14 +3,13 @@
 // refusals as warnings, and the token never in a message.
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { GITHUB_API_VERSION } from '../../../src/github/rest-client.js'
+import { commentMarker, type CommentInput } from '../../../src/scan/output/pr-comment/body.js'
 import {
-  GITHUB_API_VERSION,
-  commentMarker,
   upsertComment,
-  type CommentInput,
   type CommentOutcome,
   type UpsertOptions
-} from '../../../src/scan/output/pr-comment.js'
+} from '../../../src/scan/output/pr-comment/upsert.js'
 import type { Finding } from '../../../src/scan/trivy/findings.js'
 import {
   ACTIONS_BOT,

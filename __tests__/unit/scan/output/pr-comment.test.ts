@@ -1,13 +1,13 @@
 import { describe, expect, it } from '@jest/globals'
+import { runUrlFrom } from '../../../../src/github/context.js'
 import {
   COMMENT_BODY_LIMIT,
   COMMENT_TABLE_ROWS,
   commentBody,
   commentMarker,
-  describeOutcome,
-  runUrlFrom,
   type CommentInput
-} from '../../../../src/scan/output/pr-comment.js'
+} from '../../../../src/scan/output/pr-comment/body.js'
+import { describeOutcome } from '../../../../src/scan/output/pr-comment/upsert.js'
 import type { FindingRow } from '../../../../src/scan/output/summary.js'
 import type { Finding } from '../../../../src/scan/trivy/findings.js'
 

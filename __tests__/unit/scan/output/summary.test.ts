@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { finding } from '../../../../__fixtures__/findings.js'
 import { cellsOf, HOSTILE, outsideCodeSpans } from '../../../../__fixtures__/markdown.js'
-import { commentBody } from '../../../../src/scan/output/pr-comment.js'
+import { commentBody } from '../../../../src/scan/output/pr-comment/body.js'
 import { findingRow, scanSection, type FindingRow } from '../../../../src/scan/output/summary.js'
 
 function row(index: number, line = 3): FindingRow {
