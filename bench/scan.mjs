@@ -1,15 +1,15 @@
 // Benchmark: what the scan step does with Trivy's report once Trivy has exited, on a report of
 // 10,000 findings: read and parse the JSON into the typed model and its findings, the gate with an
 // ignore file of 100 rules, the Dockerfile lines of the layers and the annotations, the step
-// summary's section. Each stage is timed alone, then the whole (as src/steps/scan.ts runs it,
+// summary's section. Each stage is timed alone, then the whole (as src/scan/step.ts runs it,
 // file reads included) against a bare JSON.parse of the same file. Prints the medians and the
 // ratio. Needs no test bed: nothing here runs Trivy, docker or the network.
 //
 //   node bench/scan.mjs [rounds, default 15] [findings, default 10000]
 //
 // The action's modules are TypeScript and dist/ holds only the bundle of the whole action, so
-// the bench first bundles the modules it times (src/trivy-report.ts, trivy-ignore.ts, gate.ts,
-// dockerfile-map.ts, annotations.ts, scan-summary.ts, severity.ts) with the same Rollup plugins
+// the bench first bundles the modules it times (the MODULES table below, all under src/scan/)
+// with the same Rollup plugins
 // and tsconfig.build.json as rollup.config.js, into a temporary folder it removes at the end.
 // That takes a few seconds and is not timed; no new dependency is needed.
 //
@@ -38,7 +38,7 @@
 //
 // Over five runs, four at a load near 3, the whole took 0.52 to 0.67 s and the ratio was 2.70 to
 // 3.31; the fifth, at a load of 5, 0.99 s and 3.29. The gate is the largest stage: every finding's Package URL is
-// parsed three times and the rules are filtered three times per finding (src/trivy-ignore.ts,
+// parsed three times and the rules are filtered three times per finding (src/scan/ignore/ignore-file.ts,
 // matchIgnoreRule and expiredIgnoreRule), even with no ignore file at all.
 import { Buffer } from 'node:buffer'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -290,7 +290,7 @@ const ignoreFile = path.join(work, '.trivyignore.yaml')
 writeFileSync(ignoreFile, `${ignoreLines.join('\n')}\n`)
 const dockerfileFile = path.join(REPORTS, 'testbed.Dockerfile')
 
-// --- the stages, and the whole as src/steps/scan.ts runs it ---
+// --- the stages, and the whole as src/scan/step.ts runs it ---
 
 const now = new Date()
 const text = readFileSync(reportFile, 'utf8')

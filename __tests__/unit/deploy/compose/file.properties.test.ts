@@ -1,4 +1,4 @@
-// Property-based tests of the compose files of the deploy step (src/deploy/compose/file.ts): whatever
+// Property-based tests of the compose files of the deploy step (src/deploy/compose/file/): whatever
 // YAML text the files hold and whatever the env input gives, loadCompose, checkRolloutService and
 // composeProjectName either succeed with a result that keeps their promises or throw a
 // ComposeFileError whose every problem names the input at fault (compose-file:, service:,
