@@ -8591,106 +8591,9 @@ function parseDocument(source, options = {}) {
     return doc;
 }
 
-// The Compose files of the deploy step, read and checked before anything changes on the host.
-// Pure: no program runs and no file is read here (readComposeFiles takes a reader), so the rules
-// can be tested on text. What this follows, and where it comes from:
-// - merging several files: the compose-spec's merge rules (13-merge.md) as compose-go's
-//   override/merge.go and override/uncity.go implement them;
-// - interpolation: the compose-spec's 12-interpolation.md as compose-go's template/template.go
-//   implements it, applied to every string value of each file before the merge;
-// - the project name: compose-go's cli/options.go (withNamePrecedenceLoad) and
-//   loader/loader.go (projectName, NormalizeProjectName).
-/** A problem with the compose files or the rolled-out service; the message names the input. */
-class ComposeFileError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.length === 1 ? problems[0] : problems.map((problem) => `- ${problem}`).join('\n'));
-        this.problems = problems;
-        this.name = 'ComposeFileError';
-    }
-}
-const NAME = /^[_a-z][_a-z0-9]*/i;
-const PORT_RANGE = /^\d+(?:-\d+)?$/;
-// ---------------------------------------------------------------------------------------------
-// Reading and loading
-/** Reads the files with `read`, naming the file when one cannot be read. */
-function readComposeFiles(files, read) {
-    const problems = [];
-    const texts = [];
-    for (const file of files) {
-        try {
-            texts.push({ path: file, text: read(file) });
-        }
-        catch (error) {
-            problems.push(`compose-file: cannot read ${file}: ${error.message}`);
-        }
-    }
-    if (problems.length > 0)
-        throw new ComposeFileError(problems);
-    return texts;
-}
-/**
- * Parses, interpolates (with `env` only: pass exactly the variables Compose will see) and merges
- * the files in order, as Compose does. Throws ComposeFileError naming the file and what is wrong.
- */
-function loadCompose(files, env) {
-    if (files.length === 0)
-        throw new ComposeFileError(['compose-file: no compose file given']);
-    const warnings = [];
-    const layers = [];
-    let merged = {};
-    let name;
-    for (const file of files) {
-        for (const document of parseFile(file)) {
-            const rawName = document.name;
-            let interpolated;
-            try {
-                interpolated = interpolateTree(document, env, [], (warning) => warnings.push(`${file.path}: ${warning}`));
-            }
-            catch (error) {
-                throw new ComposeFileError([`compose-file: ${file.path}: ${error.message}`]);
-            }
-            checkShape(file.path, interpolated);
-            layers.push({ path: file.path, document: interpolated });
-            // compose-go takes the last file whose raw `name:` is not empty, then interpolates it.
-            if (rawName !== undefined && rawName !== null && rawName !== '')
-                name = String(interpolated.name);
-            try {
-                merged = mergeValue(merged, interpolated, []);
-            }
-            catch (error) {
-                throw new ComposeFileError([`compose-file: ${file.path}: ${error.message}`]);
-            }
-        }
-    }
-    const names = files.map((file) => file.path).join(', ');
-    const services = asMapping(merged.services);
-    if (!services || Object.keys(services).length === 0) {
-        throw new ComposeFileError([`compose-file: ${names} define no services`]);
-    }
-    const problems = [];
-    const model = {
-        files: files.map((file) => file.path),
-        name,
-        services: {},
-        networks: (asMapping(merged.networks) ?? {}),
-        warnings,
-        layers
-    };
-    for (const [serviceName, value] of Object.entries(services)) {
-        try {
-            if (!isMapping(value))
-                throw new Error(`the service is ${describe$1(value)}, not a mapping`);
-            model.services[serviceName] = toService(serviceName, value);
-        }
-        catch (error) {
-            problems.push(`compose-file: services.${serviceName}: ${error.message}`);
-        }
-    }
-    if (problems.length > 0)
-        throw new ComposeFileError(problems);
-    return model;
-}
+// The plain values a Compose file's YAML becomes (mappings, lists, scalars) and the marker of a
+// value tagged `!reset` or `!override`, with the tests and descriptions every step (loading,
+// interpolating, merging, typing, checking) uses to tell them apart and name them in messages.
 /** Markers for Compose's `!reset` and `!override` YAML tags. */
 class Tagged {
     tag;
@@ -8700,112 +8603,32 @@ class Tagged {
         this.value = value;
     }
 }
-function parseFile(file) {
-    const lineCounter = new LineCounter();
-    const parsed = parseAllDocuments(file.text, { merge: true, prettyErrors: false, lineCounter });
-    const documents = Array.isArray(parsed) ? parsed : [];
-    if (documents.length === 0 || (documents.length === 1 && documents[0]?.contents === null)) {
-        throw new ComposeFileError([`compose-file: ${file.path} is empty`]);
-    }
-    const results = [];
-    for (const document of documents) {
-        const error = document.errors[0];
-        if (error) {
-            const { line, col } = lineCounter.linePos(error.pos[0]);
-            const message = error.message.split('\n')[0];
-            throw new ComposeFileError([
-                `compose-file: ${file.path} is not valid YAML: line ${line}, column ${col}: ${message}`
-            ]);
-        }
-        visit(document, {
-            Node(key, node) {
-                // A key keeps its plain value: the tags apply to values.
-                if (key !== 'key' && (node.tag === '!reset' || node.tag === '!override'))
-                    markTagged(node, node.tag);
-            }
-        });
-        let value;
-        try {
-            value = document.toJS({ maxAliasCount: 1000 });
-        }
-        catch (error) {
-            throw new ComposeFileError([
-                `compose-file: ${file.path} is not valid YAML: ${error.message}`
-            ]);
-        }
-        if (value === null || value === undefined)
-            continue;
-        if (value instanceof Tagged) {
-            throw new ComposeFileError([
-                `compose-file: ${file.path} is not a Compose file: its top level is ${describe$1(value)}; ${value.tag} applies to the values inside a file, not to the file`
-            ]);
-        }
-        if (!isMapping(value)) {
-            throw new ComposeFileError([
-                `compose-file: ${file.path} is not a Compose file: its top level is ${describe$1(value)}, not a mapping`
-            ]);
-        }
-        results.push(value);
-    }
-    return results;
+function isMapping(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Tagged);
 }
-/**
- * Makes a node tagged `!reset` or `!override` convert to a Tagged marker holding its value. The
- * node stays in the document, so anchors in it (or on it) resolve for aliases anywhere, as
- * go-yaml resolves them for Compose; an alias to the tagged node itself gives the same marker.
- */
-function markTagged(node, tag) {
-    const convert = node.toJSON.bind(node);
-    // `image: !reset` is an empty plain scalar, which YAML reads as "" under a tag it does not know.
-    const empty = isScalar(node) && node.type === Scalar.PLAIN && node.value === '';
-    const toJSON = (arg, ctx, type) => {
-        // A `<<` merge key reads the mapping's entries (as a Map): they merge in as plain values.
-        if (type !== undefined)
-            return convert(arg, ctx, type);
-        // An anchored mapping or list records itself for aliases through onCreate, before its items
-        // are read: it records the marker instead. A scalar does not call it: toJS records the result.
-        const onCreate = ctx?.onCreate;
-        let tagged;
-        if (ctx && onCreate) {
-            ctx.onCreate = (res) => {
-                tagged = new Tagged(tag, res);
-                onCreate(tagged);
-            };
-        }
-        const value = convert(arg, ctx);
-        if (tagged)
-            return tagged;
-        if (ctx && onCreate)
-            ctx.onCreate = onCreate;
-        return new Tagged(tag, empty ? null : value);
-    };
-    Object.assign(node, { toJSON });
+function asMapping(value) {
+    return isMapping(value) ? value : undefined;
 }
-/** Checks that `services` (unless reset) is a mapping of services that are each a mapping. */
-function checkShape(file, document) {
-    if (!('services' in document))
-        return; // an override may only add networks, volumes...
-    const services = overridden(document.services);
-    if (services instanceof Tagged)
-        return; // !reset
-    if (!isMapping(services)) {
-        throw new ComposeFileError([`compose-file: ${file}: services is ${describe$1(services)}, not a mapping`]);
+function describe$1(value) {
+    if (value instanceof Tagged) {
+        const inner = value.value === null || value.value === undefined ? 'an empty value' : describe$1(value.value);
+        return `${inner} tagged ${value.tag}`;
     }
-    for (const [name, value] of Object.entries(services)) {
-        const service = overridden(value);
-        if (!isMapping(service) && !(service instanceof Tagged)) {
-            throw new ComposeFileError([
-                `compose-file: ${file}: services.${name} is ${describe$1(service)}, not a mapping`
-            ]);
-        }
-    }
+    if (value === null || value === undefined)
+        return 'empty';
+    if (Array.isArray(value))
+        return 'a list';
+    if (isMapping(value))
+        return 'a mapping';
+    if (typeof value === 'string')
+        return `the text "${value}"`;
+    return `the ${typeof value} ${String(value)}`;
 }
-/** The value an `!override` tag replaces with (the same checks apply to it); anything else as is. */
-function overridden(value) {
-    return value instanceof Tagged && value.tag === '!override' ? value.value : value;
-}
-// ---------------------------------------------------------------------------------------------
-// Interpolation
+
+// Interpolation of the Compose files: the compose-spec's 12-interpolation.md as compose-go's
+// template/template.go implements it, applied to every string value of each file before the merge
+// (see load.ts).
+const NAME = /^[_a-z][_a-z0-9]*/i;
 /**
  * Interpolates one string as Compose does: `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
  * `${VAR:?error}`, `${VAR?error}`, `${VAR:+alternative}`, `${VAR+alternative}` (nested inside the
@@ -8918,6 +8741,134 @@ function interpolateTree(value, env, at, warn) {
     }
     return value;
 }
+
+const PORT_RANGE = /^\d+(?:-\d+)?$/;
+function toBuild(value) {
+    if (value === undefined || value === null)
+        return {};
+    if (typeof value === 'string')
+        return { context: value };
+    if (isMapping(value))
+        return value;
+    throw new Error(`build is ${describe$1(value)}, not a path or a mapping`);
+}
+function toMapping(value, at) {
+    if (value === undefined || value === null)
+        return {};
+    if (isMapping(value))
+        return value;
+    if (Array.isArray(value))
+        return Object.fromEntries(value.map((item, index) => [listKey(item, at, index), null]));
+    throw new Error(`${at.join('.')} is ${describe$1(value)}, not a list or a mapping`);
+}
+/** An entry of a list of names (`networks: [front, back]`): a name, never a mapping or list. */
+function listKey(item, at, index) {
+    if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean')
+        return String(item);
+    throw new Error(`${at.join('.')}[${index}] is ${describe$1(item)}, not a name`);
+}
+function toDependsOn(value, at) {
+    if (Array.isArray(value)) {
+        return Object.fromEntries(value.map((item) => [String(item), { condition: 'service_started', required: true }]));
+    }
+    return toMapping(value, at);
+}
+/** `KEY=VALUE` lists and mappings alike, as a mapping; `KEY` alone (or `KEY:` null) is null. */
+function toKeyValues(value, at) {
+    const out = {};
+    if (value === undefined || value === null)
+        return out;
+    if (Array.isArray(value)) {
+        for (const item of value) {
+            const text = String(item);
+            const equals = text.indexOf('=');
+            if (equals === -1)
+                out[text] = null;
+            else
+                out[text.slice(0, equals)] = text.slice(equals + 1);
+        }
+        return out;
+    }
+    if (isMapping(value)) {
+        for (const [key, item] of Object.entries(value))
+            out[key] = item === null ? null : String(item);
+        return out;
+    }
+    throw new Error(`${at.join('.')} is ${describe$1(value)}, not a list or a mapping`);
+}
+function toSequence(value, at) {
+    if (value === undefined || value === null)
+        return [];
+    if (Array.isArray(value))
+        return value;
+    throw new Error(`${at.join('.')} is ${describe$1(value)}, not a list`);
+}
+/**
+ * One `ports` entry: a number (`80`), the short syntax `[[host_ip:][published]:]target[/protocol]`
+ * (IPv6 host addresses in brackets) or the long syntax mapping.
+ */
+function parsePort$1(entry) {
+    if (typeof entry === 'number')
+        return { target: String(entry), protocol: 'tcp', raw: String(entry) };
+    if (isMapping(entry)) {
+        const raw = JSON.stringify(entry);
+        if (entry.target === undefined || entry.target === null || entry.target === '') {
+            throw new Error(`ports entry ${raw} has no target`);
+        }
+        /** A field of the long syntax, as text: a scalar, never a mapping or a list. */
+        const scalar = (key, what) => {
+            const value = entry[key];
+            if (value === undefined || value === null)
+                return undefined;
+            if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+                return String(value);
+            throw new Error(`ports entry ${raw} has ${key} ${describe$1(value)}, not ${what}`);
+        };
+        const target = scalar('target', 'a port');
+        const published = scalar('published', 'a port');
+        const hostIp = scalar('host_ip', 'an address');
+        const protocol = scalar('protocol', 'a protocol');
+        return {
+            target,
+            ...(published !== undefined ? { published } : {}),
+            ...(entry.host_ip ? { hostIp } : {}),
+            protocol: entry.protocol ? protocol : 'tcp',
+            raw
+        };
+    }
+    if (typeof entry !== 'string')
+        throw new Error(`ports entry ${describe$1(entry)} is not a port`);
+    const raw = entry;
+    let text = entry.trim();
+    let protocol = 'tcp';
+    const slash = text.lastIndexOf('/');
+    if (slash !== -1) {
+        protocol = text.slice(slash + 1);
+        text = text.slice(0, slash);
+    }
+    const colon = text.lastIndexOf(':');
+    const target = text.slice(colon + 1);
+    const port = { target, protocol, raw };
+    if (colon !== -1) {
+        const front = text.slice(0, colon);
+        const hostColon = front.startsWith('[') ? front.indexOf(']:') + 1 : front.lastIndexOf(':');
+        if (hostColon > 0) {
+            port.hostIp = front.slice(0, hostColon).replace(/^\[|\]$/g, '');
+            port.published = front.slice(hostColon + 1);
+        }
+        else {
+            port.published = front;
+        }
+    }
+    if (!PORT_RANGE.test(port.target) || (port.published && !PORT_RANGE.test(port.published))) {
+        throw new Error(`ports entry "${raw}" is not [[host_ip:]published:]target[/protocol]`);
+    }
+    return port;
+}
+
+// Merging several Compose files: the compose-spec's merge rules (13-merge.md) as compose-go's
+// override/merge.go and override/uncity.go implement them (override.MergeYaml with the special
+// rules for the attributes used here). `!reset` removes a value, `!override` replaces it.
 const SPECIAL = [
     ['services.*.build', (base, over, at) => mergeMappings(toBuild(base), toBuild(over), at)],
     ['services.*.command', (_base, over) => resolveTags(over)],
@@ -9010,66 +8961,6 @@ function resolveTags(value) {
     }
     return value;
 }
-function toBuild(value) {
-    if (value === undefined || value === null)
-        return {};
-    if (typeof value === 'string')
-        return { context: value };
-    if (isMapping(value))
-        return value;
-    throw new Error(`build is ${describe$1(value)}, not a path or a mapping`);
-}
-function toMapping(value, at) {
-    if (value === undefined || value === null)
-        return {};
-    if (isMapping(value))
-        return value;
-    if (Array.isArray(value))
-        return Object.fromEntries(value.map((item, index) => [listKey(item, at, index), null]));
-    throw new Error(`${at.join('.')} is ${describe$1(value)}, not a list or a mapping`);
-}
-/** An entry of a list of names (`networks: [front, back]`): a name, never a mapping or list. */
-function listKey(item, at, index) {
-    if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean')
-        return String(item);
-    throw new Error(`${at.join('.')}[${index}] is ${describe$1(item)}, not a name`);
-}
-function toDependsOn(value, at) {
-    if (Array.isArray(value)) {
-        return Object.fromEntries(value.map((item) => [String(item), { condition: 'service_started', required: true }]));
-    }
-    return toMapping(value, at);
-}
-/** `KEY=VALUE` lists and mappings alike, as a mapping; `KEY` alone (or `KEY:` null) is null. */
-function toKeyValues(value, at) {
-    const out = {};
-    if (value === undefined || value === null)
-        return out;
-    if (Array.isArray(value)) {
-        for (const item of value) {
-            const text = String(item);
-            const equals = text.indexOf('=');
-            if (equals === -1)
-                out[text] = null;
-            else
-                out[text.slice(0, equals)] = text.slice(equals + 1);
-        }
-        return out;
-    }
-    if (isMapping(value)) {
-        for (const [key, item] of Object.entries(value))
-            out[key] = item === null ? null : String(item);
-        return out;
-    }
-    throw new Error(`${at.join('.')} is ${describe$1(value)}, not a list or a mapping`);
-}
-function toSequence(value, at) {
-    if (value === undefined || value === null)
-        return [];
-    if (Array.isArray(value))
-        return value;
-    throw new Error(`${at.join('.')} is ${describe$1(value)}, not a list`);
-}
 /** Compose keeps one entry per {host_ip, published, target, protocol}: a later one replaces it. */
 function uniquePorts(entries) {
     const out = [];
@@ -9088,8 +8979,23 @@ function uniquePorts(entries) {
     }
     return out;
 }
-// ---------------------------------------------------------------------------------------------
-// The typed service
+
+// The model of the deploy step's Compose files once they are loaded and merged (see load.ts):
+// each service with the attributes the rollout reads, and the error every step of reading and
+// checking the files throws. Types only, besides that error, so that every module of the compose
+// file shares one vocabulary.
+/** A problem with the compose files or the rolled-out service; the message names the input. */
+class ComposeFileError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.length === 1 ? problems[0] : problems.map((problem) => `- ${problem}`).join('\n'));
+        this.problems = problems;
+        this.name = 'ComposeFileError';
+    }
+}
+
+// The typed service: a service's merged mapping (see merge.ts) read into a ComposeService, each
+// attribute the rollout reads checked for its type and put in its long form (see long-form.ts).
 function toService(name, raw) {
     const deploy = asMapping(raw.deploy);
     const healthcheck = raw.healthcheck;
@@ -9136,70 +9042,197 @@ function optionalCount(value, key) {
     }
     return Number(text);
 }
-/**
- * One `ports` entry: a number (`80`), the short syntax `[[host_ip:][published]:]target[/protocol]`
- * (IPv6 host addresses in brackets) or the long syntax mapping.
- */
-function parsePort$1(entry) {
-    if (typeof entry === 'number')
-        return { target: String(entry), protocol: 'tcp', raw: String(entry) };
-    if (isMapping(entry)) {
-        const raw = JSON.stringify(entry);
-        if (entry.target === undefined || entry.target === null || entry.target === '') {
-            throw new Error(`ports entry ${raw} has no target`);
+
+// Reading the deploy step's Compose files: their text, each YAML document parsed (with Compose's
+// `!reset` and `!override` tags), interpolated, checked for shape and merged in order into one
+// ComposeModel, as `docker compose` loads them. Pure: no program runs and no file is read here
+// (readComposeFiles takes a reader), so the rules can be tested on text.
+/** Reads the files with `read`, naming the file when one cannot be read. */
+function readComposeFiles(files, read) {
+    const problems = [];
+    const texts = [];
+    for (const file of files) {
+        try {
+            texts.push({ path: file, text: read(file) });
         }
-        /** A field of the long syntax, as text: a scalar, never a mapping or a list. */
-        const scalar = (key, what) => {
-            const value = entry[key];
-            if (value === undefined || value === null)
-                return undefined;
-            if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
-                return String(value);
-            throw new Error(`ports entry ${raw} has ${key} ${describe$1(value)}, not ${what}`);
-        };
-        const target = scalar('target', 'a port');
-        const published = scalar('published', 'a port');
-        const hostIp = scalar('host_ip', 'an address');
-        const protocol = scalar('protocol', 'a protocol');
-        return {
-            target,
-            ...(published !== undefined ? { published } : {}),
-            ...(entry.host_ip ? { hostIp } : {}),
-            protocol: entry.protocol ? protocol : 'tcp',
-            raw
-        };
-    }
-    if (typeof entry !== 'string')
-        throw new Error(`ports entry ${describe$1(entry)} is not a port`);
-    const raw = entry;
-    let text = entry.trim();
-    let protocol = 'tcp';
-    const slash = text.lastIndexOf('/');
-    if (slash !== -1) {
-        protocol = text.slice(slash + 1);
-        text = text.slice(0, slash);
-    }
-    const colon = text.lastIndexOf(':');
-    const target = text.slice(colon + 1);
-    const port = { target, protocol, raw };
-    if (colon !== -1) {
-        const front = text.slice(0, colon);
-        const hostColon = front.startsWith('[') ? front.indexOf(']:') + 1 : front.lastIndexOf(':');
-        if (hostColon > 0) {
-            port.hostIp = front.slice(0, hostColon).replace(/^\[|\]$/g, '');
-            port.published = front.slice(hostColon + 1);
-        }
-        else {
-            port.published = front;
+        catch (error) {
+            problems.push(`compose-file: cannot read ${file}: ${error.message}`);
         }
     }
-    if (!PORT_RANGE.test(port.target) || (port.published && !PORT_RANGE.test(port.published))) {
-        throw new Error(`ports entry "${raw}" is not [[host_ip:]published:]target[/protocol]`);
-    }
-    return port;
+    if (problems.length > 0)
+        throw new ComposeFileError(problems);
+    return texts;
 }
-// ---------------------------------------------------------------------------------------------
-// Project name
+/**
+ * Parses, interpolates (with `env` only: pass exactly the variables Compose will see) and merges
+ * the files in order, as Compose does. Throws ComposeFileError naming the file and what is wrong.
+ */
+function loadCompose(files, env) {
+    if (files.length === 0)
+        throw new ComposeFileError(['compose-file: no compose file given']);
+    const warnings = [];
+    const layers = [];
+    let merged = {};
+    let name;
+    for (const file of files) {
+        for (const document of parseFile(file)) {
+            const rawName = document.name;
+            let interpolated;
+            try {
+                interpolated = interpolateTree(document, env, [], (warning) => warnings.push(`${file.path}: ${warning}`));
+            }
+            catch (error) {
+                throw new ComposeFileError([`compose-file: ${file.path}: ${error.message}`]);
+            }
+            checkShape(file.path, interpolated);
+            layers.push({ path: file.path, document: interpolated });
+            // compose-go takes the last file whose raw `name:` is not empty, then interpolates it.
+            if (rawName !== undefined && rawName !== null && rawName !== '')
+                name = String(interpolated.name);
+            try {
+                merged = mergeValue(merged, interpolated, []);
+            }
+            catch (error) {
+                throw new ComposeFileError([`compose-file: ${file.path}: ${error.message}`]);
+            }
+        }
+    }
+    const names = files.map((file) => file.path).join(', ');
+    const services = asMapping(merged.services);
+    if (!services || Object.keys(services).length === 0) {
+        throw new ComposeFileError([`compose-file: ${names} define no services`]);
+    }
+    const problems = [];
+    const model = {
+        files: files.map((file) => file.path),
+        name,
+        services: {},
+        networks: (asMapping(merged.networks) ?? {}),
+        warnings,
+        layers
+    };
+    for (const [serviceName, value] of Object.entries(services)) {
+        try {
+            if (!isMapping(value))
+                throw new Error(`the service is ${describe$1(value)}, not a mapping`);
+            model.services[serviceName] = toService(serviceName, value);
+        }
+        catch (error) {
+            problems.push(`compose-file: services.${serviceName}: ${error.message}`);
+        }
+    }
+    if (problems.length > 0)
+        throw new ComposeFileError(problems);
+    return model;
+}
+function parseFile(file) {
+    const lineCounter = new LineCounter();
+    const parsed = parseAllDocuments(file.text, { merge: true, prettyErrors: false, lineCounter });
+    const documents = Array.isArray(parsed) ? parsed : [];
+    if (documents.length === 0 || (documents.length === 1 && documents[0]?.contents === null)) {
+        throw new ComposeFileError([`compose-file: ${file.path} is empty`]);
+    }
+    const results = [];
+    for (const document of documents) {
+        const error = document.errors[0];
+        if (error) {
+            const { line, col } = lineCounter.linePos(error.pos[0]);
+            const message = error.message.split('\n')[0];
+            throw new ComposeFileError([
+                `compose-file: ${file.path} is not valid YAML: line ${line}, column ${col}: ${message}`
+            ]);
+        }
+        visit(document, {
+            Node(key, node) {
+                // A key keeps its plain value: the tags apply to values.
+                if (key !== 'key' && (node.tag === '!reset' || node.tag === '!override'))
+                    markTagged(node, node.tag);
+            }
+        });
+        let value;
+        try {
+            value = document.toJS({ maxAliasCount: 1000 });
+        }
+        catch (error) {
+            throw new ComposeFileError([
+                `compose-file: ${file.path} is not valid YAML: ${error.message}`
+            ]);
+        }
+        if (value === null || value === undefined)
+            continue;
+        if (value instanceof Tagged) {
+            throw new ComposeFileError([
+                `compose-file: ${file.path} is not a Compose file: its top level is ${describe$1(value)}; ${value.tag} applies to the values inside a file, not to the file`
+            ]);
+        }
+        if (!isMapping(value)) {
+            throw new ComposeFileError([
+                `compose-file: ${file.path} is not a Compose file: its top level is ${describe$1(value)}, not a mapping`
+            ]);
+        }
+        results.push(value);
+    }
+    return results;
+}
+/**
+ * Makes a node tagged `!reset` or `!override` convert to a Tagged marker holding its value. The
+ * node stays in the document, so anchors in it (or on it) resolve for aliases anywhere, as
+ * go-yaml resolves them for Compose; an alias to the tagged node itself gives the same marker.
+ */
+function markTagged(node, tag) {
+    const convert = node.toJSON.bind(node);
+    // `image: !reset` is an empty plain scalar, which YAML reads as "" under a tag it does not know.
+    const empty = isScalar(node) && node.type === Scalar.PLAIN && node.value === '';
+    const toJSON = (arg, ctx, type) => {
+        // A `<<` merge key reads the mapping's entries (as a Map): they merge in as plain values.
+        if (type !== undefined)
+            return convert(arg, ctx, type);
+        // An anchored mapping or list records itself for aliases through onCreate, before its items
+        // are read: it records the marker instead. A scalar does not call it: toJS records the result.
+        const onCreate = ctx?.onCreate;
+        let tagged;
+        if (ctx && onCreate) {
+            ctx.onCreate = (res) => {
+                tagged = new Tagged(tag, res);
+                onCreate(tagged);
+            };
+        }
+        const value = convert(arg, ctx);
+        if (tagged)
+            return tagged;
+        if (ctx && onCreate)
+            ctx.onCreate = onCreate;
+        return new Tagged(tag, empty ? null : value);
+    };
+    Object.assign(node, { toJSON });
+}
+/** Checks that `services` (unless reset) is a mapping of services that are each a mapping. */
+function checkShape(file, document) {
+    if (!('services' in document))
+        return; // an override may only add networks, volumes...
+    const services = overridden(document.services);
+    if (services instanceof Tagged)
+        return; // !reset
+    if (!isMapping(services)) {
+        throw new ComposeFileError([`compose-file: ${file}: services is ${describe$1(services)}, not a mapping`]);
+    }
+    for (const [name, value] of Object.entries(services)) {
+        const service = overridden(value);
+        if (!isMapping(service) && !(service instanceof Tagged)) {
+            throw new ComposeFileError([
+                `compose-file: ${file}: services.${name} is ${describe$1(service)}, not a mapping`
+            ]);
+        }
+    }
+}
+/** The value an `!override` tag replaces with (the same checks apply to it); anything else as is. */
+function overridden(value) {
+    return value instanceof Tagged && value.tag === '!override' ? value.value : value;
+}
+
+// The Compose project name, and the engine's names of the project's networks: as compose-go's
+// cli/options.go (withNamePrecedenceLoad) and loader/loader.go (projectName, NormalizeProjectName)
+// settle them.
 /** compose-go's NormalizeProjectName: lowercase, keep [a-z0-9_-], drop leading _ and -. */
 function normalizeProjectName(name) {
     return name
@@ -9246,8 +9279,9 @@ function composeProjectName(model, options = {}) {
     }
     return named;
 }
-// ---------------------------------------------------------------------------------------------
-// Durations
+
+// Compose's durations, such as the service's `stop_grace_period`: Go-style text (`1m30s`, `500ms`)
+// read as seconds.
 const DURATION_UNITS = {
     ns: 1e-9,
     us: 1e-6,
@@ -9285,8 +9319,10 @@ function parseComposeDuration(text) {
     }
     return Math.round(seconds * 1e6) / 1e6;
 }
-// ---------------------------------------------------------------------------------------------
-// The service rolled out
+
+// What the rollout needs of the service it rolls out, and the checks that it can run twice side by
+// side (old and new containers at once): an image, no fixed container name or host port, no host
+// network, networks that are defined. Each problem names the file that set the attribute at fault.
 /**
  * Checks that `service` can run twice side by side (old and new containers at once) and returns
  * what the rollout needs. Throws ComposeFileError listing every problem; messages name the input.
@@ -9416,28 +9452,6 @@ function portDefinedIn(model, service, port) {
 }
 function portText(entry) {
     return typeof entry === 'string' ? entry : typeof entry === 'number' ? String(entry) : JSON.stringify(entry);
-}
-// ---------------------------------------------------------------------------------------------
-function isMapping(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Tagged);
-}
-function asMapping(value) {
-    return isMapping(value) ? value : undefined;
-}
-function describe$1(value) {
-    if (value instanceof Tagged) {
-        const inner = value.value === null || value.value === undefined ? 'an empty value' : describe$1(value.value);
-        return `${inner} tagged ${value.tag}`;
-    }
-    if (value === null || value === undefined)
-        return 'empty';
-    if (Array.isArray(value))
-        return 'a list';
-    if (isMapping(value))
-        return 'a mapping';
-    if (typeof value === 'string')
-        return `the text "${value}"`;
-    return `the ${typeof value} ${String(value)}`;
 }
 
 // The `.env` file Compose reads from the project folder (the first compose file's folder) for
@@ -11480,56 +11494,10 @@ function percentDecode(text, part) {
     return Buffer$1.from(bytes).toString('utf8');
 }
 
-// Trivy's JSON report (`trivy image --format json`, SchemaVersion 2, as Trivy v0.74.0 writes it:
-// aquasecurity/trivy pkg/types/report.go and friends), read once into a typed model, and the flat
-// list of findings that the gate, annotations, summary, SARIF and PR comment work from.
-//
-// Only the fields the action uses are kept. Everything else is dropped on purpose, among it
-// each secret's `Code` lines, which hold the lines around the secret unmasked.
-/** The only report schema this module reads. */
-const TRIVY_SCHEMA_VERSION = 2;
-/**
- * Reads the text of a Trivy JSON report. Throws an Error that says what is wrong (empty,
- * truncated, not JSON, another schema, a field of the wrong type, a missing ID) and where, without
- * quoting the report, which may hold secrets.
- */
-function parseTrivyReport(text) {
-    if (text.trim() === '')
-        throw new Error('Trivy report is empty');
-    let json;
-    try {
-        json = JSON.parse(text);
-    }
-    catch {
-        throw new Error(jsonProblem(text));
-    }
-    const root = object(json, '');
-    const version = root.SchemaVersion;
-    if (version === undefined)
-        throw new Error('Trivy report has no SchemaVersion: it is not a Trivy JSON report');
-    if (version !== TRIVY_SCHEMA_VERSION) {
-        const shown = typeof version === 'number' ? String(version) : describe(version);
-        throw new Error(`Trivy report has SchemaVersion ${shown}; only SchemaVersion ${TRIVY_SCHEMA_VERSION} (Trivy v0.74.0) can be read`);
-    }
-    return {
-        SchemaVersion: version,
-        TrivyVersion: optionalString(optionalObject(root, 'Trivy', ''), 'Version', 'Trivy'),
-        ArtifactName: optionalString(root, 'ArtifactName', ''),
-        ArtifactType: optionalString(root, 'ArtifactType', ''),
-        Metadata: metadata(optionalObject(root, 'Metadata', ''), 'Metadata'),
-        Results: list(root, 'Results', '', result)
-    };
-}
-/** The image's layers and build history, as the Dockerfile mapping reads them. */
-function imageLayersOf(report) {
-    return {
-        diffIds: report.Metadata.DiffIDs ?? [],
-        history: (report.Metadata.ImageConfig?.history ?? []).map((entry) => ({
-            createdBy: entry.created_by ?? '',
-            emptyLayer: entry.empty_layer ?? false
-        }))
-    };
-}
+// The flat list of findings that the gate, annotations, summary, SARIF and PR comment work from:
+// one Finding per thing Trivy found, whatever the scanner (vulnerabilities, secrets,
+// misconfigurations, licenses), made from the typed report that report.ts reads. A secret's
+// matched line (`Match`) is never copied into a finding.
 const FINDING_KINDS = ['vulnerability', 'secret', 'misconfiguration', 'license'];
 /**
  * Every finding of the report, in report order: vulnerabilities, secrets, misconfigurations and
@@ -11631,375 +11599,6 @@ function lineRange(start, end) {
     if (start === undefined || start < 1)
         return {};
     return { lines: { start, end: end !== undefined && end >= start ? end : start } };
-}
-function metadata(raw, at) {
-    const meta = {};
-    if (present(raw.OS)) {
-        const os = optionalObject(raw, 'OS', at);
-        meta.OS = withoutUndefined({
-            Family: optionalString(os, 'Family', `${at}.OS`),
-            Name: optionalString(os, 'Name', `${at}.OS`),
-            EOSL: optionalBoolean(os, 'EOSL', `${at}.OS`)
-        });
-    }
-    meta.ImageID = optionalString(raw, 'ImageID', at);
-    if (present(raw.DiffIDs))
-        meta.DiffIDs = strings(raw, 'DiffIDs', at);
-    if (present(raw.RepoDigests))
-        meta.RepoDigests = strings(raw, 'RepoDigests', at);
-    if (present(raw.ImageConfig)) {
-        const config = optionalObject(raw, 'ImageConfig', at);
-        meta.ImageConfig = {};
-        if (present(config.history)) {
-            meta.ImageConfig.history = list(config, 'history', `${at}.ImageConfig`, (entry, path) => ({
-                created_by: optionalString(entry, 'created_by', path),
-                empty_layer: optionalBoolean(entry, 'empty_layer', path)
-            }));
-        }
-    }
-    return withoutUndefined(meta);
-}
-function result(raw, at) {
-    return withoutUndefined({
-        Target: requiredString(raw, 'Target', at, true),
-        Class: optionalString(raw, 'Class', at),
-        Type: optionalString(raw, 'Type', at),
-        Vulnerabilities: list(raw, 'Vulnerabilities', at, vulnerability),
-        Secrets: list(raw, 'Secrets', at, secret),
-        Misconfigurations: list(raw, 'Misconfigurations', at, misconfiguration),
-        Licenses: list(raw, 'Licenses', at, license)
-    });
-}
-function vulnerability(raw, at) {
-    const identifier = optionalObject(raw, 'PkgIdentifier', at);
-    return withoutUndefined({
-        VulnerabilityID: requiredString(raw, 'VulnerabilityID', at),
-        PkgName: optionalString(raw, 'PkgName', at),
-        PkgPath: optionalString(raw, 'PkgPath', at),
-        PkgIdentifier: present(raw.PkgIdentifier)
-            ? withoutUndefined({ PURL: optionalString(identifier, 'PURL', `${at}.PkgIdentifier`) })
-            : undefined,
-        InstalledVersion: optionalString(raw, 'InstalledVersion', at),
-        FixedVersion: optionalString(raw, 'FixedVersion', at),
-        Status: optionalString(raw, 'Status', at),
-        Severity: optionalString(raw, 'Severity', at),
-        Title: optionalString(raw, 'Title', at),
-        PrimaryURL: optionalString(raw, 'PrimaryURL', at),
-        Layer: layer(raw, at)
-    });
-}
-function secret(raw, at) {
-    return withoutUndefined({
-        RuleID: requiredString(raw, 'RuleID', at),
-        Category: optionalString(raw, 'Category', at),
-        Severity: optionalString(raw, 'Severity', at),
-        Title: optionalString(raw, 'Title', at),
-        StartLine: optionalLine(raw, 'StartLine', at),
-        EndLine: optionalLine(raw, 'EndLine', at),
-        Match: optionalString(raw, 'Match', at),
-        Layer: layer(raw, at)
-    });
-}
-function misconfiguration(raw, at) {
-    const avdId = optionalString(raw, 'AVDID', at);
-    const id = optionalString(raw, 'ID', at) || avdId;
-    if (!id)
-        throw new Error(`Trivy report: ${at}.ID is missing`);
-    const cause = optionalObject(raw, 'CauseMetadata', at);
-    return withoutUndefined({
-        ID: id,
-        AVDID: avdId,
-        Namespace: optionalString(raw, 'Namespace', at),
-        Title: optionalString(raw, 'Title', at),
-        Message: optionalString(raw, 'Message', at),
-        Severity: optionalString(raw, 'Severity', at),
-        Status: optionalString(raw, 'Status', at),
-        PrimaryURL: optionalString(raw, 'PrimaryURL', at),
-        CauseMetadata: present(raw.CauseMetadata)
-            ? withoutUndefined({
-                StartLine: optionalLine(cause, 'StartLine', `${at}.CauseMetadata`),
-                EndLine: optionalLine(cause, 'EndLine', `${at}.CauseMetadata`)
-            })
-            : undefined,
-        Layer: layer(raw, at)
-    });
-}
-function license(raw, at) {
-    return withoutUndefined({
-        Name: requiredString(raw, 'Name', at),
-        Severity: optionalString(raw, 'Severity', at),
-        Category: optionalString(raw, 'Category', at),
-        PkgName: optionalString(raw, 'PkgName', at),
-        FilePath: optionalString(raw, 'FilePath', at),
-        Link: optionalString(raw, 'Link', at)
-    });
-}
-function layer(raw, at) {
-    if (!present(raw.Layer))
-        return undefined;
-    const value = optionalObject(raw, 'Layer', at);
-    return withoutUndefined({
-        Digest: optionalString(value, 'Digest', `${at}.Layer`),
-        DiffID: optionalString(value, 'DiffID', `${at}.Layer`)
-    });
-}
-/** Go's encoding/json writes a nil list without omitempty as null: null counts as absent. */
-function present(value) {
-    return value !== undefined && value !== null;
-}
-function field(at, key) {
-    return at === '' ? key : `${at}.${key}`;
-}
-function wrongType(at, expected, value) {
-    return new Error(`Trivy report: ${at || 'the top level'} must be ${expected}, not ${describe(value)}`);
-}
-/** What a value is, never what it says: report values may be secrets. */
-function describe(value) {
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return 'a list';
-    if (typeof value === 'object')
-        return 'an object';
-    if (typeof value === 'string')
-        return 'a string';
-    if (typeof value === 'number')
-        return 'a number';
-    if (typeof value === 'boolean')
-        return 'a boolean';
-    return typeof value;
-}
-function object(value, at) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw wrongType(at, 'an object', value);
-    }
-    return value;
-}
-function optionalObject(raw, key, at) {
-    const value = raw[key];
-    return present(value) ? object(value, field(at, key)) : {};
-}
-function requiredString(raw, key, at, emptyAllowed = false) {
-    const value = raw[key];
-    if (!present(value))
-        throw new Error(`Trivy report: ${field(at, key)} is missing`);
-    if (typeof value !== 'string')
-        throw wrongType(field(at, key), 'a string', value);
-    if (!emptyAllowed && value === '')
-        throw new Error(`Trivy report: ${field(at, key)} is empty`);
-    return value;
-}
-function optionalString(raw, key, at, fallback) {
-    const value = raw[key];
-    if (!present(value))
-        return fallback;
-    if (typeof value !== 'string')
-        throw wrongType(field(at, key), 'a string', value);
-    return value;
-}
-function optionalBoolean(raw, key, at) {
-    const value = raw[key];
-    if (!present(value))
-        return undefined;
-    if (typeof value !== 'boolean')
-        throw wrongType(field(at, key), 'true or false', value);
-    return value;
-}
-function optionalLine(raw, key, at) {
-    const value = raw[key];
-    if (!present(value))
-        return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-        throw wrongType(field(at, key), 'a line number', value);
-    }
-    return value;
-}
-function strings(raw, key, at) {
-    const value = raw[key];
-    if (!Array.isArray(value))
-        throw wrongType(field(at, key), 'a list', value);
-    return value.map((item, index) => {
-        if (typeof item !== 'string')
-            throw wrongType(`${field(at, key)}[${index}]`, 'a string', item);
-        return item;
-    });
-}
-function list(raw, key, at, read) {
-    const value = raw[key];
-    if (!present(value))
-        return [];
-    if (!Array.isArray(value))
-        throw wrongType(field(at, key), 'a list', value);
-    return value.map((item, index) => {
-        const path = `${field(at, key)}[${index}]`;
-        return read(object(item, path), path);
-    });
-}
-/** Drops keys whose value is undefined, so the model has only what the report had. */
-function withoutUndefined(value) {
-    for (const key of Object.keys(value)) {
-        if (value[key] === undefined)
-            delete value[key];
-    }
-    return value;
-}
-/**
- * Says why JSON.parse failed without repeating its message, which quotes the text. A report whose
- * JSON is well-formed up to its end but stops before it is complete is truncated (a write cut
- * short, a full disk); anything else is not JSON.
- */
-function jsonProblem(text) {
-    const problem = jsonSyntaxError(text);
-    if (!problem)
-        return 'Trivy report is not valid JSON';
-    const before = text.slice(0, problem.offset).split('\n');
-    const where = `line ${before.length}, column ${(before[before.length - 1] ?? '').length + 1}`;
-    return problem.truncated
-        ? `Trivy report is truncated: the JSON stops at ${where}, before it is complete`
-        : `Trivy report is not valid JSON: unexpected character at ${where}`;
-}
-/**
- * Where the JSON text first goes wrong, and whether that is its end; undefined when it is valid.
- * Iterative (a stack of the open objects and arrays), so text nested thousands of levels deep
- * cannot overflow the call stack.
- */
-function jsonSyntaxError(text) {
-    let at = 0;
-    class Stop extends Error {
-    }
-    const stop = () => {
-        throw new Stop();
-    };
-    const space = () => {
-        while (at < text.length && ' \t\n\r'.includes(text[at]))
-            at++;
-    };
-    const expect = (char) => {
-        if (text[at] !== char)
-            stop();
-        at++;
-    };
-    const literal = (word) => {
-        for (const char of word)
-            expect(char);
-    };
-    const string = () => {
-        expect('"');
-        for (;;) {
-            const char = text[at];
-            if (char === undefined || char < ' ')
-                stop();
-            at++;
-            if (char === '"')
-                return;
-            if (char === '\\') {
-                const escaped = text[at];
-                if (escaped === 'u') {
-                    at++;
-                    for (let digit = 0; digit < 4; digit++) {
-                        if (!/[0-9a-fA-F]/.test(text[at] ?? ''))
-                            stop();
-                        at++;
-                    }
-                }
-                else if (escaped !== undefined && '"\\/bfnrt'.includes(escaped))
-                    at++;
-                else
-                    stop();
-            }
-        }
-    };
-    const isDigit = () => {
-        const char = text[at];
-        return char !== undefined && char >= '0' && char <= '9';
-    };
-    const digits = () => {
-        // At least one: a number cut after its `-`, `.` or exponent stops here at the end of the text.
-        if (!isDigit())
-            stop();
-        while (isDigit())
-            at++;
-    };
-    const number = () => {
-        if (text[at] === '-')
-            at++;
-        if (text[at] === '0')
-            at++;
-        else
-            digits();
-        if (text[at] === '.') {
-            at++;
-            digits();
-        }
-        if (text[at] === 'e' || text[at] === 'E') {
-            at++;
-            if (text[at] === '+' || text[at] === '-')
-                at++;
-            digits();
-        }
-    };
-    const key = () => {
-        string();
-        space();
-        expect(':');
-        space();
-    };
-    /** The closing characters of the objects and arrays open at `at`, innermost last. */
-    const open = [];
-    try {
-        space();
-        for (;;) {
-            const char = text[at];
-            if (char === '{' || char === '[') {
-                const close = char === '{' ? '}' : ']';
-                at++;
-                space();
-                if (text[at] === close)
-                    at++;
-                else {
-                    open.push(close);
-                    if (close === '}')
-                        key();
-                    continue;
-                }
-            }
-            else if (char === '"')
-                string();
-            else if (char === 't')
-                literal('true');
-            else if (char === 'f')
-                literal('false');
-            else if (char === 'n')
-                literal('null');
-            else
-                number();
-            // A value is complete: close what it completes, up to the next item or the end.
-            for (;;) {
-                space();
-                const close = open[open.length - 1];
-                if (close === undefined) {
-                    if (at < text.length)
-                        stop();
-                    return undefined;
-                }
-                if (text[at] === close) {
-                    at++;
-                    open.pop();
-                    continue;
-                }
-                expect(',');
-                space();
-                if (close === '}')
-                    key();
-                break;
-            }
-        }
-    }
-    catch (error) {
-        if (!(error instanceof Stop))
-            throw error;
-        return { offset: at, truncated: at >= text.length };
-    }
 }
 
 // Trivy's ignore files, read and applied as Trivy v0.74.0 does (aquasecurity/trivy
@@ -13459,6 +13058,437 @@ function sha256Of(file) {
     });
 }
 
+// Where a JSON text goes wrong, for messages that must not quote it: JSON.parse's own message
+// quotes the text, which may hold secrets (a scanner's report does). This finds the first offset
+// where the text stops being JSON and whether that is its end (a text cut short, not a malformed
+// one), and the line and column of an offset. Generic: it knows nothing of what the JSON holds.
+/** The line and column (both from 1) of `offset` in `text`. */
+function lineAndColumn(text, offset) {
+    const before = text.slice(0, offset).split('\n');
+    return { line: before.length, column: (before[before.length - 1] ?? '').length + 1 };
+}
+/**
+ * Where the JSON text first goes wrong, and whether that is its end; undefined when it is valid.
+ * Iterative (a stack of the open objects and arrays), so text nested thousands of levels deep
+ * cannot overflow the call stack.
+ */
+function jsonSyntaxError(text) {
+    let at = 0;
+    class Stop extends Error {
+    }
+    const stop = () => {
+        throw new Stop();
+    };
+    const space = () => {
+        while (at < text.length && ' \t\n\r'.includes(text[at]))
+            at++;
+    };
+    const expect = (char) => {
+        if (text[at] !== char)
+            stop();
+        at++;
+    };
+    const literal = (word) => {
+        for (const char of word)
+            expect(char);
+    };
+    const string = () => {
+        expect('"');
+        for (;;) {
+            const char = text[at];
+            if (char === undefined || char < ' ')
+                stop();
+            at++;
+            if (char === '"')
+                return;
+            if (char === '\\') {
+                const escaped = text[at];
+                if (escaped === 'u') {
+                    at++;
+                    for (let digit = 0; digit < 4; digit++) {
+                        if (!/[0-9a-fA-F]/.test(text[at] ?? ''))
+                            stop();
+                        at++;
+                    }
+                }
+                else if (escaped !== undefined && '"\\/bfnrt'.includes(escaped))
+                    at++;
+                else
+                    stop();
+            }
+        }
+    };
+    const isDigit = () => {
+        const char = text[at];
+        return char !== undefined && char >= '0' && char <= '9';
+    };
+    const digits = () => {
+        // At least one: a number cut after its `-`, `.` or exponent stops here at the end of the text.
+        if (!isDigit())
+            stop();
+        while (isDigit())
+            at++;
+    };
+    const number = () => {
+        if (text[at] === '-')
+            at++;
+        if (text[at] === '0')
+            at++;
+        else
+            digits();
+        if (text[at] === '.') {
+            at++;
+            digits();
+        }
+        if (text[at] === 'e' || text[at] === 'E') {
+            at++;
+            if (text[at] === '+' || text[at] === '-')
+                at++;
+            digits();
+        }
+    };
+    const key = () => {
+        string();
+        space();
+        expect(':');
+        space();
+    };
+    /** The closing characters of the objects and arrays open at `at`, innermost last. */
+    const open = [];
+    try {
+        space();
+        for (;;) {
+            const char = text[at];
+            if (char === '{' || char === '[') {
+                const close = char === '{' ? '}' : ']';
+                at++;
+                space();
+                if (text[at] === close)
+                    at++;
+                else {
+                    open.push(close);
+                    if (close === '}')
+                        key();
+                    continue;
+                }
+            }
+            else if (char === '"')
+                string();
+            else if (char === 't')
+                literal('true');
+            else if (char === 'f')
+                literal('false');
+            else if (char === 'n')
+                literal('null');
+            else
+                number();
+            // A value is complete: close what it completes, up to the next item or the end.
+            for (;;) {
+                space();
+                const close = open[open.length - 1];
+                if (close === undefined) {
+                    if (at < text.length)
+                        stop();
+                    return undefined;
+                }
+                if (text[at] === close) {
+                    at++;
+                    open.pop();
+                    continue;
+                }
+                expect(',');
+                space();
+                if (close === '}')
+                    key();
+                break;
+            }
+        }
+    }
+    catch (error) {
+        if (!(error instanceof Stop))
+            throw error;
+        return { offset: at, truncated: at >= text.length };
+    }
+}
+
+// Trivy's JSON report (`trivy image --format json`, SchemaVersion 2, as Trivy v0.74.0 writes it:
+// aquasecurity/trivy pkg/types/report.go and friends), read once into a typed model; the flat
+// list of findings that the gate, annotations, summary, SARIF and PR comment work from is made
+// from it in findings.ts.
+//
+// Only the fields the action uses are kept. Everything else is dropped on purpose, among it
+// each secret's `Code` lines, which hold the lines around the secret unmasked.
+/** The only report schema this module reads. */
+const TRIVY_SCHEMA_VERSION = 2;
+/**
+ * Reads the text of a Trivy JSON report. Throws an Error that says what is wrong (empty,
+ * truncated, not JSON, another schema, a field of the wrong type, a missing ID) and where, without
+ * quoting the report, which may hold secrets.
+ */
+function parseTrivyReport(text) {
+    if (text.trim() === '')
+        throw new Error('Trivy report is empty');
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch {
+        throw new Error(jsonProblem(text));
+    }
+    const root = object(json, '');
+    const version = root.SchemaVersion;
+    if (version === undefined)
+        throw new Error('Trivy report has no SchemaVersion: it is not a Trivy JSON report');
+    if (version !== TRIVY_SCHEMA_VERSION) {
+        const shown = typeof version === 'number' ? String(version) : describe(version);
+        throw new Error(`Trivy report has SchemaVersion ${shown}; only SchemaVersion ${TRIVY_SCHEMA_VERSION} (Trivy v0.74.0) can be read`);
+    }
+    return {
+        SchemaVersion: version,
+        TrivyVersion: optionalString(optionalObject(root, 'Trivy', ''), 'Version', 'Trivy'),
+        ArtifactName: optionalString(root, 'ArtifactName', ''),
+        ArtifactType: optionalString(root, 'ArtifactType', ''),
+        Metadata: metadata(optionalObject(root, 'Metadata', ''), 'Metadata'),
+        Results: list(root, 'Results', '', result)
+    };
+}
+/** The image's layers and build history, as the Dockerfile mapping reads them. */
+function imageLayersOf(report) {
+    return {
+        diffIds: report.Metadata.DiffIDs ?? [],
+        history: (report.Metadata.ImageConfig?.history ?? []).map((entry) => ({
+            createdBy: entry.created_by ?? '',
+            emptyLayer: entry.empty_layer ?? false
+        }))
+    };
+}
+function metadata(raw, at) {
+    const meta = {};
+    if (present(raw.OS)) {
+        const os = optionalObject(raw, 'OS', at);
+        meta.OS = withoutUndefined({
+            Family: optionalString(os, 'Family', `${at}.OS`),
+            Name: optionalString(os, 'Name', `${at}.OS`),
+            EOSL: optionalBoolean(os, 'EOSL', `${at}.OS`)
+        });
+    }
+    meta.ImageID = optionalString(raw, 'ImageID', at);
+    if (present(raw.DiffIDs))
+        meta.DiffIDs = strings(raw, 'DiffIDs', at);
+    if (present(raw.RepoDigests))
+        meta.RepoDigests = strings(raw, 'RepoDigests', at);
+    if (present(raw.ImageConfig)) {
+        const config = optionalObject(raw, 'ImageConfig', at);
+        meta.ImageConfig = {};
+        if (present(config.history)) {
+            meta.ImageConfig.history = list(config, 'history', `${at}.ImageConfig`, (entry, path) => ({
+                created_by: optionalString(entry, 'created_by', path),
+                empty_layer: optionalBoolean(entry, 'empty_layer', path)
+            }));
+        }
+    }
+    return withoutUndefined(meta);
+}
+function result(raw, at) {
+    return withoutUndefined({
+        Target: requiredString(raw, 'Target', at, true),
+        Class: optionalString(raw, 'Class', at),
+        Type: optionalString(raw, 'Type', at),
+        Vulnerabilities: list(raw, 'Vulnerabilities', at, vulnerability),
+        Secrets: list(raw, 'Secrets', at, secret),
+        Misconfigurations: list(raw, 'Misconfigurations', at, misconfiguration),
+        Licenses: list(raw, 'Licenses', at, license)
+    });
+}
+function vulnerability(raw, at) {
+    const identifier = optionalObject(raw, 'PkgIdentifier', at);
+    return withoutUndefined({
+        VulnerabilityID: requiredString(raw, 'VulnerabilityID', at),
+        PkgName: optionalString(raw, 'PkgName', at),
+        PkgPath: optionalString(raw, 'PkgPath', at),
+        PkgIdentifier: present(raw.PkgIdentifier)
+            ? withoutUndefined({ PURL: optionalString(identifier, 'PURL', `${at}.PkgIdentifier`) })
+            : undefined,
+        InstalledVersion: optionalString(raw, 'InstalledVersion', at),
+        FixedVersion: optionalString(raw, 'FixedVersion', at),
+        Status: optionalString(raw, 'Status', at),
+        Severity: optionalString(raw, 'Severity', at),
+        Title: optionalString(raw, 'Title', at),
+        PrimaryURL: optionalString(raw, 'PrimaryURL', at),
+        Layer: layer(raw, at)
+    });
+}
+function secret(raw, at) {
+    return withoutUndefined({
+        RuleID: requiredString(raw, 'RuleID', at),
+        Category: optionalString(raw, 'Category', at),
+        Severity: optionalString(raw, 'Severity', at),
+        Title: optionalString(raw, 'Title', at),
+        StartLine: optionalLine(raw, 'StartLine', at),
+        EndLine: optionalLine(raw, 'EndLine', at),
+        Match: optionalString(raw, 'Match', at),
+        Layer: layer(raw, at)
+    });
+}
+function misconfiguration(raw, at) {
+    const avdId = optionalString(raw, 'AVDID', at);
+    const id = optionalString(raw, 'ID', at) || avdId;
+    if (!id)
+        throw new Error(`Trivy report: ${at}.ID is missing`);
+    const cause = optionalObject(raw, 'CauseMetadata', at);
+    return withoutUndefined({
+        ID: id,
+        AVDID: avdId,
+        Namespace: optionalString(raw, 'Namespace', at),
+        Title: optionalString(raw, 'Title', at),
+        Message: optionalString(raw, 'Message', at),
+        Severity: optionalString(raw, 'Severity', at),
+        Status: optionalString(raw, 'Status', at),
+        PrimaryURL: optionalString(raw, 'PrimaryURL', at),
+        CauseMetadata: present(raw.CauseMetadata)
+            ? withoutUndefined({
+                StartLine: optionalLine(cause, 'StartLine', `${at}.CauseMetadata`),
+                EndLine: optionalLine(cause, 'EndLine', `${at}.CauseMetadata`)
+            })
+            : undefined,
+        Layer: layer(raw, at)
+    });
+}
+function license(raw, at) {
+    return withoutUndefined({
+        Name: requiredString(raw, 'Name', at),
+        Severity: optionalString(raw, 'Severity', at),
+        Category: optionalString(raw, 'Category', at),
+        PkgName: optionalString(raw, 'PkgName', at),
+        FilePath: optionalString(raw, 'FilePath', at),
+        Link: optionalString(raw, 'Link', at)
+    });
+}
+function layer(raw, at) {
+    if (!present(raw.Layer))
+        return undefined;
+    const value = optionalObject(raw, 'Layer', at);
+    return withoutUndefined({
+        Digest: optionalString(value, 'Digest', `${at}.Layer`),
+        DiffID: optionalString(value, 'DiffID', `${at}.Layer`)
+    });
+}
+/** Go's encoding/json writes a nil list without omitempty as null: null counts as absent. */
+function present(value) {
+    return value !== undefined && value !== null;
+}
+function field(at, key) {
+    return at === '' ? key : `${at}.${key}`;
+}
+function wrongType(at, expected, value) {
+    return new Error(`Trivy report: ${at || 'the top level'} must be ${expected}, not ${describe(value)}`);
+}
+/** What a value is, never what it says: report values may be secrets. */
+function describe(value) {
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'a list';
+    if (typeof value === 'object')
+        return 'an object';
+    if (typeof value === 'string')
+        return 'a string';
+    if (typeof value === 'number')
+        return 'a number';
+    if (typeof value === 'boolean')
+        return 'a boolean';
+    return typeof value;
+}
+function object(value, at) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw wrongType(at, 'an object', value);
+    }
+    return value;
+}
+function optionalObject(raw, key, at) {
+    const value = raw[key];
+    return present(value) ? object(value, field(at, key)) : {};
+}
+function requiredString(raw, key, at, emptyAllowed = false) {
+    const value = raw[key];
+    if (!present(value))
+        throw new Error(`Trivy report: ${field(at, key)} is missing`);
+    if (typeof value !== 'string')
+        throw wrongType(field(at, key), 'a string', value);
+    if (!emptyAllowed && value === '')
+        throw new Error(`Trivy report: ${field(at, key)} is empty`);
+    return value;
+}
+function optionalString(raw, key, at, fallback) {
+    const value = raw[key];
+    if (!present(value))
+        return fallback;
+    if (typeof value !== 'string')
+        throw wrongType(field(at, key), 'a string', value);
+    return value;
+}
+function optionalBoolean(raw, key, at) {
+    const value = raw[key];
+    if (!present(value))
+        return undefined;
+    if (typeof value !== 'boolean')
+        throw wrongType(field(at, key), 'true or false', value);
+    return value;
+}
+function optionalLine(raw, key, at) {
+    const value = raw[key];
+    if (!present(value))
+        return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+        throw wrongType(field(at, key), 'a line number', value);
+    }
+    return value;
+}
+function strings(raw, key, at) {
+    const value = raw[key];
+    if (!Array.isArray(value))
+        throw wrongType(field(at, key), 'a list', value);
+    return value.map((item, index) => {
+        if (typeof item !== 'string')
+            throw wrongType(`${field(at, key)}[${index}]`, 'a string', item);
+        return item;
+    });
+}
+function list(raw, key, at, read) {
+    const value = raw[key];
+    if (!present(value))
+        return [];
+    if (!Array.isArray(value))
+        throw wrongType(field(at, key), 'a list', value);
+    return value.map((item, index) => {
+        const path = `${field(at, key)}[${index}]`;
+        return read(object(item, path), path);
+    });
+}
+/** Drops keys whose value is undefined, so the model has only what the report had. */
+function withoutUndefined(value) {
+    for (const key of Object.keys(value)) {
+        if (value[key] === undefined)
+            delete value[key];
+    }
+    return value;
+}
+/**
+ * Says why JSON.parse failed without repeating its message, which quotes the text. A report whose
+ * JSON is well-formed up to its end but stops before it is complete is truncated (a write cut
+ * short, a full disk); anything else is not JSON.
+ */
+function jsonProblem(text) {
+    const problem = jsonSyntaxError(text);
+    if (!problem)
+        return 'Trivy report is not valid JSON';
+    const { line, column } = lineAndColumn(text, problem.offset);
+    const where = `line ${line}, column ${column}`;
+    return problem.truncated
+        ? `Trivy report is truncated: the JSON stops at ${where}, before it is complete`
+        : `Trivy report is not valid JSON: unexpected character at ${where}`;
+}
+
 // Running Trivy once on the built image: everything it finds, as JSON, to a file. Trivy filters
 // before it writes (FACTS: scan -> filter -> report -> exit code), so the action asks for
 // everything and applies severities, ignores and the gate itself: what is reported and what
@@ -13684,6 +13714,62 @@ async function saveDb(db) {
     }
 }
 
+// What the action needs to know about the workflow run, read from the runner's environment and
+// event payload once, so the rest of the code gets plain values (and tests can pass their own).
+/** Pull requests are recognised by their ref, as docker/metadata-action does. */
+const PULL_REQUEST_REF = /^refs\/pull\/(\d+)\//;
+/** A merge queue's temporary branch: gh-readonly-queue/<base>/pr-<N>-<sha>. */
+const MERGE_QUEUE_REF = /^refs\/heads\/gh-readonly-queue\/(.+)\/pr-(\d+)-[0-9a-f]+$/;
+function readGitHubContext(env = process.env) {
+    const payload = readEventPayload(env.GITHUB_EVENT_PATH);
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    const ref = env.GITHUB_REF ?? '';
+    const sha = env.GITHUB_SHA ?? '';
+    const pullRef = PULL_REQUEST_REF.exec(ref);
+    const pullRequestNumber = pullRef
+        ? Number(pullRef[1])
+        : eventName.startsWith('pull_request')
+            ? (payload.pull_request?.number ?? payload.number)
+            : undefined;
+    const isPullRequest = pullRequestNumber !== undefined;
+    const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+    const repository = env.GITHUB_REPOSITORY || undefined;
+    return {
+        eventName,
+        ref,
+        sha,
+        // GITHUB_SHA of a pull request run is a throwaway merge commit; the head is what was reviewed.
+        tagSha: (isPullRequest ? payload.pull_request?.head?.sha : undefined) ?? sha,
+        pullRequestNumber,
+        mergeGroup: eventName === 'merge_group' ? mergeGroupOf(ref, payload) : undefined,
+        repository,
+        repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined)
+    };
+}
+/** The workflow run's page, from the runner's environment. */
+function runUrlFrom(env = process.env) {
+    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    if (!env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID)
+        return undefined;
+    const attempt = env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : '';
+    return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt}`;
+}
+function mergeGroupOf(ref, payload) {
+    const match = MERGE_QUEUE_REF.exec(payload.merge_group?.head_ref ?? ref);
+    const baseBranch = match?.[1] ?? (payload.merge_group?.base_ref ?? '').replace(/^refs\/heads\//, '');
+    return { baseBranch, pullRequestNumber: match ? Number(match[2]) : undefined };
+}
+function readEventPayload(path) {
+    if (!path || !existsSync(path))
+        return {};
+    try {
+        return JSON.parse(readFileSync(path, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+
 // Scan: Trivy once on the built image, then the gate, independent of what is reported. Every
 // finding is placed on the Dockerfile line that introduced its layer, for the annotations and
 // the summary. A failing gate stops the run before push and deploy; a scan that cannot run (no
@@ -13765,7 +13851,7 @@ async function comment(run, inputs, result) {
     const { github } = run;
     if (github.pullRequestNumber === undefined || !inputs.prComment)
         return;
-    const { describeOutcome, runUrlFrom, upsertComment } = await import('./chunks/pr-comment-TESZbmLy.js');
+    const { describeOutcome, upsertComment } = await import('./chunks/upsert-CqJbYOIk.js');
     const outcome = await upsertComment({
         enabled: inputs.prComment,
         token: inputs.githubToken,
@@ -14037,54 +14123,6 @@ async function askCredentialHelper(helper, serverAddress, env) {
     }
     catch {
         return undefined;
-    }
-}
-
-// What the action needs to know about the workflow run, read from the runner's environment and
-// event payload once, so the rest of the code gets plain values (and tests can pass their own).
-/** Pull requests are recognised by their ref, as docker/metadata-action does. */
-const PULL_REQUEST_REF = /^refs\/pull\/(\d+)\//;
-/** A merge queue's temporary branch: gh-readonly-queue/<base>/pr-<N>-<sha>. */
-const MERGE_QUEUE_REF = /^refs\/heads\/gh-readonly-queue\/(.+)\/pr-(\d+)-[0-9a-f]+$/;
-function readGitHubContext(env = process.env) {
-    const payload = readEventPayload(env.GITHUB_EVENT_PATH);
-    const eventName = env.GITHUB_EVENT_NAME ?? '';
-    const ref = env.GITHUB_REF ?? '';
-    const sha = env.GITHUB_SHA ?? '';
-    const pullRef = PULL_REQUEST_REF.exec(ref);
-    const pullRequestNumber = pullRef
-        ? Number(pullRef[1])
-        : eventName.startsWith('pull_request')
-            ? (payload.pull_request?.number ?? payload.number)
-            : undefined;
-    const isPullRequest = pullRequestNumber !== undefined;
-    const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
-    const repository = env.GITHUB_REPOSITORY || undefined;
-    return {
-        eventName,
-        ref,
-        sha,
-        // GITHUB_SHA of a pull request run is a throwaway merge commit; the head is what was reviewed.
-        tagSha: (isPullRequest ? payload.pull_request?.head?.sha : undefined) ?? sha,
-        pullRequestNumber,
-        mergeGroup: eventName === 'merge_group' ? mergeGroupOf(ref, payload) : undefined,
-        repository,
-        repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined)
-    };
-}
-function mergeGroupOf(ref, payload) {
-    const match = MERGE_QUEUE_REF.exec(payload.merge_group?.head_ref ?? ref);
-    const baseBranch = match?.[1] ?? (payload.merge_group?.base_ref ?? '').replace(/^refs\/heads\//, '');
-    return { baseBranch, pullRequestNumber: match ? Number(match[2]) : undefined };
-}
-function readEventPayload(path) {
-    if (!path || !existsSync(path))
-        return {};
-    try {
-        return JSON.parse(readFileSync(path, 'utf8'));
-    }
-    catch {
-        return {};
     }
 }
 

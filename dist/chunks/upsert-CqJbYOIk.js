@@ -5373,42 +5373,91 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 
-// The sticky pull request comment: one comment per image on the pull request, written by the first
-// scan and edited in place by every later one, so reviewers see the current verdict without a new
-// comment (and a new notification) per push.
-//
-// Finding the comment again: each body starts with a hidden marker line,
-// `<!-- container-ship:scan image=<image> -->`, and only a comment written by the token's own
-// identity is ever edited. A marker alone would let anyone who can comment (the author of a fork
-// pull request included) plant it and have the action write the scan results into their comment,
-// which they could then edit at will. Who the token is: `GET /user` answers a person's token
-// (a personal access token or an OAuth or GitHub App user token) with its login, and only that
-// login's comments are ours. It answers installation tokens (the workflow's GITHUB_TOKEN, a GitHub
-// App's installation token) 403 "Resource not accessible by integration": those write as a bot
-// (`github-actions[bot]`, `<app>[bot]`), and only comments of a `Bot` account are ours, which
-// people cannot write. The marker must be the first line (a finding's text quoted in a table cell
-// cannot pose as another image's marker), and the oldest matching comment is the one kept. The
-// comments are read 100 a page, following GitHub's Link headers, until ours turns up (every page
-// when it does not). Two runs that race on a new pull request can each create one; later runs
-// edit the older.
-//
-// The API is GITHUB_API_URL (`https://HOST/api/v3` on GitHub Enterprise Server), asked for REST
-// version 2022-11-28, each request given 30 s.
-//
-// Nothing here fails the run: every result is a CommentOutcome. A read-only token (fork pull
-// requests get one) answers writes 403 "Resource not accessible by integration"; that, and a 404,
-// are `skipped` with a warning. The token is never put into a message.
-/** GitHub's limit on an issue or pull request comment body, in characters. */
-const COMMENT_BODY_LIMIT = 65_536;
+// The GitHub REST API as the action talks to it: at GITHUB_API_URL (`https://HOST/api/v3` on
+// GitHub Enterprise Server), asking for REST version 2022-11-28, each request given 30 s, through
+// @actions/github's Octokit (its pagination follows GitHub's Link headers). Also who a token is,
+// and what an error says without the token or the request that carried it. Generic: it knows
+// nothing of what is asked. Only code loaded on demand imports this (Octokit is large; see the
+// dynamic import in src/scan/step.ts), so it stays out of the main chunk.
 /** The REST API version asked for: the oldest supported one, which GitHub Enterprise Server has too. */
 const GITHUB_API_VERSION = '2022-11-28';
+/** Each API request's time limit, unless restClient's timeoutMs says otherwise. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** The REST API's base URL: `apiUrl`, else GITHUB_API_URL, else https://api.github.com. */
+function apiBaseUrl(apiUrl) {
+    return (apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+}
+/** A client for `token` at `baseUrl`: every request asks for GITHUB_API_VERSION, with a time limit. */
+function restClient(options) {
+    const { token, baseUrl } = options;
+    const octokit = getOctokit(token, { baseUrl, userAgent: 'container-ship' });
+    octokit.hook.before('request', (request) => {
+        request.headers['x-github-api-version'] = GITHUB_API_VERSION;
+        // A request that hangs must not hold the step.
+        request.request = {
+            ...request.request,
+            signal: AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS)
+        };
+    });
+    return octokit;
+}
+/** A person's token names its login; an installation token is refused `/user` and writes as a bot. */
+async function whoAmI(octokit) {
+    try {
+        const { data } = await octokit.rest.users.getAuthenticated();
+        return { kind: 'user', login: data.login };
+    }
+    catch (error) {
+        if (statusOf(error) === 403)
+            return { kind: 'bot' };
+        throw error;
+    }
+}
+/** The HTTP status GitHub answered; undefined when there was no answer (Octokit calls that 500). */
+function statusOf(error) {
+    const failed = error;
+    const status = failed?.status;
+    return typeof status === 'number' && failed?.response !== undefined ? status : undefined;
+}
+/** GitHub's own message for an HTTP error, else the error's; never the request, which has the token. */
+function apiMessage(error) {
+    const data = error?.response?.data;
+    if (data && typeof data === 'object') {
+        const message = data.message;
+        const errors = data.errors;
+        const details = Array.isArray(errors)
+            ? errors
+                .map((item) => item?.message)
+                .filter((item) => typeof item === 'string')
+            : [];
+        if (typeof message === 'string')
+            return [message, ...details].join(': ');
+    }
+    // No answer: the error and its causes (fetch failed, then connect ECONNREFUSED ...).
+    const messages = [];
+    let current = error;
+    for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+        const { message, cause, errors } = current;
+        if (typeof message === 'string' && message !== '' && !messages.includes(message))
+            messages.push(message);
+        current = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
+    }
+    if (messages.length === 0)
+        return String(error);
+    const [first, ...rest] = messages;
+    return rest.length > 0 ? `${first} (${rest.join(': ')})` : first;
+}
+
+// The sticky pull request comment's body (upsert.ts writes it): the hidden marker line by which
+// the comment is found again, the verdict and the gate's reasons, the counts by severity and the
+// worst findings in a table, cut to stay within GitHub's limit on a comment's length.
+/** GitHub's limit on an issue or pull request comment body, in characters. */
+const COMMENT_BODY_LIMIT = 65_536;
 /** Rows of the findings table, at most; the rest are counted. */
 const COMMENT_TABLE_ROWS = 50;
 /** Reasons listed in full; the rest are counted. */
 const REASONS_SHOWN = 20;
 const REASON_LIMIT = 500;
-/** Each API request's time limit, unless UpsertOptions.timeoutMs says otherwise. */
-const REQUEST_TIMEOUT_MS = 30_000;
 /** Kept free for the notes and the footer after the table. */
 const TAIL_RESERVE = 1_500;
 /** The hidden first line that marks this image's comment. */
@@ -5505,6 +5554,7 @@ function tailOf(input, shown, cut) {
 function length(lines) {
     return lines.reduce((sum, line) => sum + line.length + 1, 0);
 }
+
 /**
  * Creates this image's comment on the pull request, or edits it in place when the token's identity
  * wrote it before. Never throws and never fails the run: see CommentOutcome.
@@ -5521,21 +5571,13 @@ async function upsertComment(options) {
     const [owner, repo, ...extra] = (context.repository ?? '').split('/');
     if (!owner || !repo || extra.length > 0)
         return skip('GITHUB_REPOSITORY is not set', false);
-    const baseUrl = (options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+    const baseUrl = apiBaseUrl(options.apiUrl);
     // GitHub does not echo tokens, but a message must not carry one even if it did. (A value this
     // short is no token: masking it would garble every message.)
     const scrub = (message) => (token.length < 4 ? message : message.split(token).join('***'));
     let step = 'reading who the token is';
     try {
-        const octokit = getOctokit(token, { baseUrl, userAgent: 'container-ship' });
-        octokit.hook.before('request', (request) => {
-            request.headers['x-github-api-version'] = GITHUB_API_VERSION;
-            // A request that hangs must not hold the step.
-            request.request = {
-                ...request.request,
-                signal: AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS)
-            };
-        });
+        const octokit = restClient({ token, baseUrl, timeoutMs: options.timeoutMs });
         const author = await whoAmI(octokit);
         const marker = commentMarker(comment.image);
         step = `listing the comments of pull request #${number}`;
@@ -5588,26 +5630,6 @@ function describeOutcome(image, outcome) {
             };
     }
 }
-/** The workflow run's page, from the runner's environment. */
-function runUrlFrom(env = process.env) {
-    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
-    if (!env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID)
-        return undefined;
-    const attempt = env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : '';
-    return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt}`;
-}
-/** A person's token names its login; an installation token is refused `/user` and writes as a bot. */
-async function whoAmI(octokit) {
-    try {
-        const { data } = await octokit.rest.users.getAuthenticated();
-        return { kind: 'user', login: data.login };
-    }
-    catch (error) {
-        if (statusOf(error) === 403)
-            return { kind: 'bot' };
-        throw error;
-    }
-}
 function ours(item, author) {
     if (!item.user)
         return false;
@@ -5619,39 +5641,5 @@ function startsWith(item, marker) {
 function skip(reason, warning) {
     return { status: 'skipped', reason, warning };
 }
-/** The HTTP status GitHub answered; undefined when there was no answer (Octokit calls that 500). */
-function statusOf(error) {
-    const failed = error;
-    const status = failed?.status;
-    return typeof status === 'number' && failed?.response !== undefined ? status : undefined;
-}
-/** GitHub's own message for an HTTP error, else the error's; never the request, which has the token. */
-function apiMessage(error) {
-    const data = error?.response?.data;
-    if (data && typeof data === 'object') {
-        const message = data.message;
-        const errors = data.errors;
-        const details = Array.isArray(errors)
-            ? errors
-                .map((item) => item?.message)
-                .filter((item) => typeof item === 'string')
-            : [];
-        if (typeof message === 'string')
-            return [message, ...details].join(': ');
-    }
-    // No answer: the error and its causes (fetch failed, then connect ECONNREFUSED ...).
-    const messages = [];
-    let current = error;
-    for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
-        const { message, cause, errors } = current;
-        if (typeof message === 'string' && message !== '' && !messages.includes(message))
-            messages.push(message);
-        current = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
-    }
-    if (messages.length === 0)
-        return String(error);
-    const [first, ...rest] = messages;
-    return rest.length > 0 ? `${first} (${rest.join(': ')})` : first;
-}
 
-export { COMMENT_BODY_LIMIT, COMMENT_TABLE_ROWS, GITHUB_API_VERSION, commentBody, commentMarker, describeOutcome, runUrlFrom, upsertComment };
+export { describeOutcome, upsertComment };
