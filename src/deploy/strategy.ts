@@ -10,7 +10,7 @@
 // Today's strategy is Compose blue-green (compose/blue-green.ts, chosen in target.ts; its
 // recovery in compose/recovery.ts, chosen in cleanup.ts).
 import type { DockerCli } from '../docker/cli.js'
-import type { Inputs } from '../inputs/inputs.js'
+import type { DeployInputs } from '../inputs/inputs.js'
 
 /** Where messages go: @actions/core in the main step, plain workflow commands in the post step. */
 export interface DeployLog {
@@ -24,10 +24,10 @@ export type InputReader = (name: string) => string
 export interface DeployStrategy {
   /**
    * Before the build, before the host is reached: reads and checks what the rollout needs (the
-   * compose files), for the inputs and the release's version; relative paths start at `cwd`.
-   * Throws on a bad file.
+   * compose files), for the deploy inputs and the release's version; relative paths start at
+   * `cwd`. Throws on a bad file.
    */
-  prepare(inputs: Inputs, version: string, cwd: string, log: DeployLog): DeployPlan
+  prepare(deploy: DeployInputs, version: string, cwd: string, log: DeployLog): DeployPlan
   /**
    * In the post step: the rollout the main step saved (RolloutHooks.saveState) and did not
    * finish, or undefined when none was under way. Trusts nothing it reads: a value that is not

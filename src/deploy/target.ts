@@ -51,7 +51,7 @@ export async function prepareDeploy(
 ): Promise<DeployTarget> {
   const host = inputs.deploy.dockerHost
   if (!host) throw new Error('docker-host: is empty')
-  const plan = deployStrategy().prepare(inputs, version, options.cwd, core)
+  const plan = deployStrategy().prepare(inputs.deploy, version, options.cwd, core)
   const realSsh = sshClient(host)
   const access = prepareRemoteAccess(host, inputs.deploy, options.tempRoot)
   options.onAccess(access)

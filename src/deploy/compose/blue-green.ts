@@ -23,13 +23,13 @@ import type { DeployInputs } from '../../inputs/inputs.js'
 import type { DeployStrategy, Rollout, RolloutHooks, RolloutReport } from '../strategy.js'
 
 export const composeBlueGreen: DeployStrategy = {
-  prepare: (inputs, version, cwd, log) => {
-    const plan = readComposePlan(inputs, version, cwd, log)
+  prepare: (deploy, version, cwd, log) => {
+    const plan = readComposePlan(deploy, version, cwd, log)
     return {
       project: plan.project,
       service: plan.service.name,
       image: plan.service.image,
-      connect: (docker) => connect(plan, inputs.deploy, docker)
+      connect: (docker) => connect(plan, deploy, docker)
     }
   },
   interrupted: interruptedRollout

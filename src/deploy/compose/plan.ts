@@ -37,9 +37,13 @@ export function composeVariables(inputs: Pick<Inputs, 'deploy'>, version: string
 }
 
 /** Reads and checks the compose files for a rollout of the service input. */
-export function readComposePlan(inputs: Inputs, version: string, cwd: string, log: DeployLog): ComposePlan {
-  const deploy = inputs.deploy
-  const variables = composeVariables(inputs, version)
+export function readComposePlan(
+  deploy: DeployInputs,
+  version: string,
+  cwd: string,
+  log: DeployLog
+): ComposePlan {
+  const variables = composeVariables({ deploy }, version)
   // As Compose: the project folder's .env, then the process environment, then the env input.
   const interpolationEnv = {
     ...projectDotenv(deploy.composeFiles, cwd),
