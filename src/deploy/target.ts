@@ -1,20 +1,14 @@
-// Everything the deploy step needs settled before anything is built or changed: the compose
-// files read and checked for the rolled service, the project name, the deploy host's engine
-// reached (host key verified, client certificate accepted) and the Compose to run. A bad compose
-// file, an unreachable host or a wrong host key fails the run here, before the build.
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
+// Everything the deploy step needs settled before anything is built or changed: the strategy's
+// files read and checked (the compose files, for Compose blue-green), the deploy host's engine
+// reached (host key verified, client certificate accepted) and the strategy bound to it (the
+// Compose to run). A bad compose file, an unreachable host or a wrong host key fails the run
+// here, before the build.
 import * as core from '@actions/core'
-import { Compose, probeCompose, type ComposeVariant } from './compose/cli.js'
-import { loadCompose, readComposeFiles } from './compose/file/load.js'
-import { ComposeFileError } from './compose/file/model.js'
-import { composeProjectName } from './compose/file/project-name.js'
-import { checkRolloutService, type RolloutService } from './compose/file/rollout-service.js'
-import { programEnv, type DockerCli } from '../docker/cli.js'
+import { composeBlueGreen } from './compose/blue-green.js'
+import type { DockerCli } from '../docker/cli.js'
 import type { DockerHost } from './host/docker-host.js'
-import { parseDotenv } from './compose/dotenv.js'
 import type { DeployInputs } from './inputs.js'
-import { definedOnly, findProgram } from '../program/program.js'
+import { findProgram } from '../program/program.js'
 import {
   closeTunnel,
   openTunnel,
@@ -22,34 +16,31 @@ import {
   sshComplaint,
   type RemoteAccess
 } from './host/remote-engine.js'
+import type { DeployPlan, DeployStrategy, Rollout } from './strategy.js'
 
 export interface DeployTarget {
   host: DockerHost
   /** The docker CLI with the action's private config, against the deploy host's engine. */
   docker: DockerCli
-  compose: Compose
-  project: string
-  service: RolloutService
-  /** The image reference the service runs after the rollout (its `image:`, interpolated). */
-  image: string
+  /** What the strategy rolls out: the project (what the lock covers), the service, the image. */
+  plan: DeployPlan
+  /** The strategy, bound to the host's engine. */
+  rollout: Rollout
   /** The engine version the host answered with. */
   engineVersion: string
   access: RemoteAccess
 }
 
-/** The variables Compose interpolates with besides the runner's: the env input and APP_VERSION. */
-export function composeVariables(
-  inputs: { deploy: Pick<DeployInputs, 'env'> },
-  version: string
-): Record<string, string> {
-  return {
-    ...Object.fromEntries(inputs.deploy.env.map(({ key, value }) => [key, value])),
-    APP_VERSION: version
-  }
+/**
+ * How releases are rolled out: Compose blue-green, the one strategy so far. The post step's
+ * cleanup (cleanup.ts) takes the same strategy's recovery.
+ */
+export function deployStrategy(): DeployStrategy {
+  return composeBlueGreen
 }
 
 /**
- * Checks the compose files and reaches the host. `onAccess` is called as soon as credential
+ * Checks the strategy's files and reaches the host. `onAccess` is called as soon as credential
  * files exist, so the post step removes them however this ends.
  */
 export async function prepareDeploy(
@@ -58,51 +49,11 @@ export async function prepareDeploy(
   localDocker: DockerCli,
   options: { tempRoot: string; cwd: string; onAccess: (access: RemoteAccess) => void }
 ): Promise<DeployTarget> {
-  const deploy = inputs.deploy
-  const host = deploy.dockerHost
+  const host = inputs.deploy.dockerHost
   if (!host) throw new Error('docker-host: is empty')
-  const variables = composeVariables(inputs, version)
-  // As Compose: the project folder's .env, then the process environment, then the env input.
-  const interpolationEnv = {
-    ...projectDotenv(deploy.composeFiles, options.cwd),
-    ...definedOnly(programEnv()),
-    ...variables
-  }
-  const texts = readComposeFiles(deploy.composeFiles, (file) =>
-    readFileSync(path.resolve(options.cwd, file), 'utf8')
-  )
-  const model = loadCompose(texts, interpolationEnv)
-  for (const warning of model.warnings) core.warning(`compose-file: ${warning}`)
-  const project = composeProjectName(model, {
-    composeProject: deploy.composeProject,
-    env: interpolationEnv,
-    cwd: options.cwd
-  })
-  const service = checkRolloutService(model, deploy.service)
-  const switchService = deploy.switchCommand?.service
-  if (switchService !== undefined && !Object.prototype.hasOwnProperty.call(model.services, switchService)) {
-    throw new ComposeFileError([
-      `switch-command: "${switchService}" is not a service of ${model.files.join(', ')}`
-    ])
-  }
-  if (switchService === deploy.service) {
-    throw new ComposeFileError([
-      `switch-command: runs in ${switchService}, the service being rolled out; name the proxy in front of it`
-    ])
-  }
-  if (service.healthcheck === 'disabled') {
-    core.warning(
-      `compose-file: service ${service.name} turns its healthcheck off: new containers count as ready after staying up ${deploy.startupGrace} s (startup-grace), which proves less than a healthcheck`
-    )
-  }
-
-  let realSsh: string | undefined
-  if (host.scheme === 'ssh') {
-    realSsh = findProgram('ssh', process.env.PATH)
-    if (!realSsh)
-      throw new Error(`docker-host: ${host.url} needs the ssh client, which is not installed on the runner`)
-  }
-  const access = prepareRemoteAccess(host, deploy, options.tempRoot)
+  const plan = deployStrategy().prepare(inputs.deploy, version, options.cwd, core)
+  const realSsh = sshClient(host)
+  const access = prepareRemoteAccess(host, inputs.deploy, options.tempRoot)
   options.onAccess(access)
   if (access.tunnel && realSsh) {
     try {
@@ -115,45 +66,36 @@ export async function prepareDeploy(
     options.onAccess(access) // now with the tunnel's PID, for the post step
   }
   const docker = localDocker.withEngine(access.engine)
-  let engineVersion: string
-  let variant: ComposeVariant
+  const [engineVersion, rollout] = await connect(docker, access, plan)
+  core.info(
+    `Deploy target: ${host.url} (Engine ${engineVersion}), project ${plan.project}, service ${plan.service}, image ${plan.image}, ${rollout.tool}`
+  )
+  return { host, docker, plan, rollout, engineVersion, access }
+}
+
+/** The runner's ssh client, for an ssh:// host. */
+function sshClient(host: DockerHost): string | undefined {
+  if (host.scheme !== 'ssh') return undefined
+  const realSsh = findProgram('ssh', process.env.PATH)
+  if (!realSsh)
+    throw new Error(`docker-host: ${host.url} needs the ssh client, which is not installed on the runner`)
+  return realSsh
+}
+
+/** The engine's version and the strategy bound to it; the tunnel is closed when this fails. */
+async function connect(
+  docker: DockerCli,
+  access: RemoteAccess,
+  plan: DeployPlan
+): Promise<[string, Rollout]> {
   try {
-    engineVersion = await reachEngine(docker, access)
-    let liveRestore: boolean | undefined
-    ;[variant, liveRestore] = await Promise.all([probeCompose(docker), liveRestoreEnabled(docker)])
+    const engineVersion = await reachEngine(docker, access)
+    const [rollout, liveRestore] = await Promise.all([plan.connect(docker), liveRestoreEnabled(docker)])
     if (liveRestore === false) core.warning(NO_LIVE_RESTORE)
+    return [engineVersion, rollout]
   } catch (error) {
     if (access.tunnel) closeTunnel(access.tunnel)
     throw error
-  }
-  core.info(
-    `Deploy target: ${host.url} (Engine ${engineVersion}), project ${project}, service ${service.name}, image ${service.image}, ${variant.kind === 'v2' ? 'docker compose' : 'docker-compose'} ${variant.version}`
-  )
-  return {
-    host,
-    docker,
-    compose: new Compose(docker, variant, deploy.composeFiles, project, variables, options.cwd),
-    project,
-    service,
-    image: service.image,
-    engineVersion,
-    access
-  }
-}
-
-/** The `.env` of the first compose file's folder, as Compose reads it; none is fine. */
-function projectDotenv(files: string[], cwd: string): Record<string, string> {
-  const file = path.join(path.dirname(path.resolve(cwd, files[0] ?? 'docker-compose.yml')), '.env')
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch {
-    return {}
-  }
-  try {
-    return parseDotenv(text, path.relative(cwd, file) || '.env')
-  } catch (error) {
-    throw new ComposeFileError([`compose-file: ${(error as Error).message}`])
   }
 }
 

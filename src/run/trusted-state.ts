@@ -6,23 +6,18 @@
 // - A folder must be one the main step made: a real folder (not a link) directly in the runner's
 //   temp folder, named as the action names it, owned by this user. The SSH socket's short folder
 //   in /tmp likewise, and private (0700).
-// - The lock name must be the action's: `container-ship-lock-<Compose project name>`.
-// - A rollout must be of the service the `service` input names, its old containers full IDs.
+// - The deploy's own values (the lock name, the access, a rollout under way) are checked where
+//   the deploy reads them back: deploy/saved-state.ts and its strategy's recovery.
 // - Nothing that runs is read from state: the ssh command line is rebuilt from the docker-host
 //   input and the checked access folder, the switch command from the switch-command input.
 import { lstatSync, realpathSync } from 'node:fs'
 import path from 'node:path'
-import { lockName } from '../deploy/lock.js'
-import { parseRolloutState, type RolloutState } from '../deploy/compose/recovery.js'
 
 /** The kinds of folder the main step makes in the runner's temp folder (`container-ship-<kind>-XXXXXX`). */
 export type FolderKind = 'docker' | 'remote' | 'build' | 'scan'
 
 /** mkdtemp's six random characters. */
 const MKDTEMP_SUFFIX = '[A-Za-z0-9]{6}'
-const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
-const CONTAINER_ID = /^[0-9a-f]{64}$/
 
 /** Why a path is refused, for the post step's warning. */
 export class UntrustedStateError extends Error {
@@ -99,50 +94,14 @@ function sameFolder(a: string, b: string): boolean {
   }
 }
 
-/** The lock's name when it is the action's lock of a Compose project; undefined when empty. */
-export function checkedLockName(text: string): string | undefined {
-  if (!text) return undefined
-  const project = text.startsWith('container-ship-lock-') ? text.slice('container-ship-lock-'.length) : ''
-  if (!COMPOSE_PROJECT.test(project) || lockName(project) !== text) {
-    throw new UntrustedStateError('deploy-lock', `${JSON.stringify(text)} is not the name of a deploy lock`)
-  }
-  return text
-}
-
-/**
- * The rollout the main step was in, when it is one of the service the `service` input names,
- * of a Compose project, with old containers by full ID; undefined when empty.
- */
-export function checkedRollout(text: string, service: string): RolloutState | undefined {
-  let state: RolloutState | undefined
+/** What `check` returns, or undefined with a warning saying why the value was refused. */
+export function trusted<T>(check: () => T | undefined, warning: (message: string) => void): T | undefined {
   try {
-    state = parseRolloutState(text)
+    return check()
   } catch (error) {
-    throw new UntrustedStateError('deploy-rollout', (error as Error).message)
+    warning(`${(error as Error).message}; nothing is done with it`)
+    return undefined
   }
-  if (!state) return undefined
-  if (!SERVICE_NAME.test(service) || state.service !== service) {
-    throw new UntrustedStateError(
-      'deploy-rollout',
-      `it is of service ${JSON.stringify(state.service)}, and the service input is ${JSON.stringify(service)}`
-    )
-  }
-  if (!COMPOSE_PROJECT.test(state.project)) {
-    throw new UntrustedStateError(
-      'deploy-rollout',
-      `${JSON.stringify(state.project)} is not a Compose project name`
-    )
-  }
-  if (!state.old.every((id) => typeof id === 'string' && CONTAINER_ID.test(id))) {
-    throw new UntrustedStateError('deploy-rollout', 'its old containers are not all container IDs')
-  }
-  // Only what the main step writes: the switch command comes from the input.
-  return { project: state.project, service: state.service, old: [...state.old], phase: state.phase }
-}
-
-/** The saved SSH tunnel PID, when it is one. */
-export function checkedPid(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 1 ? value : undefined
 }
 
 function currentUid(): number {

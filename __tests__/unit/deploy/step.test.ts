@@ -1,12 +1,8 @@
 import { describe, expect, it, jest } from '@jest/globals'
 import { makeInputs } from '../../../__fixtures__/inputs.js'
 import type { ContainerState } from '../../../src/deploy/compose/containers.js'
-import {
-  defaultReplicas,
-  deploySkipReason,
-  lockHolder,
-  printContainerLogs
-} from '../../../src/deploy/step.js'
+import { defaultReplicas } from '../../../src/deploy/compose/blue-green.js'
+import { deploySkipReason, lockHolder, printContainerLogs } from '../../../src/deploy/step.js'
 import { nameHolders } from '../../../src/deploy/compose/traffic-switch.js'
 
 const HOST = 'unix:///var/run/docker.sock'

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { makeInputs } from '../../../__fixtures__/inputs.js'
-import { composeVariables, unreachableReason } from '../../../src/deploy/target.js'
+import { composeVariables } from '../../../src/deploy/compose/plan.js'
+import { unreachableReason } from '../../../src/deploy/target.js'
 
 /** Inputs as getInputs parses them, for the image ghcr.io/acme/web. */
 const inputsWith = (given: Record<string, string>) => makeInputs({ image: 'ghcr.io/acme/web', ...given })

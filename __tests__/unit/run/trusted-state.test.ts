@@ -2,14 +2,9 @@ import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'n
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import {
-  checkedLockName,
-  checkedPid,
-  checkedRollout,
-  ownFolder,
-  ownSocketFolder,
-  UntrustedStateError
-} from '../../../src/run/trusted-state.js'
+import { checkedRollout } from '../../../src/deploy/compose/recovery.js'
+import { checkedLockName, checkedPid } from '../../../src/deploy/saved-state.js'
+import { ownFolder, ownSocketFolder, UntrustedStateError } from '../../../src/run/trusted-state.js'
 
 const uid = process.getuid?.() ?? 0
 

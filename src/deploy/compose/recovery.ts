@@ -8,11 +8,20 @@
 //     ones leave the name, switch-command, the old ones stopped); otherwise it is undone (the old
 //     ones get the name back, the new ones leave it, switch-command, the new ones removed);
 //   - after the switch: the old containers are stopped and removed.
+// The saved state is trusted no more than any other (run/trusted-state.ts): it must be of the
+// service the `service` input names, in a Compose project, its old containers full IDs; the
+// switch command comes from the switch-command input, never from state.
 import { canServe } from './health.js'
 import { Containers, short, type ContainerState } from './containers.js'
 import type { DockerCli } from '../../docker/cli.js'
-import type { SwitchCommand } from './switch-command.js'
+import { parseSwitchCommand, type SwitchCommand } from './switch-command.js'
 import { switchTraffic, type SwitchLog } from './traffic-switch.js'
+import { COMPOSE_PROJECT } from '../saved-state.js'
+import type { InputReader, InterruptedRollout } from '../strategy.js'
+import { trusted, UntrustedStateError } from '../../run/trusted-state.js'
+
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+const CONTAINER_ID = /^[0-9a-f]{64}$/
 
 export type RolloutPhase = 'scaling' | 'switching' | 'switched'
 
@@ -44,6 +53,56 @@ export function parseRolloutState(text: string): RolloutState | undefined {
     throw new Error('the saved rollout state is not one the main step writes')
   }
   return state as RolloutState
+}
+
+/**
+ * The strategy's side of the post step: the rollout the main step saved, checked against the
+ * inputs, and its recovery with the switch-command input; undefined when none was under way.
+ */
+export function interruptedRollout(saved: string, input: InputReader): InterruptedRollout | undefined {
+  const state = checkedRollout(saved, input('service'))
+  if (!state) return undefined
+  return {
+    service: state.service,
+    recover: async (docker, log) => {
+      const command = trusted(
+        () => parseSwitchCommand(input('switch-command')),
+        (message) => log.warning(message)
+      )
+      await recoverRollout(docker, state, command, log)
+    }
+  }
+}
+
+/**
+ * The rollout the main step was in, when it is one of the service the `service` input names,
+ * of a Compose project, with old containers by full ID; undefined when empty.
+ */
+export function checkedRollout(text: string, service: string): RolloutState | undefined {
+  let state: RolloutState | undefined
+  try {
+    state = parseRolloutState(text)
+  } catch (error) {
+    throw new UntrustedStateError('deploy-rollout', (error as Error).message)
+  }
+  if (!state) return undefined
+  if (!SERVICE_NAME.test(service) || state.service !== service) {
+    throw new UntrustedStateError(
+      'deploy-rollout',
+      `it is of service ${JSON.stringify(state.service)}, and the service input is ${JSON.stringify(service)}`
+    )
+  }
+  if (!COMPOSE_PROJECT.test(state.project)) {
+    throw new UntrustedStateError(
+      'deploy-rollout',
+      `${JSON.stringify(state.project)} is not a Compose project name`
+    )
+  }
+  if (!state.old.every((id) => typeof id === 'string' && CONTAINER_ID.test(id))) {
+    throw new UntrustedStateError('deploy-rollout', 'its old containers are not all container IDs')
+  }
+  // Only what the main step writes: the switch command comes from the input.
+  return { project: state.project, service: state.service, old: [...state.old], phase: state.phase }
 }
 
 /** Puts the service back in one piece; returns what it found and did, one line each. */
