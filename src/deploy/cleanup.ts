@@ -20,10 +20,11 @@ import {
 } from './host/remote-engine.js'
 import { releaseLock } from './lock.js'
 import { checkedAccess, checkedLockName } from './saved-state.js'
-import type { DeployLog, DeployStrategy, InputReader, InterruptedRollout } from './strategy.js'
+import type { DeployLog, DeployStrategy, InterruptedRollout } from './strategy.js'
 import { DockerCli } from '../docker/cli.js'
 import { findProgram } from '../program/program.js'
-import { State } from '../run/names.js'
+import { DeployState } from './states.js'
+import type { PostContext, StepCleanup } from '../run/cleanup.js'
 import { trusted } from '../run/trusted-state.js'
 
 /**
@@ -33,30 +34,16 @@ import { trusted } from '../run/trusted-state.js'
  */
 const recovery: Pick<DeployStrategy, 'interrupted'> = { interrupted: interruptedRollout }
 
-export interface DeployCleanup {
-  /** A value the main step saved for the post step (STATE_<name>), '' when none; checked here. */
-  saved: (name: State) => string
-  /** An input as the runner hands it to the post step too. */
-  input: InputReader
-  /** The runner's temp folder, where the access folder must be. */
-  tempRoot: string
-  /** The private Docker config (checked by the post step); without it the host is not reached. */
-  configDir: string | undefined
-  /** The runner's PATH, where ssh is looked for when the tunnel must be opened again. */
-  path: string | undefined
-  log: DeployLog
-}
-
 /** Puts back what an interrupted deploy left, frees its lock, removes the host's access. */
-export async function cleanUpDeploy(cleanup: DeployCleanup): Promise<void> {
+async function cleanUpDeploy(cleanup: PostContext): Promise<void> {
   const { saved, input, log } = cleanup
   const warn = (message: string): void => log.warning(message)
   const access = trusted(
-    () => checkedAccess(saved(State.DeployAccess), input('docker-host'), cleanup.tempRoot, log),
+    () => checkedAccess(saved(DeployState.Access), input('docker-host'), cleanup.tempRoot, log),
     warn
   )
-  const lock = trusted(() => checkedLockName(saved(State.DeployLock)), warn)
-  const rollout = trusted(() => recovery.interrupted(saved(State.DeployRollout), input), warn)
+  const lock = trusted(() => checkedLockName(saved(DeployState.Lock)), warn)
+  const rollout = trusted(() => recovery.interrupted(saved(DeployState.Rollout), input), warn)
   if (!access) return
   if ((lock || rollout) && cleanup.configDir && access.url) {
     await repairHost(access, cleanup.configDir, { lock, rollout }, cleanup)
@@ -72,7 +59,7 @@ async function repairHost(
   access: RemoteAccess,
   configDir: string,
   left: { lock?: string; rollout?: InterruptedRollout },
-  cleanup: Pick<DeployCleanup, 'path' | 'log'>
+  cleanup: Pick<PostContext, 'path' | 'log'>
 ): Promise<void> {
   const { lock, rollout } = left
   const { log } = cleanup
@@ -122,3 +109,6 @@ function removeAccess(access: RemoteAccess, log: DeployLog): void {
     }
   }
 }
+
+/** The deploy step's part of the post step. */
+export const deployCleanup: StepCleanup = { name: 'deploy', cleanUp: cleanUpDeploy }

@@ -4,7 +4,7 @@
 // interrupted rollout leaves them to the post step.
 import { rmSync } from 'node:fs'
 import * as core from '@actions/core'
-import { State } from '../run/names.js'
+import { DeployState } from './states.js'
 import { saveForPost, savedForPost } from '../run/saved-for-post.js'
 import type { StepCall } from '../run/step.js'
 import { savedAccess, type RemoteAccess } from './host/remote-engine.js'
@@ -12,7 +12,7 @@ import type { DeployInputs } from './inputs.js'
 import { closeDeployTarget, prepareDeploy, type DeployTarget } from './target.js'
 
 /** The state the deploy step saves for the post step. */
-export const DEPLOY_STATES = [State.DeployAccess, State.DeployLock, State.DeployRollout] as const
+export const DEPLOY_STATES = [DeployState.Access, DeployState.Lock, DeployState.Rollout] as const
 
 /** The host's access files, as soon as they exist: also when reaching the host then fails. */
 let written: RemoteAccess | undefined
@@ -27,14 +27,14 @@ export function prepareDeployTarget({
     cwd: process.cwd(),
     onAccess: (access) => {
       written = access
-      saveForPost(State.DeployAccess, JSON.stringify(savedAccess(access)))
+      saveForPost(DeployState.Access, JSON.stringify(savedAccess(access)))
     }
   })
 }
 
 /** True while the deploy lock is held or a rollout is under way: the post step needs the host then. */
 export function deployLeftForPost(): boolean {
-  return Boolean(savedForPost(State.DeployLock) || savedForPost(State.DeployRollout))
+  return Boolean(savedForPost(DeployState.Lock) || savedForPost(DeployState.Rollout))
 }
 
 /** Closes the tunnel, and removes the host's access files unless the post step needs them. */
@@ -42,6 +42,6 @@ export function finishDeploy(target: DeployTarget | undefined): void {
   closeDeployTarget(target ?? (written ? { access: written } : undefined))
   if (!written || deployLeftForPost()) return
   for (const dir of [written.dir, written.socketDir]) if (dir) rmSync(dir, { recursive: true, force: true })
-  saveForPost(State.DeployAccess, '')
+  saveForPost(DeployState.Access, '')
   core.info(`Removed the deploy host's access folder ${written.dir}`)
 }

@@ -5,7 +5,7 @@
 // lock is released, and the step reports: its outputs, its summary row and section, and the
 // logs of the containers that failed.
 import * as core from '@actions/core'
-import { State } from '../run/names.js'
+import { DeployState } from './states.js'
 import { short } from './compose/containers.js'
 import { registryTimeout } from '../docker/cli.js'
 import { acquireLock, releaseLock } from './lock.js'
@@ -189,13 +189,13 @@ async function withLock(
     onWait: (holder) =>
       core.info(`Another deploy of ${project} holds the lock (${holder}); waiting up to ${lockTimeout} s`)
   })
-  saveForPost(State.DeployLock, lock.name)
+  saveForPost(DeployState.Lock, lock.name)
   timeline.mark('lock taken')
   try {
     await rollOut()
   } finally {
     // Left in the state when the host cannot be reached: the post step tries again.
-    if (await releaseLock(target.docker, lock)) saveForPost(State.DeployLock, '')
+    if (await releaseLock(target.docker, lock)) saveForPost(DeployState.Lock, '')
   }
 }
 
@@ -205,7 +205,7 @@ function rolloutHooks(target: DeployTarget, timeline: Timeline): RolloutHooks {
   return {
     mark: (phase) => timeline.mark(phase),
     log: core,
-    saveState: (state) => saveForPost(State.DeployRollout, state),
+    saveState: (state) => saveForPost(DeployState.Rollout, state),
     connectionAlive: tunnel ? () => tunnelAlive(tunnel) : undefined
   }
 }

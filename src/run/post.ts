@@ -1,9 +1,8 @@
 // The post step (action.yml `runs.post`, entered through src/post.ts): releases what the main
 // step may have left held and removes every credential it wrote:
-// - the deploy's (deploy/cleanup.ts): after a main step that ended in the middle of a rollout
-//   (cancelled, crashed), the service put back in one piece by the strategy's recovery and the
-//   deploy lock released; the SSH tunnel of the deploy's docker calls, when the main step could
-//   not end it, then the deploy host's access folder (SSH key, known hosts, TLS files);
+// - each step's own, through its cleanup (run/cleanup.ts; pipeline/cleanups.ts lists them), with
+//   the state that step saved: the deploy's puts an interrupted rollout back in one piece, frees
+//   the deploy lock, closes the SSH tunnel and removes the host's access folder;
 // - the steps' work folders;
 // - the private Docker config, and with it every login the action stored. Logins live only in
 //   that folder (see docker-config.ts), so no `docker logout` is needed and none can reach a
@@ -18,7 +17,7 @@ import { rmSync } from 'node:fs'
 import os from 'node:os'
 import { State } from './names.js'
 import { removePrivateDockerConfig } from '../docker/config.js'
-import { cleanUpDeploy } from '../deploy/cleanup.js'
+import type { PostContext, StepCleanup } from './cleanup.js'
 import { ownFolder, trusted } from './trusted-state.js'
 
 /** core.getState: the runner hands saved state to the post step as STATE_<name>. */
@@ -36,20 +35,28 @@ function log(message: string): void {
   process.stdout.write(`${message}\n`)
 }
 
-export async function post(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function post(
+  cleanups: readonly StepCleanup[],
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
   const tempRoot = env.RUNNER_TEMP || os.tmpdir()
   const configDir = trusted(
     () => ownFolder('docker-config', savedState(State.DockerConfig, env), tempRoot, 'docker'),
     warning
   )
-  await cleanUpDeploy({
+  const context: PostContext = {
     saved: (name) => savedState(name, env),
     input: (name) => input(name, env),
     tempRoot,
     configDir,
     path: env.PATH,
     log: { info: log, warning }
-  })
+  }
+  for (const cleanup of cleanups) {
+    await cleanup
+      .cleanUp(context)
+      .catch((error: Error) => warning(`the ${cleanup.name} step's cleanup failed: ${error.message}`))
+  }
   removeWorkDirs(savedState(State.WorkDirs, env), tempRoot)
   if (!configDir) return
   try {

@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it, jest } from '@jest/globals'
 import { parseDockerHost } from '../../../src/deploy/host/docker-host.js'
+import { CLEANUPS } from '../../../src/pipeline/cleanups.js'
 import { post } from '../../../src/run/post.js'
 import { openTunnel, prepareRemoteAccess, savedAccess } from '../../../src/deploy/host/remote-engine.js'
 import { REPO_ROOT, testbed } from '../../support/harness.js'
@@ -29,7 +30,7 @@ function capture(): () => string {
 describe('the post step', () => {
   it('does nothing when the main step saved no state', async () => {
     const log = capture()
-    await post()
+    await post(CLEANUPS)
     expect(log()).toBe('')
   })
 
@@ -43,7 +44,7 @@ describe('the post step', () => {
     writeFileSync(path.join(dir, 'config.json'), '{"auths":{"127.0.0.1:5000":{"auth":"eDp5"}}}')
     process.env[STATE] = dir
     const log = capture()
-    await post()
+    await post(CLEANUPS)
     expect(log()).toContain(`Removed the private Docker config ${dir}`)
     expect(existsSync(dir)).toBe(false)
     expect(readFileSync(path.join(user, 'buildx', 'current'), 'utf8')).toBe('builder')
@@ -79,7 +80,7 @@ describe('the post step', () => {
     writeFileSync(path.join(configDir, 'config.json'), '{}')
     const log = capture()
     // As the runner hands them over: the main step's state, and the inputs again.
-    await post({
+    await post(CLEANUPS, {
       RUNNER_TEMP: runnerTemp,
       'INPUT_DOCKER-HOST': tb.sshHost,
       [STATE]: configDir,
