@@ -62,18 +62,12 @@ function claimEveryState(names) {
         saveForPost(name, '');
 }
 
-// The names of the state the main step hands the post step (GITHUB_STATE, read back as
-// STATE_<name>), typed once.
+// The names of the state the orchestrator itself hands the post step (GITHUB_STATE, read back as
+// STATE_<name>); each step names its own (Step.states).
 var State;
 (function (State) {
     /** The private DOCKER_CONFIG folder the post step logs out of and removes. */
     State["DockerConfig"] = "docker-config";
-    /** JSON of the deploy host's access folder and engine (RemoteAccess), removed in post. */
-    State["DeployAccess"] = "deploy-access";
-    /** The deploy lock container's name while the main step holds it. */
-    State["DeployLock"] = "deploy-lock";
-    /** JSON of RolloutState while a rollout is under way, for the post step to finish or undo. */
-    State["DeployRollout"] = "deploy-rollout";
     /** JSON list of the steps' private folders under the runner's temp folder. */
     State["WorkDirs"] = "work-dirs";
 })(State || (State = {}));
@@ -467,6 +461,159 @@ function readBuildRef(metadataFile) {
     catch {
         return undefined;
     }
+}
+
+// The names of the state the deploy step saves for the post step (GITHUB_STATE, read back as
+// STATE_<name>): what its cleanup needs to reach the host, free the lock and repair a rollout.
+var DeployState;
+(function (DeployState) {
+    /** JSON of the deploy host's access folder and engine (SavedAccess), removed in post. */
+    DeployState["Access"] = "deploy-access";
+    /** The deploy lock container's name while the main step holds it. */
+    DeployState["Lock"] = "deploy-lock";
+    /** The strategy's JSON of a rollout under way, for the post step to finish or undo. */
+    DeployState["Rollout"] = "deploy-rollout";
+})(DeployState || (DeployState = {}));
+
+const PROJECT_LABEL = 'com.docker.compose.project';
+const SERVICE_LABEL = 'com.docker.compose.service';
+/** `docker inspect` JSON of containers, as the fields the rollout reads. */
+function parseContainerInspect(json) {
+    const parsed = JSON.parse(json);
+    if (!Array.isArray(parsed))
+        throw new Error('docker inspect did not print a JSON list');
+    return parsed.map((entry) => {
+        const state = entry.State ?? {};
+        const health = state.Health;
+        const networks = {};
+        for (const [name, network] of Object.entries(entry.NetworkSettings?.Networks ?? {})) {
+            networks[name] = {
+                ip: network?.IPAddress ?? '',
+                aliases: Array.isArray(network?.Aliases) ? network.Aliases : []
+            };
+        }
+        return {
+            id: entry.Id ?? '',
+            name: (entry.Name ?? '').replace(/^\//, ''),
+            image: entry.Config?.Image ?? '',
+            imageId: entry.Image ?? '',
+            created: entry.Created ?? '',
+            running: state.Running === true,
+            status: state.Status ?? '',
+            exitCode: state.ExitCode ?? 0,
+            restartCount: entry.RestartCount ?? 0,
+            ...(health
+                ? {
+                    health: {
+                        status: health.Status ?? '',
+                        log: (health.Log ?? []).map((probe) => ({
+                            exitCode: probe.ExitCode ?? 0,
+                            output: probe.Output ?? ''
+                        }))
+                    }
+                }
+                : {}),
+            networks
+        };
+    });
+}
+/** The filter arguments that select a service's containers. */
+function serviceFilter(project, service) {
+    return [
+        '--filter',
+        `label=${PROJECT_LABEL}=${project}`,
+        ...(service === undefined ? [] : ['--filter', `label=${SERVICE_LABEL}=${service}`])
+    ];
+}
+class Containers {
+    docker;
+    /** Networks that refused `--ip` (no subnet in their configuration). */
+    noFixedAddress = new Set();
+    constructor(docker) {
+        this.docker = docker;
+    }
+    /** IDs of the project's (or one service's) containers; running ones only unless `all`. */
+    async list(project, service, all = false) {
+        const result = await this.docker.run(['ps', ...(all ? ['--all'] : []), '--no-trunc', '--quiet', ...serviceFilter(project, service)], { quiet: true });
+        return result.stdout
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean);
+    }
+    async inspect(ids) {
+        if (ids.length === 0)
+            return [];
+        const result = await this.docker.run(['container', 'inspect', ...ids], { quiet: true });
+        return parseContainerInspect(result.stdout);
+    }
+    /** Removes containers by ID, running or not; ones already gone are not an error. */
+    async remove(ids) {
+        if (ids.length === 0)
+            return;
+        const result = await this.docker.run(['rm', '--force', ...ids], { quiet: true, allowFailure: true });
+        if (result.exitCode !== 0 && !/No such container/i.test(result.stderr)) {
+            throw new Error(`could not remove containers ${ids.map(short).join(', ')}: ${result.stderr.trim()}`);
+        }
+    }
+    /**
+     * Stops containers by ID, all at once, each with its own stop signal and grace period (Compose
+     * sets both on the container from stop_signal and stop_grace_period), then removes them.
+     */
+    async stopAndRemove(ids) {
+        if (ids.length === 0)
+            return;
+        await this.docker.run(['stop', ...ids], { quiet: true, allowFailure: true });
+        await this.remove(ids);
+    }
+    async disconnect(network, id) {
+        await this.docker.run(['network', 'disconnect', network, id], { quiet: true });
+    }
+    /**
+     * Connects a container to a network with these DNS aliases, at `ip` when the network lets a
+     * container ask for its address (only networks with a subnet in their configuration do);
+     * returns the address it got.
+     */
+    async connect(network, id, aliases, ip) {
+        const args = ['network', 'connect', ...aliases.flatMap((alias) => ['--alias', alias])];
+        if (ip && !this.noFixedAddress.has(network)) {
+            const kept = await this.docker.run([...args, '--ip', ip, network, id], {
+                quiet: true,
+                allowFailure: true
+            });
+            if (kept.exitCode === 0)
+                return ip;
+            if (!/user specified IP address is supported only/i.test(kept.stderr)) {
+                throw new Error(`could not connect ${short(id)} to ${network}: ${kept.stderr.trim()}`);
+            }
+            this.noFixedAddress.add(network);
+        }
+        await this.docker.run([...args, network, id], { quiet: true });
+        const [state] = await this.inspect([id]);
+        return state?.networks[network]?.ip ?? '';
+    }
+    /**
+     * Starts the engine's healthchecks of these containers again: unpausing a container starts its
+     * health monitor afresh (the way round moby/moby#41871). Only for containers that get no traffic
+     * yet: pausing freezes them for the moment between the two calls.
+     */
+    async rearmHealthchecks(ids) {
+        if (ids.length === 0)
+            return;
+        await this.docker.run(['pause', ...ids], { quiet: true });
+        await this.docker.run(['unpause', ...ids], { quiet: true });
+    }
+    /** The last lines a container printed, for the summary of a failed release. */
+    async logTail(id, lines) {
+        const result = await this.docker.run(['logs', '--tail', String(lines), id], {
+            quiet: true,
+            allowFailure: true
+        });
+        return `${result.stdout}${result.stderr}`.trimEnd();
+    }
+}
+/** The 12-character form docker prints. */
+function short(id) {
+    return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
 // Text the action did not write itself (what a program prints, a container's logs) reaches the
@@ -912,6 +1059,536 @@ function registryTimeout(seconds) {
     return { ms: seconds * 1000, input: 'registry-timeout' };
 }
 
+const LOCK_LABEL = 'com.container-ship.lock';
+const HOLDER_LABEL = 'com.container-ship.lock.holder';
+const SINCE_LABEL = 'com.container-ship.lock.since';
+function lockName(project) {
+    return `container-ship-lock-${project}`;
+}
+/** `docker create` of the lock container: no network, no start, a command that is never run. */
+function lockCreateArgs(project, image, holder, since) {
+    return [
+        'create',
+        '--name',
+        lockName(project),
+        '--network',
+        'none',
+        '--label',
+        `${LOCK_LABEL}=${project}`,
+        '--label',
+        `${HOLDER_LABEL}=${holder}`,
+        '--label',
+        `${SINCE_LABEL}=${since.toISOString()}`,
+        image,
+        'container-ship-lock'
+    ];
+}
+/**
+ * Takes the lock, waiting while another run holds it, up to timeoutMs. `image` is one the host
+ * has (the one being deployed, already pulled): creating a container needs one.
+ */
+async function acquireLock(docker, project, image, holder, options) {
+    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const now = options.now ?? Date.now;
+    const deadline = now() + options.timeoutMs;
+    const name = lockName(project);
+    let announced = false;
+    for (;;) {
+        const created = await docker.run(lockCreateArgs(project, image, holder, new Date(now())), {
+            quiet: true,
+            allowFailure: true
+        });
+        if (created.exitCode === 0)
+            return { name };
+        if (!/Conflict|already in use/i.test(created.stderr)) {
+            throw new Error(`could not take the deploy lock ${name}: ${created.stderr.trim()}`);
+        }
+        const current = await lockHolder$1(docker, name);
+        if (!announced) {
+            options.onWait?.(current);
+            announced = true;
+        }
+        if (now() >= deadline) {
+            throw new Error(`another deploy of project ${project} holds the lock on this host (${current}); waited ${Math.round(options.timeoutMs / 1000)} s (lock-timeout). If no deploy is running, remove the lock with: docker rm ${name}`);
+        }
+        await sleep(Math.min(options.pollMs ?? 1000, Math.max(0, deadline - now())));
+    }
+}
+/** Who holds the lock since when, as its labels say. */
+async function lockHolder$1(docker, name) {
+    const result = await docker.run([
+        'container',
+        'inspect',
+        '--format',
+        `{{index .Config.Labels "${HOLDER_LABEL}"}} since {{index .Config.Labels "${SINCE_LABEL}"}}`,
+        name
+    ], { quiet: true, allowFailure: true });
+    return result.exitCode === 0 ? result.stdout.trim() : 'released just now';
+}
+/** Removes the lock; false when the host could not be asked (the lock may still be held). */
+async function releaseLock(docker, lock) {
+    const removed = await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
+    return removed.exitCode === 0 || /No such container/i.test(removed.stderr);
+}
+
+// The range of every numeric input. Past the upper bound a value is a slip of the keyboard, or a
+// way to make the runner or the deploy host do something absurd (a replicas of 100000000 asks the
+// host for that many containers), never a setting anyone needs: each bound says why.
+/** 360 minutes: a job on a GitHub-hosted runner is stopped then, and it is every job's default timeout-minutes. */
+const SIX_HOURS = 6 * 60 * 60;
+const WAIT_WHY = '6 hours, as long as a job on a GitHub-hosted runner may run';
+/** Seconds the action waits for something; a wait longer than the job itself can only be a mistake. */
+const wait = (min) => ({ min, max: SIX_HOURS, why: WAIT_WHY });
+const INPUT_BOUNDS = {
+    // One host runs them all, old and new side by side during a rollout; Compose's default network
+    // is a Linux bridge, which takes at most 1024 ports (BR_MAX_PORTS), one per container.
+    replicas: {
+        min: 1,
+        max: 1000,
+        why: 'all on one host, whose default Compose network, a Linux bridge, takes at most 1024 containers'
+    },
+    'registry-timeout': wait(1),
+    'health-timeout': wait(1),
+    'drain-seconds': wait(0),
+    'startup-grace': wait(0),
+    'lock-timeout': wait(0),
+    // README, The scan on a large report: 10,000 findings are 35.8 MiB of Trivy JSON, so a million
+    // would be some 3.5 GiB, more than the action can read; a budget that large is no budget.
+    'max-findings': {
+        min: 0,
+        max: 1_000_000,
+        why: 'more findings than any report the action can read; severity-threshold: none turns the gate off'
+    }
+};
+/** A whole number within the input's bound; the message says which side it missed. */
+function parseWholeNumber(raw, input) {
+    const { min, max, why } = INPUT_BOUNDS[input];
+    if (!/^\d+$/.test(raw) || Number(raw) < min)
+        throw new Error(`"${raw}" is not a whole number of at least ${min}`);
+    if (Number(raw) > max)
+        throw new Error(`${raw} is more than ${max}, the most it takes (${why})`);
+    return Number(raw);
+}
+
+// A command written as text in an input (switch-command), split into its argument array the way
+// a POSIX shell splits words: blanks separate, '...' keeps everything, "..." and \ escape. Nothing
+// is expanded ($VAR, globs, ~) and no shell ever runs it.
+function splitCommandWords(text) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    let quote;
+    for (let i = 0; i < text.length; i++) {
+        const char = text[i];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            else
+                word += char;
+            continue;
+        }
+        if (quote === '"') {
+            if (char === '"')
+                quote = undefined;
+            else if (char === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1]))
+                word += text[++i];
+            else
+                word += char;
+            continue;
+        }
+        if (/\s/.test(char)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+            continue;
+        }
+        inWord = true;
+        if (char === "'" || char === '"')
+            quote = char;
+        else if (char === '\\' && i + 1 < text.length)
+            word += text[++i];
+        else
+            word += char;
+    }
+    if (quote)
+        throw new Error(`the quote ${quote} is not closed`);
+    if (inWord)
+        words.push(word);
+    return words;
+}
+
+// The switch-command input, `SERVICE: command`: run in each container of the proxy service
+// once the new containers are ready (nginx: nginx -s reload). Read by the main step from its
+// inputs and by the post step, which finishes or undoes a switch, from the same input: never
+// from saved state.
+const SERVICE_NAME$2 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+function parseSwitchCommand(raw) {
+    if (!raw)
+        return undefined;
+    const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw);
+    if (!match || !SERVICE_NAME$2.test(match[1]))
+        throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`);
+    const command = match[2].trim();
+    let args;
+    try {
+        args = splitCommandWords(command);
+    }
+    catch (error) {
+        throw new Error(`"${raw}": ${error.message}`);
+    }
+    return { service: match[1], command, args };
+}
+
+const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
+const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
+const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
+function parseDockerHost(text) {
+    const url = text.trim();
+    let match = SSH_RE.exec(url);
+    if (match) {
+        const port = match[3] === undefined ? undefined : parsePort$1(match[3]);
+        return {
+            scheme: 'ssh',
+            url,
+            user: match[1],
+            host: match[2],
+            ...(port === undefined ? {} : { port })
+        };
+    }
+    match = TCP_RE.exec(url);
+    if (match)
+        return { scheme: 'tcp', url, host: match[1], port: parsePort$1(match[2]) };
+    if (url.startsWith('unix:///') && !/\s/.test(url))
+        return { scheme: 'unix', url, path: url.slice('unix://'.length) };
+    throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`);
+}
+function parsePort$1(text) {
+    const port = Number(text);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new Error(`port ${text} is not between 1 and 65535`);
+    return port;
+}
+
+// The deploy step's inputs: the host and how to reach it, the Compose project and service, and
+// the rollout's waits. Also the refusal to deploy from events anyone may trigger.
+/** The host's keys, and env (it feeds the deployed service, so its values may be secrets). */
+const DEPLOY_SECRET_INPUTS = { whole: ['ssh-private-key', 'tls-key'], values: ['env'] };
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const COMPOSE_PROJECT$1 = /^[a-z0-9][a-z0-9_-]*$/;
+const SERVICE_NAME$1 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+function readDeployInputs(fields, scope) {
+    const { read } = fields;
+    const dockerHost = fields.field('docker-host', (raw) => (raw ? parseDockerHost(raw) : undefined), undefined);
+    const sshPrivateKey = read('ssh-private-key');
+    const sshKnownHosts = read('ssh-known-hosts');
+    const tlsCa = read('tls-ca');
+    const tlsCert = read('tls-cert');
+    const tlsKey = read('tls-key');
+    checkPem(fields, 'ssh-private-key', sshPrivateKey, 'PRIVATE KEY');
+    checkPem(fields, 'tls-ca', tlsCa, 'CERTIFICATE');
+    checkPem(fields, 'tls-cert', tlsCert, 'CERTIFICATE');
+    checkPem(fields, 'tls-key', tlsKey, 'PRIVATE KEY');
+    checkRemoteAccess(fields, dockerHost, { sshKnownHosts, tlsCa, tlsCert, tlsKey });
+    const service = read('service');
+    const deploying = scope.steps.includes('deploy') && dockerHost !== undefined;
+    if (service && !SERVICE_NAME$1.test(service))
+        fields.problem(`service: "${service}" is not a Compose service name`);
+    if (deploying && !service)
+        fields.problem('service: is required to deploy (docker-host is set)');
+    const seconds = (name, fallback) => fields.field(name, (raw) => parseWholeNumber(raw, name), fallback);
+    return {
+        dockerHost,
+        sshPrivateKey,
+        sshKnownHosts,
+        tlsCa,
+        tlsCert,
+        tlsKey,
+        composeFiles: fields.field('compose-file', parseLines, ['docker-compose.yml']),
+        composeProject: fields.field('compose-project', parseComposeProject, ''),
+        service,
+        replicas: fields.field('replicas', (raw) => (raw ? parseWholeNumber(raw, 'replicas') : undefined), undefined),
+        healthTimeout: seconds('health-timeout', 120),
+        switchCommand: fields.field('switch-command', parseSwitchCommand, undefined),
+        drainSeconds: seconds('drain-seconds', 0),
+        startupGrace: seconds('startup-grace', 10),
+        lockTimeout: seconds('lock-timeout', 600),
+        allowUntrustedEvents: fields.field('deploy-on-untrusted-events', parseBoolean, false),
+        env: fields.field('env', parseDeployEnv, [])
+    };
+}
+function parseComposeProject(raw) {
+    if (raw && !COMPOSE_PROJECT$1.test(raw)) {
+        throw new Error(`"${raw}" is not a Compose project name (lowercase letters, digits, _ and -, starting with a letter or digit)`);
+    }
+    return raw;
+}
+/** The env input: variables for Compose, none of those the action sets for the engine. */
+function parseDeployEnv(raw) {
+    const env = parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)');
+    const reserved = env.filter(({ key }) => ENGINE_VARIABLES.includes(key) || key === 'APP_VERSION');
+    if (reserved.length > 0) {
+        throw new Error(`${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from docker-host)`);
+    }
+    return env;
+}
+function checkRemoteAccess(fields, host, access) {
+    if (host?.scheme === 'ssh' && !access.sshKnownHosts) {
+        fields.problem('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)');
+    }
+    if (host?.scheme === 'tcp') {
+        for (const [name, value] of [
+            ['tls-ca', access.tlsCa],
+            ['tls-cert', access.tlsCert],
+            ['tls-key', access.tlsKey]
+        ]) {
+            if (!value)
+                fields.problem(`${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`);
+        }
+    }
+}
+/**
+ * Events that run a workflow on code or text anyone may send (a pull request, a fork's, a queued
+ * merge, a comment): a deploy from them would put that code in production, or run with its
+ * secrets at their word.
+ */
+const UNTRUSTED_DEPLOY_EVENTS = ['pull_request', 'pull_request_target', 'merge_group', 'issue_comment'];
+/**
+ * Refuses a run that would deploy (deploy in steps, docker-host set) on such an event, unless
+ * deploy-on-untrusted-events allows it; checked before anything is set up.
+ */
+function refuseUntrustedDeploy(inputs, eventName) {
+    const deploying = inputs.steps.includes('deploy') && inputs.deploy.dockerHost !== undefined;
+    if (!deploying || inputs.deploy.allowUntrustedEvents || !UNTRUSTED_DEPLOY_EVENTS.includes(eventName))
+        return;
+    throw new InputError([
+        `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval; or set deploy-on-untrusted-events: true to allow it on this event.`
+    ]);
+}
+
+// What it takes to reach the deploy host's engine, laid out in a private folder under the runner's
+// temp folder (never the workspace), files 0600, removed by the post step:
+// - tcp://: the CA, client certificate and key, as DOCKER_CERT_PATH expects them;
+// - ssh://: the private key, the known hosts (always verified: StrictHostKeyChecking yes) and an
+//   ssh config; one SSH connection forwards a local socket to the host's Docker socket, and
+//   every docker and compose call goes through that socket. Forwarded connections are channels
+//   of that one connection, so neither sshd's MaxStartups (new connections: Compose opens many,
+//   compose #10117) nor its MaxSessions (10 sessions per connection, which a control master
+//   running `docker system dial-stdio` per API connection exceeds under Compose v1) is ever hit,
+//   and the host needs no docker CLI, only its socket;
+// - unix://: nothing.
+/** The Docker socket the tunnel reaches on the host: the engine's default. */
+const REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
+// A Unix socket path holds at most 107 bytes (Linux sun_path); ssh binds a temporary name up to
+// 17 characters longer first.
+const MAX_SOCKET_PATH = 107 - 17;
+/**
+ * Where the tunnel's local socket goes: in the access folder when its path is short enough,
+ * else in a private folder of its own under /tmp (RUNNER_TEMP can be deep on self-hosted runners).
+ */
+function localSocket(dir, makeShortDir = () => mkdtempSync('/tmp/cs-ssh-')) {
+    const inDir = path$1.join(dir, 'docker.sock');
+    if (Buffer.byteLength(inDir) <= MAX_SOCKET_PATH)
+        return { path: inDir };
+    const short = makeShortDir();
+    chmodSync(short, 0o700);
+    return { path: path$1.join(short, 'docker.sock'), dir: short };
+}
+/** The ssh client config for one host: its key, its known hosts, nothing from the user's. */
+function sshConfig(host, dir) {
+    const bare = bareHost(host.host);
+    const lines = [
+        `Host ${bare}`,
+        `  HostName ${bare}`,
+        ...(host.port === undefined ? [] : [`  Port ${host.port}`]),
+        ...(host.user === undefined ? [] : [`  User ${host.user}`]),
+        `  IdentityFile ${path$1.join(dir, 'id_key')}`,
+        '  IdentitiesOnly yes',
+        `  UserKnownHostsFile ${path$1.join(dir, 'known_hosts')}`,
+        '  GlobalKnownHostsFile /dev/null',
+        '  StrictHostKeyChecking yes',
+        '  BatchMode yes',
+        '  ConnectTimeout 20',
+        '  ServerAliveInterval 15',
+        '  ServerAliveCountMax 4',
+        '  ExitOnForwardFailure yes',
+        '  ControlMaster no',
+        '  ControlPath none',
+        ''
+    ];
+    return lines.join('\n');
+}
+/** ssh's arguments for the tunnel: no command, no terminal, the local socket to the host's. */
+function tunnelArgs(config, host, socket) {
+    return ['-F', config, '-N', '-T', '-L', `${socket}:${REMOTE_DOCKER_SOCKET}`, bareHost(host.host)];
+}
+/** ssh takes the host without IPv6 brackets. */
+function bareHost(host) {
+    return host.replace(/^\[|\]$/g, '');
+}
+/**
+ * Lays out what the host needs and returns the engine to talk to (for ssh://, once the tunnel
+ * is open: see openTunnel). The text inputs were checked by getInputs (PEM blocks, known hosts
+ * present).
+ */
+function prepareRemoteAccess(host, inputs, tempRoot) {
+    const dir = mkdtempSync(path$1.join(tempRoot, 'container-ship-remote-'));
+    chmodSync(dir, 0o700);
+    let socketDir;
+    try {
+        if (host.scheme === 'tcp') {
+            writePrivate(path$1.join(dir, 'ca.pem'), inputs.tlsCa);
+            writePrivate(path$1.join(dir, 'cert.pem'), inputs.tlsCert);
+            writePrivate(path$1.join(dir, 'key.pem'), inputs.tlsKey);
+        }
+        if (host.scheme === 'ssh') {
+            // ssh refuses a key without a final newline ("invalid format").
+            writePrivate(path$1.join(dir, 'id_key'), withFinalNewline(inputs.sshPrivateKey));
+            writePrivate(path$1.join(dir, 'known_hosts'), withFinalNewline(inputs.sshKnownHosts));
+            writeSshConfig(host, dir);
+            socketDir = localSocket(dir).dir;
+        }
+        return accessIn(host, dir, socketDir);
+    }
+    catch (error) {
+        rmSync(dir, { recursive: true, force: true });
+        if (socketDir)
+            rmSync(socketDir, { recursive: true, force: true });
+        throw error;
+    }
+}
+/**
+ * The access to `host` laid out in `dir` (and, for a deep `dir`, the socket's own `socketDir`),
+ * derived from them alone: the post step rebuilds it so, never reading a command from state.
+ */
+function accessIn(host, dir, socketDir) {
+    if (host.scheme === 'tcp') {
+        return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, url: host.url, dir };
+    }
+    if (host.scheme === 'ssh') {
+        const socket = path$1.join(socketDir ?? dir, 'docker.sock');
+        return {
+            engine: { kind: 'remote', host: `unix://${socket}` },
+            url: host.url,
+            dir,
+            tunnel: {
+                args: tunnelArgs(path$1.join(dir, 'ssh_config'), host, socket),
+                socket,
+                log: path$1.join(dir, 'ssh.log')
+            },
+            ...(socketDir ? { socketDir } : {})
+        };
+    }
+    return { engine: { kind: 'remote', host: host.url }, url: host.url, dir };
+}
+/** Writes the access folder's ssh config for `host` (the post step writes it again before use). */
+function writeSshConfig(host, dir) {
+    writePrivate(path$1.join(dir, 'ssh_config'), sshConfig(host, dir));
+}
+function savedAccess(access) {
+    return {
+        dir: access.dir,
+        ...(access.socketDir ? { socketDir: access.socketDir } : {}),
+        ...(access.tunnel?.pid ? { tunnelPid: access.tunnel.pid } : {})
+    };
+}
+/**
+ * Starts the ssh tunnel and waits until its local socket exists. Fails with what ssh said (host
+ * key, authentication, connection) when it exits first. The tunnel outlives no step: the main
+ * step closes it, and the post step closes it when the main step could not.
+ */
+async function openTunnel(access, realSsh, timeoutMs = 30_000) {
+    const tunnel = access.tunnel;
+    if (!tunnel)
+        throw new Error('no ssh tunnel to open');
+    // A tunnel's ssh that was killed leaves its socket file, on which a new one could not listen.
+    rmSync(tunnel.socket, { force: true });
+    const log = openSync(tunnel.log, 'w', 0o600);
+    // The same scrubbed environment as every other program: no INPUT_* (the key among them).
+    const child = spawn(realSsh, tunnel.args, {
+        detached: true,
+        stdio: ['ignore', 'ignore', log],
+        env: definedOnly(programEnv())
+    });
+    closeSync(log);
+    let exited;
+    child.on('exit', (code) => (exited = code));
+    child.on('error', () => (exited = -1));
+    child.unref();
+    const deadline = Date.now() + timeoutMs;
+    while (!existsSync(tunnel.socket)) {
+        if (exited !== undefined) {
+            throw new Error(sshComplaint(tunnel.log) || `ssh exited with ${exited}`);
+        }
+        if (Date.now() > deadline) {
+            closeTunnel({ ...tunnel, pid: child.pid });
+            throw new Error(`ssh did not open its tunnel in ${timeoutMs / 1000} s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    tunnel.pid = child.pid;
+    return child.pid;
+}
+/** What ssh printed, without its "Warning: Permanently added" chatter. */
+function sshComplaint(log) {
+    let text = '';
+    try {
+        text = readFileSync(log, 'utf8');
+    }
+    catch {
+        return '';
+    }
+    return text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line))
+        .slice(-3)
+        .join('; ');
+}
+/** Whether the tunnel's ssh still runs (its PID is that ssh, not a process that reused it). */
+function tunnelAlive(tunnel) {
+    if (!tunnel.pid)
+        return false;
+    try {
+        return readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8').includes(tunnel.socket);
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Ends the tunnel's ssh, checking first that the process is still that ssh (a PID saved for the
+ * post step may belong to another process by then).
+ */
+function closeTunnel(tunnel) {
+    if (!tunnel.pid)
+        return false;
+    try {
+        const cmdline = readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8');
+        if (!cmdline.includes(tunnel.socket))
+            return false;
+    }
+    catch {
+        // No /proc (not Linux) or the process is gone: only a gone process is safe to skip.
+        if (existsSync('/proc/self'))
+            return false;
+    }
+    try {
+        process.kill(tunnel.pid, 'SIGTERM');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function writePrivate(file, text) {
+    writeFileSync(file, text, { mode: 0o600 });
+}
+function withFinalNewline(text) {
+    const normalized = text.replace(/\r\n/g, '\n');
+    return normalized.endsWith('\n') ? normalized : `${normalized}\n`;
+}
+
 // Docker Compose as the deploy runs it: the v2 plugin (`docker compose`) when the docker CLI has
 // it, else Debian's and pip's v1 (`docker-compose`), always with the compose files and the
 // project named explicitly, against the deploy host's engine.
@@ -1239,440 +1916,40 @@ function earliestSeconds(containers) {
     return Math.floor(earliest / 1000) - 1;
 }
 
-const PROJECT_LABEL = 'com.docker.compose.project';
-const SERVICE_LABEL = 'com.docker.compose.service';
-/** `docker inspect` JSON of containers, as the fields the rollout reads. */
-function parseContainerInspect(json) {
-    const parsed = JSON.parse(json);
-    if (!Array.isArray(parsed))
-        throw new Error('docker inspect did not print a JSON list');
-    return parsed.map((entry) => {
-        const state = entry.State ?? {};
-        const health = state.Health;
-        const networks = {};
-        for (const [name, network] of Object.entries(entry.NetworkSettings?.Networks ?? {})) {
-            networks[name] = {
-                ip: network?.IPAddress ?? '',
-                aliases: Array.isArray(network?.Aliases) ? network.Aliases : []
-            };
-        }
-        return {
-            id: entry.Id ?? '',
-            name: (entry.Name ?? '').replace(/^\//, ''),
-            image: entry.Config?.Image ?? '',
-            imageId: entry.Image ?? '',
-            created: entry.Created ?? '',
-            running: state.Running === true,
-            status: state.Status ?? '',
-            exitCode: state.ExitCode ?? 0,
-            restartCount: entry.RestartCount ?? 0,
-            ...(health
-                ? {
-                    health: {
-                        status: health.Status ?? '',
-                        log: (health.Log ?? []).map((probe) => ({
-                            exitCode: probe.ExitCode ?? 0,
-                            output: probe.Output ?? ''
-                        }))
-                    }
-                }
-                : {}),
-            networks
-        };
-    });
-}
-/** The filter arguments that select a service's containers. */
-function serviceFilter(project, service) {
-    return [
-        '--filter',
-        `label=${PROJECT_LABEL}=${project}`,
-        ...(service === undefined ? [] : ['--filter', `label=${SERVICE_LABEL}=${service}`])
-    ];
-}
-class Containers {
-    docker;
-    /** Networks that refused `--ip` (no subnet in their configuration). */
-    noFixedAddress = new Set();
-    constructor(docker) {
-        this.docker = docker;
-    }
-    /** IDs of the project's (or one service's) containers; running ones only unless `all`. */
-    async list(project, service, all = false) {
-        const result = await this.docker.run(['ps', ...(all ? ['--all'] : []), '--no-trunc', '--quiet', ...serviceFilter(project, service)], { quiet: true });
-        return result.stdout
-            .split('\n')
-            .map((line) => line.trim())
-            .filter(Boolean);
-    }
-    async inspect(ids) {
-        if (ids.length === 0)
-            return [];
-        const result = await this.docker.run(['container', 'inspect', ...ids], { quiet: true });
-        return parseContainerInspect(result.stdout);
-    }
-    /** Removes containers by ID, running or not; ones already gone are not an error. */
-    async remove(ids) {
-        if (ids.length === 0)
-            return;
-        const result = await this.docker.run(['rm', '--force', ...ids], { quiet: true, allowFailure: true });
-        if (result.exitCode !== 0 && !/No such container/i.test(result.stderr)) {
-            throw new Error(`could not remove containers ${ids.map(short).join(', ')}: ${result.stderr.trim()}`);
-        }
-    }
-    /**
-     * Stops containers by ID, all at once, each with its own stop signal and grace period (Compose
-     * sets both on the container from stop_signal and stop_grace_period), then removes them.
-     */
-    async stopAndRemove(ids) {
-        if (ids.length === 0)
-            return;
-        await this.docker.run(['stop', ...ids], { quiet: true, allowFailure: true });
-        await this.remove(ids);
-    }
-    async disconnect(network, id) {
-        await this.docker.run(['network', 'disconnect', network, id], { quiet: true });
-    }
-    /**
-     * Connects a container to a network with these DNS aliases, at `ip` when the network lets a
-     * container ask for its address (only networks with a subnet in their configuration do);
-     * returns the address it got.
-     */
-    async connect(network, id, aliases, ip) {
-        const args = ['network', 'connect', ...aliases.flatMap((alias) => ['--alias', alias])];
-        if (ip && !this.noFixedAddress.has(network)) {
-            const kept = await this.docker.run([...args, '--ip', ip, network, id], {
-                quiet: true,
-                allowFailure: true
-            });
-            if (kept.exitCode === 0)
-                return ip;
-            if (!/user specified IP address is supported only/i.test(kept.stderr)) {
-                throw new Error(`could not connect ${short(id)} to ${network}: ${kept.stderr.trim()}`);
-            }
-            this.noFixedAddress.add(network);
-        }
-        await this.docker.run([...args, network, id], { quiet: true });
-        const [state] = await this.inspect([id]);
-        return state?.networks[network]?.ip ?? '';
-    }
-    /**
-     * Starts the engine's healthchecks of these containers again: unpausing a container starts its
-     * health monitor afresh (the way round moby/moby#41871). Only for containers that get no traffic
-     * yet: pausing freezes them for the moment between the two calls.
-     */
-    async rearmHealthchecks(ids) {
-        if (ids.length === 0)
-            return;
-        await this.docker.run(['pause', ...ids], { quiet: true });
-        await this.docker.run(['unpause', ...ids], { quiet: true });
-    }
-    /** The last lines a container printed, for the summary of a failed release. */
-    async logTail(id, lines) {
-        const result = await this.docker.run(['logs', '--tail', String(lines), id], {
-            quiet: true,
-            allowFailure: true
-        });
-        return `${result.stdout}${result.stderr}`.trimEnd();
-    }
-}
-/** The 12-character form docker prints. */
-function short(id) {
-    return id.replace(/^sha256:/, '').slice(0, 12);
-}
+/** A failure's logTail holds at most this many of the container's last log lines. */
+const LOG_TAIL_LINES = 20;
 
-const LOCK_LABEL = 'com.container-ship.lock';
-const HOLDER_LABEL = 'com.container-ship.lock.holder';
-const SINCE_LABEL = 'com.container-ship.lock.since';
-function lockName(project) {
-    return `container-ship-lock-${project}`;
-}
-/** `docker create` of the lock container: no network, no start, a command that is never run. */
-function lockCreateArgs(project, image, holder, since) {
-    return [
-        'create',
-        '--name',
-        lockName(project),
-        '--network',
-        'none',
-        '--label',
-        `${LOCK_LABEL}=${project}`,
-        '--label',
-        `${HOLDER_LABEL}=${holder}`,
-        '--label',
-        `${SINCE_LABEL}=${since.toISOString()}`,
-        image,
-        'container-ship-lock'
-    ];
-}
-/**
- * Takes the lock, waiting while another run holds it, up to timeoutMs. `image` is one the host
- * has (the one being deployed, already pulled): creating a container needs one.
- */
-async function acquireLock(docker, project, image, holder, options) {
-    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    const now = options.now ?? Date.now;
-    const deadline = now() + options.timeoutMs;
-    const name = lockName(project);
-    let announced = false;
-    for (;;) {
-        const created = await docker.run(lockCreateArgs(project, image, holder, new Date(now())), {
-            quiet: true,
-            allowFailure: true
+async function describeFailures(containers, fresh, outcome, healthTimeout) {
+    const latest = await containers.inspect(fresh.map((container) => container.id)).catch(() => fresh);
+    const failures = [];
+    for (const container of latest) {
+        const reason = outcome.failures[container.id];
+        if (!reason)
+            continue;
+        failures.push({
+            name: container.name,
+            id: container.id,
+            reason: reason === 'timeout'
+                ? `not ready after ${healthTimeout} s (health-timeout)${container.health ? `, health ${container.health.status}` : ''}`
+                : reason,
+            healthLog: (container.health?.log ?? [])
+                .slice(-3)
+                .map((probe) => `exit ${probe.exitCode}: ${probe.output.trim()}`),
+            logTail: await containers.logTail(container.id, LOG_TAIL_LINES)
         });
-        if (created.exitCode === 0)
-            return { name };
-        if (!/Conflict|already in use/i.test(created.stderr)) {
-            throw new Error(`could not take the deploy lock ${name}: ${created.stderr.trim()}`);
-        }
-        const current = await lockHolder$1(docker, name);
-        if (!announced) {
-            options.onWait?.(current);
-            announced = true;
-        }
-        if (now() >= deadline) {
-            throw new Error(`another deploy of project ${project} holds the lock on this host (${current}); waited ${Math.round(options.timeoutMs / 1000)} s (lock-timeout). If no deploy is running, remove the lock with: docker rm ${name}`);
-        }
-        await sleep(Math.min(options.pollMs ?? 1000, Math.max(0, deadline - now())));
     }
+    return failures;
 }
-/** Who holds the lock since when, as its labels say. */
-async function lockHolder$1(docker, name) {
-    const result = await docker.run([
-        'container',
-        'inspect',
-        '--format',
-        `{{index .Config.Labels "${HOLDER_LABEL}"}} since {{index .Config.Labels "${SINCE_LABEL}"}}`,
-        name
-    ], { quiet: true, allowFailure: true });
-    return result.exitCode === 0 ? result.stdout.trim() : 'released just now';
+function describeState(container) {
+    if (!container.running)
+        return `was ${container.status} (exit code ${container.exitCode})`;
+    return `was ${container.health?.status ?? 'not healthy'}`;
 }
-/** Removes the lock; false when the host could not be asked (the lock may still be held). */
-async function releaseLock(docker, lock) {
-    const removed = await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
-    return removed.exitCode === 0 || /No such container/i.test(removed.stderr);
-}
-
-// What it takes to reach the deploy host's engine, laid out in a private folder under the runner's
-// temp folder (never the workspace), files 0600, removed by the post step:
-// - tcp://: the CA, client certificate and key, as DOCKER_CERT_PATH expects them;
-// - ssh://: the private key, the known hosts (always verified: StrictHostKeyChecking yes) and an
-//   ssh config; one SSH connection forwards a local socket to the host's Docker socket, and
-//   every docker and compose call goes through that socket. Forwarded connections are channels
-//   of that one connection, so neither sshd's MaxStartups (new connections: Compose opens many,
-//   compose #10117) nor its MaxSessions (10 sessions per connection, which a control master
-//   running `docker system dial-stdio` per API connection exceeds under Compose v1) is ever hit,
-//   and the host needs no docker CLI, only its socket;
-// - unix://: nothing.
-/** The Docker socket the tunnel reaches on the host: the engine's default. */
-const REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
-// A Unix socket path holds at most 107 bytes (Linux sun_path); ssh binds a temporary name up to
-// 17 characters longer first.
-const MAX_SOCKET_PATH = 107 - 17;
-/**
- * Where the tunnel's local socket goes: in the access folder when its path is short enough,
- * else in a private folder of its own under /tmp (RUNNER_TEMP can be deep on self-hosted runners).
- */
-function localSocket(dir, makeShortDir = () => mkdtempSync('/tmp/cs-ssh-')) {
-    const inDir = path$1.join(dir, 'docker.sock');
-    if (Buffer.byteLength(inDir) <= MAX_SOCKET_PATH)
-        return { path: inDir };
-    const short = makeShortDir();
-    chmodSync(short, 0o700);
-    return { path: path$1.join(short, 'docker.sock'), dir: short };
-}
-/** The ssh client config for one host: its key, its known hosts, nothing from the user's. */
-function sshConfig(host, dir) {
-    const bare = bareHost(host.host);
-    const lines = [
-        `Host ${bare}`,
-        `  HostName ${bare}`,
-        ...(host.port === undefined ? [] : [`  Port ${host.port}`]),
-        ...(host.user === undefined ? [] : [`  User ${host.user}`]),
-        `  IdentityFile ${path$1.join(dir, 'id_key')}`,
-        '  IdentitiesOnly yes',
-        `  UserKnownHostsFile ${path$1.join(dir, 'known_hosts')}`,
-        '  GlobalKnownHostsFile /dev/null',
-        '  StrictHostKeyChecking yes',
-        '  BatchMode yes',
-        '  ConnectTimeout 20',
-        '  ServerAliveInterval 15',
-        '  ServerAliveCountMax 4',
-        '  ExitOnForwardFailure yes',
-        '  ControlMaster no',
-        '  ControlPath none',
-        ''
-    ];
-    return lines.join('\n');
-}
-/** ssh's arguments for the tunnel: no command, no terminal, the local socket to the host's. */
-function tunnelArgs(config, host, socket) {
-    return ['-F', config, '-N', '-T', '-L', `${socket}:${REMOTE_DOCKER_SOCKET}`, bareHost(host.host)];
-}
-/** ssh takes the host without IPv6 brackets. */
-function bareHost(host) {
-    return host.replace(/^\[|\]$/g, '');
-}
-/**
- * Lays out what the host needs and returns the engine to talk to (for ssh://, once the tunnel
- * is open: see openTunnel). The text inputs were checked by getInputs (PEM blocks, known hosts
- * present).
- */
-function prepareRemoteAccess(host, inputs, tempRoot) {
-    const dir = mkdtempSync(path$1.join(tempRoot, 'container-ship-remote-'));
-    chmodSync(dir, 0o700);
-    let socketDir;
-    try {
-        if (host.scheme === 'tcp') {
-            writePrivate(path$1.join(dir, 'ca.pem'), inputs.tlsCa);
-            writePrivate(path$1.join(dir, 'cert.pem'), inputs.tlsCert);
-            writePrivate(path$1.join(dir, 'key.pem'), inputs.tlsKey);
-        }
-        if (host.scheme === 'ssh') {
-            // ssh refuses a key without a final newline ("invalid format").
-            writePrivate(path$1.join(dir, 'id_key'), withFinalNewline(inputs.sshPrivateKey));
-            writePrivate(path$1.join(dir, 'known_hosts'), withFinalNewline(inputs.sshKnownHosts));
-            writeSshConfig(host, dir);
-            socketDir = localSocket(dir).dir;
-        }
-        return accessIn(host, dir, socketDir);
-    }
-    catch (error) {
-        rmSync(dir, { recursive: true, force: true });
-        if (socketDir)
-            rmSync(socketDir, { recursive: true, force: true });
-        throw error;
-    }
-}
-/**
- * The access to `host` laid out in `dir` (and, for a deep `dir`, the socket's own `socketDir`),
- * derived from them alone: the post step rebuilds it so, never reading a command from state.
- */
-function accessIn(host, dir, socketDir) {
-    if (host.scheme === 'tcp') {
-        return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, url: host.url, dir };
-    }
-    if (host.scheme === 'ssh') {
-        const socket = path$1.join(socketDir ?? dir, 'docker.sock');
-        return {
-            engine: { kind: 'remote', host: `unix://${socket}` },
-            url: host.url,
-            dir,
-            tunnel: {
-                args: tunnelArgs(path$1.join(dir, 'ssh_config'), host, socket),
-                socket,
-                log: path$1.join(dir, 'ssh.log')
-            },
-            ...(socketDir ? { socketDir } : {})
-        };
-    }
-    return { engine: { kind: 'remote', host: host.url }, url: host.url, dir };
-}
-/** Writes the access folder's ssh config for `host` (the post step writes it again before use). */
-function writeSshConfig(host, dir) {
-    writePrivate(path$1.join(dir, 'ssh_config'), sshConfig(host, dir));
-}
-function savedAccess(access) {
-    return {
-        dir: access.dir,
-        ...(access.socketDir ? { socketDir: access.socketDir } : {}),
-        ...(access.tunnel?.pid ? { tunnelPid: access.tunnel.pid } : {})
-    };
-}
-/**
- * Starts the ssh tunnel and waits until its local socket exists. Fails with what ssh said (host
- * key, authentication, connection) when it exits first. The tunnel outlives no step: the main
- * step closes it, and the post step closes it when the main step could not.
- */
-async function openTunnel(access, realSsh, timeoutMs = 30_000) {
-    const tunnel = access.tunnel;
-    if (!tunnel)
-        throw new Error('no ssh tunnel to open');
-    // A tunnel's ssh that was killed leaves its socket file, on which a new one could not listen.
-    rmSync(tunnel.socket, { force: true });
-    const log = openSync(tunnel.log, 'w', 0o600);
-    // The same scrubbed environment as every other program: no INPUT_* (the key among them).
-    const child = spawn(realSsh, tunnel.args, {
-        detached: true,
-        stdio: ['ignore', 'ignore', log],
-        env: definedOnly(programEnv())
-    });
-    closeSync(log);
-    let exited;
-    child.on('exit', (code) => (exited = code));
-    child.on('error', () => (exited = -1));
-    child.unref();
-    const deadline = Date.now() + timeoutMs;
-    while (!existsSync(tunnel.socket)) {
-        if (exited !== undefined) {
-            throw new Error(sshComplaint(tunnel.log) || `ssh exited with ${exited}`);
-        }
-        if (Date.now() > deadline) {
-            closeTunnel({ ...tunnel, pid: child.pid });
-            throw new Error(`ssh did not open its tunnel in ${timeoutMs / 1000} s`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    tunnel.pid = child.pid;
-    return child.pid;
-}
-/** What ssh printed, without its "Warning: Permanently added" chatter. */
-function sshComplaint(log) {
-    let text = '';
-    try {
-        text = readFileSync(log, 'utf8');
-    }
-    catch {
-        return '';
-    }
-    return text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line))
-        .slice(-3)
-        .join('; ');
-}
-/** Whether the tunnel's ssh still runs (its PID is that ssh, not a process that reused it). */
-function tunnelAlive(tunnel) {
-    if (!tunnel.pid)
-        return false;
-    try {
-        return readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8').includes(tunnel.socket);
-    }
-    catch {
-        return false;
-    }
-}
-/**
- * Ends the tunnel's ssh, checking first that the process is still that ssh (a PID saved for the
- * post step may belong to another process by then).
- */
-function closeTunnel(tunnel) {
-    if (!tunnel.pid)
-        return false;
-    try {
-        const cmdline = readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8');
-        if (!cmdline.includes(tunnel.socket))
-            return false;
-    }
-    catch {
-        // No /proc (not Linux) or the process is gone: only a gone process is safe to skip.
-        if (existsSync('/proc/self'))
-            return false;
-    }
-    try {
-        process.kill(tunnel.pid, 'SIGTERM');
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-function writePrivate(file, text) {
-    writeFileSync(file, text, { mode: 0o600 });
-}
-function withFinalNewline(text) {
-    const normalized = text.replace(/\r\n/g, '\n');
-    return normalized.endsWith('\n') ? normalized : `${normalized}\n`;
+function failureMessage(service, failures) {
+    const first = failures[0];
+    const what = first ? `${first.name} ${first.reason}` : 'a new container failed';
+    const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
+    return `the new version of ${service} is not healthy: ${what}${more}. The new containers were removed; the old ones kept serving.`;
 }
 
 const ALIAS = Symbol.for('yaml.alias');
@@ -8807,7 +9084,7 @@ function toSequence(value, at) {
  * One `ports` entry: a number (`80`), the short syntax `[[host_ip:][published]:]target[/protocol]`
  * (IPv6 host addresses in brackets) or the long syntax mapping.
  */
-function parsePort$1(entry) {
+function parsePort(entry) {
     if (typeof entry === 'number')
         return { target: String(entry), protocol: 'tcp', raw: String(entry) };
     if (isMapping(entry)) {
@@ -8966,7 +9243,7 @@ function uniquePorts(entries) {
     const out = [];
     const seen = new Map();
     for (const entry of entries) {
-        const port = parsePort$1(entry);
+        const port = parsePort(entry);
         const key = `${port.hostIp ?? '0.0.0.0'}:${port.published ?? ''}:${port.target}/${port.protocol}`;
         const index = seen.get(key);
         if (index === undefined) {
@@ -9007,7 +9284,7 @@ function toService(name, raw) {
         image: optionalString$1(raw.image, 'image'),
         build: raw.build === undefined ? undefined : toBuild(raw.build),
         containerName: optionalString$1(raw.container_name, 'container_name'),
-        ports: toSequence(raw.ports, ['ports']).map(parsePort$1),
+        ports: toSequence(raw.ports, ['ports']).map(parsePort),
         healthcheck: isMapping(healthcheck) ? healthcheck : undefined,
         replicas: optionalCount(deploy?.replicas, 'deploy.replicas'),
         scale: optionalCount(raw.scale, 'scale'),
@@ -9499,10 +9776,9 @@ function dotenvValue(text, where) {
     return text.replace(/\s+#.*$/, '').trim();
 }
 
-// Everything the deploy step needs settled before anything is built or changed: the compose
-// files read and checked for the rolled service, the project name, the deploy host's engine
-// reached (host key verified, client certificate accepted) and the Compose to run. A bad compose
-// file, an unreachable host or a wrong host key fails the run here, before the build.
+// What a Compose rollout needs settled before anything is built: the compose files read, merged
+// and interpolated as Compose does, the rolled service checked (it can run twice side by side),
+// the switch-command's service checked, and the project named. A bad file fails the run here.
 /** The variables Compose interpolates with besides the runner's: the env input and APP_VERSION. */
 function composeVariables(inputs, version) {
     return {
@@ -9510,32 +9786,33 @@ function composeVariables(inputs, version) {
         APP_VERSION: version
     };
 }
-/**
- * Checks the compose files and reaches the host. `onAccess` is called as soon as credential
- * files exist, so the post step removes them however this ends.
- */
-async function prepareDeploy(inputs, version, localDocker, options) {
-    const deploy = inputs.deploy;
-    const host = deploy.dockerHost;
-    if (!host)
-        throw new Error('docker-host: is empty');
-    const variables = composeVariables(inputs, version);
+/** Reads and checks the compose files for a rollout of the service input. */
+function readComposePlan(deploy, version, cwd, log) {
+    const variables = composeVariables({ deploy }, version);
     // As Compose: the project folder's .env, then the process environment, then the env input.
     const interpolationEnv = {
-        ...projectDotenv(deploy.composeFiles, options.cwd),
+        ...projectDotenv(deploy.composeFiles, cwd),
         ...definedOnly(programEnv()),
         ...variables
     };
-    const texts = readComposeFiles(deploy.composeFiles, (file) => readFileSync(path$1.resolve(options.cwd, file), 'utf8'));
+    const texts = readComposeFiles(deploy.composeFiles, (file) => readFileSync(path$1.resolve(cwd, file), 'utf8'));
     const model = loadCompose(texts, interpolationEnv);
-    for (const warning$1 of model.warnings)
-        warning(`compose-file: ${warning$1}`);
+    for (const warning of model.warnings)
+        log.warning(`compose-file: ${warning}`);
     const project = composeProjectName(model, {
         composeProject: deploy.composeProject,
         env: interpolationEnv,
-        cwd: options.cwd
+        cwd
     });
     const service = checkRolloutService(model, deploy.service);
+    checkSwitchService(model, deploy);
+    if (service.healthcheck === 'disabled') {
+        log.warning(`compose-file: service ${service.name} turns its healthcheck off: new containers count as ready after staying up ${deploy.startupGrace} s (startup-grace), which proves less than a healthcheck`);
+    }
+    return { project, service, files: deploy.composeFiles, variables, cwd };
+}
+/** switch-command runs in a service of the files, and not in the one rolled out. */
+function checkSwitchService(model, deploy) {
     const switchService = deploy.switchCommand?.service;
     if (switchService !== undefined && !Object.prototype.hasOwnProperty.call(model.services, switchService)) {
         throw new ComposeFileError([
@@ -9547,52 +9824,6 @@ async function prepareDeploy(inputs, version, localDocker, options) {
             `switch-command: runs in ${switchService}, the service being rolled out; name the proxy in front of it`
         ]);
     }
-    if (service.healthcheck === 'disabled') {
-        warning(`compose-file: service ${service.name} turns its healthcheck off: new containers count as ready after staying up ${deploy.startupGrace} s (startup-grace), which proves less than a healthcheck`);
-    }
-    let realSsh;
-    if (host.scheme === 'ssh') {
-        realSsh = findProgram('ssh', process.env.PATH);
-        if (!realSsh)
-            throw new Error(`docker-host: ${host.url} needs the ssh client, which is not installed on the runner`);
-    }
-    const access = prepareRemoteAccess(host, deploy, options.tempRoot);
-    options.onAccess(access);
-    if (access.tunnel && realSsh) {
-        try {
-            await openTunnel(access, realSsh);
-        }
-        catch (error) {
-            throw new Error(`docker-host: cannot reach the Docker engine at ${host.url}: ${error.message}`);
-        }
-        options.onAccess(access); // now with the tunnel's PID, for the post step
-    }
-    const docker = localDocker.withEngine(access.engine);
-    let engineVersion;
-    let variant;
-    try {
-        engineVersion = await reachEngine(docker, access);
-        let liveRestore;
-        [variant, liveRestore] = await Promise.all([probeCompose(docker), liveRestoreEnabled(docker)]);
-        if (liveRestore === false)
-            warning(NO_LIVE_RESTORE);
-    }
-    catch (error) {
-        if (access.tunnel)
-            closeTunnel(access.tunnel);
-        throw error;
-    }
-    info(`Deploy target: ${host.url} (Engine ${engineVersion}), project ${project}, service ${service.name}, image ${service.image}, ${variant.kind === 'v2' ? 'docker compose' : 'docker-compose'} ${variant.version}`);
-    return {
-        host,
-        docker,
-        compose: new Compose(docker, variant, deploy.composeFiles, project, variables, options.cwd),
-        project,
-        service,
-        image: service.image,
-        engineVersion,
-        access
-    };
 }
 /** The `.env` of the first compose file's folder, as Compose reads it; none is fine. */
 function projectDotenv(files, cwd) {
@@ -9609,319 +9840,6 @@ function projectDotenv(files, cwd) {
     }
     catch (error) {
         throw new ComposeFileError([`compose-file: ${error.message}`]);
-    }
-}
-/** The engine's version, or an error naming the host and why it cannot be reached. */
-async function reachEngine(docker, access) {
-    const result = await docker.serverVersion();
-    if (result.version)
-        return result.version;
-    // Through the tunnel, ssh says why the host's end failed (no socket, forwarding refused).
-    const tunnelSaid = access.tunnel ? sshComplaint(access.tunnel.log) : '';
-    throw new Error(`docker-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`);
-}
-const NO_LIVE_RESTORE = 'The deploy host\'s dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.';
-/** Whether the engine keeps containers running while it restarts; undefined when it does not say. */
-async function liveRestoreEnabled(docker) {
-    const result = await docker.run(['info', '--format', '{{json .LiveRestoreEnabled}}'], {
-        quiet: true,
-        allowFailure: true
-    });
-    const said = result.stdout.trim();
-    return result.exitCode === 0 && (said === 'true' || said === 'false') ? said === 'true' : undefined;
-}
-/** Ends what reaching the host started (the ssh tunnel); its files stay for the post step. */
-function closeDeployTarget(target) {
-    if (target?.access.tunnel)
-        closeTunnel(target.access.tunnel);
-}
-/** The lines of the docker CLI's and ssh's complaint that say why, without the noise. */
-function unreachableReason(stderr) {
-    const lines = stderr
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line));
-    const telling = lines.filter((line) => /verification failed|REMOTE HOST IDENTIFICATION|Permission denied|Connection refused|Connection timed out|No route|Could not resolve|certificate|tls:|x509|connect:|error during connect|Cannot connect|Is the docker daemon running|not found|closed by remote host/i.test(line));
-    const chosen = (telling.length > 0 ? telling : lines).slice(-3);
-    return chosen.join('; ') || 'the docker CLI printed nothing';
-}
-
-// The deploy step's part of the run around its rollout: before any step runs, the compose files
-// are checked and the host is reached (so a bad host fails before the build); when the main step
-// ends, the tunnel is closed and the host's access files are removed, unless a held lock or an
-// interrupted rollout leaves them to the post step.
-/** The state the deploy step saves for the post step. */
-const DEPLOY_STATES = [State.DeployAccess, State.DeployLock, State.DeployRollout];
-/** The host's access files, as soon as they exist: also when reaching the host then fails. */
-let written;
-function prepareDeployTarget({ context, release, inputs }) {
-    return prepareDeploy({ deploy: inputs }, release.plan.version, context.docker, {
-        tempRoot: context.tempRoot,
-        cwd: process.cwd(),
-        onAccess: (access) => {
-            written = access;
-            saveForPost(State.DeployAccess, JSON.stringify(savedAccess(access)));
-        }
-    });
-}
-/** True while the deploy lock is held or a rollout is under way: the post step needs the host then. */
-function deployLeftForPost() {
-    return Boolean(savedForPost(State.DeployLock) || savedForPost(State.DeployRollout));
-}
-/** Closes the tunnel, and removes the host's access files unless the post step needs them. */
-function finishDeploy(target) {
-    closeDeployTarget(target ?? (written ? { access: written } : undefined));
-    if (!written || deployLeftForPost())
-        return;
-    for (const dir of [written.dir, written.socketDir])
-        if (dir)
-            rmSync(dir, { recursive: true, force: true });
-    saveForPost(State.DeployAccess, '');
-    info(`Removed the deploy host's access folder ${written.dir}`);
-}
-
-// The range of every numeric input. Past the upper bound a value is a slip of the keyboard, or a
-// way to make the runner or the deploy host do something absurd (a replicas of 100000000 asks the
-// host for that many containers), never a setting anyone needs: each bound says why.
-/** 360 minutes: a job on a GitHub-hosted runner is stopped then, and it is every job's default timeout-minutes. */
-const SIX_HOURS = 6 * 60 * 60;
-const WAIT_WHY = '6 hours, as long as a job on a GitHub-hosted runner may run';
-/** Seconds the action waits for something; a wait longer than the job itself can only be a mistake. */
-const wait = (min) => ({ min, max: SIX_HOURS, why: WAIT_WHY });
-const INPUT_BOUNDS = {
-    // One host runs them all, old and new side by side during a rollout; Compose's default network
-    // is a Linux bridge, which takes at most 1024 ports (BR_MAX_PORTS), one per container.
-    replicas: {
-        min: 1,
-        max: 1000,
-        why: 'all on one host, whose default Compose network, a Linux bridge, takes at most 1024 containers'
-    },
-    'registry-timeout': wait(1),
-    'health-timeout': wait(1),
-    'drain-seconds': wait(0),
-    'startup-grace': wait(0),
-    'lock-timeout': wait(0),
-    // README, The scan on a large report: 10,000 findings are 35.8 MiB of Trivy JSON, so a million
-    // would be some 3.5 GiB, more than the action can read; a budget that large is no budget.
-    'max-findings': {
-        min: 0,
-        max: 1_000_000,
-        why: 'more findings than any report the action can read; severity-threshold: none turns the gate off'
-    }
-};
-/** A whole number within the input's bound; the message says which side it missed. */
-function parseWholeNumber(raw, input) {
-    const { min, max, why } = INPUT_BOUNDS[input];
-    if (!/^\d+$/.test(raw) || Number(raw) < min)
-        throw new Error(`"${raw}" is not a whole number of at least ${min}`);
-    if (Number(raw) > max)
-        throw new Error(`${raw} is more than ${max}, the most it takes (${why})`);
-    return Number(raw);
-}
-
-// A command written as text in an input (switch-command), split into its argument array the way
-// a POSIX shell splits words: blanks separate, '...' keeps everything, "..." and \ escape. Nothing
-// is expanded ($VAR, globs, ~) and no shell ever runs it.
-function splitCommandWords(text) {
-    const words = [];
-    let word = '';
-    let inWord = false;
-    let quote;
-    for (let i = 0; i < text.length; i++) {
-        const char = text[i];
-        if (quote === "'") {
-            if (char === "'")
-                quote = undefined;
-            else
-                word += char;
-            continue;
-        }
-        if (quote === '"') {
-            if (char === '"')
-                quote = undefined;
-            else if (char === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1]))
-                word += text[++i];
-            else
-                word += char;
-            continue;
-        }
-        if (/\s/.test(char)) {
-            if (inWord)
-                words.push(word);
-            word = '';
-            inWord = false;
-            continue;
-        }
-        inWord = true;
-        if (char === "'" || char === '"')
-            quote = char;
-        else if (char === '\\' && i + 1 < text.length)
-            word += text[++i];
-        else
-            word += char;
-    }
-    if (quote)
-        throw new Error(`the quote ${quote} is not closed`);
-    if (inWord)
-        words.push(word);
-    return words;
-}
-
-// The switch-command input, `SERVICE: command`: run in each container of the proxy service
-// once the new containers are ready (nginx: nginx -s reload). Read by the main step from its
-// inputs and by the post step, which finishes or undoes a switch, from the same input: never
-// from saved state.
-const SERVICE_NAME$1 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-function parseSwitchCommand(raw) {
-    if (!raw)
-        return undefined;
-    const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw);
-    if (!match || !SERVICE_NAME$1.test(match[1]))
-        throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`);
-    const command = match[2].trim();
-    let args;
-    try {
-        args = splitCommandWords(command);
-    }
-    catch (error) {
-        throw new Error(`"${raw}": ${error.message}`);
-    }
-    return { service: match[1], command, args };
-}
-
-const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
-const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
-const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
-function parseDockerHost(text) {
-    const url = text.trim();
-    let match = SSH_RE.exec(url);
-    if (match) {
-        const port = match[3] === undefined ? undefined : parsePort(match[3]);
-        return {
-            scheme: 'ssh',
-            url,
-            user: match[1],
-            host: match[2],
-            ...(port === undefined ? {} : { port })
-        };
-    }
-    match = TCP_RE.exec(url);
-    if (match)
-        return { scheme: 'tcp', url, host: match[1], port: parsePort(match[2]) };
-    if (url.startsWith('unix:///') && !/\s/.test(url))
-        return { scheme: 'unix', url, path: url.slice('unix://'.length) };
-    throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`);
-}
-function parsePort(text) {
-    const port = Number(text);
-    if (!Number.isInteger(port) || port < 1 || port > 65535)
-        throw new Error(`port ${text} is not between 1 and 65535`);
-    return port;
-}
-
-// The deploy step's inputs: the host and how to reach it, the Compose project and service, and
-// the rollout's waits. Also the refusal to deploy from events anyone may trigger.
-/** The host's keys, and env (it feeds the deployed service, so its values may be secrets). */
-const DEPLOY_SECRET_INPUTS = { whole: ['ssh-private-key', 'tls-key'], values: ['env'] };
-const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-function readDeployInputs(fields, scope) {
-    const { read } = fields;
-    const dockerHost = fields.field('docker-host', (raw) => (raw ? parseDockerHost(raw) : undefined), undefined);
-    const sshPrivateKey = read('ssh-private-key');
-    const sshKnownHosts = read('ssh-known-hosts');
-    const tlsCa = read('tls-ca');
-    const tlsCert = read('tls-cert');
-    const tlsKey = read('tls-key');
-    checkPem(fields, 'ssh-private-key', sshPrivateKey, 'PRIVATE KEY');
-    checkPem(fields, 'tls-ca', tlsCa, 'CERTIFICATE');
-    checkPem(fields, 'tls-cert', tlsCert, 'CERTIFICATE');
-    checkPem(fields, 'tls-key', tlsKey, 'PRIVATE KEY');
-    checkRemoteAccess(fields, dockerHost, { sshKnownHosts, tlsCa, tlsCert, tlsKey });
-    const service = read('service');
-    const deploying = scope.steps.includes('deploy') && dockerHost !== undefined;
-    if (service && !SERVICE_NAME.test(service))
-        fields.problem(`service: "${service}" is not a Compose service name`);
-    if (deploying && !service)
-        fields.problem('service: is required to deploy (docker-host is set)');
-    const seconds = (name, fallback) => fields.field(name, (raw) => parseWholeNumber(raw, name), fallback);
-    return {
-        dockerHost,
-        sshPrivateKey,
-        sshKnownHosts,
-        tlsCa,
-        tlsCert,
-        tlsKey,
-        composeFiles: fields.field('compose-file', parseLines, ['docker-compose.yml']),
-        composeProject: fields.field('compose-project', parseComposeProject, ''),
-        service,
-        replicas: fields.field('replicas', (raw) => (raw ? parseWholeNumber(raw, 'replicas') : undefined), undefined),
-        healthTimeout: seconds('health-timeout', 120),
-        switchCommand: fields.field('switch-command', parseSwitchCommand, undefined),
-        drainSeconds: seconds('drain-seconds', 0),
-        startupGrace: seconds('startup-grace', 10),
-        lockTimeout: seconds('lock-timeout', 600),
-        allowUntrustedEvents: fields.field('deploy-on-untrusted-events', parseBoolean, false),
-        env: fields.field('env', parseDeployEnv, [])
-    };
-}
-function parseComposeProject(raw) {
-    if (raw && !COMPOSE_PROJECT.test(raw)) {
-        throw new Error(`"${raw}" is not a Compose project name (lowercase letters, digits, _ and -, starting with a letter or digit)`);
-    }
-    return raw;
-}
-/** The env input: variables for Compose, none of those the action sets for the engine. */
-function parseDeployEnv(raw) {
-    const env = parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)');
-    const reserved = env.filter(({ key }) => ENGINE_VARIABLES.includes(key) || key === 'APP_VERSION');
-    if (reserved.length > 0) {
-        throw new Error(`${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from docker-host)`);
-    }
-    return env;
-}
-function checkRemoteAccess(fields, host, access) {
-    if (host?.scheme === 'ssh' && !access.sshKnownHosts) {
-        fields.problem('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)');
-    }
-    if (host?.scheme === 'tcp') {
-        for (const [name, value] of [
-            ['tls-ca', access.tlsCa],
-            ['tls-cert', access.tlsCert],
-            ['tls-key', access.tlsKey]
-        ]) {
-            if (!value)
-                fields.problem(`${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`);
-        }
-    }
-}
-/**
- * Events that run a workflow on code or text anyone may send (a pull request, a fork's, a queued
- * merge, a comment): a deploy from them would put that code in production, or run with its
- * secrets at their word.
- */
-const UNTRUSTED_DEPLOY_EVENTS = ['pull_request', 'pull_request_target', 'merge_group', 'issue_comment'];
-/**
- * Refuses a run that would deploy (deploy in steps, docker-host set) on such an event, unless
- * deploy-on-untrusted-events allows it; checked before anything is set up.
- */
-function refuseUntrustedDeploy(inputs, eventName) {
-    const deploying = inputs.steps.includes('deploy') && inputs.deploy.dockerHost !== undefined;
-    if (!deploying || inputs.deploy.allowUntrustedEvents || !UNTRUSTED_DEPLOY_EVENTS.includes(eventName))
-        return;
-    throw new InputError([
-        `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval; or set deploy-on-untrusted-events: true to allow it on this event.`
-    ]);
-}
-
-/** A step's failure with the part of its result that is still true (e.g. the tags pushed). */
-class StepError extends Error {
-    partial;
-    constructor(message, partial) {
-        super(message);
-        this.partial = partial;
-        this.name = 'StepError';
     }
 }
 
@@ -10009,13 +9927,584 @@ function ipOrder(ip) {
         : 0;
 }
 
-// Deploy: a blue-green rollout of one Compose service on the deploy host, with no request dropped.
-// The new containers come up beside the old ones (scale to 2N, --no-recreate, no dependencies
-// touched); only when every new one is ready does the traffic move: the old containers leave the
-// service's DNS name first, then switch-command makes the proxy re-resolve, then the old ones are
-// drained, stopped by ID and removed. When a new container fails, only the new ones are removed:
-// the old ones were never touched and keep serving.
-const LOG_TAIL_LINES = 20;
+// What the post step takes from the state the main step saved (STATE_<name>), trusting none of
+// it: the runner also takes state from a line printed as `::save-state name=...::` (deprecated,
+// still honoured), and a program's output that got past the guard (untrusted-output.ts), or
+// anything else that can set the post step's environment, must not make it remove a folder that
+// is not the action's, run a command, or touch containers it did not start.
+// - A folder must be one the main step made: a real folder (not a link) directly in the runner's
+//   temp folder, named as the action names it, owned by this user. The SSH socket's short folder
+//   in /tmp likewise, and private (0700).
+// - The deploy's own values (the lock name, the access, a rollout under way) are checked where
+//   the deploy reads them back: deploy/saved-state.ts and its strategy's recovery.
+// - Nothing that runs is read from state: the ssh command line is rebuilt from the docker-host
+//   input and the checked access folder, the switch command from the switch-command input.
+/** Why a path is refused, for the post step's warning. */
+class UntrustedStateError extends Error {
+    constructor(name, reason) {
+        super(`the saved ${name} state is ignored: ${reason}`);
+        this.name = 'UntrustedStateError';
+    }
+}
+/** What `check` returns, or undefined with a warning saying why the value was refused. */
+function trusted(check, warning) {
+    try {
+        return check();
+    }
+    catch (error) {
+        warning(`${error.message}; nothing is done with it`);
+        return undefined;
+    }
+}
+
+// The deploy's state as the post step reads it back, trusting none of it (see
+// run/trusted-state.ts for why and for the folder checks):
+// - the access folders must be the action's own (ownFolder, ownSocketFolder); the host is the
+//   docker-host input's, and the ssh command line is rebuilt from it and the folder, never read;
+// - the lock name must be the action's: `container-ship-lock-<Compose project name>`;
+// - the tunnel's PID is only a number here: it is used once it is checked to be that tunnel's ssh.
+// The strategy checks its own rollout state (compose/recovery.ts: checkedRollout).
+/** A Compose project name, as Compose normalises one. */
+const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
+
+// What the post step does when the main step ended in the middle of a rollout (a cancelled run,
+// a crash): it puts the service back in one piece, keeping whichever version can serve. The main
+// step saves where it was (RolloutState) at each phase; the containers of the interrupted
+// rollout are found again by their Compose labels: every container of the service that is not
+// one of the old ones is new.
+//   - before the switch: the new containers are removed; the old ones never left service;
+//   - during the switch: when every new container is healthy, the switch is finished (the old
+//     ones leave the name, switch-command, the old ones stopped); otherwise it is undone (the old
+//     ones get the name back, the new ones leave it, switch-command, the new ones removed);
+//   - after the switch: the old containers are stopped and removed.
+// The saved state is trusted no more than any other (run/trusted-state.ts): it must be of the
+// service the `service` input names, in a Compose project, its old containers full IDs; the
+// switch command comes from the switch-command input, never from state.
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const CONTAINER_ID = /^[0-9a-f]{64}$/;
+function parseRolloutState(text) {
+    if (!text)
+        return undefined;
+    let state;
+    try {
+        state = JSON.parse(text);
+    }
+    catch {
+        state = null;
+    }
+    const phases = ['scaling', 'switching', 'switched'];
+    if (typeof state !== 'object' ||
+        state === null ||
+        typeof state.project !== 'string' ||
+        typeof state.service !== 'string' ||
+        !Array.isArray(state.old) ||
+        !phases.includes(state.phase)) {
+        throw new Error('the saved rollout state is not one the main step writes');
+    }
+    return state;
+}
+/**
+ * The strategy's side of the post step: the rollout the main step saved, checked against the
+ * inputs, and its recovery with the switch-command input; undefined when none was under way.
+ */
+function interruptedRollout(saved, input) {
+    const state = checkedRollout(saved, input('service'));
+    if (!state)
+        return undefined;
+    return {
+        service: state.service,
+        recover: async (docker, log) => {
+            const command = trusted(() => parseSwitchCommand(input('switch-command')), (message) => log.warning(message));
+            await recoverRollout(docker, state, command, log);
+        }
+    };
+}
+/**
+ * The rollout the main step was in, when it is one of the service the `service` input names,
+ * of a Compose project, with old containers by full ID; undefined when empty.
+ */
+function checkedRollout(text, service) {
+    let state;
+    try {
+        state = parseRolloutState(text);
+    }
+    catch (error) {
+        throw new UntrustedStateError('deploy-rollout', error.message);
+    }
+    if (!state)
+        return undefined;
+    if (!SERVICE_NAME.test(service) || state.service !== service) {
+        throw new UntrustedStateError('deploy-rollout', `it is of service ${JSON.stringify(state.service)}, and the service input is ${JSON.stringify(service)}`);
+    }
+    if (!COMPOSE_PROJECT.test(state.project)) {
+        throw new UntrustedStateError('deploy-rollout', `${JSON.stringify(state.project)} is not a Compose project name`);
+    }
+    if (!state.old.every((id) => typeof id === 'string' && CONTAINER_ID.test(id))) {
+        throw new UntrustedStateError('deploy-rollout', 'its old containers are not all container IDs');
+    }
+    // Only what the main step writes: the switch command comes from the input.
+    return { project: state.project, service: state.service, old: [...state.old], phase: state.phase };
+}
+/** Puts the service back in one piece; returns what it found and did, one line each. */
+async function recoverRollout(docker, state, 
+/** The switch-command input, to finish or undo a switch. */
+command, log) {
+    const containers = new Containers(docker);
+    const { project, service } = state;
+    const oldIds = new Set(state.old);
+    const all = await containers.inspect(await containers.list(project, service, true));
+    const old = all.filter((container) => oldIds.has(container.id));
+    const fresh = all.filter((container) => !oldIds.has(container.id));
+    const names = (list) => list.map((container) => container.name).join(', ') || 'none';
+    const report = [
+        `The deploy of ${service} (${project}) ended ${describePhase(state.phase)}: ${old.length} old container(s) (${names(old)}), ${fresh.length} new (${names(fresh)}).`
+    ];
+    const scope = { docker, project, service };
+    if (state.phase === 'scaling') {
+        await containers.remove(fresh.map((container) => container.id));
+        report.push(`Removed the ${fresh.length} new container(s); the old ones kept serving.`);
+    }
+    else if (state.phase === 'switched') {
+        await containers.stopAndRemove(old.map((container) => container.id));
+        report.push(`Stopped and removed the ${old.length} old container(s); the new ones serve.`);
+    }
+    else if (fresh.length > 0 && fresh.every(canServe)) {
+        await switchTraffic(scope, command, containers, old, log);
+        await containers.stopAndRemove(old.map((container) => container.id));
+        report.push(`Every new container was healthy: finished the switch and removed the ${old.length} old container(s).`);
+    }
+    else {
+        await restoreName(containers, old, fresh, service);
+        await switchTraffic(scope, command, containers, fresh, log);
+        await containers.remove(fresh.map((container) => container.id));
+        report.push(`Not every new container was healthy: gave the old container(s) the name back and removed the ${fresh.length} new one(s).`);
+    }
+    for (const line of report)
+        log.info(line);
+    return report;
+}
+function describePhase(phase) {
+    if (phase === 'scaling')
+        return 'before the switch';
+    if (phase === 'switching')
+        return 'during the switch';
+    return 'after the switch, before the old containers were removed';
+}
+/**
+ * Gives the old containers the service's name back (keeping their addresses) on each network
+ * where the new containers have it and they do not.
+ */
+async function restoreName(containers, old, fresh, service) {
+    const networks = new Set(fresh.flatMap((container) => Object.entries(container.networks)
+        .filter(([, endpoint]) => endpoint.aliases.includes(service))
+        .map(([network]) => network)));
+    for (const container of old) {
+        for (const [network, endpoint] of Object.entries(container.networks)) {
+            if (!networks.has(network) || endpoint.aliases.includes(service))
+                continue;
+            const aliases = [service, ...endpoint.aliases.filter((alias) => alias !== short(container.id))];
+            await containers.disconnect(network, container.id);
+            await containers.connect(network, container.id, aliases, endpoint.ip);
+        }
+    }
+}
+
+// Compose blue-green, the first deploy strategy: a rollout of one Compose service with no request
+// dropped. The new containers come up beside the old ones (scale to 2N, --no-recreate, no
+// dependencies touched); only when every new one is ready does the traffic move: the old
+// containers leave the service's DNS name first, then switch-command makes the proxy re-resolve,
+// then the old ones are drained, stopped by ID and removed. When a new container fails, only the
+// new ones are removed: the old ones were never touched and keep serving. Where the rollout is
+// is saved at each phase (RolloutState); the post step finishes or undoes it (recovery.ts).
+const composeBlueGreen = {
+    prepare: (deploy, version, cwd, log) => {
+        const plan = readComposePlan(deploy, version, cwd, log);
+        return {
+            project: plan.project,
+            service: plan.service.name,
+            image: plan.service.image,
+            connect: (docker) => connect$1(plan, deploy, docker)
+        };
+    },
+    interrupted: interruptedRollout
+};
+/** The Compose to run (the v2 plugin, else v1), against the host's engine. */
+async function connect$1(plan, settings, docker) {
+    const variant = await probeCompose(docker);
+    const compose = new Compose(docker, variant, plan.files, plan.project, plan.variables, plan.cwd);
+    return {
+        tool: compose.label,
+        rollOut: (imageId, hooks, report) => new BlueGreen(plan, compose, settings, imageId, hooks, report).rollOut()
+    };
+}
+/**
+ * N when the replicas input is empty: the number of running containers of the image most of them
+ * run (an unfinished earlier rollout leaves two images side by side, and 2N is not what serves),
+ * else the compose file's, else 1.
+ */
+function defaultReplicas(running, composeReplicas) {
+    const perImage = new Map();
+    for (const { imageId } of running)
+        perImage.set(imageId, (perImage.get(imageId) ?? 0) + 1);
+    return Math.max(0, ...perImage.values()) || composeReplicas || 1;
+}
+/** One rollout, with the lock held; fills the report as it goes. */
+class BlueGreen {
+    plan;
+    compose;
+    settings;
+    imageId;
+    hooks;
+    report;
+    containers;
+    project;
+    service;
+    /** The containers that served before, by ID. */
+    old = [];
+    oldIds = new Set();
+    fresh = [];
+    replicas = 0;
+    scaleStart = 0;
+    constructor(plan, compose, settings, imageId, hooks, report) {
+        this.plan = plan;
+        this.compose = compose;
+        this.settings = settings;
+        this.imageId = imageId;
+        this.hooks = hooks;
+        this.report = report;
+        this.containers = new Containers(compose.docker);
+        this.project = plan.project;
+        this.service = plan.service.name;
+    }
+    async rollOut() {
+        await this.takeStock();
+        this.save('scaling');
+        try {
+            const projectRunning = await this.scaleUp();
+            await this.checkNew();
+            await this.waitReady();
+            await this.recheckBeforeSwitch();
+            this.hooks.mark('healthy');
+            // A proxy that was already running resolves the name again; one that Compose just started
+            // with the new containers already knows them.
+            if (this.old.length > 0 || projectRunning)
+                await this.switchTraffic();
+        }
+        catch (error) {
+            await this.rollBack(error);
+        }
+        this.save('switched');
+        await this.drain();
+        await this.stopOld();
+        await this.verify();
+        this.report.deployed = true;
+    }
+    /** Where the rollout is, for the post step. */
+    save(phase) {
+        const state = { project: this.project, service: this.service, old: [...this.oldIds], phase };
+        this.hooks.saveState(JSON.stringify(state));
+    }
+    /** The running containers are the old ones, and say N; stopped ones are removed. */
+    async takeStock() {
+        const existing = await this.containers.inspect(await this.containers.list(this.project, this.service, true));
+        await this.removeStopped(existing.filter((container) => !container.running));
+        this.old = existing.filter((container) => container.running);
+        this.oldIds = new Set(this.old.map((container) => container.id));
+        this.report.previousImage = this.old[0]?.image ?? '';
+        const images = new Set(this.old.map((container) => container.imageId));
+        if (images.size > 1) {
+            this.hooks.log.warning(`${this.old.length} containers of ${this.service} run ${images.size} different images: an earlier rollout did not finish (its post step did not run). This release replaces all of them.`);
+        }
+        this.replicas = this.settings.replicas ?? defaultReplicas(this.old, this.plan.service.replicas);
+        this.report.replicas = this.replicas;
+        this.report.firstDeploy = this.old.length === 0;
+    }
+    /** Stopped containers serve nothing, and Compose would count (and restart) them when scaling. */
+    async removeStopped(stopped) {
+        if (stopped.length === 0)
+            return;
+        this.hooks.log.info(`Removing ${stopped.length} stopped container(s) of ${this.service}: ${stopped.map((c) => c.name).join(', ')}`);
+        await this.containers.remove(stopped.map((container) => container.id));
+    }
+    /** N new containers beside the old ones; whether the project ran anything before. */
+    async scaleUp() {
+        const { service, replicas } = this;
+        this.scaleStart = Date.now();
+        if (this.old.length > 0) {
+            this.hooks.log.info(`Starting ${replicas} new container(s) of ${service} beside the ${this.old.length} running`);
+            await this.compose.run(scaleUpCommand(service, this.old.length + replicas));
+            return true;
+        }
+        const projectRunning = (await this.containers.list(this.project)).length > 0;
+        // On an empty host the whole stack comes up (the proxy in front included); otherwise only
+        // this service, its dependencies left as they are.
+        await this.compose.run(projectRunning
+            ? scaleUpCommand(service, replicas)
+            : ['up', '--detach', '--scale', `${service}=${replicas}`]);
+        return projectRunning;
+    }
+    /** The new containers: N of them, of the image deployed. */
+    async checkNew() {
+        const ids = await this.containers.list(this.project, this.service, true);
+        this.fresh = await this.containers.inspect(ids.filter((id) => !this.oldIds.has(id)));
+        this.report.containers = this.fresh.map((container) => container.id);
+        this.hooks.mark('scaled up');
+        if (this.fresh.length !== this.replicas) {
+            throw new Error(`Compose started ${this.fresh.length} new container(s) of ${this.service}, not ${this.replicas}`);
+        }
+        const stale = this.fresh.filter((container) => container.imageId !== this.imageId);
+        if (stale.length > 0) {
+            throw new Error(`the new container(s) ${stale.map((c) => c.name).join(', ')} run ${stale[0]?.image}, not ${this.plan.service.image} (${short(this.imageId)}): does the compose file's image use \${APP_VERSION}?`);
+        }
+    }
+    /** Every new container ready within health-timeout (counted from the scale-up). */
+    async waitReady() {
+        const { log } = this.hooks;
+        if (this.fresh.some((container) => !container.health)) {
+            log.warning(`service ${this.service} has no healthcheck: the new containers count as ready once they have run ${this.settings.startupGrace} s (startup-grace). Add a HEALTHCHECK to the image or a healthcheck: to the service, so that a container that runs but does not serve never gets traffic.`);
+        }
+        log.info(`Waiting for ${this.fresh.map((container) => container.name).join(', ')} to be ready`);
+        const outcome = await waitUntilReady(this.compose.docker, this.fresh, {
+            timeoutMs: Math.max(0, this.settings.healthTimeout * 1000 - (Date.now() - this.scaleStart)),
+            graceMs: this.settings.startupGrace * 1000,
+            inspect: (ids) => this.containers.inspect(ids),
+            connectionAlive: this.hooks.connectionAlive,
+            report: (what, message) => {
+                log.warning(message);
+                this.hooks.mark(what === 'lost' ? 'lost the engine' : 'engine back');
+            },
+            onEngineBack: (engineVersion, pendingIds) => this.rearmHealthchecks(engineVersion, pendingIds)
+        });
+        if (!outcome.ready)
+            await this.fail(outcome);
+    }
+    /** A dropped connection leaves the healthchecks running; only a restart stops them. */
+    async rearmHealthchecks(engineVersion, pendingIds) {
+        const unchecked = this.fresh.filter((c) => c.health && pendingIds.includes(c.id));
+        if (!losesHealthchecksOnRestart(engineVersion) || unchecked.length === 0)
+            return;
+        if (!(await restartedSinceStart(this.compose.docker, unchecked)))
+            return;
+        this.hooks.log.warning(`The engine restarted, and Engine ${engineVersion} does not run the healthchecks of the containers it kept through a restart (moby/moby#41871, mended in Engine 23.0): pausing and unpausing the ${unchecked.length} new container(s) still starting, which starts their healthchecks again`);
+        await this.containers.rearmHealthchecks(unchecked.map((c) => c.id));
+    }
+    /** Once more, right before the traffic moves: none may have turned unhealthy or exited since. */
+    async recheckBeforeSwitch() {
+        const recheck = await this.containers.inspect(this.fresh.map((container) => container.id));
+        const unwell = recheck.filter((container) => !canServe(container));
+        if (unwell.length === 0)
+            return;
+        await this.fail({
+            ready: false,
+            failures: Object.fromEntries(unwell.map((container) => [container.id, `${describeState(container)} before the switch`]))
+        });
+    }
+    /** Why the new containers were not accepted, in the report; then the rollout fails. */
+    async fail(outcome) {
+        this.hooks.mark('not healthy');
+        this.report.failures = await describeFailures(this.containers, this.fresh, outcome, this.settings.healthTimeout);
+        throw new Error(failureMessage(this.service, this.report.failures));
+    }
+    /** The old containers leave the name, then switch-command. */
+    async switchTraffic() {
+        this.save('switching');
+        await switchTraffic({ docker: this.compose.docker, project: this.project, service: this.service }, this.settings.switchCommand, this.containers, this.old, this.hooks.log);
+        this.hooks.mark('switched');
+    }
+    /**
+     * Only what this run started goes, and `error` is thrown again; the old containers were never
+     * taken off the network (switchTraffic puts them back when the switch itself fails).
+     */
+    async rollBack(error) {
+        const listed = await this.containers
+            .list(this.project, this.service, true)
+            .catch(() => this.report.containers);
+        try {
+            await this.containers.remove(listed.filter((id) => !this.oldIds.has(id)));
+        }
+        catch (removal) {
+            // The host cannot be reached (a cut connection): the saved rollout state stays, and the
+            // post step removes them through a new connection.
+            this.hooks.log.warning(`could not remove the new containers now (${removal.message}); the post step will try again`);
+            throw error;
+        }
+        this.hooks.saveState('');
+        this.report.rolledBack = true;
+        this.hooks.mark('new containers removed');
+        throw error;
+    }
+    async drain() {
+        const seconds = this.settings.drainSeconds;
+        if (seconds <= 0)
+            return;
+        this.hooks.log.info(`Draining: ${seconds} s before the old containers stop`);
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+        this.hooks.mark('drained');
+    }
+    async stopOld() {
+        await this.containers.stopAndRemove([...this.oldIds]);
+        if (this.old.length > 0)
+            this.hooks.mark('old removed');
+        this.hooks.saveState('');
+    }
+    /** Exactly the new containers run, all of the new image. */
+    async verify() {
+        const running = await this.containers.inspect(await this.containers.list(this.project, this.service));
+        const wanted = new Set(this.report.containers);
+        const strays = running.filter((container) => !wanted.has(container.id) || container.imageId !== this.imageId);
+        if (running.length !== this.replicas || strays.length > 0) {
+            throw new Error(`after the rollout ${running.length} container(s) of ${this.service} run (${running.map((c) => `${c.name} ${c.image}`).join(', ')}), not the ${this.replicas} new one(s) of ${this.plan.service.image}`);
+        }
+    }
+}
+
+// Everything the deploy step needs settled before anything is built or changed: the strategy's
+// files read and checked (the compose files, for Compose blue-green), the deploy host's engine
+// reached (host key verified, client certificate accepted) and the strategy bound to it (the
+// Compose to run). A bad compose file, an unreachable host or a wrong host key fails the run
+// here, before the build.
+/**
+ * How releases are rolled out: Compose blue-green, the one strategy so far. The post step's
+ * cleanup (cleanup.ts) takes the same strategy's recovery.
+ */
+function deployStrategy() {
+    return composeBlueGreen;
+}
+/**
+ * Checks the strategy's files and reaches the host. `onAccess` is called as soon as credential
+ * files exist, so the post step removes them however this ends.
+ */
+async function prepareDeploy(inputs, version, localDocker, options) {
+    const host = inputs.deploy.dockerHost;
+    if (!host)
+        throw new Error('docker-host: is empty');
+    const plan = deployStrategy().prepare(inputs.deploy, version, options.cwd, core);
+    const realSsh = sshClient(host);
+    const access = prepareRemoteAccess(host, inputs.deploy, options.tempRoot);
+    options.onAccess(access);
+    if (access.tunnel && realSsh) {
+        try {
+            await openTunnel(access, realSsh);
+        }
+        catch (error) {
+            throw new Error(`docker-host: cannot reach the Docker engine at ${host.url}: ${error.message}`);
+        }
+        options.onAccess(access); // now with the tunnel's PID, for the post step
+    }
+    const docker = localDocker.withEngine(access.engine);
+    const [engineVersion, rollout] = await connect(docker, access, plan);
+    info(`Deploy target: ${host.url} (Engine ${engineVersion}), project ${plan.project}, service ${plan.service}, image ${plan.image}, ${rollout.tool}`);
+    return { host, docker, plan, rollout, engineVersion, access };
+}
+/** The runner's ssh client, for an ssh:// host. */
+function sshClient(host) {
+    if (host.scheme !== 'ssh')
+        return undefined;
+    const realSsh = findProgram('ssh', process.env.PATH);
+    if (!realSsh)
+        throw new Error(`docker-host: ${host.url} needs the ssh client, which is not installed on the runner`);
+    return realSsh;
+}
+/** The engine's version and the strategy bound to it; the tunnel is closed when this fails. */
+async function connect(docker, access, plan) {
+    try {
+        const engineVersion = await reachEngine(docker, access);
+        const [rollout, liveRestore] = await Promise.all([plan.connect(docker), liveRestoreEnabled(docker)]);
+        if (liveRestore === false)
+            warning(NO_LIVE_RESTORE);
+        return [engineVersion, rollout];
+    }
+    catch (error) {
+        if (access.tunnel)
+            closeTunnel(access.tunnel);
+        throw error;
+    }
+}
+/** The engine's version, or an error naming the host and why it cannot be reached. */
+async function reachEngine(docker, access) {
+    const result = await docker.serverVersion();
+    if (result.version)
+        return result.version;
+    // Through the tunnel, ssh says why the host's end failed (no socket, forwarding refused).
+    const tunnelSaid = access.tunnel ? sshComplaint(access.tunnel.log) : '';
+    throw new Error(`docker-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`);
+}
+const NO_LIVE_RESTORE = 'The deploy host\'s dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.';
+/** Whether the engine keeps containers running while it restarts; undefined when it does not say. */
+async function liveRestoreEnabled(docker) {
+    const result = await docker.run(['info', '--format', '{{json .LiveRestoreEnabled}}'], {
+        quiet: true,
+        allowFailure: true
+    });
+    const said = result.stdout.trim();
+    return result.exitCode === 0 && (said === 'true' || said === 'false') ? said === 'true' : undefined;
+}
+/** Ends what reaching the host started (the ssh tunnel); its files stay for the post step. */
+function closeDeployTarget(target) {
+    if (target?.access.tunnel)
+        closeTunnel(target.access.tunnel);
+}
+/** The lines of the docker CLI's and ssh's complaint that say why, without the noise. */
+function unreachableReason(stderr) {
+    const lines = stderr
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line));
+    const telling = lines.filter((line) => /verification failed|REMOTE HOST IDENTIFICATION|Permission denied|Connection refused|Connection timed out|No route|Could not resolve|certificate|tls:|x509|connect:|error during connect|Cannot connect|Is the docker daemon running|not found|closed by remote host/i.test(line));
+    const chosen = (telling.length > 0 ? telling : lines).slice(-3);
+    return chosen.join('; ') || 'the docker CLI printed nothing';
+}
+
+// The deploy step's part of the run around its rollout: before any step runs, the compose files
+// are checked and the host is reached (so a bad host fails before the build); when the main step
+// ends, the tunnel is closed and the host's access files are removed, unless a held lock or an
+// interrupted rollout leaves them to the post step.
+/** The state the deploy step saves for the post step. */
+const DEPLOY_STATES = [DeployState.Access, DeployState.Lock, DeployState.Rollout];
+/** The host's access files, as soon as they exist: also when reaching the host then fails. */
+let written;
+function prepareDeployTarget({ context, release, inputs }) {
+    return prepareDeploy({ deploy: inputs }, release.plan.version, context.docker, {
+        tempRoot: context.tempRoot,
+        cwd: process.cwd(),
+        onAccess: (access) => {
+            written = access;
+            saveForPost(DeployState.Access, JSON.stringify(savedAccess(access)));
+        }
+    });
+}
+/** True while the deploy lock is held or a rollout is under way: the post step needs the host then. */
+function deployLeftForPost() {
+    return Boolean(savedForPost(DeployState.Lock) || savedForPost(DeployState.Rollout));
+}
+/** Closes the tunnel, and removes the host's access files unless the post step needs them. */
+function finishDeploy(target) {
+    closeDeployTarget(target ?? (written ? { access: written } : undefined));
+    if (!written || deployLeftForPost())
+        return;
+    for (const dir of [written.dir, written.socketDir])
+        if (dir)
+            rmSync(dir, { recursive: true, force: true });
+    saveForPost(DeployState.Access, '');
+    info(`Removed the deploy host's access folder ${written.dir}`);
+}
+
+/** A step's failure with the part of its result that is still true (e.g. the tags pushed). */
+class StepError extends Error {
+    partial;
+    constructor(message, partial) {
+        super(message);
+        this.partial = partial;
+        this.name = 'StepError';
+    }
+}
+
+// The deploy step: what every rollout shares, whatever its strategy (strategy.ts; Compose
+// blue-green today). The host was reached and the strategy's files checked before the build
+// (target.ts); here the image is pulled on the host, the deploy lock taken, and the rollout
+// handed to the strategy with the step's timeline, its log and the post step's state; then the
+// lock is released, and the step reports: its outputs, its summary row and section, and the
+// logs of the containers that failed.
 /** A failure's reason in the summary is cut to this many characters (it can quote docker). */
 const REASON_LIMIT = 500;
 /** A reason not to deploy although deploy is in steps, or undefined. */
@@ -10029,17 +10518,6 @@ function deploySkipReason(inputs, release) {
     }
     return undefined;
 }
-/**
- * N when the replicas input is empty: the number of running containers of the image most of them
- * run (an unfinished earlier rollout leaves two images side by side, and 2N is not what serves),
- * else the compose file's, else 1.
- */
-function defaultReplicas(running, composeReplicas) {
-    const perImage = new Map();
-    for (const { imageId } of running)
-        perImage.set(imageId, (perImage.get(imageId) ?? 0) + 1);
-    return Math.max(0, ...perImage.values()) || composeReplicas || 1;
-}
 /** Who holds the deploy lock: the workflow run's address, else the repository and run ID. */
 function lockHolder(github, env = process.env) {
     const runId = env.GITHUB_RUN_ID;
@@ -10052,7 +10530,6 @@ function lockHolder(github, env = process.env) {
 class Timeline {
     entries;
     last = Date.now();
-    started = this.last;
     constructor(entries) {
         this.entries = entries;
     }
@@ -10060,9 +10537,6 @@ class Timeline {
         const now = Date.now();
         this.entries.push({ phase, seconds: (now - this.last) / 1000 });
         this.last = now;
-    }
-    elapsedMs(since) {
-        return Date.now() - since;
     }
 }
 const deployStep = {
@@ -10082,45 +10556,13 @@ const deployStep = {
     run: async ({ context, inputs: deploy, prepared: target }) => {
         if (!target)
             throw new Error('the deploy target was not prepared');
-        const result = {
-            deployed: false,
-            previousImage: '',
-            containers: [],
-            host: target.host.url,
-            project: target.project,
-            service: target.service.name,
-            image: target.image,
-            timeline: [],
-            failures: []
-        };
+        const result = emptyResult(target);
         const timeline = new Timeline(result.timeline);
         try {
-            // The image from the registry, with the runner's credentials sent along with the pull
-            // (the docker CLI's X-Registry-Auth): nothing is stored on the host. A build that was not
-            // pushed is only on the local engine, which is the deploy host then (unix://).
-            const pull = !(context.inputs.steps.includes('build') && !context.inputs.steps.includes('push'));
-            if (pull) {
-                await withRetry(`docker pull ${target.image}`, REGISTRY_RETRY, () => target.docker.run(['pull', '--quiet', target.image], {
-                    quiet: true,
-                    timeout: registryTimeout(context.inputs.publish.registryTimeout)
-                }));
-                timeline.mark('image pulled');
-            }
-            const imageId = await imageIdOn(target, target.image);
-            const lock = await acquireLock(target.docker, target.project, target.image, lockHolder(context.github), {
-                timeoutMs: deploy.lockTimeout * 1000,
-                onWait: (holder) => info(`Another deploy of ${target.project} holds the lock (${holder}); waiting up to ${deploy.lockTimeout} s`)
-            });
-            saveForPost(State.DeployLock, lock.name);
-            timeline.mark('lock taken');
-            try {
-                await rollOut(target, deploy, imageId, result, timeline);
-            }
-            finally {
-                // Left in the state when the host cannot be reached: the post step tries again.
-                if (await releaseLock(target.docker, lock))
-                    saveForPost(State.DeployLock, '');
-            }
+            if (pullsImage(context.inputs))
+                await pullImage(target, context.inputs, timeline);
+            const imageId = await imageIdOn(target, target.plan.image);
+            await withLock(target, { context, deploy }, timeline, () => target.rollout.rollOut(imageId, rolloutHooks(target, timeline), result));
             return result;
         }
         catch (error) {
@@ -10145,6 +10587,38 @@ const deployStep = {
         return { outputs, rows: [['Deploy', deployRow(result)]], sections: [deploySection(result)] };
     }
 };
+function emptyResult(target) {
+    return {
+        deployed: false,
+        previousImage: '',
+        containers: [],
+        host: target.host.url,
+        project: target.plan.project,
+        service: target.plan.service,
+        image: target.plan.image,
+        timeline: [],
+        failures: []
+    };
+}
+/**
+ * Whether the image comes from the registry. A build that was not pushed is only on the local
+ * engine, which is the deploy host then (unix://).
+ */
+function pullsImage(inputs) {
+    return !(inputs.steps.includes('build') && !inputs.steps.includes('push'));
+}
+/**
+ * The image from the registry, with the runner's credentials sent along with the pull (the
+ * docker CLI's X-Registry-Auth): nothing is stored on the host.
+ */
+async function pullImage(target, inputs, timeline) {
+    const image = target.plan.image;
+    await withRetry(`docker pull ${image}`, REGISTRY_RETRY, () => target.docker.run(['pull', '--quiet', image], {
+        quiet: true,
+        timeout: registryTimeout(inputs.publish.registryTimeout)
+    }));
+    timeline.mark('image pulled');
+}
 async function imageIdOn(target, image) {
     const inspected = await target.docker.run(['image', 'inspect', '--format', '{{.Id}}', image], {
         quiet: true,
@@ -10155,187 +10629,34 @@ async function imageIdOn(target, image) {
     }
     return inspected.stdout.trim();
 }
-/** Where the rollout is, for the post step when the main step ends in the middle of it. */
-function saveRollout(state) {
-    saveForPost(State.DeployRollout, state ? JSON.stringify(state) : '');
-}
-/** The rollout itself, with the lock held. Fills `result` as it goes. */
-async function rollOut(target, deploy, imageId, result, timeline) {
-    const containers = new Containers(target.docker);
-    const { project } = target;
-    const service = target.service.name;
-    const existing = await containers.inspect(await containers.list(project, service, true));
-    // Stopped containers serve nothing, and Compose would count (and restart) them when scaling.
-    const stopped = existing.filter((container) => !container.running);
-    if (stopped.length > 0) {
-        info(`Removing ${stopped.length} stopped container(s) of ${service}: ${stopped.map((c) => c.name).join(', ')}`);
-        await containers.remove(stopped.map((container) => container.id));
-    }
-    const old = existing.filter((container) => container.running);
-    const oldIds = new Set(old.map((container) => container.id));
-    result.previousImage = old[0]?.image ?? '';
-    const images = new Set(old.map((container) => container.imageId));
-    if (images.size > 1) {
-        warning(`${old.length} containers of ${service} run ${images.size} different images: an earlier rollout did not finish (its post step did not run). This release replaces all of them.`);
-    }
-    const replicas = deploy.replicas ?? defaultReplicas(old, target.service.replicas);
-    result.replicas = replicas;
-    result.firstDeploy = old.length === 0;
-    const rollout = {
-        project,
-        service,
-        old: [...oldIds],
-        phase: 'scaling'
-    };
-    saveRollout(rollout);
-    const scaleStart = Date.now();
-    let fresh = [];
+/** Runs `rollOut` holding the deploy lock of the project on the host. */
+async function withLock(target, { context, deploy }, timeline, rollOut) {
+    const { project, image } = target.plan;
+    const { lockTimeout } = deploy;
+    const lock = await acquireLock(target.docker, project, image, lockHolder(context.github), {
+        timeoutMs: lockTimeout * 1000,
+        onWait: (holder) => info(`Another deploy of ${project} holds the lock (${holder}); waiting up to ${lockTimeout} s`)
+    });
+    saveForPost(DeployState.Lock, lock.name);
+    timeline.mark('lock taken');
     try {
-        let projectRunning = true;
-        if (old.length === 0) {
-            projectRunning = (await containers.list(project)).length > 0;
-            // On an empty host the whole stack comes up (the proxy in front included); otherwise only
-            // this service, its dependencies left as they are.
-            await target.compose.run(projectRunning
-                ? scaleUpCommand(service, replicas)
-                : ['up', '--detach', '--scale', `${service}=${replicas}`]);
-        }
-        else {
-            info(`Starting ${replicas} new container(s) of ${service} beside the ${old.length} running`);
-            await target.compose.run(scaleUpCommand(service, old.length + replicas));
-        }
-        fresh = await containers.inspect((await containers.list(project, service, true)).filter((id) => !oldIds.has(id)));
-        result.containers = fresh.map((container) => container.id);
-        timeline.mark('scaled up');
-        if (fresh.length !== replicas) {
-            throw new Error(`Compose started ${fresh.length} new container(s) of ${service}, not ${replicas}`);
-        }
-        const stale = fresh.filter((container) => container.imageId !== imageId);
-        if (stale.length > 0) {
-            throw new Error(`the new container(s) ${stale.map((c) => c.name).join(', ')} run ${stale[0]?.image}, not ${target.image} (${short(imageId)}): does the compose file's image use \${APP_VERSION}?`);
-        }
-        if (fresh.some((container) => !container.health)) {
-            warning(`service ${service} has no healthcheck: the new containers count as ready once they have run ${deploy.startupGrace} s (startup-grace). Add a HEALTHCHECK to the image or a healthcheck: to the service, so that a container that runs but does not serve never gets traffic.`);
-        }
-        info(`Waiting for ${fresh.map((container) => container.name).join(', ')} to be ready`);
-        const tunnel = target.access.tunnel;
-        const outcome = await waitUntilReady(target.docker, fresh, {
-            timeoutMs: Math.max(0, deploy.healthTimeout * 1000 - (Date.now() - scaleStart)),
-            graceMs: deploy.startupGrace * 1000,
-            inspect: (ids) => containers.inspect(ids),
-            connectionAlive: tunnel ? () => tunnelAlive(tunnel) : undefined,
-            report: (what, message) => {
-                warning(message);
-                timeline.mark(what === 'lost' ? 'lost the engine' : 'engine back');
-            },
-            onEngineBack: async (engineVersion, pendingIds) => {
-                const unchecked = fresh.filter((c) => c.health && pendingIds.includes(c.id));
-                if (!losesHealthchecksOnRestart(engineVersion) || unchecked.length === 0)
-                    return;
-                // A dropped connection leaves the healthchecks running; only a restart stops them.
-                if (!(await restartedSinceStart(target.docker, unchecked)))
-                    return;
-                warning(`The engine restarted, and Engine ${engineVersion} does not run the healthchecks of the containers it kept through a restart (moby/moby#41871, mended in Engine 23.0): pausing and unpausing the ${unchecked.length} new container(s) still starting, which starts their healthchecks again`);
-                await containers.rearmHealthchecks(unchecked.map((c) => c.id));
-            }
-        });
-        if (!outcome.ready) {
-            timeline.mark('not healthy');
-            result.failures = await describeFailures(containers, fresh, outcome, deploy.healthTimeout);
-            throw new Error(failureMessage(service, result.failures));
-        }
-        // Once more, right before the traffic moves: none may have turned unhealthy or exited since.
-        const recheck = await containers.inspect(fresh.map((container) => container.id));
-        const unwell = recheck.filter((container) => !canServe(container));
-        if (unwell.length > 0) {
-            timeline.mark('not healthy');
-            const outcome = {
-                ready: false,
-                failures: Object.fromEntries(unwell.map((container) => [container.id, `${describeState(container)} before the switch`]))
-            };
-            result.failures = await describeFailures(containers, fresh, outcome, deploy.healthTimeout);
-            throw new Error(failureMessage(service, result.failures));
-        }
-        timeline.mark('healthy');
-        // A proxy that was already running resolves the name again; one that Compose just started
-        // with the new containers already knows them.
-        if (old.length > 0 || projectRunning) {
-            saveRollout({ ...rollout, phase: 'switching' });
-            await switchTraffic({ docker: target.docker, project, service }, deploy.switchCommand, containers, old, core);
-            timeline.mark('switched');
-        }
+        await rollOut();
     }
-    catch (error) {
-        // Only what this run started goes; the old containers were never taken off the network
-        // (switchTraffic puts them back when the switch itself fails).
-        const started = (await containers.list(project, service, true).catch(() => result.containers)).filter((id) => !oldIds.has(id));
-        try {
-            await containers.remove(started);
-        }
-        catch (removal) {
-            // The host cannot be reached (a cut connection): the saved rollout state stays, and the
-            // post step removes them through a new connection.
-            warning(`could not remove the new containers now (${removal.message}); the post step will try again`);
-            throw error;
-        }
-        saveRollout(undefined);
-        result.rolledBack = true;
-        timeline.mark('new containers removed');
-        throw error;
-    }
-    saveRollout({ ...rollout, phase: 'switched' });
-    if (deploy.drainSeconds > 0) {
-        info(`Draining: ${deploy.drainSeconds} s before the old containers stop`);
-        await new Promise((resolve) => setTimeout(resolve, deploy.drainSeconds * 1000));
-        timeline.mark('drained');
-    }
-    await containers.stopAndRemove([...oldIds]);
-    if (old.length > 0)
-        timeline.mark('old removed');
-    saveRollout(undefined);
-    await verify(containers, target, imageId, result, replicas);
-    result.deployed = true;
-}
-/** Exactly the new containers run, all of the new image. */
-async function verify(containers, target, imageId, result, replicas) {
-    const running = await containers.inspect(await containers.list(target.project, target.service.name));
-    const wanted = new Set(result.containers);
-    const strays = running.filter((container) => !wanted.has(container.id) || container.imageId !== imageId);
-    if (running.length !== replicas || strays.length > 0) {
-        throw new Error(`after the rollout ${running.length} container(s) of ${target.service.name} run (${running.map((c) => `${c.name} ${c.image}`).join(', ')}), not the ${replicas} new one(s) of ${target.image}`);
+    finally {
+        // Left in the state when the host cannot be reached: the post step tries again.
+        if (await releaseLock(target.docker, lock))
+            saveForPost(DeployState.Lock, '');
     }
 }
-async function describeFailures(containers, fresh, outcome, healthTimeout) {
-    const latest = await containers.inspect(fresh.map((container) => container.id)).catch(() => fresh);
-    const failures = [];
-    for (const container of latest) {
-        const reason = outcome.failures[container.id];
-        if (!reason)
-            continue;
-        failures.push({
-            name: container.name,
-            id: container.id,
-            reason: reason === 'timeout'
-                ? `not ready after ${healthTimeout} s (health-timeout)${container.health ? `, health ${container.health.status}` : ''}`
-                : reason,
-            healthLog: (container.health?.log ?? [])
-                .slice(-3)
-                .map((probe) => `exit ${probe.exitCode}: ${probe.output.trim()}`),
-            logTail: await containers.logTail(container.id, LOG_TAIL_LINES)
-        });
-    }
-    return failures;
-}
-function describeState(container) {
-    if (!container.running)
-        return `was ${container.status} (exit code ${container.exitCode})`;
-    return `was ${container.health?.status ?? 'not healthy'}`;
-}
-function failureMessage(service, failures) {
-    const first = failures[0];
-    const what = first ? `${first.name} ${first.reason}` : 'a new container failed';
-    const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
-    return `the new version of ${service} is not healthy: ${what}${more}. The new containers were removed; the old ones kept serving.`;
+/** What the step hands the strategy: its timeline, its log, the post step's state. */
+function rolloutHooks(target, timeline) {
+    const tunnel = target.access.tunnel;
+    return {
+        mark: (phase) => timeline.mark(phase),
+        log: core,
+        saveState: (state) => saveForPost(DeployState.Rollout, state),
+        connectionAlive: tunnel ? () => tunnelAlive(tunnel) : undefined
+    };
 }
 /**
  * The last health checks and log lines of each container that failed, a log group each. They are

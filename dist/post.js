@@ -1,5 +1,4 @@
-import { accessSync, constants as constants$5, rmSync, readFileSync, openSync, closeSync, existsSync, writeFileSync, realpathSync, lstatSync } from 'node:fs';
-import os$1 from 'node:os';
+import { accessSync, constants as constants$5, readFileSync, existsSync, rmSync, openSync, closeSync, writeFileSync, realpathSync, lstatSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path$1 from 'node:path';
 import require$$5$3, { StringDecoder } from 'string_decoder';
@@ -38,22 +37,7 @@ import require$$1$3 from 'node:url';
 import require$$5$2 from 'node:async_hooks';
 import require$$1$4 from 'node:console';
 import require$$1$5 from 'node:dns';
-
-// The names of the state the main step hands the post step (GITHUB_STATE, read back as
-// STATE_<name>), typed once.
-var State;
-(function (State) {
-    /** The private DOCKER_CONFIG folder the post step logs out of and removes. */
-    State["DockerConfig"] = "docker-config";
-    /** JSON of the deploy host's access folder and engine (RemoteAccess), removed in post. */
-    State["DeployAccess"] = "deploy-access";
-    /** The deploy lock container's name while the main step holds it. */
-    State["DeployLock"] = "deploy-lock";
-    /** JSON of RolloutState while a rollout is under way, for the post step to finish or undo. */
-    State["DeployRollout"] = "deploy-rollout";
-    /** JSON list of the steps' private folders under the runner's temp folder. */
-    State["WorkDirs"] = "work-dirs";
-})(State || (State = {}));
+import os$1 from 'node:os';
 
 var __awaiter$3 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -1206,6 +1190,336 @@ function definedOnly(env) {
         if (value !== undefined)
             out[key] = value;
     return out;
+}
+
+/** Running, and healthy when it has a healthcheck: fit to get traffic. */
+function canServe(container) {
+    return container.running && (container.health === undefined || container.health.status === 'healthy');
+}
+
+const PROJECT_LABEL = 'com.docker.compose.project';
+const SERVICE_LABEL = 'com.docker.compose.service';
+/** `docker inspect` JSON of containers, as the fields the rollout reads. */
+function parseContainerInspect(json) {
+    const parsed = JSON.parse(json);
+    if (!Array.isArray(parsed))
+        throw new Error('docker inspect did not print a JSON list');
+    return parsed.map((entry) => {
+        const state = entry.State ?? {};
+        const health = state.Health;
+        const networks = {};
+        for (const [name, network] of Object.entries(entry.NetworkSettings?.Networks ?? {})) {
+            networks[name] = {
+                ip: network?.IPAddress ?? '',
+                aliases: Array.isArray(network?.Aliases) ? network.Aliases : []
+            };
+        }
+        return {
+            id: entry.Id ?? '',
+            name: (entry.Name ?? '').replace(/^\//, ''),
+            image: entry.Config?.Image ?? '',
+            imageId: entry.Image ?? '',
+            created: entry.Created ?? '',
+            running: state.Running === true,
+            status: state.Status ?? '',
+            exitCode: state.ExitCode ?? 0,
+            restartCount: entry.RestartCount ?? 0,
+            ...(health
+                ? {
+                    health: {
+                        status: health.Status ?? '',
+                        log: (health.Log ?? []).map((probe) => ({
+                            exitCode: probe.ExitCode ?? 0,
+                            output: probe.Output ?? ''
+                        }))
+                    }
+                }
+                : {}),
+            networks
+        };
+    });
+}
+/** The filter arguments that select a service's containers. */
+function serviceFilter(project, service) {
+    return [
+        '--filter',
+        `label=${PROJECT_LABEL}=${project}`,
+        ...(service === undefined ? [] : ['--filter', `label=${SERVICE_LABEL}=${service}`])
+    ];
+}
+class Containers {
+    docker;
+    /** Networks that refused `--ip` (no subnet in their configuration). */
+    noFixedAddress = new Set();
+    constructor(docker) {
+        this.docker = docker;
+    }
+    /** IDs of the project's (or one service's) containers; running ones only unless `all`. */
+    async list(project, service, all = false) {
+        const result = await this.docker.run(['ps', ...(all ? ['--all'] : []), '--no-trunc', '--quiet', ...serviceFilter(project, service)], { quiet: true });
+        return result.stdout
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean);
+    }
+    async inspect(ids) {
+        if (ids.length === 0)
+            return [];
+        const result = await this.docker.run(['container', 'inspect', ...ids], { quiet: true });
+        return parseContainerInspect(result.stdout);
+    }
+    /** Removes containers by ID, running or not; ones already gone are not an error. */
+    async remove(ids) {
+        if (ids.length === 0)
+            return;
+        const result = await this.docker.run(['rm', '--force', ...ids], { quiet: true, allowFailure: true });
+        if (result.exitCode !== 0 && !/No such container/i.test(result.stderr)) {
+            throw new Error(`could not remove containers ${ids.map(short).join(', ')}: ${result.stderr.trim()}`);
+        }
+    }
+    /**
+     * Stops containers by ID, all at once, each with its own stop signal and grace period (Compose
+     * sets both on the container from stop_signal and stop_grace_period), then removes them.
+     */
+    async stopAndRemove(ids) {
+        if (ids.length === 0)
+            return;
+        await this.docker.run(['stop', ...ids], { quiet: true, allowFailure: true });
+        await this.remove(ids);
+    }
+    async disconnect(network, id) {
+        await this.docker.run(['network', 'disconnect', network, id], { quiet: true });
+    }
+    /**
+     * Connects a container to a network with these DNS aliases, at `ip` when the network lets a
+     * container ask for its address (only networks with a subnet in their configuration do);
+     * returns the address it got.
+     */
+    async connect(network, id, aliases, ip) {
+        const args = ['network', 'connect', ...aliases.flatMap((alias) => ['--alias', alias])];
+        if (ip && !this.noFixedAddress.has(network)) {
+            const kept = await this.docker.run([...args, '--ip', ip, network, id], {
+                quiet: true,
+                allowFailure: true
+            });
+            if (kept.exitCode === 0)
+                return ip;
+            if (!/user specified IP address is supported only/i.test(kept.stderr)) {
+                throw new Error(`could not connect ${short(id)} to ${network}: ${kept.stderr.trim()}`);
+            }
+            this.noFixedAddress.add(network);
+        }
+        await this.docker.run([...args, network, id], { quiet: true });
+        const [state] = await this.inspect([id]);
+        return state?.networks[network]?.ip ?? '';
+    }
+    /**
+     * Starts the engine's healthchecks of these containers again: unpausing a container starts its
+     * health monitor afresh (the way round moby/moby#41871). Only for containers that get no traffic
+     * yet: pausing freezes them for the moment between the two calls.
+     */
+    async rearmHealthchecks(ids) {
+        if (ids.length === 0)
+            return;
+        await this.docker.run(['pause', ...ids], { quiet: true });
+        await this.docker.run(['unpause', ...ids], { quiet: true });
+    }
+    /** The last lines a container printed, for the summary of a failed release. */
+    async logTail(id, lines) {
+        const result = await this.docker.run(['logs', '--tail', String(lines), id], {
+            quiet: true,
+            allowFailure: true
+        });
+        return `${result.stdout}${result.stderr}`.trimEnd();
+    }
+}
+/** The 12-character form docker prints. */
+function short(id) {
+    return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+// A command written as text in an input (switch-command), split into its argument array the way
+// a POSIX shell splits words: blanks separate, '...' keeps everything, "..." and \ escape. Nothing
+// is expanded ($VAR, globs, ~) and no shell ever runs it.
+function splitCommandWords(text) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    let quote;
+    for (let i = 0; i < text.length; i++) {
+        const char = text[i];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            else
+                word += char;
+            continue;
+        }
+        if (quote === '"') {
+            if (char === '"')
+                quote = undefined;
+            else if (char === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1]))
+                word += text[++i];
+            else
+                word += char;
+            continue;
+        }
+        if (/\s/.test(char)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+            continue;
+        }
+        inWord = true;
+        if (char === "'" || char === '"')
+            quote = char;
+        else if (char === '\\' && i + 1 < text.length)
+            word += text[++i];
+        else
+            word += char;
+    }
+    if (quote)
+        throw new Error(`the quote ${quote} is not closed`);
+    if (inWord)
+        words.push(word);
+    return words;
+}
+
+// The switch-command input, `SERVICE: command`: run in each container of the proxy service
+// once the new containers are ready (nginx: nginx -s reload). Read by the main step from its
+// inputs and by the post step, which finishes or undoes a switch, from the same input: never
+// from saved state.
+const SERVICE_NAME$1 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+function parseSwitchCommand(raw) {
+    if (!raw)
+        return undefined;
+    const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw);
+    if (!match || !SERVICE_NAME$1.test(match[1]))
+        throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`);
+    const command = match[2].trim();
+    let args;
+    try {
+        args = splitCommandWords(command);
+    }
+    catch (error) {
+        throw new Error(`"${raw}": ${error.message}`);
+    }
+    return { service: match[1], command, args };
+}
+
+// The switch of a blue-green rollout: the proxy in front must stop sending to the old containers
+// without ever sending to one that is gone. The old containers leave the service's DNS name
+// (keeping their addresses, so whatever the proxy resolved earlier still answers), then
+// switch-command makes the proxy resolve the name again.
+/**
+ * Takes the old containers out of the service's DNS name on every network where they have it,
+ * keeping their addresses, then runs switch-command in each running container of its service,
+ * so the proxy resolves the name again and finds only the new containers.
+ *
+ * Docker drops a name only with the container's endpoint, so each old container leaves the
+ * network and rejoins it at once without the name. A proxy that resolved the name earlier
+ * (nginx's `server web:8080`) still sends to the old address until it reloads: the address must
+ * come back, or those requests hang. A network with a subnet in its configuration lets the
+ * container ask for its address (`--ip`); on one without, Docker hands out its lowest free
+ * address, which is the container's own when no lower one is free (the old containers are
+ * handled lowest address first), and the step warns when it was not. The gap of the rejoin
+ * costs a request a TCP retransmission, not an error (the MAC address follows the IP).
+ * When the switch fails, the old containers get their name back.
+ */
+async function switchTraffic(target, command, containers, old, log) {
+    const service = target.service;
+    const detached = [];
+    const moved = [];
+    try {
+        for (const { container, network, ip, aliases } of nameHolders(old, service)) {
+            await containers.disconnect(network, container.id);
+            detached.push({ container, network, ip, aliases });
+            const got = await containers.connect(network, container.id, aliases.filter((alias) => alias !== service), ip);
+            if (got !== ip)
+                moved.push(`${container.name} on ${network} (${ip} became ${got})`);
+        }
+        if (detached.length > 0) {
+            log.info(`Took ${old.length} old container(s) out of the name ${service}, ${detached.length - moved.length} of ${detached.length} keeping their address`);
+        }
+        if (moved.length > 0) {
+            log.warning(`${moved.join(', ')}: the address changed when leaving the name ${service}, so requests a proxy sent there before switch-command may fail. Give the network a subnet (ipam: config: - subnet: ...) so that containers keep their address.`);
+        }
+        if (!command)
+            return;
+        const proxies = await containers.list(target.project, command.service);
+        if (proxies.length === 0) {
+            log.warning(`switch-command: no container of ${command.service} is running in ${target.project}; nothing to switch`);
+            return;
+        }
+        for (const proxy of proxies) {
+            await target.docker.run(['exec', proxy, ...command.args], { quiet: true }).catch((error) => {
+                throw new Error(`switch-command \`${command.command}\` failed in ${command.service} (${short(proxy)}): ${error.message}`);
+            });
+        }
+        log.info(`Switched: ran \`${command.command}\` in ${proxies.length} container(s) of ${command.service}`);
+    }
+    catch (error) {
+        for (const { container, network, ip, aliases } of detached.reverse()) {
+            await containers
+                .disconnect(network, container.id)
+                .catch(() => undefined)
+                .then(() => containers.connect(network, container.id, aliases, ip))
+                .catch((reconnect) => log.warning(`could not give ${container.name} its name ${service} back on ${network}: ${reconnect.message}`));
+        }
+        throw error;
+    }
+}
+/**
+ * Each network endpoint of the old containers that carries the service's name, lowest address
+ * first, with the aliases to restore (without the short ID, which Docker adds itself).
+ */
+function nameHolders(old, service) {
+    const holders = old.flatMap((container) => Object.entries(container.networks)
+        .filter(([, endpoint]) => endpoint.aliases.includes(service))
+        .map(([network, endpoint]) => ({
+        container,
+        network,
+        ip: endpoint.ip,
+        aliases: endpoint.aliases.filter((alias) => alias !== short(container.id))
+    })));
+    return holders.sort((a, b) => a.network.localeCompare(b.network) || ipOrder(a.ip) - ipOrder(b.ip));
+}
+function ipOrder(ip) {
+    const parts = ip.split('.').map(Number);
+    return parts.length === 4 && parts.every(Number.isInteger)
+        ? parts.reduce((sum, part) => sum * 256 + part, 0)
+        : 0;
+}
+
+const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
+const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
+const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
+function parseDockerHost(text) {
+    const url = text.trim();
+    let match = SSH_RE.exec(url);
+    if (match) {
+        const port = match[3] === undefined ? undefined : parsePort(match[3]);
+        return {
+            scheme: 'ssh',
+            url,
+            user: match[1],
+            host: match[2],
+            ...(port === undefined ? {} : { port })
+        };
+    }
+    match = TCP_RE.exec(url);
+    if (match)
+        return { scheme: 'tcp', url, host: match[1], port: parsePort(match[2]) };
+    if (url.startsWith('unix:///') && !/\s/.test(url))
+        return { scheme: 'unix', url, path: url.slice('unix://'.length) };
+    throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`);
+}
+function parsePort(text) {
+    const port = Number(text);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new Error(`port ${text} is not between 1 and 65535`);
+    return port;
 }
 
 // We use any as a valid input type
@@ -29974,53 +30288,6 @@ function registryTimeout(seconds) {
     return { ms: seconds * 1000, input: 'registry-timeout' };
 }
 
-// Docker config folders: the user's (read, never written) and the action's private one, and the
-// registry credentials in them, looked up the way the docker CLI looks them up: a `credHelpers`
-// entry for the registry, else the `credsStore`, else `auths` in config.json.
-/** Removes the private config; the links to the user's folders are removed, not followed. */
-function removePrivateDockerConfig(dir) {
-    rmSync(dir, { recursive: true, force: true });
-}
-
-const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
-const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
-const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
-function parseDockerHost(text) {
-    const url = text.trim();
-    let match = SSH_RE.exec(url);
-    if (match) {
-        const port = match[3] === undefined ? undefined : parsePort(match[3]);
-        return {
-            scheme: 'ssh',
-            url,
-            user: match[1],
-            host: match[2],
-            ...(port === undefined ? {} : { port })
-        };
-    }
-    match = TCP_RE.exec(url);
-    if (match)
-        return { scheme: 'tcp', url, host: match[1], port: parsePort(match[2]) };
-    if (url.startsWith('unix:///') && !/\s/.test(url))
-        return { scheme: 'unix', url, path: url.slice('unix://'.length) };
-    throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`);
-}
-function parsePort(text) {
-    const port = Number(text);
-    if (!Number.isInteger(port) || port < 1 || port > 65535)
-        throw new Error(`port ${text} is not between 1 and 65535`);
-    return port;
-}
-
-function lockName(project) {
-    return `container-ship-lock-${project}`;
-}
-/** Removes the lock; false when the host could not be asked (the lock may still be held). */
-async function releaseLock(docker, lock) {
-    const removed = await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
-    return removed.exitCode === 0 || /No such container/i.test(removed.stderr);
-}
-
 // What it takes to reach the deploy host's engine, laid out in a private folder under the runner's
 // temp folder (never the workspace), files 0600, removed by the post step:
 // - tcp://: the CA, client certificate and key, as DOCKER_CERT_PATH expects them;
@@ -30187,399 +30454,13 @@ function writePrivate(file, text) {
     writeFileSync(file, text, { mode: 0o600 });
 }
 
-/** Running, and healthy when it has a healthcheck: fit to get traffic. */
-function canServe(container) {
-    return container.running && (container.health === undefined || container.health.status === 'healthy');
+function lockName(project) {
+    return `container-ship-lock-${project}`;
 }
-
-const PROJECT_LABEL = 'com.docker.compose.project';
-const SERVICE_LABEL = 'com.docker.compose.service';
-/** `docker inspect` JSON of containers, as the fields the rollout reads. */
-function parseContainerInspect(json) {
-    const parsed = JSON.parse(json);
-    if (!Array.isArray(parsed))
-        throw new Error('docker inspect did not print a JSON list');
-    return parsed.map((entry) => {
-        const state = entry.State ?? {};
-        const health = state.Health;
-        const networks = {};
-        for (const [name, network] of Object.entries(entry.NetworkSettings?.Networks ?? {})) {
-            networks[name] = {
-                ip: network?.IPAddress ?? '',
-                aliases: Array.isArray(network?.Aliases) ? network.Aliases : []
-            };
-        }
-        return {
-            id: entry.Id ?? '',
-            name: (entry.Name ?? '').replace(/^\//, ''),
-            image: entry.Config?.Image ?? '',
-            imageId: entry.Image ?? '',
-            created: entry.Created ?? '',
-            running: state.Running === true,
-            status: state.Status ?? '',
-            exitCode: state.ExitCode ?? 0,
-            restartCount: entry.RestartCount ?? 0,
-            ...(health
-                ? {
-                    health: {
-                        status: health.Status ?? '',
-                        log: (health.Log ?? []).map((probe) => ({
-                            exitCode: probe.ExitCode ?? 0,
-                            output: probe.Output ?? ''
-                        }))
-                    }
-                }
-                : {}),
-            networks
-        };
-    });
-}
-/** The filter arguments that select a service's containers. */
-function serviceFilter(project, service) {
-    return [
-        '--filter',
-        `label=${PROJECT_LABEL}=${project}`,
-        ...(service === undefined ? [] : ['--filter', `label=${SERVICE_LABEL}=${service}`])
-    ];
-}
-class Containers {
-    docker;
-    /** Networks that refused `--ip` (no subnet in their configuration). */
-    noFixedAddress = new Set();
-    constructor(docker) {
-        this.docker = docker;
-    }
-    /** IDs of the project's (or one service's) containers; running ones only unless `all`. */
-    async list(project, service, all = false) {
-        const result = await this.docker.run(['ps', ...(all ? ['--all'] : []), '--no-trunc', '--quiet', ...serviceFilter(project, service)], { quiet: true });
-        return result.stdout
-            .split('\n')
-            .map((line) => line.trim())
-            .filter(Boolean);
-    }
-    async inspect(ids) {
-        if (ids.length === 0)
-            return [];
-        const result = await this.docker.run(['container', 'inspect', ...ids], { quiet: true });
-        return parseContainerInspect(result.stdout);
-    }
-    /** Removes containers by ID, running or not; ones already gone are not an error. */
-    async remove(ids) {
-        if (ids.length === 0)
-            return;
-        const result = await this.docker.run(['rm', '--force', ...ids], { quiet: true, allowFailure: true });
-        if (result.exitCode !== 0 && !/No such container/i.test(result.stderr)) {
-            throw new Error(`could not remove containers ${ids.map(short).join(', ')}: ${result.stderr.trim()}`);
-        }
-    }
-    /**
-     * Stops containers by ID, all at once, each with its own stop signal and grace period (Compose
-     * sets both on the container from stop_signal and stop_grace_period), then removes them.
-     */
-    async stopAndRemove(ids) {
-        if (ids.length === 0)
-            return;
-        await this.docker.run(['stop', ...ids], { quiet: true, allowFailure: true });
-        await this.remove(ids);
-    }
-    async disconnect(network, id) {
-        await this.docker.run(['network', 'disconnect', network, id], { quiet: true });
-    }
-    /**
-     * Connects a container to a network with these DNS aliases, at `ip` when the network lets a
-     * container ask for its address (only networks with a subnet in their configuration do);
-     * returns the address it got.
-     */
-    async connect(network, id, aliases, ip) {
-        const args = ['network', 'connect', ...aliases.flatMap((alias) => ['--alias', alias])];
-        if (ip && !this.noFixedAddress.has(network)) {
-            const kept = await this.docker.run([...args, '--ip', ip, network, id], {
-                quiet: true,
-                allowFailure: true
-            });
-            if (kept.exitCode === 0)
-                return ip;
-            if (!/user specified IP address is supported only/i.test(kept.stderr)) {
-                throw new Error(`could not connect ${short(id)} to ${network}: ${kept.stderr.trim()}`);
-            }
-            this.noFixedAddress.add(network);
-        }
-        await this.docker.run([...args, network, id], { quiet: true });
-        const [state] = await this.inspect([id]);
-        return state?.networks[network]?.ip ?? '';
-    }
-    /**
-     * Starts the engine's healthchecks of these containers again: unpausing a container starts its
-     * health monitor afresh (the way round moby/moby#41871). Only for containers that get no traffic
-     * yet: pausing freezes them for the moment between the two calls.
-     */
-    async rearmHealthchecks(ids) {
-        if (ids.length === 0)
-            return;
-        await this.docker.run(['pause', ...ids], { quiet: true });
-        await this.docker.run(['unpause', ...ids], { quiet: true });
-    }
-    /** The last lines a container printed, for the summary of a failed release. */
-    async logTail(id, lines) {
-        const result = await this.docker.run(['logs', '--tail', String(lines), id], {
-            quiet: true,
-            allowFailure: true
-        });
-        return `${result.stdout}${result.stderr}`.trimEnd();
-    }
-}
-/** The 12-character form docker prints. */
-function short(id) {
-    return id.replace(/^sha256:/, '').slice(0, 12);
-}
-
-// The switch of a blue-green rollout: the proxy in front must stop sending to the old containers
-// without ever sending to one that is gone. The old containers leave the service's DNS name
-// (keeping their addresses, so whatever the proxy resolved earlier still answers), then
-// switch-command makes the proxy resolve the name again.
-/**
- * Takes the old containers out of the service's DNS name on every network where they have it,
- * keeping their addresses, then runs switch-command in each running container of its service,
- * so the proxy resolves the name again and finds only the new containers.
- *
- * Docker drops a name only with the container's endpoint, so each old container leaves the
- * network and rejoins it at once without the name. A proxy that resolved the name earlier
- * (nginx's `server web:8080`) still sends to the old address until it reloads: the address must
- * come back, or those requests hang. A network with a subnet in its configuration lets the
- * container ask for its address (`--ip`); on one without, Docker hands out its lowest free
- * address, which is the container's own when no lower one is free (the old containers are
- * handled lowest address first), and the step warns when it was not. The gap of the rejoin
- * costs a request a TCP retransmission, not an error (the MAC address follows the IP).
- * When the switch fails, the old containers get their name back.
- */
-async function switchTraffic(target, command, containers, old, log) {
-    const service = target.service;
-    const detached = [];
-    const moved = [];
-    try {
-        for (const { container, network, ip, aliases } of nameHolders(old, service)) {
-            await containers.disconnect(network, container.id);
-            detached.push({ container, network, ip, aliases });
-            const got = await containers.connect(network, container.id, aliases.filter((alias) => alias !== service), ip);
-            if (got !== ip)
-                moved.push(`${container.name} on ${network} (${ip} became ${got})`);
-        }
-        if (detached.length > 0) {
-            log.info(`Took ${old.length} old container(s) out of the name ${service}, ${detached.length - moved.length} of ${detached.length} keeping their address`);
-        }
-        if (moved.length > 0) {
-            log.warning(`${moved.join(', ')}: the address changed when leaving the name ${service}, so requests a proxy sent there before switch-command may fail. Give the network a subnet (ipam: config: - subnet: ...) so that containers keep their address.`);
-        }
-        if (!command)
-            return;
-        const proxies = await containers.list(target.project, command.service);
-        if (proxies.length === 0) {
-            log.warning(`switch-command: no container of ${command.service} is running in ${target.project}; nothing to switch`);
-            return;
-        }
-        for (const proxy of proxies) {
-            await target.docker.run(['exec', proxy, ...command.args], { quiet: true }).catch((error) => {
-                throw new Error(`switch-command \`${command.command}\` failed in ${command.service} (${short(proxy)}): ${error.message}`);
-            });
-        }
-        log.info(`Switched: ran \`${command.command}\` in ${proxies.length} container(s) of ${command.service}`);
-    }
-    catch (error) {
-        for (const { container, network, ip, aliases } of detached.reverse()) {
-            await containers
-                .disconnect(network, container.id)
-                .catch(() => undefined)
-                .then(() => containers.connect(network, container.id, aliases, ip))
-                .catch((reconnect) => log.warning(`could not give ${container.name} its name ${service} back on ${network}: ${reconnect.message}`));
-        }
-        throw error;
-    }
-}
-/**
- * Each network endpoint of the old containers that carries the service's name, lowest address
- * first, with the aliases to restore (without the short ID, which Docker adds itself).
- */
-function nameHolders(old, service) {
-    const holders = old.flatMap((container) => Object.entries(container.networks)
-        .filter(([, endpoint]) => endpoint.aliases.includes(service))
-        .map(([network, endpoint]) => ({
-        container,
-        network,
-        ip: endpoint.ip,
-        aliases: endpoint.aliases.filter((alias) => alias !== short(container.id))
-    })));
-    return holders.sort((a, b) => a.network.localeCompare(b.network) || ipOrder(a.ip) - ipOrder(b.ip));
-}
-function ipOrder(ip) {
-    const parts = ip.split('.').map(Number);
-    return parts.length === 4 && parts.every(Number.isInteger)
-        ? parts.reduce((sum, part) => sum * 256 + part, 0)
-        : 0;
-}
-
-// What the post step does when the main step ended in the middle of a rollout (a cancelled run,
-// a crash): it puts the service back in one piece, keeping whichever version can serve. The main
-// step saves where it was (RolloutState) at each phase; the containers of the interrupted
-// rollout are found again by their Compose labels: every container of the service that is not
-// one of the old ones is new.
-//   - before the switch: the new containers are removed; the old ones never left service;
-//   - during the switch: when every new container is healthy, the switch is finished (the old
-//     ones leave the name, switch-command, the old ones stopped); otherwise it is undone (the old
-//     ones get the name back, the new ones leave it, switch-command, the new ones removed);
-//   - after the switch: the old containers are stopped and removed.
-function parseRolloutState(text) {
-    if (!text)
-        return undefined;
-    let state;
-    try {
-        state = JSON.parse(text);
-    }
-    catch {
-        state = null;
-    }
-    const phases = ['scaling', 'switching', 'switched'];
-    if (typeof state !== 'object' ||
-        state === null ||
-        typeof state.project !== 'string' ||
-        typeof state.service !== 'string' ||
-        !Array.isArray(state.old) ||
-        !phases.includes(state.phase)) {
-        throw new Error('the saved rollout state is not one the main step writes');
-    }
-    return state;
-}
-/** Puts the service back in one piece; returns what it found and did, one line each. */
-async function recoverRollout(docker, state, 
-/** The switch-command input, to finish or undo a switch. */
-command, log) {
-    const containers = new Containers(docker);
-    const { project, service } = state;
-    const oldIds = new Set(state.old);
-    const all = await containers.inspect(await containers.list(project, service, true));
-    const old = all.filter((container) => oldIds.has(container.id));
-    const fresh = all.filter((container) => !oldIds.has(container.id));
-    const names = (list) => list.map((container) => container.name).join(', ') || 'none';
-    const report = [
-        `The deploy of ${service} (${project}) ended ${describePhase(state.phase)}: ${old.length} old container(s) (${names(old)}), ${fresh.length} new (${names(fresh)}).`
-    ];
-    const scope = { docker, project, service };
-    if (state.phase === 'scaling') {
-        await containers.remove(fresh.map((container) => container.id));
-        report.push(`Removed the ${fresh.length} new container(s); the old ones kept serving.`);
-    }
-    else if (state.phase === 'switched') {
-        await containers.stopAndRemove(old.map((container) => container.id));
-        report.push(`Stopped and removed the ${old.length} old container(s); the new ones serve.`);
-    }
-    else if (fresh.length > 0 && fresh.every(canServe)) {
-        await switchTraffic(scope, command, containers, old, log);
-        await containers.stopAndRemove(old.map((container) => container.id));
-        report.push(`Every new container was healthy: finished the switch and removed the ${old.length} old container(s).`);
-    }
-    else {
-        await restoreName(containers, old, fresh, service);
-        await switchTraffic(scope, command, containers, fresh, log);
-        await containers.remove(fresh.map((container) => container.id));
-        report.push(`Not every new container was healthy: gave the old container(s) the name back and removed the ${fresh.length} new one(s).`);
-    }
-    for (const line of report)
-        log.info(line);
-    return report;
-}
-function describePhase(phase) {
-    if (phase === 'scaling')
-        return 'before the switch';
-    if (phase === 'switching')
-        return 'during the switch';
-    return 'after the switch, before the old containers were removed';
-}
-/**
- * Gives the old containers the service's name back (keeping their addresses) on each network
- * where the new containers have it and they do not.
- */
-async function restoreName(containers, old, fresh, service) {
-    const networks = new Set(fresh.flatMap((container) => Object.entries(container.networks)
-        .filter(([, endpoint]) => endpoint.aliases.includes(service))
-        .map(([network]) => network)));
-    for (const container of old) {
-        for (const [network, endpoint] of Object.entries(container.networks)) {
-            if (!networks.has(network) || endpoint.aliases.includes(service))
-                continue;
-            const aliases = [service, ...endpoint.aliases.filter((alias) => alias !== short(container.id))];
-            await containers.disconnect(network, container.id);
-            await containers.connect(network, container.id, aliases, endpoint.ip);
-        }
-    }
-}
-
-// A command written as text in an input (switch-command), split into its argument array the way
-// a POSIX shell splits words: blanks separate, '...' keeps everything, "..." and \ escape. Nothing
-// is expanded ($VAR, globs, ~) and no shell ever runs it.
-function splitCommandWords(text) {
-    const words = [];
-    let word = '';
-    let inWord = false;
-    let quote;
-    for (let i = 0; i < text.length; i++) {
-        const char = text[i];
-        if (quote === "'") {
-            if (char === "'")
-                quote = undefined;
-            else
-                word += char;
-            continue;
-        }
-        if (quote === '"') {
-            if (char === '"')
-                quote = undefined;
-            else if (char === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1]))
-                word += text[++i];
-            else
-                word += char;
-            continue;
-        }
-        if (/\s/.test(char)) {
-            if (inWord)
-                words.push(word);
-            word = '';
-            inWord = false;
-            continue;
-        }
-        inWord = true;
-        if (char === "'" || char === '"')
-            quote = char;
-        else if (char === '\\' && i + 1 < text.length)
-            word += text[++i];
-        else
-            word += char;
-    }
-    if (quote)
-        throw new Error(`the quote ${quote} is not closed`);
-    if (inWord)
-        words.push(word);
-    return words;
-}
-
-// The switch-command input, `SERVICE: command`: run in each container of the proxy service
-// once the new containers are ready (nginx: nginx -s reload). Read by the main step from its
-// inputs and by the post step, which finishes or undoes a switch, from the same input: never
-// from saved state.
-const SERVICE_NAME$1 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-function parseSwitchCommand(raw) {
-    if (!raw)
-        return undefined;
-    const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw);
-    if (!match || !SERVICE_NAME$1.test(match[1]))
-        throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`);
-    const command = match[2].trim();
-    let args;
-    try {
-        args = splitCommandWords(command);
-    }
-    catch (error) {
-        throw new Error(`"${raw}": ${error.message}`);
-    }
-    return { service: match[1], command, args };
+/** Removes the lock; false when the host could not be asked (the lock may still be held). */
+async function releaseLock(docker, lock) {
+    const removed = await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
+    return removed.exitCode === 0 || /No such container/i.test(removed.stderr);
 }
 
 // What the post step takes from the state the main step saved (STATE_<name>), trusting none of
@@ -30590,15 +30471,12 @@ function parseSwitchCommand(raw) {
 // - A folder must be one the main step made: a real folder (not a link) directly in the runner's
 //   temp folder, named as the action names it, owned by this user. The SSH socket's short folder
 //   in /tmp likewise, and private (0700).
-// - The lock name must be the action's: `container-ship-lock-<Compose project name>`.
-// - A rollout must be of the service the `service` input names, its old containers full IDs.
+// - The deploy's own values (the lock name, the access, a rollout under way) are checked where
+//   the deploy reads them back: deploy/saved-state.ts and its strategy's recovery.
 // - Nothing that runs is read from state: the ssh command line is rebuilt from the docker-host
 //   input and the checked access folder, the switch command from the switch-command input.
 /** mkdtemp's six random characters. */
 const MKDTEMP_SUFFIX = '[A-Za-z0-9]{6}';
-const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const CONTAINER_ID = /^[0-9a-f]{64}$/;
 /** Why a path is refused, for the post step's warning. */
 class UntrustedStateError extends Error {
     constructor(name, reason) {
@@ -30666,6 +30544,29 @@ function sameFolder(a, b) {
         return false;
     }
 }
+/** What `check` returns, or undefined with a warning saying why the value was refused. */
+function trusted(check, warning) {
+    try {
+        return check();
+    }
+    catch (error) {
+        warning(`${error.message}; nothing is done with it`);
+        return undefined;
+    }
+}
+function currentUid() {
+    return typeof process.getuid === 'function' ? process.getuid() : -1;
+}
+
+// The deploy's state as the post step reads it back, trusting none of it (see
+// run/trusted-state.ts for why and for the folder checks):
+// - the access folders must be the action's own (ownFolder, ownSocketFolder); the host is the
+//   docker-host input's, and the ssh command line is rebuilt from it and the folder, never read;
+// - the lock name must be the action's: `container-ship-lock-<Compose project name>`;
+// - the tunnel's PID is only a number here: it is used once it is checked to be that tunnel's ssh.
+// The strategy checks its own rollout state (compose/recovery.ts: checkedRollout).
+/** A Compose project name, as Compose normalises one. */
+const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
 /** The lock's name when it is the action's lock of a Compose project; undefined when empty. */
 function checkedLockName(text) {
     if (!text)
@@ -30675,6 +30576,98 @@ function checkedLockName(text) {
         throw new UntrustedStateError('deploy-lock', `${JSON.stringify(text)} is not the name of a deploy lock`);
     }
     return text;
+}
+/** The saved SSH tunnel PID, when it is one. */
+function checkedPid(value) {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value > 1 ? value : undefined;
+}
+/**
+ * The deploy host's access, rebuilt from the docker-host input and the checked folders the
+ * main step saved; undefined when none was saved. A docker-host input that does not parse
+ * leaves the folders to remove and no host to reach (url '').
+ */
+function checkedAccess(text, dockerHost, tempRoot, log) {
+    if (!text)
+        return undefined;
+    let saved;
+    try {
+        saved = JSON.parse(text);
+    }
+    catch {
+        saved = null;
+    }
+    if (typeof saved !== 'object' || saved === null || typeof saved.dir !== 'string') {
+        throw new UntrustedStateError('deploy-access', 'it is not what the main step writes');
+    }
+    const dir = ownFolder('deploy-access', saved.dir, tempRoot, 'remote');
+    const socketDir = ownSocketFolder('deploy-access', typeof saved.socketDir === 'string' ? saved.socketDir : '');
+    let host;
+    try {
+        host = parseDockerHost(dockerHost);
+    }
+    catch (error) {
+        // The folders are still the action's: they are removed, nothing is reached.
+        log.warning(`docker-host: ${error.message}; the deploy host is not reached from the post step`);
+        return { engine: { kind: 'remote', host: '' }, url: '', dir, ...(socketDir ? { socketDir } : {}) };
+    }
+    const access = accessIn(host, dir, socketDir);
+    const pid = checkedPid(saved.tunnelPid);
+    if (access.tunnel && pid)
+        access.tunnel.pid = pid;
+    return access;
+}
+
+// What the post step does when the main step ended in the middle of a rollout (a cancelled run,
+// a crash): it puts the service back in one piece, keeping whichever version can serve. The main
+// step saves where it was (RolloutState) at each phase; the containers of the interrupted
+// rollout are found again by their Compose labels: every container of the service that is not
+// one of the old ones is new.
+//   - before the switch: the new containers are removed; the old ones never left service;
+//   - during the switch: when every new container is healthy, the switch is finished (the old
+//     ones leave the name, switch-command, the old ones stopped); otherwise it is undone (the old
+//     ones get the name back, the new ones leave it, switch-command, the new ones removed);
+//   - after the switch: the old containers are stopped and removed.
+// The saved state is trusted no more than any other (run/trusted-state.ts): it must be of the
+// service the `service` input names, in a Compose project, its old containers full IDs; the
+// switch command comes from the switch-command input, never from state.
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const CONTAINER_ID = /^[0-9a-f]{64}$/;
+function parseRolloutState(text) {
+    if (!text)
+        return undefined;
+    let state;
+    try {
+        state = JSON.parse(text);
+    }
+    catch {
+        state = null;
+    }
+    const phases = ['scaling', 'switching', 'switched'];
+    if (typeof state !== 'object' ||
+        state === null ||
+        typeof state.project !== 'string' ||
+        typeof state.service !== 'string' ||
+        !Array.isArray(state.old) ||
+        !phases.includes(state.phase)) {
+        throw new Error('the saved rollout state is not one the main step writes');
+    }
+    return state;
+}
+/**
+ * The strategy's side of the post step: the rollout the main step saved, checked against the
+ * inputs, and its recovery with the switch-command input; undefined when none was under way.
+ */
+function interruptedRollout(saved, input) {
+    const state = checkedRollout(saved, input('service'));
+    if (!state)
+        return undefined;
+    return {
+        service: state.service,
+        recover: async (docker, log) => {
+            const command = trusted(() => parseSwitchCommand(input('switch-command')), (message) => log.warning(message));
+            await recoverRollout(docker, state, command, log);
+        }
+    };
 }
 /**
  * The rollout the main step was in, when it is one of the service the `service` input names,
@@ -30702,20 +30695,196 @@ function checkedRollout(text, service) {
     // Only what the main step writes: the switch command comes from the input.
     return { project: state.project, service: state.service, old: [...state.old], phase: state.phase };
 }
-/** The saved SSH tunnel PID, when it is one. */
-function checkedPid(value) {
-    return typeof value === 'number' && Number.isSafeInteger(value) && value > 1 ? value : undefined;
+/** Puts the service back in one piece; returns what it found and did, one line each. */
+async function recoverRollout(docker, state, 
+/** The switch-command input, to finish or undo a switch. */
+command, log) {
+    const containers = new Containers(docker);
+    const { project, service } = state;
+    const oldIds = new Set(state.old);
+    const all = await containers.inspect(await containers.list(project, service, true));
+    const old = all.filter((container) => oldIds.has(container.id));
+    const fresh = all.filter((container) => !oldIds.has(container.id));
+    const names = (list) => list.map((container) => container.name).join(', ') || 'none';
+    const report = [
+        `The deploy of ${service} (${project}) ended ${describePhase(state.phase)}: ${old.length} old container(s) (${names(old)}), ${fresh.length} new (${names(fresh)}).`
+    ];
+    const scope = { docker, project, service };
+    if (state.phase === 'scaling') {
+        await containers.remove(fresh.map((container) => container.id));
+        report.push(`Removed the ${fresh.length} new container(s); the old ones kept serving.`);
+    }
+    else if (state.phase === 'switched') {
+        await containers.stopAndRemove(old.map((container) => container.id));
+        report.push(`Stopped and removed the ${old.length} old container(s); the new ones serve.`);
+    }
+    else if (fresh.length > 0 && fresh.every(canServe)) {
+        await switchTraffic(scope, command, containers, old, log);
+        await containers.stopAndRemove(old.map((container) => container.id));
+        report.push(`Every new container was healthy: finished the switch and removed the ${old.length} old container(s).`);
+    }
+    else {
+        await restoreName(containers, old, fresh, service);
+        await switchTraffic(scope, command, containers, fresh, log);
+        await containers.remove(fresh.map((container) => container.id));
+        report.push(`Not every new container was healthy: gave the old container(s) the name back and removed the ${fresh.length} new one(s).`);
+    }
+    for (const line of report)
+        log.info(line);
+    return report;
 }
-function currentUid() {
-    return typeof process.getuid === 'function' ? process.getuid() : -1;
+function describePhase(phase) {
+    if (phase === 'scaling')
+        return 'before the switch';
+    if (phase === 'switching')
+        return 'during the switch';
+    return 'after the switch, before the old containers were removed';
+}
+/**
+ * Gives the old containers the service's name back (keeping their addresses) on each network
+ * where the new containers have it and they do not.
+ */
+async function restoreName(containers, old, fresh, service) {
+    const networks = new Set(fresh.flatMap((container) => Object.entries(container.networks)
+        .filter(([, endpoint]) => endpoint.aliases.includes(service))
+        .map(([network]) => network)));
+    for (const container of old) {
+        for (const [network, endpoint] of Object.entries(container.networks)) {
+            if (!networks.has(network) || endpoint.aliases.includes(service))
+                continue;
+            const aliases = [service, ...endpoint.aliases.filter((alias) => alias !== short(container.id))];
+            await containers.disconnect(network, container.id);
+            await containers.connect(network, container.id, aliases, endpoint.ip);
+        }
+    }
+}
+
+// The names of the state the deploy step saves for the post step (GITHUB_STATE, read back as
+// STATE_<name>): what its cleanup needs to reach the host, free the lock and repair a rollout.
+var DeployState;
+(function (DeployState) {
+    /** JSON of the deploy host's access folder and engine (SavedAccess), removed in post. */
+    DeployState["Access"] = "deploy-access";
+    /** The deploy lock container's name while the main step holds it. */
+    DeployState["Lock"] = "deploy-lock";
+    /** The strategy's JSON of a rollout under way, for the post step to finish or undo. */
+    DeployState["Rollout"] = "deploy-rollout";
+})(DeployState || (DeployState = {}));
+
+// The deploy's part of the post step (run/post.ts), however the main step ended:
+// - after a main step that ended mid-deploy (cancelled, crashed): the service put back in one
+//   piece by its strategy's recovery, and the deploy lock released, through the SSH tunnel the
+//   main step left (or a new one);
+// - then the tunnel closed and the deploy host's access folder (SSH key, known hosts, TLS files)
+//   removed.
+// Every value it takes from the saved state is checked first (saved-state.ts, the strategy's
+// own check of its rollout state); a value that fails its check is warned about and left alone.
+// It never fails: what it cannot do, it says in a warning. It loads no @actions/core (see
+// run/post.ts): its messages go to the log it is handed.
+/**
+ * The post step's side of the strategy target.ts chooses (deployStrategy): Compose's recovery,
+ * taken from its own module so that the post step loads none of the rest (the compose files'
+ * parser).
+ */
+const recovery = { interrupted: interruptedRollout };
+/** Puts back what an interrupted deploy left, frees its lock, removes the host's access. */
+async function cleanUpDeploy(cleanup) {
+    const { saved, input, log } = cleanup;
+    const warn = (message) => log.warning(message);
+    const access = trusted(() => checkedAccess(saved(DeployState.Access), input('docker-host'), cleanup.tempRoot, log), warn);
+    const lock = trusted(() => checkedLockName(saved(DeployState.Lock)), warn);
+    const rollout = trusted(() => recovery.interrupted(saved(DeployState.Rollout), input), warn);
+    if (!access)
+        return;
+    if ((lock || rollout) && cleanup.configDir && access.url) {
+        await repairHost(access, cleanup.configDir, { lock, rollout }, cleanup);
+    }
+    removeAccess(access, log);
+}
+/**
+ * After a main step that ended mid-deploy: the rollout recovered and the lock freed, through the
+ * tunnel the main step left, or a new one when it is gone.
+ */
+async function repairHost(access, configDir, left, cleanup) {
+    const { lock, rollout } = left;
+    const { log } = cleanup;
+    try {
+        await reopenTunnel(access, cleanup.path);
+        const docker = new DockerCli(configDir, access.engine);
+        if (rollout) {
+            await rollout
+                .recover(docker, log)
+                .catch((error) => log.warning(`could not put ${rollout.service} back in one piece after the interrupted deploy: ${error.message}`));
+        }
+        if (lock)
+            await freeLock(docker, lock, access.url, log);
+    }
+    catch (error) {
+        log.warning(`could not reach ${access.url} to clean up after the interrupted deploy: ${error.message}`);
+    }
+}
+/** A new tunnel when the main step's is gone. */
+async function reopenTunnel(access, path) {
+    if (!access.tunnel || tunnelAlive(access.tunnel))
+        return;
+    const host = parseDockerHost(access.url);
+    if (host.scheme === 'ssh')
+        writeSshConfig(host, access.dir);
+    await openTunnel(access, findProgram('ssh', path) ?? '/usr/bin/ssh');
+}
+async function freeLock(docker, lock, url, log) {
+    if (await releaseLock(docker, { name: lock }))
+        log.info(`Released the deploy lock ${lock} on ${url}`);
+    else
+        log.warning(`could not release the deploy lock ${lock} on ${url}: remove it with docker rm ${lock}`);
+}
+/** The tunnel closed and the access folders removed. */
+function removeAccess(access, log) {
+    if (access.tunnel && closeTunnel(access.tunnel))
+        log.info(`Closed the SSH tunnel to ${access.url}`);
+    for (const dir of [access.dir, access.socketDir]) {
+        if (!dir)
+            continue;
+        try {
+            rmSync(dir, { recursive: true, force: true });
+            log.info(`Removed the deploy host's access folder ${dir}`);
+        }
+        catch (error) {
+            log.warning(`could not remove ${dir}: ${error.message}`);
+        }
+    }
+}
+/** The deploy step's part of the post step. */
+const deployCleanup = { name: 'deploy', cleanUp: cleanUpDeploy };
+
+// What the post step runs for the steps of pipeline/steps.ts: the cleanup of each step that
+// leaves anything for it. Kept apart from the steps, so the post bundle loads none of their code.
+const CLEANUPS = [deployCleanup];
+
+// The names of the state the orchestrator itself hands the post step (GITHUB_STATE, read back as
+// STATE_<name>); each step names its own (Step.states).
+var State;
+(function (State) {
+    /** The private DOCKER_CONFIG folder the post step logs out of and removes. */
+    State["DockerConfig"] = "docker-config";
+    /** JSON list of the steps' private folders under the runner's temp folder. */
+    State["WorkDirs"] = "work-dirs";
+})(State || (State = {}));
+
+// Docker config folders: the user's (read, never written) and the action's private one, and the
+// registry credentials in them, looked up the way the docker CLI looks them up: a `credHelpers`
+// entry for the registry, else the `credsStore`, else `auths` in config.json.
+/** Removes the private config; the links to the user's folders are removed, not followed. */
+function removePrivateDockerConfig(dir) {
+    rmSync(dir, { recursive: true, force: true });
 }
 
 // The post step (action.yml `runs.post`, entered through src/post.ts): releases what the main
 // step may have left held and removes every credential it wrote:
-// - after a main step that ended in the middle of a rollout (cancelled, crashed): the service put
-//   back in one piece (rollout-recovery.ts) and the deploy lock released;
-// - the SSH tunnel of the deploy's docker calls, when the main step could not end it, then the
-//   deploy host's access folder (SSH key, known hosts, TLS files);
+// - each step's own, through its cleanup (run/cleanup.ts; pipeline/cleanups.ts lists them), with
+//   the state that step saved: the deploy's puts an interrupted rollout back in one piece, frees
+//   the deploy lock, closes the SSH tunnel and removes the host's access folder;
+// - the steps' work folders;
 // - the private Docker config, and with it every login the action stored. Logins live only in
 //   that folder (see docker-config.ts), so no `docker logout` is needed and none can reach a
 //   credential the user stored elsewhere.
@@ -30737,14 +30906,22 @@ function warning(message) {
 function log(message) {
     process.stdout.write(`${message}\n`);
 }
-async function post(env = process.env) {
+async function post(cleanups, env = process.env) {
     const tempRoot = env.RUNNER_TEMP || os$1.tmpdir();
-    const configDir = trusted(() => ownFolder('docker-config', savedState(State.DockerConfig, env), tempRoot, 'docker'));
-    const access = trusted(() => readAccess(env, tempRoot));
-    const lock = trusted(() => checkedLockName(savedState(State.DeployLock, env)));
-    const rollout = trusted(() => checkedRollout(savedState(State.DeployRollout, env), input('service', env)));
-    if (access)
-        await closeDeployAccess(access, configDir, lock, rollout, env);
+    const configDir = trusted(() => ownFolder('docker-config', savedState(State.DockerConfig, env), tempRoot, 'docker'), warning);
+    const context = {
+        saved: (name) => savedState(name, env),
+        input: (name) => input(name, env),
+        tempRoot,
+        configDir,
+        path: env.PATH,
+        log: { info: log, warning }
+    };
+    for (const cleanup of cleanups) {
+        await cleanup
+            .cleanUp(context)
+            .catch((error) => warning(`the ${cleanup.name} step's cleanup failed: ${error.message}`));
+    }
     removeWorkDirs(savedState(State.WorkDirs, env), tempRoot);
     if (!configDir)
         return;
@@ -30760,16 +30937,6 @@ async function post(env = process.env) {
 function input(name, env) {
     return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
 }
-/** A state value that passed its check, or undefined with a warning saying why it did not. */
-function trusted(check) {
-    try {
-        return check();
-    }
-    catch (error) {
-        warning(`${error.message}; nothing is done with it`);
-        return undefined;
-    }
-}
 /** The steps' private folders; the build's is already gone unless the run was cancelled. */
 function removeWorkDirs(text, tempRoot) {
     let dirs;
@@ -30782,91 +30949,11 @@ function removeWorkDirs(text, tempRoot) {
     if (!Array.isArray(dirs))
         return;
     for (const dir of dirs) {
-        const own = trusted(() => ownFolder('work-dirs', typeof dir === 'string' ? dir : '', tempRoot, 'build'));
+        const own = trusted(() => ownFolder('work-dirs', typeof dir === 'string' ? dir : '', tempRoot, 'build'), warning);
         if (own)
             rmSync(own, { recursive: true, force: true });
     }
 }
-/**
- * The deploy host's access, rebuilt from the docker-host input and the checked folders the
- * main step saved (see trusted-state.ts); the tunnel's PID is only used once it is checked to
- * be that tunnel's ssh.
- */
-function readAccess(env, tempRoot) {
-    const text = savedState(State.DeployAccess, env);
-    if (!text)
-        return undefined;
-    let saved;
-    try {
-        saved = JSON.parse(text);
-    }
-    catch {
-        saved = null;
-    }
-    if (typeof saved !== 'object' || saved === null || typeof saved.dir !== 'string') {
-        throw new UntrustedStateError('deploy-access', 'it is not what the main step writes');
-    }
-    const dir = ownFolder('deploy-access', saved.dir, tempRoot, 'remote');
-    const socketDir = ownSocketFolder('deploy-access', typeof saved.socketDir === 'string' ? saved.socketDir : '');
-    let host;
-    try {
-        host = parseDockerHost(input('docker-host', env));
-    }
-    catch (error) {
-        // The folders are still the action's: they are removed, nothing is reached.
-        warning(`docker-host: ${error.message}; the deploy host is not reached from the post step`);
-        return { engine: { kind: 'remote', host: '' }, url: '', dir, ...(socketDir ? { socketDir } : {}) };
-    }
-    const access = accessIn(host, dir, socketDir);
-    const pid = checkedPid(saved.tunnelPid);
-    if (access.tunnel && pid)
-        access.tunnel.pid = pid;
-    return access;
-}
-/**
- * After a main step that ended mid-deploy (cancelled, crashed): puts the service back in one
- * piece and frees the lock, through the tunnel the main step left (or a new one); then closes
- * the tunnel and removes the access folder.
- */
-async function closeDeployAccess(access, configDir, lock, rollout, env) {
-    if ((lock || rollout) && configDir && access.url) {
-        try {
-            if (access.tunnel && !tunnelAlive(access.tunnel)) {
-                const host = parseDockerHost(access.url);
-                if (host.scheme === 'ssh')
-                    writeSshConfig(host, access.dir);
-                await openTunnel(access, findProgram('ssh', env.PATH) ?? '/usr/bin/ssh');
-            }
-            const docker = new DockerCli(configDir, access.engine);
-            if (rollout) {
-                const command = trusted(() => parseSwitchCommand(input('switch-command', env)));
-                await recoverRollout(docker, rollout, command, { info: log, warning }).catch((error) => warning(`could not put ${rollout.service} back in one piece after the interrupted deploy: ${error.message}`));
-            }
-            if (lock) {
-                if (await releaseLock(docker, { name: lock }))
-                    log(`Released the deploy lock ${lock} on ${access.url}`);
-                else
-                    warning(`could not release the deploy lock ${lock} on ${access.url}: remove it with docker rm ${lock}`);
-            }
-        }
-        catch (error) {
-            warning(`could not reach ${access.url} to clean up after the interrupted deploy: ${error.message}`);
-        }
-    }
-    if (access.tunnel && closeTunnel(access.tunnel))
-        log(`Closed the SSH tunnel to ${access.url}`);
-    for (const dir of [access.dir, access.socketDir]) {
-        if (!dir)
-            continue;
-        try {
-            rmSync(dir, { recursive: true, force: true });
-            log(`Removed the deploy host's access folder ${dir}`);
-        }
-        catch (error) {
-            warning(`could not remove ${dir}: ${error.message}`);
-        }
-    }
-}
 
-// The post entry the runner starts (action.yml `runs.post`).
-await post();
+// The post entry the runner starts (action.yml `runs.post`): each step's cleanup, then the run's.
+await post(CLEANUPS);
