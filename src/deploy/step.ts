@@ -9,10 +9,16 @@ import { DeployState } from './states.js'
 import { short } from './compose/containers.js'
 import { registryTimeout } from '../docker/cli.js'
 import { acquireLock, releaseLock } from './lock.js'
-import type { DeployTarget } from './target.js'
+import {
+  DEPLOY_STATES,
+  deployLeftForPost,
+  finishDeploy,
+  prepareDeployTarget,
+  type DeployTarget
+} from './target.js'
 import type { GitHubContext } from '../github/context.js'
 import { DEPLOY_SECRET_INPUTS, readDeployInputs, refuseUntrustedDeploy, type DeployInputs } from './inputs.js'
-import { DEPLOY_STATES, deployLeftForPost, finishDeploy, prepareDeployTarget } from './prepare.js'
+
 import { clip, code, text } from '../lib/markdown.js'
 import type { Release } from '../release/release.js'
 import { REGISTRY_RETRY, withRetry } from '../program/retry.js'

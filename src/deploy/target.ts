@@ -2,8 +2,13 @@
 // files read and checked (the compose files, for Compose blue-green), the deploy host's engine
 // reached (host key verified, client certificate accepted) and the strategy bound to it (the
 // Compose to run). A bad compose file, an unreachable host or a wrong host key fails the run
-// here, before the build.
+// here, before the build. When the main step ends, the tunnel is closed and the host's access
+// files are removed, unless a held lock or an interrupted rollout leaves them to the post step.
+import { rmSync } from 'node:fs'
 import * as core from '@actions/core'
+import { saveForPost, savedForPost } from '../run/saved-for-post.js'
+import type { StepCall } from '../run/step.js'
+import { DeployState } from './states.js'
 import { composeBlueGreen } from './compose/blue-green.js'
 import type { DockerCli } from '../docker/cli.js'
 import type { DockerHost } from './host/docker-host.js'
@@ -13,6 +18,7 @@ import {
   closeTunnel,
   openTunnel,
   prepareRemoteAccess,
+  savedAccess,
   sshComplaint,
   type RemoteAccess
 } from './host/remote-engine.js'
@@ -141,4 +147,39 @@ export function unreachableReason(stderr: string): string {
   )
   const chosen = (telling.length > 0 ? telling : lines).slice(-3)
   return chosen.join('; ') || 'the docker CLI printed nothing'
+}
+
+/** The state the deploy step saves for the post step. */
+export const DEPLOY_STATES = Object.values(DeployState)
+
+/** The host's access files, as soon as they exist: also when reaching the host then fails. */
+let written: RemoteAccess | undefined
+
+export function prepareDeployTarget({
+  context,
+  release,
+  inputs
+}: StepCall<DeployInputs>): Promise<DeployTarget> {
+  return prepareDeploy({ deploy: inputs }, release.plan.version, context.docker, {
+    tempRoot: context.tempRoot,
+    cwd: process.cwd(),
+    onAccess: (access) => {
+      written = access
+      saveForPost(DeployState.Access, JSON.stringify(savedAccess(access)))
+    }
+  })
+}
+
+/** True while the deploy lock is held or a rollout is under way: the post step needs the host then. */
+export function deployLeftForPost(): boolean {
+  return Boolean(savedForPost(DeployState.Lock) || savedForPost(DeployState.Rollout))
+}
+
+/** Closes the tunnel, and removes the host's access files unless the post step needs them. */
+export function finishDeploy(target: DeployTarget | undefined): void {
+  closeDeployTarget(target ?? (written ? { access: written } : undefined))
+  if (!written || deployLeftForPost()) return
+  for (const dir of [written.dir, written.socketDir]) if (dir) rmSync(dir, { recursive: true, force: true })
+  saveForPost(DeployState.Access, '')
+  core.info(`Removed the deploy host's access folder ${written.dir}`)
 }
