@@ -8,48 +8,56 @@ export const FORBIDDEN =
   /TypeError|RangeError|undefined|\[object Object\]|Cannot read propert|is not a function|is not iterable|Cannot convert|Maximum call stack|\n\s+at \S|\.ts:\d+:\d+/i
 export const clean = (text: string): boolean => !FORBIDDEN.test(text)
 
+/**
+ * Text of `pieces` strung together (up to `maxLength` of them), or any string from `strings`
+ * (by default: any, binary and binary ASCII), or from `more`: parsers meet their syntax favoured
+ * as well as plain noise. Crash wording is never produced.
+ */
+export function textFavouring(
+  pieces: readonly string[],
+  {
+    maxLength,
+    strings = [fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary-ascii' })],
+    more = []
+  }: { maxLength: number; strings?: fc.Arbitrary<string>[]; more?: fc.Arbitrary<string>[] }
+): fc.Arbitrary<string> {
+  const strung = fc.array(fc.constantFrom(...pieces), { maxLength }).map((parts) => parts.join(''))
+  return fc.oneof(...strings, strung, ...more).filter(clean)
+}
+
 /** Any text, with shell and parser metacharacters and control characters favoured. */
-export const anyText: fc.Arbitrary<string> = fc
-  .oneof(
-    fc.string(),
-    fc.string({ unit: 'binary' }),
-    fc.string({ unit: 'binary-ascii' }),
-    fc
-      .array(
-        fc.constantFrom(
-          ';',
-          '$(id)',
-          '|',
-          '&',
-          '`',
-          "'",
-          '"',
-          '\n',
-          ' ',
-          '\t',
-          '\\',
-          '=',
-          ':',
-          '/',
-          '@',
-          '#',
-          '[',
-          ']',
-          '{',
-          '}',
-          '-',
-          '.',
-          '0',
-          'a',
-          'Z',
-          '\u0000',
-          'é'
-        ),
-        { maxLength: 40 }
-      )
-      .map((parts) => parts.join(''))
-  )
-  .filter(clean)
+export const anyText: fc.Arbitrary<string> = textFavouring(
+  [
+    ';',
+    '$(id)',
+    '|',
+    '&',
+    '`',
+    "'",
+    '"',
+    '\n',
+    ' ',
+    '\t',
+    '\\',
+    '=',
+    ':',
+    '/',
+    '@',
+    '#',
+    '[',
+    ']',
+    '{',
+    '}',
+    '-',
+    '.',
+    '0',
+    'a',
+    'Z',
+    '\u0000',
+    'é'
+  ],
+  { maxLength: 40 }
+)
 
 /** Host names: DNS names, bracketed IPv6 and IPv4 addresses, in any case. */
 export const hostName = fc.oneof(

@@ -16,22 +16,17 @@ import { buildTime, mergeLabels, ociLabels } from './labels.js'
 /** The builder the build step uses: buildx when the CLI has it, else the classic one. */
 export type Builder = 'buildx' | 'classic'
 
-export interface BuildSpec {
-  context: string
-  /** Dockerfile; empty for a remote context that brings its own. */
-  file: string
+/** One build as the builders' arguments say it: the inputs, with the release's tags and labels. */
+export interface BuildSpec extends Pick<
+  BuildInputs,
+  'context' | 'file' | 'buildArgs' | 'target' | 'platforms' | 'cacheFrom' | 'cacheTo' | 'pull' | 'noCache'
+> {
   /** Full references, `name:tag`. */
   tags: string[]
-  buildArgs: KeyValue[]
+  /** The OCI labels with the labels input over them. */
   labels: KeyValue[]
   /** Secret ids; their values reach buildx through the environment, never the arguments. */
   secretIds: string[]
-  target: string
-  platforms: string[]
-  cacheFrom: string[]
-  cacheTo: string[]
-  pull: boolean
-  noCache: boolean
 }
 
 export interface BuildResult {

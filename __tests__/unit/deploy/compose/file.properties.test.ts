@@ -10,58 +10,50 @@ import { loadCompose, type ComposeFileText } from '../../../../src/deploy/compos
 import { ComposeFileError, type ComposeModel } from '../../../../src/deploy/compose/file/model.js'
 import { composeProjectName } from '../../../../src/deploy/compose/file/project-name.js'
 import { checkRolloutService } from '../../../../src/deploy/compose/file/rollout-service.js'
-import { clean, FORBIDDEN } from '../../../support/arbitraries.js'
+import { clean, FORBIDDEN, textFavouring } from '../../../support/arbitraries.js'
 import { attempt } from '../../../support/property-checks.js'
 
 const PROBLEM = /^(compose-file|service|compose-project|env: COMPOSE_PROJECT_NAME): /
 
 /** Any text, YAML and interpolation syntax favoured. */
-const anyText: fc.Arbitrary<string> = fc
-  .oneof(
-    fc.string(),
-    fc.string({ unit: 'binary' }),
-    fc
-      .array(
-        fc.constantFrom(
-          ':',
-          ': ',
-          '- ',
-          '\n',
-          '  ',
-          '{',
-          '}',
-          '[',
-          ']',
-          ',',
-          '"',
-          "'",
-          '#',
-          '&a',
-          '*a',
-          '<<: ',
-          '!reset ',
-          '!override ',
-          '---\n',
-          '|',
-          '>',
-          '?',
-          '$',
-          '${',
-          '}',
-          'A',
-          'services',
-          'web',
-          'image',
-          'ports',
-          '80',
-          '\t',
-          '\u0000'
-        ),
-        { maxLength: 40 }
-      )
-      .map((parts) => parts.join(''))
-  )
-  .filter(clean)
+const anyText: fc.Arbitrary<string> = textFavouring(
+  [
+    ':',
+    ': ',
+    '- ',
+    '\n',
+    '  ',
+    '{',
+    '}',
+    '[',
+    ']',
+    ',',
+    '"',
+    "'",
+    '#',
+    '&a',
+    '*a',
+    '<<: ',
+    '!reset ',
+    '!override ',
+    '---\n',
+    '|',
+    '>',
+    '?',
+    '$',
+    '${',
+    '}',
+    'A',
+    'services',
+    'web',
+    'image',
+    'ports',
+    '80',
+    '\t',
+    '\u0000'
+  ],
+  { maxLength: 40, strings: [fc.string(), fc.string({ unit: 'binary' })] }
+)
 
 /** Values with Compose interpolation, well-formed or not. */
 const interpolated = fc.constantFrom(
