@@ -1,6 +1,6 @@
 // A small client of the Distribution (Registry) HTTP API v2: the tags a repository holds, and
 // manifests read and written by tag (how one pushed image gets its other tags without another
-// `docker push`). Authentication is registry-auth.ts's.
+// `docker push`). Authentication is auth.ts's.
 import { createHash } from 'node:crypto'
 import { registryApiBase } from '../lib/image-name.js'
 import {

@@ -5,7 +5,7 @@
 //   the deploy lock, closes the SSH tunnel and removes the host's access folder;
 // - the steps' work folders;
 // - the private Docker config, and with it every login the action stored. Logins live only in
-//   that folder (see docker-config.ts), so no `docker logout` is needed and none can reach a
+//   that folder (see docker/config.ts), so no `docker logout` is needed and none can reach a
 //   credential the user stored elsewhere.
 // It runs even when the main step failed, and never fails itself. It trusts nothing it did not
 // write: every value it takes from the saved state is checked first (trusted-state.ts), and

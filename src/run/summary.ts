@@ -1,5 +1,5 @@
 // The step summary: what was built, tagged, pushed, scanned and deployed, or how far it got.
-// Each step's rows and notes come from its own report (run-record.ts).
+// Each step's rows and notes come from its own report (run/report.ts).
 import * as core from '@actions/core'
 import { cell, text } from '../lib/markdown.js'
 import type { StepReport } from './report.js'

@@ -1,6 +1,6 @@
 // What the post step takes from the state the main step saved (STATE_<name>), trusting none of
 // it: the runner also takes state from a line printed as `::save-state name=...::` (deprecated,
-// still honoured), and a program's output that got past the guard (untrusted-output.ts), or
+// still honoured), and a program's output that got past the guard (program/untrusted-output.ts), or
 // anything else that can set the post step's environment, must not make it remove a folder that
 // is not the action's, run a command, or touch containers it did not start.
 // - A folder must be one the main step made: a real folder (not a link) directly in the runner's

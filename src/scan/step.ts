@@ -112,7 +112,7 @@ export async function scan(
   return result
 }
 
-/** Today's DB from the Actions cache, where the run may use one (see trivy-db-cache.ts). */
+/** Today's DB from the Actions cache, where the run may use one (see trivy/db-cache.ts). */
 async function restoreTodaysDb(
   inputs: ScanInputs,
   trivy: string,

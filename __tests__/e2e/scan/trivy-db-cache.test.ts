@@ -1,4 +1,4 @@
-// The Trivy DB kept in the Actions cache (src/trivy-db-cache.ts), with the bundled action, the real
+// The Trivy DB kept in the Actions cache (src/scan/trivy/db-cache.ts), with the bundled action, the real
 // Trivy and @actions/cache talking to a stand-in of the cache service (stand-in-actions-cache.ts,
 // the v1 API the library uses when ACTIONS_CACHE_SERVICE_V2 is not set). The DB cannot be
 // downloaded here, so `db-repository` names a loopback tripwire: a Trivy that tries to update its

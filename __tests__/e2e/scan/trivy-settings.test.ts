@@ -1,4 +1,4 @@
-// Trivy reads only what the action gives it (src/trivy.ts): the same vulnerable image is scanned
+// Trivy reads only what the action gives it (src/scan/trivy/scan-image.ts): the same vulnerable image is scanned
 // once plainly and once with everything the scanned repository or an earlier step of the job
 // could use to narrow Trivy's findings on its own: its config files in the workspace (the
 // working folder Trivy would have had), TRIVY_* variables in the environment, and a module in
