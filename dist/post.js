@@ -30465,7 +30465,7 @@ async function releaseLock(docker, lock) {
 
 // What the post step takes from the state the main step saved (STATE_<name>), trusting none of
 // it: the runner also takes state from a line printed as `::save-state name=...::` (deprecated,
-// still honoured), and a program's output that got past the guard (untrusted-output.ts), or
+// still honoured), and a program's output that got past the guard (program/untrusted-output.ts), or
 // anything else that can set the post step's environment, must not make it remove a folder that
 // is not the action's, run a command, or touch containers it did not start.
 // - A folder must be one the main step made: a real folder (not a link) directly in the runner's
@@ -30886,7 +30886,7 @@ function removePrivateDockerConfig(dir) {
 //   the deploy lock, closes the SSH tunnel and removes the host's access folder;
 // - the steps' work folders;
 // - the private Docker config, and with it every login the action stored. Logins live only in
-//   that folder (see docker-config.ts), so no `docker logout` is needed and none can reach a
+//   that folder (see docker/config.ts), so no `docker logout` is needed and none can reach a
 //   credential the user stored elsewhere.
 // It runs even when the main step failed, and never fails itself. It trusts nothing it did not
 // write: every value it takes from the saved state is checked first (trusted-state.ts), and
