@@ -14,7 +14,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { DOCKER_HUB, DOCKER_HUB_AUTH_KEY, normalizeRegistry } from '../lib/image-name.js'
 import { runProgram } from '../program/program.js'
-import type { RegistryCredentials } from '../registry/auth.js'
+
+/** A login as a Docker config holds it: a username and password, or an identity token. */
+export type RegistryCredentials = { username: string; password: string } | { identityToken: string }
 
 interface AuthEntry {
   auth?: string

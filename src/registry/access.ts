@@ -8,7 +8,7 @@ import { lookUpCredentials } from '../docker/config.js'
 import { normalizeRegistry } from '../lib/image-name.js'
 import { RegistryClient } from './api.js'
 import { REQUEST_TIMEOUT_MS } from './http.js'
-import type { RegistryCredentials } from './auth.js'
+import type { RegistryCredentials } from '../docker/config.js'
 
 /** The client for a registry (any alias of it), made once. */
 export type RegistryClients = (registry: string) => Promise<RegistryClient>

@@ -3,13 +3,8 @@
 // `docker push`). Authentication is auth.ts's.
 import { createHash } from 'node:crypto'
 import { registryApiBase } from '../lib/image-name.js'
-import {
-  parseAuthChallenge,
-  RegistryAuth,
-  type Access,
-  type Authorization,
-  type RegistryCredentials
-} from './auth.js'
+import { parseAuthChallenge, RegistryAuth, type Access, type Authorization } from './auth.js'
+import type { RegistryCredentials } from '../docker/config.js'
 import { expectOk, fetchWithTimeout, REQUEST_TIMEOUT_MS, RegistryError, type Fetch } from './http.js'
 
 /** Media types a manifest request accepts, so the registry answers with the manifest it stores. */

@@ -2,10 +2,9 @@
 // credentials as they are; Bearer sends them to the token realm it names (with a password, or
 // an identity token exchanged as an OAuth2 refresh token) for a token scoped to one repository.
 // Credentials go only over HTTPS, or plain HTTP on loopback as the engine allows.
+import type { RegistryCredentials } from '../docker/config.js'
 import { isLoopbackHost } from '../lib/image-name.js'
 import { expectOk, RegistryError, type Fetch } from './http.js'
-
-export type RegistryCredentials = { username: string; password: string } | { identityToken: string }
 
 export type Access = 'pull' | 'pull,push'
 
