@@ -14522,10 +14522,6 @@ function fetchWithTimeout(fetchImpl, timeoutMs) {
     };
 }
 
-// Registry authentication as the engine does it: a 401 names a scheme. Basic takes the
-// credentials as they are; Bearer sends them to the token realm it names (with a password, or
-// an identity token exchanged as an OAuth2 refresh token) for a token scoped to one repository.
-// Credentials go only over HTTPS, or plain HTTP on loopback as the engine allows.
 /** Parses `Bearer realm="https://x/token",service="x",scope="repository:a:pull"`. */
 function parseAuthChallenge(header) {
     const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
