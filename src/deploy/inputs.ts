@@ -35,7 +35,8 @@ export interface DeployInputs {
 export const DEPLOY_SECRET_INPUTS = { whole: ['ssh-private-key', 'tls-key'], values: ['env'] } as const
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/
-const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/
+/** A Compose project name, as Compose normalises one. */
+export const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/
 const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 
 export function readDeployInputs(fields: InputFields, scope: InputScope): DeployInputs {

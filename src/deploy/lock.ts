@@ -12,8 +12,11 @@ export interface DeployLock {
   name: string
 }
 
+/** What every deploy lock's name starts with; the Compose project follows. */
+export const LOCK_PREFIX = 'container-ship-lock-'
+
 export function lockName(project: string): string {
-  return `container-ship-lock-${project}`
+  return `${LOCK_PREFIX}${project}`
 }
 
 /** `docker create` of the lock container: no network, no start, a command that is never run. */

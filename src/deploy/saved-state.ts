@@ -7,17 +7,15 @@
 // The strategy checks its own rollout state (compose/recovery.ts: checkedRollout).
 import { parseDockerHost, type DockerHost } from './host/docker-host.js'
 import { accessIn, type RemoteAccess, type SavedAccess } from './host/remote-engine.js'
-import { lockName } from './lock.js'
+import { COMPOSE_PROJECT } from './inputs.js'
+import { LOCK_PREFIX, lockName } from './lock.js'
 import type { DeployLog } from './strategy.js'
 import { ownFolder, ownSocketFolder, UntrustedStateError } from '../run/trusted-state.js'
-
-/** A Compose project name, as Compose normalises one. */
-export const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/
 
 /** The lock's name when it is the action's lock of a Compose project; undefined when empty. */
 export function checkedLockName(text: string): string | undefined {
   if (!text) return undefined
-  const project = text.startsWith('container-ship-lock-') ? text.slice('container-ship-lock-'.length) : ''
+  const project = text.startsWith(LOCK_PREFIX) ? text.slice(LOCK_PREFIX.length) : ''
   if (!COMPOSE_PROJECT.test(project) || lockName(project) !== text) {
     throw new UntrustedStateError('deploy-lock', `${JSON.stringify(text)} is not the name of a deploy lock`)
   }

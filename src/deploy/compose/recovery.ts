@@ -16,7 +16,7 @@ import { Containers, short, type ContainerState } from './containers.js'
 import type { DockerCli } from '../../docker/cli.js'
 import { parseSwitchCommand, type SwitchCommand } from './switch-command.js'
 import { switchTraffic, type SwitchLog } from './traffic-switch.js'
-import { COMPOSE_PROJECT } from '../saved-state.js'
+import { COMPOSE_PROJECT } from '../inputs.js'
 import type { InputReader, InterruptedRollout } from '../strategy.js'
 import { trusted, UntrustedStateError } from '../../run/trusted-state.js'
 
