@@ -1062,8 +1062,10 @@ function registryTimeout(seconds) {
 const LOCK_LABEL = 'com.container-ship.lock';
 const HOLDER_LABEL = 'com.container-ship.lock.holder';
 const SINCE_LABEL = 'com.container-ship.lock.since';
+/** What every deploy lock's name starts with; the Compose project follows. */
+const LOCK_PREFIX = 'container-ship-lock-';
 function lockName(project) {
-    return `container-ship-lock-${project}`;
+    return `${LOCK_PREFIX}${project}`;
 }
 /** `docker create` of the lock container: no network, no start, a command that is never run. */
 function lockCreateArgs(project, image, holder, since) {
@@ -9539,6 +9541,45 @@ function ipOrder(ip) {
         : 0;
 }
 
+// The range of every numeric input. Past the upper bound a value is a slip of the keyboard, or a
+// way to make the runner or the deploy host do something absurd (a replicas of 100000000 asks the
+// host for that many containers), never a setting anyone needs: each bound says why.
+/** 360 minutes: a job on a GitHub-hosted runner is stopped then, and it is every job's default timeout-minutes. */
+const SIX_HOURS = 6 * 60 * 60;
+const WAIT_WHY = '6 hours, as long as a job on a GitHub-hosted runner may run';
+/** Seconds the action waits for something; a wait longer than the job itself can only be a mistake. */
+const wait = (min) => ({ min, max: SIX_HOURS, why: WAIT_WHY });
+const INPUT_BOUNDS = {
+    // One host runs them all, old and new side by side during a rollout; Compose's default network
+    // is a Linux bridge, which takes at most 1024 ports (BR_MAX_PORTS), one per container.
+    replicas: {
+        min: 1,
+        max: 1000,
+        why: 'all on one host, whose default Compose network, a Linux bridge, takes at most 1024 containers'
+    },
+    'registry-timeout': wait(1),
+    'health-timeout': wait(1),
+    'drain-seconds': wait(0),
+    'startup-grace': wait(0),
+    'lock-timeout': wait(0),
+    // README, The scan on a large report: 10,000 findings are 35.8 MiB of Trivy JSON, so a million
+    // would be some 3.5 GiB, more than the action can read; a budget that large is no budget.
+    'max-findings': {
+        min: 0,
+        max: 1_000_000,
+        why: 'more findings than any report the action can read; severity-threshold: none turns the gate off'
+    }
+};
+/** A whole number within the input's bound; the message says which side it missed. */
+function parseWholeNumber(raw, input) {
+    const { min, max, why } = INPUT_BOUNDS[input];
+    if (!/^\d+$/.test(raw) || Number(raw) < min)
+        throw new Error(`"${raw}" is not a whole number of at least ${min}`);
+    if (Number(raw) > max)
+        throw new Error(`${raw} is more than ${max}, the most it takes (${why})`);
+    return Number(raw);
+}
+
 const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
 const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
 const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
@@ -9569,227 +9610,101 @@ function parsePort(text) {
     return port;
 }
 
-// What it takes to reach the deploy host's engine, laid out in a private folder under the runner's
-// temp folder (never the workspace), files 0600, removed by the post step:
-// - tcp://: the CA, client certificate and key, as DOCKER_CERT_PATH expects them;
-// - ssh://: the private key, the known hosts (always verified: StrictHostKeyChecking yes) and an
-//   ssh config; one SSH connection forwards a local socket to the host's Docker socket, and
-//   every docker and compose call goes through that socket. Forwarded connections are channels
-//   of that one connection, so neither sshd's MaxStartups (new connections: Compose opens many,
-//   compose #10117) nor its MaxSessions (10 sessions per connection, which a control master
-//   running `docker system dial-stdio` per API connection exceeds under Compose v1) is ever hit,
-//   and the host needs no docker CLI, only its socket;
-// - unix://: nothing.
-/** The Docker socket the tunnel reaches on the host: the engine's default. */
-const REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
-// A Unix socket path holds at most 107 bytes (Linux sun_path); ssh binds a temporary name up to
-// 17 characters longer first.
-const MAX_SOCKET_PATH = 107 - 17;
-/**
- * Where the tunnel's local socket goes: in the access folder when its path is short enough,
- * else in a private folder of its own under /tmp (RUNNER_TEMP can be deep on self-hosted runners).
- */
-function localSocket(dir, makeShortDir = () => mkdtempSync('/tmp/cs-ssh-')) {
-    const inDir = path$1.join(dir, 'docker.sock');
-    if (Buffer.byteLength(inDir) <= MAX_SOCKET_PATH)
-        return { path: inDir };
-    const short = makeShortDir();
-    chmodSync(short, 0o700);
-    return { path: path$1.join(short, 'docker.sock'), dir: short };
-}
-/** The ssh client config for one host: its key, its known hosts, nothing from the user's. */
-function sshConfig(host, dir) {
-    const bare = bareHost(host.host);
-    const lines = [
-        `Host ${bare}`,
-        `  HostName ${bare}`,
-        ...(host.port === undefined ? [] : [`  Port ${host.port}`]),
-        ...(host.user === undefined ? [] : [`  User ${host.user}`]),
-        `  IdentityFile ${path$1.join(dir, 'id_key')}`,
-        '  IdentitiesOnly yes',
-        `  UserKnownHostsFile ${path$1.join(dir, 'known_hosts')}`,
-        '  GlobalKnownHostsFile /dev/null',
-        '  StrictHostKeyChecking yes',
-        '  BatchMode yes',
-        '  ConnectTimeout 20',
-        '  ServerAliveInterval 15',
-        '  ServerAliveCountMax 4',
-        '  ExitOnForwardFailure yes',
-        '  ControlMaster no',
-        '  ControlPath none',
-        ''
-    ];
-    return lines.join('\n');
-}
-/** ssh's arguments for the tunnel: no command, no terminal, the local socket to the host's. */
-function tunnelArgs(config, host, socket) {
-    return ['-F', config, '-N', '-T', '-L', `${socket}:${REMOTE_DOCKER_SOCKET}`, bareHost(host.host)];
-}
-/** ssh takes the host without IPv6 brackets. */
-function bareHost(host) {
-    return host.replace(/^\[|\]$/g, '');
-}
-/**
- * Lays out what the host needs and returns the engine to talk to (for ssh://, once the tunnel
- * is open: see openTunnel). The text inputs were checked by getInputs (PEM blocks, known hosts
- * present).
- */
-function prepareRemoteAccess(host, inputs, tempRoot) {
-    const dir = mkdtempSync(path$1.join(tempRoot, 'container-ship-remote-'));
-    chmodSync(dir, 0o700);
-    let socketDir;
-    try {
-        if (host.scheme === 'tcp') {
-            writePrivate(path$1.join(dir, 'ca.pem'), inputs.tlsCa);
-            writePrivate(path$1.join(dir, 'cert.pem'), inputs.tlsCert);
-            writePrivate(path$1.join(dir, 'key.pem'), inputs.tlsKey);
-        }
-        if (host.scheme === 'ssh') {
-            // ssh refuses a key without a final newline ("invalid format").
-            writePrivate(path$1.join(dir, 'id_key'), withFinalNewline(inputs.sshPrivateKey));
-            writePrivate(path$1.join(dir, 'known_hosts'), withFinalNewline(inputs.sshKnownHosts));
-            writeSshConfig(host, dir);
-            socketDir = localSocket(dir).dir;
-        }
-        return accessIn(host, dir, socketDir);
-    }
-    catch (error) {
-        rmSync(dir, { recursive: true, force: true });
-        if (socketDir)
-            rmSync(socketDir, { recursive: true, force: true });
-        throw error;
-    }
-}
-/**
- * The access to `host` laid out in `dir` (and, for a deep `dir`, the socket's own `socketDir`),
- * derived from them alone: the post step rebuilds it so, never reading a command from state.
- */
-function accessIn(host, dir, socketDir) {
-    if (host.scheme === 'tcp') {
-        return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, url: host.url, dir };
-    }
-    if (host.scheme === 'ssh') {
-        const socket = path$1.join(socketDir ?? dir, 'docker.sock');
-        return {
-            engine: { kind: 'remote', host: `unix://${socket}` },
-            url: host.url,
-            dir,
-            tunnel: {
-                args: tunnelArgs(path$1.join(dir, 'ssh_config'), host, socket),
-                socket,
-                log: path$1.join(dir, 'ssh.log')
-            },
-            ...(socketDir ? { socketDir } : {})
-        };
-    }
-    return { engine: { kind: 'remote', host: host.url }, url: host.url, dir };
-}
-/** Writes the access folder's ssh config for `host` (the post step writes it again before use). */
-function writeSshConfig(host, dir) {
-    writePrivate(path$1.join(dir, 'ssh_config'), sshConfig(host, dir));
-}
-function savedAccess(access) {
+// The deploy step's inputs: the host and how to reach it, the Compose project and service, and
+// the rollout's waits. Also the refusal to deploy from events anyone may trigger.
+/** The host's keys, and env (it feeds the deployed service, so its values may be secrets). */
+const DEPLOY_SECRET_INPUTS = { whole: ['ssh-private-key', 'tls-key'], values: ['env'] };
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A Compose project name, as Compose normalises one. */
+const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
+const SERVICE_NAME$1 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+function readDeployInputs(fields, scope) {
+    const { read } = fields;
+    const dockerHost = fields.field('docker-host', (raw) => (raw ? parseDockerHost(raw) : undefined), undefined);
+    const sshPrivateKey = read('ssh-private-key');
+    const sshKnownHosts = read('ssh-known-hosts');
+    const tlsCa = read('tls-ca');
+    const tlsCert = read('tls-cert');
+    const tlsKey = read('tls-key');
+    checkPem(fields, 'ssh-private-key', sshPrivateKey, 'PRIVATE KEY');
+    checkPem(fields, 'tls-ca', tlsCa, 'CERTIFICATE');
+    checkPem(fields, 'tls-cert', tlsCert, 'CERTIFICATE');
+    checkPem(fields, 'tls-key', tlsKey, 'PRIVATE KEY');
+    checkRemoteAccess(fields, dockerHost, { sshKnownHosts, tlsCa, tlsCert, tlsKey });
+    const service = read('service');
+    const deploying = scope.steps.includes('deploy') && dockerHost !== undefined;
+    if (service && !SERVICE_NAME$1.test(service))
+        fields.problem(`service: "${service}" is not a Compose service name`);
+    if (deploying && !service)
+        fields.problem('service: is required to deploy (docker-host is set)');
+    const seconds = (name, fallback) => fields.field(name, (raw) => parseWholeNumber(raw, name), fallback);
     return {
-        dir: access.dir,
-        ...(access.socketDir ? { socketDir: access.socketDir } : {}),
-        ...(access.tunnel?.pid ? { tunnelPid: access.tunnel.pid } : {})
+        dockerHost,
+        sshPrivateKey,
+        sshKnownHosts,
+        tlsCa,
+        tlsCert,
+        tlsKey,
+        composeFiles: fields.field('compose-file', parseLines, ['docker-compose.yml']),
+        composeProject: fields.field('compose-project', parseComposeProject, ''),
+        service,
+        replicas: fields.field('replicas', (raw) => (raw ? parseWholeNumber(raw, 'replicas') : undefined), undefined),
+        healthTimeout: seconds('health-timeout', 120),
+        switchCommand: fields.field('switch-command', parseSwitchCommand, undefined),
+        drainSeconds: seconds('drain-seconds', 0),
+        startupGrace: seconds('startup-grace', 10),
+        lockTimeout: seconds('lock-timeout', 600),
+        allowUntrustedEvents: fields.field('deploy-on-untrusted-events', parseBoolean, false),
+        env: fields.field('env', parseDeployEnv, [])
     };
 }
-/**
- * Starts the ssh tunnel and waits until its local socket exists. Fails with what ssh said (host
- * key, authentication, connection) when it exits first. The tunnel outlives no step: the main
- * step closes it, and the post step closes it when the main step could not.
- */
-async function openTunnel(access, realSsh, timeoutMs = 30_000) {
-    const tunnel = access.tunnel;
-    if (!tunnel)
-        throw new Error('no ssh tunnel to open');
-    // A tunnel's ssh that was killed leaves its socket file, on which a new one could not listen.
-    rmSync(tunnel.socket, { force: true });
-    const log = openSync(tunnel.log, 'w', 0o600);
-    // The same scrubbed environment as every other program: no INPUT_* (the key among them).
-    const child = spawn(realSsh, tunnel.args, {
-        detached: true,
-        stdio: ['ignore', 'ignore', log],
-        env: definedOnly(programEnv())
-    });
-    closeSync(log);
-    let exited;
-    child.on('exit', (code) => (exited = code));
-    child.on('error', () => (exited = -1));
-    child.unref();
-    const deadline = Date.now() + timeoutMs;
-    while (!existsSync(tunnel.socket)) {
-        if (exited !== undefined) {
-            throw new Error(sshComplaint(tunnel.log) || `ssh exited with ${exited}`);
-        }
-        if (Date.now() > deadline) {
-            closeTunnel({ ...tunnel, pid: child.pid });
-            throw new Error(`ssh did not open its tunnel in ${timeoutMs / 1000} s`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25));
+function parseComposeProject(raw) {
+    if (raw && !COMPOSE_PROJECT.test(raw)) {
+        throw new Error(`"${raw}" is not a Compose project name (lowercase letters, digits, _ and -, starting with a letter or digit)`);
     }
-    tunnel.pid = child.pid;
-    return child.pid;
+    return raw;
 }
-/** What ssh printed, without its "Warning: Permanently added" chatter. */
-function sshComplaint(log) {
-    let text = '';
-    try {
-        text = readFileSync(log, 'utf8');
+/** The env input: variables for Compose, none of those the action sets for the engine. */
+function parseDeployEnv(raw) {
+    const env = parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)');
+    const reserved = env.filter(({ key }) => ENGINE_VARIABLES.includes(key) || key === 'APP_VERSION');
+    if (reserved.length > 0) {
+        throw new Error(`${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from docker-host)`);
     }
-    catch {
-        return '';
-    }
-    return text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line))
-        .slice(-3)
-        .join('; ');
+    return env;
 }
-/** Whether the tunnel's ssh still runs (its PID is that ssh, not a process that reused it). */
-function tunnelAlive(tunnel) {
-    if (!tunnel.pid)
-        return false;
-    try {
-        return readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8').includes(tunnel.socket);
+function checkRemoteAccess(fields, host, access) {
+    if (host?.scheme === 'ssh' && !access.sshKnownHosts) {
+        fields.problem('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)');
     }
-    catch {
-        return false;
+    if (host?.scheme === 'tcp') {
+        for (const [name, value] of [
+            ['tls-ca', access.tlsCa],
+            ['tls-cert', access.tlsCert],
+            ['tls-key', access.tlsKey]
+        ]) {
+            if (!value)
+                fields.problem(`${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`);
+        }
     }
 }
 /**
- * Ends the tunnel's ssh, checking first that the process is still that ssh (a PID saved for the
- * post step may belong to another process by then).
+ * Events that run a workflow on code or text anyone may send (a pull request, a fork's, a queued
+ * merge, a comment): a deploy from them would put that code in production, or run with its
+ * secrets at their word.
  */
-function closeTunnel(tunnel) {
-    if (!tunnel.pid)
-        return false;
-    try {
-        const cmdline = readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8');
-        if (!cmdline.includes(tunnel.socket))
-            return false;
-    }
-    catch {
-        // No /proc (not Linux) or the process is gone: only a gone process is safe to skip.
-        if (existsSync('/proc/self'))
-            return false;
-    }
-    try {
-        process.kill(tunnel.pid, 'SIGTERM');
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-function writePrivate(file, text) {
-    writeFileSync(file, text, { mode: 0o600 });
-}
-function withFinalNewline(text) {
-    const normalized = text.replace(/\r\n/g, '\n');
-    return normalized.endsWith('\n') ? normalized : `${normalized}\n`;
+const UNTRUSTED_DEPLOY_EVENTS = ['pull_request', 'pull_request_target', 'merge_group', 'issue_comment'];
+/**
+ * Refuses a run that would deploy (deploy in steps, docker-host set) on such an event, unless
+ * deploy-on-untrusted-events allows it; checked before anything is set up.
+ */
+function refuseUntrustedDeploy(inputs, eventName) {
+    const deploying = inputs.steps.includes('deploy') && inputs.deploy.dockerHost !== undefined;
+    if (!deploying || inputs.deploy.allowUntrustedEvents || !UNTRUSTED_DEPLOY_EVENTS.includes(eventName))
+        return;
+    throw new InputError([
+        `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval; or set deploy-on-untrusted-events: true to allow it on this event.`
+    ]);
 }
 
 // What the post step takes from the state the main step saved (STATE_<name>), trusting none of
@@ -9822,16 +9737,6 @@ function trusted(check, warning) {
     }
 }
 
-// The deploy's state as the post step reads it back, trusting none of it (see
-// run/trusted-state.ts for why and for the folder checks):
-// - the access folders must be the action's own (ownFolder, ownSocketFolder); the host is the
-//   docker-host input's, and the ssh command line is rebuilt from it and the folder, never read;
-// - the lock name must be the action's: `container-ship-lock-<Compose project name>`;
-// - the tunnel's PID is only a number here: it is used once it is checked to be that tunnel's ssh.
-// The strategy checks its own rollout state (compose/recovery.ts: checkedRollout).
-/** A Compose project name, as Compose normalises one. */
-const COMPOSE_PROJECT$1 = /^[a-z0-9][a-z0-9_-]*$/;
-
 // What the post step does when the main step ended in the middle of a rollout (a cancelled run,
 // a crash): it puts the service back in one piece, keeping whichever version can serve. The main
 // step saves where it was (RolloutState) at each phase; the containers of the interrupted
@@ -9845,7 +9750,7 @@ const COMPOSE_PROJECT$1 = /^[a-z0-9][a-z0-9_-]*$/;
 // The saved state is trusted no more than any other (run/trusted-state.ts): it must be of the
 // service the `service` input names, in a Compose project, its old containers full IDs; the
 // switch command comes from the switch-command input, never from state.
-const SERVICE_NAME$1 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const CONTAINER_ID = /^[0-9a-f]{64}$/;
 function parseRolloutState(text) {
     if (!text)
@@ -9898,10 +9803,10 @@ function checkedRollout(text, service) {
     }
     if (!state)
         return undefined;
-    if (!SERVICE_NAME$1.test(service) || state.service !== service) {
+    if (!SERVICE_NAME.test(service) || state.service !== service) {
         throw new UntrustedStateError('deploy-rollout', `it is of service ${JSON.stringify(state.service)}, and the service input is ${JSON.stringify(service)}`);
     }
-    if (!COMPOSE_PROJECT$1.test(state.project)) {
+    if (!COMPOSE_PROJECT.test(state.project)) {
         throw new UntrustedStateError('deploy-rollout', `${JSON.stringify(state.project)} is not a Compose project name`);
     }
     if (!state.old.every((id) => typeof id === 'string' && CONTAINER_ID.test(id))) {
@@ -10223,6 +10128,229 @@ class BlueGreen {
     }
 }
 
+// What it takes to reach the deploy host's engine, laid out in a private folder under the runner's
+// temp folder (never the workspace), files 0600, removed by the post step:
+// - tcp://: the CA, client certificate and key, as DOCKER_CERT_PATH expects them;
+// - ssh://: the private key, the known hosts (always verified: StrictHostKeyChecking yes) and an
+//   ssh config; one SSH connection forwards a local socket to the host's Docker socket, and
+//   every docker and compose call goes through that socket. Forwarded connections are channels
+//   of that one connection, so neither sshd's MaxStartups (new connections: Compose opens many,
+//   compose #10117) nor its MaxSessions (10 sessions per connection, which a control master
+//   running `docker system dial-stdio` per API connection exceeds under Compose v1) is ever hit,
+//   and the host needs no docker CLI, only its socket;
+// - unix://: nothing.
+/** The Docker socket the tunnel reaches on the host: the engine's default. */
+const REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
+// A Unix socket path holds at most 107 bytes (Linux sun_path); ssh binds a temporary name up to
+// 17 characters longer first.
+const MAX_SOCKET_PATH = 107 - 17;
+/**
+ * Where the tunnel's local socket goes: in the access folder when its path is short enough,
+ * else in a private folder of its own under /tmp (RUNNER_TEMP can be deep on self-hosted runners).
+ */
+function localSocket(dir, makeShortDir = () => mkdtempSync('/tmp/cs-ssh-')) {
+    const inDir = path$1.join(dir, 'docker.sock');
+    if (Buffer.byteLength(inDir) <= MAX_SOCKET_PATH)
+        return { path: inDir };
+    const short = makeShortDir();
+    chmodSync(short, 0o700);
+    return { path: path$1.join(short, 'docker.sock'), dir: short };
+}
+/** The ssh client config for one host: its key, its known hosts, nothing from the user's. */
+function sshConfig(host, dir) {
+    const bare = bareHost(host.host);
+    const lines = [
+        `Host ${bare}`,
+        `  HostName ${bare}`,
+        ...(host.port === undefined ? [] : [`  Port ${host.port}`]),
+        ...(host.user === undefined ? [] : [`  User ${host.user}`]),
+        `  IdentityFile ${path$1.join(dir, 'id_key')}`,
+        '  IdentitiesOnly yes',
+        `  UserKnownHostsFile ${path$1.join(dir, 'known_hosts')}`,
+        '  GlobalKnownHostsFile /dev/null',
+        '  StrictHostKeyChecking yes',
+        '  BatchMode yes',
+        '  ConnectTimeout 20',
+        '  ServerAliveInterval 15',
+        '  ServerAliveCountMax 4',
+        '  ExitOnForwardFailure yes',
+        '  ControlMaster no',
+        '  ControlPath none',
+        ''
+    ];
+    return lines.join('\n');
+}
+/** ssh's arguments for the tunnel: no command, no terminal, the local socket to the host's. */
+function tunnelArgs(config, host, socket) {
+    return ['-F', config, '-N', '-T', '-L', `${socket}:${REMOTE_DOCKER_SOCKET}`, bareHost(host.host)];
+}
+/** ssh takes the host without IPv6 brackets. */
+function bareHost(host) {
+    return host.replace(/^\[|\]$/g, '');
+}
+/**
+ * Lays out what the host needs and returns the engine to talk to (for ssh://, once the tunnel
+ * is open: see openTunnel). The text inputs were checked by getInputs (PEM blocks, known hosts
+ * present).
+ */
+function prepareRemoteAccess(host, inputs, tempRoot) {
+    const dir = mkdtempSync(path$1.join(tempRoot, 'container-ship-remote-'));
+    chmodSync(dir, 0o700);
+    let socketDir;
+    try {
+        if (host.scheme === 'tcp') {
+            writePrivate(path$1.join(dir, 'ca.pem'), inputs.tlsCa);
+            writePrivate(path$1.join(dir, 'cert.pem'), inputs.tlsCert);
+            writePrivate(path$1.join(dir, 'key.pem'), inputs.tlsKey);
+        }
+        if (host.scheme === 'ssh') {
+            // ssh refuses a key without a final newline ("invalid format").
+            writePrivate(path$1.join(dir, 'id_key'), withFinalNewline(inputs.sshPrivateKey));
+            writePrivate(path$1.join(dir, 'known_hosts'), withFinalNewline(inputs.sshKnownHosts));
+            writeSshConfig(host, dir);
+            socketDir = localSocket(dir).dir;
+        }
+        return accessIn(host, dir, socketDir);
+    }
+    catch (error) {
+        rmSync(dir, { recursive: true, force: true });
+        if (socketDir)
+            rmSync(socketDir, { recursive: true, force: true });
+        throw error;
+    }
+}
+/**
+ * The access to `host` laid out in `dir` (and, for a deep `dir`, the socket's own `socketDir`),
+ * derived from them alone: the post step rebuilds it so, never reading a command from state.
+ */
+function accessIn(host, dir, socketDir) {
+    if (host.scheme === 'tcp') {
+        return { engine: { kind: 'remote', host: host.url, tlsDir: dir }, url: host.url, dir };
+    }
+    if (host.scheme === 'ssh') {
+        const socket = path$1.join(socketDir ?? dir, 'docker.sock');
+        return {
+            engine: { kind: 'remote', host: `unix://${socket}` },
+            url: host.url,
+            dir,
+            tunnel: {
+                args: tunnelArgs(path$1.join(dir, 'ssh_config'), host, socket),
+                socket,
+                log: path$1.join(dir, 'ssh.log')
+            },
+            ...(socketDir ? { socketDir } : {})
+        };
+    }
+    return { engine: { kind: 'remote', host: host.url }, url: host.url, dir };
+}
+/** Writes the access folder's ssh config for `host` (the post step writes it again before use). */
+function writeSshConfig(host, dir) {
+    writePrivate(path$1.join(dir, 'ssh_config'), sshConfig(host, dir));
+}
+function savedAccess(access) {
+    return {
+        dir: access.dir,
+        ...(access.socketDir ? { socketDir: access.socketDir } : {}),
+        ...(access.tunnel?.pid ? { tunnelPid: access.tunnel.pid } : {})
+    };
+}
+/**
+ * Starts the ssh tunnel and waits until its local socket exists. Fails with what ssh said (host
+ * key, authentication, connection) when it exits first. The tunnel outlives no step: the main
+ * step closes it, and the post step closes it when the main step could not.
+ */
+async function openTunnel(access, realSsh, timeoutMs = 30_000) {
+    const tunnel = access.tunnel;
+    if (!tunnel)
+        throw new Error('no ssh tunnel to open');
+    // A tunnel's ssh that was killed leaves its socket file, on which a new one could not listen.
+    rmSync(tunnel.socket, { force: true });
+    const log = openSync(tunnel.log, 'w', 0o600);
+    // The same scrubbed environment as every other program: no INPUT_* (the key among them).
+    const child = spawn(realSsh, tunnel.args, {
+        detached: true,
+        stdio: ['ignore', 'ignore', log],
+        env: definedOnly(programEnv())
+    });
+    closeSync(log);
+    let exited;
+    child.on('exit', (code) => (exited = code));
+    child.on('error', () => (exited = -1));
+    child.unref();
+    const deadline = Date.now() + timeoutMs;
+    while (!existsSync(tunnel.socket)) {
+        if (exited !== undefined) {
+            throw new Error(sshComplaint(tunnel.log) || `ssh exited with ${exited}`);
+        }
+        if (Date.now() > deadline) {
+            closeTunnel({ ...tunnel, pid: child.pid });
+            throw new Error(`ssh did not open its tunnel in ${timeoutMs / 1000} s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    tunnel.pid = child.pid;
+    return child.pid;
+}
+/** What ssh printed, without its "Warning: Permanently added" chatter. */
+function sshComplaint(log) {
+    let text = '';
+    try {
+        text = readFileSync(log, 'utf8');
+    }
+    catch {
+        return '';
+    }
+    return text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line))
+        .slice(-3)
+        .join('; ');
+}
+/** Whether the tunnel's ssh still runs (its PID is that ssh, not a process that reused it). */
+function tunnelAlive(tunnel) {
+    if (!tunnel.pid)
+        return false;
+    try {
+        return readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8').includes(tunnel.socket);
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Ends the tunnel's ssh, checking first that the process is still that ssh (a PID saved for the
+ * post step may belong to another process by then).
+ */
+function closeTunnel(tunnel) {
+    if (!tunnel.pid)
+        return false;
+    try {
+        const cmdline = readFileSync(`/proc/${tunnel.pid}/cmdline`, 'utf8');
+        if (!cmdline.includes(tunnel.socket))
+            return false;
+    }
+    catch {
+        // No /proc (not Linux) or the process is gone: only a gone process is safe to skip.
+        if (existsSync('/proc/self'))
+            return false;
+    }
+    try {
+        process.kill(tunnel.pid, 'SIGTERM');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function writePrivate(file, text) {
+    writeFileSync(file, text, { mode: 0o600 });
+}
+function withFinalNewline(text) {
+    const normalized = text.replace(/\r\n/g, '\n');
+    return normalized.endsWith('\n') ? normalized : `${normalized}\n`;
+}
+
 // Everything the deploy step needs settled before anything is built or changed: the strategy's
 // files read and checked (the compose files, for Compose blue-green), the deploy host's engine
 // reached (host key verified, client certificate accepted) and the strategy bound to it (the
@@ -10348,141 +10476,6 @@ function finishDeploy(target) {
             rmSync(dir, { recursive: true, force: true });
     saveForPost(DeployState.Access, '');
     info(`Removed the deploy host's access folder ${written.dir}`);
-}
-
-// The range of every numeric input. Past the upper bound a value is a slip of the keyboard, or a
-// way to make the runner or the deploy host do something absurd (a replicas of 100000000 asks the
-// host for that many containers), never a setting anyone needs: each bound says why.
-/** 360 minutes: a job on a GitHub-hosted runner is stopped then, and it is every job's default timeout-minutes. */
-const SIX_HOURS = 6 * 60 * 60;
-const WAIT_WHY = '6 hours, as long as a job on a GitHub-hosted runner may run';
-/** Seconds the action waits for something; a wait longer than the job itself can only be a mistake. */
-const wait = (min) => ({ min, max: SIX_HOURS, why: WAIT_WHY });
-const INPUT_BOUNDS = {
-    // One host runs them all, old and new side by side during a rollout; Compose's default network
-    // is a Linux bridge, which takes at most 1024 ports (BR_MAX_PORTS), one per container.
-    replicas: {
-        min: 1,
-        max: 1000,
-        why: 'all on one host, whose default Compose network, a Linux bridge, takes at most 1024 containers'
-    },
-    'registry-timeout': wait(1),
-    'health-timeout': wait(1),
-    'drain-seconds': wait(0),
-    'startup-grace': wait(0),
-    'lock-timeout': wait(0),
-    // README, The scan on a large report: 10,000 findings are 35.8 MiB of Trivy JSON, so a million
-    // would be some 3.5 GiB, more than the action can read; a budget that large is no budget.
-    'max-findings': {
-        min: 0,
-        max: 1_000_000,
-        why: 'more findings than any report the action can read; severity-threshold: none turns the gate off'
-    }
-};
-/** A whole number within the input's bound; the message says which side it missed. */
-function parseWholeNumber(raw, input) {
-    const { min, max, why } = INPUT_BOUNDS[input];
-    if (!/^\d+$/.test(raw) || Number(raw) < min)
-        throw new Error(`"${raw}" is not a whole number of at least ${min}`);
-    if (Number(raw) > max)
-        throw new Error(`${raw} is more than ${max}, the most it takes (${why})`);
-    return Number(raw);
-}
-
-// The deploy step's inputs: the host and how to reach it, the Compose project and service, and
-// the rollout's waits. Also the refusal to deploy from events anyone may trigger.
-/** The host's keys, and env (it feeds the deployed service, so its values may be secrets). */
-const DEPLOY_SECRET_INPUTS = { whole: ['ssh-private-key', 'tls-key'], values: ['env'] };
-const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-function readDeployInputs(fields, scope) {
-    const { read } = fields;
-    const dockerHost = fields.field('docker-host', (raw) => (raw ? parseDockerHost(raw) : undefined), undefined);
-    const sshPrivateKey = read('ssh-private-key');
-    const sshKnownHosts = read('ssh-known-hosts');
-    const tlsCa = read('tls-ca');
-    const tlsCert = read('tls-cert');
-    const tlsKey = read('tls-key');
-    checkPem(fields, 'ssh-private-key', sshPrivateKey, 'PRIVATE KEY');
-    checkPem(fields, 'tls-ca', tlsCa, 'CERTIFICATE');
-    checkPem(fields, 'tls-cert', tlsCert, 'CERTIFICATE');
-    checkPem(fields, 'tls-key', tlsKey, 'PRIVATE KEY');
-    checkRemoteAccess(fields, dockerHost, { sshKnownHosts, tlsCa, tlsCert, tlsKey });
-    const service = read('service');
-    const deploying = scope.steps.includes('deploy') && dockerHost !== undefined;
-    if (service && !SERVICE_NAME.test(service))
-        fields.problem(`service: "${service}" is not a Compose service name`);
-    if (deploying && !service)
-        fields.problem('service: is required to deploy (docker-host is set)');
-    const seconds = (name, fallback) => fields.field(name, (raw) => parseWholeNumber(raw, name), fallback);
-    return {
-        dockerHost,
-        sshPrivateKey,
-        sshKnownHosts,
-        tlsCa,
-        tlsCert,
-        tlsKey,
-        composeFiles: fields.field('compose-file', parseLines, ['docker-compose.yml']),
-        composeProject: fields.field('compose-project', parseComposeProject, ''),
-        service,
-        replicas: fields.field('replicas', (raw) => (raw ? parseWholeNumber(raw, 'replicas') : undefined), undefined),
-        healthTimeout: seconds('health-timeout', 120),
-        switchCommand: fields.field('switch-command', parseSwitchCommand, undefined),
-        drainSeconds: seconds('drain-seconds', 0),
-        startupGrace: seconds('startup-grace', 10),
-        lockTimeout: seconds('lock-timeout', 600),
-        allowUntrustedEvents: fields.field('deploy-on-untrusted-events', parseBoolean, false),
-        env: fields.field('env', parseDeployEnv, [])
-    };
-}
-function parseComposeProject(raw) {
-    if (raw && !COMPOSE_PROJECT.test(raw)) {
-        throw new Error(`"${raw}" is not a Compose project name (lowercase letters, digits, _ and -, starting with a letter or digit)`);
-    }
-    return raw;
-}
-/** The env input: variables for Compose, none of those the action sets for the engine. */
-function parseDeployEnv(raw) {
-    const env = parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)');
-    const reserved = env.filter(({ key }) => ENGINE_VARIABLES.includes(key) || key === 'APP_VERSION');
-    if (reserved.length > 0) {
-        throw new Error(`${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from docker-host)`);
-    }
-    return env;
-}
-function checkRemoteAccess(fields, host, access) {
-    if (host?.scheme === 'ssh' && !access.sshKnownHosts) {
-        fields.problem('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)');
-    }
-    if (host?.scheme === 'tcp') {
-        for (const [name, value] of [
-            ['tls-ca', access.tlsCa],
-            ['tls-cert', access.tlsCert],
-            ['tls-key', access.tlsKey]
-        ]) {
-            if (!value)
-                fields.problem(`${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`);
-        }
-    }
-}
-/**
- * Events that run a workflow on code or text anyone may send (a pull request, a fork's, a queued
- * merge, a comment): a deploy from them would put that code in production, or run with its
- * secrets at their word.
- */
-const UNTRUSTED_DEPLOY_EVENTS = ['pull_request', 'pull_request_target', 'merge_group', 'issue_comment'];
-/**
- * Refuses a run that would deploy (deploy in steps, docker-host set) on such an event, unless
- * deploy-on-untrusted-events allows it; checked before anything is set up.
- */
-function refuseUntrustedDeploy(inputs, eventName) {
-    const deploying = inputs.steps.includes('deploy') && inputs.deploy.dockerHost !== undefined;
-    if (!deploying || inputs.deploy.allowUntrustedEvents || !UNTRUSTED_DEPLOY_EVENTS.includes(eventName))
-        return;
-    throw new InputError([
-        `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval; or set deploy-on-untrusted-events: true to allow it on this event.`
-    ]);
 }
 
 /** A step's failure with the part of its result that is still true (e.g. the tags pushed). */

@@ -1,4 +1,4 @@
-import { accessSync, constants as constants$5, readFileSync, existsSync, rmSync, openSync, closeSync, writeFileSync, realpathSync, lstatSync } from 'node:fs';
+import { accessSync, constants as constants$5, realpathSync, lstatSync, readFileSync, existsSync, rmSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path$1 from 'node:path';
 import require$$5$3, { StringDecoder } from 'string_decoder';
@@ -1490,36 +1490,6 @@ function ipOrder(ip) {
     return parts.length === 4 && parts.every(Number.isInteger)
         ? parts.reduce((sum, part) => sum * 256 + part, 0)
         : 0;
-}
-
-const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
-const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
-const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
-function parseDockerHost(text) {
-    const url = text.trim();
-    let match = SSH_RE.exec(url);
-    if (match) {
-        const port = match[3] === undefined ? undefined : parsePort(match[3]);
-        return {
-            scheme: 'ssh',
-            url,
-            user: match[1],
-            host: match[2],
-            ...(port === undefined ? {} : { port })
-        };
-    }
-    match = TCP_RE.exec(url);
-    if (match)
-        return { scheme: 'tcp', url, host: match[1], port: parsePort(match[2]) };
-    if (url.startsWith('unix:///') && !/\s/.test(url))
-        return { scheme: 'unix', url, path: url.slice('unix://'.length) };
-    throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`);
-}
-function parsePort(text) {
-    const port = Number(text);
-    if (!Number.isInteger(port) || port < 1 || port > 65535)
-        throw new Error(`port ${text} is not between 1 and 65535`);
-    return port;
 }
 
 // We use any as a valid input type
@@ -30288,6 +30258,278 @@ function registryTimeout(seconds) {
     return { ms: seconds * 1000, input: 'registry-timeout' };
 }
 
+const HOST = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)';
+const SSH_RE = new RegExp(`^ssh://(?:([A-Za-z0-9._-]+)@)?${HOST}(?::(\\d+))?/?$`);
+const TCP_RE = new RegExp(`^tcp://${HOST}:(\\d+)/?$`);
+function parseDockerHost(text) {
+    const url = text.trim();
+    let match = SSH_RE.exec(url);
+    if (match) {
+        const port = match[3] === undefined ? undefined : parsePort(match[3]);
+        return {
+            scheme: 'ssh',
+            url,
+            user: match[1],
+            host: match[2],
+            ...(port === undefined ? {} : { port })
+        };
+    }
+    match = TCP_RE.exec(url);
+    if (match)
+        return { scheme: 'tcp', url, host: match[1], port: parsePort(match[2]) };
+    if (url.startsWith('unix:///') && !/\s/.test(url))
+        return { scheme: 'unix', url, path: url.slice('unix://'.length) };
+    throw new Error(`"${url}" is not ssh://user@host[:port], tcp://host:port or unix:///path`);
+}
+function parsePort(text) {
+    const port = Number(text);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new Error(`port ${text} is not between 1 and 65535`);
+    return port;
+}
+
+// The deploy step's inputs: the host and how to reach it, the Compose project and service, and
+// the rollout's waits. Also the refusal to deploy from events anyone may trigger.
+/** A Compose project name, as Compose normalises one. */
+const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
+
+// What the post step takes from the state the main step saved (STATE_<name>), trusting none of
+// it: the runner also takes state from a line printed as `::save-state name=...::` (deprecated,
+// still honoured), and a program's output that got past the guard (program/untrusted-output.ts), or
+// anything else that can set the post step's environment, must not make it remove a folder that
+// is not the action's, run a command, or touch containers it did not start.
+// - A folder must be one the main step made: a real folder (not a link) directly in the runner's
+//   temp folder, named as the action names it, owned by this user. The SSH socket's short folder
+//   in /tmp likewise, and private (0700).
+// - The deploy's own values (the lock name, the access, a rollout under way) are checked where
+//   the deploy reads them back: deploy/saved-state.ts and its strategy's recovery.
+// - Nothing that runs is read from state: the ssh command line is rebuilt from the docker-host
+//   input and the checked access folder, the switch command from the switch-command input.
+/** mkdtemp's six random characters. */
+const MKDTEMP_SUFFIX = '[A-Za-z0-9]{6}';
+/** Why a path is refused, for the post step's warning. */
+class UntrustedStateError extends Error {
+    constructor(name, reason) {
+        super(`the saved ${name} state is ignored: ${reason}`);
+        this.name = 'UntrustedStateError';
+    }
+}
+/**
+ * `text` when it is a folder the main step made in `tempRoot` of this kind, or undefined when
+ * the state is empty; throws UntrustedStateError otherwise. `uid` is this process's user.
+ */
+function ownFolder(name, text, tempRoot, kind, uid = currentUid()) {
+    if (!text)
+        return undefined;
+    if (!path$1.isAbsolute(text))
+        throw new UntrustedStateError(name, `${JSON.stringify(text)} is not an absolute path`);
+    const base = path$1.basename(text);
+    if (!new RegExp(`^container-ship-${kind}-${MKDTEMP_SUFFIX}$`).test(base)) {
+        throw new UntrustedStateError(name, `${JSON.stringify(text)} is not named as the action names its folders`);
+    }
+    if (!sameFolder(path$1.dirname(text), tempRoot)) {
+        throw new UntrustedStateError(name, `${text} is not in the runner's temp folder ${tempRoot}`);
+    }
+    checkPrivateFolder(name, text, uid, false);
+    return text;
+}
+/** The SSH socket's own folder in /tmp (`/tmp/cs-ssh-XXXXXX`), private to this user. */
+function ownSocketFolder(name, text, uid = currentUid()) {
+    if (!text)
+        return undefined;
+    if (!new RegExp(`^/tmp/cs-ssh-${MKDTEMP_SUFFIX}$`).test(text)) {
+        throw new UntrustedStateError(name, `${JSON.stringify(text)} is not the action's socket folder`);
+    }
+    checkPrivateFolder(name, text, uid, true);
+    return text;
+}
+/**
+ * A folder that is gone is fine (nothing to remove); one that is there must be a real folder
+ * of this user (and not open to others, when `privateOnly`).
+ */
+function checkPrivateFolder(name, dir, uid, privateOnly) {
+    let stat;
+    try {
+        stat = lstatSync(dir);
+    }
+    catch {
+        return;
+    }
+    if (!stat.isDirectory())
+        throw new UntrustedStateError(name, `${dir} is not a folder (a link, or a file)`);
+    if (stat.uid !== uid)
+        throw new UntrustedStateError(name, `${dir} belongs to user ${stat.uid}, not to this one`);
+    if (privateOnly && (stat.mode & 0o077) !== 0) {
+        throw new UntrustedStateError(name, `${dir} is open to other users`);
+    }
+}
+/** Whether two paths name one folder (the temp folder may be reached through a link). */
+function sameFolder(a, b) {
+    if (path$1.resolve(a) === path$1.resolve(b))
+        return true;
+    try {
+        return realpathSync(a) === realpathSync(b);
+    }
+    catch {
+        return false;
+    }
+}
+/** What `check` returns, or undefined with a warning saying why the value was refused. */
+function trusted(check, warning) {
+    try {
+        return check();
+    }
+    catch (error) {
+        warning(`${error.message}; nothing is done with it`);
+        return undefined;
+    }
+}
+function currentUid() {
+    return typeof process.getuid === 'function' ? process.getuid() : -1;
+}
+
+// What the post step does when the main step ended in the middle of a rollout (a cancelled run,
+// a crash): it puts the service back in one piece, keeping whichever version can serve. The main
+// step saves where it was (RolloutState) at each phase; the containers of the interrupted
+// rollout are found again by their Compose labels: every container of the service that is not
+// one of the old ones is new.
+//   - before the switch: the new containers are removed; the old ones never left service;
+//   - during the switch: when every new container is healthy, the switch is finished (the old
+//     ones leave the name, switch-command, the old ones stopped); otherwise it is undone (the old
+//     ones get the name back, the new ones leave it, switch-command, the new ones removed);
+//   - after the switch: the old containers are stopped and removed.
+// The saved state is trusted no more than any other (run/trusted-state.ts): it must be of the
+// service the `service` input names, in a Compose project, its old containers full IDs; the
+// switch command comes from the switch-command input, never from state.
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const CONTAINER_ID = /^[0-9a-f]{64}$/;
+function parseRolloutState(text) {
+    if (!text)
+        return undefined;
+    let state;
+    try {
+        state = JSON.parse(text);
+    }
+    catch {
+        state = null;
+    }
+    const phases = ['scaling', 'switching', 'switched'];
+    if (typeof state !== 'object' ||
+        state === null ||
+        typeof state.project !== 'string' ||
+        typeof state.service !== 'string' ||
+        !Array.isArray(state.old) ||
+        !phases.includes(state.phase)) {
+        throw new Error('the saved rollout state is not one the main step writes');
+    }
+    return state;
+}
+/**
+ * The strategy's side of the post step: the rollout the main step saved, checked against the
+ * inputs, and its recovery with the switch-command input; undefined when none was under way.
+ */
+function interruptedRollout(saved, input) {
+    const state = checkedRollout(saved, input('service'));
+    if (!state)
+        return undefined;
+    return {
+        service: state.service,
+        recover: async (docker, log) => {
+            const command = trusted(() => parseSwitchCommand(input('switch-command')), (message) => log.warning(message));
+            await recoverRollout(docker, state, command, log);
+        }
+    };
+}
+/**
+ * The rollout the main step was in, when it is one of the service the `service` input names,
+ * of a Compose project, with old containers by full ID; undefined when empty.
+ */
+function checkedRollout(text, service) {
+    let state;
+    try {
+        state = parseRolloutState(text);
+    }
+    catch (error) {
+        throw new UntrustedStateError('deploy-rollout', error.message);
+    }
+    if (!state)
+        return undefined;
+    if (!SERVICE_NAME.test(service) || state.service !== service) {
+        throw new UntrustedStateError('deploy-rollout', `it is of service ${JSON.stringify(state.service)}, and the service input is ${JSON.stringify(service)}`);
+    }
+    if (!COMPOSE_PROJECT.test(state.project)) {
+        throw new UntrustedStateError('deploy-rollout', `${JSON.stringify(state.project)} is not a Compose project name`);
+    }
+    if (!state.old.every((id) => typeof id === 'string' && CONTAINER_ID.test(id))) {
+        throw new UntrustedStateError('deploy-rollout', 'its old containers are not all container IDs');
+    }
+    // Only what the main step writes: the switch command comes from the input.
+    return { project: state.project, service: state.service, old: [...state.old], phase: state.phase };
+}
+/** Puts the service back in one piece; returns what it found and did, one line each. */
+async function recoverRollout(docker, state, 
+/** The switch-command input, to finish or undo a switch. */
+command, log) {
+    const containers = new Containers(docker);
+    const { project, service } = state;
+    const oldIds = new Set(state.old);
+    const all = await containers.inspect(await containers.list(project, service, true));
+    const old = all.filter((container) => oldIds.has(container.id));
+    const fresh = all.filter((container) => !oldIds.has(container.id));
+    const names = (list) => list.map((container) => container.name).join(', ') || 'none';
+    const report = [
+        `The deploy of ${service} (${project}) ended ${describePhase(state.phase)}: ${old.length} old container(s) (${names(old)}), ${fresh.length} new (${names(fresh)}).`
+    ];
+    const scope = { docker, project, service };
+    if (state.phase === 'scaling') {
+        await containers.remove(fresh.map((container) => container.id));
+        report.push(`Removed the ${fresh.length} new container(s); the old ones kept serving.`);
+    }
+    else if (state.phase === 'switched') {
+        await containers.stopAndRemove(old.map((container) => container.id));
+        report.push(`Stopped and removed the ${old.length} old container(s); the new ones serve.`);
+    }
+    else if (fresh.length > 0 && fresh.every(canServe)) {
+        await switchTraffic(scope, command, containers, old, log);
+        await containers.stopAndRemove(old.map((container) => container.id));
+        report.push(`Every new container was healthy: finished the switch and removed the ${old.length} old container(s).`);
+    }
+    else {
+        await restoreName(containers, old, fresh, service);
+        await switchTraffic(scope, command, containers, fresh, log);
+        await containers.remove(fresh.map((container) => container.id));
+        report.push(`Not every new container was healthy: gave the old container(s) the name back and removed the ${fresh.length} new one(s).`);
+    }
+    for (const line of report)
+        log.info(line);
+    return report;
+}
+function describePhase(phase) {
+    if (phase === 'scaling')
+        return 'before the switch';
+    if (phase === 'switching')
+        return 'during the switch';
+    return 'after the switch, before the old containers were removed';
+}
+/**
+ * Gives the old containers the service's name back (keeping their addresses) on each network
+ * where the new containers have it and they do not.
+ */
+async function restoreName(containers, old, fresh, service) {
+    const networks = new Set(fresh.flatMap((container) => Object.entries(container.networks)
+        .filter(([, endpoint]) => endpoint.aliases.includes(service))
+        .map(([network]) => network)));
+    for (const container of old) {
+        for (const [network, endpoint] of Object.entries(container.networks)) {
+            if (!networks.has(network) || endpoint.aliases.includes(service))
+                continue;
+            const aliases = [service, ...endpoint.aliases.filter((alias) => alias !== short(container.id))];
+            await containers.disconnect(network, container.id);
+            await containers.connect(network, container.id, aliases, endpoint.ip);
+        }
+    }
+}
+
 // What it takes to reach the deploy host's engine, laid out in a private folder under the runner's
 // temp folder (never the workspace), files 0600, removed by the post step:
 // - tcp://: the CA, client certificate and key, as DOCKER_CERT_PATH expects them;
@@ -30454,108 +30696,15 @@ function writePrivate(file, text) {
     writeFileSync(file, text, { mode: 0o600 });
 }
 
+/** What every deploy lock's name starts with; the Compose project follows. */
+const LOCK_PREFIX = 'container-ship-lock-';
 function lockName(project) {
-    return `container-ship-lock-${project}`;
+    return `${LOCK_PREFIX}${project}`;
 }
 /** Removes the lock; false when the host could not be asked (the lock may still be held). */
 async function releaseLock(docker, lock) {
     const removed = await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
     return removed.exitCode === 0 || /No such container/i.test(removed.stderr);
-}
-
-// What the post step takes from the state the main step saved (STATE_<name>), trusting none of
-// it: the runner also takes state from a line printed as `::save-state name=...::` (deprecated,
-// still honoured), and a program's output that got past the guard (program/untrusted-output.ts), or
-// anything else that can set the post step's environment, must not make it remove a folder that
-// is not the action's, run a command, or touch containers it did not start.
-// - A folder must be one the main step made: a real folder (not a link) directly in the runner's
-//   temp folder, named as the action names it, owned by this user. The SSH socket's short folder
-//   in /tmp likewise, and private (0700).
-// - The deploy's own values (the lock name, the access, a rollout under way) are checked where
-//   the deploy reads them back: deploy/saved-state.ts and its strategy's recovery.
-// - Nothing that runs is read from state: the ssh command line is rebuilt from the docker-host
-//   input and the checked access folder, the switch command from the switch-command input.
-/** mkdtemp's six random characters. */
-const MKDTEMP_SUFFIX = '[A-Za-z0-9]{6}';
-/** Why a path is refused, for the post step's warning. */
-class UntrustedStateError extends Error {
-    constructor(name, reason) {
-        super(`the saved ${name} state is ignored: ${reason}`);
-        this.name = 'UntrustedStateError';
-    }
-}
-/**
- * `text` when it is a folder the main step made in `tempRoot` of this kind, or undefined when
- * the state is empty; throws UntrustedStateError otherwise. `uid` is this process's user.
- */
-function ownFolder(name, text, tempRoot, kind, uid = currentUid()) {
-    if (!text)
-        return undefined;
-    if (!path$1.isAbsolute(text))
-        throw new UntrustedStateError(name, `${JSON.stringify(text)} is not an absolute path`);
-    const base = path$1.basename(text);
-    if (!new RegExp(`^container-ship-${kind}-${MKDTEMP_SUFFIX}$`).test(base)) {
-        throw new UntrustedStateError(name, `${JSON.stringify(text)} is not named as the action names its folders`);
-    }
-    if (!sameFolder(path$1.dirname(text), tempRoot)) {
-        throw new UntrustedStateError(name, `${text} is not in the runner's temp folder ${tempRoot}`);
-    }
-    checkPrivateFolder(name, text, uid, false);
-    return text;
-}
-/** The SSH socket's own folder in /tmp (`/tmp/cs-ssh-XXXXXX`), private to this user. */
-function ownSocketFolder(name, text, uid = currentUid()) {
-    if (!text)
-        return undefined;
-    if (!new RegExp(`^/tmp/cs-ssh-${MKDTEMP_SUFFIX}$`).test(text)) {
-        throw new UntrustedStateError(name, `${JSON.stringify(text)} is not the action's socket folder`);
-    }
-    checkPrivateFolder(name, text, uid, true);
-    return text;
-}
-/**
- * A folder that is gone is fine (nothing to remove); one that is there must be a real folder
- * of this user (and not open to others, when `privateOnly`).
- */
-function checkPrivateFolder(name, dir, uid, privateOnly) {
-    let stat;
-    try {
-        stat = lstatSync(dir);
-    }
-    catch {
-        return;
-    }
-    if (!stat.isDirectory())
-        throw new UntrustedStateError(name, `${dir} is not a folder (a link, or a file)`);
-    if (stat.uid !== uid)
-        throw new UntrustedStateError(name, `${dir} belongs to user ${stat.uid}, not to this one`);
-    if (privateOnly && (stat.mode & 0o077) !== 0) {
-        throw new UntrustedStateError(name, `${dir} is open to other users`);
-    }
-}
-/** Whether two paths name one folder (the temp folder may be reached through a link). */
-function sameFolder(a, b) {
-    if (path$1.resolve(a) === path$1.resolve(b))
-        return true;
-    try {
-        return realpathSync(a) === realpathSync(b);
-    }
-    catch {
-        return false;
-    }
-}
-/** What `check` returns, or undefined with a warning saying why the value was refused. */
-function trusted(check, warning) {
-    try {
-        return check();
-    }
-    catch (error) {
-        warning(`${error.message}; nothing is done with it`);
-        return undefined;
-    }
-}
-function currentUid() {
-    return typeof process.getuid === 'function' ? process.getuid() : -1;
 }
 
 // The deploy's state as the post step reads it back, trusting none of it (see
@@ -30565,13 +30714,11 @@ function currentUid() {
 // - the lock name must be the action's: `container-ship-lock-<Compose project name>`;
 // - the tunnel's PID is only a number here: it is used once it is checked to be that tunnel's ssh.
 // The strategy checks its own rollout state (compose/recovery.ts: checkedRollout).
-/** A Compose project name, as Compose normalises one. */
-const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
 /** The lock's name when it is the action's lock of a Compose project; undefined when empty. */
 function checkedLockName(text) {
     if (!text)
         return undefined;
-    const project = text.startsWith('container-ship-lock-') ? text.slice('container-ship-lock-'.length) : '';
+    const project = text.startsWith(LOCK_PREFIX) ? text.slice(LOCK_PREFIX.length) : '';
     if (!COMPOSE_PROJECT.test(project) || lockName(project) !== text) {
         throw new UntrustedStateError('deploy-lock', `${JSON.stringify(text)} is not the name of a deploy lock`);
     }
@@ -30615,148 +30762,6 @@ function checkedAccess(text, dockerHost, tempRoot, log) {
     if (access.tunnel && pid)
         access.tunnel.pid = pid;
     return access;
-}
-
-// What the post step does when the main step ended in the middle of a rollout (a cancelled run,
-// a crash): it puts the service back in one piece, keeping whichever version can serve. The main
-// step saves where it was (RolloutState) at each phase; the containers of the interrupted
-// rollout are found again by their Compose labels: every container of the service that is not
-// one of the old ones is new.
-//   - before the switch: the new containers are removed; the old ones never left service;
-//   - during the switch: when every new container is healthy, the switch is finished (the old
-//     ones leave the name, switch-command, the old ones stopped); otherwise it is undone (the old
-//     ones get the name back, the new ones leave it, switch-command, the new ones removed);
-//   - after the switch: the old containers are stopped and removed.
-// The saved state is trusted no more than any other (run/trusted-state.ts): it must be of the
-// service the `service` input names, in a Compose project, its old containers full IDs; the
-// switch command comes from the switch-command input, never from state.
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const CONTAINER_ID = /^[0-9a-f]{64}$/;
-function parseRolloutState(text) {
-    if (!text)
-        return undefined;
-    let state;
-    try {
-        state = JSON.parse(text);
-    }
-    catch {
-        state = null;
-    }
-    const phases = ['scaling', 'switching', 'switched'];
-    if (typeof state !== 'object' ||
-        state === null ||
-        typeof state.project !== 'string' ||
-        typeof state.service !== 'string' ||
-        !Array.isArray(state.old) ||
-        !phases.includes(state.phase)) {
-        throw new Error('the saved rollout state is not one the main step writes');
-    }
-    return state;
-}
-/**
- * The strategy's side of the post step: the rollout the main step saved, checked against the
- * inputs, and its recovery with the switch-command input; undefined when none was under way.
- */
-function interruptedRollout(saved, input) {
-    const state = checkedRollout(saved, input('service'));
-    if (!state)
-        return undefined;
-    return {
-        service: state.service,
-        recover: async (docker, log) => {
-            const command = trusted(() => parseSwitchCommand(input('switch-command')), (message) => log.warning(message));
-            await recoverRollout(docker, state, command, log);
-        }
-    };
-}
-/**
- * The rollout the main step was in, when it is one of the service the `service` input names,
- * of a Compose project, with old containers by full ID; undefined when empty.
- */
-function checkedRollout(text, service) {
-    let state;
-    try {
-        state = parseRolloutState(text);
-    }
-    catch (error) {
-        throw new UntrustedStateError('deploy-rollout', error.message);
-    }
-    if (!state)
-        return undefined;
-    if (!SERVICE_NAME.test(service) || state.service !== service) {
-        throw new UntrustedStateError('deploy-rollout', `it is of service ${JSON.stringify(state.service)}, and the service input is ${JSON.stringify(service)}`);
-    }
-    if (!COMPOSE_PROJECT.test(state.project)) {
-        throw new UntrustedStateError('deploy-rollout', `${JSON.stringify(state.project)} is not a Compose project name`);
-    }
-    if (!state.old.every((id) => typeof id === 'string' && CONTAINER_ID.test(id))) {
-        throw new UntrustedStateError('deploy-rollout', 'its old containers are not all container IDs');
-    }
-    // Only what the main step writes: the switch command comes from the input.
-    return { project: state.project, service: state.service, old: [...state.old], phase: state.phase };
-}
-/** Puts the service back in one piece; returns what it found and did, one line each. */
-async function recoverRollout(docker, state, 
-/** The switch-command input, to finish or undo a switch. */
-command, log) {
-    const containers = new Containers(docker);
-    const { project, service } = state;
-    const oldIds = new Set(state.old);
-    const all = await containers.inspect(await containers.list(project, service, true));
-    const old = all.filter((container) => oldIds.has(container.id));
-    const fresh = all.filter((container) => !oldIds.has(container.id));
-    const names = (list) => list.map((container) => container.name).join(', ') || 'none';
-    const report = [
-        `The deploy of ${service} (${project}) ended ${describePhase(state.phase)}: ${old.length} old container(s) (${names(old)}), ${fresh.length} new (${names(fresh)}).`
-    ];
-    const scope = { docker, project, service };
-    if (state.phase === 'scaling') {
-        await containers.remove(fresh.map((container) => container.id));
-        report.push(`Removed the ${fresh.length} new container(s); the old ones kept serving.`);
-    }
-    else if (state.phase === 'switched') {
-        await containers.stopAndRemove(old.map((container) => container.id));
-        report.push(`Stopped and removed the ${old.length} old container(s); the new ones serve.`);
-    }
-    else if (fresh.length > 0 && fresh.every(canServe)) {
-        await switchTraffic(scope, command, containers, old, log);
-        await containers.stopAndRemove(old.map((container) => container.id));
-        report.push(`Every new container was healthy: finished the switch and removed the ${old.length} old container(s).`);
-    }
-    else {
-        await restoreName(containers, old, fresh, service);
-        await switchTraffic(scope, command, containers, fresh, log);
-        await containers.remove(fresh.map((container) => container.id));
-        report.push(`Not every new container was healthy: gave the old container(s) the name back and removed the ${fresh.length} new one(s).`);
-    }
-    for (const line of report)
-        log.info(line);
-    return report;
-}
-function describePhase(phase) {
-    if (phase === 'scaling')
-        return 'before the switch';
-    if (phase === 'switching')
-        return 'during the switch';
-    return 'after the switch, before the old containers were removed';
-}
-/**
- * Gives the old containers the service's name back (keeping their addresses) on each network
- * where the new containers have it and they do not.
- */
-async function restoreName(containers, old, fresh, service) {
-    const networks = new Set(fresh.flatMap((container) => Object.entries(container.networks)
-        .filter(([, endpoint]) => endpoint.aliases.includes(service))
-        .map(([network]) => network)));
-    for (const container of old) {
-        for (const [network, endpoint] of Object.entries(container.networks)) {
-            if (!networks.has(network) || endpoint.aliases.includes(service))
-                continue;
-            const aliases = [service, ...endpoint.aliases.filter((alias) => alias !== short(container.id))];
-            await containers.disconnect(network, container.id);
-            await containers.connect(network, container.id, aliases, endpoint.ip);
-        }
-    }
 }
 
 // The names of the state the deploy step saves for the post step (GITHUB_STATE, read back as
