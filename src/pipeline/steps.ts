@@ -5,7 +5,7 @@ import { pushStep } from '../push/step.js'
 import type { AnyStep } from '../run/step.js'
 import { scanStep } from '../scan/step.js'
 
-export const STEPS: readonly AnyStep[] = [buildStep, scanStep, pushStep, deployStep]
+export const STEPS = [buildStep, scanStep, pushStep, deployStep] as const satisfies readonly AnyStep[]
 
-export const STEP_NAMES = ['build', 'scan', 'push', 'deploy'] as const
-export type StepName = (typeof STEP_NAMES)[number]
+export type StepName = (typeof STEPS)[number]['name']
+export const STEP_NAMES: readonly StepName[] = STEPS.map((step) => step.name)
