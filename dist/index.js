@@ -14297,6 +14297,7 @@ const scanStep = {
 
 // The action's steps, in the order they run: the one list that makes them a pipeline.
 const STEPS = [buildStep, scanStep, pushStep, deployStep];
+STEPS.map((step) => step.name);
 
 // Docker config folders: the user's (read, never written) and the action's private one, and the
 // registry credentials in them, looked up the way the docker CLI looks them up: a `credHelpers`
