@@ -13,11 +13,28 @@ export interface BuildInputs {
   labels: KeyValue[]
   secrets: KeyValue[]
   target: string
+  /** A buildx builder's name; '' for the current one. */
+  builder: string
   platforms: string[]
+  provenance: Provenance
+  sbom: boolean
   cacheFrom: string[]
   cacheTo: string[]
   pull: boolean
   noCache: boolean
+}
+
+/**
+ * The provenance input as build-push-action takes it: not given (the action picks the mode), or
+ * `false`, or buildx's attributes (`true` is `mode=min`).
+ */
+export interface Provenance {
+  /** The input was given. */
+  set: boolean
+  /** An attestation is asked for. */
+  attest: boolean
+  /** buildx's --provenance attributes when given, e.g. `mode=max`. */
+  attrs: string
 }
 
 /** Build secrets: each value is masked. */
@@ -51,7 +68,10 @@ export function readBuildInputs(fields: InputFields, scope: InputScope): BuildIn
       []
     ),
     target: read('target'),
+    builder: fields.field('builder', parseBuilderName, ''),
     platforms: fields.field('platforms', parsePlatforms, []),
+    provenance: fields.field('provenance', parseProvenance, { set: false, attest: true, attrs: '' }),
+    sbom: fields.field('sbom', parseBoolean, false),
     cacheFrom: parseLines(read('cache-from')),
     cacheTo: parseLines(read('cache-to')),
     pull: fields.field('pull', parseBoolean, false),
@@ -64,10 +84,33 @@ function parsePlatforms(raw: string): string[] {
   for (const platform of platforms) {
     if (!PLATFORM.test(platform)) throw new Error(`"${platform}" is not os/arch[/variant], e.g. linux/amd64`)
   }
-  if (platforms.length > 1) {
-    throw new Error(
-      'only one platform is supported for now: the image is loaded into the local engine to be scanned, and the engine holds one platform per tag'
-    )
-  }
+  const repeated = platforms.find((platform, index) => platforms.indexOf(platform) !== index)
+  if (repeated) throw new Error(`"${repeated}" is named twice`)
   return platforms
+}
+
+const BUILDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+
+function parseBuilderName(raw: string): string {
+  const name = raw.trim()
+  if (!name) return ''
+  if (!BUILDER_NAME.test(name)) throw new Error(`"${name}" is not a buildx builder name`)
+  return name
+}
+
+const PROVENANCE_ATTR = /^([a-z][a-z-]*)=([^,=\s]+)$/
+
+export function parseProvenance(raw: string): Provenance {
+  const value = raw.trim()
+  if (!value) return { set: false, attest: true, attrs: '' }
+  if (value === 'false') return { set: true, attest: false, attrs: '' }
+  if (value === 'true') return { set: true, attest: true, attrs: 'mode=min' }
+  const attrs = value.split(',').map((attr) => attr.trim())
+  for (const attr of attrs) {
+    const match = PROVENANCE_ATTR.exec(attr)
+    if (!match) throw new Error(`"${attr}" is not true, false or key=value attributes such as mode=max`)
+    if (match[1] === 'mode' && match[2] !== 'min' && match[2] !== 'max')
+      throw new Error(`mode is min or max, not "${match[2]}"`)
+  }
+  return { set: true, attest: true, attrs: attrs.join(',') }
 }

@@ -1,9 +1,10 @@
-// Build: `docker buildx build` into the local engine when buildx is there, else the classic
-// `docker build` for the inputs it supports. The image gets every computed tag at once.
+// Build: `docker buildx build` into an OCI image layout folder when the builder can export one
+// (every platform, with attestations: the scan reads it and the push uploads it as it is), else
+// loaded into the local engine, else the classic `docker build` for the inputs it supports.
+// An image loaded into the engine gets every computed tag at once.
 import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
-import type { DockerCli } from '../docker/cli.js'
 import type { KeyValue } from '../lib/key-value.js'
 import { code } from '../lib/markdown.js'
 import type { Release } from '../release/release.js'
@@ -12,14 +13,22 @@ import type { Step, StepCall } from '../run/step.js'
 import { makeWorkDir } from '../run/work-dirs.js'
 import { BUILD_SECRET_INPUTS, readBuildInputs, type BuildInputs } from './inputs.js'
 import { buildTime, mergeLabels, ociLabels } from './labels.js'
-
-/** The builder the build step uses: buildx when the CLI has it, else the classic one. */
-export type Builder = 'buildx' | 'classic'
+import { chooseBuilder, describeBuilder, type Builder } from './builder.js'
+import { runUrlFrom } from '../github/context.js'
 
 /** One build as the builders' arguments say it: the inputs, with the release's tags and labels. */
 export interface BuildSpec extends Pick<
   BuildInputs,
-  'context' | 'file' | 'buildArgs' | 'target' | 'platforms' | 'cacheFrom' | 'cacheTo' | 'pull' | 'noCache'
+  | 'context'
+  | 'file'
+  | 'buildArgs'
+  | 'target'
+  | 'platforms'
+  | 'cacheFrom'
+  | 'cacheTo'
+  | 'pull'
+  | 'noCache'
+  | 'sbom'
 > {
   /** Full references, `name:tag`. */
   tags: string[]
@@ -27,12 +36,27 @@ export interface BuildSpec extends Pick<
   labels: KeyValue[]
   /** Secret ids; their values reach buildx through the environment, never the arguments. */
   secretIds: string[]
+  /** buildx's --provenance value: attributes such as `mode=max`, or `false`. */
+  provenance: string
+}
+
+/** Where buildx puts the image: an OCI layout folder, or the engine (--load). */
+export type BuildxOutput = { kind: 'oci-layout'; dir: string } | { kind: 'load' }
+
+/** An image built into an OCI image layout folder: nothing of it is in the engine. */
+export interface BuiltLayout {
+  dir: string
+  /** The digest of what index.json names: the image index (or the one manifest). */
+  digest: string
 }
 
 export interface BuildResult {
+  /** The image's config digest; '' for an image of several platforms. */
   imageId: string
   references: string[]
   builder: Builder
+  /** Set when the image was built into an OCI layout rather than loaded into the engine. */
+  layout?: BuiltLayout
   /** buildx's reference of the build (`buildx.build.ref` of --metadata-file), to find it in buildx's history. */
   buildRef?: string
   /** The Dockerfile built ('' for a remote context's own), for the steps that point at its lines. */
@@ -46,10 +70,20 @@ export function secretEnvName(index: number): string {
   return `CONTAINER_SHIP_BUILD_SECRET_${index}`
 }
 
-export function buildxArgs(spec: BuildSpec, files: { iidFile: string; metadataFile: string }): string[] {
-  const args = ['buildx', 'build', '--iidfile', files.iidFile, '--metadata-file', files.metadataFile]
+export function buildxArgs(
+  spec: BuildSpec,
+  files: { iidFile: string; metadataFile: string },
+  output: BuildxOutput = { kind: 'load' },
+  builderName = ''
+): string[] {
+  const args = ['buildx', 'build']
+  if (builderName) args.push('--builder', builderName)
+  // The layout's index is named by the metadata file; an image ID is the config's, one platform's.
+  if (output.kind === 'load') args.push('--iidfile', files.iidFile)
+  args.push('--metadata-file', files.metadataFile)
   if (spec.file) args.push('--file', spec.file)
-  for (const tag of spec.tags) args.push('--tag', tag)
+  // Tags name the image in the engine; a layout is pushed under them by the push step.
+  if (output.kind === 'load') for (const tag of spec.tags) args.push('--tag', tag)
   for (const { key, value } of spec.buildArgs) args.push('--build-arg', `${key}=${value}`)
   for (const { key, value } of spec.labels) args.push('--label', `${key}=${value}`)
   spec.secretIds.forEach((id, index) => args.push('--secret', `id=${id},env=${secretEnvName(index)}`))
@@ -59,41 +93,16 @@ export function buildxArgs(spec: BuildSpec, files: { iidFile: string; metadataFi
   for (const destination of spec.cacheTo) args.push('--cache-to', destination)
   if (spec.pull) args.push('--pull')
   if (spec.noCache) args.push('--no-cache')
-  // Whatever the builder's driver, the image must land in the local engine to be scanned.
-  args.push('--load', spec.context)
-  return args
-}
-
-/** What only buildx can do, as the input names a user wrote. */
-export function buildxOnlyInputs(
-  inputs: Pick<BuildInputs, 'secrets' | 'platforms' | 'cacheTo' | 'cacheFrom'>
-): string[] {
-  const needed: string[] = []
-  if (inputs.secrets.length > 0) needed.push('secrets')
-  if (inputs.platforms.length > 0) needed.push('platforms')
-  if (inputs.cacheTo.length > 0) needed.push('cache-to')
-  // The classic builder takes --cache-from image references only, not buildx's type=... specs.
-  if (inputs.cacheFrom.some((source) => source.includes('='))) needed.push('cache-from')
-  return needed
-}
-
-/**
- * buildx when the CLI has it, else the classic builder, refused up front (before any login or
- * build) when the inputs need what only buildx does.
- */
-export async function chooseBuilder(
-  docker: DockerCli,
-  inputs: Pick<BuildInputs, 'secrets' | 'platforms' | 'cacheTo' | 'cacheFrom'>
-): Promise<Builder> {
-  if (await docker.hasBuildx()) return 'buildx'
-  const needed = buildxOnlyInputs(inputs)
-  if (needed.length > 0) {
-    throw new Error(
-      `${needed.join(', ')} need docker buildx, which is not installed (docker buildx version failed)`
-    )
+  if (output.kind === 'oci-layout') {
+    // Said either way: buildx's own default would add a min provenance the input did not ask for.
+    args.push('--provenance', spec.provenance, '--sbom', String(spec.sbom))
+    args.push('--output', `type=oci,dest=${output.dir},tar=false`)
+  } else {
+    // The image must land in the local engine to be scanned.
+    args.push('--load')
   }
-  core.info('docker buildx is not installed: the classic builder will build')
-  return 'classic'
+  args.push(spec.context)
+  return args
 }
 
 export function classicArgs(spec: BuildSpec, files: { iidFile: string }): string[] {
@@ -118,31 +127,56 @@ export async function build(
   const builder = chosen ?? (await chooseBuilder(run.docker, inputs))
   const spec = buildSpec({ build: inputs, github: run.github }, release, buildTime())
   const secretValues = inputs.secrets.map((secret) => secret.value)
+  // Removed by the post step too: a layout here is what the scan reads and the push uploads.
   const workDir = makeWorkDir(run.tempRoot, 'container-ship-build-')
   const iidFile = path.join(workDir, 'iid')
   const metadataFile = path.join(workDir, 'metadata.json')
+  const layoutDir = path.join(workDir, 'layout')
+  let keep = false
   try {
-    if (builder === 'buildx') {
+    let result: BuildResult
+    if (builder.kind === 'buildx') {
       const secretEnv = Object.fromEntries(secretValues.map((value, index) => [secretEnvName(index), value]))
-      await run.docker.run(buildxArgs(spec, { iidFile, metadataFile }), { extraEnv: secretEnv })
+      const output: BuildxOutput =
+        builder.output === 'oci-layout' ? { kind: 'oci-layout', dir: layoutDir } : { kind: 'load' }
+      await run.docker.run(buildxArgs(spec, { iidFile, metadataFile }, output, inputs.builder), {
+        extraEnv: secretEnv
+      })
+      const metadata = readMetadata(metadataFile)
+      const base = {
+        references: spec.tags,
+        builder,
+        buildRef: metadata.ref,
+        dockerfile: inputs.file,
+        target: inputs.target
+      }
+      if (output.kind === 'oci-layout') {
+        if (!metadata.digest) throw new Error(`buildx wrote no containerimage.digest to ${metadataFile}`)
+        result = {
+          ...base,
+          imageId: metadata.configDigest ?? '',
+          layout: { dir: layoutDir, digest: metadata.digest }
+        }
+        keep = true
+      } else result = { ...base, imageId: readFileSync(iidFile, 'utf8').trim() }
     } else {
       // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
       await run.docker.run(classicArgs(spec, { iidFile }), { extraEnv: { DOCKER_BUILDKIT: '0' } })
+      result = {
+        imageId: readFileSync(iidFile, 'utf8').trim(),
+        references: spec.tags,
+        builder,
+        dockerfile: inputs.file,
+        target: inputs.target
+      }
     }
-    const result: BuildResult = {
-      imageId: readFileSync(iidFile, 'utf8').trim(),
-      references: spec.tags,
-      builder,
-      buildRef: builder === 'buildx' ? readBuildRef(metadataFile) : undefined,
-      dockerfile: inputs.file,
-      target: inputs.target
-    }
+    const what = result.layout ? `${result.layout.digest} into an OCI layout` : result.imageId
     core.info(
-      `Built ${result.imageId} with ${builder}${result.buildRef ? ` (build ${result.buildRef})` : ''}`
+      `Built ${what} with ${describeBuilder(builder)}${result.buildRef ? ` (build ${result.buildRef})` : ''}`
     )
     return result
   } finally {
-    rmSync(workDir, { recursive: true, force: true })
+    if (!keep) rmSync(workDir, { recursive: true, force: true })
   }
 }
 
@@ -163,8 +197,23 @@ export function buildSpec(
     cacheFrom: build.cacheFrom,
     cacheTo: build.cacheTo,
     pull: build.pull,
-    noCache: build.noCache
+    noCache: build.noCache,
+    sbom: build.sbom,
+    provenance: provenanceAttrs(build.provenance, github)
   }
+}
+
+/**
+ * The --provenance value. Not given: as docker/build-push-action, mode=max on a public
+ * repository and mode=min on a private one (or one the event does not say), with the run's URL
+ * as the builder's id.
+ */
+export function provenanceAttrs(provenance: BuildInputs['provenance'], github: RunContext['github']): string {
+  if (!provenance.attest) return 'false'
+  if (provenance.set) return provenance.attrs
+  const mode = github.repositoryPrivate === false ? 'mode=max' : 'mode=min'
+  const runUrl = runUrlFrom()
+  return runUrl ? `${mode},builder-id=${runUrl}` : mode
 }
 
 export const buildStep: Step<'build', BuildResult, BuildInputs, object, Builder> = {
@@ -177,21 +226,53 @@ export const buildStep: Step<'build', BuildResult, BuildInputs, object, Builder>
   run: (call) => build(call, call.prepared),
   report: (result) => ({
     outputs: { 'image-id': result?.imageId ?? '' },
-    rows: result
-      ? [
-          ['Image ID', code(result.imageId)],
-          ['Builder', result.builder]
-        ]
-      : []
+    rows: result ? buildRows(result) : [],
+    notes: result ? buildNotes(result) : []
   })
 }
 
-function readBuildRef(metadataFile: string): string | undefined {
+function buildRows(result: BuildResult): [string, string][] {
+  const rows: [string, string][] = []
+  if (result.layout) rows.push(['Built', `OCI image layout ${code(result.layout.digest)}`])
+  if (result.imageId) rows.push(['Image ID', code(result.imageId)])
+  rows.push(['Builder', describeBuilder(result.builder)])
+  return rows
+}
+
+/** What a builder that exports an OCI layout would have added, when this one could not. */
+function buildNotes(result: BuildResult): string[] {
+  if (result.layout) return []
+  return [
+    'The image was loaded into the engine, one platform and no attestations: a builder that exports an OCI image layout (docker/setup-buildx-action) adds several platforms, provenance and SBOM attestations, and pushes exactly the bytes that were scanned.'
+  ]
+}
+
+interface BuildMetadata {
+  /** buildx's reference of the build, to find it in buildx's history. */
+  ref?: string
+  /** The digest of the image (its index when there are several platforms or attestations). */
+  digest?: string
+  /** The config digest of a one-platform image. */
+  configDigest?: string
+}
+
+/** What buildx's --metadata-file says of the build; nothing that is missing or not a string. */
+function readMetadata(metadataFile: string): BuildMetadata {
+  let metadata: Record<string, unknown>
   try {
-    const metadata = JSON.parse(readFileSync(metadataFile, 'utf8')) as Record<string, unknown>
-    const ref = metadata['buildx.build.ref']
-    return typeof ref === 'string' ? ref : undefined
+    metadata = JSON.parse(readFileSync(metadataFile, 'utf8')) as Record<string, unknown>
   } catch {
-    return undefined
+    return {}
+  }
+  const text = (key: string): string | undefined =>
+    typeof metadata[key] === 'string' ? (metadata[key] as string) : undefined
+  const digest = (key: string): string | undefined => {
+    const value = text(key)
+    return value && /^sha256:[0-9a-f]{64}$/.test(value) ? value : undefined
+  }
+  return {
+    ref: text('buildx.build.ref'),
+    digest: digest('containerimage.digest'),
+    configDigest: digest('containerimage.config.digest')
   }
 }

@@ -20,13 +20,15 @@ export interface GitHubContext {
   /** https://github.com/owner/repo, when known. */
   repositoryUrl?: string
   repository?: string
+  /** The repository is private (the event payload's repository.private), when the payload says. */
+  repositoryPrivate?: boolean
 }
 
 interface EventPayload {
   pull_request?: { number?: number; head?: { sha?: string } }
   number?: number
   merge_group?: { head_sha?: string; base_ref?: string; head_ref?: string }
-  repository?: { html_url?: string }
+  repository?: { html_url?: string; private?: boolean }
 }
 
 /** Pull requests are recognised by their ref, as docker/metadata-action does. */
@@ -57,6 +59,8 @@ export function readGitHubContext(env: NodeJS.ProcessEnv = process.env): GitHubC
     pullRequestNumber,
     mergeGroup: eventName === 'merge_group' ? mergeGroupOf(ref, payload) : undefined,
     repository,
+    repositoryPrivate:
+      typeof payload.repository?.private === 'boolean' ? payload.repository.private : undefined,
     repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined)
   }
 }

@@ -3,6 +3,7 @@
 export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   steps: 'build,scan,push,deploy',
   context: '.',
+  sbom: 'false',
   pull: 'false',
   'no-cache': 'false',
   'tag-latest': 'auto',

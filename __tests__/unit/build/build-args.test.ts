@@ -1,15 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
 import { readGitHubContext } from '../../../src/github/context.js'
 import { releaseReferences } from '../../../src/release/release.js'
-import type { DockerCli } from '../../../src/docker/cli.js'
-import type { BuildInputs } from '../../../src/build/inputs.js'
 import { getInputs } from '../../../src/pipeline/inputs.js'
 import {
   buildSpec,
   buildxArgs,
-  buildxOnlyInputs,
-  chooseBuilder,
   classicArgs,
+  provenanceAttrs,
   type BuildSpec
 } from '../../../src/build/step.js'
 import { planTags } from '../../../src/release/tags.js'
@@ -32,7 +29,9 @@ const minimal: BuildSpec = {
   cacheFrom: [],
   cacheTo: [],
   pull: false,
-  noCache: false
+  noCache: false,
+  sbom: false,
+  provenance: 'mode=min'
 }
 const full: BuildSpec = {
   context: 'app',
@@ -46,7 +45,9 @@ const full: BuildSpec = {
   cacheFrom: ['type=registry,ref=ghcr.io/acme/web:cache'],
   cacheTo: ['type=registry,ref=ghcr.io/acme/web:cache,mode=max'],
   pull: true,
-  noCache: true
+  noCache: true,
+  sbom: true,
+  provenance: 'mode=max'
 }
 
 describe('buildxArgs', () => {
@@ -104,6 +105,55 @@ describe('buildxArgs', () => {
     ])
   })
 
+  it('builds into an OCI layout folder with the attestations asked for, no tags and no image ID file', () => {
+    expect(buildxArgs(full, files, { kind: 'oci-layout', dir: '/tmp/t/layout' }, 'remote-1')).toEqual([
+      'buildx',
+      'build',
+      '--builder',
+      'remote-1',
+      '--metadata-file',
+      '/tmp/t/metadata.json',
+      '--file',
+      'app/Dockerfile.prod',
+      '--build-arg',
+      'NODE_ENV=production',
+      '--label',
+      'org.opencontainers.image.version=1.2.3',
+      '--secret',
+      'id=npm_token,env=CONTAINER_SHIP_BUILD_SECRET_0',
+      '--secret',
+      'id=sentry,env=CONTAINER_SHIP_BUILD_SECRET_1',
+      '--target',
+      'runtime',
+      '--platform',
+      'linux/arm64',
+      '--cache-from',
+      'type=registry,ref=ghcr.io/acme/web:cache',
+      '--cache-to',
+      'type=registry,ref=ghcr.io/acme/web:cache,mode=max',
+      '--pull',
+      '--no-cache',
+      '--provenance',
+      'mode=max',
+      '--sbom',
+      'true',
+      '--output',
+      'type=oci,dest=/tmp/t/layout,tar=false',
+      'app'
+    ])
+    const plain = buildxArgs({ ...minimal, provenance: 'false' }, files, { kind: 'oci-layout', dir: '/l' })
+    expect(plain.slice(-7)).toEqual([
+      '--provenance',
+      'false',
+      '--sbom',
+      'false',
+      '--output',
+      'type=oci,dest=/l,tar=false',
+      '.'
+    ])
+    expect(plain).not.toContain('--builder')
+  })
+
   it('omits --file for a remote context that brings its own Dockerfile', () => {
     expect(
       buildxArgs({ ...minimal, file: '', context: 'https://github.com/acme/web.git' }, files)
@@ -138,46 +188,6 @@ describe('classicArgs', () => {
       '.'
     ])
   })
-
-  it('knows, by input name, what needs buildx', () => {
-    const needs = {
-      secrets: [{ key: 'a', value: 'b' }],
-      platforms: ['linux/arm64'],
-      cacheTo: ['type=inline']
-    }
-    expect(buildxOnlyInputs({ ...needs, cacheFrom: ['type=gha'] })).toEqual([
-      'secrets',
-      'platforms',
-      'cache-to',
-      'cache-from'
-    ])
-    // A plain image reference is a cache source the classic builder takes.
-    expect(
-      buildxOnlyInputs({ secrets: [], platforms: [], cacheTo: [], cacheFrom: ['ghcr.io/acme/web:1'] })
-    ).toEqual([])
-  })
-})
-
-describe('chooseBuilder', () => {
-  const cli = (buildx: boolean) => ({ hasBuildx: async () => buildx }) as unknown as DockerCli
-  const plain: Pick<BuildInputs, 'secrets' | 'platforms' | 'cacheTo' | 'cacheFrom'> = {
-    secrets: [],
-    platforms: [],
-    cacheTo: [],
-    cacheFrom: []
-  }
-
-  it('takes buildx when the CLI has it', async () => {
-    expect(await chooseBuilder(cli(true), { ...plain, platforms: ['linux/arm64'] })).toBe('buildx')
-  })
-  it('falls back to the classic builder for inputs it supports', async () => {
-    expect(await chooseBuilder(cli(false), plain)).toBe('classic')
-  })
-  it('refuses, naming the inputs, what needs buildx', async () => {
-    await expect(
-      chooseBuilder(cli(false), { ...plain, platforms: ['linux/arm64'], cacheTo: ['type=inline'] })
-    ).rejects.toThrow('platforms, cache-to need docker buildx, which is not installed')
-  })
 })
 
 describe('buildSpec', () => {
@@ -204,6 +214,30 @@ describe('buildSpec', () => {
       'org.opencontainers.image.revision': '0123456789abcdef0123456789abcdef01234567',
       'org.opencontainers.image.version': '1.2.3'
     })
+  })
+})
+
+describe('provenanceAttrs', () => {
+  const github = (repositoryPrivate?: boolean) => ({ ...readGitHubContext({}), repositoryPrivate })
+  it('takes the input as given', () => {
+    expect(provenanceAttrs({ set: true, attest: true, attrs: 'mode=max' }, github(true))).toBe('mode=max')
+    expect(provenanceAttrs({ set: true, attest: false, attrs: '' }, github(false))).toBe('false')
+  })
+  it('defaults as build-push-action: max on public repositories, min otherwise, with the run as builder', () => {
+    const saved = { ...process.env }
+    try {
+      process.env.GITHUB_SERVER_URL = 'https://github.com'
+      process.env.GITHUB_REPOSITORY = 'acme/web'
+      process.env.GITHUB_RUN_ID = '42'
+      const unset = { set: false, attest: true, attrs: '' }
+      expect(provenanceAttrs(unset, github(false))).toMatch(
+        /^mode=max,builder-id=https:\/\/github\.com\/acme\/web\/actions\/runs\/42/
+      )
+      expect(provenanceAttrs(unset, github(true))).toMatch(/^mode=min,/)
+      expect(provenanceAttrs(unset, github(undefined))).toMatch(/^mode=min,/)
+    } finally {
+      process.env = saved
+    }
   })
 })
 

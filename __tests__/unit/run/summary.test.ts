@@ -34,7 +34,18 @@ describe('summaryMarkdown', () => {
       own,
       release,
       results: {
-        build: { imageId: 'sha256:aaa', references: release.references, builder: 'buildx' },
+        build: {
+          imageId: 'sha256:aaa',
+          references: release.references,
+          builder: {
+            kind: 'buildx',
+            name: 'builder-1',
+            driver: 'docker-container',
+            platforms: ['linux/amd64'],
+            output: 'oci-layout'
+          },
+          layout: { dir: '/tmp/layout', digest: 'sha256:bbb' }
+        },
         push: { digest: 'sha256:bbb', pushed: release.references, taggedByApi: 2 }
       }
     }
@@ -46,8 +57,9 @@ describe('summaryMarkdown', () => {
         '| --- | --- |',
         '| Version | `1.4.1` |',
         '| Tags | `ghcr.io/acme/web:1.4.1` `ghcr.io/acme/web:1.4` `ghcr.io/acme/web:sha-0123456` |',
+        '| Built | OCI image layout `sha256:bbb` |',
         '| Image ID | `sha256:aaa` |',
-        '| Builder | buildx |',
+        '| Builder | buildx builder-1 (docker-container driver) |',
         '| Scan | not run |',
         '| Pushed | 3 of 3 references |',
         '| Digest | `sha256:bbb` |',
@@ -66,7 +78,18 @@ describe('summaryMarkdown', () => {
       own,
       release,
       results: {
-        build: { imageId: 'sha256:aaa', references: release.references, builder: 'buildx' },
+        build: {
+          imageId: 'sha256:aaa',
+          references: release.references,
+          builder: {
+            kind: 'buildx',
+            name: 'builder-1',
+            driver: 'docker-container',
+            platforms: ['linux/amd64'],
+            output: 'oci-layout'
+          },
+          layout: { dir: '/tmp/layout', digest: 'sha256:bbb' }
+        },
         push: {
           digest: 'sha256:bbb',
           pushed: release.references.slice(0, 2),
