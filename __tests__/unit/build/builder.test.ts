@@ -86,7 +86,9 @@ describe('hasContainerdStore', () => {
 describe('chooseBuilder', () => {
   it('builds into an OCI layout with a remote, docker-container or kubernetes builder', async () => {
     for (const driver of ['remote', 'docker-container', 'kubernetes']) {
-      const { docker } = cli({ inspect: REMOTE_DRIVER.replace('Driver:        remote', `Driver:        ${driver}`) })
+      const { docker } = cli({
+        inspect: REMOTE_DRIVER.replace('Driver:        remote', `Driver:        ${driver}`)
+      })
       expect(await chooseBuilder(docker, { ...plain, platforms: ['linux/amd64', 'linux/arm64'] })).toEqual({
         kind: 'buildx',
         name: 'container-ship-remote',
