@@ -22,7 +22,15 @@ import { parseIgnoreFile, type IgnoreRule } from './ignore/ignore-file.js'
 import { findTrivy } from './trivy/install.js'
 import { findingsOf } from './trivy/findings.js'
 import { imageLayersOf, parseTrivyReport, type TrivyReport } from './trivy/report.js'
-import { parseTrivyVersion, privateTrivyFiles, trivyArgs, trivyEnv } from './trivy/scan-image.js'
+import {
+  parseTrivyVersion,
+  privateTrivyFiles,
+  trivyArgs,
+  trivyEnv,
+  type TrivyRun
+} from './trivy/scan-image.js'
+import { mergeLayerMaps, mergePlatformFindings } from './platforms.js'
+import { platformImages, singlePlatformLayout } from '../oci/layout.js'
 import { restoreDb, saveDb, trivyCacheDir, type DbCache } from './trivy/db-cache.js'
 import type { BuildResult } from '../build/step.js'
 import { runUrlFrom } from '../github/context.js'
@@ -31,7 +39,12 @@ export interface ScanResult {
   result: 'passed' | 'failed'
   /** What counts after ignores, by severity (the `findings` output). */
   findings: Record<Severity, number>
+  /** Trivy's JSON report (of the first platform, when there are several). */
   reportFile: string
+  /** Each platform's report, for an image of several platforms. */
+  reportFiles: Record<string, string>
+  /** The platforms scanned; none for an image in the engine. */
+  platforms: string[]
   sarifFile: string
   /** Why the gate failed, one sentence a rule; empty when it passed. */
   reasons: string[]
@@ -50,10 +63,8 @@ export async function scan(
   core.info(`Trivy: ${trivy.path} (${trivy.source})`)
   // Not removed by the post step: report-file and sarif-file are outputs that later steps read.
   const workDir = mkdtempSync(path.join(run.tempRoot, 'container-ship-scan-'))
-  const reportFile = path.join(workDir, 'trivy.json')
   // Trivy runs in a folder of its own, away from the workspace's trivy.yaml and the like.
   const files = privateTrivyFiles(mkdtempSync(path.join(workDir, 'trivy-')))
-  const image = built.references[0] ?? built.imageId
   const { env, dropped } = trivyEnv(programEnv())
   if (dropped.length > 0) {
     core.notice(
@@ -62,18 +73,40 @@ export async function scan(
   }
   const cacheDir = trivyCacheDir(env)
   const dbCache = await restoreTodaysDb(inputs, trivy.path, env)
-  const args = trivyArgs(
-    inputs,
-    { image, reportFile, cacheDir, files },
-    { vulnerabilityDb: inputs.skipDbUpdate || dbCache?.restored === true }
-  )
-  // A failure to scan (no DB, a crash) throws with the end of what Trivy printed.
-  await runProgram(trivy.path, args, { env, cwd: files.workDir })
+  const scanned: ScannedImage[] = []
+  const targets = scanTargets(built, workDir)
+  for (const [index, target] of targets.entries()) {
+    const reportFile = path.join(
+      workDir,
+      targets.length > 1 ? `trivy-${target.platform.replaceAll('/', '-')}.json` : 'trivy.json'
+    )
+    const args = trivyArgs(
+      inputs,
+      { image: target.image, reportFile, cacheDir, files },
+      // The DB the first run fetched serves the platforms after it.
+      { vulnerabilityDb: inputs.skipDbUpdate || dbCache?.restored === true || index > 0 }
+    )
+    if (target.platform) core.info(`Scanning ${target.platform}`)
+    // A failure to scan (no DB, a crash) throws with the end of what Trivy printed.
+    await runProgram(trivy.path, args, { env, cwd: files.workDir })
+    scanned.push({ ...target, reportFile, report: readReport(reportFile) })
+  }
   await saveDb(dbCache)
 
-  const report = readReport(reportFile)
+  const image = built.layout
+    ? `${run.inputs.image.name}@${built.layout.digest}`
+    : (built.references[0] ?? built.imageId)
+  const findings = mergePlatformFindings(
+    scanned.map(({ platform, report, image: scannedImage }) => ({
+      platform,
+      findings: findingsOf(report).map((finding) => ({
+        ...finding,
+        target: targetOf(finding.target, scannedImage, image)
+      }))
+    }))
+  )
   const verdict = decideGate(
-    findingsOf(report),
+    findings,
     {
       severityThreshold: inputs.severityThreshold,
       maxFindings: inputs.maxFindings,
@@ -84,9 +117,13 @@ export async function scan(
   )
   for (const expired of verdict.expiredIgnores) core.warning(expired.message)
   const reported = reportedFindings(verdict.remaining, inputs.severities)
-  const layers = layerMap(built, report)
+  const layers = mergeLayerMaps(
+    scanned.map(({ platform, report }) => ({ platform, map: layerMap(built, report) }))
+  )
   if (!layers.reliable) core.warning(`Findings cannot be placed on Dockerfile lines: ${layers.reason}.`)
   if (inputs.annotations) annotate(inputs, built, reported, layers)
+  const report = (scanned[0] as ScannedImage).report
+  const reportFile = (scanned[0] as ScannedImage).reportFile
 
   const sarifFile = inputs.sarifFile
     ? writeSarif(inputs, built, { report, findings: reported, layers, image })
@@ -95,6 +132,8 @@ export async function scan(
     result: verdict.passed ? 'passed' : 'failed',
     findings: verdict.counts,
     reportFile,
+    reportFiles: Object.fromEntries(scanned.map(({ platform, reportFile: file }) => [platform, file])),
+    platforms: scanned.map(({ platform }) => platform).filter(Boolean),
     sarifFile,
     reasons: verdict.failures.map((failure) => failure.message),
     rows: rowsOf(reported, layers),
@@ -110,6 +149,41 @@ export async function scan(
     )
   }
   return result
+}
+
+/** One image Trivy reads: the engine's, or one platform's from the build's OCI layout. */
+interface ScanTarget {
+  /** '' for the image in the engine. */
+  platform: string
+  image: TrivyRun['image']
+}
+
+interface ScannedImage extends ScanTarget {
+  reportFile: string
+  report: TrivyReport
+}
+
+/**
+ * What Trivy scans: the image in the engine, or each platform's image of the layout, each in a
+ * layout of its own (Trivy reads the first image of a layout's index, whatever --platform says).
+ */
+function scanTargets(built: BuildResult, workDir: string): ScanTarget[] {
+  if (!built.layout) return [{ platform: '', image: { engine: built.references[0] ?? built.imageId } }]
+  const images = platformImages(built.layout.dir)
+  if (images.length === 0)
+    throw new Error(`the build's OCI layout ${built.layout.dir} holds no platform image`)
+  return images.map(({ platform, descriptor }) => {
+    const dir = path.join(workDir, `layout-${platform.replaceAll('/', '-')}`)
+    singlePlatformLayout(built.layout?.dir ?? '', descriptor, dir)
+    return { platform, image: { layout: dir } }
+  })
+}
+
+/** A result's Target names what Trivy read (a layout folder's path): the image's name instead. */
+function targetOf(target: string, scanned: TrivyRun['image'], image: string): string {
+  if ('layout' in scanned && target.startsWith(scanned.layout))
+    return image + target.slice(scanned.layout.length)
+  return target
 }
 
 /** Today's DB from the Actions cache, where the run may use one (see trivy/db-cache.ts). */
@@ -272,6 +346,7 @@ export const scanStep: Step<'scan', ScanResult, ScanInputs, { build?: BuildResul
       'scan-result': result?.result ?? 'skipped',
       findings: JSON.stringify(result?.findings ?? {}),
       'report-file': result?.reportFile ?? '',
+      'report-files': result && result.platforms.length > 0 ? JSON.stringify(result.reportFiles) : '',
       'sarif-file': result?.sarifFile ?? ''
     },
     rows: result
@@ -281,6 +356,9 @@ export const scanStep: Step<'scan', ScanResult, ScanInputs, { build?: BuildResul
             'Findings',
             `${countsText(result.findings) || 'none'}${result.ignored > 0 ? ` (${result.ignored} ignored)` : ''}`
           ],
+          ...(result.platforms.length > 0
+            ? [['Platforms scanned', result.platforms.join(', ')] as [string, string]]
+            : []),
           ['Report', code(result.reportFile)]
         ]
       : [['Scan', 'not run']],

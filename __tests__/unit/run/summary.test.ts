@@ -146,6 +146,7 @@ describe('summaryMarkdown', () => {
         'previous-image',
         'pushed-tags',
         'report-file',
+        'report-files',
         'sarif-file',
         'scan-result',
         'tags',

@@ -6,6 +6,7 @@
 import type { LayerMap } from '../dockerfile-map.js'
 import { atOrAbove, countBySeverity, countsText, SEVERITIES, type Severity } from '../severity.js'
 import type { Finding } from '../trivy/findings.js'
+import { platformNote } from '../platforms.js'
 
 /** GitHub's limit per step and level. */
 export const ANNOTATIONS_PER_LEVEL = 10
@@ -108,7 +109,7 @@ function messageFor(findings: Finding[], placement: Placement): string {
   return lines.join('\n')
 }
 
-/** `CVE-2019-14697 (CRITICAL) musl 1.1.20-r4, fixed in 1.1.20-r5` */
+/** `CVE-2019-14697 (CRITICAL) musl 1.1.20-r4, fixed in 1.1.20-r5`, and ` (linux/arm64 only)` where so */
 export function describeFinding(finding: Finding): string {
   const what = [finding.pkgName, finding.pkgVersion].filter(Boolean).join(' ')
   const fix =
@@ -119,7 +120,7 @@ export function describeFinding(finding: Finding): string {
       : ''
   const where =
     finding.kind === 'secret' || finding.kind === 'misconfiguration' ? ` in ${finding.target}` : ''
-  return `${finding.id} (${finding.severity})${what ? ` ${what}` : ''}${where}${fix}`
+  return `${finding.id} (${finding.severity})${what ? ` ${what}` : ''}${where}${fix}${platformNote(finding)}`
 }
 
 /** `2 CRITICAL, 4 MEDIUM findings` */

@@ -3,6 +3,7 @@
 // summary per step; the section stays under SCAN_SECTION_BUDGET and says what it left out.
 import { cell, clip, code, flat, link } from '../../lib/markdown.js'
 import type { Finding } from '../trivy/findings.js'
+import { platformNote } from '../platforms.js'
 
 export interface FindingRow {
   finding: Finding
@@ -64,5 +65,5 @@ export function scanSection(
 export function findingRow({ finding, line }: FindingRow, dockerfile: string): string {
   const literal = (value: string): string => (value ? code(clip(flat(value))) : '')
   const id = link(code(clip(flat(finding.id))), finding.url)
-  return `| ${finding.severity} | ${cell(id)} | ${cell(literal(finding.pkgName || finding.target))} | ${cell(literal(finding.pkgVersion))} | ${cell(literal(finding.fixedVersion))} | ${cell(literal(`${dockerfile}:${line}`))} |`
+  return `| ${finding.severity} | ${cell(id)} | ${cell(literal(finding.pkgName || finding.target) + platformNote(finding))} | ${cell(literal(finding.pkgVersion))} | ${cell(literal(finding.fixedVersion))} | ${cell(literal(`${dockerfile}:${line}`))} |`
 }

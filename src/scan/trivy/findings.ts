@@ -41,6 +41,8 @@ export interface Finding {
   layerDiffId: string
   /** Lines of the file, for secrets and misconfigurations when Trivy gives them. */
   lines?: { start: number; end: number }
+  /** The platforms it was found on, when the image has several and it is not on all of them. */
+  platforms?: string[]
 }
 
 /**

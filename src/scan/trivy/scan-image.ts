@@ -32,8 +32,8 @@ export const TRIVY_PASSING_THROUGH = [
 const PACKAGE_TYPES = ['os', 'library']
 
 export interface TrivyRun {
-  /** The image to scan, as the local engine names it. */
-  image: string
+  /** The image to scan: as the local engine names it, or an OCI layout folder of one image. */
+  image: { engine: string } | { layout: string }
   reportFile: string
   /** Trivy's cache folder, where its DB is. */
   cacheDir: string
@@ -104,8 +104,6 @@ export function trivyArgs(
     // Exit 0 whatever is found: the gate decides, and an exit code 1 then only means a failure.
     '--exit-code',
     '0',
-    '--image-src',
-    'docker',
     '--skip-version-check',
     '--disable-telemetry',
     '--quiet'
@@ -113,7 +111,9 @@ export function trivyArgs(
   if (skip.vulnerabilityDb) args.push('--skip-db-update')
   if (inputs.skipDbUpdate) args.push('--skip-java-db-update')
   if (inputs.dbRepositories.length > 0) args.push('--db-repository', inputs.dbRepositories.join(','))
-  args.push(run.image)
+  // From the engine only, never a registry: the image scanned is the image built.
+  if ('engine' in run.image) args.push('--image-src', 'docker', run.image.engine)
+  else args.push('--input', run.image.layout)
   return args
 }
 

@@ -19,7 +19,7 @@ const files = {
   moduleDir: '/tmp/r/trivy-x/modules'
 }
 const run = {
-  image: 'ghcr.io/acme/web:1.2.3',
+  image: { engine: 'ghcr.io/acme/web:1.2.3' },
   reportFile: '/tmp/r/trivy.json',
   cacheDir: '/srv/trivy',
   files
@@ -67,14 +67,26 @@ describe('trivyArgs', () => {
       },
       run
     )
-    expect(args.slice(-6)).toEqual([
+    expect(args.slice(-8)).toEqual([
       '--quiet',
       '--skip-db-update',
       '--skip-java-db-update',
       '--db-repository',
       'mirror.example.com/trivy-db:2,ghcr.io/aquasecurity/trivy-db:2',
+      '--image-src',
+      'docker',
       'ghcr.io/acme/web:1.2.3'
     ])
+  })
+
+  it('reads an image from an OCI layout folder, never from the engine or a registry', () => {
+    const args = trivyArgs(
+      { scanners: ['vuln'], dbRepositories: [], skipDbUpdate: false },
+      { ...run, image: { layout: '/tmp/b/layout-linux-arm64' } }
+    )
+    expect(args.slice(-2)).toEqual(['--input', '/tmp/b/layout-linux-arm64'])
+    expect(args).not.toContain('--image-src')
+    expect(args).not.toContain('ghcr.io/acme/web:1.2.3')
   })
 })
 
