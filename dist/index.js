@@ -1,7 +1,7 @@
-import { mkdtempSync, existsSync, statSync, readFileSync, rmSync, accessSync, constants, chmodSync, openSync, closeSync, writeFileSync, lstatSync, fstatSync, ftruncateSync, writeSync, mkdirSync, realpathSync, readlinkSync, createReadStream, symlinkSync, renameSync } from 'node:fs';
+import { mkdtempSync, existsSync, statSync, readFileSync, rmSync, accessSync, constants, chmodSync, openSync, closeSync, writeFileSync, lstatSync, fstatSync, ftruncateSync, writeSync, mkdirSync, realpathSync, readlinkSync, createReadStream, readdirSync, linkSync, copyFileSync, readSync, symlinkSync, renameSync } from 'node:fs';
 import path$1 from 'node:path';
-import { s as saveState, i as info, g as getExecOutput, w as warning, c as core, a as startGroup, e as endGroup, b as semver, d as semverExports, f as debug, h as exec, j as isDebug, k as cp, m as mkdirP, r as rmRF, H as HttpClient, l as which, n as notice, o as error, p as setSecret, q as getInput, t as summary, u as setFailed, v as group, x as setOutput } from './chunks/index-Cvqs_SMS.js';
-import { c as code, a as clip$1, t as text, b as atOrAbove, S as SEVERITIES, d as countsText, e as countBySeverity, p as parseSeverity, s as scanSection, f as cell } from './chunks/summary-DeIjEX1E.js';
+import { s as saveState, i as info, w as warning, g as getExecOutput, c as core, a as startGroup, e as endGroup, b as semver, d as semverExports, f as debug, h as exec, j as isDebug, k as cp, m as mkdirP, r as rmRF, H as HttpClient, l as which, n as notice, o as error, p as setSecret, q as getInput, t as summary, u as setFailed, v as group, x as setOutput } from './chunks/index-Cvqs_SMS.js';
+import { c as code, a as clip$1, t as text, b as atOrAbove, S as SEVERITIES, d as countsText, e as countBySeverity, p as platformNote, f as parseSeverity, s as scanSection, m as mergePlatformFindings, g as mergeLayerMaps, h as cell } from './chunks/summary-CuEvEVux.js';
 import { spawn } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -90,6 +90,7 @@ function makeWorkDir(tempRoot, prefix) {
 const ACTION_DEFAULTS = {
     steps: 'build,scan,push,deploy',
     context: '.',
+    sbom: 'false',
     pull: 'false',
     'no-cache': 'false',
     'tag-latest': 'auto',
@@ -262,7 +263,10 @@ function readBuildInputs(fields, scope) {
         labels: fields.field('labels', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, named), []),
         secrets: fields.field('secrets', (raw) => parseKeyValueLines(raw, SECRET_ID, 'an id of letters, digits, . _ -'), []),
         target: read('target'),
+        builder: fields.field('builder', parseBuilderName, ''),
         platforms: fields.field('platforms', parsePlatforms, []),
+        provenance: fields.field('provenance', parseProvenance, { set: false, attest: true, attrs: '' }),
+        sbom: fields.field('sbom', parseBoolean, false),
         cacheFrom: parseLines(read('cache-from')),
         cacheTo: parseLines(read('cache-to')),
         pull: fields.field('pull', parseBoolean, false),
@@ -275,10 +279,38 @@ function parsePlatforms(raw) {
         if (!PLATFORM.test(platform))
             throw new Error(`"${platform}" is not os/arch[/variant], e.g. linux/amd64`);
     }
-    if (platforms.length > 1) {
-        throw new Error('only one platform is supported for now: the image is loaded into the local engine to be scanned, and the engine holds one platform per tag');
-    }
+    const repeated = platforms.find((platform, index) => platforms.indexOf(platform) !== index);
+    if (repeated)
+        throw new Error(`"${repeated}" is named twice`);
     return platforms;
+}
+const BUILDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+function parseBuilderName(raw) {
+    const name = raw.trim();
+    if (!name)
+        return '';
+    if (!BUILDER_NAME.test(name))
+        throw new Error(`"${name}" is not a buildx builder name`);
+    return name;
+}
+const PROVENANCE_ATTR = /^([a-z][a-z-]*)=([^,=\s]+)$/;
+function parseProvenance(raw) {
+    const value = raw.trim();
+    if (!value)
+        return { set: false, attest: true, attrs: '' };
+    if (value === 'false')
+        return { set: true, attest: false, attrs: '' };
+    if (value === 'true')
+        return { set: true, attest: true, attrs: 'mode=min' };
+    const attrs = value.split(',').map((attr) => attr.trim());
+    for (const attr of attrs) {
+        const match = PROVENANCE_ATTR.exec(attr);
+        if (!match)
+            throw new Error(`"${attr}" is not true, false or key=value attributes such as mode=max`);
+        if (match[1] === 'mode' && match[2] !== 'min' && match[2] !== 'max')
+            throw new Error(`mode is min or max, not "${match[2]}"`);
+    }
+    return { set: true, attest: true, attrs: attrs.join(',') };
 }
 
 function ociLabels({ github, version, created }) {
@@ -304,18 +336,231 @@ function buildTime(env = process.env, now = new Date()) {
     return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
 }
 
-// Build: `docker buildx build` into the local engine when buildx is there, else the classic
-// `docker build` for the inputs it supports. The image gets every computed tag at once.
+// Which builder builds, and where its image goes. A builder that can export an OCI image layout
+// (buildx's docker-container, remote and kubernetes drivers, or the docker driver on an engine
+// with the containerd image store) builds every platform, with attestations, into a folder the
+// scan reads and the push uploads as it is. The plain docker driver can only load one platform
+// into the engine's store, where attestations are lost; the classic builder (no buildx) too.
+/** Drivers whose BuildKit runs apart from the engine's image store and exports OCI layouts. */
+const LAYOUT_DRIVERS = ['docker-container', 'remote', 'kubernetes'];
+/**
+ * `docker buildx inspect`'s text: the builder's Name and Driver (the first of each, before the
+ * nodes' own Name lines) and the union of its nodes' Platforms (a `*` marks ones set by hand).
+ */
+function parseBuildxInspect(text) {
+    let name = '';
+    let driver = '';
+    const platforms = new Set();
+    for (const line of text.split('\n')) {
+        const match = /^([A-Za-z][A-Za-z ]*):\s*(.*)$/.exec(line.trim());
+        if (!match)
+            continue;
+        const [, key, value = ''] = match;
+        if (key === 'Name' && !name)
+            name = value.trim();
+        else if (key === 'Driver' && !driver)
+            driver = value.trim();
+        else if (key === 'Platforms') {
+            for (const platform of value.split(',')) {
+                const clean = platform.trim().replace(/\*$/, '');
+                if (clean)
+                    platforms.add(clean);
+            }
+        }
+    }
+    return { name, driver, platforms: [...platforms] };
+}
+/** The engine uses the containerd image store (`driver-type` in `docker info`'s DriverStatus). */
+function hasContainerdStore(driverStatusJson) {
+    try {
+        const status = JSON.parse(driverStatusJson);
+        return (Array.isArray(status) &&
+            status.some((entry) => Array.isArray(entry) && entry[0] === 'driver-type' && entry[1] === 'io.containerd.snapshotter.v1'));
+    }
+    catch {
+        return false;
+    }
+}
+/** What only buildx can do, as the input names a user wrote. */
+function buildxOnlyInputs(inputs) {
+    const needed = [];
+    if (inputs.builder)
+        needed.push('builder');
+    if (inputs.secrets.length > 0)
+        needed.push('secrets');
+    if (inputs.platforms.length > 0)
+        needed.push('platforms');
+    if (inputs.cacheTo.length > 0)
+        needed.push('cache-to');
+    // The classic builder takes --cache-from image references only, not buildx's type=... specs.
+    if (inputs.cacheFrom.some((source) => source.includes('=')))
+        needed.push('cache-from');
+    if (inputs.sbom)
+        needed.push('sbom');
+    return needed;
+}
+const GET_A_BUILDER = 'Add docker/setup-buildx-action before this step (it creates a docker-container builder), or name such a builder in the builder input.';
+/**
+ * What loading into the engine cannot do, as the inputs that ask for it: several platforms in
+ * one image, and attestations (they do not survive --load).
+ */
+function layoutOnlyInputs(inputs) {
+    const needed = [];
+    if (inputs.platforms.length > 1)
+        needed.push(`platforms (${inputs.platforms.join(',')})`);
+    if (inputs.provenance.set && inputs.provenance.attest)
+        needed.push('provenance');
+    if (inputs.sbom)
+        needed.push('sbom');
+    return needed;
+}
+/**
+ * The builder: the buildx builder named (or the current one) when the CLI has buildx, else the
+ * classic builder. Refused up front, before any login or build, when the inputs need what the
+ * builder cannot do.
+ */
+async function chooseBuilder(docker, inputs) {
+    if (!(await docker.hasBuildx())) {
+        const needed = buildxOnlyInputs(inputs);
+        if (needed.length > 0) {
+            throw new Error(`${needed.join(', ')} need docker buildx, which is not installed (docker buildx version failed). ${GET_A_BUILDER}`);
+        }
+        if (layoutOnlyInputs(inputs).length > 0)
+            throw new Error(`provenance needs docker buildx. ${GET_A_BUILDER}`);
+        info('docker buildx is not installed: the classic builder will build');
+        return { kind: 'classic' };
+    }
+    const builderArgs = inputs.builder ? ['--builder', inputs.builder] : [];
+    // --bootstrap starts a docker-container builder that is not running yet, so its platforms show.
+    const inspected = await docker.run(['buildx', 'inspect', '--bootstrap', ...builderArgs], {
+        quiet: true,
+        allowFailure: true
+    });
+    if (inspected.exitCode !== 0) {
+        const said = inspected.stderr.trim().split('\n').slice(-3).join(' ');
+        throw new Error(inputs.builder
+            ? `builder: docker buildx has no builder "${inputs.builder}" that answers (${said})`
+            : `docker buildx inspect failed: ${said}`);
+    }
+    const found = parseBuildxInspect(inspected.stdout);
+    const layout = LAYOUT_DRIVERS.includes(found.driver) || (found.driver === 'docker' && (await containerdStore(docker)));
+    const builder = {
+        kind: 'buildx',
+        name: found.name || inputs.builder || 'default',
+        driver: found.driver,
+        platforms: found.platforms,
+        output: layout ? 'oci-layout' : 'load'
+    };
+    if (!layout) {
+        const needed = layoutOnlyInputs(inputs);
+        if (needed.length > 0) {
+            throw new Error(`${needed.join(', ')} need a builder that exports an OCI image layout (buildx's docker-container, remote or kubernetes driver, or the docker driver with the containerd image store); the builder "${builder.name}" uses the ${found.driver || 'unknown'} driver and can only load one platform into the engine. ${GET_A_BUILDER}`);
+        }
+    }
+    const missing = inputs.platforms.filter((platform) => !platformListed(platform, found.platforms));
+    if (missing.length > 0 && found.platforms.length > 0) {
+        warning(`platforms: the builder "${builder.name}" lists ${found.platforms.join(', ')}, not ${missing.join(', ')}: the build may fail (docker/setup-qemu-action adds emulated platforms)`);
+    }
+    info(`Builder: ${builder.name} (${found.driver} driver), ${layout ? 'building into an OCI image layout' : 'loading the image into the engine'}`);
+    return builder;
+}
+async function containerdStore(docker) {
+    const info = await docker.run(['info', '--format', '{{json .DriverStatus}}'], {
+        quiet: true,
+        allowFailure: true
+    });
+    return info.exitCode === 0 && hasContainerdStore(info.stdout.trim());
+}
+/** linux/arm64 is listed as linux/arm64 or linux/arm64/v8; linux/arm/v7 needs its variant. */
+function platformListed(platform, listed) {
+    return listed.some((entry) => entry === platform || entry.startsWith(`${platform}/`));
+}
+/** How the summary names the builder. */
+function describeBuilder(builder) {
+    if (builder.kind === 'classic')
+        return 'classic (docker build, no buildx)';
+    return `buildx ${builder.name} (${builder.driver} driver)`;
+}
+
+// What the action needs to know about the workflow run, read from the runner's environment and
+// event payload once, so the rest of the code gets plain values (and tests can pass their own).
+/** Pull requests are recognised by their ref, as docker/metadata-action does. */
+const PULL_REQUEST_REF = /^refs\/pull\/(\d+)\//;
+/** A merge queue's temporary branch: gh-readonly-queue/<base>/pr-<N>-<sha>. */
+const MERGE_QUEUE_REF = /^refs\/heads\/gh-readonly-queue\/(.+)\/pr-(\d+)-[0-9a-f]+$/;
+function readGitHubContext(env = process.env) {
+    const payload = readEventPayload(env.GITHUB_EVENT_PATH);
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    const ref = env.GITHUB_REF ?? '';
+    const sha = env.GITHUB_SHA ?? '';
+    const pullRef = PULL_REQUEST_REF.exec(ref);
+    const pullRequestNumber = pullRef
+        ? Number(pullRef[1])
+        : eventName.startsWith('pull_request')
+            ? (payload.pull_request?.number ?? payload.number)
+            : undefined;
+    const isPullRequest = pullRequestNumber !== undefined;
+    const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+    const repository = env.GITHUB_REPOSITORY || undefined;
+    return {
+        eventName,
+        ref,
+        sha,
+        // GITHUB_SHA of a pull request run is a throwaway merge commit; the head is what was reviewed.
+        tagSha: (isPullRequest ? payload.pull_request?.head?.sha : undefined) ?? sha,
+        pullRequestNumber,
+        mergeGroup: eventName === 'merge_group' ? mergeGroupOf(ref, payload) : undefined,
+        repository,
+        repositoryPrivate: typeof payload.repository?.private === 'boolean' ? payload.repository.private : undefined,
+        repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined)
+    };
+}
+/** The workflow run's page, from the runner's environment. */
+function runUrlFrom(env = process.env) {
+    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    if (!env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID)
+        return undefined;
+    const attempt = env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : '';
+    return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt}`;
+}
+function mergeGroupOf(ref, payload) {
+    const match = MERGE_QUEUE_REF.exec(payload.merge_group?.head_ref ?? ref);
+    const baseBranch = match?.[1] ?? (payload.merge_group?.base_ref ?? '').replace(/^refs\/heads\//, '');
+    return { baseBranch, pullRequestNumber: match ? Number(match[2]) : undefined };
+}
+function readEventPayload(path) {
+    if (!path || !existsSync(path))
+        return {};
+    try {
+        return JSON.parse(readFileSync(path, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+
+// Build: `docker buildx build` into an OCI image layout folder when the builder can export one
+// (every platform, with attestations: the scan reads it and the push uploads it as it is), else
+// loaded into the local engine, else the classic `docker build` for the inputs it supports.
+// An image loaded into the engine gets every computed tag at once.
 /** Environment variable that carries the i-th build secret to buildx (`--secret id=X,env=VAR`). */
 function secretEnvName(index) {
     return `CONTAINER_SHIP_BUILD_SECRET_${index}`;
 }
-function buildxArgs(spec, files) {
-    const args = ['buildx', 'build', '--iidfile', files.iidFile, '--metadata-file', files.metadataFile];
+function buildxArgs(spec, files, output = { kind: 'load' }, builderName = '') {
+    const args = ['buildx', 'build'];
+    if (builderName)
+        args.push('--builder', builderName);
+    // The layout's index is named by the metadata file; an image ID is the config's, one platform's.
+    if (output.kind === 'load')
+        args.push('--iidfile', files.iidFile);
+    args.push('--metadata-file', files.metadataFile);
     if (spec.file)
         args.push('--file', spec.file);
-    for (const tag of spec.tags)
-        args.push('--tag', tag);
+    // Tags name the image in the engine; a layout is pushed under them by the push step.
+    if (output.kind === 'load')
+        for (const tag of spec.tags)
+            args.push('--tag', tag);
     for (const { key, value } of spec.buildArgs)
         args.push('--build-arg', `${key}=${value}`);
     for (const { key, value } of spec.labels)
@@ -333,37 +578,17 @@ function buildxArgs(spec, files) {
         args.push('--pull');
     if (spec.noCache)
         args.push('--no-cache');
-    // Whatever the builder's driver, the image must land in the local engine to be scanned.
-    args.push('--load', spec.context);
-    return args;
-}
-/** What only buildx can do, as the input names a user wrote. */
-function buildxOnlyInputs(inputs) {
-    const needed = [];
-    if (inputs.secrets.length > 0)
-        needed.push('secrets');
-    if (inputs.platforms.length > 0)
-        needed.push('platforms');
-    if (inputs.cacheTo.length > 0)
-        needed.push('cache-to');
-    // The classic builder takes --cache-from image references only, not buildx's type=... specs.
-    if (inputs.cacheFrom.some((source) => source.includes('=')))
-        needed.push('cache-from');
-    return needed;
-}
-/**
- * buildx when the CLI has it, else the classic builder, refused up front (before any login or
- * build) when the inputs need what only buildx does.
- */
-async function chooseBuilder(docker, inputs) {
-    if (await docker.hasBuildx())
-        return 'buildx';
-    const needed = buildxOnlyInputs(inputs);
-    if (needed.length > 0) {
-        throw new Error(`${needed.join(', ')} need docker buildx, which is not installed (docker buildx version failed)`);
+    if (output.kind === 'oci-layout') {
+        // Said either way: buildx's own default would add a min provenance the input did not ask for.
+        args.push('--provenance', spec.provenance, '--sbom', String(spec.sbom));
+        args.push('--output', `type=oci,dest=${output.dir},tar=false`);
     }
-    info('docker buildx is not installed: the classic builder will build');
-    return 'classic';
+    else {
+        // The image must land in the local engine to be scanned.
+        args.push('--load');
+    }
+    args.push(spec.context);
+    return args;
 }
 function classicArgs(spec, files) {
     const args = ['build', '--iidfile', files.iidFile];
@@ -391,31 +616,59 @@ async function build({ context: run, release, inputs }, chosen) {
     const builder = chosen ?? (await chooseBuilder(run.docker, inputs));
     const spec = buildSpec({ build: inputs, github: run.github }, release, buildTime());
     const secretValues = inputs.secrets.map((secret) => secret.value);
+    // Removed by the post step too: a layout here is what the scan reads and the push uploads.
     const workDir = makeWorkDir(run.tempRoot, 'container-ship-build-');
     const iidFile = path$1.join(workDir, 'iid');
     const metadataFile = path$1.join(workDir, 'metadata.json');
+    const layoutDir = path$1.join(workDir, 'layout');
+    let keep = false;
     try {
-        if (builder === 'buildx') {
+        let result;
+        if (builder.kind === 'buildx') {
             const secretEnv = Object.fromEntries(secretValues.map((value, index) => [secretEnvName(index), value]));
-            await run.docker.run(buildxArgs(spec, { iidFile, metadataFile }), { extraEnv: secretEnv });
+            const output = builder.output === 'oci-layout' ? { kind: 'oci-layout', dir: layoutDir } : { kind: 'load' };
+            await run.docker.run(buildxArgs(spec, { iidFile, metadataFile }, output, inputs.builder), {
+                extraEnv: secretEnv
+            });
+            const metadata = readMetadata(metadataFile);
+            const base = {
+                references: spec.tags,
+                builder,
+                buildRef: metadata.ref,
+                dockerfile: inputs.file,
+                target: inputs.target
+            };
+            if (output.kind === 'oci-layout') {
+                if (!metadata.digest)
+                    throw new Error(`buildx wrote no containerimage.digest to ${metadataFile}`);
+                result = {
+                    ...base,
+                    imageId: metadata.configDigest ?? '',
+                    layout: { dir: layoutDir, digest: metadata.digest }
+                };
+                keep = true;
+            }
+            else
+                result = { ...base, imageId: readFileSync(iidFile, 'utf8').trim() };
         }
         else {
             // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
             await run.docker.run(classicArgs(spec, { iidFile }), { extraEnv: { DOCKER_BUILDKIT: '0' } });
+            result = {
+                imageId: readFileSync(iidFile, 'utf8').trim(),
+                references: spec.tags,
+                builder,
+                dockerfile: inputs.file,
+                target: inputs.target
+            };
         }
-        const result = {
-            imageId: readFileSync(iidFile, 'utf8').trim(),
-            references: spec.tags,
-            builder,
-            buildRef: builder === 'buildx' ? readBuildRef(metadataFile) : undefined,
-            dockerfile: inputs.file,
-            target: inputs.target
-        };
-        info(`Built ${result.imageId} with ${builder}${result.buildRef ? ` (build ${result.buildRef})` : ''}`);
+        const what = result.layout ? `${result.layout.digest} into an OCI layout` : result.imageId;
+        info(`Built ${what} with ${describeBuilder(builder)}${result.buildRef ? ` (build ${result.buildRef})` : ''}`);
         return result;
     }
     finally {
-        rmSync(workDir, { recursive: true, force: true });
+        if (!keep)
+            rmSync(workDir, { recursive: true, force: true });
     }
 }
 function buildSpec({ build, github }, release, created) {
@@ -431,8 +684,24 @@ function buildSpec({ build, github }, release, created) {
         cacheFrom: build.cacheFrom,
         cacheTo: build.cacheTo,
         pull: build.pull,
-        noCache: build.noCache
+        noCache: build.noCache,
+        sbom: build.sbom,
+        provenance: provenanceAttrs(build.provenance, github)
     };
+}
+/**
+ * The --provenance value. Not given: as docker/build-push-action, mode=max on a public
+ * repository and mode=min on a private one (or one the event does not say), with the run's URL
+ * as the builder's id.
+ */
+function provenanceAttrs(provenance, github) {
+    if (!provenance.attest)
+        return 'false';
+    if (provenance.set)
+        return provenance.attrs;
+    const mode = github.repositoryPrivate === false ? 'mode=max' : 'mode=min';
+    const runUrl = runUrlFrom();
+    return runUrl ? `${mode},builder-id=${runUrl}` : mode;
 }
 const buildStep = {
     name: 'build',
@@ -444,23 +713,46 @@ const buildStep = {
     run: (call) => build(call, call.prepared),
     report: (result) => ({
         outputs: { 'image-id': result?.imageId ?? '' },
-        rows: result
-            ? [
-                ['Image ID', code(result.imageId)],
-                ['Builder', result.builder]
-            ]
-            : []
+        rows: result ? buildRows(result) : [],
+        notes: result ? buildNotes(result) : []
     })
 };
-function readBuildRef(metadataFile) {
+function buildRows(result) {
+    const rows = [];
+    if (result.layout)
+        rows.push(['Built', `OCI image layout ${code(result.layout.digest)}`]);
+    if (result.imageId)
+        rows.push(['Image ID', code(result.imageId)]);
+    rows.push(['Builder', describeBuilder(result.builder)]);
+    return rows;
+}
+/** What a builder that exports an OCI layout would have added, when this one could not. */
+function buildNotes(result) {
+    if (result.layout)
+        return [];
+    return [
+        'The image was loaded into the engine, one platform and no attestations: a builder that exports an OCI image layout (docker/setup-buildx-action) adds several platforms, provenance and SBOM attestations, and pushes exactly the bytes that were scanned.'
+    ];
+}
+/** What buildx's --metadata-file says of the build; nothing that is missing or not a string. */
+function readMetadata(metadataFile) {
+    let metadata;
     try {
-        const metadata = JSON.parse(readFileSync(metadataFile, 'utf8'));
-        const ref = metadata['buildx.build.ref'];
-        return typeof ref === 'string' ? ref : undefined;
+        metadata = JSON.parse(readFileSync(metadataFile, 'utf8'));
     }
     catch {
-        return undefined;
+        return {};
     }
+    const text = (key) => typeof metadata[key] === 'string' ? metadata[key] : undefined;
+    const digest = (key) => {
+        const value = text(key);
+        return value && /^sha256:[0-9a-f]{64}$/.test(value) ? value : undefined;
+    };
+    return {
+        ref: text('buildx.build.ref'),
+        digest: digest('containerimage.digest'),
+        configDigest: digest('containerimage.config.digest')
+    };
 }
 
 // The names of the state the deploy step saves for the post step (GITHUB_STATE, read back as
@@ -11043,7 +11335,7 @@ function messageFor(findings, placement) {
         lines.unshift(`Placed on line 1: ${placement.unplaced}.`);
     return lines.join('\n');
 }
-/** `CVE-2019-14697 (CRITICAL) musl 1.1.20-r4, fixed in 1.1.20-r5` */
+/** `CVE-2019-14697 (CRITICAL) musl 1.1.20-r4, fixed in 1.1.20-r5`, and ` (linux/arm64 only)` where so */
 function describeFinding(finding) {
     const what = [finding.pkgName, finding.pkgVersion].filter(Boolean).join(' ');
     const fix = finding.kind === 'vulnerability'
@@ -11052,7 +11344,7 @@ function describeFinding(finding) {
             : ', no fix yet'
         : '';
     const where = finding.kind === 'secret' || finding.kind === 'misconfiguration' ? ` in ${finding.target}` : '';
-    return `${finding.id} (${finding.severity})${what ? ` ${what}` : ''}${where}${fix}`;
+    return `${finding.id} (${finding.severity})${what ? ` ${what}` : ''}${where}${fix}${platformNote(finding)}`;
 }
 /** `2 CRITICAL, 4 MEDIUM findings` */
 function countText(findings) {
@@ -13874,8 +14166,6 @@ function trivyArgs(inputs, run, skip = { vulnerabilityDb: inputs.skipDbUpdate })
         // Exit 0 whatever is found: the gate decides, and an exit code 1 then only means a failure.
         '--exit-code',
         '0',
-        '--image-src',
-        'docker',
         '--skip-version-check',
         '--disable-telemetry',
         '--quiet'
@@ -13886,7 +14176,11 @@ function trivyArgs(inputs, run, skip = { vulnerabilityDb: inputs.skipDbUpdate })
         args.push('--skip-java-db-update');
     if (inputs.dbRepositories.length > 0)
         args.push('--db-repository', inputs.dbRepositories.join(','));
-    args.push(run.image);
+    // From the engine only, never a registry: the image scanned is the image built.
+    if ('engine' in run.image)
+        args.push('--image-src', 'docker', run.image.engine);
+    else
+        args.push('--input', run.image.layout);
     return args;
 }
 /**
@@ -13908,6 +14202,278 @@ function trivyEnv(base) {
 /** The version a Trivy binary says it is (`Version: 0.74.0`), or undefined. */
 function parseTrivyVersion(versionOutput) {
     return /^Version:\s*v?(\S+)/m.exec(versionOutput)?.[1];
+}
+
+// An OCI image layout folder (oci-layout, index.json, blobs/sha256/<hex>) as the build writes it,
+// read as untrusted input: every JSON shape is checked, every digest is `sha256:<64 hex>`, a blob
+// is read only from blobs/sha256 inside the folder (a link pointing out of it is refused) and its
+// bytes are checked against its digest. The push uploads exactly these bytes; the scan reads one
+// platform at a time from a layout of its own (singlePlatformLayout).
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+const INDEX_TYPES = [OCI_INDEX, DOCKER_MANIFEST_LIST];
+const MANIFEST_TYPES = [OCI_MANIFEST, DOCKER_MANIFEST];
+/** BuildKit marks an attestation manifest in the index with this annotation (and this value). */
+const REFERENCE_TYPE_ANNOTATION = 'vnd.docker.reference.type';
+const ATTESTATION_MANIFEST = 'attestation-manifest';
+/** Registries refuse manifests over 4 MiB (Distribution's default limit): nothing larger is read as JSON. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+class LayoutError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'LayoutError';
+    }
+}
+function isDigest(value) {
+    return typeof value === 'string' && DIGEST.test(value);
+}
+function isIndexType(mediaType) {
+    return INDEX_TYPES.includes(mediaType);
+}
+function isManifestType(mediaType) {
+    return MANIFEST_TYPES.includes(mediaType);
+}
+function isAttestation(descriptor) {
+    return descriptor.annotations?.[REFERENCE_TYPE_ANNOTATION] === ATTESTATION_MANIFEST;
+}
+/** `linux/arm64/v8`: os/architecture, then the variant when there is one. */
+function platformString(platform) {
+    return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+}
+/** The real path of the layout folder, refused when it lacks the oci-layout marker. */
+function openLayout(layoutDir) {
+    let dir;
+    try {
+        dir = realpathSync(layoutDir);
+    }
+    catch {
+        throw new LayoutError(`${layoutDir} is not an OCI image layout: the folder is missing`);
+    }
+    const marker = parseJson(readInside(dir, 'oci-layout', 4096), `${layoutDir}/oci-layout`);
+    if (!isObject(marker) || typeof marker.imageLayoutVersion !== 'string')
+        throw new LayoutError(`${layoutDir}/oci-layout does not name an imageLayoutVersion`);
+    return dir;
+}
+/** The descriptors index.json names (at least one). */
+function readLayoutIndex(layoutDir) {
+    const dir = openLayout(layoutDir);
+    const what = `${layoutDir}/index.json`;
+    const index = parseJson(readInside(dir, 'index.json', MAX_MANIFEST_BYTES), what);
+    const manifests = indexManifests(index, what);
+    if (manifests.length === 0)
+        throw new LayoutError(`${what} names no manifest`);
+    return manifests;
+}
+/**
+ * The image of each platform: the manifests of the index (or indexes) index.json names, without
+ * attestation manifests and BuildKit's `unknown/unknown` entries. A manifest named directly by
+ * index.json without a platform gets the one its config states.
+ */
+function platformImages(layoutDir) {
+    const dir = openLayout(layoutDir);
+    const images = [];
+    const add = (descriptor, trail) => {
+        if (isAttestation(descriptor))
+            return;
+        if (isIndexType(descriptor.mediaType)) {
+            const what = `${descriptor.digest} (named by ${trail})`;
+            for (const child of indexManifests(parseJson(readBlobIn(dir, descriptor), what), what))
+                add(child, descriptor.digest);
+            return;
+        }
+        if (!isManifestType(descriptor.mediaType))
+            return;
+        const platform = descriptor.platform ?? configPlatform(dir, descriptor);
+        if (!platform || (platform.os === 'unknown' && platform.architecture === 'unknown'))
+            return;
+        const name = platformString(platform);
+        if (!images.some((image) => image.descriptor.digest === descriptor.digest))
+            images.push({ platform: name, descriptor: { ...descriptor, platform } });
+    };
+    for (const root of readLayoutIndex(dir))
+        add(root, 'index.json');
+    return images;
+}
+/**
+ * A new layout folder `destDir` whose index.json names only this image manifest, its blobs
+ * hard-linked from the layout (copied when the two are on different file systems): what Trivy
+ * reads to scan one platform. `destDir` must not exist or be empty.
+ */
+function singlePlatformLayout(layoutDir, manifest, destDir) {
+    const dir = openLayout(layoutDir);
+    if (!isManifestType(manifest.mediaType))
+        throw new LayoutError(`${manifest.digest} is a ${manifest.mediaType}, not an image manifest`);
+    const what = manifest.digest;
+    const body = readBlobIn(dir, manifest);
+    const json = parseJson(body, what);
+    checkStatedType(json, manifest.mediaType, what);
+    const blobs = [manifest, ...manifestBlobs(json, what)];
+    if (existsSync(destDir) && readdirSync(destDir).length > 0)
+        throw new LayoutError(`${destDir} is not empty: the single-platform layout needs a folder of its own`);
+    mkdirSync(path$1.join(destDir, 'blobs', 'sha256'), { recursive: true });
+    for (const blob of blobs) {
+        const target = path$1.join(destDir, blobPath(blob.digest));
+        if (existsSync(target))
+            continue; // a config that is also a layer, say
+        const source = sourcePath(dir, blobPath(blob.digest));
+        try {
+            linkSync(source, target);
+        }
+        catch (error) {
+            const code = error.code;
+            if (code !== 'EXDEV' && code !== 'EPERM')
+                throw error;
+            copyFileSync(source, target, constants.COPYFILE_EXCL);
+        }
+    }
+    const descriptor = {
+        mediaType: manifest.mediaType,
+        digest: manifest.digest,
+        size: manifest.size,
+        ...(manifest.platform ? { platform: manifest.platform } : {})
+    };
+    writeFileSync(path$1.join(destDir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    writeFileSync(path$1.join(destDir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor] }));
+}
+// --- shapes -------------------------------------------------------------------------------------
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function parseJson(bytes, what) {
+    try {
+        return JSON.parse(bytes.toString('utf8'));
+    }
+    catch {
+        throw new LayoutError(`${what} is not JSON`);
+    }
+}
+function descriptorOf(value, what) {
+    if (!isObject(value))
+        throw new LayoutError(`${what}: a descriptor is not an object`);
+    const { mediaType, digest, size, platform, annotations } = value;
+    if (typeof mediaType !== 'string' || mediaType === '')
+        throw new LayoutError(`${what}: a descriptor has no mediaType`);
+    if (!isDigest(digest))
+        throw new LayoutError(`${what}: the digest ${JSON.stringify(digest)} is not sha256:<64 hex digits>`);
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+        throw new LayoutError(`${what}: ${digest} has the size ${JSON.stringify(size)}, not a byte count`);
+    const descriptor = { mediaType, digest, size };
+    if (platform !== undefined)
+        descriptor.platform = platformOf(platform, `${what}: ${digest}`);
+    if (annotations !== undefined) {
+        if (!isObject(annotations) || Object.values(annotations).some((v) => typeof v !== 'string'))
+            throw new LayoutError(`${what}: the annotations of ${digest} are not string to string`);
+        descriptor.annotations = annotations;
+    }
+    return descriptor;
+}
+function platformOf(value, what) {
+    if (!isObject(value) || typeof value.os !== 'string' || typeof value.architecture !== 'string')
+        throw new LayoutError(`${what}: the platform has no os and architecture`);
+    if (value.variant !== undefined && typeof value.variant !== 'string')
+        throw new LayoutError(`${what}: the platform variant is not a string`);
+    const platform = { os: value.os, architecture: value.architecture };
+    if (value.variant)
+        platform.variant = value.variant;
+    return platform;
+}
+function indexManifests(json, what) {
+    if (!isObject(json) || json.schemaVersion !== 2 || !Array.isArray(json.manifests))
+        throw new LayoutError(`${what} is not an image index (schemaVersion 2 and a manifests list)`);
+    return json.manifests.map((entry) => descriptorOf(entry, what));
+}
+function manifestBlobs(json, what) {
+    if (!isObject(json) || json.schemaVersion !== 2 || !Array.isArray(json.layers))
+        throw new LayoutError(`${what} is not an image manifest (schemaVersion 2, a config and layers)`);
+    return [
+        descriptorOf(json.config, `${what} config`),
+        ...json.layers.map((layer) => descriptorOf(layer, what))
+    ];
+}
+/** A manifest that states its media type must state the one it is named with. */
+function checkStatedType(json, mediaType, what) {
+    const stated = isObject(json) ? json.mediaType : undefined;
+    if (stated !== undefined && stated !== mediaType)
+        throw new LayoutError(`${what} says it is a ${String(stated)} but is named as a ${mediaType}`);
+}
+function configPlatform(dir, manifest) {
+    const what = manifest.digest;
+    const [config] = manifestBlobs(parseJson(readBlobIn(dir, manifest), what), what);
+    if (!config || config.size > MAX_MANIFEST_BYTES)
+        return undefined;
+    const json = parseJson(readBlobIn(dir, config), `${config.digest} (config of ${what})`);
+    if (!isObject(json) || typeof json.os !== 'string' || typeof json.architecture !== 'string')
+        return undefined;
+    return platformOf(json, `${config.digest} (config of ${what})`);
+}
+// --- files --------------------------------------------------------------------------------------
+function readBlobIn(dir, descriptor) {
+    if (descriptor.size > MAX_MANIFEST_BYTES)
+        throw new LayoutError(`${descriptor.digest} is ${descriptor.size} bytes: too large to read whole`);
+    const body = readInside(dir, blobPath(descriptor.digest), MAX_MANIFEST_BYTES);
+    checkBytes(descriptor, body.length, sha256(body));
+    return body;
+}
+function sha256(bytes) {
+    return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+function checkBytes(descriptor, size, digest) {
+    if (size !== descriptor.size)
+        throw new LayoutError(`the blob ${descriptor.digest} is ${size} bytes, not the ${descriptor.size} its descriptor says`);
+    if (digest !== descriptor.digest)
+        throw new LayoutError(`the blob ${descriptor.digest} holds bytes that hash to ${digest}: it is not what it is named`);
+}
+/** blobs/sha256/<hex> for a checked digest: the only blob paths ever opened. */
+function blobPath(digest) {
+    if (!isDigest(digest))
+        throw new LayoutError(`${JSON.stringify(digest)} is not sha256:<64 hex digits>`);
+    return path$1.join('blobs', 'sha256', digest.slice('sha256:'.length));
+}
+/** The real path of a file of the layout, refused when a link takes it outside the folder. */
+function sourcePath(dir, relative) {
+    let real;
+    try {
+        real = realpathSync(path$1.join(dir, relative));
+    }
+    catch {
+        throw new LayoutError(`${relative} is missing from the layout ${dir}`);
+    }
+    if (!real.startsWith(dir + path$1.sep))
+        throw new LayoutError(`${relative} in the layout ${dir} links to ${real}, outside the layout: refused`);
+    return real;
+}
+/** Opens a regular file of the layout (no link followed past the checked real path). */
+function openInside(dir, relative) {
+    const real = sourcePath(dir, relative);
+    const fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+    if (!fstatSync(fd).isFile()) {
+        closeSync(fd);
+        throw new LayoutError(`${relative} in the layout ${dir} is not a regular file`);
+    }
+    return fd;
+}
+function readInside(dir, relative, limit) {
+    const fd = openInside(dir, relative);
+    try {
+        const size = fstatSync(fd).size;
+        if (size > limit)
+            throw new LayoutError(`${relative} in the layout ${dir} is ${size} bytes: more than ${limit}`);
+        const bytes = Buffer.alloc(size);
+        let read = 0;
+        while (read < size) {
+            const n = readSync(fd, bytes, read, size - read, read);
+            if (n === 0)
+                break;
+            read += n;
+        }
+        return bytes.subarray(0, read);
+    }
+    finally {
+        closeSync(fd);
+    }
 }
 
 // The Trivy vulnerability DB kept between runs in the GitHub Actions cache, one entry a day: the
@@ -14024,62 +14590,6 @@ async function saveDb(db) {
     }
 }
 
-// What the action needs to know about the workflow run, read from the runner's environment and
-// event payload once, so the rest of the code gets plain values (and tests can pass their own).
-/** Pull requests are recognised by their ref, as docker/metadata-action does. */
-const PULL_REQUEST_REF = /^refs\/pull\/(\d+)\//;
-/** A merge queue's temporary branch: gh-readonly-queue/<base>/pr-<N>-<sha>. */
-const MERGE_QUEUE_REF = /^refs\/heads\/gh-readonly-queue\/(.+)\/pr-(\d+)-[0-9a-f]+$/;
-function readGitHubContext(env = process.env) {
-    const payload = readEventPayload(env.GITHUB_EVENT_PATH);
-    const eventName = env.GITHUB_EVENT_NAME ?? '';
-    const ref = env.GITHUB_REF ?? '';
-    const sha = env.GITHUB_SHA ?? '';
-    const pullRef = PULL_REQUEST_REF.exec(ref);
-    const pullRequestNumber = pullRef
-        ? Number(pullRef[1])
-        : eventName.startsWith('pull_request')
-            ? (payload.pull_request?.number ?? payload.number)
-            : undefined;
-    const isPullRequest = pullRequestNumber !== undefined;
-    const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
-    const repository = env.GITHUB_REPOSITORY || undefined;
-    return {
-        eventName,
-        ref,
-        sha,
-        // GITHUB_SHA of a pull request run is a throwaway merge commit; the head is what was reviewed.
-        tagSha: (isPullRequest ? payload.pull_request?.head?.sha : undefined) ?? sha,
-        pullRequestNumber,
-        mergeGroup: eventName === 'merge_group' ? mergeGroupOf(ref, payload) : undefined,
-        repository,
-        repositoryUrl: payload.repository?.html_url ?? (repository ? `${serverUrl}/${repository}` : undefined)
-    };
-}
-/** The workflow run's page, from the runner's environment. */
-function runUrlFrom(env = process.env) {
-    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
-    if (!env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID)
-        return undefined;
-    const attempt = env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : '';
-    return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt}`;
-}
-function mergeGroupOf(ref, payload) {
-    const match = MERGE_QUEUE_REF.exec(payload.merge_group?.head_ref ?? ref);
-    const baseBranch = match?.[1] ?? (payload.merge_group?.base_ref ?? '').replace(/^refs\/heads\//, '');
-    return { baseBranch, pullRequestNumber: match ? Number(match[2]) : undefined };
-}
-function readEventPayload(path) {
-    if (!path || !existsSync(path))
-        return {};
-    try {
-        return JSON.parse(readFileSync(path, 'utf8'));
-    }
-    catch {
-        return {};
-    }
-}
-
 // Scan: Trivy once on the built image, then the gate, independent of what is reported. Every
 // finding is placed on the Dockerfile line that introduced its layer, for the annotations and
 // the summary. A failing gate stops the run before push and deploy; a scan that cannot run (no
@@ -14089,22 +14599,39 @@ async function scan({ context: run, inputs }, built) {
     info(`Trivy: ${trivy.path} (${trivy.source})`);
     // Not removed by the post step: report-file and sarif-file are outputs that later steps read.
     const workDir = mkdtempSync(path$1.join(run.tempRoot, 'container-ship-scan-'));
-    const reportFile = path$1.join(workDir, 'trivy.json');
     // Trivy runs in a folder of its own, away from the workspace's trivy.yaml and the like.
     const files = privateTrivyFiles(mkdtempSync(path$1.join(workDir, 'trivy-')));
-    const image = built.references[0] ?? built.imageId;
     const { env, dropped } = trivyEnv(programEnv());
     if (dropped.length > 0) {
         notice(`Trivy does not get ${dropped.join(', ')} from the environment: the action's scan reads only its own settings (inputs), so nothing set for another step filters it.`);
     }
     const cacheDir = trivyCacheDir(env);
     const dbCache = await restoreTodaysDb(inputs, trivy.path, env);
-    const args = trivyArgs(inputs, { image, reportFile, cacheDir, files }, { vulnerabilityDb: inputs.skipDbUpdate || dbCache?.restored === true });
-    // A failure to scan (no DB, a crash) throws with the end of what Trivy printed.
-    await runProgram(trivy.path, args, { env, cwd: files.workDir });
+    const scanned = [];
+    const targets = scanTargets(built, workDir);
+    for (const [index, target] of targets.entries()) {
+        const reportFile = path$1.join(workDir, targets.length > 1 ? `trivy-${target.platform.replaceAll('/', '-')}.json` : 'trivy.json');
+        const args = trivyArgs(inputs, { image: target.image, reportFile, cacheDir, files }, 
+        // The DB the first run fetched serves the platforms after it.
+        { vulnerabilityDb: inputs.skipDbUpdate || dbCache?.restored === true || index > 0 });
+        if (target.platform)
+            info(`Scanning ${target.platform}`);
+        // A failure to scan (no DB, a crash) throws with the end of what Trivy printed.
+        await runProgram(trivy.path, args, { env, cwd: files.workDir });
+        scanned.push({ ...target, reportFile, report: readReport(reportFile) });
+    }
     await saveDb(dbCache);
-    const report = readReport(reportFile);
-    const verdict = decideGate(findingsOf(report), {
+    const image = built.layout
+        ? `${run.inputs.image.name}@${built.layout.digest}`
+        : (built.references[0] ?? built.imageId);
+    const findings = mergePlatformFindings(scanned.map(({ platform, report, image: scannedImage }) => ({
+        platform,
+        findings: findingsOf(report).map((finding) => ({
+            ...finding,
+            target: targetOf(finding.target, scannedImage, image)
+        }))
+    })));
+    const verdict = decideGate(findings, {
         severityThreshold: inputs.severityThreshold,
         maxFindings: inputs.maxFindings,
         ignoreUnfixed: inputs.ignoreUnfixed,
@@ -14113,11 +14640,13 @@ async function scan({ context: run, inputs }, built) {
     for (const expired of verdict.expiredIgnores)
         warning(expired.message);
     const reported = reportedFindings(verdict.remaining, inputs.severities);
-    const layers = layerMap(built, report);
+    const layers = mergeLayerMaps(scanned.map(({ platform, report }) => ({ platform, map: layerMap(built, report) })));
     if (!layers.reliable)
         warning(`Findings cannot be placed on Dockerfile lines: ${layers.reason}.`);
     if (inputs.annotations)
         annotate(inputs, built, reported, layers);
+    const report = scanned[0].report;
+    const reportFile = scanned[0].reportFile;
     const sarifFile = inputs.sarifFile
         ? writeSarif(inputs, built, { report, findings: reported, layers, image })
         : '';
@@ -14125,6 +14654,8 @@ async function scan({ context: run, inputs }, built) {
         result: verdict.passed ? 'passed' : 'failed',
         findings: verdict.counts,
         reportFile,
+        reportFiles: Object.fromEntries(scanned.map(({ platform, reportFile: file }) => [platform, file])),
+        platforms: scanned.map(({ platform }) => platform).filter(Boolean),
         sarifFile,
         reasons: verdict.failures.map((failure) => failure.message),
         rows: rowsOf(reported, layers),
@@ -14137,6 +14668,28 @@ async function scan({ context: run, inputs }, built) {
         throw new StepError(`The scan gate failed: ${result.reasons.join('; ')}. Nothing is pushed or deployed.`, result);
     }
     return result;
+}
+/**
+ * What Trivy scans: the image in the engine, or each platform's image of the layout, each in a
+ * layout of its own (Trivy reads the first image of a layout's index, whatever --platform says).
+ */
+function scanTargets(built, workDir) {
+    if (!built.layout)
+        return [{ platform: '', image: { engine: built.references[0] ?? built.imageId } }];
+    const images = platformImages(built.layout.dir);
+    if (images.length === 0)
+        throw new Error(`the build's OCI layout ${built.layout.dir} holds no platform image`);
+    return images.map(({ platform, descriptor }) => {
+        const dir = path$1.join(workDir, `layout-${platform.replaceAll('/', '-')}`);
+        singlePlatformLayout(built.layout?.dir ?? '', descriptor, dir);
+        return { platform, image: { layout: dir } };
+    });
+}
+/** A result's Target names what Trivy read (a layout folder's path): the image's name instead. */
+function targetOf(target, scanned, image) {
+    if ('layout' in scanned && target.startsWith(scanned.layout))
+        return image + target.slice(scanned.layout.length);
+    return target;
 }
 /** Today's DB from the Actions cache, where the run may use one (see trivy/db-cache.ts). */
 async function restoreTodaysDb(inputs, trivy, env) {
@@ -14161,7 +14714,7 @@ async function comment(run, inputs, result) {
     const { github } = run;
     if (github.pullRequestNumber === undefined || !inputs.prComment)
         return;
-    const { describeOutcome, upsertComment } = await import('./chunks/upsert-CqJbYOIk.js');
+    const { describeOutcome, upsertComment } = await import('./chunks/upsert-mWg5SeMp.js');
     const outcome = await upsertComment({
         enabled: inputs.prComment,
         token: inputs.githubToken,
@@ -14279,6 +14832,7 @@ const scanStep = {
             'scan-result': result?.result ?? 'skipped',
             findings: JSON.stringify(result?.findings ?? {}),
             'report-file': result?.reportFile ?? '',
+            'report-files': result && result.platforms.length > 0 ? JSON.stringify(result.reportFiles) : '',
             'sarif-file': result?.sarifFile ?? ''
         },
         rows: result
@@ -14288,6 +14842,9 @@ const scanStep = {
                     'Findings',
                     `${countsText(result.findings) || 'none'}${result.ignored > 0 ? ` (${result.ignored} ignored)` : ''}`
                 ],
+                ...(result.platforms.length > 0
+                    ? [['Platforms scanned', result.platforms.join(', ')]]
+                    : []),
                 ['Report', code(result.reportFile)]
             ]
             : [['Scan', 'not run']],

@@ -72,6 +72,55 @@ function parseSeverity(text) {
     return SEVERITIES.includes(upper) ? upper : undefined;
 }
 
+/** What makes two platforms' findings the same finding (layers differ between platforms). */
+function identity(finding) {
+    return JSON.stringify([
+        finding.kind,
+        finding.id,
+        finding.target,
+        finding.resultClass,
+        finding.pkgName,
+        finding.pkgPath,
+        finding.pkgVersion,
+        finding.lines?.start ?? 0,
+        finding.lines?.end ?? 0
+    ]);
+}
+/**
+ * The findings of every platform, each once, in the order first seen; one that is not on every
+ * platform names the platforms it is on. One platform's findings are returned as they are.
+ */
+function mergePlatformFindings(scans) {
+    if (scans.length === 1)
+        return scans[0]?.findings ?? [];
+    const merged = new Map();
+    for (const { platform, findings } of scans) {
+        for (const finding of findings) {
+            const key = identity(finding);
+            const entry = merged.get(key) ?? { finding, platforms: new Set() };
+            entry.platforms.add(platform);
+            merged.set(key, entry);
+        }
+    }
+    return [...merged.values()].map(({ finding, platforms }) => platforms.size === scans.length ? finding : { ...finding, platforms: [...platforms].sort() });
+}
+/**
+ * One map from every platform's layers to the Dockerfile's lines (a layer's DiffID is its content's
+ * hash, so the platforms' layers never collide); reliable only when each platform's map is.
+ */
+function mergeLayerMaps(maps) {
+    const byDiffId = new Map(maps.flatMap(({ map }) => [...map.byDiffId]));
+    const unreliable = maps.find(({ map }) => !map.reliable);
+    if (!unreliable)
+        return { reliable: true, byDiffId };
+    const reason = maps.length > 1 ? `${unreliable.map.reason} (${unreliable.platform})` : unreliable.map.reason;
+    return { reliable: false, reason, byDiffId: new Map() };
+}
+/** ` (linux/arm64 only)`, for a finding not on every platform; '' otherwise. */
+function platformNote(finding) {
+    return finding.platforms ? ` (${finding.platforms.join(', ')} only)` : '';
+}
+
 // The scan's part of the step summary: the worst findings in a table, every reported finding in a
 // collapsed one, each with the Dockerfile line it came from. GitHub takes at most 1 MiB of
 // summary per step; the section stays under SCAN_SECTION_BUDGET and says what it left out.
@@ -117,7 +166,7 @@ function scanSection(rows, dockerfile, budget = SCAN_SECTION_BUDGET) {
 function findingRow({ finding, line }, dockerfile) {
     const literal = (value) => (value ? code(clip(flat(value))) : '');
     const id = link(code(clip(flat(finding.id))), finding.url);
-    return `| ${finding.severity} | ${cell(id)} | ${cell(literal(finding.pkgName || finding.target))} | ${cell(literal(finding.pkgVersion))} | ${cell(literal(finding.fixedVersion))} | ${cell(literal(`${dockerfile}:${line}`))} |`;
+    return `| ${finding.severity} | ${cell(id)} | ${cell(literal(finding.pkgName || finding.target) + platformNote(finding))} | ${cell(literal(finding.pkgVersion))} | ${cell(literal(finding.fixedVersion))} | ${cell(literal(`${dockerfile}:${line}`))} |`;
 }
 
-export { FINDINGS_TABLE_HEADER as F, SEVERITIES as S, clip as a, atOrAbove as b, code as c, countsText as d, countBySeverity as e, cell as f, findingRow as g, safeUrl as h, link as l, parseSeverity as p, scanSection as s, text as t };
+export { FINDINGS_TABLE_HEADER as F, SEVERITIES as S, clip as a, atOrAbove as b, code as c, countsText as d, countBySeverity as e, parseSeverity as f, mergeLayerMaps as g, cell as h, findingRow as i, safeUrl as j, link as l, mergePlatformFindings as m, platformNote as p, scanSection as s, text as t };

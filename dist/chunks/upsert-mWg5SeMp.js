@@ -3,7 +3,7 @@ import { EOL } from 'os';
 import http__default from 'http';
 import https__default from 'https';
 import { r as requireTunnel, a as requireUndici, u as undiciExports } from './index-DPHC-cSm.js';
-import { g as findingRow, l as link, c as code, a as clip, t as text, F as FINDINGS_TABLE_HEADER, h as safeUrl, S as SEVERITIES } from './summary-DeIjEX1E.js';
+import { i as findingRow, l as link, c as code, a as clip, t as text, F as FINDINGS_TABLE_HEADER, j as safeUrl, S as SEVERITIES } from './summary-CuEvEVux.js';
 import 'net';
 import 'tls';
 import 'events';
