@@ -190,10 +190,8 @@ export class RegistryClient {
       [{ repository, access: 'pull,push' }],
       'HEAD'
     )
-    await response.body?.cancel()
-    if (response.status === 404) return false
-    await expectOk(response, this.registry, `check for the blob ${digest} in ${repository}`)
-    return true
+    await this.expectStatus(response, [200, 404], `check for the blob ${digest} in ${repository}`)
+    return response.status === 200
   }
 
   /**
@@ -215,25 +213,18 @@ export class RegistryClient {
       'POST',
       { 'content-length': '0' }
     )
-    await response.body?.cancel()
-    if (response.status === 201) {
-      this.checkStatedDigest(response, digest, `mount ${digest} into ${repository}`)
-      return { mounted: true }
-    }
+    const what = `mount ${digest} from ${fromRepository} into ${repository}`
+    await this.expectStatus(response, [201, 202], what)
     if (response.status === 202) return { mounted: false, location: this.uploadLocation(response, url) }
-    await expectOk(response, this.registry, `mount ${digest} from ${fromRepository} into ${repository}`)
-    throw new RegistryError(
-      `${this.registry} answered ${response.status} to mounting ${digest} into ${repository}: neither 201 nor 202`,
-      response.status
-    )
+    this.checkStatedDigest(response, digest, what)
+    return { mounted: true }
   }
 
   /** Ends an upload session that will not be used (a mount the registry turned into one). */
   async cancelUpload(repository: string, location: string): Promise<void> {
     const { response } = await this.request(location, [{ repository, access: 'pull,push' }], 'DELETE')
-    await response.body?.cancel()
     // 404: the session is gone already, which is what was wanted.
-    if (response.status !== 404) await expectOk(response, this.registry, `cancel an upload to ${repository}`)
+    await this.expectStatus(response, [202, 204, 404], `cancel an upload to ${repository}`)
   }
 
   /**
@@ -255,14 +246,7 @@ export class RegistryClient {
     if (!location) {
       const url = `${this.base.origin}/v2/${repository}/blobs/uploads/`
       const { response } = await this.request(url, scopes, 'POST', { 'content-length': '0' })
-      await response.body?.cancel()
-      if (response.status !== 202) {
-        await expectOk(response, this.registry, `start an upload to ${repository}`)
-        throw new RegistryError(
-          `${this.registry} answered ${response.status}, not 202, to starting an upload to ${repository}`,
-          response.status
-        )
-      }
+      await this.expectStatus(response, [202], `start an upload to ${repository}`)
       location = this.uploadLocation(response, url)
     }
     // The location may carry the session's state in its query: append, never re-encode it.
@@ -275,14 +259,7 @@ export class RegistryClient {
       open,
       uploadTimeoutMs(this.requestTimeoutMs, size)
     )
-    await response.body?.cancel()
-    if (response.status !== 201) {
-      await expectOk(response, this.registry, `upload ${digest} to ${repository}`)
-      throw new RegistryError(
-        `${this.registry} answered ${response.status}, not 201, to the upload of ${digest} to ${repository}`,
-        response.status
-      )
-    }
+    await this.expectStatus(response, [201], `upload ${digest} to ${repository}`)
     this.checkStatedDigest(response, digest, `upload ${digest} to ${repository}`)
   }
 
@@ -296,6 +273,20 @@ export class RegistryClient {
     const location = response.headers.get('location')
     if (!location) throw new RegistryError(`${this.registry} opened an upload session without a Location`)
     return new URL(location, requestUrl).toString()
+  }
+
+  /**
+   * Throws a RegistryError (with the start of the answer) unless the status is one of `wanted`;
+   * the body, which these answers do not use, is let go either way.
+   */
+  private async expectStatus(response: Response, wanted: number[], what: string): Promise<void> {
+    if (wanted.includes(response.status)) return void (await response.body?.cancel())
+    await expectOk(response, this.registry, what)
+    await response.body?.cancel()
+    throw new RegistryError(
+      `could not ${what} on ${this.registry}: it answered ${response.status}, not ${wanted.join(' or ')}`,
+      response.status
+    )
   }
 
   private checkStatedDigest(response: Response, digest: string, what: string): void {
