@@ -1,12 +1,22 @@
 // Registry authentication as the engine does it: a 401 names a scheme. Basic takes the
 // credentials as they are; Bearer sends them to the token realm it names (with a password, or
-// an identity token exchanged as an OAuth2 refresh token) for a token scoped to one repository.
+// an identity token exchanged as an OAuth2 refresh token) for a token scoped to the repositories a request needs.
 // Credentials go only over HTTPS, or plain HTTP on loopback as the engine allows.
 import type { RegistryCredentials } from '../docker/config.js'
 import { isLoopbackHost } from '../lib/image-name.js'
 import { expectOk, RegistryError, type Fetch } from './http.js'
 
 export type Access = 'pull' | 'pull,push'
+
+/** One `repository:<name>:<access>` scope; a request may need several (a mount reads another repository). */
+export interface RepositoryScope {
+  repository: string
+  access: Access
+}
+
+export function scopeText(scope: RepositoryScope): string {
+  return `repository:${scope.repository}:${scope.access}`
+}
 
 export interface AuthChallenge {
   scheme: string
@@ -54,12 +64,12 @@ export class RegistryAuth {
     private readonly fetchImpl: Fetch
   ) {}
 
-  /** The Authorization for a request the registry answered with this challenge. */
-  async authorize(
-    challenge: AuthChallenge | undefined,
-    repository: string,
-    access: Access
-  ): Promise<Authorization> {
+  /**
+   * The Authorization for a request the registry answered with this challenge: a token covering
+   * every scope given (one `scope` parameter each, as the engine asks; space-separated in the
+   * OAuth2 form, as the engine sends it there).
+   */
+  async authorize(challenge: AuthChallenge | undefined, scopes: RepositoryScope[]): Promise<Authorization> {
     const credentials = this.credentials
     if (challenge?.scheme === 'basic') {
       if (!credentials || !('password' in credentials))
@@ -68,7 +78,7 @@ export class RegistryAuth {
       return { header: this.basic, tokenForCredentials: false }
     }
     const realm = this.realmOf(challenge)
-    const scope = `repository:${repository}:${access}`
+    const scope = scopes.map(scopeText)
     const response =
       credentials && 'identityToken' in credentials
         ? await this.fetchImpl(realm, {
@@ -79,7 +89,7 @@ export class RegistryAuth {
               grant_type: 'refresh_token',
               refresh_token: credentials.identityToken,
               service: challenge?.params.service ?? '',
-              scope,
+              scope: scope.join(' '),
               client_id: 'container-ship'
             }).toString()
           })
@@ -158,8 +168,10 @@ export class RegistryAuth {
   }
 }
 
-function withQuery(realm: URL, params: Record<string, string | undefined>): URL {
+function withQuery(realm: URL, params: Record<string, string | string[] | undefined>): URL {
   const url = new URL(realm)
-  for (const [name, value] of Object.entries(params)) if (value) url.searchParams.set(name, value)
+  for (const [name, value] of Object.entries(params)) {
+    for (const one of [value ?? []].flat()) if (one) url.searchParams.append(name, one)
+  }
   return url
 }

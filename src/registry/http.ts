@@ -4,6 +4,18 @@ export type Fetch = typeof fetch
 
 export const REQUEST_TIMEOUT_MS = 30_000
 
+/**
+ * The slowest upload rate a blob upload is given time for. The limit covers sending the whole
+ * body, so a fixed one would fail every large layer on a slow link; 1 MiB/s is well under what
+ * CI runners reach, and a registry that stalls is still caught (at size/rate past the limit).
+ */
+export const MIN_UPLOAD_BYTES_PER_SECOND = 1024 * 1024
+
+/** The limit on one blob upload: the request limit plus the time the bytes take at the slowest rate. */
+export function uploadTimeoutMs(requestTimeoutMs: number, size: number): number {
+  return requestTimeoutMs + Math.ceil((size / MIN_UPLOAD_BYTES_PER_SECOND) * 1000)
+}
+
 export class RegistryError extends Error {
   constructor(
     message: string,
