@@ -27,6 +27,8 @@ import type { RunContext, RunInputs } from '../run/context.js'
 import { saveForPost } from '../run/saved-for-post.js'
 import { StepError, type Step } from '../run/step.js'
 import { printUntrusted } from '../program/untrusted-output.js'
+import type { PushResult } from '../push/step.js'
+import { parseImageReference, type ImageName } from '../lib/image-name.js'
 import { LOG_TAIL_LINES, type ContainerFailure, type RolloutHooks, type RolloutReport } from './strategy.js'
 
 export type { ContainerFailure } from './strategy.js'
@@ -84,7 +86,66 @@ class Timeline {
   }
 }
 
-export const deployStep: Step<'deploy', DeployResult, DeployInputs, object, DeployTarget> = {
+/**
+ * The target with its plan pinned to the image's digest: the one pushed in this run, or deploying
+ * alone, the one the registry holds for the version now (a tag moved later changes nothing). The
+ * host then pulls `repo:version@sha256:...`, which the engine checks against the digest. Not
+ * pinned (with a warning) when the compose file's image is not the action's image.
+ */
+async function pinnedTarget(
+  target: DeployTarget,
+  context: RunContext,
+  pushed?: PushResult
+): Promise<DeployTarget> {
+  const image = context.inputs.image
+  const wanted = parseImageReference(target.plan.image)
+  if (`${wanted.image.registry}/${wanted.image.repository}` !== `${image.registry}/${image.repository}`) {
+    core.warning(
+      `compose-file: the service's image ${target.plan.image} is not ${image.name}: it is deployed by its tag, not by the digest pushed`
+    )
+    return target
+  }
+  const digest = pushed?.digest || (await digestInRegistry(context, wanted.image, wanted.tag))
+  const plan = target.plan.pinned(digest)
+  if (!plan.image.endsWith(`@${digest}`)) {
+    core.warning(
+      `compose-file: the service's image does not end with \${APP_VERSION} (${plan.image}): it is deployed by its tag, not by the digest ${digest}`
+    )
+    return target
+  }
+  return { ...target, plan, rollout: await plan.connect(target.docker) }
+}
+
+/** The digest the registry holds for image:tag, read through the registry client. */
+async function digestInRegistry(context: RunContext, image: ImageName, tag: string): Promise<string> {
+  const client = await context.registries(image.registry)
+  const manifest = await withRetry(`read ${image.name}:${tag}`, REGISTRY_RETRY, () =>
+    client.getManifest(image.repository, tag)
+  )
+  return manifest.digest
+}
+
+/** The image pulled by digest is the one the host holds under it: its RepoDigests say so. */
+async function checkPulledDigest(target: DeployTarget, image: string): Promise<void> {
+  const digest = image.slice(image.lastIndexOf('@') + 1)
+  const inspected = await target.docker.run(
+    ['image', 'inspect', '--format', '{{json .RepoDigests}}', image],
+    {
+      quiet: true
+    }
+  )
+  const repoDigests = JSON.parse(inspected.stdout.trim() || '[]') as unknown
+  if (
+    !Array.isArray(repoDigests) ||
+    !repoDigests.some((entry) => typeof entry === 'string' && entry.endsWith(`@${digest}`))
+  ) {
+    throw new Error(
+      `the image ${image} on ${target.host.url} is not known by ${digest} (its RepoDigests: ${inspected.stdout.trim()})`
+    )
+  }
+}
+
+export const deployStep: Step<'deploy', DeployResult, DeployInputs, { push?: PushResult }, DeployTarget> = {
   name: 'deploy',
   title: 'Deploy',
   secretInputs: DEPLOY_SECRET_INPUTS,
@@ -98,12 +159,18 @@ export const deployStep: Step<'deploy', DeployResult, DeployInputs, object, Depl
   prepare: prepareDeployTarget,
   finish: finishDeploy,
   leftForPost: deployLeftForPost,
-  run: async ({ context, inputs: deploy, prepared: target }) => {
-    if (!target) throw new Error('the deploy target was not prepared')
+  run: async ({ context, inputs: deploy, prepared, earlier }) => {
+    if (!prepared) throw new Error('the deploy target was not prepared')
+    let target = prepared
     const result = emptyResult(target)
     const timeline = new Timeline(result.timeline)
     try {
-      if (pullsImage(context.inputs)) await pullImage(target, context.inputs, timeline)
+      if (pullsImage(context.inputs)) {
+        target = await pinnedTarget(prepared, context, earlier.push)
+        result.image = target.plan.image
+        await pullImage(target, context.inputs, timeline)
+        if (target !== prepared) await checkPulledDigest(target, target.plan.image)
+      }
       const imageId = await imageIdOn(target, target.plan.image)
       await withLock(target, { context, deploy }, timeline, () =>
         target.rollout.rollOut(imageId, rolloutHooks(target, timeline), result)

@@ -45,6 +45,11 @@ export interface DeployPlan {
   image: string
   /** Once the host's engine answers: what else the strategy needs of it (Compose probed). */
   connect(docker: DockerCli): Promise<Rollout>
+  /**
+   * The same plan with the release's version pinned to a manifest digest (APP_VERSION becomes
+   * `version@sha256:...`), so the host runs exactly the image that was pushed.
+   */
+  pinned(digest: string): DeployPlan
 }
 
 export interface Rollout {

@@ -1,7 +1,10 @@
-// Push: the built image goes up once per repository with `docker push`; its other tags are then
-// pointed at the same manifest through the Registry API (one manifest PUT each, as
-// `crane tag` does) instead of a `docker push` per tag that re-checks every layer. The manifest
-// read back from the registry is hashed, so the digest output is the registry's own.
+// Push. An image built into an OCI layout goes up as those exact bytes, through the action's
+// registry client: every blob once (skipped when the registry has it, mounted from a repository
+// pushed just before), the manifests, the index, then each tag pointed at the index. An image
+// loaded into the engine goes up once per repository with `docker push`; its other tags are then
+// pointed at the same manifest through the Registry API (one manifest PUT each, as `crane tag`
+// does) instead of a `docker push` per tag that re-checks every layer. The manifest read back
+// from the registry is hashed, so the digest output is the registry's own.
 import * as core from '@actions/core'
 import { registryTimeout } from '../docker/cli.js'
 import { parseImageReference, type ImageName } from '../lib/image-name.js'
@@ -12,7 +15,9 @@ import { REGISTRY_RETRY, withRetry, type RetryPolicy } from '../program/retry.js
 import type { RunContext } from '../run/context.js'
 import { code } from '../lib/markdown.js'
 import { StepError, type Step } from '../run/step.js'
-import type { BuildResult } from '../build/step.js'
+import type { BuildResult, BuiltLayout } from '../build/step.js'
+import { readLayoutGraph } from '../oci/layout.js'
+import { pushLayout, tagLayout } from './layout-push.js'
 
 export interface PushResult {
   /** The manifest digest the registry holds for the first reference (the version tag). */
@@ -23,6 +28,8 @@ export interface PushResult {
   failed?: string
   /** References pointed at the manifest by the Registry API rather than by `docker push`. */
   taggedByApi: number
+  /** For an OCI layout: what its blobs took (summed over the repositories). */
+  blobs?: { uploaded: number; skipped: number; mounted: number; bytesUploaded: number }
 }
 
 /** `docker push` ends with `<tag>: digest: sha256:<hex> size: <n>`: the registry's answer. */
@@ -53,6 +60,66 @@ export async function push(
   built: BuildResult,
   retry: RetryPolicy = REGISTRY_RETRY
 ): Promise<PushResult> {
+  return built.layout ? pushBuiltLayout(run, built, built.layout, retry) : pushFromEngine(run, built, retry)
+}
+
+/** The layout's bytes to every repository of the release, and each tag pointed at its index. */
+async function pushBuiltLayout(
+  run: RunContext,
+  built: BuildResult,
+  layout: BuiltLayout,
+  retry: RetryPolicy
+): Promise<PushResult> {
+  const result: PushResult = {
+    digest: '',
+    pushed: [],
+    taggedByApi: 0,
+    blobs: { uploaded: 0, skipped: 0, mounted: 0, bytesUploaded: 0 }
+  }
+  const graph = readLayoutGraph(layout.dir)
+  // Repositories already pushed, per registry: their blobs can be mounted rather than uploaded.
+  const pushedTo = new Map<string, string[]>()
+  let current = ''
+  try {
+    for (const group of groupByRepository(built.references)) {
+      current = group.references[0]?.reference ?? group.image.name
+      const client = await run.registries(group.image.registry)
+      const mountFrom = pushedTo.get(group.image.registry) ?? []
+      const uploaded = await pushLayout(client, group.image.repository, graph, { mountFrom, retry })
+      if (uploaded.digest !== layout.digest) {
+        throw new Error(
+          `${group.image.name} stored the image as ${uploaded.digest}, not the ${layout.digest} that was built and scanned`
+        )
+      }
+      const blobs = result.blobs as NonNullable<PushResult['blobs']>
+      blobs.uploaded += uploaded.blobsUploaded
+      blobs.skipped += uploaded.blobsSkipped
+      blobs.mounted += uploaded.blobsMounted
+      blobs.bytesUploaded += uploaded.bytesUploaded
+      pushedTo.set(group.image.registry, [...mountFrom, group.image.repository])
+      result.digest = layout.digest
+      const tags = group.references.map(({ tag }) => tag)
+      await tagLayout(client, group.image.repository, uploaded.manifest, tags, retry)
+      result.pushed.push(...group.references.map(({ reference }) => reference))
+      result.taggedByApi += tags.length
+    }
+  } catch (error) {
+    result.failed = current
+    inReleaseOrder(result.pushed, built.references)
+    throw new StepError(
+      `${(error as Error).message}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`,
+      result
+    )
+  }
+  inReleaseOrder(result.pushed, built.references)
+  const { uploaded, skipped, mounted, bytesUploaded } = result.blobs as NonNullable<PushResult['blobs']>
+  core.info(
+    `Pushed ${layout.digest} under ${result.pushed.length} references: ${uploaded} blobs uploaded (${bytesUploaded} bytes), ${skipped} already there, ${mounted} mounted`
+  )
+  return result
+}
+
+async function pushFromEngine(run: RunContext, built: BuildResult, retry: RetryPolicy): Promise<PushResult> {
   const result: PushResult = { digest: '', pushed: [], taggedByApi: 0 }
   let current = ''
   const limit = registryTimeout(run.inputs.publish.registryTimeout)
@@ -188,6 +255,13 @@ export const pushStep: Step<'push', PushResult, undefined, { build?: BuildResult
     if (result) {
       rows.push(['Pushed', `${result.pushed.length} of ${run.release?.references.length ?? '?'} references`])
       if (result.digest) rows.push(['Digest', code(result.digest)])
+      if (result.blobs) {
+        const { uploaded, skipped, mounted, bytesUploaded } = result.blobs
+        rows.push([
+          'Blobs',
+          `${uploaded} uploaded (${bytesUploaded} bytes), ${skipped} already in the registry, ${mounted} mounted`
+        ])
+      }
       if (result.failed) {
         notes.push(
           `Push failed at ${code(result.failed)}; in the registry: ${result.pushed.map(code).join(' ') || 'nothing'}.`

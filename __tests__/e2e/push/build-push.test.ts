@@ -73,7 +73,9 @@ describe('a tag push', () => {
   it('succeeds', () => {
     expect(result.log).not.toMatch(/::error::/)
     expect(result.exitCode).toBe(0)
-    expect(result.log).toMatch(/Built sha256:[0-9a-f]{64} with buildx \(build [\w-]+\/[\w-]+\/\w+\)/)
+    expect(result.log).toMatch(
+      /Built sha256:[0-9a-f]{64} with buildx default \(docker driver\) \(build [\w-]+\/[\w-]+\/\w+\)/
+    )
   })
 
   it('pushes every computed tag to the registry', async () => {

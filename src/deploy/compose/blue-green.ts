@@ -29,7 +29,9 @@ export const composeBlueGreen: DeployStrategy = {
       project: plan.project,
       service: plan.service.name,
       image: plan.service.image,
-      connect: (docker) => connect(plan, deploy, docker)
+      connect: (docker) => connect(plan, deploy, docker),
+      // `version@sha256:...` is still a tag, with the digest the engine pulls and checks.
+      pinned: (digest) => composeBlueGreen.prepare(deploy, `${version}@${digest}`, cwd, log)
     }
   },
   interrupted: interruptedRollout
