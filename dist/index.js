@@ -1,4 +1,4 @@
-import { mkdtempSync, existsSync, statSync, readFileSync, rmSync, accessSync, constants, chmodSync, openSync, closeSync, writeFileSync, lstatSync, fstatSync, ftruncateSync, writeSync, mkdirSync, realpathSync, readlinkSync, createReadStream, readdirSync, linkSync, copyFileSync, readSync, symlinkSync, renameSync } from 'node:fs';
+import { mkdtempSync, existsSync, statSync, readFileSync, rmSync, accessSync, constants, chmodSync, openSync, closeSync, writeFileSync, readdirSync, mkdirSync, linkSync, copyFileSync, realpathSync, fstatSync, readSync, createReadStream, lstatSync, ftruncateSync, writeSync, readlinkSync, symlinkSync, renameSync } from 'node:fs';
 import path$1 from 'node:path';
 import { s as saveState, i as info, w as warning, g as getExecOutput, c as core, a as startGroup, e as endGroup, b as semver, d as semverExports, f as debug, h as exec, j as isDebug, k as cp, m as mkdirP, r as rmRF, H as HttpClient, l as which, n as notice, o as error, p as setSecret, q as getInput, t as summary, u as setFailed, v as group, x as setOutput } from './chunks/index-Cvqs_SMS.js';
 import { c as code, a as clip$1, t as text, b as atOrAbove, S as SEVERITIES, d as countsText, e as countBySeverity, p as platformNote, f as parseSeverity, s as scanSection, m as mergePlatformFindings, g as mergeLayerMaps, h as cell } from './chunks/summary-CuEvEVux.js';
@@ -10185,7 +10185,9 @@ const composeBlueGreen = {
             project: plan.project,
             service: plan.service.name,
             image: plan.service.image,
-            connect: (docker) => connect$1(plan, deploy, docker)
+            connect: (docker) => connect$1(plan, deploy, docker),
+            // `version@sha256:...` is still a tag, with the digest the engine pulls and checks.
+            pinned: (digest) => composeBlueGreen.prepare(deploy, `${version}@${digest}`, cwd, log)
         };
     },
     interrupted: interruptedRollout
@@ -10780,6 +10782,137 @@ class StepError extends Error {
     }
 }
 
+// Image repository names, references and tags, following the grammar of distribution/reference,
+// and registry names normalised once so every comparison sees one name per registry.
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::([0-9]+))?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const DOMAIN_RE = new RegExp(`^${DOMAIN}$`);
+const PATH_RE = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+const TAG_RE = /^[\w][\w.-]{0,127}$/;
+const MAX_NAME_LENGTH = 255;
+const DOCKER_HUB = 'docker.io';
+/** Every name Docker Hub answers to: the one the CLI shows, the legacy index and the API host. */
+const DOCKER_HUB_ALIASES = new Set([DOCKER_HUB, 'index.docker.io', 'registry-1.docker.io']);
+/** The key `docker login` stores Docker Hub credentials under. */
+const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
+/**
+ * One registry, one name: Docker Hub's aliases become `docker.io`, hosts are lowercase (DNS is
+ * case-insensitive; the port is kept).
+ */
+function normalizeRegistry(registry) {
+    const lower = registry.trim().toLowerCase();
+    return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB : lower;
+}
+/**
+ * Checks a `host[:port]` registry address, the port between 1 and 65535; returns it
+ * normalised. Throws a message saying what is wrong.
+ */
+function parseRegistry(text) {
+    const registry = text.trim();
+    const match = DOMAIN_RE.exec(registry);
+    if (!match)
+        throw new Error(`"${registry}" is not a registry host[:port], e.g. ghcr.io`);
+    checkPort(registry, match[1]);
+    return normalizeRegistry(registry);
+}
+function checkPort(registry, port) {
+    if (port === undefined)
+        return;
+    const number = Number(port);
+    if (!Number.isInteger(number) || number < 1 || number > 65535) {
+        throw new Error(`"${registry}" has port ${port}, which is not between 1 and 65535`);
+    }
+}
+/** Parses a repository name without tag or digest; throws a message saying what is wrong. */
+function parseImageName(input) {
+    const name = input.trim();
+    if (name === '')
+        throw new Error('is empty');
+    if (name.includes('@'))
+        throw new Error(`"${name}" has a digest; give the repository only, e.g. ghcr.io/acme/web`);
+    if (/:[\w][\w.-]*$/.test(name.slice(name.lastIndexOf('/') + 1))) {
+        throw new Error(`"${name}" has a tag; give the repository only and put tags in the tags input`);
+    }
+    return parseRepository(name);
+}
+/** Parses `name:tag` (a digest is refused: a tag is what gets pushed). */
+function parseImageReference(input) {
+    const reference = input.trim();
+    if (reference.includes('@'))
+        throw new Error(`"${reference}" has a digest; give name:tag, e.g. ghcr.io/acme/web:1.2`);
+    const colon = reference.lastIndexOf(':');
+    if (colon <= reference.lastIndexOf('/'))
+        throw new Error(`"${reference}" has no tag; give name:tag`);
+    const tag = reference.slice(colon + 1);
+    if (!isValidTag(tag))
+        throw new Error(`"${reference}" has an invalid tag "${tag}"`);
+    return { image: parseRepository(reference.slice(0, colon)), tag };
+}
+function parseRepository(name) {
+    const slash = name.indexOf('/');
+    const first = slash === -1 ? '' : name.slice(0, slash);
+    const hasDomain = first !== '' &&
+        (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+    let path = hasDomain ? name.slice(slash + 1) : name;
+    let registry = DOCKER_HUB;
+    if (hasDomain) {
+        const match = DOMAIN_RE.exec(first);
+        if (!match)
+            throw new Error(`"${first}" is not a valid registry host[:port]`);
+        checkPort(first, match[1]);
+        registry = normalizeRegistry(first);
+    }
+    if (!PATH_RE.test(path)) {
+        throw new Error(`"${name}" is not a valid repository name: lowercase letters, digits and separators (. _ __ -) in /-separated parts`);
+    }
+    if (name.length > MAX_NAME_LENGTH)
+        throw new Error(`"${name}" is longer than ${MAX_NAME_LENGTH} characters`);
+    // Official images live under library/ whichever Hub alias names them.
+    if (registry === DOCKER_HUB && !path.includes('/'))
+        path = `library/${path}`;
+    return { registry, repository: path, name };
+}
+/** The same repository, whatever alias or shorthand each name used. */
+function sameRepository(a, b) {
+    return a.registry === b.registry && a.repository === b.repository;
+}
+function isValidTag(tag) {
+    return TAG_RE.test(tag);
+}
+/** Turns any text (a branch name, say) into a valid tag: invalid characters become `-`. */
+function sanitizeTag(text) {
+    const cleaned = text
+        .replace(/[^\w.-]+/g, '-')
+        .replace(/^[.-]+/, '')
+        .slice(0, 128);
+    return cleaned;
+}
+function isLoopbackRegistry(registry) {
+    return isLoopbackHost(registryHost(registry));
+}
+function isLoopbackHost(host) {
+    const bare = host.replace(/^\[|\]$/g, '');
+    return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+/** Host of a `host[:port]` or `[v6]:port` registry address. */
+function registryHost(registry) {
+    const v6 = /^\[([^\]]+)\]/.exec(registry);
+    if (v6)
+        return v6[1];
+    return registry.replace(/:\d+$/, '');
+}
+/**
+ * Base URL of the Registry HTTP API. Docker Hub is served from registry-1.docker.io; the engine
+ * talks plain HTTP to loopback registries, so the action does too.
+ */
+function registryApiBase(registry) {
+    const normalized = normalizeRegistry(registry);
+    if (normalized === DOCKER_HUB)
+        return 'https://registry-1.docker.io';
+    return `${isLoopbackRegistry(normalized) ? 'http' : 'https'}://${normalized}`;
+}
+
 // The deploy step: what every rollout shares, whatever its strategy (strategy.ts; Compose
 // blue-green today). The host was reached and the strategy's files checked before the build
 // (target.ts); here the image is pulled on the host, the deploy lock taken, and the rollout
@@ -10820,6 +10953,45 @@ class Timeline {
         this.last = now;
     }
 }
+/**
+ * The target with its plan pinned to the image's digest: the one pushed in this run, or deploying
+ * alone, the one the registry holds for the version now (a tag moved later changes nothing). The
+ * host then pulls `repo:version@sha256:...`, which the engine checks against the digest. Not
+ * pinned (with a warning) when the compose file's image is not the action's image.
+ */
+async function pinnedTarget(target, context, pushed) {
+    const image = context.inputs.image;
+    const wanted = parseImageReference(target.plan.image);
+    if (`${wanted.image.registry}/${wanted.image.repository}` !== `${image.registry}/${image.repository}`) {
+        warning(`compose-file: the service's image ${target.plan.image} is not ${image.name}: it is deployed by its tag, not by the digest pushed`);
+        return target;
+    }
+    const digest = pushed?.digest || (await digestInRegistry(context, wanted.image, wanted.tag));
+    const plan = target.plan.pinned(digest);
+    if (!plan.image.endsWith(`@${digest}`)) {
+        warning(`compose-file: the service's image does not end with \${APP_VERSION} (${plan.image}): it is deployed by its tag, not by the digest ${digest}`);
+        return target;
+    }
+    return { ...target, plan, rollout: await plan.connect(target.docker) };
+}
+/** The digest the registry holds for image:tag, read through the registry client. */
+async function digestInRegistry(context, image, tag) {
+    const client = await context.registries(image.registry);
+    const manifest = await withRetry(`read ${image.name}:${tag}`, REGISTRY_RETRY, () => client.getManifest(image.repository, tag));
+    return manifest.digest;
+}
+/** The image pulled by digest is the one the host holds under it: its RepoDigests say so. */
+async function checkPulledDigest(target, image) {
+    const digest = image.slice(image.lastIndexOf('@') + 1);
+    const inspected = await target.docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', image], {
+        quiet: true
+    });
+    const repoDigests = JSON.parse(inspected.stdout.trim() || '[]');
+    if (!Array.isArray(repoDigests) ||
+        !repoDigests.some((entry) => typeof entry === 'string' && entry.endsWith(`@${digest}`))) {
+        throw new Error(`the image ${image} on ${target.host.url} is not known by ${digest} (its RepoDigests: ${inspected.stdout.trim()})`);
+    }
+}
 const deployStep = {
     name: 'deploy',
     title: 'Deploy',
@@ -10834,14 +11006,20 @@ const deployStep = {
     prepare: prepareDeployTarget,
     finish: finishDeploy,
     leftForPost: deployLeftForPost,
-    run: async ({ context, inputs: deploy, prepared: target }) => {
-        if (!target)
+    run: async ({ context, inputs: deploy, prepared, earlier }) => {
+        if (!prepared)
             throw new Error('the deploy target was not prepared');
+        let target = prepared;
         const result = emptyResult(target);
         const timeline = new Timeline(result.timeline);
         try {
-            if (pullsImage(context.inputs))
+            if (pullsImage(context.inputs)) {
+                target = await pinnedTarget(prepared, context, earlier.push);
+                result.image = target.plan.image;
                 await pullImage(target, context.inputs, timeline);
+                if (target !== prepared)
+                    await checkPulledDigest(target, target.plan.image);
+            }
             const imageId = await imageIdOn(target, target.plan.image);
             await withLock(target, { context, deploy }, timeline, () => target.rollout.rollOut(imageId, rolloutHooks(target, timeline), result));
             return result;
@@ -10994,141 +11172,449 @@ function deploySection(result) {
     return lines.join('\n');
 }
 
-// Image repository names, references and tags, following the grammar of distribution/reference,
-// and registry names normalised once so every comparison sees one name per registry.
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::([0-9]+))?`;
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
-const DOMAIN_RE = new RegExp(`^${DOMAIN}$`);
-const PATH_RE = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
-const TAG_RE = /^[\w][\w.-]{0,127}$/;
-const MAX_NAME_LENGTH = 255;
-const DOCKER_HUB = 'docker.io';
-/** Every name Docker Hub answers to: the one the CLI shows, the legacy index and the API host. */
-const DOCKER_HUB_ALIASES = new Set([DOCKER_HUB, 'index.docker.io', 'registry-1.docker.io']);
-/** The key `docker login` stores Docker Hub credentials under. */
-const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
-/**
- * One registry, one name: Docker Hub's aliases become `docker.io`, hosts are lowercase (DNS is
- * case-insensitive; the port is kept).
- */
-function normalizeRegistry(registry) {
-    const lower = registry.trim().toLowerCase();
-    return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB : lower;
-}
-/**
- * Checks a `host[:port]` registry address, the port between 1 and 65535; returns it
- * normalised. Throws a message saying what is wrong.
- */
-function parseRegistry(text) {
-    const registry = text.trim();
-    const match = DOMAIN_RE.exec(registry);
-    if (!match)
-        throw new Error(`"${registry}" is not a registry host[:port], e.g. ghcr.io`);
-    checkPort(registry, match[1]);
-    return normalizeRegistry(registry);
-}
-function checkPort(registry, port) {
-    if (port === undefined)
-        return;
-    const number = Number(port);
-    if (!Number.isInteger(number) || number < 1 || number > 65535) {
-        throw new Error(`"${registry}" has port ${port}, which is not between 1 and 65535`);
+// An OCI image layout folder (oci-layout, index.json, blobs/sha256/<hex>) as the build writes it,
+// read as untrusted input: every JSON shape is checked, every digest is `sha256:<64 hex>`, a blob
+// is read only from blobs/sha256 inside the folder (a link pointing out of it is refused) and its
+// bytes are checked against its digest. The push uploads exactly these bytes; the scan reads one
+// platform at a time from a layout of its own (singlePlatformLayout).
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+const INDEX_TYPES = [OCI_INDEX, DOCKER_MANIFEST_LIST];
+const MANIFEST_TYPES = [OCI_MANIFEST, DOCKER_MANIFEST];
+/** BuildKit marks an attestation manifest in the index with this annotation (and this value). */
+const REFERENCE_TYPE_ANNOTATION = 'vnd.docker.reference.type';
+const ATTESTATION_MANIFEST = 'attestation-manifest';
+/** Registries refuse manifests over 4 MiB (Distribution's default limit): nothing larger is read as JSON. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const DIGEST$1 = /^sha256:[0-9a-f]{64}$/;
+class LayoutError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'LayoutError';
     }
 }
-/** Parses a repository name without tag or digest; throws a message saying what is wrong. */
-function parseImageName(input) {
-    const name = input.trim();
-    if (name === '')
-        throw new Error('is empty');
-    if (name.includes('@'))
-        throw new Error(`"${name}" has a digest; give the repository only, e.g. ghcr.io/acme/web`);
-    if (/:[\w][\w.-]*$/.test(name.slice(name.lastIndexOf('/') + 1))) {
-        throw new Error(`"${name}" has a tag; give the repository only and put tags in the tags input`);
+function isDigest(value) {
+    return typeof value === 'string' && DIGEST$1.test(value);
+}
+function isIndexType(mediaType) {
+    return INDEX_TYPES.includes(mediaType);
+}
+function isManifestType(mediaType) {
+    return MANIFEST_TYPES.includes(mediaType);
+}
+function isAttestation(descriptor) {
+    return descriptor.annotations?.[REFERENCE_TYPE_ANNOTATION] === ATTESTATION_MANIFEST;
+}
+/** `linux/arm64/v8`: os/architecture, then the variant when there is one. */
+function platformString(platform) {
+    return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+}
+/** The real path of the layout folder, refused when it lacks the oci-layout marker. */
+function openLayout(layoutDir) {
+    let dir;
+    try {
+        dir = realpathSync(layoutDir);
     }
-    return parseRepository(name);
-}
-/** Parses `name:tag` (a digest is refused: a tag is what gets pushed). */
-function parseImageReference(input) {
-    const reference = input.trim();
-    if (reference.includes('@'))
-        throw new Error(`"${reference}" has a digest; give name:tag, e.g. ghcr.io/acme/web:1.2`);
-    const colon = reference.lastIndexOf(':');
-    if (colon <= reference.lastIndexOf('/'))
-        throw new Error(`"${reference}" has no tag; give name:tag`);
-    const tag = reference.slice(colon + 1);
-    if (!isValidTag(tag))
-        throw new Error(`"${reference}" has an invalid tag "${tag}"`);
-    return { image: parseRepository(reference.slice(0, colon)), tag };
-}
-function parseRepository(name) {
-    const slash = name.indexOf('/');
-    const first = slash === -1 ? '' : name.slice(0, slash);
-    const hasDomain = first !== '' &&
-        (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
-    let path = hasDomain ? name.slice(slash + 1) : name;
-    let registry = DOCKER_HUB;
-    if (hasDomain) {
-        const match = DOMAIN_RE.exec(first);
-        if (!match)
-            throw new Error(`"${first}" is not a valid registry host[:port]`);
-        checkPort(first, match[1]);
-        registry = normalizeRegistry(first);
+    catch {
+        throw new LayoutError(`${layoutDir} is not an OCI image layout: the folder is missing`);
     }
-    if (!PATH_RE.test(path)) {
-        throw new Error(`"${name}" is not a valid repository name: lowercase letters, digits and separators (. _ __ -) in /-separated parts`);
-    }
-    if (name.length > MAX_NAME_LENGTH)
-        throw new Error(`"${name}" is longer than ${MAX_NAME_LENGTH} characters`);
-    // Official images live under library/ whichever Hub alias names them.
-    if (registry === DOCKER_HUB && !path.includes('/'))
-        path = `library/${path}`;
-    return { registry, repository: path, name };
+    const marker = parseJson(readInside(dir, 'oci-layout', 4096), `${layoutDir}/oci-layout`);
+    if (!isObject(marker) || typeof marker.imageLayoutVersion !== 'string')
+        throw new LayoutError(`${layoutDir}/oci-layout does not name an imageLayoutVersion`);
+    return dir;
 }
-/** The same repository, whatever alias or shorthand each name used. */
-function sameRepository(a, b) {
-    return a.registry === b.registry && a.repository === b.repository;
-}
-function isValidTag(tag) {
-    return TAG_RE.test(tag);
-}
-/** Turns any text (a branch name, say) into a valid tag: invalid characters become `-`. */
-function sanitizeTag(text) {
-    const cleaned = text
-        .replace(/[^\w.-]+/g, '-')
-        .replace(/^[.-]+/, '')
-        .slice(0, 128);
-    return cleaned;
-}
-function isLoopbackRegistry(registry) {
-    return isLoopbackHost(registryHost(registry));
-}
-function isLoopbackHost(host) {
-    const bare = host.replace(/^\[|\]$/g, '');
-    return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
-}
-/** Host of a `host[:port]` or `[v6]:port` registry address. */
-function registryHost(registry) {
-    const v6 = /^\[([^\]]+)\]/.exec(registry);
-    if (v6)
-        return v6[1];
-    return registry.replace(/:\d+$/, '');
+/** The descriptors index.json names (at least one). */
+function readLayoutIndex(layoutDir) {
+    const dir = openLayout(layoutDir);
+    const what = `${layoutDir}/index.json`;
+    const index = parseJson(readInside(dir, 'index.json', MAX_MANIFEST_BYTES), what);
+    const manifests = indexManifests(index, what);
+    if (manifests.length === 0)
+        throw new LayoutError(`${what} names no manifest`);
+    return manifests;
 }
 /**
- * Base URL of the Registry HTTP API. Docker Hub is served from registry-1.docker.io; the engine
- * talks plain HTTP to loopback registries, so the action does too.
+ * Hashes a blob's file as a stream (layers can be hundreds of MB) and throws a LayoutError when
+ * its size or sha256 is not what the descriptor says.
  */
-function registryApiBase(registry) {
-    const normalized = normalizeRegistry(registry);
-    if (normalized === DOCKER_HUB)
-        return 'https://registry-1.docker.io';
-    return `${isLoopbackRegistry(normalized) ? 'http' : 'https'}://${normalized}`;
+async function verifyBlob(layoutDir, descriptor) {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of openBlob(layoutDir, descriptor.digest)) {
+        hash.update(chunk);
+        size += chunk.length;
+    }
+    checkBytes(descriptor, size, `sha256:${hash.digest('hex')}`);
+}
+/** A stream of a blob's file, inside the layout only (its bytes are not checked here: verifyBlob). */
+function openBlob(layoutDir, digest) {
+    const fd = openInside(openLayout(layoutDir), blobPath(digest));
+    return createReadStream('', { fd });
+}
+/** The whole graph index.json names: every manifest read and checked, every blob listed once. */
+function readLayoutGraph(layoutDir) {
+    const dir = openLayout(layoutDir);
+    const roots = readLayoutIndex(dir);
+    const manifests = [];
+    const blobs = new Map();
+    const state = new Map();
+    const visit = (descriptor, trail) => {
+        const seen = state.get(descriptor.digest);
+        if (seen === 'done')
+            return;
+        if (seen === 'open')
+            throw new LayoutError(`${trail} names ${descriptor.digest}, which names it back: a cycle`);
+        state.set(descriptor.digest, 'open');
+        const body = readBlobIn(dir, descriptor);
+        const what = `${descriptor.digest} (named by ${trail})`;
+        const json = parseJson(body, what);
+        checkStatedType(json, descriptor.mediaType, what);
+        if (isIndexType(descriptor.mediaType)) {
+            for (const child of indexManifests(json, what))
+                visit(child, descriptor.digest);
+        }
+        else if (isManifestType(descriptor.mediaType)) {
+            for (const blob of manifestBlobs(json, what)) {
+                const known = blobs.get(blob.digest);
+                if (known && known.size !== blob.size)
+                    throw new LayoutError(`${blob.digest} is named with two sizes, ${known.size} and ${blob.size}`);
+                if (!known)
+                    blobs.set(blob.digest, { digest: blob.digest, size: blob.size, mediaType: blob.mediaType });
+            }
+        }
+        else {
+            throw new LayoutError(`${what} has the media type ${descriptor.mediaType}, neither an index nor a manifest`);
+        }
+        manifests.push({
+            digest: descriptor.digest,
+            size: descriptor.size,
+            mediaType: descriptor.mediaType,
+            body
+        });
+        state.set(descriptor.digest, 'done');
+    };
+    for (const root of roots)
+        visit(root, 'index.json');
+    return { dir, roots, blobs: [...blobs.values()], manifests };
+}
+/**
+ * The image of each platform: the manifests of the index (or indexes) index.json names, without
+ * attestation manifests and BuildKit's `unknown/unknown` entries. A manifest named directly by
+ * index.json without a platform gets the one its config states.
+ */
+function platformImages(layoutDir) {
+    const dir = openLayout(layoutDir);
+    const images = [];
+    const add = (descriptor, trail) => {
+        if (isAttestation(descriptor))
+            return;
+        if (isIndexType(descriptor.mediaType)) {
+            const what = `${descriptor.digest} (named by ${trail})`;
+            for (const child of indexManifests(parseJson(readBlobIn(dir, descriptor), what), what))
+                add(child, descriptor.digest);
+            return;
+        }
+        if (!isManifestType(descriptor.mediaType))
+            return;
+        const platform = descriptor.platform ?? configPlatform(dir, descriptor);
+        if (!platform || (platform.os === 'unknown' && platform.architecture === 'unknown'))
+            return;
+        const name = platformString(platform);
+        if (!images.some((image) => image.descriptor.digest === descriptor.digest))
+            images.push({ platform: name, descriptor: { ...descriptor, platform } });
+    };
+    for (const root of readLayoutIndex(dir))
+        add(root, 'index.json');
+    return images;
+}
+/**
+ * A new layout folder `destDir` whose index.json names only this image manifest, its blobs
+ * hard-linked from the layout (copied when the two are on different file systems): what Trivy
+ * reads to scan one platform. `destDir` must not exist or be empty.
+ */
+function singlePlatformLayout(layoutDir, manifest, destDir) {
+    const dir = openLayout(layoutDir);
+    if (!isManifestType(manifest.mediaType))
+        throw new LayoutError(`${manifest.digest} is a ${manifest.mediaType}, not an image manifest`);
+    const what = manifest.digest;
+    const body = readBlobIn(dir, manifest);
+    const json = parseJson(body, what);
+    checkStatedType(json, manifest.mediaType, what);
+    const blobs = [manifest, ...manifestBlobs(json, what)];
+    if (existsSync(destDir) && readdirSync(destDir).length > 0)
+        throw new LayoutError(`${destDir} is not empty: the single-platform layout needs a folder of its own`);
+    mkdirSync(path$1.join(destDir, 'blobs', 'sha256'), { recursive: true });
+    for (const blob of blobs) {
+        const target = path$1.join(destDir, blobPath(blob.digest));
+        if (existsSync(target))
+            continue; // a config that is also a layer, say
+        const source = sourcePath(dir, blobPath(blob.digest));
+        try {
+            linkSync(source, target);
+        }
+        catch (error) {
+            const code = error.code;
+            if (code !== 'EXDEV' && code !== 'EPERM')
+                throw error;
+            copyFileSync(source, target, constants.COPYFILE_EXCL);
+        }
+    }
+    const descriptor = {
+        mediaType: manifest.mediaType,
+        digest: manifest.digest,
+        size: manifest.size,
+        ...(manifest.platform ? { platform: manifest.platform } : {})
+    };
+    writeFileSync(path$1.join(destDir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    writeFileSync(path$1.join(destDir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor] }));
+}
+// --- shapes -------------------------------------------------------------------------------------
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function parseJson(bytes, what) {
+    try {
+        return JSON.parse(bytes.toString('utf8'));
+    }
+    catch {
+        throw new LayoutError(`${what} is not JSON`);
+    }
+}
+function descriptorOf(value, what) {
+    if (!isObject(value))
+        throw new LayoutError(`${what}: a descriptor is not an object`);
+    const { mediaType, digest, size, platform, annotations } = value;
+    if (typeof mediaType !== 'string' || mediaType === '')
+        throw new LayoutError(`${what}: a descriptor has no mediaType`);
+    if (!isDigest(digest))
+        throw new LayoutError(`${what}: the digest ${JSON.stringify(digest)} is not sha256:<64 hex digits>`);
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+        throw new LayoutError(`${what}: ${digest} has the size ${JSON.stringify(size)}, not a byte count`);
+    const descriptor = { mediaType, digest, size };
+    if (platform !== undefined)
+        descriptor.platform = platformOf(platform, `${what}: ${digest}`);
+    if (annotations !== undefined) {
+        if (!isObject(annotations) || Object.values(annotations).some((v) => typeof v !== 'string'))
+            throw new LayoutError(`${what}: the annotations of ${digest} are not string to string`);
+        descriptor.annotations = annotations;
+    }
+    return descriptor;
+}
+function platformOf(value, what) {
+    if (!isObject(value) || typeof value.os !== 'string' || typeof value.architecture !== 'string')
+        throw new LayoutError(`${what}: the platform has no os and architecture`);
+    if (value.variant !== undefined && typeof value.variant !== 'string')
+        throw new LayoutError(`${what}: the platform variant is not a string`);
+    const platform = { os: value.os, architecture: value.architecture };
+    if (value.variant)
+        platform.variant = value.variant;
+    return platform;
+}
+function indexManifests(json, what) {
+    if (!isObject(json) || json.schemaVersion !== 2 || !Array.isArray(json.manifests))
+        throw new LayoutError(`${what} is not an image index (schemaVersion 2 and a manifests list)`);
+    return json.manifests.map((entry) => descriptorOf(entry, what));
+}
+function manifestBlobs(json, what) {
+    if (!isObject(json) || json.schemaVersion !== 2 || !Array.isArray(json.layers))
+        throw new LayoutError(`${what} is not an image manifest (schemaVersion 2, a config and layers)`);
+    return [
+        descriptorOf(json.config, `${what} config`),
+        ...json.layers.map((layer) => descriptorOf(layer, what))
+    ];
+}
+/** A manifest that states its media type must state the one it is named with. */
+function checkStatedType(json, mediaType, what) {
+    const stated = isObject(json) ? json.mediaType : undefined;
+    if (stated !== undefined && stated !== mediaType)
+        throw new LayoutError(`${what} says it is a ${String(stated)} but is named as a ${mediaType}`);
+}
+function configPlatform(dir, manifest) {
+    const what = manifest.digest;
+    const [config] = manifestBlobs(parseJson(readBlobIn(dir, manifest), what), what);
+    if (!config || config.size > MAX_MANIFEST_BYTES)
+        return undefined;
+    const json = parseJson(readBlobIn(dir, config), `${config.digest} (config of ${what})`);
+    if (!isObject(json) || typeof json.os !== 'string' || typeof json.architecture !== 'string')
+        return undefined;
+    return platformOf(json, `${config.digest} (config of ${what})`);
+}
+// --- files --------------------------------------------------------------------------------------
+function readBlobIn(dir, descriptor) {
+    if (descriptor.size > MAX_MANIFEST_BYTES)
+        throw new LayoutError(`${descriptor.digest} is ${descriptor.size} bytes: too large to read whole`);
+    const body = readInside(dir, blobPath(descriptor.digest), MAX_MANIFEST_BYTES);
+    checkBytes(descriptor, body.length, sha256(body));
+    return body;
+}
+function sha256(bytes) {
+    return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+function checkBytes(descriptor, size, digest) {
+    if (size !== descriptor.size)
+        throw new LayoutError(`the blob ${descriptor.digest} is ${size} bytes, not the ${descriptor.size} its descriptor says`);
+    if (digest !== descriptor.digest)
+        throw new LayoutError(`the blob ${descriptor.digest} holds bytes that hash to ${digest}: it is not what it is named`);
+}
+/** blobs/sha256/<hex> for a checked digest: the only blob paths ever opened. */
+function blobPath(digest) {
+    if (!isDigest(digest))
+        throw new LayoutError(`${JSON.stringify(digest)} is not sha256:<64 hex digits>`);
+    return path$1.join('blobs', 'sha256', digest.slice('sha256:'.length));
+}
+/** The real path of a file of the layout, refused when a link takes it outside the folder. */
+function sourcePath(dir, relative) {
+    let real;
+    try {
+        real = realpathSync(path$1.join(dir, relative));
+    }
+    catch {
+        throw new LayoutError(`${relative} is missing from the layout ${dir}`);
+    }
+    if (!real.startsWith(dir + path$1.sep))
+        throw new LayoutError(`${relative} in the layout ${dir} links to ${real}, outside the layout: refused`);
+    return real;
+}
+/** Opens a regular file of the layout (no link followed past the checked real path). */
+function openInside(dir, relative) {
+    const real = sourcePath(dir, relative);
+    const fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+    if (!fstatSync(fd).isFile()) {
+        closeSync(fd);
+        throw new LayoutError(`${relative} in the layout ${dir} is not a regular file`);
+    }
+    return fd;
+}
+function readInside(dir, relative, limit) {
+    const fd = openInside(dir, relative);
+    try {
+        const size = fstatSync(fd).size;
+        if (size > limit)
+            throw new LayoutError(`${relative} in the layout ${dir} is ${size} bytes: more than ${limit}`);
+        const bytes = Buffer.alloc(size);
+        let read = 0;
+        while (read < size) {
+            const n = readSync(fd, bytes, read, size - read, read);
+            if (n === 0)
+                break;
+            read += n;
+        }
+        return bytes.subarray(0, read);
+    }
+    finally {
+        closeSync(fd);
+    }
 }
 
-// Push: the built image goes up once per repository with `docker push`; its other tags are then
-// pointed at the same manifest through the Registry API (one manifest PUT each, as
-// `crane tag` does) instead of a `docker push` per tag that re-checks every layer. The manifest
-// read back from the registry is hashed, so the digest output is the registry's own.
+// Running work over a list with at most `limit` at once: enough to keep a registry busy without
+// opening a connection per item. The first failure stops new work; what is running is awaited.
+/** The results in the order of `items`; rejects with the first failure once nothing runs. */
+async function mapLimit(items, limit, work) {
+    if (!Number.isInteger(limit) || limit < 1)
+        throw new Error(`the concurrency limit must be 1 or more, not ${limit}`);
+    const results = new Array(items.length);
+    let next = 0;
+    let failure;
+    const worker = async () => {
+        while (!failure && next < items.length) {
+            const index = next++;
+            try {
+                results[index] = await work(items[index], index);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (failure)
+        throw failure.error;
+    return results;
+}
+
+const DEFAULT_PUSH_CONCURRENCY = 4;
+/**
+ * Pushes the graph readLayoutGraph read (one root in index.json) into `repository` and returns
+ * the root's digest and what was sent. A blob whose bytes do not hash to its digest fails the
+ * push before it is uploaded.
+ */
+async function pushLayout(client, repository, layout, options = {}) {
+    const retry = options.retry ?? REGISTRY_RETRY;
+    const [root, ...others] = layout.roots;
+    if (!root || others.length > 0)
+        throw new LayoutError(`${layout.dir}/index.json names ${layout.roots.length} manifests: a push takes exactly one`);
+    const mountFrom = (options.mountFrom ?? []).filter((from) => from !== repository);
+    const outcomes = await mapLimit(layout.blobs, options.concurrency ?? DEFAULT_PUSH_CONCURRENCY, (blob) => pushBlob(client, repository, layout.dir, blob, mountFrom, retry));
+    const uploaded = layout.blobs.filter((_, index) => outcomes[index] === 'uploaded');
+    // Children before parents: readLayoutGraph lists them so, and one at a time keeps it so.
+    let manifest;
+    for (const child of layout.manifests) {
+        const sent = asManifest(child);
+        await withRetry(`put the manifest ${repository}@${child.digest}`, retry, () => client.putManifest(repository, child.digest, sent));
+        if (child.digest === root.digest)
+            manifest = sent;
+    }
+    if (!manifest)
+        throw new LayoutError(`${root.digest}, named by index.json, was not among the manifests read`);
+    return {
+        digest: manifest.digest,
+        manifest,
+        blobsUploaded: uploaded.length,
+        blobsSkipped: outcomes.filter((outcome) => outcome === 'skipped').length,
+        blobsMounted: outcomes.filter((outcome) => outcome === 'mounted').length,
+        bytesUploaded: uploaded.reduce((sum, blob) => sum + blob.size, 0),
+        manifestsPut: layout.manifests.length
+    };
+}
+/**
+ * Points each tag at the pushed index (one manifest PUT each, all at once); returns the tags
+ * in the order given.
+ */
+async function tagLayout(client, repository, manifest, tags, retry = REGISTRY_RETRY) {
+    await mapLimit(tags, DEFAULT_PUSH_CONCURRENCY, (tag) => withRetry(`tag ${repository}:${tag}`, retry, () => client.putManifest(repository, tag, manifest)));
+    return tags;
+}
+async function pushBlob(client, repository, layoutDir, blob, mountFrom, retry) {
+    const { digest, size } = blob;
+    if (await withRetry(`check for ${digest} in ${repository}`, retry, () => client.hasBlob(repository, digest)))
+        return 'skipped';
+    // A refused mount opens an upload session: used for the upload, or ended before the next try.
+    let session;
+    for (const from of mountFrom) {
+        if (session)
+            await cancelQuietly(client, repository, session);
+        const mount = await withRetry(`mount ${digest} from ${from} into ${repository}`, retry, () => client.mountBlob(repository, digest, from));
+        if (mount.mounted)
+            return 'mounted';
+        session = mount.location;
+    }
+    // Checked here, outside the retries: bytes that are not what they are named never go up.
+    await verifyBlob(layoutDir, blob);
+    await withRetry(`upload ${digest} to ${repository}`, retry, () => {
+        // A session serves one attempt: a retry starts a fresh one.
+        const opened = session;
+        session = undefined;
+        return client.uploadBlob(repository, digest, size, () => openBlob(layoutDir, digest), opened);
+    });
+    return 'uploaded';
+}
+/** An upload session left open only costs the registry until it expires it: a failed DELETE is no failure. */
+async function cancelQuietly(client, repository, location) {
+    await client.cancelUpload(repository, location).catch(() => undefined);
+}
+function asManifest(manifest) {
+    return { body: manifest.body, mediaType: manifest.mediaType, digest: manifest.digest };
+}
+
+// Push. An image built into an OCI layout goes up as those exact bytes, through the action's
+// registry client: every blob once (skipped when the registry has it, mounted from a repository
+// pushed just before), the manifests, the index, then each tag pointed at the index. An image
+// loaded into the engine goes up once per repository with `docker push`; its other tags are then
+// pointed at the same manifest through the Registry API (one manifest PUT each, as `crane tag`
+// does) instead of a `docker push` per tag that re-checks every layer. The manifest read back
+// from the registry is hashed, so the digest output is the registry's own.
 /** `docker push` ends with `<tag>: digest: sha256:<hex> size: <n>`: the registry's answer. */
 function digestFromPushOutput(output) {
     return /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1];
@@ -11146,6 +11632,53 @@ function groupByRepository(references) {
     return [...groups.values()];
 }
 async function push(run, built, retry = REGISTRY_RETRY) {
+    return built.layout ? pushBuiltLayout(run, built, built.layout, retry) : pushFromEngine(run, built, retry);
+}
+/** The layout's bytes to every repository of the release, and each tag pointed at its index. */
+async function pushBuiltLayout(run, built, layout, retry) {
+    const result = {
+        digest: '',
+        pushed: [],
+        taggedByApi: 0,
+        blobs: { uploaded: 0, skipped: 0, mounted: 0, bytesUploaded: 0 }
+    };
+    const graph = readLayoutGraph(layout.dir);
+    // Repositories already pushed, per registry: their blobs can be mounted rather than uploaded.
+    const pushedTo = new Map();
+    let current = '';
+    try {
+        for (const group of groupByRepository(built.references)) {
+            current = group.references[0]?.reference ?? group.image.name;
+            const client = await run.registries(group.image.registry);
+            const mountFrom = pushedTo.get(group.image.registry) ?? [];
+            const uploaded = await pushLayout(client, group.image.repository, graph, { mountFrom, retry });
+            if (uploaded.digest !== layout.digest) {
+                throw new Error(`${group.image.name} stored the image as ${uploaded.digest}, not the ${layout.digest} that was built and scanned`);
+            }
+            const blobs = result.blobs;
+            blobs.uploaded += uploaded.blobsUploaded;
+            blobs.skipped += uploaded.blobsSkipped;
+            blobs.mounted += uploaded.blobsMounted;
+            blobs.bytesUploaded += uploaded.bytesUploaded;
+            pushedTo.set(group.image.registry, [...mountFrom, group.image.repository]);
+            result.digest = layout.digest;
+            const tags = group.references.map(({ tag }) => tag);
+            await tagLayout(client, group.image.repository, uploaded.manifest, tags, retry);
+            result.pushed.push(...group.references.map(({ reference }) => reference));
+            result.taggedByApi += tags.length;
+        }
+    }
+    catch (error) {
+        result.failed = current;
+        inReleaseOrder(result.pushed, built.references);
+        throw new StepError(`${error.message}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`, result);
+    }
+    inReleaseOrder(result.pushed, built.references);
+    const { uploaded, skipped, mounted, bytesUploaded } = result.blobs;
+    info(`Pushed ${layout.digest} under ${result.pushed.length} references: ${uploaded} blobs uploaded (${bytesUploaded} bytes), ${skipped} already there, ${mounted} mounted`);
+    return result;
+}
+async function pushFromEngine(run, built, retry) {
     const result = { digest: '', pushed: [], taggedByApi: 0 };
     let current = '';
     const limit = registryTimeout(run.inputs.publish.registryTimeout);
@@ -11250,6 +11783,13 @@ const pushStep = {
             rows.push(['Pushed', `${result.pushed.length} of ${run.release?.references.length ?? '?'} references`]);
             if (result.digest)
                 rows.push(['Digest', code(result.digest)]);
+            if (result.blobs) {
+                const { uploaded, skipped, mounted, bytesUploaded } = result.blobs;
+                rows.push([
+                    'Blobs',
+                    `${uploaded} uploaded (${bytesUploaded} bytes), ${skipped} already in the registry, ${mounted} mounted`
+                ]);
+            }
             if (result.failed) {
                 notes.push(`Push failed at ${code(result.failed)}; in the registry: ${result.pushed.map(code).join(' ') || 'nothing'}.`);
             }
@@ -14204,278 +14744,6 @@ function parseTrivyVersion(versionOutput) {
     return /^Version:\s*v?(\S+)/m.exec(versionOutput)?.[1];
 }
 
-// An OCI image layout folder (oci-layout, index.json, blobs/sha256/<hex>) as the build writes it,
-// read as untrusted input: every JSON shape is checked, every digest is `sha256:<64 hex>`, a blob
-// is read only from blobs/sha256 inside the folder (a link pointing out of it is refused) and its
-// bytes are checked against its digest. The push uploads exactly these bytes; the scan reads one
-// platform at a time from a layout of its own (singlePlatformLayout).
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-const INDEX_TYPES = [OCI_INDEX, DOCKER_MANIFEST_LIST];
-const MANIFEST_TYPES = [OCI_MANIFEST, DOCKER_MANIFEST];
-/** BuildKit marks an attestation manifest in the index with this annotation (and this value). */
-const REFERENCE_TYPE_ANNOTATION = 'vnd.docker.reference.type';
-const ATTESTATION_MANIFEST = 'attestation-manifest';
-/** Registries refuse manifests over 4 MiB (Distribution's default limit): nothing larger is read as JSON. */
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
-class LayoutError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'LayoutError';
-    }
-}
-function isDigest(value) {
-    return typeof value === 'string' && DIGEST.test(value);
-}
-function isIndexType(mediaType) {
-    return INDEX_TYPES.includes(mediaType);
-}
-function isManifestType(mediaType) {
-    return MANIFEST_TYPES.includes(mediaType);
-}
-function isAttestation(descriptor) {
-    return descriptor.annotations?.[REFERENCE_TYPE_ANNOTATION] === ATTESTATION_MANIFEST;
-}
-/** `linux/arm64/v8`: os/architecture, then the variant when there is one. */
-function platformString(platform) {
-    return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
-}
-/** The real path of the layout folder, refused when it lacks the oci-layout marker. */
-function openLayout(layoutDir) {
-    let dir;
-    try {
-        dir = realpathSync(layoutDir);
-    }
-    catch {
-        throw new LayoutError(`${layoutDir} is not an OCI image layout: the folder is missing`);
-    }
-    const marker = parseJson(readInside(dir, 'oci-layout', 4096), `${layoutDir}/oci-layout`);
-    if (!isObject(marker) || typeof marker.imageLayoutVersion !== 'string')
-        throw new LayoutError(`${layoutDir}/oci-layout does not name an imageLayoutVersion`);
-    return dir;
-}
-/** The descriptors index.json names (at least one). */
-function readLayoutIndex(layoutDir) {
-    const dir = openLayout(layoutDir);
-    const what = `${layoutDir}/index.json`;
-    const index = parseJson(readInside(dir, 'index.json', MAX_MANIFEST_BYTES), what);
-    const manifests = indexManifests(index, what);
-    if (manifests.length === 0)
-        throw new LayoutError(`${what} names no manifest`);
-    return manifests;
-}
-/**
- * The image of each platform: the manifests of the index (or indexes) index.json names, without
- * attestation manifests and BuildKit's `unknown/unknown` entries. A manifest named directly by
- * index.json without a platform gets the one its config states.
- */
-function platformImages(layoutDir) {
-    const dir = openLayout(layoutDir);
-    const images = [];
-    const add = (descriptor, trail) => {
-        if (isAttestation(descriptor))
-            return;
-        if (isIndexType(descriptor.mediaType)) {
-            const what = `${descriptor.digest} (named by ${trail})`;
-            for (const child of indexManifests(parseJson(readBlobIn(dir, descriptor), what), what))
-                add(child, descriptor.digest);
-            return;
-        }
-        if (!isManifestType(descriptor.mediaType))
-            return;
-        const platform = descriptor.platform ?? configPlatform(dir, descriptor);
-        if (!platform || (platform.os === 'unknown' && platform.architecture === 'unknown'))
-            return;
-        const name = platformString(platform);
-        if (!images.some((image) => image.descriptor.digest === descriptor.digest))
-            images.push({ platform: name, descriptor: { ...descriptor, platform } });
-    };
-    for (const root of readLayoutIndex(dir))
-        add(root, 'index.json');
-    return images;
-}
-/**
- * A new layout folder `destDir` whose index.json names only this image manifest, its blobs
- * hard-linked from the layout (copied when the two are on different file systems): what Trivy
- * reads to scan one platform. `destDir` must not exist or be empty.
- */
-function singlePlatformLayout(layoutDir, manifest, destDir) {
-    const dir = openLayout(layoutDir);
-    if (!isManifestType(manifest.mediaType))
-        throw new LayoutError(`${manifest.digest} is a ${manifest.mediaType}, not an image manifest`);
-    const what = manifest.digest;
-    const body = readBlobIn(dir, manifest);
-    const json = parseJson(body, what);
-    checkStatedType(json, manifest.mediaType, what);
-    const blobs = [manifest, ...manifestBlobs(json, what)];
-    if (existsSync(destDir) && readdirSync(destDir).length > 0)
-        throw new LayoutError(`${destDir} is not empty: the single-platform layout needs a folder of its own`);
-    mkdirSync(path$1.join(destDir, 'blobs', 'sha256'), { recursive: true });
-    for (const blob of blobs) {
-        const target = path$1.join(destDir, blobPath(blob.digest));
-        if (existsSync(target))
-            continue; // a config that is also a layer, say
-        const source = sourcePath(dir, blobPath(blob.digest));
-        try {
-            linkSync(source, target);
-        }
-        catch (error) {
-            const code = error.code;
-            if (code !== 'EXDEV' && code !== 'EPERM')
-                throw error;
-            copyFileSync(source, target, constants.COPYFILE_EXCL);
-        }
-    }
-    const descriptor = {
-        mediaType: manifest.mediaType,
-        digest: manifest.digest,
-        size: manifest.size,
-        ...(manifest.platform ? { platform: manifest.platform } : {})
-    };
-    writeFileSync(path$1.join(destDir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    writeFileSync(path$1.join(destDir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor] }));
-}
-// --- shapes -------------------------------------------------------------------------------------
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function parseJson(bytes, what) {
-    try {
-        return JSON.parse(bytes.toString('utf8'));
-    }
-    catch {
-        throw new LayoutError(`${what} is not JSON`);
-    }
-}
-function descriptorOf(value, what) {
-    if (!isObject(value))
-        throw new LayoutError(`${what}: a descriptor is not an object`);
-    const { mediaType, digest, size, platform, annotations } = value;
-    if (typeof mediaType !== 'string' || mediaType === '')
-        throw new LayoutError(`${what}: a descriptor has no mediaType`);
-    if (!isDigest(digest))
-        throw new LayoutError(`${what}: the digest ${JSON.stringify(digest)} is not sha256:<64 hex digits>`);
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
-        throw new LayoutError(`${what}: ${digest} has the size ${JSON.stringify(size)}, not a byte count`);
-    const descriptor = { mediaType, digest, size };
-    if (platform !== undefined)
-        descriptor.platform = platformOf(platform, `${what}: ${digest}`);
-    if (annotations !== undefined) {
-        if (!isObject(annotations) || Object.values(annotations).some((v) => typeof v !== 'string'))
-            throw new LayoutError(`${what}: the annotations of ${digest} are not string to string`);
-        descriptor.annotations = annotations;
-    }
-    return descriptor;
-}
-function platformOf(value, what) {
-    if (!isObject(value) || typeof value.os !== 'string' || typeof value.architecture !== 'string')
-        throw new LayoutError(`${what}: the platform has no os and architecture`);
-    if (value.variant !== undefined && typeof value.variant !== 'string')
-        throw new LayoutError(`${what}: the platform variant is not a string`);
-    const platform = { os: value.os, architecture: value.architecture };
-    if (value.variant)
-        platform.variant = value.variant;
-    return platform;
-}
-function indexManifests(json, what) {
-    if (!isObject(json) || json.schemaVersion !== 2 || !Array.isArray(json.manifests))
-        throw new LayoutError(`${what} is not an image index (schemaVersion 2 and a manifests list)`);
-    return json.manifests.map((entry) => descriptorOf(entry, what));
-}
-function manifestBlobs(json, what) {
-    if (!isObject(json) || json.schemaVersion !== 2 || !Array.isArray(json.layers))
-        throw new LayoutError(`${what} is not an image manifest (schemaVersion 2, a config and layers)`);
-    return [
-        descriptorOf(json.config, `${what} config`),
-        ...json.layers.map((layer) => descriptorOf(layer, what))
-    ];
-}
-/** A manifest that states its media type must state the one it is named with. */
-function checkStatedType(json, mediaType, what) {
-    const stated = isObject(json) ? json.mediaType : undefined;
-    if (stated !== undefined && stated !== mediaType)
-        throw new LayoutError(`${what} says it is a ${String(stated)} but is named as a ${mediaType}`);
-}
-function configPlatform(dir, manifest) {
-    const what = manifest.digest;
-    const [config] = manifestBlobs(parseJson(readBlobIn(dir, manifest), what), what);
-    if (!config || config.size > MAX_MANIFEST_BYTES)
-        return undefined;
-    const json = parseJson(readBlobIn(dir, config), `${config.digest} (config of ${what})`);
-    if (!isObject(json) || typeof json.os !== 'string' || typeof json.architecture !== 'string')
-        return undefined;
-    return platformOf(json, `${config.digest} (config of ${what})`);
-}
-// --- files --------------------------------------------------------------------------------------
-function readBlobIn(dir, descriptor) {
-    if (descriptor.size > MAX_MANIFEST_BYTES)
-        throw new LayoutError(`${descriptor.digest} is ${descriptor.size} bytes: too large to read whole`);
-    const body = readInside(dir, blobPath(descriptor.digest), MAX_MANIFEST_BYTES);
-    checkBytes(descriptor, body.length, sha256(body));
-    return body;
-}
-function sha256(bytes) {
-    return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-function checkBytes(descriptor, size, digest) {
-    if (size !== descriptor.size)
-        throw new LayoutError(`the blob ${descriptor.digest} is ${size} bytes, not the ${descriptor.size} its descriptor says`);
-    if (digest !== descriptor.digest)
-        throw new LayoutError(`the blob ${descriptor.digest} holds bytes that hash to ${digest}: it is not what it is named`);
-}
-/** blobs/sha256/<hex> for a checked digest: the only blob paths ever opened. */
-function blobPath(digest) {
-    if (!isDigest(digest))
-        throw new LayoutError(`${JSON.stringify(digest)} is not sha256:<64 hex digits>`);
-    return path$1.join('blobs', 'sha256', digest.slice('sha256:'.length));
-}
-/** The real path of a file of the layout, refused when a link takes it outside the folder. */
-function sourcePath(dir, relative) {
-    let real;
-    try {
-        real = realpathSync(path$1.join(dir, relative));
-    }
-    catch {
-        throw new LayoutError(`${relative} is missing from the layout ${dir}`);
-    }
-    if (!real.startsWith(dir + path$1.sep))
-        throw new LayoutError(`${relative} in the layout ${dir} links to ${real}, outside the layout: refused`);
-    return real;
-}
-/** Opens a regular file of the layout (no link followed past the checked real path). */
-function openInside(dir, relative) {
-    const real = sourcePath(dir, relative);
-    const fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW);
-    if (!fstatSync(fd).isFile()) {
-        closeSync(fd);
-        throw new LayoutError(`${relative} in the layout ${dir} is not a regular file`);
-    }
-    return fd;
-}
-function readInside(dir, relative, limit) {
-    const fd = openInside(dir, relative);
-    try {
-        const size = fstatSync(fd).size;
-        if (size > limit)
-            throw new LayoutError(`${relative} in the layout ${dir} is ${size} bytes: more than ${limit}`);
-        const bytes = Buffer.alloc(size);
-        let read = 0;
-        while (read < size) {
-            const n = readSync(fd, bytes, read, size - read, read);
-            if (n === 0)
-                break;
-            read += n;
-        }
-        return bytes.subarray(0, read);
-    }
-    finally {
-        closeSync(fd);
-    }
-}
-
 // The Trivy vulnerability DB kept between runs in the GitHub Actions cache, one entry a day: the
 // DB is rebuilt upstream every few hours, so a day-old copy is as good as the scan needs, and
 // every later run of the day skips the download (and its rate limits). Where the cache service
@@ -15040,6 +15308,16 @@ function allSecretInputs(declared) {
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * The slowest upload rate a blob upload is given time for. The limit covers sending the whole
+ * body, so a fixed one would fail every large layer on a slow link; 1 MiB/s is well under what
+ * CI runners reach, and a registry that stalls is still caught (at size/rate past the limit).
+ */
+const MIN_UPLOAD_BYTES_PER_SECOND = 1024 * 1024;
+/** The limit on one blob upload: the request limit plus the time the bytes take at the slowest rate. */
+function uploadTimeoutMs(requestTimeoutMs, size) {
+    return requestTimeoutMs + Math.ceil((size / MIN_UPLOAD_BYTES_PER_SECOND) * 1000);
+}
 class RegistryError extends Error {
     status;
     constructor(message, status) {
@@ -15073,6 +15351,9 @@ function fetchWithTimeout(fetchImpl, timeoutMs) {
     };
 }
 
+function scopeText(scope) {
+    return `repository:${scope.repository}:${scope.access}`;
+}
 /** Parses `Bearer realm="https://x/token",service="x",scope="repository:a:pull"`. */
 function parseAuthChallenge(header) {
     const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
@@ -15106,8 +15387,12 @@ class RegistryAuth {
         this.credentials = credentials;
         this.fetchImpl = fetchImpl;
     }
-    /** The Authorization for a request the registry answered with this challenge. */
-    async authorize(challenge, repository, access) {
+    /**
+     * The Authorization for a request the registry answered with this challenge: a token covering
+     * every scope given (one `scope` parameter each, as the engine asks; space-separated in the
+     * OAuth2 form, as the engine sends it there).
+     */
+    async authorize(challenge, scopes) {
         const credentials = this.credentials;
         if (challenge?.scheme === 'basic') {
             if (!credentials || !('password' in credentials))
@@ -15116,7 +15401,7 @@ class RegistryAuth {
             return { header: this.basic, tokenForCredentials: false };
         }
         const realm = this.realmOf(challenge);
-        const scope = `repository:${repository}:${access}`;
+        const scope = scopes.map(scopeText);
         const response = credentials && 'identityToken' in credentials
             ? await this.fetchImpl(realm, {
                 // An identity token is an OAuth2 refresh token: exchanged by POST, as the engine does.
@@ -15126,7 +15411,7 @@ class RegistryAuth {
                     grant_type: 'refresh_token',
                     refresh_token: credentials.identityToken,
                     service: challenge?.params.service ?? '',
-                    scope,
+                    scope: scope.join(' '),
                     client_id: 'container-ship'
                 }).toString()
             })
@@ -15195,15 +15480,18 @@ class RegistryAuth {
 }
 function withQuery(realm, params) {
     const url = new URL(realm);
-    for (const [name, value] of Object.entries(params))
-        if (value)
-            url.searchParams.set(name, value);
+    for (const [name, value] of Object.entries(params)) {
+        for (const one of [value ?? []].flat())
+            if (one)
+                url.searchParams.append(name, one);
+    }
     return url;
 }
 
-// A small client of the Distribution (Registry) HTTP API v2: the tags a repository holds, and
-// manifests read and written by tag (how one pushed image gets its other tags without another
-// `docker push`). Authentication is auth.ts's.
+// A small client of the Distribution (Registry) HTTP API v2: the tags a repository holds,
+// manifests read and written by tag or digest (how one pushed image gets its other tags without
+// another `docker push`), and blobs checked, mounted from another repository or uploaded in one
+// PUT (how an OCI layout is pushed byte for byte). Authentication is auth.ts's.
 /** Media types a manifest request accepts, so the registry answers with the manifest it stores. */
 const MANIFEST_MEDIA_TYPES = [
     'application/vnd.oci.image.index.v1+json',
@@ -15221,14 +15509,18 @@ function nextPageUrl(link, current) {
     const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
     return match ? new URL(match[1], current).toString() : undefined;
 }
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
 function manifestDigestOf(body) {
     return `sha256:${createHash('sha256').update(body).digest('hex')}`;
 }
 class RegistryClient {
     registry;
+    requestTimeoutMs;
     base;
     auth;
     fetchImpl;
+    /** Without the time limit: an upload's limit grows with its size (uploadTimeoutMs). */
+    untimedFetch;
     get hasCredentials() {
         return this.auth.credentials !== undefined;
     }
@@ -15238,7 +15530,9 @@ class RegistryClient {
     /** The limit on each request: REQUEST_TIMEOUT_MS, or less (the registry-timeout input). */
     requestTimeoutMs = REQUEST_TIMEOUT_MS) {
         this.registry = registry;
+        this.requestTimeoutMs = requestTimeoutMs;
         this.base = new URL(registryApiBase(registry));
+        this.untimedFetch = fetchImpl;
         this.fetchImpl = fetchWithTimeout(fetchImpl, requestTimeoutMs);
         this.auth = new RegistryAuth(registry, credentials, this.fetchImpl);
     }
@@ -15253,7 +15547,7 @@ class RegistryClient {
             if (page === MAX_TAG_PAGES) {
                 throw new RegistryError(`the tag list of ${repository} on ${this.registry} is longer than ${MAX_TAG_PAGES} pages: it was not read whole`);
             }
-            const { response, tokenForCredentials } = await this.request(url, repository, 'pull', 'GET');
+            const { response, tokenForCredentials } = await this.request(url, [{ repository, access: 'pull' }], 'GET');
             if (response.status === 404)
                 return [];
             // Docker Hub answers 401, not 404, for a repository that does not exist yet, even to a
@@ -15286,7 +15580,7 @@ class RegistryClient {
     }
     /** The manifest as stored, its digest computed from the bytes (and checked against the header). */
     async getManifest(repository, reference) {
-        const { response } = await this.request(this.manifestUrl(repository, reference), repository, 'pull,push', 'GET', { accept: MANIFEST_MEDIA_TYPES.join(', ') });
+        const { response } = await this.request(this.manifestUrl(repository, reference), [{ repository, access: 'pull,push' }], 'GET', { accept: MANIFEST_MEDIA_TYPES.join(', ') });
         await expectOk(response, this.registry, `read the manifest of ${repository}:${reference}`);
         const body = Buffer.from(await response.arrayBuffer());
         const digest = manifestDigestOf(body);
@@ -15297,39 +15591,142 @@ class RegistryClient {
         const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
         return { body, mediaType, digest };
     }
-    /** Points `repository:tag` at the manifest (which must already be in that repository). */
-    async putManifest(repository, tag, manifest) {
-        const { response } = await this.request(this.manifestUrl(repository, tag), repository, 'pull,push', 'PUT', {
-            'content-type': manifest.mediaType
-        }, manifest.body);
-        await expectOk(response, this.registry, `tag ${repository}:${tag}`);
+    /**
+     * Puts the manifest under a tag (pointing `repository:tag` at it) or under its own digest (a
+     * child of an index, pushed before the index names it). Every blob or manifest it names must
+     * already be in that repository. Returns the digest the registry stored.
+     */
+    async putManifest(repository, reference, manifest) {
+        const byDigest = DIGEST.test(reference);
+        if (byDigest && reference !== manifest.digest)
+            throw new RegistryError(`the manifest ${manifest.digest} cannot be put under the digest ${reference}`);
+        const what = byDigest ? `put the manifest ${repository}@${reference}` : `tag ${repository}:${reference}`;
+        const { response } = await this.request(this.manifestUrl(repository, reference), [{ repository, access: 'pull,push' }], 'PUT', { 'content-type': manifest.mediaType }, manifest.body);
+        await expectOk(response, this.registry, what);
         await response.body?.cancel();
         const digest = response.headers.get('docker-content-digest') ?? manifest.digest;
         if (digest !== manifest.digest) {
-            throw new RegistryError(`${this.registry} stored ${repository}:${tag} as ${digest}, not the ${manifest.digest} that was sent`);
+            throw new RegistryError(`${this.registry} stored ${repository}${byDigest ? '@' : ':'}${reference} as ${digest}, not the ${manifest.digest} that was sent`);
         }
         return digest;
     }
-    manifestUrl(repository, reference) {
-        return `${this.base.origin}/v2/${repository}/manifests/${encodeURIComponent(reference)}`;
+    /** Whether the repository holds the blob: HEAD /v2/<name>/blobs/<digest>, 200 or 404. */
+    async hasBlob(repository, digest) {
+        const { response } = await this.request(this.blobUrl(repository, digest), [{ repository, access: 'pull,push' }], 'HEAD');
+        await this.expectStatus(response, [200, 404], `check for the blob ${digest} in ${repository}`);
+        return response.status === 200;
     }
-    async request(url, repository, access, method, headers = {}, body) {
+    /**
+     * Asks the registry to link a blob `fromRepository` holds into `repository` without uploading
+     * it (POST .../blobs/uploads/?mount=&from=): 201 when it did. A registry that cannot mount it
+     * (the blob is not there, or the credentials may not read `fromRepository`) answers 202 with an
+     * upload session instead: its location comes back for uploadBlob, or for cancelUpload.
+     */
+    async mountBlob(repository, digest, fromRepository) {
+        checkDigest(digest);
+        const query = new URLSearchParams({ mount: digest, from: fromRepository });
+        const url = `${this.base.origin}/v2/${repository}/blobs/uploads/?${query.toString()}`;
+        const { response } = await this.request(url, [
+            { repository, access: 'pull,push' },
+            { repository: fromRepository, access: 'pull' }
+        ], 'POST', { 'content-length': '0' });
+        const what = `mount ${digest} from ${fromRepository} into ${repository}`;
+        await this.expectStatus(response, [201, 202], what);
+        if (response.status === 202)
+            return { mounted: false, location: this.uploadLocation(response, url) };
+        this.checkStatedDigest(response, digest, what);
+        return { mounted: true };
+    }
+    /** Ends an upload session that will not be used (a mount the registry turned into one). */
+    async cancelUpload(repository, location) {
+        const { response } = await this.request(location, [{ repository, access: 'pull,push' }], 'DELETE');
+        // 404: the session is gone already, which is what was wanted.
+        await this.expectStatus(response, [202, 204, 404], `cancel an upload to ${repository}`);
+    }
+    /**
+     * Uploads a blob in one PUT (the "monolithic" upload of the Distribution API): POST
+     * .../blobs/uploads/ for a session (unless `session` names one already opened, as a refused
+     * mount does), then PUT <location>&digest=<digest> with the bytes `open` gives. The registry
+     * checks them against the digest. The time limit grows with the size (uploadTimeoutMs).
+     */
+    async uploadBlob(repository, digest, size, open, session) {
+        checkDigest(digest);
+        const scopes = [{ repository, access: 'pull,push' }];
+        let location = session;
+        if (!location) {
+            const url = `${this.base.origin}/v2/${repository}/blobs/uploads/`;
+            const { response } = await this.request(url, scopes, 'POST', { 'content-length': '0' });
+            await this.expectStatus(response, [202], `start an upload to ${repository}`);
+            location = this.uploadLocation(response, url);
+        }
+        // The location may carry the session's state in its query: append, never re-encode it.
+        const target = `${location}${location.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
+        const { response } = await this.request(target, scopes, 'PUT', { 'content-type': 'application/octet-stream', 'content-length': String(size) }, open, uploadTimeoutMs(this.requestTimeoutMs, size));
+        await this.expectStatus(response, [201], `upload ${digest} to ${repository}`);
+        this.checkStatedDigest(response, digest, `upload ${digest} to ${repository}`);
+    }
+    blobUrl(repository, digest) {
+        checkDigest(digest);
+        return `${this.base.origin}/v2/${repository}/blobs/${digest}`;
+    }
+    /** An upload session's Location, which may be relative to the request that opened it. */
+    uploadLocation(response, requestUrl) {
+        const location = response.headers.get('location');
+        if (!location)
+            throw new RegistryError(`${this.registry} opened an upload session without a Location`);
+        return new URL(location, requestUrl).toString();
+    }
+    /**
+     * Throws a RegistryError (with the start of the answer) unless the status is one of `wanted`;
+     * the body, which these answers do not use, is let go either way.
+     */
+    async expectStatus(response, wanted, what) {
+        if (wanted.includes(response.status))
+            return void (await response.body?.cancel());
+        await expectOk(response, this.registry, what);
+        await response.body?.cancel();
+        throw new RegistryError(`could not ${what} on ${this.registry}: it answered ${response.status}, not ${wanted.join(' or ')}`, response.status);
+    }
+    checkStatedDigest(response, digest, what) {
+        const stated = response.headers.get('docker-content-digest');
+        if (stated && stated !== digest)
+            throw new RegistryError(`${this.registry} answered ${stated} to the request to ${what}`);
+    }
+    manifestUrl(repository, reference) {
+        const path = DIGEST.test(reference) ? reference : encodeURIComponent(reference);
+        return `${this.base.origin}/v2/${repository}/manifests/${path}`;
+    }
+    /**
+     * One request with the Authorization its scopes earned (the first scope is the repository the
+     * request is about, and names it in messages). `timeoutMs` replaces the client's limit.
+     */
+    async request(url, scopes, method, headers = {}, body, timeoutMs) {
         const target = new URL(url);
+        const repository = scopes[0]?.repository ?? '';
         // Credentials go to the registry's own origin only (a Link header could name another).
         const sameOrigin = target.origin === this.base.origin;
-        const key = `${repository}:${access}`;
-        const send = (authorization) => this.fetchImpl(target, {
-            method,
-            headers: { ...headers, ...(authorization && sameOrigin ? { authorization } : {}) },
-            body
-        });
+        const key = scopes.map(scopeText).join(' ');
+        const fetchImpl = timeoutMs === undefined ? this.fetchImpl : fetchWithTimeout(this.untimedFetch, timeoutMs);
+        const send = (authorization) => {
+            const bytes = typeof body === 'function' ? body() : body;
+            return fetchImpl(target, {
+                method,
+                headers: { ...headers, ...(authorization && sameOrigin ? { authorization } : {}) },
+                // A stream is sent as it is read (`duplex: 'half'` is what fetch asks for then).
+                ...(bytes === undefined
+                    ? {}
+                    : Buffer.isBuffer(bytes)
+                        ? { body: bytes }
+                        : { body: bytes, duplex: 'half' })
+            });
+        };
         // Basic credentials are not scoped, so they go with the first request once the registry asked.
         let response = await send(this.authorization.get(key) ?? this.auth.basic);
         if (response.status !== 401 || !sameOrigin)
             return { response, tokenForCredentials: false };
         const challenge = parseAuthChallenge(response.headers.get('www-authenticate') ?? '');
         await response.body?.cancel();
-        const authorization = await this.auth.authorize(challenge, repository, access);
+        const authorization = await this.auth.authorize(challenge, scopes);
         this.authorization.set(key, authorization.header);
         response = await send(authorization.header);
         // Basic credentials refused. (A 401 to a token granted for the credentials is the caller's
@@ -15340,6 +15737,10 @@ class RegistryClient {
         }
         return { response, tokenForCredentials: authorization.tokenForCredentials };
     }
+}
+function checkDigest(digest) {
+    if (!DIGEST.test(digest))
+        throw new RegistryError(`${JSON.stringify(digest)} is not sha256:<64 hex digits>`);
 }
 
 // One Registry API client per registry for the whole run, with the credentials the docker CLI
