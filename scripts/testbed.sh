@@ -27,6 +27,24 @@
 #     (client certificate required) in front of /var/run/docker.sock, so dockerd is never
 #     restarted; CA, server and client certificates made here in $TESTBED_STATE/tls
 #   - container-ship-test/nginx:bookworm, nginx-light debootstrapped from Debian's mirror
+#   - arm64 emulation: Debian's runc, qemu-user-static and binfmt-support, binfmt_misc mounted and
+#     qemu-aarch64 enabled (with the F flag, so that it runs inside build containers); Debian's
+#     busybox-static:arm64 unpacked (not installed) into $TESTBED_STATE/busybox-arm64
+#   - a second Docker registry 2.8 on 127.0.0.1:5001 WITHOUT auth (config and data in
+#     $TESTBED_STATE/mirror): BuildKit's registry mirror for docker.io, since BuildKit pulls base
+#     images from a registry (not from the engine) and Docker Hub is out of reach
+#   - buildkitd (BuildKit, scripts/build-tools.sh) on unix:///run/container-ship-buildkit/buildkitd.sock,
+#     OCI worker with Debian's runc, overlayfs, host network for RUN, linux/amd64 and linux/arm64;
+#     its buildkitd.toml, root and log in $TESTBED_STATE/buildkit. docker.io is mirrored to
+#     127.0.0.1:5001; 127.0.0.1:5000 and :5001 are plain http
+#   - the buildx builder container-ship-remote (driver "remote") on that socket; the default
+#     builder stays the engine's (docker driver)
+#   - in the mirror, made by buildkitd itself for linux/amd64 and linux/arm64:
+#     docker.io/library/busybox:latest and docker.io/container-ship-test/alpine39:base (the same
+#     Alpine 3.9.4 layout as above, aarch64 in the arm64 variant); and, linux/amd64 only,
+#     docker.io/docker/buildkit-syft-scanner:stable-1, BuildKit's default SBOM generator, here a
+#     wrapper around Syft (scripts/build-tools.sh) that follows BuildKit's SBOM scanner protocol
+#   - cosign and Syft (scripts/build-tools.sh), for signing and SBOM tests
 # Writes what the tests need to know to $TESTBED_STATE/testbed.env.
 set -euo pipefail
 
@@ -44,6 +62,16 @@ ssh_dir=$state/ssh
 tls_addr=127.0.0.1:2376
 tls_dir=$state/tls
 nginx_image=container-ship-test/nginx:bookworm
+mirror_addr=127.0.0.1:5001
+mirror_dir=$state/mirror
+arm64_dir=$state/busybox-arm64
+buildkit_dir=$state/buildkit
+buildkit_run=/run/container-ship-buildkit
+buildkit_addr=unix://$buildkit_run/buildkitd.sock
+builder=container-ship-remote
+# The SBOM generator BuildKit v0.34 runs when none is named (defaultSBOMGenerator in its
+# frontend/attestations/parse.go), resolved through the docker.io mirror.
+sbom_scanner_image=docker/buildkit-syft-scanner:stable-1
 # The Debian mirror apt is set up with on this machine: debootstrap fetches from the same place.
 apt_mirror() {
   local uri
@@ -66,7 +94,8 @@ chmod 700 "$state"
 install_packages() {
   local missing=()
   for package in docker.io docker-registry busybox-static apache2-utils iptables curl shellcheck \
-    docker-compose python3-paramiko openssh-server openssh-client socat openssl debootstrap; do
+    docker-compose python3-paramiko openssh-server openssh-client socat openssl debootstrap \
+    runc qemu-user-static binfmt-support; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
   done
   [ ${#missing[@]} -eq 0 ] && return
@@ -378,6 +407,9 @@ install_tools() {
   docker buildx version >&2
   docker compose version >&2
   "$TRIVY" version >&2
+  "$BUILDKITD" --version >&2
+  "$SYFT" version | grep '^Version:' >&2
+  "$COSIGN" version 2>&1 | grep '^GitVersion:' >&2
   printf 'node %s\n' "$("$NODE" --version)" >&2
 }
 
@@ -622,6 +654,292 @@ import_nginx_image() {
   docker rm -f "$name" >/dev/null
 }
 
+# Debian's busybox-static for arm64 in $arm64_dir/root, unpacked from its .deb and not installed
+# (the machine stays amd64): the shell of the arm64 variants of the mirror's base images. dpkg
+# learns the arm64 architecture once so that apt can name the package; fetched again only when
+# the mirror offers another version.
+fetch_arm64_busybox() {
+  local version tmp
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    log "adding arm64 to dpkg's architectures (for apt-get download busybox-static:arm64)"
+    dpkg --add-architecture arm64
+    apt-get update -qq
+  fi
+  version=$(apt-cache policy busybox-static:arm64 | awk '/Candidate:/ {print $2}')
+  if [ -z "$version" ] || [ "$version" = '(none)' ]; then
+    apt-get update -qq
+    version=$(apt-cache policy busybox-static:arm64 | awk '/Candidate:/ {print $2}')
+  fi
+  if [ -x "$arm64_dir/root/bin/busybox" ] && [ "$(cat "$arm64_dir/version" 2>/dev/null)" = "$version" ]; then
+    log "busybox-static:arm64 $version already unpacked in $arm64_dir"
+    return
+  fi
+  log "unpacking busybox-static:arm64 $version into $arm64_dir"
+  # apt-get download runs as _apt: a folder of its own, outside the (root-only) state dir.
+  tmp=$(mktemp -d)
+  chown _apt "$tmp"
+  (cd "$tmp" && apt-get download -qq "busybox-static:arm64=$version")
+  rm -rf "$arm64_dir"
+  mkdir -p "$arm64_dir"
+  dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$arm64_dir/root"
+  rm -rf "$tmp"
+  echo "$version" >"$arm64_dir/version"
+}
+
+# arm64 binaries run through qemu-user-static: binfmt_misc is built into the kernel here but not
+# mounted (no init system), and binfmt-support's registration needs it. The F flag (Debian's
+# default) opens the emulator when it is registered, so that it also runs inside build
+# containers, whose root has no /usr/libexec/qemu-binfmt.
+enable_arm64_emulation() {
+  local entry=/proc/sys/fs/binfmt_misc/qemu-aarch64
+  mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  [ "$(head -n1 "$entry" 2>/dev/null)" = enabled ] || update-binfmts --enable qemu-aarch64
+  if ! grep -q '^flags: .*F' "$entry"; then
+    echo "qemu-aarch64 is registered without the F flag ($(grep '^flags' "$entry")): it would not run in containers" >&2
+    exit 1
+  fi
+  if [ "$("$arm64_dir/root/bin/busybox" uname -m 2>&1)" != aarch64 ]; then
+    echo "the arm64 busybox does not run under qemu-aarch64: $("$arm64_dir/root/bin/busybox" uname -m 2>&1)" >&2
+    exit 1
+  fi
+  log "arm64 binaries run (qemu-aarch64 via binfmt_misc)"
+}
+
+# The docker.io mirror: a registry like start_registry's on $mirror_addr, without auth (BuildKit
+# pulls base images through it anonymously), with its own config and data in $mirror_dir.
+start_mirror() {
+  mkdir -p "$mirror_dir"
+  cat >"$mirror_dir/registry.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $mirror_dir/data
+  delete:
+    enabled: true
+http:
+  addr: $mirror_addr
+EOF
+  if curl -sf -o /dev/null "http://$mirror_addr/v2/"; then
+    log "the docker.io mirror already answers on $mirror_addr"
+    return
+  fi
+  log "starting the docker.io mirror (a registry without auth) on $mirror_addr"
+  setsid nohup /usr/bin/docker-registry serve "$mirror_dir/registry.yml" >"$mirror_dir/registry.log" 2>&1 </dev/null &
+  if ! wait_for 30 curl -sf -o /dev/null "http://$mirror_addr/v2/"; then
+    tail -n 30 "$mirror_dir/registry.log" >&2
+    echo "the docker.io mirror did not start" >&2
+    exit 1
+  fi
+}
+
+buildctl() {
+  "$BUILDCTL" --addr "$buildkit_addr" "$@"
+}
+
+# buildkitd, detached like dockerd, configured by $buildkit_dir/buildkitd.toml (keys as in
+# BuildKit's docs/buildkitd.toml.md). Started again only when that file or the buildkitd binary
+# changed; the daemon is the test bed's own (pid in $buildkit_dir/buildkitd.pid), dockerd and the
+# registries are never touched. The OCI worker runs RUN steps with Debian's runc in the host's
+# network namespace (the tests only talk to loopback; no CNI plugins to set up); the containerd
+# worker is off (there is no containerd of its own). Platforms are detected: linux/amd64 and,
+# through qemu-aarch64, linux/arm64.
+start_buildkitd() {
+  local config="$buildkit_dir/buildkitd.toml" pid='' changed=false
+  mkdir -p "$buildkit_dir" "$buildkit_run"
+  chmod 700 "$buildkit_dir"
+  write_if_changed "$config" <<EOF && changed=true
+# buildkitd of the container-ship test bed (scripts/testbed.sh writes this file).
+root = "$buildkit_dir/root"
+
+[grpc]
+  address = ["$buildkit_addr"]
+
+[worker.oci]
+  enabled = true
+  binary = "$(command -v runc)"
+  snapshotter = "overlayfs"
+  networkMode = "host"
+  gc = true
+  # The build cache is the tests' only: keep it small on a shared disk.
+  maxUsedSpace = "10GB"
+
+[worker.containerd]
+  enabled = false
+
+# BuildKit pulls base images itself: FROM busybox:latest resolves to docker.io, which is out of
+# reach, and comes from the mirror instead.
+[registry."docker.io"]
+  mirrors = ["$mirror_addr"]
+
+# Plain http (no TLS at all): the mirror and the test registry (htpasswd auth, credentials from
+# the client's docker config through the buildx session).
+[registry."$mirror_addr"]
+  http = true
+
+[registry."$registry_addr"]
+  http = true
+EOF
+  [ -s "$buildkit_dir/buildkitd.pid" ] && pid=$(cat "$buildkit_dir/buildkitd.pid")
+  if [ -n "$pid" ] && grep -qa "$config" "/proc/$pid/cmdline" 2>/dev/null; then
+    if ! $changed && [ "$(readlink "/proc/$pid/exe")" = "$BUILDKITD" ] &&
+      buildctl debug workers >/dev/null 2>&1; then
+      log "buildkitd already answers on $buildkit_addr"
+      return
+    fi
+    log "buildkitd's config or binary changed (or it does not answer): stopping it ($pid)"
+    kill "$pid"
+    for _ in $(seq 60); do
+      [ -d "/proc/$pid" ] || break
+      sleep 0.5
+    done
+    if [ -d "/proc/$pid" ]; then
+      echo "buildkitd ($pid) did not stop" >&2
+      exit 1
+    fi
+  fi
+  log "starting buildkitd on $buildkit_addr"
+  setsid nohup "$BUILDKITD" --config "$config" >"$buildkit_dir/buildkitd.log" 2>&1 </dev/null &
+  echo $! >"$buildkit_dir/buildkitd.pid"
+  if ! wait_for 60 buildctl debug workers; then
+    tail -n 30 "$buildkit_dir/buildkitd.log" >&2
+    echo "buildkitd did not start" >&2
+    exit 1
+  fi
+  buildctl debug workers -v | grep -E '^(ID|Platforms):' >&2
+}
+
+# The buildx builder $builder with the "remote" driver on buildkitd's socket. Not made the
+# current builder (no --use): the default builder stays the engine's docker driver, which the
+# other tests rely on. Made again when it points elsewhere.
+create_builder() {
+  local inspect platforms
+  inspect=$(docker buildx inspect "$builder" 2>/dev/null || true)
+  if grep -qE "^Driver: +remote$" <<<"$inspect" && grep -qE "^ *Endpoint: +$buildkit_addr$" <<<"$inspect"; then
+    log "the buildx builder $builder already exists"
+  else
+    [ -z "$inspect" ] || docker buildx rm "$builder" >/dev/null
+    log "creating the buildx builder $builder (driver remote, $buildkit_addr)"
+    docker buildx create --name "$builder" --driver remote "$buildkit_addr" >/dev/null
+  fi
+  platforms=$(docker buildx inspect "$builder" --bootstrap | sed -n 's/^ *Platforms: *//p')
+  if ! grep -q 'linux/amd64' <<<"$platforms" || ! grep -q 'linux/arm64' <<<"$platforms"; then
+    echo "the builder $builder offers '$platforms', not linux/amd64 and linux/arm64" >&2
+    exit 1
+  fi
+  if ! docker buildx inspect | grep -qE '^Driver: +docker$'; then
+    echo "the current buildx builder is not the engine's (docker driver): docker buildx use default" >&2
+    exit 1
+  fi
+}
+
+# The root of a mirror image for ARCH (amd64 or arm64) in the folder $2: busybox_rootfs's, with
+# the arm64 busybox in place of the machine's for arm64 (the same Debian version: the same applets).
+mirror_busybox_layout() {
+  local arch=$1 root=$2
+  busybox_rootfs "$root"
+  [ "$arch" = amd64 ] || cp "$arm64_dir/root/bin/busybox" "$root/bin/busybox"
+}
+
+# $alpine39_image's layout (alpine39_layout), with the arm64 variant's packages for aarch64.
+mirror_alpine39_layout() {
+  local arch=$1 root=$2
+  mirror_busybox_layout "$arch" "$root"
+  alpine39_layout "$root"
+  [ "$arch" = amd64 ] || sed -i 's/^A:x86_64$/A:aarch64/; s/libc\.musl-x86_64/libc.musl-aarch64/' "$root/lib/apk/db/installed"
+}
+
+# BuildKit's SBOM scanner protocol (its docs/attestations/sbom-protocol.md): the rootfs to scan
+# is BUILDKIT_SCAN_SOURCE, more of them may be in the folder BUILDKIT_SCAN_SOURCE_EXTRAS, and
+# each scan is written to BUILDKIT_SCAN_DESTINATION/<name>.spdx.json as an in-toto statement
+# with an SPDX predicate (BuildKit fills in the subject). Syft makes the SPDX document.
+sbom_scan_script() {
+  cat <<'EOF'
+#!/bin/sh
+# BuildKit's SBOM scanner protocol around Syft (made by container-ship's scripts/testbed.sh).
+set -eu
+scan() {
+  syft scan "dir:$1" --quiet --source-name "$2" -o "spdx-json=/tmp/$2.spdx.json"
+  {
+    printf '{"_type":"https://in-toto.io/Statement/v0.1","predicateType":"https://spdx.dev/Document","subject":[],"predicate":'
+    cat "/tmp/$2.spdx.json"
+    printf '}\n'
+  } >"$BUILDKIT_SCAN_DESTINATION/$2.spdx.json"
+}
+scan "$BUILDKIT_SCAN_SOURCE" "$(basename "$BUILDKIT_SCAN_SOURCE")"
+if [ -n "${BUILDKIT_SCAN_SOURCE_EXTRAS:-}" ] && [ -d "$BUILDKIT_SCAN_SOURCE_EXTRAS" ]; then
+  for source in "$BUILDKIT_SCAN_SOURCE_EXTRAS"/*; do
+    [ -d "$source" ] && scan "$source" "$(basename "$source")"
+  done
+fi
+exit 0
+EOF
+}
+
+# The scanner image's root: busybox, the static Syft and the protocol script.
+sbom_scanner_layout() {
+  local arch=$1 root=$2
+  mirror_busybox_layout "$arch" "$root"
+  cp "$SYFT" "$root/bin/syft"
+  sbom_scan_script >"$root/bin/buildkit-syft-scan"
+  chmod 755 "$root/bin/buildkit-syft-scan"
+}
+
+# mirror_image IMAGE PLATFORMS LAYOUT DOCKERFILE_TAIL [CONTENT...]: builds IMAGE (a docker.io
+# name: library/busybox:latest) with buildkitd itself, FROM scratch and no base image, for each
+# of the comma-separated PLATFORMS (linux/amd64,linux/arm64) from a rootfs the function LAYOUT
+# ARCH ROOT lays out, and pushes it to the mirror as $mirror_addr/IMAGE. DOCKERFILE_TAIL ends the
+# Dockerfile (CMD, ENV). Like import_offline_image, it carries a hash of its recipe (these
+# functions, the busybox binaries, and each CONTENT: a function LAYOUT calls or a file it copies)
+# in a label; a stamp
+# in $mirror_dir/made holds that hash and the pushed digest, and the image is made again only when
+# the recipe changed or the mirror no longer serves that digest under IMAGE.
+mirror_image() {
+  local image=$1 platforms=$2 layout=$3 tail=$4 recipe stamp digest context platform arch
+  shift 4
+  recipe=$( (declare -f busybox_rootfs mirror_busybox_layout mirror_image "$layout" &&
+    for content in "$@"; do
+      if [ -f "$content" ]; then sha256sum "$content"; else declare -f "$content"; fi
+    done && echo "$platforms $tail" && sha256sum /bin/busybox "$arm64_dir/root/bin/busybox") |
+    sha256sum | cut -c1-16)
+  stamp="$mirror_dir/made/$(tr '/:' '__' <<<"$image")"
+  digest=$(curl -sfI -H 'Accept: application/vnd.oci.image.index.v1+json' \
+    -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$mirror_addr/v2/${image%:*}/manifests/${image##*:}" |
+    tr -d '\r' | awk 'tolower($1) == "docker-content-digest:" {print $2}' || true)
+  if [ -n "$digest" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$recipe $digest" ]; then
+    log "$mirror_addr/$image already made"
+    return
+  fi
+  log "making $mirror_addr/$image for $platforms with buildkitd"
+  context=$(mktemp -d)
+  for platform in ${platforms//,/ }; do
+    arch=${platform#*/}
+    "$layout" "$arch" "$context/rootfs-$arch"
+  done
+  cat >"$context/Dockerfile" <<EOF
+FROM scratch
+ARG TARGETARCH
+COPY rootfs-\${TARGETARCH}/ /
+LABEL org.container-ship.testbed.recipe=$recipe
+$tail
+EOF
+  if ! buildctl build --progress=plain --frontend dockerfile.v0 --opt "platform=$platforms" \
+    --local "context=$context" --local "dockerfile=$context" \
+    --output "type=image,name=$mirror_addr/$image,push=true,registry.insecure=true" \
+    --metadata-file "$context/metadata.json" >"$buildkit_dir/mirror-image.log" 2>&1; then
+    tail -n 30 "$buildkit_dir/mirror-image.log" >&2
+    rm -rf "$context"
+    echo "buildctl could not make $mirror_addr/$image (log: $buildkit_dir/mirror-image.log)" >&2
+    exit 1
+  fi
+  digest=$(grep -o '"containerimage.digest": *"sha256:[0-9a-f]*"' "$context/metadata.json" | grep -o 'sha256:[0-9a-f]*')
+  rm -rf "$context"
+  mkdir -p "$mirror_dir/made"
+  echo "$recipe $digest" >"$stamp"
+}
+
 install_packages
 start_dockerd
 start_registry
@@ -634,6 +952,18 @@ start_sshd
 make_tls_certificates
 start_tls_proxy
 import_nginx_image
+fetch_arm64_busybox
+enable_arm64_emulation
+start_mirror
+start_buildkitd
+create_builder
+mirror_image library/busybox:latest linux/amd64,linux/arm64 mirror_busybox_layout 'CMD ["sh"]'
+mirror_image "$alpine39_image" linux/amd64,linux/arm64 mirror_alpine39_layout 'CMD ["sh"]' \
+  alpine39_layout alpine39_installed
+# The scanner runs on the builder's native platform only.
+mirror_image "$sbom_scanner_image" linux/amd64 sbom_scanner_layout \
+  "$(printf '%s\n' 'ENV HOME=/tmp SYFT_CHECK_FOR_APP_UPDATE=false' 'CMD ["/bin/buildkit-syft-scan"]')" \
+  sbom_scan_script "$SYFT"
 compose_v1_version=$(docker-compose version --short)
 
 cat >"$state/testbed.env" <<EOF
@@ -655,5 +985,10 @@ TESTBED_TLS_DIR=$tls_dir
 TESTBED_COMPOSE_V1=$(command -v docker-compose)
 TESTBED_COMPOSE_V1_VERSION=$compose_v1_version
 TESTBED_NGINX_IMAGE=$nginx_image
+TESTBED_BUILDER=$builder
+TESTBED_BUILDKIT_ADDR=$buildkit_addr
+TESTBED_MIRROR=$mirror_addr
+TESTBED_COSIGN=$COSIGN
+TESTBED_SYFT=$SYFT
 EOF
 log "ready: $state/testbed.env"

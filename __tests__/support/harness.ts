@@ -48,6 +48,16 @@ export interface Testbed {
   composeV1Version: string
   /** nginx-light on Debian bookworm, made offline; CMD nginx -g 'daemon off;'. */
   nginxImage: string
+  /** The buildx builder (driver "remote") on the test bed's buildkitd: linux/amd64 and linux/arm64 (qemu). */
+  builder: string
+  /** That buildkitd's address, unix:///run/container-ship-buildkit/buildkitd.sock. */
+  buildkitAddr: string
+  /** The registry without auth that buildkitd mirrors docker.io to (plain http): 127.0.0.1:5001. */
+  mirror: string
+  /** cosign v2, built from the Go module proxy. */
+  cosign: string
+  /** Syft, built static from the Go module proxy. */
+  syft: string
 }
 
 /** The test bed scripts/testbed.sh set up; fails (never skips) when it is not there. */
@@ -77,7 +87,12 @@ export function testbed(): Testbed {
     tlsDir: values.TESTBED_TLS_DIR as string,
     composeV1: values.TESTBED_COMPOSE_V1 as string,
     composeV1Version: values.TESTBED_COMPOSE_V1_VERSION as string,
-    nginxImage: values.TESTBED_NGINX_IMAGE as string
+    nginxImage: values.TESTBED_NGINX_IMAGE as string,
+    builder: values.TESTBED_BUILDER as string,
+    buildkitAddr: values.TESTBED_BUILDKIT_ADDR as string,
+    mirror: values.TESTBED_MIRROR as string,
+    cosign: values.TESTBED_COSIGN as string,
+    syft: values.TESTBED_SYFT as string
   }
 }
 
