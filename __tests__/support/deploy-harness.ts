@@ -191,7 +191,10 @@ export async function release(
 
 export interface Observed {
   id: string
+  /** The reference the container was created from, without a digest. */
   image: string
+  /** The digest the reference pinned ('' when it had none). */
+  digest: string
   running: boolean
   health: string
 }
@@ -219,7 +222,9 @@ export async function serviceContainers(project: string, service = 'web'): Promi
   }[]
   return inspected.map((entry) => ({
     id: entry.Id,
-    image: entry.Config.Image,
+    // The action deploys `repo:version@sha256:...`: the tag here, the digest beside it.
+    image: entry.Config.Image.replace(/@sha256:[0-9a-f]{64}$/, ''),
+    digest: /@(sha256:[0-9a-f]{64})$/.exec(entry.Config.Image)?.[1] ?? '',
     running: entry.State.Running,
     health: entry.State.Health?.Status ?? 'none'
   }))

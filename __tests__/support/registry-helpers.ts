@@ -42,6 +42,32 @@ export async function registryDigest(
   return response.headers.get('docker-content-digest') ?? undefined
 }
 
+/** A manifest as the registry stores it (by tag or digest), parsed, with its type and digest. */
+export async function registryManifest(
+  tb: Testbed,
+  repository: string,
+  reference: string
+): Promise<{ mediaType: string; digest: string; json: Record<string, unknown> }> {
+  const response = await fetch(`http://${tb.registry}/v2/${repository}/manifests/${reference}`, {
+    headers: { authorization: auth(tb), accept: ACCEPT }
+  })
+  if (!response.ok) throw new Error(`manifest GET ${repository}:${reference} answered ${response.status}`)
+  return {
+    mediaType: response.headers.get('content-type') ?? '',
+    digest: response.headers.get('docker-content-digest') ?? '',
+    json: (await response.json()) as Record<string, unknown>
+  }
+}
+
+/** A blob's bytes from the registry (the registry redirects nothing on the test bed). */
+export async function registryBlob(tb: Testbed, repository: string, digest: string): Promise<Buffer> {
+  const response = await fetch(`http://${tb.registry}/v2/${repository}/blobs/${digest}`, {
+    headers: { authorization: auth(tb) }
+  })
+  if (!response.ok) throw new Error(`blob GET ${repository}@${digest} answered ${response.status}`)
+  return Buffer.from(await response.arrayBuffer())
+}
+
 export function docker(args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()
 }

@@ -96,7 +96,9 @@ export function buildxArgs(
   if (output.kind === 'oci-layout') {
     // Said either way: buildx's own default would add a min provenance the input did not ask for.
     args.push('--provenance', spec.provenance, '--sbom', String(spec.sbom))
-    args.push('--output', `type=oci,dest=${output.dir},tar=false`)
+    // A name gives the attestations their subject (without one BuildKit leaves it empty).
+    const name = spec.tags[0] ? `,name=${spec.tags[0]}` : ''
+    args.push('--output', `type=oci,dest=${output.dir},tar=false${name}`)
   } else {
     // The image must land in the local engine to be scanned.
     args.push('--load')

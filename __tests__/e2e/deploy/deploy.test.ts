@@ -93,6 +93,9 @@ describe.each([
     expect(web.every((c) => c.running && c.health === 'healthy' && c.image === `${stack.image}:1.0.0`)).toBe(
       true
     )
+    // Deployed by the digest pushed: the host ran exactly that image.
+    expect(first.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(web.map((c) => c.digest)).toEqual(Array(3).fill(first.outputs.digest))
     const answer = await fetch(await proxyUrl(stack.project))
     expect(await answer.text()).toBe('1.0.0\n')
     expect(firstSsh).toBe(host === 'ssh' ? 1 : 0)
@@ -121,7 +124,11 @@ describe.each([
     expect(web).toHaveLength(3)
     expect(web.some((c) => before.includes(c.id))).toBe(false)
     expect(web.every((c) => c.running && c.image === `${stack.image}:2.0.0`)).toBe(true)
-    expect(run.outputs).toMatchObject({ deployed: 'true', 'previous-image': `${stack.image}:1.0.0` })
+    expect(web.map((c) => c.digest)).toEqual(Array(3).fill(run.outputs.digest))
+    expect(run.outputs).toMatchObject({
+      deployed: 'true',
+      'previous-image': `${stack.image}:1.0.0@${first.outputs.digest}`
+    })
     expect(run.outputs.containers?.split('\n').sort()).toEqual(web.map((c) => c.id).sort())
     expect(run.log).toContain('3 of 3 keeping their address')
     for (const phase of ['scaled up', 'healthy', 'switched', 'old removed']) {
@@ -174,11 +181,10 @@ describe('a release that is not healthy', () => {
     const web = await serviceContainers(stack.project)
     expect(web.map((c) => c.id).sort()).toEqual(serving)
     expect(web.every((c) => c.running && c.image === `${stack.image}:1.0.0`)).toBe(true)
-    expect(run.outputs).toMatchObject({
-      deployed: 'false',
-      'previous-image': `${stack.image}:1.0.0`,
-      containers: ''
-    })
+    expect(run.outputs).toMatchObject({ deployed: 'false', containers: '' })
+    expect(run.outputs['previous-image']).toMatch(
+      new RegExp(`^${stack.image}:1\\.0\\.0@sha256:[0-9a-f]{64}$`)
+    )
     expect(run.summary).toContain('**rolled back**')
     expect(run.summary).toMatch(/\| new containers removed \| \d+\.\d \|/)
     // What the containers said is in the job log, a group each, and not in the summary.
@@ -248,7 +254,7 @@ describe('the deploy lock', () => {
     expect(second.log).toMatch(
       /Another deploy of \S+ holds the lock \(https:\/\/github\.com\/acme\/web\/actions\/runs\/1001 since /
     )
-    expect(second.outputs['previous-image']).toBe(`${stack.image}:2.0.0`)
+    expect(second.outputs['previous-image']).toBe(`${stack.image}:2.0.0@${first.outputs.digest}`)
     const web = await serviceContainers(stack.project)
     expect(web).toHaveLength(3)
     expect(web.every((c) => c.image === `${stack.image}:2.1.0`)).toBe(true)

@@ -138,7 +138,7 @@ describe('buildxArgs', () => {
       '--sbom',
       'true',
       '--output',
-      'type=oci,dest=/tmp/t/layout,tar=false',
+      'type=oci,dest=/tmp/t/layout,tar=false,name=ghcr.io/acme/web:1.2.3',
       'app'
     ])
     const plain = buildxArgs({ ...minimal, provenance: 'false' }, files, { kind: 'oci-layout', dir: '/l' })
@@ -148,7 +148,7 @@ describe('buildxArgs', () => {
       '--sbom',
       'false',
       '--output',
-      'type=oci,dest=/l,tar=false',
+      'type=oci,dest=/l,tar=false,name=ghcr.io/acme/web:1.2.3',
       '.'
     ])
     expect(plain).not.toContain('--builder')
