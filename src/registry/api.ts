@@ -13,6 +13,7 @@ import {
   type RepositoryScope
 } from './auth.js'
 import type { RegistryCredentials } from '../docker/config.js'
+import { streamingFetch } from './stream-fetch.js'
 import {
   expectOk,
   fetchWithTimeout,
@@ -79,7 +80,9 @@ export class RegistryClient {
     credentials?: RegistryCredentials,
     fetchImpl: Fetch = fetch,
     /** The limit on each request: REQUEST_TIMEOUT_MS, or less (the registry-timeout input). */
-    private readonly requestTimeoutMs = REQUEST_TIMEOUT_MS
+    private readonly requestTimeoutMs = REQUEST_TIMEOUT_MS,
+    /** Sends stream bodies (blob uploads): fetch would hold them in memory (stream-fetch.ts). */
+    private readonly streamFetch: Fetch = streamingFetch
   ) {
     this.base = new URL(registryApiBase(registry))
     this.untimedFetch = fetchImpl
@@ -317,20 +320,20 @@ export class RegistryClient {
     // Credentials go to the registry's own origin only (a Link header could name another).
     const sameOrigin = target.origin === this.base.origin
     const key = scopes.map(scopeText).join(' ')
-    const fetchImpl =
-      timeoutMs === undefined ? this.fetchImpl : fetchWithTimeout(this.untimedFetch, timeoutMs)
     const send = (authorization?: string): Promise<Response> => {
       const bytes = typeof body === 'function' ? body() : body
+      const streamed = bytes !== undefined && !Buffer.isBuffer(bytes)
+      const limit = timeoutMs ?? this.requestTimeoutMs
+      const fetchImpl = streamed
+        ? fetchWithTimeout(this.streamFetch, limit)
+        : timeoutMs === undefined
+          ? this.fetchImpl
+          : fetchWithTimeout(this.untimedFetch, limit)
       return fetchImpl(target, {
         method,
         headers: { ...headers, ...(authorization && sameOrigin ? { authorization } : {}) },
-        // A stream is sent as it is read (`duplex: 'half'` is what fetch asks for then).
-        ...(bytes === undefined
-          ? {}
-          : Buffer.isBuffer(bytes)
-            ? { body: bytes }
-            : { body: bytes, duplex: 'half' })
-      } as RequestInit)
+        ...(bytes === undefined ? {} : { body: bytes as unknown as NonNullable<RequestInit['body']> })
+      })
     }
     // Basic credentials are not scoped, so they go with the first request once the registry asked.
     let response = await send(this.authorization.get(key) ?? this.auth.basic)

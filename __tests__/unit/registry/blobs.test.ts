@@ -3,6 +3,8 @@
 // Location that carries its own query, a cross-repository mount (201) and its fallback to an
 // upload session (202), and the token scopes a mount needs.
 import { createHash, randomBytes } from 'node:crypto'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { manifestDigestOf, RegistryClient } from '../../../src/registry/api.js'
@@ -135,6 +137,36 @@ describe('manifests by digest', () => {
     await expect(client.putManifest('app/m', `sha256:${'0'.repeat(64)}`, manifest)).rejects.toThrow(
       /cannot be put under the digest/
     )
+  })
+})
+
+describe('a registry that takes the upload and never answers', () => {
+  it('fails the upload at its time limit, naming it', async () => {
+    const server = http.createServer((req, res) => {
+      if (req.method === 'POST')
+        return void req
+          .resume()
+          .on('end', () => res.writeHead(202, { location: '/v2/app/s/blobs/uploads/u?_state=x' }).end())
+      req.resume() // the PUT: bytes taken, no answer
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const client = new RegistryClient(
+        `127.0.0.1:${(server.address() as AddressInfo).port}`,
+        undefined,
+        fetch,
+        300
+      )
+      const bytes = randomBytes(1024)
+      const started = Date.now()
+      await expect(
+        client.uploadBlob('app/s', digestOf(bytes), bytes.length, () => Readable.from([bytes]))
+      ).rejects.toThrow(/did not answer PUT \/v2\/app\/s\/blobs\/uploads\/u within 0\.301 s: timed out/)
+      expect(Date.now() - started).toBeLessThan(5000)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
   })
 })
 
