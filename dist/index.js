@@ -1,9 +1,9 @@
-import { mkdtempSync, existsSync, statSync, readFileSync, rmSync, accessSync, constants, chmodSync, openSync, closeSync, writeFileSync, readdirSync, mkdirSync, linkSync, copyFileSync, realpathSync, fstatSync, readSync, createReadStream, lstatSync, ftruncateSync, writeSync, readlinkSync, symlinkSync, renameSync } from 'node:fs';
+import { mkdtempSync, existsSync, statSync, readdirSync, mkdirSync, linkSync, copyFileSync, constants, writeFileSync, realpathSync, createReadStream, fstatSync, readSync, closeSync, openSync, readFileSync, rmSync, accessSync, chmodSync, lstatSync, ftruncateSync, writeSync, readlinkSync, symlinkSync, renameSync } from 'node:fs';
 import path$1 from 'node:path';
 import { s as saveState, i as info, w as warning, g as getExecOutput, c as core, a as startGroup, e as endGroup, b as semver, d as semverExports, f as debug, h as exec, j as isDebug, k as cp, m as mkdirP, r as rmRF, H as HttpClient, l as which, n as notice, o as error, p as setSecret, q as getInput, t as summary, u as setFailed, v as group, x as setOutput } from './chunks/index-Cvqs_SMS.js';
 import { c as code, a as clip$1, t as text, b as atOrAbove, S as SEVERITIES, d as countsText, e as countBySeverity, p as platformNote, f as parseSeverity, s as scanSection, m as mergePlatformFindings, g as mergeLayerMaps, h as cell } from './chunks/summary-CuEvEVux.js';
+import { createHash, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { randomBytes, createHash } from 'node:crypto';
 import { Writable, Readable } from 'node:stream';
 import { Buffer as Buffer$1 } from 'node:buffer';
 import * as crypto from 'crypto';
@@ -338,6 +338,405 @@ function buildTime(env = process.env, now = new Date()) {
     return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
 }
 
+// An OCI image layout folder (oci-layout, index.json, blobs/sha256/<hex>) as the build writes it,
+// read as untrusted input: every JSON shape is checked, every digest is `sha256:<64 hex>`, a blob
+// is read only from blobs/sha256 inside the folder (a link pointing out of it is refused) and its
+// bytes are checked against its digest. The push uploads exactly these bytes; the scan reads one
+// platform at a time from a layout of its own (singlePlatformLayout).
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+const INDEX_TYPES = [OCI_INDEX, DOCKER_MANIFEST_LIST];
+const MANIFEST_TYPES = [OCI_MANIFEST, DOCKER_MANIFEST];
+/** BuildKit marks an attestation manifest in the index with this annotation (and this value). */
+const REFERENCE_TYPE_ANNOTATION = 'vnd.docker.reference.type';
+const ATTESTATION_MANIFEST = 'attestation-manifest';
+/** ...and names the image manifest it is about with this one. */
+const REFERENCE_DIGEST_ANNOTATION = 'vnd.docker.reference.digest';
+/** Registries refuse manifests over 4 MiB (Distribution's default limit): nothing larger is read as JSON. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const DIGEST$1 = /^sha256:[0-9a-f]{64}$/;
+class LayoutError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'LayoutError';
+    }
+}
+function isDigest(value) {
+    return typeof value === 'string' && DIGEST$1.test(value);
+}
+function isIndexType(mediaType) {
+    return INDEX_TYPES.includes(mediaType);
+}
+function isManifestType(mediaType) {
+    return MANIFEST_TYPES.includes(mediaType);
+}
+function isAttestation(descriptor) {
+    return descriptor.annotations?.[REFERENCE_TYPE_ANNOTATION] === ATTESTATION_MANIFEST;
+}
+/** `linux/arm64/v8`: os/architecture, then the variant when there is one. */
+function platformString(platform) {
+    return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+}
+/** The real path of the layout folder, refused when it lacks the oci-layout marker. */
+function openLayout(layoutDir) {
+    let dir;
+    try {
+        dir = realpathSync(layoutDir);
+    }
+    catch {
+        throw new LayoutError(`${layoutDir} is not an OCI image layout: the folder is missing`);
+    }
+    const marker = parseJson(readInside(dir, 'oci-layout', 4096), `${layoutDir}/oci-layout`);
+    if (!isObject(marker) || typeof marker.imageLayoutVersion !== 'string')
+        throw new LayoutError(`${layoutDir}/oci-layout does not name an imageLayoutVersion`);
+    return dir;
+}
+/** The descriptors index.json names (at least one). */
+function readLayoutIndex(layoutDir) {
+    const dir = openLayout(layoutDir);
+    const what = `${layoutDir}/index.json`;
+    const index = parseJson(readInside(dir, 'index.json', MAX_MANIFEST_BYTES), what);
+    const manifests = indexManifests(index, what);
+    if (manifests.length === 0)
+        throw new LayoutError(`${what} names no manifest`);
+    return manifests;
+}
+/**
+ * Hashes a blob's file as a stream (layers can be hundreds of MB) and throws a LayoutError when
+ * its size or sha256 is not what the descriptor says.
+ */
+async function verifyBlob(layoutDir, descriptor) {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of openBlob(layoutDir, descriptor.digest)) {
+        hash.update(chunk);
+        size += chunk.length;
+    }
+    checkBytes(descriptor, size, `sha256:${hash.digest('hex')}`);
+}
+/** A stream of a blob's file, inside the layout only (its bytes are not checked here: verifyBlob). */
+function openBlob(layoutDir, digest) {
+    const fd = openInside(openLayout(layoutDir), blobPath(digest));
+    return createReadStream('', { fd });
+}
+/** The whole graph index.json names: every manifest read and checked, every blob listed once. */
+function readLayoutGraph(layoutDir) {
+    const dir = openLayout(layoutDir);
+    const roots = readLayoutIndex(dir);
+    const manifests = [];
+    const blobs = new Map();
+    const state = new Map();
+    const visit = (descriptor, trail) => {
+        const seen = state.get(descriptor.digest);
+        if (seen === 'done')
+            return;
+        if (seen === 'open')
+            throw new LayoutError(`${trail} names ${descriptor.digest}, which names it back: a cycle`);
+        state.set(descriptor.digest, 'open');
+        const body = readBlobIn(dir, descriptor);
+        const what = `${descriptor.digest} (named by ${trail})`;
+        const json = parseJson(body, what);
+        checkStatedType(json, descriptor.mediaType, what);
+        if (isIndexType(descriptor.mediaType)) {
+            for (const child of indexManifests(json, what))
+                visit(child, descriptor.digest);
+        }
+        else if (isManifestType(descriptor.mediaType)) {
+            for (const blob of manifestBlobs(json, what)) {
+                const known = blobs.get(blob.digest);
+                if (known && known.size !== blob.size)
+                    throw new LayoutError(`${blob.digest} is named with two sizes, ${known.size} and ${blob.size}`);
+                if (!known)
+                    blobs.set(blob.digest, { digest: blob.digest, size: blob.size, mediaType: blob.mediaType });
+            }
+        }
+        else {
+            throw new LayoutError(`${what} has the media type ${descriptor.mediaType}, neither an index nor a manifest`);
+        }
+        manifests.push({
+            digest: descriptor.digest,
+            size: descriptor.size,
+            mediaType: descriptor.mediaType,
+            body
+        });
+        state.set(descriptor.digest, 'done');
+    };
+    for (const root of roots)
+        visit(root, 'index.json');
+    return { dir, roots, blobs: [...blobs.values()], manifests };
+}
+/**
+ * The image of each platform: the manifests of the index (or indexes) index.json names, without
+ * attestation manifests and BuildKit's `unknown/unknown` entries. A manifest named directly by
+ * index.json without a platform gets the one its config states.
+ */
+function platformImages(layoutDir) {
+    const dir = openLayout(layoutDir);
+    const images = [];
+    const add = (descriptor, trail) => {
+        if (isAttestation(descriptor))
+            return;
+        if (isIndexType(descriptor.mediaType)) {
+            const what = `${descriptor.digest} (named by ${trail})`;
+            for (const child of indexManifests(parseJson(readBlobIn(dir, descriptor), what), what))
+                add(child, descriptor.digest);
+            return;
+        }
+        if (!isManifestType(descriptor.mediaType))
+            return;
+        const platform = descriptor.platform ?? configPlatform(dir, descriptor);
+        if (!platform || (platform.os === 'unknown' && platform.architecture === 'unknown'))
+            return;
+        const name = platformString(platform);
+        if (!images.some((image) => image.descriptor.digest === descriptor.digest))
+            images.push({ platform: name, descriptor: { ...descriptor, platform } });
+    };
+    for (const root of readLayoutIndex(dir))
+        add(root, 'index.json');
+    return images;
+}
+/**
+ * A new layout folder `destDir` whose index.json names only this image manifest, its blobs
+ * hard-linked from the layout (copied when the two are on different file systems): what Trivy
+ * reads to scan one platform. `destDir` must not exist or be empty.
+ */
+function singlePlatformLayout(layoutDir, manifest, destDir) {
+    const dir = openLayout(layoutDir);
+    if (!isManifestType(manifest.mediaType))
+        throw new LayoutError(`${manifest.digest} is a ${manifest.mediaType}, not an image manifest`);
+    const what = manifest.digest;
+    const body = readBlobIn(dir, manifest);
+    const json = parseJson(body, what);
+    checkStatedType(json, manifest.mediaType, what);
+    const blobs = [manifest, ...manifestBlobs(json, what)];
+    if (existsSync(destDir) && readdirSync(destDir).length > 0)
+        throw new LayoutError(`${destDir} is not empty: the single-platform layout needs a folder of its own`);
+    mkdirSync(path$1.join(destDir, 'blobs', 'sha256'), { recursive: true });
+    for (const blob of blobs) {
+        const target = path$1.join(destDir, blobPath(blob.digest));
+        if (existsSync(target))
+            continue; // a config that is also a layer, say
+        const source = sourcePath(dir, blobPath(blob.digest));
+        try {
+            linkSync(source, target);
+        }
+        catch (error) {
+            const code = error.code;
+            if (code !== 'EXDEV' && code !== 'EPERM')
+                throw error;
+            copyFileSync(source, target, constants.COPYFILE_EXCL);
+        }
+    }
+    const descriptor = {
+        mediaType: manifest.mediaType,
+        digest: manifest.digest,
+        size: manifest.size,
+        ...(manifest.platform ? { platform: manifest.platform } : {})
+    };
+    writeFileSync(path$1.join(destDir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    writeFileSync(path$1.join(destDir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor] }));
+}
+// --- shapes -------------------------------------------------------------------------------------
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function parseJson(bytes, what) {
+    try {
+        return JSON.parse(bytes.toString('utf8'));
+    }
+    catch {
+        throw new LayoutError(`${what} is not JSON`);
+    }
+}
+function descriptorOf(value, what) {
+    if (!isObject(value))
+        throw new LayoutError(`${what}: a descriptor is not an object`);
+    const { mediaType, digest, size, platform, annotations } = value;
+    if (typeof mediaType !== 'string' || mediaType === '')
+        throw new LayoutError(`${what}: a descriptor has no mediaType`);
+    if (!isDigest(digest))
+        throw new LayoutError(`${what}: the digest ${JSON.stringify(digest)} is not sha256:<64 hex digits>`);
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+        throw new LayoutError(`${what}: ${digest} has the size ${JSON.stringify(size)}, not a byte count`);
+    const descriptor = { mediaType, digest, size };
+    if (platform !== undefined)
+        descriptor.platform = platformOf(platform, `${what}: ${digest}`);
+    if (annotations !== undefined) {
+        if (!isObject(annotations) || Object.values(annotations).some((v) => typeof v !== 'string'))
+            throw new LayoutError(`${what}: the annotations of ${digest} are not string to string`);
+        descriptor.annotations = annotations;
+    }
+    return descriptor;
+}
+function platformOf(value, what) {
+    if (!isObject(value) || typeof value.os !== 'string' || typeof value.architecture !== 'string')
+        throw new LayoutError(`${what}: the platform has no os and architecture`);
+    if (value.variant !== undefined && typeof value.variant !== 'string')
+        throw new LayoutError(`${what}: the platform variant is not a string`);
+    const platform = { os: value.os, architecture: value.architecture };
+    if (value.variant)
+        platform.variant = value.variant;
+    return platform;
+}
+function indexManifests(json, what) {
+    if (!isObject(json) || json.schemaVersion !== 2 || !Array.isArray(json.manifests))
+        throw new LayoutError(`${what} is not an image index (schemaVersion 2 and a manifests list)`);
+    return json.manifests.map((entry) => descriptorOf(entry, what));
+}
+function manifestBlobs(json, what) {
+    if (!isObject(json) || json.schemaVersion !== 2 || !Array.isArray(json.layers))
+        throw new LayoutError(`${what} is not an image manifest (schemaVersion 2, a config and layers)`);
+    return [
+        descriptorOf(json.config, `${what} config`),
+        ...json.layers.map((layer) => descriptorOf(layer, what))
+    ];
+}
+/** A manifest that states its media type must state the one it is named with. */
+function checkStatedType(json, mediaType, what) {
+    const stated = isObject(json) ? json.mediaType : undefined;
+    if (stated !== undefined && stated !== mediaType)
+        throw new LayoutError(`${what} says it is a ${String(stated)} but is named as a ${mediaType}`);
+}
+function configPlatform(dir, manifest) {
+    const what = manifest.digest;
+    const [config] = manifestBlobs(parseJson(readBlobIn(dir, manifest), what), what);
+    if (!config || config.size > MAX_MANIFEST_BYTES)
+        return undefined;
+    const json = parseJson(readBlobIn(dir, config), `${config.digest} (config of ${what})`);
+    if (!isObject(json) || typeof json.os !== 'string' || typeof json.architecture !== 'string')
+        return undefined;
+    return platformOf(json, `${config.digest} (config of ${what})`);
+}
+// --- files --------------------------------------------------------------------------------------
+function readBlobIn(dir, descriptor) {
+    if (descriptor.size > MAX_MANIFEST_BYTES)
+        throw new LayoutError(`${descriptor.digest} is ${descriptor.size} bytes: too large to read whole`);
+    const body = readInside(dir, blobPath(descriptor.digest), MAX_MANIFEST_BYTES);
+    checkBytes(descriptor, body.length, sha256(body));
+    return body;
+}
+function sha256(bytes) {
+    return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+function checkBytes(descriptor, size, digest) {
+    if (size !== descriptor.size)
+        throw new LayoutError(`the blob ${descriptor.digest} is ${size} bytes, not the ${descriptor.size} its descriptor says`);
+    if (digest !== descriptor.digest)
+        throw new LayoutError(`the blob ${descriptor.digest} holds bytes that hash to ${digest}: it is not what it is named`);
+}
+/** blobs/sha256/<hex> for a checked digest: the only blob paths ever opened. */
+function blobPath(digest) {
+    if (!isDigest(digest))
+        throw new LayoutError(`${JSON.stringify(digest)} is not sha256:<64 hex digits>`);
+    return path$1.join('blobs', 'sha256', digest.slice('sha256:'.length));
+}
+/** The real path of a file of the layout, refused when a link takes it outside the folder. */
+function sourcePath(dir, relative) {
+    let real;
+    try {
+        real = realpathSync(path$1.join(dir, relative));
+    }
+    catch {
+        throw new LayoutError(`${relative} is missing from the layout ${dir}`);
+    }
+    if (!real.startsWith(dir + path$1.sep))
+        throw new LayoutError(`${relative} in the layout ${dir} links to ${real}, outside the layout: refused`);
+    return real;
+}
+/** Opens a regular file of the layout (no link followed past the checked real path). */
+function openInside(dir, relative) {
+    const real = sourcePath(dir, relative);
+    const fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+    if (!fstatSync(fd).isFile()) {
+        closeSync(fd);
+        throw new LayoutError(`${relative} in the layout ${dir} is not a regular file`);
+    }
+    return fd;
+}
+function readInside(dir, relative, limit) {
+    const fd = openInside(dir, relative);
+    try {
+        const size = fstatSync(fd).size;
+        if (size > limit)
+            throw new LayoutError(`${relative} in the layout ${dir} is ${size} bytes: more than ${limit}`);
+        const bytes = Buffer.alloc(size);
+        let read = 0;
+        while (read < size) {
+            const n = readSync(fd, bytes, read, size - read, read);
+            if (n === 0)
+                break;
+            read += n;
+        }
+        return bytes.subarray(0, read);
+    }
+    finally {
+        closeSync(fd);
+    }
+}
+
+// The SBOM attestations BuildKit made, written out as plain SPDX JSON files (one per platform), so
+// later steps of the job (a license check, an upload to a dependency service) read the SBOM of
+// exactly the image that was built, without pulling attestations from a registry.
+const SPDX_PREDICATE = 'https://spdx.dev/Document';
+const PREDICATE_ANNOTATION = 'in-toto.io/predicate-type';
+/** An SBOM statement larger than this is not read (a layer's SBOM is some MB at most). */
+const MAX_STATEMENT_BYTES = 256 * 1024 * 1024;
+/**
+ * Writes the SPDX document of each platform's SBOM attestation in the layout to `destDir` as
+ * `sbom-<os>-<arch>[-<variant>].spdx.json`; returns platform → path (none when no SBOM was made).
+ */
+async function writeSboms(layoutDir, destDir) {
+    const graph = readLayoutGraph(layoutDir);
+    const manifests = new Map(graph.manifests.map((manifest) => [manifest.digest, manifest]));
+    const entries = graph.manifests.flatMap((manifest) => indexEntries(manifest.body));
+    const platformOf = new Map(entries
+        .filter((entry) => entry.platform && !isAttestation(entry))
+        .map((entry) => [entry.digest, entry.platform]));
+    const written = {};
+    for (const attestation of entries.filter(isAttestation)) {
+        const subject = platformOf.get(attestation.annotations?.[REFERENCE_DIGEST_ANNOTATION] ?? '');
+        const body = manifests.get(attestation.digest)?.body;
+        if (!subject || !body)
+            continue;
+        const layers = JSON.parse(body.toString('utf8')).layers ?? [];
+        const spdx = layers.find((layer) => layer.annotations?.[PREDICATE_ANNOTATION] === SPDX_PREDICATE);
+        if (!spdx)
+            continue;
+        const statement = JSON.parse((await readVerified(layoutDir, spdx)).toString('utf8'));
+        if (statement.predicateType !== SPDX_PREDICATE || typeof statement.predicate !== 'object')
+            continue;
+        const platform = platformString(subject);
+        const file = path$1.join(destDir, `sbom-${platform.replaceAll('/', '-')}.spdx.json`);
+        writeFileSync(file, JSON.stringify(statement.predicate, null, 2));
+        written[platform] = file;
+    }
+    return written;
+}
+/** The manifests an index lists; none for an image manifest. */
+function indexEntries(body) {
+    const parsed = JSON.parse(body.toString('utf8'));
+    return Array.isArray(parsed.manifests) ? parsed.manifests : [];
+}
+/** A blob read whole, checked against its descriptor's size and digest. */
+async function readVerified(layoutDir, descriptor) {
+    if (descriptor.size > MAX_STATEMENT_BYTES) {
+        throw new Error(`the SBOM statement ${descriptor.digest} is ${descriptor.size} bytes, more than it reads`);
+    }
+    const chunks = [];
+    const hash = createHash('sha256');
+    for await (const chunk of openBlob(layoutDir, descriptor.digest)) {
+        hash.update(chunk);
+        chunks.push(chunk);
+    }
+    const bytes = Buffer.concat(chunks);
+    if (bytes.length !== descriptor.size || `sha256:${hash.digest('hex')}` !== descriptor.digest) {
+        throw new Error(`the SBOM statement ${descriptor.digest} in the layout does not match its digest`);
+    }
+    return bytes;
+}
+
 // Which builder builds, and where its image goes. A builder that can export an OCI image layout
 // (buildx's docker-container, remote and kubernetes drivers, or the docker driver on an engine
 // with the containerd image store) builds every platform, with attestations, into a folder the
@@ -651,6 +1050,10 @@ async function build({ context: run, release, inputs }, chosen) {
                     layout: { dir: layoutDir, digest: metadata.digest }
                 };
                 keep = true;
+                // Not in the build's folder, which the post step removes: sbom-files is an output later steps read.
+                if (inputs.sbom) {
+                    result.sbomFiles = await writeSboms(layoutDir, mkdtempSync(path$1.join(run.tempRoot, 'container-ship-sbom-')));
+                }
             }
             else
                 result = { ...base, imageId: readFileSync(iidFile, 'utf8').trim() };
@@ -716,7 +1119,10 @@ const buildStep = {
     prepare: ({ context, inputs }) => chooseBuilder(context.docker, inputs),
     run: (call) => build(call, call.prepared),
     report: (result) => ({
-        outputs: { 'image-id': result?.imageId ?? '' },
+        outputs: {
+            'image-id': result?.imageId ?? '',
+            'sbom-files': result?.sbomFiles && Object.keys(result.sbomFiles).length > 0 ? JSON.stringify(result.sbomFiles) : ''
+        },
         rows: result ? buildRows(result) : [],
         notes: result ? buildNotes(result) : []
     })
@@ -10976,6 +11382,7 @@ async function pinnedTarget(target, context, pushed) {
         warning(`compose-file: the service's image does not end with \${APP_VERSION} (${plan.image}): it is deployed by its tag, not by the digest ${digest}`);
         return target;
     }
+    info(`Deploying ${plan.image}: the digest ${pushed?.digest ? 'pushed by this run' : `the registry holds for ${wanted.tag}`}`);
     return { ...target, plan, rollout: await plan.connect(target.docker) };
 }
 /** The digest the registry holds for image:tag, read through the registry client. */
@@ -11174,342 +11581,6 @@ function deploySection(result) {
     if (result.failures.length > 0)
         lines.push('');
     return lines.join('\n');
-}
-
-// An OCI image layout folder (oci-layout, index.json, blobs/sha256/<hex>) as the build writes it,
-// read as untrusted input: every JSON shape is checked, every digest is `sha256:<64 hex>`, a blob
-// is read only from blobs/sha256 inside the folder (a link pointing out of it is refused) and its
-// bytes are checked against its digest. The push uploads exactly these bytes; the scan reads one
-// platform at a time from a layout of its own (singlePlatformLayout).
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-const INDEX_TYPES = [OCI_INDEX, DOCKER_MANIFEST_LIST];
-const MANIFEST_TYPES = [OCI_MANIFEST, DOCKER_MANIFEST];
-/** BuildKit marks an attestation manifest in the index with this annotation (and this value). */
-const REFERENCE_TYPE_ANNOTATION = 'vnd.docker.reference.type';
-const ATTESTATION_MANIFEST = 'attestation-manifest';
-/** Registries refuse manifests over 4 MiB (Distribution's default limit): nothing larger is read as JSON. */
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-const DIGEST$1 = /^sha256:[0-9a-f]{64}$/;
-class LayoutError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'LayoutError';
-    }
-}
-function isDigest(value) {
-    return typeof value === 'string' && DIGEST$1.test(value);
-}
-function isIndexType(mediaType) {
-    return INDEX_TYPES.includes(mediaType);
-}
-function isManifestType(mediaType) {
-    return MANIFEST_TYPES.includes(mediaType);
-}
-function isAttestation(descriptor) {
-    return descriptor.annotations?.[REFERENCE_TYPE_ANNOTATION] === ATTESTATION_MANIFEST;
-}
-/** `linux/arm64/v8`: os/architecture, then the variant when there is one. */
-function platformString(platform) {
-    return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
-}
-/** The real path of the layout folder, refused when it lacks the oci-layout marker. */
-function openLayout(layoutDir) {
-    let dir;
-    try {
-        dir = realpathSync(layoutDir);
-    }
-    catch {
-        throw new LayoutError(`${layoutDir} is not an OCI image layout: the folder is missing`);
-    }
-    const marker = parseJson(readInside(dir, 'oci-layout', 4096), `${layoutDir}/oci-layout`);
-    if (!isObject(marker) || typeof marker.imageLayoutVersion !== 'string')
-        throw new LayoutError(`${layoutDir}/oci-layout does not name an imageLayoutVersion`);
-    return dir;
-}
-/** The descriptors index.json names (at least one). */
-function readLayoutIndex(layoutDir) {
-    const dir = openLayout(layoutDir);
-    const what = `${layoutDir}/index.json`;
-    const index = parseJson(readInside(dir, 'index.json', MAX_MANIFEST_BYTES), what);
-    const manifests = indexManifests(index, what);
-    if (manifests.length === 0)
-        throw new LayoutError(`${what} names no manifest`);
-    return manifests;
-}
-/**
- * Hashes a blob's file as a stream (layers can be hundreds of MB) and throws a LayoutError when
- * its size or sha256 is not what the descriptor says.
- */
-async function verifyBlob(layoutDir, descriptor) {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of openBlob(layoutDir, descriptor.digest)) {
-        hash.update(chunk);
-        size += chunk.length;
-    }
-    checkBytes(descriptor, size, `sha256:${hash.digest('hex')}`);
-}
-/** A stream of a blob's file, inside the layout only (its bytes are not checked here: verifyBlob). */
-function openBlob(layoutDir, digest) {
-    const fd = openInside(openLayout(layoutDir), blobPath(digest));
-    return createReadStream('', { fd });
-}
-/** The whole graph index.json names: every manifest read and checked, every blob listed once. */
-function readLayoutGraph(layoutDir) {
-    const dir = openLayout(layoutDir);
-    const roots = readLayoutIndex(dir);
-    const manifests = [];
-    const blobs = new Map();
-    const state = new Map();
-    const visit = (descriptor, trail) => {
-        const seen = state.get(descriptor.digest);
-        if (seen === 'done')
-            return;
-        if (seen === 'open')
-            throw new LayoutError(`${trail} names ${descriptor.digest}, which names it back: a cycle`);
-        state.set(descriptor.digest, 'open');
-        const body = readBlobIn(dir, descriptor);
-        const what = `${descriptor.digest} (named by ${trail})`;
-        const json = parseJson(body, what);
-        checkStatedType(json, descriptor.mediaType, what);
-        if (isIndexType(descriptor.mediaType)) {
-            for (const child of indexManifests(json, what))
-                visit(child, descriptor.digest);
-        }
-        else if (isManifestType(descriptor.mediaType)) {
-            for (const blob of manifestBlobs(json, what)) {
-                const known = blobs.get(blob.digest);
-                if (known && known.size !== blob.size)
-                    throw new LayoutError(`${blob.digest} is named with two sizes, ${known.size} and ${blob.size}`);
-                if (!known)
-                    blobs.set(blob.digest, { digest: blob.digest, size: blob.size, mediaType: blob.mediaType });
-            }
-        }
-        else {
-            throw new LayoutError(`${what} has the media type ${descriptor.mediaType}, neither an index nor a manifest`);
-        }
-        manifests.push({
-            digest: descriptor.digest,
-            size: descriptor.size,
-            mediaType: descriptor.mediaType,
-            body
-        });
-        state.set(descriptor.digest, 'done');
-    };
-    for (const root of roots)
-        visit(root, 'index.json');
-    return { dir, roots, blobs: [...blobs.values()], manifests };
-}
-/**
- * The image of each platform: the manifests of the index (or indexes) index.json names, without
- * attestation manifests and BuildKit's `unknown/unknown` entries. A manifest named directly by
- * index.json without a platform gets the one its config states.
- */
-function platformImages(layoutDir) {
-    const dir = openLayout(layoutDir);
-    const images = [];
-    const add = (descriptor, trail) => {
-        if (isAttestation(descriptor))
-            return;
-        if (isIndexType(descriptor.mediaType)) {
-            const what = `${descriptor.digest} (named by ${trail})`;
-            for (const child of indexManifests(parseJson(readBlobIn(dir, descriptor), what), what))
-                add(child, descriptor.digest);
-            return;
-        }
-        if (!isManifestType(descriptor.mediaType))
-            return;
-        const platform = descriptor.platform ?? configPlatform(dir, descriptor);
-        if (!platform || (platform.os === 'unknown' && platform.architecture === 'unknown'))
-            return;
-        const name = platformString(platform);
-        if (!images.some((image) => image.descriptor.digest === descriptor.digest))
-            images.push({ platform: name, descriptor: { ...descriptor, platform } });
-    };
-    for (const root of readLayoutIndex(dir))
-        add(root, 'index.json');
-    return images;
-}
-/**
- * A new layout folder `destDir` whose index.json names only this image manifest, its blobs
- * hard-linked from the layout (copied when the two are on different file systems): what Trivy
- * reads to scan one platform. `destDir` must not exist or be empty.
- */
-function singlePlatformLayout(layoutDir, manifest, destDir) {
-    const dir = openLayout(layoutDir);
-    if (!isManifestType(manifest.mediaType))
-        throw new LayoutError(`${manifest.digest} is a ${manifest.mediaType}, not an image manifest`);
-    const what = manifest.digest;
-    const body = readBlobIn(dir, manifest);
-    const json = parseJson(body, what);
-    checkStatedType(json, manifest.mediaType, what);
-    const blobs = [manifest, ...manifestBlobs(json, what)];
-    if (existsSync(destDir) && readdirSync(destDir).length > 0)
-        throw new LayoutError(`${destDir} is not empty: the single-platform layout needs a folder of its own`);
-    mkdirSync(path$1.join(destDir, 'blobs', 'sha256'), { recursive: true });
-    for (const blob of blobs) {
-        const target = path$1.join(destDir, blobPath(blob.digest));
-        if (existsSync(target))
-            continue; // a config that is also a layer, say
-        const source = sourcePath(dir, blobPath(blob.digest));
-        try {
-            linkSync(source, target);
-        }
-        catch (error) {
-            const code = error.code;
-            if (code !== 'EXDEV' && code !== 'EPERM')
-                throw error;
-            copyFileSync(source, target, constants.COPYFILE_EXCL);
-        }
-    }
-    const descriptor = {
-        mediaType: manifest.mediaType,
-        digest: manifest.digest,
-        size: manifest.size,
-        ...(manifest.platform ? { platform: manifest.platform } : {})
-    };
-    writeFileSync(path$1.join(destDir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    writeFileSync(path$1.join(destDir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor] }));
-}
-// --- shapes -------------------------------------------------------------------------------------
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function parseJson(bytes, what) {
-    try {
-        return JSON.parse(bytes.toString('utf8'));
-    }
-    catch {
-        throw new LayoutError(`${what} is not JSON`);
-    }
-}
-function descriptorOf(value, what) {
-    if (!isObject(value))
-        throw new LayoutError(`${what}: a descriptor is not an object`);
-    const { mediaType, digest, size, platform, annotations } = value;
-    if (typeof mediaType !== 'string' || mediaType === '')
-        throw new LayoutError(`${what}: a descriptor has no mediaType`);
-    if (!isDigest(digest))
-        throw new LayoutError(`${what}: the digest ${JSON.stringify(digest)} is not sha256:<64 hex digits>`);
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
-        throw new LayoutError(`${what}: ${digest} has the size ${JSON.stringify(size)}, not a byte count`);
-    const descriptor = { mediaType, digest, size };
-    if (platform !== undefined)
-        descriptor.platform = platformOf(platform, `${what}: ${digest}`);
-    if (annotations !== undefined) {
-        if (!isObject(annotations) || Object.values(annotations).some((v) => typeof v !== 'string'))
-            throw new LayoutError(`${what}: the annotations of ${digest} are not string to string`);
-        descriptor.annotations = annotations;
-    }
-    return descriptor;
-}
-function platformOf(value, what) {
-    if (!isObject(value) || typeof value.os !== 'string' || typeof value.architecture !== 'string')
-        throw new LayoutError(`${what}: the platform has no os and architecture`);
-    if (value.variant !== undefined && typeof value.variant !== 'string')
-        throw new LayoutError(`${what}: the platform variant is not a string`);
-    const platform = { os: value.os, architecture: value.architecture };
-    if (value.variant)
-        platform.variant = value.variant;
-    return platform;
-}
-function indexManifests(json, what) {
-    if (!isObject(json) || json.schemaVersion !== 2 || !Array.isArray(json.manifests))
-        throw new LayoutError(`${what} is not an image index (schemaVersion 2 and a manifests list)`);
-    return json.manifests.map((entry) => descriptorOf(entry, what));
-}
-function manifestBlobs(json, what) {
-    if (!isObject(json) || json.schemaVersion !== 2 || !Array.isArray(json.layers))
-        throw new LayoutError(`${what} is not an image manifest (schemaVersion 2, a config and layers)`);
-    return [
-        descriptorOf(json.config, `${what} config`),
-        ...json.layers.map((layer) => descriptorOf(layer, what))
-    ];
-}
-/** A manifest that states its media type must state the one it is named with. */
-function checkStatedType(json, mediaType, what) {
-    const stated = isObject(json) ? json.mediaType : undefined;
-    if (stated !== undefined && stated !== mediaType)
-        throw new LayoutError(`${what} says it is a ${String(stated)} but is named as a ${mediaType}`);
-}
-function configPlatform(dir, manifest) {
-    const what = manifest.digest;
-    const [config] = manifestBlobs(parseJson(readBlobIn(dir, manifest), what), what);
-    if (!config || config.size > MAX_MANIFEST_BYTES)
-        return undefined;
-    const json = parseJson(readBlobIn(dir, config), `${config.digest} (config of ${what})`);
-    if (!isObject(json) || typeof json.os !== 'string' || typeof json.architecture !== 'string')
-        return undefined;
-    return platformOf(json, `${config.digest} (config of ${what})`);
-}
-// --- files --------------------------------------------------------------------------------------
-function readBlobIn(dir, descriptor) {
-    if (descriptor.size > MAX_MANIFEST_BYTES)
-        throw new LayoutError(`${descriptor.digest} is ${descriptor.size} bytes: too large to read whole`);
-    const body = readInside(dir, blobPath(descriptor.digest), MAX_MANIFEST_BYTES);
-    checkBytes(descriptor, body.length, sha256(body));
-    return body;
-}
-function sha256(bytes) {
-    return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-function checkBytes(descriptor, size, digest) {
-    if (size !== descriptor.size)
-        throw new LayoutError(`the blob ${descriptor.digest} is ${size} bytes, not the ${descriptor.size} its descriptor says`);
-    if (digest !== descriptor.digest)
-        throw new LayoutError(`the blob ${descriptor.digest} holds bytes that hash to ${digest}: it is not what it is named`);
-}
-/** blobs/sha256/<hex> for a checked digest: the only blob paths ever opened. */
-function blobPath(digest) {
-    if (!isDigest(digest))
-        throw new LayoutError(`${JSON.stringify(digest)} is not sha256:<64 hex digits>`);
-    return path$1.join('blobs', 'sha256', digest.slice('sha256:'.length));
-}
-/** The real path of a file of the layout, refused when a link takes it outside the folder. */
-function sourcePath(dir, relative) {
-    let real;
-    try {
-        real = realpathSync(path$1.join(dir, relative));
-    }
-    catch {
-        throw new LayoutError(`${relative} is missing from the layout ${dir}`);
-    }
-    if (!real.startsWith(dir + path$1.sep))
-        throw new LayoutError(`${relative} in the layout ${dir} links to ${real}, outside the layout: refused`);
-    return real;
-}
-/** Opens a regular file of the layout (no link followed past the checked real path). */
-function openInside(dir, relative) {
-    const real = sourcePath(dir, relative);
-    const fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW);
-    if (!fstatSync(fd).isFile()) {
-        closeSync(fd);
-        throw new LayoutError(`${relative} in the layout ${dir} is not a regular file`);
-    }
-    return fd;
-}
-function readInside(dir, relative, limit) {
-    const fd = openInside(dir, relative);
-    try {
-        const size = fstatSync(fd).size;
-        if (size > limit)
-            throw new LayoutError(`${relative} in the layout ${dir} is ${size} bytes: more than ${limit}`);
-        const bytes = Buffer.alloc(size);
-        let read = 0;
-        while (read < size) {
-            const n = readSync(fd, bytes, read, size - read, read);
-            if (n === 0)
-                break;
-            read += n;
-        }
-        return bytes.subarray(0, read);
-    }
-    finally {
-        closeSync(fd);
-    }
 }
 
 // Running work over a list with at most `limit` at once: enough to keep a registry busy without

@@ -2,7 +2,7 @@
 // (every platform, with attestations: the scan reads it and the push uploads it as it is), else
 // loaded into the local engine, else the classic `docker build` for the inputs it supports.
 // An image loaded into the engine gets every computed tag at once.
-import { readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
 import type { KeyValue } from '../lib/key-value.js'
@@ -13,6 +13,7 @@ import type { Step, StepCall } from '../run/step.js'
 import { makeWorkDir } from '../run/work-dirs.js'
 import { BUILD_SECRET_INPUTS, readBuildInputs, type BuildInputs } from './inputs.js'
 import { buildTime, mergeLabels, ociLabels } from './labels.js'
+import { writeSboms } from './sbom.js'
 import { chooseBuilder, describeBuilder, type Builder } from './builder.js'
 import { runUrlFrom } from '../github/context.js'
 
@@ -57,6 +58,8 @@ export interface BuildResult {
   builder: Builder
   /** Set when the image was built into an OCI layout rather than loaded into the engine. */
   layout?: BuiltLayout
+  /** Each platform's SBOM as an SPDX JSON file, when the sbom input asked for one. */
+  sbomFiles?: Record<string, string>
   /** buildx's reference of the build (`buildx.build.ref` of --metadata-file), to find it in buildx's history. */
   buildRef?: string
   /** The Dockerfile built ('' for a remote context's own), for the steps that point at its lines. */
@@ -160,6 +163,13 @@ export async function build(
           layout: { dir: layoutDir, digest: metadata.digest }
         }
         keep = true
+        // Not in the build's folder, which the post step removes: sbom-files is an output later steps read.
+        if (inputs.sbom) {
+          result.sbomFiles = await writeSboms(
+            layoutDir,
+            mkdtempSync(path.join(run.tempRoot, 'container-ship-sbom-'))
+          )
+        }
       } else result = { ...base, imageId: readFileSync(iidFile, 'utf8').trim() }
     } else {
       // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
@@ -227,7 +237,11 @@ export const buildStep: Step<'build', BuildResult, BuildInputs, object, Builder>
   prepare: ({ context, inputs }) => chooseBuilder(context.docker, inputs),
   run: (call) => build(call, call.prepared),
   report: (result) => ({
-    outputs: { 'image-id': result?.imageId ?? '' },
+    outputs: {
+      'image-id': result?.imageId ?? '',
+      'sbom-files':
+        result?.sbomFiles && Object.keys(result.sbomFiles).length > 0 ? JSON.stringify(result.sbomFiles) : ''
+    },
     rows: result ? buildRows(result) : [],
     notes: result ? buildNotes(result) : []
   })

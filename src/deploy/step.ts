@@ -113,6 +113,9 @@ async function pinnedTarget(
     )
     return target
   }
+  core.info(
+    `Deploying ${plan.image}: the digest ${pushed?.digest ? 'pushed by this run' : `the registry holds for ${wanted.tag}`}`
+  )
   return { ...target, plan, rollout: await plan.connect(target.docker) }
 }
 

@@ -2,6 +2,7 @@
 // (buildx driver "remote", linux/amd64 native and linux/arm64 through qemu) builds both platforms
 // into an OCI layout with provenance and SBOM attestations, scans each platform with the test
 // bed's Trivy, and pushes the layout's bytes with its own registry client to the real registry.
+import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { eventEnv } from '../../../__fixtures__/events.js'
 import {
@@ -139,6 +140,20 @@ describe('two platforms, both clean', () => {
     }
   })
 
+  it("writes each platform's SBOM as an SPDX file for later steps", () => {
+    const files = JSON.parse(result.outputs['sbom-files'] ?? '{}') as Record<string, string>
+    expect(Object.keys(files)).toEqual(['linux/amd64', 'linux/arm64'])
+    for (const file of Object.values(files)) {
+      const document = JSON.parse(readFileSync(file, 'utf8')) as {
+        spdxVersion: string
+        packages: { name: string }[]
+      }
+      expect(document.spdxVersion).toMatch(/^SPDX-2\./)
+      // Syft read the apk database of the Alpine base.
+      expect(document.packages.map((p) => p.name)).toContain('musl')
+    }
+  })
+
   it('ran the arm64 image as arm64 (qemu) and the amd64 one natively', async () => {
     const index = await registryManifest(tb, repository, result.outputs.digest ?? '')
     const arm = (index.json.manifests as Descriptor[]).find((m) => m.platform?.architecture === 'arm64')
@@ -175,7 +190,7 @@ describe('a package vulnerable only in the arm64 image', () => {
 
   it('names the platform in the annotations and the summary', () => {
     expect(result.log).toMatch(
-      /::error file=Dockerfile,line=1,.*CVE-2019-14697 \(CRITICAL\) musl 1\.1\.20-r4, fixed in 1\.1\.20-r5 \(linux\/arm64 only\)/
+      /::error title=.*,file=Dockerfile,line=1::CVE-2019-14697 \(CRITICAL\) musl 1\.1\.20-r4, fixed in 1\.1\.20-r5 \(linux\/arm64 only\)/
     )
     expect(result.summary).toContain('`musl` (linux/arm64 only)')
   })

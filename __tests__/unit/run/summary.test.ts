@@ -147,6 +147,7 @@ describe('summaryMarkdown', () => {
         'pushed-tags',
         'report-file',
         'report-files',
+        'sbom-files',
         'sarif-file',
         'scan-result',
         'tags',
