@@ -68,11 +68,12 @@ export function runCosign(
 
 /** The last lines cosign printed to stderr, for a message (runProgram already neutralizes the log). */
 export function cosignSaid(result: RunResult, lines = 3): string {
-  const tail = result.stderr
+  const all = result.stderr
     .split('\n')
     .map((line) => line.trim())
     .filter(Boolean)
-    .slice(-lines)
-    .join(' / ')
+  // Its warnings (a TUF root it could not refresh) are not why it failed, when it says why.
+  const errors = all.filter((line) => !/^WARNING\b/.test(line))
+  const tail = (errors.length > 0 ? errors : all).slice(-lines).join(' / ')
   return tail ? ` (cosign said: ${tail})` : ''
 }

@@ -101,8 +101,9 @@ async function withSigner(
   work: (signer: Signer, env: Record<string, string>, folder: PrivateFolder) => Promise<void>
 ): Promise<void> {
   if (inputs.sign === 'off') throw new Error('signing is off (sign: false)')
-  // Before the folder: a job without id-token permission fails with nothing written.
-  const token = inputs.sign === 'keyless' ? await sigstoreIdentityToken(run.env ?? process.env) : undefined
+  // Before the folder: a job without id-token permission fails with nothing written. The token
+  // comes through the action's own environment (where the runner puts the request URL).
+  const token = inputs.sign === 'keyless' ? await sigstoreIdentityToken() : undefined
   await withPrivateFolder(run.tempRoot, async (folder) => {
     if (token !== undefined) {
       await work({ kind: 'keyless', tokenFile: folder.write('identity-token', token) }, {}, folder)
