@@ -116,6 +116,13 @@ export function readSignInputs(
       )
     }
   }
+  // A Fulcio certificate is valid for minutes; only the log's timestamp shows a keyless signature
+  // was made within them, so without the log it could never be verified later.
+  if (!tlog && (sign === 'keyless' || (verify !== 'none' && verifyWith === 'keyless'))) {
+    fields.problem(
+      'cosign-tlog: keyless signatures need the transparency log (cosign-tlog: true): their certificate is valid for minutes, and only the log proves when they were made; sign with cosign-key for a registry without Rekor'
+    )
+  }
   if (sign === 'keyless' && scope.steps.includes('push') && !env.ACTIONS_ID_TOKEN_REQUEST_URL) {
     fields.problem(
       'sign: keyless signing needs the job to be allowed an OIDC token: add `permissions: id-token: write` to the job (or use sign: key with cosign-key)'

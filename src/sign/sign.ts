@@ -133,7 +133,10 @@ function signFailure(
 ): string {
   const what = verb === 'sign' ? 'signed' : 'attested'
   const said = cosignSaid(result)
-  const output = `${result.stdout}\n${result.stderr}`
+  // What cosign gave as its error, not its progress lines ("Retrieving signed certificate...").
+  const lines = `${result.stdout}\n${result.stderr}`.split('\n')
+  const errors = lines.filter((line) => /^(?:Error\b|error during command execution)/.test(line.trim()))
+  const output = (errors.length > 0 ? errors : lines).join('\n')
   if (inputs.sign === 'keyless' && /fulcio|signing cert/i.test(output)) {
     return `keyless signing of ${reference} failed: Fulcio (${inputs.fulcioUrl || 'the public Sigstore instance'}) gave no signing certificate; nothing was ${what}${said}`
   }

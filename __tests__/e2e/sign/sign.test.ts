@@ -390,7 +390,7 @@ describe('keyless, up to Fulcio', () => {
     process.env.ACTIONS_ID_TOKEN_REQUEST_URL = tokenUrl
     process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = REQUEST_TOKEN
     const signing = inputs(
-      { sign: 'keyless', 'fulcio-url': fulcioUrl, 'cosign-tlog': 'false' },
+      { sign: 'keyless', 'fulcio-url': fulcioUrl },
       {
         ACTIONS_ID_TOKEN_REQUEST_URL: tokenUrl,
         GITHUB_WORKFLOW_REF: 'acme/web/.github/workflows/ci.yml@refs/heads/main'
@@ -420,7 +420,7 @@ describe('keyless, up to Fulcio', () => {
     const calls = readFileSync(shimLog, 'utf8')
     expect(calls).toMatch(
       new RegExp(
-        `ARGS sign --yes --identity-token ${tempRoot}/container-ship-sign-\\w{6}/identity-token --fulcio-url ${fulcioUrl} --tlog-upload=false --allow-http-registry ${image.name}@${digest}\n`
+        `ARGS sign --yes --identity-token ${tempRoot}/container-ship-sign-\\w{6}/identity-token --fulcio-url ${fulcioUrl} --allow-http-registry ${image.name}@${digest}\n`
       )
     )
     expect(calls).toContain(`TOKEN_FILE 600 ${ID_TOKEN}\n`)
@@ -441,7 +441,7 @@ describe('keyless, up to Fulcio', () => {
     process.env.ACTIONS_ID_TOKEN_REQUEST_URL = tokenUrl
     process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = 'not-the-job-token'
     const signing = inputs(
-      { sign: 'keyless', 'fulcio-url': fulcioUrl, 'cosign-tlog': 'false' },
+      { sign: 'keyless', 'fulcio-url': fulcioUrl },
       {
         ACTIONS_ID_TOKEN_REQUEST_URL: tokenUrl,
         GITHUB_WORKFLOW_REF: 'acme/web/.github/workflows/ci.yml@refs/heads/main'
@@ -459,7 +459,7 @@ describe('keyless, up to Fulcio', () => {
     delete process.env.ACTIONS_ID_TOKEN_REQUEST_URL
     delete process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
     const signing = inputs(
-      { sign: 'keyless', 'cosign-tlog': 'false' },
+      { sign: 'keyless' },
       {
         ACTIONS_ID_TOKEN_REQUEST_URL: 'x',
         GITHUB_WORKFLOW_REF: 'acme/web/.github/workflows/ci.yml@refs/heads/main'

@@ -147,6 +147,18 @@ describe('readSignInputs', () => {
     })
   })
 
+  it('refuses keyless signing or verifying without the transparency log', () => {
+    const refusal = expect.stringMatching(/^cosign-tlog: keyless signatures need the transparency log/)
+    expect(read({ sign: 'keyless', 'cosign-tlog': 'false' }).problems).toEqual([refusal])
+    expect(
+      read({
+        verify: 'signature',
+        'certificate-identity': '^https://github\\.com/acme/',
+        'cosign-tlog': 'false'
+      }).problems
+    ).toEqual([refusal])
+  })
+
   it('refuses scan-attestation when the run signs without scanning', () => {
     expect(
       read(
