@@ -26,5 +26,8 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'drain-seconds': '0',
   'startup-grace': '10',
   'lock-timeout': '600',
-  'deploy-on-untrusted-events': 'false'
+  'deploy-on-untrusted-events': 'false',
+  sign: 'false',
+  'cosign-tlog': 'true',
+  'certificate-oidc-issuer': 'https://token.actions.githubusercontent.com'
 }

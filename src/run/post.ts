@@ -15,6 +15,7 @@
 // HTTP client stack takes longer to load (about 60 ms here) than the step takes to run.
 import { rmSync } from 'node:fs'
 import os from 'node:os'
+import path from 'node:path'
 import { State } from './names.js'
 import { removePrivateDockerConfig } from '../docker/config.js'
 import type { PostContext, StepCleanup } from './cleanup.js'
@@ -72,7 +73,7 @@ function input(name: string, env: NodeJS.ProcessEnv): string {
   return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim()
 }
 
-/** The steps' private folders; the build's is already gone unless the run was cancelled. */
+/** The steps' private folders; each is already gone unless the run was cancelled. */
 function removeWorkDirs(text: string, tempRoot: string): void {
   let dirs: unknown
   try {
@@ -82,10 +83,10 @@ function removeWorkDirs(text: string, tempRoot: string): void {
   }
   if (!Array.isArray(dirs)) return
   for (const dir of dirs) {
-    const own = trusted(
-      () => ownFolder('work-dirs', typeof dir === 'string' ? dir : '', tempRoot, 'build'),
-      warning
-    )
+    const text = typeof dir === 'string' ? dir : ''
+    // The build's and the signing's (sign/private-folder.ts) folders; ownFolder checks the name.
+    const kind = path.basename(text).startsWith('container-ship-sign-') ? 'sign' : 'build'
+    const own = trusted(() => ownFolder('work-dirs', text, tempRoot, kind), warning)
     if (own) rmSync(own, { recursive: true, force: true })
   }
 }

@@ -14,7 +14,7 @@ import { lstatSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 
 /** The kinds of folder the main step makes in the runner's temp folder (`container-ship-<kind>-XXXXXX`). */
-export type FolderKind = 'docker' | 'remote' | 'build' | 'scan'
+export type FolderKind = 'docker' | 'remote' | 'build' | 'scan' | 'sign'
 
 /** mkdtemp's six random characters. */
 const MKDTEMP_SUFFIX = '[A-Za-z0-9]{6}'

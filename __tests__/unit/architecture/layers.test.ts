@@ -8,7 +8,7 @@ import { describe, expect, it } from '@jest/globals'
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src')
 /** Folders every step may use, and which use no step. */
-const SHARED = ['run', 'inputs', 'release', 'registry', 'docker', 'program', 'github', 'lib', 'oci']
+const SHARED = ['run', 'inputs', 'release', 'registry', 'docker', 'program', 'github', 'lib', 'oci', 'sign']
 /** One folder per step. */
 const STEPS = ['build', 'scan', 'push', 'deploy']
 
