@@ -133,6 +133,8 @@ export interface ReleaseOptions {
   proxyPort?: number
   /** The runner's PATH (a docker wrapper first, say). */
   path?: string
+  /** More variables of the runner's environment. */
+  env?: Record<string, string>
   /** The event's variables instead of a tag push of the version. */
   event?: Record<string, string>
   /** Cancel the run as the runner does once the main step's log satisfies this. */
@@ -164,11 +166,14 @@ export async function release(
     event:
       options.event ??
       eventEnv('tag-push', { GITHUB_REF: `refs/tags/v${version}`, GITHUB_REF_NAME: `v${version}` }),
-    env: options.path
-      ? { PATH: options.path }
-      : stack.compose === 'v1'
-        ? { PATH: pathWithoutComposePlugin() }
-        : {},
+    env: {
+      ...(options.path
+        ? { PATH: options.path }
+        : stack.compose === 'v1'
+          ? { PATH: pathWithoutComposePlugin() }
+          : {}),
+      ...options.env
+    },
     ...(options.cancelWhen ? { cancelWhen: options.cancelWhen } : {}),
     ...(options.meanwhile ? { meanwhile: options.meanwhile } : {}),
     inputs: {

@@ -1,8 +1,7 @@
 // The build step's inputs: what to build (context, Dockerfile, target) and how.
 import path from 'node:path'
-import { isDirectory, isFile, parseBoolean, type InputFields } from '../inputs/fields.js'
+import { isDirectory, isFile, parseBoolean, type InputFields, type InputScope } from '../inputs/fields.js'
 import { parseKeyValueLines, parseLines, parseList, type KeyValue } from '../lib/key-value.js'
-import type { InputScope } from '../run/step.js'
 
 export interface BuildInputs {
   context: string

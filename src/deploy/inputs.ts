@@ -2,9 +2,8 @@
 // the rollout's waits. Also the refusal to deploy from events anyone may trigger.
 import { ENGINE_VARIABLES } from '../docker/cli.js'
 import { parseWholeNumber } from '../inputs/bounds.js'
-import { checkPem, InputError, parseBoolean, type InputFields } from '../inputs/fields.js'
+import { checkPem, InputError, parseBoolean, type InputFields, type InputScope } from '../inputs/fields.js'
 import { parseKeyValueLines, parseLines, type KeyValue } from '../lib/key-value.js'
-import type { InputScope } from '../run/step.js'
 import { parseSwitchCommand, type SwitchCommand } from './compose/switch-command.js'
 import { parseDockerHost, type DockerHost } from './host/docker-host.js'
 

@@ -28,6 +28,8 @@ import { saveForPost } from '../run/saved-for-post.js'
 import { StepError, type Step } from '../run/step.js'
 import { printUntrusted } from '../program/untrusted-output.js'
 import type { PushResult } from '../push/step.js'
+import { cosignRunOf } from '../sign/cosign-run.js'
+import { verifyImage } from '../sign/verify.js'
 import { parseImageReference, type ImageName } from '../lib/image-name.js'
 import { LOG_TAIL_LINES, type ContainerFailure, type RolloutHooks, type RolloutReport } from './strategy.js'
 
@@ -119,6 +121,22 @@ async function pinnedTarget(
   return { ...target, plan, rollout: await plan.connect(target.docker) }
 }
 
+/**
+ * The signature (and with scan-attestation, the attested scan verdict) of the digest about to be
+ * deployed, as the verify input asks; refused when the image is not deployed by a digest.
+ */
+async function verifyPinned(target: DeployTarget, context: RunContext): Promise<void> {
+  const { signing, image } = context.inputs
+  if (signing.verify === 'none') return
+  const digest = /@(sha256:[0-9a-f]{64})$/.exec(target.plan.image)?.[1]
+  if (!digest) {
+    throw new Error(
+      `verify: ${signing.verify} needs the image deployed by its digest, and ${target.plan.image} is not: make the service's image end with :\${APP_VERSION}`
+    )
+  }
+  await verifyImage(image, digest, signing, await cosignRunOf(context))
+}
+
 /** The digest the registry holds for image:tag, read through the registry client. */
 async function digestInRegistry(context: RunContext, image: ImageName, tag: string): Promise<string> {
   const client = await context.registries(image.registry)
@@ -171,6 +189,8 @@ export const deployStep: Step<'deploy', DeployResult, DeployInputs, { push?: Pus
       if (pullsImage(context.inputs)) {
         target = await pinnedTarget(prepared, context, earlier.push)
         result.image = target.plan.image
+        // Before the pull: an image that fails is refused with nothing changed on the host.
+        await verifyPinned(target, context)
         await pullImage(target, context.inputs, timeline)
         if (target !== prepared) await checkPulledDigest(target, target.plan.image)
       }

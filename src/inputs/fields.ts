@@ -4,6 +4,11 @@
 import { existsSync, statSync } from 'node:fs'
 import { ACTION_DEFAULTS } from './action-defaults.js'
 
+/** What inputs may depend on: which steps run. */
+export interface InputScope {
+  steps: readonly string[]
+}
+
 /** Reads one input as the runner passes it (INPUT_<NAME>), trimmed; '' when unset. */
 export type InputReader = (name: string) => string
 

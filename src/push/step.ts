@@ -18,6 +18,8 @@ import { StepError, type Step } from '../run/step.js'
 import type { BuildResult, BuiltLayout } from '../build/step.js'
 import { readLayoutGraph } from '../oci/layout.js'
 import { pushLayout, tagLayout } from './layout-push.js'
+import { signPushed, type SigningResult } from './signing.js'
+import type { ScanResult } from '../scan/step.js'
 
 export interface PushResult {
   /** The manifest digest the registry holds for the first reference (the version tag). */
@@ -30,6 +32,8 @@ export interface PushResult {
   taggedByApi: number
   /** For an OCI layout: what its blobs took (summed over the repositories). */
   blobs?: { uploaded: number; skipped: number; mounted: number; bytesUploaded: number }
+  /** What was signed, when the sign input asked. */
+  signing?: SigningResult
 }
 
 /** `docker push` ends with `<tag>: digest: sha256:<hex> size: <n>`: the registry's answer. */
@@ -238,7 +242,7 @@ async function tagByApi(
   }
 }
 
-export const pushStep: Step<'push', PushResult, undefined, { build?: BuildResult }> = {
+export const pushStep: Step<'push', PushResult, undefined, { build?: BuildResult; scan?: ScanResult }> = {
   name: 'push',
   title: 'Push',
   requires: [{ step: 'build', because: 'works on the image the build step makes' }],
@@ -246,7 +250,17 @@ export const pushStep: Step<'push', PushResult, undefined, { build?: BuildResult
     release.pushing.push ? undefined : `Nothing was pushed: ${release.pushing.reason}.`,
   run: async ({ context, earlier }) => {
     if (!earlier.build) throw new Error('push needs the image the build step makes')
-    return push(context, earlier.build)
+    const result = await push(context, earlier.build)
+    if (context.inputs.signing.sign === 'off') return result
+    try {
+      result.signing = await signPushed(context, result.pushed, result.digest, earlier.scan)
+    } catch (error) {
+      throw new StepError(
+        `${(error as Error).message}\nThe image was pushed (${result.digest}) but not signed: a deploy that verifies refuses it.`,
+        result
+      )
+    }
+    return result
   },
   report: (result, run) => {
     const rows: [string, string][] = []
@@ -255,6 +269,12 @@ export const pushStep: Step<'push', PushResult, undefined, { build?: BuildResult
     if (result) {
       rows.push(['Pushed', `${result.pushed.length} of ${run.release?.references.length ?? '?'} references`])
       if (result.digest) rows.push(['Digest', code(result.digest)])
+      if (result.signing) {
+        rows.push([
+          'Signed',
+          `${result.signing.signed.map(code).join(' ')}${result.signing.attested ? ', with the scan verdict attested' : ''}`
+        ])
+      }
       if (result.blobs) {
         const { uploaded, skipped, mounted, bytesUploaded } = result.blobs
         rows.push([

@@ -1,7 +1,7 @@
 // The inputs every step shares through the release: the image, how it is tagged, and where and
 // whether it is pushed with which credentials.
 import { parseWholeNumber } from '../inputs/bounds.js'
-import { parseBoolean, parseChoice, type InputFields } from '../inputs/fields.js'
+import { parseBoolean, parseChoice, type InputFields, type InputScope } from '../inputs/fields.js'
 import {
   isValidTag,
   parseImageName,
@@ -12,6 +12,7 @@ import {
 } from '../lib/image-name.js'
 import { parseList } from '../lib/key-value.js'
 import type { TagLatest } from './tags.js'
+import { readSignInputs, SIGN_SECRET_INPUTS, type SignInputs } from '../sign/inputs.js'
 
 export type PushMode = 'auto' | 'true' | 'false'
 
@@ -40,12 +41,17 @@ export interface ReleaseInputs {
   image: ImageName
   tags: TagInputs
   publish: PublishInputs
+  /** Signing (the push step signs) and verifying (the deploy step verifies) the image. */
+  signing: SignInputs
 }
 
 /** Inputs whose whole value is a secret. */
-export const RELEASE_SECRET_INPUTS = { whole: ['password'], values: [] } as const
+export const RELEASE_SECRET_INPUTS = {
+  whole: ['password', ...SIGN_SECRET_INPUTS.whole],
+  values: []
+} as const
 
-export function readReleaseInputs(fields: InputFields): ReleaseInputs {
+export function readReleaseInputs(fields: InputFields, scope: InputScope): ReleaseInputs {
   const { read } = fields
   const image = fields.field('image', (raw) => parseImageName(raw), {
     registry: '',
@@ -84,7 +90,8 @@ export function readReleaseInputs(fields: InputFields): ReleaseInputs {
         (raw) => parseWholeNumber(raw, 'registry-timeout'),
         600
       )
-    }
+    },
+    signing: readSignInputs(fields, scope)
   }
 }
 

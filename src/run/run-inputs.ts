@@ -17,7 +17,7 @@ export function readInputs(steps: readonly AnyStep[], read: InputReader, cwd: st
   const fields = new InputFields(read, cwd)
   const names = steps.map((step) => step.name)
   const chosen = fields.field('steps', (raw) => parseSteps(raw, steps), names)
-  const run: RunInputs = { steps: chosen, ...readReleaseInputs(fields) }
+  const run: RunInputs = { steps: chosen, ...readReleaseInputs(fields, { steps: chosen }) }
   const own: Record<string, unknown> = {}
   for (const step of steps) {
     if (step.readInputs) own[step.name] = step.readInputs(fields, { steps: chosen })

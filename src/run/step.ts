@@ -4,16 +4,13 @@
 // what it leaves for the post step goes through state it names, cleaned up by its StepCleanup
 // (cleanup.ts). Adding a step is a folder, one line in pipeline/steps.ts and its inputs in
 // action.yml.
-import type { InputFields } from '../inputs/fields.js'
+import type { InputFields, InputScope } from '../inputs/fields.js'
 import type { SecretInputs } from '../inputs/secrets.js'
 import type { Release } from '../release/release.js'
 import type { RunContext, RunInputs } from './context.js'
 import type { StepReport } from './report.js'
 
-/** What a step's inputs may depend on: which steps run. */
-export interface InputScope {
-  steps: readonly string[]
-}
+export type { InputScope } from '../inputs/fields.js'
 
 /** What a step is handed to prepare and to run. */
 export interface StepCall<Own> {

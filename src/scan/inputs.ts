@@ -2,11 +2,10 @@
 import path from 'node:path'
 import semver from 'semver'
 import { parseWholeNumber } from '../inputs/bounds.js'
-import { isFile, parseBoolean, type InputFields } from '../inputs/fields.js'
+import { isFile, parseBoolean, type InputFields, type InputScope } from '../inputs/fields.js'
 import { isLoopbackHost, parseImageName, parseImageReference } from '../lib/image-name.js'
 import { parseList } from '../lib/key-value.js'
 import { writeRefusal, writeRoots } from '../lib/safe-write.js'
-import type { InputScope } from '../run/step.js'
 import { ACTION_DEFAULTS } from '../inputs/action-defaults.js'
 import { parseSeverity, SEVERITIES, type Severity } from './severity.js'
 

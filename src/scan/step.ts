@@ -53,6 +53,11 @@ export interface ScanResult {
   ignored: number
   /** The Dockerfile the findings are placed on. */
   dockerfile: string
+  /** For the scan attestation: the Trivy that ran, the threshold it was judged by, when. */
+  trivyVersion: string
+  severityThreshold: string
+  startedOn: Date
+  finishedOn: Date
 }
 
 export async function scan(
@@ -62,6 +67,7 @@ export async function scan(
   const trivy = await findTrivy(inputs.trivyVersion, inputs.trivyReleases)
   core.info(`Trivy: ${trivy.path} (${trivy.source})`)
   // Not removed by the post step: report-file and sarif-file are outputs that later steps read.
+  const startedOn = new Date()
   const workDir = mkdtempSync(path.join(run.tempRoot, 'container-ship-scan-'))
   // Trivy runs in a folder of its own, away from the workspace's trivy.yaml and the like.
   const files = privateTrivyFiles(mkdtempSync(path.join(workDir, 'trivy-')))
@@ -138,7 +144,11 @@ export async function scan(
     reasons: verdict.failures.map((failure) => failure.message),
     rows: rowsOf(reported, layers),
     ignored: verdict.ignored.length,
-    dockerfile: built.dockerfile || 'Dockerfile'
+    dockerfile: built.dockerfile || 'Dockerfile',
+    trivyVersion: report.TrivyVersion ?? '',
+    severityThreshold: inputs.severityThreshold,
+    startedOn,
+    finishedOn: new Date()
   }
   core.info(verdictLine(verdict))
   await comment(run, inputs, result)

@@ -6,6 +6,8 @@
 import { programEnv } from '../docker/cli.js'
 import { registryApiBase, type ImageName } from '../lib/image-name.js'
 import { runProgram, type RunOptions, type RunResult } from '../program/program.js'
+import type { RunContext } from '../run/context.js'
+import { findCosign } from './cosign.js'
 
 export interface CosignRun {
   /** The cosign binary (findCosign). */
@@ -18,6 +20,19 @@ export interface CosignRun {
   timeoutSeconds?: number
   /** The environment cosign starts from; the action's own, scrubbed (programEnv), by default. */
   env?: NodeJS.ProcessEnv
+}
+
+/** The cosign run of this job: cosign found, the run's Docker config, registry-timeout per run. */
+export async function cosignRunOf(
+  context: Pick<RunContext, 'docker' | 'tempRoot' | 'inputs'>
+): Promise<CosignRun> {
+  const cosign = await findCosign()
+  return {
+    cosign: cosign.path,
+    dockerConfig: context.docker.configDir,
+    tempRoot: context.tempRoot,
+    timeoutSeconds: context.inputs.publish.registryTimeout
+  }
 }
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/

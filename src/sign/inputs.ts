@@ -2,8 +2,7 @@
 // how to sign (a cosign key pair, or keyless with the workflow's OIDC identity), what to verify
 // before a deploy, and where Sigstore's services are. Everything is checked up front, each
 // problem naming its input; a key is never quoted.
-import { checkPem, parseBoolean, parseChoice, type InputFields } from '../inputs/fields.js'
-import type { InputScope } from '../run/step.js'
+import { checkPem, parseBoolean, parseChoice, type InputFields, type InputScope } from '../inputs/fields.js'
 
 export const SIGN_CHOICES = ['false', 'key', 'keyless', 'true'] as const
 export const VERIFY_CHOICES = ['none', 'signature', 'scan-attestation'] as const
