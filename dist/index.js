@@ -1,11 +1,10 @@
 import { mkdtempSync, existsSync, statSync, readdirSync, mkdirSync, linkSync, copyFileSync, constants, writeFileSync, realpathSync, createReadStream, fstatSync, readSync, closeSync, openSync, readFileSync, rmSync, accessSync, chmodSync, lstatSync, ftruncateSync, writeSync, readlinkSync, symlinkSync, renameSync } from 'node:fs';
 import path$1 from 'node:path';
-import { s as saveState, i as info, w as warning, g as getExecOutput, c as core, a as startGroup, e as endGroup, b as semver, d as semverExports, f as debug, h as exec, j as isDebug, k as cp, m as mkdirP, r as rmRF, H as HttpClient, l as which, n as notice, o as error, p as setSecret, q as getInput, t as summary, u as setFailed, v as group, x as setOutput } from './chunks/index-Cvqs_SMS.js';
+import { s as saveState, i as info, w as warning, g as getExecOutput, c as core, a as semverExports, d as debug, e as exec, b as isDebug, f as cp, m as mkdirP, r as rmRF, H as HttpClient, h as startGroup, j as endGroup, k as getIDToken, l as setSecret, n as semver, o as which, p as notice, q as error, t as getInput, u as summary, v as setFailed, x as group, y as setOutput } from './chunks/index-D8nocczx.js';
 import { c as code, a as clip$1, t as text, b as atOrAbove, S as SEVERITIES, d as countsText, e as countBySeverity, p as platformNote, f as parseSeverity, s as scanSection, m as mergePlatformFindings, g as mergeLayerMaps, h as cell } from './chunks/summary-CuEvEVux.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { Writable, Readable } from 'node:stream';
-import { Buffer as Buffer$1 } from 'node:buffer';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -14,6 +13,7 @@ import * as path from 'path';
 import * as stream from 'stream';
 import * as util from 'util';
 import { ok } from 'assert';
+import { Buffer as Buffer$1 } from 'node:buffer';
 import os$1 from 'node:os';
 import http from 'node:http';
 import https from 'node:https';
@@ -115,7 +115,10 @@ const ACTION_DEFAULTS = {
     'drain-seconds': '0',
     'startup-grace': '10',
     'lock-timeout': '600',
-    'deploy-on-untrusted-events': 'false'
+    'deploy-on-untrusted-events': 'false',
+    sign: 'false',
+    'cosign-tlog': 'true',
+    'certificate-oidc-issuer': 'https://token.actions.githubusercontent.com'
 };
 
 // Reading inputs: each parser's error becomes a problem naming the input, and every problem of
@@ -356,7 +359,7 @@ const ATTESTATION_MANIFEST = 'attestation-manifest';
 const REFERENCE_DIGEST_ANNOTATION = 'vnd.docker.reference.digest';
 /** Registries refuse manifests over 4 MiB (Distribution's default limit): nothing larger is read as JSON. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-const DIGEST$1 = /^sha256:[0-9a-f]{64}$/;
+const DIGEST$2 = /^sha256:[0-9a-f]{64}$/;
 class LayoutError extends Error {
     constructor(message) {
         super(message);
@@ -364,7 +367,7 @@ class LayoutError extends Error {
     }
 }
 function isDigest(value) {
-    return typeof value === 'string' && DIGEST$1.test(value);
+    return typeof value === 'string' && DIGEST$2.test(value);
 }
 function isIndexType(mediaType) {
     return INDEX_TYPES.includes(mediaType);
@@ -389,7 +392,7 @@ function openLayout(layoutDir) {
         throw new LayoutError(`${layoutDir} is not an OCI image layout: the folder is missing`);
     }
     const marker = parseJson(readInside(dir, 'oci-layout', 4096), `${layoutDir}/oci-layout`);
-    if (!isObject(marker) || typeof marker.imageLayoutVersion !== 'string')
+    if (!isObject$1(marker) || typeof marker.imageLayoutVersion !== 'string')
         throw new LayoutError(`${layoutDir}/oci-layout does not name an imageLayoutVersion`);
     return dir;
 }
@@ -539,7 +542,7 @@ function singlePlatformLayout(layoutDir, manifest, destDir) {
     writeFileSync(path$1.join(destDir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor] }));
 }
 // --- shapes -------------------------------------------------------------------------------------
-function isObject(value) {
+function isObject$1(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 function parseJson(bytes, what) {
@@ -551,7 +554,7 @@ function parseJson(bytes, what) {
     }
 }
 function descriptorOf(value, what) {
-    if (!isObject(value))
+    if (!isObject$1(value))
         throw new LayoutError(`${what}: a descriptor is not an object`);
     const { mediaType, digest, size, platform, annotations } = value;
     if (typeof mediaType !== 'string' || mediaType === '')
@@ -564,14 +567,14 @@ function descriptorOf(value, what) {
     if (platform !== undefined)
         descriptor.platform = platformOf(platform, `${what}: ${digest}`);
     if (annotations !== undefined) {
-        if (!isObject(annotations) || Object.values(annotations).some((v) => typeof v !== 'string'))
+        if (!isObject$1(annotations) || Object.values(annotations).some((v) => typeof v !== 'string'))
             throw new LayoutError(`${what}: the annotations of ${digest} are not string to string`);
         descriptor.annotations = annotations;
     }
     return descriptor;
 }
 function platformOf(value, what) {
-    if (!isObject(value) || typeof value.os !== 'string' || typeof value.architecture !== 'string')
+    if (!isObject$1(value) || typeof value.os !== 'string' || typeof value.architecture !== 'string')
         throw new LayoutError(`${what}: the platform has no os and architecture`);
     if (value.variant !== undefined && typeof value.variant !== 'string')
         throw new LayoutError(`${what}: the platform variant is not a string`);
@@ -581,12 +584,12 @@ function platformOf(value, what) {
     return platform;
 }
 function indexManifests(json, what) {
-    if (!isObject(json) || json.schemaVersion !== 2 || !Array.isArray(json.manifests))
+    if (!isObject$1(json) || json.schemaVersion !== 2 || !Array.isArray(json.manifests))
         throw new LayoutError(`${what} is not an image index (schemaVersion 2 and a manifests list)`);
     return json.manifests.map((entry) => descriptorOf(entry, what));
 }
 function manifestBlobs(json, what) {
-    if (!isObject(json) || json.schemaVersion !== 2 || !Array.isArray(json.layers))
+    if (!isObject$1(json) || json.schemaVersion !== 2 || !Array.isArray(json.layers))
         throw new LayoutError(`${what} is not an image manifest (schemaVersion 2, a config and layers)`);
     return [
         descriptorOf(json.config, `${what} config`),
@@ -595,7 +598,7 @@ function manifestBlobs(json, what) {
 }
 /** A manifest that states its media type must state the one it is named with. */
 function checkStatedType(json, mediaType, what) {
-    const stated = isObject(json) ? json.mediaType : undefined;
+    const stated = isObject$1(json) ? json.mediaType : undefined;
     if (stated !== undefined && stated !== mediaType)
         throw new LayoutError(`${what} says it is a ${String(stated)} but is named as a ${mediaType}`);
 }
@@ -605,7 +608,7 @@ function configPlatform(dir, manifest) {
     if (!config || config.size > MAX_MANIFEST_BYTES)
         return undefined;
     const json = parseJson(readBlobIn(dir, config), `${config.digest} (config of ${what})`);
-    if (!isObject(json) || typeof json.os !== 'string' || typeof json.architecture !== 'string')
+    if (!isObject$1(json) || typeof json.os !== 'string' || typeof json.architecture !== 'string')
         return undefined;
     return platformOf(json, `${config.digest} (config of ${what})`);
 }
@@ -11323,6 +11326,922 @@ function registryApiBase(registry) {
     return `${isLoopbackRegistry(normalized) ? 'http' : 'https'}://${normalized}`;
 }
 
+(undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+var __awaiter$1 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+/**
+ * Internal class for retries
+ */
+class RetryHelper {
+    constructor(maxAttempts, minSeconds, maxSeconds) {
+        if (maxAttempts < 1) {
+            throw new Error('max attempts should be greater than or equal to 1');
+        }
+        this.maxAttempts = maxAttempts;
+        this.minSeconds = Math.floor(minSeconds);
+        this.maxSeconds = Math.floor(maxSeconds);
+        if (this.minSeconds > this.maxSeconds) {
+            throw new Error('min seconds should be less than or equal to max seconds');
+        }
+    }
+    execute(action, isRetryable) {
+        return __awaiter$1(this, void 0, void 0, function* () {
+            let attempt = 1;
+            while (attempt < this.maxAttempts) {
+                // Try
+                try {
+                    return yield action();
+                }
+                catch (err) {
+                    if (isRetryable && !isRetryable(err)) {
+                        throw err;
+                    }
+                    info(err.message);
+                }
+                // Sleep
+                const seconds = this.getSleepAmount();
+                info(`Waiting ${seconds} seconds before trying again`);
+                yield this.sleep(seconds);
+                attempt++;
+            }
+            // Last attempt
+            return yield action();
+        });
+    }
+    getSleepAmount() {
+        return (Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) +
+            this.minSeconds);
+    }
+    sleep(seconds) {
+        return __awaiter$1(this, void 0, void 0, function* () {
+            return new Promise(resolve => setTimeout(resolve, seconds * 1000));
+        });
+    }
+}
+
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class HTTPError extends Error {
+    constructor(httpStatusCode) {
+        super(`Unexpected HTTP response: ${httpStatusCode}`);
+        this.httpStatusCode = httpStatusCode;
+        Object.setPrototypeOf(this, new.target.prototype);
+    }
+}
+const IS_WINDOWS = process.platform === 'win32';
+process.platform === 'darwin';
+const userAgent = 'actions/tool-cache';
+/**
+ * Download a tool from an url and stream it into a file
+ *
+ * @param url       url of tool to download
+ * @param dest      path to download tool
+ * @param auth      authorization header
+ * @param headers   other headers
+ * @returns         path to downloaded tool
+ */
+function downloadTool(url, dest, auth, headers) {
+    return __awaiter(this, void 0, void 0, function* () {
+        dest = dest || path.join(_getTempDirectory(), crypto.randomUUID());
+        yield mkdirP(path.dirname(dest));
+        debug(`Downloading ${url}`);
+        debug(`Destination ${dest}`);
+        const maxAttempts = 3;
+        const minSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS', 10);
+        const maxSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS', 20);
+        const retryHelper = new RetryHelper(maxAttempts, minSeconds, maxSeconds);
+        return yield retryHelper.execute(() => __awaiter(this, void 0, void 0, function* () {
+            return yield downloadToolAttempt(url, dest || '', auth, headers);
+        }), (err) => {
+            if (err instanceof HTTPError && err.httpStatusCode) {
+                // Don't retry anything less than 500, except 408 Request Timeout and 429 Too Many Requests
+                if (err.httpStatusCode < 500 &&
+                    err.httpStatusCode !== 408 &&
+                    err.httpStatusCode !== 429) {
+                    return false;
+                }
+            }
+            // Otherwise retry
+            return true;
+        });
+    });
+}
+function downloadToolAttempt(url, dest, auth, headers) {
+    return __awaiter(this, void 0, void 0, function* () {
+        if (fs.existsSync(dest)) {
+            throw new Error(`Destination file path ${dest} already exists`);
+        }
+        // Get the response headers
+        const http = new HttpClient(userAgent, [], {
+            allowRetries: false
+        });
+        const response = yield http.get(url, headers);
+        if (response.message.statusCode !== 200) {
+            const err = new HTTPError(response.message.statusCode);
+            debug(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
+            throw err;
+        }
+        // Download the response body
+        const pipeline = util.promisify(stream.pipeline);
+        const responseMessageFactory = _getGlobal('TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY', () => response.message);
+        const readStream = responseMessageFactory();
+        let succeeded = false;
+        try {
+            yield pipeline(readStream, fs.createWriteStream(dest));
+            debug('download complete');
+            succeeded = true;
+            return dest;
+        }
+        finally {
+            // Error, delete dest before retry
+            if (!succeeded) {
+                debug('download failed');
+                try {
+                    yield rmRF(dest);
+                }
+                catch (err) {
+                    debug(`Failed to delete '${dest}'. ${err.message}`);
+                }
+            }
+        }
+    });
+}
+/**
+ * Extract a compressed tar archive
+ *
+ * @param file     path to the tar
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
+ * @returns        path to the destination directory
+ */
+function extractTar(file_1, dest_1) {
+    return __awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        // Create dest
+        dest = yield _createExtractFolder(dest);
+        // Determine whether GNU tar
+        debug('Checking tar --version');
+        let versionOutput = '';
+        yield exec('tar --version', [], {
+            ignoreReturnCode: true,
+            silent: true,
+            listeners: {
+                stdout: (data) => (versionOutput += data.toString()),
+                stderr: (data) => (versionOutput += data.toString())
+            }
+        });
+        debug(versionOutput.trim());
+        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
+        // Initialize args
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        if (isDebug() && !flags.includes('v')) {
+            args.push('-v');
+        }
+        let destArg = dest;
+        let fileArg = file;
+        if (IS_WINDOWS && isGnuTar) {
+            args.push('--force-local');
+            destArg = dest.replace(/\\/g, '/');
+            // Technically only the dest needs to have `/` but for aesthetic consistency
+            // convert slashes in the file arg too.
+            fileArg = file.replace(/\\/g, '/');
+        }
+        if (isGnuTar) {
+            // Suppress warnings when using GNU tar to extract archives created by BSD tar
+            args.push('--warning=no-unknown-keyword');
+            args.push('--overwrite');
+        }
+        args.push('-C', destArg, '-f', fileArg);
+        yield exec(`tar`, args);
+        return dest;
+    });
+}
+/**
+ * Caches a directory and installs it into the tool cacheDir
+ *
+ * @param sourceDir    the directory to cache into tools
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheDir(sourceDir, tool, version, arch) {
+    return __awaiter(this, void 0, void 0, function* () {
+        version = semverExports.clean(version) || version;
+        arch = arch || os.arch();
+        debug(`Caching tool ${tool} ${version} ${arch}`);
+        debug(`source dir: ${sourceDir}`);
+        if (!fs.statSync(sourceDir).isDirectory()) {
+            throw new Error('sourceDir is not a directory');
+        }
+        // Create the tool dir
+        const destPath = yield _createToolPath(tool, version, arch);
+        // copy each child item. do not move. move can fail on Windows
+        // due to anti-virus software having an open handle on a file.
+        for (const itemName of fs.readdirSync(sourceDir)) {
+            const s = path.join(sourceDir, itemName);
+            yield cp(s, destPath, { recursive: true });
+        }
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destPath;
+    });
+}
+/**
+ * Caches a downloaded file (GUID) and installs it
+ * into the tool cache with a given targetName
+ *
+ * @param sourceFile    the file to cache into tools.  Typically a result of downloadTool which is a guid.
+ * @param targetFile    the name of the file name in the tools directory
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheFile(sourceFile, targetFile, tool, version, arch) {
+    return __awaiter(this, void 0, void 0, function* () {
+        version = semverExports.clean(version) || version;
+        arch = arch || os.arch();
+        debug(`Caching tool ${tool} ${version} ${arch}`);
+        debug(`source file: ${sourceFile}`);
+        if (!fs.statSync(sourceFile).isFile()) {
+            throw new Error('sourceFile is not a file');
+        }
+        // create the tool dir
+        const destFolder = yield _createToolPath(tool, version, arch);
+        // copy instead of move. move can fail on Windows due to
+        // anti-virus software having an open handle on a file.
+        const destPath = path.join(destFolder, targetFile);
+        debug(`destination file ${destPath}`);
+        yield cp(sourceFile, destPath);
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destFolder;
+    });
+}
+/**
+ * Finds the path to a tool version in the local installed tool cache
+ *
+ * @param toolName      name of the tool
+ * @param versionSpec   version of the tool
+ * @param arch          optional arch.  defaults to arch of computer
+ */
+function find(toolName, versionSpec, arch) {
+    if (!toolName) {
+        throw new Error('toolName parameter is required');
+    }
+    if (!versionSpec) {
+        throw new Error('versionSpec parameter is required');
+    }
+    arch = arch || os.arch();
+    // attempt to resolve an explicit version
+    if (!isExplicitVersion(versionSpec)) {
+        const localVersions = findAllVersions(toolName, arch);
+        const match = evaluateVersions(localVersions, versionSpec);
+        versionSpec = match;
+    }
+    // check for the explicit version in the cache
+    let toolPath = '';
+    if (versionSpec) {
+        versionSpec = semverExports.clean(versionSpec) || '';
+        const cachePath = path.join(_getCacheDirectory(), toolName, versionSpec, arch);
+        debug(`checking cache: ${cachePath}`);
+        if (fs.existsSync(cachePath) && fs.existsSync(`${cachePath}.complete`)) {
+            debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
+            toolPath = cachePath;
+        }
+        else {
+            debug('not found');
+        }
+    }
+    return toolPath;
+}
+/**
+ * Finds the paths to all versions of a tool that are installed in the local tool cache
+ *
+ * @param toolName  name of the tool
+ * @param arch      optional arch.  defaults to arch of computer
+ */
+function findAllVersions(toolName, arch) {
+    const versions = [];
+    arch = arch || os.arch();
+    const toolPath = path.join(_getCacheDirectory(), toolName);
+    if (fs.existsSync(toolPath)) {
+        const children = fs.readdirSync(toolPath);
+        for (const child of children) {
+            if (isExplicitVersion(child)) {
+                const fullPath = path.join(toolPath, child, arch || '');
+                if (fs.existsSync(fullPath) && fs.existsSync(`${fullPath}.complete`)) {
+                    versions.push(child);
+                }
+            }
+        }
+    }
+    return versions;
+}
+function _createExtractFolder(dest) {
+    return __awaiter(this, void 0, void 0, function* () {
+        if (!dest) {
+            // create a temp dir
+            dest = path.join(_getTempDirectory(), crypto.randomUUID());
+        }
+        yield mkdirP(dest);
+        return dest;
+    });
+}
+function _createToolPath(tool, version, arch) {
+    return __awaiter(this, void 0, void 0, function* () {
+        const folderPath = path.join(_getCacheDirectory(), tool, semverExports.clean(version) || version, arch || '');
+        debug(`destination ${folderPath}`);
+        const markerPath = `${folderPath}.complete`;
+        yield rmRF(folderPath);
+        yield rmRF(markerPath);
+        yield mkdirP(folderPath);
+        return folderPath;
+    });
+}
+function _completeToolPath(tool, version, arch) {
+    const folderPath = path.join(_getCacheDirectory(), tool, semverExports.clean(version) || version, arch || '');
+    const markerPath = `${folderPath}.complete`;
+    fs.writeFileSync(markerPath, '');
+    debug('finished caching tool');
+}
+/**
+ * Check if version string is explicit
+ *
+ * @param versionSpec      version string to check
+ */
+function isExplicitVersion(versionSpec) {
+    const c = semverExports.clean(versionSpec) || '';
+    debug(`isExplicit: ${c}`);
+    const valid = semverExports.valid(c) != null;
+    debug(`explicit? ${valid}`);
+    return valid;
+}
+/**
+ * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
+ *
+ * @param versions        array of versions to evaluate
+ * @param versionSpec     semantic version spec to satisfy
+ */
+function evaluateVersions(versions, versionSpec) {
+    let version = '';
+    debug(`evaluating ${versions.length} versions`);
+    versions = versions.sort((a, b) => {
+        if (semverExports.gt(a, b)) {
+            return 1;
+        }
+        return -1;
+    });
+    for (let i = versions.length - 1; i >= 0; i--) {
+        const potential = versions[i];
+        const satisfied = semverExports.satisfies(potential, versionSpec);
+        if (satisfied) {
+            version = potential;
+            break;
+        }
+    }
+    if (version) {
+        debug(`matched: ${version}`);
+    }
+    else {
+        debug('match not found');
+    }
+    return version;
+}
+/**
+ * Gets RUNNER_TOOL_CACHE
+ */
+function _getCacheDirectory() {
+    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
+    ok(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
+    return cacheDirectory;
+}
+/**
+ * Gets RUNNER_TEMP
+ */
+function _getTempDirectory() {
+    const tempDirectory = process.env['RUNNER_TEMP'] || '';
+    ok(tempDirectory, 'Expected RUNNER_TEMP to be defined');
+    return tempDirectory;
+}
+/**
+ * Gets a global variable
+ */
+function _getGlobal(key, defaultValue) {
+    /* eslint-disable @typescript-eslint/no-explicit-any */
+    const value = global[key];
+    /* eslint-enable @typescript-eslint/no-explicit-any */
+    return value !== undefined ? value : defaultValue;
+}
+
+// Getting cosign: the `cosign` on PATH when it is cosign v2; else v2.6.5 from the tool cache;
+// else its release binary, downloaded and checked against the sha256 pinned here before anything
+// runs it (the signer is part of the supply chain, as the scanner is: see scan/trivy/install.ts).
+// Only v2 is taken: v3 dropped --tlog-upload and signs into a new bundle format by default, so
+// the arguments here would not mean what they say.
+const COSIGN_VERSION = '2.6.5';
+const COSIGN_RELEASES = 'https://github.com/sigstore/cosign/releases/download';
+/**
+ * The sha256 of the v2.6.5 release binaries, by asset name: the lines of cosign_checksums.txt
+ * published with sigstore/cosign v2.6.5, as copied into public pins of unrelated projects
+ * (install scripts, Dockerfiles, Python and shell tool tables, release workflows); each value
+ * was found in at least four independent repositories. They were not computed here: this
+ * project's machines cannot download release assets. A cosign built from source (the test bed's)
+ * has other bytes, and is used from PATH.
+ */
+const COSIGN_BINARY_SHA256 = {
+    'cosign-linux-amd64': 'c3b4f5410e608af03a5eb0aaac84a4313d8da131248e08ff1759ac70c79d1644',
+    'cosign-linux-arm64': '426193b4c5da4d4d643e822f48fe0cc8a476ca1782a272704831f5a0cef716d7'
+};
+const INSTALLER_HINT = 'install it before this step with sigstore/cosign-installer (with cosign-release: v2.6.5), so that it is on PATH';
+/** The release asset for an OS and CPU this action pins; throws for others. */
+function cosignAsset(platform = process.platform, arch = process.arch) {
+    const cpu = { x64: 'amd64', arm64: 'arm64' }[arch];
+    const asset = platform === 'linux' && cpu ? `cosign-linux-${cpu}` : undefined;
+    if (!asset || !COSIGN_BINARY_SHA256[asset]) {
+        throw new Error(`this action pins no cosign binary for ${platform}/${arch}: ${INSTALLER_HINT}`);
+    }
+    return asset;
+}
+/** The major version in `cosign version --json` (`{"gitVersion": "v2.6.5", ...}`), or undefined. */
+function cosignMajor(versionJson) {
+    try {
+        const parsed = JSON.parse(versionJson);
+        const version = parsed.gitVersion;
+        const match = typeof version === 'string' ? /^v?(\d+)\./.exec(version) : null;
+        return match ? Number(match[1]) : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function findCosign(options = {}) {
+    const onPath = findProgram('cosign', options.searchPath ?? process.env.PATH);
+    if (onPath) {
+        const version = await runProgram(onPath, ['version', '--json'], { quiet: true, allowFailure: true });
+        const major = cosignMajor(version.stdout);
+        if (major === 2)
+            return { path: onPath, source: 'PATH' };
+        warning(`the cosign on PATH (${onPath}) is ${major === undefined ? 'of a version it does not tell' : `v${major}`}, not v2, whose arguments this action uses: it uses cosign v${COSIGN_VERSION} instead`);
+    }
+    const cached = find('cosign', COSIGN_VERSION);
+    if (cached)
+        return { path: path$1.join(cached, 'cosign'), source: 'tool cache' };
+    return { path: await downloadCosign(options), source: 'download' };
+}
+/** Downloads the pinned binary, checks it, and caches it; returns its path in the tool cache. */
+async function downloadCosign(options) {
+    const asset = cosignAsset();
+    const pins = options.pins ?? COSIGN_BINARY_SHA256;
+    const expected = pins[asset];
+    if (!expected)
+        throw new Error(`no sha256 pinned for ${asset}: ${INSTALLER_HINT}`);
+    const url = `${(options.releases ?? COSIGN_RELEASES).replace(/\/+$/, '')}/v${COSIGN_VERSION}/${asset}`;
+    info(`Downloading cosign ${COSIGN_VERSION} from ${url}`);
+    let file;
+    try {
+        file = await downloadTool(url);
+    }
+    catch (error) {
+        throw new Error(`could not download ${url}: ${error.message}; or ${INSTALLER_HINT}`);
+    }
+    try {
+        const actual = await sha256Of$1(file);
+        if (actual !== expected) {
+            throw new Error(`the cosign ${COSIGN_VERSION} binary ${asset} does not match the sha256 this action pins for it (sha256 ${actual}, expected ${expected}): refusing to run it`);
+        }
+        chmodSync(file, 0o755);
+        const dir = await cacheFile(file, 'cosign', 'cosign', COSIGN_VERSION);
+        return path$1.join(dir, 'cosign');
+    }
+    finally {
+        // The tool cache holds its own copy.
+        rmSync(file, { force: true });
+    }
+}
+function sha256Of$1(file) {
+    return new Promise((resolve, reject) => {
+        const hash = createHash('sha256');
+        createReadStream(file)
+            .on('data', (chunk) => hash.update(chunk))
+            .on('error', reject)
+            .on('end', () => resolve(hash.digest('hex')));
+    });
+}
+
+// Running cosign against a registry: always on `<repository>@sha256:<digest>` (a tag can move
+// between signing and verifying; a digest cannot), with the run's private Docker config so that
+// cosign authenticates as docker does, plain http only where the action itself talks http
+// (loopback registries: lib/image-name.ts registryApiBase), and secrets only in the environment
+// of the one cosign process that needs them, never in its arguments.
+/** The cosign run of this job: cosign found, the run's Docker config, registry-timeout per run. */
+async function cosignRunOf(context) {
+    const cosign = await findCosign();
+    return {
+        cosign: cosign.path,
+        dockerConfig: context.docker.configDir,
+        tempRoot: context.tempRoot,
+        timeoutSeconds: context.inputs.publish.registryTimeout
+    };
+}
+const DIGEST$1 = /^sha256:[0-9a-f]{64}$/;
+/** `<name>@sha256:<hex>`; throws for anything but a sha256 digest. */
+function digestReference(image, digest) {
+    if (!DIGEST$1.test(digest))
+        throw new Error(`"${digest}" is not a sha256 image digest (sha256:<64 hex digits>)`);
+    return `${image.name}@${digest}`;
+}
+/** cosign refuses plain http unless told; the action uses it only for loopback registries. */
+function registryFlags(image) {
+    return registryApiBase(image.registry).startsWith('http://') ? ['--allow-http-registry'] : [];
+}
+/** Variables that must not reach cosign from the runner: they would change what it signs with. */
+const WITHHELD = [
+    'COSIGN_PASSWORD',
+    'COSIGN_KEY',
+    'COSIGN_EXPERIMENTAL',
+    'SIGSTORE_ID_TOKEN',
+    // cosign would fetch a token itself with these (its GitHub provider); the action hands it one.
+    'ACTIONS_ID_TOKEN_REQUEST_URL',
+    'ACTIONS_ID_TOKEN_REQUEST_TOKEN'
+];
+function cosignEnv(run, extra = {}) {
+    const env = { ...(run.env ?? programEnv()), DOCKER_CONFIG: run.dockerConfig };
+    for (const name of WITHHELD)
+        delete env[name];
+    return { ...env, ...extra };
+}
+/** Runs cosign quietly (what it prints is returned, and shown only through errors). */
+function runCosign(run, args, extraEnv = {}, options = {}) {
+    return runProgram(run.cosign, args, {
+        env: cosignEnv(run, extraEnv),
+        quiet: true,
+        ...options,
+        ...(run.timeoutSeconds ? { timeout: { ms: run.timeoutSeconds * 1000, input: 'registry-timeout' } } : {})
+    });
+}
+/** The last lines cosign printed to stderr, for a message (runProgram already neutralizes the log). */
+function cosignSaid(result, lines = 3) {
+    const all = result.stderr
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean);
+    // Its warnings (a TUF root it could not refresh) are not why it failed, when it says why.
+    const errors = all.filter((line) => !/^WARNING\b/.test(line));
+    const tail = (errors.length > 0 ? errors : all).slice(-lines).join(' / ');
+    return tail ? ` (cosign said: ${tail})` : '';
+}
+
+// The scan as an attestation: cosign's vulnerability scan predicate
+// (https://github.com/sigstore/cosign/blob/main/specs/COSIGN_VULN_ATTESTATION_SPEC.md), which
+// `cosign attest --type vuln` wraps in an in-toto statement about the image's digest.
+// `scanner.result` holds the action's verdict (what a deploy checks) beside Trivy's reports.
+// cosign reads the predicate into a fixed shape: the times must be RFC 3339.
+/** What `cosign attest --type vuln` puts in the statement's predicateType. */
+const VULN_PREDICATE_TYPE = 'https://cosign.sigstore.dev/attestation/vuln/v1';
+function vulnPredicate(scan, invocation) {
+    return {
+        invocation: {
+            parameters: { severityThreshold: scan.verdict.severityThreshold },
+            uri: invocation.uri,
+            event_id: invocation.eventId,
+            'builder.id': invocation.builderId
+        },
+        scanner: {
+            uri: `pkg:github/aquasecurity/trivy@v${scan.trivyVersion.replace(/^v/, '')}`,
+            version: scan.trivyVersion.replace(/^v/, ''),
+            db: { uri: scan.db?.uri ?? '', version: scan.db?.version ?? '' },
+            result: {
+                containerShip: {
+                    gate: scan.verdict.gate,
+                    severityThreshold: scan.verdict.severityThreshold,
+                    findings: { ...scan.verdict.findings }
+                },
+                reports: scan.reports
+            }
+        },
+        metadata: {
+            scanStartedOn: rfc3339(scan.startedOn),
+            scanFinishedOn: rfc3339(scan.finishedOn)
+        }
+    };
+}
+/** The run that scans, from the runner's environment. */
+function invocationFrom(env = process.env) {
+    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    const runId = env.GITHUB_RUN_ID ?? '';
+    const attempt = env.GITHUB_RUN_ATTEMPT ?? '1';
+    return {
+        uri: env.GITHUB_REPOSITORY && runId ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${runId}` : '',
+        eventId: runId ? `${runId}-${attempt}` : '',
+        builderId: env.GITHUB_WORKFLOW_REF ? `${server}/${env.GITHUB_WORKFLOW_REF}` : ''
+    };
+}
+/** Go's time.Time reads RFC 3339; toISOString is one (UTC, milliseconds). */
+function rfc3339(date) {
+    if (Number.isNaN(date.getTime()))
+        throw new Error('the scan has no valid start or finish time');
+    return date.toISOString();
+}
+
+// Reading what `cosign verify-attestation --type vuln` prints: one DSSE envelope (JSON) a line,
+// whose payload (base64) is an in-toto statement. cosign has checked the signatures; everything
+// else in the text is untrusted input: an attestation signed with the right key may still be about
+// another image (a statement copied from one image to another keeps its signature), and any of
+// it may be malformed. So every shape is checked, the only thing taken from it is the answer
+// "does a statement about this digest carry a passed verdict", and none of it is ever printed.
+const IN_TOTO_PAYLOAD = 'application/vnd.in-toto+json';
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Beyond this, a line is not read (a Trivy report of a large image is a few MB). */
+const MAX_LINE = 64 * 1024 * 1024;
+/**
+ * The verdict of the scan attestations about `digest` (sha256:<hex>) in cosign's output. When
+ * there are several (a re-run attests again), the one whose scan finished last decides; on a tie
+ * or without times, a failed one wins.
+ */
+function attestedVerdict(stdout, digest) {
+    const hex = /^sha256:([0-9a-f]{64})$/.exec(digest)?.[1];
+    if (!hex)
+        throw new Error('the image digest is not sha256:<64 hex digits>');
+    const found = [];
+    let statements = 0;
+    let otherSubject = 0;
+    for (const line of stdout.split('\n')) {
+        const statement = statementOf(line);
+        if (!statement)
+            continue;
+        statements++;
+        if (!aboutDigest(statement, hex)) {
+            otherSubject++;
+            continue;
+        }
+        const verdict = verdictOf(statement);
+        if (!verdict)
+            continue;
+        const finishedOn = finishedOnOf(statement);
+        found.push({ verdict, finishedOn, time: finishedOn ? Date.parse(finishedOn) : Number.NaN });
+    }
+    if (found.length === 0) {
+        const reason = statements === 0
+            ? 'cosign printed no scan attestation'
+            : otherSubject === statements
+                ? `every scan attestation it verified is about another image than ${digest}`
+                : `no scan attestation about ${digest} carries this action's verdict`;
+        return { verdict: 'none', reason };
+    }
+    const latest = found.reduce((best, next) => {
+        const bestTime = Number.isNaN(best.time) ? -Infinity : best.time;
+        const nextTime = Number.isNaN(next.time) ? -Infinity : next.time;
+        if (nextTime > bestTime)
+            return next;
+        if (nextTime === bestTime && next.verdict === 'failed')
+            return next;
+        return best;
+    });
+    return { verdict: latest.verdict, ...(latest.finishedOn ? { finishedOn: latest.finishedOn } : {}) };
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The in-toto statement of one envelope line, or undefined for anything else. */
+function statementOf(line) {
+    const text = line.trim();
+    if (!text.startsWith('{') || text.length > MAX_LINE)
+        return undefined;
+    const envelope = parse(text);
+    if (!isObject(envelope) || envelope.payloadType !== IN_TOTO_PAYLOAD)
+        return undefined;
+    const payload = envelope.payload;
+    if (typeof payload !== 'string' || !BASE64.test(payload))
+        return undefined;
+    const statement = parse(Buffer.from(payload, 'base64').toString('utf8'));
+    if (!isObject(statement) || statement.predicateType !== VULN_PREDICATE_TYPE)
+        return undefined;
+    if (typeof statement._type !== 'string' || !statement._type.startsWith('https://in-toto.io/Statement/'))
+        return undefined;
+    return statement;
+}
+function parse(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Whether one of the statement's subjects is the image (its sha256, exactly). */
+function aboutDigest(statement, hex) {
+    const subjects = statement.subject;
+    if (!Array.isArray(subjects))
+        return false;
+    return subjects.some((subject) => isObject(subject) && isObject(subject.digest) && subject.digest.sha256 === hex);
+}
+function verdictOf(statement) {
+    const predicate = statement.predicate;
+    if (!isObject(predicate) || !isObject(predicate.scanner) || !isObject(predicate.scanner.result))
+        return undefined;
+    const ours = predicate.scanner.result.containerShip;
+    if (!isObject(ours))
+        return undefined;
+    return ours.gate === 'passed' || ours.gate === 'failed' ? ours.gate : undefined;
+}
+function finishedOnOf(statement) {
+    const predicate = statement.predicate;
+    const metadata = predicate.metadata;
+    if (!isObject(metadata) || typeof metadata.scanFinishedOn !== 'string')
+        return undefined;
+    const time = Date.parse(metadata.scanFinishedOn);
+    // Our own rendering of the time, not the text as it came.
+    return Number.isNaN(time) ? undefined : new Date(time).toISOString();
+}
+
+// The files cosign reads secrets from (the private key, the derived public key, the OIDC token,
+// the predicate) go in a private folder under the runner's temp folder, never the workspace:
+// 0700, each file 0600, removed when the signing or verifying is done, and saved for the post
+// step, which removes it when a cancelled run never got that far.
+function privateFolder(tempRoot) {
+    const dir = makeWorkDir(tempRoot, 'container-ship-sign-');
+    chmodSync(dir, 0o700);
+    return {
+        dir,
+        write(name, text) {
+            const file = path$1.join(dir, name);
+            writeFileSync(file, text, { mode: 0o600 });
+            return file;
+        },
+        remove() {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    };
+}
+/** Runs `work` with a private folder that is removed afterwards, however `work` ends. */
+async function withPrivateFolder(tempRoot, work) {
+    const folder = privateFolder(tempRoot);
+    try {
+        return await work(folder);
+    }
+    finally {
+        folder.remove();
+    }
+}
+/** PEM text as tools read it: LF line ends and a final newline. */
+function pemFile(text) {
+    const normalized = text.replace(/\r\n/g, '\n').trim();
+    return `${normalized}\n`;
+}
+
+// Verifying, before a deploy, that the image is signed as the inputs say and, at
+// scan-attestation, that a signed scan of this very digest passed the gate. The public key is
+// cosign-public-key, else derived from cosign-key (`cosign public-key`, its password only in
+// cosign's environment); keyless, the certificate must name the expected identity and issuer.
+/** How the signature is checked: against the public key file, or the keyless identity. */
+function trustArgs(inputs, publicKeyFile) {
+    const who = inputs.verifyWith === 'key'
+        ? ['--key', required(publicKeyFile)]
+        : [
+            '--certificate-identity-regexp',
+            inputs.certificateIdentity,
+            '--certificate-oidc-issuer',
+            inputs.certificateOidcIssuer
+        ];
+    return [
+        ...who,
+        ...(inputs.rekorUrl ? ['--rekor-url', inputs.rekorUrl] : []),
+        ...(inputs.tlog ? [] : ['--insecure-ignore-tlog=true'])
+    ];
+}
+function required(file) {
+    if (!file)
+        throw new Error('no public key to verify with');
+    return file;
+}
+function verifyArgs(inputs, publicKeyFile, image, digest) {
+    return [
+        'verify',
+        ...trustArgs(inputs, publicKeyFile),
+        ...registryFlags(image),
+        digestReference(image, digest)
+    ];
+}
+function verifyAttestationArgs(inputs, publicKeyFile, image, digest) {
+    return [
+        'verify-attestation',
+        '--type',
+        'vuln',
+        ...trustArgs(inputs, publicKeyFile),
+        ...registryFlags(image),
+        digestReference(image, digest)
+    ];
+}
+/** Verifies that `image@digest` is signed as the inputs say; throws saying what to do. */
+async function verifySignature(image, digest, inputs, run) {
+    const reference = digestReference(image, digest);
+    await withTrust(inputs, run, async (publicKeyFile) => {
+        const result = await runCosign(run, verifyArgs(inputs, publicKeyFile, image, digest), {}, { allowFailure: true });
+        if (result.exitCode !== 0)
+            throw new Error(`${notSigned(reference, inputs)}${cosignSaid(result)}`);
+    });
+    info(`Verified the signature of ${reference} (${describeTrust(inputs)})`);
+}
+/**
+ * Verifies the signed scan attestation of `image@digest` and that its verdict is passed (which
+ * also verifies the signature of the attestation: cosign checks it before printing it).
+ */
+async function verifyScanAttestation(image, digest, inputs, run) {
+    const reference = digestReference(image, digest);
+    await withTrust(inputs, run, async (publicKeyFile) => {
+        const args = verifyAttestationArgs(inputs, publicKeyFile, image, digest);
+        const result = await runCosign(run, args, {}, { allowFailure: true });
+        if (result.exitCode !== 0) {
+            throw new Error(`${reference} has no scan attestation signed ${inputs.verifyWith === 'key' ? 'with this key' : 'by the expected identity'}: attest it (sign on, with the scan step before push), or check ${trustInputs(inputs)}${cosignSaid(result)}`);
+        }
+        // stdout is untrusted: it decides pass or fail, and is never printed.
+        const attested = attestedVerdict(result.stdout, digest);
+        if (attested.verdict === 'none') {
+            throw new Error(`${reference} cannot be deployed: ${attested.reason}`);
+        }
+        if (attested.verdict === 'failed') {
+            throw new Error(`${reference} cannot be deployed: its signed scan attestation says the scan gate failed${attested.finishedOn ? ` (scan finished ${attested.finishedOn})` : ''}: fix the findings and build a new image`);
+        }
+    });
+    info(`Verified the scan attestation of ${reference}: the scan gate passed`);
+}
+/** Verifies what the verify input asks for (nothing at none). */
+async function verifyImage(image, digest, inputs, run) {
+    if (inputs.verify === 'none')
+        return;
+    await verifySignature(image, digest, inputs, run);
+    if (inputs.verify === 'scan-attestation')
+        await verifyScanAttestation(image, digest, inputs, run);
+}
+/** Runs `work` with the public key file (key mode) in a private folder removed afterwards. */
+async function withTrust(inputs, run, work) {
+    if (inputs.verifyWith === 'keyless')
+        return work(undefined);
+    await withPrivateFolder(run.tempRoot, async (folder) => work(await publicKeyFile(inputs, run, folder)));
+}
+/** cosign-public-key as a file, else the public half of cosign-key. */
+async function publicKeyFile(inputs, run, folder) {
+    if (inputs.cosignPublicKey)
+        return folder.write('cosign.pub', pemFile(inputs.cosignPublicKey));
+    if (!inputs.cosignKey)
+        throw new Error('cosign-public-key: is required to verify (or cosign-key)');
+    const keyFile = folder.write('cosign.key', pemFile(inputs.cosignKey));
+    const result = await runCosign(run, ['public-key', '--key', keyFile], { COSIGN_PASSWORD: inputs.cosignPassword }, {
+        allowFailure: true
+    });
+    const pem = /-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\s]+-----END PUBLIC KEY-----/.exec(result.stdout)?.[0];
+    if (result.exitCode !== 0 || !pem) {
+        throw new Error(`cosign could not read the public key of cosign-key: check cosign-password${cosignSaid(result)}`);
+    }
+    return folder.write('cosign.pub', pemFile(pem));
+}
+function notSigned(reference, inputs) {
+    if (inputs.verifyWith === 'key') {
+        return `the image ${reference} is not signed with this key: sign it with sign: key, or check cosign-public-key (or cosign-key)`;
+    }
+    return `the image ${reference} has no keyless signature by an identity matching ${inputs.certificateIdentity} from ${inputs.certificateOidcIssuer}: sign it with sign: keyless, or check certificate-identity and certificate-oidc-issuer`;
+}
+function trustInputs(inputs) {
+    return inputs.verifyWith === 'key'
+        ? 'cosign-public-key (or cosign-key)'
+        : 'certificate-identity and certificate-oidc-issuer';
+}
+function describeTrust(inputs) {
+    const who = inputs.verifyWith === 'key' ? 'with the public key' : `keyless, identity ${inputs.certificateIdentity}`;
+    return `${who}, ${inputs.tlog ? 'in the transparency log' : 'transparency log not checked (cosign-tlog: false)'}`;
+}
+
 // The deploy step: what every rollout shares, whatever its strategy (strategy.ts; Compose
 // blue-green today). The host was reached and the strategy's files checked before the build
 // (target.ts); here the image is pulled on the host, the deploy lock taken, and the rollout
@@ -11385,6 +12304,20 @@ async function pinnedTarget(target, context, pushed) {
     info(`Deploying ${plan.image}: the digest ${pushed?.digest ? 'pushed by this run' : `the registry holds for ${wanted.tag}`}`);
     return { ...target, plan, rollout: await plan.connect(target.docker) };
 }
+/**
+ * The signature (and with scan-attestation, the attested scan verdict) of the digest about to be
+ * deployed, as the verify input asks; refused when the image is not deployed by a digest.
+ */
+async function verifyPinned(target, context) {
+    const { signing, image } = context.inputs;
+    if (signing.verify === 'none')
+        return;
+    const digest = /@(sha256:[0-9a-f]{64})$/.exec(target.plan.image)?.[1];
+    if (!digest) {
+        throw new Error(`verify: ${signing.verify} needs the image deployed by its digest, and ${target.plan.image} is not: make the service's image end with :\${APP_VERSION}`);
+    }
+    await verifyImage(image, digest, signing, await cosignRunOf(context));
+}
 /** The digest the registry holds for image:tag, read through the registry client. */
 async function digestInRegistry(context, image, tag) {
     const client = await context.registries(image.registry);
@@ -11427,6 +12360,8 @@ const deployStep = {
             if (pullsImage(context.inputs)) {
                 target = await pinnedTarget(prepared, context, earlier.push);
                 result.image = target.plan.image;
+                // Before the pull: an image that fails is refused with nothing changed on the host.
+                await verifyPinned(target, context);
                 await pullImage(target, context.inputs, timeline);
                 if (target !== prepared)
                     await checkPulledDigest(target, target.plan.image);
@@ -11683,6 +12618,187 @@ function asManifest(manifest) {
     return { body: manifest.body, mediaType: manifest.mediaType, digest: manifest.digest };
 }
 
+// Keyless signing's identity: the job's OIDC token from GitHub Actions for the audience
+// `sigstore`, which Fulcio exchanges for a short-lived certificate naming the workflow. The
+// runner hands a job the means to ask for one only with `permissions: id-token: write`.
+class MissingIdTokenPermissionError extends Error {
+    constructor() {
+        super('keyless signing needs an OIDC token, and this job may not ask for one (ACTIONS_ID_TOKEN_REQUEST_URL is not set): add `permissions: id-token: write` to the job (or sign with sign: key and cosign-key)');
+        this.name = 'MissingIdTokenPermissionError';
+    }
+}
+/** The job's token for Sigstore, masked before anything could print it. */
+async function sigstoreIdentityToken(env = process.env) {
+    if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN)
+        throw new MissingIdTokenPermissionError();
+    let token;
+    try {
+        // Asks ACTIONS_ID_TOKEN_REQUEST_URL&audience=sigstore with the request token as bearer.
+        token = await getIDToken('sigstore');
+    }
+    catch (error) {
+        throw new Error(`could not get the job's OIDC token for Sigstore: ${error.message}; nothing was signed`);
+    }
+    // getIDToken masks it too; masking here keeps that true whatever @actions/core does.
+    setSecret(token);
+    if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(token))
+        throw new Error('the OIDC token GitHub Actions returned is not a JWT; nothing was signed');
+    return token;
+}
+
+// Signing an image and attesting its scan with cosign, by digest. With a key, the private key is
+// written into the private folder and its password reaches cosign only as COSIGN_PASSWORD; keyless,
+// the job's OIDC token goes into that folder and cosign reads it from there (--identity-token
+// takes a path), so no secret is ever in an argument list.
+/** The arguments that say who signs and where the signature is recorded. */
+function signerArgs(inputs, signer) {
+    const who = signer.kind === 'key'
+        ? ['--key', signer.keyFile]
+        : [
+            '--identity-token',
+            signer.tokenFile,
+            ...(inputs.fulcioUrl ? ['--fulcio-url', inputs.fulcioUrl] : [])
+        ];
+    return [
+        '--yes',
+        ...who,
+        ...(inputs.rekorUrl ? ['--rekor-url', inputs.rekorUrl] : []),
+        ...(inputs.tlog ? [] : ['--tlog-upload=false'])
+    ];
+}
+function signArgs(inputs, signer, image, digest) {
+    return ['sign', ...signerArgs(inputs, signer), ...registryFlags(image), digestReference(image, digest)];
+}
+function attestArgs(inputs, signer, predicateFile, image, digest) {
+    return [
+        'attest',
+        ...signerArgs(inputs, signer),
+        '--type',
+        'vuln',
+        '--predicate',
+        predicateFile,
+        ...registryFlags(image),
+        digestReference(image, digest)
+    ];
+}
+/** Signs `image@digest` as the inputs say (sign must not be off). */
+async function signImage(image, digest, inputs, run) {
+    const reference = digestReference(image, digest);
+    await withSigner(inputs, run, async (signer, env) => {
+        const result = await runCosign(run, signArgs(inputs, signer, image, digest), env, { allowFailure: true });
+        if (result.exitCode !== 0)
+            throw new Error(signFailure('sign', reference, inputs, result));
+    });
+    info(`Signed ${reference} (${describeSigning(inputs)})`);
+}
+/** Attests the scan of `image@digest`: its verdict and Trivy's reports, signed like the image. */
+async function attestScan(image, digest, scan, invocation, inputs, run) {
+    const reference = digestReference(image, digest);
+    const predicate = JSON.stringify(vulnPredicate(scan, invocation));
+    await withSigner(inputs, run, async (signer, env, folder) => {
+        const predicateFile = folder.write('scan-predicate.json', predicate);
+        const args = attestArgs(inputs, signer, predicateFile, image, digest);
+        const result = await runCosign(run, args, env, { allowFailure: true });
+        if (result.exitCode !== 0)
+            throw new Error(signFailure('attest', reference, inputs, result));
+    });
+    info(`Attested the scan of ${reference}: ${scan.verdict.gate} (${describeSigning(inputs)})`);
+}
+/**
+ * Lays out what signs in a private folder (removed afterwards) and runs `work` with it and the
+ * environment cosign needs for it.
+ */
+async function withSigner(inputs, run, work) {
+    if (inputs.sign === 'off')
+        throw new Error('signing is off (sign: false)');
+    // Before the folder: a job without id-token permission fails with nothing written. The token
+    // comes through the action's own environment (where the runner puts the request URL).
+    const token = inputs.sign === 'keyless' ? await sigstoreIdentityToken() : undefined;
+    await withPrivateFolder(run.tempRoot, async (folder) => {
+        if (token !== undefined) {
+            await work({ kind: 'keyless', tokenFile: folder.write('identity-token', token) }, {}, folder);
+        }
+        else {
+            const keyFile = folder.write('cosign.key', pemFile(inputs.cosignKey));
+            // Always set, even empty: cosign would otherwise ask on a terminal there is none of.
+            await work({ kind: 'key', keyFile }, { COSIGN_PASSWORD: inputs.cosignPassword }, folder);
+        }
+    });
+}
+function describeSigning(inputs) {
+    const how = inputs.sign === 'key' ? 'with cosign-key' : `keyless, through ${inputs.fulcioUrl || 'the public Fulcio'}`;
+    const log = inputs.tlog
+        ? `recorded in ${inputs.rekorUrl || 'the public Rekor'}`
+        : 'not recorded in a transparency log';
+    return `${how}, ${log}`;
+}
+/** Why cosign did not sign, and what to do. */
+function signFailure(verb, reference, inputs, result) {
+    const what = verb === 'sign' ? 'signed' : 'attested';
+    const said = cosignSaid(result);
+    // What cosign gave as its error, not its progress lines ("Retrieving signed certificate...").
+    const lines = `${result.stdout}\n${result.stderr}`.split('\n');
+    const errors = lines.filter((line) => /^(?:Error\b|error during command execution)/.test(line.trim()));
+    const output = (errors.length > 0 ? errors : lines).join('\n');
+    if (inputs.sign === 'keyless' && /fulcio|signing cert/i.test(output)) {
+        return `keyless signing of ${reference} failed: Fulcio (${inputs.fulcioUrl || 'the public Sigstore instance'}) gave no signing certificate; nothing was ${what}${said}`;
+    }
+    if (inputs.sign === 'key' && /decrypt|password|passphrase/i.test(output)) {
+        return `cosign could not open cosign-key: check cosign-password; nothing was ${what}${said}`;
+    }
+    if (inputs.tlog && /rekor|tlog|transparency/i.test(output)) {
+        return `cosign could not record the ${verb === 'sign' ? 'signature' : 'attestation'} of ${reference} in the transparency log (${inputs.rekorUrl || 'the public Rekor'}): nothing was ${what}; for a private registry without Rekor set cosign-tlog: false${said}`;
+    }
+    return `cosign ${verb} ${reference} failed (exit code ${result.exitCode}): nothing was ${what}${said}`;
+}
+
+// Signing what was pushed, when the sign input asks: the digest (never a tag) in every repository
+// it went to, and the scan's verdict with Trivy's reports as a cosign vuln attestation, so the
+// verdict travels with the image and the deploy can check it (sign/verify.ts).
+/** Signs `digest` in each repository of `pushed`, and attests the scan when it ran. */
+async function signPushed(context, pushed, digest, scanned) {
+    const inputs = context.inputs.signing;
+    const run = await cosignRunOf(context);
+    const result = { signed: [], attested: false };
+    for (const image of repositoriesOf(pushed)) {
+        await signImage(image, digest, inputs, run);
+        if (scanned)
+            await attestScan(image, digest, scanRecord(scanned), invocationFrom(), inputs, run);
+        result.signed.push(`${image.name}@${digest}`);
+    }
+    result.attested = scanned !== undefined;
+    return result;
+}
+/** Each repository once, in the order pushed. */
+function repositoriesOf(references) {
+    const seen = new Map();
+    for (const reference of references) {
+        const { image } = parseImageReference(reference);
+        seen.set(image.name, seen.get(image.name) ?? image);
+    }
+    return [...seen.values()];
+}
+/** The scan as the attestation records it: verdict, every platform's Trivy report, when. */
+function scanRecord(scanned) {
+    const files = scanned.platforms.length > 0
+        ? scanned.reportFiles
+        : { image: scanned.reportFile };
+    return {
+        verdict: {
+            gate: scanned.result,
+            severityThreshold: scanned.severityThreshold,
+            findings: scanned.findings
+        },
+        reports: Object.fromEntries(Object.entries(files).map(([platform, file]) => [
+            platform,
+            JSON.parse(readFileSync(file, 'utf8'))
+        ])),
+        trivyVersion: scanned.trivyVersion,
+        startedOn: scanned.startedOn,
+        finishedOn: scanned.finishedOn
+    };
+}
+
 // Push. An image built into an OCI layout goes up as those exact bytes, through the action's
 // registry client: every blob once (skipped when the registry has it, mounted from a repository
 // pushed just before), the manifests, the index, then each tag pointed at the index. An image
@@ -11848,7 +12964,16 @@ const pushStep = {
     run: async ({ context, earlier }) => {
         if (!earlier.build)
             throw new Error('push needs the image the build step makes');
-        return push(context, earlier.build);
+        const result = await push(context, earlier.build);
+        if (context.inputs.signing.sign === 'off')
+            return result;
+        try {
+            result.signing = await signPushed(context, result.pushed, result.digest, earlier.scan);
+        }
+        catch (error) {
+            throw new StepError(`${error.message}\nThe image was pushed (${result.digest}) but not signed: a deploy that verifies refuses it.`, result);
+        }
+        return result;
     },
     report: (result, run) => {
         const rows = [];
@@ -11858,6 +12983,12 @@ const pushStep = {
             rows.push(['Pushed', `${result.pushed.length} of ${run.release?.references.length ?? '?'} references`]);
             if (result.digest)
                 rows.push(['Digest', code(result.digest)]);
+            if (result.signing) {
+                rows.push([
+                    'Signed',
+                    `${result.signing.signed.map(code).join(' ')}${result.signing.attested ? ', with the scan verdict attested' : ''}`
+                ]);
+            }
             if (result.blobs) {
                 const { uploaded, skipped, mounted, bytesUploaded } = result.blobs;
                 rows.push([
@@ -13746,410 +14877,6 @@ function bytes(value) {
     return Buffer.byteLength(JSON.stringify(value));
 }
 
-(undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-var __awaiter$1 = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-/**
- * Internal class for retries
- */
-class RetryHelper {
-    constructor(maxAttempts, minSeconds, maxSeconds) {
-        if (maxAttempts < 1) {
-            throw new Error('max attempts should be greater than or equal to 1');
-        }
-        this.maxAttempts = maxAttempts;
-        this.minSeconds = Math.floor(minSeconds);
-        this.maxSeconds = Math.floor(maxSeconds);
-        if (this.minSeconds > this.maxSeconds) {
-            throw new Error('min seconds should be less than or equal to max seconds');
-        }
-    }
-    execute(action, isRetryable) {
-        return __awaiter$1(this, void 0, void 0, function* () {
-            let attempt = 1;
-            while (attempt < this.maxAttempts) {
-                // Try
-                try {
-                    return yield action();
-                }
-                catch (err) {
-                    if (isRetryable && !isRetryable(err)) {
-                        throw err;
-                    }
-                    info(err.message);
-                }
-                // Sleep
-                const seconds = this.getSleepAmount();
-                info(`Waiting ${seconds} seconds before trying again`);
-                yield this.sleep(seconds);
-                attempt++;
-            }
-            // Last attempt
-            return yield action();
-        });
-    }
-    getSleepAmount() {
-        return (Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) +
-            this.minSeconds);
-    }
-    sleep(seconds) {
-        return __awaiter$1(this, void 0, void 0, function* () {
-            return new Promise(resolve => setTimeout(resolve, seconds * 1000));
-        });
-    }
-}
-
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class HTTPError extends Error {
-    constructor(httpStatusCode) {
-        super(`Unexpected HTTP response: ${httpStatusCode}`);
-        this.httpStatusCode = httpStatusCode;
-        Object.setPrototypeOf(this, new.target.prototype);
-    }
-}
-const IS_WINDOWS = process.platform === 'win32';
-process.platform === 'darwin';
-const userAgent = 'actions/tool-cache';
-/**
- * Download a tool from an url and stream it into a file
- *
- * @param url       url of tool to download
- * @param dest      path to download tool
- * @param auth      authorization header
- * @param headers   other headers
- * @returns         path to downloaded tool
- */
-function downloadTool(url, dest, auth, headers) {
-    return __awaiter(this, void 0, void 0, function* () {
-        dest = dest || path.join(_getTempDirectory(), crypto.randomUUID());
-        yield mkdirP(path.dirname(dest));
-        debug(`Downloading ${url}`);
-        debug(`Destination ${dest}`);
-        const maxAttempts = 3;
-        const minSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS', 10);
-        const maxSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS', 20);
-        const retryHelper = new RetryHelper(maxAttempts, minSeconds, maxSeconds);
-        return yield retryHelper.execute(() => __awaiter(this, void 0, void 0, function* () {
-            return yield downloadToolAttempt(url, dest || '', auth, headers);
-        }), (err) => {
-            if (err instanceof HTTPError && err.httpStatusCode) {
-                // Don't retry anything less than 500, except 408 Request Timeout and 429 Too Many Requests
-                if (err.httpStatusCode < 500 &&
-                    err.httpStatusCode !== 408 &&
-                    err.httpStatusCode !== 429) {
-                    return false;
-                }
-            }
-            // Otherwise retry
-            return true;
-        });
-    });
-}
-function downloadToolAttempt(url, dest, auth, headers) {
-    return __awaiter(this, void 0, void 0, function* () {
-        if (fs.existsSync(dest)) {
-            throw new Error(`Destination file path ${dest} already exists`);
-        }
-        // Get the response headers
-        const http = new HttpClient(userAgent, [], {
-            allowRetries: false
-        });
-        const response = yield http.get(url, headers);
-        if (response.message.statusCode !== 200) {
-            const err = new HTTPError(response.message.statusCode);
-            debug(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
-            throw err;
-        }
-        // Download the response body
-        const pipeline = util.promisify(stream.pipeline);
-        const responseMessageFactory = _getGlobal('TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY', () => response.message);
-        const readStream = responseMessageFactory();
-        let succeeded = false;
-        try {
-            yield pipeline(readStream, fs.createWriteStream(dest));
-            debug('download complete');
-            succeeded = true;
-            return dest;
-        }
-        finally {
-            // Error, delete dest before retry
-            if (!succeeded) {
-                debug('download failed');
-                try {
-                    yield rmRF(dest);
-                }
-                catch (err) {
-                    debug(`Failed to delete '${dest}'. ${err.message}`);
-                }
-            }
-        }
-    });
-}
-/**
- * Extract a compressed tar archive
- *
- * @param file     path to the tar
- * @param dest     destination directory. Optional.
- * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
- * @returns        path to the destination directory
- */
-function extractTar(file_1, dest_1) {
-    return __awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
-        if (!file) {
-            throw new Error("parameter 'file' is required");
-        }
-        // Create dest
-        dest = yield _createExtractFolder(dest);
-        // Determine whether GNU tar
-        debug('Checking tar --version');
-        let versionOutput = '';
-        yield exec('tar --version', [], {
-            ignoreReturnCode: true,
-            silent: true,
-            listeners: {
-                stdout: (data) => (versionOutput += data.toString()),
-                stderr: (data) => (versionOutput += data.toString())
-            }
-        });
-        debug(versionOutput.trim());
-        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
-        // Initialize args
-        let args;
-        if (flags instanceof Array) {
-            args = flags;
-        }
-        else {
-            args = [flags];
-        }
-        if (isDebug() && !flags.includes('v')) {
-            args.push('-v');
-        }
-        let destArg = dest;
-        let fileArg = file;
-        if (IS_WINDOWS && isGnuTar) {
-            args.push('--force-local');
-            destArg = dest.replace(/\\/g, '/');
-            // Technically only the dest needs to have `/` but for aesthetic consistency
-            // convert slashes in the file arg too.
-            fileArg = file.replace(/\\/g, '/');
-        }
-        if (isGnuTar) {
-            // Suppress warnings when using GNU tar to extract archives created by BSD tar
-            args.push('--warning=no-unknown-keyword');
-            args.push('--overwrite');
-        }
-        args.push('-C', destArg, '-f', fileArg);
-        yield exec(`tar`, args);
-        return dest;
-    });
-}
-/**
- * Caches a directory and installs it into the tool cacheDir
- *
- * @param sourceDir    the directory to cache into tools
- * @param tool          tool name
- * @param version       version of the tool.  semver format
- * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
- */
-function cacheDir(sourceDir, tool, version, arch) {
-    return __awaiter(this, void 0, void 0, function* () {
-        version = semverExports.clean(version) || version;
-        arch = arch || os.arch();
-        debug(`Caching tool ${tool} ${version} ${arch}`);
-        debug(`source dir: ${sourceDir}`);
-        if (!fs.statSync(sourceDir).isDirectory()) {
-            throw new Error('sourceDir is not a directory');
-        }
-        // Create the tool dir
-        const destPath = yield _createToolPath(tool, version, arch);
-        // copy each child item. do not move. move can fail on Windows
-        // due to anti-virus software having an open handle on a file.
-        for (const itemName of fs.readdirSync(sourceDir)) {
-            const s = path.join(sourceDir, itemName);
-            yield cp(s, destPath, { recursive: true });
-        }
-        // write .complete
-        _completeToolPath(tool, version, arch);
-        return destPath;
-    });
-}
-/**
- * Finds the path to a tool version in the local installed tool cache
- *
- * @param toolName      name of the tool
- * @param versionSpec   version of the tool
- * @param arch          optional arch.  defaults to arch of computer
- */
-function find(toolName, versionSpec, arch) {
-    if (!versionSpec) {
-        throw new Error('versionSpec parameter is required');
-    }
-    arch = arch || os.arch();
-    // attempt to resolve an explicit version
-    if (!isExplicitVersion(versionSpec)) {
-        const localVersions = findAllVersions(toolName, arch);
-        const match = evaluateVersions(localVersions, versionSpec);
-        versionSpec = match;
-    }
-    // check for the explicit version in the cache
-    let toolPath = '';
-    if (versionSpec) {
-        versionSpec = semverExports.clean(versionSpec) || '';
-        const cachePath = path.join(_getCacheDirectory(), toolName, versionSpec, arch);
-        debug(`checking cache: ${cachePath}`);
-        if (fs.existsSync(cachePath) && fs.existsSync(`${cachePath}.complete`)) {
-            debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
-            toolPath = cachePath;
-        }
-        else {
-            debug('not found');
-        }
-    }
-    return toolPath;
-}
-/**
- * Finds the paths to all versions of a tool that are installed in the local tool cache
- *
- * @param toolName  name of the tool
- * @param arch      optional arch.  defaults to arch of computer
- */
-function findAllVersions(toolName, arch) {
-    const versions = [];
-    arch = arch || os.arch();
-    const toolPath = path.join(_getCacheDirectory(), toolName);
-    if (fs.existsSync(toolPath)) {
-        const children = fs.readdirSync(toolPath);
-        for (const child of children) {
-            if (isExplicitVersion(child)) {
-                const fullPath = path.join(toolPath, child, arch || '');
-                if (fs.existsSync(fullPath) && fs.existsSync(`${fullPath}.complete`)) {
-                    versions.push(child);
-                }
-            }
-        }
-    }
-    return versions;
-}
-function _createExtractFolder(dest) {
-    return __awaiter(this, void 0, void 0, function* () {
-        if (!dest) {
-            // create a temp dir
-            dest = path.join(_getTempDirectory(), crypto.randomUUID());
-        }
-        yield mkdirP(dest);
-        return dest;
-    });
-}
-function _createToolPath(tool, version, arch) {
-    return __awaiter(this, void 0, void 0, function* () {
-        const folderPath = path.join(_getCacheDirectory(), tool, semverExports.clean(version) || version, arch || '');
-        debug(`destination ${folderPath}`);
-        const markerPath = `${folderPath}.complete`;
-        yield rmRF(folderPath);
-        yield rmRF(markerPath);
-        yield mkdirP(folderPath);
-        return folderPath;
-    });
-}
-function _completeToolPath(tool, version, arch) {
-    const folderPath = path.join(_getCacheDirectory(), tool, semverExports.clean(version) || version, arch || '');
-    const markerPath = `${folderPath}.complete`;
-    fs.writeFileSync(markerPath, '');
-    debug('finished caching tool');
-}
-/**
- * Check if version string is explicit
- *
- * @param versionSpec      version string to check
- */
-function isExplicitVersion(versionSpec) {
-    const c = semverExports.clean(versionSpec) || '';
-    debug(`isExplicit: ${c}`);
-    const valid = semverExports.valid(c) != null;
-    debug(`explicit? ${valid}`);
-    return valid;
-}
-/**
- * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
- *
- * @param versions        array of versions to evaluate
- * @param versionSpec     semantic version spec to satisfy
- */
-function evaluateVersions(versions, versionSpec) {
-    let version = '';
-    debug(`evaluating ${versions.length} versions`);
-    versions = versions.sort((a, b) => {
-        if (semverExports.gt(a, b)) {
-            return 1;
-        }
-        return -1;
-    });
-    for (let i = versions.length - 1; i >= 0; i--) {
-        const potential = versions[i];
-        const satisfied = semverExports.satisfies(potential, versionSpec);
-        if (satisfied) {
-            version = potential;
-            break;
-        }
-    }
-    if (version) {
-        debug(`matched: ${version}`);
-    }
-    else {
-        debug('match not found');
-    }
-    return version;
-}
-/**
- * Gets RUNNER_TOOL_CACHE
- */
-function _getCacheDirectory() {
-    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
-    ok(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
-    return cacheDirectory;
-}
-/**
- * Gets RUNNER_TEMP
- */
-function _getTempDirectory() {
-    const tempDirectory = process.env['RUNNER_TEMP'] || '';
-    ok(tempDirectory, 'Expected RUNNER_TEMP to be defined');
-    return tempDirectory;
-}
-/**
- * Gets a global variable
- */
-function _getGlobal(key, defaultValue) {
-    /* eslint-disable @typescript-eslint/no-explicit-any */
-    const value = global[key];
-    /* eslint-enable @typescript-eslint/no-explicit-any */
-    return value !== undefined ? value : defaultValue;
-}
-
 const TRIVY_ARCHIVE_SHA256 = {
     'trivy_0.74.0_Linux-64bit.tar.gz': '2ae6fe3ee734b7fdf11335663e18c75ea12dccc76062f09f164a3b0f8be4371a',
     'trivy_0.74.0_Linux-ARM64.tar.gz': 'b94ce1976bbf3c15b514b605ee88be7c6d94a29be2302847ff01cb794d47aad5',
@@ -14843,7 +15570,7 @@ function hasCacheService(env = process.env) {
     return Boolean(env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL);
 }
 async function loadCache() {
-    return import('./chunks/cache-B_GDbXlg.js');
+    return import('./chunks/cache-CRtAcCaY.js');
 }
 /** Trivy's cache folder as Trivy finds it: TRIVY_CACHE_DIR, else ~/.cache/trivy. */
 function trivyCacheDir(env = process.env) {
@@ -14941,6 +15668,7 @@ async function scan({ context: run, inputs }, built) {
     const trivy = await findTrivy(inputs.trivyVersion, inputs.trivyReleases);
     info(`Trivy: ${trivy.path} (${trivy.source})`);
     // Not removed by the post step: report-file and sarif-file are outputs that later steps read.
+    const startedOn = new Date();
     const workDir = mkdtempSync(path$1.join(run.tempRoot, 'container-ship-scan-'));
     // Trivy runs in a folder of its own, away from the workspace's trivy.yaml and the like.
     const files = privateTrivyFiles(mkdtempSync(path$1.join(workDir, 'trivy-')));
@@ -15003,7 +15731,11 @@ async function scan({ context: run, inputs }, built) {
         reasons: verdict.failures.map((failure) => failure.message),
         rows: rowsOf(reported, layers),
         ignored: verdict.ignored.length,
-        dockerfile: built.dockerfile || 'Dockerfile'
+        dockerfile: built.dockerfile || 'Dockerfile',
+        trivyVersion: report.TrivyVersion ?? '',
+        severityThreshold: inputs.severityThreshold,
+        startedOn,
+        finishedOn: new Date()
     };
     info(verdictLine(verdict));
     await comment(run, inputs, result);
@@ -15923,11 +16655,135 @@ async function logIn(docker, registries, { registry, username, password, registr
     info(`Logged in to ${registry} as ${username}`);
 }
 
+// The signing inputs, shared by the push step (which signs) and the deploy step (which verifies):
+// how to sign (a cosign key pair, or keyless with the workflow's OIDC identity), what to verify
+// before a deploy, and where Sigstore's services are. Everything is checked up front, each
+// problem naming its input; a key is never quoted.
+const SIGN_CHOICES = ['false', 'key', 'keyless', 'true'];
+const VERIFY_CHOICES = ['none', 'signature', 'scan-attestation'];
+/** The issuer of GitHub Actions' OIDC tokens, what keyless signatures made in Actions carry. */
+const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
+/** Whole values: the private key, its password, and the public key (masked as asked). */
+const SIGN_SECRET_INPUTS = {
+    whole: ['cosign-key', 'cosign-password', 'cosign-public-key']};
+/** The PEM blocks cosign reads as a private key (`cosign generate-key-pair`, `import-key-pair`). */
+const COSIGN_PRIVATE_KEY = /-----BEGIN ENCRYPTED (?:SIGSTORE|COSIGN) PRIVATE KEY-----[\s\S]+-----END ENCRYPTED (?:SIGSTORE|COSIGN) PRIVATE KEY-----/;
+/**
+ * Reads and checks the signing inputs. `env` gives the workflow's identity (GITHUB_WORKFLOW_REF)
+ * for the default certificate-identity, and whether the job may ask for an OIDC token.
+ */
+function readSignInputs(fields, scope, env = process.env) {
+    const { read } = fields;
+    const cosignKey = read('cosign-key');
+    const cosignPassword = read('cosign-password');
+    const cosignPublicKey = read('cosign-public-key');
+    if (cosignKey && !COSIGN_PRIVATE_KEY.test(cosignKey)) {
+        fields.problem('cosign-key: is not a cosign private key: PEM text with an -----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY----- (or ENCRYPTED COSIGN PRIVATE KEY) block, as cosign generate-key-pair writes it (cosign import-key-pair converts other keys)');
+    }
+    checkPem(fields, 'cosign-public-key', cosignPublicKey, 'PUBLIC KEY');
+    const chosen = fields.field('sign', (raw) => parseChoice(raw, SIGN_CHOICES), 'false');
+    const sign = chosen === 'false' ? 'off' : chosen === 'true' ? (cosignKey ? 'key' : 'keyless') : chosen;
+    if (sign === 'key' && !cosignKey) {
+        fields.problem('cosign-key: is required for sign: key (the private key cosign generate-key-pair wrote, from a secret); or use sign: keyless to sign with the workflow identity');
+    }
+    const verify = fields.field('verify', (raw) => (raw ? parseChoice(raw, VERIFY_CHOICES) : sign === 'off' ? 'none' : 'signature'), 'none');
+    const tlog = fields.field('cosign-tlog', parseBoolean, true);
+    const fulcioUrl = fields.field('fulcio-url', parseServiceUrl, '');
+    const rekorUrl = fields.field('rekor-url', parseServiceUrl, '');
+    const givenIdentity = fields.field('certificate-identity', parseIdentityPattern, '');
+    const certificateOidcIssuer = fields.field('certificate-oidc-issuer', parseServiceUrl, '') || GITHUB_ACTIONS_ISSUER;
+    // What this run signs with is what it verifies; else a key when there is one, else keyless.
+    const verifyWith = sign === 'keyless' ? 'keyless' : sign === 'key' || cosignPublicKey || cosignKey ? 'key' : 'keyless';
+    const certificateIdentity = givenIdentity || workflowIdentityPattern(env);
+    if (verify !== 'none' && verifyWith === 'keyless') {
+        if (sign !== 'keyless' && !givenIdentity) {
+            fields.problem(`verify: ${verify} needs something to verify with: cosign-public-key (or cosign-key) for images signed with a key, or certificate-identity (with certificate-oidc-issuer) for keyless signatures`);
+        }
+        else if (!certificateIdentity) {
+            fields.problem('certificate-identity: is required to verify keyless signatures here (GITHUB_WORKFLOW_REF, which gives the default, is not set)');
+        }
+    }
+    // A Fulcio certificate is valid for minutes; only the log's timestamp shows a keyless signature
+    // was made within them, so without the log it could never be verified later.
+    if (!tlog && (sign === 'keyless' || (verify !== 'none' && verifyWith === 'keyless'))) {
+        fields.problem('cosign-tlog: keyless signatures need the transparency log (cosign-tlog: true): their certificate is valid for minutes, and only the log proves when they were made; sign with cosign-key for a registry without Rekor');
+    }
+    if (sign === 'keyless' && scope.steps.includes('push') && !env.ACTIONS_ID_TOKEN_REQUEST_URL) {
+        fields.problem('sign: keyless signing needs the job to be allowed an OIDC token: add `permissions: id-token: write` to the job (or use sign: key with cosign-key)');
+    }
+    if (verify === 'scan-attestation' &&
+        sign !== 'off' &&
+        scope.steps.includes('push') &&
+        !scope.steps.includes('scan')) {
+        fields.problem('verify: scan-attestation needs the scan step in steps when this run signs: the attestation is the scan verdict (or verify: signature)');
+    }
+    return {
+        sign,
+        verify,
+        verifyWith,
+        cosignKey,
+        cosignPassword,
+        cosignPublicKey,
+        tlog,
+        fulcioUrl,
+        rekorUrl,
+        certificateIdentity,
+        certificateOidcIssuer
+    };
+}
+/** An https URL (plain http only to loopback, for a test or a local stand-in); '' stays ''. */
+function parseServiceUrl(raw) {
+    if (!raw)
+        return '';
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        throw new Error(`"${raw}" is not a URL`);
+    }
+    const loopback = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/.test(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+        throw new Error(`"${raw}" is not an https URL (plain http only to loopback)`);
+    }
+    return raw.replace(/\/+$/, '');
+}
+/** A regular expression cosign can take (RE2; checked here as JavaScript reads it). */
+function parseIdentityPattern(raw) {
+    if (!raw)
+        return '';
+    try {
+        new RegExp(raw);
+    }
+    catch {
+        throw new Error(`"${raw}" is not a regular expression`);
+    }
+    return raw;
+}
+/**
+ * The identity every workflow of this repository signs with, as Fulcio writes it into the
+ * certificate (`https://github.com/OWNER/REPO/.github/workflows/x.yml@refs/heads/main`):
+ * `^https://github\.com/OWNER/REPO/`, from GITHUB_WORKFLOW_REF (`OWNER/REPO/.github/...@ref`).
+ */
+function workflowIdentityPattern(env) {
+    const match = /^([^/@\s]+)\/([^/@\s]+)\//.exec(env.GITHUB_WORKFLOW_REF ?? '');
+    if (!match)
+        return '';
+    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    return `^${escapeRegExp(`${server}/${match[1]}/${match[2]}/`)}`;
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 // The inputs every step shares through the release: the image, how it is tagged, and where and
 // whether it is pushed with which credentials.
 /** Inputs whose whole value is a secret. */
-const RELEASE_SECRET_INPUTS = { whole: ['password'], values: [] };
-function readReleaseInputs(fields) {
+const RELEASE_SECRET_INPUTS = {
+    whole: ['password', ...SIGN_SECRET_INPUTS.whole],
+    values: []
+};
+function readReleaseInputs(fields, scope) {
     const { read } = fields;
     const image = fields.field('image', (raw) => parseImageName(raw), {
         registry: '',
@@ -15956,7 +16812,8 @@ function readReleaseInputs(fields) {
             password,
             push: fields.field('push', (raw) => parseChoice(raw, ['auto', 'true', 'false']), 'auto'),
             registryTimeout: fields.field('registry-timeout', (raw) => parseWholeNumber(raw, 'registry-timeout'), 600)
-        }
+        },
+        signing: readSignInputs(fields, scope)
     };
 }
 /**
@@ -16286,7 +17143,7 @@ function readInputs(steps, read, cwd) {
     const fields = new InputFields(read, cwd);
     const names = steps.map((step) => step.name);
     const chosen = fields.field('steps', (raw) => parseSteps(raw, steps), names);
-    const run = { steps: chosen, ...readReleaseInputs(fields) };
+    const run = { steps: chosen, ...readReleaseInputs(fields, { steps: chosen }) };
     const own = {};
     for (const step of steps) {
         if (step.readInputs)

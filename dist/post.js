@@ -30942,7 +30942,7 @@ async function post(cleanups, env = process.env) {
 function input(name, env) {
     return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
 }
-/** The steps' private folders; the build's is already gone unless the run was cancelled. */
+/** The steps' private folders; each is already gone unless the run was cancelled. */
 function removeWorkDirs(text, tempRoot) {
     let dirs;
     try {
@@ -30954,7 +30954,10 @@ function removeWorkDirs(text, tempRoot) {
     if (!Array.isArray(dirs))
         return;
     for (const dir of dirs) {
-        const own = trusted(() => ownFolder('work-dirs', typeof dir === 'string' ? dir : '', tempRoot, 'build'), warning);
+        const text = typeof dir === 'string' ? dir : '';
+        // The build's and the signing's (sign/private-folder.ts) folders; ownFolder checks the name.
+        const kind = path$1.basename(text).startsWith('container-ship-sign-') ? 'sign' : 'build';
+        const own = trusted(() => ownFolder('work-dirs', text, tempRoot, kind), warning);
         if (own)
             rmSync(own, { recursive: true, force: true });
     }

@@ -1,4 +1,4 @@
-import { f as debug, d as semverExports, m as mkdirP, h as exec, l as which, w as warning, i as info, y as HttpCodes, z as HttpClientError, H as HttpClient, j as isDebug, p as setSecret, B as BearerCredentialHandler, r as rmRF, o as error } from './index-Cvqs_SMS.js';
+import { d as debug, a as semverExports, m as mkdirP, e as exec, o as which, w as warning, i as info, z as HttpCodes, A as HttpClientError, H as HttpClient, b as isDebug, l as setSecret, B as BearerCredentialHandler, r as rmRF, q as error } from './index-D8nocczx.js';
 import * as path$1 from 'path';
 import * as fs from 'fs';
 import { writeFileSync, existsSync } from 'fs';

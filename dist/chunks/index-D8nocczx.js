@@ -6099,4 +6099,4 @@ function requireSemver () {
 var semverExports = requireSemver();
 var semver = /*@__PURE__*/getDefaultExportFromCjs(semverExports);
 
-export { BearerCredentialHandler as B, HttpClient as H, startGroup as a, semver as b, core as c, semverExports as d, endGroup as e, debug as f, getExecOutput as g, exec as h, info as i, isDebug as j, cp as k, which as l, mkdirP as m, notice as n, error as o, setSecret as p, getInput as q, rmRF as r, saveState as s, summary as t, setFailed as u, group as v, warning as w, setOutput as x, HttpCodes as y, HttpClientError as z };
+export { HttpClientError as A, BearerCredentialHandler as B, HttpClient as H, semverExports as a, isDebug as b, core as c, debug as d, exec as e, cp as f, getExecOutput as g, startGroup as h, info as i, endGroup as j, getIDToken as k, setSecret as l, mkdirP as m, semver as n, which as o, notice as p, error as q, rmRF as r, saveState as s, getInput as t, summary as u, setFailed as v, warning as w, group as x, setOutput as y, HttpCodes as z };
