@@ -28,6 +28,7 @@ import { saveForPost } from '../run/saved-for-post.js'
 import { StepError, type Step } from '../run/step.js'
 import { printUntrusted } from '../program/untrusted-output.js'
 import type { PushResult } from '../push/step.js'
+import type { BuildResult } from '../build/step.js'
 import { cosignRunOf } from '../sign/cosign-run.js'
 import { verifyImage } from '../sign/verify.js'
 import { parseImageReference, type ImageName } from '../lib/image-name.js'
@@ -166,7 +167,30 @@ async function checkPulledDigest(target: DeployTarget, image: string): Promise<v
   }
 }
 
-export const deployStep: Step<'deploy', DeployResult, DeployInputs, { push?: PushResult }, DeployTarget> = {
+/**
+ * An image built but not pushed is deployed from the local engine (the host then): refused when
+ * it is not there (built into an OCI layout) or when the verify input asks for a signature.
+ */
+function refuseUnpushed(context: RunContext, built: BuildResult | undefined): void {
+  if (built?.layout) {
+    throw new Error(
+      `the image was built into an OCI layout (builder ${built.builder.kind === 'buildx' ? built.builder.name : 'classic'}), which the engine does not hold: add push to steps to deploy it from the registry, or build with the docker driver`
+    )
+  }
+  if (context.inputs.signing.verify !== 'none') {
+    throw new Error(
+      `verify: ${context.inputs.signing.verify} checks the image in the registry, and this run does not push it: add push to steps, or set verify: none`
+    )
+  }
+}
+
+export const deployStep: Step<
+  'deploy',
+  DeployResult,
+  DeployInputs,
+  { build?: BuildResult; push?: PushResult },
+  DeployTarget
+> = {
   name: 'deploy',
   title: 'Deploy',
   secretInputs: DEPLOY_SECRET_INPUTS,
@@ -186,7 +210,8 @@ export const deployStep: Step<'deploy', DeployResult, DeployInputs, { push?: Pus
     const result = emptyResult(target)
     const timeline = new Timeline(result.timeline)
     try {
-      if (pullsImage(context.inputs)) {
+      if (!pullsImage(context.inputs)) refuseUnpushed(context, earlier.build)
+      else {
         target = await pinnedTarget(prepared, context, earlier.push)
         result.image = target.plan.image
         // Before the pull: an image that fails is refused with nothing changed on the host.
