@@ -12336,6 +12336,18 @@ async function checkPulledDigest(target, image) {
         throw new Error(`the image ${image} on ${target.host.url} is not known by ${digest} (its RepoDigests: ${inspected.stdout.trim()})`);
     }
 }
+/**
+ * An image built but not pushed is deployed from the local engine (the host then): refused when
+ * it is not there (built into an OCI layout) or when the verify input asks for a signature.
+ */
+function refuseUnpushed(context, built) {
+    if (built?.layout) {
+        throw new Error(`the image was built into an OCI layout (builder ${built.builder.kind === 'buildx' ? built.builder.name : 'classic'}), which the engine does not hold: add push to steps to deploy it from the registry, or build with the docker driver`);
+    }
+    if (context.inputs.signing.verify !== 'none') {
+        throw new Error(`verify: ${context.inputs.signing.verify} checks the image in the registry, and this run does not push it: add push to steps, or set verify: none`);
+    }
+}
 const deployStep = {
     name: 'deploy',
     title: 'Deploy',
@@ -12357,7 +12369,9 @@ const deployStep = {
         const result = emptyResult(target);
         const timeline = new Timeline(result.timeline);
         try {
-            if (pullsImage(context.inputs)) {
+            if (!pullsImage(context.inputs))
+                refuseUnpushed(context, earlier.build);
+            else {
                 target = await pinnedTarget(prepared, context, earlier.push);
                 result.image = target.plan.image;
                 // Before the pull: an image that fails is refused with nothing changed on the host.
