@@ -13,7 +13,7 @@
 // only scan what it pushed, as a multi-platform image cannot be loaded into the engine), checks
 // the index digest it pushed against the one built, and exports the layout to disk first.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -50,11 +50,11 @@ writeFileSync(
 const suffix = Date.now().toString(36)
 const rawRepository = `${registry}/bench/mp-raw-${suffix}`
 const actionRepository = `${registry}/bench/mp-action-${suffix}`
-const dockerEnv = {
-  ...process.env,
-  DOCKER_CONFIG: config,
-  BUILDX_CONFIG: path.join(os.homedir(), '.docker', 'buildx')
+// buildx finds its plugin and builders beside the config: linked from the user's.
+for (const shared of ['cli-plugins', 'buildx']) {
+  symlinkSync(path.join(os.homedir(), '.docker', shared), path.join(config, shared))
 }
+const dockerEnv = { ...process.env, DOCKER_CONFIG: config }
 execFileSync('docker', ['login', '--username', username, '--password-stdin', registry], {
   input: password,
   env: dockerEnv,

@@ -1,11 +1,14 @@
 // The demo pipeline: runs the bundled action through the runner emulation the end-to-end tests
-// use, on examples/hello, against the test bed: build, scan (Trivy with the offline DB), push to
-// the registry on 127.0.0.1:5000, and deploy over ssh:// to the test bed's engine, with nginx in
-// front. It ships two releases: v$DEMO_VERSION (default 1.0.0), then v$DEMO_NEXT (default
-// 1.1.0) while a load generator sends requests through nginx, and prints how many failed.
-// Run it through scripts/demo.sh, which sets up the test bed first.
+// use, on examples/hello, against the test bed: build for linux/amd64 and linux/arm64 with the
+// test bed's BuildKit builder into an OCI layout with provenance and SBOM attestations, scan each
+// platform (Trivy with the offline DB), push the layout to the registry on 127.0.0.1:5000, sign
+// its digest and attest the scan with a cosign key made for the demo, and deploy over ssh:// to
+// the test bed's engine, with nginx in front, by digest, after verifying the signature and the
+// attested verdict. It ships two releases: v$DEMO_VERSION (default 1.0.0), then v$DEMO_NEXT
+// (default 1.1.0) while a load generator sends requests through nginx, and prints how many
+// failed. Run it through scripts/demo.sh, which sets up the test bed first.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { proxyUrl, startLoad } from './deploy-stack.mjs'
@@ -25,6 +28,16 @@ const registry = /** @type {string} */ (testbed.TESTBED_REGISTRY)
 const image = `${registry}/demo/hello`
 const project = 'container-ship-demo'
 const workspace = path.join(REPO_ROOT, 'examples/hello')
+// A cosign key pair for the demo, in a private temporary folder (a workflow gets its key from a secret).
+const keyDir = mkdtempSync(path.join(os.tmpdir(), 'demo-cosign-'))
+const cosignPassword = 'demo-only-password'
+execFileSync(/** @type {string} */ (testbed.TESTBED_COSIGN), ['generate-key-pair'], {
+  cwd: keyDir,
+  env: { PATH: process.env.PATH, HOME: keyDir, COSIGN_PASSWORD: cosignPassword },
+  stdio: 'ignore'
+})
+const cosignKey = readFileSync(path.join(keyDir, 'cosign.key'), 'utf8')
+rmSync(keyDir, { recursive: true, force: true })
 let sha = '0000000000000000000000000000000000000000'
 try {
   sha = execFileSync('git', ['-C', REPO_ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()
@@ -43,6 +56,16 @@ async function ship(version) {
       username: /** @type {string} */ (testbed.TESTBED_REGISTRY_USER),
       password: readFileSync(/** @type {string} */ (testbed.TESTBED_REGISTRY_PASSWORD_FILE), 'utf8').trim(),
       'build-args': `GREETING=Hello from Container Ship ${version}`,
+      // Both platforms, arm64 through qemu, on the test bed's BuildKit (buildx driver "remote").
+      builder: /** @type {string} */ (testbed.TESTBED_BUILDER),
+      platforms: 'linux/amd64,linux/arm64',
+      sbom: 'true',
+      // Signed with the demo's key; no transparency log here (Rekor cannot be reached).
+      sign: 'key',
+      'cosign-key': cosignKey,
+      'cosign-password': cosignPassword,
+      'cosign-tlog': 'false',
+      verify: 'scan-attestation',
       // The vulnerability DB cannot be downloaded here: the test bed built one offline.
       'skip-db-update': 'true',
       // The test bed's engine, reached as a remote host over SSH (its own sshd on 127.0.0.1:2222).
@@ -65,10 +88,16 @@ async function ship(version) {
       GITHUB_RUN_ID: String(Date.now())
     },
     workspace,
-    // Trivy as the test bed built it, and its offline DB as Trivy's cache folder.
+    // Trivy and cosign as the test bed built them, and Trivy's offline DB as its cache folder.
+    // cosign's own calls to the internet (Sigstore's TUF root) go to a closed loopback port.
     env: {
-      PATH: `${path.dirname(/** @type {string} */ (testbed.TESTBED_TRIVY))}:${process.env.PATH ?? ''}`,
-      TRIVY_CACHE_DIR: /** @type {string} */ (testbed.TESTBED_TRIVY_CACHE)
+      PATH: [testbed.TESTBED_TRIVY, testbed.TESTBED_COSIGN]
+        .map((tool) => path.dirname(/** @type {string} */ (tool)))
+        .concat(process.env.PATH ?? '')
+        .join(':'),
+      TRIVY_CACHE_DIR: /** @type {string} */ (testbed.TESTBED_TRIVY_CACHE),
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+      HTTP_PROXY: 'http://127.0.0.1:9'
     }
   })
 }

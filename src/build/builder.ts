@@ -108,7 +108,14 @@ export function layoutOnlyInputs(inputs: Pick<BuilderInputs, 'platforms' | 'prov
  * builder cannot do.
  */
 export async function chooseBuilder(docker: DockerCli, inputs: BuilderInputs): Promise<Builder> {
-  if (!(await docker.hasBuildx())) {
+  const builderArgs = inputs.builder ? ['--builder', inputs.builder] : []
+  // --bootstrap starts a docker-container builder that is not running yet, so its platforms show.
+  const inspected = await docker.run(['buildx', 'inspect', '--bootstrap', ...builderArgs], {
+    quiet: true,
+    allowFailure: true
+  })
+  // Asked only when inspect failed: whether buildx is there at all.
+  if (inspected.exitCode !== 0 && !(await docker.hasBuildx())) {
     const needed = buildxOnlyInputs(inputs)
     if (needed.length > 0) {
       throw new Error(
@@ -120,12 +127,6 @@ export async function chooseBuilder(docker: DockerCli, inputs: BuilderInputs): P
     core.info('docker buildx is not installed: the classic builder will build')
     return { kind: 'classic' }
   }
-  const builderArgs = inputs.builder ? ['--builder', inputs.builder] : []
-  // --bootstrap starts a docker-container builder that is not running yet, so its platforms show.
-  const inspected = await docker.run(['buildx', 'inspect', '--bootstrap', ...builderArgs], {
-    quiet: true,
-    allowFailure: true
-  })
   if (inspected.exitCode !== 0) {
     const said = inspected.stderr.trim().split('\n').slice(-3).join(' ')
     throw new Error(

@@ -66,14 +66,17 @@ export async function pushLayout(
   )
   const uploaded = layout.blobs.filter((_, index) => outcomes[index] === 'uploaded')
 
-  // Children before parents: readLayoutGraph lists them so, and one at a time keeps it so.
+  // Children before parents (a registry refuses an index naming a manifest it lacks): level by
+  // level, each level's manifests at once (the platforms' and the attestations', then the index).
   let manifest: Manifest | undefined
-  for (const child of layout.manifests) {
-    const sent = asManifest(child)
-    await withRetry(`put the manifest ${repository}@${child.digest}`, retry, () =>
-      client.putManifest(repository, child.digest, sent)
-    )
-    if (child.digest === root.digest) manifest = sent
+  for (const level of manifestLevels(layout.manifests)) {
+    await mapLimit(level, options.concurrency ?? DEFAULT_PUSH_CONCURRENCY, async (child) => {
+      const sent = asManifest(child)
+      await withRetry(`put the manifest ${repository}@${child.digest}`, retry, () =>
+        client.putManifest(repository, child.digest, sent)
+      )
+      if (child.digest === root.digest) manifest = sent
+    })
   }
   if (!manifest)
     throw new LayoutError(`${root.digest}, named by index.json, was not among the manifests read`)
@@ -86,6 +89,33 @@ export async function pushLayout(
     bytesUploaded: uploaded.reduce((sum, blob) => sum + blob.size, 0),
     manifestsPut: layout.manifests.length
   }
+}
+
+/**
+ * The manifests in levels: the first names no other manifest, each later one only manifests of
+ * the levels before it. `manifests` comes children first (readLayoutGraph), so one pass does.
+ */
+export function manifestLevels(manifests: readonly LayoutManifest[]): LayoutManifest[][] {
+  const levelOf = new Map<string, number>()
+  const levels: LayoutManifest[][] = []
+  for (const manifest of manifests) {
+    const children = namedManifests(manifest.body).filter((digest) => levelOf.has(digest))
+    const level =
+      children.length === 0 ? 0 : 1 + Math.max(...children.map((digest) => levelOf.get(digest) ?? 0))
+    levelOf.set(manifest.digest, level)
+    ;(levels[level] ??= []).push(manifest)
+  }
+  return levels.filter(Boolean)
+}
+
+/** The digests an index's `manifests` names (none for an image manifest). */
+function namedManifests(body: Buffer): string[] {
+  const parsed = JSON.parse(body.toString('utf8')) as { manifests?: { digest?: unknown }[] }
+  return Array.isArray(parsed.manifests)
+    ? parsed.manifests
+        .map((entry) => entry.digest)
+        .filter((digest): digest is string => typeof digest === 'string')
+    : []
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   type Stack
 } from '../../support/deploy-harness.js'
 import { registryManifest } from '../../support/registry-helpers.js'
-import type { ActionRun } from '../../support/harness.js'
+import { visibleText, type ActionRun } from '../../support/harness.js'
 
 jest.setTimeout(600_000)
 
@@ -119,9 +119,12 @@ describe('a signed release', () => {
     expect(first.summary).toContain('with the scan verdict attested')
     const web = await serviceContainers(stack.project)
     expect(web.map((c) => c.digest)).toEqual(Array(3).fill(digest))
-    // Neither the key nor its password reached the log.
-    expect(first.log).not.toContain(password)
-    expect(first.log).not.toContain(keys.key.split('\n')[1])
+    // Neither the key nor its password reached the log a viewer sees (nor the files it wrote).
+    expect(first.masks).toEqual(expect.arrayContaining([password, keys.key.trim()]))
+    for (const text of [visibleText(first.log), first.summary, JSON.stringify(first.outputs)]) {
+      expect(text).not.toContain(password)
+      expect(text).not.toContain(keys.key.split('\n')[1])
+    }
   })
 
   it('refuses, deploying alone, an image pushed without a signature, with the host untouched', async () => {

@@ -53,6 +53,9 @@ function cli(options: { buildx?: boolean; inspect?: string; inspectFails?: strin
     run: async (args: string[]) => {
       calls.push(args)
       if (args[0] === 'buildx' && args[1] === 'inspect') {
+        if (options.buildx === false) {
+          return { exitCode: 1, stdout: '', stderr: "docker: 'buildx' is not a docker command." }
+        }
         return options.inspectFails
           ? { exitCode: 1, stdout: '', stderr: options.inspectFails }
           : { exitCode: 0, stdout: options.inspect ?? DOCKER_DRIVER, stderr: '' }

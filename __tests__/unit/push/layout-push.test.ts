@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { readLayoutGraph } from '../../../src/oci/layout.js'
-import { pushLayout, tagLayout } from '../../../src/push/layout-push.js'
+import { manifestLevels, pushLayout, tagLayout } from '../../../src/push/layout-push.js'
 import { RegistryClient } from '../../../src/registry/api.js'
 import { isTransientRegistryError, type RetryPolicy } from '../../../src/program/retry.js'
 import { blobFile, writeFixtureLayout, type FixtureLayout } from '../../support/oci-layout-fixture.js'
@@ -129,6 +129,16 @@ describe('pushLayout', () => {
     await expect(
       pushLayout(client, 'app/x', { ...graph, roots: [...graph.roots, ...graph.roots] })
     ).rejects.toThrow(/names 2 manifests: a push takes exactly one/)
+  })
+})
+
+describe('manifestLevels', () => {
+  it('puts the platform and attestation manifests in one level, the index after them', () => {
+    const graph = readLayoutGraph(fixture.dir)
+    expect(manifestLevels(graph.manifests).map((level) => level.map((m) => m.digest).sort())).toEqual([
+      [fixture.amd64.digest, fixture.arm64.digest, fixture.attestation.digest].sort(),
+      [fixture.index.digest]
+    ])
   })
 })
 
