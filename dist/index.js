@@ -824,7 +824,14 @@ function layoutOnlyInputs(inputs) {
  * builder cannot do.
  */
 async function chooseBuilder(docker, inputs) {
-    if (!(await docker.hasBuildx())) {
+    const builderArgs = inputs.builder ? ['--builder', inputs.builder] : [];
+    // --bootstrap starts a docker-container builder that is not running yet, so its platforms show.
+    const inspected = await docker.run(['buildx', 'inspect', '--bootstrap', ...builderArgs], {
+        quiet: true,
+        allowFailure: true
+    });
+    // Asked only when inspect failed: whether buildx is there at all.
+    if (inspected.exitCode !== 0 && !(await docker.hasBuildx())) {
         const needed = buildxOnlyInputs(inputs);
         if (needed.length > 0) {
             throw new Error(`${needed.join(', ')} need docker buildx, which is not installed (docker buildx version failed). ${GET_A_BUILDER}`);
@@ -834,12 +841,6 @@ async function chooseBuilder(docker, inputs) {
         info('docker buildx is not installed: the classic builder will build');
         return { kind: 'classic' };
     }
-    const builderArgs = inputs.builder ? ['--builder', inputs.builder] : [];
-    // --bootstrap starts a docker-container builder that is not running yet, so its platforms show.
-    const inspected = await docker.run(['buildx', 'inspect', '--bootstrap', ...builderArgs], {
-        quiet: true,
-        allowFailure: true
-    });
     if (inspected.exitCode !== 0) {
         const said = inspected.stderr.trim().split('\n').slice(-3).join(' ');
         throw new Error(inputs.builder
@@ -12572,13 +12573,16 @@ async function pushLayout(client, repository, layout, options = {}) {
     const mountFrom = (options.mountFrom ?? []).filter((from) => from !== repository);
     const outcomes = await mapLimit(layout.blobs, options.concurrency ?? DEFAULT_PUSH_CONCURRENCY, (blob) => pushBlob(client, repository, layout.dir, blob, mountFrom, retry));
     const uploaded = layout.blobs.filter((_, index) => outcomes[index] === 'uploaded');
-    // Children before parents: readLayoutGraph lists them so, and one at a time keeps it so.
+    // Children before parents (a registry refuses an index naming a manifest it lacks): level by
+    // level, each level's manifests at once (the platforms' and the attestations', then the index).
     let manifest;
-    for (const child of layout.manifests) {
-        const sent = asManifest(child);
-        await withRetry(`put the manifest ${repository}@${child.digest}`, retry, () => client.putManifest(repository, child.digest, sent));
-        if (child.digest === root.digest)
-            manifest = sent;
+    for (const level of manifestLevels(layout.manifests)) {
+        await mapLimit(level, options.concurrency ?? DEFAULT_PUSH_CONCURRENCY, async (child) => {
+            const sent = asManifest(child);
+            await withRetry(`put the manifest ${repository}@${child.digest}`, retry, () => client.putManifest(repository, child.digest, sent));
+            if (child.digest === root.digest)
+                manifest = sent;
+        });
     }
     if (!manifest)
         throw new LayoutError(`${root.digest}, named by index.json, was not among the manifests read`);
@@ -12591,6 +12595,30 @@ async function pushLayout(client, repository, layout, options = {}) {
         bytesUploaded: uploaded.reduce((sum, blob) => sum + blob.size, 0),
         manifestsPut: layout.manifests.length
     };
+}
+/**
+ * The manifests in levels: the first names no other manifest, each later one only manifests of
+ * the levels before it. `manifests` comes children first (readLayoutGraph), so one pass does.
+ */
+function manifestLevels(manifests) {
+    const levelOf = new Map();
+    const levels = [];
+    for (const manifest of manifests) {
+        const children = namedManifests(manifest.body).filter((digest) => levelOf.has(digest));
+        const level = children.length === 0 ? 0 : 1 + Math.max(...children.map((digest) => levelOf.get(digest) ?? 0));
+        levelOf.set(manifest.digest, level);
+        (levels[level] ??= []).push(manifest);
+    }
+    return levels.filter(Boolean);
+}
+/** The digests an index's `manifests` names (none for an image manifest). */
+function namedManifests(body) {
+    const parsed = JSON.parse(body.toString('utf8'));
+    return Array.isArray(parsed.manifests)
+        ? parsed.manifests
+            .map((entry) => entry.digest)
+            .filter((digest) => typeof digest === 'string')
+        : [];
 }
 /**
  * Points each tag at the pushed index (one manifest PUT each, all at once); returns the tags
