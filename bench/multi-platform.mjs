@@ -7,7 +7,7 @@
 // platforms (a new STAMP). Prints each run, the medians and the ratio. Needs the test bed (bash
 // scripts/testbed.sh) and dist/ (npm run bundle).
 //
-//   node bench/multi-platform.mjs [runs, default 5]
+//   node bench/multi-platform.mjs [runs, default 5] [MB of fresh layer per platform, default 4]
 //
 // The action does more in that time than the workflow: it scans before pushing (the workflow can
 // only scan what it pushed, as a multi-platform image cannot be loaded into the engine), checks
@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks'
 import { parseFileCommands, runAction } from '../scripts/local-runner.mjs'
 
 const runs = Number(process.argv[2] ?? 5)
+const payloadMb = Number(process.argv[3] ?? 4)
 const testbed = parseFileCommands(
   readFileSync(
     path.join(process.env.TESTBED_STATE ?? '/var/lib/container-ship-testbed', 'testbed.env'),
@@ -45,7 +46,7 @@ process.on('exit', () => {
 })
 writeFileSync(
   path.join(workspace, 'Dockerfile'),
-  `FROM ${alpine}\nARG STAMP\nRUN echo "$STAMP" > /stamp && head -c 4000000 /dev/urandom > /payload\n`
+  `FROM ${alpine}\nARG STAMP\nRUN echo "$STAMP" > /stamp && head -c ${payloadMb * 1000000} /dev/urandom > /payload\n`
 )
 const suffix = Date.now().toString(36)
 const rawRepository = `${registry}/bench/mp-raw-${suffix}`

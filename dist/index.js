@@ -3,8 +3,8 @@ import path$1 from 'node:path';
 import { s as saveState, i as info, w as warning, g as getExecOutput, c as core, a as semverExports, d as debug, e as exec, b as isDebug, f as cp, m as mkdirP, r as rmRF, H as HttpClient, h as startGroup, j as endGroup, k as getIDToken, l as setSecret, n as semver, o as which, p as notice, q as error, t as getInput, u as summary, v as setFailed, x as group, y as setOutput } from './chunks/index-D8nocczx.js';
 import { c as code, a as clip$1, t as text, b as atOrAbove, S as SEVERITIES, d as countsText, e as countBySeverity, p as platformNote, f as parseSeverity, s as scanSection, m as mergePlatformFindings, g as mergeLayerMaps, h as cell } from './chunks/summary-CuEvEVux.js';
 import { createHash, randomBytes } from 'node:crypto';
+import { Transform, Writable, Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
-import { Writable, Readable } from 'node:stream';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,8 +13,8 @@ import * as path from 'path';
 import * as stream from 'stream';
 import * as util from 'util';
 import { ok } from 'assert';
+import os$1, { availableParallelism } from 'node:os';
 import { Buffer as Buffer$1 } from 'node:buffer';
-import os$1 from 'node:os';
 import http from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
@@ -407,17 +407,37 @@ function readLayoutIndex(layoutDir) {
     return manifests;
 }
 /**
- * Hashes a blob's file as a stream (layers can be hundreds of MB) and throws a LayoutError when
- * its size or sha256 is not what the descriptor says.
+ * A blob's bytes as a stream that checks them as they pass: the last chunk is held back until
+ * the size and sha256 are known, and the stream fails instead of sending it when they are not the
+ * descriptor's. An upload of it never completes with bytes that are not what they are named, and
+ * the file is read once, not once to check and once to send.
  */
-async function verifyBlob(layoutDir, descriptor) {
+function openCheckedBlob(layoutDir, descriptor) {
     const hash = createHash('sha256');
     let size = 0;
-    for await (const chunk of openBlob(layoutDir, descriptor.digest)) {
-        hash.update(chunk);
-        size += chunk.length;
-    }
-    checkBytes(descriptor, size, `sha256:${hash.digest('hex')}`);
+    let held;
+    const check = new Transform({
+        transform(chunk, _encoding, done) {
+            hash.update(chunk);
+            size += chunk.length;
+            const previous = held;
+            held = chunk;
+            done(null, previous);
+        },
+        flush(done) {
+            try {
+                checkBytes(descriptor, size, `sha256:${hash.digest('hex')}`);
+            }
+            catch (error) {
+                done(error);
+                return;
+            }
+            done(null, held);
+        }
+    });
+    const file = openBlob(layoutDir, descriptor.digest);
+    file.on('error', (error) => check.destroy(error));
+    return file.pipe(check);
 }
 /** A stream of a blob's file, inside the layout only (its bytes are not checked here: verifyBlob). */
 function openBlob(layoutDir, digest) {
@@ -12642,13 +12662,13 @@ async function pushBlob(client, repository, layoutDir, blob, mountFrom, retry) {
             return 'mounted';
         session = mount.location;
     }
-    // Checked here, outside the retries: bytes that are not what they are named never go up.
-    await verifyBlob(layoutDir, blob);
+    // Checked as it is sent (openCheckedBlob), outside the retries: bytes that are not what they
+    // are named fail the push and are never retried; their upload never completes.
     await withRetry(`upload ${digest} to ${repository}`, retry, () => {
         // A session serves one attempt: a retry starts a fresh one.
         const opened = session;
         session = undefined;
-        return client.uploadBlob(repository, digest, size, () => openBlob(layoutDir, digest), opened);
+        return client.uploadBlob(repository, digest, size, () => openCheckedBlob(layoutDir, blob), opened);
     });
     return 'uploaded';
 }
@@ -15720,19 +15740,27 @@ async function scan({ context: run, inputs }, built) {
     }
     const cacheDir = trivyCacheDir(env);
     const dbCache = await restoreTodaysDb(inputs, trivy.path, env);
-    const scanned = [];
     const targets = scanTargets(built, workDir);
-    for (const [index, target] of targets.entries()) {
+    const dbSettled = inputs.skipDbUpdate || dbCache?.restored === true;
+    const scanOne = async (target, index) => {
         const reportFile = path$1.join(workDir, targets.length > 1 ? `trivy-${target.platform.replaceAll('/', '-')}.json` : 'trivy.json');
-        const args = trivyArgs(inputs, { image: target.image, reportFile, cacheDir, files }, 
         // The DB the first run fetched serves the platforms after it.
-        { vulnerabilityDb: inputs.skipDbUpdate || dbCache?.restored === true || index > 0 });
+        const args = trivyArgs(inputs, { image: target.image, reportFile, cacheDir, files }, { vulnerabilityDb: dbSettled || index > 0 });
         if (target.platform)
             info(`Scanning ${target.platform}`);
         // A failure to scan (no DB, a crash) throws with the end of what Trivy printed.
         await runProgram(trivy.path, args, { env, cwd: files.workDir });
-        scanned.push({ ...target, reportFile, report: readReport(reportFile) });
-    }
+        return { ...target, reportFile, report: readReport(reportFile) };
+    };
+    // Platforms side by side once the DB is in place (Trivy opens it read-only); the first alone
+    // when it may still fetch the DB.
+    const [first, ...rest] = targets;
+    const scanned = dbSettled
+        ? await mapLimit(targets, PARALLEL_SCANS, scanOne)
+        : [
+            await scanOne(first, 0),
+            ...(await mapLimit(rest, PARALLEL_SCANS, (t, i) => scanOne(t, i + 1)))
+        ];
     await saveDb(dbCache);
     const image = built.layout
         ? `${run.inputs.image.name}@${built.layout.digest}`
@@ -15786,6 +15814,8 @@ async function scan({ context: run, inputs }, built) {
     }
     return result;
 }
+/** Trivy runs at once at most, one per platform: each holds its image's analysis in memory. */
+const PARALLEL_SCANS = Math.max(1, Math.min(availableParallelism(), 4));
 /**
  * What Trivy scans: the image in the engine, or each platform's image of the layout, each in a
  * layout of its own (Trivy reads the first image of a layout's index, whatever --platform says).

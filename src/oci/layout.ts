@@ -21,6 +21,7 @@ import {
   type ReadStream
 } from 'node:fs'
 import path from 'node:path'
+import { Transform, type Readable } from 'node:stream'
 
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
@@ -152,6 +153,42 @@ export async function verifyBlob(
     size += (chunk as Buffer).length
   }
   checkBytes(descriptor, size, `sha256:${hash.digest('hex')}`)
+}
+
+/**
+ * A blob's bytes as a stream that checks them as they pass: the last chunk is held back until
+ * the size and sha256 are known, and the stream fails instead of sending it when they are not the
+ * descriptor's. An upload of it never completes with bytes that are not what they are named, and
+ * the file is read once, not once to check and once to send.
+ */
+export function openCheckedBlob(
+  layoutDir: string,
+  descriptor: Pick<Descriptor, 'digest' | 'size'>
+): Readable {
+  const hash = createHash('sha256')
+  let size = 0
+  let held: Buffer | undefined
+  const check = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk)
+      size += chunk.length
+      const previous = held
+      held = chunk
+      done(null, previous)
+    },
+    flush(done) {
+      try {
+        checkBytes(descriptor, size, `sha256:${hash.digest('hex')}`)
+      } catch (error) {
+        done(error as Error)
+        return
+      }
+      done(null, held)
+    }
+  })
+  const file = openBlob(layoutDir, descriptor.digest)
+  file.on('error', (error) => check.destroy(error))
+  return file.pipe(check)
 }
 
 /** A stream of a blob's file, inside the layout only (its bytes are not checked here: verifyBlob). */

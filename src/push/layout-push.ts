@@ -9,8 +9,7 @@ import { REGISTRY_RETRY, withRetry, type RetryPolicy } from '../program/retry.js
 import { mapLimit } from '../lib/map-limit.js'
 import {
   LayoutError,
-  openBlob,
-  verifyBlob,
+  openCheckedBlob,
   type LayoutBlob,
   type LayoutGraph,
   type LayoutManifest
@@ -158,13 +157,13 @@ async function pushBlob(
     if (mount.mounted) return 'mounted'
     session = mount.location
   }
-  // Checked here, outside the retries: bytes that are not what they are named never go up.
-  await verifyBlob(layoutDir, blob)
+  // Checked as it is sent (openCheckedBlob), outside the retries: bytes that are not what they
+  // are named fail the push and are never retried; their upload never completes.
   await withRetry(`upload ${digest} to ${repository}`, retry, () => {
     // A session serves one attempt: a retry starts a fresh one.
     const opened = session
     session = undefined
-    return client.uploadBlob(repository, digest, size, () => openBlob(layoutDir, digest), opened)
+    return client.uploadBlob(repository, digest, size, () => openCheckedBlob(layoutDir, blob), opened)
   })
   return 'uploaded'
 }

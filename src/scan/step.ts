@@ -3,7 +3,9 @@
 // the summary. A failing gate stops the run before push and deploy; a scan that cannot run (no
 // DB, Trivy failing, a report that does not parse) fails closed.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
+import { mapLimit } from '../lib/map-limit.js'
 import * as core from '@actions/core'
 import { annotationsFor, countText, placeFinding, worstFirst } from './output/annotations.js'
 import { programEnv } from '../docker/cli.js'
@@ -79,24 +81,33 @@ export async function scan(
   }
   const cacheDir = trivyCacheDir(env)
   const dbCache = await restoreTodaysDb(inputs, trivy.path, env)
-  const scanned: ScannedImage[] = []
   const targets = scanTargets(built, workDir)
-  for (const [index, target] of targets.entries()) {
+  const dbSettled = inputs.skipDbUpdate || dbCache?.restored === true
+  const scanOne = async (target: ScanTarget, index: number): Promise<ScannedImage> => {
     const reportFile = path.join(
       workDir,
       targets.length > 1 ? `trivy-${target.platform.replaceAll('/', '-')}.json` : 'trivy.json'
     )
+    // The DB the first run fetched serves the platforms after it.
     const args = trivyArgs(
       inputs,
       { image: target.image, reportFile, cacheDir, files },
-      // The DB the first run fetched serves the platforms after it.
-      { vulnerabilityDb: inputs.skipDbUpdate || dbCache?.restored === true || index > 0 }
+      { vulnerabilityDb: dbSettled || index > 0 }
     )
     if (target.platform) core.info(`Scanning ${target.platform}`)
     // A failure to scan (no DB, a crash) throws with the end of what Trivy printed.
     await runProgram(trivy.path, args, { env, cwd: files.workDir })
-    scanned.push({ ...target, reportFile, report: readReport(reportFile) })
+    return { ...target, reportFile, report: readReport(reportFile) }
   }
+  // Platforms side by side once the DB is in place (Trivy opens it read-only); the first alone
+  // when it may still fetch the DB.
+  const [first, ...rest] = targets
+  const scanned = dbSettled
+    ? await mapLimit(targets, PARALLEL_SCANS, scanOne)
+    : [
+        await scanOne(first as ScanTarget, 0),
+        ...(await mapLimit(rest, PARALLEL_SCANS, (t, i) => scanOne(t, i + 1)))
+      ]
   await saveDb(dbCache)
 
   const image = built.layout
@@ -160,6 +171,9 @@ export async function scan(
   }
   return result
 }
+
+/** Trivy runs at once at most, one per platform: each holds its image's analysis in memory. */
+const PARALLEL_SCANS = Math.max(1, Math.min(availableParallelism(), 4))
 
 /** One image Trivy reads: the engine's, or one platform's from the build's OCI layout. */
 interface ScanTarget {
