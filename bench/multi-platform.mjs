@@ -12,6 +12,21 @@
 // The action does more in that time than the workflow: it scans before pushing (the workflow can
 // only scan what it pushed, as a multi-platform image cannot be loaded into the engine), checks
 // the index digest it pushed against the one built, and exports the layout to disk first.
+//
+// Measured on this project's 2-core machine (Node 24.22.3, registry 2.8 on loopback, medians):
+//
+//   fresh layer per platform   runs   raw      action   ratio
+//   4 MB                       7      0.97 s   1.05 s   1.08
+//   64 MB                      5      4.28 s   4.87 s   1.14
+//
+// Where the action's time goes at 64 MB (one run with timestamps): the build into the layout
+// 3.8 s (BuildKit writes the layout to disk; its build with --push took 3.6 s), both platforms'
+// scans side by side 0.3 s (the workflow's two remote scans 0.25 s each), the push of 128 MB
+// 0.4 s (BuildKit's own push streams from its store while it exports), and about 0.25 s that do
+// not grow with the image: Node starting twice (main and post step), the login, the release plan
+// and `docker buildx inspect`. Earlier versions of the action: 1.29 and 1.18 (one buildx call
+// more before the build, manifests put one at a time, each blob read twice, platforms scanned
+// one after the other).
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'

@@ -27,7 +27,12 @@ export function planMasks(read: (name: string) => string, secrets: SecretInputs)
   const warnings: string[] = []
   for (const name of secrets.whole) {
     const value = read(name)
-    if (value) masked.push(value)
+    if (!value) continue
+    masked.push(value)
+    // The runner masks the log line by line: a key printed whole would match no mask of it all.
+    for (const line of value.split(/\r?\n/).map((text) => text.trim())) {
+      if (line !== value && line.length >= MIN_MASKED_LENGTH && !masked.includes(line)) masked.push(line)
+    }
   }
   for (const name of secrets.values) {
     for (const { pair, lineNumber } of keyValueLines(read(name))) {

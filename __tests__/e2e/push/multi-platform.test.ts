@@ -195,3 +195,39 @@ describe('a package vulnerable only in the arm64 image', () => {
     expect(result.summary).toContain('`musl` (linux/arm64 only)')
   })
 })
+
+describe('two platforms with the plain docker driver', () => {
+  it('is refused before anything is built, naming platforms and how to get a builder', async () => {
+    const { image, repository } = uniqueRepository(tb, 'multi-docker-driver')
+    const result = await runAction({
+      inputs: { ...inputs(image), builder: '' },
+      event: eventEnv('tag-push'),
+      workspace: workspaceWith({ Dockerfile: dockerfile(tb, 'amd64 arm64') }),
+      env: scanSetup(tb).env
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toMatch(
+      /::error::platforms \(linux\/amd64,linux\/arm64\) need a builder that exports an OCI image layout .* the builder "default" uses the docker driver .*docker\/setup-buildx-action/
+    )
+    expect(result.log).not.toContain('buildx build')
+    expect(await registryTags(tb, repository)).toEqual([])
+  })
+})
+
+describe('one platform with the plain docker driver', () => {
+  it('loads the image into the engine as before, and the summary says what a container builder adds', async () => {
+    const { image } = uniqueRepository(tb, 'single-docker-driver')
+    const result = await runAction({
+      inputs: { ...inputs(image), builder: '', platforms: 'linux/amd64', steps: 'build,scan' },
+      event: eventEnv('tag-push'),
+      workspace: workspaceWith({ Dockerfile: dockerfile(tb, 'amd64 arm64') }),
+      env: scanSetup(tb).env
+    })
+    expect(result.exitCode).toBe(0)
+    expect(result.log).toContain('Builder: default (docker driver), loading the image into the engine')
+    expect(result.outputs['image-id']).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(result.summary).toContain(
+      'a builder that exports an OCI image layout (docker/setup-buildx-action) adds several platforms'
+    )
+  })
+})

@@ -31,7 +31,16 @@ describe('masks', () => {
       env: 'DB_PASSWORD=hunter22\nREGION=eu-west-1'
     }
     expect(planMasks((name) => given[name] ?? '', SECRETS)).toEqual({
-      masked: [given.password, given['tls-key'], 'npm-secret-value', 'hunter22', 'eu-west-1'],
+      // A key also line by line, as the runner masks the log.
+      masked: [
+        given.password,
+        given['tls-key'],
+        '-----BEGIN PRIVATE KEY-----',
+        '-----END PRIVATE KEY-----',
+        'npm-secret-value',
+        'hunter22',
+        'eu-west-1'
+      ],
       warnings: []
     })
   })
