@@ -3,12 +3,12 @@
 // runs it (the signer is part of the supply chain, as the scanner is: see scan/trivy/install.ts).
 // Only v2 is taken: v3 dropped --tlog-upload and signs into a new bundle format by default, so
 // the arguments here would not mean what they say.
-import { createHash } from 'node:crypto'
-import { chmodSync, createReadStream, rmSync } from 'node:fs'
+import { chmodSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
 import * as tc from '@actions/tool-cache'
 import { findProgram, runProgram } from '../program/program.js'
+import { sha256OfFile } from '../lib/sha256.js'
 
 export const COSIGN_VERSION = '2.6.5'
 export const COSIGN_RELEASES = 'https://github.com/sigstore/cosign/releases/download'
@@ -98,7 +98,7 @@ async function downloadCosign(options: FindCosignOptions): Promise<string> {
     throw new Error(`could not download ${url}: ${(error as Error).message}; or ${INSTALLER_HINT}`)
   }
   try {
-    const actual = await sha256Of(file)
+    const actual = await sha256OfFile(file)
     if (actual !== expected) {
       throw new Error(
         `the cosign ${COSIGN_VERSION} binary ${asset} does not match the sha256 this action pins for it (sha256 ${actual}, expected ${expected}): refusing to run it`
@@ -111,14 +111,4 @@ async function downloadCosign(options: FindCosignOptions): Promise<string> {
     // The tool cache holds its own copy.
     rmSync(file, { force: true })
   }
-}
-
-function sha256Of(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256')
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')))
-  })
 }

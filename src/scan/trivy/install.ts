@@ -4,14 +4,14 @@
 // file, which shows only that the archive arrived whole. The scanner is part of the supply chain:
 // aquasecurity/trivy-action had tags force-pushed to malicious commits (trivy-action #541), so an
 // archive that does not match is refused, and never cached.
-import { createHash } from 'node:crypto'
-import { createReadStream, readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
 import * as io from '@actions/io'
 import * as tc from '@actions/tool-cache'
 import { DEFAULT_TRIVY_VERSION } from '../inputs.js'
 import { TRIVY_ARCHIVE_SHA256, type ArchivePins } from './pins.js'
+import { sha256OfFile } from '../../lib/sha256.js'
 
 export interface Trivy {
   path: string
@@ -105,7 +105,7 @@ export async function downloadVerifiedArchive(
   const expected = pinned ?? (await sha256FromChecksumsFile(files, version))
   const archive = await download(files.archiveUrl, version)
   try {
-    const actual = await sha256Of(archive)
+    const actual = await sha256OfFile(archive)
     if (actual !== expected) {
       const vouch = pinned ? 'the sha256 this action pins for it' : "the release's checksums file"
       throw new Error(
@@ -144,14 +144,4 @@ async function download(url: string, version: string): Promise<string> {
   } catch (error) {
     throw new Error(`could not download ${url} (Trivy ${version}): ${(error as Error).message}`)
   }
-}
-
-export function sha256Of(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256')
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')))
-  })
 }
