@@ -84,11 +84,11 @@ async function setUp(
   const docker = new DockerCli(configDir)
   const registries = registryClients(inputs, configDir)
   const context: RunContext = { inputs, github, docker, registries, tempRoot }
-  await Promise.all([
-    username ? logIn(docker, registries, inputs.publish) : undefined,
+  await allSettledFirstError([
+    username ? logIn(docker, registries, inputs.publish) : Promise.resolve(),
     planRelease(inputs, github, registries).then((release) => {
       record.release = release
-      return Promise.all(
+      return allSettledFirstError(
         chosen(steps, inputs)
           .filter(
             (step) => step.prepare && !step.skip?.(record.own[step.name], { steps: inputs.steps, release })
@@ -100,6 +100,16 @@ async function setUp(
     })
   ])
   return context
+}
+
+/**
+ * Waits for every promise, then throws the first failure: a program a preparation started (a
+ * `docker buildx inspect` writing into the private Docker config, an SSH tunnel) has ended
+ * before the main step cleans up after a failure.
+ */
+async function allSettledFirstError(promises: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(promises)).find((result) => result.status === 'rejected')
+  if (failed) throw failed.reason
 }
 
 async function runSteps(
