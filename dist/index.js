@@ -11785,6 +11785,18 @@ function _getGlobal(key, defaultValue) {
     return value !== undefined ? value : defaultValue;
 }
 
+// The sha256 of a file, read as a stream (downloaded tools are tens of MB).
+/** The file's sha256, as lowercase hex. */
+function sha256OfFile(file) {
+    return new Promise((resolve, reject) => {
+        const hash = createHash('sha256');
+        createReadStream(file)
+            .on('data', (chunk) => hash.update(chunk))
+            .on('error', reject)
+            .on('end', () => resolve(hash.digest('hex')));
+    });
+}
+
 // Getting cosign: the `cosign` on PATH when it is cosign v2; else v2.6.5 from the tool cache;
 // else its release binary, downloaded and checked against the sha256 pinned here before anything
 // runs it (the signer is part of the supply chain, as the scanner is: see scan/trivy/install.ts).
@@ -11857,7 +11869,7 @@ async function downloadCosign(options) {
         throw new Error(`could not download ${url}: ${error.message}; or ${INSTALLER_HINT}`);
     }
     try {
-        const actual = await sha256Of$1(file);
+        const actual = await sha256OfFile(file);
         if (actual !== expected) {
             throw new Error(`the cosign ${COSIGN_VERSION} binary ${asset} does not match the sha256 this action pins for it (sha256 ${actual}, expected ${expected}): refusing to run it`);
         }
@@ -11869,15 +11881,6 @@ async function downloadCosign(options) {
         // The tool cache holds its own copy.
         rmSync(file, { force: true });
     }
-}
-function sha256Of$1(file) {
-    return new Promise((resolve, reject) => {
-        const hash = createHash('sha256');
-        createReadStream(file)
-            .on('data', (chunk) => hash.update(chunk))
-            .on('error', reject)
-            .on('end', () => resolve(hash.digest('hex')));
-    });
 }
 
 // Running cosign against a registry: always on `<repository>@sha256:<digest>` (a tag can move
@@ -15017,7 +15020,7 @@ async function downloadVerifiedArchive(version, releases, pins) {
     const expected = pinned ?? (await sha256FromChecksumsFile(files, version));
     const archive = await download(files.archiveUrl, version);
     try {
-        const actual = await sha256Of(archive);
+        const actual = await sha256OfFile(archive);
         if (actual !== expected) {
             const vouch = pinned ? 'the sha256 this action pins for it' : "the release's checksums file";
             throw new Error(`the Trivy ${version} archive ${files.archiveName} does not match ${vouch} (sha256 ${actual}, expected ${expected}): refusing to run it`);
@@ -15053,15 +15056,6 @@ async function download(url, version) {
     catch (error) {
         throw new Error(`could not download ${url} (Trivy ${version}): ${error.message}`);
     }
-}
-function sha256Of(file) {
-    return new Promise((resolve, reject) => {
-        const hash = createHash('sha256');
-        createReadStream(file)
-            .on('data', (chunk) => hash.update(chunk))
-            .on('error', reject)
-            .on('end', () => resolve(hash.digest('hex')));
-    });
 }
 
 // Where a JSON text goes wrong, for messages that must not quote it: JSON.parse's own message
@@ -16153,8 +16147,14 @@ function planMasks(read, secrets) {
     const warnings = [];
     for (const name of secrets.whole) {
         const value = read(name);
-        if (value)
-            masked.push(value);
+        if (!value)
+            continue;
+        masked.push(value);
+        // The runner masks the log line by line: a key printed whole would match no mask of it all.
+        for (const line of value.split(/\r?\n/).map((text) => text.trim())) {
+            if (line !== value && line.length >= MIN_MASKED_LENGTH && !masked.includes(line))
+                masked.push(line);
+        }
     }
     for (const name of secrets.values) {
         for (const { pair, lineNumber } of keyValueLines(read(name))) {
@@ -17325,11 +17325,11 @@ async function setUp(steps, run) {
     const docker = new DockerCli(configDir);
     const registries = registryClients(inputs, configDir);
     const context = { inputs, github, docker, registries, tempRoot };
-    await Promise.all([
-        username ? logIn(docker, registries, inputs.publish) : undefined,
+    await allSettledFirstError([
+        username ? logIn(docker, registries, inputs.publish) : Promise.resolve(),
         planRelease(inputs, github, registries).then((release) => {
             record.release = release;
-            return Promise.all(chosen(steps, inputs)
+            return allSettledFirstError(chosen(steps, inputs)
                 .filter((step) => step.prepare && !step.skip?.(record.own[step.name], { steps: inputs.steps, release }))
                 .map(async (step) => {
                 prepared.set(step.name, await step.prepare?.({ context, release, inputs: record.own[step.name] }));
@@ -17337,6 +17337,16 @@ async function setUp(steps, run) {
         })
     ]);
     return context;
+}
+/**
+ * Waits for every promise, then throws the first failure: a program a preparation started (a
+ * `docker buildx inspect` writing into the private Docker config, an SSH tunnel) has ended
+ * before the main step cleans up after a failure.
+ */
+async function allSettledFirstError(promises) {
+    const failed = (await Promise.allSettled(promises)).find((result) => result.status === 'rejected');
+    if (failed)
+        throw failed.reason;
 }
 async function runSteps(steps, context, record, prepared) {
     const release = record.release;

@@ -268,7 +268,7 @@ describe("a registry that does not answer the deploy host's pull", () => {
     }
     expect(run.exitCode).toBe(1)
     expect(run.log).toMatch(
-      /::error::`docker pull --quiet \S+:1\.0\.0` timed out: it had not finished after 3 s \(registry-timeout\) and was stopped/
+      /::error::`docker pull --quiet \S+:1\.0\.0@sha256:[0-9a-f]{64}` timed out: it had not finished after 3 s \(registry-timeout\) and was stopped/
     )
     expect(run.log.match(/::warning::docker pull .* retrying in/g)).toHaveLength(3)
     expect(await serviceContainers(stack.project)).toEqual([])
