@@ -1038,7 +1038,7 @@ function classicArgs(spec, files) {
     args.push(spec.context);
     return args;
 }
-/** The build step: the image, tagged with every reference of the release, in the local engine. */
+/** The build step: the image, into an OCI layout or loaded into the engine with every reference of the release. */
 async function build({ context: run, release, inputs }, chosen) {
     const builder = chosen ?? (await chooseBuilder(run.docker, inputs));
     const spec = buildSpec({ build: inputs, github: run.github }, release, buildTime());

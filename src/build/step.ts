@@ -124,7 +124,7 @@ export function classicArgs(spec: BuildSpec, files: { iidFile: string }): string
   return args
 }
 
-/** The build step: the image, tagged with every reference of the release, in the local engine. */
+/** The build step: the image, into an OCI layout or loaded into the engine with every reference of the release. */
 export async function build(
   { context: run, release, inputs }: StepCall<BuildInputs>,
   chosen?: Builder

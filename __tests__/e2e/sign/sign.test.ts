@@ -18,10 +18,14 @@
 // leaves the machine.
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import {
+  ID_TOKEN,
+  REQUEST_TOKEN,
+  startSigstoreStandIns,
+  type SigstoreStandIns
+} from '../../support/stand-in-sigstore.js'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { DockerCli, programEnv } from '../../../src/docker/cli.js'
 import { createPrivateDockerConfig, removePrivateDockerConfig } from '../../../src/docker/config.js'
@@ -317,24 +321,9 @@ describe('an attestation copied onto another image', () => {
 })
 
 describe('keyless, up to Fulcio', () => {
-  const REQUEST_TOKEN = 'e2e-actions-request-token'
-  // JWT-shaped, as Fulcio's client parses it (unverified) for its subject before asking.
-  const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
-  const ID_TOKEN = [
-    b64({ alg: 'RS256', typ: 'JWT' }),
-    b64({
-      iss: 'https://token.actions.githubusercontent.com',
-      sub: 'repo:acme/web:ref:refs/heads/main',
-      aud: 'sigstore',
-      iat: 1_700_000_000,
-      exp: 4_102_444_800
-    }),
-    'c2lnbmF0dXJl'
-  ].join('.')
-  const tokenRequests: { url: string; authorization?: string; status: number }[] = []
-  const fulcioRequests: string[] = []
-  let tokenServer: http.Server
-  let fulcio: http.Server
+  let standIns: SigstoreStandIns
+  let tokenRequests: SigstoreStandIns['tokenRequests']
+  let fulcioRequests: string[]
   let tokenUrl: string
   let fulcioUrl: string
   const saved = {
@@ -343,38 +332,8 @@ describe('keyless, up to Fulcio', () => {
   }
 
   beforeAll(async () => {
-    // As the runner's token service: the token for the audience asked, to the job's bearer only.
-    tokenServer = http.createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-      const ok = req.method === 'GET' && req.headers.authorization === `Bearer ${REQUEST_TOKEN}`
-      tokenRequests.push({
-        url: req.url ?? '',
-        authorization: req.headers.authorization,
-        status: ok ? 200 : 401
-      })
-      if (!ok) {
-        res.writeHead(401).end()
-        return
-      }
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(
-        JSON.stringify({
-          value: url.searchParams.get('audience') === 'sigstore' ? ID_TOKEN : 'wrong.audience.token'
-        })
-      )
-    })
-    fulcio = http.createServer((req, res) => {
-      fulcioRequests.push(`${req.method} ${req.url}`)
-      req.resume()
-      res.writeHead(503, { 'content-type': 'application/json' }).end('{"code":14,"message":"unavailable"}')
-    })
-    await Promise.all(
-      [tokenServer, fulcio].map(
-        (server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-      )
-    )
-    tokenUrl = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/_apis/token?api-version=2.0`
-    fulcioUrl = `http://127.0.0.1:${(fulcio.address() as AddressInfo).port}`
+    standIns = await startSigstoreStandIns()
+    ;({ tokenRequests, fulcioRequests, tokenUrl, fulcioUrl } = standIns)
   })
 
   afterAll(async () => {
@@ -382,7 +341,7 @@ describe('keyless, up to Fulcio', () => {
     process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = saved.token
     if (saved.url === undefined) delete process.env.ACTIONS_ID_TOKEN_REQUEST_URL
     if (saved.token === undefined) delete process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
-    await Promise.all([tokenServer, fulcio].map((server) => new Promise((resolve) => server.close(resolve))))
+    await standIns.close()
   })
 
   it('asks for the token with audience sigstore, masks it, hands it to cosign as a file; Fulcio down: nothing signed', async () => {
