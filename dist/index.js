@@ -12364,12 +12364,12 @@ async function checkPulledDigest(target, image) {
  * An image built but not pushed is deployed from the local engine (the host then): refused when
  * it is not there (built into an OCI layout) or when the verify input asks for a signature.
  */
-function refuseUnpushed(context, built) {
+function refuseUnpushed(inputs, built) {
     if (built?.layout) {
         throw new Error(`the image was built into an OCI layout (builder ${built.builder.kind === 'buildx' ? built.builder.name : 'classic'}), which the engine does not hold: add push to steps to deploy it from the registry, or build with the docker driver`);
     }
-    if (context.inputs.signing.verify !== 'none') {
-        throw new Error(`verify: ${context.inputs.signing.verify} checks the image in the registry, and this run does not push it: add push to steps, or set verify: none`);
+    if (inputs.signing.verify !== 'none') {
+        throw new Error(`verify: ${inputs.signing.verify} checks the image in the registry, and this run does not push it: add push to steps, or set verify: none`);
     }
 }
 const deployStep = {
@@ -12394,7 +12394,7 @@ const deployStep = {
         const timeline = new Timeline(result.timeline);
         try {
             if (!pullsImage(context.inputs))
-                refuseUnpushed(context, earlier.build);
+                refuseUnpushed(context.inputs, earlier.build);
             else {
                 target = await pinnedTarget(prepared, context, earlier.push);
                 result.image = target.plan.image;

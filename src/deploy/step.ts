@@ -171,15 +171,15 @@ async function checkPulledDigest(target: DeployTarget, image: string): Promise<v
  * An image built but not pushed is deployed from the local engine (the host then): refused when
  * it is not there (built into an OCI layout) or when the verify input asks for a signature.
  */
-function refuseUnpushed(context: RunContext, built: BuildResult | undefined): void {
+export function refuseUnpushed(inputs: Pick<RunInputs, 'signing'>, built: BuildResult | undefined): void {
   if (built?.layout) {
     throw new Error(
       `the image was built into an OCI layout (builder ${built.builder.kind === 'buildx' ? built.builder.name : 'classic'}), which the engine does not hold: add push to steps to deploy it from the registry, or build with the docker driver`
     )
   }
-  if (context.inputs.signing.verify !== 'none') {
+  if (inputs.signing.verify !== 'none') {
     throw new Error(
-      `verify: ${context.inputs.signing.verify} checks the image in the registry, and this run does not push it: add push to steps, or set verify: none`
+      `verify: ${inputs.signing.verify} checks the image in the registry, and this run does not push it: add push to steps, or set verify: none`
     )
   }
 }
@@ -210,7 +210,7 @@ export const deployStep: Step<
     const result = emptyResult(target)
     const timeline = new Timeline(result.timeline)
     try {
-      if (!pullsImage(context.inputs)) refuseUnpushed(context, earlier.build)
+      if (!pullsImage(context.inputs)) refuseUnpushed(context.inputs, earlier.build)
       else {
         target = await pinnedTarget(prepared, context, earlier.push)
         result.image = target.plan.image

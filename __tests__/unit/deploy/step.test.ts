@@ -2,14 +2,41 @@ import { describe, expect, it, jest } from '@jest/globals'
 import { makeInputs } from '../../../__fixtures__/inputs.js'
 import type { ContainerState } from '../../../src/deploy/compose/containers.js'
 import { defaultReplicas } from '../../../src/deploy/compose/blue-green.js'
-import { deploySkipReason, lockHolder, printContainerLogs } from '../../../src/deploy/step.js'
+import { deploySkipReason, lockHolder, printContainerLogs, refuseUnpushed } from '../../../src/deploy/step.js'
+import type { BuildResult } from '../../../src/build/step.js'
 import { nameHolders } from '../../../src/deploy/compose/traffic-switch.js'
 
 const HOST = 'unix:///var/run/docker.sock'
+const PUBLIC_KEY =
+  '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----'
 /** Inputs as getInputs parses them, for the image ghcr.io/acme/web. */
 const inputsWith = (given: Record<string, string>) => makeInputs({ image: 'ghcr.io/acme/web', ...given })
 const pushed = { pushing: { push: true, reason: 'a tag was pushed' } }
 const notPushed = (reason: string) => ({ pushing: { push: false, reason } })
+
+describe('refuseUnpushed: an image built and deployed without a push', () => {
+  const loaded: BuildResult = {
+    imageId: 'sha256:0123',
+    references: ['ghcr.io/acme/web:1.2.3'],
+    builder: { kind: 'buildx', name: 'default', driver: 'docker', platforms: [], output: 'load' },
+    dockerfile: 'Dockerfile',
+    target: ''
+  }
+  it('deploys one loaded into the engine', () => {
+    expect(() => refuseUnpushed(inputsWith({}), loaded)).not.toThrow()
+  })
+  it('refuses one built into an OCI layout, which the engine does not hold', () => {
+    const layout = { ...loaded, layout: { dir: '/tmp/l', digest: 'sha256:ab' } }
+    expect(() => refuseUnpushed(inputsWith({}), layout)).toThrow(
+      'the image was built into an OCI layout (builder default), which the engine does not hold: add push to steps'
+    )
+  })
+  it('refuses when verify asks for a signature in the registry', () => {
+    expect(() =>
+      refuseUnpushed(inputsWith({ verify: 'signature', 'cosign-public-key': PUBLIC_KEY }), loaded)
+    ).toThrow('verify: signature checks the image in the registry, and this run does not push it')
+  })
+})
 
 describe('deploySkipReason', () => {
   it.each([
