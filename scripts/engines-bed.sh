@@ -253,9 +253,10 @@ EOF
 # dockerd N in namespace N. --userland-proxy=false as for the main engine: a published port is
 # reached through iptables DNAT, as outside clients reach a real host.
 start_engine() {
-  local n=$1 dir config pid changed=false
+  local n=$1 dir config pid changed=false containerd_pid
   dir=$(engine_dir "$n")
   config="$dir/daemon.json"
+  containerd_pid="$run_dir/engine-$n.exec/containerd/containerd.pid"
   mkdir -p "$dir" "$run_dir/engine-$n"
   chmod 755 "$run_dir/engine-$n"
   daemon_json "$n" | write_if_changed "$config" && changed=true
@@ -273,6 +274,11 @@ start_engine() {
   log "starting engine $n in $(netns "$n") on $(socket "$n")"
   # A stale pid file whose pid now names another process would stop dockerd from starting.
   rm -f "$dir/dockerd.pid"
+  # The same for the containerd dockerd starts and, when its pid is alive, reuses: one that died
+  # with its dockerd (it gets SIGKILL then) can be a zombie for a while, which dockerd takes for a
+  # live containerd, waiting for its socket until "timeout waiting for containerd to start".
+  # A zombie's command line is empty.
+  running "$containerd_pid" "$run_dir/engine-$n.exec/containerd" >/dev/null || rm -f "$containerd_pid"
   # shellcheck disable=SC2016 # $1 and $2 are the inner shell's
   setsid nohup nsenter --net="$(netns_file "$n")" unshare --uts \
     sh -c 'hostname "$1" && exec /usr/sbin/dockerd --config-file "$2"' sh "$(netns "$n")" "$config" \
