@@ -518,6 +518,11 @@ down() {
   for n in $(seq "$engines"); do
     pid=$(running "$(engine_dir "$n")/sshd.pid" "$(engine_dir "$n")/sshd_config") && stop "$pid" "sshd $n"
     pid=$(running "$(engine_dir "$n")/dockerd.pid" "$(engine_dir "$n")/daemon.json") && stop "$pid" "dockerd $n"
+    # dockerd bind-mounts its data root onto itself and undoes it when it stops, but not when it
+    # was killed: such a mount is left behind.
+    while mountpoint -q "$(engine_dir "$n")/docker"; do
+      umount "$(engine_dir "$n")/docker"
+    done
     pid=$(running "$(engine_dir "$n")/registry-forward.pid" "UNIX-CONNECT:$run_dir/registry.sock") &&
       stop "$pid" "registry forward $n"
     if [ -e "$(netns_file "$n")" ]; then
