@@ -26,7 +26,8 @@
 #     plain http by itself; and an image the action pushes as 127.0.0.1:5000/... is pulled
 #     under that same name on every engine and in swarm services
 #   - busybox:latest and the nginx image pushed to that registry as 127.0.0.1:5000/busybox:latest
-#     and 127.0.0.1:5000/container-ship-test/nginx:bookworm, and pulled on every engine
+#     and 127.0.0.1:5000/container-ship-test/nginx:bookworm, pulled on every engine and tagged
+#     there under the main engine's names too (busybox:latest, container-ship-test/nginx:bookworm)
 #   - an sshd per engine on 10.213.0.1N:22, in that network namespace and in a private mount
 #     namespace where $run_dir/engine-N is bind-mounted over /run, so that /var/run/docker.sock
 #     there is engine N's socket: the action forwards a local socket to the host's
@@ -480,6 +481,9 @@ publish_images() {
         log "pulling $target on engine $n"
         DOCKER_CONFIG=$config_dir engine "$n" pull --quiet "$target" >/dev/null
       fi
+      # Also under the main engine's name, for Compose files written for the main engine.
+      [ "$(engine "$n" image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)" = "$id" ] ||
+        engine "$n" tag "$target" "$image"
     done
   done
   rm -rf "$config_dir"

@@ -88,9 +88,9 @@ export interface Testbed {
   enginesSshPath: string
   /** The registry as the engines reach it: the same 127.0.0.1:5000 (forwarded into each namespace), same credentials. */
   enginesRegistry: string
-  /** busybox in that registry, already pulled on every engine: 127.0.0.1:5000/busybox:latest. */
+  /** busybox in that registry, already pulled on every engine (and tagged there as baseImage too): 127.0.0.1:5000/busybox:latest. */
   enginesBaseImage: string
-  /** The nginx image in that registry, already pulled on every engine. */
+  /** The nginx image in that registry, already pulled on every engine (and tagged there as nginxImage too). */
   enginesNginxImage: string
   /** The swarm manager's socket (engines[0].socket). */
   swarmManagerSocket: string

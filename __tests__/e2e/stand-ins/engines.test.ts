@@ -363,12 +363,18 @@ describe('the registry', () => {
       const there = await onEngine(engine, ['image', 'inspect', '--format', '{{.Id}}', image])
       expect(there.stdout.trim()).toBe(id)
     }
-    // The bed's own images are there already.
-    for (const engine of tb.engines) {
-      for (const bedImage of [tb.enginesBaseImage, tb.enginesNginxImage]) {
-        expect(await onEngine(engine, ['image', 'inspect', '--format', '{{.Id}}', bedImage])).toMatchObject({
-          code: 0
-        })
+    // The bed's own images are there already, also under the main engine's names.
+    for (const [registryName, mainName] of [
+      [tb.enginesBaseImage, tb.baseImage],
+      [tb.enginesNginxImage, tb.nginxImage]
+    ] as const) {
+      expect(registryName).toBe(`${tb.enginesRegistry}/${mainName}`)
+      const mainId = (await run('docker', ['image', 'inspect', '--format', '{{.Id}}', mainName])).stdout
+      for (const engine of tb.engines) {
+        for (const name of [registryName, mainName]) {
+          const there = await onEngine(engine, ['image', 'inspect', '--format', '{{.Id}}', name])
+          expect(there).toMatchObject({ code: 0, stdout: mainId })
+        }
       }
     }
   })
