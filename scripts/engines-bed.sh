@@ -4,7 +4,7 @@
 # (it needs that bed: the registry, the user `deploy` and its key, the images, testbed.env); safe
 # to run again, and quick then. As root. What it sets up:
 #   - the bed's addresses, 10.213.0.0/16, nothing of which is ever routed out of the machine:
-#     a bridge $bridge in the root namespace at 10.213.0.1/24 and, per engine N (1 to 3), a network
+#     a bridge cs-engines0 in the root namespace at 10.213.0.1/24 and, per engine N (1 to 3), a network
 #     namespace cs-engine-N joined to it by a veth, its eth0 at 10.213.0.1N. The namespaces have no
 #     default route; in the root namespace the rest of 10.213.0.0/16 is `unreachable`, so a
 #     stray packet to an engine's internal address fails here instead of leaving by eth0
@@ -13,7 +13,7 @@
 #   - dockerd N (Debian's Engine 20.10) in namespace N, entered with `nsenter --net` only (`ip
 #     netns exec` remounts /sys, and dockerd then fails with "Devices cgroup isn't mounted"), in a
 #     UTS namespace of its own named cs-engine-N (so `docker node ls` and `docker info` tell them
-#     apart), on unix://$run_dir/engine-N/docker.sock, its config, data, logs and identity key
+#     apart), on unix:///run/container-ship-engines/engine-N/docker.sock, its config, data, logs and identity key
 #     (key.json: the ID `docker info` shows; the default /etc/docker/key.json would give all
 #     engines the main engine's ID) in $state/engines/engine-N. Without --live-restore: Engine
 #     20.10 refuses it in swarm mode. Started again when it died or its daemon.json changed
@@ -21,7 +21,7 @@
 #     networks in 10.213.(32N).0/19, the swarm's overlay networks in 10.213.128.0/17
 #   - the registry of the bed (127.0.0.1:5000, htpasswd auth) under the same name in every
 #     namespace: socat listens on 127.0.0.1:5000 in each and passes each connection through a
-#     Unix socket ($run_dir/registry.sock) to another socat in the root namespace, which connects
+#     Unix socket (/run/container-ship-engines/registry.sock) to another socat in the root namespace, which connects
 #     to the registry. The running registry is not touched; Docker takes loopback registries for
 #     plain http by itself; and an image the action pushes as 127.0.0.1:5000/... is pulled
 #     under that same name on every engine and in swarm services
@@ -29,7 +29,7 @@
 #     and 127.0.0.1:5000/container-ship-test/nginx:bookworm, pulled on every engine and tagged
 #     there under the main engine's names too (busybox:latest, container-ship-test/nginx:bookworm)
 #   - an sshd per engine on 10.213.0.1N:22, in that network namespace and in a private mount
-#     namespace where $run_dir/engine-N is bind-mounted over /run, so that /var/run/docker.sock
+#     namespace where /run/container-ship-engines/engine-N is bind-mounted over /run, so that /var/run/docker.sock
 #     there is engine N's socket: the action forwards a local socket to the host's
 #     /var/run/docker.sock, and `docker system dial-stdio` dials it too. A folder is bound rather
 #     than the socket itself, so the binding survives a restart of either dockerd (a restart
@@ -39,8 +39,9 @@
 #     file, an ssh client config and an `ssh` wrapper that passes it (as for the main ssh host)
 #   - a swarm: engine 1 its manager (`swarm init`), engines 2 and 3 workers, each node labelled
 #     container-ship.testbed.engine=N. The service VIP and the ingress routing mesh do not work
-#     on this kernel (no IPVS): services use `endpoint_mode: dnsrr`, and ports are published in
-#     `mode: host`
+#     on this kernel (dockerd: "Could not get ipvs family information from the kernel"; busybox's
+#     wget to a VIP dies of a segmentation fault): services use `endpoint_mode: dnsrr`, and ports
+#     are published in `mode: host`
 # Appends TESTBED_ENGINES=3, TESTBED_ENGINE_N_* and the other engine lines to
 # $state/testbed.env (replacing those of an earlier run).
 #
