@@ -45,6 +45,10 @@
 #     docker.io/docker/buildkit-syft-scanner:stable-1, BuildKit's default SBOM generator, here a
 #     wrapper around Syft (scripts/build-tools.sh) that follows BuildKit's SBOM scanner protocol
 #   - cosign and Syft (scripts/build-tools.sh), for signing and SBOM tests
+#   - at the end, scripts/engines-bed.sh: three more engines, each in a network namespace of its
+#     own on a bridge at 10.213.0.0/24, each a deploy host over ssh://deploy@10.213.0.1N:22, the
+#     three joined as a Docker Swarm (engine 1 its manager), the registry reached as
+#     127.0.0.1:5000 inside each namespace too
 # Writes what the tests need to know to $TESTBED_STATE/testbed.env.
 set -euo pipefail
 
@@ -991,4 +995,6 @@ TESTBED_MIRROR=$mirror_addr
 TESTBED_COSIGN=$COSIGN
 TESTBED_SYFT=$SYFT
 EOF
+# It appends the engines' lines (TESTBED_ENGINES, TESTBED_ENGINE_N_*, TESTBED_SWARM_*) to testbed.env.
+TESTBED_STATE="$state" bash "$here/engines-bed.sh"
 log "ready: $state/testbed.env"

@@ -295,10 +295,13 @@ export interface EngineRestart {
  * same command line again (flags included, so live-restore stays as the test bed set it).
  */
 export async function restartEngine(): Promise<EngineRestart> {
-  const [pid] = processesNaming('/usr/sbin/dockerd')
-    .map((line) => Number(line.split(':')[0]))
-    .filter((candidate) => readFileSync(`/proc/${candidate}/comm`, 'utf8').trim() === 'dockerd')
-  if (!pid) throw new Error('no dockerd runs')
+  // The engine on /var/run/docker.sock by its pid file (dockerd's default, /var/run/docker.pid):
+  // the test bed's other engines (scripts/engines-bed.sh) are dockerds too, with pid files of
+  // their own, and pids are no guide to which started first (they wrap around at pid_max).
+  const pid = Number(readFileSync('/var/run/docker.pid', 'utf8').trim())
+  const argv0 = existsSync(`/proc/${pid}`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] : ''
+  if (!pid || argv0 !== '/usr/sbin/dockerd')
+    throw new Error(`no dockerd runs as /var/run/docker.pid says (${pid})`)
   const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
   const stopping = Date.now()
   process.kill(pid, 'SIGTERM')

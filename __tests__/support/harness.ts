@@ -16,6 +16,21 @@ export {
 } from '../../scripts/local-runner.mjs'
 export type { ActionRun, RunSpec } from '../../scripts/local-runner.mjs'
 
+/** One of the test bed's extra engines (scripts/engines-bed.sh), in a network namespace of its own. */
+export interface TestbedEngine {
+  /** Its socket: unix:///run/container-ship-engines/engine-N/docker.sock. */
+  socket: string
+  /** Its namespace's address on the test bed's bridge, 10.213.0.1N: ports it publishes answer there. */
+  address: string
+  /**
+   * ssh://deploy@10.213.0.1N:22: an sshd in that namespace, where /var/run/docker.sock is this
+   * engine's (the bed's key; host keys in enginesKnownHostsFile).
+   */
+  sshHost: string
+  /** Its hostname, cs-engine-N: `docker info` Name and its swarm node's hostname. */
+  hostname: string
+}
+
 export interface Testbed {
   registry: string
   username: string
@@ -58,6 +73,29 @@ export interface Testbed {
   cosign: string
   /** Syft, built static from the Go module proxy. */
   syft: string
+  /**
+   * Three more engines, each in a network namespace of its own (scripts/engines-bed.sh), joined as
+   * a swarm: engines[0] its manager, the others workers. Their nodes carry the label
+   * container-ship.testbed.engine=N. Services need `endpoint_mode: dnsrr` and ports published in
+   * `mode: host` (no IPVS here: no VIP, no routing mesh). Empty when testbed.env has no engines.
+   */
+  engines: TestbedEngine[]
+  /** A known_hosts file with the engines' host keys, as `10.213.0.1N ssh-ed25519 ...`. */
+  enginesKnownHostsFile: string
+  /** An ssh client config for the engines' addresses: sshKeyFile, enginesKnownHostsFile, StrictHostKeyChecking yes. */
+  enginesSshConfigFile: string
+  /** A folder with an `ssh` that runs ssh -F enginesSshConfigFile: put it first on PATH for the docker CLI. */
+  enginesSshPath: string
+  /** The registry as the engines reach it: the same 127.0.0.1:5000 (forwarded into each namespace), same credentials. */
+  enginesRegistry: string
+  /** busybox in that registry, already pulled on every engine (and tagged there as baseImage too): 127.0.0.1:5000/busybox:latest. */
+  enginesBaseImage: string
+  /** The nginx image in that registry, already pulled on every engine (and tagged there as nginxImage too). */
+  enginesNginxImage: string
+  /** The swarm manager's socket (engines[0].socket). */
+  swarmManagerSocket: string
+  /** The swarm manager's address, which workers join at port 2377. */
+  swarmManagerAddress: string
 }
 
 /** The test bed scripts/testbed.sh set up; fails (never skips) when it is not there. */
@@ -92,7 +130,21 @@ export function testbed(): Testbed {
     buildkitAddr: values.TESTBED_BUILDKIT_ADDR as string,
     mirror: values.TESTBED_MIRROR as string,
     cosign: values.TESTBED_COSIGN as string,
-    syft: values.TESTBED_SYFT as string
+    syft: values.TESTBED_SYFT as string,
+    engines: Array.from({ length: Number(values.TESTBED_ENGINES ?? '0') }, (_, index) => ({
+      socket: values[`TESTBED_ENGINE_${index + 1}_SOCKET`] as string,
+      address: values[`TESTBED_ENGINE_${index + 1}_ADDRESS`] as string,
+      sshHost: values[`TESTBED_ENGINE_${index + 1}_SSH_HOST`] as string,
+      hostname: values[`TESTBED_ENGINE_${index + 1}_HOSTNAME`] as string
+    })),
+    enginesKnownHostsFile: values.TESTBED_ENGINES_KNOWN_HOSTS_FILE as string,
+    enginesSshConfigFile: values.TESTBED_ENGINES_SSH_CONFIG_FILE as string,
+    enginesSshPath: values.TESTBED_ENGINES_SSH_PATH as string,
+    enginesRegistry: values.TESTBED_ENGINES_REGISTRY as string,
+    enginesBaseImage: values.TESTBED_ENGINES_BASE_IMAGE as string,
+    enginesNginxImage: values.TESTBED_ENGINES_NGINX_IMAGE as string,
+    swarmManagerSocket: values.TESTBED_SWARM_MANAGER_SOCKET as string,
+    swarmManagerAddress: values.TESTBED_SWARM_MANAGER_ADDRESS as string
   }
 }
 
