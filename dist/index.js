@@ -360,6 +360,8 @@ const REFERENCE_DIGEST_ANNOTATION = 'vnd.docker.reference.digest';
 /** Registries refuse manifests over 4 MiB (Distribution's default limit): nothing larger is read as JSON. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const DIGEST$2 = /^sha256:[0-9a-f]{64}$/;
+/** One part of os/architecture/variant, as OCI names them. */
+const PLATFORM_PART = /^[A-Za-z0-9_.-]{1,64}$/;
 class LayoutError extends Error {
     constructor(message) {
         super(message);
@@ -601,6 +603,11 @@ function platformOf(value, what) {
     const platform = { os: value.os, architecture: value.architecture };
     if (value.variant)
         platform.variant = value.variant;
+    // A platform names files and summary rows: words only (linux, arm64, v8), never a path or markup.
+    for (const part of [platform.os, platform.architecture, platform.variant ?? 'none']) {
+        if (!PLATFORM_PART.test(part))
+            throw new LayoutError(`${what}: ${JSON.stringify(part)} is not a platform name`);
+    }
     return platform;
 }
 function indexManifests(json, what) {

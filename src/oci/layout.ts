@@ -40,6 +40,8 @@ export const REFERENCE_DIGEST_ANNOTATION = 'vnd.docker.reference.digest'
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/
+/** One part of os/architecture/variant, as OCI names them. */
+const PLATFORM_PART = /^[A-Za-z0-9_.-]{1,64}$/
 
 export interface Platform {
   os: string
@@ -357,6 +359,11 @@ function platformOf(value: unknown, what: string): Platform {
     throw new LayoutError(`${what}: the platform variant is not a string`)
   const platform: Platform = { os: value.os, architecture: value.architecture }
   if (value.variant) platform.variant = value.variant as string
+  // A platform names files and summary rows: words only (linux, arm64, v8), never a path or markup.
+  for (const part of [platform.os, platform.architecture, platform.variant ?? 'none']) {
+    if (!PLATFORM_PART.test(part))
+      throw new LayoutError(`${what}: ${JSON.stringify(part)} is not a platform name`)
+  }
   return platform
 }
 

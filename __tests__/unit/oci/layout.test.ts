@@ -166,6 +166,13 @@ describe('platformImages', () => {
     expect(platformImages(fixture.dir).map((image) => image.platform)).toEqual(['linux/arm64/v8'])
   })
 
+  it('refuses a platform whose name is not words (it names files and summary rows)', () => {
+    for (const architecture of ['../x', 'arm64|`x`', '']) {
+      indexJson([{ ...fixture.amd64, platform: { os: 'linux', architecture } }])
+      expect(() => platformImages(fixture.dir)).toThrow(/is not a platform name|has no os and architecture/)
+    }
+  })
+
   it('leaves out an unknown/unknown entry that carries no attestation annotation', () => {
     indexJson([{ ...fixture.attestation, annotations: undefined }, fixture.amd64])
     expect(platformImages(fixture.dir).map((image) => image.platform)).toEqual(['linux/amd64'])
