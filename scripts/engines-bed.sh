@@ -49,6 +49,8 @@
 #   scripts/engines-bed.sh down   stop the sshds, dockerds and forwards, remove the namespaces,
 #                                 the bridge, the route and the iptables rule (data stays)
 set -euo pipefail
+# shellcheck source=scripts/bed-lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/bed-lib.sh"
 
 state=${TESTBED_STATE:-/var/lib/container-ship-testbed}
 engines_dir=$state/engines
@@ -84,30 +86,6 @@ engine() {
   local n=$1
   shift
   docker -H "unix://$(socket "$n")" "$@"
-}
-
-# Waits until the command succeeds, for at most $1 seconds.
-wait_for() {
-  local seconds=$1
-  shift
-  for _ in $(seq "$((seconds * 2))"); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  return 1
-}
-
-# write_if_changed FILE: writes standard input to FILE unless FILE already holds exactly that;
-# succeeds only when FILE was written.
-write_if_changed() {
-  local file=$1 tmp
-  tmp=$(mktemp)
-  cat >"$tmp"
-  if cmp -s "$tmp" "$file"; then
-    rm -f "$tmp"
-    return 1
-  fi
-  mv "$tmp" "$file"
 }
 
 # running PIDFILE PATTERN: prints the pid in PIDFILE and succeeds when that process is alive and

@@ -53,6 +53,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/bed-lib.sh
+. "$here/bed-lib.sh"
 state=${TESTBED_STATE:-/var/lib/container-ship-testbed}
 tools=${TOOLS_CACHE:-/var/cache/container-ship/tools}
 registry_addr=127.0.0.1:5000
@@ -106,17 +108,6 @@ install_packages() {
   log "installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
-
-# Waits until the command succeeds, for at most $1 seconds.
-wait_for() {
-  local seconds=$1
-  shift
-  for _ in $(seq "$((seconds * 2))"); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  return 1
 }
 
 start_dockerd() {
@@ -439,19 +430,6 @@ build_trivy_db() {
   rm -f "$db/fixtures.sha256"
   "$bin" -cache "$trivy_cache" "$repo"/__fixtures__/trivy/db/*.yaml
   echo "$hash" >"$db/fixtures.sha256"
-}
-
-# write_if_changed FILE: writes standard input to FILE unless FILE already holds exactly that;
-# succeeds only when FILE was written.
-write_if_changed() {
-  local file=$1 tmp
-  tmp=$(mktemp)
-  cat >"$tmp"
-  if cmp -s "$tmp" "$file"; then
-    rm -f "$tmp"
-    return 1
-  fi
-  mv "$tmp" "$file"
 }
 
 # The docker CLI's ssh:// helper runs `ssh -l USER -p PORT -- HOST docker system dial-stdio`
