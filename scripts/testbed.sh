@@ -810,7 +810,11 @@ create_builder() {
     echo "the builder $builder offers '$platforms', not linux/amd64 and linux/arm64" >&2
     exit 1
   fi
-  if ! docker buildx inspect | grep -qE '^Driver: +docker$'; then
+  # Read whole first: with pipefail, grep -q leaving at the first match can end docker with
+  # SIGPIPE and fail the pipeline although the line was there.
+  local current
+  current=$(docker buildx inspect)
+  if ! grep -qE '^Driver: +docker$' <<<"$current"; then
     echo "the current buildx builder is not the engine's (docker driver): docker buildx use default" >&2
     exit 1
   fi
