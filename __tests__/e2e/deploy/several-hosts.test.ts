@@ -64,7 +64,13 @@ describe('a release over three hosts', () => {
     )
     expect(run.log).not.toMatch(/::error::/)
     expect(run.exitCode).toBe(0)
+    console.log(`three hosts, one at a time: ${load.total} requests, ${load.failed} failed`, load.failures)
     expect(load.total).toBeGreaterThan(300)
+    // Every proxy served the old release, then the new one.
+    for (const host of load.perHost) {
+      expect(host.versions['1.0.0']).toBeGreaterThan(0)
+      expect(host.lastVersion).toBe('2.0.0')
+    }
     expect(load.failures).toEqual({})
     expect(load.failed).toBe(0)
     expect(await versionsServing()).toEqual(['2.0.0', '2.0.0', '2.0.0'])
@@ -112,6 +118,12 @@ describe('a release over three hosts', () => {
         releaseToFleet('3.0.0', { behaviour: 'unhealthy-where-marked', inputs: { 'health-timeout': '15' } })
       )
       expect(run.exitCode).not.toBe(0)
+      console.log(
+        `unhealthy on the second host: ${load.total} requests, ${load.failed} failed`,
+        load.failures
+      )
+      // The first host served 3.0.0 until it went back; the second and third never did.
+      expect(load.perHost.map((host) => (host.versions['3.0.0'] ?? 0) > 0)).toEqual([true, false, false])
       expect(run.log).toMatch(
         new RegExp(`::error::${second.sshHost.replace(/[.]/g, '\\.')}: .*web.* (unhealthy|not healthy)`)
       )
@@ -143,6 +155,10 @@ describe('a release over three hosts', () => {
     )
     expect(run.cancelled).toBe(true)
     expect(run.post.exitCode).toBe(0)
+    console.log(
+      `cancelled after the first host: ${load.total} requests, ${load.failed} failed`,
+      load.failures
+    )
     expect(run.post.log).toContain(`${tb.engines[0]?.sshHost} goes back to `)
     expect(await versionsServing()).toEqual(['2.0.0', '2.0.0', '2.0.0'])
     for (const engine of tb.engines) {
