@@ -39713,8 +39713,10 @@ function hostState(state, index) {
 // run/post.ts): its messages go to the log it is handed.
 /**
  * The post step's side of the strategy target.ts chooses (deployStrategy): Compose's recovery,
- * taken from its own module so that the post step loads none of the rest (the compose files'
- * parser).
+ * and its plan, which rolls a host back to the release it ran after a rollout over several hosts
+ * ended half-way. The plan reads the compose files again, as the main step did, from the
+ * workspace the runner starts the post step in; the image it rolls out is only ever one those
+ * files make for a version (DeployPlan.releaseOf).
  */
 const recovery = {
     interrupted: interruptedRollout,
