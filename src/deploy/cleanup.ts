@@ -10,6 +10,7 @@
 // run/post.ts): its messages go to the log it is handed.
 import { rmSync } from 'node:fs'
 import { interruptedRollout } from './compose/recovery.js'
+import { interruptedSwarmRollout } from './swarm/recovery.js'
 import { parseDockerHost } from './host/docker-host.js'
 import {
   closeTunnel,
@@ -28,11 +29,13 @@ import type { PostContext, StepCleanup } from '../run/cleanup.js'
 import { trusted } from '../run/trusted-state.js'
 
 /**
- * The post step's side of the strategy target.ts chooses (deployStrategy): Compose's recovery,
- * taken from its own module so that the post step loads none of the rest (the compose files'
- * parser).
+ * The post step's side of the strategy target.ts chooses (deployStrategy), by the orchestrator
+ * input: each recovery taken from its own module so that the post step loads none of the rest
+ * (the compose files' parser).
  */
-const recovery: Pick<DeployStrategy, 'interrupted'> = { interrupted: interruptedRollout }
+function recovery(input: (name: string) => string): Pick<DeployStrategy, 'interrupted'> {
+  return { interrupted: input('orchestrator') === 'swarm' ? interruptedSwarmRollout : interruptedRollout }
+}
 
 /** Puts back what an interrupted deploy left, frees its lock, removes the host's access. */
 async function cleanUpDeploy(cleanup: PostContext): Promise<void> {
@@ -43,7 +46,7 @@ async function cleanUpDeploy(cleanup: PostContext): Promise<void> {
     warn
   )
   const lock = trusted(() => checkedLockName(saved(DeployState.Lock)), warn)
-  const rollout = trusted(() => recovery.interrupted(saved(DeployState.Rollout), input), warn)
+  const rollout = trusted(() => recovery(input).interrupted(saved(DeployState.Rollout), input), warn)
   if (!access) return
   if ((lock || rollout) && cleanup.configDir && access.url) {
     await repairHost(access, cleanup.configDir, { lock, rollout }, cleanup)

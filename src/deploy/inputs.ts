@@ -2,7 +2,14 @@
 // the rollout's waits. Also the refusal to deploy from events anyone may trigger.
 import { ENGINE_VARIABLES } from '../docker/cli.js'
 import { parseWholeNumber } from '../inputs/bounds.js'
-import { checkPem, InputError, parseBoolean, type InputFields, type InputScope } from '../inputs/fields.js'
+import {
+  checkPem,
+  InputError,
+  parseBoolean,
+  parseChoice,
+  type InputFields,
+  type InputScope
+} from '../inputs/fields.js'
 import { parseKeyValueLines, parseLines, type KeyValue } from '../lib/key-value.js'
 import { parseSwitchCommand, type SwitchCommand } from './compose/switch-command.js'
 import { parseDockerHost, type DockerHost } from './host/docker-host.js'
@@ -28,7 +35,12 @@ export interface DeployInputs {
   /** Deploy also on events whose code or text may come from outside (UNTRUSTED_DEPLOY_EVENTS). */
   allowUntrustedEvents: boolean
   env: KeyValue[]
+  /** Who rolls the service out: the action (Compose blue-green) or Docker Swarm (swarm/). */
+  orchestrator: Orchestrator
 }
+
+export const ORCHESTRATORS = ['compose', 'swarm'] as const
+export type Orchestrator = (typeof ORCHESTRATORS)[number]
 
 /** The host's keys, and env (it feeds the deployed service, so its values may be secrets). */
 export const DEPLOY_SECRET_INPUTS = { whole: ['ssh-private-key', 'tls-key'], values: ['env'] } as const
@@ -81,7 +93,12 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
     startupGrace: seconds('startup-grace', 10),
     lockTimeout: seconds('lock-timeout', 600),
     allowUntrustedEvents: fields.field('deploy-on-untrusted-events', parseBoolean, false),
-    env: fields.field('env', parseDeployEnv, [])
+    env: fields.field('env', parseDeployEnv, []),
+    orchestrator: fields.field(
+      'orchestrator',
+      (raw) => parseChoice(raw || 'compose', ORCHESTRATORS),
+      'compose'
+    )
   }
 }
 

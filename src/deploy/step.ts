@@ -216,10 +216,13 @@ export const deployStep: Step<
         result.image = target.plan.image
         // Before the pull: an image that fails is refused with nothing changed on the host.
         await verifyPinned(target, context)
-        await pullImage(target, context.inputs, timeline)
-        if (target !== prepared) await checkPulledDigest(target, target.plan.image)
+        if (!target.rollout.nodesPull) {
+          await pullImage(target, context.inputs, timeline)
+          if (target !== prepared) await checkPulledDigest(target, target.plan.image)
+        }
       }
-      const imageId = await imageIdOn(target, target.plan.image)
+      // An orchestrator's nodes pull the image themselves (Swarm): nothing to read on the host.
+      const imageId = target.rollout.nodesPull ? '' : await imageIdOn(target, target.plan.image)
       await withLock(target, { context, deploy }, timeline, () =>
         target.rollout.rollOut(imageId, rolloutHooks(target, timeline), result)
       )
@@ -367,6 +370,20 @@ function deployRow(result: DeployResult): string {
   return `${where}: not deployed`
 }
 
+/** An orchestrator's tasks (Swarm), a row each: node, state, health, error. */
+function taskTable(result: Pick<DeployResult, 'tasks'>): string[] {
+  if (!result.tasks || result.tasks.length === 0) return []
+  const cell = (value: string): string => text(clip(value, REASON_LIMIT)).replace(/\|/g, '\\|') || ' '
+  return [
+    '| Task | Node | State | Health | Error |',
+    '| --- | --- | --- | --- | --- |',
+    ...result.tasks.map(
+      (row) => `| ${[row.task, row.node, row.state, row.health, row.error].map(cell).join(' | ')} |`
+    ),
+    ''
+  ]
+}
+
 /** The rollout's timeline, and for each container that failed its name, ID and why. */
 export function deploySection(result: DeployResult): string {
   const lines = ['### Deploy', '']
@@ -376,6 +393,7 @@ export function deploySection(result: DeployResult): string {
     for (const entry of result.timeline) lines.push(`| ${entry.phase} | ${entry.seconds.toFixed(1)} |`)
     lines.push(`| **total** | **${total.toFixed(1)}** |`, '')
   }
+  lines.push(...taskTable(result))
   for (const failure of result.failures) {
     lines.push(
       `- ${code(clip(failure.name))} (${code(short(failure.id))}): ${text(clip(failure.reason, REASON_LIMIT))}. Its last health checks and log lines are in the job log, in the group ${code(clip(logGroupTitle(failure)))}.`

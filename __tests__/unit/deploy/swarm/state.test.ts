@@ -1,0 +1,38 @@
+import { describe, expect, it } from '@jest/globals'
+import { checkedSwarmState, saveSwarmState } from '../../../../src/deploy/swarm/state.js'
+import { makeInputs } from '../../../../__fixtures__/inputs.js'
+
+describe('the saved Swarm rollout, read back untrusted', () => {
+  const saved = (): string => {
+    let text = ''
+    saveSwarmState({ saveState: (state) => (text = state) }, { stack: 'swarm-app', service: 'web' })
+    return text
+  }
+  it('reads back what the main step saved, for the service input', () => {
+    expect(checkedSwarmState(saved(), 'web')).toEqual({ stack: 'swarm-app', service: 'web' })
+    expect(checkedSwarmState('', 'web')).toBeUndefined()
+  })
+  it('refuses another service, a bad stack, or another shape', () => {
+    expect(() => checkedSwarmState(saved(), 'api')).toThrow(
+      'it is of service "web", and the service input is "api"'
+    )
+    expect(() =>
+      checkedSwarmState(JSON.stringify({ orchestrator: 'swarm', stack: '../x', service: 'web' }), 'web')
+    ).toThrow('"../x" is not a stack name')
+    expect(() =>
+      checkedSwarmState('{"project":"p","service":"web","old":[],"phase":"scaling"}', 'web')
+    ).toThrow('not one the main step writes for a Swarm rollout')
+  })
+})
+
+describe('the orchestrator input', () => {
+  it('is compose unless set, and swarm when asked', () => {
+    expect(makeInputs({ image: 'ghcr.io/acme/web' }).deploy.orchestrator).toBe('compose')
+    expect(makeInputs({ image: 'ghcr.io/acme/web', orchestrator: 'swarm' }).deploy.orchestrator).toBe('swarm')
+  })
+  it('refuses anything else, naming the input', () => {
+    expect(() => makeInputs({ image: 'ghcr.io/acme/web', orchestrator: 'kubernetes' })).toThrow(
+      'orchestrator: "kubernetes" is not one of compose, swarm'
+    )
+  })
+})
