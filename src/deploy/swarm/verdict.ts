@@ -50,7 +50,8 @@ function converged(service: ServiceView, tasks: TaskView[]): string | undefined 
   const running = meant.filter((task) => task.state === 'running' && task.image === service.image)
   if (service.replicas !== undefined && running.length < service.replicas)
     return `${running.length} of ${service.replicas} task(s) of the new spec running`
-  if (running.length < meant.length) return `${running.length} of ${meant.length} task(s) running`
+  if (running.length < meant.length || meant.length === 0)
+    return `${running.length} of ${meant.length} task(s) running`
   return undefined
 }
 
