@@ -28,12 +28,15 @@ export const swarmStack: DeployStrategy = {
 
 /** The plan again for a pinned version, without repeating the notices. */
 function pinnedPlan(deploy: DeployInputs, version: string, cwd: string): DeployPlan {
-  const quiet: DeployLog = { info: () => undefined, warning: () => undefined }
-  return swarmStack.prepare(deploy, version, cwd, quiet)
+  return swarmStack.prepare(deploy, version, cwd, QUIET)
 }
+
+/** The log of a plan made again: what it would say was said the first time. */
+const QUIET: DeployLog = { info: () => undefined, warning: () => undefined }
 
 /** The settings the action adds, in a notice; the versioned objects' values masked. */
 function tell(plan: SwarmPlan, log: DeployLog): void {
+  if (log === QUIET) return
   for (const object of plan.versioned) if (object.value) core.setSecret(object.value)
   if (plan.added.length > 0) {
     const message = `compose-file: service ${plan.service.name} gets ${plan.added.join(', ')} from the action (a generated compose file after yours), so that Swarm starts new tasks before stopping old ones and rolls a failed update back; set them in deploy: to choose other values`
