@@ -17,6 +17,7 @@ import {
   setUpSwarmBed,
   swarmRelease,
   swarmUnderLoad,
+  tb,
   tearDownSwarmBed,
   waitForAnswer,
   type SwarmStack
@@ -210,6 +211,17 @@ describe('a secret fed by the env input', () => {
     await waitForAnswer(`${proxyAddress(stack)}/token`, 'second-token-b2', 30)
     expect(unmasked(run.everything)).not.toContain('second-token-b2')
   })
+})
+
+it('refuses a worker as docker-host before anything is built', async () => {
+  const stack = newSwarmStack('worker', 18082)
+  const run = await swarmRelease(stack, '1.0.0', { inputs: { 'docker-host': tb.engines[1]?.socket ?? '' } })
+  expect(run.exitCode).not.toBe(0)
+  expect(run.log).toContain(
+    '::error::orchestrator: swarm needs docker-host to be a Swarm manager, and its engine is a worker'
+  )
+  expect(run.log).not.toContain('::group::Build')
+  expect(await manager(['stack', 'ls', '--format', '{{.Name}}'])).not.toContain(stack.name)
 })
 
 it('leaves no secret in any run', () => {
