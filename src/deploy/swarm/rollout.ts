@@ -21,18 +21,28 @@ import { rewriteEnvObjects } from './versioned.js'
 /** The summary shows at most this many tasks. */
 const TASK_ROWS = 20
 
-/** `docker stack deploy`'s arguments: every file in order, then the stack. */
-export function stackDeployArgs(files: string[], stack: string): string[] {
+/**
+ * `docker stack deploy`'s arguments: every file in order, then the stack. `--detach=true` (return
+ * once the services are updated; the action follows the update itself) only for a CLI that knows
+ * the flag: older ones always return at once and refuse it.
+ */
+export function stackDeployArgs(files: string[], stack: string, detachFlag = true): string[] {
   return [
     'stack',
     'deploy',
     '--with-registry-auth',
     '--resolve-image',
     'always',
-    '--detach=true',
+    ...(detachFlag ? ['--detach=true'] : []),
     ...files.flatMap((file) => ['-c', file]),
     stack
   ]
+}
+
+/** Whether this docker CLI's stack deploy has --detach. */
+export async function knowsDetach(docker: DockerCli): Promise<boolean> {
+  const help = await docker.run(['stack', 'deploy', '--help'], { quiet: true, allowFailure: true })
+  return /--detach\b/.test(help.stdout)
 }
 
 /** What the docker CLI is handed: the files (rewritten ones from the private folder, the first one on stdin), where it runs. */
@@ -100,6 +110,7 @@ export class SwarmRollout {
     private readonly plan: SwarmPlan,
     private readonly docker: DockerCli,
     private readonly healthTimeout: number,
+    private readonly detachFlag: boolean,
     private readonly hooks: RolloutHooks,
     private readonly report: RolloutReport
   ) {
@@ -139,7 +150,7 @@ export class SwarmRollout {
     chmodSync(dir, 0o700)
     try {
       const stack = writeStackFiles(this.plan, dir)
-      await this.docker.run(stackDeployArgs(stack.files, this.plan.stack), {
+      await this.docker.run(stackDeployArgs(stack.files, this.plan.stack, this.detachFlag), {
         extraEnv: this.plan.variables,
         cwd: stack.cwd,
         ...(stack.stdin !== undefined ? { input: stack.stdin } : {})

@@ -7,7 +7,7 @@ import type { DeployInputs } from '../inputs.js'
 import type { DeployLog, DeployPlan, DeployStrategy, Rollout } from '../strategy.js'
 import { readSwarmPlan, type SwarmPlan } from './plan.js'
 import { interruptedSwarmRollout } from './recovery.js'
-import { SwarmRollout } from './rollout.js'
+import { knowsDetach, SwarmRollout } from './rollout.js'
 import { swarmRole } from './service.js'
 
 export const swarmStack: DeployStrategy = {
@@ -49,7 +49,7 @@ function tell(plan: SwarmPlan, log: DeployLog): void {
 
 /** The manager's engine: refused when it is not one. */
 async function connect(plan: SwarmPlan, deploy: DeployInputs, docker: DockerCli): Promise<Rollout> {
-  const role = await swarmRole(docker)
+  const [role, detachFlag] = await Promise.all([swarmRole(docker), knowsDetach(docker)])
   if (!role.manager) {
     throw new Error(
       `orchestrator: swarm needs docker-host to be a Swarm manager, and its engine ${role.member ? 'is a worker' : 'is in no swarm'}`
@@ -59,6 +59,6 @@ async function connect(plan: SwarmPlan, deploy: DeployInputs, docker: DockerCli)
     tool: 'docker stack deploy',
     nodesPull: true,
     rollOut: (_imageId, hooks, report) =>
-      new SwarmRollout(plan, docker, deploy.healthTimeout, hooks, report).rollOut()
+      new SwarmRollout(plan, docker, deploy.healthTimeout, detachFlag, hooks, report).rollOut()
   }
 }

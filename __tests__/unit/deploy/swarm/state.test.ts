@@ -36,3 +36,13 @@ describe('the orchestrator input', () => {
     )
   })
 })
+
+describe('the strategy chosen by the orchestrator input', () => {
+  it('is Swarm for swarm, Compose blue-green otherwise', async () => {
+    const { deployStrategy } = await import('../../../../src/deploy/target.js')
+    const { swarmStack } = await import('../../../../src/deploy/swarm/strategy.js')
+    const { composeBlueGreen } = await import('../../../../src/deploy/compose/blue-green.js')
+    expect(deployStrategy({ orchestrator: 'swarm' })).toBe(swarmStack)
+    expect(deployStrategy({ orchestrator: 'compose' })).toBe(composeBlueGreen)
+  })
+})

@@ -217,5 +217,6 @@ describe('stackDeployArgs', () => {
       '/tmp/x/container-ship.yml',
       'swarm-app'
     ])
+    expect(stackDeployArgs(['/w/a.yml'], 'swarm-app', false)).not.toContain('--detach=true')
   })
 })
