@@ -115,6 +115,9 @@ const ACTION_DEFAULTS = {
     'drain-seconds': '0',
     'startup-grace': '10',
     'lock-timeout': '600',
+    'rollout-batch': '1',
+    'batch-wait': '0',
+    'on-failure': 'rollback',
     'deploy-on-untrusted-events': 'false',
     sign: 'false',
     'cosign-tlog': 'true',
@@ -1197,7 +1200,9 @@ function readMetadata(metadataFile) {
 }
 
 // The names of the state the deploy step saves for the post step (GITHUB_STATE, read back as
-// STATE_<name>): what its cleanup needs to reach the host, free the lock and repair a rollout.
+// STATE_<name>): what its cleanup needs to reach the hosts, free the locks and repair a rollout.
+// With several docker-host lines, each host has its own: the first host's under these names,
+// the others' with the host's line number after them (hostState).
 var DeployState;
 (function (DeployState) {
     /** JSON of the deploy host's access folder and engine (SavedAccess), removed in post. */
@@ -1206,7 +1211,16 @@ var DeployState;
     DeployState["Lock"] = "deploy-lock";
     /** The strategy's JSON of a rollout under way, for the post step to finish or undo. */
     DeployState["Rollout"] = "deploy-rollout";
+    /**
+     * With several hosts, while the rollout is under way: JSON of the hosts already on the new
+     * release and the image each ran before (FinishedHost[]), which the post step rolls back.
+     */
+    DeployState["Finished"] = "deploy-finished";
 })(DeployState || (DeployState = {}));
+/** The state's name for the host of the docker-host input's `index`-th line (from 0). */
+function hostState(state, index) {
+    return index === 0 ? state : `${state}-${index + 1}`;
+}
 
 const PROJECT_LABEL = 'com.docker.compose.project';
 const SERVICE_LABEL = 'com.docker.compose.service';
@@ -10295,6 +10309,9 @@ const INPUT_BOUNDS = {
     'drain-seconds': wait(0),
     'startup-grace': wait(0),
     'lock-timeout': wait(0),
+    'batch-wait': wait(0),
+    // A batch is some of the docker-host lines; a count past any fleet one workflow reaches is a slip.
+    'rollout-batch': { min: 1, max: 1000, why: 'more hosts than one workflow deploys to' },
     // README, The scan on a large report: 10,000 findings are 35.8 MiB of Trivy JSON, so a million
     // would be some 3.5 GiB, more than the action can read; a budget that large is no budget.
     'max-findings': {
@@ -10342,6 +10359,31 @@ function parsePort(text) {
         throw new Error(`port ${text} is not between 1 and 65535`);
     return port;
 }
+/**
+ * The docker-host input: one host a line (blank lines and surrounding spaces ignored), each named
+ * once. The order is the user's: batches follow it.
+ */
+function parseDockerHosts(text) {
+    const hosts = [];
+    const problems = [];
+    for (const line of text.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        try {
+            const host = parseDockerHost(line);
+            if (hosts.some((seen) => seen.url === host.url))
+                problems.push(`${host.url} is named twice`);
+            else
+                hosts.push(host);
+        }
+        catch (error) {
+            problems.push(error.message);
+        }
+    }
+    if (problems.length > 0)
+        throw new Error(problems.join('; '));
+    return hosts;
+}
 
 // The deploy step's inputs: the host and how to reach it, the Compose project and service, and
 // the rollout's waits. Also the refusal to deploy from events anyone may trigger.
@@ -10353,7 +10395,7 @@ const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
 const SERVICE_NAME$1 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 function readDeployInputs(fields, scope) {
     const { read } = fields;
-    const dockerHost = fields.field('docker-host', (raw) => (raw ? parseDockerHost(raw) : undefined), undefined);
+    const dockerHosts = fields.field('docker-host', parseDockerHosts, []);
     const sshPrivateKey = read('ssh-private-key');
     const sshKnownHosts = read('ssh-known-hosts');
     const tlsCa = read('tls-ca');
@@ -10363,16 +10405,16 @@ function readDeployInputs(fields, scope) {
     checkPem(fields, 'tls-ca', tlsCa, 'CERTIFICATE');
     checkPem(fields, 'tls-cert', tlsCert, 'CERTIFICATE');
     checkPem(fields, 'tls-key', tlsKey, 'PRIVATE KEY');
-    checkRemoteAccess(fields, dockerHost, { sshKnownHosts, tlsCa, tlsCert, tlsKey });
+    checkRemoteAccess(fields, dockerHosts, { sshKnownHosts, tlsCa, tlsCert, tlsKey });
     const service = read('service');
-    const deploying = scope.steps.includes('deploy') && dockerHost !== undefined;
+    const deploying = scope.steps.includes('deploy') && dockerHosts.length > 0;
     if (service && !SERVICE_NAME$1.test(service))
         fields.problem(`service: "${service}" is not a Compose service name`);
     if (deploying && !service)
         fields.problem('service: is required to deploy (docker-host is set)');
     const seconds = (name, fallback) => fields.field(name, (raw) => parseWholeNumber(raw, name), fallback);
     return {
-        dockerHost,
+        dockerHosts,
         sshPrivateKey,
         sshKnownHosts,
         tlsCa,
@@ -10388,8 +10430,26 @@ function readDeployInputs(fields, scope) {
         startupGrace: seconds('startup-grace', 10),
         lockTimeout: seconds('lock-timeout', 600),
         allowUntrustedEvents: fields.field('deploy-on-untrusted-events', parseBoolean, false),
-        env: fields.field('env', parseDeployEnv, [])
+        env: fields.field('env', parseDeployEnv, []),
+        rolloutBatch: fields.field('rollout-batch', parseRolloutBatch, { hosts: 1 }),
+        batchWait: seconds('batch-wait', 0),
+        onFailure: fields.field('on-failure', parseOnFailure, 'rollback')
     };
+}
+/** `2` hosts at a time, or `25%` of them (rounded up, at least one host). */
+function parseRolloutBatch(raw) {
+    const percent = /^(\d+)%$/.exec(raw);
+    if (!percent)
+        return { hosts: parseWholeNumber(raw, 'rollout-batch') };
+    const value = Number(percent[1]);
+    if (value < 1 || value > 100)
+        throw new Error(`"${raw}" is not a percentage from 1% to 100%`);
+    return { percent: value };
+}
+function parseOnFailure(raw) {
+    if (raw === 'rollback' || raw === 'stop')
+        return raw;
+    throw new Error(`"${raw}" is not rollback (the hosts already on the new release go back to the old one) or stop (they stay on the new one)`);
 }
 function parseComposeProject(raw) {
     if (raw && !COMPOSE_PROJECT.test(raw)) {
@@ -10406,11 +10466,11 @@ function parseDeployEnv(raw) {
     }
     return env;
 }
-function checkRemoteAccess(fields, host, access) {
-    if (host?.scheme === 'ssh' && !access.sshKnownHosts) {
+function checkRemoteAccess(fields, hosts, access) {
+    if (hosts.some((host) => host.scheme === 'ssh') && !access.sshKnownHosts) {
         fields.problem('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)');
     }
-    if (host?.scheme === 'tcp') {
+    if (hosts.some((host) => host.scheme === 'tcp')) {
         for (const [name, value] of [
             ['tls-ca', access.tlsCa],
             ['tls-cert', access.tlsCert],
@@ -10432,7 +10492,7 @@ const UNTRUSTED_DEPLOY_EVENTS = ['pull_request', 'pull_request_target', 'merge_g
  * deploy-on-untrusted-events allows it; checked before anything is set up.
  */
 function refuseUntrustedDeploy(inputs, eventName) {
-    const deploying = inputs.steps.includes('deploy') && inputs.deploy.dockerHost !== undefined;
+    const deploying = inputs.steps.includes('deploy') && inputs.deploy.dockerHosts.length > 0;
     if (!deploying || inputs.deploy.allowUntrustedEvents || !UNTRUSTED_DEPLOY_EVENTS.includes(eventName))
         return;
     throw new InputError([
@@ -10628,11 +10688,37 @@ const composeBlueGreen = {
             image: plan.service.image,
             connect: (docker) => connect$1(plan, deploy, docker),
             // `version@sha256:...` is still a tag, with the digest the engine pulls and checks.
-            pinned: (digest) => composeBlueGreen.prepare(deploy, `${version}@${digest}`, cwd, log)
+            pinned: (digest) => composeBlueGreen.prepare(deploy, `${version}@${digest}`, cwd, log),
+            releaseOf: (image) => {
+                const other = versionOf(image, (probe) => readComposePlan(deploy, probe, cwd, QUIET).service.image);
+                return other === undefined ? undefined : composeBlueGreen.prepare(deploy, other, cwd, QUIET);
+            }
         };
     },
     interrupted: interruptedRollout
 };
+/** The compose files' warnings were given when the plan was first read. */
+const QUIET = { info: () => undefined, warning: () => undefined };
+/** A stand-in version, to see where APP_VERSION lands in the service's image. */
+const VERSION_PROBE = '0.0.0-container-ship-probe';
+/** A tag, optionally pinned to a digest: what APP_VERSION holds. */
+const RELEASE_VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[0-9a-f]{64})?$/;
+/**
+ * The APP_VERSION for which the service's image (`imageFor(version)`) is `image`; undefined when
+ * the image does not use APP_VERSION or `image` is not of that form.
+ */
+function versionOf(image, imageFor) {
+    const probed = imageFor(VERSION_PROBE);
+    const at = probed.indexOf(VERSION_PROBE);
+    if (at < 0)
+        return undefined;
+    const prefix = probed.slice(0, at);
+    const suffix = probed.slice(at + VERSION_PROBE.length);
+    if (image.length <= prefix.length + suffix.length || !image.startsWith(prefix) || !image.endsWith(suffix))
+        return undefined;
+    const version = image.slice(prefix.length, image.length - suffix.length);
+    return RELEASE_VERSION.test(version) && imageFor(version) === image ? version : undefined;
+}
 /** The Compose to run (the v2 plugin, else v1), against the host's engine. */
 async function connect$1(plan, settings, docker) {
     const variant = await probeCompose(docker);
@@ -11087,11 +11173,12 @@ function withFinalNewline(text) {
 }
 
 // Everything the deploy step needs settled before anything is built or changed: the strategy's
-// files read and checked (the compose files, for Compose blue-green), the deploy host's engine
-// reached (host key verified, client certificate accepted) and the strategy bound to it (the
-// Compose to run). A bad compose file, an unreachable host or a wrong host key fails the run
-// here, before the build. When the main step ends, the tunnel is closed and the host's access
-// files are removed, unless a held lock or an interrupted rollout leaves them to the post step.
+// files read and checked (the compose files, for Compose blue-green), every deploy host's engine
+// reached (host key verified, client certificate accepted; all hosts side by side, one SSH
+// connection each) and the strategy bound to each. A bad compose file, an unreachable host or a
+// wrong host key fails the run here, before the build, naming the host. When the main step
+// ends, the tunnels are closed and the hosts' access files are removed, unless a held lock or an
+// interrupted rollout leaves them to the post step.
 /**
  * How releases are rolled out: Compose blue-green, the one strategy so far. The post step's
  * cleanup (cleanup.ts) takes the same strategy's recovery.
@@ -11100,17 +11187,31 @@ function deployStrategy() {
     return composeBlueGreen;
 }
 /**
- * Checks the strategy's files and reaches the host. `onAccess` is called as soon as credential
- * files exist, so the post step removes them however this ends.
+ * Checks the strategy's files and reaches every host, side by side. `onAccess` is called as soon
+ * as a host's credential files exist, so the post step removes them however this ends. When a
+ * host cannot be reached, the tunnels opened to the others are closed and the first failure (in
+ * docker-host order) is thrown.
  */
 async function prepareDeploy(inputs, version, localDocker, options) {
-    const host = inputs.deploy.dockerHost;
-    if (!host)
+    const hosts = inputs.deploy.dockerHosts;
+    if (hosts.length === 0)
         throw new Error('docker-host: is empty');
     const plan = deployStrategy().prepare(inputs.deploy, version, options.cwd, core);
+    const reached = await Promise.allSettled(hosts.map((host, index) => reachHost(host, index, plan, inputs.deploy, localDocker, options)));
+    const targets = reached.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const failed = reached.find((outcome) => outcome.status === 'rejected');
+    if (failed) {
+        for (const target of targets)
+            closeDeployTarget(target);
+        throw failed.reason;
+    }
+    return { plan, targets };
+}
+/** One host's engine reached and the strategy bound to it. */
+async function reachHost(host, index, plan, deploy, localDocker, options) {
     const realSsh = sshClient(host);
-    const access = prepareRemoteAccess(host, inputs.deploy, options.tempRoot);
-    options.onAccess(access);
+    const access = prepareRemoteAccess(host, deploy, options.tempRoot);
+    options.onAccess(index, access);
     if (access.tunnel && realSsh) {
         try {
             await openTunnel(access, realSsh);
@@ -11118,12 +11219,12 @@ async function prepareDeploy(inputs, version, localDocker, options) {
         catch (error) {
             throw new Error(`docker-host: cannot reach the Docker engine at ${host.url}: ${error.message}`);
         }
-        options.onAccess(access); // now with the tunnel's PID, for the post step
+        options.onAccess(index, access); // now with the tunnel's PID, for the post step
     }
     const docker = localDocker.withEngine(access.engine);
     const [engineVersion, rollout] = await connect(docker, access, plan);
     info(`Deploy target: ${host.url} (Engine ${engineVersion}), project ${plan.project}, service ${plan.service}, image ${plan.image}, ${rollout.tool}`);
-    return { host, docker, plan, rollout, engineVersion, access };
+    return { index, host, docker, plan, rollout, engineVersion, access };
 }
 /** The runner's ssh client, for an ssh:// host. */
 function sshClient(host) {
@@ -11140,7 +11241,7 @@ async function connect(docker, access, plan) {
         const engineVersion = await reachEngine(docker, access);
         const [rollout, liveRestore] = await Promise.all([plan.connect(docker), liveRestoreEnabled(docker)]);
         if (liveRestore === false)
-            warning(NO_LIVE_RESTORE);
+            warning(`${access.url}: ${NO_LIVE_RESTORE}`);
         return [engineVersion, rollout];
     }
     catch (error) {
@@ -11158,7 +11259,7 @@ async function reachEngine(docker, access) {
     const tunnelSaid = access.tunnel ? sshComplaint(access.tunnel.log) : '';
     throw new Error(`docker-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`);
 }
-const NO_LIVE_RESTORE = 'The deploy host\'s dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.';
+const NO_LIVE_RESTORE = 'the deploy host\'s dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.';
 /** Whether the engine keeps containers running while it restarts; undefined when it does not say. */
 async function liveRestoreEnabled(docker) {
     const result = await docker.run(['info', '--format', '{{json .LiveRestoreEnabled}}'], {
@@ -11183,34 +11284,44 @@ function unreachableReason(stderr) {
     const chosen = (telling.length > 0 ? telling : lines).slice(-3);
     return chosen.join('; ') || 'the docker CLI printed nothing';
 }
-/** The state the deploy step saves for the post step. */
-const DEPLOY_STATES = Object.values(DeployState);
-/** The host's access files, as soon as they exist: also when reaching the host then fails. */
-let written;
+/** Each host's access files, by docker-host line, as soon as they exist: also when reaching fails. */
+const written = new Map();
+/** The state names of the deploy step for `hosts` docker-host lines: each host's, and the fleet's. */
+function deployStates(hosts) {
+    const perHost = [DeployState.Access, DeployState.Lock, DeployState.Rollout];
+    const names = Array.from({ length: Math.max(1, hosts) }, (_, index) => perHost.map((state) => hostState(state, index)));
+    return [...names.flat(), DeployState.Finished];
+}
 function prepareDeployTarget({ context, release, inputs }) {
     return prepareDeploy({ deploy: inputs }, release.plan.version, context.docker, {
         tempRoot: context.tempRoot,
         cwd: process.cwd(),
-        onAccess: (access) => {
-            written = access;
-            saveForPost(DeployState.Access, JSON.stringify(savedAccess(access)));
+        onAccess: (index, access) => {
+            written.set(index, access);
+            saveForPost(hostState(DeployState.Access, index), JSON.stringify(savedAccess(access)));
         }
     });
 }
-/** True while the deploy lock is held or a rollout is under way: the post step needs the host then. */
+/** True while a deploy lock is held or a rollout is under way: the post step needs the hosts then. */
 function deployLeftForPost() {
-    return Boolean(savedForPost(DeployState.Lock) || savedForPost(DeployState.Rollout));
+    if (savedForPost(DeployState.Finished))
+        return true;
+    return [...written.keys()].some((index) => savedForPost(hostState(DeployState.Lock, index)) || savedForPost(hostState(DeployState.Rollout, index)));
 }
-/** Closes the tunnel, and removes the host's access files unless the post step needs them. */
-function finishDeploy(target) {
-    closeDeployTarget(target ?? (written ? { access: written } : undefined));
-    if (!written || deployLeftForPost())
+/** Closes the tunnels, and removes the hosts' access files unless the post step needs them. */
+function finishDeploy() {
+    // The same objects as the fleet's targets: they carry the tunnels' PIDs.
+    for (const access of written.values())
+        closeDeployTarget({ access });
+    if (written.size === 0 || deployLeftForPost())
         return;
-    for (const dir of [written.dir, written.socketDir])
-        if (dir)
-            rmSync(dir, { recursive: true, force: true });
-    saveForPost(DeployState.Access, '');
-    info(`Removed the deploy host's access folder ${written.dir}`);
+    for (const [index, access] of written) {
+        for (const dir of [access.dir, access.socketDir])
+            if (dir)
+                rmSync(dir, { recursive: true, force: true });
+        saveForPost(hostState(DeployState.Access, index), '');
+        info(`Removed the deploy host's access folder ${access.dir} (${access.url})`);
+    }
 }
 
 /** A step's failure with the part of its result that is still true (e.g. the tags pushed). */
@@ -12273,19 +12384,174 @@ function describeTrust(inputs) {
     return `${who}, ${inputs.tlog ? 'in the transparency log' : 'transparency log not checked (cosign-tlog: false)'}`;
 }
 
+// Running work over a list with at most `limit` at once: enough to keep a registry busy without
+// opening a connection per item. The first failure stops new work; what is running is awaited.
+/** The results in the order of `items`; rejects with the first failure once nothing runs. */
+async function mapLimit(items, limit, work) {
+    if (!Number.isInteger(limit) || limit < 1)
+        throw new Error(`the concurrency limit must be 1 or more, not ${limit}`);
+    const results = new Array(items.length);
+    let next = 0;
+    let failure;
+    const worker = async () => {
+        while (!failure && next < items.length) {
+            const index = next++;
+            try {
+                results[index] = await work(items[index], index);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (failure)
+        throw failure.error;
+    return results;
+}
+
+/** The ID of `image` on the host at `url`; throws when the host does not have it. */
+async function imageIdOn(docker, image, url) {
+    const inspected = await docker.run(['image', 'inspect', '--format', '{{.Id}}', image], {
+        quiet: true,
+        allowFailure: true
+    });
+    if (inspected.exitCode !== 0) {
+        throw new Error(`the image ${image} is not on ${url}: ${inspected.stderr.trim()}`);
+    }
+    return inspected.stdout.trim();
+}
+
+/** The hosts' indexes (from 0) batch by batch; every batch has at least one host. */
+function rolloutBatches(hosts, batch) {
+    const size = 'hosts' in batch ? batch.hosts : Math.ceil((hosts * batch.percent) / 100);
+    const step = Math.max(1, size);
+    const batches = [];
+    for (let first = 0; first < hosts; first += step) {
+        batches.push(Array.from({ length: Math.min(step, hosts - first) }, (_, offset) => first + offset));
+    }
+    return batches;
+}
+
+/** How often the new containers are looked at during batch-wait. */
+const WATCH_INTERVAL_MS = 1000;
+/** Rolls the hosts out batch by batch; on a failure, deals with the finished hosts as on-failure says. */
+async function rollOutInBatches(hosts, options) {
+    const outcomes = new Map(hosts.map((host) => [host.index, 'not reached']));
+    const byIndex = new Map(hosts.map((host) => [host.index, host]));
+    const done = [];
+    const named = hosts.length > 1;
+    let failure;
+    for (const [position, batch] of options.batches.entries()) {
+        const members = batch.map((index) => byIndex.get(index));
+        options.batchStarts?.(position + 1, batch);
+        const settled = await Promise.allSettled(members.map((host) => host.rollOut()));
+        settled.forEach((outcome, at) => {
+            const host = members[at];
+            if (outcome.status === 'fulfilled') {
+                outcomes.set(host.index, 'deployed');
+                done.push(host);
+                options.finished(host.index);
+            }
+            else {
+                outcomes.set(host.index, 'failed');
+                failure ??= hostError(host, outcome.reason, named);
+            }
+        });
+        const last = position === options.batches.length - 1;
+        if (!failure && !last && options.batchWaitSeconds > 0) {
+            failure = await watchBatch(members, options, (host) => outcomes.set(host.index, 'failed'));
+        }
+        if (failure)
+            break;
+    }
+    if (failure)
+        await afterFailure(done, outcomes, options);
+    return { outcomes, ...(failure ? { error: failure } : {}) };
+}
+/** The batch's hosts looked at every second for batch-wait seconds; the first that stops serving. */
+async function watchBatch(members, options, failed) {
+    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const until = Date.now() + options.batchWaitSeconds * 1000;
+    options.log.info(`Watching ${members.map((host) => host.url).join(', ')} for ${options.batchWaitSeconds} s (batch-wait) before the next batch`);
+    for (;;) {
+        const checks = await Promise.allSettled(members.map((host) => host.checkServing()));
+        const bad = checks.findIndex((check) => check.status === 'rejected');
+        if (bad >= 0) {
+            const host = members[bad];
+            failed(host);
+            return hostError(host, checks[bad].reason, true, 'during batch-wait');
+        }
+        const left = until - Date.now();
+        if (left <= 0)
+            return undefined;
+        await sleep(Math.min(WATCH_INTERVAL_MS, left));
+    }
+}
+/** The hosts that finished, put back (rollback) or left on the new release (stop). */
+async function afterFailure(done, outcomes, options) {
+    // A host whose new containers failed batch-wait finished its rollout: it goes back too.
+    const revert = done.filter((host) => options.onFailure === 'rollback' || outcomes.get(host.index) === 'failed');
+    const stays = done.filter((host) => !revert.includes(host));
+    if (stays.length > 0) {
+        options.log.warning(`on-failure: stop: ${stays.map((host) => host.url).join(', ')} stay on the new release; the other hosts run the one before`);
+    }
+    if (revert.length === 0)
+        return;
+    options.log.info(`Rolling back ${revert.map((host) => host.url).join(', ')} to the release they ran before`);
+    const settled = await Promise.allSettled(revert.map((host) => host.revert()));
+    settled.forEach((outcome, at) => {
+        const host = revert[at];
+        if (outcome.status === 'fulfilled')
+            outcomes.set(host.index, 'reverted');
+        else {
+            outcomes.set(host.index, 'revert failed');
+            options.log.warning(`could not roll ${host.url} back: ${outcome.reason.message}`);
+        }
+    });
+}
+/** The failure, naming its host when there are several. */
+function hostError(host, reason, named, when = '') {
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    return named ? new Error(`${host.url}${when ? ` ${when}` : ''}: ${error.message}`) : error;
+}
+
+async function revertHost(docker, url, plan, previousImage, hooks, report) {
+    const release = plan.releaseOf(previousImage);
+    if (!release) {
+        throw new Error(`the image it ran before, ${previousImage}, is not what the compose file's image makes for a version`);
+    }
+    const imageId = await imageIdOn(docker, previousImage, url);
+    const rollout = await release.connect(docker);
+    hooks.log.info(`Rolling ${url} back to ${previousImage}`);
+    await rollout.rollOut(imageId, hooks, report);
+}
+
+// What the post step must know of a rollout over several hosts to leave every host on one
+// release after a cancelled run: the image each host ran before (known once its rollout took
+// stock) and which hosts finished. Trusted no more than any saved state (run/trusted-state.ts):
+// host numbers must be docker-host lines, and an image is only ever rolled out when the compose
+// file's image makes it for some version (DeployPlan.releaseOf).
+function emptyFleetState() {
+    return { previous: {}, finished: [] };
+}
+
 // The deploy step: what every rollout shares, whatever its strategy (strategy.ts; Compose
-// blue-green today). The host was reached and the strategy's files checked before the build
-// (target.ts); here the image is pulled on the host, the deploy lock taken, and the rollout
-// handed to the strategy with the step's timeline, its log and the post step's state; then the
-// lock is released, and the step reports: its outputs, its summary row and section, and the
-// logs of the containers that failed.
+// blue-green today). Every host was reached and the strategy's files checked before the build
+// (target.ts); here the image is pulled on every host side by side, the deploy locks taken (in
+// one order, so two runs never wait for each other), and the rollout handed to the strategy host
+// by host, batch by batch (fleet/rollout.ts), with each host's timeline, the log and the post
+// step's state; then the locks are released, and the step reports: its outputs, its summary row
+// and section (a row per host), and the logs of the containers that failed.
+/** Pulls and image checks on this many hosts at once. */
+const HOSTS_AT_ONCE = 16;
 /** A failure's reason in the summary is cut to this many characters (it can quote docker). */
 const REASON_LIMIT = 500;
 /** A reason not to deploy although deploy is in steps, or undefined. */
 function deploySkipReason(inputs, release) {
     if (!inputs.steps.includes('deploy'))
         return 'deploy is not in steps';
-    if (!inputs.deploy.dockerHost)
+    if (inputs.deploy.dockerHosts.length === 0)
         return 'docker-host is empty';
     if (inputs.steps.includes('push') && !release.pushing.push) {
         return `nothing was pushed (${release.pushing.reason})`;
@@ -12314,38 +12580,39 @@ class Timeline {
     }
 }
 /**
- * The target with its plan pinned to the image's digest: the one pushed in this run, or deploying
- * alone, the one the registry holds for the version now (a tag moved later changes nothing). The
- * host then pulls `repo:version@sha256:...`, which the engine checks against the digest. Not
- * pinned (with a warning) when the compose file's image is not the action's image.
+ * The plan pinned to the image's digest: the one pushed in this run, or deploying alone, the one
+ * the registry holds for the version now (a tag moved later changes nothing). Every host then
+ * pulls `repo:version@sha256:...`, which the engine checks against the digest. Not pinned (with a
+ * warning) when the compose file's image is not the action's image.
  */
-async function pinnedTarget(target, context, pushed) {
+async function pinnedFleet(fleet, context, pushed) {
     const image = context.inputs.image;
-    const wanted = parseImageReference(target.plan.image);
+    const wanted = parseImageReference(fleet.plan.image);
     if (`${wanted.image.registry}/${wanted.image.repository}` !== `${image.registry}/${image.repository}`) {
-        warning(`compose-file: the service's image ${target.plan.image} is not ${image.name}: it is deployed by its tag, not by the digest pushed`);
-        return target;
+        warning(`compose-file: the service's image ${fleet.plan.image} is not ${image.name}: it is deployed by its tag, not by the digest pushed`);
+        return fleet;
     }
     const digest = pushed?.digest || (await digestInRegistry(context, wanted.image, wanted.tag));
-    const plan = target.plan.pinned(digest);
+    const plan = fleet.plan.pinned(digest);
     if (!plan.image.endsWith(`@${digest}`)) {
         warning(`compose-file: the service's image does not end with \${APP_VERSION} (${plan.image}): it is deployed by its tag, not by the digest ${digest}`);
-        return target;
+        return fleet;
     }
     info(`Deploying ${plan.image}: the digest ${pushed?.digest ? 'pushed by this run' : `the registry holds for ${wanted.tag}`}`);
-    return { ...target, plan, rollout: await plan.connect(target.docker) };
+    const targets = await Promise.all(fleet.targets.map(async (target) => ({ ...target, plan, rollout: await plan.connect(target.docker) })));
+    return { plan, targets };
 }
 /**
  * The signature (and with scan-attestation, the attested scan verdict) of the digest about to be
  * deployed, as the verify input asks; refused when the image is not deployed by a digest.
  */
-async function verifyPinned(target, context) {
+async function verifyPinned(plan, context) {
     const { signing, image } = context.inputs;
     if (signing.verify === 'none')
         return;
-    const digest = /@(sha256:[0-9a-f]{64})$/.exec(target.plan.image)?.[1];
+    const digest = /@(sha256:[0-9a-f]{64})$/.exec(plan.image)?.[1];
     if (!digest) {
-        throw new Error(`verify: ${signing.verify} needs the image deployed by its digest, and ${target.plan.image} is not: make the service's image end with :\${APP_VERSION}`);
+        throw new Error(`verify: ${signing.verify} needs the image deployed by its digest, and ${plan.image} is not: make the service's image end with :\${APP_VERSION}`);
     }
     await verifyImage(image, digest, signing, await cosignRunOf(context));
 }
@@ -12383,7 +12650,7 @@ const deployStep = {
     name: 'deploy',
     title: 'Deploy',
     secretInputs: DEPLOY_SECRET_INPUTS,
-    states: DEPLOY_STATES,
+    states: (deploy) => deployStates(deploy?.dockerHosts.length ?? 1),
     readInputs: readDeployInputs,
     admit: (deploy, { steps, eventName }) => refuseUntrustedDeploy({ steps, deploy }, eventName),
     skip: (deploy, { steps, release }) => {
@@ -12396,23 +12663,25 @@ const deployStep = {
     run: async ({ context, inputs: deploy, prepared, earlier }) => {
         if (!prepared)
             throw new Error('the deploy target was not prepared');
-        let target = prepared;
-        const result = emptyResult(target);
-        const timeline = new Timeline(result.timeline);
+        let fleet = prepared;
+        const result = emptyResult(fleet);
+        const timelines = result.hosts.map((host) => new Timeline(host.timeline));
         try {
             if (!pullsImage(context.inputs))
                 refuseUnpushed(context.inputs, earlier.build);
             else {
-                target = await pinnedTarget(prepared, context, earlier.push);
-                result.image = target.plan.image;
-                // Before the pull: an image that fails is refused with nothing changed on the host.
-                await verifyPinned(target, context);
-                await pullImage(target, context.inputs, timeline);
-                if (target !== prepared)
-                    await checkPulledDigest(target, target.plan.image);
+                fleet = await pinnedFleet(prepared, context, earlier.push);
+                result.image = fleet.plan.image;
+                // Before the pull: an image that fails is refused with nothing changed on any host.
+                await verifyPinned(fleet.plan, context);
+                await onEveryHost(fleet, async (target) => {
+                    await pullImage(target, context.inputs, timelines[target.index]);
+                    if (fleet !== prepared)
+                        await checkPulledDigest(target, fleet.plan.image);
+                });
             }
-            const imageId = await imageIdOn(target, target.plan.image);
-            await withLock(target, { context, deploy }, timeline, () => target.rollout.rollOut(imageId, rolloutHooks(target, timeline), result));
+            const imageIds = await onEveryHost(fleet, (target) => imageIdOn(target.docker, fleet.plan.image, target.host.url));
+            await withLocks(fleet, { context, deploy }, timelines, () => rollOutFleet(fleet, deploy, { imageIds, timelines, result }));
             return result;
         }
         catch (error) {
@@ -12420,6 +12689,9 @@ const deployStep = {
             // step's own group ends where the first of these begins.
             printContainerLogs(result.failures);
             throw new StepError(error.message, result);
+        }
+        finally {
+            summarize(result);
         }
     },
     report: (result, { inputs: deploy, run, release }) => {
@@ -12437,18 +12709,61 @@ const deployStep = {
         return { outputs, rows: [['Deploy', deployRow(result)]], sections: [deploySection(result)] };
     }
 };
-function emptyResult(target) {
+function emptyResult(fleet) {
     return {
         deployed: false,
         previousImage: '',
         containers: [],
-        host: target.host.url,
-        project: target.plan.project,
-        service: target.plan.service,
-        image: target.plan.image,
+        host: fleet.targets.map((target) => target.host.url).join(', '),
+        project: fleet.plan.project,
+        service: fleet.plan.service,
+        image: fleet.plan.image,
         timeline: [],
-        failures: []
+        failures: [],
+        hosts: fleet.targets.map((target) => ({
+            host: target.host.url,
+            deployed: false,
+            previousImage: '',
+            containers: [],
+            failures: [],
+            timeline: [],
+            outcome: 'not reached'
+        }))
     };
+}
+/**
+ * The result's own fields from its hosts': deployed when every host is, the first host's
+ * previous image, every host's new containers and failures. With one host, that host's report.
+ */
+function summarize(result) {
+    const [first] = result.hosts;
+    if (!first)
+        return;
+    if (result.hosts.length === 1) {
+        const { deployed, previousImage, containers, replicas, firstDeploy, rolledBack, failures, timeline } = first;
+        Object.assign(result, {
+            deployed,
+            previousImage,
+            containers,
+            replicas,
+            firstDeploy,
+            rolledBack,
+            failures,
+            timeline
+        });
+        return;
+    }
+    result.deployed = result.hosts.every((host) => host.deployed);
+    result.previousImage = first.previousImage;
+    result.containers = result.hosts.flatMap((host) => (host.deployed ? host.containers : []));
+    result.failures = result.hosts.flatMap((host) => host.failures);
+    result.firstDeploy = result.hosts.every((host) => host.firstDeploy);
+    result.rolledBack = result.hosts.some((host) => host.rolledBack);
+    result.replicas = first.replicas;
+}
+/** `work` on every host, some side by side; the results by docker-host line. */
+function onEveryHost(fleet, work) {
+    return mapLimit(fleet.targets, HOSTS_AT_ONCE, work);
 }
 /**
  * Whether the image comes from the registry. A build that was not pushed is only on the local
@@ -12463,48 +12778,136 @@ function pullsImage(inputs) {
  */
 async function pullImage(target, inputs, timeline) {
     const image = target.plan.image;
-    await withRetry(`docker pull ${image}`, REGISTRY_RETRY, () => target.docker.run(['pull', '--quiet', image], {
+    await withRetry(`docker pull ${image} on ${target.host.url}`, REGISTRY_RETRY, () => target.docker.run(['pull', '--quiet', image], {
         quiet: true,
         timeout: registryTimeout(inputs.publish.registryTimeout)
     }));
     timeline.mark('image pulled');
 }
-async function imageIdOn(target, image) {
-    const inspected = await target.docker.run(['image', 'inspect', '--format', '{{.Id}}', image], {
-        quiet: true,
-        allowFailure: true
-    });
-    if (inspected.exitCode !== 0) {
-        throw new Error(`the image ${image} is not on ${target.host.url}: ${inspected.stderr.trim()}`);
-    }
-    return inspected.stdout.trim();
-}
-/** Runs `rollOut` holding the deploy lock of the project on the host. */
-async function withLock(target, { context, deploy }, timeline, rollOut) {
-    const { project, image } = target.plan;
+/**
+ * Runs `rollOut` holding the deploy lock of the project on every host. The locks are taken one
+ * host at a time in the order of the hosts' addresses, so two runs naming the same hosts in any
+ * order never hold one lock each while waiting for the other's.
+ */
+async function withLocks(fleet, { context, deploy }, timelines, rollOut) {
+    const { project, image } = fleet.plan;
     const { lockTimeout } = deploy;
-    const lock = await acquireLock(target.docker, project, image, lockHolder(context.github), {
-        timeoutMs: lockTimeout * 1000,
-        onWait: (holder) => info(`Another deploy of ${project} holds the lock (${holder}); waiting up to ${lockTimeout} s`)
-    });
-    saveForPost(DeployState.Lock, lock.name);
-    timeline.mark('lock taken');
+    const several = fleet.targets.length > 1;
+    const held = [];
+    const ordered = [...fleet.targets].sort((a, b) => a.host.url < b.host.url ? -1 : a.host.url > b.host.url ? 1 : 0);
     try {
+        for (const target of ordered) {
+            const lock = await acquireLock(target.docker, project, image, lockHolder(context.github), {
+                timeoutMs: lockTimeout * 1000,
+                onWait: (holder) => info(`Another deploy of ${project} holds the lock${several ? ` on ${target.host.url}` : ''} (${holder}); waiting up to ${lockTimeout} s`)
+            }).catch((error) => {
+                throw several ? new Error(`${target.host.url}: ${error.message}`) : error;
+            });
+            held.push({ target, lock });
+            saveForPost(hostState(DeployState.Lock, target.index), lock.name);
+            timelines[target.index]?.mark('lock taken');
+        }
         await rollOut();
     }
     finally {
         // Left in the state when the host cannot be reached: the post step tries again.
-        if (await releaseLock(target.docker, lock))
-            saveForPost(DeployState.Lock, '');
+        await Promise.all(held.map(async ({ target, lock }) => {
+            if (await releaseLock(target.docker, lock))
+                saveForPost(hostState(DeployState.Lock, target.index), '');
+        }));
     }
 }
-/** What the step hands the strategy: its timeline, its log, the post step's state. */
-function rolloutHooks(target, timeline) {
+/**
+ * The rollout over every host, batch by batch; each host's report in `result.hosts`. With
+ * several hosts, which hosts finished and what each ran before is saved for the post step until
+ * the rollout is over (a cancelled run leaves every host on one release).
+ */
+async function rollOutFleet(fleet, deploy, run) {
+    const { imageIds, timelines, result } = run;
+    const several = fleet.targets.length > 1;
+    const state = emptyFleetState();
+    const saveFleet = () => {
+        if (several)
+            saveForPost(DeployState.Finished, JSON.stringify(state));
+    };
+    const hosts = fleet.targets.map((target) => {
+        const report = result.hosts[target.index];
+        const timeline = timelines[target.index];
+        const hooks = rolloutHooks(target, timeline, () => {
+            // The rollout took stock of what ran: the post step may need to go back to it.
+            if (report.previousImage && state.previous[target.index] !== report.previousImage) {
+                state.previous[target.index] = report.previousImage;
+                saveFleet();
+            }
+        });
+        return {
+            index: target.index,
+            url: target.host.url,
+            rollOut: () => target.rollout.rollOut(imageIds[target.index], hooks, report),
+            checkServing: () => checkServing(target, report.containers),
+            revert: () => revertFinished(target, fleet.plan, report, hooks)
+        };
+    });
+    try {
+        const { outcomes, error } = await rollOutInBatches(hosts, {
+            batches: rolloutBatches(hosts.length, deploy.rolloutBatch),
+            batchWaitSeconds: deploy.batchWait,
+            onFailure: deploy.onFailure,
+            log: core,
+            finished: (index) => {
+                state.finished.push(index);
+                saveFleet();
+            },
+            batchStarts: (number, indexes) => {
+                if (several)
+                    info(`Batch ${number}${number === 1 ? ' (canary)' : ''}: ${indexes.map((index) => fleet.targets[index]?.host.url).join(', ')}`);
+            }
+        });
+        setOutcomes(result, outcomes);
+        if (error)
+            throw error;
+    }
+    finally {
+        if (several)
+            saveForPost(DeployState.Finished, '');
+    }
+}
+function setOutcomes(result, outcomes) {
+    for (const [index, outcome] of outcomes) {
+        const host = result.hosts[index];
+        if (host)
+            host.outcome = outcome;
+    }
+}
+/** A finished host back on the release it ran before; its report says so. */
+async function revertFinished(target, plan, report, hooks) {
+    if (!report.previousImage) {
+        throw new Error('nothing ran there before this release (a first deploy): it stays on the new release');
+    }
+    const reverted = { deployed: false, previousImage: '', containers: [], failures: [] };
+    await revertHost(target.docker, target.host.url, plan, report.previousImage, hooks, reverted);
+    report.deployed = false;
+    report.containers = reverted.containers;
+    hooks.mark('rolled back');
+}
+/** Throws when one of the host's new containers is no longer running and healthy. */
+async function checkServing(target, containers) {
+    const states = await new Containers(target.docker).inspect(containers);
+    const unwell = states.filter((container) => !canServe(container));
+    if (states.length < containers.length || unwell.length > 0) {
+        throw new Error(`its new container(s) ${unwell.map((container) => container.name).join(', ') || containers.join(', ')} stopped serving`);
+    }
+}
+/** What the step hands the strategy on one host: its timeline, the log, the post step's state. */
+function rolloutHooks(target, timeline, saved) {
     const tunnel = target.access.tunnel;
     return {
         mark: (phase) => timeline.mark(phase),
         log: core,
-        saveState: (state) => saveForPost(DeployState.Rollout, state),
+        saveState: (state) => {
+            saveForPost(hostState(DeployState.Rollout, target.index), state);
+            saved();
+        },
         connectionAlive: tunnel ? () => tunnelAlive(tunnel) : undefined
     };
 }
@@ -12536,7 +12939,10 @@ function logGroupTitle(failure) {
     return `Logs of ${failure.name} (${short(failure.id)})`;
 }
 function deployRow(result) {
-    const where = `${code(result.image)} to ${code(result.host)} (${text(result.project)}, service ${text(result.service)})`;
+    const several = result.hosts.length > 1;
+    const where = `${code(result.image)} to ${several ? `${result.hosts.length} hosts` : code(result.host)} (${text(result.project)}, service ${text(result.service)})`;
+    if (several)
+        return `${where}: ${outcomeCounts(result.hosts)}`;
     if (result.deployed) {
         const count = `${result.containers.length} container(s)`;
         return `${where}: ${count}${result.previousImage ? `, replacing ${code(result.previousImage)}` : ', first deploy'}`;
@@ -12545,10 +12951,43 @@ function deployRow(result) {
         return `${where}: **rolled back**, ${result.previousImage ? `${code(result.previousImage)} still serving` : 'nothing was running before'}`;
     return `${where}: not deployed`;
 }
-/** The rollout's timeline, and for each container that failed its name, ID and why. */
+/** What a host's rollout came to, in words. */
+function outcomeText(host) {
+    switch (host.outcome) {
+        case 'deployed':
+            return `deployed, ${host.containers.length} container(s)`;
+        case 'failed':
+            return host.rolledBack ? '**failed**, its new containers removed' : '**failed**';
+        case 'reverted':
+            return 'rolled back to the release before';
+        case 'revert failed':
+            return '**could not be rolled back**: still on the new release';
+        case 'not reached':
+            return 'not changed';
+    }
+}
+/** `2 deployed, 1 failed, ...` over the hosts. */
+function outcomeCounts(hosts) {
+    const counts = new Map();
+    for (const host of hosts) {
+        const word = host.outcome === 'failed' ? 'failed' : host.outcome === 'reverted' ? 'rolled back' : host.outcome;
+        counts.set(word, (counts.get(word) ?? 0) + 1);
+    }
+    return [...counts].map(([word, count]) => `${count} ${word}`).join(', ');
+}
+/** The rollout's timeline (a row per host when there are several), and each failed container. */
 function deploySection(result) {
     const lines = ['### Deploy', ''];
-    if (result.timeline.length > 0) {
+    if (result.hosts.length > 1) {
+        lines.push('| Host | Result | Phases (seconds) | Total |', '| --- | --- | --- | ---: |');
+        for (const host of result.hosts) {
+            const total = host.timeline.reduce((sum, entry) => sum + entry.seconds, 0);
+            const phases = host.timeline.map((entry) => `${entry.phase} ${entry.seconds.toFixed(1)}`).join(' · ');
+            lines.push(`| ${code(host.host)} | ${outcomeText(host)} | ${phases} | ${total.toFixed(1)} |`);
+        }
+        lines.push('');
+    }
+    else if (result.timeline.length > 0) {
         const total = result.timeline.reduce((sum, entry) => sum + entry.seconds, 0);
         lines.push('| Phase | Seconds |', '| --- | ---: |');
         for (const entry of result.timeline)
@@ -12561,32 +13000,6 @@ function deploySection(result) {
     if (result.failures.length > 0)
         lines.push('');
     return lines.join('\n');
-}
-
-// Running work over a list with at most `limit` at once: enough to keep a registry busy without
-// opening a connection per item. The first failure stops new work; what is running is awaited.
-/** The results in the order of `items`; rejects with the first failure once nothing runs. */
-async function mapLimit(items, limit, work) {
-    if (!Number.isInteger(limit) || limit < 1)
-        throw new Error(`the concurrency limit must be 1 or more, not ${limit}`);
-    const results = new Array(items.length);
-    let next = 0;
-    let failure;
-    const worker = async () => {
-        while (!failure && next < items.length) {
-            const index = next++;
-            try {
-                results[index] = await work(items[index], index);
-            }
-            catch (error) {
-                failure ??= { error };
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    if (failure)
-        throw failure.error;
-    return results;
 }
 
 const DEFAULT_PUSH_CONCURRENCY = 4;
@@ -17291,7 +17704,7 @@ async function run(steps) {
         const github = readGitHubContext();
         for (const step of chosen(steps, inputs))
             step.admit?.(own[step.name], { steps: inputs.steps, eventName: github.eventName });
-        claimEveryState([...Object.values(State), ...steps.flatMap((step) => step.states ?? [])]);
+        claimEveryState([...Object.values(State), ...steps.flatMap((step) => statesOf(step, own[step.name]))]);
         const context = await setUp(steps, { inputs, github, record, prepared });
         await runSteps(steps, context, record, prepared);
     }
@@ -17308,6 +17721,10 @@ async function run(steps) {
         setOutputs(reports);
         await writeSummary(record, reports).catch((error) => warning(`could not write the step summary: ${error.message}`));
     }
+}
+/** The names of the state a step saves, for its inputs. */
+function statesOf(step, inputs) {
+    return typeof step.states === 'function' ? step.states(inputs) : (step.states ?? []);
 }
 /** Every secret input of the run: the release's and each step's. */
 function secretInputsOf(steps) {

@@ -11,10 +11,12 @@ import { promisify } from 'node:util'
 const execFileAsync = promisify(execFile)
 
 /**
- * @typedef {'healthy' | 'never-healthy' | 'crashes' | 'slow-start'} WebBehaviour
+ * @typedef {'healthy' | 'never-healthy' | 'crashes' | 'slow-start' | 'unhealthy-where-marked'} WebBehaviour
  *   healthy: serves / and /health; never-healthy: serves / but /health is missing, so the
  *   HEALTHCHECK fails; crashes: exits with code 3 right after it starts; slow-start: serves
- *   only after 6 s (within the HEALTHCHECK's start period), a window to cause faults in.
+ *   only after 6 s (within the HEALTHCHECK's start period), a window to cause faults in;
+ *   unhealthy-where-marked: healthy unless /marker/broken exists (the compose file's `marker`
+ *   volume, which a test writes on one host only: one image, unhealthy on that host).
  */
 
 /**
@@ -32,8 +34,9 @@ export function webDockerfile({ baseImage, version, behaviour = 'healthy', healt
     // A slow starter declares its start period, as such an image should: probes failing within
     // it do not count, so it goes from starting to healthy without an unhealthy on the way.
     const startPeriod = behaviour === 'slow-start' ? ' --start-period=15s' : ''
+    const marked = behaviour === 'unhealthy-where-marked' ? ' && test ! -e /marker/broken' : ''
     lines.push(
-      `HEALTHCHECK --interval=1s --timeout=2s --retries=3${startPeriod} CMD wget -qO- http://127.0.0.1:8080/health || exit 1`
+      `HEALTHCHECK --interval=1s --timeout=2s --retries=3${startPeriod} CMD wget -qO- http://127.0.0.1:8080/health${marked} || exit 1`
     )
   }
   lines.push(
@@ -91,32 +94,42 @@ http {
 `
 
 /**
- * The compose file: web at ${APP_VERSION} of `image`, no host port of its own; nginx in front,
- * published on 127.0.0.1 at `proxyPort`, or an engine-chosen port without one. (The engine
- * chooses from the kernel's ephemeral range, where a busy client's own source ports may take
- * the port while dockerd restarts: a test that restarts it names a port below that range.)
- * @param {{ image: string; nginxImage: string; stopGraceSeconds?: number; proxyPort?: number }} options
+ * The compose file: web at ${APP_VERSION} of `image`, no host port of its own, with a `marker`
+ * volume when asked (see unhealthy-where-marked); nginx in front, published on `proxyBind` (127.0.0.1; ''
+ * for every address of the engine's network namespace) at `proxyPort`, or an engine-chosen port
+ * without one. (The engine chooses from the kernel's ephemeral range, where a busy client's own
+ * source ports may take the port while dockerd restarts: a test that restarts it names a port
+ * below that range.)
+ * @param {{ image: string; nginxImage: string; stopGraceSeconds?: number; proxyPort?: number; proxyBind?: string; marker?: boolean }} options
  */
-export function composeFile({ image, nginxImage, stopGraceSeconds = 3, proxyPort }) {
+export function composeFile({
+  image,
+  nginxImage,
+  stopGraceSeconds = 3,
+  proxyPort,
+  proxyBind = '127.0.0.1',
+  marker = false
+}) {
+  const published = proxyBind ? `${proxyBind}:${proxyPort ?? ''}:80` : `${proxyPort}:80`
   return `services:
   web:
     image: ${image}:\${APP_VERSION}
-    stop_grace_period: ${stopGraceSeconds}s
+    stop_grace_period: ${stopGraceSeconds}s${marker ? '\n    volumes:\n      - marker:/marker' : ''}
   proxy:
     image: ${nginxImage}
     volumes:
       - ./nginx.conf:/etc/nginx/nginx.conf:ro
     ports:
-      - "127.0.0.1:${proxyPort ?? ''}:80"
+      - "${published}"
     stop_signal: SIGQUIT
     depends_on:
       - web
-`
+${marker ? 'volumes:\n  marker: {}\n' : ''}`
 }
 
 /**
  * A workspace's files for one release of the stack.
- * @param {{ baseImage: string; image: string; nginxImage: string; version: string; behaviour?: WebBehaviour; healthcheck?: boolean; proxy?: 'resolve-once' | 'resolver'; proxyPort?: number }} options
+ * @param {{ baseImage: string; image: string; nginxImage: string; version: string; behaviour?: WebBehaviour; healthcheck?: boolean; proxy?: 'resolve-once' | 'resolver'; proxyPort?: number; proxyBind?: string; marker?: boolean }} options
  * @returns {Record<string, string>}
  */
 export function stackFiles(options) {
@@ -307,4 +320,12 @@ export async function removeProject(project, env = process.env) {
   await execFileAsync('docker', ['rm', '-f', `container-ship-lock-${project}`], { env }).catch(
     () => undefined
   )
+  const { stdout: volumes } = await execFileAsync(
+    'docker',
+    ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`],
+    { env }
+  )
+  const volumeNames = volumes.split('\n').filter(Boolean)
+  if (volumeNames.length > 0)
+    await execFileAsync('docker', ['volume', 'rm', ...volumeNames], { env }).catch(() => undefined)
 }

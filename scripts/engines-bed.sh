@@ -44,6 +44,8 @@
 #     are published in `mode: host`
 # Appends TESTBED_ENGINES=3, TESTBED_ENGINE_N_* and the other engine lines to
 # $state/testbed.env (replacing those of an earlier run).
+# TESTBED_ENGINE_COUNT=N (up to 50; bench/several-hosts.mjs asks for 10) runs N engines instead,
+# the swarm still the first three; a later run with fewer stops the engines beyond them.
 #
 #   scripts/engines-bed.sh        set up (or check) everything above
 #   scripts/engines-bed.sh down   stop the sshds, dockerds and forwards, remove the namespaces,
@@ -55,7 +57,12 @@ set -euo pipefail
 state=${TESTBED_STATE:-/var/lib/container-ship-testbed}
 engines_dir=$state/engines
 run_dir=/run/container-ship-engines
-engines=3
+# Three engines for the tests; the several-hosts benchmark asks for more (bench/several-hosts.mjs).
+engines=${TESTBED_ENGINE_COUNT:-3}
+max_engines=50 # addresses 10.213.0.11 to 10.213.0.150
+# The swarm is the first three (a manager, two workers) however many engines run: the swarm tests
+# place tasks on every node, and the benchmark's extra hosts are plain Compose hosts.
+swarm_size=$((engines < 3 ? engines : 3))
 bridge=cs-engines0
 bed_range=10.213.0.0/16
 bridge_cidr=10.213.0.1/24
@@ -64,6 +71,10 @@ ssh_port=22
 ssh_user=deploy
 log() { printf '[engines-bed] %s\n' "$*" >&2; }
 
+if ! [[ $engines =~ ^[1-9][0-9]*$ ]] || [ "$engines" -gt "$max_engines" ]; then
+  echo "TESTBED_ENGINE_COUNT=$engines is not a number of engines from 1 to $max_engines" >&2
+  exit 1
+fi
 if [ "$(id -u)" != 0 ]; then
   echo "engines-bed.sh makes network namespaces and starts dockerd: run it as root" >&2
   exit 1
@@ -378,7 +389,7 @@ node_ready() {
 
 # Whether the manager lists as many Ready nodes as there are engines.
 all_nodes_ready() {
-  [ "$(engine 1 node ls --format '{{.Status}}' | grep -cx Ready)" = "$engines" ]
+  [ "$(engine 1 node ls --format '{{.Status}}' | grep -cx Ready)" = "$swarm_size" ]
 }
 
 # Engine 1 the manager, 2 and 3 workers; nodes of another cluster or left behind are dropped.
@@ -393,7 +404,7 @@ setup_swarm() {
       --default-addr-pool "$swarm_pool" --default-addr-pool-mask-length 24 >/dev/null
   fi
   token=$(engine 1 swarm join-token -q worker)
-  for n in $(seq 2 "$engines"); do
+  for n in $(seq 2 "$swarm_size"); do
     state=$(engine "$n" info --format '{{.Swarm.LocalNodeState}}')
     node=$(engine "$n" info --format '{{.Swarm.NodeID}}')
     # A worker whose dockerd just started again is "pending" until it reaches the manager.
@@ -406,21 +417,21 @@ setup_swarm() {
     engine "$n" swarm join --token "$token" --advertise-addr "$(address "$n")" \
       --listen-addr "$(address "$n"):2377" "$manager_address:2377" >/dev/null
   done
-  want=$(for n in $(seq "$engines"); do engine "$n" info --format '{{.Swarm.NodeID}}'; done)
+  want=$(for n in $(seq "$swarm_size"); do engine "$n" info --format '{{.Swarm.NodeID}}'; done)
   for node in $(engine 1 node ls --quiet); do
     if ! grep -qx "$node" <<<"$want"; then
       log "removing the node $node, which is none of the engines"
       engine 1 node rm --force "$node" >/dev/null
     fi
   done
-  for n in $(seq "$engines"); do
+  for n in $(seq "$swarm_size"); do
     node=$(engine "$n" info --format '{{.Swarm.NodeID}}')
     [ "$(engine 1 node inspect --format '{{index .Spec.Labels "container-ship.testbed.engine"}}' "$node")" = "$n" ] ||
       engine 1 node update --label-add "container-ship.testbed.engine=$n" "$node" >/dev/null
   done
   if ! wait_for 60 all_nodes_ready; then
     engine 1 node ls >&2
-    echo "the swarm does not have $engines Ready nodes" >&2
+    echo "the swarm does not have $swarm_size Ready nodes" >&2
     exit 1
   fi
   ready=$(engine 1 node ls --format '{{.Hostname}}' | sort | tr '\n' ' ')
@@ -495,22 +506,30 @@ write_env() {
   mv "$tmp" "$state/testbed.env"
 }
 
+# Engine N's sshd, dockerd and registry forward stopped, its namespace removed (data kept).
+stop_engine() {
+  local n=$1 pid
+  pid=$(running "$(engine_dir "$n")/sshd.pid" "$(engine_dir "$n")/sshd_config") && stop "$pid" "sshd $n"
+  pid=$(running "$(engine_dir "$n")/dockerd.pid" "$(engine_dir "$n")/daemon.json") && stop "$pid" "dockerd $n"
+  # dockerd bind-mounts its data root onto itself and undoes it when it stops, but not when it
+  # was killed: such a mount is left behind.
+  while mountpoint -q "$(engine_dir "$n")/docker"; do
+    umount "$(engine_dir "$n")/docker"
+  done
+  pid=$(running "$(engine_dir "$n")/registry-forward.pid" "UNIX-CONNECT:$run_dir/registry.sock") &&
+    stop "$pid" "registry forward $n"
+  if [ -e "$(netns_file "$n")" ]; then
+    ip netns delete "$(netns "$n")" 2>/dev/null || rm -f "$(netns_file "$n")"
+  fi
+  return 0
+}
+
 # Everything up stopped and removed, but the engines' data (images, swarm state) and keys.
 down() {
   local n pid
-  for n in $(seq "$engines"); do
-    pid=$(running "$(engine_dir "$n")/sshd.pid" "$(engine_dir "$n")/sshd_config") && stop "$pid" "sshd $n"
-    pid=$(running "$(engine_dir "$n")/dockerd.pid" "$(engine_dir "$n")/daemon.json") && stop "$pid" "dockerd $n"
-    # dockerd bind-mounts its data root onto itself and undoes it when it stops, but not when it
-    # was killed: such a mount is left behind.
-    while mountpoint -q "$(engine_dir "$n")/docker"; do
-      umount "$(engine_dir "$n")/docker"
-    done
-    pid=$(running "$(engine_dir "$n")/registry-forward.pid" "UNIX-CONNECT:$run_dir/registry.sock") &&
-      stop "$pid" "registry forward $n"
-    if [ -e "$(netns_file "$n")" ]; then
-      ip netns delete "$(netns "$n")" 2>/dev/null || rm -f "$(netns_file "$n")"
-    fi
+  # Every engine an earlier run started, however many it was asked for.
+  for n in $(seq "$max_engines"); do
+    [ ! -d "$(engine_dir "$n")" ] || stop_engine "$n"
   done
   pid=$(running "$engines_dir/registry-forward.pid" "UNIX-LISTEN:$run_dir/registry.sock") &&
     stop "$pid" "registry forward"
@@ -546,6 +565,10 @@ trap '[ -z "$config_dir" ] || rm -rf "$config_dir"' EXIT
 
 start=$SECONDS
 install_packages
+# Engines an earlier run started beyond the number asked for now (the benchmark's) are stopped.
+for n in $(seq $((engines + 1)) "$max_engines"); do
+  [ ! -d "$(engine_dir "$n")" ] || stop_engine "$n"
+done
 mkdir -p "$engines_dir" "$run_dir"
 chmod 700 "$engines_dir"
 for n in $(seq "$engines"); do

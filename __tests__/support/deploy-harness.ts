@@ -81,8 +81,9 @@ export function pathWithoutComposePlugin(): string {
   )
 }
 
-export async function docker(args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync('docker', args)
+/** The docker CLI against the test bed's engine, or the one `env` names (DOCKER_HOST). */
+export async function docker(args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  const { stdout } = await execFileAsync('docker', args, env ? { env } : {})
   return stdout.trim()
 }
 
@@ -131,6 +132,12 @@ export interface ReleaseOptions {
   proxy?: 'resolve-once' | 'resolver'
   /** The proxy's port on 127.0.0.1; engine-chosen without one. */
   proxyPort?: number
+  /** Where the proxy is published: 127.0.0.1 by default, '' for every address of the host. */
+  proxyBind?: string
+  /** The proxy's image, when the hosts know another than the test bed's engine. */
+  nginxImage?: string
+  /** The web service gets a `marker` volume (see unhealthy-where-marked). */
+  marker?: boolean
   /** The runner's PATH (a docker wrapper first, say). */
   path?: string
   /** More variables of the runner's environment. */
@@ -152,12 +159,14 @@ export async function release(
   const files = stackFiles({
     baseImage: tb.baseImage,
     image: stack.image,
-    nginxImage: tb.nginxImage,
+    nginxImage: options.nginxImage ?? tb.nginxImage,
     version,
     behaviour: options.behaviour ?? 'healthy',
     healthcheck: options.healthcheck ?? true,
     proxy: options.proxy ?? 'resolve-once',
-    ...(options.proxyPort ? { proxyPort: options.proxyPort } : {})
+    ...(options.proxyPort ? { proxyPort: options.proxyPort } : {}),
+    ...(options.proxyBind !== undefined ? { proxyBind: options.proxyBind } : {}),
+    ...(options.marker ? { marker: true } : {})
   })
   for (const [name, content] of Object.entries({ ...files, ...options.files }))
     writeFileSync(path.join(stack.workspace, name), content)
@@ -205,22 +214,29 @@ export interface Observed {
 }
 
 /** The service's containers as the engine lists them (an independent view, not the action's). */
-export async function serviceContainers(project: string, service = 'web'): Promise<Observed[]> {
+export async function serviceContainers(
+  project: string,
+  service = 'web',
+  env?: NodeJS.ProcessEnv
+): Promise<Observed[]> {
   const ids = (
-    await docker([
-      'ps',
-      '-aq',
-      '--no-trunc',
-      '--filter',
-      `label=com.docker.compose.project=${project}`,
-      '--filter',
-      `label=com.docker.compose.service=${service}`
-    ])
+    await docker(
+      [
+        'ps',
+        '-aq',
+        '--no-trunc',
+        '--filter',
+        `label=com.docker.compose.project=${project}`,
+        '--filter',
+        `label=com.docker.compose.service=${service}`
+      ],
+      env
+    )
   )
     .split('\n')
     .filter(Boolean)
   if (ids.length === 0) return []
-  const inspected = JSON.parse(await docker(['container', 'inspect', ...ids])) as {
+  const inspected = JSON.parse(await docker(['container', 'inspect', ...ids], env)) as {
     Id: string
     Config: { Image: string }
     State: { Running: boolean; Health?: { Status: string } }

@@ -1,7 +1,11 @@
-// The deploy's part of the post step (run/post.ts), however the main step ended:
+// The deploy's part of the post step (run/post.ts), however the main step ended, on each host
+// of the docker-host input:
 // - after a main step that ended mid-deploy (cancelled, crashed): the service put back in one
 //   piece by its strategy's recovery, and the deploy lock released, through the SSH tunnel the
 //   main step left (or a new one);
+// - with several hosts, after a rollout that ended half-way: every host that finished (or whose
+//   recovery finished the switch) rolled back to the release it ran before, so that every host
+//   runs one release;
 // - then the tunnel closed and the deploy host's access folder (SSH key, known hosts, TLS files)
 //   removed.
 // Every value it takes from the saved state is checked first (saved-state.ts, the strategy's
@@ -11,7 +15,14 @@
 import { rmSync } from 'node:fs'
 import { interruptedRollout } from './compose/recovery.js'
 import { interruptedSwarmRollout } from './swarm/recovery.js'
+import { composeBlueGreen } from './compose/blue-green.js'
+import { Containers } from './compose/containers.js'
 import { parseDockerHost } from './host/docker-host.js'
+import { imageIdOn } from './host/images.js'
+import { readDeployInputs } from './inputs.js'
+import { checkedFleetState, type FleetState } from './fleet/fleet-state.js'
+import { revertHost } from './fleet/revert.js'
+import { InputFields } from '../inputs/fields.js'
 import {
   closeTunnel,
   openTunnel,
@@ -21,37 +32,108 @@ import {
 } from './host/remote-engine.js'
 import { releaseLock } from './lock.js'
 import { checkedAccess, checkedLockName } from './saved-state.js'
-import type { DeployLog, DeployStrategy, InterruptedRollout } from './strategy.js'
+import type { DeployLog, DeployPlan, DeployStrategy, InterruptedRollout } from './strategy.js'
 import { DockerCli } from '../docker/cli.js'
 import { findProgram } from '../program/program.js'
-import { DeployState } from './states.js'
+import { DeployState, hostState } from './states.js'
 import type { PostContext, StepCleanup } from '../run/cleanup.js'
 import { trusted } from '../run/trusted-state.js'
 
 /**
- * The post step's side of the strategy target.ts chooses (deployStrategy), by the orchestrator
- * input: each recovery taken from its own module so that the post step loads none of the rest
- * (the compose files' parser).
+ * The post step's side of the strategy target.ts chooses (deployStrategy): Compose's recovery,
+ * taken from its own module, and its plan for the several hosts' rollback.
  */
-function recovery(input: (name: string) => string): Pick<DeployStrategy, 'interrupted'> {
-  return { interrupted: input('orchestrator') === 'swarm' ? interruptedSwarmRollout : interruptedRollout }
+const recovery: Pick<DeployStrategy, 'interrupted' | 'prepare'> = {
+  interrupted: interruptedRollout,
+  prepare: composeBlueGreen.prepare
 }
 
-/** Puts back what an interrupted deploy left, frees its lock, removes the host's access. */
+/** The recovery of the strategy the orchestrator input chose (Swarm's loads no compose parser). */
+function interrupted(input: (name: string) => string): DeployStrategy['interrupted'] {
+  return input('orchestrator') === 'swarm' ? interruptedSwarmRollout : recovery.interrupted
+}
+
+/** What the main step left on one host, checked. */
+interface LeftOnHost {
+  index: number
+  access: RemoteAccess
+  lock?: string
+  rollout?: InterruptedRollout
+  /** With several hosts: the image to go back to, when the host may run the new release. */
+  revertTo?: string
+}
+
+/** Puts back what an interrupted deploy left on each host, frees the locks, removes the access. */
 async function cleanUpDeploy(cleanup: PostContext): Promise<void> {
   const { saved, input, log } = cleanup
   const warn = (message: string): void => log.warning(message)
-  const access = trusted(
-    () => checkedAccess(saved(DeployState.Access), input('docker-host'), cleanup.tempRoot, log),
-    warn
-  )
-  const lock = trusted(() => checkedLockName(saved(DeployState.Lock)), warn)
-  const rollout = trusted(() => recovery(input).interrupted(saved(DeployState.Rollout), input), warn)
-  if (!access) return
-  if ((lock || rollout) && cleanup.configDir && access.url) {
-    await repairHost(access, cleanup.configDir, { lock, rollout }, cleanup)
+  const lines = input('docker-host')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+  const count = Math.max(1, lines.length)
+  const fleet =
+    count > 1 ? trusted(() => checkedFleetState(saved(DeployState.Finished), count), warn) : undefined
+  const hosts: LeftOnHost[] = []
+  for (let index = 0; index < count; index++) {
+    const access = trusted(
+      () =>
+        checkedAccess(saved(hostState(DeployState.Access, index)), lines[index] ?? '', cleanup.tempRoot, log),
+      warn
+    )
+    if (!access) continue
+    const lock = trusted(() => checkedLockName(saved(hostState(DeployState.Lock, index))), warn)
+    const rollout = trusted(
+      () => interrupted(input)(saved(hostState(DeployState.Rollout, index)), input),
+      warn
+    )
+    hosts.push({ index, access, lock, rollout, revertTo: revertTarget(fleet, index, rollout !== undefined) })
   }
-  removeAccess(access, log)
+  const plan = hosts.some((host) => host.revertTo) ? fleetPlan(cleanup) : undefined
+  await Promise.all(
+    hosts.map(async (host) => {
+      const { access, lock, rollout } = host
+      const revertTo = plan ? host.revertTo : undefined
+      if ((lock || rollout || revertTo) && cleanup.configDir && access.url) {
+        await repairHost(
+          access,
+          cleanup.configDir,
+          { lock, rollout, revert: plan && revertTo ? { plan, image: revertTo } : undefined },
+          cleanup
+        )
+      }
+      removeAccess(access, log)
+    })
+  )
+}
+
+/**
+ * The image a host goes back to after a rollout over several hosts ended half-way: the one it ran
+ * before, when it finished or was rolling out (its recovery may finish the switch).
+ */
+function revertTarget(
+  fleet: FleetState | undefined,
+  index: number,
+  interrupted: boolean
+): string | undefined {
+  if (!fleet || !(fleet.finished.includes(index) || interrupted)) return undefined
+  return fleet.previous[index] || undefined
+}
+
+/** The rollout's plan, from the inputs the runner hands the post step too; undefined (warned) when it cannot be read. */
+function fleetPlan(cleanup: Pick<PostContext, 'input' | 'log'>): DeployPlan | undefined {
+  try {
+    const fields = new InputFields((name) => cleanup.input(name), process.cwd())
+    const deploy = readDeployInputs(fields, { steps: ['deploy'] })
+    fields.check()
+    // Any version: the plan only serves releaseOf, which finds the one each host ran.
+    return recovery.prepare(deploy, 'rollback', process.cwd(), cleanup.log)
+  } catch (error) {
+    cleanup.log.warning(
+      `could not read the compose files to roll the hosts back to one release: ${(error as Error).message}`
+    )
+    return undefined
+  }
 }
 
 /**
@@ -61,10 +143,10 @@ async function cleanUpDeploy(cleanup: PostContext): Promise<void> {
 async function repairHost(
   access: RemoteAccess,
   configDir: string,
-  left: { lock?: string; rollout?: InterruptedRollout },
+  left: { lock?: string; rollout?: InterruptedRollout; revert?: { plan: DeployPlan; image: string } },
   cleanup: Pick<PostContext, 'path' | 'log'>
 ): Promise<void> {
-  const { lock, rollout } = left
+  const { lock, rollout, revert } = left
   const { log } = cleanup
   try {
     await reopenTunnel(access, cleanup.path)
@@ -78,12 +160,36 @@ async function repairHost(
           )
         )
     }
+    if (revert) {
+      await backToPrevious(docker, access.url, revert.plan, revert.image, log).catch((error: Error) =>
+        log.warning(`could not roll ${access.url} back to ${revert.image}: ${error.message}`)
+      )
+    }
     if (lock) await freeLock(docker, lock, access.url, log)
   } catch (error) {
     log.warning(
       `could not reach ${access.url} to clean up after the interrupted deploy: ${(error as Error).message}`
     )
   }
+}
+
+/** The host back on `image`, unless every container of the service already runs it. */
+async function backToPrevious(
+  docker: DockerCli,
+  url: string,
+  plan: DeployPlan,
+  image: string,
+  log: DeployLog
+): Promise<void> {
+  const imageId = await imageIdOn(docker, image, url)
+  const containers = new Containers(docker)
+  const running = await containers.inspect(await containers.list(plan.project, plan.service))
+  if (running.length > 0 && running.every((container) => container.imageId === imageId)) return
+  log.info(`The rollout over several hosts ended half-way: ${url} goes back to ${image}`)
+  const report = { deployed: false, previousImage: '', containers: [], failures: [] }
+  const hooks = { mark: () => undefined, log, saveState: () => undefined }
+  await revertHost(docker, url, plan, image, hooks, report)
+  log.info(`${url} runs ${image} again (${report.containers.length} container(s))`)
 }
 
 /** A new tunnel when the main step's is gone. */

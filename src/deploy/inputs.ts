@@ -12,10 +12,17 @@ import {
 } from '../inputs/fields.js'
 import { parseKeyValueLines, parseLines, type KeyValue } from '../lib/key-value.js'
 import { parseSwitchCommand, type SwitchCommand } from './compose/switch-command.js'
-import { parseDockerHost, type DockerHost } from './host/docker-host.js'
+import { parseDockerHosts, type DockerHost } from './host/docker-host.js'
+
+/** How many hosts change at once: a count, or a percentage of the docker-host lines. */
+export type RolloutBatch = { hosts: number } | { percent: number }
+
+/** What a failure on one host does to the hosts already on the new release. */
+export type OnFailure = 'rollback' | 'stop'
 
 export interface DeployInputs {
-  dockerHost?: DockerHost
+  /** The docker-host lines, in order; empty skips deploy. */
+  dockerHosts: DockerHost[]
   sshPrivateKey: string
   sshKnownHosts: string
   tlsCa: string
@@ -35,6 +42,10 @@ export interface DeployInputs {
   /** Deploy also on events whose code or text may come from outside (UNTRUSTED_DEPLOY_EVENTS). */
   allowUntrustedEvents: boolean
   env: KeyValue[]
+  rolloutBatch: RolloutBatch
+  /** Seconds a batch's new containers must stay healthy before the next batch starts. */
+  batchWait: number
+  onFailure: OnFailure
   /** Who rolls the service out: the action (Compose blue-green) or Docker Swarm (swarm/). */
   orchestrator: Orchestrator
 }
@@ -52,7 +63,7 @@ const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 
 export function readDeployInputs(fields: InputFields, scope: InputScope): DeployInputs {
   const { read } = fields
-  const dockerHost = fields.field('docker-host', (raw) => (raw ? parseDockerHost(raw) : undefined), undefined)
+  const dockerHosts = fields.field('docker-host', parseDockerHosts, [])
   const sshPrivateKey = read('ssh-private-key')
   const sshKnownHosts = read('ssh-known-hosts')
   const tlsCa = read('tls-ca')
@@ -62,18 +73,26 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
   checkPem(fields, 'tls-ca', tlsCa, 'CERTIFICATE')
   checkPem(fields, 'tls-cert', tlsCert, 'CERTIFICATE')
   checkPem(fields, 'tls-key', tlsKey, 'PRIVATE KEY')
-  checkRemoteAccess(fields, dockerHost, { sshKnownHosts, tlsCa, tlsCert, tlsKey })
+  checkRemoteAccess(fields, dockerHosts, { sshKnownHosts, tlsCa, tlsCert, tlsKey })
 
   const service = read('service')
-  const deploying = scope.steps.includes('deploy') && dockerHost !== undefined
+  const deploying = scope.steps.includes('deploy') && dockerHosts.length > 0
   if (service && !SERVICE_NAME.test(service))
     fields.problem(`service: "${service}" is not a Compose service name`)
   if (deploying && !service) fields.problem('service: is required to deploy (docker-host is set)')
 
   const seconds = (name: Parameters<typeof parseWholeNumber>[1], fallback: number): number =>
     fields.field(name, (raw) => parseWholeNumber(raw, name), fallback)
+  const orchestrator = fields.field(
+    'orchestrator',
+    (raw) => parseChoice(raw || 'compose', ORCHESTRATORS),
+    'compose' as Orchestrator
+  )
+  // Swarm spreads the tasks over its nodes itself: the action talks to one manager.
+  if (orchestrator === 'swarm' && dockerHosts.length > 1)
+    fields.problem('docker-host: orchestrator swarm takes one host, a Swarm manager, not several')
   return {
-    dockerHost,
+    dockerHosts,
     sshPrivateKey,
     sshKnownHosts,
     tlsCa,
@@ -94,12 +113,27 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
     lockTimeout: seconds('lock-timeout', 600),
     allowUntrustedEvents: fields.field('deploy-on-untrusted-events', parseBoolean, false),
     env: fields.field('env', parseDeployEnv, []),
-    orchestrator: fields.field(
-      'orchestrator',
-      (raw) => parseChoice(raw || 'compose', ORCHESTRATORS),
-      'compose'
-    )
+    rolloutBatch: fields.field('rollout-batch', parseRolloutBatch, { hosts: 1 }),
+    batchWait: seconds('batch-wait', 0),
+    onFailure: fields.field('on-failure', parseOnFailure, 'rollback'),
+    orchestrator
   }
+}
+
+/** `2` hosts at a time, or `25%` of them (rounded up, at least one host). */
+export function parseRolloutBatch(raw: string): RolloutBatch {
+  const percent = /^(\d+)%$/.exec(raw)
+  if (!percent) return { hosts: parseWholeNumber(raw, 'rollout-batch') }
+  const value = Number(percent[1])
+  if (value < 1 || value > 100) throw new Error(`"${raw}" is not a percentage from 1% to 100%`)
+  return { percent: value }
+}
+
+function parseOnFailure(raw: string): OnFailure {
+  if (raw === 'rollback' || raw === 'stop') return raw
+  throw new Error(
+    `"${raw}" is not rollback (the hosts already on the new release go back to the old one) or stop (they stay on the new one)`
+  )
 }
 
 function parseComposeProject(raw: string): string {
@@ -125,13 +159,13 @@ function parseDeployEnv(raw: string): KeyValue[] {
 
 function checkRemoteAccess(
   fields: InputFields,
-  host: DockerHost | undefined,
+  hosts: DockerHost[],
   access: { sshKnownHosts: string; tlsCa: string; tlsCert: string; tlsKey: string }
 ): void {
-  if (host?.scheme === 'ssh' && !access.sshKnownHosts) {
+  if (hosts.some((host) => host.scheme === 'ssh') && !access.sshKnownHosts) {
     fields.problem('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)')
   }
-  if (host?.scheme === 'tcp') {
+  if (hosts.some((host) => host.scheme === 'tcp')) {
     for (const [name, value] of [
       ['tls-ca', access.tlsCa],
       ['tls-cert', access.tlsCert],
@@ -157,10 +191,10 @@ export const UNTRUSTED_DEPLOY_EVENTS = ['pull_request', 'pull_request_target', '
  * deploy-on-untrusted-events allows it; checked before anything is set up.
  */
 export function refuseUntrustedDeploy(
-  inputs: { steps: readonly string[]; deploy: Pick<DeployInputs, 'dockerHost' | 'allowUntrustedEvents'> },
+  inputs: { steps: readonly string[]; deploy: Pick<DeployInputs, 'dockerHosts' | 'allowUntrustedEvents'> },
   eventName: string
 ): void {
-  const deploying = inputs.steps.includes('deploy') && inputs.deploy.dockerHost !== undefined
+  const deploying = inputs.steps.includes('deploy') && inputs.deploy.dockerHosts.length > 0
   if (!deploying || inputs.deploy.allowUntrustedEvents || !UNTRUSTED_DEPLOY_EVENTS.includes(eventName)) return
   throw new InputError([
     `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval; or set deploy-on-untrusted-events: true to allow it on this event.`

@@ -1,10 +1,22 @@
 // The names of the state the deploy step saves for the post step (GITHUB_STATE, read back as
-// STATE_<name>): what its cleanup needs to reach the host, free the lock and repair a rollout.
+// STATE_<name>): what its cleanup needs to reach the hosts, free the locks and repair a rollout.
+// With several docker-host lines, each host has its own: the first host's under these names,
+// the others' with the host's line number after them (hostState).
 export enum DeployState {
   /** JSON of the deploy host's access folder and engine (SavedAccess), removed in post. */
   Access = 'deploy-access',
   /** The deploy lock container's name while the main step holds it. */
   Lock = 'deploy-lock',
   /** The strategy's JSON of a rollout under way, for the post step to finish or undo. */
-  Rollout = 'deploy-rollout'
+  Rollout = 'deploy-rollout',
+  /**
+   * With several hosts, while the rollout is under way: JSON of the hosts already on the new
+   * release and the image each ran before (FinishedHost[]), which the post step rolls back.
+   */
+  Finished = 'deploy-finished'
+}
+
+/** The state's name for the host of the docker-host input's `index`-th line (from 0). */
+export function hostState(state: Exclude<DeployState, DeployState.Finished>, index: number): string {
+  return index === 0 ? state : `${state}-${index + 1}`
 }

@@ -1,19 +1,21 @@
 // The deploy step: what every rollout shares, whatever its strategy (strategy.ts; Compose
-// blue-green today). The host was reached and the strategy's files checked before the build
-// (target.ts); here the image is pulled on the host, the deploy lock taken, and the rollout
-// handed to the strategy with the step's timeline, its log and the post step's state; then the
-// lock is released, and the step reports: its outputs, its summary row and section, and the
-// logs of the containers that failed.
+// blue-green today). Every host was reached and the strategy's files checked before the build
+// (target.ts); here the image is pulled on every host side by side, the deploy locks taken (in
+// one order, so two runs never wait for each other), and the rollout handed to the strategy host
+// by host, batch by batch (fleet/rollout.ts), with each host's timeline, the log and the post
+// step's state; then the locks are released, and the step reports: its outputs, its summary row
+// and section (a row per host), and the logs of the containers that failed.
 import * as core from '@actions/core'
-import { DeployState } from './states.js'
+import { DeployState, hostState } from './states.js'
 import { short } from './compose/containers.js'
 import { registryTimeout } from '../docker/cli.js'
-import { acquireLock, releaseLock } from './lock.js'
+import { acquireLock, releaseLock, type DeployLock } from './lock.js'
 import {
-  DEPLOY_STATES,
   deployLeftForPost,
+  deployStates,
   finishDeploy,
   prepareDeployTarget,
+  type DeployFleet,
   type DeployTarget
 } from './target.js'
 import type { GitHubContext } from '../github/context.js'
@@ -32,7 +34,21 @@ import type { BuildResult } from '../build/step.js'
 import { cosignRunOf } from '../sign/cosign-run.js'
 import { verifyImage } from '../sign/verify.js'
 import { parseImageReference, type ImageName } from '../lib/image-name.js'
-import { LOG_TAIL_LINES, type ContainerFailure, type RolloutHooks, type RolloutReport } from './strategy.js'
+import {
+  LOG_TAIL_LINES,
+  type ContainerFailure,
+  type DeployPlan,
+  type RolloutHooks,
+  type RolloutReport
+} from './strategy.js'
+import { mapLimit } from '../lib/map-limit.js'
+import { imageIdOn } from './host/images.js'
+import { rolloutBatches } from './fleet/batches.js'
+import { rollOutInBatches, type FleetHost, type HostOutcome } from './fleet/rollout.js'
+import { revertHost } from './fleet/revert.js'
+import { emptyFleetState, type FleetState } from './fleet/fleet-state.js'
+import { canServe } from './compose/health.js'
+import { Containers } from './compose/containers.js'
 
 export type { ContainerFailure } from './strategy.js'
 
@@ -41,24 +57,39 @@ export interface TimelineEntry {
   seconds: number
 }
 
+/** One host's rollout. */
+export interface HostResult extends RolloutReport {
+  host: string
+  timeline: TimelineEntry[]
+  outcome: HostOutcome
+}
+
+/**
+ * The deploy over every host; its own fields say what the outputs say (with one host, that
+ * host's rollout: the report as it always was).
+ */
 export interface DeployResult extends RolloutReport {
   host: string
   project: string
   service: string
   image: string
   timeline: TimelineEntry[]
+  hosts: HostResult[]
 }
+
+/** Pulls and image checks on this many hosts at once. */
+const HOSTS_AT_ONCE = 16
 
 /** A failure's reason in the summary is cut to this many characters (it can quote docker). */
 const REASON_LIMIT = 500
 
 /** A reason not to deploy although deploy is in steps, or undefined. */
 export function deploySkipReason(
-  inputs: { steps: readonly string[]; deploy: Pick<DeployInputs, 'dockerHost'> },
+  inputs: { steps: readonly string[]; deploy: Pick<DeployInputs, 'dockerHosts'> },
   release: Pick<Release, 'pushing'>
 ): string | undefined {
   if (!inputs.steps.includes('deploy')) return 'deploy is not in steps'
-  if (!inputs.deploy.dockerHost) return 'docker-host is empty'
+  if (inputs.deploy.dockerHosts.length === 0) return 'docker-host is empty'
   if (inputs.steps.includes('push') && !release.pushing.push) {
     return `nothing was pushed (${release.pushing.reason})`
   }
@@ -90,49 +121,52 @@ class Timeline {
 }
 
 /**
- * The target with its plan pinned to the image's digest: the one pushed in this run, or deploying
- * alone, the one the registry holds for the version now (a tag moved later changes nothing). The
- * host then pulls `repo:version@sha256:...`, which the engine checks against the digest. Not
- * pinned (with a warning) when the compose file's image is not the action's image.
+ * The plan pinned to the image's digest: the one pushed in this run, or deploying alone, the one
+ * the registry holds for the version now (a tag moved later changes nothing). Every host then
+ * pulls `repo:version@sha256:...`, which the engine checks against the digest. Not pinned (with a
+ * warning) when the compose file's image is not the action's image.
  */
-async function pinnedTarget(
-  target: DeployTarget,
+async function pinnedFleet(
+  fleet: DeployFleet,
   context: RunContext,
   pushed?: PushResult
-): Promise<DeployTarget> {
+): Promise<DeployFleet> {
   const image = context.inputs.image
-  const wanted = parseImageReference(target.plan.image)
+  const wanted = parseImageReference(fleet.plan.image)
   if (`${wanted.image.registry}/${wanted.image.repository}` !== `${image.registry}/${image.repository}`) {
     core.warning(
-      `compose-file: the service's image ${target.plan.image} is not ${image.name}: it is deployed by its tag, not by the digest pushed`
+      `compose-file: the service's image ${fleet.plan.image} is not ${image.name}: it is deployed by its tag, not by the digest pushed`
     )
-    return target
+    return fleet
   }
   const digest = pushed?.digest || (await digestInRegistry(context, wanted.image, wanted.tag))
-  const plan = target.plan.pinned(digest)
+  const plan = fleet.plan.pinned(digest)
   if (!plan.image.endsWith(`@${digest}`)) {
     core.warning(
       `compose-file: the service's image does not end with \${APP_VERSION} (${plan.image}): it is deployed by its tag, not by the digest ${digest}`
     )
-    return target
+    return fleet
   }
   core.info(
     `Deploying ${plan.image}: the digest ${pushed?.digest ? 'pushed by this run' : `the registry holds for ${wanted.tag}`}`
   )
-  return { ...target, plan, rollout: await plan.connect(target.docker) }
+  const targets = await Promise.all(
+    fleet.targets.map(async (target) => ({ ...target, plan, rollout: await plan.connect(target.docker) }))
+  )
+  return { plan, targets }
 }
 
 /**
  * The signature (and with scan-attestation, the attested scan verdict) of the digest about to be
  * deployed, as the verify input asks; refused when the image is not deployed by a digest.
  */
-async function verifyPinned(target: DeployTarget, context: RunContext): Promise<void> {
+async function verifyPinned(plan: DeployPlan, context: RunContext): Promise<void> {
   const { signing, image } = context.inputs
   if (signing.verify === 'none') return
-  const digest = /@(sha256:[0-9a-f]{64})$/.exec(target.plan.image)?.[1]
+  const digest = /@(sha256:[0-9a-f]{64})$/.exec(plan.image)?.[1]
   if (!digest) {
     throw new Error(
-      `verify: ${signing.verify} needs the image deployed by its digest, and ${target.plan.image} is not: make the service's image end with :\${APP_VERSION}`
+      `verify: ${signing.verify} needs the image deployed by its digest, and ${plan.image} is not: make the service's image end with :\${APP_VERSION}`
     )
   }
   await verifyImage(image, digest, signing, await cosignRunOf(context))
@@ -189,12 +223,12 @@ export const deployStep: Step<
   DeployResult,
   DeployInputs,
   { build?: BuildResult; push?: PushResult },
-  DeployTarget
+  DeployFleet
 > = {
   name: 'deploy',
   title: 'Deploy',
   secretInputs: DEPLOY_SECRET_INPUTS,
-  states: DEPLOY_STATES,
+  states: (deploy) => deployStates(deploy?.dockerHosts.length ?? 1),
   readInputs: readDeployInputs,
   admit: (deploy, { steps, eventName }) => refuseUntrustedDeploy({ steps, deploy }, eventName),
   skip: (deploy, { steps, release }) => {
@@ -206,25 +240,30 @@ export const deployStep: Step<
   leftForPost: deployLeftForPost,
   run: async ({ context, inputs: deploy, prepared, earlier }) => {
     if (!prepared) throw new Error('the deploy target was not prepared')
-    let target = prepared
-    const result = emptyResult(target)
-    const timeline = new Timeline(result.timeline)
+    let fleet = prepared
+    const result = emptyResult(fleet)
+    const timelines = result.hosts.map((host) => new Timeline(host.timeline))
     try {
       if (!pullsImage(context.inputs)) refuseUnpushed(context.inputs, earlier.build)
       else {
-        target = await pinnedTarget(prepared, context, earlier.push)
-        result.image = target.plan.image
-        // Before the pull: an image that fails is refused with nothing changed on the host.
-        await verifyPinned(target, context)
-        if (!target.rollout.nodesPull) {
-          await pullImage(target, context.inputs, timeline)
-          if (target !== prepared) await checkPulledDigest(target, target.plan.image)
-        }
+        fleet = await pinnedFleet(prepared, context, earlier.push)
+        result.image = fleet.plan.image
+        // Before the pull: an image that fails is refused with nothing changed on any host.
+        await verifyPinned(fleet.plan, context)
+        await onEveryHost(fleet, async (target) => {
+          // An orchestrator's nodes pull the image themselves (Swarm).
+          if (target.rollout.nodesPull) return
+          await pullImage(target, context.inputs, timelines[target.index] as Timeline)
+          if (fleet !== prepared) await checkPulledDigest(target, fleet.plan.image)
+        })
       }
-      // An orchestrator's nodes pull the image themselves (Swarm): nothing to read on the host.
-      const imageId = target.rollout.nodesPull ? '' : await imageIdOn(target, target.plan.image)
-      await withLock(target, { context, deploy }, timeline, () =>
-        target.rollout.rollOut(imageId, rolloutHooks(target, timeline), result)
+      const imageIds = await onEveryHost(fleet, (target) =>
+        target.rollout.nodesPull
+          ? Promise.resolve('')
+          : imageIdOn(target.docker, fleet.plan.image, target.host.url)
+      )
+      await withLocks(fleet, { context, deploy }, timelines, () =>
+        rollOutFleet(fleet, deploy, { imageIds, timelines, result })
       )
       return result
     } catch (error) {
@@ -232,6 +271,8 @@ export const deployStep: Step<
       // step's own group ends where the first of these begins.
       printContainerLogs(result.failures)
       throw new StepError((error as Error).message, result)
+    } finally {
+      summarize(result)
     }
   },
   report: (result, { inputs: deploy, run, release }) => {
@@ -251,18 +292,73 @@ export const deployStep: Step<
   }
 }
 
-function emptyResult(target: DeployTarget): DeployResult {
+function emptyResult(fleet: DeployFleet): DeployResult {
   return {
     deployed: false,
     previousImage: '',
     containers: [],
-    host: target.host.url,
-    project: target.plan.project,
-    service: target.plan.service,
-    image: target.plan.image,
+    host: fleet.targets.map((target) => target.host.url).join(', '),
+    project: fleet.plan.project,
+    service: fleet.plan.service,
+    image: fleet.plan.image,
     timeline: [],
-    failures: []
+    failures: [],
+    hosts: fleet.targets.map((target) => ({
+      host: target.host.url,
+      deployed: false,
+      previousImage: '',
+      containers: [],
+      failures: [],
+      timeline: [],
+      outcome: 'not reached'
+    }))
   }
+}
+
+/**
+ * The result's own fields from its hosts': deployed when every host is, the first host's
+ * previous image, every host's new containers and failures. With one host, that host's report.
+ */
+function summarize(result: DeployResult): void {
+  const [first] = result.hosts
+  if (!first) return
+  if (result.hosts.length === 1) {
+    const {
+      deployed,
+      previousImage,
+      containers,
+      replicas,
+      firstDeploy,
+      rolledBack,
+      failures,
+      timeline,
+      tasks
+    } = first
+    Object.assign(result, {
+      deployed,
+      previousImage,
+      containers,
+      replicas,
+      firstDeploy,
+      rolledBack,
+      failures,
+      timeline,
+      tasks
+    })
+    return
+  }
+  result.deployed = result.hosts.every((host) => host.deployed)
+  result.previousImage = first.previousImage
+  result.containers = result.hosts.flatMap((host) => (host.deployed ? host.containers : []))
+  result.failures = result.hosts.flatMap((host) => host.failures)
+  result.firstDeploy = result.hosts.every((host) => host.firstDeploy)
+  result.rolledBack = result.hosts.some((host) => host.rolledBack)
+  result.replicas = first.replicas
+}
+
+/** `work` on every host, some side by side; the results by docker-host line. */
+function onEveryHost<T>(fleet: DeployFleet, work: (target: DeployTarget) => Promise<T>): Promise<T[]> {
+  return mapLimit(fleet.targets, HOSTS_AT_ONCE, work)
 }
 
 /**
@@ -279,7 +375,7 @@ function pullsImage(inputs: Pick<RunInputs, 'steps'>): boolean {
  */
 async function pullImage(target: DeployTarget, inputs: RunInputs, timeline: Timeline): Promise<void> {
   const image = target.plan.image
-  await withRetry(`docker pull ${image}`, REGISTRY_RETRY, () =>
+  await withRetry(`docker pull ${image} on ${target.host.url}`, REGISTRY_RETRY, () =>
     target.docker.run(['pull', '--quiet', image], {
       quiet: true,
       timeout: registryTimeout(inputs.publish.registryTimeout)
@@ -288,48 +384,153 @@ async function pullImage(target: DeployTarget, inputs: RunInputs, timeline: Time
   timeline.mark('image pulled')
 }
 
-async function imageIdOn(target: DeployTarget, image: string): Promise<string> {
-  const inspected = await target.docker.run(['image', 'inspect', '--format', '{{.Id}}', image], {
-    quiet: true,
-    allowFailure: true
-  })
-  if (inspected.exitCode !== 0) {
-    throw new Error(`the image ${image} is not on ${target.host.url}: ${inspected.stderr.trim()}`)
-  }
-  return inspected.stdout.trim()
-}
-
-/** Runs `rollOut` holding the deploy lock of the project on the host. */
-async function withLock(
-  target: DeployTarget,
+/**
+ * Runs `rollOut` holding the deploy lock of the project on every host. The locks are taken one
+ * host at a time in the order of the hosts' addresses, so two runs naming the same hosts in any
+ * order never hold one lock each while waiting for the other's.
+ */
+async function withLocks(
+  fleet: DeployFleet,
   { context, deploy }: { context: RunContext; deploy: Pick<DeployInputs, 'lockTimeout'> },
-  timeline: Timeline,
+  timelines: Timeline[],
   rollOut: () => Promise<void>
 ): Promise<void> {
-  const { project, image } = target.plan
+  const { project, image } = fleet.plan
   const { lockTimeout } = deploy
-  const lock = await acquireLock(target.docker, project, image, lockHolder(context.github), {
-    timeoutMs: lockTimeout * 1000,
-    onWait: (holder) =>
-      core.info(`Another deploy of ${project} holds the lock (${holder}); waiting up to ${lockTimeout} s`)
-  })
-  saveForPost(DeployState.Lock, lock.name)
-  timeline.mark('lock taken')
+  const several = fleet.targets.length > 1
+  const held: { target: DeployTarget; lock: DeployLock }[] = []
+  const ordered = [...fleet.targets].sort((a, b) =>
+    a.host.url < b.host.url ? -1 : a.host.url > b.host.url ? 1 : 0
+  )
   try {
+    for (const target of ordered) {
+      const lock = await acquireLock(target.docker, project, image, lockHolder(context.github), {
+        timeoutMs: lockTimeout * 1000,
+        onWait: (holder) =>
+          core.info(
+            `Another deploy of ${project} holds the lock${several ? ` on ${target.host.url}` : ''} (${holder}); waiting up to ${lockTimeout} s`
+          )
+      }).catch((error: Error) => {
+        throw several ? new Error(`${target.host.url}: ${error.message}`) : error
+      })
+      held.push({ target, lock })
+      saveForPost(hostState(DeployState.Lock, target.index), lock.name)
+      timelines[target.index]?.mark('lock taken')
+    }
     await rollOut()
   } finally {
     // Left in the state when the host cannot be reached: the post step tries again.
-    if (await releaseLock(target.docker, lock)) saveForPost(DeployState.Lock, '')
+    await Promise.all(
+      held.map(async ({ target, lock }) => {
+        if (await releaseLock(target.docker, lock)) saveForPost(hostState(DeployState.Lock, target.index), '')
+      })
+    )
   }
 }
 
-/** What the step hands the strategy: its timeline, its log, the post step's state. */
-function rolloutHooks(target: DeployTarget, timeline: Timeline): RolloutHooks {
+/**
+ * The rollout over every host, batch by batch; each host's report in `result.hosts`. With
+ * several hosts, which hosts finished and what each ran before is saved for the post step until
+ * the rollout is over (a cancelled run leaves every host on one release).
+ */
+async function rollOutFleet(
+  fleet: DeployFleet,
+  deploy: DeployInputs,
+  run: { imageIds: string[]; timelines: Timeline[]; result: DeployResult }
+): Promise<void> {
+  const { imageIds, timelines, result } = run
+  const several = fleet.targets.length > 1
+  const state: FleetState = emptyFleetState()
+  const saveFleet = (): void => {
+    if (several) saveForPost(DeployState.Finished, JSON.stringify(state))
+  }
+  const hosts: FleetHost[] = fleet.targets.map((target) => {
+    const report = result.hosts[target.index] as HostResult
+    const timeline = timelines[target.index] as Timeline
+    const hooks = rolloutHooks(target, timeline, () => {
+      // The rollout took stock of what ran: the post step may need to go back to it.
+      if (report.previousImage && state.previous[target.index] !== report.previousImage) {
+        state.previous[target.index] = report.previousImage
+        saveFleet()
+      }
+    })
+    return {
+      index: target.index,
+      url: target.host.url,
+      rollOut: () => target.rollout.rollOut(imageIds[target.index] as string, hooks, report),
+      checkServing: () => checkServing(target, report.containers),
+      revert: () => revertFinished(target, fleet.plan, report, hooks)
+    }
+  })
+  try {
+    const { outcomes, error } = await rollOutInBatches(hosts, {
+      batches: rolloutBatches(hosts.length, deploy.rolloutBatch),
+      batchWaitSeconds: deploy.batchWait,
+      onFailure: deploy.onFailure,
+      log: core,
+      finished: (index) => {
+        state.finished.push(index)
+        saveFleet()
+      },
+      batchStarts: (number, indexes) => {
+        if (several)
+          core.info(
+            `Batch ${number}${number === 1 ? ' (canary)' : ''}: ${indexes.map((index) => fleet.targets[index]?.host.url).join(', ')}`
+          )
+      }
+    })
+    setOutcomes(result, outcomes)
+    if (error) throw error
+  } finally {
+    if (several) saveForPost(DeployState.Finished, '')
+  }
+}
+
+function setOutcomes(result: DeployResult, outcomes: Map<number, HostOutcome>): void {
+  for (const [index, outcome] of outcomes) {
+    const host = result.hosts[index]
+    if (host) host.outcome = outcome
+  }
+}
+
+/** A finished host back on the release it ran before; its report says so. */
+async function revertFinished(
+  target: DeployTarget,
+  plan: DeployPlan,
+  report: HostResult,
+  hooks: RolloutHooks
+): Promise<void> {
+  if (!report.previousImage) {
+    throw new Error('nothing ran there before this release (a first deploy): it stays on the new release')
+  }
+  const reverted: RolloutReport = { deployed: false, previousImage: '', containers: [], failures: [] }
+  await revertHost(target.docker, target.host.url, plan, report.previousImage, hooks, reverted)
+  report.deployed = false
+  report.containers = reverted.containers
+  hooks.mark('rolled back')
+}
+
+/** Throws when one of the host's new containers is no longer running and healthy. */
+async function checkServing(target: DeployTarget, containers: string[]): Promise<void> {
+  const states = await new Containers(target.docker).inspect(containers)
+  const unwell = states.filter((container) => !canServe(container))
+  if (states.length < containers.length || unwell.length > 0) {
+    throw new Error(
+      `its new container(s) ${unwell.map((container) => container.name).join(', ') || containers.join(', ')} stopped serving`
+    )
+  }
+}
+
+/** What the step hands the strategy on one host: its timeline, the log, the post step's state. */
+function rolloutHooks(target: DeployTarget, timeline: Timeline, saved: () => void): RolloutHooks {
   const tunnel = target.access.tunnel
   return {
     mark: (phase) => timeline.mark(phase),
     log: core,
-    saveState: (state) => saveForPost(DeployState.Rollout, state),
+    saveState: (state) => {
+      saveForPost(hostState(DeployState.Rollout, target.index), state)
+      saved()
+    },
     connectionAlive: tunnel ? () => tunnelAlive(tunnel) : undefined
   }
 }
@@ -360,7 +561,9 @@ function logGroupTitle(failure: ContainerFailure): string {
 }
 
 function deployRow(result: DeployResult): string {
-  const where = `${code(result.image)} to ${code(result.host)} (${text(result.project)}, service ${text(result.service)})`
+  const several = result.hosts.length > 1
+  const where = `${code(result.image)} to ${several ? `${result.hosts.length} hosts` : code(result.host)} (${text(result.project)}, service ${text(result.service)})`
+  if (several) return `${where}: ${outcomeCounts(result.hosts)}`
   if (result.deployed) {
     const count = `${result.containers.length} container(s)`
     return `${where}: ${count}${result.previousImage ? `, replacing ${code(result.previousImage)}` : ', first deploy'}`
@@ -368,6 +571,33 @@ function deployRow(result: DeployResult): string {
   if (result.rolledBack)
     return `${where}: **rolled back**, ${result.previousImage ? `${code(result.previousImage)} still serving` : 'nothing was running before'}`
   return `${where}: not deployed`
+}
+
+/** What a host's rollout came to, in words. */
+function outcomeText(host: HostResult): string {
+  switch (host.outcome) {
+    case 'deployed':
+      return `deployed, ${host.containers.length} container(s)`
+    case 'failed':
+      return host.rolledBack ? '**failed**, its new containers removed' : '**failed**'
+    case 'reverted':
+      return 'rolled back to the release before'
+    case 'revert failed':
+      return '**could not be rolled back**: still on the new release'
+    case 'not reached':
+      return 'not changed'
+  }
+}
+
+/** `2 deployed, 1 failed, ...` over the hosts. */
+function outcomeCounts(hosts: HostResult[]): string {
+  const counts = new Map<string, number>()
+  for (const host of hosts) {
+    const word =
+      host.outcome === 'failed' ? 'failed' : host.outcome === 'reverted' ? 'rolled back' : host.outcome
+    counts.set(word, (counts.get(word) ?? 0) + 1)
+  }
+  return [...counts].map(([word, count]) => `${count} ${word}`).join(', ')
 }
 
 /** An orchestrator's tasks (Swarm), a row each: node, state, health, error. */
@@ -384,10 +614,18 @@ function taskTable(result: Pick<DeployResult, 'tasks'>): string[] {
   ]
 }
 
-/** The rollout's timeline, and for each container that failed its name, ID and why. */
+/** The rollout's timeline (a row per host when there are several), and each failed container. */
 export function deploySection(result: DeployResult): string {
   const lines = ['### Deploy', '']
-  if (result.timeline.length > 0) {
+  if (result.hosts.length > 1) {
+    lines.push('| Host | Result | Phases (seconds) | Total |', '| --- | --- | --- | ---: |')
+    for (const host of result.hosts) {
+      const total = host.timeline.reduce((sum, entry) => sum + entry.seconds, 0)
+      const phases = host.timeline.map((entry) => `${entry.phase} ${entry.seconds.toFixed(1)}`).join(' · ')
+      lines.push(`| ${code(host.host)} | ${outcomeText(host)} | ${phases} | ${total.toFixed(1)} |`)
+    }
+    lines.push('')
+  } else if (result.timeline.length > 0) {
     const total = result.timeline.reduce((sum, entry) => sum + entry.seconds, 0)
     lines.push('| Phase | Seconds |', '| --- | ---: |')
     for (const entry of result.timeline) lines.push(`| ${entry.phase} | ${entry.seconds.toFixed(1)} |`)

@@ -50,6 +50,12 @@ export interface DeployPlan {
    * `version@sha256:...`), so the host runs exactly the image that was pushed.
    */
   pinned(digest: string): DeployPlan
+  /**
+   * The plan of another release of the same service: the one whose image is `image` (as the
+   * host's containers name it), when the strategy's files make that image for some version;
+   * undefined otherwise. Rolls a host back to the release it ran before.
+   */
+  releaseOf(image: string): DeployPlan | undefined
 }
 
 export interface Rollout {

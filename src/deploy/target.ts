@@ -1,14 +1,15 @@
 // Everything the deploy step needs settled before anything is built or changed: the strategy's
-// files read and checked (the compose files, for Compose blue-green), the deploy host's engine
-// reached (host key verified, client certificate accepted) and the strategy bound to it (the
-// Compose to run). A bad compose file, an unreachable host or a wrong host key fails the run
-// here, before the build. When the main step ends, the tunnel is closed and the host's access
-// files are removed, unless a held lock or an interrupted rollout leaves them to the post step.
+// files read and checked (the compose files, for Compose blue-green), every deploy host's engine
+// reached (host key verified, client certificate accepted; all hosts side by side, one SSH
+// connection each) and the strategy bound to each. A bad compose file, an unreachable host or a
+// wrong host key fails the run here, before the build, naming the host. When the main step
+// ends, the tunnels are closed and the hosts' access files are removed, unless a held lock or an
+// interrupted rollout leaves them to the post step.
 import { rmSync } from 'node:fs'
 import * as core from '@actions/core'
 import { saveForPost, savedForPost } from '../run/saved-for-post.js'
 import type { StepCall } from '../run/step.js'
-import { DeployState } from './states.js'
+import { DeployState, hostState } from './states.js'
 import { composeBlueGreen } from './compose/blue-green.js'
 import { swarmStack } from './swarm/strategy.js'
 import { swarmRole } from './swarm/service.js'
@@ -26,7 +27,10 @@ import {
 } from './host/remote-engine.js'
 import type { DeployPlan, DeployStrategy, Rollout } from './strategy.js'
 
+/** One deploy host, reached. */
 export interface DeployTarget {
+  /** Its line in docker-host, from 0: it names the host's state for the post step. */
+  index: number
   host: DockerHost
   /** The docker CLI with the action's private config, against the deploy host's engine. */
   docker: DockerCli
@@ -39,6 +43,12 @@ export interface DeployTarget {
   access: RemoteAccess
 }
 
+/** Every deploy host, reached, and what is rolled out on them. */
+export interface DeployFleet {
+  plan: DeployPlan
+  targets: DeployTarget[]
+}
+
 /**
  * How releases are rolled out, by the orchestrator input: Compose blue-green, or Docker Swarm.
  * The post step's cleanup (cleanup.ts) takes the same strategy's recovery.
@@ -48,21 +58,44 @@ export function deployStrategy(deploy: Pick<DeployInputs, 'orchestrator'>): Depl
 }
 
 /**
- * Checks the strategy's files and reaches the host. `onAccess` is called as soon as credential
- * files exist, so the post step removes them however this ends.
+ * Checks the strategy's files and reaches every host, side by side. `onAccess` is called as soon
+ * as a host's credential files exist, so the post step removes them however this ends. When a
+ * host cannot be reached, the tunnels opened to the others are closed and the first failure (in
+ * docker-host order) is thrown.
  */
 export async function prepareDeploy(
   inputs: { deploy: DeployInputs },
   version: string,
   localDocker: DockerCli,
-  options: { tempRoot: string; cwd: string; onAccess: (access: RemoteAccess) => void }
-): Promise<DeployTarget> {
-  const host = inputs.deploy.dockerHost
-  if (!host) throw new Error('docker-host: is empty')
+  options: { tempRoot: string; cwd: string; onAccess: (index: number, access: RemoteAccess) => void }
+): Promise<DeployFleet> {
+  const hosts = inputs.deploy.dockerHosts
+  if (hosts.length === 0) throw new Error('docker-host: is empty')
   const plan = deployStrategy(inputs.deploy).prepare(inputs.deploy, version, options.cwd, core)
+  const reached = await Promise.allSettled(
+    hosts.map((host, index) => reachHost(host, index, plan, inputs.deploy, localDocker, options))
+  )
+  const targets = reached.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []))
+  const failed = reached.find((outcome) => outcome.status === 'rejected')
+  if (failed) {
+    for (const target of targets) closeDeployTarget(target)
+    throw failed.reason
+  }
+  return { plan, targets }
+}
+
+/** One host's engine reached and the strategy bound to it. */
+async function reachHost(
+  host: DockerHost,
+  index: number,
+  plan: DeployPlan,
+  deploy: DeployInputs,
+  localDocker: DockerCli,
+  options: { tempRoot: string; onAccess: (index: number, access: RemoteAccess) => void }
+): Promise<DeployTarget> {
   const realSsh = sshClient(host)
-  const access = prepareRemoteAccess(host, inputs.deploy, options.tempRoot)
-  options.onAccess(access)
+  const access = prepareRemoteAccess(host, deploy, options.tempRoot)
+  options.onAccess(index, access)
   if (access.tunnel && realSsh) {
     try {
       await openTunnel(access, realSsh)
@@ -71,14 +104,14 @@ export async function prepareDeploy(
         `docker-host: cannot reach the Docker engine at ${host.url}: ${(error as Error).message}`
       )
     }
-    options.onAccess(access) // now with the tunnel's PID, for the post step
+    options.onAccess(index, access) // now with the tunnel's PID, for the post step
   }
   const docker = localDocker.withEngine(access.engine)
   const [engineVersion, rollout] = await connect(docker, access, plan)
   core.info(
     `Deploy target: ${host.url} (Engine ${engineVersion}), project ${plan.project}, service ${plan.service}, image ${plan.image}, ${rollout.tool}`
   )
-  return { host, docker, plan, rollout, engineVersion, access }
+  return { index, host, docker, plan, rollout, engineVersion, access }
 }
 
 /** The runner's ssh client, for an ssh:// host. */
@@ -100,7 +133,8 @@ async function connect(
     const engineVersion = await reachEngine(docker, access)
     const [rollout, liveRestore] = await Promise.all([plan.connect(docker), liveRestoreEnabled(docker)])
     // Swarm mode refuses live-restore: the warning does not apply to a swarm member.
-    if (liveRestore === false && !(await swarmRole(docker)).member) core.warning(NO_LIVE_RESTORE)
+    if (liveRestore === false && !(await swarmRole(docker)).member)
+      core.warning(`${access.url}: ${NO_LIVE_RESTORE}`)
     return [engineVersion, rollout]
   } catch (error) {
     if (access.tunnel) closeTunnel(access.tunnel)
@@ -120,7 +154,7 @@ async function reachEngine(docker: DockerCli, access: RemoteAccess): Promise<str
 }
 
 const NO_LIVE_RESTORE =
-  'The deploy host\'s dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.'
+  'the deploy host\'s dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.'
 
 /** Whether the engine keeps containers running while it restarts; undefined when it does not say. */
 async function liveRestoreEnabled(docker: DockerCli): Promise<boolean | undefined> {
@@ -152,37 +186,50 @@ export function unreachableReason(stderr: string): string {
   return chosen.join('; ') || 'the docker CLI printed nothing'
 }
 
-/** The state the deploy step saves for the post step. */
-export const DEPLOY_STATES = Object.values(DeployState)
+/** Each host's access files, by docker-host line, as soon as they exist: also when reaching fails. */
+const written = new Map<number, RemoteAccess>()
 
-/** The host's access files, as soon as they exist: also when reaching the host then fails. */
-let written: RemoteAccess | undefined
+/** The state names of the deploy step for `hosts` docker-host lines: each host's, and the fleet's. */
+export function deployStates(hosts: number): string[] {
+  const perHost = [DeployState.Access, DeployState.Lock, DeployState.Rollout] as const
+  const names = Array.from({ length: Math.max(1, hosts) }, (_, index) =>
+    perHost.map((state) => hostState(state, index))
+  )
+  return [...names.flat(), DeployState.Finished]
+}
 
 export function prepareDeployTarget({
   context,
   release,
   inputs
-}: StepCall<DeployInputs>): Promise<DeployTarget> {
+}: StepCall<DeployInputs>): Promise<DeployFleet> {
   return prepareDeploy({ deploy: inputs }, release.plan.version, context.docker, {
     tempRoot: context.tempRoot,
     cwd: process.cwd(),
-    onAccess: (access) => {
-      written = access
-      saveForPost(DeployState.Access, JSON.stringify(savedAccess(access)))
+    onAccess: (index, access) => {
+      written.set(index, access)
+      saveForPost(hostState(DeployState.Access, index), JSON.stringify(savedAccess(access)))
     }
   })
 }
 
-/** True while the deploy lock is held or a rollout is under way: the post step needs the host then. */
+/** True while a deploy lock is held or a rollout is under way: the post step needs the hosts then. */
 export function deployLeftForPost(): boolean {
-  return Boolean(savedForPost(DeployState.Lock) || savedForPost(DeployState.Rollout))
+  if (savedForPost(DeployState.Finished)) return true
+  return [...written.keys()].some(
+    (index) =>
+      savedForPost(hostState(DeployState.Lock, index)) || savedForPost(hostState(DeployState.Rollout, index))
+  )
 }
 
-/** Closes the tunnel, and removes the host's access files unless the post step needs them. */
-export function finishDeploy(target: DeployTarget | undefined): void {
-  closeDeployTarget(target ?? (written ? { access: written } : undefined))
-  if (!written || deployLeftForPost()) return
-  for (const dir of [written.dir, written.socketDir]) if (dir) rmSync(dir, { recursive: true, force: true })
-  saveForPost(DeployState.Access, '')
-  core.info(`Removed the deploy host's access folder ${written.dir}`)
+/** Closes the tunnels, and removes the hosts' access files unless the post step needs them. */
+export function finishDeploy(): void {
+  // The same objects as the fleet's targets: they carry the tunnels' PIDs.
+  for (const access of written.values()) closeDeployTarget({ access })
+  if (written.size === 0 || deployLeftForPost()) return
+  for (const [index, access] of written) {
+    for (const dir of [access.dir, access.socketDir]) if (dir) rmSync(dir, { recursive: true, force: true })
+    saveForPost(hostState(DeployState.Access, index), '')
+    core.info(`Removed the deploy host's access folder ${access.dir} (${access.url})`)
+  }
 }

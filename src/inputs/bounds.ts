@@ -29,6 +29,9 @@ export const INPUT_BOUNDS = {
   'drain-seconds': wait(0),
   'startup-grace': wait(0),
   'lock-timeout': wait(0),
+  'batch-wait': wait(0),
+  // A batch is some of the docker-host lines; a count past any fleet one workflow reaches is a slip.
+  'rollout-batch': { min: 1, max: 1000, why: 'more hosts than one workflow deploys to' },
   // README, The scan on a large report: 10,000 findings are 35.8 MiB of Trivy JSON, so a million
   // would be some 3.5 GiB, more than the action can read; a budget that large is no budget.
   'max-findings': {

@@ -33,7 +33,7 @@ export async function run(steps: readonly AnyStep[]): Promise<void> {
     const github = readGitHubContext()
     for (const step of chosen(steps, inputs))
       step.admit?.(own[step.name], { steps: inputs.steps, eventName: github.eventName })
-    claimEveryState([...Object.values(State), ...steps.flatMap((step) => step.states ?? [])])
+    claimEveryState([...Object.values(State), ...steps.flatMap((step) => statesOf(step, own[step.name]))])
     const context = await setUp(steps, { inputs, github, record, prepared })
     await runSteps(steps, context, record, prepared)
   } catch (error) {
@@ -49,6 +49,11 @@ export async function run(steps: readonly AnyStep[]): Promise<void> {
       core.warning(`could not write the step summary: ${error.message}`)
     )
   }
+}
+
+/** The names of the state a step saves, for its inputs. */
+function statesOf(step: AnyStep, inputs: unknown): readonly string[] {
+  return typeof step.states === 'function' ? step.states(inputs) : (step.states ?? [])
 }
 
 /** Every secret input of the run: the release's and each step's. */

@@ -35,8 +35,11 @@ export interface Step<Name extends string, Result, Own = undefined, Needs = obje
   readonly requires?: readonly { step: string; because: string }[]
   /** Its inputs that hold secrets: masked before any input is read. */
   readonly secretInputs?: SecretInputs
-  /** Names of the state it saves for the post step: each is claimed empty when the run starts. */
-  readonly states?: readonly string[]
+  /**
+   * Names of the state it saves for the post step (some may depend on its inputs: one per deploy
+   * host): each is claimed empty when the run starts.
+   */
+  readonly states?: readonly string[] | ((inputs: Own | undefined) => readonly string[])
   /** Reads its inputs; a problem is recorded in `fields`, naming the input, and nothing throws. */
   readInputs?(fields: InputFields, scope: InputScope): Own
   /** Refuses the run before anything is set up (an InputError), e.g. for the event it runs on. */

@@ -2,7 +2,14 @@ import { describe, expect, it, jest } from '@jest/globals'
 import { makeInputs } from '../../../__fixtures__/inputs.js'
 import type { ContainerState } from '../../../src/deploy/compose/containers.js'
 import { defaultReplicas } from '../../../src/deploy/compose/blue-green.js'
-import { deploySkipReason, lockHolder, printContainerLogs, refuseUnpushed } from '../../../src/deploy/step.js'
+import {
+  deploySection,
+  deploySkipReason,
+  lockHolder,
+  printContainerLogs,
+  refuseUnpushed,
+  type HostResult
+} from '../../../src/deploy/step.js'
 import type { BuildResult } from '../../../src/build/step.js'
 import { nameHolders } from '../../../src/deploy/compose/traffic-switch.js'
 
@@ -223,6 +230,54 @@ describe('printContainerLogs', () => {
       'Last 20 log lines:',
       '(nothing)',
       '::endgroup::'
+    ])
+  })
+})
+
+describe('deploySection with several hosts: a row per host', () => {
+  const host = (
+    url: string,
+    outcome: HostResult['outcome'],
+    extra: Partial<HostResult> = {}
+  ): HostResult => ({
+    host: url,
+    outcome,
+    deployed: outcome === 'deployed',
+    previousImage: 'reg/web:1.0.0',
+    containers: outcome === 'deployed' ? ['a'.repeat(64), 'b'.repeat(64)] : [],
+    failures: [],
+    timeline: [
+      { phase: 'image pulled', seconds: 0.42 },
+      { phase: 'lock taken', seconds: 0.05 }
+    ],
+    ...extra
+  })
+  it("says each host's result and phase times", () => {
+    const section = deploySection({
+      deployed: false,
+      previousImage: 'reg/web:1.0.0',
+      containers: [],
+      host: 'ssh://a, ssh://b, ssh://c',
+      project: 'shop',
+      service: 'web',
+      image: 'reg/web:2.0.0',
+      timeline: [],
+      failures: [],
+      hosts: [
+        host('ssh://a', 'reverted'),
+        host('ssh://b', 'failed', { rolledBack: true }),
+        host('ssh://c', 'not reached', { timeline: [] })
+      ]
+    })
+    expect(section.split('\n')).toEqual([
+      '### Deploy',
+      '',
+      '| Host | Result | Phases (seconds) | Total |',
+      '| --- | --- | --- | ---: |',
+      '| `ssh://a` | rolled back to the release before | image pulled 0.4 · lock taken 0.1 | 0.5 |',
+      '| `ssh://b` | **failed**, its new containers removed | image pulled 0.4 · lock taken 0.1 | 0.5 |',
+      '| `ssh://c` | not changed |  | 0.0 |',
+      ''
     ])
   })
 })

@@ -277,7 +277,7 @@ function expectValidInputs(inputs: Inputs, values: Record<string, string>): void
     expect(inputs.deploy.switchCommand.service).toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
   }
   for (const { key } of inputs.deploy.env) expect(key).toMatch(/^[A-Za-z_][A-Za-z0-9_]*$/)
-  const host = inputs.deploy.dockerHost
+  const host = inputs.deploy.dockerHosts[0]
   if (inputs.steps.includes('deploy') && host) expect(inputs.deploy.service).not.toBe('')
   if (host?.scheme === 'ssh') expect(inputs.deploy.sshKnownHosts).not.toBe('')
   if (host?.scheme === 'tcp') {

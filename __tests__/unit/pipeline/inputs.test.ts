@@ -55,7 +55,7 @@ describe('defaults', () => {
       deploy: { composeFiles: ['docker-compose.yml'], healthTimeout: 120, drainSeconds: 0 }
     })
     expect(parsed.deploy.replicas).toBeUndefined()
-    expect(parsed.deploy.dockerHost).toBeUndefined()
+    expect(parsed.deploy.dockerHosts).toEqual([])
   })
 })
 
@@ -206,7 +206,7 @@ describe('parsed values', () => {
     expect(parsed.deploy.startupGrace).toBe(10)
     expect(parsed.deploy.lockTimeout).toBe(600)
     expect(parsed.publish.registryTimeout).toBe(600)
-    expect(parsed.deploy.dockerHost).toEqual({
+    expect(parsed.deploy.dockerHosts[0]).toEqual({
       scheme: 'ssh',
       url: 'ssh://deploy@prod.example.com:2222',
       user: 'deploy',
@@ -276,14 +276,14 @@ describe('parsed values', () => {
       'tls-cert': pem('CERTIFICATE'),
       'tls-key': pem('EC PRIVATE KEY')
     })
-    expect(tcp.deploy.dockerHost).toEqual({
+    expect(tcp.deploy.dockerHosts[0]).toEqual({
       scheme: 'tcp',
       url: 'tcp://10.0.0.5:2376',
       host: '10.0.0.5',
       port: 2376
     })
     expect(
-      inputs({ 'docker-host': 'unix:///run/user/1000/docker.sock', service: 'web' }).deploy.dockerHost
+      inputs({ 'docker-host': 'unix:///run/user/1000/docker.sock', service: 'web' }).deploy.dockerHosts[0]
     ).toMatchObject({ scheme: 'unix', path: '/run/user/1000/docker.sock' })
   })
 })

@@ -176,7 +176,8 @@ describe('summaryMarkdown: what a program, an image or a registry said shows as 
     image: 'ghcr.io/acme/web:1.4.1',
     timeline: [{ phase: 'not healthy', seconds: 3 }],
     rolledBack: true,
-    failures: [failure]
+    failures: [failure],
+    hosts: []
   }
   const record: RunRecord = {
     inputs,

@@ -31,10 +31,39 @@ export const composeBlueGreen: DeployStrategy = {
       image: plan.service.image,
       connect: (docker) => connect(plan, deploy, docker),
       // `version@sha256:...` is still a tag, with the digest the engine pulls and checks.
-      pinned: (digest) => composeBlueGreen.prepare(deploy, `${version}@${digest}`, cwd, log)
+      pinned: (digest) => composeBlueGreen.prepare(deploy, `${version}@${digest}`, cwd, log),
+      releaseOf: (image) => {
+        const other = versionOf(image, (probe) => readComposePlan(deploy, probe, cwd, QUIET).service.image)
+        return other === undefined ? undefined : composeBlueGreen.prepare(deploy, other, cwd, QUIET)
+      }
     }
   },
   interrupted: interruptedRollout
+}
+
+/** The compose files' warnings were given when the plan was first read. */
+const QUIET = { info: () => undefined, warning: () => undefined }
+
+/** A stand-in version, to see where APP_VERSION lands in the service's image. */
+const VERSION_PROBE = '0.0.0-container-ship-probe'
+
+/** A tag, optionally pinned to a digest: what APP_VERSION holds. */
+const RELEASE_VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[0-9a-f]{64})?$/
+
+/**
+ * The APP_VERSION for which the service's image (`imageFor(version)`) is `image`; undefined when
+ * the image does not use APP_VERSION or `image` is not of that form.
+ */
+export function versionOf(image: string, imageFor: (version: string) => string): string | undefined {
+  const probed = imageFor(VERSION_PROBE)
+  const at = probed.indexOf(VERSION_PROBE)
+  if (at < 0) return undefined
+  const prefix = probed.slice(0, at)
+  const suffix = probed.slice(at + VERSION_PROBE.length)
+  if (image.length <= prefix.length + suffix.length || !image.startsWith(prefix) || !image.endsWith(suffix))
+    return undefined
+  const version = image.slice(prefix.length, image.length - suffix.length)
+  return RELEASE_VERSION.test(version) && imageFor(version) === image ? version : undefined
 }
 
 /** The inputs a rollout goes by. */

@@ -34,3 +34,24 @@ function parsePort(text: string): number {
     throw new Error(`port ${text} is not between 1 and 65535`)
   return port
 }
+
+/**
+ * The docker-host input: one host a line (blank lines and surrounding spaces ignored), each named
+ * once. The order is the user's: batches follow it.
+ */
+export function parseDockerHosts(text: string): DockerHost[] {
+  const hosts: DockerHost[] = []
+  const problems: string[] = []
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue
+    try {
+      const host = parseDockerHost(line)
+      if (hosts.some((seen) => seen.url === host.url)) problems.push(`${host.url} is named twice`)
+      else hosts.push(host)
+    } catch (error) {
+      problems.push((error as Error).message)
+    }
+  }
+  if (problems.length > 0) throw new Error(problems.join('; '))
+  return hosts
+}

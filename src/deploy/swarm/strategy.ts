@@ -20,7 +20,9 @@ export const swarmStack: DeployStrategy = {
       image: plan.service.image,
       connect: (docker) => connect(plan, deploy, docker),
       // `version@sha256:...`: the stack's image then names the digest the nodes pull and check.
-      pinned: (digest) => pinnedPlan(deploy, `${version}@${digest}`, cwd)
+      pinned: (digest) => pinnedPlan(deploy, `${version}@${digest}`, cwd),
+      // One manager, never several hosts to bring back to one release: Swarm rolls back itself.
+      releaseOf: () => undefined
     }
   },
   interrupted: interruptedSwarmRollout

@@ -71,6 +71,7 @@ describe('the summary of a Swarm rollout', () => {
       service: 'web',
       image: 'r/app:2',
       timeline: [],
+      hosts: [],
       rolledBack: true,
       tasks: [
         { task: 'swarm-app_web.1', node: 'cs-engine-1', state: 'running', health: 'healthy', error: '' },

@@ -35,6 +35,16 @@ describe('the orchestrator input', () => {
       'orchestrator: "kubernetes" is not one of compose, swarm'
     )
   })
+  it('takes one docker-host, a manager', () => {
+    expect(() =>
+      makeInputs({
+        image: 'ghcr.io/acme/web',
+        orchestrator: 'swarm',
+        service: 'web',
+        'docker-host': 'unix:///run/a.sock\nunix:///run/b.sock'
+      })
+    ).toThrow('docker-host: orchestrator swarm takes one host, a Swarm manager, not several')
+  })
 })
 
 describe('the strategy chosen by the orchestrator input', () => {
