@@ -224,6 +224,22 @@ it('refuses a worker as docker-host before anything is built', async () => {
   expect(await manager(['stack', 'ls', '--format', '{{.Name}}'])).not.toContain(stack.name)
 })
 
+it('fails a first deploy that never gets healthy at health-timeout, naming the task errors', async () => {
+  const stack = newSwarmStack('first-unhealthy', 18083)
+  const run = await swarmRelease(stack, '1.0.0', {
+    behaviour: 'never-healthy',
+    inputs: { 'health-timeout': '20' }
+  })
+  const error = run.log.split('\n').find((line) => line.startsWith('::error::')) ?? ''
+  console.log(error)
+  expect(run.exitCode).not.toBe(0)
+  expect(error).toContain(
+    `::error::the update of ${stack.name}_web did not complete within 20 s (health-timeout): 0 of 3 task(s) of the new spec running; task ${stack.name}_web.`
+  )
+  expect(error).toMatch(/unhealthy container/)
+  expect(run.outputs).toMatchObject({ deployed: 'false', 'previous-image': '' })
+})
+
 it('leaves no secret in any run', () => {
   for (const run of runs) {
     expect(unmasked(run.everything)).not.toContain('first-token-a1')
