@@ -12682,16 +12682,15 @@ const deployStep = {
             }
             const imageIds = await onEveryHost(fleet, (target) => imageIdOn(target.docker, fleet.plan.image, target.host.url));
             await withLocks(fleet, { context, deploy }, timelines, () => rollOutFleet(fleet, deploy, { imageIds, timelines, result }));
+            summarize(result);
             return result;
         }
         catch (error) {
+            summarize(result);
             // Last in the step, after the lock is released: GitHub does not nest log groups, so the
             // step's own group ends where the first of these begins.
             printContainerLogs(result.failures);
             throw new StepError(error.message, result);
-        }
-        finally {
-            summarize(result);
         }
     },
     report: (result, { inputs: deploy, run, release }) => {

@@ -39733,10 +39733,11 @@ async function cleanUpDeploy(cleanup) {
     const hosts = [];
     for (let index = 0; index < count; index++) {
         const access = trusted(() => checkedAccess(saved(hostState(DeployState.Access, index)), lines[index] ?? '', cleanup.tempRoot, log), warn);
-        if (!access)
-            continue;
+        // Checked (and warned of) even without the host's access, which would reach it.
         const lock = trusted(() => checkedLockName(saved(hostState(DeployState.Lock, index))), warn);
         const rollout = trusted(() => recovery.interrupted(saved(hostState(DeployState.Rollout, index)), input), warn);
+        if (!access)
+            continue;
         hosts.push({ index, access, lock, rollout, revertTo: revertTarget(fleet, index, rollout !== undefined) });
     }
     const plan = hosts.some((host) => host.revertTo) ? fleetPlan(cleanup) : undefined;

@@ -222,8 +222,11 @@ start_registry_forward() {
 
 # Engine N's daemon.json: everything dockerd is told. --config-file alone is on its command line.
 daemon_json() {
-  local n=$1 dir
+  local n=$1 dir slot
   dir=$(engine_dir "$n")
+  # Engines 1 to 3 have address ranges of their own below the swarm's pool; the benchmark's extra
+  # engines reuse those three slots, which their network namespaces keep apart.
+  slot=$(((n - 1) % 3 + 1))
   cat <<EOF
 {
   "hosts": ["unix://$(socket "$n")"],
@@ -231,8 +234,8 @@ daemon_json() {
   "exec-root": "$run_dir/engine-$n.exec",
   "pidfile": "$dir/dockerd.pid",
   "deprecated-key-path": "$dir/key.json",
-  "bip": "10.213.$((32 * n)).1/24",
-  "default-address-pools": [{ "base": "10.213.$((32 * n + 16)).0/20", "size": 24 }],
+  "bip": "10.213.$((32 * slot)).1/24",
+  "default-address-pools": [{ "base": "10.213.$((32 * slot + 16)).0/20", "size": 24 }],
   "userland-proxy": false,
   "cgroup-parent": "/container-ship-engine-$n",
   "log-driver": "json-file",

@@ -265,14 +265,14 @@ export const deployStep: Step<
       await withLocks(fleet, { context, deploy }, timelines, () =>
         rollOutFleet(fleet, deploy, { imageIds, timelines, result })
       )
+      summarize(result)
       return result
     } catch (error) {
+      summarize(result)
       // Last in the step, after the lock is released: GitHub does not nest log groups, so the
       // step's own group ends where the first of these begins.
       printContainerLogs(result.failures)
       throw new StepError((error as Error).message, result)
-    } finally {
-      summarize(result)
     }
   },
   report: (result, { inputs: deploy, run, release }) => {
