@@ -1,10 +1,11 @@
 import { mkdtempSync, existsSync, statSync, readdirSync, mkdirSync, linkSync, copyFileSync, constants, writeFileSync, realpathSync, createReadStream, fstatSync, readSync, closeSync, openSync, readFileSync, rmSync, accessSync, chmodSync, lstatSync, ftruncateSync, writeSync, readlinkSync, symlinkSync, renameSync } from 'node:fs';
 import path$1 from 'node:path';
-import { s as saveState, i as info, w as warning, g as getExecOutput, c as core, a as semverExports, d as debug, e as exec, b as isDebug, f as cp, m as mkdirP, r as rmRF, H as HttpClient, h as startGroup, j as endGroup, k as getIDToken, l as setSecret, n as semver, o as which, p as notice, q as error, t as getInput, u as summary, v as setFailed, x as group, y as setOutput } from './chunks/index-D8nocczx.js';
+import { s as saveState, i as info, w as warning, g as getExecOutput, a as setSecret, c as core, n as notice, b as semverExports, d as debug, e as exec, f as isDebug, h as cp, m as mkdirP, r as rmRF, H as HttpClient, j as startGroup, k as endGroup, l as getIDToken, o as semver, p as which, q as error, t as getInput, u as summary, v as setFailed, x as group, y as setOutput } from './chunks/index-DLVYN93V.js';
 import { c as code, a as clip$1, t as text, b as atOrAbove, S as SEVERITIES, d as countsText, e as countBySeverity, p as platformNote, f as parseSeverity, s as scanSection, m as mergePlatformFindings, g as mergeLayerMaps, h as cell } from './chunks/summary-CuEvEVux.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { Transform, Writable, Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
+import os$1, { availableParallelism } from 'node:os';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,7 +14,6 @@ import * as path from 'path';
 import * as stream from 'stream';
 import * as util from 'util';
 import { ok } from 'assert';
-import os$1, { availableParallelism } from 'node:os';
 import { Buffer as Buffer$1 } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
@@ -110,6 +110,7 @@ const ACTION_DEFAULTS = {
     'db-cache': 'true',
     annotations: 'true',
     'pr-comment': 'true',
+    orchestrator: 'compose',
     'compose-file': 'docker-compose.yml',
     'health-timeout': '120',
     'drain-seconds': '0',
@@ -3718,7 +3719,7 @@ function stringifyProps(node, tagObj, { anchors, doc }) {
         props.push(doc.directives.tagString(tag));
     return props.join(' ');
 }
-function stringify(item, ctx, onComment, onChompKeep) {
+function stringify$1(item, ctx, onComment, onChompKeep) {
     if (isPair(item))
         return item.toString(ctx, onComment, onChompKeep);
     if (isAlias(item)) {
@@ -3781,7 +3782,7 @@ function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     });
     let keyCommentDone = false;
     let chompKeep = false;
-    let str = stringify(key, ctx, () => (keyCommentDone = true), () => (chompKeep = true));
+    let str = stringify$1(key, ctx, () => (keyCommentDone = true), () => (chompKeep = true));
     if (!explicitKey && !ctx.inFlow && str.length > 1024) {
         if (simpleKeys)
             throw new Error('With simple keys, single line scalar must not span more than 1024 characters');
@@ -3844,7 +3845,7 @@ function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
         ctx.indent = ctx.indent.substring(2);
     }
     let valueCommentDone = false;
-    const valueStr = stringify(value, ctx, () => (valueCommentDone = true), () => (chompKeep = true));
+    const valueStr = stringify$1(value, ctx, () => (valueCommentDone = true), () => (chompKeep = true));
     let ws = ' ';
     if (keyComment || vsb || vcb) {
         ws = vsb ? '\n' : '';
@@ -4083,7 +4084,7 @@ function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, fl
             }
         }
         chompKeep = false;
-        let str = stringify(item, itemCtx, () => (comment = null), () => (chompKeep = true));
+        let str = stringify$1(item, itemCtx, () => (comment = null), () => (chompKeep = true));
         if (comment)
             str += lineComment(str, itemIndent, commentString(comment));
         if (chompKeep && comment)
@@ -4153,7 +4154,7 @@ function stringifyFlowCollection({ items }, ctx, { flowChars, itemIndent }) {
         }
         if (comment)
             reqNewline = true;
-        let str = stringify(item, itemCtx, () => (comment = null));
+        let str = stringify$1(item, itemCtx, () => (comment = null));
         reqNewline || (reqNewline = lines.length > linesAtValue || str.includes('\n'));
         if (i < items.length - 1) {
             str += ',';
@@ -5358,7 +5359,7 @@ function stringifyDocument(doc, options) {
             contentComment = doc.contents.comment;
         }
         const onChompKeep = contentComment ? undefined : () => (chompKeep = true);
-        let body = stringify(doc.contents, ctx, () => (contentComment = null), onChompKeep);
+        let body = stringify$1(doc.contents, ctx, () => (contentComment = null), onChompKeep);
         if (contentComment)
             body += lineComment(body, '', commentString(contentComment));
         if ((body[0] === '|' || body[0] === '>') &&
@@ -5371,7 +5372,7 @@ function stringifyDocument(doc, options) {
             lines.push(body);
     }
     else {
-        lines.push(stringify(doc.contents, ctx));
+        lines.push(stringify$1(doc.contents, ctx));
     }
     if (doc.directives?.docEnd) {
         if (doc.comment) {
@@ -9158,6 +9159,20 @@ function parseDocument(source, options = {}) {
     }
     return doc;
 }
+function stringify(value, replacer, options) {
+    let _replacer = null;
+    if (Array.isArray(replacer)) {
+        _replacer = replacer;
+    }
+    if (value === undefined) {
+        const { keepUndefined } = {};
+        if (!keepUndefined)
+            return undefined;
+    }
+    if (isDocument(value) && !_replacer)
+        return value.toString(options);
+    return new Document(value, _replacer, options).toString(options);
+}
 
 // The plain values a Compose file's YAML becomes (mappings, lists, scalars) and the marker of a
 // value tagged `!reset` or `!override`, with the tests and descriptions every step (loading,
@@ -10186,12 +10201,12 @@ function splitCommandWords(text) {
 // once the new containers are ready (nginx: nginx -s reload). Read by the main step from its
 // inputs and by the post step, which finishes or undoes a switch, from the same input: never
 // from saved state.
-const SERVICE_NAME$2 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const SERVICE_NAME$3 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 function parseSwitchCommand(raw) {
     if (!raw)
         return undefined;
     const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw);
-    if (!match || !SERVICE_NAME$2.test(match[1]))
+    if (!match || !SERVICE_NAME$3.test(match[1]))
         throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`);
     const command = match[2].trim();
     let args;
@@ -10387,12 +10402,13 @@ function parseDockerHosts(text) {
 
 // The deploy step's inputs: the host and how to reach it, the Compose project and service, and
 // the rollout's waits. Also the refusal to deploy from events anyone may trigger.
+const ORCHESTRATORS = ['compose', 'swarm'];
 /** The host's keys, and env (it feeds the deployed service, so its values may be secrets). */
 const DEPLOY_SECRET_INPUTS = { whole: ['ssh-private-key', 'tls-key'], values: ['env'] };
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A Compose project name, as Compose normalises one. */
 const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
-const SERVICE_NAME$1 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const SERVICE_NAME$2 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 function readDeployInputs(fields, scope) {
     const { read } = fields;
     const dockerHosts = fields.field('docker-host', parseDockerHosts, []);
@@ -10408,11 +10424,15 @@ function readDeployInputs(fields, scope) {
     checkRemoteAccess(fields, dockerHosts, { sshKnownHosts, tlsCa, tlsCert, tlsKey });
     const service = read('service');
     const deploying = scope.steps.includes('deploy') && dockerHosts.length > 0;
-    if (service && !SERVICE_NAME$1.test(service))
+    if (service && !SERVICE_NAME$2.test(service))
         fields.problem(`service: "${service}" is not a Compose service name`);
     if (deploying && !service)
         fields.problem('service: is required to deploy (docker-host is set)');
     const seconds = (name, fallback) => fields.field(name, (raw) => parseWholeNumber(raw, name), fallback);
+    const orchestrator = fields.field('orchestrator', (raw) => parseChoice(raw || 'compose', ORCHESTRATORS), 'compose');
+    // Swarm spreads the tasks over its nodes itself: the action talks to one manager.
+    if (orchestrator === 'swarm' && dockerHosts.length > 1)
+        fields.problem('docker-host: orchestrator swarm takes one host, a Swarm manager, not several');
     return {
         dockerHosts,
         sshPrivateKey,
@@ -10433,7 +10453,8 @@ function readDeployInputs(fields, scope) {
         env: fields.field('env', parseDeployEnv, []),
         rolloutBatch: fields.field('rollout-batch', parseRolloutBatch, { hosts: 1 }),
         batchWait: seconds('batch-wait', 0),
-        onFailure: fields.field('on-failure', parseOnFailure, 'rollback')
+        onFailure: fields.field('on-failure', parseOnFailure, 'rollback'),
+        orchestrator
     };
 }
 /** `2` hosts at a time, or `25%` of them (rounded up, at least one host). */
@@ -10543,7 +10564,7 @@ function trusted(check, warning) {
 // The saved state is trusted no more than any other (run/trusted-state.ts): it must be of the
 // service the `service` input names, in a Compose project, its old containers full IDs; the
 // switch command comes from the switch-command input, never from state.
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const SERVICE_NAME$1 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const CONTAINER_ID = /^[0-9a-f]{64}$/;
 function parseRolloutState(text) {
     if (!text)
@@ -10596,7 +10617,7 @@ function checkedRollout(text, service) {
     }
     if (!state)
         return undefined;
-    if (!SERVICE_NAME.test(service) || state.service !== service) {
+    if (!SERVICE_NAME$1.test(service) || state.service !== service) {
         throw new UntrustedStateError('deploy-rollout', `it is of service ${JSON.stringify(state.service)}, and the service input is ${JSON.stringify(service)}`);
     }
     if (!COMPOSE_PROJECT.test(state.project)) {
@@ -10686,19 +10707,19 @@ const composeBlueGreen = {
             project: plan.project,
             service: plan.service.name,
             image: plan.service.image,
-            connect: (docker) => connect$1(plan, deploy, docker),
+            connect: (docker) => connect$2(plan, deploy, docker),
             // `version@sha256:...` is still a tag, with the digest the engine pulls and checks.
             pinned: (digest) => composeBlueGreen.prepare(deploy, `${version}@${digest}`, cwd, log),
             releaseOf: (image) => {
-                const other = versionOf(image, (probe) => readComposePlan(deploy, probe, cwd, QUIET).service.image);
-                return other === undefined ? undefined : composeBlueGreen.prepare(deploy, other, cwd, QUIET);
+                const other = versionOf(image, (probe) => readComposePlan(deploy, probe, cwd, QUIET$1).service.image);
+                return other === undefined ? undefined : composeBlueGreen.prepare(deploy, other, cwd, QUIET$1);
             }
         };
     },
     interrupted: interruptedRollout
 };
 /** The compose files' warnings were given when the plan was first read. */
-const QUIET = { info: () => undefined, warning: () => undefined };
+const QUIET$1 = { info: () => undefined, warning: () => undefined };
 /** A stand-in version, to see where APP_VERSION lands in the service's image. */
 const VERSION_PROBE = '0.0.0-container-ship-probe';
 /** A tag, optionally pinned to a digest: what APP_VERSION holds. */
@@ -10720,7 +10741,7 @@ function versionOf(image, imageFor) {
     return RELEASE_VERSION.test(version) && imageFor(version) === image ? version : undefined;
 }
 /** The Compose to run (the v2 plugin, else v1), against the host's engine. */
-async function connect$1(plan, settings, docker) {
+async function connect$2(plan, settings, docker) {
     const variant = await probeCompose(docker);
     const compose = new Compose(docker, variant, plan.files, plan.project, plan.variables, plan.cwd);
     return {
@@ -10947,6 +10968,813 @@ class BlueGreen {
             throw new Error(`after the rollout ${running.length} container(s) of ${this.service} run (${running.map((c) => `${c.name} ${c.image}`).join(', ')}), not the ${this.replicas} new one(s) of ${this.plan.service.image}`);
         }
     }
+}
+
+// The rolling update Swarm must do for a release to go out with no request dropped and to undo
+// itself: new tasks started before old ones stop (order: start-first), a failed update rolled
+// back (failure_action: rollback) after watching each new task for a while (monitor), and a
+// rollback_config so that the rollback also starts before it stops. What the rolled service's
+// deploy: lacks, the action adds in its generated compose file, and says so.
+/** The monitor window the action sets when the file names none (Swarm's own default is 5 s). */
+const DEFAULT_MONITOR = '10s';
+/** What the action sets on a rollback_config the file lacks: all old tasks back at once, started first. */
+const DEFAULT_ROLLBACK_CONFIG = { parallelism: 0, order: 'start-first', failure_action: 'pause' };
+/**
+ * What `deploy` (the rolled service's merged deploy: mapping, or undefined) lacks, as a deploy:
+ * fragment that repeats the file's own update_config/rollback_config keys beside the added ones
+ * (the docker CLI then merges the same values whichever way it merges nested mappings).
+ */
+function updateConfigPatch(deploy, replicas) {
+    const given = isMapping(deploy) ? deploy : {};
+    const update = isMapping(given.update_config) ? { ...given.update_config } : {};
+    const added = [];
+    if (update.order !== 'start-first') {
+        added.push(`update_config.order: start-first${update.order ? ` (was ${String(update.order)})` : ''}`);
+        update.order = 'start-first';
+    }
+    if (update.failure_action !== 'rollback') {
+        added.push(`update_config.failure_action: rollback${update.failure_action ? ` (was ${String(update.failure_action)})` : ''}`);
+        update.failure_action = 'rollback';
+    }
+    if (update.monitor === undefined || update.monitor === null || update.monitor === '') {
+        added.push(`update_config.monitor: ${DEFAULT_MONITOR}`);
+        update.monitor = DEFAULT_MONITOR;
+    }
+    const fragment = {};
+    if (added.length > 0)
+        fragment.update_config = update;
+    if (!isMapping(given.rollback_config)) {
+        added.push(`rollback_config: ${Object.entries(DEFAULT_ROLLBACK_CONFIG)
+            .map(([key, value]) => `${key} ${value}`)
+            .join(', ')}`);
+        fragment.rollback_config = { ...DEFAULT_ROLLBACK_CONFIG };
+    }
+    // The replicas input wins over the file, as it does for Compose.
+    if (replicas !== undefined)
+        fragment.replicas = replicas;
+    return Object.keys(fragment).length > 0 ? { deploy: fragment, added } : { added };
+}
+
+// Swarm secrets and configs are immutable: a stack deploy that changes one's content under the
+// same name fails. So each secret and config the compose files define from a `file:` or from
+// `environment:` gets a name with a hash of its content (`<stack>_<key>_<12 hex>`): a changed
+// value is a new object, the service switches to it in the same rolling update, and the older
+// versions are removed once the update succeeded (cleanup.ts).
+// `docker stack deploy` refuses `environment:` (its schema only knows `file:`), so a file that
+// defines one is handed to it rewritten: that entry becomes `file:` of a private file holding
+// the value, outside the workspace. Pure: the files are read through the reader given.
+/** The compose file's top-level section of a kind. */
+const SECTION = {
+    secret: 'secrets',
+    config: 'configs'
+};
+/** Docker refuses longer secret and config names. */
+const NAME_LIMIT$1 = 64;
+/** `<stack>_<key>_` and the first 12 hex digits of the content's sha256. */
+function versionName(stack, key, content) {
+    const hash = createHash('sha256').update(content).digest('hex').slice(0, 12);
+    return `${stack}_${key}_${hash}`;
+}
+/** A version's name is the prefix and 12 hex digits, nothing else. */
+function isVersionOf(name, prefix) {
+    return name.startsWith(prefix) && /^[0-9a-f]{12}$/.test(name.slice(prefix.length));
+}
+/** Each file's top-level entries of a section, merged by key in file order (the last file's wins). */
+function definitions(layers, section) {
+    const found = new Map();
+    for (const layer of layers) {
+        const entries = layer.document[section];
+        if (!isMapping(entries))
+            continue;
+        for (const [key, value] of Object.entries(entries)) {
+            if (!isMapping(value))
+                continue;
+            const before = found.get(key);
+            found.set(key, {
+                definition: { ...before?.definition, ...value },
+                files: [...(before?.files ?? []), layer.path]
+            });
+        }
+    }
+    return found;
+}
+/**
+ * The secrets and configs to version: those defined from `file:` (read with `readFile`, its path
+ * as the compose file gives it) or `environment:` (its value from `env`), not external and not
+ * named by the file. Throws ComposeFileError for a file that cannot be read, a variable that is
+ * unset or a name that would be too long.
+ */
+function versionedObjects(layers, stack, env, readFile) {
+    const objects = [];
+    const problems = [];
+    for (const kind of ['secret', 'config']) {
+        for (const [key, { definition }] of definitions(layers, SECTION[kind])) {
+            if (definition.external === true || definition.external === 'true' || definition.name)
+                continue;
+            const prefix = `${stack}_${key}_`;
+            let object;
+            if (typeof definition.environment === 'string') {
+                const variable = definition.environment;
+                const value = env[variable];
+                if (value === undefined) {
+                    problems.push(`compose-file: ${SECTION[kind]}.${key} comes from the variable ${variable}, which is not set (set it in the env input)`);
+                    continue;
+                }
+                object = { kind, key, name: versionName(stack, key, value), prefix, variable, value };
+            }
+            else if (typeof definition.file === 'string') {
+                try {
+                    object = {
+                        kind,
+                        key,
+                        name: versionName(stack, key, readFile(definition.file)),
+                        prefix,
+                        file: definition.file
+                    };
+                }
+                catch (error) {
+                    problems.push(`compose-file: ${SECTION[kind]}.${key}: cannot read ${definition.file}: ${error.message}`);
+                    continue;
+                }
+            }
+            if (!object)
+                continue;
+            if (object.name.length > NAME_LIMIT$1) {
+                problems.push(`compose-file: ${SECTION[kind]}.${key}: its versioned name ${object.name} is longer than Docker's ${NAME_LIMIT$1} characters; use a shorter stack (compose-project) or key`);
+                continue;
+            }
+            objects.push(object);
+        }
+    }
+    if (problems.length > 0)
+        throw new ComposeFileError(problems);
+    return objects;
+}
+/** The generated file's top-level secrets:/configs: entries naming each file-fed version. */
+function versionedSections(objects) {
+    const out = {};
+    for (const object of objects) {
+        if (object.file === undefined)
+            continue; // env-fed: named in the rewritten file
+        const section = SECTION[object.kind];
+        // The file again: the docker CLI reads an entry without one as its folder, which then wins.
+        out[section] = { ...out[section], [object.key]: { name: object.name, file: object.file } };
+    }
+    return out;
+}
+/** The paths of the files that define one of these objects from `environment:`. */
+function filesToRewrite(layers, objects) {
+    const fromEnv = objects.filter((object) => object.variable !== undefined);
+    return layers
+        .filter((layer) => fromEnv.some((object) => {
+        const entry = layer.document[SECTION[object.kind]]?.[object.key];
+        return isMapping(entry) && entry.environment !== undefined;
+    }))
+        .map((layer) => layer.path)
+        .filter((file, index, all) => all.indexOf(file) === index);
+}
+/**
+ * A compose file's text with each env-fed entry it defines made `file: <valueFile(object)>` with
+ * the versioned name; everything else as written (the docker CLI interpolates it).
+ */
+function rewriteEnvObjects(text, objects, valueFile) {
+    const document = parseDocument(text, { merge: true });
+    for (const object of objects) {
+        if (object.variable === undefined)
+            continue;
+        const at = [SECTION[object.kind], object.key];
+        const entry = document.getIn(at);
+        if (entry === undefined || entry === null)
+            continue;
+        const kept = isMapping(entry.toJSON?.())
+            ? entry.toJSON()
+            : {};
+        delete kept.environment;
+        document.setIn(at, document.createNode({ ...kept, file: valueFile(object), name: object.name }));
+    }
+    return document.toString();
+}
+
+// What a Swarm rollout needs settled before anything is built: the compose files read, merged and
+// interpolated as `docker stack deploy` reads them (the process environment, the env input and
+// APP_VERSION; no .env file, which the docker CLI does not read), the rolled service checked (it
+// runs old and new tasks side by side, as Compose blue-green does), the stack named, the update
+// settings it lacks and the versioned secrets and configs worked out for the generated file.
+/** The name of the rolled service in the swarm. */
+function swarmServiceName(stack, service) {
+    return `${stack}_${service}`;
+}
+function readSwarmPlan(deploy, version, cwd, log) {
+    const variables = composeVariables({ deploy }, version);
+    const interpolationEnv = { ...definedOnly(programEnv()), ...variables };
+    const read = (file) => readFileSync(path$1.resolve(cwd, file), 'utf8');
+    const texts = readComposeFiles(deploy.composeFiles, read);
+    const model = loadCompose(texts, interpolationEnv);
+    for (const warning of model.warnings)
+        log.warning(`compose-file: ${warning}`);
+    const stack = composeProjectName(model, {
+        composeProject: deploy.composeProject,
+        env: interpolationEnv,
+        cwd
+    });
+    const service = checkRolloutService(model, deploy.service);
+    if (service.healthcheck === 'disabled') {
+        log.warning(`compose-file: service ${service.name} turns its healthcheck off: Swarm counts a new task as ready as soon as it runs, which proves less than a healthcheck`);
+    }
+    // The docker CLI resolves relative paths from the first compose file's folder.
+    const workingDir = path$1.dirname(path$1.resolve(cwd, deploy.composeFiles[0] ?? 'docker-compose.yml'));
+    const versioned = versionedObjects(model.layers, stack, interpolationEnv, (file) => readFileSync(path$1.resolve(workingDir, file)));
+    const patch = updateConfigPatch(model.services[service.name]?.raw.deploy, deploy.replicas);
+    const override = { ...versionedSections(versioned) };
+    if (patch.deploy)
+        override.services = { [service.name]: { deploy: patch.deploy } };
+    return {
+        stack,
+        service,
+        files: deploy.composeFiles,
+        texts: Object.fromEntries(texts.map(({ path: file, text }) => [file, text])),
+        variables,
+        cwd,
+        ...(Object.keys(override).length > 0 ? { override } : {}),
+        added: patch.added,
+        versioned,
+        rewritten: filesToRewrite(model.layers, versioned)
+    };
+}
+
+const asObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+const asString = (value) => (typeof value === 'string' ? value : '');
+/** One service as `docker service inspect` prints it. */
+function parseService(inspected) {
+    const service = asObject(inspected);
+    const spec = asObject(service.Spec);
+    const template = asObject(spec.TaskTemplate);
+    const container = asObject(template.ContainerSpec);
+    const replicated = asObject(asObject(spec.Mode).Replicated);
+    const status = asObject(service.UpdateStatus);
+    const healthcheck = asObject(container.Healthcheck);
+    const test = healthcheck.Test;
+    return {
+        id: asString(service.ID),
+        image: asString(container.Image),
+        ...(typeof replicated.Replicas === 'number' ? { replicas: replicated.Replicas } : {}),
+        healthcheck: Array.isArray(test) && test.length > 0 && test[0] !== 'NONE',
+        taskTemplate: JSON.stringify(template),
+        ...(asString(status.State)
+            ? {
+                update: {
+                    state: asString(status.State),
+                    startedAt: asString(status.StartedAt),
+                    message: asString(status.Message)
+                }
+            }
+            : {})
+    };
+}
+/** One task as `docker inspect` prints it. */
+function parseTask(inspected, nodes = new Map()) {
+    const task = asObject(inspected);
+    const status = asObject(task.Status);
+    const nodeId = asString(task.NodeID);
+    return {
+        id: asString(task.ID),
+        ...(typeof task.Slot === 'number' && task.Slot > 0 ? { slot: task.Slot } : {}),
+        nodeId,
+        node: nodes.get(nodeId) ?? nodeId.slice(0, 12),
+        desiredState: asString(task.DesiredState),
+        state: asString(status.State),
+        error: asString(status.Err),
+        message: asString(status.Message),
+        image: asString(asObject(asObject(task.Spec).ContainerSpec).Image),
+        containerId: asString(asObject(status.ContainerStatus).ContainerID),
+        timestamp: asString(status.Timestamp)
+    };
+}
+class SwarmService {
+    docker;
+    name;
+    nodes = new Map();
+    constructor(docker, 
+    /** `<stack>_<service>`. */
+    name) {
+        this.docker = docker;
+        this.name = name;
+    }
+    /** The service, or undefined when the swarm has none of this name. */
+    async inspect() {
+        const result = await this.docker.run(['service', 'inspect', '--format', '{{json .}}', this.name], {
+            quiet: true,
+            allowFailure: true
+        });
+        if (result.exitCode !== 0) {
+            if (/no such service|not found/i.test(result.stderr))
+                return undefined;
+            throw new Error(`docker service inspect ${this.name} failed: ${result.stderr.trim()}`);
+        }
+        return parseService(JSON.parse(result.stdout));
+    }
+    /** The service's tasks (Swarm keeps a few finished ones per slot), with their nodes' hostnames. */
+    async tasks() {
+        const listed = await this.docker.run(['service', 'ps', '--quiet', '--no-trunc', this.name], {
+            quiet: true
+        });
+        const ids = listed.stdout
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean);
+        if (ids.length === 0)
+            return [];
+        const inspected = await this.docker.run(['inspect', '--type', 'task', ...ids], {
+            quiet: true,
+            allowFailure: true
+        });
+        // A task removed between the two calls makes inspect fail: the next poll lists again.
+        if (inspected.exitCode !== 0)
+            return [];
+        const tasks = JSON.parse(inspected.stdout);
+        if (tasks.some((task) => !this.nodes.has(asString(asObject(task).NodeID))))
+            await this.readNodes();
+        return tasks.map((task) => parseTask(task, this.nodes));
+    }
+    async readNodes() {
+        const result = await this.docker.run(['node', 'ls', '--format', '{{.ID}} {{.Hostname}}'], {
+            quiet: true,
+            allowFailure: true
+        });
+        for (const line of result.stdout.split('\n')) {
+            const [id, hostname] = line.trim().split(/\s+/);
+            if (id && hostname)
+                this.nodes.set(id, hostname);
+        }
+    }
+}
+/** The engine's part in a swarm: whether it is a member, and a manager. */
+async function swarmRole(docker) {
+    const result = await docker.run(['info', '--format', '{{json .Swarm.LocalNodeState}} {{json .Swarm.ControlAvailable}}'], { quiet: true, allowFailure: true });
+    const [state, control] = result.stdout.trim().split(' ');
+    return { member: state === '"active"', manager: state === '"active"' && control === 'true' };
+}
+
+/** How often the manager is asked again while something converges. */
+const POLL_MS = 1000;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Rolls the service back to its previous spec and waits up to `timeoutSeconds` for Swarm to end
+ * the rollback; returns the UpdateStatus state it ended in ('' when the service has none).
+ */
+async function rollBackService(docker, name, timeoutSeconds, log) {
+    const result = await docker.run(['service', 'rollback', '--detach=true', name], {
+        quiet: true,
+        allowFailure: true
+    });
+    if (result.exitCode !== 0)
+        throw new Error(`docker service rollback ${name} failed: ${result.stderr.trim()}`);
+    log.info(`Asked Swarm to roll ${name} back to its previous spec`);
+    return waitForRollback(new SwarmService(docker, name), timeoutSeconds);
+}
+/** Waits while Swarm rolls back; the state it ended in, or the last seen at the timeout. */
+async function waitForRollback(service, timeoutSeconds) {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    for (;;) {
+        const state = (await service.inspect())?.update?.state ?? '';
+        if (state !== 'rollback_started' && state !== 'updating')
+            return state;
+        if (Date.now() > deadline)
+            return state;
+        await sleep(POLL_MS);
+    }
+}
+
+// What the main step saves for the post step while Swarm updates the service (the stack and the
+// service, nothing else), and its check when read back: the post step trusts no saved value
+// (run/trusted-state.ts), so the service must be the one the `service` input names and the stack
+// a valid stack name; what is done about it is decided from the manager's own answer.
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+function saveSwarmState(hooks, state) {
+    hooks.saveState(JSON.stringify({ orchestrator: 'swarm', stack: state.stack, service: state.service }));
+}
+/** The saved rollout, checked against the service input; undefined when none was saved. */
+function checkedSwarmState(text, service) {
+    if (!text)
+        return undefined;
+    let state;
+    try {
+        state = JSON.parse(text);
+    }
+    catch {
+        state = undefined;
+    }
+    const saved = (typeof state === 'object' && state !== null ? state : {});
+    if (saved.orchestrator !== 'swarm' ||
+        typeof saved.stack !== 'string' ||
+        typeof saved.service !== 'string') {
+        throw new UntrustedStateError('deploy-rollout', 'it is not one the main step writes for a Swarm rollout');
+    }
+    if (!SERVICE_NAME.test(service) || saved.service !== service) {
+        throw new UntrustedStateError('deploy-rollout', `it is of service ${JSON.stringify(saved.service)}, and the service input is ${JSON.stringify(service)}`);
+    }
+    if (!COMPOSE_PROJECT.test(saved.stack)) {
+        throw new UntrustedStateError('deploy-rollout', `${JSON.stringify(saved.stack)} is not a stack name`);
+    }
+    return { stack: saved.stack, service: saved.service };
+}
+
+/** The post step waits this long for a rollback when health-timeout cannot be read. */
+const DEFAULT_WAIT_SECONDS = 120;
+function interruptedSwarmRollout(saved, input) {
+    const state = checkedSwarmState(saved, input('service'));
+    if (!state)
+        return undefined;
+    const wait = Number(input('health-timeout'));
+    const seconds = Number.isSafeInteger(wait) && wait > 0 ? wait : DEFAULT_WAIT_SECONDS;
+    return {
+        service: `${state.stack}_${state.service}`,
+        recover: async (docker, log) => {
+            await recoverSwarmRollout(docker, state, seconds, log);
+        }
+    };
+}
+/** Rolls back an update still under way; leaves a finished one alone. Returns what it did. */
+async function recoverSwarmRollout(docker, state, seconds, log) {
+    const name = `${state.stack}_${state.service}`;
+    const service = new SwarmService(docker, name);
+    const update = (await service.inspect())?.update;
+    const now = update?.state ?? 'none';
+    if (now === 'updating' || now === 'paused') {
+        const ended = await rollBackService(docker, name, seconds, log);
+        const what = `The deploy ended while Swarm was updating ${name} (${now}): rolled it back (${ended || 'no update status'}).`;
+        log.warning(what);
+        return what;
+    }
+    if (now === 'rollback_started') {
+        const ended = await waitForRollback(service, seconds);
+        const what = `The deploy ended while Swarm was rolling ${name} back: waited for it (${ended || 'no update status'}).`;
+        log.warning(what);
+        return what;
+    }
+    const what = `The deploy ended during the update of ${name}, which Swarm had finished (${now}): nothing to do.`;
+    log.info(what);
+    return what;
+}
+
+/** A task's name as `docker service ps` shows it: `<service>.<slot>`, or its ID for a global one. */
+function taskName(service, task) {
+    return task.slot !== undefined ? `${service}.${task.slot}` : `${service}.${task.id.slice(0, 12)}`;
+}
+/** Why tasks failed, newest first, one line each (`task web.2 on engine-2: ...`), without repeats. */
+function taskErrors(service, tasks, limit = 5) {
+    const failed = tasks
+        .filter((task) => task.error !== '' || ['failed', 'rejected'].includes(task.state))
+        .sort((a, b) => b.timestamp.localeCompare(a.timestamp));
+    const lines = [];
+    const seen = new Set();
+    for (const task of failed) {
+        const reason = task.error || task.message || task.state;
+        const line = `task ${taskName(service, task)} on ${task.node}: ${reason}`;
+        if (seen.has(reason))
+            continue;
+        seen.add(reason);
+        lines.push(line);
+        if (lines.length >= limit)
+            break;
+    }
+    return lines;
+}
+/** The tasks meant to run: those whose desired state is running. */
+function wanted(tasks) {
+    return tasks.filter((task) => task.desiredState === 'running');
+}
+/** Every wanted task runs the spec's image, and there are as many as the spec asks. */
+function converged(service, tasks) {
+    const meant = wanted(tasks);
+    const running = meant.filter((task) => task.state === 'running' && task.image === service.image);
+    if (service.replicas !== undefined && running.length < service.replicas)
+        return `${running.length} of ${service.replicas} task(s) of the new spec running`;
+    if (running.length < meant.length || meant.length === 0)
+        return `${running.length} of ${meant.length} task(s) running`;
+    return undefined;
+}
+/**
+ * The update's state, when it is one this deploy started (its StartedAt is not the one seen
+ * before the deploy); undefined otherwise.
+ */
+function thisUpdate(service, before) {
+    return service.update && service.update.startedAt !== before.startedAt ? service.update : undefined;
+}
+function judge(name, service, tasks, before) {
+    const update = thisUpdate(service, before);
+    const errors = () => {
+        const lines = taskErrors(name, tasks);
+        return lines.length > 0 ? lines.join('; ') : update?.message || 'no task said why';
+    };
+    switch (update?.state) {
+        case 'rollback_completed':
+            return { kind: 'failed', rolledBack: true, why: `Swarm rolled the update back: ${errors()}` };
+        case 'rollback_paused':
+            return {
+                kind: 'failed',
+                rolledBack: false,
+                why: `Swarm paused the rollback of the update: ${errors()}`
+            };
+        case 'paused':
+            return { kind: 'failed', rolledBack: false, why: `Swarm paused the update: ${errors()}` };
+        case 'rollback_started':
+            return { kind: 'waiting', why: `Swarm is rolling the update back (${update.message})` };
+        case 'updating':
+            return { kind: 'waiting', why: update.message || 'updating' };
+    }
+    // An update is due when the task template changed; Swarm sets UpdateStatus once it starts.
+    if (!update && before.taskTemplate !== undefined && before.taskTemplate !== service.taskTemplate) {
+        return { kind: 'waiting', why: 'the update has not started yet' };
+    }
+    const missing = converged(service, tasks);
+    if (missing)
+        return { kind: 'waiting', why: missing };
+    return {
+        kind: 'done',
+        running: wanted(tasks).filter((task) => task.state === 'running')
+    };
+}
+/** The health a task's state shows: Swarm holds a task in `starting` until its healthcheck passes. */
+function taskHealth(task, healthcheck) {
+    if (/unhealthy/i.test(task.error))
+        return 'unhealthy';
+    if (!healthcheck)
+        return 'none';
+    if (task.state === 'running')
+        return 'healthy';
+    if (task.state === 'starting')
+        return 'starting';
+    return '';
+}
+
+/** The names among `names` that are older versions of `objects` of that kind. */
+function olderVersions(names, objects) {
+    return names.filter((name) => objects.some((object) => name !== object.name && isVersionOf(name, object.prefix)));
+}
+async function removeOldVersions(docker, stack, objects, log) {
+    for (const kind of ['secret', 'config']) {
+        const ofKind = objects.filter((object) => object.kind === kind);
+        if (ofKind.length === 0)
+            continue;
+        const listed = await docker.run([kind, 'ls', '--filter', `label=com.docker.stack.namespace=${stack}`, '--format', '{{.Name}}'], { quiet: true, allowFailure: true });
+        const old = olderVersions(listed.stdout
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean), ofKind);
+        for (const name of old) {
+            const removed = await docker.run([kind, 'rm', name], { quiet: true, allowFailure: true });
+            if (removed.exitCode === 0)
+                log.info(`Removed the ${kind} ${name}, an older version`);
+            else
+                log.info(`Kept the ${kind} ${name}, an older version: ${removed.stderr.trim()}`);
+        }
+    }
+}
+
+// One Swarm rollout, with the deploy lock held on the manager: `docker stack deploy` of the
+// compose files and the generated one, then the update followed from the service's UpdateStatus
+// and its tasks until it completed (or Swarm rolled it back, or health-timeout ran out), the
+// digest the tasks run checked, and the older versions of the stack's versioned secrets and
+// configs removed. The nodes pull the image themselves (--with-registry-auth sends the runner's
+// credentials along, --resolve-image always pins the digest the registry holds).
+/** The summary shows at most this many tasks. */
+const TASK_ROWS = 20;
+/**
+ * `docker stack deploy`'s arguments: every file in order, then the stack. `--detach=true` (return
+ * once the services are updated; the action follows the update itself) only for a CLI that knows
+ * the flag: older ones always return at once and refuse it.
+ */
+function stackDeployArgs(files, stack, detachFlag = true) {
+    return [
+        'stack',
+        'deploy',
+        '--with-registry-auth',
+        '--resolve-image',
+        'always',
+        ...(detachFlag ? ['--detach=true'] : []),
+        ...files.flatMap((file) => ['-c', file]),
+        stack
+    ];
+}
+/** Whether this docker CLI's stack deploy has --detach. */
+async function knowsDetach(docker) {
+    const help = await docker.run(['stack', 'deploy', '--help'], { quiet: true, allowFailure: true });
+    return /--detach\b/.test(help.stdout);
+}
+/** Writes the generated and rewritten files into `dir` (private) and says what to hand the CLI. */
+function writeStackFiles(plan, dir) {
+    const valueFile = (object) => path$1.join(dir, `${object.kind}-${object.key}`);
+    for (const object of plan.versioned) {
+        if (object.value === undefined)
+            continue;
+        writeFileSync(valueFile(object), object.value, { mode: 0o600 });
+    }
+    let stdin;
+    const files = plan.files.map((file, index) => {
+        const absolute = path$1.resolve(plan.cwd, file);
+        if (!plan.rewritten.includes(file))
+            return absolute;
+        const text = rewriteEnvObjects(plan.texts[file] ?? '', plan.versioned, valueFile);
+        if (index === 0) {
+            stdin = text;
+            return '-';
+        }
+        const copy = path$1.join(dir, `compose-${index}.yml`);
+        writeFileSync(copy, text, { mode: 0o600 });
+        return copy;
+    });
+    if (plan.override) {
+        const generated = path$1.join(dir, 'container-ship.yml');
+        writeFileSync(generated, stringify(plan.override), { mode: 0o600 });
+        files.push(generated);
+    }
+    const first = path$1.resolve(plan.cwd, plan.files[0] ?? 'docker-compose.yml');
+    return {
+        files,
+        ...(stdin !== undefined ? { stdin } : {}),
+        cwd: stdin !== undefined ? path$1.dirname(first) : plan.cwd
+    };
+}
+/** The summary's rows: the tasks meant to run, then the ones that failed since `since`. */
+function taskRows(name, tasks, healthcheck, since) {
+    const recent = tasks.filter((task) => task.desiredState === 'running' || (task.error !== '' && task.timestamp >= since));
+    return recent.slice(0, TASK_ROWS).map((task) => ({
+        task: taskName(name, task),
+        node: task.node,
+        state: task.state,
+        health: taskHealth(task, healthcheck),
+        error: task.error
+    }));
+}
+class SwarmRollout {
+    plan;
+    docker;
+    healthTimeout;
+    detachFlag;
+    hooks;
+    report;
+    service;
+    name;
+    constructor(plan, docker, healthTimeout, detachFlag, hooks, report) {
+        this.plan = plan;
+        this.docker = docker;
+        this.healthTimeout = healthTimeout;
+        this.detachFlag = detachFlag;
+        this.hooks = hooks;
+        this.report = report;
+        this.name = swarmServiceName(plan.stack, plan.service.name);
+        this.service = new SwarmService(docker, this.name);
+    }
+    get log() {
+        return this.hooks.log;
+    }
+    async rollOut() {
+        const existing = await this.service.inspect();
+        const before = {
+            startedAt: existing?.update?.startedAt ?? '',
+            ...(existing ? { taskTemplate: existing.taskTemplate } : {})
+        };
+        this.report.previousImage = existing?.image ?? '';
+        this.report.firstDeploy = !existing;
+        const since = new Date().toISOString();
+        saveSwarmState(this.hooks, { stack: this.plan.stack, service: this.plan.service.name });
+        await this.deployStack();
+        this.hooks.mark('stack deployed');
+        const [service, tasks] = await this.converge(before, since);
+        this.hooks.mark('converged');
+        this.checkDigest(service, tasks);
+        this.report.deployed = true;
+        this.report.containers = tasks
+            .filter((task) => task.desiredState === 'running')
+            .map((task) => task.containerId || task.id);
+        this.hooks.saveState('');
+        await removeOldVersions(this.docker, this.plan.stack, this.plan.versioned, this.log);
+    }
+    async deployStack() {
+        const dir = mkdtempSync(path$1.join(process.env.RUNNER_TEMP || os$1.tmpdir(), 'container-ship-swarm-'));
+        chmodSync(dir, 0o700);
+        try {
+            const stack = writeStackFiles(this.plan, dir);
+            await this.docker.run(stackDeployArgs(stack.files, this.plan.stack, this.detachFlag), {
+                extraEnv: this.plan.variables,
+                cwd: stack.cwd,
+                ...(stack.stdin !== undefined ? { input: stack.stdin } : {})
+            });
+        }
+        finally {
+            // The values' files are only read by the CLI while it deploys: Swarm holds them then.
+            rmSync(dir, { recursive: true, force: true });
+        }
+    }
+    /** Follows the update until it is done; throws when Swarm rolled it back or time ran out. */
+    async converge(before, since) {
+        const deadline = Date.now() + this.healthTimeout * 1000;
+        let said = '';
+        for (;;) {
+            const service = await this.service.inspect();
+            if (!service)
+                throw new Error(`the service ${this.name} is not in the swarm after docker stack deploy`);
+            const tasks = await this.service.tasks();
+            const verdict = judge(this.name, service, tasks, before);
+            const healthcheck = service.healthcheck || this.plan.service.healthcheck === 'image';
+            this.report.tasks = taskRows(this.name, tasks, healthcheck, since);
+            if (verdict.kind === 'done')
+                return [service, tasks];
+            if (verdict.kind === 'failed') {
+                this.report.rolledBack = verdict.rolledBack;
+                this.hooks.saveState('');
+                throw new Error(`the update of ${this.name} failed: ${verdict.why}`);
+            }
+            if (verdict.why !== said)
+                this.log.info(`${this.name}: ${verdict.why}`);
+            said = verdict.why;
+            if (Date.now() > deadline)
+                return this.timedOut(service, tasks, verdict.why);
+            await sleep(POLL_MS);
+        }
+    }
+    /** Out of health-timeout: an update still going is rolled back, and the step fails. */
+    async timedOut(service, tasks, why) {
+        const errors = taskErrors(this.name, tasks);
+        const reasons = `${why}${errors.length > 0 ? `; ${errors.join('; ')}` : ''}`;
+        if (service.update?.state === 'updating' && this.report.previousImage) {
+            const ended = await rollBackService(this.docker, this.name, this.healthTimeout, this.log);
+            this.report.rolledBack = ended === 'rollback_completed';
+        }
+        this.hooks.saveState('');
+        throw new Error(`the update of ${this.name} did not complete within ${this.healthTimeout} s (health-timeout): ${reasons}${this.report.rolledBack ? '; rolled back' : ''}`);
+    }
+    /** Deployed by digest: the spec and every running task name it. */
+    checkDigest(service, tasks) {
+        const digest = /@(sha256:[0-9a-f]{64})$/.exec(this.plan.service.image)?.[1];
+        if (!digest)
+            return;
+        const wrong = [
+            service.image,
+            ...tasks.filter((task) => task.desiredState === 'running').map((task) => task.image)
+        ].filter((image) => !image.endsWith(`@${digest}`));
+        if (wrong.length > 0) {
+            throw new Error(`${this.name} does not run ${digest}: ${[...new Set(wrong)].join(', ')}`);
+        }
+        this.log.info(`Every task of ${this.name} runs ${digest}`);
+    }
+}
+
+// Docker Swarm as a deploy strategy: the compose files rolled out with `docker stack deploy` on a
+// manager, and Swarm's own rolling update (start-first, rolled back on failure) followed to its
+// end. Chosen by the orchestrator input (deploy/target.ts; its recovery in deploy/cleanup.ts).
+const swarmStack = {
+    prepare: (deploy, version, cwd, log) => {
+        const plan = readSwarmPlan(deploy, version, cwd, log);
+        tell(plan, log);
+        return {
+            project: plan.stack,
+            service: plan.service.name,
+            image: plan.service.image,
+            connect: (docker) => connect$1(plan, deploy, docker),
+            // `version@sha256:...`: the stack's image then names the digest the nodes pull and check.
+            pinned: (digest) => pinnedPlan(deploy, `${version}@${digest}`, cwd),
+            // One manager, never several hosts to bring back to one release: Swarm rolls back itself.
+            releaseOf: () => undefined
+        };
+    },
+    interrupted: interruptedSwarmRollout
+};
+/** The plan again for a pinned version, without repeating the notices. */
+function pinnedPlan(deploy, version, cwd) {
+    return swarmStack.prepare(deploy, version, cwd, QUIET);
+}
+/** The log of a plan made again: what it would say was said the first time. */
+const QUIET = { info: () => undefined, warning: () => undefined };
+/** The settings the action adds, in a notice; the versioned objects' values masked. */
+function tell(plan, log) {
+    if (log === QUIET)
+        return;
+    for (const object of plan.versioned)
+        if (object.value)
+            setSecret(object.value);
+    if (plan.added.length > 0) {
+        const message = `compose-file: service ${plan.service.name} gets ${plan.added.join(', ')} from the action (a generated compose file after yours), so that Swarm starts new tasks before stopping old ones and rolls a failed update back; set them in deploy: to choose other values`;
+        if (log === core)
+            notice(message);
+        else
+            log.info(message);
+    }
+    for (const object of plan.versioned)
+        log.info(`Swarm ${object.kind} ${object.key}: deployed as ${object.name}`);
+}
+/** The manager's engine: refused when it is not one. */
+async function connect$1(plan, deploy, docker) {
+    const [role, detachFlag] = await Promise.all([swarmRole(docker), knowsDetach(docker)]);
+    if (!role.manager) {
+        throw new Error(`orchestrator: swarm needs docker-host to be a Swarm manager, and its engine ${role.member ? 'is a worker' : 'is in no swarm'}`);
+    }
+    return {
+        tool: 'docker stack deploy',
+        nodesPull: true,
+        rollOut: (_imageId, hooks, report) => new SwarmRollout(plan, docker, deploy.healthTimeout, detachFlag, hooks, report).rollOut()
+    };
 }
 
 // What it takes to reach the deploy host's engine, laid out in a private folder under the runner's
@@ -11180,11 +12008,11 @@ function withFinalNewline(text) {
 // ends, the tunnels are closed and the hosts' access files are removed, unless a held lock or an
 // interrupted rollout leaves them to the post step.
 /**
- * How releases are rolled out: Compose blue-green, the one strategy so far. The post step's
- * cleanup (cleanup.ts) takes the same strategy's recovery.
+ * How releases are rolled out, by the orchestrator input: Compose blue-green, or Docker Swarm.
+ * The post step's cleanup (cleanup.ts) takes the same strategy's recovery.
  */
-function deployStrategy() {
-    return composeBlueGreen;
+function deployStrategy(deploy) {
+    return deploy.orchestrator === 'swarm' ? swarmStack : composeBlueGreen;
 }
 /**
  * Checks the strategy's files and reaches every host, side by side. `onAccess` is called as soon
@@ -11196,7 +12024,7 @@ async function prepareDeploy(inputs, version, localDocker, options) {
     const hosts = inputs.deploy.dockerHosts;
     if (hosts.length === 0)
         throw new Error('docker-host: is empty');
-    const plan = deployStrategy().prepare(inputs.deploy, version, options.cwd, core);
+    const plan = deployStrategy(inputs.deploy).prepare(inputs.deploy, version, options.cwd, core);
     const reached = await Promise.allSettled(hosts.map((host, index) => reachHost(host, index, plan, inputs.deploy, localDocker, options)));
     const targets = reached.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
     const failed = reached.find((outcome) => outcome.status === 'rejected');
@@ -11240,7 +12068,8 @@ async function connect(docker, access, plan) {
     try {
         const engineVersion = await reachEngine(docker, access);
         const [rollout, liveRestore] = await Promise.all([plan.connect(docker), liveRestoreEnabled(docker)]);
-        if (liveRestore === false)
+        // Swarm mode refuses live-restore: the warning does not apply to a swarm member.
+        if (liveRestore === false && !(await swarmRole(docker)).member)
             warning(`${access.url}: ${NO_LIVE_RESTORE}`);
         return [engineVersion, rollout];
     }
@@ -12675,12 +13504,17 @@ const deployStep = {
                 // Before the pull: an image that fails is refused with nothing changed on any host.
                 await verifyPinned(fleet.plan, context);
                 await onEveryHost(fleet, async (target) => {
+                    // An orchestrator's nodes pull the image themselves (Swarm).
+                    if (target.rollout.nodesPull)
+                        return;
                     await pullImage(target, context.inputs, timelines[target.index]);
                     if (fleet !== prepared)
                         await checkPulledDigest(target, fleet.plan.image);
                 });
             }
-            const imageIds = await onEveryHost(fleet, (target) => imageIdOn(target.docker, fleet.plan.image, target.host.url));
+            const imageIds = await onEveryHost(fleet, (target) => target.rollout.nodesPull
+                ? Promise.resolve('')
+                : imageIdOn(target.docker, fleet.plan.image, target.host.url));
             await withLocks(fleet, { context, deploy }, timelines, () => rollOutFleet(fleet, deploy, { imageIds, timelines, result }));
             summarize(result);
             return result;
@@ -12739,7 +13573,7 @@ function summarize(result) {
     if (!first)
         return;
     if (result.hosts.length === 1) {
-        const { deployed, previousImage, containers, replicas, firstDeploy, rolledBack, failures, timeline } = first;
+        const { deployed, previousImage, containers, replicas, firstDeploy, rolledBack, failures, timeline, tasks } = first;
         Object.assign(result, {
             deployed,
             previousImage,
@@ -12748,7 +13582,8 @@ function summarize(result) {
             firstDeploy,
             rolledBack,
             failures,
-            timeline
+            timeline,
+            tasks
         });
         return;
     }
@@ -12974,6 +13809,18 @@ function outcomeCounts(hosts) {
     }
     return [...counts].map(([word, count]) => `${count} ${word}`).join(', ');
 }
+/** An orchestrator's tasks (Swarm), a row each: node, state, health, error. */
+function taskTable(result) {
+    if (!result.tasks || result.tasks.length === 0)
+        return [];
+    const cell = (value) => text(clip$1(value, REASON_LIMIT)).replace(/\|/g, '\\|') || ' ';
+    return [
+        '| Task | Node | State | Health | Error |',
+        '| --- | --- | --- | --- | --- |',
+        ...result.tasks.map((row) => `| ${[row.task, row.node, row.state, row.health, row.error].map(cell).join(' | ')} |`),
+        ''
+    ];
+}
 /** The rollout's timeline (a row per host when there are several), and each failed container. */
 function deploySection(result) {
     const lines = ['### Deploy', ''];
@@ -12993,6 +13840,7 @@ function deploySection(result) {
             lines.push(`| ${entry.phase} | ${entry.seconds.toFixed(1)} |`);
         lines.push(`| **total** | **${total.toFixed(1)}** |`, '');
     }
+    lines.push(...taskTable(result));
     for (const failure of result.failures) {
         lines.push(`- ${code(clip$1(failure.name))} (${code(short(failure.id))}): ${text(clip$1(failure.reason, REASON_LIMIT))}. Its last health checks and log lines are in the job log, in the group ${code(clip$1(logGroupTitle(failure)))}.`);
     }
@@ -16045,7 +16893,7 @@ function hasCacheService(env = process.env) {
     return Boolean(env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL);
 }
 async function loadCache() {
-    return import('./chunks/cache-CRtAcCaY.js');
+    return import('./chunks/cache-Dtp5DTgJ.js');
 }
 /** Trivy's cache folder as Trivy finds it: TRIVY_CACHE_DIR, else ~/.cache/trivy. */
 function trivyCacheDir(env = process.env) {

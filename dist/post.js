@@ -1657,12 +1657,12 @@ function splitCommandWords(text) {
 // once the new containers are ready (nginx: nginx -s reload). Read by the main step from its
 // inputs and by the post step, which finishes or undoes a switch, from the same input: never
 // from saved state.
-const SERVICE_NAME$2 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const SERVICE_NAME$3 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 function parseSwitchCommand(raw) {
     if (!raw)
         return undefined;
     const match = /^([^:\s]+)\s*:\s*(\S[\s\S]*)$/.exec(raw);
-    if (!match || !SERVICE_NAME$2.test(match[1]))
+    if (!match || !SERVICE_NAME$3.test(match[1]))
         throw new Error(`"${raw}" is not SERVICE: command, e.g. nginx: nginx -s reload`);
     const command = match[2].trim();
     let args;
@@ -30599,6 +30599,7 @@ const ACTION_DEFAULTS = {
     'db-cache': 'true',
     annotations: 'true',
     'pr-comment': 'true',
+    orchestrator: 'compose',
     'compose-file': 'docker-compose.yml',
     'health-timeout': '120',
     'drain-seconds': '0',
@@ -30666,6 +30667,13 @@ function parseBoolean(raw) {
     if (['false', 'False', 'FALSE', ''].includes(raw))
         return false;
     throw new Error(`"${raw}" is not a boolean (true or false)`);
+}
+function parseChoice(raw, choices) {
+    const lower = raw.toLowerCase();
+    const found = choices.find((choice) => choice === lower);
+    if (!found)
+        throw new Error(`"${raw}" is not one of ${choices.join(', ')}`);
+    return found;
 }
 /** Checks that PEM text has the expected block; never quotes the text (it may be a key). */
 function checkPem(fields, name, text, kind) {
@@ -30769,10 +30777,11 @@ function parseDockerHosts(text) {
 
 // The deploy step's inputs: the host and how to reach it, the Compose project and service, and
 // the rollout's waits. Also the refusal to deploy from events anyone may trigger.
+const ORCHESTRATORS = ['compose', 'swarm'];
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A Compose project name, as Compose normalises one. */
 const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
-const SERVICE_NAME$1 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const SERVICE_NAME$2 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 function readDeployInputs(fields, scope) {
     const { read } = fields;
     const dockerHosts = fields.field('docker-host', parseDockerHosts, []);
@@ -30788,11 +30797,15 @@ function readDeployInputs(fields, scope) {
     checkRemoteAccess(fields, dockerHosts, { sshKnownHosts, tlsCa, tlsCert, tlsKey });
     const service = read('service');
     const deploying = scope.steps.includes('deploy') && dockerHosts.length > 0;
-    if (service && !SERVICE_NAME$1.test(service))
+    if (service && !SERVICE_NAME$2.test(service))
         fields.problem(`service: "${service}" is not a Compose service name`);
     if (deploying && !service)
         fields.problem('service: is required to deploy (docker-host is set)');
     const seconds = (name, fallback) => fields.field(name, (raw) => parseWholeNumber(raw, name), fallback);
+    const orchestrator = fields.field('orchestrator', (raw) => parseChoice(raw || 'compose', ORCHESTRATORS), 'compose');
+    // Swarm spreads the tasks over its nodes itself: the action talks to one manager.
+    if (orchestrator === 'swarm' && dockerHosts.length > 1)
+        fields.problem('docker-host: orchestrator swarm takes one host, a Swarm manager, not several');
     return {
         dockerHosts,
         sshPrivateKey,
@@ -30813,7 +30826,8 @@ function readDeployInputs(fields, scope) {
         env: fields.field('env', parseDeployEnv, []),
         rolloutBatch: fields.field('rollout-batch', parseRolloutBatch, { hosts: 1 }),
         batchWait: seconds('batch-wait', 0),
-        onFailure: fields.field('on-failure', parseOnFailure, 'rollback')
+        onFailure: fields.field('on-failure', parseOnFailure, 'rollback'),
+        orchestrator
     };
 }
 /** `2` hosts at a time, or `25%` of them (rounded up, at least one host). */
@@ -30970,7 +30984,7 @@ function currentUid() {
 // The saved state is trusted no more than any other (run/trusted-state.ts): it must be of the
 // service the `service` input names, in a Compose project, its old containers full IDs; the
 // switch command comes from the switch-command input, never from state.
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const SERVICE_NAME$1 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const CONTAINER_ID = /^[0-9a-f]{64}$/;
 function parseRolloutState(text) {
     if (!text)
@@ -31023,7 +31037,7 @@ function checkedRollout(text, service) {
     }
     if (!state)
         return undefined;
-    if (!SERVICE_NAME.test(service) || state.service !== service) {
+    if (!SERVICE_NAME$1.test(service) || state.service !== service) {
         throw new UntrustedStateError('deploy-rollout', `it is of service ${JSON.stringify(state.service)}, and the service input is ${JSON.stringify(service)}`);
     }
     if (!COMPOSE_PROJECT.test(state.project)) {
@@ -31097,6 +31111,212 @@ async function restoreName(containers, old, fresh, service) {
             await containers.connect(network, container.id, aliases, endpoint.ip);
         }
     }
+}
+
+const asObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+const asString = (value) => (typeof value === 'string' ? value : '');
+/** One service as `docker service inspect` prints it. */
+function parseService(inspected) {
+    const service = asObject(inspected);
+    const spec = asObject(service.Spec);
+    const template = asObject(spec.TaskTemplate);
+    const container = asObject(template.ContainerSpec);
+    const replicated = asObject(asObject(spec.Mode).Replicated);
+    const status = asObject(service.UpdateStatus);
+    const healthcheck = asObject(container.Healthcheck);
+    const test = healthcheck.Test;
+    return {
+        id: asString(service.ID),
+        image: asString(container.Image),
+        ...(typeof replicated.Replicas === 'number' ? { replicas: replicated.Replicas } : {}),
+        healthcheck: Array.isArray(test) && test.length > 0 && test[0] !== 'NONE',
+        taskTemplate: JSON.stringify(template),
+        ...(asString(status.State)
+            ? {
+                update: {
+                    state: asString(status.State),
+                    startedAt: asString(status.StartedAt),
+                    message: asString(status.Message)
+                }
+            }
+            : {})
+    };
+}
+/** One task as `docker inspect` prints it. */
+function parseTask(inspected, nodes = new Map()) {
+    const task = asObject(inspected);
+    const status = asObject(task.Status);
+    const nodeId = asString(task.NodeID);
+    return {
+        id: asString(task.ID),
+        ...(typeof task.Slot === 'number' && task.Slot > 0 ? { slot: task.Slot } : {}),
+        nodeId,
+        node: nodes.get(nodeId) ?? nodeId.slice(0, 12),
+        desiredState: asString(task.DesiredState),
+        state: asString(status.State),
+        error: asString(status.Err),
+        message: asString(status.Message),
+        image: asString(asObject(asObject(task.Spec).ContainerSpec).Image),
+        containerId: asString(asObject(status.ContainerStatus).ContainerID),
+        timestamp: asString(status.Timestamp)
+    };
+}
+class SwarmService {
+    docker;
+    name;
+    nodes = new Map();
+    constructor(docker, 
+    /** `<stack>_<service>`. */
+    name) {
+        this.docker = docker;
+        this.name = name;
+    }
+    /** The service, or undefined when the swarm has none of this name. */
+    async inspect() {
+        const result = await this.docker.run(['service', 'inspect', '--format', '{{json .}}', this.name], {
+            quiet: true,
+            allowFailure: true
+        });
+        if (result.exitCode !== 0) {
+            if (/no such service|not found/i.test(result.stderr))
+                return undefined;
+            throw new Error(`docker service inspect ${this.name} failed: ${result.stderr.trim()}`);
+        }
+        return parseService(JSON.parse(result.stdout));
+    }
+    /** The service's tasks (Swarm keeps a few finished ones per slot), with their nodes' hostnames. */
+    async tasks() {
+        const listed = await this.docker.run(['service', 'ps', '--quiet', '--no-trunc', this.name], {
+            quiet: true
+        });
+        const ids = listed.stdout
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean);
+        if (ids.length === 0)
+            return [];
+        const inspected = await this.docker.run(['inspect', '--type', 'task', ...ids], {
+            quiet: true,
+            allowFailure: true
+        });
+        // A task removed between the two calls makes inspect fail: the next poll lists again.
+        if (inspected.exitCode !== 0)
+            return [];
+        const tasks = JSON.parse(inspected.stdout);
+        if (tasks.some((task) => !this.nodes.has(asString(asObject(task).NodeID))))
+            await this.readNodes();
+        return tasks.map((task) => parseTask(task, this.nodes));
+    }
+    async readNodes() {
+        const result = await this.docker.run(['node', 'ls', '--format', '{{.ID}} {{.Hostname}}'], {
+            quiet: true,
+            allowFailure: true
+        });
+        for (const line of result.stdout.split('\n')) {
+            const [id, hostname] = line.trim().split(/\s+/);
+            if (id && hostname)
+                this.nodes.set(id, hostname);
+        }
+    }
+}
+
+/** How often the manager is asked again while something converges. */
+const POLL_MS = 1000;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Rolls the service back to its previous spec and waits up to `timeoutSeconds` for Swarm to end
+ * the rollback; returns the UpdateStatus state it ended in ('' when the service has none).
+ */
+async function rollBackService(docker, name, timeoutSeconds, log) {
+    const result = await docker.run(['service', 'rollback', '--detach=true', name], {
+        quiet: true,
+        allowFailure: true
+    });
+    if (result.exitCode !== 0)
+        throw new Error(`docker service rollback ${name} failed: ${result.stderr.trim()}`);
+    log.info(`Asked Swarm to roll ${name} back to its previous spec`);
+    return waitForRollback(new SwarmService(docker, name), timeoutSeconds);
+}
+/** Waits while Swarm rolls back; the state it ended in, or the last seen at the timeout. */
+async function waitForRollback(service, timeoutSeconds) {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    for (;;) {
+        const state = (await service.inspect())?.update?.state ?? '';
+        if (state !== 'rollback_started' && state !== 'updating')
+            return state;
+        if (Date.now() > deadline)
+            return state;
+        await sleep(POLL_MS);
+    }
+}
+
+// What the main step saves for the post step while Swarm updates the service (the stack and the
+// service, nothing else), and its check when read back: the post step trusts no saved value
+// (run/trusted-state.ts), so the service must be the one the `service` input names and the stack
+// a valid stack name; what is done about it is decided from the manager's own answer.
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** The saved rollout, checked against the service input; undefined when none was saved. */
+function checkedSwarmState(text, service) {
+    if (!text)
+        return undefined;
+    let state;
+    try {
+        state = JSON.parse(text);
+    }
+    catch {
+        state = undefined;
+    }
+    const saved = (typeof state === 'object' && state !== null ? state : {});
+    if (saved.orchestrator !== 'swarm' ||
+        typeof saved.stack !== 'string' ||
+        typeof saved.service !== 'string') {
+        throw new UntrustedStateError('deploy-rollout', 'it is not one the main step writes for a Swarm rollout');
+    }
+    if (!SERVICE_NAME.test(service) || saved.service !== service) {
+        throw new UntrustedStateError('deploy-rollout', `it is of service ${JSON.stringify(saved.service)}, and the service input is ${JSON.stringify(service)}`);
+    }
+    if (!COMPOSE_PROJECT.test(saved.stack)) {
+        throw new UntrustedStateError('deploy-rollout', `${JSON.stringify(saved.stack)} is not a stack name`);
+    }
+    return { stack: saved.stack, service: saved.service };
+}
+
+/** The post step waits this long for a rollback when health-timeout cannot be read. */
+const DEFAULT_WAIT_SECONDS = 120;
+function interruptedSwarmRollout(saved, input) {
+    const state = checkedSwarmState(saved, input('service'));
+    if (!state)
+        return undefined;
+    const wait = Number(input('health-timeout'));
+    const seconds = Number.isSafeInteger(wait) && wait > 0 ? wait : DEFAULT_WAIT_SECONDS;
+    return {
+        service: `${state.stack}_${state.service}`,
+        recover: async (docker, log) => {
+            await recoverSwarmRollout(docker, state, seconds, log);
+        }
+    };
+}
+/** Rolls back an update still under way; leaves a finished one alone. Returns what it did. */
+async function recoverSwarmRollout(docker, state, seconds, log) {
+    const name = `${state.stack}_${state.service}`;
+    const service = new SwarmService(docker, name);
+    const update = (await service.inspect())?.update;
+    const now = update?.state ?? 'none';
+    if (now === 'updating' || now === 'paused') {
+        const ended = await rollBackService(docker, name, seconds, log);
+        const what = `The deploy ended while Swarm was updating ${name} (${now}): rolled it back (${ended || 'no update status'}).`;
+        log.warning(what);
+        return what;
+    }
+    if (now === 'rollback_started') {
+        const ended = await waitForRollback(service, seconds);
+        const what = `The deploy ended while Swarm was rolling ${name} back: waited for it (${ended || 'no update status'}).`;
+        log.warning(what);
+        return what;
+    }
+    const what = `The deploy ended during the update of ${name}, which Swarm had finished (${now}): nothing to do.`;
+    log.info(what);
+    return what;
 }
 
 // Docker Compose as the deploy runs it: the v2 plugin (`docker compose`) when the docker CLI has
@@ -39722,6 +39942,10 @@ const recovery = {
     interrupted: interruptedRollout,
     prepare: composeBlueGreen.prepare
 };
+/** The recovery of the strategy the orchestrator input chose. */
+function interrupted(input) {
+    return input('orchestrator') === 'swarm' ? interruptedSwarmRollout : recovery.interrupted;
+}
 /** Puts back what an interrupted deploy left on each host, frees the locks, removes the access. */
 async function cleanUpDeploy(cleanup) {
     const { saved, input, log } = cleanup;
@@ -39737,7 +39961,7 @@ async function cleanUpDeploy(cleanup) {
         const access = trusted(() => checkedAccess(saved(hostState(DeployState.Access, index)), lines[index] ?? '', cleanup.tempRoot, log), warn);
         // Checked (and warned of) even without the host's access, which would reach it.
         const lock = trusted(() => checkedLockName(saved(hostState(DeployState.Lock, index))), warn);
-        const rollout = trusted(() => recovery.interrupted(saved(hostState(DeployState.Rollout, index)), input), warn);
+        const rollout = trusted(() => interrupted(input)(saved(hostState(DeployState.Rollout, index)), input), warn);
         if (!access)
             continue;
         hosts.push({ index, access, lock, rollout, revertTo: revertTarget(fleet, index, rollout !== undefined) });

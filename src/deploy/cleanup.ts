@@ -14,6 +14,7 @@
 // run/post.ts): its messages go to the log it is handed.
 import { rmSync } from 'node:fs'
 import { interruptedRollout } from './compose/recovery.js'
+import { interruptedSwarmRollout } from './swarm/recovery.js'
 import { composeBlueGreen } from './compose/blue-green.js'
 import { Containers } from './compose/containers.js'
 import { parseDockerHost } from './host/docker-host.js'
@@ -50,6 +51,11 @@ const recovery: Pick<DeployStrategy, 'interrupted' | 'prepare'> = {
   prepare: composeBlueGreen.prepare
 }
 
+/** The recovery of the strategy the orchestrator input chose. */
+function interrupted(input: (name: string) => string): DeployStrategy['interrupted'] {
+  return input('orchestrator') === 'swarm' ? interruptedSwarmRollout : recovery.interrupted
+}
+
 /** What the main step left on one host, checked. */
 interface LeftOnHost {
   index: number
@@ -81,7 +87,7 @@ async function cleanUpDeploy(cleanup: PostContext): Promise<void> {
     // Checked (and warned of) even without the host's access, which would reach it.
     const lock = trusted(() => checkedLockName(saved(hostState(DeployState.Lock, index))), warn)
     const rollout = trusted(
-      () => recovery.interrupted(saved(hostState(DeployState.Rollout, index)), input),
+      () => interrupted(input)(saved(hostState(DeployState.Rollout, index)), input),
       warn
     )
     if (!access) continue

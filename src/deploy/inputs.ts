@@ -2,7 +2,14 @@
 // the rollout's waits. Also the refusal to deploy from events anyone may trigger.
 import { ENGINE_VARIABLES } from '../docker/cli.js'
 import { parseWholeNumber } from '../inputs/bounds.js'
-import { checkPem, InputError, parseBoolean, type InputFields, type InputScope } from '../inputs/fields.js'
+import {
+  checkPem,
+  InputError,
+  parseBoolean,
+  parseChoice,
+  type InputFields,
+  type InputScope
+} from '../inputs/fields.js'
 import { parseKeyValueLines, parseLines, type KeyValue } from '../lib/key-value.js'
 import { parseSwitchCommand, type SwitchCommand } from './compose/switch-command.js'
 import { parseDockerHosts, type DockerHost } from './host/docker-host.js'
@@ -39,7 +46,12 @@ export interface DeployInputs {
   /** Seconds a batch's new containers must stay healthy before the next batch starts. */
   batchWait: number
   onFailure: OnFailure
+  /** Who rolls the service out: the action (Compose blue-green) or Docker Swarm (swarm/). */
+  orchestrator: Orchestrator
 }
+
+export const ORCHESTRATORS = ['compose', 'swarm'] as const
+export type Orchestrator = (typeof ORCHESTRATORS)[number]
 
 /** The host's keys, and env (it feeds the deployed service, so its values may be secrets). */
 export const DEPLOY_SECRET_INPUTS = { whole: ['ssh-private-key', 'tls-key'], values: ['env'] } as const
@@ -71,6 +83,14 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
 
   const seconds = (name: Parameters<typeof parseWholeNumber>[1], fallback: number): number =>
     fields.field(name, (raw) => parseWholeNumber(raw, name), fallback)
+  const orchestrator = fields.field(
+    'orchestrator',
+    (raw) => parseChoice(raw || 'compose', ORCHESTRATORS),
+    'compose' as Orchestrator
+  )
+  // Swarm spreads the tasks over its nodes itself: the action talks to one manager.
+  if (orchestrator === 'swarm' && dockerHosts.length > 1)
+    fields.problem('docker-host: orchestrator swarm takes one host, a Swarm manager, not several')
   return {
     dockerHosts,
     sshPrivateKey,
@@ -95,7 +115,8 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
     env: fields.field('env', parseDeployEnv, []),
     rolloutBatch: fields.field('rollout-batch', parseRolloutBatch, { hosts: 1 }),
     batchWait: seconds('batch-wait', 0),
-    onFailure: fields.field('on-failure', parseOnFailure, 'rollback')
+    onFailure: fields.field('on-failure', parseOnFailure, 'rollback'),
+    orchestrator
   }
 }
 

@@ -251,12 +251,16 @@ export const deployStep: Step<
         // Before the pull: an image that fails is refused with nothing changed on any host.
         await verifyPinned(fleet.plan, context)
         await onEveryHost(fleet, async (target) => {
+          // An orchestrator's nodes pull the image themselves (Swarm).
+          if (target.rollout.nodesPull) return
           await pullImage(target, context.inputs, timelines[target.index] as Timeline)
           if (fleet !== prepared) await checkPulledDigest(target, fleet.plan.image)
         })
       }
       const imageIds = await onEveryHost(fleet, (target) =>
-        imageIdOn(target.docker, fleet.plan.image, target.host.url)
+        target.rollout.nodesPull
+          ? Promise.resolve('')
+          : imageIdOn(target.docker, fleet.plan.image, target.host.url)
       )
       await withLocks(fleet, { context, deploy }, timelines, () =>
         rollOutFleet(fleet, deploy, { imageIds, timelines, result })
@@ -319,8 +323,17 @@ function summarize(result: DeployResult): void {
   const [first] = result.hosts
   if (!first) return
   if (result.hosts.length === 1) {
-    const { deployed, previousImage, containers, replicas, firstDeploy, rolledBack, failures, timeline } =
-      first
+    const {
+      deployed,
+      previousImage,
+      containers,
+      replicas,
+      firstDeploy,
+      rolledBack,
+      failures,
+      timeline,
+      tasks
+    } = first
     Object.assign(result, {
       deployed,
       previousImage,
@@ -329,7 +342,8 @@ function summarize(result: DeployResult): void {
       firstDeploy,
       rolledBack,
       failures,
-      timeline
+      timeline,
+      tasks
     })
     return
   }
@@ -586,6 +600,20 @@ function outcomeCounts(hosts: HostResult[]): string {
   return [...counts].map(([word, count]) => `${count} ${word}`).join(', ')
 }
 
+/** An orchestrator's tasks (Swarm), a row each: node, state, health, error. */
+function taskTable(result: Pick<DeployResult, 'tasks'>): string[] {
+  if (!result.tasks || result.tasks.length === 0) return []
+  const cell = (value: string): string => text(clip(value, REASON_LIMIT)).replace(/\|/g, '\\|') || ' '
+  return [
+    '| Task | Node | State | Health | Error |',
+    '| --- | --- | --- | --- | --- |',
+    ...result.tasks.map(
+      (row) => `| ${[row.task, row.node, row.state, row.health, row.error].map(cell).join(' | ')} |`
+    ),
+    ''
+  ]
+}
+
 /** The rollout's timeline (a row per host when there are several), and each failed container. */
 export function deploySection(result: DeployResult): string {
   const lines = ['### Deploy', '']
@@ -603,6 +631,7 @@ export function deploySection(result: DeployResult): string {
     for (const entry of result.timeline) lines.push(`| ${entry.phase} | ${entry.seconds.toFixed(1)} |`)
     lines.push(`| **total** | **${total.toFixed(1)}** |`, '')
   }
+  lines.push(...taskTable(result))
   for (const failure of result.failures) {
     lines.push(
       `- ${code(clip(failure.name))} (${code(short(failure.id))}): ${text(clip(failure.reason, REASON_LIMIT))}. Its last health checks and log lines are in the job log, in the group ${code(clip(logGroupTitle(failure)))}.`

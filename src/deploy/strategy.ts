@@ -62,6 +62,11 @@ export interface Rollout {
   /** What runs the rollout, for the log (`docker compose 2.27.0`). */
   tool: string
   /**
+   * True when the orchestrator's nodes pull the image themselves (Swarm): the step then neither
+   * pulls it on the host nor reads its ID there, and rollOut gets '' for it.
+   */
+  nodesPull?: boolean
+  /**
    * The rollout of the image (its ID on the host), with the lock held. Fills `report` as it
    * goes; a failure throws, and `report` keeps what is still true (e.g. rolled back).
    */
@@ -91,6 +96,17 @@ export interface RolloutReport {
   /** Set when the release failed and the new containers were removed. */
   rolledBack?: boolean
   failures: ContainerFailure[]
+  /** An orchestrator's tasks after the rollout (Swarm), a row each in the summary. */
+  tasks?: TaskRow[]
+}
+
+/** One task of an orchestrated service, as the summary shows it. */
+export interface TaskRow {
+  task: string
+  node: string
+  state: string
+  health: string
+  error: string
 }
 
 /** A failure's logTail holds at most this many of the container's last log lines. */

@@ -11,6 +11,8 @@ import { saveForPost, savedForPost } from '../run/saved-for-post.js'
 import type { StepCall } from '../run/step.js'
 import { DeployState, hostState } from './states.js'
 import { composeBlueGreen } from './compose/blue-green.js'
+import { swarmStack } from './swarm/strategy.js'
+import { swarmRole } from './swarm/service.js'
 import type { DockerCli } from '../docker/cli.js'
 import type { DockerHost } from './host/docker-host.js'
 import type { DeployInputs } from './inputs.js'
@@ -48,11 +50,11 @@ export interface DeployFleet {
 }
 
 /**
- * How releases are rolled out: Compose blue-green, the one strategy so far. The post step's
- * cleanup (cleanup.ts) takes the same strategy's recovery.
+ * How releases are rolled out, by the orchestrator input: Compose blue-green, or Docker Swarm.
+ * The post step's cleanup (cleanup.ts) takes the same strategy's recovery.
  */
-export function deployStrategy(): DeployStrategy {
-  return composeBlueGreen
+export function deployStrategy(deploy: Pick<DeployInputs, 'orchestrator'>): DeployStrategy {
+  return deploy.orchestrator === 'swarm' ? swarmStack : composeBlueGreen
 }
 
 /**
@@ -69,7 +71,7 @@ export async function prepareDeploy(
 ): Promise<DeployFleet> {
   const hosts = inputs.deploy.dockerHosts
   if (hosts.length === 0) throw new Error('docker-host: is empty')
-  const plan = deployStrategy().prepare(inputs.deploy, version, options.cwd, core)
+  const plan = deployStrategy(inputs.deploy).prepare(inputs.deploy, version, options.cwd, core)
   const reached = await Promise.allSettled(
     hosts.map((host, index) => reachHost(host, index, plan, inputs.deploy, localDocker, options))
   )
@@ -130,7 +132,9 @@ async function connect(
   try {
     const engineVersion = await reachEngine(docker, access)
     const [rollout, liveRestore] = await Promise.all([plan.connect(docker), liveRestoreEnabled(docker)])
-    if (liveRestore === false) core.warning(`${access.url}: ${NO_LIVE_RESTORE}`)
+    // Swarm mode refuses live-restore: the warning does not apply to a swarm member.
+    if (liveRestore === false && !(await swarmRole(docker)).member)
+      core.warning(`${access.url}: ${NO_LIVE_RESTORE}`)
     return [engineVersion, rollout]
   } catch (error) {
     if (access.tunnel) closeTunnel(access.tunnel)

@@ -21,6 +21,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'db-cache': 'true',
   annotations: 'true',
   'pr-comment': 'true',
+  orchestrator: 'compose',
   'compose-file': 'docker-compose.yml',
   'health-timeout': '120',
   'drain-seconds': '0',

@@ -1,4 +1,4 @@
-import { d as debug, a as semverExports, m as mkdirP, e as exec, o as which, w as warning, i as info, z as HttpCodes, A as HttpClientError, H as HttpClient, b as isDebug, l as setSecret, B as BearerCredentialHandler, r as rmRF, q as error } from './index-D8nocczx.js';
+import { d as debug, b as semverExports, m as mkdirP, e as exec, p as which, w as warning, i as info, z as HttpCodes, A as HttpClientError, H as HttpClient, f as isDebug, a as setSecret, B as BearerCredentialHandler, r as rmRF, q as error } from './index-DLVYN93V.js';
 import * as path$1 from 'path';
 import * as fs from 'fs';
 import { writeFileSync, existsSync } from 'fs';

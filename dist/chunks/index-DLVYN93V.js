@@ -6099,4 +6099,4 @@ function requireSemver () {
 var semverExports = requireSemver();
 var semver = /*@__PURE__*/getDefaultExportFromCjs(semverExports);
 
-export { HttpClientError as A, BearerCredentialHandler as B, HttpClient as H, semverExports as a, isDebug as b, core as c, debug as d, exec as e, cp as f, getExecOutput as g, startGroup as h, info as i, endGroup as j, getIDToken as k, setSecret as l, mkdirP as m, semver as n, which as o, notice as p, error as q, rmRF as r, saveState as s, getInput as t, summary as u, setFailed as v, warning as w, group as x, setOutput as y, HttpCodes as z };
+export { HttpClientError as A, BearerCredentialHandler as B, HttpClient as H, setSecret as a, semverExports as b, core as c, debug as d, exec as e, isDebug as f, getExecOutput as g, cp as h, info as i, startGroup as j, endGroup as k, getIDToken as l, mkdirP as m, notice as n, semver as o, which as p, error as q, rmRF as r, saveState as s, getInput as t, summary as u, setFailed as v, warning as w, group as x, setOutput as y, HttpCodes as z };
