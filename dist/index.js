@@ -12025,7 +12025,7 @@ async function prepareDeploy(inputs, version, localDocker, options) {
     if (hosts.length === 0)
         throw new Error('docker-host: is empty');
     const plan = deployStrategy(inputs.deploy).prepare(inputs.deploy, version, options.cwd, core);
-    const reached = await Promise.allSettled(hosts.map((host, index) => reachHost(host, index, plan, inputs.deploy, localDocker, options)));
+    const reached = await Promise.allSettled(hosts.map((host, index) => reachHost(host, index, plan, inputs.deploy, localDocker, { ...options, named: hosts.length > 1 })));
     const targets = reached.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
     const failed = reached.find((outcome) => outcome.status === 'rejected');
     if (failed) {
@@ -12050,7 +12050,7 @@ async function reachHost(host, index, plan, deploy, localDocker, options) {
         options.onAccess(index, access); // now with the tunnel's PID, for the post step
     }
     const docker = localDocker.withEngine(access.engine);
-    const [engineVersion, rollout] = await connect(docker, access, plan);
+    const [engineVersion, rollout] = await connect(docker, access, plan, options.named);
     info(`Deploy target: ${host.url} (Engine ${engineVersion}), project ${plan.project}, service ${plan.service}, image ${plan.image}, ${rollout.tool}`);
     return { index, host, docker, plan, rollout, engineVersion, access };
 }
@@ -12063,14 +12063,17 @@ function sshClient(host) {
         throw new Error(`docker-host: ${host.url} needs the ssh client, which is not installed on the runner`);
     return realSsh;
 }
-/** The engine's version and the strategy bound to it; the tunnel is closed when this fails. */
-async function connect(docker, access, plan) {
+/**
+ * The engine's version and the strategy bound to it; the tunnel is closed when this fails.
+ * `named`: there are several hosts, and a warning says which one it is about.
+ */
+async function connect(docker, access, plan, named) {
     try {
         const engineVersion = await reachEngine(docker, access);
         const [rollout, liveRestore] = await Promise.all([plan.connect(docker), liveRestoreEnabled(docker)]);
         // Swarm mode refuses live-restore: the warning does not apply to a swarm member.
         if (liveRestore === false && !(await swarmRole(docker)).member)
-            warning(`${access.url}: ${NO_LIVE_RESTORE}`);
+            warning(noLiveRestore(named ? access.url : undefined));
         return [engineVersion, rollout];
     }
     catch (error) {
@@ -12088,7 +12091,8 @@ async function reachEngine(docker, access) {
     const tunnelSaid = access.tunnel ? sshComplaint(access.tunnel.log) : '';
     throw new Error(`docker-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`);
 }
-const NO_LIVE_RESTORE = 'the deploy host\'s dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.';
+/** The warning for an engine without live-restore; `host` names it when there are several. */
+const noLiveRestore = (host) => `${host ? `${host}: the` : 'The'} deploy host's dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.`;
 /** Whether the engine keeps containers running while it restarts; undefined when it does not say. */
 async function liveRestoreEnabled(docker) {
     const result = await docker.run(['info', '--format', '{{json .LiveRestoreEnabled}}'], {

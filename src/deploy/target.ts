@@ -73,7 +73,9 @@ export async function prepareDeploy(
   if (hosts.length === 0) throw new Error('docker-host: is empty')
   const plan = deployStrategy(inputs.deploy).prepare(inputs.deploy, version, options.cwd, core)
   const reached = await Promise.allSettled(
-    hosts.map((host, index) => reachHost(host, index, plan, inputs.deploy, localDocker, options))
+    hosts.map((host, index) =>
+      reachHost(host, index, plan, inputs.deploy, localDocker, { ...options, named: hosts.length > 1 })
+    )
   )
   const targets = reached.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []))
   const failed = reached.find((outcome) => outcome.status === 'rejected')
@@ -91,7 +93,7 @@ async function reachHost(
   plan: DeployPlan,
   deploy: DeployInputs,
   localDocker: DockerCli,
-  options: { tempRoot: string; onAccess: (index: number, access: RemoteAccess) => void }
+  options: { tempRoot: string; onAccess: (index: number, access: RemoteAccess) => void; named: boolean }
 ): Promise<DeployTarget> {
   const realSsh = sshClient(host)
   const access = prepareRemoteAccess(host, deploy, options.tempRoot)
@@ -107,7 +109,7 @@ async function reachHost(
     options.onAccess(index, access) // now with the tunnel's PID, for the post step
   }
   const docker = localDocker.withEngine(access.engine)
-  const [engineVersion, rollout] = await connect(docker, access, plan)
+  const [engineVersion, rollout] = await connect(docker, access, plan, options.named)
   core.info(
     `Deploy target: ${host.url} (Engine ${engineVersion}), project ${plan.project}, service ${plan.service}, image ${plan.image}, ${rollout.tool}`
   )
@@ -123,18 +125,22 @@ function sshClient(host: DockerHost): string | undefined {
   return realSsh
 }
 
-/** The engine's version and the strategy bound to it; the tunnel is closed when this fails. */
+/**
+ * The engine's version and the strategy bound to it; the tunnel is closed when this fails.
+ * `named`: there are several hosts, and a warning says which one it is about.
+ */
 async function connect(
   docker: DockerCli,
   access: RemoteAccess,
-  plan: DeployPlan
+  plan: DeployPlan,
+  named: boolean
 ): Promise<[string, Rollout]> {
   try {
     const engineVersion = await reachEngine(docker, access)
     const [rollout, liveRestore] = await Promise.all([plan.connect(docker), liveRestoreEnabled(docker)])
     // Swarm mode refuses live-restore: the warning does not apply to a swarm member.
     if (liveRestore === false && !(await swarmRole(docker)).member)
-      core.warning(`${access.url}: ${NO_LIVE_RESTORE}`)
+      core.warning(noLiveRestore(named ? access.url : undefined))
     return [engineVersion, rollout]
   } catch (error) {
     if (access.tunnel) closeTunnel(access.tunnel)
@@ -153,8 +159,9 @@ async function reachEngine(docker: DockerCli, access: RemoteAccess): Promise<str
   )
 }
 
-const NO_LIVE_RESTORE =
-  'the deploy host\'s dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.'
+/** The warning for an engine without live-restore; `host` names it when there are several. */
+const noLiveRestore = (host?: string): string =>
+  `${host ? `${host}: the` : 'The'} deploy host's dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.`
 
 /** Whether the engine keeps containers running while it restarts; undefined when it does not say. */
 async function liveRestoreEnabled(docker: DockerCli): Promise<boolean | undefined> {
