@@ -14,7 +14,7 @@ const execFileAsync = promisify(execFile)
  * @typedef {'healthy' | 'never-healthy' | 'crashes' | 'slow-start' | 'unhealthy-where-marked'} WebBehaviour
  *   healthy: serves / and /health; never-healthy: serves / but /health is missing, so the
  *   HEALTHCHECK fails; crashes: exits with code 3 right after it starts; slow-start: serves
- *   only after 6 s (within the HEALTHCHECK's start period), a window to cause faults in;
+ *   only after 10 s (within the HEALTHCHECK's start period), a window to cause faults in;
  *   unhealthy-where-marked: healthy unless /marker/broken exists (the compose file's `marker`
  *   volume, which a test writes on one host only: one image, unhealthy on that host).
  */
@@ -43,7 +43,7 @@ export function webDockerfile({ baseImage, version, behaviour = 'healthy', healt
     behaviour === 'crashes'
       ? 'CMD ["sh", "-c", "echo starting; echo cannot open the database >&2; exit 3"]'
       : behaviour === 'slow-start'
-        ? 'CMD ["sh", "-c", "sleep 6; exec httpd -f -p 8080 -h /www"]'
+        ? 'CMD ["sh", "-c", "sleep 10; exec httpd -f -p 8080 -h /www"]'
         : 'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]'
   )
   return `${lines.join('\n')}\n`
