@@ -13568,6 +13568,18 @@ function emptyResult(fleet) {
         }))
     };
 }
+/** A host's report fields that are the result's own when it is the only host. */
+const REPORT_FIELDS = [
+    'deployed',
+    'previousImage',
+    'containers',
+    'replicas',
+    'firstDeploy',
+    'rolledBack',
+    'failures',
+    'timeline',
+    'tasks'
+];
 /**
  * The result's own fields from its hosts': deployed when every host is, the first host's
  * previous image, every host's new containers and failures. With one host, that host's report.
@@ -13577,18 +13589,8 @@ function summarize(result) {
     if (!first)
         return;
     if (result.hosts.length === 1) {
-        const { deployed, previousImage, containers, replicas, firstDeploy, rolledBack, failures, timeline, tasks } = first;
-        Object.assign(result, {
-            deployed,
-            previousImage,
-            containers,
-            replicas,
-            firstDeploy,
-            rolledBack,
-            failures,
-            timeline,
-            tasks
-        });
+        for (const key of REPORT_FIELDS)
+            Object.assign(result, { [key]: first[key] });
         return;
     }
     result.deployed = result.hosts.every((host) => host.deployed);

@@ -315,6 +315,19 @@ function emptyResult(fleet: DeployFleet): DeployResult {
   }
 }
 
+/** A host's report fields that are the result's own when it is the only host. */
+const REPORT_FIELDS = [
+  'deployed',
+  'previousImage',
+  'containers',
+  'replicas',
+  'firstDeploy',
+  'rolledBack',
+  'failures',
+  'timeline',
+  'tasks'
+] as const satisfies readonly (keyof HostResult & keyof DeployResult)[]
+
 /**
  * The result's own fields from its hosts': deployed when every host is, the first host's
  * previous image, every host's new containers and failures. With one host, that host's report.
@@ -323,28 +336,7 @@ function summarize(result: DeployResult): void {
   const [first] = result.hosts
   if (!first) return
   if (result.hosts.length === 1) {
-    const {
-      deployed,
-      previousImage,
-      containers,
-      replicas,
-      firstDeploy,
-      rolledBack,
-      failures,
-      timeline,
-      tasks
-    } = first
-    Object.assign(result, {
-      deployed,
-      previousImage,
-      containers,
-      replicas,
-      firstDeploy,
-      rolledBack,
-      failures,
-      timeline,
-      tasks
-    })
+    for (const key of REPORT_FIELDS) Object.assign(result, { [key]: first[key] })
     return
   }
   result.deployed = result.hosts.every((host) => host.deployed)
