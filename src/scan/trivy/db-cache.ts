@@ -68,9 +68,14 @@ export function dbCacheKey(source: DbSource, now: Date, platform: string = proce
 
 /**
  * Why a restored DB folder may not be used as it is, or undefined when it may: its metadata.json
- * must be readable, of schema 2, and updated at most MAX_RESTORED_DB_AGE_MS before `now`.
+ * must be readable, of schema 2, and updated at most `maxAgeMs` (MAX_RESTORED_DB_AGE_MS unless
+ * the caller follows db-max-age) before `now`.
  */
-export function restoredDbProblem(dbDir: string, now: Date): string | undefined {
+export function restoredDbProblem(
+  dbDir: string,
+  now: Date,
+  maxAgeMs: number = MAX_RESTORED_DB_AGE_MS
+): string | undefined {
   let metadata: { Version?: unknown; UpdatedAt?: unknown }
   try {
     metadata = JSON.parse(readFileSync(path.join(dbDir, 'metadata.json'), 'utf8')) as typeof metadata
@@ -81,8 +86,9 @@ export function restoredDbProblem(dbDir: string, now: Date): string | undefined 
     return `its schema is ${String(metadata?.Version)}, not ${TRIVY_DB_SCHEMA}`
   const updated = typeof metadata.UpdatedAt === 'string' ? Date.parse(metadata.UpdatedAt) : NaN
   if (Number.isNaN(updated)) return 'its metadata.json has no UpdatedAt time'
-  if (now.getTime() - updated > MAX_RESTORED_DB_AGE_MS) {
-    return `it was updated at ${metadata.UpdatedAt as string}, more than two days ago`
+  if (now.getTime() - updated > maxAgeMs) {
+    const limit = maxAgeMs === MAX_RESTORED_DB_AGE_MS ? 'two days' : `${Math.round(maxAgeMs / 3_600_000)}h`
+    return `it was updated at ${metadata.UpdatedAt as string}, more than ${limit} ago`
   }
   if (updated - now.getTime() > MAX_RESTORED_DB_AGE_MS) {
     return `it says it was updated at ${metadata.UpdatedAt as string}, in the future`

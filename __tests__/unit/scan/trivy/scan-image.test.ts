@@ -196,6 +196,10 @@ describe('restoredDbProblem', () => {
   it('refuses one older than two days, from the future, of another schema, or without readable metadata', () => {
     expect(restoredDbProblem(dbWith(metadata('2026-12-03T11:59:59Z')), now)).toMatch(/more than two days ago/)
     expect(restoredDbProblem(dbWith(metadata('2030-01-01T00:00:00Z')), now)).toMatch(/in the future/)
+    expect(restoredDbProblem(dbWith(metadata('2026-12-03T11:59:59Z')), now, 72 * 3_600_000)).toBeUndefined()
+    expect(restoredDbProblem(dbWith(metadata('2026-12-04T06:00:00Z')), now, 24 * 3_600_000)).toMatch(
+      /more than 24h ago/
+    )
     expect(restoredDbProblem(dbWith(metadata('2026-12-05T06:00:00Z', 1)), now)).toMatch(/schema is 1/)
     expect(restoredDbProblem(dbWith(JSON.stringify({ Version: 2 })), now)).toMatch(/no UpdatedAt/)
     expect(restoredDbProblem(dbWith('{not json'), now)).toMatch(/cannot be read/)
