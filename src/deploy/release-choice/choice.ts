@@ -1,0 +1,59 @@
+// Which release `steps: deploy` rolls out: the event's own version (the default), a version the
+// user names (a version, a tag or a digest), or the release that ran before the current one.
+// Checked before anything is touched: a bad combination names the input and stops the run.
+import { InputError, parseBoolean } from '../../inputs/fields.js'
+
+export type ReleaseChoice = { kind: 'event' } | { kind: 'version'; version: string } | { kind: 'rollback' }
+
+/** A tag as the registry API accepts it, or a digest. */
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
+const DIGEST = /^sha256:[a-f0-9]{64}$/
+
+/** `steps` are the parsed steps input; a chosen release only makes sense with deploy alone. */
+export function parseReleaseChoice(
+  raw: { version: string; rollback: string },
+  steps: readonly string[]
+): ReleaseChoice {
+  const problems: string[] = []
+  const version = raw.version.trim()
+  let rollback = false
+  try {
+    rollback = parseBoolean(raw.rollback.trim())
+  } catch (error) {
+    problems.push(`rollback: ${(error as Error).message}`)
+  }
+  if (version !== '' && !TAG.test(version) && !DIGEST.test(version))
+    problems.push(`version: "${version}" is neither a tag nor a digest (sha256:<64 hex>)`)
+  if (version !== '' && rollback)
+    problems.push(
+      'version and rollback: choose one (rollback deploys the release that ran before the current one)'
+    )
+  const chosen = version !== '' || rollback
+  if (chosen && (steps.length !== 1 || steps[0] !== 'deploy'))
+    problems.push(
+      `${version !== '' ? 'version' : 'rollback'}: only with steps: deploy alone (the steps were ${steps.join(', ') || 'none'})`
+    )
+  if (problems.length > 0) throw new InputError(problems)
+  if (version !== '') return { kind: 'version', version }
+  return rollback ? { kind: 'rollback' } : { kind: 'event' }
+}
+
+/**
+ * The release to roll back to, from what each docker-host line's running containers record as
+ * the release before theirs (undefined: nothing recorded). The hosts must agree: rolling them
+ * back to different releases would leave the fleet split, so that refuses.
+ */
+export function previousRelease(hosts: readonly { host: string; previous: string | undefined }[]): string {
+  if (hosts.length === 0) throw new Error('rollback: no docker-host to read the previous release from')
+  const missing = hosts.filter((host) => host.previous === undefined).map((host) => host.host)
+  if (missing.length > 0)
+    throw new Error(
+      `rollback: no earlier release is recorded on ${missing.join(', ')}; deploy a version instead`
+    )
+  const releases = [...new Set(hosts.map((host) => host.previous as string))]
+  if (releases.length > 1)
+    throw new Error(
+      `rollback: the hosts disagree on the previous release (${hosts.map((host) => `${host.host}: ${host.previous}`).join('; ')}); deploy a version instead`
+    )
+  return releases[0] as string
+}
