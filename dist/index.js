@@ -16916,9 +16916,10 @@ function dbCacheKey(source, now, platform = process.platform) {
 }
 /**
  * Why a restored DB folder may not be used as it is, or undefined when it may: its metadata.json
- * must be readable, of schema 2, and updated at most MAX_RESTORED_DB_AGE_MS before `now`.
+ * must be readable, of schema 2, and updated at most `maxAgeMs` (MAX_RESTORED_DB_AGE_MS unless
+ * the caller follows db-max-age) before `now`.
  */
-function restoredDbProblem(dbDir, now) {
+function restoredDbProblem(dbDir, now, maxAgeMs = MAX_RESTORED_DB_AGE_MS) {
     let metadata;
     try {
         metadata = JSON.parse(readFileSync(path$1.join(dbDir, 'metadata.json'), 'utf8'));
@@ -16931,8 +16932,9 @@ function restoredDbProblem(dbDir, now) {
     const updated = typeof metadata.UpdatedAt === 'string' ? Date.parse(metadata.UpdatedAt) : NaN;
     if (Number.isNaN(updated))
         return 'its metadata.json has no UpdatedAt time';
-    if (now.getTime() - updated > MAX_RESTORED_DB_AGE_MS) {
-        return `it was updated at ${metadata.UpdatedAt}, more than two days ago`;
+    if (now.getTime() - updated > maxAgeMs) {
+        const limit = maxAgeMs === MAX_RESTORED_DB_AGE_MS ? 'two days' : `${Math.round(maxAgeMs / 3_600_000)}h`;
+        return `it was updated at ${metadata.UpdatedAt}, more than ${limit} ago`;
     }
     if (updated - now.getTime() > MAX_RESTORED_DB_AGE_MS) {
         return `it says it was updated at ${metadata.UpdatedAt}, in the future`;
