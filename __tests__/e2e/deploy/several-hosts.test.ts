@@ -2,8 +2,9 @@
 // ssh:// deploy host in a network namespace of its own with nginx in front of its containers,
 // the load spread over the three proxies as a load balancer in front of them would. One host at
 // a time (the first the canary): no request fails for a good release; a release unhealthy on the
-// second host stops there and the first goes back; a cancelled rollout leaves every host on one
-// release; a host that cannot be reached fails the run before the build.
+// second host stops there and the first goes back (or stays, with on-failure: stop); a cancelled
+// rollout leaves every host on one release; a host that cannot be reached fails the run before
+// the build.
 import { readdirSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import {
@@ -191,5 +192,43 @@ describe('a release over three hosts', () => {
       before.map((list) => list.map((c) => c.id).sort())
     )
     expect(run.post.exitCode).toBe(0)
+  })
+
+  it('on-failure: stop: a release unhealthy on the second host leaves the first on it, the others as they were', async () => {
+    const [first, second, third] = tb.engines as [
+      (typeof tb.engines)[0],
+      (typeof tb.engines)[0],
+      (typeof tb.engines)[0]
+    ]
+    const before = await versionsServing()
+    expect(new Set(before).size).toBe(1)
+    await markBroken(second, stack.project, true)
+    try {
+      const { run, load } = await underFleetLoad(() =>
+        releaseToFleet('6.0.0', {
+          behaviour: 'unhealthy-where-marked',
+          inputs: { 'health-timeout': '15', 'on-failure': 'stop' }
+        })
+      )
+      expect(run.exitCode).not.toBe(0)
+      console.log(`on-failure stop: ${load.total} requests, ${load.failed} failed`, load.failures)
+      expect(run.log).toContain(`on-failure: stop: ${first.sshHost} stay on the new release`)
+      expect(run.log).not.toContain(`Rolling ${first.sshHost} back to `)
+      expect(load.failures).toEqual({})
+      expect(load.failed).toBe(0)
+      // The failing host is always rolled back; the one not reached never changed.
+      expect(await versionsServing()).toEqual(['6.0.0', before[1], before[2]])
+      const secondContainers = await containersOn(second, stack.project)
+      expect(secondContainers.every((c) => !c.image.endsWith(':6.0.0'))).toBe(true)
+      expect(run.outputs.deployed).toBe('false')
+      expect(run.summary).toContain(`| \`${second.sshHost}\` | **failed**, its new containers removed |`)
+      expect(run.summary).toContain(`| \`${third.sshHost}\` | not changed |`)
+      for (const engine of tb.engines) expect(await lockOn(engine, stack.project)).toBe(false)
+      expect(run.post.exitCode).toBe(0)
+      // The post step leaves the first host where on-failure put it.
+      expect(await versionsServing()).toEqual(['6.0.0', before[1], before[2]])
+    } finally {
+      await markBroken(second, stack.project, false)
+    }
   })
 })
