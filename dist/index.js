@@ -11308,12 +11308,6 @@ class SwarmService {
         }
     }
 }
-/** The engine's part in a swarm: whether it is a member, and a manager. */
-async function swarmRole(docker) {
-    const result = await docker.run(['info', '--format', '{{json .Swarm.LocalNodeState}} {{json .Swarm.ControlAvailable}}'], { quiet: true, allowFailure: true });
-    const [state, control] = result.stdout.trim().split(' ');
-    return { member: state === '"active"', manager: state === '"active"' && control === 'true' };
-}
 
 /** How often the manager is asked again while something converges. */
 const POLL_MS = 1000;
@@ -11721,6 +11715,34 @@ class SwarmRollout {
     }
 }
 
+const asked = new WeakMap();
+/** The engine's answer, from one `docker info` for each DockerCli (one per host connection). */
+function engineInfo(docker) {
+    let info = asked.get(docker);
+    if (!info) {
+        info = askEngine(docker);
+        asked.set(docker, info);
+    }
+    return info;
+}
+async function askEngine(docker) {
+    const result = await docker.run([
+        'info',
+        '--format',
+        '{{json .LiveRestoreEnabled}} {{json .Swarm.LocalNodeState}} {{json .Swarm.ControlAvailable}}'
+    ], { quiet: true, allowFailure: true });
+    return parseEngineInfo(result.exitCode === 0 ? result.stdout : '');
+}
+/** The three words the format above prints; anything else reads as "does not say" / "no swarm". */
+function parseEngineInfo(stdout) {
+    const [liveRestore, state, control] = stdout.trim().split(/\s+/);
+    const member = state === '"active"';
+    return {
+        liveRestore: liveRestore === 'true' ? true : liveRestore === 'false' ? false : undefined,
+        swarm: { member, manager: member && control === 'true' }
+    };
+}
+
 // Docker Swarm as a deploy strategy: the compose files rolled out with `docker stack deploy` on a
 // manager, and Swarm's own rolling update (start-first, rolled back on failure) followed to its
 // end. Chosen by the orchestrator input (deploy/target.ts; its recovery in deploy/cleanup.ts).
@@ -11766,7 +11788,8 @@ function tell(plan, log) {
 }
 /** The manager's engine: refused when it is not one. */
 async function connect$1(plan, deploy, docker) {
-    const [role, detachFlag] = await Promise.all([swarmRole(docker), knowsDetach(docker)]);
+    const [info, detachFlag] = await Promise.all([engineInfo(docker), knowsDetach(docker)]);
+    const role = info.swarm;
     if (!role.manager) {
         throw new Error(`orchestrator: swarm needs docker-host to be a Swarm manager, and its engine ${role.member ? 'is a worker' : 'is in no swarm'}`);
     }
@@ -12070,9 +12093,9 @@ function sshClient(host) {
 async function connect(docker, access, plan, named) {
     try {
         const engineVersion = await reachEngine(docker, access);
-        const [rollout, liveRestore] = await Promise.all([plan.connect(docker), liveRestoreEnabled(docker)]);
+        const [rollout, info] = await Promise.all([plan.connect(docker), engineInfo(docker)]);
         // Swarm mode refuses live-restore: the warning does not apply to a swarm member.
-        if (liveRestore === false && !(await swarmRole(docker)).member)
+        if (info.liveRestore === false && !info.swarm.member)
             warning(noLiveRestore(named ? access.url : undefined));
         return [engineVersion, rollout];
     }
@@ -12093,15 +12116,6 @@ async function reachEngine(docker, access) {
 }
 /** The warning for an engine without live-restore; `host` names it when there are several. */
 const noLiveRestore = (host) => `${host ? `${host}: the` : 'The'} deploy host's dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.`;
-/** Whether the engine keeps containers running while it restarts; undefined when it does not say. */
-async function liveRestoreEnabled(docker) {
-    const result = await docker.run(['info', '--format', '{{json .LiveRestoreEnabled}}'], {
-        quiet: true,
-        allowFailure: true
-    });
-    const said = result.stdout.trim();
-    return result.exitCode === 0 && (said === 'true' || said === 'false') ? said === 'true' : undefined;
-}
 /** Ends what reaching the host started (the ssh tunnel); its files stay for the post step. */
 function closeDeployTarget(target) {
     if (target?.access.tunnel)

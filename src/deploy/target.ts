@@ -12,7 +12,7 @@ import type { StepCall } from '../run/step.js'
 import { DeployState, hostState } from './states.js'
 import { composeBlueGreen } from './compose/blue-green.js'
 import { swarmStack } from './swarm/strategy.js'
-import { swarmRole } from './swarm/service.js'
+import { engineInfo } from './host/engine-info.js'
 import type { DockerCli } from '../docker/cli.js'
 import type { DockerHost } from './host/docker-host.js'
 import type { DeployInputs } from './inputs.js'
@@ -137,9 +137,9 @@ async function connect(
 ): Promise<[string, Rollout]> {
   try {
     const engineVersion = await reachEngine(docker, access)
-    const [rollout, liveRestore] = await Promise.all([plan.connect(docker), liveRestoreEnabled(docker)])
+    const [rollout, info] = await Promise.all([plan.connect(docker), engineInfo(docker)])
     // Swarm mode refuses live-restore: the warning does not apply to a swarm member.
-    if (liveRestore === false && !(await swarmRole(docker)).member)
+    if (info.liveRestore === false && !info.swarm.member)
       core.warning(noLiveRestore(named ? access.url : undefined))
     return [engineVersion, rollout]
   } catch (error) {
@@ -162,16 +162,6 @@ async function reachEngine(docker: DockerCli, access: RemoteAccess): Promise<str
 /** The warning for an engine without live-restore; `host` names it when there are several. */
 const noLiveRestore = (host?: string): string =>
   `${host ? `${host}: the` : 'The'} deploy host's dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.`
-
-/** Whether the engine keeps containers running while it restarts; undefined when it does not say. */
-async function liveRestoreEnabled(docker: DockerCli): Promise<boolean | undefined> {
-  const result = await docker.run(['info', '--format', '{{json .LiveRestoreEnabled}}'], {
-    quiet: true,
-    allowFailure: true
-  })
-  const said = result.stdout.trim()
-  return result.exitCode === 0 && (said === 'true' || said === 'false') ? said === 'true' : undefined
-}
 
 /** Ends what reaching the host started (the ssh tunnel); its files stay for the post step. */
 export function closeDeployTarget(target: Pick<DeployTarget, 'access'> | undefined): void {

@@ -144,13 +144,3 @@ export class SwarmService {
     }
   }
 }
-
-/** The engine's part in a swarm: whether it is a member, and a manager. */
-export async function swarmRole(docker: DockerCli): Promise<{ member: boolean; manager: boolean }> {
-  const result = await docker.run(
-    ['info', '--format', '{{json .Swarm.LocalNodeState}} {{json .Swarm.ControlAvailable}}'],
-    { quiet: true, allowFailure: true }
-  )
-  const [state, control] = result.stdout.trim().split(' ')
-  return { member: state === '"active"', manager: state === '"active"' && control === 'true' }
-}

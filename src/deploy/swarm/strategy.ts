@@ -8,7 +8,7 @@ import type { DeployLog, DeployPlan, DeployStrategy, Rollout } from '../strategy
 import { readSwarmPlan, type SwarmPlan } from './plan.js'
 import { interruptedSwarmRollout } from './recovery.js'
 import { knowsDetach, SwarmRollout } from './rollout.js'
-import { swarmRole } from './service.js'
+import { engineInfo } from '../host/engine-info.js'
 
 export const swarmStack: DeployStrategy = {
   prepare: (deploy, version, cwd, log) => {
@@ -51,7 +51,8 @@ function tell(plan: SwarmPlan, log: DeployLog): void {
 
 /** The manager's engine: refused when it is not one. */
 async function connect(plan: SwarmPlan, deploy: DeployInputs, docker: DockerCli): Promise<Rollout> {
-  const [role, detachFlag] = await Promise.all([swarmRole(docker), knowsDetach(docker)])
+  const [info, detachFlag] = await Promise.all([engineInfo(docker), knowsDetach(docker)])
+  const role = info.swarm
   if (!role.manager) {
     throw new Error(
       `orchestrator: swarm needs docker-host to be a Swarm manager, and its engine ${role.member ? 'is a worker' : 'is in no swarm'}`
