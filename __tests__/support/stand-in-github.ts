@@ -78,9 +78,34 @@
 //   `http://127.0.0.1:PORT/api/v3` (GITHUB_API_URL on GHES is `https://HOST/api/v3`) and the web
 //   pages at the root, and the Link URLs carry the prefix.
 //
+// - Deployments (content/rest/deployments/deployments.md, deployments/statuses.md; the OpenAPI
+//   operations repos/create-deployment, repos/list-deployments, repos/create-deployment-status,
+//   repos/list-deployment-statuses). `POST /repos/{owner}/{repo}/deployments` (body: `ref`
+//   required, `environment` default `production`, `auto_merge` default true, `required_contexts`
+//   default every context, `description`, `task` default `deploy`, `payload`,
+//   `transient_environment` default false, `production_environment` default true when the
+//   environment is `production` and false otherwise) answers 201 with the deployment. With
+//   auto_merge on and the default branch ahead of the ref (the option `defaultBranchAhead`) GitHub
+//   merges instead of deploying: 202 `{"message":"Auto-merged main into <ref> on deployment."}`;
+//   when that merge conflicts (`mergeConflict`), 409 `{"message":"Conflict merging main into
+//   <ref>."}`; with required_contexts left to its default and a commit status failing
+//   (`failingContexts`), 409 `{"message":"Conflict: Commit status checks failed for <ref>."}` (the
+//   response examples of the docs). No ref is 422. `GET .../deployments` (query `environment`,
+//   `sha`, `ref`, `per_page`, `page`) lists them newest first. `POST
+//   .../deployments/{id}/statuses` (body: `state` one of error, failure, inactive, in_progress,
+//   queued, pending, success, else 422; `log_url`, `environment_url`, `description`,
+//   `auto_inactive` default true) answers 201 with the status, 404 for an unknown deployment;
+//   `GET` the same path lists the statuses newest first. Inactive deployments (docs): "When you
+//   set the state of a deployment to success, then all prior non-transient, non-production
+//   environment deployments in the same repository with the same environment name will become
+//   inactive" (when auto_inactive is true): an `inactive` status is added to each such deployment
+//   whose latest status is success; production ones are left as they are. A token whose grant has
+//   `deployments: false` (GITHUB_TOKEN without `deployments: write`) gets 403 "Resource not
+//   accessible by integration" on these writes. Every request body is recorded.
+//
 // Not modelled: rate limits (the x-ratelimit headers are sent, never reached), `since`, media
 // types other than the default raw JSON, conditional requests, other endpoints (404).
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -94,6 +119,8 @@ export interface TokenGrant {
   login: string
   /** false: a read-only token, as pull requests from forks get. */
   write: boolean
+  /** false: may not write deployments (no `deployments: write`); default: as `write`. */
+  deployments?: boolean
 }
 
 export const ACTIONS_BOT = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' } as const
@@ -110,6 +137,40 @@ export interface StandInGitHubOptions {
   prefix?: string
   /** Anonymous reads allowed; default false (a private repository). */
   publicRepository?: boolean
+  /** The repository's default branch; default main. */
+  defaultBranch?: string
+  /** The default branch has commits the deployed ref lacks: auto_merge merges instead (202). */
+  defaultBranchAhead?: boolean
+  /** ...and merging it conflicts (409). */
+  mergeConflict?: boolean
+  /** Commit status contexts failing on every ref: a deployment requiring them is refused (409). */
+  failingContexts?: string[]
+}
+
+export interface StoredDeploymentStatus {
+  id: number
+  state: string
+  description: string
+  environmentUrl: string
+  logUrl: string
+  /** As sent (undefined when not sent: GitHub's default, true). */
+  autoInactive?: boolean
+  /** Added by GitHub itself (auto_inactive), not by a request. */
+  automatic: boolean
+}
+
+export interface StoredDeployment {
+  id: number
+  ref: string
+  sha: string
+  environment: string
+  description: string
+  productionEnvironment: boolean
+  transientEnvironment: boolean
+  /** The request's body as received. */
+  request: Record<string, unknown>
+  /** Oldest first. */
+  statuses: StoredDeploymentStatus[]
 }
 
 export interface Account {
@@ -138,6 +199,8 @@ export interface RecordedGitHubRequest {
   userAgent?: string
   /** Status answered; 0 while the request is still running. */
   status: number
+  /** The request's body as received ('' when none). */
+  body: string
 }
 
 export interface Fault {
@@ -162,6 +225,8 @@ export interface StandInGitHub {
   comments(issue?: number): StoredComment[]
   /** A comment written by someone else, e.g. a reviewer. */
   addComment(issue: number, user: Partial<Account> & { login: string }, body: string): StoredComment
+  /** Every deployment created, oldest first. */
+  deployments(): StoredDeployment[]
   /** The next matching request gets this error instead (once). */
   failNext(fault: Fault): void
   close(): Promise<void>
@@ -220,6 +285,8 @@ export async function startStandInGitHub(options: StandInGitHubOptions): Promise
   const requests: RecordedGitHubRequest[] = []
   const stored: StoredComment[] = []
   const faults: Fault[] = []
+  const deployments: StoredDeployment[] = []
+  const defaultBranch = options.defaultBranch ?? 'main'
   let nextId = 1_000_001
   let used = 0
 
@@ -294,6 +361,14 @@ export async function startStandInGitHub(options: StandInGitHubOptions): Promise
     const grant = match ? options.tokens[match[2] as string] : undefined
     if (!grant) throw error(401, 'Bad credentials')
     return { kind: 'token', grant, account: accountOf(grant) }
+  }
+
+  /** Deployments are written with their own permission (`deployments: write`). */
+  function mayDeploy(who: Caller, documentation: string): Account {
+    const account = mayWrite(who, documentation)
+    if (who.kind === 'token' && who.grant.deployments === false)
+      throw error(403, 'Resource not accessible by integration', documentation)
+    return account
   }
 
   function mayWrite(who: Caller, documentation: string): Account {
@@ -374,6 +449,158 @@ export async function startStandInGitHub(options: StandInGitHubOptions): Promise
     return body
   }
 
+  function parseObject(text: string, documentation: string): Record<string, unknown> {
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      throw error(400, 'Problems parsing JSON', documentation)
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json))
+      throw error(400, 'Body should be a JSON object', documentation)
+    return json as Record<string, unknown>
+  }
+
+  const deploymentCreators = new Map<number, Account>()
+  /** Each request's body, read before it is routed (and recorded). */
+  const bodies = new WeakMap<http.IncomingMessage, string>()
+  const entryBody = (req: http.IncomingMessage): string => bodies.get(req) ?? ''
+
+  function deploymentJson(deployment: StoredDeployment): Record<string, unknown> {
+    const url = `${apiUrl}/repos/${owner}/${repo}/deployments/${deployment.id}`
+    return {
+      url,
+      id: deployment.id,
+      node_id: `DE_${Buffer.from(String(deployment.id)).toString('base64url')}`,
+      sha: deployment.sha,
+      ref: deployment.ref,
+      task: 'deploy',
+      payload: {},
+      original_environment: deployment.environment,
+      environment: deployment.environment,
+      description: deployment.description,
+      creator: userJson(deploymentCreators.get(deployment.id) ?? ACTIONS_BOT),
+      created_at: timestamp(),
+      updated_at: timestamp(),
+      statuses_url: `${url}/statuses`,
+      repository_url: `${apiUrl}/repos/${owner}/${repo}`,
+      transient_environment: deployment.transientEnvironment,
+      production_environment: deployment.productionEnvironment
+    }
+  }
+
+  function statusJson(deployment: StoredDeployment, status: StoredDeploymentStatus): Record<string, unknown> {
+    const url = `${apiUrl}/repos/${owner}/${repo}/deployments/${deployment.id}`
+    return {
+      url: `${url}/statuses/${status.id}`,
+      id: status.id,
+      node_id: `DES_${Buffer.from(String(status.id)).toString('base64url')}`,
+      state: status.state,
+      creator: userJson(deploymentCreators.get(deployment.id) ?? ACTIONS_BOT),
+      description: status.description,
+      environment: deployment.environment,
+      target_url: status.logUrl,
+      log_url: status.logUrl,
+      environment_url: status.environmentUrl,
+      created_at: timestamp(),
+      updated_at: timestamp(),
+      deployment_url: url,
+      repository_url: `${apiUrl}/repos/${owner}/${repo}`
+    }
+  }
+
+  const STATES = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success']
+
+  function createDeployment(
+    body: Record<string, unknown>,
+    account: Account
+  ): { status: number; body: unknown } {
+    const documentation = 'https://docs.github.com/rest/deployments/deployments#create-a-deployment'
+    const ref = body.ref
+    if (typeof ref !== 'string' || ref === '')
+      throw error(422, 'Invalid request.\n\n"ref" wasn\'t supplied.', documentation)
+    const environment = typeof body.environment === 'string' ? body.environment : 'production'
+    if (body.auto_merge !== false && options.defaultBranchAhead) {
+      if (options.mergeConflict)
+        throw error(409, `Conflict merging ${defaultBranch} into ${ref}.`, documentation)
+      return { status: 202, body: { message: `Auto-merged ${defaultBranch} into ${ref} on deployment.` } }
+    }
+    const required = Array.isArray(body.required_contexts) ? (body.required_contexts as unknown[]) : undefined
+    const failing = (options.failingContexts ?? []).filter(
+      (context) => !required || required.includes(context)
+    )
+    if (failing.length > 0)
+      throw error(409, `Conflict: Commit status checks failed for ${ref}.`, documentation)
+    const deployment: StoredDeployment = {
+      id: nextId++,
+      ref,
+      sha: /^[0-9a-f]{40}$/.test(ref) ? ref : createHash('sha1').update(ref).digest('hex'),
+      environment,
+      description: typeof body.description === 'string' ? body.description : '',
+      productionEnvironment:
+        typeof body.production_environment === 'boolean'
+          ? body.production_environment
+          : environment === 'production',
+      transientEnvironment: body.transient_environment === true,
+      request: body,
+      statuses: []
+    }
+    deployments.push(deployment)
+    deploymentCreators.set(deployment.id, account)
+    return { status: 201, body: deploymentJson(deployment) }
+  }
+
+  function createStatus(deployment: StoredDeployment, body: Record<string, unknown>): StoredDeploymentStatus {
+    const documentation = 'https://docs.github.com/rest/deployments/statuses#create-a-deployment-status'
+    const state = body.state
+    if (typeof state !== 'string' || !STATES.includes(state))
+      throw error(422, 'Validation Failed', documentation, {
+        errors: [{ resource: 'DeploymentStatus', code: 'invalid', field: 'state' }]
+      })
+    const text = (value: unknown): string => (typeof value === 'string' ? value : '')
+    const status: StoredDeploymentStatus = {
+      id: nextId++,
+      state,
+      description: text(body.description),
+      environmentUrl: text(body.environment_url),
+      logUrl: text(body.log_url) || text(body.target_url),
+      autoInactive: typeof body.auto_inactive === 'boolean' ? body.auto_inactive : undefined,
+      automatic: false
+    }
+    deployment.statuses.push(status)
+    if (state === 'success' && status.autoInactive !== false) {
+      for (const prior of deployments) {
+        const latest = prior.statuses.at(-1)
+        if (
+          prior.id < deployment.id &&
+          prior.environment === deployment.environment &&
+          !prior.transientEnvironment &&
+          !prior.productionEnvironment &&
+          latest?.state === 'success'
+        ) {
+          prior.statuses.push({
+            id: nextId++,
+            state: 'inactive',
+            description: '',
+            environmentUrl: latest.environmentUrl,
+            logUrl: '',
+            automatic: true
+          })
+        }
+      }
+    }
+    return status
+  }
+
+  function paged<T>(url: URL, items: T[]): T[] {
+    const perPage = Math.min(pageParam(url, 'per_page', DEFAULT_PER_PAGE), MAX_PER_PAGE)
+    const page = pageParam(url, 'page', 1)
+    return items.slice((page - 1) * perPage, page * perPage)
+  }
+
+  const DEPLOYMENTS = /^\/repos\/([^/]+\/[^/]+)\/deployments$/
+  const STATUSES = /^\/repos\/([^/]+\/[^/]+)\/deployments\/(\d+)\/statuses$/
+
   const LIST = /^\/(?:repos\/([^/]+\/[^/]+)|repositories\/(\d+))\/issues\/(\d+)\/comments$/
   const ONE = /^\/(?:repos\/([^/]+\/[^/]+)|repositories\/(\d+))\/issues\/comments\/(\d+)$/
 
@@ -402,6 +629,42 @@ export async function startStandInGitHub(options: StandInGitHubOptions): Promise
       return { status: 200, body: userJson(who.account) }
     }
 
+    const deploymentsPath = DEPLOYMENTS.exec(path)
+    if (deploymentsPath) {
+      checkRepository(deploymentsPath[1], undefined, who)
+      if (method === 'GET') {
+        const filter = (name: string, value: string): boolean =>
+          !url.searchParams.has(name) || url.searchParams.get(name) === value
+        const found = [...deployments]
+          .reverse()
+          .filter((d) => filter('environment', d.environment) && filter('sha', d.sha) && filter('ref', d.ref))
+        return { status: 200, body: paged(url, found).map(deploymentJson) }
+      }
+      if (method === 'POST') {
+        const documentation = 'https://docs.github.com/rest/deployments/deployments#create-a-deployment'
+        const account = mayDeploy(who, documentation)
+        return createDeployment(parseObject(entryBody(req), documentation), account)
+      }
+    }
+
+    const statusesPath = STATUSES.exec(path)
+    if (statusesPath) {
+      checkRepository(statusesPath[1], undefined, who)
+      const documentation = 'https://docs.github.com/rest/deployments/statuses#create-a-deployment-status'
+      const deployment = deployments.find((d) => d.id === Number(statusesPath[2]))
+      if (method === 'GET') {
+        if (!deployment) throw error(404, 'Not Found')
+        const newest = [...deployment.statuses].reverse()
+        return { status: 200, body: paged(url, newest).map((status) => statusJson(deployment, status)) }
+      }
+      if (method === 'POST') {
+        mayDeploy(who, documentation)
+        if (!deployment) throw error(404, 'Not Found', documentation)
+        const status = createStatus(deployment, parseObject(entryBody(req), documentation))
+        return { status: 201, body: statusJson(deployment, status) }
+      }
+    }
+
     const list = LIST.exec(path)
     if (list) {
       checkRepository(list[1], list[2], who)
@@ -414,7 +677,7 @@ export async function startStandInGitHub(options: StandInGitHubOptions): Promise
         const documentation = 'https://docs.github.com/rest/issues/comments#create-an-issue-comment'
         const account = mayWrite(who, documentation)
         checkIssue(issue)
-        const comment = store(issue, account, parseCommentBody(await readBody(req), documentation))
+        const comment = store(issue, account, parseCommentBody(entryBody(req), documentation))
         const json = commentJson(comment)
         return { status: 201, body: json, headers: { location: json.url as string } }
       }
@@ -427,7 +690,7 @@ export async function startStandInGitHub(options: StandInGitHubOptions): Promise
       const comment = stored.find((item) => item.id === Number(one[3]))
       if (!comment) throw error(404, 'Not Found', documentation)
       mayWrite(who, documentation)
-      comment.body = parseCommentBody(await readBody(req), documentation)
+      comment.body = parseCommentBody(entryBody(req), documentation)
       comment.updatedAt = timestamp()
       return { status: 200, body: commentJson(comment) }
     }
@@ -468,7 +731,8 @@ export async function startStandInGitHub(options: StandInGitHubOptions): Promise
       authorization: (req.headers.authorization ?? 'none').trim().split(/\s/)[0]?.toLowerCase() || 'none',
       apiVersion,
       userAgent: req.headers['user-agent'],
-      status: 0
+      status: 0,
+      body: ''
     }
     requests.push(entry)
     res.on('close', () => {
@@ -498,7 +762,12 @@ export async function startStandInGitHub(options: StandInGitHubOptions): Promise
     }
     const version = apiVersion ?? DEFAULT_API_VERSION
     const url = new URL(req.url ?? '/', serverUrl)
-    route(req, url)
+    readBody(req)
+      .then((text) => {
+        entry.body = text
+        bodies.set(req, text)
+        return route(req, url)
+      })
       .then(({ status, body, headers }) => respond(res, status, body, headers ?? {}, version))
       .catch((failure: unknown) => {
         req.resume()
@@ -515,6 +784,7 @@ export async function startStandInGitHub(options: StandInGitHubOptions): Promise
     comments: (issue) => stored.filter((comment) => issue === undefined || comment.issue === issue),
     addComment: (issue, user, body) =>
       store(issue, { login: user.login, id: user.id ?? idOf(user.login), type: user.type ?? 'User' }, body),
+    deployments: () => deployments,
     failNext: (fault) => {
       faults.push(fault)
     },

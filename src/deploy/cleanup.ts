@@ -7,7 +7,8 @@
 //   recovery finished the switch) rolled back to the release it ran before, so that every host
 //   runs one release;
 // - then the tunnel closed and the deploy host's access folder (SSH key, known hosts, TLS files)
-//   removed.
+//   removed;
+// - a GitHub deployment left in_progress marked failure (github-deployment-post.ts).
 // Every value it takes from the saved state is checked first (saved-state.ts, the strategy's
 // own check of its rollout state); a value that fails its check is warned about and left alone.
 // It never fails: what it cannot do, it says in a warning. It loads no @actions/core (see
@@ -21,6 +22,7 @@ import { parseDockerHost } from './host/docker-host.js'
 import { imageIdOn } from './host/images.js'
 import { readDeployInputs } from './inputs.js'
 import { checkedFleetState, type FleetState } from './fleet/fleet-state.js'
+import { markUnfinishedDeployment } from './github-deployment-post.js'
 import { revertHost } from './fleet/revert.js'
 import { InputFields } from '../inputs/fields.js'
 import {
@@ -109,6 +111,8 @@ async function cleanUpDeploy(cleanup: PostContext): Promise<void> {
       removeAccess(access, log)
     })
   )
+  // After the hosts were put back: the deployment's failure is then what runs there.
+  await markUnfinishedDeployment(cleanup)
 }
 
 /**

@@ -48,12 +48,21 @@ export interface DeployInputs {
   onFailure: OnFailure
   /** Who rolls the service out: the action (Compose blue-green) or Docker Swarm (swarm/). */
   orchestrator: Orchestrator
+  /** The GitHub environment the deploy is reported to as a deployment (github-deployment.ts); '' for none. */
+  environment: string
+  /** The environment's address, on the deployment's success status. */
+  environmentUrl: string
+  /** The github-token input: the deployment is created with it. */
+  githubToken: string
 }
 
 export const ORCHESTRATORS = ['compose', 'swarm'] as const
 export type Orchestrator = (typeof ORCHESTRATORS)[number]
 
-/** The host's keys, and env (it feeds the deployed service, so its values may be secrets). */
+/**
+ * The host's keys, and env (it feeds the deployed service, so its values may be secrets). The
+ * github-token the deployment is created with is the scan step's secret input, masked with it.
+ */
 export const DEPLOY_SECRET_INPUTS = { whole: ['ssh-private-key', 'tls-key'], values: ['env'] } as const
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -116,8 +125,50 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
     rolloutBatch: fields.field('rollout-batch', parseRolloutBatch, { hosts: 1 }),
     batchWait: seconds('batch-wait', 0),
     onFailure: fields.field('on-failure', parseOnFailure, 'rollback'),
-    orchestrator
+    orchestrator,
+    ...readEnvironment(fields)
   }
+}
+
+/** GitHub's limit on an environment's name (REST docs, Create or update an environment). */
+export const ENVIRONMENT_NAME_MAX = 255
+
+/** environment and environment-url: a name GitHub takes, an http(s) address only with a name. */
+function readEnvironment(
+  fields: InputFields
+): Pick<DeployInputs, 'environment' | 'environmentUrl' | 'githubToken'> {
+  const environment = fields.field('environment', parseEnvironmentName, '')
+  const environmentUrl = fields.field('environment-url', parseEnvironmentUrl, '')
+  if (environmentUrl && !environment)
+    fields.problem(
+      'environment-url: needs environment, the GitHub environment whose deployment it belongs to'
+    )
+  return { environment, environmentUrl, githubToken: environment ? fields.read('github-token') : '' }
+}
+
+export function parseEnvironmentName(raw: string): string {
+  if (raw.length > ENVIRONMENT_NAME_MAX)
+    throw new Error(`is ${raw.length} characters long; GitHub takes at most ${ENVIRONMENT_NAME_MAX}`)
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(raw)) throw new Error('has a control character (a line break?)')
+  return raw
+}
+
+export function parseEnvironmentUrl(raw: string): string {
+  if (!raw) return ''
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new Error(`"${raw}" is not an address (https://...)`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`"${raw}" is not an http:// or https:// address`)
+  if (url.username || url.password)
+    throw new Error(
+      'has a user name or password in it: GitHub shows the address to everyone who can read the repository'
+    )
+  return raw
 }
 
 /** `2` hosts at a time, or `25%` of them (rounded up, at least one host). */

@@ -13,10 +13,18 @@ export enum DeployState {
    * With several hosts, while the rollout is under way: JSON of the hosts already on the new
    * release and the image each ran before (FinishedHost[]), which the post step rolls back.
    */
-  Finished = 'deploy-finished'
+  Finished = 'deploy-finished',
+  /**
+   * With environment: JSON of the GitHub deployment (GitHubDeployment) from its creation until
+   * the main step gave it its last status; the post step marks one still here failed.
+   */
+  GitHubDeployment = 'deploy-github-deployment'
 }
 
 /** The state's name for the host of the docker-host input's `index`-th line (from 0). */
-export function hostState(state: Exclude<DeployState, DeployState.Finished>, index: number): string {
+export function hostState(
+  state: Exclude<DeployState, DeployState.Finished | DeployState.GitHubDeployment>,
+  index: number
+): string {
   return index === 0 ? state : `${state}-${index + 1}`
 }

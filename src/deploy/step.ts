@@ -18,10 +18,11 @@ import {
   type DeployFleet,
   type DeployTarget
 } from './target.js'
-import type { GitHubContext } from '../github/context.js'
+import { runUrlFrom, type GitHubContext } from '../github/context.js'
+import type { ShownDeployment } from './github-deployment.js'
 import { DEPLOY_SECRET_INPUTS, readDeployInputs, refuseUntrustedDeploy, type DeployInputs } from './inputs.js'
 
-import { clip, code, text } from '../lib/markdown.js'
+import { clip, code, link, text } from '../lib/markdown.js'
 import type { Release } from '../release/release.js'
 import { REGISTRY_RETRY, withRetry } from '../program/retry.js'
 import { tunnelAlive } from './host/remote-engine.js'
@@ -75,6 +76,8 @@ export interface DeployResult extends RolloutReport {
   image: string
   timeline: TimelineEntry[]
   hosts: HostResult[]
+  /** The GitHub deployment the deploy was reported to (the environment input), when GitHub made one. */
+  githubDeployment?: { id: number; environment: string; url: string }
 }
 
 /** Pulls and image checks on this many hosts at once. */
@@ -243,6 +246,9 @@ export const deployStep: Step<
     let fleet = prepared
     const result = emptyResult(fleet)
     const timelines = result.hosts.map((host) => new Timeline(host.timeline))
+    const shown = deploy.environment ? await showOnGitHub(context, deploy) : undefined
+    if (shown)
+      result.githubDeployment = { id: shown.id, environment: shown.environment, url: deploy.environmentUrl }
     try {
       if (!pullsImage(context.inputs)) refuseUnpushed(context.inputs, earlier.build)
       else {
@@ -266,9 +272,12 @@ export const deployStep: Step<
         rollOutFleet(fleet, deploy, { imageIds, timelines, result })
       )
       summarize(result)
+      await shown?.finish('success', `Deployed ${result.image}`)
       return result
     } catch (error) {
       summarize(result)
+      // Never the error's text: it may quote a program, and GitHub shows the description to every reader.
+      await shown?.finish('failure', result.rolledBack ? 'Failed; rolled back' : 'Failed')
       // Last in the step, after the lock is released: GitHub does not nest log groups, so the
       // step's own group ends where the first of these begins.
       printContainerLogs(result.failures)
@@ -288,8 +297,44 @@ export const deployStep: Step<
           : undefined
       return { outputs, rows: skipped ? [['Deploy', `skipped (${skipped})`]] : [] }
     }
-    return { outputs, rows: [['Deploy', deployRow(result)]], sections: [deploySection(result)] }
+    const rows: [string, string][] = [['Deploy', deployRow(result)]]
+    if (result.githubDeployment)
+      rows.push(['GitHub deployment', githubDeploymentRow(result.githubDeployment)])
+    return { outputs, rows, sections: [deploySection(result)] }
   }
+}
+
+/**
+ * The deploy reported to GitHub (environment), the deployment created and marked in_progress, or
+ * undefined. Its client is loaded only then (a chunk of its own: Octokit stays out of the main one).
+ */
+async function showOnGitHub(context: RunContext, deploy: DeployInputs): Promise<ShownDeployment | undefined> {
+  const { showOnGitHub: show } = await import('./github-deployment.js')
+  return show({
+    token: deploy.githubToken,
+    environment: deploy.environment,
+    environmentUrl: deploy.environmentUrl,
+    repository: context.github.repository,
+    // The commit reviewed: a pull request's head, not the merge commit GitHub made for the run.
+    sha: context.github.tagSha,
+    logUrl: runUrlFrom(),
+    log: core,
+    save: (value) => saveForPost(DeployState.GitHubDeployment, value)
+  }).catch((error: Error) => {
+    core.warning(`environment: no GitHub deployment is shown: ${error.message}`)
+    return undefined
+  })
+}
+
+/** The environment's deployments page on GitHub, and the environment's own address. */
+function githubDeploymentRow(deployment: NonNullable<DeployResult['githubDeployment']>): string {
+  const server = (process.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  const repository = process.env.GITHUB_REPOSITORY
+  const page = repository
+    ? `${server}/${repository}/deployments/${encodeURIComponent(deployment.environment)}`
+    : undefined
+  const name = link(text(deployment.environment), page)
+  return `${name} (deployment ${deployment.id})${deployment.url ? `: ${link(text(deployment.url), deployment.url)}` : ''}`
 }
 
 function emptyResult(fleet: DeployFleet): DeployResult {

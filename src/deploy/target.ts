@@ -192,7 +192,7 @@ export function deployStates(hosts: number): string[] {
   const names = Array.from({ length: Math.max(1, hosts) }, (_, index) =>
     perHost.map((state) => hostState(state, index))
   )
-  return [...names.flat(), DeployState.Finished]
+  return [...names.flat(), DeployState.Finished, DeployState.GitHubDeployment]
 }
 
 export function prepareDeployTarget({

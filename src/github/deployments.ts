@@ -5,7 +5,7 @@
 // auto_inactive, so GitHub marks the environment's earlier deployments inactive.
 // Reporting never blocks or changes a deploy: every failure here (a token without
 // `deployments: write` answers 403 "Resource not accessible by integration") becomes a warning.
-import { apiMessage, statusOf } from './rest-client.js'
+import { apiMessage, statusOf } from './api-errors.js'
 
 /** The part of Octokit used here (octokit.request), so tests can pass their own. */
 export interface DeploymentsApi {
@@ -17,6 +17,11 @@ export interface GitHubDeployment {
   owner: string
   repo: string
   id: number
+  /**
+   * GitHub's production_environment of it (true for an environment named production): GitHub's
+   * auto_inactive leaves the earlier deployments of such an environment active (deactivateEarlier).
+   */
+  production?: boolean
 }
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error'
@@ -69,7 +74,8 @@ export async function startDeployment(
       options.warn(`GitHub deployment not created (HTTP ${status}): ${apiMessage({ response: { data } })}`)
       return undefined
     }
-    return { owner, repo, id }
+    const production = (data as { production_environment?: unknown }).production_environment === true
+    return { owner, repo, id, production }
   } catch (error) {
     options.warn(`GitHub deployment not created: ${explain(error)}`)
     return undefined
@@ -100,6 +106,59 @@ export async function reportDeploymentStatus(
     options.warn(`GitHub deployment ${deployment.id} not marked ${state}: ${explain(error)}`)
     return false
   }
+}
+
+/** How many of the environment's latest deployments deactivateEarlier looks at (a request each). */
+export const EARLIER_CHECKED = 10
+
+/**
+ * The environment's earlier deployments still marked success, marked inactive: what GitHub's
+ * auto_inactive does itself, except for production environments ("all prior non-transient,
+ * non-production environment deployments ... will become inactive", REST docs, Inactive
+ * deployments). Only the latest EARLIER_CHECKED are looked at: each success here leaves one
+ * active, so older ones are inactive already. Returns how many were marked; never throws.
+ */
+export async function deactivateEarlier(
+  api: DeploymentsApi,
+  deployment: GitHubDeployment,
+  environment: string,
+  warn: (message: string) => void
+): Promise<number> {
+  const { owner, repo } = deployment
+  let marked = 0
+  try {
+    const { data } = await api.request('GET /repos/{owner}/{repo}/deployments', {
+      owner,
+      repo,
+      environment,
+      per_page: EARLIER_CHECKED
+    })
+    const earlier = (Array.isArray(data) ? (data as { id?: unknown }[]) : [])
+      .map((item) => item?.id)
+      .filter((id): id is number => isDeploymentId(id) && id < deployment.id)
+    for (const id of earlier) {
+      const { data: statuses } = await api.request(
+        'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+        { owner, repo, deployment_id: id, per_page: 1 }
+      )
+      const latest = Array.isArray(statuses)
+        ? (statuses[0] as { state?: unknown } | undefined)?.state
+        : undefined
+      if (latest !== 'success') continue
+      await api.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+        owner,
+        repo,
+        deployment_id: id,
+        state: 'inactive',
+        description: truncate(`Replaced by deployment ${deployment.id}`),
+        auto_inactive: false
+      })
+      marked++
+    }
+  } catch (error) {
+    warn(`earlier deployments to ${environment} not marked inactive: ${explain(error)}`)
+  }
+  return marked
 }
 
 /**

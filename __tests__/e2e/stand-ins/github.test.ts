@@ -342,3 +342,132 @@ describe('stand-in GitHub: versions, GHES, faults', () => {
     expect((await call(gh, comments(gh), { token: WRITE })).status).toBe(200)
   })
 })
+
+describe('stand-in GitHub: deployments', () => {
+  const SHA = 'a'.repeat(40)
+  const create = (gh: StandInGitHub, body: Record<string, unknown>, token = WRITE): Promise<Response> =>
+    call(gh, '/repos/acme/web/deployments', { method: 'POST', token, body })
+  const status = (gh: StandInGitHub, id: number, body: Record<string, unknown>): Promise<Response> =>
+    call(gh, `/repos/acme/web/deployments/${id}/statuses`, { method: 'POST', token: WRITE, body })
+
+  it('creates a deployment: 201, the environment production (a production one) by default', async () => {
+    const gh = await start()
+    const response = await create(gh, { ref: SHA, auto_merge: false, required_contexts: [] })
+    expect(response.status).toBe(201)
+    const json = (await response.json()) as Record<string, unknown>
+    expect(json).toMatchObject({
+      sha: SHA,
+      ref: SHA,
+      environment: 'production',
+      production_environment: true,
+      transient_environment: false,
+      statuses_url: `${gh.apiUrl}/repos/acme/web/deployments/${json.id as number}/statuses`
+    })
+    expect(gh.deployments()[0]?.request).toEqual({ ref: SHA, auto_merge: false, required_contexts: [] })
+    const staging = (await (await create(gh, { ref: SHA, environment: 'staging' })).json()) as Record<
+      string,
+      unknown
+    >
+    expect(staging.production_environment).toBe(false)
+  })
+
+  it('merges instead with auto_merge on a ref behind the default branch: 202, or 409 on a conflict', async () => {
+    const gh = await start({ defaultBranchAhead: true })
+    const merged = await create(gh, { ref: 'topic' })
+    expect(merged.status).toBe(202)
+    expect(await merged.json()).toEqual({ message: 'Auto-merged main into topic on deployment.' })
+    expect((await create(gh, { ref: 'topic', auto_merge: false })).status).toBe(201)
+    await gh.close()
+    const conflicting = await start({ defaultBranchAhead: true, mergeConflict: true })
+    const conflict = await create(conflicting, { ref: 'topic' })
+    expect(conflict.status).toBe(409)
+    expect(((await conflict.json()) as { message: string }).message).toBe('Conflict merging main into topic.')
+  })
+
+  it('refuses with 409 while a required context fails, every context unless required_contexts says', async () => {
+    const gh = await start({ failingContexts: ['ci/lint'] })
+    const refused = await create(gh, { ref: SHA })
+    expect(refused.status).toBe(409)
+    expect(((await refused.json()) as { message: string }).message).toBe(
+      `Conflict: Commit status checks failed for ${SHA}.`
+    )
+    expect((await create(gh, { ref: SHA, required_contexts: ['ci/test'] })).status).toBe(201)
+    expect((await create(gh, { ref: SHA, required_contexts: [] })).status).toBe(201)
+    expect((await create(gh, {})).status).toBe(422)
+  })
+
+  it('adds statuses (201; 422 for an unknown state, 404 for an unknown deployment) and lists them newest first', async () => {
+    const gh = await start()
+    const { id } = (await (await create(gh, { ref: SHA })).json()) as { id: number }
+    expect((await status(gh, id, { state: 'in_progress' })).status).toBe(201)
+    const success = await status(gh, id, { state: 'success', environment_url: 'https://web.example.com' })
+    expect(success.status).toBe(201)
+    expect(await success.json()).toMatchObject({
+      state: 'success',
+      environment_url: 'https://web.example.com'
+    })
+    expect((await status(gh, id, { state: 'done' })).status).toBe(422)
+    expect((await status(gh, 999, { state: 'success' })).status).toBe(404)
+    const listed = (await (
+      await call(gh, `/repos/acme/web/deployments/${id}/statuses`, { token: WRITE })
+    ).json()) as {
+      state: string
+    }[]
+    expect(listed.map((item) => item.state)).toEqual(['success', 'in_progress'])
+  })
+
+  it('makes earlier successful deployments inactive on a success (auto_inactive), except production ones', async () => {
+    const gh = await start()
+    const deploy = async (environment: string, state: string, autoInactive?: boolean): Promise<number> => {
+      const { id } = (await (await create(gh, { ref: SHA, environment })).json()) as { id: number }
+      await status(gh, id, { state, ...(autoInactive === undefined ? {} : { auto_inactive: autoInactive }) })
+      return id
+    }
+    await deploy('staging', 'success')
+    await deploy('staging', 'failure')
+    await deploy('production', 'success')
+    await deploy('staging', 'success', false)
+    await deploy('staging', 'success')
+    await deploy('production', 'success')
+    expect(
+      gh.deployments().map((d) => `${d.environment} ${d.statuses.map((s) => s.state).join(',')}`)
+    ).toEqual([
+      'staging success,inactive',
+      'staging failure',
+      'production success',
+      'staging success,inactive',
+      'staging success',
+      'production success'
+    ])
+    const newest = (await (
+      await call(gh, '/repos/acme/web/deployments?environment=staging&per_page=2', { token: WRITE })
+    ).json()) as {
+      id: number
+    }[]
+    expect(newest.map((item) => item.id)).toEqual(
+      gh
+        .deployments()
+        .filter((d) => d.environment === 'staging')
+        .map((d) => d.id)
+        .reverse()
+        .slice(0, 2)
+    )
+  })
+
+  it('answers a token without deployments: write 403 Resource not accessible by integration', async () => {
+    const NO_DEPLOY = `ghs_${randomBytes(18).toString('hex')}`
+    const gh = await start({
+      tokens: {
+        ...TOKENS,
+        [NO_DEPLOY]: { kind: 'installation', login: ACTIONS_BOT.login, write: true, deployments: false }
+      }
+    })
+    const refused = await create(gh, { ref: SHA }, NO_DEPLOY)
+    expect(refused.status).toBe(403)
+    expect(((await refused.json()) as { message: string }).message).toBe(
+      'Resource not accessible by integration'
+    )
+    expect((await create(gh, { ref: SHA }, READ_ONLY)).status).toBe(403)
+    expect(gh.deployments()).toEqual([])
+  })
+})

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import {
+  deactivateEarlier,
+  EARLIER_CHECKED,
   type DeploymentsApi,
   parseSavedDeployment,
   reportDeploymentStatus,
@@ -33,7 +35,7 @@ describe('startDeployment', () => {
       environment: 'staging',
       warn: (m) => warnings.push(m)
     })
-    expect(deployment).toEqual({ owner: 'octo', repo: 'app', id: 42 })
+    expect(deployment).toEqual({ owner: 'octo', repo: 'app', id: 42, production: false })
     expect(warnings).toEqual([])
     expect(calls[0]?.params).toMatchObject({
       owner: 'octo',
@@ -131,5 +133,66 @@ describe('parseSavedDeployment', () => {
     '{"owner":"octo","repo":"a/b","id":9}'
   ])('refuses untrusted state %p', (raw) => {
     expect(parseSavedDeployment(raw)).toBeUndefined()
+  })
+})
+
+describe('startDeployment in a production environment', () => {
+  it("keeps GitHub's production_environment of the deployment", async () => {
+    const { api } = fakeApi(() => ({ status: 201, data: { id: 7, production_environment: true } }))
+    const deployment = await startDeployment(api, {
+      repository: 'octo/app',
+      sha: SHA,
+      environment: 'production',
+      warn: () => undefined
+    })
+    expect(deployment).toEqual({ owner: 'octo', repo: 'app', id: 7, production: true })
+  })
+})
+
+describe('deactivateEarlier', () => {
+  const deployment = { owner: 'octo', repo: 'app', id: 50, production: true }
+  /** Deployments 50 (this one), 40 (success), 30 (failure), 20 (inactive already): newest first. */
+  const latest: Record<number, string> = { 40: 'success', 30: 'failure', 20: 'inactive' }
+  const answer = (route: string): { status: number; data: unknown } =>
+    route === 'GET /repos/{owner}/{repo}/deployments'
+      ? { status: 200, data: [{ id: 50 }, { id: 40 }, { id: 30 }, { id: 20 }] }
+      : { status: route.startsWith('POST') ? 201 : 200, data: [] }
+
+  it('marks inactive only the earlier ones whose latest status is success', async () => {
+    const calls: { route: string; params: Record<string, unknown> }[] = []
+    const api: DeploymentsApi = {
+      async request(route, params) {
+        calls.push({ route, params })
+        if (route.endsWith('/statuses') && route.startsWith('GET')) {
+          const state = latest[params.deployment_id as number]
+          return { status: 200, data: state ? [{ state }] : [] }
+        }
+        return answer(route)
+      }
+    }
+    const warnings: string[] = []
+    expect(await deactivateEarlier(api, deployment, 'production', (m) => warnings.push(m))).toBe(1)
+    expect(warnings).toEqual([])
+    expect(calls[0]?.params).toMatchObject({ environment: 'production', per_page: EARLIER_CHECKED })
+    const posts = calls.filter((call) => call.route.startsWith('POST'))
+    expect(posts).toHaveLength(1)
+    expect(posts[0]?.params).toMatchObject({ deployment_id: 40, state: 'inactive', auto_inactive: false })
+    // Its own deployment is never looked at.
+    expect(calls.some((call) => call.params.deployment_id === 50)).toBe(false)
+  })
+
+  it('warns, naming deployments: write, when GitHub refuses, and never throws', async () => {
+    const { api } = fakeApi((route) =>
+      route.startsWith('POST')
+        ? { status: 403, data: { message: 'Resource not accessible by integration' } }
+        : route.endsWith('/statuses')
+          ? { status: 200, data: [{ state: 'success' }] }
+          : answer(route)
+    )
+    const warnings: string[] = []
+    expect(await deactivateEarlier(api, deployment, 'production', (m) => warnings.push(m))).toBe(0)
+    expect(warnings).toEqual([
+      'earlier deployments to production not marked inactive: Resource not accessible by integration (HTTP 403; give the job `permissions: deployments: write`)'
+    ])
   })
 })

@@ -58,6 +58,8 @@ const VALID: Record<string, string[]> = {
   annotations: ['false'],
   'pr-comment': ['false'],
   'github-token': ['ghs_token'],
+  environment: ['production', 'staging (eu)'],
+  'environment-url': ['https://web.example.com', 'http://10.0.0.1:8080/app'],
   'docker-host': ['ssh://deploy@example.com:2222', 'tcp://10.0.0.1:2376', 'unix:///var/run/docker.sock'],
   'ssh-private-key': ['-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----'],
   'ssh-known-hosts': ['example.com ssh-ed25519 AAAAC3Nza'],

@@ -144,6 +144,24 @@ describe('each input is validated, and the message names it', () => {
       `switch-command: "proxy: sh -c 'kill -HUP 1": the quote ' is not closed`
     ],
     [{ 'startup-grace': '-1' }, 'startup-grace: "-1" is not a whole number of at least 0'],
+    [{ environment: 'a\nb' }, 'environment: has a control character (a line break?)'],
+    [{ environment: 'e'.repeat(256) }, 'environment: is 256 characters long; GitHub takes at most 255'],
+    [
+      { 'environment-url': 'https://web.example.com' },
+      'environment-url: needs environment, the GitHub environment whose deployment it belongs to'
+    ],
+    [
+      { environment: 'production', 'environment-url': 'web.example.com' },
+      'environment-url: "web.example.com" is not an address (https://...)'
+    ],
+    [
+      { environment: 'production', 'environment-url': 'javascript:alert(1)' },
+      'environment-url: "javascript:alert(1)" is not an http:// or https:// address'
+    ],
+    [
+      { environment: 'production', 'environment-url': 'https://user:pw@web.example.com' },
+      'environment-url: has a user name or password in it'
+    ],
     [{ 'lock-timeout': 'soon' }, 'lock-timeout: "soon" is not a whole number of at least 0'],
     [{ 'registry-timeout': '0' }, 'registry-timeout: "0" is not a whole number of at least 1'],
     [{ env: '1ST=x' }, 'env: line 1: the key is not a variable name'],
@@ -153,6 +171,21 @@ describe('each input is validated, and the message names it', () => {
     ]
   ])('%j', (given, message) => {
     expect(problems(given).join('\n')).toContain(message)
+  })
+
+  it('reads environment, environment-url and the token the deployment needs', () => {
+    const parsed = inputs({
+      environment: 'production',
+      'environment-url': 'https://web.example.com',
+      'github-token': 'ghs_abc'
+    })
+    expect(parsed.deploy).toMatchObject({
+      environment: 'production',
+      environmentUrl: 'https://web.example.com',
+      githubToken: 'ghs_abc'
+    })
+    // Without an environment the deploy has no use for the token.
+    expect(inputs({ 'github-token': 'ghs_abc' }).deploy).toMatchObject({ environment: '', githubToken: '' })
   })
 
   it('reports every problem at once', () => {

@@ -1,0 +1,74 @@
+// The deploy shown on GitHub, as the environment input asks: a GitHub deployment of the commit in
+// that environment, in_progress while the step runs, then success (with environment-url; the
+// environment's earlier deployments become inactive) or failure. Saved for the post step from its
+// creation until its last status, so that a cancelled run's post step marks it failed
+// (github-deployment-post.ts). Reporting never changes the deploy: a token without
+// `deployments: write` is a warning (github/deployments.ts). The deploy step imports this module
+// on demand: it loads Octokit (rest-client.ts), which runs without environment never need.
+import { deactivateEarlier, reportDeploymentStatus, startDeployment } from '../github/deployments.js'
+import { apiBaseUrl, restClient } from '../github/rest-client.js'
+
+export interface ShowOptions {
+  token: string
+  environment: string
+  environmentUrl: string
+  /** owner/repo (GITHUB_REPOSITORY). */
+  repository: string | undefined
+  /** The commit deployed. */
+  sha: string
+  /** The workflow run's page, on every status. */
+  logUrl: string | undefined
+  log: { info(message: string): void; warning(message: string): void }
+  /** Saves the deployment for the post step; '' once it has its last status. */
+  save(value: string): void
+}
+
+/** A deployment GitHub created and marked in_progress. */
+export interface ShownDeployment {
+  id: number
+  environment: string
+  /** Its last status: success (with environment-url, earlier ones inactive) or failure. */
+  finish(outcome: 'success' | 'failure', description: string): Promise<void>
+}
+
+/** Creates the deployment and marks it in_progress; undefined (with a warning) when GitHub did not. */
+export async function showOnGitHub(options: ShowOptions): Promise<ShownDeployment | undefined> {
+  const { environment, log } = options
+  const warn = (message: string): void => log.warning(`environment: ${message}`)
+  if (!options.token) {
+    warn('no GitHub deployment is created: github-token is empty')
+    return undefined
+  }
+  const api = restClient({ token: options.token, baseUrl: apiBaseUrl() })
+  const deployment = await startDeployment(api, {
+    repository: options.repository ?? '',
+    sha: options.sha,
+    environment,
+    warn
+  })
+  if (!deployment) return undefined
+  options.save(JSON.stringify(deployment))
+  log.info(`GitHub deployment ${deployment.id} of ${options.sha.slice(0, 12)} to ${environment}`)
+  const logUrl = options.logUrl
+  await reportDeploymentStatus(api, deployment, 'in_progress', { logUrl, description: 'Deploying', warn })
+  return {
+    id: deployment.id,
+    environment,
+    finish: async (outcome, description) => {
+      const environmentUrl = outcome === 'success' ? options.environmentUrl || undefined : undefined
+      const sent = await reportDeploymentStatus(api, deployment, outcome, {
+        environmentUrl,
+        logUrl,
+        description,
+        warn
+      })
+      // Given its last status, or refused it: the post step has nothing left to say either way.
+      options.save('')
+      if (sent) log.info(`GitHub deployment ${deployment.id} to ${environment}: ${outcome}`)
+      if (sent && outcome === 'success' && deployment.production) {
+        const marked = await deactivateEarlier(api, deployment, environment, warn)
+        if (marked > 0) log.info(`Marked ${marked} earlier deployment(s) to ${environment} inactive`)
+      }
+    }
+  }
+}
