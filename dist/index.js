@@ -1,7 +1,7 @@
 import { mkdtempSync, existsSync, statSync, readdirSync, mkdirSync, linkSync, copyFileSync, constants, writeFileSync, realpathSync, createReadStream, fstatSync, readSync, closeSync, openSync, readFileSync, rmSync, accessSync, chmodSync, lstatSync, ftruncateSync, writeSync, readlinkSync, symlinkSync, renameSync } from 'node:fs';
 import path$1 from 'node:path';
 import { s as saveState, i as info, w as warning, g as getExecOutput, a as setSecret, c as core, n as notice, b as semverExports, d as debug, e as exec, f as isDebug, h as cp, m as mkdirP, r as rmRF, H as HttpClient, j as startGroup, k as endGroup, l as getIDToken, o as semver, p as which, q as error, t as getInput, u as summary, v as setFailed, x as group, y as setOutput } from './chunks/index-DLVYN93V.js';
-import { c as code, a as clip$1, t as text, b as atOrAbove, S as SEVERITIES, d as countsText, e as countBySeverity, p as platformNote, f as parseSeverity, s as scanSection, m as mergePlatformFindings, g as mergeLayerMaps, h as cell } from './chunks/summary-CuEvEVux.js';
+import { c as code, t as text, l as link, a as clip$1, b as atOrAbove, S as SEVERITIES, d as countsText, e as countBySeverity, p as platformNote, f as parseSeverity, s as scanSection, m as mergePlatformFindings, g as mergeLayerMaps, h as cell } from './chunks/summary-CuEvEVux.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { Transform, Writable, Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
@@ -1217,6 +1217,11 @@ var DeployState;
      * release and the image each ran before (FinishedHost[]), which the post step rolls back.
      */
     DeployState["Finished"] = "deploy-finished";
+    /**
+     * With environment: JSON of the GitHub deployment (GitHubDeployment) from its creation until
+     * the main step gave it its last status; the post step marks one still here failed.
+     */
+    DeployState["GitHubDeployment"] = "deploy-github-deployment";
 })(DeployState || (DeployState = {}));
 /** The state's name for the host of the docker-host input's `index`-th line (from 0). */
 function hostState(state, index) {
@@ -10403,7 +10408,10 @@ function parseDockerHosts(text) {
 // The deploy step's inputs: the host and how to reach it, the Compose project and service, and
 // the rollout's waits. Also the refusal to deploy from events anyone may trigger.
 const ORCHESTRATORS = ['compose', 'swarm'];
-/** The host's keys, and env (it feeds the deployed service, so its values may be secrets). */
+/**
+ * The host's keys, and env (it feeds the deployed service, so its values may be secrets). The
+ * github-token the deployment is created with is the scan step's secret input, masked with it.
+ */
 const DEPLOY_SECRET_INPUTS = { whole: ['ssh-private-key', 'tls-key'], values: ['env'] };
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A Compose project name, as Compose normalises one. */
@@ -10454,8 +10462,43 @@ function readDeployInputs(fields, scope) {
         rolloutBatch: fields.field('rollout-batch', parseRolloutBatch, { hosts: 1 }),
         batchWait: seconds('batch-wait', 0),
         onFailure: fields.field('on-failure', parseOnFailure, 'rollback'),
-        orchestrator
+        orchestrator,
+        ...readEnvironment(fields)
     };
+}
+/** GitHub's limit on an environment's name (REST docs, Create or update an environment). */
+const ENVIRONMENT_NAME_MAX = 255;
+/** environment and environment-url: a name GitHub takes, an http(s) address only with a name. */
+function readEnvironment(fields) {
+    const environment = fields.field('environment', parseEnvironmentName, '');
+    const environmentUrl = fields.field('environment-url', parseEnvironmentUrl, '');
+    if (environmentUrl && !environment)
+        fields.problem('environment-url: needs environment, the GitHub environment whose deployment it belongs to');
+    return { environment, environmentUrl, githubToken: environment ? fields.read('github-token') : '' };
+}
+function parseEnvironmentName(raw) {
+    if (raw.length > ENVIRONMENT_NAME_MAX)
+        throw new Error(`is ${raw.length} characters long; GitHub takes at most ${ENVIRONMENT_NAME_MAX}`);
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(raw))
+        throw new Error('has a control character (a line break?)');
+    return raw;
+}
+function parseEnvironmentUrl(raw) {
+    if (!raw)
+        return '';
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        throw new Error(`"${raw}" is not an address (https://...)`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new Error(`"${raw}" is not an http:// or https:// address`);
+    if (url.username || url.password)
+        throw new Error('has a user name or password in it: GitHub shows the address to everyone who can read the repository');
+    return raw;
 }
 /** `2` hosts at a time, or `25%` of them (rounded up, at least one host). */
 function parseRolloutBatch(raw) {
@@ -12137,7 +12180,7 @@ const written = new Map();
 function deployStates(hosts) {
     const perHost = [DeployState.Access, DeployState.Lock, DeployState.Rollout];
     const names = Array.from({ length: Math.max(1, hosts) }, (_, index) => perHost.map((state) => hostState(state, index)));
-    return [...names.flat(), DeployState.Finished];
+    return [...names.flat(), DeployState.Finished, DeployState.GitHubDeployment];
 }
 function prepareDeployTarget({ context, release, inputs }) {
     return prepareDeploy({ deploy: inputs }, release.plan.version, context.docker, {
@@ -13513,6 +13556,9 @@ const deployStep = {
         let fleet = prepared;
         const result = emptyResult(fleet);
         const timelines = result.hosts.map((host) => new Timeline(host.timeline));
+        const shown = deploy.environment ? await showOnGitHub(context, deploy) : undefined;
+        if (shown)
+            result.githubDeployment = { id: shown.id, environment: shown.environment, url: deploy.environmentUrl };
         try {
             if (!pullsImage(context.inputs))
                 refuseUnpushed(context.inputs, earlier.build);
@@ -13535,10 +13581,13 @@ const deployStep = {
                 : imageIdOn(target.docker, fleet.plan.image, target.host.url));
             await withLocks(fleet, { context, deploy }, timelines, () => rollOutFleet(fleet, deploy, { imageIds, timelines, result }));
             summarize(result);
+            await shown?.finish('success', `Deployed ${result.image}`);
             return result;
         }
         catch (error) {
             summarize(result);
+            // Never the error's text: it may quote a program, and GitHub shows the description to every reader.
+            await shown?.finish('failure', result.rolledBack ? 'Failed; rolled back' : 'Failed');
             // Last in the step, after the lock is released: GitHub does not nest log groups, so the
             // step's own group ends where the first of these begins.
             printContainerLogs(result.failures);
@@ -13557,9 +13606,43 @@ const deployStep = {
                 : undefined;
             return { outputs, rows: skipped ? [['Deploy', `skipped (${skipped})`]] : [] };
         }
-        return { outputs, rows: [['Deploy', deployRow(result)]], sections: [deploySection(result)] };
+        const rows = [['Deploy', deployRow(result)]];
+        if (result.githubDeployment)
+            rows.push(['GitHub deployment', githubDeploymentRow(result.githubDeployment)]);
+        return { outputs, rows, sections: [deploySection(result)] };
     }
 };
+/**
+ * The deploy reported to GitHub (environment), the deployment created and marked in_progress, or
+ * undefined. Its client is loaded only then (a chunk of its own: Octokit stays out of the main one).
+ */
+async function showOnGitHub(context, deploy) {
+    const { showOnGitHub: show } = await import('./chunks/github-deployment-LKIezlJ0.js');
+    return show({
+        token: deploy.githubToken,
+        environment: deploy.environment,
+        environmentUrl: deploy.environmentUrl,
+        repository: context.github.repository,
+        // The commit reviewed: a pull request's head, not the merge commit GitHub made for the run.
+        sha: context.github.tagSha,
+        logUrl: runUrlFrom(),
+        log: core,
+        save: (value) => saveForPost(DeployState.GitHubDeployment, value)
+    }).catch((error) => {
+        warning(`environment: no GitHub deployment is shown: ${error.message}`);
+        return undefined;
+    });
+}
+/** The environment's deployments page on GitHub, and the environment's own address. */
+function githubDeploymentRow(deployment) {
+    const server = (process.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    const repository = process.env.GITHUB_REPOSITORY;
+    const page = repository
+        ? `${server}/${repository}/deployments/${encodeURIComponent(deployment.environment)}`
+        : undefined;
+    const name = link(text(deployment.environment), page);
+    return `${name} (deployment ${deployment.id})${deployment.url ? `: ${link(text(deployment.url), deployment.url)}` : ''}`;
+}
 function emptyResult(fleet) {
     return {
         deployed: false,
@@ -17144,7 +17227,7 @@ async function comment(run, inputs, result) {
     const { github } = run;
     if (github.pullRequestNumber === undefined || !inputs.prComment)
         return;
-    const { describeOutcome, upsertComment } = await import('./chunks/upsert-mWg5SeMp.js');
+    const { describeOutcome, upsertComment } = await import('./chunks/upsert-B1LyajRc.js');
     const outcome = await upsertComment({
         enabled: inputs.prComment,
         token: inputs.githubToken,

@@ -30827,8 +30827,43 @@ function readDeployInputs(fields, scope) {
         rolloutBatch: fields.field('rollout-batch', parseRolloutBatch, { hosts: 1 }),
         batchWait: seconds('batch-wait', 0),
         onFailure: fields.field('on-failure', parseOnFailure, 'rollback'),
-        orchestrator
+        orchestrator,
+        ...readEnvironment(fields)
     };
+}
+/** GitHub's limit on an environment's name (REST docs, Create or update an environment). */
+const ENVIRONMENT_NAME_MAX = 255;
+/** environment and environment-url: a name GitHub takes, an http(s) address only with a name. */
+function readEnvironment(fields) {
+    const environment = fields.field('environment', parseEnvironmentName, '');
+    const environmentUrl = fields.field('environment-url', parseEnvironmentUrl, '');
+    if (environmentUrl && !environment)
+        fields.problem('environment-url: needs environment, the GitHub environment whose deployment it belongs to');
+    return { environment, environmentUrl, githubToken: environment ? fields.read('github-token') : '' };
+}
+function parseEnvironmentName(raw) {
+    if (raw.length > ENVIRONMENT_NAME_MAX)
+        throw new Error(`is ${raw.length} characters long; GitHub takes at most ${ENVIRONMENT_NAME_MAX}`);
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(raw))
+        throw new Error('has a control character (a line break?)');
+    return raw;
+}
+function parseEnvironmentUrl(raw) {
+    if (!raw)
+        return '';
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        throw new Error(`"${raw}" is not an address (https://...)`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new Error(`"${raw}" is not an http:// or https:// address`);
+    if (url.username || url.password)
+        throw new Error('has a user name or password in it: GitHub shows the address to everyone who can read the repository');
+    return raw;
 }
 /** `2` hosts at a time, or `25%` of them (rounded up, at least one host). */
 function parseRolloutBatch(raw) {
@@ -39649,6 +39684,247 @@ function checkedFleetState(text, hosts) {
     return state;
 }
 
+// Where the REST API is and which version the action asks for, on their own so that both
+// clients (rest-client.ts on Octokit, fetch-api.ts on fetch) share them without loading each other.
+/** The REST API version asked for: the oldest supported one, which GitHub Enterprise Server has too. */
+const GITHUB_API_VERSION = '2022-11-28';
+/** The REST API's base URL: `apiUrl`, else GITHUB_API_URL, else https://api.github.com. */
+function apiBaseUrl(apiUrl, env = process.env) {
+    return (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+}
+
+// What the action needs to know about the workflow run, read from the runner's environment and
+// event payload once, so the rest of the code gets plain values (and tests can pass their own).
+/** The workflow run's page, from the runner's environment. */
+function runUrlFrom(env = process.env) {
+    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    if (!env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID)
+        return undefined;
+    const attempt = env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : '';
+    return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt}`;
+}
+
+// What GitHub's answer to a failed request says, without the token or the request that carried
+// it: its HTTP status and its message. Kept apart from rest-client.ts so that code which must not
+// load Octokit (the post step's fetch client, fetch-api.ts) reads errors the same way.
+/** The HTTP status GitHub answered; undefined when there was no answer (Octokit calls that 500). */
+function statusOf(error) {
+    const failed = error;
+    const status = failed?.status;
+    return typeof status === 'number' && failed?.response !== undefined ? status : undefined;
+}
+/** GitHub's own message for an HTTP error, else the error's; never the request, which has the token. */
+function apiMessage(error) {
+    const data = error?.response?.data;
+    if (data && typeof data === 'object') {
+        const message = data.message;
+        const errors = data.errors;
+        const details = Array.isArray(errors)
+            ? errors
+                .map((item) => item?.message)
+                .filter((item) => typeof item === 'string')
+            : [];
+        if (typeof message === 'string')
+            return [message, ...details].join(': ');
+    }
+    // No answer: the error and its causes (fetch failed, then connect ECONNREFUSED ...).
+    const messages = [];
+    let current = error;
+    for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+        const { message, cause, errors } = current;
+        if (typeof message === 'string' && message !== '' && !messages.includes(message))
+            messages.push(message);
+        current = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
+    }
+    if (messages.length === 0)
+        return String(error);
+    const [first, ...rest] = messages;
+    return rest.length > 0 ? `${first} (${rest.join(': ')})` : first;
+}
+
+// A deploy made visible on GitHub: a deployment for the commit in the named environment, and its
+// statuses (in_progress, then success or failure) carrying the environment's URL and the run's
+// URL. GitHub's REST API (2022-11-28): POST /repos/{owner}/{repo}/deployments and
+// POST /repos/{owner}/{repo}/deployments/{id}/statuses. A success status is sent with
+// auto_inactive, so GitHub marks the environment's earlier deployments inactive.
+// Reporting never blocks or changes a deploy: every failure here (a token without
+// `deployments: write` answers 403 "Resource not accessible by integration") becomes a warning.
+/** GitHub's description fields hold at most 140 characters. */
+const DESCRIPTION_MAX = 140;
+const PERMISSION_HINT = 'give the job `permissions: deployments: write`';
+/** Adds a status to the deployment; false (with a warning) when GitHub refused it. */
+async function reportDeploymentStatus(api, deployment, state, options) {
+    try {
+        await api.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+            owner: deployment.owner,
+            repo: deployment.repo,
+            deployment_id: deployment.id,
+            state,
+            ...(options.environmentUrl ? { environment_url: options.environmentUrl } : {}),
+            ...(options.logUrl ? { log_url: options.logUrl } : {}),
+            ...(options.description ? { description: truncate(options.description) } : {}),
+            // Only a success supersedes the environment's earlier deployments.
+            auto_inactive: state === 'success'
+        });
+        return true;
+    }
+    catch (error) {
+        options.warn(`GitHub deployment ${deployment.id} not marked ${state}: ${explain(error)}`);
+        return false;
+    }
+}
+/**
+ * A deployment saved for the post step, read back. The saved state is untrusted input: only a
+ * positive integer id and owner/repo names GitHub allows are accepted, else undefined.
+ */
+function parseSavedDeployment(raw) {
+    if (!raw)
+        return undefined;
+    let value;
+    try {
+        value = JSON.parse(raw);
+    }
+    catch {
+        return undefined;
+    }
+    const { owner, repo, id } = (value ?? {});
+    if (typeof owner !== 'string' || !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(owner))
+        return undefined;
+    if (typeof repo !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(repo) || /^\.+$/.test(repo))
+        return undefined;
+    if (!isDeploymentId(id))
+        return undefined;
+    return { owner, repo, id };
+}
+function isDeploymentId(id) {
+    return typeof id === 'number' && Number.isSafeInteger(id) && id > 0;
+}
+/** GitHub's message, with what to do about a missing permission; never the request (it has the token). */
+function explain(error) {
+    const status = statusOf(error);
+    const message = apiMessage(error);
+    if (status === 403 || status === 404)
+        return `${message} (HTTP ${status}; ${PERMISSION_HINT})`;
+    return status === undefined ? message : `${message} (HTTP ${status})`;
+}
+function truncate(text) {
+    return text.length <= DESCRIPTION_MAX ? text : `${text.slice(0, DESCRIPTION_MAX - 1)}…`;
+}
+
+// A minimal client of GitHub's REST API on Node's own fetch, for the post step: it loads no
+// Octokit (see run/post.ts: the post step runs on every run and must start fast). It speaks
+// Octokit's `request(route, params)`: the route's {names} are taken from params into the path,
+// the rest is the JSON body (the query of a GET); an HTTP error throws with Octokit's shape ({status, response:
+// {data}}), so api-errors.ts reads both alike. Unlike Octokit it honours no HTTPS_PROXY.
+/** Each request's time limit: the post step must not hang on GitHub. */
+const REQUEST_TIMEOUT_MS = 30_000;
+function fetchApi(options) {
+    const baseUrl = options.baseUrl.replace(/\/+$/, '');
+    return {
+        async request(route, params) {
+            const [method = 'GET', template = '/'] = route.split(' ');
+            const body = { ...params };
+            const path = template.replace(/\{(\w+)\}/g, (_, name) => {
+                const value = body[name];
+                delete body[name];
+                return encodeURIComponent(String(value));
+            });
+            const query = new URLSearchParams();
+            const sendsBody = method !== 'GET' && method !== 'HEAD';
+            if (!sendsBody)
+                for (const [name, value] of Object.entries(body))
+                    query.set(name, String(value));
+            const search = query.size > 0 ? `?${query.toString()}` : '';
+            const response = await fetch(`${baseUrl}${path}${search}`, {
+                method,
+                headers: {
+                    accept: 'application/vnd.github+json',
+                    authorization: `Bearer ${options.token}`,
+                    'content-type': 'application/json; charset=utf-8',
+                    'user-agent': 'container-ship',
+                    'x-github-api-version': GITHUB_API_VERSION
+                },
+                ...(sendsBody ? { body: JSON.stringify(body) } : {}),
+                signal: AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS)
+            });
+            const text = await response.text();
+            let data = text;
+            try {
+                data = text ? JSON.parse(text) : undefined;
+            }
+            catch {
+                // Not JSON (a proxy's page): kept as text.
+            }
+            if (response.status >= 400) {
+                throw Object.assign(new Error(`HTTP ${response.status}`), {
+                    status: response.status,
+                    response: { status: response.status, data }
+                });
+            }
+            return { status: response.status, data };
+        }
+    };
+}
+
+// The names of the state the deploy step saves for the post step (GITHUB_STATE, read back as
+// STATE_<name>): what its cleanup needs to reach the hosts, free the locks and repair a rollout.
+// With several docker-host lines, each host has its own: the first host's under these names,
+// the others' with the host's line number after them (hostState).
+var DeployState;
+(function (DeployState) {
+    /** JSON of the deploy host's access folder and engine (SavedAccess), removed in post. */
+    DeployState["Access"] = "deploy-access";
+    /** The deploy lock container's name while the main step holds it. */
+    DeployState["Lock"] = "deploy-lock";
+    /** The strategy's JSON of a rollout under way, for the post step to finish or undo. */
+    DeployState["Rollout"] = "deploy-rollout";
+    /**
+     * With several hosts, while the rollout is under way: JSON of the hosts already on the new
+     * release and the image each ran before (FinishedHost[]), which the post step rolls back.
+     */
+    DeployState["Finished"] = "deploy-finished";
+    /**
+     * With environment: JSON of the GitHub deployment (GitHubDeployment) from its creation until
+     * the main step gave it its last status; the post step marks one still here failed.
+     */
+    DeployState["GitHubDeployment"] = "deploy-github-deployment";
+})(DeployState || (DeployState = {}));
+/** The state's name for the host of the docker-host input's `index`-th line (from 0). */
+function hostState(state, index) {
+    return index === 0 ? state : `${state}-${index + 1}`;
+}
+
+// The post step's side of github-deployment.ts: a GitHub deployment the main step left without
+// its last status (the run was cancelled, or the step died, mid-deploy) is marked failure, after
+// the hosts were put back (cleanup.ts). Through fetch-api.ts, not Octokit: the post step stays
+// light (run/post.ts). The saved value is checked first, and only a deployment of this run's
+// repository is touched.
+const UNFINISHED_DESCRIPTION = 'The run ended before the deploy finished';
+async function markUnfinishedDeployment(cleanup, env = process.env, client = (token) => fetchApi({ token, baseUrl: apiBaseUrl(undefined, env) })) {
+    const raw = cleanup.saved(DeployState.GitHubDeployment);
+    if (!raw)
+        return;
+    const warn = (message) => cleanup.log.warning(`environment: ${message}`);
+    const deployment = parseSavedDeployment(raw);
+    const repository = (env.GITHUB_REPOSITORY ?? '').toLowerCase();
+    if (!deployment || `${deployment.owner}/${deployment.repo}`.toLowerCase() !== repository) {
+        warn(`the saved state ${DeployState.GitHubDeployment} is not a deployment of this repository: left alone`);
+        return;
+    }
+    const token = cleanup.input('github-token');
+    if (!token) {
+        warn(`GitHub deployment ${deployment.id} is left in_progress: github-token is empty`);
+        return;
+    }
+    const sent = await reportDeploymentStatus(client(token), deployment, 'failure', {
+        logUrl: runUrlFrom(env),
+        description: UNFINISHED_DESCRIPTION,
+        warn
+    });
+    if (sent)
+        cleanup.log.info(`GitHub deployment ${deployment.id}: failure (${UNFINISHED_DESCRIPTION.toLowerCase()})`);
+}
+
 async function revertHost(docker, url, plan, previousImage, hooks, report) {
     const release = plan.releaseOf(previousImage);
     if (!release) {
@@ -39894,29 +40170,6 @@ function checkedAccess(text, dockerHost, tempRoot, log) {
     return access;
 }
 
-// The names of the state the deploy step saves for the post step (GITHUB_STATE, read back as
-// STATE_<name>): what its cleanup needs to reach the hosts, free the locks and repair a rollout.
-// With several docker-host lines, each host has its own: the first host's under these names,
-// the others' with the host's line number after them (hostState).
-var DeployState;
-(function (DeployState) {
-    /** JSON of the deploy host's access folder and engine (SavedAccess), removed in post. */
-    DeployState["Access"] = "deploy-access";
-    /** The deploy lock container's name while the main step holds it. */
-    DeployState["Lock"] = "deploy-lock";
-    /** The strategy's JSON of a rollout under way, for the post step to finish or undo. */
-    DeployState["Rollout"] = "deploy-rollout";
-    /**
-     * With several hosts, while the rollout is under way: JSON of the hosts already on the new
-     * release and the image each ran before (FinishedHost[]), which the post step rolls back.
-     */
-    DeployState["Finished"] = "deploy-finished";
-})(DeployState || (DeployState = {}));
-/** The state's name for the host of the docker-host input's `index`-th line (from 0). */
-function hostState(state, index) {
-    return index === 0 ? state : `${state}-${index + 1}`;
-}
-
 // The deploy's part of the post step (run/post.ts), however the main step ended, on each host
 // of the docker-host input:
 // - after a main step that ended mid-deploy (cancelled, crashed): the service put back in one
@@ -39926,7 +40179,8 @@ function hostState(state, index) {
 //   recovery finished the switch) rolled back to the release it ran before, so that every host
 //   runs one release;
 // - then the tunnel closed and the deploy host's access folder (SSH key, known hosts, TLS files)
-//   removed.
+//   removed;
+// - a GitHub deployment left in_progress marked failure (github-deployment-post.ts).
 // Every value it takes from the saved state is checked first (saved-state.ts, the strategy's
 // own check of its rollout state); a value that fails its check is warned about and left alone.
 // It never fails: what it cannot do, it says in a warning. It loads no @actions/core (see
@@ -39975,6 +40229,8 @@ async function cleanUpDeploy(cleanup) {
         }
         removeAccess(access, log);
     }));
+    // After the hosts were put back: the deployment's failure is then what runs there.
+    await markUnfinishedDeployment(cleanup);
 }
 /**
  * The image a host goes back to after a rollout over several hosts ended half-way: the one it ran
