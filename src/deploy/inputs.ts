@@ -39,6 +39,12 @@ export interface DeployInputs {
   startupGrace: number
   /** Seconds to wait for another deploy of the same project on the host to finish. */
   lockTimeout: number
+  /** After a successful deploy, images of the service's repository kept per host; 0 keeps all. */
+  keepReleases: number
+  /** A lock older than lockTimeout whose run no longer exists (asked of GitHub) may be broken. */
+  breakStaleLock: boolean
+  /** The github-token input: asks GitHub whether a lock's run still exists. */
+  githubToken: string
   /** Deploy also on events whose code or text may come from outside (UNTRUSTED_DEPLOY_EVENTS). */
   allowUntrustedEvents: boolean
   env: KeyValue[]
@@ -111,6 +117,9 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
     drainSeconds: seconds('drain-seconds', 0),
     startupGrace: seconds('startup-grace', 10),
     lockTimeout: seconds('lock-timeout', 600),
+    keepReleases: fields.field('keep-releases', (raw) => parseWholeNumber(raw, 'keep-releases'), 3),
+    breakStaleLock: fields.field('break-stale-lock', parseBoolean, false),
+    githubToken: read('github-token'),
     allowUntrustedEvents: fields.field('deploy-on-untrusted-events', parseBoolean, false),
     env: fields.field('env', parseDeployEnv, []),
     rolloutBatch: fields.field('rollout-batch', parseRolloutBatch, { hosts: 1 }),
