@@ -4,7 +4,7 @@
 import type { DockerCli } from '../../docker/cli.js'
 import type { HeldLock } from '../lock.js'
 import { describeHolder } from '../lock.js'
-import { pruneMessage, pruneReleases, repositoryOf, type PruneReport } from './prune.js'
+import { deployedTagOf, pruneMessage, pruneReleases, repositoryOf, type PruneReport } from './prune.js'
 import { judgeStaleLock, type StaleLockDecision } from './stale-lock.js'
 
 interface Log {
@@ -40,6 +40,7 @@ export async function pruneAfterDeploy(
         repository,
         keepReleases: options.keepReleases,
         runningId: host.runningId,
+        deployedTag: deployedTagOf(options.image),
         previousImage: host.previousImage
       })
       options.log.info(pruneMessage(repository, where, report))

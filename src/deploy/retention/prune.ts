@@ -3,6 +3,10 @@
 // needs) or one any container uses (prunable.ts chooses). Images are removed by their references
 // in this repository (`repo:tag`, `repo@digest`), never with --force: the engine refuses to remove
 // one a container started using meanwhile, and an image other repositories also name stays.
+// "Most recent" is by when the action last deployed an image there: each deploy tags the running
+// image again (`repo:version`), which the engine records as its LastTagTime; an image the action
+// never deployed counts from its build time (Created). Build time alone misleads: a build cache
+// hit, or SOURCE_DATE_EPOCH, gives a new release an old Created.
 // Nothing here fails a deploy: every problem comes back as a warning.
 import type { DockerCli } from '../../docker/cli.js'
 import { bytesFreed, prunableImages, type HostImage } from './prunable.js'
@@ -13,6 +17,8 @@ export interface PruneRequest {
   keepReleases: number
   /** The ID of the image just deployed. */
   runningId: string
+  /** `repo:version`, the tag of the release just deployed ('' when deployed by digest alone). */
+  deployedTag: string
   /** The reference that ran before this deploy ('' on a first deploy). */
   previousImage: string
 }
@@ -30,6 +36,7 @@ interface InspectedImage {
   RepoDigests?: unknown
   Created?: unknown
   Size?: unknown
+  Metadata?: { LastTagTime?: unknown }
 }
 
 const quiet = { quiet: true, allowFailure: true } as const
@@ -41,11 +48,23 @@ export function repositoryOf(image: string): string {
   return colon > withoutDigest.lastIndexOf('/') ? withoutDigest.slice(0, colon) : withoutDigest
 }
 
+/** `repo:version` of a deployed reference (`repo:version@sha256:...`); '' when it has no tag. */
+export function deployedTagOf(image: string): string {
+  const withoutDigest = image.replace(/@sha256:[0-9a-f]{64}$/, '')
+  return repositoryOf(withoutDigest) === withoutDigest ? '' : withoutDigest
+}
+
 /** Removes what keep-releases lets go on the host; a report of what went and what did not. */
 export async function pruneReleases(docker: DockerCli, request: PruneRequest): Promise<PruneReport> {
   const report: PruneReport = { removed: [], bytes: 0, warnings: [] }
   if (request.keepReleases <= 0) return report
   const { repository } = request
+  if (request.deployedTag) {
+    // Marks the running release as the most recently deployed one (its LastTagTime).
+    const tagged = await docker.run(['tag', request.runningId, request.deployedTag], quiet)
+    if (tagged.exitCode !== 0)
+      report.warnings.push(`${request.deployedTag} could not be tagged: ${tagged.stderr.trim()}`)
+  }
   const listed = await docker.run(['image', 'ls', '--no-trunc', '--quiet', repository], quiet)
   if (listed.exitCode !== 0)
     throw new Error(`listing the images of ${repository} failed: ${listed.stderr.trim()}`)
@@ -102,7 +121,7 @@ async function inspectImages(
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as InspectedImage)
     .flatMap((entry) => {
-      const createdMs = typeof entry.Created === 'string' ? Date.parse(entry.Created) : Number.NaN
+      const createdMs = Math.max(timeOf(entry.Created), timeOf(entry.Metadata?.LastTagTime))
       if (typeof entry.Id !== 'string' || !Number.isFinite(createdMs)) return []
       const tags = strings(entry.RepoTags).filter((tag) => tag.startsWith(`${repository}:`))
       const digests = strings(entry.RepoDigests).filter((digest) => digest.startsWith(`${repository}@`))
@@ -111,6 +130,12 @@ async function inspectImages(
       const sizeBytes = typeof entry.Size === 'number' ? entry.Size : 0
       return [{ image: { id: entry.Id, release, createdMs, sizeBytes }, references: [...tags, ...digests] }]
     })
+}
+
+/** A time the engine reports, in ms; -Infinity when missing. The zero time (never tagged) is year 1. */
+function timeOf(value: unknown): number {
+  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN
+  return Number.isNaN(ms) ? -Infinity : ms
 }
 
 /**
