@@ -188,6 +188,27 @@ describe('break-stale-lock', () => {
     expect(await docker(['container', 'inspect', '--format', '{{.Id}}', lock])).toBe(lock)
   })
 
+  it('with the flag, keeps the lock when GitHub cannot be asked, and says what it answered', async () => {
+    await docker(['rm', '-f', `container-ship-lock-${stack.project}`])
+    const lock = await leaveLock(555)
+    github.failNext({
+      method: 'GET',
+      pathIncludes: '/actions/runs/555',
+      status: 502,
+      message: 'Server Error'
+    })
+    const run = await release(stack, '2.0.0', {
+      inputs: { 'lock-timeout': '3', 'break-stale-lock': 'true' },
+      env: { GITHUB_API_URL: github.apiUrl }
+    })
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toContain(
+      "It was not broken: the holder's run could not be checked: GET /repos/acme/web/actions/runs/555 answered 502: Server Error."
+    )
+    expect(runRequests(555).map((r) => r.status)).toEqual([502])
+    expect(await docker(['container', 'inspect', '--format', '{{.Id}}', lock])).toBe(lock)
+  })
+
   it('with the flag, breaks a lock whose run has completed, naming the holder, and deploys', async () => {
     await docker(['rm', '-f', `container-ship-lock-${stack.project}`])
     await leaveLock(555)
@@ -200,7 +221,7 @@ describe('break-stale-lock', () => {
     expect(run.log).toContain(
       `::warning::Broke the stale deploy lock of ${stack.project}, held by acme/web run 555 (attempt 1, workflow Deploy, by mona) since ${LOCK_SINCE}: the holder's run has completed`
     )
-    expect(runRequests(555).map((r) => r.status)).toEqual([200])
+    expect(runRequests(555).map((r) => r.status)).toEqual([502, 200])
     expect(await lockExists(stack.project)).toBe(false)
     const web = await serviceContainers(stack.project)
     expect(web.every((c) => c.image === `${stack.image}:2.0.0`)).toBe(true)
