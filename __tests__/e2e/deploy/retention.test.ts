@@ -19,6 +19,7 @@ import {
   type Stack
 } from '../../support/deploy-harness.js'
 import { FAKE_GITHUB_TOKEN } from '../../support/harness.js'
+import { containersOn, engineEnv, fleetInputs, removeFromEngines } from '../../support/fleet-harness.js'
 import { ACTIONS_BOT, startStandInGitHub, type StandInGitHub } from '../../support/stand-in-github.js'
 
 jest.setTimeout(20 * 60_000)
@@ -103,6 +104,65 @@ describe('keep-releases', () => {
     expect(await imageExists(ids['2.0.0'] as string)).toBe(false)
     expect(await imageExists(ids['3.0.0'] as string)).toBe(false)
     expect(await serves(stack)).toBe('5.0.0\n')
+  })
+})
+
+describe('keep-releases on several hosts', () => {
+  let stack: Stack | undefined
+
+  afterAll(async () => {
+    if (stack) await removeFromEngines(stack.project)
+  })
+
+  it('prunes on every host, each by what it ran', async () => {
+    expect(tb.engines).toHaveLength(3)
+    const fleet = newStack('keep-fleet', 'ssh', 'v2')
+    stack = fleet
+    // The proxy on an engine-chosen port in each engine's namespace: nothing fixed to collide with.
+    const toFleet = (version: string) =>
+      release(fleet, version, {
+        nginxImage: tb.enginesNginxImage,
+        inputs: { ...fleetInputs(), replicas: '1', 'health-timeout': '60', 'keep-releases': '1' }
+      })
+    const digests: Record<string, string> = {}
+    for (const version of ['1.0.0', '2.0.0']) {
+      const run = await toFleet(version)
+      expect(run.log).not.toContain('::error::')
+      expect(run.exitCode).toBe(0)
+      digests[version] = run.outputs.digest as string
+    }
+    // Each engine pulled its releases by digest: they are its own images, not the runner's.
+    const idsOn = (engine: (typeof tb.engines)[0]) =>
+      Promise.all(
+        ['1.0.0', '2.0.0'].map((version) =>
+          docker(
+            ['image', 'inspect', '--format', '{{.Id}}', `${fleet.image}@${digests[version]}`],
+            engineEnv(engine)
+          )
+        )
+      )
+    const before = await Promise.all(tb.engines.map(idsOn))
+    const third = await toFleet('3.0.0')
+    expect(third.log).not.toContain('::error::')
+    expect(third.exitCode).toBe(0)
+    for (const [i, engine] of tb.engines.entries()) {
+      expect(third.log).toContain(
+        `keep-releases: removed 1 image(s) of ${fleet.image} on ${engine.sshHost}: 1.0.0 (${before[i]?.[0]?.slice(7, 19)})`
+      )
+      const left = async (id: string) =>
+        docker(['image', 'inspect', '--format', '{{.Id}}', id], engineEnv(engine)).then(
+          () => true,
+          () => false
+        )
+      // 1.0.0 gone; 2.0.0, the previous release, kept although keep-releases is 1.
+      expect(await left(before[i]?.[0] as string)).toBe(false)
+      expect(await left(before[i]?.[1] as string)).toBe(true)
+      const web = await containersOn(engine, fleet.project)
+      expect(web.map((c) => [c.image, c.running])).toEqual([[`${fleet.image}:3.0.0`, true]])
+    }
+    expect(third.summary).toContain(
+      `keep-releases removed 1 old image(s) on \`${tb.engines[0]?.sshHost}\`: \`1.0.0\``
+    )
   })
 })
 
