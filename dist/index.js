@@ -116,6 +116,8 @@ const ACTION_DEFAULTS = {
     'drain-seconds': '0',
     'startup-grace': '10',
     'lock-timeout': '600',
+    'keep-releases': '3',
+    'break-stale-lock': 'false',
     'rollout-batch': '1',
     'batch-wait': '0',
     'on-failure': 'rollback',
@@ -1812,16 +1814,97 @@ function registryTimeout(seconds) {
     return { ms: seconds * 1000, input: 'registry-timeout' };
 }
 
+// Whether a held deploy lock may be broken (break-stale-lock). Pure: the lock's
+// labels are read back as untrusted text, the holder's run status comes from the GitHub API
+// (GET /repos/{owner}/{repo}/actions/runs/{run_id}); anything unsure keeps the lock.
+/** The reason given while a lock may still become stale (the waiting run asks again). */
+const TOO_YOUNG = 'the lock is younger than lock-timeout';
+const ALIVE = new Set(['queued', 'in_progress', 'waiting', 'requested', 'pending']);
+function decideStaleLock(facts) {
+    if (!facts.breakStaleLock)
+        return { break: false, reason: 'break-stale-lock is not set' };
+    const sinceMs = facts.since === undefined ? Number.NaN : Date.parse(facts.since);
+    if (!Number.isFinite(sinceMs))
+        return { break: false, reason: 'the lock does not say since when it is held' };
+    if (facts.nowMs - sinceMs < facts.lockTimeoutMs) {
+        return { break: false, reason: TOO_YOUNG };
+    }
+    const run = facts.run;
+    if (run === undefined)
+        return { break: false, reason: "no token, or the lock names no run: the holder's run cannot be checked" };
+    if (run.kind === 'unknown')
+        return { break: false, reason: `the holder's run could not be checked: ${run.why}` };
+    if (run.kind === 'not-found')
+        return { break: true, reason: "the holder's run no longer exists" };
+    if (run.status === 'completed')
+        return { break: true, reason: "the holder's run has completed" };
+    if (ALIVE.has(run.status))
+        return { break: false, reason: `the holder's run is ${run.status}` };
+    return { break: false, reason: `the holder's run has an unexpected status` };
+}
+/**
+ * decideStaleLock, asking for the holder's run only when the answer depends on it (the flag set,
+ * the lock old enough): a young lock costs no API request.
+ */
+async function judgeStaleLock(facts, run) {
+    const ifGone = decideStaleLock({ ...facts, run: { kind: 'not-found' } });
+    if (!ifGone.break)
+        return ifGone;
+    return decideStaleLock({ ...facts, run: await run() });
+}
+
 const LOCK_LABEL = 'com.container-ship.lock';
 const HOLDER_LABEL = 'com.container-ship.lock.holder';
 const SINCE_LABEL = 'com.container-ship.lock.since';
+const RECORD_LABELS = {
+    repository: 'com.container-ship.lock.repository',
+    runId: 'com.container-ship.lock.run-id',
+    runAttempt: 'com.container-ship.lock.run-attempt',
+    workflow: 'com.container-ship.lock.workflow',
+    actor: 'com.container-ship.lock.actor'
+};
+/** The runner's names for this run. */
+function lockRecordFrom(env = process.env) {
+    return {
+        repository: env.GITHUB_REPOSITORY || undefined,
+        runId: env.GITHUB_RUN_ID || undefined,
+        runAttempt: env.GITHUB_RUN_ATTEMPT || undefined,
+        workflow: env.GITHUB_WORKFLOW || undefined,
+        actor: env.GITHUB_ACTOR || undefined
+    };
+}
+/** Whose a held lock is, in words: `acme/web run 42 (attempt 1, workflow Deploy, by octocat)`. */
+function describeHolder(held) {
+    // One line, short: the labels are whatever was written on the host.
+    const clean = (value) => value === undefined ? undefined : value.replace(/\p{Cc}+/gu, ' ').slice(0, 200);
+    const [repository, runId, runAttempt, workflow, actor, holder, since] = [
+        held.record.repository,
+        held.record.runId,
+        held.record.runAttempt,
+        held.record.workflow,
+        held.record.actor,
+        held.holder,
+        held.since
+    ].map(clean);
+    const details = [
+        runAttempt ? `attempt ${runAttempt}` : '',
+        workflow ? `workflow ${workflow}` : '',
+        actor ? `by ${actor}` : ''
+    ].filter(Boolean);
+    const run = runId ? `${repository ?? 'a repository'} run ${runId}` : holder || 'an unknown holder';
+    return `${run}${details.length > 0 ? ` (${details.join(', ')})` : ''}${since ? ` since ${since}` : ''}`;
+}
 /** What every deploy lock's name starts with; the Compose project follows. */
 const LOCK_PREFIX = 'container-ship-lock-';
 function lockName(project) {
     return `${LOCK_PREFIX}${project}`;
 }
 /** `docker create` of the lock container: no network, no start, a command that is never run. */
-function lockCreateArgs(project, image, holder, since) {
+function lockCreateArgs(project, image, holder, since, record = {}) {
+    const recorded = Object.entries(RECORD_LABELS).flatMap(([key, label]) => {
+        const value = record[key];
+        return value ? ['--label', `${label}=${value}`] : [];
+    });
     return [
         'create',
         '--name',
@@ -1834,6 +1917,7 @@ function lockCreateArgs(project, image, holder, since) {
         `${HOLDER_LABEL}=${holder}`,
         '--label',
         `${SINCE_LABEL}=${since.toISOString()}`,
+        ...recorded,
         image,
         'container-ship-lock'
     ];
@@ -1848,8 +1932,10 @@ async function acquireLock(docker, project, image, holder, options) {
     const deadline = now() + options.timeoutMs;
     const name = lockName(project);
     let announced = false;
+    /** The last judgement of the lock held, by the lock's ID. */
+    let judged;
     for (;;) {
-        const created = await docker.run(lockCreateArgs(project, image, holder, new Date(now())), {
+        const created = await docker.run(lockCreateArgs(project, image, holder, new Date(now()), options.record), {
             quiet: true,
             allowFailure: true
         });
@@ -1863,8 +1949,23 @@ async function acquireLock(docker, project, image, holder, options) {
             options.onWait?.(current);
             announced = true;
         }
+        if (options.judgeStale) {
+            const held = await heldLock(docker, name);
+            if (held && (judged?.id !== held.id || judged.decision.reason === TOO_YOUNG)) {
+                judged = { id: held.id, decision: await options.judgeStale(held) };
+                if (judged.decision.break) {
+                    const removed = await docker.run(['rm', held.id], { quiet: true, allowFailure: true });
+                    if (removed.exitCode !== 0 && !/No such container/i.test(removed.stderr)) {
+                        throw new Error(`could not break the stale deploy lock ${name}: ${removed.stderr.trim()}`);
+                    }
+                    options.onBroken?.(held, judged.decision.reason);
+                    continue;
+                }
+            }
+        }
         if (now() >= deadline) {
-            throw new Error(`another deploy of project ${project} holds the lock on this host (${current}); waited ${Math.round(options.timeoutMs / 1000)} s (lock-timeout). If no deploy is running, remove the lock with: docker rm ${name}`);
+            const kept = judged ? ` It was not broken: ${judged.decision.reason}.` : '';
+            throw new Error(`another deploy of project ${project} holds the lock on this host (${current}); waited ${Math.round(options.timeoutMs / 1000)} s (lock-timeout).${kept} If no deploy is running, remove the lock with: docker rm ${name}`);
         }
         await sleep(Math.min(options.pollMs ?? 1000, Math.max(0, deadline - now())));
     }
@@ -1880,10 +1981,249 @@ async function lockHolder$1(docker, name) {
     ], { quiet: true, allowFailure: true });
     return result.exitCode === 0 ? result.stdout.trim() : 'released just now';
 }
+/** The held lock's ID and labels; undefined when it was released meanwhile. */
+async function heldLock(docker, name) {
+    const result = await docker.run(['container', 'inspect', '--format', '{{json .Id}} {{json .Config.Labels}}', name], { quiet: true, allowFailure: true });
+    if (result.exitCode !== 0)
+        return undefined;
+    const line = result.stdout.trim();
+    const space = line.indexOf(' ');
+    try {
+        const id = JSON.parse(line.slice(0, space));
+        const labels = (JSON.parse(line.slice(space + 1)) ?? {});
+        const label = (key) => typeof labels[key] === 'string' && labels[key] !== '' ? labels[key] : undefined;
+        if (typeof id !== 'string')
+            return undefined;
+        const record = {};
+        for (const [key, name] of Object.entries(RECORD_LABELS))
+            record[key] = label(name);
+        return { id, holder: label(HOLDER_LABEL) ?? '', since: label(SINCE_LABEL), record };
+    }
+    catch {
+        return undefined;
+    }
+}
 /** Removes the lock; false when the host could not be asked (the lock may still be held). */
 async function releaseLock(docker, lock) {
     const removed = await docker.run(['rm', '--force', lock.name], { quiet: true, allowFailure: true });
     return removed.exitCode === 0 || /No such container/i.test(removed.stderr);
+}
+
+// Which of the service's images on a host a prune may remove (part 3 of issue 17, not wired yet).
+// Pure: the caller lists the images of the service's repository with when each was created on
+// the host, and the image IDs a rollback or any container still needs.
+/** The images to remove, oldest first; never the running, the previous, or one in use. */
+function prunableImages(images, choice) {
+    if (choice.keepReleases <= 0)
+        return [];
+    const newestFirst = [...images].sort((a, b) => b.createdMs - a.createdMs);
+    const protectedIds = new Set(choice.inUseIds);
+    if (choice.runningId !== undefined)
+        protectedIds.add(choice.runningId);
+    if (choice.previousId !== undefined)
+        protectedIds.add(choice.previousId);
+    // One ID can carry several tags: count releases by distinct image.
+    const seen = new Set();
+    const remove = [];
+    for (const image of newestFirst) {
+        if (seen.has(image.id))
+            continue;
+        seen.add(image.id);
+        if (seen.size <= choice.keepReleases)
+            continue;
+        if (!protectedIds.has(image.id))
+            remove.push(image);
+    }
+    return remove.reverse();
+}
+/** Bytes a removal frees, for the summary. */
+function bytesFreed(removed) {
+    return removed.reduce((sum, image) => sum + image.sizeBytes, 0);
+}
+
+const quiet = { quiet: true, allowFailure: true };
+/** The repository of an image reference: without its digest and tag. */
+function repositoryOf(image) {
+    const withoutDigest = image.replace(/@sha256:[0-9a-f]{64}$/, '');
+    const colon = withoutDigest.lastIndexOf(':');
+    return colon > withoutDigest.lastIndexOf('/') ? withoutDigest.slice(0, colon) : withoutDigest;
+}
+/** `repo:version` of a deployed reference (`repo:version@sha256:...`); '' when it has no tag. */
+function deployedTagOf(image) {
+    const withoutDigest = image.replace(/@sha256:[0-9a-f]{64}$/, '');
+    return repositoryOf(withoutDigest) === withoutDigest ? '' : withoutDigest;
+}
+/** Removes what keep-releases lets go on the host; a report of what went and what did not. */
+async function pruneReleases(docker, request) {
+    const report = { removed: [], bytes: 0, warnings: [] };
+    if (request.keepReleases <= 0)
+        return report;
+    const { repository } = request;
+    if (request.deployedTag) {
+        // Marks the running release as the most recently deployed one (its LastTagTime).
+        const tagged = await docker.run(['tag', request.runningId, request.deployedTag], quiet);
+        if (tagged.exitCode !== 0)
+            report.warnings.push(`${request.deployedTag} could not be tagged: ${tagged.stderr.trim()}`);
+    }
+    const listed = await docker.run(['image', 'ls', '--no-trunc', '--quiet', repository], quiet);
+    if (listed.exitCode !== 0)
+        throw new Error(`listing the images of ${repository} failed: ${listed.stderr.trim()}`);
+    const ids = [
+        ...new Set(listed.stdout
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean))
+    ];
+    if (ids.length <= request.keepReleases)
+        return report;
+    const images = await inspectImages(docker, ids, repository);
+    const choice = {
+        keepReleases: request.keepReleases,
+        runningId: request.runningId,
+        previousId: request.previousImage ? await previousId(docker, request.previousImage) : undefined,
+        inUseIds: await imagesInUse(docker)
+    };
+    const chosen = new Set(prunableImages(images.map((entry) => entry.image), choice).map((image) => image.id));
+    for (const { image, references } of images.filter((entry) => chosen.has(entry.image.id))) {
+        const removed = await docker.run(['image', 'rm', ...references], quiet);
+        const still = await docker.run(['image', 'inspect', '--format', '{{.Id}}', image.id], quiet);
+        if (still.exitCode !== 0 && /No such image/i.test(still.stderr)) {
+            report.removed.push(image);
+            continue;
+        }
+        const why = removed.exitCode !== 0 ? removed.stderr.trim() : 'other repositories still name it';
+        report.warnings.push(`${repository} ${image.release} (${image.id}) was not removed: ${why}`);
+    }
+    report.removed.sort((a, b) => a.createdMs - b.createdMs);
+    report.bytes = bytesFreed(report.removed);
+    return report;
+}
+/** Each image with the references that name it in this repository. */
+async function inspectImages(docker, ids, repository) {
+    const inspected = await docker.run(['image', 'inspect', '--format', '{{json .}}', ...ids], quiet);
+    if (inspected.exitCode !== 0)
+        throw new Error(`inspecting the images of ${repository} failed: ${inspected.stderr.trim()}`);
+    const strings = (value) => Array.isArray(value) ? value.filter((item) => typeof item === 'string') : [];
+    return inspected.stdout
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line))
+        .flatMap((entry) => {
+        const createdMs = Math.max(timeOf(entry.Created), timeOf(entry.Metadata?.LastTagTime));
+        if (typeof entry.Id !== 'string' || !Number.isFinite(createdMs))
+            return [];
+        const tags = strings(entry.RepoTags).filter((tag) => tag.startsWith(`${repository}:`));
+        const digests = strings(entry.RepoDigests).filter((digest) => digest.startsWith(`${repository}@`));
+        if (tags.length + digests.length === 0)
+            return [];
+        const release = releaseName(tags.map((tag) => tag.slice(repository.length + 1)));
+        const sizeBytes = typeof entry.Size === 'number' ? entry.Size : 0;
+        return [{ image: { id: entry.Id, release, createdMs, sizeBytes }, references: [...tags, ...digests] }];
+    });
+}
+/** A time the engine reports, in ms; -Infinity when missing. The zero time (never tagged) is year 1. */
+function timeOf(value) {
+    const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+    return Number.isNaN(ms) ? -Infinity : ms;
+}
+/**
+ * The tag that names the release best: the most specific version (1.2.3 over 1.2 and 1), not
+ * latest or sha-*, which move or say little.
+ */
+function releaseName(tags) {
+    const versions = tags.filter((tag) => tag !== 'latest' && !tag.startsWith('sha-'));
+    const best = [...versions].sort((a, b) => b.length - a.length || (a < b ? -1 : 1))[0];
+    return best ?? tags[0] ?? '<no tag>';
+}
+/** The previous release's image ID; undefined when the host no longer has it. */
+async function previousId(docker, image) {
+    const inspected = await docker.run(['image', 'inspect', '--format', '{{.Id}}', image], quiet);
+    if (inspected.exitCode === 0)
+        return inspected.stdout.trim();
+    if (/No such image/i.test(inspected.stderr))
+        return undefined;
+    throw new Error(`inspecting the previous release ${image} failed: ${inspected.stderr.trim()}`);
+}
+/** The image IDs of every container on the host, running or not, of any project. */
+async function imagesInUse(docker) {
+    const listed = await docker.run(['ps', '--all', '--quiet', '--no-trunc'], quiet);
+    if (listed.exitCode !== 0)
+        throw new Error(`listing the host's containers failed: ${listed.stderr.trim()}`);
+    const ids = listed.stdout
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean);
+    if (ids.length === 0)
+        return new Set();
+    const inspected = await docker.run(['container', 'inspect', '--format', '{{.Image}}', ...ids], quiet);
+    // A container removed since the listing is no longer a user; any other failure is unsure.
+    const problems = inspected.stderr
+        .split('\n')
+        .filter((line) => line.trim() && !/No such container/i.test(line));
+    if (inspected.exitCode !== 0 && problems.length > 0)
+        throw new Error(`inspecting the host's containers failed: ${problems.join(' ')}`);
+    return new Set(inspected.stdout
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean));
+}
+/** `12.3 MB (12345678 bytes)`. */
+function sizeText(bytes) {
+    return `${(bytes / 1_000_000).toFixed(1)} MB (${bytes} bytes)`;
+}
+/** The log's line for a host's prune. */
+function pruneMessage(repository, where, report) {
+    if (report.removed.length === 0)
+        return `keep-releases: no image of ${repository} to remove${where}`;
+    const list = report.removed.map((image) => `${image.release} (${image.id.replace(/^sha256:/, '').slice(0, 12)})`);
+    return `keep-releases: removed ${report.removed.length} image(s) of ${repository}${where}: ${list.join(', ')}; ${sizeText(report.bytes)} freed`;
+}
+
+/** keep-releases on each host (side by side as `each` runs them); a report per host, in order. */
+async function pruneAfterDeploy(hosts, options) {
+    if (options.keepReleases <= 0)
+        return hosts.map(() => undefined);
+    const repository = repositoryOf(options.image);
+    const several = hosts.length > 1;
+    return options.each(async (host) => {
+        const where = several ? ` on ${host.url}` : '';
+        try {
+            const report = await pruneReleases(host.docker, {
+                repository,
+                keepReleases: options.keepReleases,
+                runningId: host.runningId,
+                deployedTag: deployedTagOf(options.image),
+                previousImage: host.previousImage
+            });
+            options.log.info(pruneMessage(repository, where, report));
+            for (const warning of report.warnings)
+                options.log.warning(`keep-releases${where}: ${warning}`);
+            return report;
+        }
+        catch (error) {
+            options.log.warning(`keep-releases${where}: nothing removed: ${error.message}`);
+            return undefined;
+        }
+    });
+}
+/** The judge acquireLock asks about a held lock; undefined when break-stale-lock is off. */
+function staleLockJudge(access) {
+    if (!access.breakStaleLock)
+        return undefined;
+    return (held) => judgeStaleLock({
+        breakStaleLock: true,
+        lockTimeoutMs: access.lockTimeoutSeconds * 1000,
+        nowMs: Date.now(),
+        since: held.since
+    }, async () => {
+        // Octokit only when a lock is old enough to ask about.
+        const { holderRunState } = await import('./chunks/run-state-aD5qRQzk.js');
+        return holderRunState(held.record, { token: access.token, repository: access.repository });
+    });
+}
+/** The log line for a broken lock: whose it was and why it was broken. */
+function brokenLockMessage(project, where, held, reason) {
+    return `Broke the stale deploy lock of ${project}${where}, held by ${describeHolder(held)}: ${reason}`;
 }
 
 // Docker Compose as the deploy runs it: the v2 plugin (`docker compose`) when the docker CLI has
@@ -10330,6 +10670,8 @@ const INPUT_BOUNDS = {
     'startup-grace': wait(0),
     'lock-timeout': wait(0),
     'batch-wait': wait(0),
+    // Releases kept on a host; 0 keeps all. Past this, keeping "all" is what is meant.
+    'keep-releases': { min: 0, max: 1000, why: 'more releases than a host keeps images of; 0 keeps all' },
     // A batch is some of the docker-host lines; a count past any fleet one workflow reaches is a slip.
     'rollout-batch': { min: 1, max: 1000, why: 'more hosts than one workflow deploys to' },
     // README, The scan on a large report: 10,000 findings are 35.8 MiB of Trivy JSON, so a million
@@ -10457,6 +10799,9 @@ function readDeployInputs(fields, scope) {
         drainSeconds: seconds('drain-seconds', 0),
         startupGrace: seconds('startup-grace', 10),
         lockTimeout: seconds('lock-timeout', 600),
+        keepReleases: fields.field('keep-releases', (raw) => parseWholeNumber(raw, 'keep-releases'), 3),
+        breakStaleLock: fields.field('break-stale-lock', parseBoolean, false),
+        githubToken: read('github-token'),
         allowUntrustedEvents: fields.field('deploy-on-untrusted-events', parseBoolean, false),
         env: fields.field('env', parseDeployEnv, []),
         rolloutBatch: fields.field('rollout-batch', parseRolloutBatch, { hosts: 1 }),
@@ -10474,7 +10819,7 @@ function readEnvironment(fields) {
     const environmentUrl = fields.field('environment-url', parseEnvironmentUrl, '');
     if (environmentUrl && !environment)
         fields.problem('environment-url: needs environment, the GitHub environment whose deployment it belongs to');
-    return { environment, environmentUrl, githubToken: environment ? fields.read('github-token') : '' };
+    return { environment, environmentUrl };
 }
 function parseEnvironmentName(raw) {
     if (raw.length > ENVIRONMENT_NAME_MAX)
@@ -13579,7 +13924,10 @@ const deployStep = {
             const imageIds = await onEveryHost(fleet, (target) => target.rollout.nodesPull
                 ? Promise.resolve('')
                 : imageIdOn(target.docker, fleet.plan.image, target.host.url));
-            await withLocks(fleet, { context, deploy }, timelines, () => rollOutFleet(fleet, deploy, { imageIds, timelines, result }));
+            await withLocks(fleet, { context, deploy }, timelines, async () => {
+                await rollOutFleet(fleet, deploy, { imageIds, timelines, result });
+                await pruneFleet(fleet, deploy, imageIds, result);
+            });
             summarize(result);
             await shown?.finish('success', `Deployed ${result.image}`);
             return result;
@@ -13617,7 +13965,7 @@ const deployStep = {
  * undefined. Its client is loaded only then (a chunk of its own: Octokit stays out of the main one).
  */
 async function showOnGitHub(context, deploy) {
-    const { showOnGitHub: show } = await import('./chunks/github-deployment-LKIezlJ0.js');
+    const { showOnGitHub: show } = await import('./chunks/github-deployment-D1J2JKJz.js');
     return show({
         token: deploy.githubToken,
         environment: deploy.environment,
@@ -13731,11 +14079,24 @@ async function withLocks(fleet, { context, deploy }, timelines, rollOut) {
     const { lockTimeout } = deploy;
     const several = fleet.targets.length > 1;
     const held = [];
+    const judgeStale = staleLockJudge({
+        breakStaleLock: deploy.breakStaleLock,
+        lockTimeoutSeconds: lockTimeout,
+        token: deploy.githubToken,
+        repository: context.github.repository
+    });
     const ordered = [...fleet.targets].sort((a, b) => a.host.url < b.host.url ? -1 : a.host.url > b.host.url ? 1 : 0);
     try {
         for (const target of ordered) {
             const lock = await acquireLock(target.docker, project, image, lockHolder(context.github), {
                 timeoutMs: lockTimeout * 1000,
+                record: lockRecordFrom(),
+                ...(judgeStale
+                    ? {
+                        judgeStale,
+                        onBroken: (held, reason) => warning(brokenLockMessage(project, several ? ` on ${target.host.url}` : '', held, reason))
+                    }
+                    : {}),
                 onWait: (holder) => info(`Another deploy of ${project} holds the lock${several ? ` on ${target.host.url}` : ''} (${holder}); waiting up to ${lockTimeout} s`)
             }).catch((error) => {
                 throw several ? new Error(`${target.host.url}: ${error.message}`) : error;
@@ -13808,6 +14169,31 @@ async function rollOutFleet(fleet, deploy, run) {
         if (several)
             saveForPost(DeployState.Finished, '');
     }
+}
+/**
+ * keep-releases after every host deployed (Compose hosts: a Swarm's nodes hold their own images),
+ * still under the deploy locks so no other deploy of the project runs meanwhile.
+ */
+async function pruneFleet(fleet, deploy, imageIds, result) {
+    const targets = fleet.targets.filter((target) => !target.rollout.nodesPull && result.hosts[target.index]?.outcome === 'deployed');
+    const hosts = targets.map((target) => ({
+        docker: target.docker,
+        url: target.host.url,
+        runningId: imageIds[target.index],
+        previousImage: result.hosts[target.index]?.previousImage ?? ''
+    }));
+    const reports = await pruneAfterDeploy(hosts, {
+        image: fleet.plan.image,
+        keepReleases: deploy.keepReleases,
+        log: core,
+        each: (work) => mapLimit(hosts, HOSTS_AT_ONCE, work)
+    });
+    targets.forEach((target, i) => {
+        const host = result.hosts[target.index];
+        const report = reports[i];
+        if (host && report)
+            host.pruned = report;
+    });
 }
 function setOutcomes(result, outcomes) {
     for (const [index, outcome] of outcomes) {
@@ -13944,12 +14330,22 @@ function deploySection(result) {
         lines.push(`| **total** | **${total.toFixed(1)}** |`, '');
     }
     lines.push(...taskTable(result));
+    lines.push(...prunedLines(result.hosts));
     for (const failure of result.failures) {
         lines.push(`- ${code(clip$1(failure.name))} (${code(short(failure.id))}): ${text(clip$1(failure.reason, REASON_LIMIT))}. Its last health checks and log lines are in the job log, in the group ${code(clip$1(logGroupTitle(failure)))}.`);
     }
     if (result.failures.length > 0)
         lines.push('');
     return lines.join('\n');
+}
+/** What keep-releases removed, a line per host that had something to remove. */
+function prunedLines(hosts) {
+    const lines = hosts.flatMap((host) => host.pruned && host.pruned.removed.length > 0
+        ? [
+            `- keep-releases removed ${host.pruned.removed.length} old image(s)${hosts.length > 1 ? ` on ${code(host.host)}` : ''}: ${host.pruned.removed.map((image) => code(clip$1(image.release))).join(', ')}; ${sizeText(host.pruned.bytes)} freed${host.pruned.warnings.length > 0 ? ` (${host.pruned.warnings.length} not removed: see the log)` : ''}`
+        ]
+        : []);
+    return lines.length > 0 ? [...lines, ''] : [];
 }
 
 const DEFAULT_PUSH_CONCURRENCY = 4;
@@ -17227,7 +17623,7 @@ async function comment(run, inputs, result) {
     const { github } = run;
     if (github.pullRequestNumber === undefined || !inputs.prComment)
         return;
-    const { describeOutcome, upsertComment } = await import('./chunks/upsert-B1LyajRc.js');
+    const { describeOutcome, upsertComment } = await import('./chunks/upsert-CjPrqSQM.js');
     const outcome = await upsertComment({
         enabled: inputs.prComment,
         token: inputs.githubToken,

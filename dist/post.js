@@ -30556,6 +30556,8 @@ const INPUT_BOUNDS = {
     'startup-grace': wait(0),
     'lock-timeout': wait(0),
     'batch-wait': wait(0),
+    // Releases kept on a host; 0 keeps all. Past this, keeping "all" is what is meant.
+    'keep-releases': { min: 0, max: 1000, why: 'more releases than a host keeps images of; 0 keeps all' },
     // A batch is some of the docker-host lines; a count past any fleet one workflow reaches is a slip.
     'rollout-batch': { min: 1, max: 1000, why: 'more hosts than one workflow deploys to' },
     // README, The scan on a large report: 10,000 findings are 35.8 MiB of Trivy JSON, so a million
@@ -30605,6 +30607,8 @@ const ACTION_DEFAULTS = {
     'drain-seconds': '0',
     'startup-grace': '10',
     'lock-timeout': '600',
+    'keep-releases': '3',
+    'break-stale-lock': 'false',
     'rollout-batch': '1',
     'batch-wait': '0',
     'on-failure': 'rollback',
@@ -30822,6 +30826,9 @@ function readDeployInputs(fields, scope) {
         drainSeconds: seconds('drain-seconds', 0),
         startupGrace: seconds('startup-grace', 10),
         lockTimeout: seconds('lock-timeout', 600),
+        keepReleases: fields.field('keep-releases', (raw) => parseWholeNumber(raw, 'keep-releases'), 3),
+        breakStaleLock: fields.field('break-stale-lock', parseBoolean, false),
+        githubToken: read('github-token'),
         allowUntrustedEvents: fields.field('deploy-on-untrusted-events', parseBoolean, false),
         env: fields.field('env', parseDeployEnv, []),
         rolloutBatch: fields.field('rollout-batch', parseRolloutBatch, { hosts: 1 }),
@@ -30839,7 +30846,7 @@ function readEnvironment(fields) {
     const environmentUrl = fields.field('environment-url', parseEnvironmentUrl, '');
     if (environmentUrl && !environment)
         fields.problem('environment-url: needs environment, the GitHub environment whose deployment it belongs to');
-    return { environment, environmentUrl, githubToken: environment ? fields.read('github-token') : '' };
+    return { environment, environmentUrl };
 }
 function parseEnvironmentName(raw) {
     if (raw.length > ENVIRONMENT_NAME_MAX)

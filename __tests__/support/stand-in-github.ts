@@ -145,6 +145,8 @@ export interface StandInGitHubOptions {
   mergeConflict?: boolean
   /** Commit status contexts failing on every ref: a deployment requiring them is refused (409). */
   failingContexts?: string[]
+  /** Workflow runs that exist, by run ID (see workflowRunsRoute); others are 404. */
+  workflowRuns?: Record<number, StandInWorkflowRun>
 }
 
 export interface StoredDeploymentStatus {
@@ -282,6 +284,7 @@ export async function startStandInGitHub(options: StandInGitHubOptions): Promise
   const repositoryId = options.repositoryId ?? 424242
   const prefix = (options.prefix ?? '').replace(/\/+$/, '')
   const pullRequests = new Set(options.pullRequests ?? [7])
+  const workflowRuns = options.workflowRuns ?? {}
   const requests: RecordedGitHubRequest[] = []
   const stored: StoredComment[] = []
   const faults: Fault[] = []
@@ -665,6 +668,12 @@ export async function startStandInGitHub(options: StandInGitHubOptions): Promise
       }
     }
 
+    const run = workflowRunsRoute(path, method, { owner, repo, serverUrl, apiUrl, runs: workflowRuns })
+    if (run) {
+      checkRepository(run.repository, undefined, who)
+      return run.answer()
+    }
+
     const list = LIST.exec(path)
     if (list) {
       checkRepository(list[1], list[2], who)
@@ -793,5 +802,70 @@ export async function startStandInGitHub(options: StandInGitHubOptions): Promise
         server.close(() => resolve())
         server.closeAllConnections()
       })
+  }
+}
+
+// --- workflow runs (GET /repos/{owner}/{repo}/actions/runs/{run_id}) --------------------------
+//
+// actions/get-workflow-run (REST docs, content/rest/actions/workflow-runs.md, "Get a workflow
+// run"): 200 with the `workflow-run` schema (id, name, run_number, run_attempt, event, status,
+// conclusion, workflow_id, html_url, created_at, updated_at, ...); status is one of requested,
+// in_progress, completed, queued, pending, waiting; conclusion is null until completed. A run
+// that does not exist (never was, or was deleted) is 404 "Not Found" with documentation_url
+// https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run. Anonymous reads of a
+// private repository are 404 too (checkRepository). Set runs with `workflowRuns`; change them
+// on the object passed in (the stand-in reads it on every request).
+
+export interface StandInWorkflowRun {
+  status: 'requested' | 'in_progress' | 'completed' | 'queued' | 'pending' | 'waiting'
+  conclusion?: 'success' | 'failure' | 'cancelled' | 'skipped' | 'timed_out' | null
+  name?: string
+  runAttempt?: number
+}
+
+const RUN = /^\/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)$/
+
+function workflowRunsRoute(
+  path: string,
+  method: string,
+  where: {
+    owner: string
+    repo: string
+    serverUrl: string
+    apiUrl: string
+    runs: Record<number, StandInWorkflowRun>
+  }
+): { repository: string; answer: () => { status: number; body: unknown } } | undefined {
+  const match = RUN.exec(path)
+  if (!match || method !== 'GET') return undefined
+  const id = Number(match[2])
+  return {
+    repository: match[1] as string,
+    answer: () => {
+      const run = where.runs[id]
+      if (!run)
+        throw error(404, 'Not Found', 'https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run')
+      const now = timestamp()
+      return {
+        status: 200,
+        body: {
+          id,
+          name: run.name ?? 'Deploy',
+          node_id: `WFR_${Buffer.from(String(id)).toString('base64url')}`,
+          head_branch: 'main',
+          head_sha: '0123456789abcdef0123456789abcdef01234567',
+          run_number: id % 1000,
+          run_attempt: run.runAttempt ?? 1,
+          event: 'push',
+          status: run.status,
+          conclusion: run.status === 'completed' ? (run.conclusion ?? 'success') : null,
+          workflow_id: 161335,
+          url: `${where.apiUrl}/repos/${where.owner}/${where.repo}/actions/runs/${id}`,
+          html_url: `${where.serverUrl}/${where.owner}/${where.repo}/actions/runs/${id}`,
+          created_at: now,
+          updated_at: now
+        }
+      }
+    }
   }
 }

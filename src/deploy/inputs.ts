@@ -39,6 +39,12 @@ export interface DeployInputs {
   startupGrace: number
   /** Seconds to wait for another deploy of the same project on the host to finish. */
   lockTimeout: number
+  /** After a successful deploy, images of the service's repository kept per host; 0 keeps all. */
+  keepReleases: number
+  /** A lock older than lockTimeout whose run no longer exists (asked of GitHub) may be broken. */
+  breakStaleLock: boolean
+  /** The github-token input: the GitHub deployment is created with it, and GitHub asked whether a lock's run still exists. */
+  githubToken: string
   /** Deploy also on events whose code or text may come from outside (UNTRUSTED_DEPLOY_EVENTS). */
   allowUntrustedEvents: boolean
   env: KeyValue[]
@@ -52,8 +58,6 @@ export interface DeployInputs {
   environment: string
   /** The environment's address, on the deployment's success status. */
   environmentUrl: string
-  /** The github-token input: the deployment is created with it. */
-  githubToken: string
 }
 
 export const ORCHESTRATORS = ['compose', 'swarm'] as const
@@ -120,6 +124,9 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
     drainSeconds: seconds('drain-seconds', 0),
     startupGrace: seconds('startup-grace', 10),
     lockTimeout: seconds('lock-timeout', 600),
+    keepReleases: fields.field('keep-releases', (raw) => parseWholeNumber(raw, 'keep-releases'), 3),
+    breakStaleLock: fields.field('break-stale-lock', parseBoolean, false),
+    githubToken: read('github-token'),
     allowUntrustedEvents: fields.field('deploy-on-untrusted-events', parseBoolean, false),
     env: fields.field('env', parseDeployEnv, []),
     rolloutBatch: fields.field('rollout-batch', parseRolloutBatch, { hosts: 1 }),
@@ -134,16 +141,14 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
 export const ENVIRONMENT_NAME_MAX = 255
 
 /** environment and environment-url: a name GitHub takes, an http(s) address only with a name. */
-function readEnvironment(
-  fields: InputFields
-): Pick<DeployInputs, 'environment' | 'environmentUrl' | 'githubToken'> {
+function readEnvironment(fields: InputFields): Pick<DeployInputs, 'environment' | 'environmentUrl'> {
   const environment = fields.field('environment', parseEnvironmentName, '')
   const environmentUrl = fields.field('environment-url', parseEnvironmentUrl, '')
   if (environmentUrl && !environment)
     fields.problem(
       'environment-url: needs environment, the GitHub environment whose deployment it belongs to'
     )
-  return { environment, environmentUrl, githubToken: environment ? fields.read('github-token') : '' }
+  return { environment, environmentUrl }
 }
 
 export function parseEnvironmentName(raw: string): string {

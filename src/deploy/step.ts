@@ -9,7 +9,9 @@ import * as core from '@actions/core'
 import { DeployState, hostState } from './states.js'
 import { short } from './compose/containers.js'
 import { registryTimeout } from '../docker/cli.js'
-import { acquireLock, releaseLock, type DeployLock } from './lock.js'
+import { acquireLock, lockRecordFrom, releaseLock, type DeployLock } from './lock.js'
+import { brokenLockMessage, pruneAfterDeploy, staleLockJudge } from './retention/after-deploy.js'
+import { sizeText, type PruneReport } from './retention/prune.js'
 import {
   deployLeftForPost,
   deployStates,
@@ -63,6 +65,8 @@ export interface HostResult extends RolloutReport {
   host: string
   timeline: TimelineEntry[]
   outcome: HostOutcome
+  /** What keep-releases removed there after the deploy. */
+  pruned?: PruneReport
 }
 
 /**
@@ -268,9 +272,10 @@ export const deployStep: Step<
           ? Promise.resolve('')
           : imageIdOn(target.docker, fleet.plan.image, target.host.url)
       )
-      await withLocks(fleet, { context, deploy }, timelines, () =>
-        rollOutFleet(fleet, deploy, { imageIds, timelines, result })
-      )
+      await withLocks(fleet, { context, deploy }, timelines, async () => {
+        await rollOutFleet(fleet, deploy, { imageIds, timelines, result })
+        await pruneFleet(fleet, deploy, imageIds, result)
+      })
       summarize(result)
       await shown?.finish('success', `Deployed ${result.image}`)
       return result
@@ -428,7 +433,13 @@ async function pullImage(target: DeployTarget, inputs: RunInputs, timeline: Time
  */
 async function withLocks(
   fleet: DeployFleet,
-  { context, deploy }: { context: RunContext; deploy: Pick<DeployInputs, 'lockTimeout'> },
+  {
+    context,
+    deploy
+  }: {
+    context: RunContext
+    deploy: Pick<DeployInputs, 'lockTimeout' | 'breakStaleLock' | 'githubToken'>
+  },
   timelines: Timeline[],
   rollOut: () => Promise<void>
 ): Promise<void> {
@@ -436,6 +447,12 @@ async function withLocks(
   const { lockTimeout } = deploy
   const several = fleet.targets.length > 1
   const held: { target: DeployTarget; lock: DeployLock }[] = []
+  const judgeStale = staleLockJudge({
+    breakStaleLock: deploy.breakStaleLock,
+    lockTimeoutSeconds: lockTimeout,
+    token: deploy.githubToken,
+    repository: context.github.repository
+  })
   const ordered = [...fleet.targets].sort((a, b) =>
     a.host.url < b.host.url ? -1 : a.host.url > b.host.url ? 1 : 0
   )
@@ -443,6 +460,16 @@ async function withLocks(
     for (const target of ordered) {
       const lock = await acquireLock(target.docker, project, image, lockHolder(context.github), {
         timeoutMs: lockTimeout * 1000,
+        record: lockRecordFrom(),
+        ...(judgeStale
+          ? {
+              judgeStale,
+              onBroken: (held, reason) =>
+                core.warning(
+                  brokenLockMessage(project, several ? ` on ${target.host.url}` : '', held, reason)
+                )
+            }
+          : {}),
         onWait: (holder) =>
           core.info(
             `Another deploy of ${project} holds the lock${several ? ` on ${target.host.url}` : ''} (${holder}); waiting up to ${lockTimeout} s`
@@ -521,6 +548,38 @@ async function rollOutFleet(
   } finally {
     if (several) saveForPost(DeployState.Finished, '')
   }
+}
+
+/**
+ * keep-releases after every host deployed (Compose hosts: a Swarm's nodes hold their own images),
+ * still under the deploy locks so no other deploy of the project runs meanwhile.
+ */
+async function pruneFleet(
+  fleet: DeployFleet,
+  deploy: Pick<DeployInputs, 'keepReleases'>,
+  imageIds: string[],
+  result: DeployResult
+): Promise<void> {
+  const targets = fleet.targets.filter(
+    (target) => !target.rollout.nodesPull && result.hosts[target.index]?.outcome === 'deployed'
+  )
+  const hosts = targets.map((target) => ({
+    docker: target.docker,
+    url: target.host.url,
+    runningId: imageIds[target.index] as string,
+    previousImage: result.hosts[target.index]?.previousImage ?? ''
+  }))
+  const reports = await pruneAfterDeploy(hosts, {
+    image: fleet.plan.image,
+    keepReleases: deploy.keepReleases,
+    log: core,
+    each: (work) => mapLimit(hosts, HOSTS_AT_ONCE, work)
+  })
+  targets.forEach((target, i) => {
+    const host = result.hosts[target.index]
+    const report = reports[i]
+    if (host && report) host.pruned = report
+  })
 }
 
 function setOutcomes(result: DeployResult, outcomes: Map<number, HostOutcome>): void {
@@ -669,6 +728,7 @@ export function deploySection(result: DeployResult): string {
     lines.push(`| **total** | **${total.toFixed(1)}** |`, '')
   }
   lines.push(...taskTable(result))
+  lines.push(...prunedLines(result.hosts))
   for (const failure of result.failures) {
     lines.push(
       `- ${code(clip(failure.name))} (${code(short(failure.id))}): ${text(clip(failure.reason, REASON_LIMIT))}. Its last health checks and log lines are in the job log, in the group ${code(clip(logGroupTitle(failure)))}.`
@@ -676,4 +736,16 @@ export function deploySection(result: DeployResult): string {
   }
   if (result.failures.length > 0) lines.push('')
   return lines.join('\n')
+}
+
+/** What keep-releases removed, a line per host that had something to remove. */
+function prunedLines(hosts: HostResult[]): string[] {
+  const lines = hosts.flatMap((host) =>
+    host.pruned && host.pruned.removed.length > 0
+      ? [
+          `- keep-releases removed ${host.pruned.removed.length} old image(s)${hosts.length > 1 ? ` on ${code(host.host)}` : ''}: ${host.pruned.removed.map((image) => code(clip(image.release))).join(', ')}; ${sizeText(host.pruned.bytes)} freed${host.pruned.warnings.length > 0 ? ` (${host.pruned.warnings.length} not removed: see the log)` : ''}`
+        ]
+      : []
+  )
+  return lines.length > 0 ? [...lines, ''] : []
 }

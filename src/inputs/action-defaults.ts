@@ -27,6 +27,8 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'drain-seconds': '0',
   'startup-grace': '10',
   'lock-timeout': '600',
+  'keep-releases': '3',
+  'break-stale-lock': 'false',
   'rollout-batch': '1',
   'batch-wait': '0',
   'on-failure': 'rollback',

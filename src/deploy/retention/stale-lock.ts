@@ -1,4 +1,4 @@
-// Whether a held deploy lock may be broken (part 3 of issue 17, not wired yet). Pure: the lock's
+// Whether a held deploy lock may be broken (break-stale-lock). Pure: the lock's
 // labels are read back as untrusted text, the holder's run status comes from the GitHub API
 // (GET /repos/{owner}/{repo}/actions/runs/{run_id}); anything unsure keeps the lock.
 
@@ -17,6 +17,9 @@ export interface StaleLockFacts {
 
 export type StaleLockDecision = { break: true; reason: string } | { break: false; reason: string }
 
+/** The reason given while a lock may still become stale (the waiting run asks again). */
+export const TOO_YOUNG = 'the lock is younger than lock-timeout'
+
 const ALIVE = new Set(['queued', 'in_progress', 'waiting', 'requested', 'pending'])
 
 export function decideStaleLock(facts: StaleLockFacts): StaleLockDecision {
@@ -25,7 +28,7 @@ export function decideStaleLock(facts: StaleLockFacts): StaleLockDecision {
   if (!Number.isFinite(sinceMs))
     return { break: false, reason: 'the lock does not say since when it is held' }
   if (facts.nowMs - sinceMs < facts.lockTimeoutMs) {
-    return { break: false, reason: 'the lock is younger than lock-timeout' }
+    return { break: false, reason: TOO_YOUNG }
   }
   const run = facts.run
   if (run === undefined)
@@ -36,4 +39,17 @@ export function decideStaleLock(facts: StaleLockFacts): StaleLockDecision {
   if (run.status === 'completed') return { break: true, reason: "the holder's run has completed" }
   if (ALIVE.has(run.status)) return { break: false, reason: `the holder's run is ${run.status}` }
   return { break: false, reason: `the holder's run has an unexpected status` }
+}
+
+/**
+ * decideStaleLock, asking for the holder's run only when the answer depends on it (the flag set,
+ * the lock old enough): a young lock costs no API request.
+ */
+export async function judgeStaleLock(
+  facts: Omit<StaleLockFacts, 'run'>,
+  run: () => Promise<RunState | undefined>
+): Promise<StaleLockDecision> {
+  const ifGone = decideStaleLock({ ...facts, run: { kind: 'not-found' } })
+  if (!ifGone.break) return ifGone
+  return decideStaleLock({ ...facts, run: await run() })
 }

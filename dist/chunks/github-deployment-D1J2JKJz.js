@@ -1,4 +1,4 @@
-import { a as apiMessage, s as statusOf, r as restClient, b as apiBaseUrl } from './rest-client-Cx0xrQZ9.js';
+import { a as apiMessage, s as statusOf, r as restClient, b as apiBaseUrl } from './rest-client-BpBWRiiE.js';
 import 'fs';
 import 'os';
 import 'http';

@@ -1,4 +1,4 @@
-import { b as apiBaseUrl, r as restClient, w as whoAmI, s as statusOf, a as apiMessage } from './rest-client-Cx0xrQZ9.js';
+import { b as apiBaseUrl, r as restClient, w as whoAmI, s as statusOf, a as apiMessage } from './rest-client-BpBWRiiE.js';
 import { i as findingRow, l as link, c as code, a as clip, t as text, F as FINDINGS_TABLE_HEADER, j as safeUrl, S as SEVERITIES } from './summary-CuEvEVux.js';
 import 'fs';
 import 'os';

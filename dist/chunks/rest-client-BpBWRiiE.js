@@ -4,44 +4,6 @@ import http__default from 'http';
 import https__default from 'https';
 import { r as requireTunnel, a as requireUndici, u as undiciExports } from './index-DPHC-cSm.js';
 
-// What GitHub's answer to a failed request says, without the token or the request that carried
-// it: its HTTP status and its message. Kept apart from rest-client.ts so that code which must not
-// load Octokit (the post step's fetch client, fetch-api.ts) reads errors the same way.
-/** The HTTP status GitHub answered; undefined when there was no answer (Octokit calls that 500). */
-function statusOf(error) {
-    const failed = error;
-    const status = failed?.status;
-    return typeof status === 'number' && failed?.response !== undefined ? status : undefined;
-}
-/** GitHub's own message for an HTTP error, else the error's; never the request, which has the token. */
-function apiMessage(error) {
-    const data = error?.response?.data;
-    if (data && typeof data === 'object') {
-        const message = data.message;
-        const errors = data.errors;
-        const details = Array.isArray(errors)
-            ? errors
-                .map((item) => item?.message)
-                .filter((item) => typeof item === 'string')
-            : [];
-        if (typeof message === 'string')
-            return [message, ...details].join(': ');
-    }
-    // No answer: the error and its causes (fetch failed, then connect ECONNREFUSED ...).
-    const messages = [];
-    let current = error;
-    for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
-        const { message, cause, errors } = current;
-        if (typeof message === 'string' && message !== '' && !messages.includes(message))
-            messages.push(message);
-        current = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
-    }
-    if (messages.length === 0)
-        return String(error);
-    const [first, ...rest] = messages;
-    return rest.length > 0 ? `${first} (${rest.join(': ')})` : first;
-}
-
 class Context {
     /**
      * Hydrate the context from the environment
@@ -5384,6 +5346,44 @@ new Context();
 function getOctokit(token, options, ...additionalPlugins) {
     const GitHubWithPlugins = GitHub.plugin(...additionalPlugins);
     return new GitHubWithPlugins(getOctokitOptions(token, options));
+}
+
+// What GitHub's answer to a failed request says, without the token or the request that carried
+// it: its HTTP status and its message. Kept apart from rest-client.ts so that code which must not
+// load Octokit (the post step's fetch client, fetch-api.ts) reads errors the same way.
+/** The HTTP status GitHub answered; undefined when there was no answer (Octokit calls that 500). */
+function statusOf(error) {
+    const failed = error;
+    const status = failed?.status;
+    return typeof status === 'number' && failed?.response !== undefined ? status : undefined;
+}
+/** GitHub's own message for an HTTP error, else the error's; never the request, which has the token. */
+function apiMessage(error) {
+    const data = error?.response?.data;
+    if (data && typeof data === 'object') {
+        const message = data.message;
+        const errors = data.errors;
+        const details = Array.isArray(errors)
+            ? errors
+                .map((item) => item?.message)
+                .filter((item) => typeof item === 'string')
+            : [];
+        if (typeof message === 'string')
+            return [message, ...details].join(': ');
+    }
+    // No answer: the error and its causes (fetch failed, then connect ECONNREFUSED ...).
+    const messages = [];
+    let current = error;
+    for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+        const { message, cause, errors } = current;
+        if (typeof message === 'string' && message !== '' && !messages.includes(message))
+            messages.push(message);
+        current = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
+    }
+    if (messages.length === 0)
+        return String(error);
+    const [first, ...rest] = messages;
+    return rest.length > 0 ? `${first} (${rest.join(': ')})` : first;
 }
 
 // Where the REST API is and which version the action asks for, on their own so that both

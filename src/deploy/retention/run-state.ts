@@ -1,0 +1,63 @@
+// Whether the run that holds a deploy lock still exists, asked of GitHub's REST API:
+// GET /repos/{owner}/{repo}/actions/runs/{run_id} (actions/get-workflow-run): its `status`, or
+// 404 when the run was deleted. Only a run of this repository is asked about: a token of one
+// repository gets 404 for another's private runs, which must not read as "gone". Loaded on
+// demand from the deploy step (Octokit stays out of the main chunk).
+import { apiBaseUrl, apiMessage, restClient, statusOf } from '../../github/rest-client.js'
+import type { LockRecord } from '../lock.js'
+import type { RunState } from './stale-lock.js'
+
+export interface RunAccess {
+  /** The github-token input; never put into a message. */
+  token: string
+  /** This run's repository, owner/repo (GITHUB_REPOSITORY). */
+  repository?: string
+  /** The REST API's base URL; default GITHUB_API_URL, else https://api.github.com. */
+  apiUrl?: string
+  timeoutMs?: number
+}
+
+const REPOSITORY = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/
+
+/** The holder's run as GitHub reports it; `unknown` with the reason whenever it cannot tell. */
+export async function holderRunState(record: LockRecord, access: RunAccess): Promise<RunState> {
+  if (!access.token) return { kind: 'unknown', why: 'github-token is empty' }
+  if (!record.repository || !record.runId)
+    return {
+      kind: 'unknown',
+      why: 'the lock does not name its run (taken by an older release of the action?)'
+    }
+  if (!/^\d{1,20}$/.test(record.runId)) return { kind: 'unknown', why: 'the lock names no valid run ID' }
+  const ours = REPOSITORY.exec(access.repository ?? '')
+  if (!ours || record.repository.toLowerCase() !== (access.repository ?? '').toLowerCase()) {
+    return {
+      kind: 'unknown',
+      why: `the lock was taken by a run of another repository (${record.repository.slice(0, 100)}), which this run's token cannot vouch for`
+    }
+  }
+  const [, owner, repo] = ours as unknown as [string, string, string]
+  const scrub = (message: string): string =>
+    access.token.length < 4 ? message : message.split(access.token).join('***')
+  try {
+    const octokit = restClient({
+      token: access.token,
+      baseUrl: apiBaseUrl(access.apiUrl),
+      timeoutMs: access.timeoutMs
+    })
+    const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', {
+      owner,
+      repo,
+      run_id: Number(record.runId)
+    })
+    const status = (data as { status?: unknown }).status
+    if (typeof status !== 'string') return { kind: 'unknown', why: 'GitHub answered without a status' }
+    return { kind: 'status', status }
+  } catch (error) {
+    const status = statusOf(error)
+    if (status === 404) return { kind: 'not-found' }
+    return {
+      kind: 'unknown',
+      why: `GET /repos/${owner}/${repo}/actions/runs/${record.runId} ${status ? `answered ${status}` : 'failed'}: ${scrub(apiMessage(error))}`
+    }
+  }
+}
