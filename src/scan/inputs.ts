@@ -26,6 +26,8 @@ export interface ScanInputs {
   gateOn: GateOn
   /** Whether the run names a deploy host: compare-to: deployed compares only then. */
   deployHostSet: boolean
+  /** How the deployed service is found on it (the orchestrator input, which the deploy step checks). */
+  deployOrchestrator: 'compose' | 'swarm'
   ignoreUnfixed: boolean
   ignoreFile: string
   /** False for the default `.trivyignore`, which may be missing. */
@@ -64,6 +66,7 @@ export function readScanInputs(fields: InputFields, scope: InputScope): ScanInpu
     compareTo: fields.field('compare-to', parseCompareTo, { kind: 'none' }),
     gateOn: fields.field('gate-on', parseGateOn, 'all'),
     deployHostSet: read('docker-host').trim() !== '',
+    deployOrchestrator: read('orchestrator').toLowerCase() === 'swarm' ? 'swarm' : 'compose',
     ignoreUnfixed: fields.field('ignore-unfixed', parseBoolean, false),
     ignoreFile,
     ignoreFileExplicit,

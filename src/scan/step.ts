@@ -11,10 +11,12 @@ import { annotationsFor, countText, placeFinding, worstFirst } from './output/an
 import { programEnv } from '../docker/cli.js'
 import { mapLayers, parseDockerfile, type LayerMap } from './dockerfile-map.js'
 import { decideGate, reportedFindings, type GateOptions, type GateVerdict } from './gate.js'
-import { compareWithProduction, type ProductionComparison } from './compare/compare.js'
+import { compareWithProduction } from './compare/compare.js'
 import { productionCacheRoot } from './compare/production-scan.js'
-import { resolveGateScope, type GateOn } from './compare/gate-scope.js'
-import { comparisonLead, comparisonRow, comparisonSection } from './compare/report.js'
+import type { DeployedService } from './compare/deployed.js'
+import type { DeployFleet } from '../deploy/target.js'
+import { resolveGateScope } from './compare/gate-scope.js'
+import { comparisonLead, comparisonRow, comparisonSection, type ComparisonReport } from './compare/report.js'
 import { readScanInputs, SCAN_SECRET_INPUTS, type ScanInputs } from './inputs.js'
 import { code } from '../lib/markdown.js'
 import { runProgram } from '../program/program.js'
@@ -65,18 +67,13 @@ export interface ScanResult {
   startedOn: Date
   finishedOn: Date
   /** The comparison with the production image (compare-to), when there was one. */
-  comparison?: {
-    reference: string
-    headline: string
-    counts: ProductionComparison['counts']
-    /** What the gate counted: new findings only, or all. */
-    gateOn: GateOn
-  }
+  comparison?: ComparisonReport
 }
 
 export async function scan(
   { context: run, inputs }: StepCall<ScanInputs>,
-  built: BuildResult
+  built: BuildResult,
+  deployed?: DeployedService
 ): Promise<ScanResult> {
   const trivy = await findTrivy(inputs.trivyVersion, inputs.trivyReleases)
   core.info(`Trivy: ${trivy.path} (${trivy.source})`)
@@ -158,7 +155,8 @@ export async function scan(
       trivyVersion: (scanned[0] as ScannedImage).report.TrivyVersion ?? '',
       registries: run.registries,
       cacheRoot: productionCacheRoot(process.env, run.tempRoot)
-    })
+    }),
+    deployed
   )
   if (production) core.info(`Compared with production ${production.reference}: ${production.headline}`)
   const scope = resolveGateScope(inputs.gateOn, production !== undefined)
@@ -201,7 +199,8 @@ export async function scan(
             reference: production.reference,
             headline: production.headline,
             counts: production.counts,
-            gateOn: scope.scope
+            gateOn: scope.scope,
+            added: rowsOf(reportedFindings(production.comparison.added, inputs.severities), layers)
           }
         }
       : {})
@@ -215,6 +214,19 @@ export async function scan(
     )
   }
   return result
+}
+
+/** The first deploy host, when the deploy step reached it for this run (compare-to: deployed). */
+function deployedService(inputs: ScanInputs, fleet: unknown): DeployedService | undefined {
+  const first = (fleet as DeployFleet | undefined)?.targets[0]
+  if (!first) return undefined
+  return {
+    docker: first.docker,
+    url: first.host.url,
+    project: first.plan.project,
+    service: first.plan.service,
+    orchestrator: inputs.deployOrchestrator
+  }
 }
 
 /** Trivy runs at once at most, one per platform: each holds its image's analysis in memory. */
@@ -409,7 +421,7 @@ export const scanStep: Step<'scan', ScanResult, ScanInputs, { build?: BuildResul
   readInputs: readScanInputs,
   run: async (call) => {
     if (!call.earlier.build) throw new Error('scan needs the image the build step makes')
-    return scan(call, call.earlier.build)
+    return scan(call, call.earlier.build, deployedService(call.inputs, call.preparedBy?.('deploy')))
   },
   report: (result) => ({
     outputs: {
@@ -438,7 +450,7 @@ export const scanStep: Step<'scan', ScanResult, ScanInputs, { build?: BuildResul
       : [['Scan', 'not run']],
     sections: result
       ? [
-          ...(result.comparison ? [comparisonSection(result.comparison)] : []),
+          ...(result.comparison ? [comparisonSection(result.comparison, result.dockerfile)] : []),
           scanSection(result.rows, result.dockerfile)
         ]
       : []

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { beforeAll, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { eventEnv } from '../../../__fixtures__/events.js'
 import {
   runAction,
@@ -46,6 +46,10 @@ const changedDockerfile = (): string =>
 
 const oldOnlyDockerfile = (): string => `${productionDockerfile()}COPY Dockerfile /app/Dockerfile\n`
 
+/** Production's findings and musl-dev 1.1.20-r4 (its origin musl: CVE-2019-14697 again, a new CRITICAL). */
+const newCriticalDockerfile = (): string =>
+  `${productionDockerfile()}RUN printf '%s\\n' 'P:musl-dev' 'V:1.1.20-r4' 'A:x86_64' 'o:musl' '' >>/lib/apk/db/installed\n`
+
 /** Builds the production image with the engine and pushes it with a login of the test's own. */
 function pushProduction(): { reference: string } {
   const context = workspaceWith({ Dockerfile: productionDockerfile() })
@@ -66,7 +70,11 @@ function pushProduction(): { reference: string } {
   return { reference }
 }
 
-function candidateRun(dockerfile: string, inputs: Record<string, string>): Promise<ActionRun> {
+function candidateRun(
+  dockerfile: string,
+  inputs: Record<string, string>,
+  files: Record<string, string> = {}
+): Promise<ActionRun> {
   const setup = scanSetup(tb)
   return runAction({
     inputs: {
@@ -78,7 +86,7 @@ function candidateRun(dockerfile: string, inputs: Record<string, string>): Promi
       ...inputs
     },
     event: eventEnv('tag-push'),
-    workspace: workspaceWith({ Dockerfile: dockerfile }),
+    workspace: workspaceWith({ Dockerfile: dockerfile, ...files }),
     env: { ...setup.env, RUNNER_TOOL_CACHE: toolCache }
   })
 }
@@ -181,6 +189,74 @@ describe('a candidate that carries only production findings', () => {
   it('scans the production image once: later runs read its report from the cache', () => {
     expect(onNew.log).toContain('(its report from the cache)')
     expect(onAll.log).toContain('(its report from the cache)')
+  })
+})
+
+describe('compare-to: deployed, the image the Compose service runs on the deploy host', () => {
+  const project = `h17cmp-${Date.now().toString(36)}`
+  let container: string
+  let run: ActionRun
+
+  beforeAll(async () => {
+    // Production as the deploy host runs it: a container of the project's service, labelled as
+    // Compose labels its containers, from the image pulled by digest (the local engine is the host).
+    const name = production.reference.slice(0, production.reference.lastIndexOf(':'))
+    const env = { ...process.env, DOCKER_CONFIG: path.join(scratch, 'docker-config') }
+    execFileSync('docker', ['pull', '-q', `${name}@${production.digest}`], { stdio: 'ignore', env })
+    container = execFileSync(
+      'docker',
+      [
+        'run',
+        '--detach',
+        '--label',
+        `com.docker.compose.project=${project}`,
+        '--label',
+        'com.docker.compose.service=web',
+        `${name}@${production.digest}`,
+        'sleep',
+        '600'
+      ],
+      { encoding: 'utf8', env }
+    ).trim()
+    const image = uniqueRepository(tb, 'deployed').image
+    run = await candidateRun(
+      newCriticalDockerfile(),
+      {
+        image,
+        steps: 'build,scan,push,deploy',
+        'docker-host': 'unix:///var/run/docker.sock',
+        'compose-project': project,
+        service: 'web',
+        'gate-on': 'new'
+      },
+      { 'docker-compose.yml': `services:\n  web:\n    image: ${image}:\${APP_VERSION}\n` }
+    )
+  })
+
+  afterAll(() => {
+    if (container) execFileSync('docker', ['rm', '--force', container], { stdio: 'ignore' })
+  })
+
+  it('compares with the running image by its digest, its report from the cache', () => {
+    const name = production.reference.slice(0, production.reference.lastIndexOf(':'))
+    expect(run.log).toContain(
+      `Compared with production ${name}@${production.digest}: 1 new (1 CRITICAL), 0 fixed, 4 unchanged`
+    )
+    expect(run.log).toContain('(its report from the cache)')
+  })
+
+  it('fails gate-on: new on the one new CRITICAL, before push and deploy', () => {
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toContain(
+      '::error::The scan gate failed: 1 CRITICAL finding at or above the threshold HIGH, new since production (gate-on: new). Nothing is pushed or deployed.'
+    )
+    expect(JSON.parse(run.outputs['new-findings'] ?? '')).toMatchObject({ CRITICAL: 1 })
+    expect(run.outputs.deployed).not.toBe('true')
+    expect(
+      execFileSync('docker', ['inspect', '--format', '{{.State.Running}}', container], {
+        encoding: 'utf8'
+      }).trim()
+    ).toBe('true')
   })
 })
 

@@ -8,6 +8,7 @@ import type { Severity } from '../severity.js'
 import type { ScanInputs } from '../inputs.js'
 import { comparisonCounts, comparisonHeadline, compareFindings, type FindingsComparison } from './diff.js'
 import { scanProduction, type ProductionScanSetup } from './production-scan.js'
+import { deployedImage, type DeployedService } from './deployed.js'
 
 export interface ProductionComparison {
   /** `name@sha256:…` of the production image. */
@@ -28,17 +29,32 @@ export async function compareWithProduction(
   inputs: Pick<ScanInputs, 'compareTo' | 'deployHostSet'>,
   candidate: readonly Finding[],
   counted: (findings: readonly Finding[]) => Finding[],
-  setup: () => ProductionScanSetup
+  setup: () => ProductionScanSetup,
+  /** The first deploy host, when the deploy step reached it for this run. */
+  deployed: DeployedService | undefined
 ): Promise<ProductionComparison | undefined> {
-  const target = inputs.compareTo
+  let target = inputs.compareTo
   if (target.kind === 'none') return undefined
   if (target.kind === 'deployed') {
-    // Nothing deployed to compare with: said by nobody, as the default must stay quiet.
+    // No deploy host, nothing deployed to compare with: the default stays quiet.
     if (!inputs.deployHostSet) return undefined
-    core.warning(
-      'compare-to: deployed does not read the image running on the deploy host during the scan yet: name the production image (compare-to: ghcr.io/acme/web:production or name@sha256:…) to compare with it. The findings are not compared.'
-    )
-    return undefined
+    if (!deployed) {
+      core.info(
+        'compare-to: deployed: this run does not deploy, so the deploy host is not reached and the findings are not compared (name the production image in compare-to to compare in such runs)'
+      )
+      return undefined
+    }
+    let found: Awaited<ReturnType<typeof deployedImage>>
+    try {
+      found = await deployedImage(deployed)
+    } catch (error) {
+      found = { found: false, reason: (error as Error).message }
+    }
+    if (!found.found) {
+      core.warning(`compare-to: deployed: the findings are not compared: ${found.reason}`)
+      return undefined
+    }
+    target = found.target
   }
   let production: Awaited<ReturnType<typeof scanProduction>>
   try {

@@ -3,6 +3,7 @@
 // difference comes first: it is what the release changes.
 import { clip, code, flat } from '../../lib/markdown.js'
 import { SEVERITIES, type Severity } from '../severity.js'
+import { FINDINGS_TABLE_HEADER, findingRow, type FindingRow } from '../output/summary.js'
 import type { GateOn } from './gate-scope.js'
 
 export interface ComparisonReport {
@@ -12,7 +13,12 @@ export interface ComparisonReport {
   headline: string
   counts: Record<'added' | 'fixed' | 'unchanged', Record<Severity, number>>
   gateOn: GateOn
+  /** The new findings among the reported ones (the severities input), worst first. */
+  added: FindingRow[]
 }
+
+/** New findings listed in the section; the counts above cover them all. */
+const NEW_ROWS = 20
 
 /** The production image as a code span: its name comes from an input or a deploy host. */
 function production(report: ComparisonReport): string {
@@ -32,8 +38,8 @@ export function comparisonRow(report: ComparisonReport): [string, string] {
   ]
 }
 
-/** The summary's section: the headline, then the counts of each group by severity. */
-export function comparisonSection(report: ComparisonReport): string {
+/** The summary's section: the headline, the counts of each group by severity, the new findings. */
+export function comparisonSection(report: ComparisonReport, dockerfile: string): string {
   const order = [...SEVERITIES].reverse()
   const line = (name: string, counts: Record<Severity, number>): string =>
     `| ${name} | ${order.map((severity) => String(counts[severity])).join(' | ')} |`
@@ -48,7 +54,19 @@ export function comparisonSection(report: ComparisonReport): string {
     line('New', report.counts.added),
     line('Fixed', report.counts.fixed),
     line('Unchanged', report.counts.unchanged),
-    ''
+    '',
+    ...(report.added.length > 0
+      ? [
+          '#### New findings',
+          '',
+          ...FINDINGS_TABLE_HEADER,
+          ...report.added.slice(0, NEW_ROWS).map((row) => findingRow(row, dockerfile)),
+          ...(report.added.length > NEW_ROWS
+            ? ['', `and ${report.added.length - NEW_ROWS} more (the findings below list them all)`]
+            : []),
+          ''
+        ]
+      : [])
   ].join('\n')
 }
 
