@@ -39,7 +39,7 @@ import {
 } from './trivy/scan-image.js'
 import { mergeLayerMaps, mergePlatformFindings } from './platforms.js'
 import { platformImages, singlePlatformLayout } from '../oci/layout.js'
-import { restoreDb, saveDb, trivyCacheDir, type DbCache } from './trivy/db-cache.js'
+import { hasCacheService, restoreDb, saveDb, trivyCacheDir, type DbCache } from './trivy/db-cache.js'
 import type { BuildResult } from '../build/step.js'
 import { runUrlFrom } from '../github/context.js'
 
@@ -154,7 +154,8 @@ export async function scan(
       inputs,
       trivyVersion: (scanned[0] as ScannedImage).report.TrivyVersion ?? '',
       registries: run.registries,
-      cacheRoot: productionCacheRoot(process.env, run.tempRoot)
+      cacheRoot: productionCacheRoot(process.env, run.tempRoot),
+      actionsCache: inputs.dbCache && hasCacheService(env)
     }),
     deployed
   )

@@ -7,7 +7,7 @@
 //   changed:    musl patched, libssl1.1 and libcrypto1.1    -> 2 fixed, 2 unchanged, 2 new MEDIUM
 //   old only:   production plus a file                      -> 4 unchanged, nothing new
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
@@ -21,6 +21,7 @@ import {
   type Testbed
 } from '../../support/harness.js'
 import { registryDigest, uniqueRepository } from '../../support/registry-helpers.js'
+import { startStandInActionsCache, type StandInActionsCache } from '../../support/stand-in-actions-cache.js'
 
 jest.setTimeout(600_000)
 
@@ -73,7 +74,8 @@ function pushProduction(): { reference: string } {
 function candidateRun(
   dockerfile: string,
   inputs: Record<string, string>,
-  files: Record<string, string> = {}
+  files: Record<string, string> = {},
+  env: Record<string, string> = {}
 ): Promise<ActionRun> {
   const setup = scanSetup(tb)
   return runAction({
@@ -87,7 +89,7 @@ function candidateRun(
     },
     event: eventEnv('tag-push'),
     workspace: workspaceWith({ Dockerfile: dockerfile, ...files }),
-    env: { ...setup.env, RUNNER_TOOL_CACHE: toolCache }
+    env: { ...setup.env, RUNNER_TOOL_CACHE: toolCache, ...env }
   })
 }
 
@@ -257,6 +259,47 @@ describe('compare-to: deployed, the image the Compose service runs on the deploy
         encoding: 'utf8'
       }).trim()
     ).toBe('true')
+  })
+})
+
+describe('the production report in the Actions cache (a stand-in of the v1 cache service)', () => {
+  let service: StandInActionsCache
+  let first: ActionRun
+  let second: ActionRun
+
+  beforeAll(async () => {
+    service = await startStandInActionsCache()
+    // A tool cache of these runs' own, emptied between them as a hosted runner's is between jobs.
+    const ownToolCache = path.join(scratch, 'hosted-tool-cache')
+    mkdirSync(ownToolCache)
+    const inputs = { 'compare-to': production.reference, 'gate-on': 'new' }
+    const env = { ...service.env, RUNNER_TOOL_CACHE: ownToolCache }
+    first = await candidateRun(oldOnlyDockerfile(), inputs, {}, env)
+    rmSync(path.join(ownToolCache, 'container-ship'), { recursive: true, force: true })
+    second = await candidateRun(oldOnlyDockerfile(), inputs, {}, env)
+  })
+
+  afterAll(async () => {
+    await service?.close()
+  })
+
+  it('is saved by the run that scanned production, under a key of its own', () => {
+    expect(first.exitCode).toBe(0)
+    expect(first.log).toContain('--image-src remote')
+    expect(first.log).not.toContain('(its report from the cache)')
+    expect(service.entries().map((entry) => entry.key)).toEqual([
+      expect.stringMatching(/^container-ship-production-[0-9a-f]{12}-[0-9a-f]{32}$/)
+    ])
+  })
+
+  it('is restored by the next job, which does not scan production again', () => {
+    expect(second.exitCode).toBe(0)
+    expect(second.log).toContain('(its report from the cache)')
+    expect(second.log).not.toContain('--image-src remote')
+    expect(second.log).toContain('0 new, 0 fixed, 4 unchanged')
+    expect(
+      service.requests.filter((request) => request.kind === 'download' && request.status === 200)
+    ).toHaveLength(1)
   })
 })
 

@@ -6,9 +6,12 @@
 //
 // The cache is a folder under the runner's tool cache (RUNNER_TOOL_CACHE, which a self-hosted
 // runner keeps between runs; a hosted runner starts each job with an empty one), else its temp
-// folder. A report that does not parse is scanned again.
+// folder; where the runner has the Actions cache service (and db-cache is on), each report is also
+// an entry there, under its key, so a hosted runner's next job finds it. A report that does not
+// parse is scanned again. A cache that fails never fails the scan.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import * as core from '@actions/core'
 import { isLoopbackRegistry } from '../../lib/image-name.js'
 import { runProgram } from '../../program/program.js'
 import type { RegistryClients } from '../../registry/access.js'
@@ -44,6 +47,8 @@ export interface ProductionScanSetup {
   registries: RegistryClients
   /** The folder the reports are cached in. */
   cacheRoot: string
+  /** Keep each report in the Actions cache too (the runner has the service, db-cache is on). */
+  actionsCache: boolean
 }
 
 /** Where production reports are cached: under the runner's tool cache, else its temp folder. */
@@ -68,7 +73,9 @@ export async function scanProduction(
     rules: JSON.stringify({ scanners: setup.inputs.scanners, arch: process.arch })
   })
   const cacheFile = path.join(setup.cacheRoot, `${key}.json`)
-  const cached = readCached(cacheFile)
+  const entry = `container-ship-${key}`
+  let cached = readCached(cacheFile)
+  if (!cached && setup.actionsCache && (await restoreEntry(cacheFile, entry))) cached = readCached(cacheFile)
   if (cached) return { reference, digest, findings: findingsOf(cached), cached: true }
 
   const reportFile = path.join(setup.workDir, 'trivy-production.json')
@@ -91,7 +98,31 @@ export async function scanProduction(
   const text = readFileSync(reportFile, 'utf8')
   const report = parseTrivyReport(text)
   writeCached(cacheFile, text)
+  if (setup.actionsCache) await saveEntry(cacheFile, entry)
   return { reference, digest, findings: findingsOf(report), cached: false }
+}
+
+/** The report from the Actions cache into `file`; false on a miss or a failure. */
+async function restoreEntry(file: string, entry: string): Promise<boolean> {
+  try {
+    const cache = await import('@actions/cache')
+    if (!cache.isFeatureAvailable()) return false
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+    return (await cache.restoreCache([file], entry)) === entry
+  } catch (error) {
+    core.info(`The production report was not restored from the Actions cache: ${(error as Error).message}`)
+    return false
+  }
+}
+
+async function saveEntry(file: string, entry: string): Promise<void> {
+  try {
+    const cache = await import('@actions/cache')
+    if (cache.isFeatureAvailable()) await cache.saveCache([file], entry)
+  } catch (error) {
+    // Another job saved the same report first, or the service refused: the next run scans again.
+    core.info(`The production report was not saved to the Actions cache: ${(error as Error).message}`)
+  }
 }
 
 /** The digest a tag points at now (an index's, for an image of several platforms). */

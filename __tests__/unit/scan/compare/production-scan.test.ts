@@ -51,7 +51,8 @@ function bed(): { setup: ProductionScanSetup; runs: () => string[]; dir: string 
     inputs: { scanners: ['vuln', 'secret'], dbRepositories: [], skipDbUpdate: false },
     trivyVersion: '0.74.0',
     registries: () => Promise.reject(new Error('no registry is asked when the digest is given')),
-    cacheRoot: path.join(dir, 'cache')
+    cacheRoot: path.join(dir, 'cache'),
+    actionsCache: false
   }
   const runs = (): string[] => {
     try {
