@@ -6,6 +6,10 @@
 //   production: the vulnerable musl, and libssl1.1        -> 2 CRITICAL, 2 MEDIUM
 //   changed:    musl patched, libssl1.1 and libcrypto1.1    -> 2 fixed, 2 unchanged, 2 new MEDIUM
 //   old only:   production plus a file                      -> 4 unchanged, nothing new
+//   new CRITICAL: production plus musl-dev 1.1.20-r4 (origin musl) -> 1 new CRITICAL, 4 unchanged
+// Also: compare-to: deployed against a container of the Compose service on the local engine (the
+// deploy host, unix://), the report in the runner's tool cache and in a stand-in of the Actions
+// cache service (v1 API, loopback), the pull request comment through the stand-in GitHub API.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -21,6 +25,7 @@ import {
   type Testbed
 } from '../../support/harness.js'
 import { registryDigest, uniqueRepository } from '../../support/registry-helpers.js'
+import { ACTIONS_BOT, startStandInGitHub, type StandInGitHub } from '../../support/stand-in-github.js'
 import { startStandInActionsCache, type StandInActionsCache } from '../../support/stand-in-actions-cache.js'
 
 jest.setTimeout(600_000)
@@ -300,6 +305,53 @@ describe('the production report in the Actions cache (a stand-in of the v1 cache
     expect(
       service.requests.filter((request) => request.kind === 'download' && request.status === 200)
     ).toHaveLength(1)
+  })
+})
+
+describe('the sticky pull request comment (the stand-in GitHub API)', () => {
+  const TOKEN = 'ghs_h17cmpWriteToken0123456789abcdefABCD'
+  let github: StandInGitHub
+  let run: ActionRun
+
+  beforeAll(async () => {
+    github = await startStandInGitHub({
+      tokens: { [TOKEN]: { kind: 'installation', login: ACTIONS_BOT.login, write: true } },
+      pullRequests: [42]
+    })
+    const setup = scanSetup(tb)
+    // A pull request does not deploy: the production image is named.
+    run = await runAction({
+      inputs: {
+        image: uniqueRepository(tb, 'pr').image,
+        username: tb.username,
+        password: tb.password,
+        steps: 'build,scan,push',
+        'github-token': TOKEN,
+        'compare-to': production.reference,
+        ...setup.inputs
+      },
+      event: eventEnv('pull-request', {
+        GITHUB_API_URL: github.apiUrl,
+        GITHUB_SERVER_URL: github.serverUrl,
+        GITHUB_REPOSITORY: github.repository
+      }),
+      workspace: workspaceWith({ Dockerfile: changedDockerfile() }),
+      env: { ...setup.env, RUNNER_TOOL_CACHE: toolCache }
+    })
+  })
+
+  afterAll(() => github?.close())
+
+  it('leads with the difference, before the verdict and the findings', () => {
+    expect(run.exitCode).toBe(0)
+    const comments = github.comments(42)
+    expect(comments).toHaveLength(1)
+    const lines = (comments[0]?.body ?? '').split('\n')
+    const name = production.reference.slice(0, production.reference.lastIndexOf(':'))
+    expect(lines[3]).toBe(
+      `**2 new (2 MEDIUM), 2 fixed, 2 unchanged** compared with production \`${name}@${production.digest}\`.`
+    )
+    expect(lines[5]).toBe(':white_check_mark: **Passed**: no finding fails the gate.')
   })
 })
 
