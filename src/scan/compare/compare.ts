@@ -51,7 +51,9 @@ export async function compareWithProduction(
       found = { found: false, reason: (error as Error).message }
     }
     if (!found.found) {
-      core.warning(`compare-to: deployed: the findings are not compared: ${found.reason}`)
+      // A first deploy has nothing to compare with, as a run without a deploy host.
+      const say = found.firstDeploy ? core.info : core.warning
+      say(`compare-to: deployed: the findings are not compared: ${found.reason}`)
       return undefined
     }
     target = found.target

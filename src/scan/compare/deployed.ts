@@ -19,13 +19,17 @@ export interface DeployedService {
 }
 
 export type DeployedImage =
-  { found: true; target: Extract<CompareTo, { kind: 'image' }> } | { found: false; reason: string }
+  | { found: true; target: Extract<CompareTo, { kind: 'image' }> }
+  /** `firstDeploy`: nothing of the service runs yet, so there is nothing to compare with. */
+  | { found: false; reason: string; firstDeploy?: boolean }
+
+type Running = { reference: string } | { reason: string; firstDeploy?: boolean }
 
 /** The running release's image, by digest; or why there is none to compare with. */
 export async function deployedImage(deployed: DeployedService): Promise<DeployedImage> {
   const running =
     deployed.orchestrator === 'swarm' ? await swarmImage(deployed) : await composeImage(deployed)
-  if ('reason' in running) return { found: false, reason: running.reason }
+  if ('reason' in running) return { found: false, ...running }
   try {
     const target = parseCompareTo(running.reference)
     if (target.kind !== 'image' || !target.digest) throw new Error('it names no digest')
@@ -38,10 +42,11 @@ export async function deployedImage(deployed: DeployedService): Promise<Deployed
   }
 }
 
-async function composeImage(deployed: DeployedService): Promise<{ reference: string } | { reason: string }> {
+async function composeImage(deployed: DeployedService): Promise<Running> {
   const containers = new Containers(deployed.docker)
   const [first] = await containers.inspect(await containers.list(deployed.project, deployed.service))
-  if (!first) return { reason: `no container of ${deployed.service} runs on ${deployed.url}` }
+  if (!first)
+    return { reason: `no container of ${deployed.service} runs on ${deployed.url}`, firstDeploy: true }
   // The digest the engine pulled the image by: the repository the container names, else any.
   const inspected = await deployed.docker.run(
     ['image', 'inspect', '--format', '{{json .RepoDigests}}', first.imageId],
@@ -58,11 +63,12 @@ async function composeImage(deployed: DeployedService): Promise<{ reference: str
   return { reference }
 }
 
-async function swarmImage(deployed: DeployedService): Promise<{ reference: string } | { reason: string }> {
+async function swarmImage(deployed: DeployedService): Promise<Running> {
   const service = await new SwarmService(
     deployed.docker,
     swarmServiceName(deployed.project, deployed.service)
   ).inspect()
-  if (!service) return { reason: `the swarm on ${deployed.url} has no service ${deployed.service}` }
+  if (!service)
+    return { reason: `the swarm on ${deployed.url} has no service ${deployed.service}`, firstDeploy: true }
   return { reference: service.image }
 }

@@ -75,7 +75,8 @@ describe('deployedImage with Compose', () => {
     const none = fakeDocker({ ps: { stdout: '' } })
     expect(await deployedImage(service(none.docker))).toEqual({
       found: false,
-      reason: 'no container of web runs on ssh://deploy@prod'
+      reason: 'no container of web runs on ssh://deploy@prod',
+      firstDeploy: true
     })
     const built = fakeDocker({
       ps: { stdout: 'c1\n' },
@@ -113,7 +114,8 @@ describe('deployedImage with Swarm', () => {
     })
     expect(await deployedImage(service(missing.docker, 'swarm'))).toEqual({
       found: false,
-      reason: 'the swarm on ssh://deploy@prod has no service web'
+      reason: 'the swarm on ssh://deploy@prod has no service web',
+      firstDeploy: true
     })
     const unpinned = fakeDocker({
       'service inspect': {
