@@ -12,6 +12,8 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'registry-timeout': '600',
   'severity-threshold': 'HIGH',
   severities: 'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL',
+  'compare-to': 'deployed',
+  'gate-on': 'all',
   'ignore-unfixed': 'false',
   'ignore-file': '.trivyignore',
   scanners: 'vuln,secret',

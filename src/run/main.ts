@@ -133,7 +133,14 @@ async function runSteps(
     }
     try {
       const result = await core.group(step.title, () =>
-        step.run({ context, release, inputs, earlier: record.results, prepared: prepared.get(step.name) })
+        step.run({
+          context,
+          release,
+          inputs,
+          earlier: record.results,
+          prepared: prepared.get(step.name),
+          preparedBy: (name: string) => prepared.get(name)
+        })
       )
       record.results = { ...record.results, [step.name]: result }
     } catch (error) {

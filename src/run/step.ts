@@ -52,7 +52,14 @@ export interface Step<Name extends string, Result, Own = undefined, Needs = obje
    * Runs the step with the results of the steps before it. A step that fails half-way throws a
    * StepError carrying what it did get done.
    */
-  run(call: StepCall<Own> & { earlier: Needs; prepared: Prepared | undefined }): Promise<Result>
+  run(
+    call: StepCall<Own> & {
+      earlier: Needs
+      prepared: Prepared | undefined
+      /** What another step prepared, if it was (the scan reads the deploy host's running image). */
+      preparedBy?: (step: string) => unknown
+    }
+  ): Promise<Result>
   /** Every output of this step (empty values when it did not run) and its summary rows. */
   report(result: Result | undefined, view: ReportView<Own>): StepReport
   /** When the main step ends, however it ends: closes what prepare opened. */

@@ -8,6 +8,8 @@ import { parseList } from '../lib/key-value.js'
 import { writeRefusal, writeRoots } from '../lib/safe-write.js'
 import { ACTION_DEFAULTS } from '../inputs/action-defaults.js'
 import { parseSeverity, SEVERITIES, type Severity } from './severity.js'
+import { parseCompareTo, parseGateOn, type CompareTo } from './compare/compare-to.js'
+import type { GateOn } from './compare/gate-scope.js'
 
 export const DEFAULT_IGNORE_FILE = ACTION_DEFAULTS['ignore-file'] as string
 /** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
@@ -19,6 +21,13 @@ export const DEFAULT_TRIVY_RELEASES = ACTION_DEFAULTS['trivy-releases'] as strin
 export interface ScanInputs {
   severityThreshold: Severity | 'none'
   severities: Severity[]
+  /** The production image the findings are compared with (compare/compare-to.ts). */
+  compareTo: CompareTo
+  gateOn: GateOn
+  /** Whether the run names a deploy host: compare-to: deployed compares only then. */
+  deployHostSet: boolean
+  /** How the deployed service is found on it (the orchestrator input, which the deploy step checks). */
+  deployOrchestrator: 'compose' | 'swarm'
   ignoreUnfixed: boolean
   ignoreFile: string
   /** False for the default `.trivyignore`, which may be missing. */
@@ -54,6 +63,10 @@ export function readScanInputs(fields: InputFields, scope: InputScope): ScanInpu
   return {
     severityThreshold: fields.field('severity-threshold', parseThreshold, 'HIGH'),
     severities,
+    compareTo: fields.field('compare-to', parseCompareTo, { kind: 'none' }),
+    gateOn: fields.field('gate-on', parseGateOn, 'all'),
+    deployHostSet: read('docker-host').trim() !== '',
+    deployOrchestrator: read('orchestrator').toLowerCase() === 'swarm' ? 'swarm' : 'compose',
     ignoreUnfixed: fields.field('ignore-unfixed', parseBoolean, false),
     ignoreFile,
     ignoreFileExplicit,

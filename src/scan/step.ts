@@ -10,7 +10,13 @@ import * as core from '@actions/core'
 import { annotationsFor, countText, placeFinding, worstFirst } from './output/annotations.js'
 import { programEnv } from '../docker/cli.js'
 import { mapLayers, parseDockerfile, type LayerMap } from './dockerfile-map.js'
-import { decideGate, reportedFindings, type GateVerdict } from './gate.js'
+import { decideGate, reportedFindings, type GateOptions, type GateVerdict } from './gate.js'
+import { compareWithProduction } from './compare/compare.js'
+import { productionCacheRoot } from './compare/production-scan.js'
+import type { DeployedService } from './compare/deployed.js'
+import type { DeployFleet } from '../deploy/target.js'
+import { resolveGateScope } from './compare/gate-scope.js'
+import { comparisonLead, comparisonRow, comparisonSection, type ComparisonReport } from './compare/report.js'
 import { readScanInputs, SCAN_SECRET_INPUTS, type ScanInputs } from './inputs.js'
 import { code } from '../lib/markdown.js'
 import { runProgram } from '../program/program.js'
@@ -33,7 +39,7 @@ import {
 } from './trivy/scan-image.js'
 import { mergeLayerMaps, mergePlatformFindings } from './platforms.js'
 import { platformImages, singlePlatformLayout } from '../oci/layout.js'
-import { restoreDb, saveDb, trivyCacheDir, type DbCache } from './trivy/db-cache.js'
+import { hasCacheService, restoreDb, saveDb, trivyCacheDir, type DbCache } from './trivy/db-cache.js'
 import type { BuildResult } from '../build/step.js'
 import { runUrlFrom } from '../github/context.js'
 
@@ -60,11 +66,14 @@ export interface ScanResult {
   severityThreshold: string
   startedOn: Date
   finishedOn: Date
+  /** The comparison with the production image (compare-to), when there was one. */
+  comparison?: ComparisonReport
 }
 
 export async function scan(
   { context: run, inputs }: StepCall<ScanInputs>,
-  built: BuildResult
+  built: BuildResult,
+  deployed?: DeployedService
 ): Promise<ScanResult> {
   const trivy = await findTrivy(inputs.trivyVersion, inputs.trivyReleases)
   core.info(`Trivy: ${trivy.path} (${trivy.source})`)
@@ -122,17 +131,40 @@ export async function scan(
       }))
     }))
   )
-  const verdict = decideGate(
-    findings,
-    {
-      severityThreshold: inputs.severityThreshold,
-      maxFindings: inputs.maxFindings,
-      ignoreUnfixed: inputs.ignoreUnfixed,
-      ignoreRules: readIgnoreRules(inputs)
-    },
-    new Date()
-  )
+  const gateOptions: GateOptions = {
+    severityThreshold: inputs.severityThreshold,
+    maxFindings: inputs.maxFindings,
+    ignoreUnfixed: inputs.ignoreUnfixed,
+    ignoreRules: readIgnoreRules(inputs)
+  }
+  const now = new Date()
+  const verdict = decideGate(findings, gateOptions, now)
   for (const expired of verdict.expiredIgnores) core.warning(expired.message)
+  const production = await compareWithProduction(
+    inputs,
+    verdict.remaining,
+    (found) => decideGate(found, gateOptions, now).remaining,
+    () => ({
+      trivy: trivy.path,
+      env,
+      dockerConfig: run.docker.configDir,
+      cacheDir,
+      files,
+      workDir,
+      inputs,
+      trivyVersion: (scanned[0] as ScannedImage).report.TrivyVersion ?? '',
+      registries: run.registries,
+      cacheRoot: productionCacheRoot(process.env, run.tempRoot),
+      actionsCache: inputs.dbCache && hasCacheService(env)
+    }),
+    deployed
+  )
+  if (production) core.info(`Compared with production ${production.reference}: ${production.headline}`)
+  const scope = resolveGateScope(inputs.gateOn, production !== undefined)
+  if (scope.warning) core.warning(scope.warning)
+  // gate-on: new judges, by the same rules, only what production does not already have.
+  const gate =
+    scope.scope === 'new' && production ? decideGate(production.comparison.added, gateOptions, now) : verdict
   const reported = reportedFindings(verdict.remaining, inputs.severities)
   const layers = mergeLayerMaps(
     scanned.map(({ platform, report }) => ({ platform, map: layerMap(built, report) }))
@@ -146,30 +178,56 @@ export async function scan(
     ? writeSarif(inputs, built, { report, findings: reported, layers, image })
     : ''
   const result: ScanResult = {
-    result: verdict.passed ? 'passed' : 'failed',
+    result: gate.passed ? 'passed' : 'failed',
     findings: verdict.counts,
     reportFile,
     reportFiles: Object.fromEntries(scanned.map(({ platform, reportFile: file }) => [platform, file])),
     platforms: scanned.map(({ platform }) => platform).filter(Boolean),
     sarifFile,
-    reasons: verdict.failures.map((failure) => failure.message),
+    reasons: gate.failures.map((failure) =>
+      gate === verdict ? failure.message : `${failure.message}, new since production (gate-on: new)`
+    ),
     rows: rowsOf(reported, layers),
     ignored: verdict.ignored.length,
     dockerfile: built.dockerfile || 'Dockerfile',
     trivyVersion: report.TrivyVersion ?? '',
     severityThreshold: inputs.severityThreshold,
     startedOn,
-    finishedOn: new Date()
+    finishedOn: new Date(),
+    ...(production
+      ? {
+          comparison: {
+            reference: production.reference,
+            headline: production.headline,
+            counts: production.counts,
+            gateOn: scope.scope,
+            added: rowsOf(reportedFindings(production.comparison.added, inputs.severities), layers)
+          }
+        }
+      : {})
   }
-  core.info(verdictLine(verdict))
+  core.info(verdictLine(verdict, gate.passed))
   await comment(run, inputs, result)
-  if (!verdict.passed) {
+  if (!gate.passed) {
     throw new StepError(
       `The scan gate failed: ${result.reasons.join('; ')}. Nothing is pushed or deployed.`,
       result
     )
   }
   return result
+}
+
+/** The first deploy host, when the deploy step reached it for this run (compare-to: deployed). */
+function deployedService(inputs: ScanInputs, fleet: unknown): DeployedService | undefined {
+  const first = (fleet as DeployFleet | undefined)?.targets[0]
+  if (!first) return undefined
+  return {
+    docker: first.docker,
+    url: first.host.url,
+    project: first.plan.project,
+    service: first.plan.service,
+    orchestrator: inputs.deployOrchestrator
+  }
 }
 
 /** Trivy runs at once at most, one per platform: each holds its image's analysis in memory. */
@@ -249,7 +307,8 @@ async function comment(run: RunContext, inputs: ScanInputs, result: ScanResult):
       rows: result.rows,
       ignored: result.ignored,
       dockerfile: result.dockerfile,
-      runUrl: runUrlFrom()
+      runUrl: runUrlFrom(),
+      ...(result.comparison ? { comparison: comparisonLead(result.comparison) } : {})
     }
   })
   const { warning, message } = describeOutcome(run.inputs.image.name, outcome)
@@ -349,10 +408,10 @@ function rowsOf(findings: ReturnType<typeof reportedFindings>, layers: LayerMap)
     .map((finding) => ({ finding, line: placeFinding(finding, layers).line }))
 }
 
-function verdictLine(verdict: GateVerdict): string {
+function verdictLine(verdict: GateVerdict, passed: boolean): string {
   const counted = verdict.remaining.length > 0 ? countText(verdict.remaining) : 'no findings'
   const ignored = verdict.ignored.length > 0 ? `, ${verdict.ignored.length} ignored` : ''
-  return `Scan ${verdict.passed ? 'passed' : 'failed'}: ${counted}${ignored}`
+  return `Scan ${passed ? 'passed' : 'failed'}: ${counted}${ignored}`
 }
 
 export const scanStep: Step<'scan', ScanResult, ScanInputs, { build?: BuildResult }> = {
@@ -363,7 +422,7 @@ export const scanStep: Step<'scan', ScanResult, ScanInputs, { build?: BuildResul
   readInputs: readScanInputs,
   run: async (call) => {
     if (!call.earlier.build) throw new Error('scan needs the image the build step makes')
-    return scan(call, call.earlier.build)
+    return scan(call, call.earlier.build, deployedService(call.inputs, call.preparedBy?.('deploy')))
   },
   report: (result) => ({
     outputs: {
@@ -371,10 +430,14 @@ export const scanStep: Step<'scan', ScanResult, ScanInputs, { build?: BuildResul
       findings: JSON.stringify(result?.findings ?? {}),
       'report-file': result?.reportFile ?? '',
       'report-files': result && result.platforms.length > 0 ? JSON.stringify(result.reportFiles) : '',
-      'sarif-file': result?.sarifFile ?? ''
+      'sarif-file': result?.sarifFile ?? '',
+      'new-findings': result?.comparison ? JSON.stringify(result.comparison.counts.added) : '',
+      'fixed-findings': result?.comparison ? JSON.stringify(result.comparison.counts.fixed) : ''
     },
     rows: result
       ? [
+          // The difference leads: what this release adds and removes, before the totals.
+          ...(result.comparison ? [comparisonRow(result.comparison)] : []),
           ['Scan', result.reasons.length > 0 ? `failed: ${result.reasons.join('; ')}` : 'passed'],
           [
             'Findings',
@@ -386,6 +449,11 @@ export const scanStep: Step<'scan', ScanResult, ScanInputs, { build?: BuildResul
           ['Report', code(result.reportFile)]
         ]
       : [['Scan', 'not run']],
-    sections: result ? [scanSection(result.rows, result.dockerfile)] : []
+    sections: result
+      ? [
+          ...(result.comparison ? [comparisonSection(result.comparison, result.dockerfile)] : []),
+          scanSection(result.rows, result.dockerfile)
+        ]
+      : []
   })
 }

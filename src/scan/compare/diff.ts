@@ -1,6 +1,6 @@
 // Splits the findings of the image being released against those of the release that runs in
 // production: new (only in the candidate), fixed (only in production) and unchanged (in both).
-// Pure logic; the production scan and its cache are elsewhere (not written yet, see issue 17).
+// Pure logic; the production scan and its cache are in production-scan.ts, the wiring in compare.ts.
 import type { Finding } from '../trivy/findings.js'
 import { countBySeverity, countsText, type Severity } from '../severity.js'
 

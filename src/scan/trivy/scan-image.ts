@@ -32,8 +32,12 @@ export const TRIVY_PASSING_THROUGH = [
 const PACKAGE_TYPES = ['os', 'library']
 
 export interface TrivyRun {
-  /** The image to scan: as the local engine names it, or an OCI layout folder of one image. */
-  image: { engine: string } | { layout: string }
+  /**
+   * The image to scan: as the local engine names it, an OCI layout folder of one image, or (the
+   * production image of compare-to only) a registry's image by digest; `insecure` for plain http
+   * to a loopback registry, as the engine treats those.
+   */
+  image: { engine: string } | { layout: string } | { remote: string; insecure: boolean }
   reportFile: string
   /** Trivy's cache folder, where its DB is. */
   cacheDir: string
@@ -111,9 +115,11 @@ export function trivyArgs(
   if (skip.vulnerabilityDb) args.push('--skip-db-update')
   if (inputs.skipDbUpdate) args.push('--skip-java-db-update')
   if (inputs.dbRepositories.length > 0) args.push('--db-repository', inputs.dbRepositories.join(','))
-  // From the engine only, never a registry: the image scanned is the image built.
+  // The image built from the engine or its layout, never a registry: the image scanned is the
+  // image built. Only the production image compared with comes from a registry, by digest.
   if ('engine' in run.image) args.push('--image-src', 'docker', run.image.engine)
-  else args.push('--input', run.image.layout)
+  else if ('layout' in run.image) args.push('--input', run.image.layout)
+  else args.push(...(run.image.insecure ? ['--insecure'] : []), '--image-src', 'remote', run.image.remote)
   return args
 }
 

@@ -90,6 +90,26 @@ describe('trivyArgs', () => {
   })
 })
 
+describe('trivyArgs for the production image', () => {
+  it('reads it from its registry by reference, over plain http only when asked (a loopback registry)', () => {
+    const remote = (insecure: boolean): string[] =>
+      trivyArgs(
+        { scanners: ['vuln'], dbRepositories: [], skipDbUpdate: false },
+        { ...run, image: { remote: 'ghcr.io/acme/web@sha256:abc', insecure } },
+        { vulnerabilityDb: true }
+      )
+    expect(remote(false).slice(-3)).toEqual(['--image-src', 'remote', 'ghcr.io/acme/web@sha256:abc'])
+    expect(remote(false)).not.toContain('--insecure')
+    expect(remote(true).slice(-4)).toEqual([
+      '--insecure',
+      '--image-src',
+      'remote',
+      'ghcr.io/acme/web@sha256:abc'
+    ])
+    expect(remote(true)).toContain('--skip-db-update')
+  })
+})
+
 describe('privateTrivyFiles', () => {
   it('lays out files that set nothing and an empty module folder in the given folder', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'trivy-files-'))

@@ -32,6 +32,8 @@ export interface CommentInput {
   dockerfile: string
   /** The workflow run, linked from the comment. */
   runUrl?: string
+  /** The comparison with production (compare/report.ts), markdown: it leads the comment. */
+  comparison?: string
 }
 
 /** The hidden first line that marks this image's comment. */
@@ -79,6 +81,7 @@ export function commentBody(input: CommentInput, budget: number = COMMENT_BODY_L
 
 function headOf(input: CommentInput): string[] {
   const lines = [commentMarker(input.image), `## Container Ship scan: ${code(clip(input.image))}`, '']
+  if (input.comparison) lines.push(input.comparison, '')
   lines.push(verdictLine(input))
   if (!input.passed && input.reasons.length > 0) {
     lines.push('')
