@@ -49,6 +49,9 @@ import { revertHost } from './fleet/revert.js'
 import { emptyFleetState, type FleetState } from './fleet/fleet-state.js'
 import { canServe } from './compose/health.js'
 import { Containers } from './compose/containers.js'
+import type { ReleaseChoice } from './release-choice/choice.js'
+import { runningLabels } from './release-choice/previous-label.js'
+import { chosenDigest, registryLookup, reportedVersion, rollbackPlan } from './release-choice/resolve.js'
 
 export type { ContainerFailure } from './strategy.js'
 
@@ -75,6 +78,8 @@ export interface DeployResult extends RolloutReport {
   image: string
   timeline: TimelineEntry[]
   hosts: HostResult[]
+  /** The release chosen by the version or rollback input (the version output then). */
+  version?: string
 }
 
 /** Pulls and image checks on this many hosts at once. */
@@ -129,9 +134,26 @@ class Timeline {
 async function pinnedFleet(
   fleet: DeployFleet,
   context: RunContext,
-  pushed?: PushResult
+  pushed?: PushResult,
+  choice: ReleaseChoice = { kind: 'event' }
 ): Promise<DeployFleet> {
   const image = context.inputs.image
+  if (choice.kind === 'rollback') {
+    const plan = await rollbackPlan(
+      fleet.plan,
+      image,
+      fleet.targets.map((target) => ({
+        host: target.host.url,
+        labels: () =>
+          runningLabels(target.docker, fleet.plan.project, fleet.plan.service, (project, service) =>
+            new Containers(target.docker).list(project, service)
+          )
+      })),
+      registryLookup(context.registries)
+    )
+    core.info(`Rolling back to ${plan.image}: the release before the current one, as the hosts record it`)
+    return replanned(fleet, plan)
+  }
   const wanted = parseImageReference(fleet.plan.image)
   if (`${wanted.image.registry}/${wanted.image.repository}` !== `${image.registry}/${image.repository}`) {
     core.warning(
@@ -139,7 +161,8 @@ async function pinnedFleet(
     )
     return fleet
   }
-  const digest = pushed?.digest || (await digestInRegistry(context, wanted.image, wanted.tag))
+  const digest =
+    pushed?.digest || chosenDigest(choice) || (await digestInRegistry(context, wanted.image, wanted.tag))
   const plan = fleet.plan.pinned(digest)
   if (!plan.image.endsWith(`@${digest}`)) {
     core.warning(
@@ -148,8 +171,13 @@ async function pinnedFleet(
     return fleet
   }
   core.info(
-    `Deploying ${plan.image}: the digest ${pushed?.digest ? 'pushed by this run' : `the registry holds for ${wanted.tag}`}`
+    `Deploying ${plan.image}: the digest ${pushed?.digest ? 'pushed by this run' : chosenDigest(choice) ? 'chosen (the version input)' : `the registry holds for ${wanted.tag}`}`
   )
+  return replanned(fleet, plan)
+}
+
+/** The fleet with another plan, bound to every host. */
+async function replanned(fleet: DeployFleet, plan: DeployPlan): Promise<DeployFleet> {
   const targets = await Promise.all(
     fleet.targets.map(async (target) => ({ ...target, plan, rollout: await plan.connect(target.docker) }))
   )
@@ -246,8 +274,9 @@ export const deployStep: Step<
     try {
       if (!pullsImage(context.inputs)) refuseUnpushed(context.inputs, earlier.build)
       else {
-        fleet = await pinnedFleet(prepared, context, earlier.push)
+        fleet = await pinnedFleet(prepared, context, earlier.push, deploy.choice)
         result.image = fleet.plan.image
+        result.version = reportedVersion(deploy.choice, fleet.plan)
         // Before the pull: an image that fails is refused with nothing changed on any host.
         await verifyPinned(fleet.plan, context)
         await onEveryHost(fleet, async (target) => {
@@ -279,7 +308,11 @@ export const deployStep: Step<
     const outputs = {
       deployed: String(result?.deployed ?? false),
       'previous-image': result?.previousImage ?? '',
-      containers: result?.deployed ? result.containers.join('\n') : ''
+      containers: result?.deployed ? result.containers.join('\n') : '',
+      // A chosen release replaces the event's version (the release's output of the same name).
+      ...(deploy && deploy.choice.kind !== 'event'
+        ? { version: result?.version ?? (deploy.choice.kind === 'version' ? deploy.choice.version : '') }
+        : {})
     }
     if (!result) {
       const skipped =

@@ -1,0 +1,166 @@
+// Deploying a chosen release, and rolling back, on the test bed's engine (unix://) with the test
+// bed's registry: 1.0.0 and 2.0.0 released as usual, then `steps: deploy` alone from a
+// workflow_dispatch run with `rollback: true` (back to 1.0.0, read from the labels the 2.0.0
+// containers carry), with `version:` as a digest and as a tag, and with a version the registry
+// does not hold (refused before any host is reached). Each rollout is blue-green: the load
+// generator going through the stack's proxy sees no failed request.
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
+import {
+  docker,
+  newStack,
+  release,
+  serviceContainers,
+  setUpDeployBed,
+  tearDownDeployBed,
+  underLoad,
+  type Stack
+} from '../../support/deploy-harness.js'
+import { eventEnv } from '../../../__fixtures__/events.js'
+import type { ActionRun } from '../../support/harness.js'
+
+jest.setTimeout(900_000)
+
+const PREVIOUS_LABEL = 'com.container-ship.previous-image'
+
+beforeAll(setUpDeployBed)
+afterAll(tearDownDeployBed)
+
+/** What each running container of the service records as the release before it. */
+async function previousLabels(project: string): Promise<string[]> {
+  const web = await serviceContainers(project)
+  return Promise.all(
+    web.map((c) =>
+      docker(['container', 'inspect', '--format', `{{index .Config.Labels "${PREVIOUS_LABEL}"}}`, c.id])
+    )
+  )
+}
+
+/** A deploy alone from a workflow_dispatch run (the rollback recipe's event). */
+function deployAlone(stack: Stack, inputs: Record<string, string>): Promise<ActionRun> {
+  // The workspace as the dispatching branch has it (2.0.0's files): the chosen release decides.
+  return release(stack, '2.0.0', { steps: 'deploy', event: eventEnv('workflow-dispatch'), inputs })
+}
+
+describe('a chosen release', () => {
+  let stack: Stack
+  let v1: ActionRun
+  let v2: ActionRun
+
+  beforeAll(async () => {
+    stack = newStack('rollback', 'unix', 'v2')
+    v1 = await release(stack, '1.0.0')
+    v2 = await release(stack, '2.0.0')
+  })
+
+  it('labels every new container with the release it replaced, by digest', async () => {
+    expect(v1.exitCode).toBe(0)
+    expect(v2.exitCode).toBe(0)
+    const web = await serviceContainers(stack.project)
+    expect(web.map((c) => c.digest)).toEqual(Array(3).fill(v2.outputs.digest))
+    expect(await previousLabels(stack.project)).toEqual(
+      Array(3).fill(`${stack.image}:1.0.0@${v1.outputs.digest}`)
+    )
+  })
+
+  it('rolls back to the release before under load, with no failed request', async () => {
+    const before = await serviceContainers(stack.project)
+    const { run, load, healthy } = await underLoad(stack, () => deployAlone(stack, { rollback: 'true' }))
+    console.log(`rollback: ${load.total} requests, ${load.failed} failed`, load.failures, load.versions)
+    expect(run.log).not.toContain('::error::')
+    expect(run.exitCode).toBe(0)
+    expect(run.log).toContain(`Rolling back to ${stack.image}:1.0.0@${v1.outputs.digest}`)
+    expect(load.failures).toEqual({})
+    expect(load.failed).toBe(0)
+    expect(load.total).toBeGreaterThan(100)
+    expect(load.versions['2.0.0']).toBeGreaterThan(0)
+    expect(load.versions['1.0.0']).toBeGreaterThan(0)
+    expect(load.lastVersion).toBe('1.0.0')
+    expect(healthy.min).toBeGreaterThanOrEqual(3)
+
+    const web = await serviceContainers(stack.project)
+    expect(web).toHaveLength(3)
+    expect(web.some((c) => before.some((b) => b.id === c.id))).toBe(false)
+    expect(web.every((c) => c.running && c.image === `${stack.image}:1.0.0`)).toBe(true)
+    expect(web.map((c) => c.digest)).toEqual(Array(3).fill(v1.outputs.digest))
+    expect(run.outputs).toMatchObject({
+      deployed: 'true',
+      version: '1.0.0',
+      'previous-image': `${stack.image}:2.0.0@${v2.outputs.digest}`
+    })
+    // The release it replaced is recorded in turn: a second rollback goes to 2.0.0 again.
+    expect(await previousLabels(stack.project)).toEqual(
+      Array(3).fill(`${stack.image}:2.0.0@${v2.outputs.digest}`)
+    )
+  })
+
+  it('deploys a version given by its digest', async () => {
+    const digest = v2.outputs.digest ?? ''
+    const run = await deployAlone(stack, { version: digest })
+    expect(run.log).not.toContain('::error::')
+    expect(run.exitCode).toBe(0)
+    const web = await serviceContainers(stack.project)
+    expect(web.map((c) => c.digest)).toEqual(Array(3).fill(digest))
+    expect(web.every((c) => c.image === `${stack.image}:${digest.replace(':', '-')}`)).toBe(true)
+    expect(run.outputs).toMatchObject({ deployed: 'true', version: digest })
+  })
+
+  it('deploys a version given by its tag, under load with no failed request', async () => {
+    const { run, load } = await underLoad(stack, () => deployAlone(stack, { version: '1.0.0' }))
+    console.log(`version 1.0.0: ${load.total} requests, ${load.failed} failed`, load.failures, load.versions)
+    expect(run.log).not.toContain('::error::')
+    expect(run.exitCode).toBe(0)
+    expect(run.log).toContain(`${stack.image}:1.0.0@${v1.outputs.digest}`)
+    expect(load.failed).toBe(0)
+    expect(load.lastVersion).toBe('1.0.0')
+    const web = await serviceContainers(stack.project)
+    expect(web.map((c) => `${c.image}@${c.digest}`)).toEqual(
+      Array(3).fill(`${stack.image}:1.0.0@${v1.outputs.digest}`)
+    )
+    expect(run.outputs).toMatchObject({ deployed: 'true', version: '1.0.0' })
+  })
+
+  it('refuses a version the registry does not hold before any host is reached', async () => {
+    const before = await serviceContainers(stack.project)
+    const run = await deployAlone(stack, { version: '9.9.9' })
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toContain(`::error::version: ${stack.image}:9.9.9 is not in the registry`)
+    expect(run.log).not.toContain('Deploy target:')
+    expect(run.log).not.toContain(' up --detach')
+    expect(run.outputs).toMatchObject({ deployed: 'false', version: '9.9.9' })
+    const after = await serviceContainers(stack.project)
+    expect(after.map((c) => `${c.id} ${c.digest} ${c.running}`)).toEqual(
+      before.map((c) => `${c.id} ${c.digest} ${c.running}`)
+    )
+  })
+
+  it('refuses version with rollback, naming both inputs, with nothing touched', async () => {
+    const before = await serviceContainers(stack.project)
+    const run = await deployAlone(stack, { version: '2.0.0', rollback: 'true' })
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toMatch(/::error::.*version and rollback: choose one/)
+    expect(run.log).not.toContain('Deploy target:')
+    const after = await serviceContainers(stack.project)
+    expect(after.map((c) => c.id)).toEqual(before.map((c) => c.id))
+  })
+})
+
+describe('a rollback with nothing recorded', () => {
+  it('is refused, naming the host, with the first release left serving', async () => {
+    const stack = newStack('rollback-first', 'unix', 'v2')
+    const first = await release(stack, '1.0.0')
+    expect(first.exitCode).toBe(0)
+    const before = await serviceContainers(stack.project)
+    const run = await release(stack, '1.0.0', {
+      steps: 'deploy',
+      event: eventEnv('workflow-dispatch'),
+      inputs: { rollback: 'true' }
+    })
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toMatch(
+      /::error::rollback: no earlier release is recorded on unix:\/\/\/var\/run\/docker\.sock/
+    )
+    expect(run.log).not.toContain(' up --detach')
+    const after = await serviceContainers(stack.project)
+    expect(after.map((c) => c.id)).toEqual(before.map((c) => c.id))
+  })
+})
