@@ -156,6 +156,10 @@ async function pinnedFleet(
   }
   const wanted = parseImageReference(fleet.plan.image)
   if (`${wanted.image.registry}/${wanted.image.repository}` !== `${image.registry}/${image.repository}`) {
+    if (choice.kind !== 'event')
+      throw new Error(
+        `version: the service's image ${fleet.plan.image} is not ${image.name}, the image whose release was chosen`
+      )
     core.warning(
       `compose-file: the service's image ${fleet.plan.image} is not ${image.name}: it is deployed by its tag, not by the digest pushed`
     )
@@ -165,6 +169,10 @@ async function pinnedFleet(
     pushed?.digest || chosenDigest(choice) || (await digestInRegistry(context, wanted.image, wanted.tag))
   const plan = fleet.plan.pinned(digest)
   if (!plan.image.endsWith(`@${digest}`)) {
+    if (choice.kind !== 'event')
+      throw new Error(
+        `version: the service's image does not end with \${APP_VERSION} (${plan.image}), so the chosen release cannot be deployed by its digest ${digest}`
+      )
     core.warning(
       `compose-file: the service's image does not end with \${APP_VERSION} (${plan.image}): it is deployed by its tag, not by the digest ${digest}`
     )

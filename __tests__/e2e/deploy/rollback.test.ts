@@ -11,10 +11,14 @@ import {
   release,
   serviceContainers,
   setUpDeployBed,
+  tb,
   tearDownDeployBed,
   underLoad,
+  type HostKind,
   type Stack
 } from '../../support/deploy-harness.js'
+import { containersOn, engineEnv, fleetInputs } from '../../support/fleet-harness.js'
+import { removeProject } from '../../../scripts/deploy-stack.mjs'
 import { eventEnv } from '../../../__fixtures__/events.js'
 import type { ActionRun } from '../../support/harness.js'
 
@@ -22,8 +26,24 @@ jest.setTimeout(900_000)
 
 const PREVIOUS_LABEL = 'com.container-ship.previous-image'
 
+/** This file's Compose projects (named h17rb-*), removed at the end from every engine used. */
+const projects: string[] = []
+
 beforeAll(setUpDeployBed)
-afterAll(tearDownDeployBed)
+afterAll(async () => {
+  for (const project of projects) {
+    await removeProject(project).catch(() => undefined)
+    for (const engine of tb.engines) await removeProject(project, engineEnv(engine)).catch(() => undefined)
+  }
+  await tearDownDeployBed()
+})
+
+/** A stack of this file's own, its project under the h17rb- prefix. */
+function ownStack(name: string, host: HostKind = 'unix'): Stack {
+  const project = `h17rb-${name}-${Date.now().toString(36)}`
+  projects.push(project)
+  return { ...newStack(name, host, 'v2'), project }
+}
 
 /** What each running container of the service records as the release before it. */
 async function previousLabels(project: string): Promise<string[]> {
@@ -47,7 +67,7 @@ describe('a chosen release', () => {
   let v2: ActionRun
 
   beforeAll(async () => {
-    stack = newStack('rollback', 'unix', 'v2')
+    stack = ownStack('rollback')
     v1 = await release(stack, '1.0.0')
     v2 = await release(stack, '2.0.0')
   })
@@ -146,7 +166,7 @@ describe('a chosen release', () => {
 
 describe('a rollback with nothing recorded', () => {
   it('is refused, naming the host, with the first release left serving', async () => {
-    const stack = newStack('rollback-first', 'unix', 'v2')
+    const stack = ownStack('rollback-first')
     const first = await release(stack, '1.0.0')
     expect(first.exitCode).toBe(0)
     const before = await serviceContainers(stack.project)
@@ -162,5 +182,79 @@ describe('a rollback with nothing recorded', () => {
     expect(run.log).not.toContain(' up --detach')
     const after = await serviceContainers(stack.project)
     expect(after.map((c) => c.id)).toEqual(before.map((c) => c.id))
+  })
+})
+
+// Two of the test bed's extra engines as ssh:// hosts: a rollback reads both hosts' record, and
+// goes ahead only when they agree.
+describe('a rollback over two hosts', () => {
+  let stack: Stack
+  let v1: ActionRun
+  let v2: ActionRun
+  const engines = () => tb.engines.slice(0, 2)
+
+  /** A run to the given engines (both by default), the proxy on an engine-chosen port of each. */
+  function toHosts(version: string, options: Parameters<typeof release>[2] = {}, on = engines()) {
+    return release(stack, version, {
+      nginxImage: tb.enginesNginxImage,
+      ...options,
+      inputs: { ...fleetInputs(on), replicas: '2', ...options.inputs }
+    })
+  }
+
+  /** Each engine's containers as `image@digest`, and their IDs. */
+  const observed = () => Promise.all(engines().map((engine) => containersOn(engine, stack.project)))
+
+  beforeAll(async () => {
+    stack = ownStack('rollback-fleet', 'ssh')
+    v1 = await toHosts('1.0.0')
+    v2 = await toHosts('2.0.0')
+  })
+
+  it('rolls both back to the release they both record', async () => {
+    expect(v1.exitCode).toBe(0)
+    expect(v2.exitCode).toBe(0)
+    const run = await toHosts('2.0.0', {
+      steps: 'deploy',
+      event: eventEnv('workflow-dispatch'),
+      inputs: { rollback: 'true' }
+    })
+    expect(run.log).not.toContain('::error::')
+    expect(run.exitCode).toBe(0)
+    for (const web of await observed()) {
+      expect(web).toHaveLength(2)
+      expect(web.map((c) => `${c.image}@${c.digest}`)).toEqual(
+        Array(2).fill(`${stack.image}:1.0.0@${v1.outputs.digest}`)
+      )
+    }
+    expect(run.outputs).toMatchObject({ deployed: 'true', version: '1.0.0' })
+  })
+
+  it('refuses when the hosts record different releases, naming each, with neither changed', async () => {
+    const [first] = engines()
+    // 2.0.0 on the first host only: it records 1.0.0 before it, the second still records 2.0.0.
+    const one = await toHosts(
+      '2.0.0',
+      { steps: 'deploy', event: eventEnv('workflow-dispatch'), inputs: { version: '2.0.0' } },
+      [first as (typeof tb.engines)[0]]
+    )
+    expect(one.exitCode).toBe(0)
+    const before = await observed()
+    expect(before.map((web) => web[0]?.digest)).toEqual([v2.outputs.digest, v1.outputs.digest])
+    const run = await toHosts('2.0.0', {
+      steps: 'deploy',
+      event: eventEnv('workflow-dispatch'),
+      inputs: { rollback: 'true' }
+    })
+    expect(run.exitCode).toBe(1)
+    const [a, b] = engines().map((engine) => engine.sshHost)
+    expect(run.log).toContain(
+      `::error::rollback: the hosts disagree on the previous release (${a}: ${stack.image}:1.0.0@${v1.outputs.digest}; ${b}: ${stack.image}:2.0.0@${v2.outputs.digest})`
+    )
+    expect(run.log).not.toContain(' up --detach')
+    const after = await observed()
+    expect(after.map((web) => web.map((c) => c.id).sort())).toEqual(
+      before.map((web) => web.map((c) => c.id).sort())
+    )
   })
 })
