@@ -4,6 +4,10 @@
 // containers carry), with `version:` as a digest and as a tag, and with a version the registry
 // does not hold (refused before any host is reached). Each rollout is blue-green: the load
 // generator going through the stack's proxy sees no failed request.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import {
   docker,
@@ -14,6 +18,7 @@ import {
   tb,
   tearDownDeployBed,
   underLoad,
+  type ComposeKind,
   type HostKind,
   type Stack
 } from '../../support/deploy-harness.js'
@@ -39,10 +44,10 @@ afterAll(async () => {
 })
 
 /** A stack of this file's own, its project under the h17rb- prefix. */
-function ownStack(name: string, host: HostKind = 'unix'): Stack {
+function ownStack(name: string, host: HostKind = 'unix', compose: ComposeKind = 'v2'): Stack {
   const project = `h17rb-${name}-${Date.now().toString(36)}`
   projects.push(project)
-  return { ...newStack(name, host, 'v2'), project }
+  return { ...newStack(name, host, compose), project }
 }
 
 /** What each running container of the service records as the release before it. */
@@ -256,5 +261,95 @@ describe('a rollback over two hosts', () => {
     expect(after.map((web) => web.map((c) => c.id).sort())).toEqual(
       before.map((web) => web.map((c) => c.id).sort())
     )
+  })
+})
+
+// Signed with a cosign key pair made here, without a transparency log (as by-digest.test.ts:
+// --tlog-upload=false, verified with --insecure-ignore-tlog=true; cosign's own outbound calls go
+// to a closed loopback port). A chosen release passes the same verification as any deploy.
+describe('a chosen release with verify', () => {
+  const password = 'e2e-cosign-password'
+  let stack: Stack
+  let keys: { key: string; pub: string }
+  let v1: ActionRun
+  const cosignEnv = { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9' }
+  const cosignPath = () => `${path.dirname(tb.cosign)}:${process.env.PATH ?? ''}`
+
+  /** A deploy alone that verifies the signature with the public key. */
+  const verified = (inputs: Record<string, string>) =>
+    release(stack, '2.0.0', {
+      steps: 'deploy',
+      event: eventEnv('workflow-dispatch'),
+      path: cosignPath(),
+      env: cosignEnv,
+      inputs: { 'cosign-public-key': keys.pub, verify: 'signature', 'cosign-tlog': 'false', ...inputs }
+    })
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cosign-keys-'))
+    execFileSync(tb.cosign, ['generate-key-pair'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: dir, COSIGN_PASSWORD: password },
+      stdio: 'ignore'
+    })
+    keys = {
+      key: readFileSync(path.join(dir, 'cosign.key'), 'utf8'),
+      pub: readFileSync(path.join(dir, 'cosign.pub'), 'utf8')
+    }
+    stack = ownStack('rollback-signed')
+    const signed = (version: string) =>
+      release(stack, version, {
+        path: cosignPath(),
+        env: cosignEnv,
+        inputs: { sign: 'key', 'cosign-key': keys.key, 'cosign-password': password, 'cosign-tlog': 'false' }
+      })
+    v1 = await signed('1.0.0')
+    expect(v1.exitCode).toBe(0)
+    expect((await signed('2.0.0')).exitCode).toBe(0)
+    expect((await release(stack, '3.0.0', { steps: 'build,push' })).exitCode).toBe(0)
+  })
+
+  it('verifies the signature of the release before, then rolls back to it', async () => {
+    const run = await verified({ rollback: 'true' })
+    expect(run.log).not.toContain('::error::')
+    expect(run.exitCode).toBe(0)
+    expect(run.log).toContain(`Verified the signature of ${stack.image}@${v1.outputs.digest}`)
+    expect(run.log.indexOf('Verified the signature')).toBeLessThan(run.log.indexOf(' up --detach'))
+    const web = await serviceContainers(stack.project)
+    expect(web.map((c) => c.digest)).toEqual(Array(3).fill(v1.outputs.digest))
+  })
+
+  it('refuses a chosen version that is not signed, with the host untouched', async () => {
+    const before = await serviceContainers(stack.project)
+    const run = await verified({ version: '3.0.0' })
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toMatch(/::error::.*not signed with this key/)
+    expect(run.log).not.toContain(' up --detach')
+    expect(run.outputs).toMatchObject({ deployed: 'false', version: '3.0.0' })
+    const after = await serviceContainers(stack.project)
+    expect(after.map((c) => `${c.id} ${c.digest}`)).toEqual(before.map((c) => `${c.id} ${c.digest}`))
+  })
+})
+
+// docker-compose v1 (the runner without the Compose plugin) takes the label file as v2 does.
+describe('a rollback with docker-compose v1', () => {
+  it('reads the label v1 put on, and rolls back', async () => {
+    const stack = ownStack('rollback-v1', 'unix', 'v1')
+    const v1 = await release(stack, '1.0.0')
+    const v2 = await release(stack, '2.0.0')
+    expect([v1.exitCode, v2.exitCode]).toEqual([0, 0])
+    expect(v2.log).toContain('docker-compose 1.')
+    expect(await previousLabels(stack.project)).toEqual(
+      Array(3).fill(`${stack.image}:1.0.0@${v1.outputs.digest}`)
+    )
+    const run = await release(stack, '2.0.0', {
+      steps: 'deploy',
+      event: eventEnv('workflow-dispatch'),
+      inputs: { rollback: 'true' }
+    })
+    expect(run.log).not.toContain('::error::')
+    expect(run.exitCode).toBe(0)
+    const web = await serviceContainers(stack.project)
+    expect(web.map((c) => c.digest)).toEqual(Array(3).fill(v1.outputs.digest))
   })
 })
