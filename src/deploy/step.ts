@@ -329,7 +329,12 @@ export const deployStep: Step<
           : undefined
       return { outputs, rows: skipped ? [['Deploy', `skipped (${skipped})`]] : [] }
     }
-    return { outputs, rows: [['Deploy', deployRow(result)]], sections: [deploySection(result)] }
+    const chosen = choiceRow(deploy?.choice, result.version)
+    return {
+      outputs,
+      rows: [...(chosen ? [chosen] : []), ['Deploy', deployRow(result)]],
+      sections: [deploySection(result)]
+    }
   }
 }
 
@@ -591,6 +596,20 @@ export function printContainerLogs(failures: ContainerFailure[]): void {
 
 function logGroupTitle(failure: ContainerFailure): string {
   return `Logs of ${failure.name} (${short(failure.id)})`
+}
+
+/** Which release a version or rollback input chose, for the summary (the Version row is the event's). */
+function choiceRow(
+  choice: ReleaseChoice | undefined,
+  version: string | undefined
+): [string, string] | undefined {
+  if (!choice || choice.kind === 'event' || !version) return undefined
+  return [
+    'Chosen release',
+    choice.kind === 'rollback'
+      ? `${code(version)}, the release before the current one (rollback)`
+      : `${code(version)} (the version input)`
+  ]
 }
 
 function deployRow(result: DeployResult): string {

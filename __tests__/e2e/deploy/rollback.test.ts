@@ -112,6 +112,9 @@ describe('a chosen release', () => {
       version: '1.0.0',
       'previous-image': `${stack.image}:2.0.0@${v2.outputs.digest}`
     })
+    expect(run.summary).toContain(
+      '| Chosen release | `1.0.0`, the release before the current one (rollback) |'
+    )
     // The release it replaced is recorded in turn: a second rollback goes to 2.0.0 again.
     expect(await previousLabels(stack.project)).toEqual(
       Array(3).fill(`${stack.image}:2.0.0@${v2.outputs.digest}`)

@@ -314,6 +314,11 @@ describe('the version output of a chosen release', () => {
       hosts: [],
       version: '1.0.0'
     }
-    expect(deployStep.report(result, { inputs }).outputs.version).toBe('1.0.0')
+    const report = deployStep.report(result, { inputs })
+    expect(report.outputs.version).toBe('1.0.0')
+    expect(report.rows?.[0]).toEqual([
+      'Chosen release',
+      '`1.0.0`, the release before the current one (rollback)'
+    ])
   })
 })
