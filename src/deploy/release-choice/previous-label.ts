@@ -13,6 +13,9 @@ export const PREVIOUS_IMAGE_LABEL = 'com.container-ship.previous-image'
 
 const PINNED = /@sha256:[0-9a-f]{64}$/
 
+/** The characters and length of an image reference (name, tag, digest). */
+const REFERENCE_TEXT = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,400}$/
+
 /**
  * The reference `image` ran by, as a digest reference: itself when pinned (what the action
  * deploys), else `image@<digest>` from the image's RepoDigests of the same repository;
@@ -84,6 +87,9 @@ export function recordedPrevious(
   labels: readonly (Record<string, string> | undefined)[]
 ): string | undefined {
   const values = [...new Set(labels.map((entry) => entry?.[PREVIOUS_IMAGE_LABEL] ?? ''))]
+  // Quoted in messages only once it looks like an image reference: the host's text stays inert.
+  if (values.some((value) => value !== '' && !REFERENCE_TEXT.test(value)))
+    throw new Error(`a container's ${PREVIOUS_IMAGE_LABEL} label is not an image reference`)
   if (values.length > 1)
     throw new Error(
       `its containers record different releases before theirs (${values.map((value) => value || 'none').join(', ')}): an earlier rollout did not finish`

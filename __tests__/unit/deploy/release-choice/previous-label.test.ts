@@ -88,4 +88,14 @@ describe('recordedPrevious', () => {
     )
     expect(() => recordedPrevious([label('r1'), {}])).toThrow(/\(r1, none\)/)
   })
+
+  it('refuses, without quoting it, a label that is not an image reference', () => {
+    let message = ''
+    try {
+      recordedPrevious([label('reg/web:1\n::stop-commands::x')])
+    } catch (caught) {
+      message = (caught as Error).message
+    }
+    expect(message).toBe(`a container's ${PREVIOUS_IMAGE_LABEL} label is not an image reference`)
+  })
 })
