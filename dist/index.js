@@ -1,7 +1,7 @@
-import { mkdtempSync, existsSync, statSync, readdirSync, mkdirSync, linkSync, copyFileSync, constants, writeFileSync, realpathSync, createReadStream, fstatSync, readSync, closeSync, openSync, readFileSync, rmSync, accessSync, chmodSync, lstatSync, ftruncateSync, writeSync, readlinkSync, symlinkSync, renameSync } from 'node:fs';
+import { mkdtempSync, existsSync, statSync, readdirSync, mkdirSync, linkSync, copyFileSync, constants, writeFileSync, realpathSync, createReadStream, fstatSync, readSync, closeSync, openSync, readFileSync, rmSync, accessSync, chmodSync, renameSync, lstatSync, ftruncateSync, writeSync, readlinkSync, symlinkSync } from 'node:fs';
 import path$1 from 'node:path';
 import { s as saveState, i as info, w as warning, g as getExecOutput, a as setSecret, c as core, n as notice, b as semverExports, d as debug, e as exec, f as isDebug, h as cp, m as mkdirP, r as rmRF, H as HttpClient, j as startGroup, k as endGroup, l as getIDToken, o as semver, p as which, q as error, t as getInput, u as summary, v as setFailed, x as group, y as setOutput } from './chunks/index-DLVYN93V.js';
-import { c as code, t as text, l as link, a as clip$1, b as atOrAbove, S as SEVERITIES, d as countsText, e as countBySeverity, p as platformNote, f as parseSeverity, s as scanSection, m as mergePlatformFindings, g as mergeLayerMaps, h as cell } from './chunks/summary-CuEvEVux.js';
+import { c as code, t as text, l as link, a as clip$1, b as atOrAbove, S as SEVERITIES, d as countsText, e as countBySeverity, p as platformNote, f as parseSeverity, F as FINDINGS_TABLE_HEADER, g as findingRow, h as flat, s as scanSection, m as mergePlatformFindings, i as mergeLayerMaps, j as cell } from './chunks/summary-DV2W_BXm.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { Transform, Writable, Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
@@ -101,6 +101,8 @@ const ACTION_DEFAULTS = {
     'registry-timeout': '600',
     'severity-threshold': 'HIGH',
     severities: 'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL',
+    'compare-to': 'deployed',
+    'gate-on': 'all',
     'ignore-unfixed': 'false',
     'ignore-file': '.trivyignore',
     scanners: 'vuln,secret',
@@ -121,6 +123,7 @@ const ACTION_DEFAULTS = {
     'rollout-batch': '1',
     'batch-wait': '0',
     'on-failure': 'rollback',
+    rollback: 'false',
     'deploy-on-untrusted-events': 'false',
     sign: 'false',
     'cosign-tlog': 'true',
@@ -365,7 +368,7 @@ const ATTESTATION_MANIFEST = 'attestation-manifest';
 const REFERENCE_DIGEST_ANNOTATION = 'vnd.docker.reference.digest';
 /** Registries refuse manifests over 4 MiB (Distribution's default limit): nothing larger is read as JSON. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-const DIGEST$2 = /^sha256:[0-9a-f]{64}$/;
+const DIGEST$5 = /^sha256:[0-9a-f]{64}$/;
 /** One part of os/architecture/variant, as OCI names them. */
 const PLATFORM_PART = /^[A-Za-z0-9_.-]{1,64}$/;
 class LayoutError extends Error {
@@ -375,7 +378,7 @@ class LayoutError extends Error {
     }
 }
 function isDigest(value) {
-    return typeof value === 'string' && DIGEST$2.test(value);
+    return typeof value === 'string' && DIGEST$5.test(value);
 }
 function isIndexType(mediaType) {
     return INDEX_TYPES.includes(mediaType);
@@ -2306,6 +2309,12 @@ class Compose {
         return this.variant.kind === 'v2'
             ? `docker compose ${this.variant.version}`
             : `docker-compose ${this.variant.version}`;
+    }
+    /** The same Compose with more files after these (the action's own, e.g. a label). */
+    withFiles(extra) {
+        if (extra.length === 0)
+            return this;
+        return new Compose(this.docker, this.variant, [...this.files, ...extra], this.project, this.variables, this.cwd);
     }
     run(command, options = {}) {
         const env = composeEnv(this.docker, this.variant, this.variables);
@@ -10747,6 +10756,83 @@ function parseDockerHosts(text) {
     return hosts;
 }
 
+// Which release `steps: deploy` rolls out: the event's own version (the default), a version the
+// user names (a version, a tag or a digest), or the release that ran before the current one.
+// Checked before anything is touched: a bad combination names the input and stops the run.
+/** A tag as the registry API accepts it, or a digest. */
+const TAG$1 = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST$4 = /^sha256:[a-f0-9]{64}$/;
+/** `steps` are the parsed steps input; a chosen release only makes sense with deploy alone. */
+function parseReleaseChoice(raw, steps) {
+    const problems = [];
+    const version = raw.version.trim();
+    let rollback = false;
+    try {
+        rollback = parseBoolean(raw.rollback.trim());
+    }
+    catch (error) {
+        problems.push(`rollback: ${error.message}`);
+    }
+    if (version !== '' && !TAG$1.test(version) && !DIGEST$4.test(version))
+        problems.push(`version: "${version}" is neither a tag nor a digest (sha256:<64 hex>)`);
+    if (version !== '' && rollback)
+        problems.push('version and rollback: choose one (rollback deploys the release that ran before the current one)');
+    const chosen = version !== '' || rollback;
+    if (chosen && (steps.length !== 1 || steps[0] !== 'deploy'))
+        problems.push(`${version !== '' ? 'version' : 'rollback'}: only with steps: deploy alone (the steps were ${steps.join(', ') || 'none'})`);
+    if (problems.length > 0)
+        throw new InputError(problems);
+    if (version !== '')
+        return { kind: 'version', version };
+    return rollback ? { kind: 'rollback' } : { kind: 'event' };
+}
+/**
+ * The version and rollback inputs read into `fields` (each problem names its input); with
+ * docker-host empty nothing is deployed, and Swarm keeps its own record of the release before.
+ */
+function readReleaseChoice(fields, steps, deploy) {
+    let choice;
+    try {
+        choice = parseReleaseChoice({ version: fields.read('version'), rollback: fields.read('rollback') }, steps);
+    }
+    catch (error) {
+        if (!(error instanceof InputError))
+            throw error;
+        for (const problem of error.problems)
+            fields.problem(problem);
+        return { kind: 'event' };
+    }
+    if (choice.kind !== 'event' && deploy.hosts === 0)
+        fields.problem(`${choice.kind}: needs a docker-host to deploy to`);
+    if (choice.kind === 'rollback' && deploy.orchestrator === 'swarm')
+        fields.problem('rollback: not with orchestrator swarm, which keeps the release before in the service itself (docker service rollback); deploy a version instead');
+    return choice;
+}
+/**
+ * The APP_VERSION a chosen version is deployed as: the tag itself; for a digest, a tag that
+ * names it (`sha256-<hex>`): the engine pulls `repo:tag@digest` by the digest alone, so the tag
+ * only shows in `docker ps` which release runs.
+ */
+function chosenAppVersion(version) {
+    return DIGEST$4.test(version) ? version.replace(':', '-') : version;
+}
+/**
+ * The release to roll back to, from what each docker-host line's running containers record as
+ * the release before theirs (undefined: nothing recorded). The hosts must agree: rolling them
+ * back to different releases would leave the fleet split, so that refuses.
+ */
+function previousRelease(hosts) {
+    if (hosts.length === 0)
+        throw new Error('rollback: no docker-host to read the previous release from');
+    const missing = hosts.filter((host) => host.previous === undefined).map((host) => host.host);
+    if (missing.length > 0)
+        throw new Error(`rollback: no earlier release is recorded on ${missing.join(', ')}; deploy a version instead`);
+    const releases = [...new Set(hosts.map((host) => host.previous))];
+    if (releases.length > 1)
+        throw new Error(`rollback: the hosts disagree on the previous release (${hosts.map((host) => `${host.host}: ${host.previous}`).join('; ')}); deploy a version instead`);
+    return releases[0];
+}
+
 // The deploy step's inputs: the host and how to reach it, the Compose project and service, and
 // the rollout's waits. Also the refusal to deploy from events anyone may trigger.
 const ORCHESTRATORS = ['compose', 'swarm'];
@@ -10808,7 +10894,8 @@ function readDeployInputs(fields, scope) {
         batchWait: seconds('batch-wait', 0),
         onFailure: fields.field('on-failure', parseOnFailure, 'rollback'),
         orchestrator,
-        ...readEnvironment(fields)
+        ...readEnvironment(fields),
+        choice: readReleaseChoice(fields, scope.steps, { hosts: dockerHosts.length, orchestrator })
     };
 }
 /** GitHub's limit on an environment's name (REST docs, Create or update an environment). */
@@ -11081,6 +11168,97 @@ async function restoreName(containers, old, fresh, service) {
     }
 }
 
+// Where a rollback learns what ran before: every container a Compose rollout starts carries a
+// label naming the image of the release it replaces, by digest. The next `rollback: true` reads
+// it from the running containers (the host's own record, not a guess from the registry's tags).
+// The label goes on through a small compose file of the action's, added after the user's files
+// for the scale-up only, outside the workspace.
+const PREVIOUS_IMAGE_LABEL = 'com.container-ship.previous-image';
+const PINNED = /@sha256:[0-9a-f]{64}$/;
+/** The characters and length of an image reference (name, tag, digest). */
+const REFERENCE_TEXT = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,400}$/;
+/**
+ * The reference `image` ran by, as a digest reference: itself when pinned (what the action
+ * deploys), else `image@<digest>` from the image's RepoDigests of the same repository;
+ * undefined when neither says.
+ */
+function digestReference$1(image, repoDigests) {
+    if (PINNED.test(image))
+        return image;
+    const tagAt = image.lastIndexOf(':');
+    const repository = tagAt > image.lastIndexOf('/') ? image.slice(0, tagAt) : image;
+    const digest = repoDigests
+        .map((entry) => /^(.+)@(sha256:[0-9a-f]{64})$/.exec(entry))
+        .find((match) => match?.[1] === repository)?.[2];
+    return digest ? `${image}@${digest}` : undefined;
+}
+/** A compose file (JSON is YAML) that puts the label on `service`'s containers. */
+function labelOverride(service, previous) {
+    return `${JSON.stringify({ services: { [service]: { labels: { [PREVIOUS_IMAGE_LABEL]: previous } } } }, null, 2)}\n`;
+}
+/** The digest reference of the release the old containers run; undefined on a first deploy. */
+async function previousReference(docker, old) {
+    if (!old)
+        return undefined;
+    if (PINNED.test(old.image))
+        return old.image;
+    const inspected = await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', old.imageId], {
+        quiet: true,
+        allowFailure: true
+    });
+    let repoDigests;
+    try {
+        repoDigests = JSON.parse(inspected.stdout.trim() || '[]');
+    }
+    catch {
+        repoDigests = [];
+    }
+    return digestReference$1(old.image, Array.isArray(repoDigests) ? repoDigests.filter((entry) => typeof entry === 'string') : []);
+}
+/**
+ * Runs `scaleUp` with the label file among the compose files (`files` when there is nothing to
+ * record: a first deploy, or an old image the engine knows no digest of); the file is removed after.
+ */
+async function withPreviousLabel(service, previous, scaleUp) {
+    if (!previous)
+        return scaleUp([]);
+    const dir = mkdtempSync(path$1.join(process.env.RUNNER_TEMP || os$1.tmpdir(), 'container-ship-labels-'));
+    try {
+        const file = path$1.join(dir, 'previous-release.yml');
+        writeFileSync(file, labelOverride(service, previous), { mode: 0o600 });
+        return await scaleUp([file]);
+    }
+    finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+/**
+ * What the running containers of the service record as the release before theirs: undefined
+ * when none records one; an error when they record different ones (an unfinished rollout).
+ */
+function recordedPrevious(labels) {
+    const values = [...new Set(labels.map((entry) => entry?.[PREVIOUS_IMAGE_LABEL] ?? ''))];
+    // Quoted in messages only once it looks like an image reference: the host's text stays inert.
+    if (values.some((value) => value !== '' && !REFERENCE_TEXT.test(value)))
+        throw new Error(`a container's ${PREVIOUS_IMAGE_LABEL} label is not an image reference`);
+    if (values.length > 1)
+        throw new Error(`its containers record different releases before theirs (${values.map((value) => value || 'none').join(', ')}): an earlier rollout did not finish`);
+    return values[0] || undefined;
+}
+/** The labels of the service's running containers on a host. */
+async function runningLabels(docker, project, service, list) {
+    const ids = await list(project, service);
+    if (ids.length === 0)
+        return [];
+    const result = await docker.run(['container', 'inspect', '--format', '{{json .Config.Labels}}', ...ids], {
+        quiet: true
+    });
+    return result.stdout
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) ?? {});
+}
+
 // Compose blue-green, the first deploy strategy: a rollout of one Compose service with no request
 // dropped. The new containers come up beside the old ones (scale to 2N, --no-recreate, no
 // dependencies touched); only when every new one is ready does the traffic move: the old
@@ -11180,7 +11358,9 @@ class BlueGreen {
         await this.takeStock();
         this.save('scaling');
         try {
-            const projectRunning = await this.scaleUp();
+            // The new containers name the release they replace: the next rollback reads it there.
+            const previous = await previousReference(this.compose.docker, this.old[0]);
+            const projectRunning = await withPreviousLabel(this.service, previous, (files) => this.scaleUp(this.compose.withFiles(files)));
             await this.checkNew();
             await this.waitReady();
             await this.recheckBeforeSwitch();
@@ -11226,19 +11406,19 @@ class BlueGreen {
         this.hooks.log.info(`Removing ${stopped.length} stopped container(s) of ${this.service}: ${stopped.map((c) => c.name).join(', ')}`);
         await this.containers.remove(stopped.map((container) => container.id));
     }
-    /** N new containers beside the old ones; whether the project ran anything before. */
-    async scaleUp() {
+    /** N new containers beside the old ones (`compose`: with the label file); whether the project ran anything before. */
+    async scaleUp(compose) {
         const { service, replicas } = this;
         this.scaleStart = Date.now();
         if (this.old.length > 0) {
             this.hooks.log.info(`Starting ${replicas} new container(s) of ${service} beside the ${this.old.length} running`);
-            await this.compose.run(scaleUpCommand(service, this.old.length + replicas));
+            await compose.run(scaleUpCommand(service, this.old.length + replicas));
             return true;
         }
         const projectRunning = (await this.containers.list(this.project)).length > 0;
         // On an empty host the whole stack comes up (the proxy in front included); otherwise only
         // this service, its dependencies left as they are.
-        await this.compose.run(projectRunning
+        await compose.run(projectRunning
             ? scaleUpCommand(service, replicas)
             : ['up', '--detach', '--scale', `${service}=${replicas}`]);
         return projectRunning;
@@ -12411,164 +12591,6 @@ function withFinalNewline(text) {
     return normalized.endsWith('\n') ? normalized : `${normalized}\n`;
 }
 
-// Everything the deploy step needs settled before anything is built or changed: the strategy's
-// files read and checked (the compose files, for Compose blue-green), every deploy host's engine
-// reached (host key verified, client certificate accepted; all hosts side by side, one SSH
-// connection each) and the strategy bound to each. A bad compose file, an unreachable host or a
-// wrong host key fails the run here, before the build, naming the host. When the main step
-// ends, the tunnels are closed and the hosts' access files are removed, unless a held lock or an
-// interrupted rollout leaves them to the post step.
-/**
- * How releases are rolled out, by the orchestrator input: Compose blue-green, or Docker Swarm.
- * The post step's cleanup (cleanup.ts) takes the same strategy's recovery.
- */
-function deployStrategy(deploy) {
-    return deploy.orchestrator === 'swarm' ? swarmStack : composeBlueGreen;
-}
-/**
- * Checks the strategy's files and reaches every host, side by side. `onAccess` is called as soon
- * as a host's credential files exist, so the post step removes them however this ends. When a
- * host cannot be reached, the tunnels opened to the others are closed and the first failure (in
- * docker-host order) is thrown.
- */
-async function prepareDeploy(inputs, version, localDocker, options) {
-    const hosts = inputs.deploy.dockerHosts;
-    if (hosts.length === 0)
-        throw new Error('docker-host: is empty');
-    const plan = deployStrategy(inputs.deploy).prepare(inputs.deploy, version, options.cwd, core);
-    const reached = await Promise.allSettled(hosts.map((host, index) => reachHost(host, index, plan, inputs.deploy, localDocker, { ...options, named: hosts.length > 1 })));
-    const targets = reached.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-    const failed = reached.find((outcome) => outcome.status === 'rejected');
-    if (failed) {
-        for (const target of targets)
-            closeDeployTarget(target);
-        throw failed.reason;
-    }
-    return { plan, targets };
-}
-/** One host's engine reached and the strategy bound to it. */
-async function reachHost(host, index, plan, deploy, localDocker, options) {
-    const realSsh = sshClient(host);
-    const access = prepareRemoteAccess(host, deploy, options.tempRoot);
-    options.onAccess(index, access);
-    if (access.tunnel && realSsh) {
-        try {
-            await openTunnel(access, realSsh);
-        }
-        catch (error) {
-            throw new Error(`docker-host: cannot reach the Docker engine at ${host.url}: ${error.message}`);
-        }
-        options.onAccess(index, access); // now with the tunnel's PID, for the post step
-    }
-    const docker = localDocker.withEngine(access.engine);
-    const [engineVersion, rollout] = await connect(docker, access, plan, options.named);
-    info(`Deploy target: ${host.url} (Engine ${engineVersion}), project ${plan.project}, service ${plan.service}, image ${plan.image}, ${rollout.tool}`);
-    return { index, host, docker, plan, rollout, engineVersion, access };
-}
-/** The runner's ssh client, for an ssh:// host. */
-function sshClient(host) {
-    if (host.scheme !== 'ssh')
-        return undefined;
-    const realSsh = findProgram('ssh', process.env.PATH);
-    if (!realSsh)
-        throw new Error(`docker-host: ${host.url} needs the ssh client, which is not installed on the runner`);
-    return realSsh;
-}
-/**
- * The engine's version and the strategy bound to it; the tunnel is closed when this fails.
- * `named`: there are several hosts, and a warning says which one it is about.
- */
-async function connect(docker, access, plan, named) {
-    try {
-        const engineVersion = await reachEngine(docker, access);
-        const [rollout, info] = await Promise.all([plan.connect(docker), engineInfo(docker)]);
-        // Swarm mode refuses live-restore: the warning does not apply to a swarm member.
-        if (info.liveRestore === false && !info.swarm.member)
-            warning(noLiveRestore(named ? access.url : undefined));
-        return [engineVersion, rollout];
-    }
-    catch (error) {
-        if (access.tunnel)
-            closeTunnel(access.tunnel);
-        throw error;
-    }
-}
-/** The engine's version, or an error naming the host and why it cannot be reached. */
-async function reachEngine(docker, access) {
-    const result = await docker.serverVersion();
-    if (result.version)
-        return result.version;
-    // Through the tunnel, ssh says why the host's end failed (no socket, forwarding refused).
-    const tunnelSaid = access.tunnel ? sshComplaint(access.tunnel.log) : '';
-    throw new Error(`docker-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`);
-}
-/** The warning for an engine without live-restore; `host` names it when there are several. */
-const noLiveRestore = (host) => `${host ? `${host}: the` : 'The'} deploy host's dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.`;
-/** Ends what reaching the host started (the ssh tunnel); its files stay for the post step. */
-function closeDeployTarget(target) {
-    if (target?.access.tunnel)
-        closeTunnel(target.access.tunnel);
-}
-/** The lines of the docker CLI's and ssh's complaint that say why, without the noise. */
-function unreachableReason(stderr) {
-    const lines = stderr
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line));
-    const telling = lines.filter((line) => /verification failed|REMOTE HOST IDENTIFICATION|Permission denied|Connection refused|Connection timed out|No route|Could not resolve|certificate|tls:|x509|connect:|error during connect|Cannot connect|Is the docker daemon running|not found|closed by remote host/i.test(line));
-    const chosen = (telling.length > 0 ? telling : lines).slice(-3);
-    return chosen.join('; ') || 'the docker CLI printed nothing';
-}
-/** Each host's access files, by docker-host line, as soon as they exist: also when reaching fails. */
-const written = new Map();
-/** The state names of the deploy step for `hosts` docker-host lines: each host's, and the fleet's. */
-function deployStates(hosts) {
-    const perHost = [DeployState.Access, DeployState.Lock, DeployState.Rollout];
-    const names = Array.from({ length: Math.max(1, hosts) }, (_, index) => perHost.map((state) => hostState(state, index)));
-    return [...names.flat(), DeployState.Finished, DeployState.GitHubDeployment];
-}
-function prepareDeployTarget({ context, release, inputs }) {
-    return prepareDeploy({ deploy: inputs }, release.plan.version, context.docker, {
-        tempRoot: context.tempRoot,
-        cwd: process.cwd(),
-        onAccess: (index, access) => {
-            written.set(index, access);
-            saveForPost(hostState(DeployState.Access, index), JSON.stringify(savedAccess(access)));
-        }
-    });
-}
-/** True while a deploy lock is held or a rollout is under way: the post step needs the hosts then. */
-function deployLeftForPost() {
-    if (savedForPost(DeployState.Finished))
-        return true;
-    return [...written.keys()].some((index) => savedForPost(hostState(DeployState.Lock, index)) || savedForPost(hostState(DeployState.Rollout, index)));
-}
-/** Closes the tunnels, and removes the hosts' access files unless the post step needs them. */
-function finishDeploy() {
-    // The same objects as the fleet's targets: they carry the tunnels' PIDs.
-    for (const access of written.values())
-        closeDeployTarget({ access });
-    if (written.size === 0 || deployLeftForPost())
-        return;
-    for (const [index, access] of written) {
-        for (const dir of [access.dir, access.socketDir])
-            if (dir)
-                rmSync(dir, { recursive: true, force: true });
-        saveForPost(hostState(DeployState.Access, index), '');
-        info(`Removed the deploy host's access folder ${access.dir} (${access.url})`);
-    }
-}
-
-/** A step's failure with the part of its result that is still true (e.g. the tags pushed). */
-class StepError extends Error {
-    partial;
-    constructor(message, partial) {
-        super(message);
-        this.partial = partial;
-        this.name = 'StepError';
-    }
-}
-
 // Image repository names, references and tags, following the grammar of distribution/reference,
 // and registry names normalised once so every comparison sees one name per registry.
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
@@ -12698,6 +12720,241 @@ function registryApiBase(registry) {
     if (normalized === DOCKER_HUB)
         return 'https://registry-1.docker.io';
     return `${isLoopbackRegistry(normalized) ? 'http' : 'https'}://${normalized}`;
+}
+
+// The chosen release made concrete. A version is checked to be in the registry (a HEAD of its
+// manifest, with the run's registry credentials) before any host is reached; a rollback reads
+// from every host what its running containers record as the release before theirs, and the
+// hosts must agree. Either way the rollout that follows is the usual one: pinned to a digest,
+// verified as the verify input asks, blue-green.
+/** Looks manifests up through the run's registry clients, retrying what a registry may mend. */
+function registryLookup(registries) {
+    return async (image, reference) => {
+        const client = await registries(image.registry);
+        return withRetry(`find ${image.name}:${reference}`, REGISTRY_RETRY, () => client.manifestDigest(image.repository, reference));
+    };
+}
+/**
+ * The APP_VERSION the plan is read with: the event's, or a chosen version once the registry is
+ * found to hold it (else an error naming the input, with nothing touched). A rollback's is only
+ * known once the hosts are reached: the event's stands in until then.
+ */
+async function planVersion(choice, eventVersion, image, lookup) {
+    if (choice.kind !== 'version')
+        return eventVersion;
+    const digest = await lookup(image, choice.version);
+    if (!digest) {
+        throw new Error(`version: ${image.name}${DIGEST$4.test(choice.version) ? '@' : ':'}${choice.version} is not in the registry (it answered 404 Not Found): nothing was deployed`);
+    }
+    return chosenAppVersion(choice.version);
+}
+/** The digest a chosen digest pins the plan to (a tag is read from the registry as the event's is). */
+function chosenDigest(choice) {
+    return choice.kind === 'version' && DIGEST$4.test(choice.version) ? choice.version : undefined;
+}
+/** The version a deploy of a chosen release reports (the version output), else undefined. */
+function reportedVersion(choice, plan) {
+    if (choice.kind === 'version')
+        return choice.version;
+    if (choice.kind !== 'rollback')
+        return undefined;
+    // `repo:1.0.0@sha256:...`: the tag it was released as.
+    const unpinned = plan.image.replace(/@sha256:[0-9a-f]{64}$/, '');
+    const tagAt = unpinned.lastIndexOf(':');
+    return tagAt > unpinned.lastIndexOf('/') ? unpinned.slice(tagAt + 1) : '';
+}
+/**
+ * The plan of the release before the current one: what every host's running containers record
+ * (`labelsOf`, by host), which must be the same on all and a release of the action's image
+ * that the strategy's files make, and which the registry still holds (the hosts pull it).
+ */
+async function rollbackPlan(plan, image, hosts, lookup) {
+    const recorded = await Promise.all(hosts.map(async ({ host, labels }) => {
+        try {
+            return { host, previous: recordedPrevious(await labels()) };
+        }
+        catch (error) {
+            throw new Error(`rollback: ${host}: ${error.message}`);
+        }
+    }));
+    const previous = previousRelease(recorded);
+    const digest = /@(sha256:[0-9a-f]{64})$/.exec(previous)?.[1];
+    const release = plan.releaseOf(previous);
+    if (!digest || !ofImage(previous, image) || release?.image !== previous) {
+        throw new Error(`rollback: the release recorded before the current one, ${previous}, is not ${image.name} by digest as the compose file's image makes it: deploy a version instead`);
+    }
+    if (!(await lookup(image, digest)))
+        throw new Error(`rollback: ${image.name}@${digest}, the release before the current one, is no longer in the registry: deploy a version instead`);
+    return release;
+}
+/** Whether `reference` (`name:tag@digest`) names a tag of `image`'s repository. */
+function ofImage(reference, image) {
+    try {
+        return sameRepository(parseImageReference(reference.replace(/@sha256:[0-9a-f]{64}$/, '')).image, image);
+    }
+    catch {
+        return false;
+    }
+}
+
+// Everything the deploy step needs settled before anything is built or changed: the strategy's
+// files read and checked (the compose files, for Compose blue-green), every deploy host's engine
+// reached (host key verified, client certificate accepted; all hosts side by side, one SSH
+// connection each) and the strategy bound to each. A bad compose file, an unreachable host or a
+// wrong host key fails the run here, before the build, naming the host. When the main step
+// ends, the tunnels are closed and the hosts' access files are removed, unless a held lock or an
+// interrupted rollout leaves them to the post step.
+/**
+ * How releases are rolled out, by the orchestrator input: Compose blue-green, or Docker Swarm.
+ * The post step's cleanup (cleanup.ts) takes the same strategy's recovery.
+ */
+function deployStrategy(deploy) {
+    return deploy.orchestrator === 'swarm' ? swarmStack : composeBlueGreen;
+}
+/**
+ * Checks the strategy's files and reaches every host, side by side. `onAccess` is called as soon
+ * as a host's credential files exist, so the post step removes them however this ends. When a
+ * host cannot be reached, the tunnels opened to the others are closed and the first failure (in
+ * docker-host order) is thrown.
+ */
+async function prepareDeploy(inputs, version, localDocker, options) {
+    const hosts = inputs.deploy.dockerHosts;
+    if (hosts.length === 0)
+        throw new Error('docker-host: is empty');
+    const plan = deployStrategy(inputs.deploy).prepare(inputs.deploy, version, options.cwd, core);
+    const reached = await Promise.allSettled(hosts.map((host, index) => reachHost(host, index, plan, inputs.deploy, localDocker, { ...options, named: hosts.length > 1 })));
+    const targets = reached.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const failed = reached.find((outcome) => outcome.status === 'rejected');
+    if (failed) {
+        for (const target of targets)
+            closeDeployTarget(target);
+        throw failed.reason;
+    }
+    return { plan, targets };
+}
+/** One host's engine reached and the strategy bound to it. */
+async function reachHost(host, index, plan, deploy, localDocker, options) {
+    const realSsh = sshClient(host);
+    const access = prepareRemoteAccess(host, deploy, options.tempRoot);
+    options.onAccess(index, access);
+    if (access.tunnel && realSsh) {
+        try {
+            await openTunnel(access, realSsh);
+        }
+        catch (error) {
+            throw new Error(`docker-host: cannot reach the Docker engine at ${host.url}: ${error.message}`);
+        }
+        options.onAccess(index, access); // now with the tunnel's PID, for the post step
+    }
+    const docker = localDocker.withEngine(access.engine);
+    const [engineVersion, rollout] = await connect(docker, access, plan, options.named);
+    info(`Deploy target: ${host.url} (Engine ${engineVersion}), project ${plan.project}, service ${plan.service}, image ${plan.image}, ${rollout.tool}`);
+    return { index, host, docker, plan, rollout, engineVersion, access };
+}
+/** The runner's ssh client, for an ssh:// host. */
+function sshClient(host) {
+    if (host.scheme !== 'ssh')
+        return undefined;
+    const realSsh = findProgram('ssh', process.env.PATH);
+    if (!realSsh)
+        throw new Error(`docker-host: ${host.url} needs the ssh client, which is not installed on the runner`);
+    return realSsh;
+}
+/**
+ * The engine's version and the strategy bound to it; the tunnel is closed when this fails.
+ * `named`: there are several hosts, and a warning says which one it is about.
+ */
+async function connect(docker, access, plan, named) {
+    try {
+        const engineVersion = await reachEngine(docker, access);
+        const [rollout, info] = await Promise.all([plan.connect(docker), engineInfo(docker)]);
+        // Swarm mode refuses live-restore: the warning does not apply to a swarm member.
+        if (info.liveRestore === false && !info.swarm.member)
+            warning(noLiveRestore(named ? access.url : undefined));
+        return [engineVersion, rollout];
+    }
+    catch (error) {
+        if (access.tunnel)
+            closeTunnel(access.tunnel);
+        throw error;
+    }
+}
+/** The engine's version, or an error naming the host and why it cannot be reached. */
+async function reachEngine(docker, access) {
+    const result = await docker.serverVersion();
+    if (result.version)
+        return result.version;
+    // Through the tunnel, ssh says why the host's end failed (no socket, forwarding refused).
+    const tunnelSaid = access.tunnel ? sshComplaint(access.tunnel.log) : '';
+    throw new Error(`docker-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`);
+}
+/** The warning for an engine without live-restore; `host` names it when there are several. */
+const noLiveRestore = (host) => `${host ? `${host}: the` : 'The'} deploy host's dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.`;
+/** Ends what reaching the host started (the ssh tunnel); its files stay for the post step. */
+function closeDeployTarget(target) {
+    if (target?.access.tunnel)
+        closeTunnel(target.access.tunnel);
+}
+/** The lines of the docker CLI's and ssh's complaint that say why, without the noise. */
+function unreachableReason(stderr) {
+    const lines = stderr
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !/^Warning: Permanently added/i.test(line));
+    const telling = lines.filter((line) => /verification failed|REMOTE HOST IDENTIFICATION|Permission denied|Connection refused|Connection timed out|No route|Could not resolve|certificate|tls:|x509|connect:|error during connect|Cannot connect|Is the docker daemon running|not found|closed by remote host/i.test(line));
+    const chosen = (telling.length > 0 ? telling : lines).slice(-3);
+    return chosen.join('; ') || 'the docker CLI printed nothing';
+}
+/** Each host's access files, by docker-host line, as soon as they exist: also when reaching fails. */
+const written = new Map();
+/** The state names of the deploy step for `hosts` docker-host lines: each host's, and the fleet's. */
+function deployStates(hosts) {
+    const perHost = [DeployState.Access, DeployState.Lock, DeployState.Rollout];
+    const names = Array.from({ length: Math.max(1, hosts) }, (_, index) => perHost.map((state) => hostState(state, index)));
+    return [...names.flat(), DeployState.Finished, DeployState.GitHubDeployment];
+}
+async function prepareDeployTarget({ context, release, inputs }) {
+    // A chosen version is looked up in the registry first: missing, it fails before any host is reached.
+    const version = await planVersion(inputs.choice, release.plan.version, context.inputs.image, registryLookup(context.registries));
+    return prepareDeploy({ deploy: inputs }, version, context.docker, {
+        tempRoot: context.tempRoot,
+        cwd: process.cwd(),
+        onAccess: (index, access) => {
+            written.set(index, access);
+            saveForPost(hostState(DeployState.Access, index), JSON.stringify(savedAccess(access)));
+        }
+    });
+}
+/** True while a deploy lock is held or a rollout is under way: the post step needs the hosts then. */
+function deployLeftForPost() {
+    if (savedForPost(DeployState.Finished))
+        return true;
+    return [...written.keys()].some((index) => savedForPost(hostState(DeployState.Lock, index)) || savedForPost(hostState(DeployState.Rollout, index)));
+}
+/** Closes the tunnels, and removes the hosts' access files unless the post step needs them. */
+function finishDeploy() {
+    // The same objects as the fleet's targets: they carry the tunnels' PIDs.
+    for (const access of written.values())
+        closeDeployTarget({ access });
+    if (written.size === 0 || deployLeftForPost())
+        return;
+    for (const [index, access] of written) {
+        for (const dir of [access.dir, access.socketDir])
+            if (dir)
+                rmSync(dir, { recursive: true, force: true });
+        saveForPost(hostState(DeployState.Access, index), '');
+        info(`Removed the deploy host's access folder ${access.dir} (${access.url})`);
+    }
+}
+
+/** A step's failure with the part of its result that is still true (e.g. the tags pushed). */
+class StepError extends Error {
+    partial;
+    constructor(message, partial) {
+        super(message);
+        this.partial = partial;
+        this.name = 'StepError';
+    }
 }
 
 (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
@@ -13251,10 +13508,10 @@ async function cosignRunOf(context) {
         timeoutSeconds: context.inputs.publish.registryTimeout
     };
 }
-const DIGEST$1 = /^sha256:[0-9a-f]{64}$/;
+const DIGEST$3 = /^sha256:[0-9a-f]{64}$/;
 /** `<name>@sha256:<hex>`; throws for anything but a sha256 digest. */
 function digestReference(image, digest) {
-    if (!DIGEST$1.test(digest))
+    if (!DIGEST$3.test(digest))
         throw new Error(`"${digest}" is not a sha256 image digest (sha256:<64 hex digits>)`);
     return `${image.name}@${digest}`;
 }
@@ -13820,20 +14077,36 @@ class Timeline {
  * pulls `repo:version@sha256:...`, which the engine checks against the digest. Not pinned (with a
  * warning) when the compose file's image is not the action's image.
  */
-async function pinnedFleet(fleet, context, pushed) {
+async function pinnedFleet(fleet, context, pushed, choice = { kind: 'event' }) {
     const image = context.inputs.image;
+    if (choice.kind === 'rollback') {
+        const plan = await rollbackPlan(fleet.plan, image, fleet.targets.map((target) => ({
+            host: target.host.url,
+            labels: () => runningLabels(target.docker, fleet.plan.project, fleet.plan.service, (project, service) => new Containers(target.docker).list(project, service))
+        })), registryLookup(context.registries));
+        info(`Rolling back to ${plan.image}: the release before the current one, as the hosts record it`);
+        return replanned(fleet, plan);
+    }
     const wanted = parseImageReference(fleet.plan.image);
     if (`${wanted.image.registry}/${wanted.image.repository}` !== `${image.registry}/${image.repository}`) {
+        if (choice.kind !== 'event')
+            throw new Error(`version: the service's image ${fleet.plan.image} is not ${image.name}, the image whose release was chosen`);
         warning(`compose-file: the service's image ${fleet.plan.image} is not ${image.name}: it is deployed by its tag, not by the digest pushed`);
         return fleet;
     }
-    const digest = pushed?.digest || (await digestInRegistry(context, wanted.image, wanted.tag));
+    const digest = pushed?.digest || chosenDigest(choice) || (await digestInRegistry(context, wanted.image, wanted.tag));
     const plan = fleet.plan.pinned(digest);
     if (!plan.image.endsWith(`@${digest}`)) {
+        if (choice.kind !== 'event')
+            throw new Error(`version: the service's image does not end with \${APP_VERSION} (${plan.image}), so the chosen release cannot be deployed by its digest ${digest}`);
         warning(`compose-file: the service's image does not end with \${APP_VERSION} (${plan.image}): it is deployed by its tag, not by the digest ${digest}`);
         return fleet;
     }
-    info(`Deploying ${plan.image}: the digest ${pushed?.digest ? 'pushed by this run' : `the registry holds for ${wanted.tag}`}`);
+    info(`Deploying ${plan.image}: the digest ${pushed?.digest ? 'pushed by this run' : chosenDigest(choice) ? 'chosen (the version input)' : `the registry holds for ${wanted.tag}`}`);
+    return replanned(fleet, plan);
+}
+/** The fleet with another plan, bound to every host. */
+async function replanned(fleet, plan) {
     const targets = await Promise.all(fleet.targets.map(async (target) => ({ ...target, plan, rollout: await plan.connect(target.docker) })));
     return { plan, targets };
 }
@@ -13908,8 +14181,9 @@ const deployStep = {
             if (!pullsImage(context.inputs))
                 refuseUnpushed(context.inputs, earlier.build);
             else {
-                fleet = await pinnedFleet(prepared, context, earlier.push);
+                fleet = await pinnedFleet(prepared, context, earlier.push, deploy.choice);
                 result.image = fleet.plan.image;
+                result.version = reportedVersion(deploy.choice, fleet.plan);
                 // Before the pull: an image that fails is refused with nothing changed on any host.
                 await verifyPinned(fleet.plan, context);
                 await onEveryHost(fleet, async (target) => {
@@ -13946,7 +14220,11 @@ const deployStep = {
         const outputs = {
             deployed: String(result?.deployed ?? false),
             'previous-image': result?.previousImage ?? '',
-            containers: result?.deployed ? result.containers.join('\n') : ''
+            containers: result?.deployed ? result.containers.join('\n') : '',
+            // A chosen release replaces the event's version (the release's output of the same name).
+            ...(deploy && deploy.choice.kind !== 'event'
+                ? { version: result?.version ?? (deploy.choice.kind === 'version' ? deploy.choice.version : '') }
+                : {})
         };
         if (!result) {
             const skipped = run?.steps.includes('deploy') && deploy && release
@@ -13954,7 +14232,8 @@ const deployStep = {
                 : undefined;
             return { outputs, rows: skipped ? [['Deploy', `skipped (${skipped})`]] : [] };
         }
-        const rows = [['Deploy', deployRow(result)]];
+        const chosen = choiceRow(deploy?.choice, result.version);
+        const rows = [...(chosen ? [chosen] : []), ['Deploy', deployRow(result)]];
         if (result.githubDeployment)
             rows.push(['GitHub deployment', githubDeploymentRow(result.githubDeployment)]);
         return { outputs, rows, sections: [deploySection(result)] };
@@ -14260,6 +14539,17 @@ function printContainerLogs(failures) {
 }
 function logGroupTitle(failure) {
     return `Logs of ${failure.name} (${short(failure.id)})`;
+}
+/** Which release a version or rollback input chose, for the summary (the Version row is the event's). */
+function choiceRow(choice, version) {
+    if (!choice || choice.kind === 'event' || !version)
+        return undefined;
+    return [
+        'Chosen release',
+        choice.kind === 'rollback'
+            ? `${code(version)}, the release before the current one (rollback)`
+            : `${code(version)} (the version input)`
+    ];
 }
 function deployRow(result) {
     const several = result.hosts.length > 1;
@@ -16174,654 +16464,46 @@ function ignoredMessage(finding, rule) {
     return `${label(finding)}: ignored by ${where(rule)}${until}${statement}`;
 }
 
-// Files the action writes where an input says (sarif-file) never follow a link. A workspace holds
-// what the checkout and earlier steps put there, a pull request's files included: a
-// `reports -> /home/runner/.ssh` link, or a `scan.sarif` linked to a file elsewhere, would
-// otherwise have the action write outside the folders it was given. A path is accepted only
-// inside the workspace (GITHUB_WORKSPACE, else the working folder) or the runner's temp folder
-// (RUNNER_TEMP), with no symbolic link below that folder. getInputs checks what it can before
-// anything runs; writing checks again, as a link can appear in between.
-/** The workspace (GITHUB_WORKSPACE, else `cwd`) and, when set, the runner's temp folder. */
-function writeRoots(cwd = process.cwd(), env = process.env) {
-    const roots = [{ name: 'the workspace', dir: path$1.resolve(env.GITHUB_WORKSPACE || cwd) }];
-    if (env.RUNNER_TEMP)
-        roots.push({ name: "the runner's temp folder", dir: path$1.resolve(env.RUNNER_TEMP) });
-    return roots;
-}
 /**
- * Why `file` (absolute) may not be written, or undefined: it is outside every root, or a folder
- * or the file below its root is a symbolic link (or not a folder). Missing parts are fine.
+ * What makes two findings "the same" across releases. The installed version is left out on
+ * purpose: a package bumped that still carries the same CVE is unchanged, not fixed and new again.
+ * The target is left out for OS packages (Trivy names it after the image reference, which differs
+ * between releases) and kept for files (secrets, misconfigurations), where it is the file's path.
  */
-function writeRefusal(file, roots) {
-    if (file.includes('\0'))
-        return 'the path holds a NUL character';
-    const place = placeOf(file, roots);
-    if (typeof place === 'string')
-        return place;
-    let current = place.root;
-    for (const part of place.parts) {
-        current = path$1.join(current, part);
-        const stats = lstatOrUndefined(current);
-        if (!stats)
-            return undefined;
-        const problem = refusalOf(current, stats, current === file);
-        if (problem)
-            return problem;
-    }
-    return undefined;
-}
-/**
- * Writes `text` to `file` (absolute), refusing what writeRefusal refuses at the time of writing:
- * missing folders are made one at a time, each checked, and the file is opened without following
- * a link (O_NOFOLLOW), so a link made after the check is refused too. Only a regular file with
- * no other hard link is truncated and written. Throws with the reason.
- */
-function writeFileNoFollow(file, text, roots) {
-    const place = placeOf(file, roots);
-    if (typeof place === 'string')
-        throw new Error(place);
-    let current = place.root;
-    for (const part of place.parts.slice(0, -1)) {
-        current = path$1.join(current, part);
-        makeFolder(current);
-    }
-    let fd;
-    try {
-        // No O_TRUNC here: the file is checked first. O_NONBLOCK: a FIFO planted there fails at once
-        // instead of holding the step.
-        fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
-    }
-    catch (error) {
-        const code = error.code;
-        if (code === 'ELOOP')
-            throw new Error(refusalOf(file, lstatSync(file), true) ?? `${file} is a link`);
-        if (code === 'ENXIO')
-            throw new Error(`${file} is not a regular file`);
-        throw error;
-    }
-    try {
-        const problem = refusalOf(file, fstatSync(fd), true);
-        if (problem)
-            throw new Error(problem);
-        ftruncateSync(fd, 0);
-        writeSync(fd, text);
-    }
-    finally {
-        closeSync(fd);
-    }
-}
-/** The root `file` is inside (the deepest, when they nest) and the names below it. */
-function placeOf(file, roots) {
-    let best;
-    for (const { dir } of roots) {
-        // The root's own path is the runner's, trusted as it is, also through its real path (/tmp
-        // may be a link on some machines).
-        for (const root of new Set([dir, realpathOrSelf(dir)])) {
-            const relative = path$1.relative(root, file);
-            if (relative === '' || relative.startsWith('..') || path$1.isAbsolute(relative))
-                continue;
-            const parts = relative.split(path$1.sep);
-            if (!best || parts.length < best.parts.length)
-                best = { root, parts };
-        }
-    }
-    if (best)
-        return best;
-    return `${file} is outside ${roots.map(({ name, dir }) => `${name} (${dir})`).join(' and ')}`;
-}
-function refusalOf(where, stats, isFile) {
-    if (stats.isSymbolicLink()) {
-        return `${where} is a symbolic link (to ${readlinkOrUnknown(where)}): files are never written through a link`;
-    }
-    if (!isFile && !stats.isDirectory())
-        return `${where} is not a folder`;
-    if (isFile && stats.isDirectory())
-        return `${where} is a folder`;
-    if (isFile && !stats.isFile())
-        return `${where} is not a regular file`;
-    if (isFile && stats.nlink > 1)
-        return `${where} has other hard links: writing it would change them too`;
-    return undefined;
-}
-function makeFolder(dir) {
-    try {
-        mkdirSync(dir);
-    }
-    catch (error) {
-        if (error.code !== 'EEXIST')
-            throw error;
-    }
-    const problem = refusalOf(dir, lstatSync(dir), false);
-    if (problem)
-        throw new Error(problem);
-}
-function lstatOrUndefined(target) {
-    try {
-        return lstatSync(target);
-    }
-    catch (error) {
-        const code = error.code;
-        if (code === 'ENOENT')
-            return undefined;
-        throw new Error(`${target} cannot be looked at (${code ?? error.message})`);
-    }
-}
-function realpathOrSelf(dir) {
-    try {
-        return realpathSync(dir);
-    }
-    catch {
-        return dir;
-    }
-}
-function readlinkOrUnknown(link) {
-    try {
-        return readlinkSync(link);
-    }
-    catch {
-        return 'somewhere';
-    }
-}
-
-// The scan step's inputs: what fails the gate, what is reported and where, and which Trivy.
-const DEFAULT_IGNORE_FILE = ACTION_DEFAULTS['ignore-file'];
-/** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
-const DEFAULT_TRIVY_VERSION = ACTION_DEFAULTS['trivy-version'];
-const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'];
-/** Where Trivy's release archives are downloaded from unless trivy-releases names a mirror. */
-const DEFAULT_TRIVY_RELEASES = ACTION_DEFAULTS['trivy-releases'];
-/** The token the pull request comment is written with. */
-const SCAN_SECRET_INPUTS = { whole: ['github-token'], values: [] };
-function readScanInputs(fields, scope) {
-    const { read, cwd } = fields;
-    const scanning = scope.steps.includes('scan');
-    const severities = fields.field('severities', parseSeverities, [...SEVERITIES]);
-    const ignoreFile = read('ignore-file');
-    const ignoreFileExplicit = ignoreFile !== DEFAULT_IGNORE_FILE;
-    if (scanning && ignoreFileExplicit && !isFile(path$1.resolve(cwd, ignoreFile))) {
-        fields.problem(`ignore-file: "${ignoreFile}" does not exist`);
-    }
-    return {
-        severityThreshold: fields.field('severity-threshold', parseThreshold, 'HIGH'),
-        severities,
-        ignoreUnfixed: fields.field('ignore-unfixed', parseBoolean, false),
-        ignoreFile,
-        ignoreFileExplicit,
-        scanners: fields.field('scanners', parseScanners, ['vuln', 'secret']),
-        maxFindings: fields.field('max-findings', parseMaxFindings, {}),
-        trivyVersion: fields.field('trivy-version', parseTrivyVersion$1, DEFAULT_TRIVY_VERSION),
-        trivyReleases: fields.field('trivy-releases', parseReleasesUrl, DEFAULT_TRIVY_RELEASES),
-        dbRepositories: fields.field('db-repository', parseDbRepositories, []),
-        skipDbUpdate: fields.field('skip-db-update', parseBoolean, false),
-        dbCache: fields.field('db-cache', parseBoolean, true),
-        sarifFile: fields.field('sarif-file', (raw) => parseSarifFile(raw, cwd, scanning), ''),
-        annotations: fields.field('annotations', parseBoolean, true),
-        prComment: fields.field('pr-comment', parseBoolean, true),
-        githubToken: read('github-token')
-    };
-}
-function parseSeverities(raw) {
-    const named = parseList(raw);
-    const severities = named.map((name) => {
-        const severity = parseSeverity(name);
-        if (!severity)
-            throw new Error(`"${name}" is not one of ${SEVERITIES.join(', ')}`);
-        return severity;
-    });
-    if (severities.length === 0)
-        throw new Error(`name at least one of ${SEVERITIES.join(', ')}`);
-    return SEVERITIES.filter((severity) => severities.includes(severity));
-}
-function parseThreshold(raw) {
-    if (raw.toLowerCase() === 'none')
-        return 'none';
-    const severity = parseSeverity(raw);
-    if (!severity)
-        throw new Error(`"${raw}" is not one of ${SEVERITIES.join(', ')} or none`);
-    return severity;
-}
-function parseScanners(raw) {
-    const scanners = parseList(raw).map((name) => name.toLowerCase());
-    for (const scanner of scanners) {
-        if (!SCANNERS.includes(scanner))
-            throw new Error(`"${scanner}" is not one of ${SCANNERS.join(', ')}`);
-    }
-    return scanners;
-}
-function parseMaxFindings(raw) {
-    const budgets = {};
-    for (const item of parseList(raw)) {
-        const match = /^([A-Za-z]+)\s*=\s*(\d+)$/.exec(item);
-        const severity = match ? parseSeverity(match[1]) : undefined;
-        if (!match || !severity)
-            throw new Error(`"${item}" is not SEVERITY=COUNT, e.g. critical=0,high=5`);
-        try {
-            budgets[severity] = parseWholeNumber(match[2], 'max-findings');
-        }
-        catch (error) {
-            throw new Error(`"${item}": ${error.message}`);
-        }
-    }
-    return budgets;
-}
-function parseTrivyVersion$1(raw) {
-    const version = semver.valid(raw.replace(/^v/, ''));
-    if (!version)
-        throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`);
-    return version;
-}
-function parseReleasesUrl(raw) {
-    const text = raw;
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw new Error(`"${text}" is not a URL`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:')
-        throw new Error(`"${text}" is not an http(s) URL`);
-    // Plain HTTP lets anyone on the path swap the archive and its checksums file together.
-    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
-        throw new Error(`"${text}" is plain http to a host that is not loopback: use https (http only for 127.0.0.0/8, ::1 or localhost)`);
-    return text.replace(/\/+$/, '');
-}
-/** OCI repositories with an optional tag, as Trivy's --db-repository takes them. */
-function parseDbRepositories(raw) {
-    const repositories = parseList(raw);
-    for (const repository of repositories) {
-        const tagged = /:[\w][\w.-]*$/.test(repository.slice(repository.lastIndexOf('/') + 1));
-        if (tagged)
-            parseImageReference(repository);
-        else
-            parseImageName(repository);
-    }
-    return repositories;
-}
-/** A path the scan may write (lib/safe-write.ts): inside the workspace or RUNNER_TEMP, through no link. */
-function parseSarifFile(raw, cwd, scanning) {
-    if (!raw || !scanning)
-        return raw;
-    const refusal = writeRefusal(path$1.resolve(cwd, raw), writeRoots(cwd));
-    if (refusal)
-        throw new Error(`"${raw}" cannot be written: ${refusal}`);
-    return raw;
-}
-
-// The reported findings as a SARIF 2.1.0 log for GitHub code scanning
-// (github/codeql-action/upload-sarif): one run of the tool `Trivy`, one rule per finding ID, one
-// result per finding on the Dockerfile line that introduced its layer (placeFinding), as the
-// annotations place it. Levels and security severities follow Trivy's own SARIF writer
-// (pkg/report/sarif.go: CRITICAL and HIGH are errors, MEDIUM a warning, LOW and UNKNOWN notes;
-// 9.5, 8.0, 5.5, 2.0 and 0.0 where the report has no CVSS score), which code scanning reads as
-// critical (over 9.0), high (7.0-8.9), medium (4.0-6.9), low (0.1-3.9) and none (0.0).
-//
-// Each result carries its own `partialFingerprints.primaryLocationLineHash`, the only fingerprint
-// code scanning uses: a hash of what the finding is (rule, package, installed version, the file
-// in the image, the Dockerfile), so an alert stays one alert when the Dockerfile is edited
-// around it, and two packages with the same CVE on the same line stay two alerts.
-// upload-sarif keeps a fingerprint it finds (and logs that it would have hashed the line).
-//
-// GitHub rejects a run of more than 25,000 results and keeps only the top 5,000, and takes at most
-// 10 MB of gzipped SARIF; the log holds the worst SARIF_MAX_RESULTS findings at most, in at most
-// SARIF_MAX_BYTES of compact JSON, and says in runs[0].properties what it left out.
-/** The schema the log follows: SARIF 2.1.0 as OASIS published it (errata 01). */
-const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
-/** Results code scanning keeps of a run (it rejects a run of more than 25,000). */
-const SARIF_MAX_RESULTS = 5000;
-/** Bytes of compact JSON: under GitHub's 10 MB for the gzipped file, however the log is written. */
-const SARIF_MAX_BYTES = 10_000_000;
-/** Where relative URIs start: the workspace, as CodeQL names it. */
-const SOURCE_ROOT = '%SRCROOT%';
-const TRIVY_URI = 'https://github.com/aquasecurity/trivy';
-/** GitHub's limits on a rule's name and descriptions. */
-const NAME_LIMIT = 255;
-const DESCRIPTION_LIMIT = 1024;
-/** Room kept for the note of what was left out. */
-const NOTE_RESERVE = 1024;
-/** Code scanning's security severity for each of Trivy's severities (Trivy's severityToScore). */
-const SECURITY_SEVERITY = {
-    CRITICAL: '9.5',
-    HIGH: '8.0',
-    MEDIUM: '5.5',
-    LOW: '2.0',
-    UNKNOWN: '0.0'
-};
-/** The result level for each severity, as Trivy's toSarifErrorLevel has it. */
-const SARIF_LEVEL = {
-    CRITICAL: 'error',
-    HIGH: 'error',
-    MEDIUM: 'warning',
-    LOW: 'note',
-    UNKNOWN: 'note'
-};
-/**
- * The SARIF log of the findings. Pure: the same input gives the same log. Throws when the
- * Dockerfile is not a path inside the workspace, which code scanning could not show.
- */
-function sarifLog(input) {
-    const uri = artifactUri(input.dockerfile);
-    const sorted = [...input.findings].sort(worstFirst);
-    const rules = [];
-    const ruleIndex = new Map();
-    const results = [];
-    const occurrences = new Map();
-    const run = {
-        tool: {
-            driver: {
-                name: 'Trivy',
-                fullName: 'Trivy Vulnerability Scanner',
-                ...(input.trivyVersion.trim() ? { version: input.trivyVersion.trim() } : {}),
-                informationUri: TRIVY_URI,
-                rules
-            }
-        },
-        results,
-        columnKind: 'utf16CodeUnits',
-        properties: { imageName: input.image }
-    };
-    const log = { $schema: SARIF_SCHEMA, version: '2.1.0', runs: [run] };
-    let size = bytes(log) + NOTE_RESERVE;
-    let cut;
-    for (const finding of sorted) {
-        if (results.length >= SARIF_MAX_RESULTS) {
-            cut = 'results';
-            break;
-        }
-        const known = ruleIndex.get(finding.id);
-        const rule = known === undefined ? ruleFor(finding) : undefined;
-        const identity = fingerprintOf(finding, uri);
-        const occurrence = (occurrences.get(identity) ?? 0) + 1;
-        const result = resultFor(finding, {
-            ruleIndex: known ?? rules.length,
-            uri,
-            layers: input.layers,
-            image: input.image,
-            fingerprint: `${identity}:${occurrence}`
-        });
-        // Each array entry costs its JSON and a comma.
-        const added = bytes(result) + 1 + (rule ? bytes(rule) + 1 : 0);
-        if (size + added > SARIF_MAX_BYTES) {
-            cut = 'bytes';
-            break;
-        }
-        size += added;
-        occurrences.set(identity, occurrence);
-        if (rule) {
-            ruleIndex.set(finding.id, rules.length);
-            rules.push(rule);
-        }
-        results.push(result);
-    }
-    if (cut) {
-        run.properties = {
-            ...run.properties,
-            truncated: true,
-            note: truncationNote(cut, results.length, sorted.length)
-        };
-    }
-    return log;
-}
-/**
- * The fingerprint of what a finding is, without its line: the rule, the kind, the package and
- * its installed version, the file in the image (for OS packages the target names the image,
- * whose tag changes from run to run, so it is left out) and the Dockerfile.
- */
-function fingerprintOf(finding, uri) {
-    const parts = [
-        finding.id,
-        finding.kind,
-        finding.pkgName,
-        finding.pkgVersion,
-        finding.pkgPath,
-        finding.resultClass === 'os-pkgs' ? '' : finding.target,
-        uri
-    ];
-    return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 32);
-}
-function ruleFor(finding) {
-    const label = KIND_LABEL[finding.kind];
-    const title = clip(finding.title || `${label} ${finding.id}`, DESCRIPTION_LIMIT);
-    const link = webUrl(finding.url);
-    const help = [
-        `${label} ${finding.id}`,
-        `Severity: ${finding.severity}`,
-        ...(finding.title ? [title] : []),
-        ...(link ? [`Link: ${link}`] : [])
-    ].join('\n');
-    const markdown = [
-        `**${markdownText(`${label} ${finding.id}`)}**`,
-        '',
-        '| Severity | Link |',
-        '| --- | --- |',
-        `| ${finding.severity} | ${link ? `[${markdownText(finding.id)}](${link})` : ''} |`,
-        ...(finding.title ? ['', markdownText(title)] : [])
-    ].join('\n');
-    return {
-        id: finding.id,
-        name: clip(ruleName(finding), NAME_LIMIT),
-        shortDescription: { text: title },
-        fullDescription: { text: title },
-        defaultConfiguration: { level: SARIF_LEVEL[finding.severity] },
-        ...(link ? { helpUri: link } : {}),
-        help: { text: help, markdown },
-        properties: {
-            precision: 'very-high',
-            'security-severity': SECURITY_SEVERITY[finding.severity],
-            tags: [finding.kind, 'security', finding.severity]
-        }
-    };
-}
-function resultFor(finding, where) {
-    const placement = placeFinding(finding, where.layers);
-    const origin = placement.unplaced
-        ? `Placed on line 1: ${placement.unplaced}.`
-        : `Introduced by ${placement.instruction ?? `line ${placement.line}`}`;
-    return {
-        ruleId: finding.id,
-        ruleIndex: where.ruleIndex,
-        level: SARIF_LEVEL[finding.severity],
-        message: {
-            text: [describeFinding(finding), finding.message, origin, `Image: ${where.image}`]
-                .filter(Boolean)
-                .join('\n')
-        },
-        locations: [
-            {
-                physicalLocation: {
-                    artifactLocation: { uri: where.uri, uriBaseId: SOURCE_ROOT },
-                    region: {
-                        startLine: placement.line,
-                        startColumn: 1,
-                        endLine: placement.line,
-                        endColumn: 1
-                    }
-                },
-                ...(placement.instruction ? { message: { text: placement.instruction } } : {})
-            }
-        ],
-        partialFingerprints: { primaryLocationLineHash: where.fingerprint }
-    };
-}
-const KIND_LABEL = {
-    vulnerability: 'Vulnerability',
-    secret: 'Secret',
-    misconfiguration: 'Misconfiguration',
-    license: 'License'
-};
-/** The rule names of Trivy's SARIF, by the result's class; licenses have their own. */
-function ruleName(finding) {
+function findingIdentity(finding) {
     switch (finding.kind) {
         case 'vulnerability':
-            if (finding.resultClass === 'os-pkgs')
-                return 'OsPackageVulnerability';
-            if (finding.resultClass === 'lang-pkgs')
-                return 'LanguageSpecificPackageVulnerability';
-            return 'UnknownIssue';
-        case 'secret':
-            return 'Secret';
-        case 'misconfiguration':
-            return 'Misconfiguration';
         case 'license':
-            return 'License';
+            return JSON.stringify([finding.kind, finding.id, finding.pkgName, finding.pkgPath]);
+        case 'secret':
+        case 'misconfiguration':
+            return JSON.stringify([finding.kind, finding.id, finding.target]);
     }
 }
-function truncationNote(cut, shown, total) {
-    const why = cut === 'results'
-        ? `GitHub code scanning keeps ${SARIF_MAX_RESULTS} results of a run`
-        : `GitHub takes at most 10 MB of SARIF`;
-    return `${shown} of ${total} findings are in this log, the worst first: ${why}. The step summary and the report file list them all.`;
-}
-/**
- * The Dockerfile as a URI relative to the workspace: forward slashes, each segment
- * percent-encoded (upload-sarif decodes it to find the file).
- */
-function artifactUri(file) {
-    const normal = path$1.posix.normalize(file.replace(/\\/g, '/'));
-    if (normal === '.' ||
-        normal.startsWith('/') ||
-        /^[A-Za-z]:\//.test(normal) ||
-        normal === '..' ||
-        normal.startsWith('../')) {
-        throw new Error(`The SARIF log needs the Dockerfile relative to the workspace, not "${file}"`);
-    }
-    return normal.split('/').map(encodeURIComponent).join('/');
-}
-/** An http(s) URL, or '' (helpUri must be a URI). */
-function webUrl(url) {
-    try {
-        const parsed = new URL(url);
-        return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : '';
-    }
-    catch {
-        return '';
-    }
-}
-/** Text shown as is in Markdown. */
-function markdownText(text) {
-    return text.replace(/[\\`*_{}[\]()<>#|!]/g, '\\$&').replace(/\r?\n/g, ' ');
-}
-function clip(text, limit) {
-    return text.length > limit ? `${text.slice(0, limit - 3)}...` : text;
-}
-function bytes(value) {
-    return Buffer.byteLength(JSON.stringify(value));
-}
-
-const TRIVY_ARCHIVE_SHA256 = {
-    'trivy_0.74.0_Linux-64bit.tar.gz': '2ae6fe3ee734b7fdf11335663e18c75ea12dccc76062f09f164a3b0f8be4371a',
-    'trivy_0.74.0_Linux-ARM64.tar.gz': 'b94ce1976bbf3c15b514b605ee88be7c6d94a29be2302847ff01cb794d47aad5',
-    'trivy_0.74.0_macOS-64bit.tar.gz': '472816f6888dda689d075c30254d4210b4d1035acf365aa72332f584c2f60485',
-    'trivy_0.74.0_macOS-ARM64.tar.gz': '1caada5e0e2091909357c7525d3aa76f4b660b13821bc143b190c7483e31cc11'
-};
-
-// Getting Trivy: the `trivy` on PATH as it is; else the release from the tool cache; else the
-// release archive, downloaded and checked before anything runs it: against the sha256 this action
-// pins for it (pins.ts), or, for a version without a pin, against the release's checksums
-// file, which shows only that the archive arrived whole. The scanner is part of the supply chain:
-// aquasecurity/trivy-action had tags force-pushed to malicious commits (trivy-action #541), so an
-// archive that does not match is refused, and never cached.
-/** Trivy's release names for an OS and CPU: `trivy_0.74.0_Linux-64bit.tar.gz`. */
-function releaseFiles(version, releases, platform = process.platform, arch = process.arch) {
-    const os = { linux: 'Linux', darwin: 'macOS', freebsd: 'FreeBSD' }[platform];
-    const cpu = { x64: '64bit', arm64: 'ARM64', arm: 'ARM', ppc64: 'PPC64LE', s390x: 's390x' }[arch];
-    if (!os || !cpu)
-        throw new Error(`Trivy publishes no release archive for ${platform}/${arch}: put trivy on PATH`);
-    const base = `${releases.replace(/\/+$/, '')}/v${version}`;
-    const archiveName = `trivy_${version}_${os}-${cpu}.tar.gz`;
+/** Compares on one platform's findings; for multi-platform images call it once per platform. */
+function compareFindings(candidate, production) {
+    const inProduction = new Set(production.map(findingIdentity));
+    const inCandidate = new Set(candidate.map(findingIdentity));
     return {
-        archiveUrl: `${base}/${archiveName}`,
-        archiveName,
-        checksumsUrl: `${base}/trivy_${version}_checksums.txt`
+        added: candidate.filter((finding) => !inProduction.has(findingIdentity(finding))),
+        fixed: production.filter((finding) => !inCandidate.has(findingIdentity(finding))),
+        unchanged: candidate.filter((finding) => inProduction.has(findingIdentity(finding)))
     };
 }
-/** `sha256sum` output: `<64 hex>  <file name>` per line. */
-function parseChecksums(text) {
-    const sums = new Map();
-    for (const line of text.split(/\r?\n/)) {
-        const match = /^([0-9a-f]{64})\s+\*?(\S+)\s*$/i.exec(line.trim());
-        if (match)
-            sums.set(match[2], match[1].toLowerCase());
-    }
-    return sums;
+/** `3 new (1 HIGH), 5 fixed, 2 unchanged`: the line the summary and PR comment lead with. */
+function comparisonHeadline(comparison) {
+    const severities = countsText(countBySeverity(comparison.added));
+    const added = comparison.added.length;
+    const lead = severities === '' ? `${added} new` : `${added} new (${severities})`;
+    return `${lead}, ${comparison.fixed.length} fixed, ${comparison.unchanged.length} unchanged`;
 }
-/** `pins` is for the tests, which cannot have a real archive that matches a real pin. */
-async function findTrivy(version, releases, pins = TRIVY_ARCHIVE_SHA256) {
-    const onPath = await which('trivy', false);
-    if (onPath)
-        return { path: onPath, source: 'PATH' };
-    const cached = find('trivy', version);
-    if (cached)
-        return { path: path$1.join(cached, 'trivy'), source: 'tool cache' };
-    return { path: path$1.join(await downloadTrivy(version, releases, pins), 'trivy'), source: 'download' };
-}
-/** Downloads, verifies, extracts and caches the release; returns the cached folder. */
-async function downloadTrivy(version, releases, pins) {
-    const archive = await downloadVerifiedArchive(version, releases, pins);
-    let extracted;
-    try {
-        extracted = await extractTar(archive);
-        return await cacheDir(extracted, 'trivy', version);
-    }
-    finally {
-        // The tool cache holds its own copy: the download and the unpacked folder go.
-        rmSync(archive, { force: true });
-        if (extracted)
-            rmSync(extracted, { recursive: true, force: true });
-    }
-}
-/**
- * Downloads this platform's release archive and returns its path once its sha256 is the one
- * vouched for: the pin when there is one (the checksums file is then not even fetched, since it
- * could not overrule the pin), else the release's checksums file, with a warning. An archive
- * that does not match is removed.
- */
-async function downloadVerifiedArchive(version, releases, pins) {
-    const files = releaseFiles(version, releases);
-    info(`Downloading Trivy ${version} from ${files.archiveUrl}`);
-    const pinned = pins[files.archiveName];
-    if (!pinned) {
-        warning(`Trivy ${version} has no sha256 pinned in this action for ${files.archiveName}: it is checked only against the checksums file from the same place (${files.checksumsUrl}), which shows that it arrived whole, not that it is Trivy's. To run a Trivy you have verified, put trivy on PATH before this step, or use trivy-version ${DEFAULT_TRIVY_VERSION}, whose archives are pinned.`);
-    }
-    const expected = pinned ?? (await sha256FromChecksumsFile(files, version));
-    const archive = await download(files.archiveUrl, version);
-    try {
-        const actual = await sha256OfFile(archive);
-        if (actual !== expected) {
-            const vouch = pinned ? 'the sha256 this action pins for it' : "the release's checksums file";
-            throw new Error(`the Trivy ${version} archive ${files.archiveName} does not match ${vouch} (sha256 ${actual}, expected ${expected}): refusing to run it`);
-        }
-        return archive;
-    }
-    catch (error) {
-        rmSync(archive, { force: true });
-        throw error;
-    }
-}
-/** The archive's line of the release's checksums file; refused when it has none. */
-async function sha256FromChecksumsFile(files, version) {
-    const checksumsFile = await download(files.checksumsUrl, version);
-    let expected;
-    try {
-        expected = parseChecksums(readFileSync(checksumsFile, 'utf8')).get(files.archiveName);
-    }
-    finally {
-        rmSync(checksumsFile, { force: true });
-    }
-    // Checked before the archive is fetched: an archive nothing vouches for is not even downloaded.
-    if (!expected) {
-        throw new Error(`the checksums file of Trivy ${version} (${files.checksumsUrl}) does not list ${files.archiveName}: refusing to run it`);
-    }
-    return expected;
-}
-/** tc.downloadTool, its error naming what was asked for (it says only the HTTP status). */
-async function download(url, version) {
-    try {
-        return await downloadTool(url);
-    }
-    catch (error) {
-        throw new Error(`could not download ${url} (Trivy ${version}): ${error.message}`);
-    }
+/** The severities counted per group, for outputs such as new-findings / fixed-findings. */
+function comparisonCounts(comparison) {
+    return {
+        added: countBySeverity(comparison.added),
+        fixed: countBySeverity(comparison.fixed),
+        unchanged: countBySeverity(comparison.unchanged)
+    };
 }
 
 // Where a JSON text goes wrong, for messages that must not quote it: JSON.parse's own message
@@ -17340,11 +17022,14 @@ function trivyArgs(inputs, run, skip = { vulnerabilityDb: inputs.skipDbUpdate })
         args.push('--skip-java-db-update');
     if (inputs.dbRepositories.length > 0)
         args.push('--db-repository', inputs.dbRepositories.join(','));
-    // From the engine only, never a registry: the image scanned is the image built.
+    // The image built from the engine or its layout, never a registry: the image scanned is the
+    // image built. Only the production image compared with comes from a registry, by digest.
     if ('engine' in run.image)
         args.push('--image-src', 'docker', run.image.engine);
-    else
+    else if ('layout' in run.image)
         args.push('--input', run.image.layout);
+    else
+        args.push(...(run.image.insecure ? ['--insecure'] : []), '--image-src', 'remote', run.image.remote);
     return args;
 }
 /**
@@ -17364,8 +17049,997 @@ function trivyEnv(base) {
     return { env, dropped: dropped.sort() };
 }
 /** The version a Trivy binary says it is (`Version: 0.74.0`), or undefined. */
-function parseTrivyVersion(versionOutput) {
+function parseTrivyVersion$1(versionOutput) {
     return /^Version:\s*v?(\S+)/m.exec(versionOutput)?.[1];
+}
+
+// The key the production scan's report is cached under: the image digest alone is not enough, a
+// new Trivy, a newer DB or other rules (severities, ignore file, scanners) must scan again.
+const DIGEST$2 = /^sha256:[0-9a-f]{64}$/;
+/** A file-name-safe key; throws on a digest that is not `sha256:` and 64 hex digits. */
+function productionCacheKey(identity) {
+    if (!DIGEST$2.test(identity.digest))
+        throw new Error(`not an image digest: ${JSON.stringify(identity.digest)}`);
+    const hash = createHash('sha256')
+        .update(JSON.stringify([identity.digest, identity.trivyVersion, identity.dbUpdatedAt, identity.rules]))
+        .digest('hex');
+    return `production-${identity.digest.slice('sha256:'.length, 'sha256:'.length + 12)}-${hash.slice(0, 32)}`;
+}
+
+// The production image's findings, for the comparison: the image resolved to its digest (so what
+// is scanned cannot move under the scan, and the cache is keyed by it), then Trivy's report taken
+// from the cache or Trivy run on the registry's image with the same binary, DB and scanners as the
+// candidate. Severities, ignore-unfixed and the ignore file are applied to both sides alike by the
+// caller, so the cached report is Trivy's unfiltered one.
+//
+// The cache is a folder under the runner's tool cache (RUNNER_TOOL_CACHE, which a self-hosted
+// runner keeps between runs; a hosted runner starts each job with an empty one), else its temp
+// folder; where the runner has the Actions cache service (and db-cache is on), each report is also
+// an entry there, under its key, so a hosted runner's next job finds it. A report that does not
+// parse is scanned again. A cache that fails never fails the scan.
+/** Where production reports are cached: under the runner's tool cache, else its temp folder. */
+function productionCacheRoot(env, tempRoot) {
+    return env.RUNNER_TOOL_CACHE
+        ? path$1.join(env.RUNNER_TOOL_CACHE, 'container-ship', 'production-scans')
+        : path$1.join(tempRoot, 'container-ship-production-scans');
+}
+/** Resolves, then takes from the cache or scans. Throws when the image cannot be read or scanned. */
+async function scanProduction(target, setup) {
+    const digest = target.digest ?? (await resolveDigest(target, setup.registries));
+    const reference = `${target.image.name}@${digest}`;
+    const key = productionCacheKey({
+        digest,
+        trivyVersion: setup.trivyVersion,
+        dbUpdatedAt: dbUpdatedAt(setup.cacheDir),
+        // Trivy picks the runner's platform from an index, and scans with the scanners asked for.
+        rules: JSON.stringify({ scanners: setup.inputs.scanners, arch: process.arch })
+    });
+    const cacheFile = path$1.join(setup.cacheRoot, `${key}.json`);
+    const entry = `container-ship-${key}`;
+    let cached = readCached(cacheFile);
+    if (!cached && setup.actionsCache && (await restoreEntry(cacheFile, entry)))
+        cached = readCached(cacheFile);
+    if (cached)
+        return { reference, digest, findings: findingsOf(cached), cached: true };
+    const reportFile = path$1.join(setup.workDir, 'trivy-production.json');
+    const args = trivyArgs(setup.inputs, {
+        image: { remote: reference, insecure: isLoopbackRegistry(target.image.registry) },
+        reportFile,
+        cacheDir: setup.cacheDir,
+        files: setup.files
+    }, 
+    // The candidate's scan has just fetched (or checked) the DB: the same DB judges both.
+    { vulnerabilityDb: true });
+    await runProgram(setup.trivy, args, {
+        env: { ...setup.env, DOCKER_CONFIG: setup.dockerConfig },
+        cwd: setup.files.workDir
+    });
+    if (!existsSync(reportFile))
+        throw new Error(`Trivy exited without writing its report to ${reportFile}`);
+    const text = readFileSync(reportFile, 'utf8');
+    const report = parseTrivyReport(text);
+    writeCached(cacheFile, text);
+    if (setup.actionsCache)
+        await saveEntry(cacheFile, entry);
+    return { reference, digest, findings: findingsOf(report), cached: false };
+}
+/** The report from the Actions cache into `file`; false on a miss or a failure. */
+async function restoreEntry(file, entry) {
+    try {
+        const cache = await import('./chunks/cache-Dtp5DTgJ.js');
+        if (!cache.isFeatureAvailable())
+            return false;
+        mkdirSync(path$1.dirname(file), { recursive: true, mode: 0o700 });
+        return (await cache.restoreCache([file], entry)) === entry;
+    }
+    catch (error) {
+        info(`The production report was not restored from the Actions cache: ${error.message}`);
+        return false;
+    }
+}
+async function saveEntry(file, entry) {
+    try {
+        const cache = await import('./chunks/cache-Dtp5DTgJ.js');
+        if (cache.isFeatureAvailable())
+            await cache.saveCache([file], entry);
+    }
+    catch (error) {
+        // Another job saved the same report first, or the service refused: the next run scans again.
+        info(`The production report was not saved to the Actions cache: ${error.message}`);
+    }
+}
+/** The digest a tag points at now (an index's, for an image of several platforms). */
+async function resolveDigest(target, registries) {
+    const client = await registries(target.image.registry);
+    const manifest = await client.getManifest(target.image.repository, target.tag ?? 'latest');
+    return manifest.digest;
+}
+/** The DB's UpdatedAt from its metadata, '' when there is none to read. */
+function dbUpdatedAt(cacheDir) {
+    try {
+        const metadata = JSON.parse(readFileSync(path$1.join(cacheDir, 'db', 'metadata.json'), 'utf8'));
+        return typeof metadata.UpdatedAt === 'string' ? metadata.UpdatedAt : '';
+    }
+    catch {
+        return '';
+    }
+}
+function readCached(file) {
+    if (!existsSync(file))
+        return undefined;
+    try {
+        return parseTrivyReport(readFileSync(file, 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Written whole or not at all: a run reading at the same time sees the old file or the new. */
+function writeCached(file, text) {
+    mkdirSync(path$1.dirname(file), { recursive: true, mode: 0o700 });
+    const partial = `${file}.${process.pid}.partial`;
+    writeFileSync(partial, text, { mode: 0o600 });
+    renameSync(partial, file);
+}
+
+// The compare-to and gate-on inputs: which image counts as production (the one the deploy host
+// runs, one the user names, or none), and whether the gate counts every finding or only new ones.
+const GATE_ON = ['all', 'new'];
+const DIGEST$1 = /^sha256:[0-9a-f]{64}$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+/** `deployed`, `none`, or an image reference: `name:tag`, `name@sha256:…` or `name:tag@sha256:…`. */
+function parseCompareTo(raw) {
+    const text = raw.trim();
+    const word = text.toLowerCase();
+    if (word === 'deployed' || word === 'none')
+        return { kind: word };
+    if (text === '')
+        throw new Error('is empty: give deployed, none or an image reference');
+    const at = text.indexOf('@');
+    const digest = at === -1 ? undefined : text.slice(at + 1);
+    if (digest !== undefined && !DIGEST$1.test(digest))
+        throw new Error(`"${text}" has a digest that is not sha256: and 64 lowercase hex digits`);
+    const named = at === -1 ? text : text.slice(0, at);
+    const colon = named.lastIndexOf(':');
+    const tag = colon > named.lastIndexOf('/') ? named.slice(colon + 1) : undefined;
+    if (tag !== undefined && !TAG.test(tag))
+        throw new Error(`"${text}" has an invalid tag "${tag}"`);
+    if (tag === undefined && digest === undefined)
+        throw new Error(`"${text}" names no tag or digest: give deployed, none, name:tag or name@sha256:…`);
+    const image = parseImageName(tag === undefined ? named : named.slice(0, colon));
+    return {
+        kind: 'image',
+        image,
+        ...(tag === undefined ? {} : { tag }),
+        ...(digest === undefined ? {} : { digest }),
+        text
+    };
+}
+function parseGateOn(raw) {
+    return parseChoice(raw, GATE_ON);
+}
+
+// compare-to: deployed: the image the service runs on the first deploy host, as a registry
+// reference by digest, found the way the rollout finds the release it replaces (the Compose
+// service's running containers by their labels; the Swarm service's spec). The host is the one
+// the deploy step reached before the build, so a run that does not deploy compares with nothing.
+/** The running release's image, by digest; or why there is none to compare with. */
+async function deployedImage(deployed) {
+    const running = deployed.orchestrator === 'swarm' ? await swarmImage(deployed) : await composeImage(deployed);
+    if ('reason' in running)
+        return { found: false, ...running };
+    try {
+        const target = parseCompareTo(running.reference);
+        if (target.kind !== 'image' || !target.digest)
+            throw new Error('it names no digest');
+        return { found: true, target };
+    }
+    catch (error) {
+        return {
+            found: false,
+            reason: `${deployed.service} on ${deployed.url} runs ${running.reference}, which is not a registry image by digest (${error.message})`
+        };
+    }
+}
+async function composeImage(deployed) {
+    const containers = new Containers(deployed.docker);
+    const [first] = await containers.inspect(await containers.list(deployed.project, deployed.service));
+    if (!first)
+        return { reason: `no container of ${deployed.service} runs on ${deployed.url}`, firstDeploy: true };
+    // The digest the engine pulled the image by: the repository the container names, else any.
+    const inspected = await deployed.docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', first.imageId], { quiet: true });
+    const digests = JSON.parse(inspected.stdout.trim() || '[]');
+    const known = Array.isArray(digests) ? digests.filter((d) => typeof d === 'string') : [];
+    const repository = first.image.replace(/@sha256:[0-9a-f]{64}$/, '').replace(/:[\w][\w.-]*$/, '');
+    const reference = known.find((d) => d.startsWith(`${repository}@`)) ?? known[0];
+    if (!reference)
+        return {
+            reason: `the image ${first.image} that ${deployed.service} runs on ${deployed.url} was not pulled from a registry (it has no repository digest)`
+        };
+    return { reference };
+}
+async function swarmImage(deployed) {
+    const service = await new SwarmService(deployed.docker, swarmServiceName(deployed.project, deployed.service)).inspect();
+    if (!service)
+        return { reason: `the swarm on ${deployed.url} has no service ${deployed.service}`, firstDeploy: true };
+    return { reference: service.image };
+}
+
+// Compare with production: which production image (compare-to), its findings (production-scan.ts)
+// judged by the same rules as the candidate's, and the split into new, fixed and unchanged. A
+// comparison that cannot be made is a warning, never a failure: the gate then counts every
+// finding (gate-scope.ts), so a missing production image never makes it weaker.
+/**
+ * The comparison of `candidate` (the findings that count, after ignores) with production's, whose
+ * findings `counted` filters by the same rules; undefined when there is nothing to compare with.
+ */
+async function compareWithProduction(inputs, candidate, counted, setup, 
+/** The first deploy host, when the deploy step reached it for this run. */
+deployed) {
+    let target = inputs.compareTo;
+    if (target.kind === 'none')
+        return undefined;
+    if (target.kind === 'deployed') {
+        // No deploy host, nothing deployed to compare with: the default stays quiet.
+        if (!inputs.deployHostSet)
+            return undefined;
+        if (!deployed) {
+            info('compare-to: deployed: this run does not deploy, so the deploy host is not reached and the findings are not compared (name the production image in compare-to to compare in such runs)');
+            return undefined;
+        }
+        let found;
+        try {
+            found = await deployedImage(deployed);
+        }
+        catch (error) {
+            found = { found: false, reason: error.message };
+        }
+        if (!found.found) {
+            // A first deploy has nothing to compare with, as a run without a deploy host.
+            const say = found.firstDeploy ? info : warning;
+            say(`compare-to: deployed: the findings are not compared: ${found.reason}`);
+            return undefined;
+        }
+        target = found.target;
+    }
+    let production;
+    try {
+        production = await scanProduction(target, setup());
+    }
+    catch (error) {
+        warning(`compare-to: the production image ${target.text} could not be scanned, so the findings are not compared: ${error.message}`);
+        return undefined;
+    }
+    info(`Production image ${production.reference}: ${production.findings.length} findings${production.cached ? ' (its report from the cache)' : ''}`);
+    const comparison = compareFindings(candidate, counted(production.findings));
+    return {
+        reference: production.reference,
+        cached: production.cached,
+        comparison,
+        headline: comparisonHeadline(comparison),
+        counts: comparisonCounts(comparison)
+    };
+}
+
+function resolveGateScope(gateOn, comparisonAvailable) {
+    if (gateOn === 'all')
+        return { scope: 'all' };
+    if (comparisonAvailable)
+        return { scope: 'new' };
+    return {
+        scope: 'all',
+        warning: 'gate-on: new, but there is no production image to compare with: the gate counts all findings'
+    };
+}
+
+// How the comparison with production is shown: the first row of the scan's part of the step
+// summary, a section before the findings, and the lead of the pull request comment. The
+// difference comes first: it is what the release changes.
+/** New findings listed in the section; the counts above cover them all. */
+const NEW_ROWS = 20;
+/** The production image as a code span: its name comes from an input or a deploy host. */
+function production(report) {
+    return code(clip$1(flat(report.reference)));
+}
+function gateNote(report) {
+    return report.gateOn === 'new' ? 'the gate counts only the new findings (gate-on: new)' : '';
+}
+/** The summary table's row. */
+function comparisonRow(report) {
+    const note = gateNote(report);
+    return [
+        'Compared with production',
+        `**${report.headline}** (${production(report)}${note ? `; ${note}` : ''})`
+    ];
+}
+/** The summary's section: the headline, the counts of each group by severity, the new findings. */
+function comparisonSection(report, dockerfile) {
+    const order = [...SEVERITIES].reverse();
+    const line = (name, counts) => `| ${name} | ${order.map((severity) => String(counts[severity])).join(' | ')} |`;
+    const note = gateNote(report);
+    return [
+        '### Compared with production',
+        '',
+        `**${report.headline}** against ${production(report)}${note ? `: ${note}` : ''}.`,
+        '',
+        `| | ${order.join(' | ')} |`,
+        `| --- | ${order.map(() => '---:').join(' | ')} |`,
+        line('New', report.counts.added),
+        line('Fixed', report.counts.fixed),
+        line('Unchanged', report.counts.unchanged),
+        '',
+        ...(report.added.length > 0
+            ? [
+                '#### New findings',
+                '',
+                ...FINDINGS_TABLE_HEADER,
+                ...report.added.slice(0, NEW_ROWS).map((row) => findingRow(row, dockerfile)),
+                ...(report.added.length > NEW_ROWS
+                    ? ['', `and ${report.added.length - NEW_ROWS} more (the findings below list them all)`]
+                    : []),
+                ''
+            ]
+            : [])
+    ].join('\n');
+}
+/** The pull request comment's first line after its title. */
+function comparisonLead(report) {
+    const note = gateNote(report);
+    return `**${report.headline}** compared with production ${production(report)}${note ? `; ${note}` : ''}.`;
+}
+
+// Files the action writes where an input says (sarif-file) never follow a link. A workspace holds
+// what the checkout and earlier steps put there, a pull request's files included: a
+// `reports -> /home/runner/.ssh` link, or a `scan.sarif` linked to a file elsewhere, would
+// otherwise have the action write outside the folders it was given. A path is accepted only
+// inside the workspace (GITHUB_WORKSPACE, else the working folder) or the runner's temp folder
+// (RUNNER_TEMP), with no symbolic link below that folder. getInputs checks what it can before
+// anything runs; writing checks again, as a link can appear in between.
+/** The workspace (GITHUB_WORKSPACE, else `cwd`) and, when set, the runner's temp folder. */
+function writeRoots(cwd = process.cwd(), env = process.env) {
+    const roots = [{ name: 'the workspace', dir: path$1.resolve(env.GITHUB_WORKSPACE || cwd) }];
+    if (env.RUNNER_TEMP)
+        roots.push({ name: "the runner's temp folder", dir: path$1.resolve(env.RUNNER_TEMP) });
+    return roots;
+}
+/**
+ * Why `file` (absolute) may not be written, or undefined: it is outside every root, or a folder
+ * or the file below its root is a symbolic link (or not a folder). Missing parts are fine.
+ */
+function writeRefusal(file, roots) {
+    if (file.includes('\0'))
+        return 'the path holds a NUL character';
+    const place = placeOf(file, roots);
+    if (typeof place === 'string')
+        return place;
+    let current = place.root;
+    for (const part of place.parts) {
+        current = path$1.join(current, part);
+        const stats = lstatOrUndefined(current);
+        if (!stats)
+            return undefined;
+        const problem = refusalOf(current, stats, current === file);
+        if (problem)
+            return problem;
+    }
+    return undefined;
+}
+/**
+ * Writes `text` to `file` (absolute), refusing what writeRefusal refuses at the time of writing:
+ * missing folders are made one at a time, each checked, and the file is opened without following
+ * a link (O_NOFOLLOW), so a link made after the check is refused too. Only a regular file with
+ * no other hard link is truncated and written. Throws with the reason.
+ */
+function writeFileNoFollow(file, text, roots) {
+    const place = placeOf(file, roots);
+    if (typeof place === 'string')
+        throw new Error(place);
+    let current = place.root;
+    for (const part of place.parts.slice(0, -1)) {
+        current = path$1.join(current, part);
+        makeFolder(current);
+    }
+    let fd;
+    try {
+        // No O_TRUNC here: the file is checked first. O_NONBLOCK: a FIFO planted there fails at once
+        // instead of holding the step.
+        fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ELOOP')
+            throw new Error(refusalOf(file, lstatSync(file), true) ?? `${file} is a link`);
+        if (code === 'ENXIO')
+            throw new Error(`${file} is not a regular file`);
+        throw error;
+    }
+    try {
+        const problem = refusalOf(file, fstatSync(fd), true);
+        if (problem)
+            throw new Error(problem);
+        ftruncateSync(fd, 0);
+        writeSync(fd, text);
+    }
+    finally {
+        closeSync(fd);
+    }
+}
+/** The root `file` is inside (the deepest, when they nest) and the names below it. */
+function placeOf(file, roots) {
+    let best;
+    for (const { dir } of roots) {
+        // The root's own path is the runner's, trusted as it is, also through its real path (/tmp
+        // may be a link on some machines).
+        for (const root of new Set([dir, realpathOrSelf(dir)])) {
+            const relative = path$1.relative(root, file);
+            if (relative === '' || relative.startsWith('..') || path$1.isAbsolute(relative))
+                continue;
+            const parts = relative.split(path$1.sep);
+            if (!best || parts.length < best.parts.length)
+                best = { root, parts };
+        }
+    }
+    if (best)
+        return best;
+    return `${file} is outside ${roots.map(({ name, dir }) => `${name} (${dir})`).join(' and ')}`;
+}
+function refusalOf(where, stats, isFile) {
+    if (stats.isSymbolicLink()) {
+        return `${where} is a symbolic link (to ${readlinkOrUnknown(where)}): files are never written through a link`;
+    }
+    if (!isFile && !stats.isDirectory())
+        return `${where} is not a folder`;
+    if (isFile && stats.isDirectory())
+        return `${where} is a folder`;
+    if (isFile && !stats.isFile())
+        return `${where} is not a regular file`;
+    if (isFile && stats.nlink > 1)
+        return `${where} has other hard links: writing it would change them too`;
+    return undefined;
+}
+function makeFolder(dir) {
+    try {
+        mkdirSync(dir);
+    }
+    catch (error) {
+        if (error.code !== 'EEXIST')
+            throw error;
+    }
+    const problem = refusalOf(dir, lstatSync(dir), false);
+    if (problem)
+        throw new Error(problem);
+}
+function lstatOrUndefined(target) {
+    try {
+        return lstatSync(target);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT')
+            return undefined;
+        throw new Error(`${target} cannot be looked at (${code ?? error.message})`);
+    }
+}
+function realpathOrSelf(dir) {
+    try {
+        return realpathSync(dir);
+    }
+    catch {
+        return dir;
+    }
+}
+function readlinkOrUnknown(link) {
+    try {
+        return readlinkSync(link);
+    }
+    catch {
+        return 'somewhere';
+    }
+}
+
+// The scan step's inputs: what fails the gate, what is reported and where, and which Trivy.
+const DEFAULT_IGNORE_FILE = ACTION_DEFAULTS['ignore-file'];
+/** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
+const DEFAULT_TRIVY_VERSION = ACTION_DEFAULTS['trivy-version'];
+const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'];
+/** Where Trivy's release archives are downloaded from unless trivy-releases names a mirror. */
+const DEFAULT_TRIVY_RELEASES = ACTION_DEFAULTS['trivy-releases'];
+/** The token the pull request comment is written with. */
+const SCAN_SECRET_INPUTS = { whole: ['github-token'], values: [] };
+function readScanInputs(fields, scope) {
+    const { read, cwd } = fields;
+    const scanning = scope.steps.includes('scan');
+    const severities = fields.field('severities', parseSeverities, [...SEVERITIES]);
+    const ignoreFile = read('ignore-file');
+    const ignoreFileExplicit = ignoreFile !== DEFAULT_IGNORE_FILE;
+    if (scanning && ignoreFileExplicit && !isFile(path$1.resolve(cwd, ignoreFile))) {
+        fields.problem(`ignore-file: "${ignoreFile}" does not exist`);
+    }
+    return {
+        severityThreshold: fields.field('severity-threshold', parseThreshold, 'HIGH'),
+        severities,
+        compareTo: fields.field('compare-to', parseCompareTo, { kind: 'none' }),
+        gateOn: fields.field('gate-on', parseGateOn, 'all'),
+        deployHostSet: read('docker-host').trim() !== '',
+        deployOrchestrator: read('orchestrator').toLowerCase() === 'swarm' ? 'swarm' : 'compose',
+        ignoreUnfixed: fields.field('ignore-unfixed', parseBoolean, false),
+        ignoreFile,
+        ignoreFileExplicit,
+        scanners: fields.field('scanners', parseScanners, ['vuln', 'secret']),
+        maxFindings: fields.field('max-findings', parseMaxFindings, {}),
+        trivyVersion: fields.field('trivy-version', parseTrivyVersion, DEFAULT_TRIVY_VERSION),
+        trivyReleases: fields.field('trivy-releases', parseReleasesUrl, DEFAULT_TRIVY_RELEASES),
+        dbRepositories: fields.field('db-repository', parseDbRepositories, []),
+        skipDbUpdate: fields.field('skip-db-update', parseBoolean, false),
+        dbCache: fields.field('db-cache', parseBoolean, true),
+        sarifFile: fields.field('sarif-file', (raw) => parseSarifFile(raw, cwd, scanning), ''),
+        annotations: fields.field('annotations', parseBoolean, true),
+        prComment: fields.field('pr-comment', parseBoolean, true),
+        githubToken: read('github-token')
+    };
+}
+function parseSeverities(raw) {
+    const named = parseList(raw);
+    const severities = named.map((name) => {
+        const severity = parseSeverity(name);
+        if (!severity)
+            throw new Error(`"${name}" is not one of ${SEVERITIES.join(', ')}`);
+        return severity;
+    });
+    if (severities.length === 0)
+        throw new Error(`name at least one of ${SEVERITIES.join(', ')}`);
+    return SEVERITIES.filter((severity) => severities.includes(severity));
+}
+function parseThreshold(raw) {
+    if (raw.toLowerCase() === 'none')
+        return 'none';
+    const severity = parseSeverity(raw);
+    if (!severity)
+        throw new Error(`"${raw}" is not one of ${SEVERITIES.join(', ')} or none`);
+    return severity;
+}
+function parseScanners(raw) {
+    const scanners = parseList(raw).map((name) => name.toLowerCase());
+    for (const scanner of scanners) {
+        if (!SCANNERS.includes(scanner))
+            throw new Error(`"${scanner}" is not one of ${SCANNERS.join(', ')}`);
+    }
+    return scanners;
+}
+function parseMaxFindings(raw) {
+    const budgets = {};
+    for (const item of parseList(raw)) {
+        const match = /^([A-Za-z]+)\s*=\s*(\d+)$/.exec(item);
+        const severity = match ? parseSeverity(match[1]) : undefined;
+        if (!match || !severity)
+            throw new Error(`"${item}" is not SEVERITY=COUNT, e.g. critical=0,high=5`);
+        try {
+            budgets[severity] = parseWholeNumber(match[2], 'max-findings');
+        }
+        catch (error) {
+            throw new Error(`"${item}": ${error.message}`);
+        }
+    }
+    return budgets;
+}
+function parseTrivyVersion(raw) {
+    const version = semver.valid(raw.replace(/^v/, ''));
+    if (!version)
+        throw new Error(`"${raw}" is not a release version such as ${DEFAULT_TRIVY_VERSION}`);
+    return version;
+}
+function parseReleasesUrl(raw) {
+    const text = raw;
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new Error(`"${text}" is not a URL`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new Error(`"${text}" is not an http(s) URL`);
+    // Plain HTTP lets anyone on the path swap the archive and its checksums file together.
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+        throw new Error(`"${text}" is plain http to a host that is not loopback: use https (http only for 127.0.0.0/8, ::1 or localhost)`);
+    return text.replace(/\/+$/, '');
+}
+/** OCI repositories with an optional tag, as Trivy's --db-repository takes them. */
+function parseDbRepositories(raw) {
+    const repositories = parseList(raw);
+    for (const repository of repositories) {
+        const tagged = /:[\w][\w.-]*$/.test(repository.slice(repository.lastIndexOf('/') + 1));
+        if (tagged)
+            parseImageReference(repository);
+        else
+            parseImageName(repository);
+    }
+    return repositories;
+}
+/** A path the scan may write (lib/safe-write.ts): inside the workspace or RUNNER_TEMP, through no link. */
+function parseSarifFile(raw, cwd, scanning) {
+    if (!raw || !scanning)
+        return raw;
+    const refusal = writeRefusal(path$1.resolve(cwd, raw), writeRoots(cwd));
+    if (refusal)
+        throw new Error(`"${raw}" cannot be written: ${refusal}`);
+    return raw;
+}
+
+// The reported findings as a SARIF 2.1.0 log for GitHub code scanning
+// (github/codeql-action/upload-sarif): one run of the tool `Trivy`, one rule per finding ID, one
+// result per finding on the Dockerfile line that introduced its layer (placeFinding), as the
+// annotations place it. Levels and security severities follow Trivy's own SARIF writer
+// (pkg/report/sarif.go: CRITICAL and HIGH are errors, MEDIUM a warning, LOW and UNKNOWN notes;
+// 9.5, 8.0, 5.5, 2.0 and 0.0 where the report has no CVSS score), which code scanning reads as
+// critical (over 9.0), high (7.0-8.9), medium (4.0-6.9), low (0.1-3.9) and none (0.0).
+//
+// Each result carries its own `partialFingerprints.primaryLocationLineHash`, the only fingerprint
+// code scanning uses: a hash of what the finding is (rule, package, installed version, the file
+// in the image, the Dockerfile), so an alert stays one alert when the Dockerfile is edited
+// around it, and two packages with the same CVE on the same line stay two alerts.
+// upload-sarif keeps a fingerprint it finds (and logs that it would have hashed the line).
+//
+// GitHub rejects a run of more than 25,000 results and keeps only the top 5,000, and takes at most
+// 10 MB of gzipped SARIF; the log holds the worst SARIF_MAX_RESULTS findings at most, in at most
+// SARIF_MAX_BYTES of compact JSON, and says in runs[0].properties what it left out.
+/** The schema the log follows: SARIF 2.1.0 as OASIS published it (errata 01). */
+const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
+/** Results code scanning keeps of a run (it rejects a run of more than 25,000). */
+const SARIF_MAX_RESULTS = 5000;
+/** Bytes of compact JSON: under GitHub's 10 MB for the gzipped file, however the log is written. */
+const SARIF_MAX_BYTES = 10_000_000;
+/** Where relative URIs start: the workspace, as CodeQL names it. */
+const SOURCE_ROOT = '%SRCROOT%';
+const TRIVY_URI = 'https://github.com/aquasecurity/trivy';
+/** GitHub's limits on a rule's name and descriptions. */
+const NAME_LIMIT = 255;
+const DESCRIPTION_LIMIT = 1024;
+/** Room kept for the note of what was left out. */
+const NOTE_RESERVE = 1024;
+/** Code scanning's security severity for each of Trivy's severities (Trivy's severityToScore). */
+const SECURITY_SEVERITY = {
+    CRITICAL: '9.5',
+    HIGH: '8.0',
+    MEDIUM: '5.5',
+    LOW: '2.0',
+    UNKNOWN: '0.0'
+};
+/** The result level for each severity, as Trivy's toSarifErrorLevel has it. */
+const SARIF_LEVEL = {
+    CRITICAL: 'error',
+    HIGH: 'error',
+    MEDIUM: 'warning',
+    LOW: 'note',
+    UNKNOWN: 'note'
+};
+/**
+ * The SARIF log of the findings. Pure: the same input gives the same log. Throws when the
+ * Dockerfile is not a path inside the workspace, which code scanning could not show.
+ */
+function sarifLog(input) {
+    const uri = artifactUri(input.dockerfile);
+    const sorted = [...input.findings].sort(worstFirst);
+    const rules = [];
+    const ruleIndex = new Map();
+    const results = [];
+    const occurrences = new Map();
+    const run = {
+        tool: {
+            driver: {
+                name: 'Trivy',
+                fullName: 'Trivy Vulnerability Scanner',
+                ...(input.trivyVersion.trim() ? { version: input.trivyVersion.trim() } : {}),
+                informationUri: TRIVY_URI,
+                rules
+            }
+        },
+        results,
+        columnKind: 'utf16CodeUnits',
+        properties: { imageName: input.image }
+    };
+    const log = { $schema: SARIF_SCHEMA, version: '2.1.0', runs: [run] };
+    let size = bytes(log) + NOTE_RESERVE;
+    let cut;
+    for (const finding of sorted) {
+        if (results.length >= SARIF_MAX_RESULTS) {
+            cut = 'results';
+            break;
+        }
+        const known = ruleIndex.get(finding.id);
+        const rule = known === undefined ? ruleFor(finding) : undefined;
+        const identity = fingerprintOf(finding, uri);
+        const occurrence = (occurrences.get(identity) ?? 0) + 1;
+        const result = resultFor(finding, {
+            ruleIndex: known ?? rules.length,
+            uri,
+            layers: input.layers,
+            image: input.image,
+            fingerprint: `${identity}:${occurrence}`
+        });
+        // Each array entry costs its JSON and a comma.
+        const added = bytes(result) + 1 + (rule ? bytes(rule) + 1 : 0);
+        if (size + added > SARIF_MAX_BYTES) {
+            cut = 'bytes';
+            break;
+        }
+        size += added;
+        occurrences.set(identity, occurrence);
+        if (rule) {
+            ruleIndex.set(finding.id, rules.length);
+            rules.push(rule);
+        }
+        results.push(result);
+    }
+    if (cut) {
+        run.properties = {
+            ...run.properties,
+            truncated: true,
+            note: truncationNote(cut, results.length, sorted.length)
+        };
+    }
+    return log;
+}
+/**
+ * The fingerprint of what a finding is, without its line: the rule, the kind, the package and
+ * its installed version, the file in the image (for OS packages the target names the image,
+ * whose tag changes from run to run, so it is left out) and the Dockerfile.
+ */
+function fingerprintOf(finding, uri) {
+    const parts = [
+        finding.id,
+        finding.kind,
+        finding.pkgName,
+        finding.pkgVersion,
+        finding.pkgPath,
+        finding.resultClass === 'os-pkgs' ? '' : finding.target,
+        uri
+    ];
+    return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 32);
+}
+function ruleFor(finding) {
+    const label = KIND_LABEL[finding.kind];
+    const title = clip(finding.title || `${label} ${finding.id}`, DESCRIPTION_LIMIT);
+    const link = webUrl(finding.url);
+    const help = [
+        `${label} ${finding.id}`,
+        `Severity: ${finding.severity}`,
+        ...(finding.title ? [title] : []),
+        ...(link ? [`Link: ${link}`] : [])
+    ].join('\n');
+    const markdown = [
+        `**${markdownText(`${label} ${finding.id}`)}**`,
+        '',
+        '| Severity | Link |',
+        '| --- | --- |',
+        `| ${finding.severity} | ${link ? `[${markdownText(finding.id)}](${link})` : ''} |`,
+        ...(finding.title ? ['', markdownText(title)] : [])
+    ].join('\n');
+    return {
+        id: finding.id,
+        name: clip(ruleName(finding), NAME_LIMIT),
+        shortDescription: { text: title },
+        fullDescription: { text: title },
+        defaultConfiguration: { level: SARIF_LEVEL[finding.severity] },
+        ...(link ? { helpUri: link } : {}),
+        help: { text: help, markdown },
+        properties: {
+            precision: 'very-high',
+            'security-severity': SECURITY_SEVERITY[finding.severity],
+            tags: [finding.kind, 'security', finding.severity]
+        }
+    };
+}
+function resultFor(finding, where) {
+    const placement = placeFinding(finding, where.layers);
+    const origin = placement.unplaced
+        ? `Placed on line 1: ${placement.unplaced}.`
+        : `Introduced by ${placement.instruction ?? `line ${placement.line}`}`;
+    return {
+        ruleId: finding.id,
+        ruleIndex: where.ruleIndex,
+        level: SARIF_LEVEL[finding.severity],
+        message: {
+            text: [describeFinding(finding), finding.message, origin, `Image: ${where.image}`]
+                .filter(Boolean)
+                .join('\n')
+        },
+        locations: [
+            {
+                physicalLocation: {
+                    artifactLocation: { uri: where.uri, uriBaseId: SOURCE_ROOT },
+                    region: {
+                        startLine: placement.line,
+                        startColumn: 1,
+                        endLine: placement.line,
+                        endColumn: 1
+                    }
+                },
+                ...(placement.instruction ? { message: { text: placement.instruction } } : {})
+            }
+        ],
+        partialFingerprints: { primaryLocationLineHash: where.fingerprint }
+    };
+}
+const KIND_LABEL = {
+    vulnerability: 'Vulnerability',
+    secret: 'Secret',
+    misconfiguration: 'Misconfiguration',
+    license: 'License'
+};
+/** The rule names of Trivy's SARIF, by the result's class; licenses have their own. */
+function ruleName(finding) {
+    switch (finding.kind) {
+        case 'vulnerability':
+            if (finding.resultClass === 'os-pkgs')
+                return 'OsPackageVulnerability';
+            if (finding.resultClass === 'lang-pkgs')
+                return 'LanguageSpecificPackageVulnerability';
+            return 'UnknownIssue';
+        case 'secret':
+            return 'Secret';
+        case 'misconfiguration':
+            return 'Misconfiguration';
+        case 'license':
+            return 'License';
+    }
+}
+function truncationNote(cut, shown, total) {
+    const why = cut === 'results'
+        ? `GitHub code scanning keeps ${SARIF_MAX_RESULTS} results of a run`
+        : `GitHub takes at most 10 MB of SARIF`;
+    return `${shown} of ${total} findings are in this log, the worst first: ${why}. The step summary and the report file list them all.`;
+}
+/**
+ * The Dockerfile as a URI relative to the workspace: forward slashes, each segment
+ * percent-encoded (upload-sarif decodes it to find the file).
+ */
+function artifactUri(file) {
+    const normal = path$1.posix.normalize(file.replace(/\\/g, '/'));
+    if (normal === '.' ||
+        normal.startsWith('/') ||
+        /^[A-Za-z]:\//.test(normal) ||
+        normal === '..' ||
+        normal.startsWith('../')) {
+        throw new Error(`The SARIF log needs the Dockerfile relative to the workspace, not "${file}"`);
+    }
+    return normal.split('/').map(encodeURIComponent).join('/');
+}
+/** An http(s) URL, or '' (helpUri must be a URI). */
+function webUrl(url) {
+    try {
+        const parsed = new URL(url);
+        return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : '';
+    }
+    catch {
+        return '';
+    }
+}
+/** Text shown as is in Markdown. */
+function markdownText(text) {
+    return text.replace(/[\\`*_{}[\]()<>#|!]/g, '\\$&').replace(/\r?\n/g, ' ');
+}
+function clip(text, limit) {
+    return text.length > limit ? `${text.slice(0, limit - 3)}...` : text;
+}
+function bytes(value) {
+    return Buffer.byteLength(JSON.stringify(value));
+}
+
+const TRIVY_ARCHIVE_SHA256 = {
+    'trivy_0.74.0_Linux-64bit.tar.gz': '2ae6fe3ee734b7fdf11335663e18c75ea12dccc76062f09f164a3b0f8be4371a',
+    'trivy_0.74.0_Linux-ARM64.tar.gz': 'b94ce1976bbf3c15b514b605ee88be7c6d94a29be2302847ff01cb794d47aad5',
+    'trivy_0.74.0_macOS-64bit.tar.gz': '472816f6888dda689d075c30254d4210b4d1035acf365aa72332f584c2f60485',
+    'trivy_0.74.0_macOS-ARM64.tar.gz': '1caada5e0e2091909357c7525d3aa76f4b660b13821bc143b190c7483e31cc11'
+};
+
+// Getting Trivy: the `trivy` on PATH as it is; else the release from the tool cache; else the
+// release archive, downloaded and checked before anything runs it: against the sha256 this action
+// pins for it (pins.ts), or, for a version without a pin, against the release's checksums
+// file, which shows only that the archive arrived whole. The scanner is part of the supply chain:
+// aquasecurity/trivy-action had tags force-pushed to malicious commits (trivy-action #541), so an
+// archive that does not match is refused, and never cached.
+/** Trivy's release names for an OS and CPU: `trivy_0.74.0_Linux-64bit.tar.gz`. */
+function releaseFiles(version, releases, platform = process.platform, arch = process.arch) {
+    const os = { linux: 'Linux', darwin: 'macOS', freebsd: 'FreeBSD' }[platform];
+    const cpu = { x64: '64bit', arm64: 'ARM64', arm: 'ARM', ppc64: 'PPC64LE', s390x: 's390x' }[arch];
+    if (!os || !cpu)
+        throw new Error(`Trivy publishes no release archive for ${platform}/${arch}: put trivy on PATH`);
+    const base = `${releases.replace(/\/+$/, '')}/v${version}`;
+    const archiveName = `trivy_${version}_${os}-${cpu}.tar.gz`;
+    return {
+        archiveUrl: `${base}/${archiveName}`,
+        archiveName,
+        checksumsUrl: `${base}/trivy_${version}_checksums.txt`
+    };
+}
+/** `sha256sum` output: `<64 hex>  <file name>` per line. */
+function parseChecksums(text) {
+    const sums = new Map();
+    for (const line of text.split(/\r?\n/)) {
+        const match = /^([0-9a-f]{64})\s+\*?(\S+)\s*$/i.exec(line.trim());
+        if (match)
+            sums.set(match[2], match[1].toLowerCase());
+    }
+    return sums;
+}
+/** `pins` is for the tests, which cannot have a real archive that matches a real pin. */
+async function findTrivy(version, releases, pins = TRIVY_ARCHIVE_SHA256) {
+    const onPath = await which('trivy', false);
+    if (onPath)
+        return { path: onPath, source: 'PATH' };
+    const cached = find('trivy', version);
+    if (cached)
+        return { path: path$1.join(cached, 'trivy'), source: 'tool cache' };
+    return { path: path$1.join(await downloadTrivy(version, releases, pins), 'trivy'), source: 'download' };
+}
+/** Downloads, verifies, extracts and caches the release; returns the cached folder. */
+async function downloadTrivy(version, releases, pins) {
+    const archive = await downloadVerifiedArchive(version, releases, pins);
+    let extracted;
+    try {
+        extracted = await extractTar(archive);
+        return await cacheDir(extracted, 'trivy', version);
+    }
+    finally {
+        // The tool cache holds its own copy: the download and the unpacked folder go.
+        rmSync(archive, { force: true });
+        if (extracted)
+            rmSync(extracted, { recursive: true, force: true });
+    }
+}
+/**
+ * Downloads this platform's release archive and returns its path once its sha256 is the one
+ * vouched for: the pin when there is one (the checksums file is then not even fetched, since it
+ * could not overrule the pin), else the release's checksums file, with a warning. An archive
+ * that does not match is removed.
+ */
+async function downloadVerifiedArchive(version, releases, pins) {
+    const files = releaseFiles(version, releases);
+    info(`Downloading Trivy ${version} from ${files.archiveUrl}`);
+    const pinned = pins[files.archiveName];
+    if (!pinned) {
+        warning(`Trivy ${version} has no sha256 pinned in this action for ${files.archiveName}: it is checked only against the checksums file from the same place (${files.checksumsUrl}), which shows that it arrived whole, not that it is Trivy's. To run a Trivy you have verified, put trivy on PATH before this step, or use trivy-version ${DEFAULT_TRIVY_VERSION}, whose archives are pinned.`);
+    }
+    const expected = pinned ?? (await sha256FromChecksumsFile(files, version));
+    const archive = await download(files.archiveUrl, version);
+    try {
+        const actual = await sha256OfFile(archive);
+        if (actual !== expected) {
+            const vouch = pinned ? 'the sha256 this action pins for it' : "the release's checksums file";
+            throw new Error(`the Trivy ${version} archive ${files.archiveName} does not match ${vouch} (sha256 ${actual}, expected ${expected}): refusing to run it`);
+        }
+        return archive;
+    }
+    catch (error) {
+        rmSync(archive, { force: true });
+        throw error;
+    }
+}
+/** The archive's line of the release's checksums file; refused when it has none. */
+async function sha256FromChecksumsFile(files, version) {
+    const checksumsFile = await download(files.checksumsUrl, version);
+    let expected;
+    try {
+        expected = parseChecksums(readFileSync(checksumsFile, 'utf8')).get(files.archiveName);
+    }
+    finally {
+        rmSync(checksumsFile, { force: true });
+    }
+    // Checked before the archive is fetched: an archive nothing vouches for is not even downloaded.
+    if (!expected) {
+        throw new Error(`the checksums file of Trivy ${version} (${files.checksumsUrl}) does not list ${files.archiveName}: refusing to run it`);
+    }
+    return expected;
+}
+/** tc.downloadTool, its error naming what was asked for (it says only the HTTP status). */
+async function download(url, version) {
+    try {
+        return await downloadTool(url);
+    }
+    catch (error) {
+        throw new Error(`could not download ${url} (Trivy ${version}): ${error.message}`);
+    }
 }
 
 // The Trivy vulnerability DB kept between runs in the GitHub Actions cache, one entry a day: the
@@ -17488,7 +18162,7 @@ async function saveDb(db) {
 // finding is placed on the Dockerfile line that introduced its layer, for the annotations and
 // the summary. A failing gate stops the run before push and deploy; a scan that cannot run (no
 // DB, Trivy failing, a report that does not parse) fails closed.
-async function scan({ context: run, inputs }, built) {
+async function scan({ context: run, inputs }, built, deployed) {
     const trivy = await findTrivy(inputs.trivyVersion, inputs.trivyReleases);
     info(`Trivy: ${trivy.path} (${trivy.source})`);
     // Not removed by the post step: report-file and sarif-file are outputs that later steps read.
@@ -17534,14 +18208,36 @@ async function scan({ context: run, inputs }, built) {
             target: targetOf(finding.target, scannedImage, image)
         }))
     })));
-    const verdict = decideGate(findings, {
+    const gateOptions = {
         severityThreshold: inputs.severityThreshold,
         maxFindings: inputs.maxFindings,
         ignoreUnfixed: inputs.ignoreUnfixed,
         ignoreRules: readIgnoreRules(inputs)
-    }, new Date());
+    };
+    const now = new Date();
+    const verdict = decideGate(findings, gateOptions, now);
     for (const expired of verdict.expiredIgnores)
         warning(expired.message);
+    const production = await compareWithProduction(inputs, verdict.remaining, (found) => decideGate(found, gateOptions, now).remaining, () => ({
+        trivy: trivy.path,
+        env,
+        dockerConfig: run.docker.configDir,
+        cacheDir,
+        files,
+        workDir,
+        inputs,
+        trivyVersion: scanned[0].report.TrivyVersion ?? '',
+        registries: run.registries,
+        cacheRoot: productionCacheRoot(process.env, run.tempRoot),
+        actionsCache: inputs.dbCache && hasCacheService(env)
+    }), deployed);
+    if (production)
+        info(`Compared with production ${production.reference}: ${production.headline}`);
+    const scope = resolveGateScope(inputs.gateOn, production !== undefined);
+    if (scope.warning)
+        warning(scope.warning);
+    // gate-on: new judges, by the same rules, only what production does not already have.
+    const gate = scope.scope === 'new' && production ? decideGate(production.comparison.added, gateOptions, now) : verdict;
     const reported = reportedFindings(verdict.remaining, inputs.severities);
     const layers = mergeLayerMaps(scanned.map(({ platform, report }) => ({ platform, map: layerMap(built, report) })));
     if (!layers.reliable)
@@ -17554,27 +18250,51 @@ async function scan({ context: run, inputs }, built) {
         ? writeSarif(inputs, built, { report, findings: reported, layers, image })
         : '';
     const result = {
-        result: verdict.passed ? 'passed' : 'failed',
+        result: gate.passed ? 'passed' : 'failed',
         findings: verdict.counts,
         reportFile,
         reportFiles: Object.fromEntries(scanned.map(({ platform, reportFile: file }) => [platform, file])),
         platforms: scanned.map(({ platform }) => platform).filter(Boolean),
         sarifFile,
-        reasons: verdict.failures.map((failure) => failure.message),
+        reasons: gate.failures.map((failure) => gate === verdict ? failure.message : `${failure.message}, new since production (gate-on: new)`),
         rows: rowsOf(reported, layers),
         ignored: verdict.ignored.length,
         dockerfile: built.dockerfile || 'Dockerfile',
         trivyVersion: report.TrivyVersion ?? '',
         severityThreshold: inputs.severityThreshold,
         startedOn,
-        finishedOn: new Date()
+        finishedOn: new Date(),
+        ...(production
+            ? {
+                comparison: {
+                    reference: production.reference,
+                    headline: production.headline,
+                    counts: production.counts,
+                    gateOn: scope.scope,
+                    added: rowsOf(reportedFindings(production.comparison.added, inputs.severities), layers)
+                }
+            }
+            : {})
     };
-    info(verdictLine(verdict));
+    info(verdictLine(verdict, gate.passed));
     await comment(run, inputs, result);
-    if (!verdict.passed) {
+    if (!gate.passed) {
         throw new StepError(`The scan gate failed: ${result.reasons.join('; ')}. Nothing is pushed or deployed.`, result);
     }
     return result;
+}
+/** The first deploy host, when the deploy step reached it for this run (compare-to: deployed). */
+function deployedService(inputs, fleet) {
+    const first = fleet?.targets[0];
+    if (!first)
+        return undefined;
+    return {
+        docker: first.docker,
+        url: first.host.url,
+        project: first.plan.project,
+        service: first.plan.service,
+        orchestrator: inputs.deployOrchestrator
+    };
 }
 /** Trivy runs at once at most, one per platform: each holds its image's analysis in memory. */
 const PARALLEL_SCANS = Math.max(1, Math.min(availableParallelism(), 4));
@@ -17607,7 +18327,7 @@ async function restoreTodaysDb(inputs, trivy, env) {
     return restoreDb(async () => {
         // The entry is only for the Trivy that reads it: its key names the version.
         const said = await runProgram(trivy, ['--version'], { env, quiet: true, allowFailure: true });
-        const trivyVersion = parseTrivyVersion(said.stdout);
+        const trivyVersion = parseTrivyVersion$1(said.stdout);
         if (!trivyVersion) {
             warning(`The Trivy DB is not cached: ${trivy} --version did not say which version it is`);
             return undefined;
@@ -17623,7 +18343,7 @@ async function comment(run, inputs, result) {
     const { github } = run;
     if (github.pullRequestNumber === undefined || !inputs.prComment)
         return;
-    const { describeOutcome, upsertComment } = await import('./chunks/upsert-CjPrqSQM.js');
+    const { describeOutcome, upsertComment } = await import('./chunks/upsert-CeYDV2YM.js');
     const outcome = await upsertComment({
         enabled: inputs.prComment,
         token: inputs.githubToken,
@@ -17636,7 +18356,8 @@ async function comment(run, inputs, result) {
             rows: result.rows,
             ignored: result.ignored,
             dockerfile: result.dockerfile,
-            runUrl: runUrlFrom()
+            runUrl: runUrlFrom(),
+            ...(result.comparison ? { comparison: comparisonLead(result.comparison) } : {})
         }
     });
     const { warning: warning$1, message } = describeOutcome(run.inputs.image.name, outcome);
@@ -17720,10 +18441,10 @@ function rowsOf(findings, layers) {
         .sort(worstFirst)
         .map((finding) => ({ finding, line: placeFinding(finding, layers).line }));
 }
-function verdictLine(verdict) {
+function verdictLine(verdict, passed) {
     const counted = verdict.remaining.length > 0 ? countText(verdict.remaining) : 'no findings';
     const ignored = verdict.ignored.length > 0 ? `, ${verdict.ignored.length} ignored` : '';
-    return `Scan ${verdict.passed ? 'passed' : 'failed'}: ${counted}${ignored}`;
+    return `Scan ${passed ? 'passed' : 'failed'}: ${counted}${ignored}`;
 }
 const scanStep = {
     name: 'scan',
@@ -17734,7 +18455,7 @@ const scanStep = {
     run: async (call) => {
         if (!call.earlier.build)
             throw new Error('scan needs the image the build step makes');
-        return scan(call, call.earlier.build);
+        return scan(call, call.earlier.build, deployedService(call.inputs, call.preparedBy?.('deploy')));
     },
     report: (result) => ({
         outputs: {
@@ -17742,10 +18463,14 @@ const scanStep = {
             findings: JSON.stringify(result?.findings ?? {}),
             'report-file': result?.reportFile ?? '',
             'report-files': result && result.platforms.length > 0 ? JSON.stringify(result.reportFiles) : '',
-            'sarif-file': result?.sarifFile ?? ''
+            'sarif-file': result?.sarifFile ?? '',
+            'new-findings': result?.comparison ? JSON.stringify(result.comparison.counts.added) : '',
+            'fixed-findings': result?.comparison ? JSON.stringify(result.comparison.counts.fixed) : ''
         },
         rows: result
             ? [
+                // The difference leads: what this release adds and removes, before the totals.
+                ...(result.comparison ? [comparisonRow(result.comparison)] : []),
                 ['Scan', result.reasons.length > 0 ? `failed: ${result.reasons.join('; ')}` : 'passed'],
                 [
                     'Findings',
@@ -17757,7 +18482,12 @@ const scanStep = {
                 ['Report', code(result.reportFile)]
             ]
             : [['Scan', 'not run']],
-        sections: result ? [scanSection(result.rows, result.dockerfile)] : []
+        sections: result
+            ? [
+                ...(result.comparison ? [comparisonSection(result.comparison, result.dockerfile)] : []),
+                scanSection(result.rows, result.dockerfile)
+            ]
+            : []
     })
 };
 
@@ -18293,6 +19023,25 @@ class RegistryClient {
         }
         const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
         return { body, mediaType, digest };
+    }
+    /**
+     * The digest the registry holds under `reference` (a tag or a digest), asked with a HEAD so no
+     * manifest is read; undefined when it holds none (404). A registry that names no digest in the
+     * answer is asked for the manifest itself.
+     */
+    async manifestDigest(repository, reference) {
+        const { response } = await this.request(this.manifestUrl(repository, reference), [{ repository, access: 'pull' }], 'HEAD', { accept: MANIFEST_MEDIA_TYPES.join(', ') });
+        if (response.status === 404)
+            return void (await response.body?.cancel());
+        await expectOk(response, this.registry, `find the manifest of ${repository}:${reference}`);
+        await response.body?.cancel();
+        const stated = response.headers.get('docker-content-digest') ?? '';
+        if (DIGEST.test(stated)) {
+            if (DIGEST.test(reference) && stated !== reference)
+                throw new RegistryError(`${this.registry} answered ${stated} to a request for ${repository}@${reference}`);
+            return stated;
+        }
+        return (await this.getManifest(repository, reference)).digest;
     }
     /**
      * Puts the manifest under a tag (pointing `repository:tag` at it) or under its own digest (a
@@ -19130,7 +19879,14 @@ async function runSteps(steps, context, record, prepared) {
             continue;
         }
         try {
-            const result = await group(step.title, () => step.run({ context, release, inputs, earlier: record.results, prepared: prepared.get(step.name) }));
+            const result = await group(step.title, () => step.run({
+                context,
+                release,
+                inputs,
+                earlier: record.results,
+                prepared: prepared.get(step.name),
+                preparedBy: (name) => prepared.get(name)
+            }));
             record.results = { ...record.results, [step.name]: result };
         }
         catch (error) {

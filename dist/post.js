@@ -1,4 +1,4 @@
-import { accessSync, constants as constants$5, realpathSync, lstatSync, readFileSync, existsSync, rmSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as constants$5, realpathSync, lstatSync, readFileSync, mkdtempSync, writeFileSync, rmSync, existsSync, openSync, closeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path$1 from 'node:path';
 import require$$5$3, { StringDecoder } from 'string_decoder';
@@ -30592,6 +30592,8 @@ const ACTION_DEFAULTS = {
     'registry-timeout': '600',
     'severity-threshold': 'HIGH',
     severities: 'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL',
+    'compare-to': 'deployed',
+    'gate-on': 'all',
     'ignore-unfixed': 'false',
     'ignore-file': '.trivyignore',
     scanners: 'vuln,secret',
@@ -30612,6 +30614,7 @@ const ACTION_DEFAULTS = {
     'rollout-batch': '1',
     'batch-wait': '0',
     'on-failure': 'rollback',
+    rollback: 'false',
     'deploy-on-untrusted-events': 'false',
     sign: 'false',
     'cosign-tlog': 'true',
@@ -30779,6 +30782,59 @@ function parseDockerHosts(text) {
     return hosts;
 }
 
+// Which release `steps: deploy` rolls out: the event's own version (the default), a version the
+// user names (a version, a tag or a digest), or the release that ran before the current one.
+// Checked before anything is touched: a bad combination names the input and stops the run.
+/** A tag as the registry API accepts it, or a digest. */
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+/** `steps` are the parsed steps input; a chosen release only makes sense with deploy alone. */
+function parseReleaseChoice(raw, steps) {
+    const problems = [];
+    const version = raw.version.trim();
+    let rollback = false;
+    try {
+        rollback = parseBoolean(raw.rollback.trim());
+    }
+    catch (error) {
+        problems.push(`rollback: ${error.message}`);
+    }
+    if (version !== '' && !TAG.test(version) && !DIGEST.test(version))
+        problems.push(`version: "${version}" is neither a tag nor a digest (sha256:<64 hex>)`);
+    if (version !== '' && rollback)
+        problems.push('version and rollback: choose one (rollback deploys the release that ran before the current one)');
+    const chosen = version !== '' || rollback;
+    if (chosen && (steps.length !== 1 || steps[0] !== 'deploy'))
+        problems.push(`${version !== '' ? 'version' : 'rollback'}: only with steps: deploy alone (the steps were ${steps.join(', ') || 'none'})`);
+    if (problems.length > 0)
+        throw new InputError(problems);
+    if (version !== '')
+        return { kind: 'version', version };
+    return rollback ? { kind: 'rollback' } : { kind: 'event' };
+}
+/**
+ * The version and rollback inputs read into `fields` (each problem names its input); with
+ * docker-host empty nothing is deployed, and Swarm keeps its own record of the release before.
+ */
+function readReleaseChoice(fields, steps, deploy) {
+    let choice;
+    try {
+        choice = parseReleaseChoice({ version: fields.read('version'), rollback: fields.read('rollback') }, steps);
+    }
+    catch (error) {
+        if (!(error instanceof InputError))
+            throw error;
+        for (const problem of error.problems)
+            fields.problem(problem);
+        return { kind: 'event' };
+    }
+    if (choice.kind !== 'event' && deploy.hosts === 0)
+        fields.problem(`${choice.kind}: needs a docker-host to deploy to`);
+    if (choice.kind === 'rollback' && deploy.orchestrator === 'swarm')
+        fields.problem('rollback: not with orchestrator swarm, which keeps the release before in the service itself (docker service rollback); deploy a version instead');
+    return choice;
+}
+
 // The deploy step's inputs: the host and how to reach it, the Compose project and service, and
 // the rollout's waits. Also the refusal to deploy from events anyone may trigger.
 const ORCHESTRATORS = ['compose', 'swarm'];
@@ -30835,7 +30891,8 @@ function readDeployInputs(fields, scope) {
         batchWait: seconds('batch-wait', 0),
         onFailure: fields.field('on-failure', parseOnFailure, 'rollback'),
         orchestrator,
-        ...readEnvironment(fields)
+        ...readEnvironment(fields),
+        choice: readReleaseChoice(fields, scope.steps, { hosts: dockerHosts.length, orchestrator })
     };
 }
 /** GitHub's limit on an environment's name (REST docs, Create or update an environment). */
@@ -31441,6 +31498,12 @@ class Compose {
         return this.variant.kind === 'v2'
             ? `docker compose ${this.variant.version}`
             : `docker-compose ${this.variant.version}`;
+    }
+    /** The same Compose with more files after these (the action's own, e.g. a label). */
+    withFiles(extra) {
+        if (extra.length === 0)
+            return this;
+        return new Compose(this.docker, this.variant, [...this.files, ...extra], this.project, this.variables, this.cwd);
     }
     run(command, options = {}) {
         const env = composeEnv(this.docker, this.variant, this.variables);
@@ -39357,6 +39420,69 @@ function projectDotenv(files, cwd) {
     }
 }
 
+// Where a rollback learns what ran before: every container a Compose rollout starts carries a
+// label naming the image of the release it replaces, by digest. The next `rollback: true` reads
+// it from the running containers (the host's own record, not a guess from the registry's tags).
+// The label goes on through a small compose file of the action's, added after the user's files
+// for the scale-up only, outside the workspace.
+const PREVIOUS_IMAGE_LABEL = 'com.container-ship.previous-image';
+const PINNED = /@sha256:[0-9a-f]{64}$/;
+/**
+ * The reference `image` ran by, as a digest reference: itself when pinned (what the action
+ * deploys), else `image@<digest>` from the image's RepoDigests of the same repository;
+ * undefined when neither says.
+ */
+function digestReference(image, repoDigests) {
+    if (PINNED.test(image))
+        return image;
+    const tagAt = image.lastIndexOf(':');
+    const repository = tagAt > image.lastIndexOf('/') ? image.slice(0, tagAt) : image;
+    const digest = repoDigests
+        .map((entry) => /^(.+)@(sha256:[0-9a-f]{64})$/.exec(entry))
+        .find((match) => match?.[1] === repository)?.[2];
+    return digest ? `${image}@${digest}` : undefined;
+}
+/** A compose file (JSON is YAML) that puts the label on `service`'s containers. */
+function labelOverride(service, previous) {
+    return `${JSON.stringify({ services: { [service]: { labels: { [PREVIOUS_IMAGE_LABEL]: previous } } } }, null, 2)}\n`;
+}
+/** The digest reference of the release the old containers run; undefined on a first deploy. */
+async function previousReference(docker, old) {
+    if (!old)
+        return undefined;
+    if (PINNED.test(old.image))
+        return old.image;
+    const inspected = await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', old.imageId], {
+        quiet: true,
+        allowFailure: true
+    });
+    let repoDigests;
+    try {
+        repoDigests = JSON.parse(inspected.stdout.trim() || '[]');
+    }
+    catch {
+        repoDigests = [];
+    }
+    return digestReference(old.image, Array.isArray(repoDigests) ? repoDigests.filter((entry) => typeof entry === 'string') : []);
+}
+/**
+ * Runs `scaleUp` with the label file among the compose files (`files` when there is nothing to
+ * record: a first deploy, or an old image the engine knows no digest of); the file is removed after.
+ */
+async function withPreviousLabel(service, previous, scaleUp) {
+    if (!previous)
+        return scaleUp([]);
+    const dir = mkdtempSync(path$1.join(process.env.RUNNER_TEMP || os$1.tmpdir(), 'container-ship-labels-'));
+    try {
+        const file = path$1.join(dir, 'previous-release.yml');
+        writeFileSync(file, labelOverride(service, previous), { mode: 0o600 });
+        return await scaleUp([file]);
+    }
+    finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
 // Compose blue-green, the first deploy strategy: a rollout of one Compose service with no request
 // dropped. The new containers come up beside the old ones (scale to 2N, --no-recreate, no
 // dependencies touched); only when every new one is ready does the traffic move: the old
@@ -39456,7 +39582,9 @@ class BlueGreen {
         await this.takeStock();
         this.save('scaling');
         try {
-            const projectRunning = await this.scaleUp();
+            // The new containers name the release they replace: the next rollback reads it there.
+            const previous = await previousReference(this.compose.docker, this.old[0]);
+            const projectRunning = await withPreviousLabel(this.service, previous, (files) => this.scaleUp(this.compose.withFiles(files)));
             await this.checkNew();
             await this.waitReady();
             await this.recheckBeforeSwitch();
@@ -39502,19 +39630,19 @@ class BlueGreen {
         this.hooks.log.info(`Removing ${stopped.length} stopped container(s) of ${this.service}: ${stopped.map((c) => c.name).join(', ')}`);
         await this.containers.remove(stopped.map((container) => container.id));
     }
-    /** N new containers beside the old ones; whether the project ran anything before. */
-    async scaleUp() {
+    /** N new containers beside the old ones (`compose`: with the label file); whether the project ran anything before. */
+    async scaleUp(compose) {
         const { service, replicas } = this;
         this.scaleStart = Date.now();
         if (this.old.length > 0) {
             this.hooks.log.info(`Starting ${replicas} new container(s) of ${service} beside the ${this.old.length} running`);
-            await this.compose.run(scaleUpCommand(service, this.old.length + replicas));
+            await compose.run(scaleUpCommand(service, this.old.length + replicas));
             return true;
         }
         const projectRunning = (await this.containers.list(this.project)).length > 0;
         // On an empty host the whole stack comes up (the proxy in front included); otherwise only
         // this service, its dependencies left as they are.
-        await this.compose.run(projectRunning
+        await compose.run(projectRunning
             ? scaleUpCommand(service, replicas)
             : ['up', '--detach', '--scale', `${service}=${replicas}`]);
         return projectRunning;

@@ -13,6 +13,7 @@ import {
 import { parseKeyValueLines, parseLines, type KeyValue } from '../lib/key-value.js'
 import { parseSwitchCommand, type SwitchCommand } from './compose/switch-command.js'
 import { parseDockerHosts, type DockerHost } from './host/docker-host.js'
+import { readReleaseChoice, type ReleaseChoice } from './release-choice/choice.js'
 
 /** How many hosts change at once: a count, or a percentage of the docker-host lines. */
 export type RolloutBatch = { hosts: number } | { percent: number }
@@ -58,6 +59,8 @@ export interface DeployInputs {
   environment: string
   /** The environment's address, on the deployment's success status. */
   environmentUrl: string
+  /** Which release: the event's, a version (version input) or the one before (rollback input). */
+  choice: ReleaseChoice
 }
 
 export const ORCHESTRATORS = ['compose', 'swarm'] as const
@@ -133,7 +136,8 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
     batchWait: seconds('batch-wait', 0),
     onFailure: fields.field('on-failure', parseOnFailure, 'rollback'),
     orchestrator,
-    ...readEnvironment(fields)
+    ...readEnvironment(fields),
+    choice: readReleaseChoice(fields, scope.steps, { hosts: dockerHosts.length, orchestrator })
   }
 }
 

@@ -52,6 +52,9 @@ import { revertHost } from './fleet/revert.js'
 import { emptyFleetState, type FleetState } from './fleet/fleet-state.js'
 import { canServe } from './compose/health.js'
 import { Containers } from './compose/containers.js'
+import type { ReleaseChoice } from './release-choice/choice.js'
+import { runningLabels } from './release-choice/previous-label.js'
+import { chosenDigest, registryLookup, reportedVersion, rollbackPlan } from './release-choice/resolve.js'
 
 export type { ContainerFailure } from './strategy.js'
 
@@ -82,6 +85,8 @@ export interface DeployResult extends RolloutReport {
   hosts: HostResult[]
   /** The GitHub deployment the deploy was reported to (the environment input), when GitHub made one. */
   githubDeployment?: { id: number; environment: string; url: string }
+  /** The release chosen by the version or rollback input (the version output then). */
+  version?: string
 }
 
 /** Pulls and image checks on this many hosts at once. */
@@ -136,27 +141,58 @@ class Timeline {
 async function pinnedFleet(
   fleet: DeployFleet,
   context: RunContext,
-  pushed?: PushResult
+  pushed?: PushResult,
+  choice: ReleaseChoice = { kind: 'event' }
 ): Promise<DeployFleet> {
   const image = context.inputs.image
+  if (choice.kind === 'rollback') {
+    const plan = await rollbackPlan(
+      fleet.plan,
+      image,
+      fleet.targets.map((target) => ({
+        host: target.host.url,
+        labels: () =>
+          runningLabels(target.docker, fleet.plan.project, fleet.plan.service, (project, service) =>
+            new Containers(target.docker).list(project, service)
+          )
+      })),
+      registryLookup(context.registries)
+    )
+    core.info(`Rolling back to ${plan.image}: the release before the current one, as the hosts record it`)
+    return replanned(fleet, plan)
+  }
   const wanted = parseImageReference(fleet.plan.image)
   if (`${wanted.image.registry}/${wanted.image.repository}` !== `${image.registry}/${image.repository}`) {
+    if (choice.kind !== 'event')
+      throw new Error(
+        `version: the service's image ${fleet.plan.image} is not ${image.name}, the image whose release was chosen`
+      )
     core.warning(
       `compose-file: the service's image ${fleet.plan.image} is not ${image.name}: it is deployed by its tag, not by the digest pushed`
     )
     return fleet
   }
-  const digest = pushed?.digest || (await digestInRegistry(context, wanted.image, wanted.tag))
+  const digest =
+    pushed?.digest || chosenDigest(choice) || (await digestInRegistry(context, wanted.image, wanted.tag))
   const plan = fleet.plan.pinned(digest)
   if (!plan.image.endsWith(`@${digest}`)) {
+    if (choice.kind !== 'event')
+      throw new Error(
+        `version: the service's image does not end with \${APP_VERSION} (${plan.image}), so the chosen release cannot be deployed by its digest ${digest}`
+      )
     core.warning(
       `compose-file: the service's image does not end with \${APP_VERSION} (${plan.image}): it is deployed by its tag, not by the digest ${digest}`
     )
     return fleet
   }
   core.info(
-    `Deploying ${plan.image}: the digest ${pushed?.digest ? 'pushed by this run' : `the registry holds for ${wanted.tag}`}`
+    `Deploying ${plan.image}: the digest ${pushed?.digest ? 'pushed by this run' : chosenDigest(choice) ? 'chosen (the version input)' : `the registry holds for ${wanted.tag}`}`
   )
+  return replanned(fleet, plan)
+}
+
+/** The fleet with another plan, bound to every host. */
+async function replanned(fleet: DeployFleet, plan: DeployPlan): Promise<DeployFleet> {
   const targets = await Promise.all(
     fleet.targets.map(async (target) => ({ ...target, plan, rollout: await plan.connect(target.docker) }))
   )
@@ -256,8 +292,9 @@ export const deployStep: Step<
     try {
       if (!pullsImage(context.inputs)) refuseUnpushed(context.inputs, earlier.build)
       else {
-        fleet = await pinnedFleet(prepared, context, earlier.push)
+        fleet = await pinnedFleet(prepared, context, earlier.push, deploy.choice)
         result.image = fleet.plan.image
+        result.version = reportedVersion(deploy.choice, fleet.plan)
         // Before the pull: an image that fails is refused with nothing changed on any host.
         await verifyPinned(fleet.plan, context)
         await onEveryHost(fleet, async (target) => {
@@ -293,7 +330,11 @@ export const deployStep: Step<
     const outputs = {
       deployed: String(result?.deployed ?? false),
       'previous-image': result?.previousImage ?? '',
-      containers: result?.deployed ? result.containers.join('\n') : ''
+      containers: result?.deployed ? result.containers.join('\n') : '',
+      // A chosen release replaces the event's version (the release's output of the same name).
+      ...(deploy && deploy.choice.kind !== 'event'
+        ? { version: result?.version ?? (deploy.choice.kind === 'version' ? deploy.choice.version : '') }
+        : {})
     }
     if (!result) {
       const skipped =
@@ -302,7 +343,8 @@ export const deployStep: Step<
           : undefined
       return { outputs, rows: skipped ? [['Deploy', `skipped (${skipped})`]] : [] }
     }
-    const rows: [string, string][] = [['Deploy', deployRow(result)]]
+    const chosen = choiceRow(deploy?.choice, result.version)
+    const rows: [string, string][] = [...(chosen ? [chosen] : []), ['Deploy', deployRow(result)]]
     if (result.githubDeployment)
       rows.push(['GitHub deployment', githubDeploymentRow(result.githubDeployment)])
     return { outputs, rows, sections: [deploySection(result)] }
@@ -654,6 +696,20 @@ export function printContainerLogs(failures: ContainerFailure[]): void {
 
 function logGroupTitle(failure: ContainerFailure): string {
   return `Logs of ${failure.name} (${short(failure.id)})`
+}
+
+/** Which release a version or rollback input chose, for the summary (the Version row is the event's). */
+function choiceRow(
+  choice: ReleaseChoice | undefined,
+  version: string | undefined
+): [string, string] | undefined {
+  if (!choice || choice.kind === 'event' || !version) return undefined
+  return [
+    'Chosen release',
+    choice.kind === 'rollback'
+      ? `${code(version)}, the release before the current one (rollback)`
+      : `${code(version)} (the version input)`
+  ]
 }
 
 function deployRow(result: DeployResult): string {

@@ -26,6 +26,7 @@ import {
   type RemoteAccess
 } from './host/remote-engine.js'
 import type { DeployPlan, DeployStrategy, Rollout } from './strategy.js'
+import { planVersion, registryLookup } from './release-choice/resolve.js'
 
 /** One deploy host, reached. */
 export interface DeployTarget {
@@ -195,12 +196,19 @@ export function deployStates(hosts: number): string[] {
   return [...names.flat(), DeployState.Finished, DeployState.GitHubDeployment]
 }
 
-export function prepareDeployTarget({
+export async function prepareDeployTarget({
   context,
   release,
   inputs
 }: StepCall<DeployInputs>): Promise<DeployFleet> {
-  return prepareDeploy({ deploy: inputs }, release.plan.version, context.docker, {
+  // A chosen version is looked up in the registry first: missing, it fails before any host is reached.
+  const version = await planVersion(
+    inputs.choice,
+    release.plan.version,
+    context.inputs.image,
+    registryLookup(context.registries)
+  )
+  return prepareDeploy({ deploy: inputs }, version, context.docker, {
     tempRoot: context.tempRoot,
     cwd: process.cwd(),
     onAccess: (index, access) => {

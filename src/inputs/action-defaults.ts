@@ -34,6 +34,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'rollout-batch': '1',
   'batch-wait': '0',
   'on-failure': 'rollback',
+  rollback: 'false',
   'deploy-on-untrusted-events': 'false',
   sign: 'false',
   'cosign-tlog': 'true',

@@ -159,6 +159,32 @@ export class RegistryClient {
   }
 
   /**
+   * The digest the registry holds under `reference` (a tag or a digest), asked with a HEAD so no
+   * manifest is read; undefined when it holds none (404). A registry that names no digest in the
+   * answer is asked for the manifest itself.
+   */
+  async manifestDigest(repository: string, reference: string): Promise<string | undefined> {
+    const { response } = await this.request(
+      this.manifestUrl(repository, reference),
+      [{ repository, access: 'pull' }],
+      'HEAD',
+      { accept: MANIFEST_MEDIA_TYPES.join(', ') }
+    )
+    if (response.status === 404) return void (await response.body?.cancel())
+    await expectOk(response, this.registry, `find the manifest of ${repository}:${reference}`)
+    await response.body?.cancel()
+    const stated = response.headers.get('docker-content-digest') ?? ''
+    if (DIGEST.test(stated)) {
+      if (DIGEST.test(reference) && stated !== reference)
+        throw new RegistryError(
+          `${this.registry} answered ${stated} to a request for ${repository}@${reference}`
+        )
+      return stated
+    }
+    return (await this.getManifest(repository, reference)).digest
+  }
+
+  /**
    * Puts the manifest under a tag (pointing `repository:tag` at it) or under its own digest (a
    * child of an index, pushed before the index names it). Every blob or manifest it names must
    * already be in that repository. Returns the digest the registry stored.

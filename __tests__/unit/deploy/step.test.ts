@@ -5,6 +5,7 @@ import { defaultReplicas } from '../../../src/deploy/compose/blue-green.js'
 import {
   deploySection,
   deploySkipReason,
+  deployStep,
   lockHolder,
   printContainerLogs,
   refuseUnpushed,
@@ -278,6 +279,46 @@ describe('deploySection with several hosts: a row per host', () => {
       '| `ssh://b` | **failed**, its new containers removed | image pulled 0.4 · lock taken 0.1 | 0.5 |',
       '| `ssh://c` | not changed |  | 0.0 |',
       ''
+    ])
+  })
+})
+
+describe('the version output of a chosen release', () => {
+  const deployInputs = (given: Record<string, string>) =>
+    makeInputs({ image: 'ghcr.io/acme/web', steps: 'deploy', 'docker-host': HOST, service: 'web', ...given })
+      .deploy
+
+  it('is left to the release without a version or rollback input', () => {
+    expect(deployStep.report(undefined, { inputs: deployInputs({}) }).outputs).not.toHaveProperty('version')
+  })
+
+  it('names the version chosen, also when nothing was deployed', () => {
+    expect(deployStep.report(undefined, { inputs: deployInputs({ version: '1.0.0' }) }).outputs.version).toBe(
+      '1.0.0'
+    )
+  })
+
+  it('names the release a rollback deployed, empty when it was not found', () => {
+    const inputs = deployInputs({ rollback: 'true' })
+    expect(deployStep.report(undefined, { inputs }).outputs.version).toBe('')
+    const result = {
+      deployed: true,
+      previousImage: 'ghcr.io/acme/web:2.0.0@sha256:' + 'b'.repeat(64),
+      containers: ['c1'],
+      failures: [],
+      host: HOST,
+      project: 'p',
+      service: 'web',
+      image: 'ghcr.io/acme/web:1.0.0@sha256:' + 'a'.repeat(64),
+      timeline: [],
+      hosts: [],
+      version: '1.0.0'
+    }
+    const report = deployStep.report(result, { inputs })
+    expect(report.outputs.version).toBe('1.0.0')
+    expect(report.rows?.[0]).toEqual([
+      'Chosen release',
+      '`1.0.0`, the release before the current one (rollback)'
     ])
   })
 })

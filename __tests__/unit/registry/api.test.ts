@@ -132,6 +132,20 @@ describe('RegistryClient', () => {
     await expect(client.getManifest('basic/app', 'broken')).rejects.toThrow('503 Service Unavailable')
   })
 
+  it('finds a manifest by a HEAD request, with a pull-scoped token, and says when there is none', async () => {
+    const client = new RegistryClient(registry, { username: 'ci', password: 'pw' })
+    const digest = manifestDigestOf(MANIFEST)
+    expect(await client.manifestDigest('bearer/app', '1.0.0')).toBe(digest)
+    expect(await client.manifestDigest('basic/app', digest)).toBe(digest)
+    expect(seen.some((s) => s.path === `/v2/basic/app/manifests/${digest}`)).toBe(true)
+    expect(await client.manifestDigest('basic/app', 'nope')).toBeUndefined()
+    await expect(client.manifestDigest('basic/app', 'broken')).rejects.toThrow('503')
+    // The registry naming another digest than the one asked for is not taken.
+    await expect(client.manifestDigest('basic/app', `sha256:${'0'.repeat(64)}`)).rejects.toThrow(
+      `answered ${digest}`
+    )
+  })
+
   it('gives up on a request the registry takes and does not answer, naming it and the limit', async () => {
     const client = new RegistryClient(registry, { username: 'ci', password: 'pw' }, fetch, 300)
     const error = await client.listTags('stalled/app').catch((caught: unknown) => caught)

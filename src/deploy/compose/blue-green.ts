@@ -18,6 +18,7 @@ import { describeFailures, describeState, failureMessage } from './failures.js'
 import { readComposePlan, type ComposePlan } from './plan.js'
 import { interruptedRollout, type RolloutPhase, type RolloutState } from './recovery.js'
 import { switchTraffic } from './traffic-switch.js'
+import { previousReference, withPreviousLabel } from '../release-choice/previous-label.js'
 import type { DockerCli } from '../../docker/cli.js'
 import type { DeployInputs } from '../inputs.js'
 import type { DeployStrategy, Rollout, RolloutHooks, RolloutReport } from '../strategy.js'
@@ -126,7 +127,11 @@ class BlueGreen {
     await this.takeStock()
     this.save('scaling')
     try {
-      const projectRunning = await this.scaleUp()
+      // The new containers name the release they replace: the next rollback reads it there.
+      const previous = await previousReference(this.compose.docker, this.old[0])
+      const projectRunning = await withPreviousLabel(this.service, previous, (files) =>
+        this.scaleUp(this.compose.withFiles(files))
+      )
       await this.checkNew()
       await this.waitReady()
       await this.recheckBeforeSwitch()
@@ -179,21 +184,21 @@ class BlueGreen {
     await this.containers.remove(stopped.map((container) => container.id))
   }
 
-  /** N new containers beside the old ones; whether the project ran anything before. */
-  private async scaleUp(): Promise<boolean> {
+  /** N new containers beside the old ones (`compose`: with the label file); whether the project ran anything before. */
+  private async scaleUp(compose: Compose): Promise<boolean> {
     const { service, replicas } = this
     this.scaleStart = Date.now()
     if (this.old.length > 0) {
       this.hooks.log.info(
         `Starting ${replicas} new container(s) of ${service} beside the ${this.old.length} running`
       )
-      await this.compose.run(scaleUpCommand(service, this.old.length + replicas))
+      await compose.run(scaleUpCommand(service, this.old.length + replicas))
       return true
     }
     const projectRunning = (await this.containers.list(this.project)).length > 0
     // On an empty host the whole stack comes up (the proxy in front included); otherwise only
     // this service, its dependencies left as they are.
-    await this.compose.run(
+    await compose.run(
       projectRunning
         ? scaleUpCommand(service, replicas)
         : ['up', '--detach', '--scale', `${service}=${replicas}`]

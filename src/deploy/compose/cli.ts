@@ -87,6 +87,19 @@ export class Compose {
       : `docker-compose ${this.variant.version}`
   }
 
+  /** The same Compose with more files after these (the action's own, e.g. a label). */
+  withFiles(extra: string[]): Compose {
+    if (extra.length === 0) return this
+    return new Compose(
+      this.docker,
+      this.variant,
+      [...this.files, ...extra],
+      this.project,
+      this.variables,
+      this.cwd
+    )
+  }
+
   run(command: string[], options: { quiet?: boolean; allowFailure?: boolean } = {}): Promise<RunResult> {
     const env = composeEnv(this.docker, this.variant, this.variables)
     const args = composeArgs(this.files, this.project, command)

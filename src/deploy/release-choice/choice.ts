@@ -1,13 +1,13 @@
 // Which release `steps: deploy` rolls out: the event's own version (the default), a version the
 // user names (a version, a tag or a digest), or the release that ran before the current one.
 // Checked before anything is touched: a bad combination names the input and stops the run.
-import { InputError, parseBoolean } from '../../inputs/fields.js'
+import { InputError, parseBoolean, type InputFields } from '../../inputs/fields.js'
 
 export type ReleaseChoice = { kind: 'event' } | { kind: 'version'; version: string } | { kind: 'rollback' }
 
 /** A tag as the registry API accepts it, or a digest. */
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
-const DIGEST = /^sha256:[a-f0-9]{64}$/
+export const DIGEST = /^sha256:[a-f0-9]{64}$/
 
 /** `steps` are the parsed steps input; a chosen release only makes sense with deploy alone. */
 export function parseReleaseChoice(
@@ -36,6 +36,41 @@ export function parseReleaseChoice(
   if (problems.length > 0) throw new InputError(problems)
   if (version !== '') return { kind: 'version', version }
   return rollback ? { kind: 'rollback' } : { kind: 'event' }
+}
+
+/**
+ * The version and rollback inputs read into `fields` (each problem names its input); with
+ * docker-host empty nothing is deployed, and Swarm keeps its own record of the release before.
+ */
+export function readReleaseChoice(
+  fields: InputFields,
+  steps: readonly string[],
+  deploy: { hosts: number; orchestrator: string }
+): ReleaseChoice {
+  let choice: ReleaseChoice
+  try {
+    choice = parseReleaseChoice({ version: fields.read('version'), rollback: fields.read('rollback') }, steps)
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error
+    for (const problem of error.problems) fields.problem(problem)
+    return { kind: 'event' }
+  }
+  if (choice.kind !== 'event' && deploy.hosts === 0)
+    fields.problem(`${choice.kind}: needs a docker-host to deploy to`)
+  if (choice.kind === 'rollback' && deploy.orchestrator === 'swarm')
+    fields.problem(
+      'rollback: not with orchestrator swarm, which keeps the release before in the service itself (docker service rollback); deploy a version instead'
+    )
+  return choice
+}
+
+/**
+ * The APP_VERSION a chosen version is deployed as: the tag itself; for a digest, a tag that
+ * names it (`sha256-<hex>`): the engine pulls `repo:tag@digest` by the digest alone, so the tag
+ * only shows in `docker ps` which release runs.
+ */
+export function chosenAppVersion(version: string): string {
+  return DIGEST.test(version) ? version.replace(':', '-') : version
 }
 
 /**

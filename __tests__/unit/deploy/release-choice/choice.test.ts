@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
-import { parseReleaseChoice, previousRelease } from '../../../../src/deploy/release-choice/choice.js'
+import {
+  chosenAppVersion,
+  parseReleaseChoice,
+  previousRelease,
+  readReleaseChoice
+} from '../../../../src/deploy/release-choice/choice.js'
+import { InputFields } from '../../../../src/inputs/fields.js'
 
 const DIGEST = `sha256:${'a'.repeat(64)}`
 
@@ -70,5 +76,43 @@ describe('previousRelease', () => {
       /no earlier release is recorded on a/
     )
     expect(() => previousRelease([])).toThrow(/no docker-host/)
+  })
+})
+
+describe('readReleaseChoice', () => {
+  const read = (inputs: Record<string, string>, deploy = { hosts: 1, orchestrator: 'compose' }) => {
+    const fields = new InputFields((name) => inputs[name] ?? '', '/')
+    const choice = readReleaseChoice(fields, ['deploy'], deploy)
+    return { choice, problems: fields.problems }
+  }
+
+  it('reads both inputs, rollback defaulting to false', () => {
+    expect(read({})).toEqual({ choice: { kind: 'event' }, problems: [] })
+    expect(read({ version: '1.4.2' })).toEqual({
+      choice: { kind: 'version', version: '1.4.2' },
+      problems: []
+    })
+    expect(read({ rollback: 'true' })).toEqual({ choice: { kind: 'rollback' }, problems: [] })
+  })
+
+  it('adds each problem to the fields, naming its input', () => {
+    expect(read({ version: 'a b', rollback: 'maybe' }).problems).toEqual([
+      'rollback: "maybe" is not a boolean (true or false)',
+      'version: "a b" is neither a tag nor a digest (sha256:<64 hex>)'
+    ])
+    expect(read({ version: '1.0.0' }, { hosts: 0, orchestrator: 'compose' }).problems).toEqual([
+      'version: needs a docker-host to deploy to'
+    ])
+    expect(read({ rollback: 'true' }, { hosts: 1, orchestrator: 'swarm' }).problems).toEqual([
+      expect.stringMatching(/^rollback: not with orchestrator swarm/)
+    ])
+    expect(read({ version: '1.0.0' }, { hosts: 1, orchestrator: 'swarm' }).problems).toEqual([])
+  })
+})
+
+describe('chosenAppVersion', () => {
+  it('is the tag, or for a digest a tag naming it', () => {
+    expect(chosenAppVersion('1.4.2')).toBe('1.4.2')
+    expect(chosenAppVersion(DIGEST)).toBe(`sha256-${'a'.repeat(64)}`)
   })
 })

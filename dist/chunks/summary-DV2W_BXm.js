@@ -169,4 +169,4 @@ function findingRow({ finding, line }, dockerfile) {
     return `| ${finding.severity} | ${cell(id)} | ${cell(literal(finding.pkgName || finding.target) + platformNote(finding))} | ${cell(literal(finding.pkgVersion))} | ${cell(literal(finding.fixedVersion))} | ${cell(literal(`${dockerfile}:${line}`))} |`;
 }
 
-export { FINDINGS_TABLE_HEADER as F, SEVERITIES as S, clip as a, atOrAbove as b, code as c, countsText as d, countBySeverity as e, parseSeverity as f, mergeLayerMaps as g, cell as h, findingRow as i, safeUrl as j, link as l, mergePlatformFindings as m, platformNote as p, scanSection as s, text as t };
+export { FINDINGS_TABLE_HEADER as F, SEVERITIES as S, clip as a, atOrAbove as b, code as c, countsText as d, countBySeverity as e, parseSeverity as f, findingRow as g, flat as h, mergeLayerMaps as i, cell as j, safeUrl as k, link as l, mergePlatformFindings as m, platformNote as p, scanSection as s, text as t };

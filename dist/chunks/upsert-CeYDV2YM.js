@@ -1,5 +1,5 @@
 import { b as apiBaseUrl, r as restClient, w as whoAmI, s as statusOf, a as apiMessage } from './rest-client-BpBWRiiE.js';
-import { i as findingRow, l as link, c as code, a as clip, t as text, F as FINDINGS_TABLE_HEADER, j as safeUrl, S as SEVERITIES } from './summary-CuEvEVux.js';
+import { g as findingRow, l as link, c as code, a as clip, t as text, F as FINDINGS_TABLE_HEADER, k as safeUrl, S as SEVERITIES } from './summary-DV2W_BXm.js';
 import 'fs';
 import 'os';
 import 'http';
@@ -88,6 +88,8 @@ function commentBody(input, budget = COMMENT_BODY_LIMIT) {
 }
 function headOf(input) {
     const lines = [commentMarker(input.image), `## Container Ship scan: ${code(clip(input.image))}`, ''];
+    if (input.comparison)
+        lines.push(input.comparison, '');
     lines.push(verdictLine(input));
     if (!input.passed && input.reasons.length > 0) {
         lines.push('');
