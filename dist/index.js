@@ -1,11 +1,12 @@
 import { mkdtempSync, existsSync, statSync, readdirSync, mkdirSync, linkSync, copyFileSync, constants, writeFileSync, realpathSync, createReadStream, fstatSync, readSync, closeSync, openSync, readFileSync, rmSync, accessSync, chmodSync, renameSync, lstatSync, ftruncateSync, writeSync, readlinkSync, symlinkSync } from 'node:fs';
 import path$1 from 'node:path';
 import { s as saveState, i as info, w as warning, g as getExecOutput, a as setSecret, c as core, n as notice, b as semverExports, d as debug, e as exec, f as isDebug, h as cp, m as mkdirP, r as rmRF, H as HttpClient, j as startGroup, k as endGroup, l as getIDToken, o as semver, p as which, q as error, t as getInput, u as summary, v as setFailed, x as group, y as setOutput } from './chunks/index-DLVYN93V.js';
-import { c as code, t as text, l as link, a as clip$1, b as atOrAbove, S as SEVERITIES, d as countsText, e as countBySeverity, p as platformNote, f as parseSeverity, F as FINDINGS_TABLE_HEADER, g as findingRow, h as flat, s as scanSection, m as mergePlatformFindings, i as mergeLayerMaps, j as cell } from './chunks/summary-DV2W_BXm.js';
+import { c as code, t as text, l as link, a as clip$1, f as flat, b as cell } from './chunks/markdown-BQzPEqmq.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { Transform, Writable, Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import os$1, { availableParallelism } from 'node:os';
+import { e as environmentPage } from './chunks/environment-page-BgPAVXFW.js';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -14,6 +15,7 @@ import * as path from 'path';
 import * as stream from 'stream';
 import * as util from 'util';
 import { ok } from 'assert';
+import { a as atOrAbove, S as SEVERITIES, c as countsText, b as countBySeverity, p as platformNote, d as parseSeverity, F as FINDINGS_TABLE_HEADER, f as findingRow, s as scanSection, m as mergePlatformFindings, e as mergeLayerMaps } from './chunks/summary-BvJrpyvc.js';
 import { Buffer as Buffer$1 } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
@@ -14204,12 +14206,14 @@ const deployStep = {
             });
             summarize(result);
             await shown?.finish('success', `Deployed ${result.image}`);
+            await tellPullRequest(context, deploy, earlier.scan, result, 'success');
             return result;
         }
         catch (error) {
             summarize(result);
             // Never the error's text: it may quote a program, and GitHub shows the description to every reader.
             await shown?.finish('failure', result.rolledBack ? 'Failed; rolled back' : 'Failed');
+            await tellPullRequest(context, deploy, earlier.scan, result, 'failure');
             // Last in the step, after the lock is released: GitHub does not nest log groups, so the
             // step's own group ends where the first of these begins.
             printContainerLogs(result.failures);
@@ -14244,7 +14248,7 @@ const deployStep = {
  * undefined. Its client is loaded only then (a chunk of its own: Octokit stays out of the main one).
  */
 async function showOnGitHub(context, deploy) {
-    const { showOnGitHub: show } = await import('./chunks/github-deployment-D1J2JKJz.js');
+    const { showOnGitHub: show } = await import('./chunks/github-deployment-uAssz8Ts.js');
     return show({
         token: deploy.githubToken,
         environment: deploy.environment,
@@ -14262,13 +14266,25 @@ async function showOnGitHub(context, deploy) {
 }
 /** The environment's deployments page on GitHub, and the environment's own address. */
 function githubDeploymentRow(deployment) {
-    const server = (process.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
-    const repository = process.env.GITHUB_REPOSITORY;
-    const page = repository
-        ? `${server}/${repository}/deployments/${encodeURIComponent(deployment.environment)}`
-        : undefined;
-    const name = link(text(deployment.environment), page);
+    const name = link(text(deployment.environment), environmentPage(deployment.environment));
     return `${name} (deployment ${deployment.id})${deployment.url ? `: ${link(text(deployment.url), deployment.url)}` : ''}`;
+}
+/**
+ * On a pull request run that deployed to an environment, the scan's sticky comment gets the
+ * deployment's line (where, how it ended). Loaded only then, as the deployment's client is.
+ */
+async function tellPullRequest(context, deploy, scan, result, outcome) {
+    const comment = scan?.pullRequestComment;
+    if (!comment || !result.githubDeployment)
+        return;
+    const { deploymentCommentLine, linkFromPullRequestComment } = await import('./chunks/github-deployment-uAssz8Ts.js');
+    await linkFromPullRequestComment({
+        comment,
+        line: deploymentCommentLine(result.githubDeployment, outcome, result.rolledBack === true),
+        token: deploy.githubToken,
+        context: context.github,
+        log: core
+    });
 }
 function emptyResult(fleet) {
     return {
@@ -18277,7 +18293,9 @@ async function scan({ context: run, inputs }, built, deployed) {
             : {})
     };
     info(verdictLine(verdict, gate.passed));
-    await comment(run, inputs, result);
+    const commented = await comment(run, inputs, result);
+    if (commented)
+        result.pullRequestComment = commented;
     if (!gate.passed) {
         throw new StepError(`The scan gate failed: ${result.reasons.join('; ')}. Nothing is pushed or deployed.`, result);
     }
@@ -18342,29 +18360,31 @@ async function restoreTodaysDb(inputs, trivy, env) {
 async function comment(run, inputs, result) {
     const { github } = run;
     if (github.pullRequestNumber === undefined || !inputs.prComment)
-        return;
-    const { describeOutcome, upsertComment } = await import('./chunks/upsert-CeYDV2YM.js');
+        return undefined;
+    const { describeOutcome, upsertComment } = await import('./chunks/upsert-DXDnatBe.js');
+    const written = {
+        image: run.inputs.image.name,
+        passed: result.result === 'passed',
+        reasons: result.reasons,
+        counts: result.findings,
+        rows: result.rows,
+        ignored: result.ignored,
+        dockerfile: result.dockerfile,
+        runUrl: runUrlFrom(),
+        ...(result.comparison ? { comparison: comparisonLead(result.comparison) } : {})
+    };
     const outcome = await upsertComment({
         enabled: inputs.prComment,
         token: inputs.githubToken,
         context: github,
-        comment: {
-            image: run.inputs.image.name,
-            passed: result.result === 'passed',
-            reasons: result.reasons,
-            counts: result.findings,
-            rows: result.rows,
-            ignored: result.ignored,
-            dockerfile: result.dockerfile,
-            runUrl: runUrlFrom(),
-            ...(result.comparison ? { comparison: comparisonLead(result.comparison) } : {})
-        }
+        comment: written
     });
     const { warning: warning$1, message } = describeOutcome(run.inputs.image.name, outcome);
     if (warning$1)
         warning(message);
     else
         info(message);
+    return outcome.status === 'created' || outcome.status === 'updated' ? written : undefined;
 }
 /** The report Trivy wrote; one that is missing or does not parse fails the scan. */
 function readReport(file) {

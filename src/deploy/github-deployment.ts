@@ -7,6 +7,10 @@
 // on demand: it loads Octokit (rest-client.ts), which runs without environment never need.
 import { deactivateEarlier, reportDeploymentStatus, startDeployment } from '../github/deployments.js'
 import { apiBaseUrl, restClient } from '../github/rest-client.js'
+import type { GitHubContext } from '../github/context.js'
+import { link, safeUrl, text } from '../lib/markdown.js'
+import { environmentPage } from '../github/environment-page.js'
+import type { CommentInput } from '../scan/output/pr-comment/body.js'
 
 export interface ShowOptions {
   token: string
@@ -71,4 +75,42 @@ export async function showOnGitHub(options: ShowOptions): Promise<ShownDeploymen
       }
     }
   }
+}
+
+/** The deploy's line in the sticky pull request comment: where it went, and how it ended. */
+export function deploymentCommentLine(
+  deployment: { id: number; environment: string; url: string },
+  outcome: 'success' | 'failure',
+  rolledBack: boolean
+): string {
+  const name = link(text(deployment.environment), environmentPage(deployment.environment))
+  if (outcome === 'success') {
+    const where =
+      deployment.url && safeUrl(deployment.url) ? `: ${link(text(deployment.url), deployment.url)}` : ''
+    return `:rocket: Deployed to ${name} (deployment ${deployment.id})${where}.`
+  }
+  return `:x: The deploy to ${name} failed (deployment ${deployment.id})${rolledBack ? ' and was rolled back: the release before keeps serving' : ''}.`
+}
+
+/**
+ * The scan's sticky comment written again with the deploy's line, on a pull request run that
+ * deploys (deploy-on-untrusted-events): reviewers see where the pull request went. Never fails.
+ */
+export async function linkFromPullRequestComment(options: {
+  comment: CommentInput
+  line: string
+  token: string
+  context: Pick<GitHubContext, 'pullRequestNumber' | 'repository'>
+  log: { info(message: string): void; warning(message: string): void }
+}): Promise<void> {
+  const { describeOutcome, upsertComment } = await import('../scan/output/pr-comment/upsert.js')
+  const outcome = await upsertComment({
+    enabled: true,
+    token: options.token,
+    context: options.context,
+    comment: { ...options.comment, deployment: options.line }
+  })
+  const { warning, message } = describeOutcome(options.comment.image, outcome)
+  if (warning) options.log.warning(message)
+  else options.log.info(message)
 }

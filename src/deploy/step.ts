@@ -22,6 +22,7 @@ import {
 } from './target.js'
 import { runUrlFrom, type GitHubContext } from '../github/context.js'
 import type { ShownDeployment } from './github-deployment.js'
+import { environmentPage } from '../github/environment-page.js'
 import { DEPLOY_SECRET_INPUTS, readDeployInputs, refuseUntrustedDeploy, type DeployInputs } from './inputs.js'
 
 import { clip, code, link, text } from '../lib/markdown.js'
@@ -34,6 +35,7 @@ import { StepError, type Step } from '../run/step.js'
 import { printUntrusted } from '../program/untrusted-output.js'
 import type { PushResult } from '../push/step.js'
 import type { BuildResult } from '../build/step.js'
+import type { ScanResult } from '../scan/step.js'
 import { cosignRunOf } from '../sign/cosign-run.js'
 import { verifyImage } from '../sign/verify.js'
 import { parseImageReference, type ImageName } from '../lib/image-name.js'
@@ -265,7 +267,7 @@ export const deployStep: Step<
   'deploy',
   DeployResult,
   DeployInputs,
-  { build?: BuildResult; push?: PushResult },
+  { build?: BuildResult; push?: PushResult; scan?: ScanResult },
   DeployFleet
 > = {
   name: 'deploy',
@@ -315,11 +317,13 @@ export const deployStep: Step<
       })
       summarize(result)
       await shown?.finish('success', `Deployed ${result.image}`)
+      await tellPullRequest(context, deploy, earlier.scan, result, 'success')
       return result
     } catch (error) {
       summarize(result)
       // Never the error's text: it may quote a program, and GitHub shows the description to every reader.
       await shown?.finish('failure', result.rolledBack ? 'Failed; rolled back' : 'Failed')
+      await tellPullRequest(context, deploy, earlier.scan, result, 'failure')
       // Last in the step, after the lock is released: GitHub does not nest log groups, so the
       // step's own group ends where the first of these begins.
       printContainerLogs(result.failures)
@@ -375,13 +379,31 @@ async function showOnGitHub(context: RunContext, deploy: DeployInputs): Promise<
 
 /** The environment's deployments page on GitHub, and the environment's own address. */
 function githubDeploymentRow(deployment: NonNullable<DeployResult['githubDeployment']>): string {
-  const server = (process.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
-  const repository = process.env.GITHUB_REPOSITORY
-  const page = repository
-    ? `${server}/${repository}/deployments/${encodeURIComponent(deployment.environment)}`
-    : undefined
-  const name = link(text(deployment.environment), page)
+  const name = link(text(deployment.environment), environmentPage(deployment.environment))
   return `${name} (deployment ${deployment.id})${deployment.url ? `: ${link(text(deployment.url), deployment.url)}` : ''}`
+}
+
+/**
+ * On a pull request run that deployed to an environment, the scan's sticky comment gets the
+ * deployment's line (where, how it ended). Loaded only then, as the deployment's client is.
+ */
+async function tellPullRequest(
+  context: RunContext,
+  deploy: DeployInputs,
+  scan: ScanResult | undefined,
+  result: DeployResult,
+  outcome: 'success' | 'failure'
+): Promise<void> {
+  const comment = scan?.pullRequestComment
+  if (!comment || !result.githubDeployment) return
+  const { deploymentCommentLine, linkFromPullRequestComment } = await import('./github-deployment.js')
+  await linkFromPullRequestComment({
+    comment,
+    line: deploymentCommentLine(result.githubDeployment, outcome, result.rolledBack === true),
+    token: deploy.githubToken,
+    context: context.github,
+    log: core
+  })
 }
 
 function emptyResult(fleet: DeployFleet): DeployResult {

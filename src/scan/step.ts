@@ -42,6 +42,7 @@ import { platformImages, singlePlatformLayout } from '../oci/layout.js'
 import { hasCacheService, restoreDb, saveDb, trivyCacheDir, type DbCache } from './trivy/db-cache.js'
 import type { BuildResult } from '../build/step.js'
 import { runUrlFrom } from '../github/context.js'
+import type { CommentInput } from './output/pr-comment/body.js'
 
 export interface ScanResult {
   result: 'passed' | 'failed'
@@ -68,6 +69,8 @@ export interface ScanResult {
   finishedOn: Date
   /** The comparison with the production image (compare-to), when there was one. */
   comparison?: ComparisonReport
+  /** The sticky pull request comment as written, when it was: the deploy step adds its deployment. */
+  pullRequestComment?: CommentInput
 }
 
 export async function scan(
@@ -207,7 +210,8 @@ export async function scan(
       : {})
   }
   core.info(verdictLine(verdict, gate.passed))
-  await comment(run, inputs, result)
+  const commented = await comment(run, inputs, result)
+  if (commented) result.pullRequestComment = commented
   if (!gate.passed) {
     throw new StepError(
       `The scan gate failed: ${result.reasons.join('; ')}. Nothing is pushed or deployed.`,
@@ -291,29 +295,35 @@ async function restoreTodaysDb(
  * The sticky pull request comment of this image, on pull request runs; never fails the scan. The
  * GitHub client is loaded only then (it is a chunk of its own, which other runs never load).
  */
-async function comment(run: RunContext, inputs: ScanInputs, result: ScanResult): Promise<void> {
+async function comment(
+  run: RunContext,
+  inputs: ScanInputs,
+  result: ScanResult
+): Promise<CommentInput | undefined> {
   const { github } = run
-  if (github.pullRequestNumber === undefined || !inputs.prComment) return
+  if (github.pullRequestNumber === undefined || !inputs.prComment) return undefined
   const { describeOutcome, upsertComment } = await import('./output/pr-comment/upsert.js')
+  const written: CommentInput = {
+    image: run.inputs.image.name,
+    passed: result.result === 'passed',
+    reasons: result.reasons,
+    counts: result.findings,
+    rows: result.rows,
+    ignored: result.ignored,
+    dockerfile: result.dockerfile,
+    runUrl: runUrlFrom(),
+    ...(result.comparison ? { comparison: comparisonLead(result.comparison) } : {})
+  }
   const outcome = await upsertComment({
     enabled: inputs.prComment,
     token: inputs.githubToken,
     context: github,
-    comment: {
-      image: run.inputs.image.name,
-      passed: result.result === 'passed',
-      reasons: result.reasons,
-      counts: result.findings,
-      rows: result.rows,
-      ignored: result.ignored,
-      dockerfile: result.dockerfile,
-      runUrl: runUrlFrom(),
-      ...(result.comparison ? { comparison: comparisonLead(result.comparison) } : {})
-    }
+    comment: written
   })
   const { warning, message } = describeOutcome(run.inputs.image.name, outcome)
   if (warning) core.warning(message)
   else core.info(message)
+  return outcome.status === 'created' || outcome.status === 'updated' ? written : undefined
 }
 
 /** The report Trivy wrote; one that is missing or does not parse fails the scan. */

@@ -4,8 +4,10 @@
 // the deployment endpoints (201 with the deployment, statuses, auto_inactive leaving production
 // deployments active, 403 "Resource not accessible by integration" for a token without
 // `deployments: write`) and records every request. One stack, releases in turn: a good one, one
-// that never gets healthy, a good one again, one with a token GitHub refuses, one cancelled.
+// that never gets healthy, a good one again, one with a token GitHub refuses, one cancelled; then
+// a pull request deployed to a preview environment, whose sticky scan comment links the deployment.
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { removeProject } from '../../../scripts/deploy-stack.mjs'
 import {
@@ -13,8 +15,10 @@ import {
   release,
   serviceContainers,
   setUpDeployBed,
+  tb,
   type Stack
 } from '../../support/deploy-harness.js'
+import { scanSetup } from '../../support/harness.js'
 import { eventEnv } from '../../../__fixtures__/events.js'
 import {
   ACTIONS_BOT,
@@ -33,6 +37,12 @@ const ENVIRONMENT_URL = 'https://app.example.test/'
 /** The tag-push fixture's GITHUB_SHA, and its run's page. */
 const SHA = eventEnv('tag-push').GITHUB_SHA as string
 const RUN_URL = 'https://github.com/acme/web/actions/runs/1001'
+/** The pull-request fixture's head commit. */
+const PULL_REQUEST_HEAD = (
+  JSON.parse(readFileSync(eventEnv('pull-request').GITHUB_EVENT_PATH as string, 'utf8')) as {
+    pull_request: { head: { sha: string } }
+  }
+).pull_request.head.sha
 
 let gh: StandInGitHub
 let stack: Stack
@@ -44,6 +54,8 @@ beforeAll(async () => {
       [DEPLOYER]: { kind: 'installation', login: ACTIONS_BOT.login, write: true },
       [NO_DEPLOYMENTS]: { kind: 'installation', login: ACTIONS_BOT.login, write: true, deployments: false }
     },
+    // The pull request of the pull-request event fixture.
+    pullRequests: [42],
     // GitHub would merge instead of deploying a ref behind the default branch, were auto_merge on.
     defaultBranchAhead: true,
     // A failing check would block the deployment, were required_contexts left to its default.
@@ -182,5 +194,58 @@ describe('a deploy with environment: production', () => {
     // The post step put the release before back, and the deployment that serves stays success.
     expect(run.post.log).toContain('the old ones kept serving')
     expect(states(gh.deployments().at(-2))).toEqual(['in_progress', 'success'])
+  })
+})
+
+describe('a pull request deployed to a preview environment (deploy-on-untrusted-events)', () => {
+  const PREVIEW_URL = 'https://pr-42.preview.example.test/'
+
+  function previewOf(version: string, behaviour?: 'never-healthy'): Promise<ActionRun> {
+    const setup = scanSetup(tb)
+    return release(stack, version, {
+      ...(behaviour ? { behaviour } : {}),
+      steps: 'build,scan,push,deploy',
+      event: eventEnv('pull-request'),
+      env: { ...setup.env, GITHUB_API_URL: gh.apiUrl },
+      inputs: {
+        ...setup.inputs,
+        push: 'true',
+        'deploy-on-untrusted-events': 'true',
+        environment: 'pr-42',
+        'environment-url': PREVIEW_URL,
+        'github-token': DEPLOYER,
+        ...(behaviour ? { 'health-timeout': '5' } : {})
+      }
+    })
+  }
+
+  it("links the deployment from the scan's sticky comment, updated in place when the next one fails", async () => {
+    const run = await previewOf('5.0.0')
+    expect(run.exitCode).toBe(0)
+    const deployment = gh.deployments().at(-1)
+    // The pull request's head commit (the event's pull_request.head.sha), not the merge commit GITHUB_SHA.
+    expect(deployment).toMatchObject({ environment: 'pr-42', sha: PULL_REQUEST_HEAD })
+    expect(states(deployment)).toEqual(['in_progress', 'success'])
+    const comments = gh.comments(42)
+    expect(comments).toHaveLength(1)
+    const lines = (comments[0]?.body ?? '').split('\n')
+    const verdict = lines.indexOf(':white_check_mark: **Passed**: no finding fails the gate.')
+    expect(verdict).toBeGreaterThan(0)
+    expect(lines[verdict + 2]).toBe(
+      `:rocket: Deployed to [pr-42](https://github.com/acme/web/deployments/pr-42) (deployment ${deployment?.id}): [${PREVIEW_URL}](${PREVIEW_URL}).`
+    )
+
+    // The next push to the pull request fails its rollout: the same comment says so.
+    const failed = await previewOf('5.0.1', 'never-healthy')
+    expect(failed.exitCode).toBe(1)
+    const next = gh.deployments().at(-1)
+    expect(states(next)).toEqual(['in_progress', 'failure'])
+    const after = gh.comments(42)
+    expect(after).toHaveLength(1)
+    expect(after[0]?.id).toBe(comments[0]?.id)
+    expect(after[0]?.body).toContain(
+      `:x: The deploy to [pr-42](https://github.com/acme/web/deployments/pr-42) failed (deployment ${next?.id}) and was rolled back: the release before keeps serving.`
+    )
+    expect(after[0]?.body).not.toContain(':rocket:')
   })
 })

@@ -224,3 +224,26 @@ describe('describeOutcome and runUrlFrom', () => {
     expect(runUrlFrom({ GITHUB_REPOSITORY: 'acme/web' })).toBeUndefined()
   })
 })
+
+describe('the deploy in the comment', () => {
+  it('follows the verdict, after the comparison that leads', () => {
+    const lines = commentBody(
+      input({
+        passed: true,
+        reasons: [],
+        comparison: '**1 new**',
+        deployment: ':rocket: Deployed to preview.'
+      })
+    ).split('\n')
+    const at = (line: string): number => lines.indexOf(line)
+    expect(at('**1 new**')).toBeGreaterThan(0)
+    expect(at('**1 new**')).toBeLessThan(at(':white_check_mark: **Passed**: no finding fails the gate.'))
+    expect(at(':white_check_mark: **Passed**: no finding fails the gate.')).toBeLessThan(
+      at(':rocket: Deployed to preview.')
+    )
+  })
+
+  it('is absent when nothing was deployed', () => {
+    expect(commentBody(input())).not.toContain('Deployed')
+  })
+})

@@ -34,6 +34,8 @@ export interface CommentInput {
   runUrl?: string
   /** The comparison with production (compare/report.ts), markdown: it leads the comment. */
   comparison?: string
+  /** The deploy reported as a GitHub deployment (the deploy step adds it), markdown: after the verdict. */
+  deployment?: string
 }
 
 /** The hidden first line that marks this image's comment. */
@@ -83,6 +85,7 @@ function headOf(input: CommentInput): string[] {
   const lines = [commentMarker(input.image), `## Container Ship scan: ${code(clip(input.image))}`, '']
   if (input.comparison) lines.push(input.comparison, '')
   lines.push(verdictLine(input))
+  if (input.deployment) lines.push('', input.deployment)
   if (!input.passed && input.reasons.length > 0) {
     lines.push('')
     for (const reason of input.reasons.slice(0, REASONS_SHOWN))

@@ -1,5 +1,6 @@
 import { b as apiBaseUrl, r as restClient, w as whoAmI, s as statusOf, a as apiMessage } from './rest-client-BpBWRiiE.js';
-import { g as findingRow, l as link, c as code, a as clip, t as text, F as FINDINGS_TABLE_HEADER, k as safeUrl, S as SEVERITIES } from './summary-DV2W_BXm.js';
+import { l as link, c as code, a as clip, t as text, s as safeUrl } from './markdown-BQzPEqmq.js';
+import { f as findingRow, F as FINDINGS_TABLE_HEADER, S as SEVERITIES } from './summary-BvJrpyvc.js';
 import 'fs';
 import 'os';
 import 'http';
@@ -91,6 +92,8 @@ function headOf(input) {
     if (input.comparison)
         lines.push(input.comparison, '');
     lines.push(verdictLine(input));
+    if (input.deployment)
+        lines.push('', input.deployment);
     if (!input.passed && input.reasons.length > 0) {
         lines.push('');
         for (const reason of input.reasons.slice(0, REASONS_SHOWN))

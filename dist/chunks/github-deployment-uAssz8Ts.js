@@ -1,4 +1,6 @@
 import { a as apiMessage, s as statusOf, r as restClient, b as apiBaseUrl } from './rest-client-BpBWRiiE.js';
+import { l as link, t as text, s as safeUrl } from './markdown-BQzPEqmq.js';
+import { e as environmentPage } from './environment-page-BgPAVXFW.js';
 import 'fs';
 import 'os';
 import 'http';
@@ -207,5 +209,32 @@ async function showOnGitHub(options) {
         }
     };
 }
+/** The deploy's line in the sticky pull request comment: where it went, and how it ended. */
+function deploymentCommentLine(deployment, outcome, rolledBack) {
+    const name = link(text(deployment.environment), environmentPage(deployment.environment));
+    if (outcome === 'success') {
+        const where = deployment.url && safeUrl(deployment.url) ? `: ${link(text(deployment.url), deployment.url)}` : '';
+        return `:rocket: Deployed to ${name} (deployment ${deployment.id})${where}.`;
+    }
+    return `:x: The deploy to ${name} failed (deployment ${deployment.id})${rolledBack ? ' and was rolled back: the release before keeps serving' : ''}.`;
+}
+/**
+ * The scan's sticky comment written again with the deploy's line, on a pull request run that
+ * deploys (deploy-on-untrusted-events): reviewers see where the pull request went. Never fails.
+ */
+async function linkFromPullRequestComment(options) {
+    const { describeOutcome, upsertComment } = await import('./upsert-DXDnatBe.js');
+    const outcome = await upsertComment({
+        enabled: true,
+        token: options.token,
+        context: options.context,
+        comment: { ...options.comment, deployment: options.line }
+    });
+    const { warning, message } = describeOutcome(options.comment.image, outcome);
+    if (warning)
+        options.log.warning(message);
+    else
+        options.log.info(message);
+}
 
-export { showOnGitHub };
+export { deploymentCommentLine, linkFromPullRequestComment, showOnGitHub };
