@@ -423,15 +423,7 @@ export async function startStandInGitHub(options: StandInGitHubOptions): Promise
   }
 
   function parseCommentBody(text: string, documentation: string): string {
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      throw error(400, 'Problems parsing JSON', documentation)
-    }
-    if (typeof json !== 'object' || json === null || Array.isArray(json))
-      throw error(400, 'Body should be a JSON object', documentation)
-    const body = (json as { body?: unknown }).body
+    const body = parseObject(text, documentation).body
     if (typeof body !== 'string')
       throw error(422, 'Invalid request.\n\n"body" wasn\'t supplied.', documentation)
     if ([...body].length > BODY_LIMIT) {
