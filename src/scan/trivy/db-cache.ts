@@ -8,8 +8,8 @@
 // scopes caches to the repository, and a pull request's run reads its base branch's entries but
 // writes only its own ref's); its key names the Trivy version and the DB repositories, so a DB
 // saved by another Trivy or from another mirror is never used; and a restored DB must say what it
-// is (its metadata readable, schema 2) and be at most two days old, else it is removed and
-// downloaded afresh. The db-cache input turns the cache off.
+// is (its metadata readable, schema 2) and be at most db-max-age old (two days by default), else
+// it is removed and downloaded afresh. The db-cache input turns the cache off.
 //
 // @actions/cache (with the Azure storage SDK) is most of the bundle's size: it is imported only
 // when the runner has a cache service, so every other run starts without loading it.
@@ -103,7 +103,8 @@ export function restoredDbProblem(
 export async function restoreDb(
   sourceOf: () => Promise<DbSource | undefined>,
   env: NodeJS.ProcessEnv = process.env,
-  now = new Date()
+  now = new Date(),
+  maxAgeMs: number = MAX_RESTORED_DB_AGE_MS
 ): Promise<DbCache | undefined> {
   if (!hasCacheService(env)) {
     core.debug('The Actions cache service is not available: the Trivy DB is not cached')
@@ -118,7 +119,7 @@ export async function restoreDb(
     if (!cache.isFeatureAvailable()) return undefined
     const hit = await cache.restoreCache([dbDir], key)
     if (hit !== key) return { dbDir, key, restored: false }
-    const problem = restoredDbProblem(dbDir, now)
+    const problem = restoredDbProblem(dbDir, now, maxAgeMs)
     if (problem) {
       // Whatever was restored goes: Trivy downloads a DB of its own into an empty folder.
       rmSync(dbDir, { recursive: true, force: true })
