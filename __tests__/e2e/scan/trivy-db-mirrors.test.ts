@@ -17,7 +17,7 @@
 // - a closed loopback port stands for a mirror that cannot be reached at all.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
@@ -32,7 +32,15 @@ import {
   type ActionRun,
   type Testbed
 } from '../../support/harness.js'
+import { dbCacheKey } from '../../../src/scan/trivy/db-cache.js'
 import { uniqueRepository } from '../../support/registry-helpers.js'
+import {
+  archiveOf,
+  cacheVersion,
+  compressionHere,
+  startStandInActionsCache,
+  type StandInActionsCache
+} from '../../support/stand-in-actions-cache.js'
 import { startStandInDistribution, type StandInDistribution } from '../../support/stand-in-distribution.js'
 
 jest.setTimeout(600_000)
@@ -194,7 +202,11 @@ function trivyCacheDir(updatedAt?: Date): string {
 }
 
 /** build,scan of the Alpine 3.9 image (a vulnerable musl in the fixture DB), the gate off. */
-function scanRun(cacheDir: string, inputs: Record<string, string>): Promise<ActionRun> {
+function scanRun(
+  cacheDir: string,
+  inputs: Record<string, string>,
+  more: { workspace?: string; env?: Record<string, string> } = {}
+): Promise<ActionRun> {
   return runAction({
     inputs: {
       image: uniqueRepository(tb, 'db-mirrors').image,
@@ -204,15 +216,18 @@ function scanRun(cacheDir: string, inputs: Record<string, string>): Promise<Acti
       ...inputs
     },
     event: eventEnv('tag-push'),
-    workspace: workspaceWith({ Dockerfile: `FROM ${tb.alpine39Image}\n` }),
+    workspace: more.workspace ?? alpineWorkspace(),
     env: {
       PATH: scanSetup(tb).env.PATH as string,
       TRIVY_CACHE_DIR: cacheDir,
       TRIVY_USERNAME: user.username,
-      TRIVY_PASSWORD: user.password
+      TRIVY_PASSWORD: user.password,
+      ...more.env
     }
   })
 }
+
+const alpineWorkspace = (): string => workspaceWith({ Dockerfile: `FROM ${tb.alpine39Image}\n` })
 
 const totalFindings = (run: ActionRun): number =>
   Object.values(JSON.parse(run.outputs.findings ?? '{}') as Record<string, number>).reduce((a, b) => a + b, 0)
@@ -295,6 +310,65 @@ describe('every source failing, a DB in the cache folder younger than db-max-age
     expect(run.exitCode).toBe(0)
     expect(run.outputs['scan-result']).toBe('passed')
     expect(totalFindings(run)).toBeGreaterThan(0)
+  })
+})
+
+describe("every source failing, an earlier day's DB in the Actions cache", () => {
+  // The cache service's v1 API as stand-in-actions-cache.ts models it (trivy-db-cache.test.ts).
+  let service: StandInActionsCache
+  let run: ActionRun
+  let yesterdaysKey: string
+  let updatedAt: Date
+
+  beforeAll(async () => {
+    service = await startStandInActionsCache()
+    const compression = compressionHere()
+    const workspace = alpineWorkspace()
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'trivy-cache-'))
+    const dbDir = path.join(cacheDir, 'db')
+    const sources = [mirrorOne(), unreachable()]
+    yesterdaysKey = dbCacheKey(
+      { trivyVersion: '0.74.0', dbRepositories: sources },
+      new Date(Date.now() - 86_400_000)
+    )
+    // What yesterday's run saved: the fixture DB made 30 hours ago, due for an update.
+    updatedAt = new Date(Date.now() - 30 * 3600_000)
+    cpSync(path.join(trivyCacheDir(updatedAt), 'db'), dbDir, { recursive: true })
+    service.seed({
+      key: yesterdaysKey,
+      version: cacheVersion([dbDir], compression),
+      archive: archiveOf(workspace, [dbDir], compression)
+    })
+    rmSync(dbDir, { recursive: true })
+    run = await scanRun(
+      cacheDir,
+      { 'db-repository': sources.join(','), 'db-cache': 'true' },
+      { workspace, env: service.env }
+    )
+  })
+
+  afterAll(async () => {
+    await service.close()
+  })
+
+  it('restores it, tries every source, then scans with it and warns', () => {
+    expect(run.log).toContain(`The Trivy DB of an earlier day came from the Actions cache (${yesterdaysKey})`)
+    expect(downloadRuns(run)).toEqual([mirrorOne(), mirrorOne(), mirrorOne(), unreachable()])
+    const warning = run.log.split('\n').find((line) => line.startsWith('::warning::')) ?? ''
+    expect(warning).toContain(`${mirrorOne()}: 429 Too Many Requests after 3 tries`)
+    expect(warning).toContain(`${unreachable()}: connection refused`)
+    expect(warning).toContain(`instead, updated at ${updatedAt.toISOString()} (within db-max-age, 2d)`)
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs['scan-result']).toBe('passed')
+    expect(totalFindings(run)).toBeGreaterThan(0)
+  })
+
+  it("saves nothing under today's key: the DB it fell back on is not today's", () => {
+    expect(service.requests.map((r) => [r.kind, r.status])).toEqual([
+      ['lookup', 200],
+      ['download', 200]
+    ])
+    expect(service.entries().map((e) => e.key)).toEqual([yesterdaysKey])
   })
 })
 
