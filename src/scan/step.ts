@@ -8,7 +8,7 @@ import path from 'node:path'
 import { mapLimit } from '../lib/map-limit.js'
 import * as core from '@actions/core'
 import { annotationsFor, countText, placeFinding, worstFirst } from './output/annotations.js'
-import { programEnv } from '../docker/cli.js'
+import { programEnv, registryTimeout } from '../docker/cli.js'
 import { mapLayers, parseDockerfile, type LayerMap } from './dockerfile-map.js'
 import { decideGate, reportedFindings, type GateVerdict } from './gate.js'
 import { readScanInputs, SCAN_SECRET_INPUTS, type ScanInputs } from './inputs.js'
@@ -93,7 +93,8 @@ export async function scan(
           workDir: files.workDir,
           config: files.config,
           dbRepositories: inputs.dbRepositories,
-          maxAge: inputs.dbMaxAge
+          maxAge: inputs.dbMaxAge,
+          timeout: registryTimeout(run.inputs.publish.registryTimeout)
         })
   const targets = scanTargets(built, workDir)
   const dbSettled = inputs.skipDbUpdate || dbCache?.restored === true || fetched !== undefined

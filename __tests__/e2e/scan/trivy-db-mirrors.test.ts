@@ -285,6 +285,40 @@ describe('mirror-one rate-limited, mirror-two serving, no DB in the cache folder
   })
 })
 
+describe('a mirror that takes the connection and never answers, then mirror-two', () => {
+  let run: ActionRun
+  let silent: net.Server
+  let silentMirror: string
+  const held: net.Socket[] = []
+
+  beforeAll(async () => {
+    silent = net.createServer((socket) => void held.push(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    silentMirror = `127.0.0.1:${(silent.address() as net.AddressInfo).port}/aquasecurity/trivy-db:2`
+    run = await scanRun(trivyCacheDir(), {
+      'db-repository': `${silentMirror},${mirrorTwo()}`,
+      'registry-timeout': '3'
+    })
+  })
+
+  afterAll(async () => {
+    for (const socket of held) socket.destroy()
+    await new Promise<void>((resolve) => silent.close(() => resolve()))
+  })
+
+  it('stops the try at registry-timeout, goes on to mirror-two, and scans', () => {
+    expect(held.length).toBeGreaterThan(0)
+    expect(downloadRuns(run)).toEqual([silentMirror, mirrorTwo()])
+    expect(run.log).toContain(
+      `${silentMirror}: no DB within registry-timeout (3 s); trying the next DB repository`
+    )
+    expect(run.log).toContain(`The Trivy DB was downloaded from ${mirrorTwo()}`)
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs['scan-result']).toBe('passed')
+    expect(totalFindings(run)).toBeGreaterThan(0)
+  })
+})
+
 describe('every source failing, a DB in the cache folder younger than db-max-age', () => {
   let run: ActionRun
   let updatedAt: Date

@@ -10,7 +10,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import * as core from '@actions/core'
-import { runProgram } from '../../program/program.js'
+import { ProgramTimeoutError, runProgram, type ProgramTimeout } from '../../program/program.js'
 import { restoredDbProblem } from './db-cache.js'
 import {
   classifyDbFailure,
@@ -68,6 +68,8 @@ export interface DbDownloadResult {
   exitCode: number | null
   /** What Trivy printed (stderr, then stdout); untrusted. */
   output: string
+  /** Stopped at the time limit: a registry that took the connection and did not answer. */
+  timedOut?: string
 }
 
 export interface FetchDbOptions {
@@ -122,7 +124,9 @@ export async function fetchDb(options: FetchDbOptions): Promise<FetchedDb> {
           failures.push({ source, answer: `a DB that cannot be used: ${problem}`, tries: attempt })
           break
         }
-        const verdict = classifyDbFailure(result.exitCode, result.output)
+        const verdict = result.timedOut
+          ? { then: 'next' as const, answer: result.timedOut }
+          : classifyDbFailure(result.exitCode, result.output)
         if (verdict.then === 'next' || attempt >= policy.tries) {
           failures.push({ source, answer: verdict.answer, tries: attempt })
           break
@@ -181,6 +185,11 @@ export interface DueDownload {
   config: string
   dbRepositories: string[]
   maxAge: { ms: number; text: string }
+  /**
+   * The limit on one try (registry-timeout): Trivy 0.74.0 waits on a registry that takes the
+   * connection and never answers past its own --timeout, and ignores SIGTERM then (seen here).
+   */
+  timeout: ProgramTimeout
 }
 
 /**
@@ -195,12 +204,22 @@ export async function downloadDbIfDue(due: DueDownload, now = new Date()): Promi
     maxAgeMs: due.maxAge.ms,
     maxAgeText: due.maxAge.text,
     download: async (source, cacheDir) => {
-      const result = await runProgram(due.trivy, dbDownloadArgs(source, cacheDir, due.config), {
-        env: due.env,
-        cwd: due.workDir,
-        allowFailure: true
-      })
-      return { exitCode: result.exitCode, output: `${result.stderr}\n${result.stdout}` }
+      try {
+        const result = await runProgram(due.trivy, dbDownloadArgs(source, cacheDir, due.config), {
+          env: due.env,
+          cwd: due.workDir,
+          allowFailure: true,
+          timeout: due.timeout
+        })
+        return { exitCode: result.exitCode, output: `${result.stderr}\n${result.stdout}` }
+      } catch (error) {
+        if (!(error instanceof ProgramTimeoutError)) throw error
+        return {
+          exitCode: null,
+          output: '',
+          timedOut: `no DB within ${due.timeout.input} (${due.timeout.ms / 1000} s)`
+        }
+      }
     },
     log: { info: (message) => core.info(message), warning: (message) => core.warning(message) }
   })

@@ -66,9 +66,9 @@ describe('dbDownloadArgs', () => {
   })
 })
 
-type Answer = 'ok' | '429' | '503' | 'refused' | 'bad-db'
+type Answer = 'ok' | '429' | '503' | 'refused' | 'bad-db' | 'hang'
 
-const OUTPUT: Record<Exclude<Answer, 'ok' | 'bad-db'>, string> = {
+const OUTPUT: Record<Exclude<Answer, 'ok' | 'bad-db' | 'hang'>, string> = {
   '429': 'GET https://x/v2/trivy-db/manifests/2: TOOMANYREQUESTS: retry-after: 5s, allowed: 44000/minute',
   '503': 'GET https://x/v2/: unexpected status code 503 Service Unavailable: down',
   refused: 'dial tcp 127.0.0.1:1: connect: connection refused'
@@ -98,6 +98,8 @@ async function fetchWith(
       return { exitCode: 0, output: '' }
     }
     writeFileSync(path.join(into, 'db', 'trivy.db'), 'half a download')
+    if (answer === 'hang')
+      return { exitCode: null, output: '', timedOut: 'no DB within registry-timeout (600 s)' }
     return { exitCode: 1, output: OUTPUT[answer] }
   }
   const run = fetchDb({
@@ -142,6 +144,16 @@ describe('fetchDb', () => {
     )
     expect(calls).toEqual(['a', 'b'])
     expect(waits).toEqual([])
+  })
+
+  it('takes the next source after one stopped at the time limit, without trying it again', async () => {
+    const { run, calls } = await fetchWith({ a: ['hang', 'ok'], b: ['ok'] }, cacheDir())
+    await expect(run).resolves.toMatchObject({
+      from: 'download',
+      source: 'b',
+      failures: [{ source: 'a', answer: 'no DB within registry-timeout (600 s)', tries: 1 }]
+    })
+    expect(calls).toEqual(['a', 'b'])
   })
 
   it('falls back on the DB in the cache folder, untouched by the failed downloads, with a warning', async () => {
