@@ -34,14 +34,18 @@ export function parseRetryAfter(value: string | null | undefined, now: Date): nu
   return delta >= 0 ? delta : undefined
 }
 
-/** Wait before try number `nextTry` (2 = the first retry), never above the cap. */
+/**
+ * Wait before try number `nextTry` (2 = the first retry): the backoff, or longer when the registry
+ * asks for more (ghcr.io's "retry-after: 1.2ms" must not turn the tries into a burst), never above
+ * the cap.
+ */
 export function retryDelayMs(
   nextTry: number,
   retryAfterMs: number | undefined,
   policy: BackoffPolicy = DEFAULT_BACKOFF
 ): number {
   const backoff = policy.baseMs * 2 ** Math.max(0, nextTry - 2)
-  return Math.min(retryAfterMs ?? backoff, policy.capMs)
+  return Math.min(Math.max(retryAfterMs ?? 0, backoff), policy.capMs)
 }
 
 export interface SourceFailure {

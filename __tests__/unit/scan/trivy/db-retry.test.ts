@@ -37,8 +37,9 @@ describe('retryDelayMs', () => {
   it('doubles without Retry-After', () => {
     expect([2, 3, 4].map((t) => retryDelayMs(t, undefined, policy))).toEqual([100, 200, 400])
   })
-  it('honours Retry-After up to the cap', () => {
+  it('honours Retry-After up to the cap, and never waits less than the backoff', () => {
     expect(retryDelayMs(2, 500, policy)).toBe(500)
+    expect(retryDelayMs(3, 2, policy)).toBe(200)
     expect(retryDelayMs(2, 3_600_000, policy)).toBe(1000)
     expect(retryDelayMs(20, undefined, policy)).toBe(1000)
   })
