@@ -17,7 +17,7 @@ import * as util from 'util';
 import { ok } from 'assert';
 import { a as atOrAbove, S as SEVERITIES, c as countsText, b as countBySeverity, p as platformNote, d as parseSeverity, F as FINDINGS_TABLE_HEADER, f as findingRow, s as scanSection, m as mergePlatformFindings, e as mergeLayerMaps } from './chunks/summary-BvJrpyvc.js';
 import { Buffer as Buffer$1 } from 'node:buffer';
-import http from 'node:http';
+import http, { STATUS_CODES } from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import 'http';
@@ -112,6 +112,7 @@ const ACTION_DEFAULTS = {
     'trivy-releases': 'https://github.com/aquasecurity/trivy/releases/download',
     'skip-db-update': 'false',
     'db-cache': 'true',
+    'db-max-age': '2d',
     annotations: 'true',
     'pr-comment': 'true',
     orchestrator: 'compose',
@@ -10666,7 +10667,7 @@ function ipOrder(ip) {
 const SIX_HOURS = 6 * 60 * 60;
 const WAIT_WHY = '6 hours, as long as a job on a GitHub-hosted runner may run';
 /** Seconds the action waits for something; a wait longer than the job itself can only be a mistake. */
-const wait = (min) => ({ min, max: SIX_HOURS, why: WAIT_WHY });
+const wait$1 = (min) => ({ min, max: SIX_HOURS, why: WAIT_WHY });
 const INPUT_BOUNDS = {
     // One host runs them all, old and new side by side during a rollout; Compose's default network
     // is a Linux bridge, which takes at most 1024 ports (BR_MAX_PORTS), one per container.
@@ -10675,12 +10676,12 @@ const INPUT_BOUNDS = {
         max: 1000,
         why: 'all on one host, whose default Compose network, a Linux bridge, takes at most 1024 containers'
     },
-    'registry-timeout': wait(1),
-    'health-timeout': wait(1),
-    'drain-seconds': wait(0),
-    'startup-grace': wait(0),
-    'lock-timeout': wait(0),
-    'batch-wait': wait(0),
+    'registry-timeout': wait$1(1),
+    'health-timeout': wait$1(1),
+    'drain-seconds': wait$1(0),
+    'startup-grace': wait$1(0),
+    'lock-timeout': wait$1(0),
+    'batch-wait': wait$1(0),
     // Releases kept on a host; 0 keeps all. Past this, keeping "all" is what is meant.
     'keep-releases': { min: 0, max: 1000, why: 'more releases than a host keeps images of; 0 keeps all' },
     // A batch is some of the docker-host lines; a count past any fleet one workflow reaches is a slip.
@@ -17553,6 +17554,90 @@ function readlinkOrUnknown(link) {
     }
 }
 
+// Pure policy for fetching the Trivy DB from several sources (issue 17, part 5): which answers
+// are worth another try, how long to wait (Retry-After honoured up to a cap so a run cannot
+// hang), how a failed download is classified, and the failure message that names each source
+// and its answer. trivy/db-download.ts runs the downloads.
+const DEFAULT_BACKOFF = { tries: 3, baseMs: 1000, capMs: 30_000 };
+/**
+ * Wait before try number `nextTry` (2 = the first retry): the backoff, or longer when the registry
+ * asks for more (ghcr.io's "retry-after: 1.2ms" must not turn the tries into a burst), never above
+ * the cap.
+ */
+function retryDelayMs(nextTry, retryAfterMs, policy = DEFAULT_BACKOFF) {
+    const backoff = policy.baseMs * 2 ** Math.max(0, nextTry - 2);
+    return Math.min(Math.max(retryAfterMs ?? 0, backoff), policy.capMs);
+}
+/** One line per source, in the order tried, e.g. `mirror.example/trivy-db:2: 429 Too Many Requests after 3 tries`. */
+function describeSourceFailures(failures) {
+    const lines = failures.map((f) => `${f.source}: ${f.answer}${f.tries > 1 ? ` after ${f.tries} tries` : ''}`);
+    return `The Trivy DB could not be downloaded from any source:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+}
+/**
+ * Classifies a failed `trivy image --download-db-only` from what Trivy printed. Trivy reports the
+ * registry's answer only in its error text (go-containerregistry's `GET <url>: TOOMANYREQUESTS:
+ * ...` or `unexpected status code 503 Service Unavailable: ...`), never its headers. That text is
+ * untrusted: it can only choose between trying the same source again and going on to the next
+ * one, and pick a wait that retryDelayMs caps; the answer shown is a fixed phrase or a status code.
+ */
+function classifyDbFailure(exitCode, output) {
+    const retryAfterMs = retryAfterInText(output);
+    if (/\bTOOMANYREQUESTS\b|\b429 Too Many Requests\b|status code:? 429\b/.test(output))
+        return { then: 'retry', answer: statusAnswer(429), retryAfterMs };
+    const server = /status code:? (5\d\d)\b/.exec(output);
+    if (server)
+        return { then: 'retry', answer: statusAnswer(Number(server[1])), retryAfterMs };
+    const known = [
+        [/\bMANIFEST_UNKNOWN\b|\bNAME_UNKNOWN\b|status code:? 404\b/, statusAnswer(404)],
+        [/\bUNAUTHORIZED\b|status code:? 401\b/, statusAnswer(401)],
+        [/\bDENIED\b|status code:? 403\b/, statusAnswer(403)],
+        [/connection refused/, 'connection refused'],
+        [/no such host/, 'unknown host'],
+        [/x509:|certificate/, 'TLS certificate not accepted'],
+        [/i\/o timeout|deadline exceeded|TLS handshake timeout/, 'timed out'],
+        [/connection reset/, 'connection reset']
+    ];
+    const found = known.find(([pattern]) => pattern.test(output));
+    if (found)
+        return { then: 'next', answer: found[1] };
+    return {
+        then: 'next',
+        answer: exitCode === null ? 'Trivy was killed by a signal' : `Trivy failed (exit code ${exitCode})`
+    };
+}
+function statusAnswer(status) {
+    return `${status} ${STATUS_CODES[status] ?? ''}`.trim();
+}
+const GO_UNIT_MS = {
+    ns: 1e-6,
+    us: 1e-3,
+    µs: 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000
+};
+/**
+ * `retry-after: 1.2ms` (ghcr.io writes its Retry-After into the error message, as a Go duration)
+ * or `Retry-After: 7` (seconds), in milliseconds; undefined when the text names none.
+ */
+function retryAfterInText(text) {
+    const match = /retry-after:\s*(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)?\b/i.exec(text);
+    if (!match)
+        return undefined;
+    const ms = Number(match[1]) * (GO_UNIT_MS[match[2] ?? 's'] ?? 1000);
+    return Number.isFinite(ms) ? Math.ceil(ms) : undefined;
+}
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** A duration such as `72h`, `90m` or `3d` in milliseconds; undefined when not one. */
+function parseDuration(value) {
+    const match = /^(\d+)([mhd])$/.exec(value.trim());
+    if (!match)
+        return undefined;
+    const ms = Number(match[1]) * UNIT_MS[match[2]];
+    return ms > 0 ? ms : undefined;
+}
+
 // The scan step's inputs: what fails the gate, what is reported and where, and which Trivy.
 const DEFAULT_IGNORE_FILE = ACTION_DEFAULTS['ignore-file'];
 /** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
@@ -17560,6 +17645,9 @@ const DEFAULT_TRIVY_VERSION = ACTION_DEFAULTS['trivy-version'];
 const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'];
 /** Where Trivy's release archives are downloaded from unless trivy-releases names a mirror. */
 const DEFAULT_TRIVY_RELEASES = ACTION_DEFAULTS['trivy-releases'];
+const DEFAULT_DB_MAX_AGE = ACTION_DEFAULTS['db-max-age'];
+/** A DB older than this misses a month of advisories: the scan would say little. */
+const MOST_DB_MAX_AGE_DAYS = 30;
 /** The token the pull request comment is written with. */
 const SCAN_SECRET_INPUTS = { whole: ['github-token'], values: [] };
 function readScanInputs(fields, scope) {
@@ -17588,6 +17676,10 @@ function readScanInputs(fields, scope) {
         dbRepositories: fields.field('db-repository', parseDbRepositories, []),
         skipDbUpdate: fields.field('skip-db-update', parseBoolean, false),
         dbCache: fields.field('db-cache', parseBoolean, true),
+        dbMaxAge: fields.field('db-max-age', parseDbMaxAge, {
+            ms: parseDuration(DEFAULT_DB_MAX_AGE),
+            text: DEFAULT_DB_MAX_AGE
+        }),
         sarifFile: fields.field('sarif-file', (raw) => parseSarifFile(raw, cwd, scanning), ''),
         annotations: fields.field('annotations', parseBoolean, true),
         prComment: fields.field('pr-comment', parseBoolean, true),
@@ -17671,6 +17763,15 @@ function parseDbRepositories(raw) {
             parseImageName(repository);
     }
     return repositories;
+}
+/** A duration such as 2d, 48h or 90m, at most MOST_DB_MAX_AGE_DAYS. */
+function parseDbMaxAge(raw) {
+    const ms = parseDuration(raw);
+    if (ms === undefined)
+        throw new Error(`"${raw}" is not a duration such as 2d, 48h or 90m (a whole number and m, h or d)`);
+    if (ms > MOST_DB_MAX_AGE_DAYS * 86_400_000)
+        throw new Error(`${raw} is more than ${MOST_DB_MAX_AGE_DAYS}d, the most it takes (a DB that old misses a month of advisories)`);
+    return { ms, text: raw.trim() };
 }
 /** A path the scan may write (lib/safe-write.ts): inside the workspace or RUNNER_TEMP, through no link. */
 function parseSarifFile(raw, cwd, scanning) {
@@ -18060,7 +18161,9 @@ async function download(url, version) {
 
 // The Trivy vulnerability DB kept between runs in the GitHub Actions cache, one entry a day: the
 // DB is rebuilt upstream every few hours, so a day-old copy is as good as the scan needs, and
-// every later run of the day skips the download (and its rate limits). Where the cache service
+// every later run of the day skips the download (and its rate limits). Without today's entry the
+// latest earlier one is restored, as the DB to fall back on when no DB repository answers
+// (db-download.ts, up to db-max-age old). Where the cache service
 // is not there (a runner without it, a local run) nothing is said and Trivy downloads as usual.
 //
 // What the cache is trusted with: a restored DB is used without an update, so a DB with entries
@@ -18068,8 +18171,8 @@ async function download(url, version) {
 // scopes caches to the repository, and a pull request's run reads its base branch's entries but
 // writes only its own ref's); its key names the Trivy version and the DB repositories, so a DB
 // saved by another Trivy or from another mirror is never used; and a restored DB must say what it
-// is (its metadata readable, schema 2) and be at most two days old, else it is removed and
-// downloaded afresh. The db-cache input turns the cache off.
+// is (its metadata readable, schema 2) and be at most db-max-age old (two days by default), else
+// it is removed and downloaded afresh. The db-cache input turns the cache off.
 //
 // @actions/cache (with the Azure storage SDK) is most of the bundle's size: it is imported only
 // when the runner has a cache service, so every other run starts without loading it.
@@ -18093,9 +18196,13 @@ function trivyCacheDir(env = process.env) {
  * entry a day per runner OS, DB schema, Trivy version and DB repositories.
  */
 function dbCacheKey(source, now, platform = process.platform) {
+    return `${dbCacheKeyPrefix(source, platform)}${now.toISOString().slice(0, 10)}`;
+}
+/** The key without its day: what an entry of an earlier day is looked up by. */
+function dbCacheKeyPrefix(source, platform = process.platform) {
     const repositories = source.dbRepositories.length > 0 ? source.dbRepositories.join(',') : 'default';
     const sourceId = createHash('sha256').update(repositories).digest('hex').slice(0, 12);
-    return `container-ship-trivy-db-v${TRIVY_DB_SCHEMA}-${platform}-trivy${source.trivyVersion}-${sourceId}-${now.toISOString().slice(0, 10)}`;
+    return `container-ship-trivy-db-v${TRIVY_DB_SCHEMA}-${platform}-trivy${source.trivyVersion}-${sourceId}-`;
 }
 /**
  * Why a restored DB folder may not be used as it is, or undefined when it may: its metadata.json
@@ -18128,7 +18235,7 @@ function restoredDbProblem(dbDir, now, maxAgeMs = MAX_RESTORED_DB_AGE_MS) {
  * Restores today's DB when the cache service exists; undefined when it does not, or when
  * `sourceOf` (asked only then: it runs Trivy) cannot say what the DB depends on.
  */
-async function restoreDb(sourceOf, env = process.env, now = new Date()) {
+async function restoreDb(sourceOf, env = process.env, now = new Date(), maxAgeMs = MAX_RESTORED_DB_AGE_MS) {
     if (!hasCacheService(env)) {
         debug('The Actions cache service is not available: the Trivy DB is not cached');
         return undefined;
@@ -18142,14 +18249,23 @@ async function restoreDb(sourceOf, env = process.env, now = new Date()) {
         const cache = await loadCache();
         if (!cache.isFeatureAvailable())
             return undefined;
-        const hit = await cache.restoreCache([dbDir], key);
-        if (hit !== key)
+        // Today's entry, else the latest of an earlier day: that one is only a DB to fall back on
+        // when no db-repository source gives one (db-download.ts).
+        const hit = await cache.restoreCache([dbDir], key, [dbCacheKeyPrefix(source)]);
+        if (hit === undefined)
             return { dbDir, key, restored: false };
-        const problem = restoredDbProblem(dbDir, now);
+        const problem = restoredDbProblem(dbDir, now, maxAgeMs);
         if (problem) {
             // Whatever was restored goes: Trivy downloads a DB of its own into an empty folder.
             rmSync(dbDir, { recursive: true, force: true });
-            warning(`The Trivy DB restored from the Actions cache (${key}) is not used: ${problem}. Trivy downloads it afresh.`);
+            if (hit === key)
+                warning(`The Trivy DB restored from the Actions cache (${key}) is not used: ${problem}. Trivy downloads it afresh.`);
+            else
+                info(`The Trivy DB of an earlier day in the Actions cache (${hit}) is not kept: ${problem}`);
+            return { dbDir, key, restored: false };
+        }
+        if (hit !== key) {
+            info(`The Trivy DB of an earlier day came from the Actions cache (${hit}): it is updated as Trivy would, and used as it is only if no DB repository gives one`);
             return { dbDir, key, restored: false };
         }
         info(`The Trivy DB of today came from the Actions cache (${hit})`);
@@ -18174,6 +18290,165 @@ async function saveDb(db) {
     }
 }
 
+// The Trivy vulnerability DB fetched source by source (issue 17, part 5). Trivy downloads it, one
+// `trivy image --download-db-only --db-repository <source>` at a time, so its registry client,
+// credentials and proxy settings are the ones the scan would use; the action adds the policy
+// around it (db-retry.ts): a rate-limited or failing source is tried again after a wait, then the
+// next one, and when none answers, the DB already in Trivy's cache folder (restored from the
+// Actions cache, or kept by a self-hosted runner) is used if it is at most db-max-age old.
+//
+// Each download goes to a folder of its own and replaces the DB only once complete: Trivy may
+// empty or overwrite its DB folder on the way, and the DB there is the one to fall back on.
+/** Where Trivy v0.74.0 takes its DB from when --db-repository is not given, in its order. */
+const TRIVY_DEFAULT_DB_REPOSITORIES = [
+    'mirror.gcr.io/aquasec/trivy-db:2',
+    'ghcr.io/aquasecurity/trivy-db:2'
+];
+/**
+ * Whether Trivy would download its DB before a scan (pkg/db NeedsUpdate): unless the DB's
+ * metadata is readable, of schema 2, and either not due (NextUpdate ahead) or downloaded within
+ * the hour.
+ */
+function dbNeedsUpdate(dbDir, now) {
+    let metadata;
+    try {
+        metadata = JSON.parse(readFileSync(path$1.join(dbDir, 'metadata.json'), 'utf8'));
+    }
+    catch {
+        return true;
+    }
+    if (metadata?.Version !== 2)
+        return true;
+    const time = (value) => (typeof value === 'string' ? Date.parse(value) : NaN);
+    const nextUpdate = time(metadata.NextUpdate);
+    const downloadedAt = time(metadata.DownloadedAt);
+    if (now.getTime() < nextUpdate)
+        return false;
+    return !(now.getTime() < downloadedAt + 3_600_000);
+}
+/** Trivy's arguments for downloading the DB of one source into `cacheDir`, reading no config of the workspace. */
+function dbDownloadArgs(source, cacheDir, config) {
+    return [
+        'image',
+        '--download-db-only',
+        '--db-repository',
+        source,
+        '--cache-dir',
+        cacheDir,
+        '--config',
+        config,
+        '--skip-version-check',
+        '--disable-telemetry',
+        '--no-progress'
+    ];
+}
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Downloads the DB from the first source that gives one, or falls back on the cache folder's;
+ * throws naming each source and its answer when neither is possible.
+ */
+async function fetchDb(options) {
+    const { sources, cacheDir, log } = options;
+    const sleep = options.sleep ?? wait;
+    const now = options.now ?? (() => new Date());
+    const policy = options.policy ?? DEFAULT_BACKOFF;
+    const dbDir = path$1.join(cacheDir, 'db');
+    const failures = [];
+    mkdirSync(cacheDir, { recursive: true });
+    for (const source of sources) {
+        for (let attempt = 1;; attempt++) {
+            // Beside the DB folder, so that the finished download replaces it by a rename.
+            const staging = mkdtempSync(path$1.join(cacheDir, '.container-ship-db-'));
+            try {
+                const result = await options.download(source, staging);
+                if (result.exitCode === 0) {
+                    const problem = restoredDbProblem(path$1.join(staging, 'db'), now(), Number.POSITIVE_INFINITY);
+                    if (!problem) {
+                        rmSync(dbDir, { recursive: true, force: true });
+                        renameSync(path$1.join(staging, 'db'), dbDir);
+                        log.info(`The Trivy DB was downloaded from ${source}`);
+                        return { from: 'download', source, failures };
+                    }
+                    failures.push({ source, answer: `a DB that cannot be used: ${problem}`, tries: attempt });
+                    break;
+                }
+                const verdict = result.timedOut
+                    ? { then: 'next', answer: result.timedOut }
+                    : classifyDbFailure(result.exitCode, result.output);
+                if (verdict.then === 'next' || attempt >= policy.tries) {
+                    failures.push({ source, answer: verdict.answer, tries: attempt });
+                    break;
+                }
+                const delay = retryDelayMs(attempt + 1, verdict.retryAfterMs, policy);
+                log.info(`${source} answered ${verdict.answer}: trying it again in ${Math.ceil(delay / 1000)} s (try ${attempt + 1} of ${policy.tries})`);
+                await sleep(delay);
+            }
+            finally {
+                rmSync(staging, { recursive: true, force: true });
+            }
+        }
+        const last = failures[failures.length - 1];
+        if (last && source !== sources[sources.length - 1])
+            log.info(`${source}: ${last.answer}; trying the next DB repository`);
+    }
+    const failed = describeSourceFailures(failures);
+    const problem = existsDb(dbDir) ? restoredDbProblem(dbDir, now(), options.maxAgeMs) : 'there is none';
+    if (problem) {
+        throw new Error(`${failed}\nNo DB to fall back on in Trivy's cache folder (${dbDir}): ${problem} (db-max-age: ${options.maxAgeText}). Nothing is scanned without a DB.`);
+    }
+    const updatedAt = updatedAtOf(dbDir);
+    log.warning(`${failed}\nThe scan uses the DB in Trivy's cache folder instead, updated at ${updatedAt} (within db-max-age, ${options.maxAgeText}): advisories published since then are not known to it.`);
+    return { from: 'cache', updatedAt, failures };
+}
+function existsDb(dbDir) {
+    try {
+        readFileSync(path$1.join(dbDir, 'metadata.json'));
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function updatedAtOf(dbDir) {
+    const metadata = JSON.parse(readFileSync(path$1.join(dbDir, 'metadata.json'), 'utf8'));
+    return metadata.UpdatedAt ?? 'an unknown time';
+}
+/**
+ * Fetches the DB where Trivy would otherwise download it during the scan (dbNeedsUpdate); undefined
+ * when the DB in the cache folder is current, and the scan runs as it always did.
+ */
+async function downloadDbIfDue(due, now = new Date()) {
+    if (!dbNeedsUpdate(path$1.join(due.cacheDir, 'db'), now))
+        return undefined;
+    return fetchDb({
+        sources: due.dbRepositories.length > 0 ? due.dbRepositories : TRIVY_DEFAULT_DB_REPOSITORIES,
+        cacheDir: due.cacheDir,
+        maxAgeMs: due.maxAge.ms,
+        maxAgeText: due.maxAge.text,
+        download: async (source, cacheDir) => {
+            try {
+                const result = await runProgram(due.trivy, dbDownloadArgs(source, cacheDir, due.config), {
+                    env: due.env,
+                    cwd: due.workDir,
+                    allowFailure: true,
+                    timeout: due.timeout
+                });
+                return { exitCode: result.exitCode, output: `${result.stderr}\n${result.stdout}` };
+            }
+            catch (error) {
+                if (!(error instanceof ProgramTimeoutError))
+                    throw error;
+                return {
+                    exitCode: null,
+                    output: '',
+                    timedOut: `no DB within ${due.timeout.input} (${due.timeout.ms / 1000} s)`
+                };
+            }
+        },
+        log: { info: (message) => info(message), warning: (message) => warning(message) }
+    });
+}
+
 // Scan: Trivy once on the built image, then the gate, independent of what is reported. Every
 // finding is placed on the Dockerfile line that introduced its layer, for the annotations and
 // the summary. A failing gate stops the run before push and deploy; a scan that cannot run (no
@@ -18192,8 +18467,21 @@ async function scan({ context: run, inputs }, built, deployed) {
     }
     const cacheDir = trivyCacheDir(env);
     const dbCache = await restoreTodaysDb(inputs, trivy.path, env);
+    // Where Trivy would download the DB, the action does, source by source (trivy/db-download.ts).
+    const fetched = inputs.skipDbUpdate || dbCache?.restored === true
+        ? undefined
+        : await downloadDbIfDue({
+            trivy: trivy.path,
+            env,
+            cacheDir,
+            workDir: files.workDir,
+            config: files.config,
+            dbRepositories: inputs.dbRepositories,
+            maxAge: inputs.dbMaxAge,
+            timeout: registryTimeout(run.inputs.publish.registryTimeout)
+        });
     const targets = scanTargets(built, workDir);
-    const dbSettled = inputs.skipDbUpdate || dbCache?.restored === true;
+    const dbSettled = inputs.skipDbUpdate || dbCache?.restored === true || fetched !== undefined;
     const scanOne = async (target, index) => {
         const reportFile = path$1.join(workDir, targets.length > 1 ? `trivy-${target.platform.replaceAll('/', '-')}.json` : 'trivy.json');
         // The DB the first run fetched serves the platforms after it.
@@ -18213,7 +18501,9 @@ async function scan({ context: run, inputs }, built, deployed) {
             await scanOne(first, 0),
             ...(await mapLimit(rest, PARALLEL_SCANS, (t, i) => scanOne(t, i + 1)))
         ];
-    await saveDb(dbCache);
+    // A DB the scan fell back on is not today's: it is not saved under today's key.
+    if (fetched?.from !== 'cache')
+        await saveDb(dbCache);
     const image = built.layout
         ? `${run.inputs.image.name}@${built.layout.digest}`
         : (built.references[0] ?? built.imageId);
@@ -18351,7 +18641,7 @@ async function restoreTodaysDb(inputs, trivy, env) {
             return undefined;
         }
         return { trivyVersion, dbRepositories: inputs.dbRepositories };
-    }, env);
+    }, env, new Date(), inputs.dbMaxAge.ms);
 }
 /**
  * The sticky pull request comment of this image, on pull request runs; never fails the scan. The

@@ -30601,6 +30601,7 @@ const ACTION_DEFAULTS = {
     'trivy-releases': 'https://github.com/aquasecurity/trivy/releases/download',
     'skip-db-update': 'false',
     'db-cache': 'true',
+    'db-max-age': '2d',
     annotations: 'true',
     'pr-comment': 'true',
     orchestrator: 'compose',

@@ -21,6 +21,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'trivy-releases': 'https://github.com/aquasecurity/trivy/releases/download',
   'skip-db-update': 'false',
   'db-cache': 'true',
+  'db-max-age': '2d',
   annotations: 'true',
   'pr-comment': 'true',
   orchestrator: 'compose',

@@ -10,6 +10,7 @@ import { ACTION_DEFAULTS } from '../inputs/action-defaults.js'
 import { parseSeverity, SEVERITIES, type Severity } from './severity.js'
 import { parseCompareTo, parseGateOn, type CompareTo } from './compare/compare-to.js'
 import type { GateOn } from './compare/gate-scope.js'
+import { parseDuration } from './trivy/db-retry.js'
 
 export const DEFAULT_IGNORE_FILE = ACTION_DEFAULTS['ignore-file'] as string
 /** The Trivy release used when none is on PATH; action.yml's trivy-version default says the same. */
@@ -17,6 +18,9 @@ export const DEFAULT_TRIVY_VERSION = ACTION_DEFAULTS['trivy-version'] as string
 export const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'] as const
 /** Where Trivy's release archives are downloaded from unless trivy-releases names a mirror. */
 export const DEFAULT_TRIVY_RELEASES = ACTION_DEFAULTS['trivy-releases'] as string
+const DEFAULT_DB_MAX_AGE = ACTION_DEFAULTS['db-max-age'] as string
+/** A DB older than this misses a month of advisories: the scan would say little. */
+const MOST_DB_MAX_AGE_DAYS = 30
 
 export interface ScanInputs {
   severityThreshold: Severity | 'none'
@@ -42,6 +46,8 @@ export interface ScanInputs {
   skipDbUpdate: boolean
   /** Keep the Trivy DB in the Actions cache, one entry a day (trivy/db-cache.ts). */
   dbCache: boolean
+  /** db-max-age: the oldest DB used from a cache without an update (trivy/db-download.ts). */
+  dbMaxAge: { ms: number; text: string }
   sarifFile: string
   annotations: boolean
   prComment: boolean
@@ -77,6 +83,10 @@ export function readScanInputs(fields: InputFields, scope: InputScope): ScanInpu
     dbRepositories: fields.field('db-repository', parseDbRepositories, []),
     skipDbUpdate: fields.field('skip-db-update', parseBoolean, false),
     dbCache: fields.field('db-cache', parseBoolean, true),
+    dbMaxAge: fields.field('db-max-age', parseDbMaxAge, {
+      ms: parseDuration(DEFAULT_DB_MAX_AGE) as number,
+      text: DEFAULT_DB_MAX_AGE
+    }),
     sarifFile: fields.field('sarif-file', (raw) => parseSarifFile(raw, cwd, scanning), ''),
     annotations: fields.field('annotations', parseBoolean, true),
     prComment: fields.field('pr-comment', parseBoolean, true),
@@ -159,6 +169,18 @@ function parseDbRepositories(raw: string): string[] {
     else parseImageName(repository)
   }
   return repositories
+}
+
+/** A duration such as 2d, 48h or 90m, at most MOST_DB_MAX_AGE_DAYS. */
+function parseDbMaxAge(raw: string): { ms: number; text: string } {
+  const ms = parseDuration(raw)
+  if (ms === undefined)
+    throw new Error(`"${raw}" is not a duration such as 2d, 48h or 90m (a whole number and m, h or d)`)
+  if (ms > MOST_DB_MAX_AGE_DAYS * 86_400_000)
+    throw new Error(
+      `${raw} is more than ${MOST_DB_MAX_AGE_DAYS}d, the most it takes (a DB that old misses a month of advisories)`
+    )
+  return { ms, text: raw.trim() }
 }
 
 /** A path the scan may write (lib/safe-write.ts): inside the workspace or RUNNER_TEMP, through no link. */

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { mapLimit } from '../lib/map-limit.js'
 import * as core from '@actions/core'
 import { annotationsFor, countText, placeFinding, worstFirst } from './output/annotations.js'
-import { programEnv } from '../docker/cli.js'
+import { programEnv, registryTimeout } from '../docker/cli.js'
 import { mapLayers, parseDockerfile, type LayerMap } from './dockerfile-map.js'
 import { decideGate, reportedFindings, type GateOptions, type GateVerdict } from './gate.js'
 import { compareWithProduction } from './compare/compare.js'
@@ -40,6 +40,7 @@ import {
 import { mergeLayerMaps, mergePlatformFindings } from './platforms.js'
 import { platformImages, singlePlatformLayout } from '../oci/layout.js'
 import { hasCacheService, restoreDb, saveDb, trivyCacheDir, type DbCache } from './trivy/db-cache.js'
+import { downloadDbIfDue } from './trivy/db-download.js'
 import type { BuildResult } from '../build/step.js'
 import { runUrlFrom } from '../github/context.js'
 import type { CommentInput } from './output/pr-comment/body.js'
@@ -93,8 +94,22 @@ export async function scan(
   }
   const cacheDir = trivyCacheDir(env)
   const dbCache = await restoreTodaysDb(inputs, trivy.path, env)
+  // Where Trivy would download the DB, the action does, source by source (trivy/db-download.ts).
+  const fetched =
+    inputs.skipDbUpdate || dbCache?.restored === true
+      ? undefined
+      : await downloadDbIfDue({
+          trivy: trivy.path,
+          env,
+          cacheDir,
+          workDir: files.workDir,
+          config: files.config,
+          dbRepositories: inputs.dbRepositories,
+          maxAge: inputs.dbMaxAge,
+          timeout: registryTimeout(run.inputs.publish.registryTimeout)
+        })
   const targets = scanTargets(built, workDir)
-  const dbSettled = inputs.skipDbUpdate || dbCache?.restored === true
+  const dbSettled = inputs.skipDbUpdate || dbCache?.restored === true || fetched !== undefined
   const scanOne = async (target: ScanTarget, index: number): Promise<ScannedImage> => {
     const reportFile = path.join(
       workDir,
@@ -120,7 +135,8 @@ export async function scan(
         await scanOne(first as ScanTarget, 0),
         ...(await mapLimit(rest, PARALLEL_SCANS, (t, i) => scanOne(t, i + 1)))
       ]
-  await saveDb(dbCache)
+  // A DB the scan fell back on is not today's: it is not saved under today's key.
+  if (fetched?.from !== 'cache') await saveDb(dbCache)
 
   const image = built.layout
     ? `${run.inputs.image.name}@${built.layout.digest}`
@@ -279,16 +295,21 @@ async function restoreTodaysDb(
   env: NodeJS.ProcessEnv
 ): Promise<DbCache | undefined> {
   if (inputs.skipDbUpdate || !inputs.dbCache) return undefined
-  return restoreDb(async () => {
-    // The entry is only for the Trivy that reads it: its key names the version.
-    const said = await runProgram(trivy, ['--version'], { env, quiet: true, allowFailure: true })
-    const trivyVersion = parseTrivyVersion(said.stdout)
-    if (!trivyVersion) {
-      core.warning(`The Trivy DB is not cached: ${trivy} --version did not say which version it is`)
-      return undefined
-    }
-    return { trivyVersion, dbRepositories: inputs.dbRepositories }
-  }, env)
+  return restoreDb(
+    async () => {
+      // The entry is only for the Trivy that reads it: its key names the version.
+      const said = await runProgram(trivy, ['--version'], { env, quiet: true, allowFailure: true })
+      const trivyVersion = parseTrivyVersion(said.stdout)
+      if (!trivyVersion) {
+        core.warning(`The Trivy DB is not cached: ${trivy} --version did not say which version it is`)
+        return undefined
+      }
+      return { trivyVersion, dbRepositories: inputs.dbRepositories }
+    },
+    env,
+    new Date(),
+    inputs.dbMaxAge.ms
+  )
 }
 
 /**

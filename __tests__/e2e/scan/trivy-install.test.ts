@@ -179,6 +179,9 @@ function installRun(options: {
     workspace: workspaceWith({ Dockerfile: `FROM ${tb.baseImage}\n` }),
     env: {
       PATH: pathWithoutTrivy(),
+      // A current DB (the fixture's, NextUpdate 2100): the action has no DB to download first, so
+      // the stand-in is run for the scan only (trivy/db-download.ts).
+      TRIVY_CACHE_DIR: tb.trivyCache,
       // Empty stands for unset: the runner emulation sets one by default, as the runner does.
       RUNNER_TOOL_CACHE: options.toolCache ?? ''
     }

@@ -368,6 +368,27 @@ describe('every number has an upper bound, and the message names the input and t
   })
 })
 
+describe('db-max-age', () => {
+  it('is two days unless given, and reads minutes, hours and days', () => {
+    expect(inputs({}).scan.dbMaxAge).toEqual({ ms: 2 * 86_400_000, text: '2d' })
+    expect(inputs({ 'db-max-age': '36h' }).scan.dbMaxAge).toEqual({ ms: 36 * 3_600_000, text: '36h' })
+    expect(inputs({ 'db-max-age': '90m' }).scan.dbMaxAge.ms).toBe(90 * 60_000)
+    expect(inputs({ 'db-max-age': '30d' }).scan.dbMaxAge.ms).toBe(30 * 86_400_000)
+  })
+
+  test.each(['2 days', '48', '0h', '1.5d', '2w', '-1d'])('refuses %s, naming the input', (raw) => {
+    expect(problems({ 'db-max-age': raw })).toEqual([
+      `db-max-age: "${raw}" is not a duration such as 2d, 48h or 90m (a whole number and m, h or d)`
+    ])
+  })
+
+  it('refuses more than 30 days, saying why', () => {
+    expect(problems({ 'db-max-age': '721h' })).toEqual([
+      'db-max-age: 721h is more than 30d, the most it takes (a DB that old misses a month of advisories)'
+    ])
+  })
+})
+
 describe('trivy-releases', () => {
   test.each([
     'https://mirror.example/trivy',

@@ -1,6 +1,8 @@
 // The Trivy vulnerability DB kept between runs in the GitHub Actions cache, one entry a day: the
 // DB is rebuilt upstream every few hours, so a day-old copy is as good as the scan needs, and
-// every later run of the day skips the download (and its rate limits). Where the cache service
+// every later run of the day skips the download (and its rate limits). Without today's entry the
+// latest earlier one is restored, as the DB to fall back on when no DB repository answers
+// (db-download.ts, up to db-max-age old). Where the cache service
 // is not there (a runner without it, a local run) nothing is said and Trivy downloads as usual.
 //
 // What the cache is trusted with: a restored DB is used without an update, so a DB with entries
@@ -8,8 +10,8 @@
 // scopes caches to the repository, and a pull request's run reads its base branch's entries but
 // writes only its own ref's); its key names the Trivy version and the DB repositories, so a DB
 // saved by another Trivy or from another mirror is never used; and a restored DB must say what it
-// is (its metadata readable, schema 2) and be at most two days old, else it is removed and
-// downloaded afresh. The db-cache input turns the cache off.
+// is (its metadata readable, schema 2) and be at most db-max-age old (two days by default), else
+// it is removed and downloaded afresh. The db-cache input turns the cache off.
 //
 // @actions/cache (with the Azure storage SDK) is most of the bundle's size: it is imported only
 // when the runner has a cache service, so every other run starts without loading it.
@@ -61,9 +63,14 @@ export function trivyCacheDir(env: NodeJS.ProcessEnv = process.env): string {
  * entry a day per runner OS, DB schema, Trivy version and DB repositories.
  */
 export function dbCacheKey(source: DbSource, now: Date, platform: string = process.platform): string {
+  return `${dbCacheKeyPrefix(source, platform)}${now.toISOString().slice(0, 10)}`
+}
+
+/** The key without its day: what an entry of an earlier day is looked up by. */
+export function dbCacheKeyPrefix(source: DbSource, platform: string = process.platform): string {
   const repositories = source.dbRepositories.length > 0 ? source.dbRepositories.join(',') : 'default'
   const sourceId = createHash('sha256').update(repositories).digest('hex').slice(0, 12)
-  return `container-ship-trivy-db-v${TRIVY_DB_SCHEMA}-${platform}-trivy${source.trivyVersion}-${sourceId}-${now.toISOString().slice(0, 10)}`
+  return `container-ship-trivy-db-v${TRIVY_DB_SCHEMA}-${platform}-trivy${source.trivyVersion}-${sourceId}-`
 }
 
 /**
@@ -103,7 +110,8 @@ export function restoredDbProblem(
 export async function restoreDb(
   sourceOf: () => Promise<DbSource | undefined>,
   env: NodeJS.ProcessEnv = process.env,
-  now = new Date()
+  now = new Date(),
+  maxAgeMs: number = MAX_RESTORED_DB_AGE_MS
 ): Promise<DbCache | undefined> {
   if (!hasCacheService(env)) {
     core.debug('The Actions cache service is not available: the Trivy DB is not cached')
@@ -116,14 +124,24 @@ export async function restoreDb(
   try {
     const cache = await loadCache()
     if (!cache.isFeatureAvailable()) return undefined
-    const hit = await cache.restoreCache([dbDir], key)
-    if (hit !== key) return { dbDir, key, restored: false }
-    const problem = restoredDbProblem(dbDir, now)
+    // Today's entry, else the latest of an earlier day: that one is only a DB to fall back on
+    // when no db-repository source gives one (db-download.ts).
+    const hit = await cache.restoreCache([dbDir], key, [dbCacheKeyPrefix(source)])
+    if (hit === undefined) return { dbDir, key, restored: false }
+    const problem = restoredDbProblem(dbDir, now, maxAgeMs)
     if (problem) {
       // Whatever was restored goes: Trivy downloads a DB of its own into an empty folder.
       rmSync(dbDir, { recursive: true, force: true })
-      core.warning(
-        `The Trivy DB restored from the Actions cache (${key}) is not used: ${problem}. Trivy downloads it afresh.`
+      if (hit === key)
+        core.warning(
+          `The Trivy DB restored from the Actions cache (${key}) is not used: ${problem}. Trivy downloads it afresh.`
+        )
+      else core.info(`The Trivy DB of an earlier day in the Actions cache (${hit}) is not kept: ${problem}`)
+      return { dbDir, key, restored: false }
+    }
+    if (hit !== key) {
+      core.info(
+        `The Trivy DB of an earlier day came from the Actions cache (${hit}): it is updated as Trivy would, and used as it is only if no DB repository gives one`
       )
       return { dbDir, key, restored: false }
     }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
 import {
+  classifyDbFailure,
   describeSourceFailures,
   isRetryableStatus,
   parseDuration,
   parseRetryAfter,
+  retryAfterInText,
   retryDelayMs
 } from '../../../../src/scan/trivy/db-retry.js'
 
@@ -35,8 +37,9 @@ describe('retryDelayMs', () => {
   it('doubles without Retry-After', () => {
     expect([2, 3, 4].map((t) => retryDelayMs(t, undefined, policy))).toEqual([100, 200, 400])
   })
-  it('honours Retry-After up to the cap', () => {
+  it('honours Retry-After up to the cap, and never waits less than the backoff', () => {
     expect(retryDelayMs(2, 500, policy)).toBe(500)
+    expect(retryDelayMs(3, 2, policy)).toBe(200)
     expect(retryDelayMs(2, 3_600_000, policy)).toBe(1000)
     expect(retryDelayMs(20, undefined, policy)).toBe(1000)
   })
@@ -66,5 +69,70 @@ describe('parseDuration', () => {
   it('rejects anything else', () => {
     for (const bad of ['', '72', 'h', '0h', '1.5h', '-2h', '2w', '72 h x'])
       expect(parseDuration(bad)).toBeUndefined()
+  })
+})
+
+// What Trivy 0.74.0 printed here (trivy-db-mirrors.test.ts and by hand against loopback servers).
+const GHCR_429 =
+  'FATAL\tFatal error\trun error: init error: DB error: failed to download vulnerability DB: OCI artifact error: ' +
+  'failed to download artifact from any source: 1 error occurred:\n\t* OCI repository error: 1 error occurred:\n' +
+  '\t* GET https://ghcr.io/v2/aquasecurity/trivy-db/manifests/2: TOOMANYREQUESTS: retry-after: 1.203805ms, allowed: 44000/minute'
+const PLAIN_503 = 'GET http://127.0.0.1:38013/v2/: unexpected status code 503 Service Unavailable: down'
+const REFUSED = 'Get "http://127.0.0.1:38019/v2/": dial tcp 127.0.0.1:38019: connect: connection refused'
+
+describe('classifyDbFailure', () => {
+  it('retries a rate limit, with the wait ghcr.io writes into its message', () => {
+    expect(classifyDbFailure(1, GHCR_429)).toEqual({
+      then: 'retry',
+      answer: '429 Too Many Requests',
+      retryAfterMs: 2
+    })
+  })
+
+  it('retries a server error, naming the status in its own words', () => {
+    expect(classifyDbFailure(1, PLAIN_503)).toEqual({
+      then: 'retry',
+      answer: '503 Service Unavailable',
+      retryAfterMs: undefined
+    })
+    expect(classifyDbFailure(1, 'unexpected status code 500 <script>')).toMatchObject({
+      answer: '500 Internal Server Error'
+    })
+  })
+
+  it('goes on to the next source for anything else', () => {
+    expect(classifyDbFailure(1, REFUSED)).toEqual({ then: 'next', answer: 'connection refused' })
+    expect(classifyDbFailure(1, 'GET ...: MANIFEST_UNKNOWN: manifest unknown')).toEqual({
+      then: 'next',
+      answer: '404 Not Found'
+    })
+    expect(classifyDbFailure(1, 'lookup nowhere.invalid: no such host')).toMatchObject({
+      answer: 'unknown host'
+    })
+    expect(classifyDbFailure(2, 'something new')).toEqual({
+      then: 'next',
+      answer: 'Trivy failed (exit code 2)'
+    })
+    expect(classifyDbFailure(null, '')).toEqual({ then: 'next', answer: 'Trivy was killed by a signal' })
+  })
+
+  it('never copies the output into the answer', () => {
+    const hostile = '::error::pwned %0A TOOMANYREQUESTS ::set-output name=x::y'
+    expect(classifyDbFailure(1, hostile).answer).toBe('429 Too Many Requests')
+    expect(classifyDbFailure(1, '::warning::x').answer).toBe('Trivy failed (exit code 1)')
+  })
+})
+
+describe('retryAfterInText', () => {
+  it('reads Go durations and plain seconds', () => {
+    expect(retryAfterInText('retry-after: 2s, allowed')).toBe(2000)
+    expect(retryAfterInText('retry-after: 641.554µs')).toBe(1)
+    expect(retryAfterInText('Retry-After: 7')).toBe(7000)
+    expect(retryAfterInText('retry-after: 1m')).toBe(60_000)
+  })
+
+  it('is undefined without one; a huge one is left for retryDelayMs to cap', () => {
+    expect(retryAfterInText('TOOMANYREQUESTS')).toBeUndefined()
+    expect(retryDelayMs(2, retryAfterInText('retry-after: 9999h'))).toBe(30_000)
   })
 })

@@ -9,7 +9,12 @@ import {
   trivyEnv,
   TRIVY_PASSING_THROUGH
 } from '../../../../src/scan/trivy/scan-image.js'
-import { dbCacheKey, restoredDbProblem, trivyCacheDir } from '../../../../src/scan/trivy/db-cache.js'
+import {
+  dbCacheKey,
+  dbCacheKeyPrefix,
+  restoredDbProblem,
+  trivyCacheDir
+} from '../../../../src/scan/trivy/db-cache.js'
 
 const files = {
   workDir: '/tmp/r/trivy-x',
@@ -189,6 +194,15 @@ describe('the DB cache key', () => {
     expect(dbCacheKey({ ...source, dbRepositories: ['mirror.example.com/trivy-db:2'] }, day, 'linux')).toBe(
       mirrored
     )
+  })
+
+  it("finds an earlier day's entry by the key without its day, and only one of the same source", () => {
+    const prefix = dbCacheKeyPrefix(source, 'linux')
+    for (const day of ['2026-11-24T08:00:00Z', '2026-11-25T23:59:59Z'])
+      expect(dbCacheKey(source, new Date(day), 'linux').startsWith(prefix)).toBe(true)
+    const other = { ...source, dbRepositories: ['mirror.example.com/trivy-db:2'] }
+    expect(dbCacheKey(other, new Date('2026-11-24T08:00:00Z'), 'linux').startsWith(prefix)).toBe(false)
+    expect(prefix.endsWith('-')).toBe(true)
   })
 
   it('caches the db folder of the cache directory Trivy uses', () => {
