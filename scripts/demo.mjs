@@ -6,7 +6,9 @@
 // the test bed's engine, with nginx in front, by digest, after verifying the signature and the
 // attested verdict. It ships two releases: v$DEMO_VERSION (default 1.0.0), then v$DEMO_NEXT
 // (default 1.1.0) while a load generator sends requests through nginx, and prints how many
-// failed. Run it through scripts/demo.sh, which sets up the test bed first.
+// failed; then rolls back to v$DEMO_VERSION as a manual workflow_dispatch run would (steps: deploy,
+// rollback: true), under the same load. Run it through scripts/demo.sh, which sets up the test
+// bed first.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -45,13 +47,19 @@ try {
   // Not a git checkout: the sha tag is made of zeros.
 }
 
-/** One release: the whole pipeline on a push of tag v<version>. @param {string} version */
-async function ship(version) {
+/**
+ * One release: the whole pipeline on a push of tag v<version>; or, with `rollback`, a manual
+ * (workflow_dispatch) run of the deploy alone back to the release before.
+ * @param {string} version @param {{ rollback?: boolean }} [options]
+ */
+async function ship(version, options = {}) {
   const eventPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'demo-event-')), 'event.json')
   const repository = { full_name: 'local/hello', html_url: 'https://github.com/local/hello' }
-  writeFileSync(eventPath, JSON.stringify({ ref: `refs/tags/v${version}`, repository }))
+  const ref = options.rollback ? 'refs/heads/main' : `refs/tags/v${version}`
+  writeFileSync(eventPath, JSON.stringify({ ref, repository, ...(options.rollback ? { inputs: {} } : {}) }))
   return runAction({
     inputs: {
+      ...(options.rollback ? { steps: 'deploy', rollback: 'true' } : {}),
       image,
       username: /** @type {string} */ (testbed.TESTBED_REGISTRY_USER),
       password: readFileSync(/** @type {string} */ (testbed.TESTBED_REGISTRY_PASSWORD_FILE), 'utf8').trim(),
@@ -79,9 +87,9 @@ async function ship(version) {
       env: `REGISTRY=${registry}\nNGINX_IMAGE=${testbed.TESTBED_NGINX_IMAGE}`
     },
     event: {
-      GITHUB_EVENT_NAME: 'push',
+      GITHUB_EVENT_NAME: options.rollback ? 'workflow_dispatch' : 'push',
       GITHUB_EVENT_PATH: eventPath,
-      GITHUB_REF: `refs/tags/v${version}`,
+      GITHUB_REF: ref,
       GITHUB_SHA: sha,
       GITHUB_REPOSITORY: repository.full_name,
       GITHUB_SERVER_URL: 'https://github.com',
@@ -134,4 +142,19 @@ if (firstRun.exitCode !== 0) {
     `=== during the rollout: ${report.total} requests, ${report.failed} failed${report.failed ? ` ${JSON.stringify(report.failures)}` : ''}; answers ${JSON.stringify(report.versions)} ===`
   )
   process.exitCode = nextRun.exitCode || (report.failed > 0 ? 1 : 0)
+  if (process.exitCode === 0) {
+    // A manual rollback (steps: deploy, rollback: true): the release before, read from the host.
+    console.log(`\n=== rolling back to the release before v${next}, while 4 clients send requests ===`)
+    const backLoad = startLoad(url)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const back = await ship(next, { rollback: true })
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const backReport = await backLoad.stop()
+    show('rollback', back)
+    console.log(`\n=== ${url} serves: ${(await (await fetch(url)).text()).trim()} ===`)
+    console.log(
+      `=== during the rollback: ${backReport.total} requests, ${backReport.failed} failed${backReport.failed ? ` ${JSON.stringify(backReport.failures)}` : ''}; answers ${JSON.stringify(backReport.versions)} ===`
+    )
+    process.exitCode = back.exitCode || (backReport.failed > 0 ? 1 : 0)
+  }
 }
