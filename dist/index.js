@@ -2594,7 +2594,7 @@ function describeState(container) {
         return `was ${container.status} (exit code ${container.exitCode})`;
     return `was ${container.health?.status ?? 'not healthy'}`;
 }
-function failureMessage(service, failures) {
+function failureMessage$1(service, failures) {
     const first = failures[0];
     const what = first ? `${first.name} ${first.reason}` : 'a new container failed';
     const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
@@ -10966,8 +10966,10 @@ function parseDeployEnv(raw) {
     return env;
 }
 function checkRemoteAccess(fields, hosts, access) {
-    if (hosts.some((host) => host.scheme === 'ssh') && !access.sshKnownHosts) {
-        fields.problem('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)');
+    const ssh = hosts.find((host) => host.scheme === 'ssh');
+    if (ssh && !access.sshKnownHosts) {
+        const port = ssh.port && ssh.port !== 22 ? `-p ${ssh.port} ` : '';
+        fields.problem(`ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified): run \`ssh-keyscan ${port}${ssh.host}\`, check the key's fingerprint (ssh-keygen -lf -) against the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on it), and pass those lines from a secret or variable`);
     }
     if (hosts.some((host) => host.scheme === 'tcp')) {
         for (const [name, value] of [
@@ -11486,7 +11488,7 @@ class BlueGreen {
     async fail(outcome) {
         this.hooks.mark('not healthy');
         this.report.failures = await describeFailures(this.containers, this.fresh, outcome, this.settings.healthTimeout);
-        throw new Error(failureMessage(this.service, this.report.failures));
+        throw new Error(failureMessage$1(this.service, this.report.failures));
     }
     /** The old containers leave the name, then switch-command. */
     async switchTraffic() {
@@ -12603,9 +12605,9 @@ const DOMAIN_RE = new RegExp(`^${DOMAIN}$`);
 const PATH_RE = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
 const MAX_NAME_LENGTH = 255;
-const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB$1 = 'docker.io';
 /** Every name Docker Hub answers to: the one the CLI shows, the legacy index and the API host. */
-const DOCKER_HUB_ALIASES = new Set([DOCKER_HUB, 'index.docker.io', 'registry-1.docker.io']);
+const DOCKER_HUB_ALIASES = new Set([DOCKER_HUB$1, 'index.docker.io', 'registry-1.docker.io']);
 /** The key `docker login` stores Docker Hub credentials under. */
 const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 /**
@@ -12614,7 +12616,7 @@ const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
  */
 function normalizeRegistry(registry) {
     const lower = registry.trim().toLowerCase();
-    return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB : lower;
+    return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB$1 : lower;
 }
 /**
  * Checks a `host[:port]` registry address, the port between 1 and 65535; returns it
@@ -12667,7 +12669,7 @@ function parseRepository(name) {
     const hasDomain = first !== '' &&
         (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
     let path = hasDomain ? name.slice(slash + 1) : name;
-    let registry = DOCKER_HUB;
+    let registry = DOCKER_HUB$1;
     if (hasDomain) {
         const match = DOMAIN_RE.exec(first);
         if (!match)
@@ -12681,7 +12683,7 @@ function parseRepository(name) {
     if (name.length > MAX_NAME_LENGTH)
         throw new Error(`"${name}" is longer than ${MAX_NAME_LENGTH} characters`);
     // Official images live under library/ whichever Hub alias names them.
-    if (registry === DOCKER_HUB && !path.includes('/'))
+    if (registry === DOCKER_HUB$1 && !path.includes('/'))
         path = `library/${path}`;
     return { registry, repository: path, name };
 }
@@ -12720,7 +12722,7 @@ function registryHost(registry) {
  */
 function registryApiBase(registry) {
     const normalized = normalizeRegistry(registry);
-    if (normalized === DOCKER_HUB)
+    if (normalized === DOCKER_HUB$1)
         return 'https://registry-1.docker.io';
     return `${isLoopbackRegistry(normalized) ? 'http' : 'https'}://${normalized}`;
 }
@@ -14655,6 +14657,77 @@ function prunedLines(hosts) {
     return lines.length > 0 ? [...lines, ''] : [];
 }
 
+const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * The slowest upload rate a blob upload is given time for. The limit covers sending the whole
+ * body, so a fixed one would fail every large layer on a slow link; 1 MiB/s is well under what
+ * CI runners reach, and a registry that stalls is still caught (at size/rate past the limit).
+ */
+const MIN_UPLOAD_BYTES_PER_SECOND = 1024 * 1024;
+/** The limit on one blob upload: the request limit plus the time the bytes take at the slowest rate. */
+function uploadTimeoutMs(requestTimeoutMs, size) {
+    return requestTimeoutMs + Math.ceil((size / MIN_UPLOAD_BYTES_PER_SECOND) * 1000);
+}
+class RegistryError extends Error {
+    status;
+    constructor(message, status) {
+        super(message);
+        this.status = status;
+        this.name = 'RegistryError';
+    }
+}
+/** Throws a RegistryError naming the registry, what was tried and the start of the answer. */
+async function expectOk(response, registry, what) {
+    if (response.ok)
+        return;
+    const text = (await response.text().catch(() => '')).slice(0, 300);
+    throw new RegistryError(`could not ${what} on ${registry}: ${response.status} ${response.statusText} ${text}`.trim(), response.status);
+}
+/**
+ * fetch with a time limit on each request (the answer's headers within `timeoutMs`); a request
+ * past it fails with a RegistryError naming the host, the request and the limit.
+ */
+function fetchWithTimeout(fetchImpl, timeoutMs) {
+    return async (input, init) => {
+        try {
+            return await fetchImpl(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        }
+        catch (error) {
+            if (error.name !== 'TimeoutError')
+                throw error;
+            const url = new URL(input instanceof Request ? input.url : String(input));
+            throw new RegistryError(`${url.host} did not answer ${init?.method ?? 'GET'} ${url.pathname} within ${timeoutMs / 1000} s: timed out`);
+        }
+    };
+}
+
+// What to do when a registry refuses the run's credentials or a push: the cause alone ("denied",
+// 401) sends people searching, and the fix differs by registry (a job permission on ghcr.io, a
+// token scope on Docker Hub).
+/** A refusal of the credentials or of access: a 401/403 answer, or the words registries use for one. */
+function isRefusal(error) {
+    if (error instanceof RegistryError && (error.status === 401 || error.status === 403))
+        return true;
+    const message = error instanceof Error ? error.message : String(error);
+    return /\b(?:401|403)\b|unauthorized|denied|forbidden|authentication required|no basic auth credentials/i.test(message);
+}
+const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+/** The fix for a refusal by `registry`, one sentence or two, naming the input or permission. */
+function refusalFix(registry, repository) {
+    const host = registry.toLowerCase();
+    if (host === 'ghcr.io') {
+        return 'For ghcr.io with the workflow token (username: ${{ github.actor }}, password: ${{ secrets.GITHUB_TOKEN }}), give the job `permissions: packages: write`; a package first pushed by another repository must also grant this one write access (the package settings, Manage Actions access).';
+    }
+    if (DOCKER_HUB.has(host)) {
+        return 'For Docker Hub, set password to an access token with the Read & Write scope (Account settings, Personal access tokens) and username to the account it belongs to; an organization repository needs that account in a team with write access.';
+    }
+    return `Check that username and password may push to ${repository ? `${registry}/${repository}` : registry}.`;
+}
+/** `message` with the fix appended when `error` is a refusal by `registry`; else `message` as it is. */
+function withRefusalFix(message, error, registry, repository) {
+    return isRefusal(error) ? `${message}\n${refusalFix(registry, repository)}` : message;
+}
+
 const DEFAULT_PUSH_CONCURRENCY = 4;
 /**
  * Pushes the graph readLayoutGraph read (one root in index.json) into `repository` and returns
@@ -15000,12 +15073,24 @@ async function pushBuiltLayout(run, built, layout, retry) {
     catch (error) {
         result.failed = current;
         inReleaseOrder(result.pushed, built.references);
-        throw new StepError(`${error.message}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`, result);
+        throw new StepError(`${failureMessage(error, current, run)}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`, result);
     }
     inReleaseOrder(result.pushed, built.references);
     const { uploaded, skipped, mounted, bytesUploaded } = result.blobs;
     info(`Pushed ${layout.digest} under ${result.pushed.length} references: ${uploaded} blobs uploaded (${bytesUploaded} bytes), ${skipped} already there, ${mounted} mounted`);
     return result;
+}
+/** Why the push failed, with what to do when the registry refused it (registry/refusal-hint.ts). */
+function failureMessage(error, reference, run) {
+    let image = run.inputs.image;
+    try {
+        if (reference)
+            image = parseImageReference(reference).image;
+    }
+    catch {
+        // Not a name:tag (the step had not started a reference): the image input's registry.
+    }
+    return withRefusalFix(error.message, error, image.registry, image.repository);
 }
 async function pushFromEngine(run, built, retry) {
     const result = { digest: '', pushed: [], taggedByApi: 0 };
@@ -15054,7 +15139,7 @@ async function pushFromEngine(run, built, retry) {
         const stalled = error instanceof ProgramTimeoutError
             ? '\nThe engine keeps waiting on the registry for the upload it started until the registry ends it; a push of the same layers waits behind it.'
             : '';
-        throw new StepError(`${error.message}${stalled}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`, result);
+        throw new StepError(`${failureMessage(error, current, run)}${stalled}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`, result);
     }
     inReleaseOrder(result.pushed, built.references);
     info(`Pushed ${result.pushed.length} references, ${result.taggedByApi} of them by a manifest PUT; digest ${result.digest}`);
@@ -18826,7 +18911,7 @@ function readDockerConfig(dir) {
 }
 /** The address the CLI stores a registry's credentials under (Docker Hub's is a legacy URL). */
 function credentialKey(registry) {
-    return normalizeRegistry(registry) === DOCKER_HUB ? DOCKER_HUB_AUTH_KEY : registry;
+    return normalizeRegistry(registry) === DOCKER_HUB$1 ? DOCKER_HUB_AUTH_KEY : registry;
 }
 /** As the CLI's ConvertToHostname: `https://host/v1/` -> `host`, then normalised. */
 function keyRegistry(key) {
@@ -18991,50 +19076,6 @@ function allSecretInputs(declared) {
     return {
         whole: declared.flatMap((secrets) => secrets?.whole ?? []),
         values: declared.flatMap((secrets) => secrets?.values ?? [])
-    };
-}
-
-const REQUEST_TIMEOUT_MS = 30_000;
-/**
- * The slowest upload rate a blob upload is given time for. The limit covers sending the whole
- * body, so a fixed one would fail every large layer on a slow link; 1 MiB/s is well under what
- * CI runners reach, and a registry that stalls is still caught (at size/rate past the limit).
- */
-const MIN_UPLOAD_BYTES_PER_SECOND = 1024 * 1024;
-/** The limit on one blob upload: the request limit plus the time the bytes take at the slowest rate. */
-function uploadTimeoutMs(requestTimeoutMs, size) {
-    return requestTimeoutMs + Math.ceil((size / MIN_UPLOAD_BYTES_PER_SECOND) * 1000);
-}
-class RegistryError extends Error {
-    status;
-    constructor(message, status) {
-        super(message);
-        this.status = status;
-        this.name = 'RegistryError';
-    }
-}
-/** Throws a RegistryError naming the registry, what was tried and the start of the answer. */
-async function expectOk(response, registry, what) {
-    if (response.ok)
-        return;
-    const text = (await response.text().catch(() => '')).slice(0, 300);
-    throw new RegistryError(`could not ${what} on ${registry}: ${response.status} ${response.statusText} ${text}`.trim(), response.status);
-}
-/**
- * fetch with a time limit on each request (the answer's headers within `timeoutMs`); a request
- * past it fails with a RegistryError naming the host, the request and the limit.
- */
-function fetchWithTimeout(fetchImpl, timeoutMs) {
-    return async (input, init) => {
-        try {
-            return await fetchImpl(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-        }
-        catch (error) {
-            if (error.name !== 'TimeoutError')
-                throw error;
-            const url = new URL(input instanceof Request ? input.url : String(input));
-            throw new RegistryError(`${url.host} did not answer ${init?.method ?? 'GET'} ${url.pathname} within ${timeoutMs / 1000} s: timed out`);
-        }
     };
 }
 
@@ -19544,7 +19585,7 @@ async function logIn(docker, registries, { registry, username, password, registr
     }
     catch (error) {
         if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
-            throw new Error(`Login to ${registry} failed: ${error.message}`);
+            throw new Error(`Login to ${registry} failed: ${error.message}. ${refusalFix(registry)}`);
         }
         info(`Could not check the credentials through the Registry API (${error.message}): running docker login`);
         await docker.login(registry, username, password, registryTimeout);

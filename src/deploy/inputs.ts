@@ -222,8 +222,12 @@ function checkRemoteAccess(
   hosts: DockerHost[],
   access: { sshKnownHosts: string; tlsCa: string; tlsCert: string; tlsKey: string }
 ): void {
-  if (hosts.some((host) => host.scheme === 'ssh') && !access.sshKnownHosts) {
-    fields.problem('ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified)')
+  const ssh = hosts.find((host) => host.scheme === 'ssh')
+  if (ssh && !access.sshKnownHosts) {
+    const port = ssh.port && ssh.port !== 22 ? `-p ${ssh.port} ` : ''
+    fields.problem(
+      `ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified): run \`ssh-keyscan ${port}${ssh.host}\`, check the key's fingerprint (ssh-keygen -lf -) against the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on it), and pass those lines from a secret or variable`
+    )
   }
   if (hosts.some((host) => host.scheme === 'tcp')) {
     for (const [name, value] of [

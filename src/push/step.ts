@@ -17,6 +17,7 @@ import { code } from '../lib/markdown.js'
 import { StepError, type Step } from '../run/step.js'
 import type { BuildResult, BuiltLayout } from '../build/step.js'
 import { readLayoutGraph } from '../oci/layout.js'
+import { withRefusalFix } from '../registry/refusal-hint.js'
 import { pushLayout, tagLayout } from './layout-push.js'
 import { signPushed, type SigningResult } from './signing.js'
 import type { ScanResult } from '../scan/step.js'
@@ -111,7 +112,7 @@ async function pushBuiltLayout(
     result.failed = current
     inReleaseOrder(result.pushed, built.references)
     throw new StepError(
-      `${(error as Error).message}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`,
+      `${failureMessage(error, current, run)}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`,
       result
     )
   }
@@ -121,6 +122,17 @@ async function pushBuiltLayout(
     `Pushed ${layout.digest} under ${result.pushed.length} references: ${uploaded} blobs uploaded (${bytesUploaded} bytes), ${skipped} already there, ${mounted} mounted`
   )
   return result
+}
+
+/** Why the push failed, with what to do when the registry refused it (registry/refusal-hint.ts). */
+function failureMessage(error: unknown, reference: string, run: RunContext): string {
+  let image: Pick<ImageName, 'registry' | 'repository'> = run.inputs.image
+  try {
+    if (reference) image = parseImageReference(reference).image
+  } catch {
+    // Not a name:tag (the step had not started a reference): the image input's registry.
+  }
+  return withRefusalFix((error as Error).message, error, image.registry, image.repository)
 }
 
 async function pushFromEngine(run: RunContext, built: BuildResult, retry: RetryPolicy): Promise<PushResult> {
@@ -174,7 +186,7 @@ async function pushFromEngine(run: RunContext, built: BuildResult, retry: RetryP
         ? '\nThe engine keeps waiting on the registry for the upload it started until the registry ends it; a push of the same layers waits behind it.'
         : ''
     throw new StepError(
-      `${(error as Error).message}${stalled}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`,
+      `${failureMessage(error, current, run)}${stalled}\nPushed before the failure: ${result.pushed.join(', ') || 'nothing'}`,
       result
     )
   }

@@ -8,6 +8,7 @@ import type { DockerCli } from '../docker/cli.js'
 import { storeLogin } from '../docker/config.js'
 import type { RegistryClients, RegistryLogin } from './access.js'
 import { RegistryError } from './http.js'
+import { refusalFix } from './refusal-hint.js'
 
 export async function logIn(
   docker: DockerCli,
@@ -18,7 +19,7 @@ export async function logIn(
     await (await registries(registry)).checkCredentials()
   } catch (error) {
     if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) {
-      throw new Error(`Login to ${registry} failed: ${error.message}`)
+      throw new Error(`Login to ${registry} failed: ${error.message}. ${refusalFix(registry)}`)
     }
     core.info(
       `Could not check the credentials through the Registry API (${(error as Error).message}): running docker login`

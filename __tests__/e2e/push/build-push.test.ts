@@ -325,7 +325,7 @@ describe('wrong credentials', () => {
     })
     expect(result.exitCode).toBe(1)
     expect(result.log).toMatch(
-      /::error::Login to 127\.0\.0\.1:5000 failed: 127\.0\.0\.1:5000 refused the credentials of container-ship \(401 unauthorized\)/
+      /::error::Login to 127\.0\.0\.1:5000 failed: 127\.0\.0\.1:5000 refused the credentials of container-ship \(401 unauthorized\)\. Check that username and password may push to 127\.0\.0\.1:5000/
     )
     expect(result.log).not.toContain('retrying in')
     expect(result.outputs['image-id']).toBe('')

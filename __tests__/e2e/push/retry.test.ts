@@ -161,7 +161,7 @@ describe('a push that fails at the third of five tags', () => {
       expect(result.summary).toContain('| Pushed | 4 of 5 references |')
       expect(result.summary).toContain(`Push failed at \`${image}:1\``)
       expect(result.log).toMatch(
-        /::error::.*denied[\s\S]*Pushed before the failure: .*:1\.2\.3, .*:1\.2, .*:latest, .*:sha-0123456/
+        /::error::.*denied[\s\S]*Check that username and password may push to [\s\S]*Pushed before the failure: .*:1\.2\.3, .*:1\.2, .*:latest, .*:sha-0123456/
       )
       expect(await registryDigest(tb, repository, '1.2')).toBe(result.outputs.digest)
       expect(await registryDigest(tb, repository, '1')).toBeUndefined()

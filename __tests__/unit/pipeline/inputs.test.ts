@@ -127,7 +127,11 @@ describe('each input is validated, and the message names it', () => {
     ],
     [
       { 'docker-host': 'ssh://deploy@prod', service: 'web' },
-      'ssh-known-hosts: is required for an ssh:// docker-host'
+      'ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified): run `ssh-keyscan prod`'
+    ],
+    [
+      { 'docker-host': 'ssh://deploy@prod:2222', service: 'web' },
+      'run `ssh-keyscan -p 2222 prod`, check the key'
     ],
     [{ 'docker-host': 'tcp://prod:2376', service: 'web' }, 'tls-ca: is required for a tcp:// docker-host'],
     [{ 'ssh-private-key': 'hunter2' }, 'ssh-private-key: is not PEM text with a PRIVATE KEY block'],
