@@ -23,7 +23,7 @@
 // 30 % the RUN's, 15 % the two COPYs'. The ignore file is a .trivyignore.yaml of 100 rules
 // naming IDs of the report: 50 by ID alone, 20 with paths globs, 20 with purls, 10 expired.
 //
-// Measured on this project's 2-core machine (Node 24.22.3 (see the README for the Node 20.20.2 run), 15 rounds, medians; a 35.8 MiB report;
+// Measured on this project's 2-core machine (Node 24.22.3 (see docs/measurements.md for the Node 20.20.2 run), 15 rounds, medians; a 35.8 MiB report;
 // 89 findings ignored, 10 by expired rules), while other jobs kept the load at about 3:
 //
 //   JSON.parse                               118 ms

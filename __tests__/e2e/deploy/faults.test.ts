@@ -237,7 +237,7 @@ describe("the deploy host's dockerd restarted while the new containers start", (
     expect(load.versions['2.0.0']).toBeGreaterThan(0)
     // A restarting dockerd re-creates its iptables chains as it starts: for about 0.3 s the
     // published port has no DNAT rule and new connections are refused, with or without a
-    // rollout (README, Faults). Every failed request was under way between the old dockerd's
+    // rollout (README.md, Faults). Every failed request was under way between the old dockerd's
     // exit and the new one answering; none before or after.
     const outside = load.failedDuring.filter(({ start, end }) => end < stopped || start > answering)
     expect(outside).toEqual([])

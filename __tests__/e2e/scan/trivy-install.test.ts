@@ -9,7 +9,7 @@
 // never cached.
 //
 // The archive holds a stand-in `trivy`, a shell script, instead of the real Trivy: the real
-// binary is 223 MB (README, The test bed), too big to pack, hash and serve in every test, and
+// binary is 223 MB (docs/test-bed.md), too big to pack, hash and serve in every test, and
 // what is under test is the install, not the scanner (scan/scan.test.ts runs the real Trivy). The
 // stand-in appends its arguments to a log file the test reads, one per line with a blank line
 // after each run, and writes a real, clean Trivy report (testbed-busybox.json, the test bed's

@@ -1,4 +1,4 @@
-// The shape of src/ as the README's Layout section tells it, read from the code's own imports:
+// The shape of src/ as docs/architecture.md's Layout section tells it, read from the code's own imports:
 // a folder per capability, shared plumbing that never reaches up into a step, a core (run/)
 // that knows the Step contract and no concrete step, and no import circle.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
