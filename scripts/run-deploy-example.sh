@@ -261,20 +261,22 @@ report="$work/load.json"
 node "$repo/scripts/deploy-load.mjs" "$url" "$report" 4 &
 load_pid=$!
 sleep 2
-run_act release-2
+# In a subshell, so that a failed run still stops the load and prints its counts.
+act_status=0
+(run_act release-2) || act_status=$?
 sleep 1
 kill -TERM "$load_pid"
 wait "$load_pid" || fail "the load generator failed"
 load_pid=
 [ -s "$report" ] || fail "the load generator wrote no report"
-[ "$(serving)" = release-2 ] || fail "after the second run the proxy serves '$(serving)', not release-2"
-
 read -r total failed versions < <(node -e '
   const report = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"))
   console.log(report.total, report.failed, JSON.stringify({ ...report.versions, ...report.failures }))
 ' "$report")
 log "load during the second run: $total requests, $failed failed, answers $versions"
 log "both runs took $((SECONDS - started)) s"
+[ "$act_status" -eq 0 ] || exit "$act_status"
+[ "$(serving)" = release-2 ] || fail "after the second run the proxy serves '$(serving)', not release-2"
 [ "$total" -gt 1000 ] || fail "only $total requests went through the proxy (more than 1000 expected)"
 [ "$failed" -eq 0 ] || fail "$failed of $total requests failed during the rollout"
 log "deploy-with-approval.yml passed under act: release-2 rolled out over ssh:// with 0 of $total requests failed"
