@@ -62,7 +62,10 @@ describe('action.yml', () => {
       'ignore-unfixed': 'false',
       'ignore-file': '.trivyignore',
       scanners: 'vuln,secret',
-      annotations: 'true',
+      'scan-annotations': 'true',
+      annotations: '',
+      'deploy-host': '',
+      'docker-host': '',
       'pr-comment': 'true',
       'github-token': '${{ github.token }}',
       'compose-file': 'docker-compose.yml',
@@ -73,5 +76,10 @@ describe('action.yml', () => {
       'skip-db-update': 'false'
     })
     expect(action.inputs.image?.required).toBe(true)
+  })
+
+  it('says which inputs are deprecated and what replaces them', () => {
+    expect(action.inputs['docker-host']?.description).toContain('Deprecated: the old name of deploy-host')
+    expect(action.inputs.annotations?.description).toContain('scan-annotations')
   })
 })

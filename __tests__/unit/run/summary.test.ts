@@ -63,7 +63,7 @@ describe('summaryMarkdown', () => {
         '| Scan | not run |',
         '| Pushed | 3 of 3 references |',
         '| Digest | `sha256:bbb` |',
-        '| Deploy | skipped (docker-host is empty) |',
+        '| Deploy | skipped (deploy-host is empty) |',
         '',
         '- `latest` was not moved: the registry already has 2.0.0, newer than 1.4.1.',
         '- `quay.io/acme/web:1` was not moved: the registry already has 1.5.0, newer than 1.4.1.',
