@@ -28,7 +28,8 @@ describe('refuseUnpushed: an image built and deployed without a push', () => {
     references: ['ghcr.io/acme/web:1.2.3'],
     builder: { kind: 'buildx', name: 'default', driver: 'docker', platforms: [], output: 'load' },
     dockerfile: 'Dockerfile',
-    target: ''
+    target: '',
+    metadata: '{}'
   }
   it('deploys one loaded into the engine', () => {
     expect(() => refuseUnpushed(inputsWith({}), loaded)).not.toThrow()

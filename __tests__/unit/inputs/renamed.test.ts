@@ -89,8 +89,26 @@ describe('the inputs read through the renames', () => {
     ).toThrow(InputError)
   })
 
-  it('turns check annotations off with the old annotations: false', () => {
+  it('turns check annotations off with the old annotations: false, and builds without OCI annotations', () => {
     const inputs = getInputs(reader({ ...base, annotations: 'false' }), cwd)
     expect(inputs.scan.annotations).toBe(false)
+    expect(inputs.build.annotations).toEqual([])
+  })
+
+  it('reads scan-annotations and OCI annotations side by side', () => {
+    const inputs = getInputs(
+      reader({
+        ...base,
+        'scan-annotations': 'false',
+        annotations:
+          'org.opencontainers.image.title=web\nindex:org.opencontainers.image.description=A web app'
+      }),
+      cwd
+    )
+    expect(inputs.scan.annotations).toBe(false)
+    expect(inputs.build.annotations).toEqual([
+      'org.opencontainers.image.title=web',
+      'index:org.opencontainers.image.description=A web app'
+    ])
   })
 })

@@ -78,8 +78,16 @@ describe('action.yml', () => {
     expect(action.inputs.image?.required).toBe(true)
   })
 
+  it('has branding of its own, not the one docker/build-push-action has', () => {
+    expect(parse(readFileSync(path.join(root, 'action.yml'), 'utf8')).branding).toEqual({
+      icon: 'package',
+      color: 'green'
+    })
+  })
+
   it('says which inputs are deprecated and what replaces them', () => {
     expect(action.inputs['docker-host']?.description).toContain('Deprecated: the old name of deploy-host')
     expect(action.inputs.annotations?.description).toContain('scan-annotations')
+    expect(action.outputs['image-id']?.description).toContain('Deprecated, the same as imageid')
   })
 })
