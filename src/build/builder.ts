@@ -132,7 +132,7 @@ export async function chooseBuilder(docker: DockerCli, inputs: BuilderInputs): P
     const said = inspected.stderr.trim().split('\n').slice(-3).join(' ')
     throw new Error(
       inputs.builder
-        ? `builder: docker buildx has no builder "${inputs.builder}" that answers (${said})`
+        ? `builder: docker buildx has no builder "${inputs.builder}" that answers (${said}): create it in an earlier step (docker/setup-buildx-action; its name output is the builder's name), or leave builder empty for the current one`
         : `docker buildx inspect failed: ${said}`
     )
   }

@@ -261,6 +261,6 @@ export function refuseUntrustedDeploy(
   const deploying = inputs.steps.includes('deploy') && inputs.deploy.dockerHosts.length > 0
   if (!deploying || inputs.deploy.allowUntrustedEvents || !UNTRUSTED_DEPLOY_EVENTS.includes(eventName)) return
   throw new InputError([
-    `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval; or set deploy-on-untrusted-events: true to allow it on this event.`
+    `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval, and keep this step's deploy off such runs with \`if: github.event_name != '${eventName}'\` (or steps: build,scan on them); or set deploy-on-untrusted-events: true to allow it on this event.`
   ])
 }

@@ -122,7 +122,9 @@ function sshClient(host: DockerHost): string | undefined {
   if (host.scheme !== 'ssh') return undefined
   const realSsh = findProgram('ssh', process.env.PATH)
   if (!realSsh)
-    throw new Error(`deploy-host: ${host.url} needs the ssh client, which is not installed on the runner`)
+    throw new Error(
+      `deploy-host: ${host.url} needs the ssh client, which is not installed on the runner: install it (sudo apt-get install -y openssh-client), or reach the engine over tcp:// with TLS`
+    )
   return realSsh
 }
 

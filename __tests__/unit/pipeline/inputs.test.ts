@@ -61,7 +61,7 @@ describe('defaults', () => {
 
 describe('each input is validated, and the message names it', () => {
   test.each([
-    [{ image: '' }, 'image: is empty'],
+    [{ image: '' }, 'image: is empty: set image to the repository to build and push'],
     [{ image: 'ghcr.io/acme/web:1.0' }, 'image: "ghcr.io/acme/web:1.0" has a tag'],
     [{ image: 'ghcr.io/Acme/web' }, 'image: "ghcr.io/Acme/web" is not a valid repository name'],
     [{ image: 'acme/web@sha256:abc' }, 'image: "acme/web@sha256:abc" has a digest'],
