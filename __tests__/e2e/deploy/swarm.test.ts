@@ -213,7 +213,7 @@ describe('a secret fed by the env input', () => {
   })
 })
 
-it('refuses a worker as docker-host before anything is built', async () => {
+it('refuses a worker as deploy-host (given by its old name docker-host) before anything is built', async () => {
   const stack = newSwarmStack('worker', 18082)
   const run = await swarmRelease(stack, '1.0.0', { inputs: { 'docker-host': tb.engines[1]?.socket ?? '' } })
   expect(run.exitCode).not.toBe(0)
