@@ -183,7 +183,7 @@ async function actionDeploy(project, version) {
       image,
       username: /** @type {string} */ (tb.TESTBED_REGISTRY_USER),
       password,
-      'docker-host': /** @type {string} */ (tb.TESTBED_SSH_HOST),
+      'deploy-host': /** @type {string} */ (tb.TESTBED_SSH_HOST),
       'ssh-private-key': readFileSync(/** @type {string} */ (tb.TESTBED_SSH_KEY_FILE), 'utf8'),
       'ssh-known-hosts': readFileSync(/** @type {string} */ (tb.TESTBED_SSH_KNOWN_HOSTS_FILE), 'utf8'),
       'compose-project': project,

@@ -121,7 +121,7 @@ async function deploy(tb, password, list, version, batch) {
       image: `${tb.TESTBED_REGISTRY}/bench/fleet-web`,
       username: /** @type {string} */ (tb.TESTBED_REGISTRY_USER),
       password,
-      'docker-host': list.map((e) => e.sshHost).join('\n'),
+      'deploy-host': list.map((e) => e.sshHost).join('\n'),
       'ssh-private-key': readFileSync(/** @type {string} */ (tb.TESTBED_SSH_KEY_FILE), 'utf8'),
       'ssh-known-hosts': readFileSync(/** @type {string} */ (tb.TESTBED_ENGINES_KNOWN_HOSTS_FILE), 'utf8'),
       'compose-project': project,

@@ -77,7 +77,7 @@ async function ship(version, options = {}) {
       // The vulnerability DB cannot be downloaded here: the test bed built one offline.
       'skip-db-update': 'true',
       // The test bed's engine, reached as a remote host over SSH (its own sshd on 127.0.0.1:2222).
-      'docker-host': /** @type {string} */ (testbed.TESTBED_SSH_HOST),
+      'deploy-host': /** @type {string} */ (testbed.TESTBED_SSH_HOST),
       'ssh-private-key': readFileSync(/** @type {string} */ (testbed.TESTBED_SSH_KEY_FILE), 'utf8'),
       'ssh-known-hosts': readFileSync(/** @type {string} */ (testbed.TESTBED_SSH_KNOWN_HOSTS_FILE), 'utf8'),
       'compose-project': project,

@@ -71,7 +71,7 @@ export function hasContainerdStore(driverStatusJson: string): boolean {
 
 type BuilderInputs = Pick<
   BuildInputs,
-  'builder' | 'secrets' | 'platforms' | 'cacheTo' | 'cacheFrom' | 'provenance' | 'sbom'
+  'builder' | 'secrets' | 'platforms' | 'cacheTo' | 'cacheFrom' | 'provenance' | 'sbom' | 'annotations'
 >
 
 /** What only buildx can do, as the input names a user wrote. */
@@ -84,6 +84,7 @@ export function buildxOnlyInputs(inputs: Omit<BuilderInputs, 'provenance'>): str
   // The classic builder takes --cache-from image references only, not buildx's type=... specs.
   if (inputs.cacheFrom.some((source) => source.includes('='))) needed.push('cache-from')
   if (inputs.sbom) needed.push('sbom')
+  if (inputs.annotations.length > 0) needed.push('annotations')
   return needed
 }
 
@@ -131,7 +132,7 @@ export async function chooseBuilder(docker: DockerCli, inputs: BuilderInputs): P
     const said = inspected.stderr.trim().split('\n').slice(-3).join(' ')
     throw new Error(
       inputs.builder
-        ? `builder: docker buildx has no builder "${inputs.builder}" that answers (${said})`
+        ? `builder: docker buildx has no builder "${inputs.builder}" that answers (${said}): create it in an earlier step (docker/setup-buildx-action; its name output is the builder's name), or leave builder empty for the current one`
         : `docker buildx inspect failed: ${said}`
     )
   }
@@ -152,6 +153,13 @@ export async function chooseBuilder(docker: DockerCli, inputs: BuilderInputs): P
         `${needed.join(', ')} need a builder that exports an OCI image layout (buildx's docker-container, remote or kubernetes driver, or the docker driver with the containerd image store); the builder "${builder.name}" uses the ${found.driver || 'unknown'} driver and can only load one platform into the engine. ${GET_A_BUILDER}`
       )
     }
+  }
+  // Not refused: docker/metadata-action's annotations output is often passed as it is, and a
+  // build that loads into the engine still works; it only cannot carry them.
+  if (!layout && inputs.annotations.length > 0) {
+    core.warning(
+      `annotations: the builder "${builder.name}" uses the ${found.driver || 'unknown'} driver and loads the image into the engine, which keeps no OCI annotations: the image is pushed without them. ${GET_A_BUILDER}`
+    )
   }
   const missing = inputs.platforms.filter((platform) => !platformListed(platform, found.platforms))
   if (missing.length > 0 && found.platforms.length > 0) {

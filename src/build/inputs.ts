@@ -2,6 +2,7 @@
 import path from 'node:path'
 import { isDirectory, isFile, parseBoolean, type InputFields, type InputScope } from '../inputs/fields.js'
 import { parseKeyValueLines, parseLines, parseList, type KeyValue } from '../lib/key-value.js'
+import { parseAnnotations } from './annotations.js'
 
 export interface BuildInputs {
   context: string
@@ -10,6 +11,8 @@ export interface BuildInputs {
   file: string
   buildArgs: KeyValue[]
   labels: KeyValue[]
+  /** OCI annotations, each a docker buildx build --annotation value (annotations.ts). */
+  annotations: string[]
   secrets: KeyValue[]
   target: string
   /** A buildx builder's name; '' for the current one. */
@@ -61,6 +64,7 @@ export function readBuildInputs(fields: InputFields, scope: InputScope): BuildIn
     file,
     buildArgs: fields.field('build-args', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, named), []),
     labels: fields.field('labels', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, named), []),
+    annotations: fields.field('annotations', parseAnnotations, []),
     secrets: fields.field(
       'secrets',
       (raw) => parseKeyValueLines(raw, SECRET_ID, 'an id of letters, digits, . _ -'),

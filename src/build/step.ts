@@ -23,6 +23,7 @@ export interface BuildSpec extends Pick<
   | 'context'
   | 'file'
   | 'buildArgs'
+  | 'annotations'
   | 'target'
   | 'platforms'
   | 'cacheFrom'
@@ -66,6 +67,8 @@ export interface BuildResult {
   dockerfile: string
   /** The build stage built ('' for the last). */
   target: string
+  /** The metadata output: buildx's --metadata-file JSON, or for the classic builder what it knows. */
+  metadata: string
 }
 
 /** Environment variable that carries the i-th build secret to buildx (`--secret id=X,env=VAR`). */
@@ -89,6 +92,7 @@ export function buildxArgs(
   if (output.kind === 'load') for (const tag of spec.tags) args.push('--tag', tag)
   for (const { key, value } of spec.buildArgs) args.push('--build-arg', `${key}=${value}`)
   for (const { key, value } of spec.labels) args.push('--label', `${key}=${value}`)
+  for (const annotation of spec.annotations) args.push('--annotation', annotation)
   spec.secretIds.forEach((id, index) => args.push('--secret', `id=${id},env=${secretEnvName(index)}`))
   if (spec.target) args.push('--target', spec.target)
   if (spec.platforms.length > 0) args.push('--platform', spec.platforms.join(','))
@@ -149,6 +153,7 @@ export async function build(
       })
       const metadata = readMetadata(metadataFile)
       const base = {
+        metadata: metadataOutput(metadataFile),
         references: spec.tags,
         builder,
         buildRef: metadata.ref,
@@ -174,8 +179,14 @@ export async function build(
     } else {
       // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
       await run.docker.run(classicArgs(spec, { iidFile }), { extraEnv: { DOCKER_BUILDKIT: '0' } })
+      const imageId = readFileSync(iidFile, 'utf8').trim()
       result = {
-        imageId: readFileSync(iidFile, 'utf8').trim(),
+        imageId,
+        // What buildx would say of a loaded image that the classic builder knows too.
+        metadata: JSON.stringify({
+          'containerimage.config.digest': imageId,
+          'image.name': spec.tags.join(',')
+        }),
         references: spec.tags,
         builder,
         dockerfile: inputs.file,
@@ -202,6 +213,7 @@ export function buildSpec(
     file: build.file,
     tags: release.references,
     buildArgs: build.buildArgs,
+    annotations: build.annotations,
     labels: mergeLabels(ociLabels({ github, version: release.plan.version, created }), build.labels),
     secretIds: build.secrets.map((secret) => secret.key),
     target: build.target,
@@ -238,7 +250,10 @@ export const buildStep: Step<'build', BuildResult, BuildInputs, object, Builder>
   run: (call) => build(call, call.prepared),
   report: (result) => ({
     outputs: {
+      imageid: result?.imageId ?? '',
+      // The old name, kept while workflows move to imageid (docker/build-push-action's).
       'image-id': result?.imageId ?? '',
+      metadata: result?.metadata ?? '',
       'sbom-files':
         result?.sbomFiles && Object.keys(result.sbomFiles).length > 0 ? JSON.stringify(result.sbomFiles) : ''
     },
@@ -270,6 +285,18 @@ interface BuildMetadata {
   digest?: string
   /** The config digest of a one-platform image. */
   configDigest?: string
+}
+
+/** The metadata output: the file's JSON object, compacted; {} when buildx wrote none. */
+function metadataOutput(metadataFile: string): string {
+  try {
+    const metadata = JSON.parse(readFileSync(metadataFile, 'utf8')) as unknown
+    return metadata && typeof metadata === 'object' && !Array.isArray(metadata)
+      ? JSON.stringify(metadata)
+      : '{}'
+  } catch {
+    return '{}'
+  }
 }
 
 /** What buildx's --metadata-file says of the build; nothing that is missing or not a string. */

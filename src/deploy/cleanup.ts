@@ -1,5 +1,5 @@
 // The deploy's part of the post step (run/post.ts), however the main step ended, on each host
-// of the docker-host input:
+// of the deploy-host input:
 // - after a main step that ended mid-deploy (cancelled, crashed): the service put back in one
 //   piece by its strategy's recovery, and the deploy lock released, through the SSH tunnel the
 //   main step left (or a new one);
@@ -72,7 +72,7 @@ interface LeftOnHost {
 async function cleanUpDeploy(cleanup: PostContext): Promise<void> {
   const { saved, input, log } = cleanup
   const warn = (message: string): void => log.warning(message)
-  const lines = input('docker-host')
+  const lines = input('deploy-host')
     .split('\n')
     .map((line) => line.trim())
     .filter(Boolean)

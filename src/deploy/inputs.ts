@@ -15,14 +15,14 @@ import { parseSwitchCommand, type SwitchCommand } from './compose/switch-command
 import { parseDockerHosts, type DockerHost } from './host/docker-host.js'
 import { readReleaseChoice, type ReleaseChoice } from './release-choice/choice.js'
 
-/** How many hosts change at once: a count, or a percentage of the docker-host lines. */
+/** How many hosts change at once: a count, or a percentage of the deploy-host lines. */
 export type RolloutBatch = { hosts: number } | { percent: number }
 
 /** What a failure on one host does to the hosts already on the new release. */
 export type OnFailure = 'rollback' | 'stop'
 
 export interface DeployInputs {
-  /** The docker-host lines, in order; empty skips deploy. */
+  /** The deploy-host lines, in order; empty skips deploy. */
   dockerHosts: DockerHost[]
   sshPrivateKey: string
   sshKnownHosts: string
@@ -79,7 +79,7 @@ const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 
 export function readDeployInputs(fields: InputFields, scope: InputScope): DeployInputs {
   const { read } = fields
-  const dockerHosts = fields.field('docker-host', parseDockerHosts, [])
+  const dockerHosts = fields.field('deploy-host', parseDockerHosts, [])
   const sshPrivateKey = read('ssh-private-key')
   const sshKnownHosts = read('ssh-known-hosts')
   const tlsCa = read('tls-ca')
@@ -95,7 +95,7 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
   const deploying = scope.steps.includes('deploy') && dockerHosts.length > 0
   if (service && !SERVICE_NAME.test(service))
     fields.problem(`service: "${service}" is not a Compose service name`)
-  if (deploying && !service) fields.problem('service: is required to deploy (docker-host is set)')
+  if (deploying && !service) fields.problem('service: is required to deploy (deploy-host is set)')
 
   const seconds = (name: Parameters<typeof parseWholeNumber>[1], fallback: number): number =>
     fields.field(name, (raw) => parseWholeNumber(raw, name), fallback)
@@ -106,7 +106,7 @@ export function readDeployInputs(fields: InputFields, scope: InputScope): Deploy
   )
   // Swarm spreads the tasks over its nodes itself: the action talks to one manager.
   if (orchestrator === 'swarm' && dockerHosts.length > 1)
-    fields.problem('docker-host: orchestrator swarm takes one host, a Swarm manager, not several')
+    fields.problem('deploy-host: orchestrator swarm takes one host, a Swarm manager, not several')
   return {
     dockerHosts,
     sshPrivateKey,
@@ -211,7 +211,7 @@ function parseDeployEnv(raw: string): KeyValue[] {
   const reserved = env.filter(({ key }) => ENGINE_VARIABLES.includes(key) || key === 'APP_VERSION')
   if (reserved.length > 0) {
     throw new Error(
-      `${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from docker-host)`
+      `${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from deploy-host)`
     )
   }
   return env
@@ -226,7 +226,7 @@ function checkRemoteAccess(
   if (ssh && !access.sshKnownHosts) {
     const port = ssh.port && ssh.port !== 22 ? `-p ${ssh.port} ` : ''
     fields.problem(
-      `ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified): run \`ssh-keyscan ${port}${ssh.host}\`, check the key's fingerprint (ssh-keygen -lf -) against the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on it), and pass those lines from a secret or variable`
+      `ssh-known-hosts: is required for an ssh:// deploy-host (host keys are always verified): run \`ssh-keyscan ${port}${ssh.host}\`, check the key's fingerprint (ssh-keygen -lf -) against the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on it), and pass those lines from a secret or variable`
     )
   }
   if (hosts.some((host) => host.scheme === 'tcp')) {
@@ -237,7 +237,7 @@ function checkRemoteAccess(
     ] as const) {
       if (!value)
         fields.problem(
-          `${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`
+          `${name}: is required for a tcp:// deploy-host (the engine is reached over mutual TLS)`
         )
     }
   }
@@ -251,7 +251,7 @@ function checkRemoteAccess(
 export const UNTRUSTED_DEPLOY_EVENTS = ['pull_request', 'pull_request_target', 'merge_group', 'issue_comment']
 
 /**
- * Refuses a run that would deploy (deploy in steps, docker-host set) on such an event, unless
+ * Refuses a run that would deploy (deploy in steps, deploy-host set) on such an event, unless
  * deploy-on-untrusted-events allows it; checked before anything is set up.
  */
 export function refuseUntrustedDeploy(
@@ -261,6 +261,6 @@ export function refuseUntrustedDeploy(
   const deploying = inputs.steps.includes('deploy') && inputs.deploy.dockerHosts.length > 0
   if (!deploying || inputs.deploy.allowUntrustedEvents || !UNTRUSTED_DEPLOY_EVENTS.includes(eventName)) return
   throw new InputError([
-    `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval; or set deploy-on-untrusted-events: true to allow it on this event.`
+    `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval, and keep this step's deploy off such runs with \`if: github.event_name != '${eventName}'\` (or steps: build,scan on them); or set deploy-on-untrusted-events: true to allow it on this event.`
   ])
 }

@@ -1,7 +1,7 @@
 // The deploy's state as the post step reads it back, trusting none of it (see
 // run/trusted-state.ts for why and for the folder checks):
 // - the access folders must be the action's own (ownFolder, ownSocketFolder); the host is the
-//   docker-host input's, and the ssh command line is rebuilt from it and the folder, never read;
+//   deploy-host input's, and the ssh command line is rebuilt from it and the folder, never read;
 // - the lock name must be the action's: `container-ship-lock-<Compose project name>`;
 // - the tunnel's PID is only a number here: it is used once it is checked to be that tunnel's ssh.
 // The strategy checks its own rollout state (compose/recovery.ts: checkedRollout).
@@ -28,8 +28,8 @@ export function checkedPid(value: unknown): number | undefined {
 }
 
 /**
- * The deploy host's access, rebuilt from the docker-host input and the checked folders the
- * main step saved; undefined when none was saved. A docker-host input that does not parse
+ * The deploy host's access, rebuilt from the deploy-host input and the checked folders the
+ * main step saved; undefined when none was saved. A deploy-host input that does not parse
  * leaves the folders to remove and no host to reach (url '').
  */
 export function checkedAccess(
@@ -58,7 +58,7 @@ export function checkedAccess(
     host = parseDockerHost(dockerHost)
   } catch (error) {
     // The folders are still the action's: they are removed, nothing is reached.
-    log.warning(`docker-host: ${(error as Error).message}; the deploy host is not reached from the post step`)
+    log.warning(`deploy-host: ${(error as Error).message}; the deploy host is not reached from the post step`)
     return { engine: { kind: 'remote', host: '' }, url: '', dir, ...(socketDir ? { socketDir } : {}) }
   }
   const access = accessIn(host, dir, socketDir)

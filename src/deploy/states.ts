@@ -1,6 +1,6 @@
 // The names of the state the deploy step saves for the post step (GITHUB_STATE, read back as
 // STATE_<name>): what its cleanup needs to reach the hosts, free the locks and repair a rollout.
-// With several docker-host lines, each host has its own: the first host's under these names,
+// With several deploy-host lines, each host has its own: the first host's under these names,
 // the others' with the host's line number after them (hostState).
 export enum DeployState {
   /** JSON of the deploy host's access folder and engine (SavedAccess), removed in post. */
@@ -21,7 +21,7 @@ export enum DeployState {
   GitHubDeployment = 'deploy-github-deployment'
 }
 
-/** The state's name for the host of the docker-host input's `index`-th line (from 0). */
+/** The state's name for the host of the deploy-host input's `index`-th line (from 0). */
 export function hostState(
   state: Exclude<DeployState, DeployState.Finished | DeployState.GitHubDeployment>,
   index: number

@@ -103,7 +103,7 @@ export function deploySkipReason(
   release: Pick<Release, 'pushing'>
 ): string | undefined {
   if (!inputs.steps.includes('deploy')) return 'deploy is not in steps'
-  if (inputs.deploy.dockerHosts.length === 0) return 'docker-host is empty'
+  if (inputs.deploy.dockerHosts.length === 0) return 'deploy-host is empty'
   if (inputs.steps.includes('push') && !release.pushing.push) {
     return `nothing was pushed (${release.pushing.reason})`
   }
@@ -462,7 +462,7 @@ function summarize(result: DeployResult): void {
   result.replicas = first.replicas
 }
 
-/** `work` on every host, some side by side; the results by docker-host line. */
+/** `work` on every host, some side by side; the results by deploy-host line. */
 function onEveryHost<T>(fleet: DeployFleet, work: (target: DeployTarget) => Promise<T>): Promise<T[]> {
   return mapLimit(fleet.targets, HOSTS_AT_ONCE, work)
 }

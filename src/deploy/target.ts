@@ -30,7 +30,7 @@ import { planVersion, registryLookup } from './release-choice/resolve.js'
 
 /** One deploy host, reached. */
 export interface DeployTarget {
-  /** Its line in docker-host, from 0: it names the host's state for the post step. */
+  /** Its line in deploy-host, from 0: it names the host's state for the post step. */
   index: number
   host: DockerHost
   /** The docker CLI with the action's private config, against the deploy host's engine. */
@@ -62,7 +62,7 @@ export function deployStrategy(deploy: Pick<DeployInputs, 'orchestrator'>): Depl
  * Checks the strategy's files and reaches every host, side by side. `onAccess` is called as soon
  * as a host's credential files exist, so the post step removes them however this ends. When a
  * host cannot be reached, the tunnels opened to the others are closed and the first failure (in
- * docker-host order) is thrown.
+ * deploy-host order) is thrown.
  */
 export async function prepareDeploy(
   inputs: { deploy: DeployInputs },
@@ -71,7 +71,7 @@ export async function prepareDeploy(
   options: { tempRoot: string; cwd: string; onAccess: (index: number, access: RemoteAccess) => void }
 ): Promise<DeployFleet> {
   const hosts = inputs.deploy.dockerHosts
-  if (hosts.length === 0) throw new Error('docker-host: is empty')
+  if (hosts.length === 0) throw new Error('deploy-host: is empty')
   const plan = deployStrategy(inputs.deploy).prepare(inputs.deploy, version, options.cwd, core)
   const reached = await Promise.allSettled(
     hosts.map((host, index) =>
@@ -104,7 +104,7 @@ async function reachHost(
       await openTunnel(access, realSsh)
     } catch (error) {
       throw new Error(
-        `docker-host: cannot reach the Docker engine at ${host.url}: ${(error as Error).message}`
+        `deploy-host: cannot reach the Docker engine at ${host.url}: ${(error as Error).message}`
       )
     }
     options.onAccess(index, access) // now with the tunnel's PID, for the post step
@@ -122,7 +122,9 @@ function sshClient(host: DockerHost): string | undefined {
   if (host.scheme !== 'ssh') return undefined
   const realSsh = findProgram('ssh', process.env.PATH)
   if (!realSsh)
-    throw new Error(`docker-host: ${host.url} needs the ssh client, which is not installed on the runner`)
+    throw new Error(
+      `deploy-host: ${host.url} needs the ssh client, which is not installed on the runner: install it (sudo apt-get install -y openssh-client), or reach the engine over tcp:// with TLS`
+    )
   return realSsh
 }
 
@@ -156,7 +158,7 @@ async function reachEngine(docker: DockerCli, access: RemoteAccess): Promise<str
   // Through the tunnel, ssh says why the host's end failed (no socket, forwarding refused).
   const tunnelSaid = access.tunnel ? sshComplaint(access.tunnel.log) : ''
   throw new Error(
-    `docker-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`
+    `deploy-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`
   )
 }
 
@@ -184,10 +186,10 @@ export function unreachableReason(stderr: string): string {
   return chosen.join('; ') || 'the docker CLI printed nothing'
 }
 
-/** Each host's access files, by docker-host line, as soon as they exist: also when reaching fails. */
+/** Each host's access files, by deploy-host line, as soon as they exist: also when reaching fails. */
 const written = new Map<number, RemoteAccess>()
 
-/** The state names of the deploy step for `hosts` docker-host lines: each host's, and the fleet's. */
+/** The state names of the deploy step for `hosts` deploy-host lines: each host's, and the fleet's. */
 export function deployStates(hosts: number): string[] {
   const perHost = [DeployState.Access, DeployState.Lock, DeployState.Rollout] as const
   const names = Array.from({ length: Math.max(1, hosts) }, (_, index) =>

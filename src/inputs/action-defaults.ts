@@ -22,7 +22,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'skip-db-update': 'false',
   'db-cache': 'true',
   'db-max-age': '2d',
-  annotations: 'true',
+  'scan-annotations': 'true',
   'pr-comment': 'true',
   orchestrator: 'compose',
   'compose-file': 'docker-compose.yml',

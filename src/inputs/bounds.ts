@@ -32,7 +32,7 @@ export const INPUT_BOUNDS = {
   'batch-wait': wait(0),
   // Releases kept on a host; 0 keeps all. Past this, keeping "all" is what is meant.
   'keep-releases': { min: 0, max: 1000, why: 'more releases than a host keeps images of; 0 keeps all' },
-  // A batch is some of the docker-host lines; a count past any fleet one workflow reaches is a slip.
+  // A batch is some of the deploy-host lines; a count past any fleet one workflow reaches is a slip.
   'rollout-batch': { min: 1, max: 1000, why: 'more hosts than one workflow deploys to' },
   // README, The scan on a large report: 10,000 findings are 35.8 MiB of Trivy JSON, so a million
   // would be some 3.5 GiB, more than the action can read; a budget that large is no budget.

@@ -3,6 +3,7 @@
 // inputs through one InputFields; the parsers here are the ones more than one step uses.
 import { existsSync, statSync } from 'node:fs'
 import { ACTION_DEFAULTS } from './action-defaults.js'
+import { renamedInputReader } from './renamed.js'
 
 /** What inputs may depend on: which steps run. */
 export interface InputScope {
@@ -25,13 +26,21 @@ export class InputError extends Error {
 
 /** The inputs being read, and the problems found so far. */
 export class InputFields {
-  readonly problems: string[] = []
+  readonly problems: string[]
+  /** Old input names used (renamed.ts): for the log, not failures. */
+  readonly warnings: string[]
+  private readonly given: InputReader
 
   constructor(
-    private readonly given: InputReader,
+    given: InputReader,
     /** The workspace, against which paths in inputs are resolved. */
     readonly cwd: string
-  ) {}
+  ) {
+    const renamed = renamedInputReader(given)
+    this.given = renamed.read
+    this.problems = [...renamed.problems]
+    this.warnings = renamed.warnings
+  }
 
   /** An input's value; an empty one gets action.yml's default, as the runner gives it. */
   readonly read = (name: string): string => this.given(name) || ACTION_DEFAULTS[name] || ''

@@ -59,9 +59,10 @@ function checkPort(registry: string, port: string | undefined): void {
 }
 
 /** Parses a repository name without tag or digest; throws a message saying what is wrong. */
-export function parseImageName(input: string): ImageName {
+export function parseImageName(input: string, example = 'ghcr.io/acme/web'): ImageName {
   const name = input.trim()
-  if (name === '') throw new Error('is empty')
+  if (name === '')
+    throw new Error(`is empty: set image to the repository to build and push, without a tag, e.g. ${example}`)
   if (name.includes('@'))
     throw new Error(`"${name}" has a digest; give the repository only, e.g. ghcr.io/acme/web`)
   if (/:[\w][\w.-]*$/.test(name.slice(name.lastIndexOf('/') + 1))) {

@@ -27,7 +27,8 @@ export async function run(steps: readonly AnyStep[]): Promise<void> {
   const prepared = new Map<string, unknown>()
   try {
     maskSecretInputs(secretInputsOf(steps))
-    const { run: inputs, own } = readInputs(steps, (name) => core.getInput(name), process.cwd())
+    const { run: inputs, own, warnings } = readInputs(steps, (name) => core.getInput(name), process.cwd())
+    for (const warning of warnings) core.warning(warning)
     record.inputs = inputs
     record.own = own
     const github = readGitHubContext()

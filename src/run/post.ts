@@ -20,6 +20,7 @@ import { State } from './names.js'
 import { removePrivateDockerConfig } from '../docker/config.js'
 import type { PostContext, StepCleanup } from './cleanup.js'
 import { ownFolder, trusted } from './trusted-state.js'
+import { renamedInputReader } from '../inputs/renamed.js'
 
 /** core.getState: the runner hands saved state to the post step as STATE_<name>. */
 function savedState(name: string, env: NodeJS.ProcessEnv): string {
@@ -47,7 +48,8 @@ export async function post(
   )
   const context: PostContext = {
     saved: (name) => savedState(name, env),
-    input: (name) => input(name, env),
+    // By the new names, as the main step read them (an old name's value carried over).
+    input: renamedInputReader((name) => input(name, env)).read,
     tempRoot,
     configDir,
     path: env.PATH,

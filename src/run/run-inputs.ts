@@ -11,6 +11,8 @@ export interface ReadInputs {
   run: RunInputs
   /** Each step's own inputs, by step name (steps without inputs of their own have none). */
   own: Record<string, unknown>
+  /** Old input names used, each with the name to use instead. */
+  warnings: string[]
 }
 
 export function readInputs(steps: readonly AnyStep[], read: InputReader, cwd: string): ReadInputs {
@@ -23,7 +25,7 @@ export function readInputs(steps: readonly AnyStep[], read: InputReader, cwd: st
     if (step.readInputs) own[step.name] = step.readInputs(fields, { steps: chosen })
   }
   fields.check()
-  return { run, own }
+  return { run, own, warnings: fields.warnings }
 }
 
 /** The steps input: names of the given steps, in the order they run, with what each requires. */

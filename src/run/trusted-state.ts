@@ -8,7 +8,7 @@
 //   in /tmp likewise, and private (0700).
 // - The deploy's own values (the lock name, the access, a rollout under way) are checked where
 //   the deploy reads them back: deploy/saved-state.ts and its strategy's recovery.
-// - Nothing that runs is read from state: the ssh command line is rebuilt from the docker-host
+// - Nothing that runs is read from state: the ssh command line is rebuilt from the deploy-host
 //   input and the checked access folder, the switch command from the switch-command input.
 import { lstatSync, realpathSync } from 'node:fs'
 import path from 'node:path'

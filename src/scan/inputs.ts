@@ -71,7 +71,7 @@ export function readScanInputs(fields: InputFields, scope: InputScope): ScanInpu
     severities,
     compareTo: fields.field('compare-to', parseCompareTo, { kind: 'none' }),
     gateOn: fields.field('gate-on', parseGateOn, 'all'),
-    deployHostSet: read('docker-host').trim() !== '',
+    deployHostSet: read('deploy-host').trim() !== '',
     deployOrchestrator: read('orchestrator').toLowerCase() === 'swarm' ? 'swarm' : 'compose',
     ignoreUnfixed: fields.field('ignore-unfixed', parseBoolean, false),
     ignoreFile,
@@ -88,7 +88,7 @@ export function readScanInputs(fields: InputFields, scope: InputScope): ScanInpu
       text: DEFAULT_DB_MAX_AGE
     }),
     sarifFile: fields.field('sarif-file', (raw) => parseSarifFile(raw, cwd, scanning), ''),
-    annotations: fields.field('annotations', parseBoolean, true),
+    annotations: fields.field('scan-annotations', parseBoolean, true),
     prComment: fields.field('pr-comment', parseBoolean, true),
     githubToken: read('github-token')
   }

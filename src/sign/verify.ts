@@ -164,7 +164,7 @@ async function publicKeyFile(inputs: SignInputs, run: CosignRun, folder: Private
   return folder.write('cosign.pub', pemFile(pem))
 }
 
-function notSigned(reference: string, inputs: VerifyingInputs): string {
+export function notSigned(reference: string, inputs: VerifyingInputs): string {
   if (inputs.verifyWith === 'key') {
     return `the image ${reference} is not signed with this key: sign it with sign: key, or check cosign-public-key (or cosign-key)`
   }

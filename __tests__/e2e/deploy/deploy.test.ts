@@ -292,11 +292,18 @@ describe('steps: deploy on its own', () => {
     const stack = newStack('deploy-only', 'ssh', 'v2')
     const pushed = await release(stack, '4.2.0', { steps: 'build,push' })
     expect(pushed.exitCode).toBe(0)
+    // The harness names the host with the old input name, still taken with a warning.
+    expect(pushed.log).toContain('::warning::docker-host is deprecated: rename it to deploy-host')
     expect(pushed.log).not.toContain('docker compose')
     expect(await serviceContainers(stack.project)).toEqual([])
     // The deploy job: a fresh checkout, the same tag, no build.
-    const run = await release(stack, '4.2.0', { steps: 'deploy' })
+    // It names the host with the new input name, deploy-host.
+    const run = await release(stack, '4.2.0', {
+      steps: 'deploy',
+      inputs: { 'docker-host': '', 'deploy-host': hostInputs('ssh')['docker-host'] ?? '' }
+    })
     expect(run.log).not.toContain('::error::')
+    expect(run.log).not.toContain('deprecated')
     expect(run.exitCode).toBe(0)
     expect(run.log).not.toMatch(/docker (buildx )?build/)
     expect(run.outputs.deployed).toBe('true')
@@ -463,10 +470,17 @@ describe('what cannot deploy fails before anything is built or changed', () => {
     }
   )
 
+  it('deploy-host and its old name docker-host both set, refused naming both', async () => {
+    await refused(
+      { 'deploy-host': 'ssh://deploy@127.0.0.1:2299' },
+      /::error::Invalid input: deploy-host: docker-host is set too, and it is the old name of deploy-host: keep only deploy-host/
+    )
+  })
+
   it('an ssh host nobody listens on', async () => {
     await refused(
       { 'docker-host': 'ssh://deploy@127.0.0.1:2299' },
-      /::error::docker-host: cannot reach the Docker engine at ssh:\/\/deploy@127\.0\.0\.1:2299: .*Connection refused/
+      /::error::deploy-host: cannot reach the Docker engine at ssh:\/\/deploy@127\.0\.0\.1:2299: .*Connection refused/
     )
   })
 

@@ -181,7 +181,7 @@ describe('a release over three hosts', () => {
     const run = await releaseToFleet('5.0.0', { inputs: { 'ssh-known-hosts': knownHosts } })
     expect(run.exitCode).not.toBe(0)
     expect(run.log).toMatch(
-      new RegExp(`::error::.*docker-host: cannot reach the Docker engine at ${tb.engines[2]?.sshHost}`)
+      new RegExp(`::error::.*deploy-host: cannot reach the Docker engine at ${tb.engines[2]?.sshHost}`)
     )
     // Nothing built or pushed; the tunnels to the two hosts reached were closed, their files removed.
     expect(run.outputs['image-id']).toBe('')

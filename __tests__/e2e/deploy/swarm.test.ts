@@ -213,12 +213,12 @@ describe('a secret fed by the env input', () => {
   })
 })
 
-it('refuses a worker as docker-host before anything is built', async () => {
+it('refuses a worker as deploy-host (given by its old name docker-host) before anything is built', async () => {
   const stack = newSwarmStack('worker', 18082)
   const run = await swarmRelease(stack, '1.0.0', { inputs: { 'docker-host': tb.engines[1]?.socket ?? '' } })
   expect(run.exitCode).not.toBe(0)
   expect(run.log).toContain(
-    '::error::orchestrator: swarm needs docker-host to be a Swarm manager, and its engine is a worker'
+    '::error::orchestrator: swarm needs deploy-host to be a Swarm manager, and its engine is a worker'
   )
   expect(run.log).not.toContain('::group::Build')
   expect(await manager(['stack', 'ls', '--format', '{{.Name}}'])).not.toContain(stack.name)

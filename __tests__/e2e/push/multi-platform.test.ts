@@ -72,7 +72,13 @@ describe('two platforms, both clean', () => {
     let image: string
     ;({ image, repository } = uniqueRepository(tb, 'multi'))
     result = await runAction({
-      inputs: inputs(image, { sbom: 'true', provenance: 'mode=max' }),
+      inputs: inputs(image, {
+        sbom: 'true',
+        provenance: 'mode=max',
+        // As docker/metadata-action's annotations output gives them.
+        annotations:
+          'index:org.opencontainers.image.title=multi\nmanifest:org.opencontainers.image.vendor=acme'
+      }),
       event: eventEnv('tag-push'),
       workspace: workspaceWith({ Dockerfile: dockerfile(tb, 'amd64 arm64') }),
       env: scanSetup(tb).env
@@ -99,8 +105,30 @@ describe('two platforms, both clean', () => {
       expect(manifest.digest).toBe(digest)
       expect(manifest.mediaType).toBe('application/vnd.oci.image.index.v1+json')
     }
-    // image-id is for one platform only.
+    // imageid (and its old name image-id) is for one platform only.
+    expect(result.outputs.imageid).toBe('')
     expect(result.outputs['image-id']).toBe('')
+  })
+
+  it('puts the annotations input on the index and on each platform manifest', async () => {
+    const index = await registryManifest(tb, repository, result.outputs.digest ?? '')
+    expect((index.json.annotations as Record<string, string>)['org.opencontainers.image.title']).toBe('multi')
+    const images = (index.json.manifests as Descriptor[]).filter(
+      (m) => m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest'
+    )
+    expect(images).toHaveLength(2)
+    for (const image of images) {
+      const manifest = await registryManifest(tb, repository, image.digest)
+      expect((manifest.json.annotations as Record<string, string>)['org.opencontainers.image.vendor']).toBe(
+        'acme'
+      )
+    }
+  })
+
+  it("sets the metadata output to buildx's build metadata, naming the index pushed", () => {
+    const metadata = JSON.parse(result.outputs.metadata ?? '') as Record<string, unknown>
+    expect(metadata['containerimage.digest']).toBe(result.outputs.digest)
+    expect(metadata['buildx.build.ref']).toEqual(expect.stringContaining(tb.builder))
   })
 
   it('holds both platform images and an attestation manifest for each, with SPDX and provenance', async () => {
@@ -226,6 +254,11 @@ describe('one platform with the plain docker driver', () => {
     expect(result.exitCode).toBe(0)
     expect(result.log).toContain('Builder: default (docker driver), loading the image into the engine')
     expect(result.outputs['image-id']).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(result.outputs.imageid).toBe(result.outputs['image-id'])
+    const metadata = JSON.parse(result.outputs.metadata ?? '') as Record<string, unknown>
+    expect(metadata['containerimage.config.digest'] ?? metadata['containerimage.digest']).toBe(
+      result.outputs.imageid
+    )
     expect(result.summary).toContain(
       'a builder that exports an OCI image layout (docker/setup-buildx-action) adds several platforms'
     )

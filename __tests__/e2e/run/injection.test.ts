@@ -72,7 +72,7 @@ describe('injection attempts', () => {
       ['image', `${image}${attempts('image')[2] as string}`],
       ['compose-project', attempts('project')[0] as string],
       ['service', attempts('service')[2] as string],
-      ['docker-host', `ssh://deploy@127.0.0.1:2222/${attempts('host')[0] as string}`],
+      ['deploy-host', `ssh://deploy@127.0.0.1:2222/${attempts('host')[0] as string}`],
       ['env', `X=${attempts('env')[0] as string}\n$(touch ${path.join(markers, 'env-key')})=1`]
     ] as [string, string][]) {
       const refused = await runAction({

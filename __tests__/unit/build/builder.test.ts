@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import type { DockerCli } from '../../../src/docker/cli.js'
 import {
   buildxOnlyInputs,
@@ -42,7 +42,8 @@ const plain: Inputs = {
   cacheTo: [],
   cacheFrom: [],
   provenance: { set: false, attest: true, attrs: '' },
-  sbom: false
+  sbom: false,
+  annotations: []
 }
 
 /** A docker CLI whose buildx inspect and docker info print what a test gives. */
@@ -154,6 +155,39 @@ describe('chooseBuilder', () => {
       })
     ).rejects.toThrow('platforms, cache-to need docker buildx, which is not installed')
   })
+
+  it('refuses OCI annotations without buildx, naming annotations and the builder input', async () => {
+    const refused = chooseBuilder(cli({ buildx: false }).docker, {
+      ...plain,
+      annotations: ['manifest:org.opencontainers.image.title=web']
+    })
+    await expect(refused).rejects.toThrow('annotations need docker buildx, which is not installed')
+    await expect(refused).rejects.toThrow('docker/setup-buildx-action')
+    await expect(refused).rejects.toThrow('builder input')
+  })
+
+  it('warns that a builder loading into the engine pushes without the OCI annotations', async () => {
+    const written: string[] = []
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((text) => {
+      written.push(String(text))
+      return true
+    })
+    try {
+      const annotations = ['index:org.opencontainers.image.title=web']
+      await expect(chooseBuilder(cli({}).docker, { ...plain, annotations })).resolves.toMatchObject({
+        output: 'load'
+      })
+      await chooseBuilder(cli({ inspect: REMOTE_DRIVER }).docker, { ...plain, annotations })
+    } finally {
+      spy.mockRestore()
+    }
+    const warnings = written.filter((line) => line.startsWith('::warning::'))
+    expect(warnings).toEqual([
+      expect.stringContaining(
+        '::warning::annotations: the builder "default" uses the docker driver and loads the image into the engine, which keeps no OCI annotations'
+      )
+    ])
+  })
 })
 
 describe('the inputs that need more than the classic builder or --load', () => {
@@ -164,7 +198,8 @@ describe('the inputs that need more than the classic builder or --load', () => {
       platforms: ['linux/arm64'],
       cacheTo: ['type=inline'],
       cacheFrom: ['type=gha'],
-      sbom: true
+      sbom: true,
+      annotations: ['manifest:org.opencontainers.image.title=web']
     }
     expect(buildxOnlyInputs(needs)).toEqual([
       'builder',
@@ -172,7 +207,8 @@ describe('the inputs that need more than the classic builder or --load', () => {
       'platforms',
       'cache-to',
       'cache-from',
-      'sbom'
+      'sbom',
+      'annotations'
     ])
     // A plain image reference is a cache source the classic builder takes.
     expect(buildxOnlyInputs({ ...plain, cacheFrom: ['ghcr.io/acme/web:1'] })).toEqual([])

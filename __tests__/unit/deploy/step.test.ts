@@ -28,7 +28,8 @@ describe('refuseUnpushed: an image built and deployed without a push', () => {
     references: ['ghcr.io/acme/web:1.2.3'],
     builder: { kind: 'buildx', name: 'default', driver: 'docker', platforms: [], output: 'load' },
     dockerfile: 'Dockerfile',
-    target: ''
+    target: '',
+    metadata: '{}'
   }
   it('deploys one loaded into the engine', () => {
     expect(() => refuseUnpushed(inputsWith({}), loaded)).not.toThrow()
@@ -50,19 +51,19 @@ describe('deploySkipReason', () => {
   it.each([
     [
       'deploy is not in steps',
-      { steps: 'build,scan,push', 'docker-host': HOST },
+      { steps: 'build,scan,push', 'deploy-host': HOST },
       pushed,
       'deploy is not in steps'
     ],
-    ['docker-host is empty', { steps: 'build,push,deploy' }, pushed, 'docker-host is empty'],
+    ['deploy-host is empty', { steps: 'build,push,deploy' }, pushed, 'deploy-host is empty'],
     [
       'push is in steps but nothing was pushed',
-      { steps: 'build,push,deploy', 'docker-host': HOST, service: 'web' },
+      { steps: 'build,push,deploy', 'deploy-host': HOST, service: 'web' },
       notPushed('pull request builds are not pushed'),
       'nothing was pushed (pull request builds are not pushed)'
     ],
     [
-      'deploy alone is not in steps, before docker-host',
+      'deploy alone is not in steps, before deploy-host',
       { steps: 'build' },
       notPushed('push is not in steps'),
       'deploy is not in steps'
@@ -81,7 +82,7 @@ describe('deploySkipReason', () => {
     ['deploy alone', 'deploy', notPushed('push is not in steps')]
   ])('deploys for %s', (_name, steps, release) => {
     expect(
-      deploySkipReason(inputsWith({ steps, 'docker-host': HOST, service: 'web' }), release)
+      deploySkipReason(inputsWith({ steps, 'deploy-host': HOST, service: 'web' }), release)
     ).toBeUndefined()
   })
 })
@@ -285,7 +286,7 @@ describe('deploySection with several hosts: a row per host', () => {
 
 describe('the version output of a chosen release', () => {
   const deployInputs = (given: Record<string, string>) =>
-    makeInputs({ image: 'ghcr.io/acme/web', steps: 'deploy', 'docker-host': HOST, service: 'web', ...given })
+    makeInputs({ image: 'ghcr.io/acme/web', steps: 'deploy', 'deploy-host': HOST, service: 'web', ...given })
       .deploy
 
   it('is left to the release without a version or rollback input', () => {

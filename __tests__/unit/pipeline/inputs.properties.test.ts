@@ -55,12 +55,17 @@ const VALID: Record<string, string[]> = {
   'db-repository': ['ghcr.io/aquasecurity/trivy-db:2', 'mirror.gcr.io/aquasec/trivy-db'],
   'skip-db-update': ['true'],
   'sarif-file': ['out.sarif', 'new/../out.sarif', 'new/dir/out.sarif'],
-  annotations: ['false'],
+  'scan-annotations': ['false'],
+  annotations: [
+    'false',
+    'manifest:org.opencontainers.image.title=web\nindex:org.opencontainers.image.vendor=acme'
+  ],
   'pr-comment': ['false'],
   'github-token': ['ghs_token'],
   environment: ['production', 'staging (eu)'],
   'environment-url': ['https://web.example.com', 'http://10.0.0.1:8080/app'],
-  'docker-host': ['ssh://deploy@example.com:2222', 'tcp://10.0.0.1:2376', 'unix:///var/run/docker.sock'],
+  'docker-host': ['unix:///var/run/docker.sock'],
+  'deploy-host': ['ssh://deploy@example.com:2222', 'tcp://10.0.0.1:2376', 'unix:///var/run/docker.sock'],
   'ssh-private-key': ['-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----'],
   'ssh-known-hosts': ['example.com ssh-ed25519 AAAAC3Nza'],
   'tls-ca': ['-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----'],
@@ -168,7 +173,9 @@ const CONSEQUENCES: Record<string, string[]> = {
   username: ['password'],
   password: ['username'],
   context: ['file'],
-  'docker-host': ['ssh-known-hosts', 'tls-ca', 'tls-cert', 'tls-key', 'service']
+  'deploy-host': ['ssh-known-hosts', 'tls-ca', 'tls-cert', 'tls-key', 'service'],
+  // The old name: its value is read, and named, as deploy-host (inputs/renamed.ts).
+  'docker-host': ['deploy-host', 'ssh-known-hosts', 'tls-ca', 'tls-cert', 'tls-key', 'service']
 }
 
 const ANY_INPUTS = inputValues(fc.subarray(INPUT_NAMES, { maxLength: 4 }))

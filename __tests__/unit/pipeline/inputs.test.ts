@@ -61,7 +61,7 @@ describe('defaults', () => {
 
 describe('each input is validated, and the message names it', () => {
   test.each([
-    [{ image: '' }, 'image: is empty'],
+    [{ image: '' }, 'image: is empty: set image to the repository to build and push'],
     [{ image: 'ghcr.io/acme/web:1.0' }, 'image: "ghcr.io/acme/web:1.0" has a tag'],
     [{ image: 'ghcr.io/Acme/web' }, 'image: "ghcr.io/Acme/web" is not a valid repository name'],
     [{ image: 'acme/web@sha256:abc' }, 'image: "acme/web@sha256:abc" has a digest'],
@@ -118,25 +118,25 @@ describe('each input is validated, and the message names it', () => {
     [{ 'max-findings': 'critical=0,high=many' }, 'max-findings: "high=many" is not SEVERITY=COUNT'],
     [{ 'max-findings': 'severe=1' }, 'max-findings: "severe=1" is not SEVERITY=COUNT'],
     [{ 'trivy-version': 'latest' }, 'trivy-version: "latest" is not a release version'],
-    [{ annotations: 'nope' }, 'annotations: "nope" is not a boolean'],
+    [{ 'scan-annotations': 'nope' }, 'scan-annotations: "nope" is not a boolean'],
     [{ 'pr-comment': 'sometimes' }, 'pr-comment: "sometimes" is not a boolean'],
-    [{ 'docker-host': 'prod.example.com' }, 'docker-host: "prod.example.com" is not ssh://user@host[:port]'],
+    [{ 'deploy-host': 'prod.example.com' }, 'deploy-host: "prod.example.com" is not ssh://user@host[:port]'],
     [
-      { 'docker-host': 'tcp://prod:99999', 'tls-ca': 'x' },
-      'docker-host: port 99999 is not between 1 and 65535'
+      { 'deploy-host': 'tcp://prod:99999', 'tls-ca': 'x' },
+      'deploy-host: port 99999 is not between 1 and 65535'
     ],
     [
-      { 'docker-host': 'ssh://deploy@prod', service: 'web' },
-      'ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified): run `ssh-keyscan prod`'
+      { 'deploy-host': 'ssh://deploy@prod', service: 'web' },
+      'ssh-known-hosts: is required for an ssh:// deploy-host (host keys are always verified): run `ssh-keyscan prod`'
     ],
     [
-      { 'docker-host': 'ssh://deploy@prod:2222', service: 'web' },
+      { 'deploy-host': 'ssh://deploy@prod:2222', service: 'web' },
       'run `ssh-keyscan -p 2222 prod`, check the key'
     ],
-    [{ 'docker-host': 'tcp://prod:2376', service: 'web' }, 'tls-ca: is required for a tcp:// docker-host'],
+    [{ 'deploy-host': 'tcp://prod:2376', service: 'web' }, 'tls-ca: is required for a tcp:// deploy-host'],
     [{ 'ssh-private-key': 'hunter2' }, 'ssh-private-key: is not PEM text with a PRIVATE KEY block'],
     [{ 'tls-cert': 'garbage' }, 'tls-cert: is not PEM text with a CERTIFICATE block'],
-    [{ 'docker-host': 'unix:///var/run/docker.sock' }, 'service: is required to deploy (docker-host is set)'],
+    [{ 'deploy-host': 'unix:///var/run/docker.sock' }, 'service: is required to deploy (deploy-host is set)'],
     [{ service: 'web app' }, 'service: "web app" is not a Compose service name'],
     [{ 'compose-project': 'My_Project' }, 'compose-project: "My_Project" is not a Compose project name'],
     [{ replicas: '0' }, 'replicas: "0" is not a whole number of at least 1'],
@@ -222,7 +222,7 @@ describe('parsed values', () => {
       'severity-threshold': 'none',
       replicas: '3',
       'switch-command': 'nginx: nginx -s reload',
-      'docker-host': 'ssh://deploy@prod.example.com:2222',
+      'deploy-host': 'ssh://deploy@prod.example.com:2222',
       'ssh-known-hosts': 'prod.example.com ssh-ed25519 AAAA',
       service: 'web',
       'compose-file': 'docker-compose.yml\ndocker-compose.prod.yml'
@@ -310,7 +310,7 @@ describe('parsed values', () => {
   it('accepts tcp:// with the three PEM inputs and unix:// paths', () => {
     const pem = (kind: string) => `-----BEGIN ${kind}-----\nMIIB\n-----END ${kind}-----\n`
     const tcp = inputs({
-      'docker-host': 'tcp://10.0.0.5:2376',
+      'deploy-host': 'tcp://10.0.0.5:2376',
       service: 'web',
       'tls-ca': pem('CERTIFICATE'),
       'tls-cert': pem('CERTIFICATE'),
@@ -323,7 +323,7 @@ describe('parsed values', () => {
       port: 2376
     })
     expect(
-      inputs({ 'docker-host': 'unix:///run/user/1000/docker.sock', service: 'web' }).deploy.dockerHosts[0]
+      inputs({ 'deploy-host': 'unix:///run/user/1000/docker.sock', service: 'web' }).deploy.dockerHosts[0]
     ).toMatchObject({ scheme: 'unix', path: '/run/user/1000/docker.sock' })
   })
 })
@@ -484,7 +484,7 @@ describe('parseBoolean', () => {
 })
 
 describe('deploys only from trusted events', () => {
-  const deploying = { 'docker-host': 'unix:///var/run/docker.sock', service: 'web' }
+  const deploying = { 'deploy-host': 'unix:///var/run/docker.sock', service: 'web' }
 
   it.each(['pull_request', 'pull_request_target', 'merge_group', 'issue_comment'])(
     'refuses a deploy on %s, naming the event and the input that allows it',
@@ -504,7 +504,7 @@ describe('deploys only from trusted events', () => {
   it('lets trusted events deploy, and untrusted ones run everything but a deploy', () => {
     for (const event of ['push', 'release', 'workflow_dispatch', 'schedule'])
       expect(() => refuseUntrustedDeploy(inputs(deploying), event)).not.toThrow()
-    // No docker-host: the deploy step is skipped anyway; steps without deploy never deploy.
+    // No deploy-host: the deploy step is skipped anyway; steps without deploy never deploy.
     expect(() => refuseUntrustedDeploy(inputs({}), 'pull_request')).not.toThrow()
     expect(() =>
       refuseUntrustedDeploy(inputs({ ...deploying, steps: 'build,scan' }), 'pull_request')

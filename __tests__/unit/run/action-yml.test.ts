@@ -62,7 +62,10 @@ describe('action.yml', () => {
       'ignore-unfixed': 'false',
       'ignore-file': '.trivyignore',
       scanners: 'vuln,secret',
-      annotations: 'true',
+      'scan-annotations': 'true',
+      annotations: '',
+      'deploy-host': '',
+      'docker-host': '',
       'pr-comment': 'true',
       'github-token': '${{ github.token }}',
       'compose-file': 'docker-compose.yml',
@@ -73,5 +76,18 @@ describe('action.yml', () => {
       'skip-db-update': 'false'
     })
     expect(action.inputs.image?.required).toBe(true)
+  })
+
+  it('has branding of its own, not the one docker/build-push-action has', () => {
+    expect(parse(readFileSync(path.join(root, 'action.yml'), 'utf8')).branding).toEqual({
+      icon: 'package',
+      color: 'green'
+    })
+  })
+
+  it('says which inputs are deprecated and what replaces them', () => {
+    expect(action.inputs['docker-host']?.description).toContain('Deprecated: the old name of deploy-host')
+    expect(action.inputs.annotations?.description).toContain('scan-annotations')
+    expect(action.outputs['image-id']?.description).toContain('Deprecated, the same as imageid')
   })
 })

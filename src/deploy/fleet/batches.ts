@@ -1,4 +1,4 @@
-// Which hosts change together: the docker-host lines in their order, cut into batches of the
+// Which hosts change together: the deploy-host lines in their order, cut into batches of the
 // rollout-batch size. The first batch is the canary: until it has passed, no other host changed.
 import type { RolloutBatch } from '../inputs.js'
 

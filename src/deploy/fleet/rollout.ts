@@ -38,7 +38,7 @@ export interface FleetOptions {
 const WATCH_INTERVAL_MS = 1000
 
 export interface FleetOutcome {
-  /** Each host's outcome, by docker-host line. */
+  /** Each host's outcome, by deploy-host line. */
   outcomes: Map<number, HostOutcome>
   /** The first failure (naming its host when there are several), after on-failure was applied. */
   error?: Error

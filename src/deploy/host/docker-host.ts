@@ -36,7 +36,7 @@ function parsePort(text: string): number {
 }
 
 /**
- * The docker-host input: one host a line (blank lines and surrounding spaces ignored), each named
+ * The deploy-host input: one host a line (blank lines and surrounding spaces ignored), each named
  * once. The order is the user's: batches follow it.
  */
 export function parseDockerHosts(text: string): DockerHost[] {

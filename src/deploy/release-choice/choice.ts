@@ -40,7 +40,7 @@ export function parseReleaseChoice(
 
 /**
  * The version and rollback inputs read into `fields` (each problem names its input); with
- * docker-host empty nothing is deployed, and Swarm keeps its own record of the release before.
+ * deploy-host empty nothing is deployed, and Swarm keeps its own record of the release before.
  */
 export function readReleaseChoice(
   fields: InputFields,
@@ -56,7 +56,7 @@ export function readReleaseChoice(
     return { kind: 'event' }
   }
   if (choice.kind !== 'event' && deploy.hosts === 0)
-    fields.problem(`${choice.kind}: needs a docker-host to deploy to`)
+    fields.problem(`${choice.kind}: needs a deploy-host to deploy to`)
   if (choice.kind === 'rollback' && deploy.orchestrator === 'swarm')
     fields.problem(
       'rollback: not with orchestrator swarm, which keeps the release before in the service itself (docker service rollback); deploy a version instead'
@@ -74,12 +74,12 @@ export function chosenAppVersion(version: string): string {
 }
 
 /**
- * The release to roll back to, from what each docker-host line's running containers record as
+ * The release to roll back to, from what each deploy-host line's running containers record as
  * the release before theirs (undefined: nothing recorded). The hosts must agree: rolling them
  * back to different releases would leave the fleet split, so that refuses.
  */
 export function previousRelease(hosts: readonly { host: string; previous: string | undefined }[]): string {
-  if (hosts.length === 0) throw new Error('rollback: no docker-host to read the previous release from')
+  if (hosts.length === 0) throw new Error('rollback: no deploy-host to read the previous release from')
   const missing = hosts.filter((host) => host.previous === undefined).map((host) => host.host)
   if (missing.length > 0)
     throw new Error(

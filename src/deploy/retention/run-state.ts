@@ -17,6 +17,10 @@ export interface RunAccess {
   timeoutMs?: number
 }
 
+/** What a refused question about a run needs: the token's permission to read runs. */
+export const RUN_READ_HINT =
+  'give the job `permissions: actions: read`, which github-token needs to ask whether the run holding the lock exists'
+
 const REPOSITORY = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/
 
 /** The holder's run as GitHub reports it; `unknown` with the reason whenever it cannot tell. */
@@ -57,7 +61,7 @@ export async function holderRunState(record: LockRecord, access: RunAccess): Pro
     if (status === 404) return { kind: 'not-found' }
     return {
       kind: 'unknown',
-      why: `GET /repos/${owner}/${repo}/actions/runs/${record.runId} ${status ? `answered ${status}` : 'failed'}: ${scrub(apiMessage(error))}`
+      why: `GET /repos/${owner}/${repo}/actions/runs/${record.runId} ${status ? `answered ${status}` : 'failed'}: ${scrub(apiMessage(error))}${status === 403 ? ` (${RUN_READ_HINT})` : ''}`
     }
   }
 }

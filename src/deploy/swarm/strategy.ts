@@ -55,7 +55,7 @@ async function connect(plan: SwarmPlan, deploy: DeployInputs, docker: DockerCli)
   const role = info.swarm
   if (!role.manager) {
     throw new Error(
-      `orchestrator: swarm needs docker-host to be a Swarm manager, and its engine ${role.member ? 'is a worker' : 'is in no swarm'}`
+      `orchestrator: swarm needs deploy-host to be a Swarm manager, and its engine ${role.member ? 'is a worker' : 'is in no swarm'}`
     )
   }
   return {

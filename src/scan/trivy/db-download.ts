@@ -93,6 +93,10 @@ export type FetchedDb =
   | { from: 'download'; source: string; failures: SourceFailure[] }
   | { from: 'cache'; updatedAt: string; failures: SourceFailure[] }
 
+/** What to do when no source gives a DB and the cache has none recent enough. */
+export const DB_UNREACHABLE_FIX =
+  'Set db-repository to a mirror the runner can reach (several, comma separated, are tried in order; e.g. ghcr.io/aquasecurity/trivy-db:2,mirror.gcr.io/aquasec/trivy-db:2), keep db-cache: true so a DB within db-max-age can be used when none answers, or raise db-max-age.'
+
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
@@ -149,7 +153,7 @@ export async function fetchDb(options: FetchDbOptions): Promise<FetchedDb> {
   const problem = existsDb(dbDir) ? restoredDbProblem(dbDir, now(), options.maxAgeMs) : 'there is none'
   if (problem) {
     throw new Error(
-      `${failed}\nNo DB to fall back on in Trivy's cache folder (${dbDir}): ${problem} (db-max-age: ${options.maxAgeText}). Nothing is scanned without a DB.`
+      `${failed}\nNo DB to fall back on in Trivy's cache folder (${dbDir}): ${problem} (db-max-age: ${options.maxAgeText}). Nothing is scanned without a DB. ${DB_UNREACHABLE_FIX}`
     )
   }
   const updatedAt = updatedAtOf(dbDir)

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { rolloutBatches } from '../../../../src/deploy/fleet/batches.js'
 import { parseRolloutBatch } from '../../../../src/deploy/inputs.js'
 
-describe('rolloutBatches: the hosts cut into batches in docker-host order', () => {
+describe('rolloutBatches: the hosts cut into batches in deploy-host order', () => {
   it('takes one host at a time by default', () => {
     expect(rolloutBatches(3, { hosts: 1 })).toEqual([[0], [1], [2]])
   })

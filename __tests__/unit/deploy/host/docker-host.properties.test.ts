@@ -1,4 +1,4 @@
-// Property-based tests of docker-host (src/deploy/host/docker-host.ts): on any text parseDockerHost
+// Property-based tests of deploy-host (src/deploy/host/deploy-host.ts): on any text parseDockerHost
 // either gives an ssh://, tcp:// or unix:// host that keeps its documented promises or throws a plain
 // Error with a message of its own, never a crash (TypeError, RangeError, a stack trace, a value
 // printed as [object Object]).

@@ -75,7 +75,7 @@ describe('previousRelease', () => {
     expect(() => previousRelease([{ host: 'a', previous: undefined }])).toThrow(
       /no earlier release is recorded on a/
     )
-    expect(() => previousRelease([])).toThrow(/no docker-host/)
+    expect(() => previousRelease([])).toThrow(/no deploy-host/)
   })
 })
 
@@ -101,7 +101,7 @@ describe('readReleaseChoice', () => {
       'version: "a b" is neither a tag nor a digest (sha256:<64 hex>)'
     ])
     expect(read({ version: '1.0.0' }, { hosts: 0, orchestrator: 'compose' }).problems).toEqual([
-      'version: needs a docker-host to deploy to'
+      'version: needs a deploy-host to deploy to'
     ])
     expect(read({ rollback: 'true' }, { hosts: 1, orchestrator: 'swarm' }).problems).toEqual([
       expect.stringMatching(/^rollback: not with orchestrator swarm/)

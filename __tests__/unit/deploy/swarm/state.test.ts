@@ -35,15 +35,15 @@ describe('the orchestrator input', () => {
       'orchestrator: "kubernetes" is not one of compose, swarm'
     )
   })
-  it('takes one docker-host, a manager', () => {
+  it('takes one deploy-host, a manager', () => {
     expect(() =>
       makeInputs({
         image: 'ghcr.io/acme/web',
         orchestrator: 'swarm',
         service: 'web',
-        'docker-host': 'unix:///run/a.sock\nunix:///run/b.sock'
+        'deploy-host': 'unix:///run/a.sock\nunix:///run/b.sock'
       })
-    ).toThrow('docker-host: orchestrator swarm takes one host, a Swarm manager, not several')
+    ).toThrow('deploy-host: orchestrator swarm takes one host, a Swarm manager, not several')
   })
 })
 
