@@ -113,7 +113,7 @@ const ACTION_DEFAULTS = {
     'skip-db-update': 'false',
     'db-cache': 'true',
     'db-max-age': '2d',
-    annotations: 'true',
+    'scan-annotations': 'true',
     'pr-comment': 'true',
     orchestrator: 'compose',
     'compose-file': 'docker-compose.yml',
@@ -133,6 +133,51 @@ const ACTION_DEFAULTS = {
     'certificate-oidc-issuer': 'https://token.actions.githubusercontent.com'
 };
 
+// Inputs that were renamed: the old name is still accepted for now, with a warning naming the new
+// one. One row per rename, so the next rename is one more row. Every reader of inputs (the main
+// step's InputFields, the post step's) reads through renamedInputReader, so the rest of the code
+// only knows the new names.
+const RENAMED_INPUTS = [
+    { old: 'docker-host', now: 'deploy-host', carry: (value) => value || undefined },
+    // annotations now takes OCI annotations for the build; exactly true or false is the old switch.
+    {
+        old: 'annotations',
+        now: 'scan-annotations',
+        carry: (value) => (value === 'true' || value === 'false' ? value : undefined)
+    }
+];
+function renamedInputReader(given, renames = RENAMED_INPUTS) {
+    const warnings = [];
+    const problems = [];
+    const carried = new Map();
+    const taken = new Set();
+    for (const rename of renames) {
+        const value = rename.carry(given(rename.old));
+        if (value === undefined)
+            continue;
+        taken.add(rename.old);
+        // The runner passes a declared input's default when the workflow does not set it, so a new
+        // input that holds its default counts as not set.
+        const now = given(rename.now);
+        if (now && now !== (ACTION_DEFAULTS[rename.now] ?? '')) {
+            problems.push(`${rename.now}: ${rename.old} is set too, and it is the old name of ${rename.now}: keep only ${rename.now} (remove ${rename.old} from the workflow)`);
+            continue;
+        }
+        carried.set(rename.now, value);
+        warnings.push(`${rename.old} is deprecated: rename it to ${rename.now} in the workflow (same value, same meaning); the old name will be removed in a later major version`);
+    }
+    return {
+        read: (name) => {
+            // An old name whose value was carried over has no meaning left under that name.
+            if (taken.has(name))
+                return '';
+            return carried.get(name) ?? given(name);
+        },
+        warnings,
+        problems
+    };
+}
+
 // Reading inputs: each parser's error becomes a problem naming the input, and every problem of
 // every input is reported together (InputError) before any program runs. Each step reads its own
 // inputs through one InputFields; the parsers here are the ones more than one step uses.
@@ -148,14 +193,19 @@ class InputError extends Error {
 }
 /** The inputs being read, and the problems found so far. */
 class InputFields {
-    given;
     cwd;
-    problems = [];
+    problems;
+    /** Old input names used (renamed.ts): for the log, not failures. */
+    warnings;
+    given;
     constructor(given, 
     /** The workspace, against which paths in inputs are resolved. */
     cwd) {
-        this.given = given;
         this.cwd = cwd;
+        const renamed = renamedInputReader(given);
+        this.given = renamed.read;
+        this.problems = [...renamed.problems];
+        this.warnings = renamed.warnings;
     }
     /** An input's value; an empty one gets action.yml's default, as the runner gives it. */
     read = (name) => this.given(name) || ACTION_DEFAULTS[name] || '';
@@ -252,6 +302,43 @@ function parseLines(text) {
         .filter((item) => item !== '' && !item.startsWith('#'));
 }
 
+// The annotations input: OCI annotations for the build, one a line, as docker/build-push-action
+// takes them (and docker/metadata-action's annotations output gives them): key=value, or
+// type:key=value with the types buildx knows, several comma separated, optionally a platform
+// in brackets. Each line becomes one `--annotation` of docker buildx build; checked here so a
+// slip fails before anything runs rather than as a buildx error after the login.
+/** Where buildx puts an annotation (docker buildx build --annotation). */
+const ANNOTATION_TYPES = ['manifest', 'index', 'manifest-descriptor', 'index-descriptor'];
+const LEVEL = /^([a-z-]+(?:,[a-z-]+)*)(\[[A-Za-z0-9_./,-]+\])?$/;
+const KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+/** The lines, each as buildx's --annotation value; throws naming the line and what it should be. */
+function parseAnnotations(raw) {
+    const annotations = [];
+    raw.split(/\r?\n/).forEach((text, index) => {
+        const line = text.trim();
+        if (!line)
+            return;
+        const where = `line ${index + 1}`;
+        const equals = line.indexOf('=');
+        if (equals <= 0)
+            throw new Error(`${where} "${line}" is not key=value or type:key=value (e.g. manifest:org.opencontainers.image.title=web)`);
+        const name = line.slice(0, equals);
+        const colon = name.lastIndexOf(':');
+        const key = colon < 0 ? name : name.slice(colon + 1);
+        if (colon >= 0) {
+            const level = LEVEL.exec(name.slice(0, colon));
+            const types = level?.[1]?.split(',') ?? [];
+            const unknown = types.find((type) => !ANNOTATION_TYPES.includes(type));
+            if (!level || unknown !== undefined)
+                throw new Error(`${where}: "${name.slice(0, colon)}" is not an annotation type; use ${ANNOTATION_TYPES.join(', ')} (several comma separated, a platform in brackets: manifest[linux/amd64]:key=value)`);
+        }
+        if (!KEY.test(key))
+            throw new Error(`${where}: "${key}" is not an annotation key (letters, digits, . _ / -, e.g. org.opencontainers.image.title)`);
+        annotations.push(line);
+    });
+    return annotations;
+}
+
 // The build step's inputs: what to build (context, Dockerfile, target) and how.
 /** Build secrets: each value is masked. */
 const BUILD_SECRET_INPUTS = { whole: [], values: ['secrets'] };
@@ -278,6 +365,7 @@ function readBuildInputs(fields, scope) {
         file,
         buildArgs: fields.field('build-args', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, named), []),
         labels: fields.field('labels', (raw) => parseKeyValueLines(raw, BUILD_ARG_KEY, named), []),
+        annotations: fields.field('annotations', parseAnnotations, []),
         secrets: fields.field('secrets', (raw) => parseKeyValueLines(raw, SECRET_ID, 'an id of letters, digits, . _ -'), []),
         target: read('target'),
         builder: fields.field('builder', parseBuilderName, ''),
@@ -840,6 +928,8 @@ function buildxOnlyInputs(inputs) {
         needed.push('cache-from');
     if (inputs.sbom)
         needed.push('sbom');
+    if (inputs.annotations.length > 0)
+        needed.push('annotations');
     return needed;
 }
 const GET_A_BUILDER = 'Add docker/setup-buildx-action before this step (it creates a docker-container builder), or name such a builder in the builder input.';
@@ -883,7 +973,7 @@ async function chooseBuilder(docker, inputs) {
     if (inspected.exitCode !== 0) {
         const said = inspected.stderr.trim().split('\n').slice(-3).join(' ');
         throw new Error(inputs.builder
-            ? `builder: docker buildx has no builder "${inputs.builder}" that answers (${said})`
+            ? `builder: docker buildx has no builder "${inputs.builder}" that answers (${said}): create it in an earlier step (docker/setup-buildx-action; its name output is the builder's name), or leave builder empty for the current one`
             : `docker buildx inspect failed: ${said}`);
     }
     const found = parseBuildxInspect(inspected.stdout);
@@ -900,6 +990,11 @@ async function chooseBuilder(docker, inputs) {
         if (needed.length > 0) {
             throw new Error(`${needed.join(', ')} need a builder that exports an OCI image layout (buildx's docker-container, remote or kubernetes driver, or the docker driver with the containerd image store); the builder "${builder.name}" uses the ${found.driver || 'unknown'} driver and can only load one platform into the engine. ${GET_A_BUILDER}`);
         }
+    }
+    // Not refused: docker/metadata-action's annotations output is often passed as it is, and a
+    // build that loads into the engine still works; it only cannot carry them.
+    if (!layout && inputs.annotations.length > 0) {
+        warning(`annotations: the builder "${builder.name}" uses the ${found.driver || 'unknown'} driver and loads the image into the engine, which keeps no OCI annotations: the image is pushed without them. ${GET_A_BUILDER}`);
     }
     const missing = inputs.platforms.filter((platform) => !platformListed(platform, found.platforms));
     if (missing.length > 0 && found.platforms.length > 0) {
@@ -1009,6 +1104,8 @@ function buildxArgs(spec, files, output = { kind: 'load' }, builderName = '') {
         args.push('--build-arg', `${key}=${value}`);
     for (const { key, value } of spec.labels)
         args.push('--label', `${key}=${value}`);
+    for (const annotation of spec.annotations)
+        args.push('--annotation', annotation);
     spec.secretIds.forEach((id, index) => args.push('--secret', `id=${id},env=${secretEnvName(index)}`));
     if (spec.target)
         args.push('--target', spec.target);
@@ -1078,6 +1175,7 @@ async function build({ context: run, release, inputs }, chosen) {
             });
             const metadata = readMetadata(metadataFile);
             const base = {
+                metadata: metadataOutput(metadataFile),
                 references: spec.tags,
                 builder,
                 buildRef: metadata.ref,
@@ -1104,8 +1202,14 @@ async function build({ context: run, release, inputs }, chosen) {
         else {
             // DOCKER_BUILDKIT=0: without buildx, a newer CLI would otherwise refuse to build.
             await run.docker.run(classicArgs(spec, { iidFile }), { extraEnv: { DOCKER_BUILDKIT: '0' } });
+            const imageId = readFileSync(iidFile, 'utf8').trim();
             result = {
-                imageId: readFileSync(iidFile, 'utf8').trim(),
+                imageId,
+                // What buildx would say of a loaded image that the classic builder knows too.
+                metadata: JSON.stringify({
+                    'containerimage.config.digest': imageId,
+                    'image.name': spec.tags.join(',')
+                }),
                 references: spec.tags,
                 builder,
                 dockerfile: inputs.file,
@@ -1127,6 +1231,7 @@ function buildSpec({ build, github }, release, created) {
         file: build.file,
         tags: release.references,
         buildArgs: build.buildArgs,
+        annotations: build.annotations,
         labels: mergeLabels(ociLabels({ github, version: release.plan.version, created }), build.labels),
         secretIds: build.secrets.map((secret) => secret.key),
         target: build.target,
@@ -1163,7 +1268,10 @@ const buildStep = {
     run: (call) => build(call, call.prepared),
     report: (result) => ({
         outputs: {
+            imageid: result?.imageId ?? '',
+            // The old name, kept while workflows move to imageid (docker/build-push-action's).
             'image-id': result?.imageId ?? '',
+            metadata: result?.metadata ?? '',
             'sbom-files': result?.sbomFiles && Object.keys(result.sbomFiles).length > 0 ? JSON.stringify(result.sbomFiles) : ''
         },
         rows: result ? buildRows(result) : [],
@@ -1186,6 +1294,18 @@ function buildNotes(result) {
     return [
         'The image was loaded into the engine, one platform and no attestations: a builder that exports an OCI image layout (docker/setup-buildx-action) adds several platforms, provenance and SBOM attestations, and pushes exactly the bytes that were scanned.'
     ];
+}
+/** The metadata output: the file's JSON object, compacted; {} when buildx wrote none. */
+function metadataOutput(metadataFile) {
+    try {
+        const metadata = JSON.parse(readFileSync(metadataFile, 'utf8'));
+        return metadata && typeof metadata === 'object' && !Array.isArray(metadata)
+            ? JSON.stringify(metadata)
+            : '{}';
+    }
+    catch {
+        return '{}';
+    }
 }
 /** What buildx's --metadata-file says of the build; nothing that is missing or not a string. */
 function readMetadata(metadataFile) {
@@ -1210,7 +1330,7 @@ function readMetadata(metadataFile) {
 
 // The names of the state the deploy step saves for the post step (GITHUB_STATE, read back as
 // STATE_<name>): what its cleanup needs to reach the hosts, free the locks and repair a rollout.
-// With several docker-host lines, each host has its own: the first host's under these names,
+// With several deploy-host lines, each host has its own: the first host's under these names,
 // the others' with the host's line number after them (hostState).
 var DeployState;
 (function (DeployState) {
@@ -1231,7 +1351,7 @@ var DeployState;
      */
     DeployState["GitHubDeployment"] = "deploy-github-deployment";
 })(DeployState || (DeployState = {}));
-/** The state's name for the host of the docker-host input's `index`-th line (from 0). */
+/** The state's name for the host of the deploy-host input's `index`-th line (from 0). */
 function hostState(state, index) {
     return index === 0 ? state : `${state}-${index + 1}`;
 }
@@ -2223,7 +2343,7 @@ function staleLockJudge(access) {
         since: held.since
     }, async () => {
         // Octokit only when a lock is old enough to ask about.
-        const { holderRunState } = await import('./chunks/run-state-aD5qRQzk.js');
+        const { holderRunState } = await import('./chunks/run-state-B6LHUdV3.js');
         return holderRunState(held.record, { token: access.token, repository: access.repository });
     });
 }
@@ -10684,7 +10804,7 @@ const INPUT_BOUNDS = {
     'batch-wait': wait$1(0),
     // Releases kept on a host; 0 keeps all. Past this, keeping "all" is what is meant.
     'keep-releases': { min: 0, max: 1000, why: 'more releases than a host keeps images of; 0 keeps all' },
-    // A batch is some of the docker-host lines; a count past any fleet one workflow reaches is a slip.
+    // A batch is some of the deploy-host lines; a count past any fleet one workflow reaches is a slip.
     'rollout-batch': { min: 1, max: 1000, why: 'more hosts than one workflow deploys to' },
     // README, The scan on a large report: 10,000 findings are 35.8 MiB of Trivy JSON, so a million
     // would be some 3.5 GiB, more than the action can read; a budget that large is no budget.
@@ -10734,7 +10854,7 @@ function parsePort(text) {
     return port;
 }
 /**
- * The docker-host input: one host a line (blank lines and surrounding spaces ignored), each named
+ * The deploy-host input: one host a line (blank lines and surrounding spaces ignored), each named
  * once. The order is the user's: batches follow it.
  */
 function parseDockerHosts(text) {
@@ -10791,7 +10911,7 @@ function parseReleaseChoice(raw, steps) {
 }
 /**
  * The version and rollback inputs read into `fields` (each problem names its input); with
- * docker-host empty nothing is deployed, and Swarm keeps its own record of the release before.
+ * deploy-host empty nothing is deployed, and Swarm keeps its own record of the release before.
  */
 function readReleaseChoice(fields, steps, deploy) {
     let choice;
@@ -10806,7 +10926,7 @@ function readReleaseChoice(fields, steps, deploy) {
         return { kind: 'event' };
     }
     if (choice.kind !== 'event' && deploy.hosts === 0)
-        fields.problem(`${choice.kind}: needs a docker-host to deploy to`);
+        fields.problem(`${choice.kind}: needs a deploy-host to deploy to`);
     if (choice.kind === 'rollback' && deploy.orchestrator === 'swarm')
         fields.problem('rollback: not with orchestrator swarm, which keeps the release before in the service itself (docker service rollback); deploy a version instead');
     return choice;
@@ -10820,13 +10940,13 @@ function chosenAppVersion(version) {
     return DIGEST$4.test(version) ? version.replace(':', '-') : version;
 }
 /**
- * The release to roll back to, from what each docker-host line's running containers record as
+ * The release to roll back to, from what each deploy-host line's running containers record as
  * the release before theirs (undefined: nothing recorded). The hosts must agree: rolling them
  * back to different releases would leave the fleet split, so that refuses.
  */
 function previousRelease(hosts) {
     if (hosts.length === 0)
-        throw new Error('rollback: no docker-host to read the previous release from');
+        throw new Error('rollback: no deploy-host to read the previous release from');
     const missing = hosts.filter((host) => host.previous === undefined).map((host) => host.host);
     if (missing.length > 0)
         throw new Error(`rollback: no earlier release is recorded on ${missing.join(', ')}; deploy a version instead`);
@@ -10850,7 +10970,7 @@ const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
 const SERVICE_NAME$2 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 function readDeployInputs(fields, scope) {
     const { read } = fields;
-    const dockerHosts = fields.field('docker-host', parseDockerHosts, []);
+    const dockerHosts = fields.field('deploy-host', parseDockerHosts, []);
     const sshPrivateKey = read('ssh-private-key');
     const sshKnownHosts = read('ssh-known-hosts');
     const tlsCa = read('tls-ca');
@@ -10866,12 +10986,12 @@ function readDeployInputs(fields, scope) {
     if (service && !SERVICE_NAME$2.test(service))
         fields.problem(`service: "${service}" is not a Compose service name`);
     if (deploying && !service)
-        fields.problem('service: is required to deploy (docker-host is set)');
+        fields.problem('service: is required to deploy (deploy-host is set)');
     const seconds = (name, fallback) => fields.field(name, (raw) => parseWholeNumber(raw, name), fallback);
     const orchestrator = fields.field('orchestrator', (raw) => parseChoice(raw || 'compose', ORCHESTRATORS), 'compose');
     // Swarm spreads the tasks over its nodes itself: the action talks to one manager.
     if (orchestrator === 'swarm' && dockerHosts.length > 1)
-        fields.problem('docker-host: orchestrator swarm takes one host, a Swarm manager, not several');
+        fields.problem('deploy-host: orchestrator swarm takes one host, a Swarm manager, not several');
     return {
         dockerHosts,
         sshPrivateKey,
@@ -10961,7 +11081,7 @@ function parseDeployEnv(raw) {
     const env = parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)');
     const reserved = env.filter(({ key }) => ENGINE_VARIABLES.includes(key) || key === 'APP_VERSION');
     if (reserved.length > 0) {
-        throw new Error(`${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from docker-host)`);
+        throw new Error(`${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from deploy-host)`);
     }
     return env;
 }
@@ -10969,7 +11089,7 @@ function checkRemoteAccess(fields, hosts, access) {
     const ssh = hosts.find((host) => host.scheme === 'ssh');
     if (ssh && !access.sshKnownHosts) {
         const port = ssh.port && ssh.port !== 22 ? `-p ${ssh.port} ` : '';
-        fields.problem(`ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified): run \`ssh-keyscan ${port}${ssh.host}\`, check the key's fingerprint (ssh-keygen -lf -) against the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on it), and pass those lines from a secret or variable`);
+        fields.problem(`ssh-known-hosts: is required for an ssh:// deploy-host (host keys are always verified): run \`ssh-keyscan ${port}${ssh.host}\`, check the key's fingerprint (ssh-keygen -lf -) against the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on it), and pass those lines from a secret or variable`);
     }
     if (hosts.some((host) => host.scheme === 'tcp')) {
         for (const [name, value] of [
@@ -10978,7 +11098,7 @@ function checkRemoteAccess(fields, hosts, access) {
             ['tls-key', access.tlsKey]
         ]) {
             if (!value)
-                fields.problem(`${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`);
+                fields.problem(`${name}: is required for a tcp:// deploy-host (the engine is reached over mutual TLS)`);
         }
     }
 }
@@ -10989,7 +11109,7 @@ function checkRemoteAccess(fields, hosts, access) {
  */
 const UNTRUSTED_DEPLOY_EVENTS = ['pull_request', 'pull_request_target', 'merge_group', 'issue_comment'];
 /**
- * Refuses a run that would deploy (deploy in steps, docker-host set) on such an event, unless
+ * Refuses a run that would deploy (deploy in steps, deploy-host set) on such an event, unless
  * deploy-on-untrusted-events allows it; checked before anything is set up.
  */
 function refuseUntrustedDeploy(inputs, eventName) {
@@ -10997,7 +11117,7 @@ function refuseUntrustedDeploy(inputs, eventName) {
     if (!deploying || inputs.deploy.allowUntrustedEvents || !UNTRUSTED_DEPLOY_EVENTS.includes(eventName))
         return;
     throw new InputError([
-        `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval; or set deploy-on-untrusted-events: true to allow it on this event.`
+        `steps: deploy does not run on a ${eventName} event, whose code or text may come from anyone who can open a pull request or comment. Deploy from push, release, workflow_dispatch or a job behind an environment approval, and keep this step's deploy off such runs with \`if: github.event_name != '${eventName}'\` (or steps: build,scan on them); or set deploy-on-untrusted-events: true to allow it on this event.`
     ]);
 }
 
@@ -11011,7 +11131,7 @@ function refuseUntrustedDeploy(inputs, eventName) {
 //   in /tmp likewise, and private (0700).
 // - The deploy's own values (the lock name, the access, a rollout under way) are checked where
 //   the deploy reads them back: deploy/saved-state.ts and its strategy's recovery.
-// - Nothing that runs is read from state: the ssh command line is rebuilt from the docker-host
+// - Nothing that runs is read from state: the ssh command line is rebuilt from the deploy-host
 //   input and the checked access folder, the switch command from the switch-command input.
 /** Why a path is refused, for the post step's warning. */
 class UntrustedStateError extends Error {
@@ -12364,7 +12484,7 @@ async function connect$1(plan, deploy, docker) {
     const [info, detachFlag] = await Promise.all([engineInfo(docker), knowsDetach(docker)]);
     const role = info.swarm;
     if (!role.manager) {
-        throw new Error(`orchestrator: swarm needs docker-host to be a Swarm manager, and its engine ${role.member ? 'is a worker' : 'is in no swarm'}`);
+        throw new Error(`orchestrator: swarm needs deploy-host to be a Swarm manager, and its engine ${role.member ? 'is a worker' : 'is in no swarm'}`);
     }
     return {
         tool: 'docker stack deploy',
@@ -12639,10 +12759,10 @@ function checkPort(registry, port) {
     }
 }
 /** Parses a repository name without tag or digest; throws a message saying what is wrong. */
-function parseImageName(input) {
+function parseImageName(input, example = 'ghcr.io/acme/web') {
     const name = input.trim();
     if (name === '')
-        throw new Error('is empty');
+        throw new Error(`is empty: set image to the repository to build and push, without a tag, e.g. ${example}`);
     if (name.includes('@'))
         throw new Error(`"${name}" has a digest; give the repository only, e.g. ghcr.io/acme/web`);
     if (/:[\w][\w.-]*$/.test(name.slice(name.lastIndexOf('/') + 1))) {
@@ -12820,12 +12940,12 @@ function deployStrategy(deploy) {
  * Checks the strategy's files and reaches every host, side by side. `onAccess` is called as soon
  * as a host's credential files exist, so the post step removes them however this ends. When a
  * host cannot be reached, the tunnels opened to the others are closed and the first failure (in
- * docker-host order) is thrown.
+ * deploy-host order) is thrown.
  */
 async function prepareDeploy(inputs, version, localDocker, options) {
     const hosts = inputs.deploy.dockerHosts;
     if (hosts.length === 0)
-        throw new Error('docker-host: is empty');
+        throw new Error('deploy-host: is empty');
     const plan = deployStrategy(inputs.deploy).prepare(inputs.deploy, version, options.cwd, core);
     const reached = await Promise.allSettled(hosts.map((host, index) => reachHost(host, index, plan, inputs.deploy, localDocker, { ...options, named: hosts.length > 1 })));
     const targets = reached.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
@@ -12847,7 +12967,7 @@ async function reachHost(host, index, plan, deploy, localDocker, options) {
             await openTunnel(access, realSsh);
         }
         catch (error) {
-            throw new Error(`docker-host: cannot reach the Docker engine at ${host.url}: ${error.message}`);
+            throw new Error(`deploy-host: cannot reach the Docker engine at ${host.url}: ${error.message}`);
         }
         options.onAccess(index, access); // now with the tunnel's PID, for the post step
     }
@@ -12862,7 +12982,7 @@ function sshClient(host) {
         return undefined;
     const realSsh = findProgram('ssh', process.env.PATH);
     if (!realSsh)
-        throw new Error(`docker-host: ${host.url} needs the ssh client, which is not installed on the runner`);
+        throw new Error(`deploy-host: ${host.url} needs the ssh client, which is not installed on the runner: install it (sudo apt-get install -y openssh-client), or reach the engine over tcp:// with TLS`);
     return realSsh;
 }
 /**
@@ -12891,7 +13011,7 @@ async function reachEngine(docker, access) {
         return result.version;
     // Through the tunnel, ssh says why the host's end failed (no socket, forwarding refused).
     const tunnelSaid = access.tunnel ? sshComplaint(access.tunnel.log) : '';
-    throw new Error(`docker-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`);
+    throw new Error(`deploy-host: cannot reach the Docker engine at ${access.url}: ${[unreachableReason(result.stderr), tunnelSaid].filter(Boolean).join('; ')}`);
 }
 /** The warning for an engine without live-restore; `host` names it when there are several. */
 const noLiveRestore = (host) => `${host ? `${host}: the` : 'The'} deploy host's dockerd runs without live-restore: if it restarts (an upgrade, a crash), every container stops with it, the ones serving too, and no rollout can keep them serving. Set "live-restore": true in its /etc/docker/daemon.json and reload it (systemctl reload docker, or SIGHUP to dockerd), which applies it without a restart.`;
@@ -12910,9 +13030,9 @@ function unreachableReason(stderr) {
     const chosen = (telling.length > 0 ? telling : lines).slice(-3);
     return chosen.join('; ') || 'the docker CLI printed nothing';
 }
-/** Each host's access files, by docker-host line, as soon as they exist: also when reaching fails. */
+/** Each host's access files, by deploy-host line, as soon as they exist: also when reaching fails. */
 const written = new Map();
-/** The state names of the deploy step for `hosts` docker-host lines: each host's, and the fleet's. */
+/** The state names of the deploy step for `hosts` deploy-host lines: each host's, and the fleet's. */
 function deployStates(hosts) {
     const perHost = [DeployState.Access, DeployState.Lock, DeployState.Rollout];
     const names = Array.from({ length: Math.max(1, hosts) }, (_, index) => perHost.map((state) => hostState(state, index)));
@@ -14027,7 +14147,7 @@ async function revertHost(docker, url, plan, previousImage, hooks, report) {
 // What the post step must know of a rollout over several hosts to leave every host on one
 // release after a cancelled run: the image each host ran before (known once its rollout took
 // stock) and which hosts finished. Trusted no more than any saved state (run/trusted-state.ts):
-// host numbers must be docker-host lines, and an image is only ever rolled out when the compose
+// host numbers must be deploy-host lines, and an image is only ever rolled out when the compose
 // file's image makes it for some version (DeployPlan.releaseOf).
 function emptyFleetState() {
     return { previous: {}, finished: [] };
@@ -14049,7 +14169,7 @@ function deploySkipReason(inputs, release) {
     if (!inputs.steps.includes('deploy'))
         return 'deploy is not in steps';
     if (inputs.deploy.dockerHosts.length === 0)
-        return 'docker-host is empty';
+        return 'deploy-host is empty';
     if (inputs.steps.includes('push') && !release.pushing.push) {
         return `nothing was pushed (${release.pushing.reason})`;
     }
@@ -14344,7 +14464,7 @@ function summarize(result) {
     result.rolledBack = result.hosts.some((host) => host.rolledBack);
     result.replicas = first.replicas;
 }
-/** `work` on every host, some side by side; the results by docker-host line. */
+/** `work` on every host, some side by side; the results by deploy-host line. */
 function onEveryHost(fleet, work) {
     return mapLimit(fleet.targets, HOSTS_AT_ONCE, work);
 }
@@ -17749,7 +17869,7 @@ function readScanInputs(fields, scope) {
         severities,
         compareTo: fields.field('compare-to', parseCompareTo, { kind: 'none' }),
         gateOn: fields.field('gate-on', parseGateOn, 'all'),
-        deployHostSet: read('docker-host').trim() !== '',
+        deployHostSet: read('deploy-host').trim() !== '',
         deployOrchestrator: read('orchestrator').toLowerCase() === 'swarm' ? 'swarm' : 'compose',
         ignoreUnfixed: fields.field('ignore-unfixed', parseBoolean, false),
         ignoreFile,
@@ -17766,7 +17886,7 @@ function readScanInputs(fields, scope) {
             text: DEFAULT_DB_MAX_AGE
         }),
         sarifFile: fields.field('sarif-file', (raw) => parseSarifFile(raw, cwd, scanning), ''),
-        annotations: fields.field('annotations', parseBoolean, true),
+        annotations: fields.field('scan-annotations', parseBoolean, true),
         prComment: fields.field('pr-comment', parseBoolean, true),
         githubToken: read('github-token')
     };
@@ -18427,6 +18547,8 @@ function dbDownloadArgs(source, cacheDir, config) {
         '--no-progress'
     ];
 }
+/** What to do when no source gives a DB and the cache has none recent enough. */
+const DB_UNREACHABLE_FIX = 'Set db-repository to a mirror the runner can reach (several, comma separated, are tried in order; e.g. ghcr.io/aquasecurity/trivy-db:2,mirror.gcr.io/aquasec/trivy-db:2), keep db-cache: true so a DB within db-max-age can be used when none answers, or raise db-max-age.';
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Downloads the DB from the first source that gives one, or falls back on the cache folder's;
@@ -18479,7 +18601,7 @@ async function fetchDb(options) {
     const failed = describeSourceFailures(failures);
     const problem = existsDb(dbDir) ? restoredDbProblem(dbDir, now(), options.maxAgeMs) : 'there is none';
     if (problem) {
-        throw new Error(`${failed}\nNo DB to fall back on in Trivy's cache folder (${dbDir}): ${problem} (db-max-age: ${options.maxAgeText}). Nothing is scanned without a DB.`);
+        throw new Error(`${failed}\nNo DB to fall back on in Trivy's cache folder (${dbDir}): ${problem} (db-max-age: ${options.maxAgeText}). Nothing is scanned without a DB. ${DB_UNREACHABLE_FIX}`);
     }
     const updatedAt = updatedAtOf(dbDir);
     log.warning(`${failed}\nThe scan uses the DB in Trivy's cache folder instead, updated at ${updatedAt} (within db-max-age, ${options.maxAgeText}): advisories published since then are not known to it.`);
@@ -20090,7 +20212,7 @@ function readInputs(steps, read, cwd) {
             own[step.name] = step.readInputs(fields, { steps: chosen });
     }
     fields.check();
-    return { run, own };
+    return { run, own, warnings: fields.warnings };
 }
 /** The steps input: names of the given steps, in the order they run, with what each requires. */
 function parseSteps(raw, steps) {
@@ -20146,7 +20268,9 @@ async function run(steps) {
     const prepared = new Map();
     try {
         maskSecretInputs(secretInputsOf(steps));
-        const { run: inputs, own } = readInputs(steps, (name) => getInput(name), process.cwd());
+        const { run: inputs, own, warnings } = readInputs(steps, (name) => getInput(name), process.cwd());
+        for (const warning$1 of warnings)
+            warning(warning$1);
         record.inputs = inputs;
         record.own = own;
         const github = readGitHubContext();

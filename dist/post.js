@@ -30558,7 +30558,7 @@ const INPUT_BOUNDS = {
     'batch-wait': wait(0),
     // Releases kept on a host; 0 keeps all. Past this, keeping "all" is what is meant.
     'keep-releases': { min: 0, max: 1000, why: 'more releases than a host keeps images of; 0 keeps all' },
-    // A batch is some of the docker-host lines; a count past any fleet one workflow reaches is a slip.
+    // A batch is some of the deploy-host lines; a count past any fleet one workflow reaches is a slip.
     'rollout-batch': { min: 1, max: 1000, why: 'more hosts than one workflow deploys to' },
     // README, The scan on a large report: 10,000 findings are 35.8 MiB of Trivy JSON, so a million
     // would be some 3.5 GiB, more than the action can read; a budget that large is no budget.
@@ -30602,7 +30602,7 @@ const ACTION_DEFAULTS = {
     'skip-db-update': 'false',
     'db-cache': 'true',
     'db-max-age': '2d',
-    annotations: 'true',
+    'scan-annotations': 'true',
     'pr-comment': 'true',
     orchestrator: 'compose',
     'compose-file': 'docker-compose.yml',
@@ -30622,6 +30622,51 @@ const ACTION_DEFAULTS = {
     'certificate-oidc-issuer': 'https://token.actions.githubusercontent.com'
 };
 
+// Inputs that were renamed: the old name is still accepted for now, with a warning naming the new
+// one. One row per rename, so the next rename is one more row. Every reader of inputs (the main
+// step's InputFields, the post step's) reads through renamedInputReader, so the rest of the code
+// only knows the new names.
+const RENAMED_INPUTS = [
+    { old: 'docker-host', now: 'deploy-host', carry: (value) => value || undefined },
+    // annotations now takes OCI annotations for the build; exactly true or false is the old switch.
+    {
+        old: 'annotations',
+        now: 'scan-annotations',
+        carry: (value) => (value === 'true' || value === 'false' ? value : undefined)
+    }
+];
+function renamedInputReader(given, renames = RENAMED_INPUTS) {
+    const warnings = [];
+    const problems = [];
+    const carried = new Map();
+    const taken = new Set();
+    for (const rename of renames) {
+        const value = rename.carry(given(rename.old));
+        if (value === undefined)
+            continue;
+        taken.add(rename.old);
+        // The runner passes a declared input's default when the workflow does not set it, so a new
+        // input that holds its default counts as not set.
+        const now = given(rename.now);
+        if (now && now !== (ACTION_DEFAULTS[rename.now] ?? '')) {
+            problems.push(`${rename.now}: ${rename.old} is set too, and it is the old name of ${rename.now}: keep only ${rename.now} (remove ${rename.old} from the workflow)`);
+            continue;
+        }
+        carried.set(rename.now, value);
+        warnings.push(`${rename.old} is deprecated: rename it to ${rename.now} in the workflow (same value, same meaning); the old name will be removed in a later major version`);
+    }
+    return {
+        read: (name) => {
+            // An old name whose value was carried over has no meaning left under that name.
+            if (taken.has(name))
+                return '';
+            return carried.get(name) ?? given(name);
+        },
+        warnings,
+        problems
+    };
+}
+
 // Reading inputs: each parser's error becomes a problem naming the input, and every problem of
 // every input is reported together (InputError) before any program runs. Each step reads its own
 // inputs through one InputFields; the parsers here are the ones more than one step uses.
@@ -30637,14 +30682,19 @@ class InputError extends Error {
 }
 /** The inputs being read, and the problems found so far. */
 class InputFields {
-    given;
     cwd;
-    problems = [];
+    problems;
+    /** Old input names used (renamed.ts): for the log, not failures. */
+    warnings;
+    given;
     constructor(given, 
     /** The workspace, against which paths in inputs are resolved. */
     cwd) {
-        this.given = given;
         this.cwd = cwd;
+        const renamed = renamedInputReader(given);
+        this.given = renamed.read;
+        this.problems = [...renamed.problems];
+        this.warnings = renamed.warnings;
     }
     /** An input's value; an empty one gets action.yml's default, as the runner gives it. */
     read = (name) => this.given(name) || ACTION_DEFAULTS[name] || '';
@@ -30758,7 +30808,7 @@ function parsePort$1(text) {
     return port;
 }
 /**
- * The docker-host input: one host a line (blank lines and surrounding spaces ignored), each named
+ * The deploy-host input: one host a line (blank lines and surrounding spaces ignored), each named
  * once. The order is the user's: batches follow it.
  */
 function parseDockerHosts(text) {
@@ -30815,7 +30865,7 @@ function parseReleaseChoice(raw, steps) {
 }
 /**
  * The version and rollback inputs read into `fields` (each problem names its input); with
- * docker-host empty nothing is deployed, and Swarm keeps its own record of the release before.
+ * deploy-host empty nothing is deployed, and Swarm keeps its own record of the release before.
  */
 function readReleaseChoice(fields, steps, deploy) {
     let choice;
@@ -30830,7 +30880,7 @@ function readReleaseChoice(fields, steps, deploy) {
         return { kind: 'event' };
     }
     if (choice.kind !== 'event' && deploy.hosts === 0)
-        fields.problem(`${choice.kind}: needs a docker-host to deploy to`);
+        fields.problem(`${choice.kind}: needs a deploy-host to deploy to`);
     if (choice.kind === 'rollback' && deploy.orchestrator === 'swarm')
         fields.problem('rollback: not with orchestrator swarm, which keeps the release before in the service itself (docker service rollback); deploy a version instead');
     return choice;
@@ -30845,7 +30895,7 @@ const COMPOSE_PROJECT = /^[a-z0-9][a-z0-9_-]*$/;
 const SERVICE_NAME$2 = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 function readDeployInputs(fields, scope) {
     const { read } = fields;
-    const dockerHosts = fields.field('docker-host', parseDockerHosts, []);
+    const dockerHosts = fields.field('deploy-host', parseDockerHosts, []);
     const sshPrivateKey = read('ssh-private-key');
     const sshKnownHosts = read('ssh-known-hosts');
     const tlsCa = read('tls-ca');
@@ -30861,12 +30911,12 @@ function readDeployInputs(fields, scope) {
     if (service && !SERVICE_NAME$2.test(service))
         fields.problem(`service: "${service}" is not a Compose service name`);
     if (deploying && !service)
-        fields.problem('service: is required to deploy (docker-host is set)');
+        fields.problem('service: is required to deploy (deploy-host is set)');
     const seconds = (name, fallback) => fields.field(name, (raw) => parseWholeNumber(raw, name), fallback);
     const orchestrator = fields.field('orchestrator', (raw) => parseChoice(raw || 'compose', ORCHESTRATORS), 'compose');
     // Swarm spreads the tasks over its nodes itself: the action talks to one manager.
     if (orchestrator === 'swarm' && dockerHosts.length > 1)
-        fields.problem('docker-host: orchestrator swarm takes one host, a Swarm manager, not several');
+        fields.problem('deploy-host: orchestrator swarm takes one host, a Swarm manager, not several');
     return {
         dockerHosts,
         sshPrivateKey,
@@ -30956,7 +31006,7 @@ function parseDeployEnv(raw) {
     const env = parseKeyValueLines(raw, ENV_KEY, 'a variable name (letters, digits, _)');
     const reserved = env.filter(({ key }) => ENGINE_VARIABLES.includes(key) || key === 'APP_VERSION');
     if (reserved.length > 0) {
-        throw new Error(`${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from docker-host)`);
+        throw new Error(`${reserved.map(({ key }) => key).join(', ')} cannot be set here: the action sets ${reserved.length === 1 ? 'it' : 'them'} (APP_VERSION to the version, the others from deploy-host)`);
     }
     return env;
 }
@@ -30964,7 +31014,7 @@ function checkRemoteAccess(fields, hosts, access) {
     const ssh = hosts.find((host) => host.scheme === 'ssh');
     if (ssh && !access.sshKnownHosts) {
         const port = ssh.port && ssh.port !== 22 ? `-p ${ssh.port} ` : '';
-        fields.problem(`ssh-known-hosts: is required for an ssh:// docker-host (host keys are always verified): run \`ssh-keyscan ${port}${ssh.host}\`, check the key's fingerprint (ssh-keygen -lf -) against the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on it), and pass those lines from a secret or variable`);
+        fields.problem(`ssh-known-hosts: is required for an ssh:// deploy-host (host keys are always verified): run \`ssh-keyscan ${port}${ssh.host}\`, check the key's fingerprint (ssh-keygen -lf -) against the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on it), and pass those lines from a secret or variable`);
     }
     if (hosts.some((host) => host.scheme === 'tcp')) {
         for (const [name, value] of [
@@ -30973,7 +31023,7 @@ function checkRemoteAccess(fields, hosts, access) {
             ['tls-key', access.tlsKey]
         ]) {
             if (!value)
-                fields.problem(`${name}: is required for a tcp:// docker-host (the engine is reached over mutual TLS)`);
+                fields.problem(`${name}: is required for a tcp:// deploy-host (the engine is reached over mutual TLS)`);
         }
     }
 }
@@ -30988,7 +31038,7 @@ function checkRemoteAccess(fields, hosts, access) {
 //   in /tmp likewise, and private (0700).
 // - The deploy's own values (the lock name, the access, a rollout under way) are checked where
 //   the deploy reads them back: deploy/saved-state.ts and its strategy's recovery.
-// - Nothing that runs is read from state: the ssh command line is rebuilt from the docker-host
+// - Nothing that runs is read from state: the ssh command line is rebuilt from the deploy-host
 //   input and the checked access folder, the switch command from the switch-command input.
 /** mkdtemp's six random characters. */
 const MKDTEMP_SUFFIX = '[A-Za-z0-9]{6}';
@@ -39780,12 +39830,12 @@ async function imageIdOn(docker, image, url) {
 // What the post step must know of a rollout over several hosts to leave every host on one
 // release after a cancelled run: the image each host ran before (known once its rollout took
 // stock) and which hosts finished. Trusted no more than any saved state (run/trusted-state.ts):
-// host numbers must be docker-host lines, and an image is only ever rolled out when the compose
+// host numbers must be deploy-host lines, and an image is only ever rolled out when the compose
 // file's image makes it for some version (DeployPlan.releaseOf).
 function emptyFleetState() {
     return { previous: {}, finished: [] };
 }
-/** The saved fleet state for `hosts` docker-host lines; undefined when empty. */
+/** The saved fleet state for `hosts` deploy-host lines; undefined when empty. */
 function checkedFleetState(text, hosts) {
     if (!text)
         return undefined;
@@ -39810,13 +39860,13 @@ function checkedFleetState(text, hosts) {
             String(Number(key)) !== key ||
             typeof image !== 'string' ||
             /\s/.test(image)) {
-            refuse(`${JSON.stringify(key)} is not a docker-host line with an image`);
+            refuse(`${JSON.stringify(key)} is not a deploy-host line with an image`);
         }
         state.previous[Number(key)] = image;
     }
     for (const index of finished) {
         if (!isHost(index))
-            refuse(`${JSON.stringify(index)} is not a docker-host line`);
+            refuse(`${JSON.stringify(index)} is not a deploy-host line`);
         state.finished.push(index);
     }
     return state;
@@ -40006,7 +40056,7 @@ function fetchApi(options) {
 
 // The names of the state the deploy step saves for the post step (GITHUB_STATE, read back as
 // STATE_<name>): what its cleanup needs to reach the hosts, free the locks and repair a rollout.
-// With several docker-host lines, each host has its own: the first host's under these names,
+// With several deploy-host lines, each host has its own: the first host's under these names,
 // the others' with the host's line number after them (hostState).
 var DeployState;
 (function (DeployState) {
@@ -40027,7 +40077,7 @@ var DeployState;
      */
     DeployState["GitHubDeployment"] = "deploy-github-deployment";
 })(DeployState || (DeployState = {}));
-/** The state's name for the host of the docker-host input's `index`-th line (from 0). */
+/** The state's name for the host of the deploy-host input's `index`-th line (from 0). */
 function hostState(state, index) {
     return index === 0 ? state : `${state}-${index + 1}`;
 }
@@ -40254,7 +40304,7 @@ async function releaseLock(docker, lock) {
 // The deploy's state as the post step reads it back, trusting none of it (see
 // run/trusted-state.ts for why and for the folder checks):
 // - the access folders must be the action's own (ownFolder, ownSocketFolder); the host is the
-//   docker-host input's, and the ssh command line is rebuilt from it and the folder, never read;
+//   deploy-host input's, and the ssh command line is rebuilt from it and the folder, never read;
 // - the lock name must be the action's: `container-ship-lock-<Compose project name>`;
 // - the tunnel's PID is only a number here: it is used once it is checked to be that tunnel's ssh.
 // The strategy checks its own rollout state (compose/recovery.ts: checkedRollout).
@@ -40273,8 +40323,8 @@ function checkedPid(value) {
     return typeof value === 'number' && Number.isSafeInteger(value) && value > 1 ? value : undefined;
 }
 /**
- * The deploy host's access, rebuilt from the docker-host input and the checked folders the
- * main step saved; undefined when none was saved. A docker-host input that does not parse
+ * The deploy host's access, rebuilt from the deploy-host input and the checked folders the
+ * main step saved; undefined when none was saved. A deploy-host input that does not parse
  * leaves the folders to remove and no host to reach (url '').
  */
 function checkedAccess(text, dockerHost, tempRoot, log) {
@@ -40298,7 +40348,7 @@ function checkedAccess(text, dockerHost, tempRoot, log) {
     }
     catch (error) {
         // The folders are still the action's: they are removed, nothing is reached.
-        log.warning(`docker-host: ${error.message}; the deploy host is not reached from the post step`);
+        log.warning(`deploy-host: ${error.message}; the deploy host is not reached from the post step`);
         return { engine: { kind: 'remote', host: '' }, url: '', dir, ...(socketDir ? { socketDir } : {}) };
     }
     const access = accessIn(host, dir, socketDir);
@@ -40309,7 +40359,7 @@ function checkedAccess(text, dockerHost, tempRoot, log) {
 }
 
 // The deploy's part of the post step (run/post.ts), however the main step ended, on each host
-// of the docker-host input:
+// of the deploy-host input:
 // - after a main step that ended mid-deploy (cancelled, crashed): the service put back in one
 //   piece by its strategy's recovery, and the deploy lock released, through the SSH tunnel the
 //   main step left (or a new one);
@@ -40342,7 +40392,7 @@ function interrupted(input) {
 async function cleanUpDeploy(cleanup) {
     const { saved, input, log } = cleanup;
     const warn = (message) => log.warning(message);
-    const lines = input('docker-host')
+    const lines = input('deploy-host')
         .split('\n')
         .map((line) => line.trim())
         .filter(Boolean);
@@ -40519,7 +40569,8 @@ async function post(cleanups, env = process.env) {
     const configDir = trusted(() => ownFolder('docker-config', savedState(State.DockerConfig, env), tempRoot, 'docker'), warning);
     const context = {
         saved: (name) => savedState(name, env),
-        input: (name) => input(name, env),
+        // By the new names, as the main step read them (an old name's value carried over).
+        input: renamedInputReader((name) => input(name, env)).read,
         tempRoot,
         configDir,
         path: env.PATH,

@@ -34,6 +34,8 @@ import 'string_decoder';
 // 404 when the run was deleted. Only a run of this repository is asked about: a token of one
 // repository gets 404 for another's private runs, which must not read as "gone". Loaded on
 // demand from the deploy step (Octokit stays out of the main chunk).
+/** What a refused question about a run needs: the token's permission to read runs. */
+const RUN_READ_HINT = 'give the job `permissions: actions: read`, which github-token needs to ask whether the run holding the lock exists';
 const REPOSITORY = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
 /** The holder's run as GitHub reports it; `unknown` with the reason whenever it cannot tell. */
 async function holderRunState(record, access) {
@@ -77,9 +79,9 @@ async function holderRunState(record, access) {
             return { kind: 'not-found' };
         return {
             kind: 'unknown',
-            why: `GET /repos/${owner}/${repo}/actions/runs/${record.runId} ${status ? `answered ${status}` : 'failed'}: ${scrub(apiMessage(error))}`
+            why: `GET /repos/${owner}/${repo}/actions/runs/${record.runId} ${status ? `answered ${status}` : 'failed'}: ${scrub(apiMessage(error))}${status === 403 ? ` (${RUN_READ_HINT})` : ''}`
         };
     }
 }
 
-export { holderRunState };
+export { RUN_READ_HINT, holderRunState };
