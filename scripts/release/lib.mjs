@@ -8,7 +8,11 @@
 const TAG =
   /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?$/
 
-/** @returns {{ tag: string, version: string, major: number, minor: number, patch: number, prerelease: string[] } | undefined} */
+/**
+ * @typedef {{ tag: string, version: string, major: number, minor: number, patch: number, prerelease: string[] }} ReleaseTag
+ * @param {string} tag
+ * @returns {ReleaseTag | undefined}
+ */
 export function parseTag(tag) {
   const match = TAG.exec(tag)
   if (match === null) return undefined
@@ -23,9 +27,14 @@ export function parseTag(tag) {
   }
 }
 
-/** Semantic Versioning precedence of two parsed tags: negative, 0 or positive. */
+/**
+ * Semantic Versioning precedence of two parsed tags: negative, 0 or positive.
+ * @param {ReleaseTag} a
+ * @param {ReleaseTag} b
+ * @returns {number}
+ */
 export function compareVersions(a, b) {
-  for (const key of ['major', 'minor', 'patch']) {
+  for (const key of /** @type {const} */ (['major', 'minor', 'patch'])) {
     if (a[key] !== b[key]) return a[key] - b[key]
   }
   // A version without prerelease identifiers ranks above any prerelease of it.
@@ -33,7 +42,7 @@ export function compareVersions(a, b) {
     return b.prerelease.length - a.prerelease.length
   }
   for (let i = 0; i < Math.min(a.prerelease.length, b.prerelease.length); i++) {
-    const [x, y] = [a.prerelease[i], b.prerelease[i]]
+    const [x, y] = [a.prerelease[i] ?? '', b.prerelease[i] ?? '']
     if (x === y) continue
     const [xNumeric, yNumeric] = [/^\d+$/.test(x), /^\d+$/.test(y)]
     if (xNumeric && yNumeric) return Number(x) - Number(y)
@@ -47,16 +56,16 @@ export function compareVersions(a, b) {
  * The moving tags a release moves to its commit, with the reason each one stays where it is.
  * `v1` follows the highest release of major 1 and `v1.2` the highest of 1.2: a fix released for an
  * older line (v1.1.5 after v1.2.0) moves v1.1 but not v1, and a prerelease moves nothing.
- * @param release a parsed tag
- * @param existingTags every tag name of the repository (anything not a release tag is ignored)
+ * @param {ReleaseTag} release a parsed tag
+ * @param {string[]} existingTags every tag name of the repository (anything not a release tag is ignored)
  * @returns {{ move: string[], skip: { tag: string, reason: string }[] }}
  */
 export function movingTags(release, existingTags) {
   const series = [
-    { tag: `v${release.major}`, within: (t) => t.major === release.major },
+    { tag: `v${release.major}`, within: (/** @type {ReleaseTag} */ t) => t.major === release.major },
     {
       tag: `v${release.major}.${release.minor}`,
-      within: (t) => t.major === release.major && t.minor === release.minor
+      within: (/** @type {ReleaseTag} */ t) => t.major === release.major && t.minor === release.minor
     }
   ]
   if (release.prerelease.length > 0) {
@@ -65,8 +74,15 @@ export function movingTags(release, existingTags) {
       skip: series.map(({ tag }) => ({ tag, reason: `${release.tag} is a prerelease` }))
     }
   }
-  const releases = existingTags.map(parseTag).filter((t) => t !== undefined && t.prerelease.length === 0)
+  /** @type {ReleaseTag[]} */
+  const releases = []
+  for (const name of existingTags) {
+    const parsed = parseTag(name)
+    if (parsed !== undefined && parsed.prerelease.length === 0) releases.push(parsed)
+  }
+  /** @type {string[]} */
   const move = []
+  /** @type {{ tag: string, reason: string }[]} */
   const skip = []
   for (const { tag, within } of series) {
     const higher = releases
@@ -84,6 +100,9 @@ export function movingTags(release, existingTags) {
  * (`## [1.2.3] - 2026-12-06`, `## [1.2.3]`, `## 1.2.3 - ...` or `## 1.2.3`) up to the next `## `
  * heading, without the link reference definitions (`[1.2.3]: https://...`) that close the file,
  * trimmed. Undefined when there is no such heading; an empty string when the section is empty.
+ * @param {string} changelog
+ * @param {string} version
+ * @returns {string | undefined}
  */
 export function changelogSection(changelog, version) {
   const lines = changelog.replace(/\r\n?/g, '\n').split('\n')
@@ -94,6 +113,6 @@ export function changelogSection(changelog, version) {
   let end = lines.findIndex((line, i) => i > start && /^## /.test(line))
   if (end === -1) end = lines.length
   const body = lines.slice(start + 1, end)
-  while (body.length > 0 && /^\s*(\[[^\]]+\]: +\S+.*)?$/.test(body.at(-1))) body.pop()
+  while (body.length > 0 && /^\s*(\[[^\]]+\]: +\S+.*)?$/.test(body[body.length - 1] ?? '')) body.pop()
   return body.join('\n').trim()
 }
