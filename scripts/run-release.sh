@@ -101,6 +101,7 @@ g remote add github https://github.com/release-test/container-ship.git
 release_commit() {
   local version=$1 section=$2
   (cd "$clone" && npm version "$version" --no-git-tag-version --allow-same-version --ignore-scripts >/dev/null)
+  # shellcheck disable=SC2016 # JavaScript, whose template literals are not the shell's
   VERSION=$version SECTION=$section node --input-type=module -e '
     import { readFileSync, writeFileSync } from "node:fs"
     const file = process.argv[1]
@@ -124,6 +125,7 @@ g tag v9.9
 g tag v9
 commit_998=$(g rev-parse HEAD)
 
+# shellcheck disable=SC2016 # literal text: the body must reach the API unchanged
 section_999='### Added
 
 - The release under test, made by scripts/run-release.sh: its `body` is this section, from the
