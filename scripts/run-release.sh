@@ -29,7 +29,8 @@
 #   1. v9.9.9: act succeeds; the stand-in holds one release, v9.9.9, not a prerelease, whose body is
 #      exactly the section; in the bare remote v9 and v9.9 point to v9.9.9's commit, v9.9.8 stays.
 #      Run again (the publish script alone), the release is updated (PATCH), not duplicated; with
-#      a wrong token the script fails on the stand-in's 401.
+#      a wrong token the script fails on the stand-in's 401. The tag step alone for v9.8.1 (a fix of
+#      an older line) creates v9.8 and leaves v9 on v9.9.9.
 #   2. v9.9.10-rc.1: released as a prerelease; v9 and v9.9 do not move.
 #   3. v9.9.11 with a changed dist/index.js: act fails at the dist/ check; no release, no tag moved.
 #
@@ -229,7 +230,18 @@ fi
 grep -q '401 Bad credentials' "$work/unauthorized.log" || fail "a wrong token: no 401 in $(cat "$work/unauthorized.log")"
 log "a wrong token: the publish script fails on 401 Bad credentials"
 
+# The tag step alone for a fix of an older line, v9.8.1 after v9.9.9: it creates v9.8, and v9 stays.
+g tag v9.8.1 "$commit_998"
+g push -q origin refs/tags/v9.8.1
+(cd "$clone" && TAG=v9.8.1 node scripts/release/move-tags.mjs) >"$work/older.log" 2>&1 || { cat "$work/older.log" >&2 && fail "v9.8.1: the tag step failed"; }
+grep -q 'v9 stays where it is: v9.9.9 is a higher release of v9' "$work/older.log" || fail "v9.8.1: no notice that v9 stays: $(cat "$work/older.log")"
+[ "$(remote_commit v9)" = "$commit_999" ] || fail "v9.8.1: v9 moved back to $(remote_commit v9)"
+[ "$(remote_commit v9.8)" = "$commit_998" ] || fail "v9.8.1: v9.8 is not at v9.8.1's commit"
+log "v9.8.1 (the tag step alone): v9.8 created at $commit_998, v9 stayed at $commit_999 (never backwards)"
+
 # --- 2. A prerelease moves nothing ------------------------------------------------------------
+# The clone takes the moved tags from origin, as actions/checkout (fetch-depth: 0) would.
+g fetch -q --force origin 'refs/tags/*:refs/tags/*'
 g checkout -q main
 section_rc='### Added
 
