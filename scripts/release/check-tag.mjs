@@ -7,8 +7,9 @@ import { appendFileSync, readFileSync } from 'node:fs'
 import { changelogSection, parseTag } from './lib.mjs'
 
 const fail = (message) => {
-  // A workflow command, so that the run's summary shows the reason; plain text elsewhere.
-  console.error(process.env.GITHUB_ACTIONS === 'true' ? `::error::${message}` : message)
+  // On a runner, a workflow command on standard output, so that the run's summary shows it.
+  if (process.env.GITHUB_ACTIONS === 'true') console.log(`::error::${message}`)
+  else console.error(message)
   process.exit(1)
 }
 
