@@ -6,7 +6,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Transform, Writable, Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import os$1, { availableParallelism } from 'node:os';
-import { e as environmentPage } from './chunks/environment-page-BgPAVXFW.js';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -15,6 +14,7 @@ import * as path from 'path';
 import * as stream from 'stream';
 import * as util from 'util';
 import { ok } from 'assert';
+import { e as environmentPage } from './chunks/environment-page-BgPAVXFW.js';
 import { a as atOrAbove, S as SEVERITIES, c as countsText, b as countBySeverity, p as platformNote, d as parseSeverity, F as FINDINGS_TABLE_HEADER, f as findingRow, s as scanSection, m as mergePlatformFindings, e as mergeLayerMaps } from './chunks/summary-BvJrpyvc.js';
 import { Buffer as Buffer$1 } from 'node:buffer';
 import http, { STATUS_CODES } from 'node:http';
@@ -1356,147 +1356,6 @@ function hostState(state, index) {
     return index === 0 ? state : `${state}-${index + 1}`;
 }
 
-const PROJECT_LABEL = 'com.docker.compose.project';
-const SERVICE_LABEL = 'com.docker.compose.service';
-/** `docker inspect` JSON of containers, as the fields the rollout reads. */
-function parseContainerInspect(json) {
-    const parsed = JSON.parse(json);
-    if (!Array.isArray(parsed))
-        throw new Error('docker inspect did not print a JSON list');
-    return parsed.map((entry) => {
-        const state = entry.State ?? {};
-        const health = state.Health;
-        const networks = {};
-        for (const [name, network] of Object.entries(entry.NetworkSettings?.Networks ?? {})) {
-            networks[name] = {
-                ip: network?.IPAddress ?? '',
-                aliases: Array.isArray(network?.Aliases) ? network.Aliases : []
-            };
-        }
-        return {
-            id: entry.Id ?? '',
-            name: (entry.Name ?? '').replace(/^\//, ''),
-            image: entry.Config?.Image ?? '',
-            imageId: entry.Image ?? '',
-            created: entry.Created ?? '',
-            running: state.Running === true,
-            status: state.Status ?? '',
-            exitCode: state.ExitCode ?? 0,
-            restartCount: entry.RestartCount ?? 0,
-            ...(health
-                ? {
-                    health: {
-                        status: health.Status ?? '',
-                        log: (health.Log ?? []).map((probe) => ({
-                            exitCode: probe.ExitCode ?? 0,
-                            output: probe.Output ?? ''
-                        }))
-                    }
-                }
-                : {}),
-            networks
-        };
-    });
-}
-/** The filter arguments that select a service's containers. */
-function serviceFilter(project, service) {
-    return [
-        '--filter',
-        `label=${PROJECT_LABEL}=${project}`,
-        ...(service === undefined ? [] : ['--filter', `label=${SERVICE_LABEL}=${service}`])
-    ];
-}
-class Containers {
-    docker;
-    /** Networks that refused `--ip` (no subnet in their configuration). */
-    noFixedAddress = new Set();
-    constructor(docker) {
-        this.docker = docker;
-    }
-    /** IDs of the project's (or one service's) containers; running ones only unless `all`. */
-    async list(project, service, all = false) {
-        const result = await this.docker.run(['ps', ...(all ? ['--all'] : []), '--no-trunc', '--quiet', ...serviceFilter(project, service)], { quiet: true });
-        return result.stdout
-            .split('\n')
-            .map((line) => line.trim())
-            .filter(Boolean);
-    }
-    async inspect(ids) {
-        if (ids.length === 0)
-            return [];
-        const result = await this.docker.run(['container', 'inspect', ...ids], { quiet: true });
-        return parseContainerInspect(result.stdout);
-    }
-    /** Removes containers by ID, running or not; ones already gone are not an error. */
-    async remove(ids) {
-        if (ids.length === 0)
-            return;
-        const result = await this.docker.run(['rm', '--force', ...ids], { quiet: true, allowFailure: true });
-        if (result.exitCode !== 0 && !/No such container/i.test(result.stderr)) {
-            throw new Error(`could not remove containers ${ids.map(short).join(', ')}: ${result.stderr.trim()}`);
-        }
-    }
-    /**
-     * Stops containers by ID, all at once, each with its own stop signal and grace period (Compose
-     * sets both on the container from stop_signal and stop_grace_period), then removes them.
-     */
-    async stopAndRemove(ids) {
-        if (ids.length === 0)
-            return;
-        await this.docker.run(['stop', ...ids], { quiet: true, allowFailure: true });
-        await this.remove(ids);
-    }
-    async disconnect(network, id) {
-        await this.docker.run(['network', 'disconnect', network, id], { quiet: true });
-    }
-    /**
-     * Connects a container to a network with these DNS aliases, at `ip` when the network lets a
-     * container ask for its address (only networks with a subnet in their configuration do);
-     * returns the address it got.
-     */
-    async connect(network, id, aliases, ip) {
-        const args = ['network', 'connect', ...aliases.flatMap((alias) => ['--alias', alias])];
-        if (ip && !this.noFixedAddress.has(network)) {
-            const kept = await this.docker.run([...args, '--ip', ip, network, id], {
-                quiet: true,
-                allowFailure: true
-            });
-            if (kept.exitCode === 0)
-                return ip;
-            if (!/user specified IP address is supported only/i.test(kept.stderr)) {
-                throw new Error(`could not connect ${short(id)} to ${network}: ${kept.stderr.trim()}`);
-            }
-            this.noFixedAddress.add(network);
-        }
-        await this.docker.run([...args, network, id], { quiet: true });
-        const [state] = await this.inspect([id]);
-        return state?.networks[network]?.ip ?? '';
-    }
-    /**
-     * Starts the engine's healthchecks of these containers again: unpausing a container starts its
-     * health monitor afresh (the way round moby/moby#41871). Only for containers that get no traffic
-     * yet: pausing freezes them for the moment between the two calls.
-     */
-    async rearmHealthchecks(ids) {
-        if (ids.length === 0)
-            return;
-        await this.docker.run(['pause', ...ids], { quiet: true });
-        await this.docker.run(['unpause', ...ids], { quiet: true });
-    }
-    /** The last lines a container printed, for the summary of a failed release. */
-    async logTail(id, lines) {
-        const result = await this.docker.run(['logs', '--tail', String(lines), id], {
-            quiet: true,
-            allowFailure: true
-        });
-        return `${result.stdout}${result.stderr}`.trimEnd();
-    }
-}
-/** The 12-character form docker prints. */
-function short(id) {
-    return id.replace(/^sha256:/, '').slice(0, 12);
-}
-
 // Text the action did not write itself (what a program prints, a container's logs) reaches the
 // job log only through here, so that no line of it is taken as a workflow command. The runner
 // reads every line of an action's output for commands: a line that starts with `::name ...::`
@@ -2683,6 +2542,147 @@ function earliestSeconds(containers) {
     // Without a creation time, the last minute (containers were created moments ago).
     const earliest = times.length > 0 ? Math.min(...times) : Date.now() - 60_000;
     return Math.floor(earliest / 1000) - 1;
+}
+
+const PROJECT_LABEL = 'com.docker.compose.project';
+const SERVICE_LABEL = 'com.docker.compose.service';
+/** `docker inspect` JSON of containers, as the fields the rollout reads. */
+function parseContainerInspect(json) {
+    const parsed = JSON.parse(json);
+    if (!Array.isArray(parsed))
+        throw new Error('docker inspect did not print a JSON list');
+    return parsed.map((entry) => {
+        const state = entry.State ?? {};
+        const health = state.Health;
+        const networks = {};
+        for (const [name, network] of Object.entries(entry.NetworkSettings?.Networks ?? {})) {
+            networks[name] = {
+                ip: network?.IPAddress ?? '',
+                aliases: Array.isArray(network?.Aliases) ? network.Aliases : []
+            };
+        }
+        return {
+            id: entry.Id ?? '',
+            name: (entry.Name ?? '').replace(/^\//, ''),
+            image: entry.Config?.Image ?? '',
+            imageId: entry.Image ?? '',
+            created: entry.Created ?? '',
+            running: state.Running === true,
+            status: state.Status ?? '',
+            exitCode: state.ExitCode ?? 0,
+            restartCount: entry.RestartCount ?? 0,
+            ...(health
+                ? {
+                    health: {
+                        status: health.Status ?? '',
+                        log: (health.Log ?? []).map((probe) => ({
+                            exitCode: probe.ExitCode ?? 0,
+                            output: probe.Output ?? ''
+                        }))
+                    }
+                }
+                : {}),
+            networks
+        };
+    });
+}
+/** The filter arguments that select a service's containers. */
+function serviceFilter(project, service) {
+    return [
+        '--filter',
+        `label=${PROJECT_LABEL}=${project}`,
+        ...(service === undefined ? [] : ['--filter', `label=${SERVICE_LABEL}=${service}`])
+    ];
+}
+class Containers {
+    docker;
+    /** Networks that refused `--ip` (no subnet in their configuration). */
+    noFixedAddress = new Set();
+    constructor(docker) {
+        this.docker = docker;
+    }
+    /** IDs of the project's (or one service's) containers; running ones only unless `all`. */
+    async list(project, service, all = false) {
+        const result = await this.docker.run(['ps', ...(all ? ['--all'] : []), '--no-trunc', '--quiet', ...serviceFilter(project, service)], { quiet: true });
+        return result.stdout
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean);
+    }
+    async inspect(ids) {
+        if (ids.length === 0)
+            return [];
+        const result = await this.docker.run(['container', 'inspect', ...ids], { quiet: true });
+        return parseContainerInspect(result.stdout);
+    }
+    /** Removes containers by ID, running or not; ones already gone are not an error. */
+    async remove(ids) {
+        if (ids.length === 0)
+            return;
+        const result = await this.docker.run(['rm', '--force', ...ids], { quiet: true, allowFailure: true });
+        if (result.exitCode !== 0 && !/No such container/i.test(result.stderr)) {
+            throw new Error(`could not remove containers ${ids.map(short).join(', ')}: ${result.stderr.trim()}`);
+        }
+    }
+    /**
+     * Stops containers by ID, all at once, each with its own stop signal and grace period (Compose
+     * sets both on the container from stop_signal and stop_grace_period), then removes them.
+     */
+    async stopAndRemove(ids) {
+        if (ids.length === 0)
+            return;
+        await this.docker.run(['stop', ...ids], { quiet: true, allowFailure: true });
+        await this.remove(ids);
+    }
+    async disconnect(network, id) {
+        await this.docker.run(['network', 'disconnect', network, id], { quiet: true });
+    }
+    /**
+     * Connects a container to a network with these DNS aliases, at `ip` when the network lets a
+     * container ask for its address (only networks with a subnet in their configuration do);
+     * returns the address it got.
+     */
+    async connect(network, id, aliases, ip) {
+        const args = ['network', 'connect', ...aliases.flatMap((alias) => ['--alias', alias])];
+        if (ip && !this.noFixedAddress.has(network)) {
+            const kept = await this.docker.run([...args, '--ip', ip, network, id], {
+                quiet: true,
+                allowFailure: true
+            });
+            if (kept.exitCode === 0)
+                return ip;
+            if (!/user specified IP address is supported only/i.test(kept.stderr)) {
+                throw new Error(`could not connect ${short(id)} to ${network}: ${kept.stderr.trim()}`);
+            }
+            this.noFixedAddress.add(network);
+        }
+        await this.docker.run([...args, network, id], { quiet: true });
+        const [state] = await this.inspect([id]);
+        return state?.networks[network]?.ip ?? '';
+    }
+    /**
+     * Starts the engine's healthchecks of these containers again: unpausing a container starts its
+     * health monitor afresh (the way round moby/moby#41871). Only for containers that get no traffic
+     * yet: pausing freezes them for the moment between the two calls.
+     */
+    async rearmHealthchecks(ids) {
+        if (ids.length === 0)
+            return;
+        await this.docker.run(['pause', ...ids], { quiet: true });
+        await this.docker.run(['unpause', ...ids], { quiet: true });
+    }
+    /** The last lines a container printed, for the summary of a failed release. */
+    async logTail(id, lines) {
+        const result = await this.docker.run(['logs', '--tail', String(lines), id], {
+            quiet: true,
+            allowFailure: true
+        });
+        return `${result.stdout}${result.stderr}`.trimEnd();
+    }
+}
+/** The 12-character form docker prints. */
+function short(id) {
+    return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
 /** A failure's logTail holds at most this many of the container's last log lines. */
@@ -12973,7 +12973,8 @@ async function reachHost(host, index, plan, deploy, localDocker, options) {
     }
     const docker = localDocker.withEngine(access.engine);
     const [engineVersion, rollout] = await connect(docker, access, plan, options.named);
-    info(`Deploy target: ${host.url} (Engine ${engineVersion}), project ${plan.project}, service ${plan.service}, image ${plan.image}, ${rollout.tool}`);
+    // The image is named once it is chosen (pinned to a digest, a chosen version, the rollback's).
+    info(`Deploy target: ${host.url} (Engine ${engineVersion}), project ${plan.project}, service ${plan.service}, ${rollout.tool}`);
     return { index, host, docker, plan, rollout, engineVersion, access };
 }
 /** The runner's ssh client, for an ssh:// host. */
@@ -13080,6 +13081,215 @@ class StepError extends Error {
         this.partial = partial;
         this.name = 'StepError';
     }
+}
+
+// Running work over a list with at most `limit` at once: enough to keep a registry busy without
+// opening a connection per item. The first failure stops new work; what is running is awaited.
+/** The results in the order of `items`; rejects with the first failure once nothing runs. */
+async function mapLimit(items, limit, work) {
+    if (!Number.isInteger(limit) || limit < 1)
+        throw new Error(`the concurrency limit must be 1 or more, not ${limit}`);
+    const results = new Array(items.length);
+    let next = 0;
+    let failure;
+    const worker = async () => {
+        while (!failure && next < items.length) {
+            const index = next++;
+            try {
+                results[index] = await work(items[index], index);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (failure)
+        throw failure.error;
+    return results;
+}
+
+/** The ID of `image` on the host at `url`; throws when the host does not have it. */
+async function imageIdOn(docker, image, url) {
+    const inspected = await docker.run(['image', 'inspect', '--format', '{{.Id}}', image], {
+        quiet: true,
+        allowFailure: true
+    });
+    if (inspected.exitCode !== 0) {
+        throw new Error(`the image ${image} is not on ${url}: ${inspected.stderr.trim()}`);
+    }
+    return inspected.stdout.trim();
+}
+
+/** The hosts' indexes (from 0) batch by batch; every batch has at least one host. */
+function rolloutBatches(hosts, batch) {
+    const size = 'hosts' in batch ? batch.hosts : Math.ceil((hosts * batch.percent) / 100);
+    const step = Math.max(1, size);
+    const batches = [];
+    for (let first = 0; first < hosts; first += step) {
+        batches.push(Array.from({ length: Math.min(step, hosts - first) }, (_, offset) => first + offset));
+    }
+    return batches;
+}
+
+/** How often the new containers are looked at during batch-wait. */
+const WATCH_INTERVAL_MS = 1000;
+/** Rolls the hosts out batch by batch; on a failure, deals with the finished hosts as on-failure says. */
+async function rollOutInBatches(hosts, options) {
+    const outcomes = new Map(hosts.map((host) => [host.index, 'not reached']));
+    const byIndex = new Map(hosts.map((host) => [host.index, host]));
+    const done = [];
+    const named = hosts.length > 1;
+    let failure;
+    for (const [position, batch] of options.batches.entries()) {
+        const members = batch.map((index) => byIndex.get(index));
+        options.batchStarts?.(position + 1, batch);
+        const settled = await Promise.allSettled(members.map((host) => host.rollOut()));
+        settled.forEach((outcome, at) => {
+            const host = members[at];
+            if (outcome.status === 'fulfilled') {
+                outcomes.set(host.index, 'deployed');
+                done.push(host);
+                options.finished(host.index);
+            }
+            else {
+                outcomes.set(host.index, 'failed');
+                failure ??= hostError(host, outcome.reason, named);
+            }
+        });
+        const last = position === options.batches.length - 1;
+        if (!failure && !last && options.batchWaitSeconds > 0) {
+            failure = await watchBatch(members, options, (host) => outcomes.set(host.index, 'failed'));
+        }
+        if (failure)
+            break;
+    }
+    if (failure)
+        await afterFailure(done, outcomes, options);
+    return { outcomes, ...(failure ? { error: failure } : {}) };
+}
+/** The batch's hosts looked at every second for batch-wait seconds; the first that stops serving. */
+async function watchBatch(members, options, failed) {
+    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const until = Date.now() + options.batchWaitSeconds * 1000;
+    options.log.info(`Watching ${members.map((host) => host.url).join(', ')} for ${options.batchWaitSeconds} s (batch-wait) before the next batch`);
+    for (;;) {
+        const checks = await Promise.allSettled(members.map((host) => host.checkServing()));
+        const bad = checks.findIndex((check) => check.status === 'rejected');
+        if (bad >= 0) {
+            const host = members[bad];
+            failed(host);
+            return hostError(host, checks[bad].reason, true, 'during batch-wait');
+        }
+        const left = until - Date.now();
+        if (left <= 0)
+            return undefined;
+        await sleep(Math.min(WATCH_INTERVAL_MS, left));
+    }
+}
+/** The hosts that finished, put back (rollback) or left on the new release (stop). */
+async function afterFailure(done, outcomes, options) {
+    // A host whose new containers failed batch-wait finished its rollout: it goes back too.
+    const revert = done.filter((host) => options.onFailure === 'rollback' || outcomes.get(host.index) === 'failed');
+    const stays = done.filter((host) => !revert.includes(host));
+    if (stays.length > 0) {
+        options.log.warning(`on-failure: stop: ${stays.map((host) => host.url).join(', ')} stay on the new release; the other hosts run the one before`);
+    }
+    if (revert.length === 0)
+        return;
+    options.log.info(`Rolling back ${revert.map((host) => host.url).join(', ')} to the release they ran before`);
+    const settled = await Promise.allSettled(revert.map((host) => host.revert()));
+    settled.forEach((outcome, at) => {
+        const host = revert[at];
+        if (outcome.status === 'fulfilled')
+            outcomes.set(host.index, 'reverted');
+        else {
+            outcomes.set(host.index, 'revert failed');
+            options.log.warning(`could not roll ${host.url} back: ${outcome.reason.message}`);
+        }
+    });
+}
+/** The failure, naming its host when there are several. */
+function hostError(host, reason, named, when = '') {
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    return named ? new Error(`${host.url}${when ? ` ${when}` : ''}: ${error.message}`) : error;
+}
+
+async function revertHost(docker, url, plan, previousImage, hooks, report) {
+    const release = plan.releaseOf(previousImage);
+    if (!release) {
+        throw new Error(`the image it ran before, ${previousImage}, is not what the compose file's image makes for a version`);
+    }
+    const imageId = await imageIdOn(docker, previousImage, url);
+    const rollout = await release.connect(docker);
+    hooks.log.info(`Rolling ${url} back to ${previousImage}`);
+    await rollout.rollOut(imageId, hooks, report);
+}
+
+// What the post step must know of a rollout over several hosts to leave every host on one
+// release after a cancelled run: the image each host ran before (known once its rollout took
+// stock) and which hosts finished. Trusted no more than any saved state (run/trusted-state.ts):
+// host numbers must be deploy-host lines, and an image is only ever rolled out when the compose
+// file's image makes it for some version (DeployPlan.releaseOf).
+function emptyFleetState() {
+    return { previous: {}, finished: [] };
+}
+
+/** The result before any host has done anything: every host not reached. */
+function emptyResult(fleet) {
+    return {
+        deployed: false,
+        previousImage: '',
+        containers: [],
+        host: fleet.targets.map((target) => target.host.url).join(', '),
+        project: fleet.plan.project,
+        service: fleet.plan.service,
+        image: fleet.plan.image,
+        timeline: [],
+        failures: [],
+        hosts: fleet.targets.map((target) => ({
+            host: target.host.url,
+            deployed: false,
+            previousImage: '',
+            containers: [],
+            failures: [],
+            timeline: [],
+            outcome: 'not reached'
+        }))
+    };
+}
+/** A host's report fields that are the result's own when it is the only host. */
+const REPORT_FIELDS = [
+    'deployed',
+    'previousImage',
+    'containers',
+    'replicas',
+    'firstDeploy',
+    'rolledBack',
+    'failures',
+    'timeline',
+    'tasks'
+];
+/**
+ * The result's own fields from its hosts': deployed when every host is, the first host's
+ * previous image, every host's new containers and failures. With one host, that host's report.
+ */
+function combineHostReports(result) {
+    const [first] = result.hosts;
+    if (!first)
+        return;
+    if (result.hosts.length === 1) {
+        for (const key of REPORT_FIELDS)
+            Object.assign(result, { [key]: first[key] });
+        return;
+    }
+    result.deployed = result.hosts.every((host) => host.deployed);
+    result.previousImage = first.previousImage;
+    result.containers = result.hosts.flatMap((host) => (host.deployed ? host.containers : []));
+    result.failures = result.hosts.flatMap((host) => host.failures);
+    result.firstDeploy = result.hosts.every((host) => host.firstDeploy);
+    result.rolledBack = result.hosts.some((host) => host.rolledBack);
+    result.replicas = first.replicas;
 }
 
 (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
@@ -14001,201 +14211,9 @@ function describeTrust(inputs) {
     return `${who}, ${inputs.tlog ? 'in the transparency log' : 'transparency log not checked (cosign-tlog: false)'}`;
 }
 
-// Running work over a list with at most `limit` at once: enough to keep a registry busy without
-// opening a connection per item. The first failure stops new work; what is running is awaited.
-/** The results in the order of `items`; rejects with the first failure once nothing runs. */
-async function mapLimit(items, limit, work) {
-    if (!Number.isInteger(limit) || limit < 1)
-        throw new Error(`the concurrency limit must be 1 or more, not ${limit}`);
-    const results = new Array(items.length);
-    let next = 0;
-    let failure;
-    const worker = async () => {
-        while (!failure && next < items.length) {
-            const index = next++;
-            try {
-                results[index] = await work(items[index], index);
-            }
-            catch (error) {
-                failure ??= { error };
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    if (failure)
-        throw failure.error;
-    return results;
-}
-
-/** The ID of `image` on the host at `url`; throws when the host does not have it. */
-async function imageIdOn(docker, image, url) {
-    const inspected = await docker.run(['image', 'inspect', '--format', '{{.Id}}', image], {
-        quiet: true,
-        allowFailure: true
-    });
-    if (inspected.exitCode !== 0) {
-        throw new Error(`the image ${image} is not on ${url}: ${inspected.stderr.trim()}`);
-    }
-    return inspected.stdout.trim();
-}
-
-/** The hosts' indexes (from 0) batch by batch; every batch has at least one host. */
-function rolloutBatches(hosts, batch) {
-    const size = 'hosts' in batch ? batch.hosts : Math.ceil((hosts * batch.percent) / 100);
-    const step = Math.max(1, size);
-    const batches = [];
-    for (let first = 0; first < hosts; first += step) {
-        batches.push(Array.from({ length: Math.min(step, hosts - first) }, (_, offset) => first + offset));
-    }
-    return batches;
-}
-
-/** How often the new containers are looked at during batch-wait. */
-const WATCH_INTERVAL_MS = 1000;
-/** Rolls the hosts out batch by batch; on a failure, deals with the finished hosts as on-failure says. */
-async function rollOutInBatches(hosts, options) {
-    const outcomes = new Map(hosts.map((host) => [host.index, 'not reached']));
-    const byIndex = new Map(hosts.map((host) => [host.index, host]));
-    const done = [];
-    const named = hosts.length > 1;
-    let failure;
-    for (const [position, batch] of options.batches.entries()) {
-        const members = batch.map((index) => byIndex.get(index));
-        options.batchStarts?.(position + 1, batch);
-        const settled = await Promise.allSettled(members.map((host) => host.rollOut()));
-        settled.forEach((outcome, at) => {
-            const host = members[at];
-            if (outcome.status === 'fulfilled') {
-                outcomes.set(host.index, 'deployed');
-                done.push(host);
-                options.finished(host.index);
-            }
-            else {
-                outcomes.set(host.index, 'failed');
-                failure ??= hostError(host, outcome.reason, named);
-            }
-        });
-        const last = position === options.batches.length - 1;
-        if (!failure && !last && options.batchWaitSeconds > 0) {
-            failure = await watchBatch(members, options, (host) => outcomes.set(host.index, 'failed'));
-        }
-        if (failure)
-            break;
-    }
-    if (failure)
-        await afterFailure(done, outcomes, options);
-    return { outcomes, ...(failure ? { error: failure } : {}) };
-}
-/** The batch's hosts looked at every second for batch-wait seconds; the first that stops serving. */
-async function watchBatch(members, options, failed) {
-    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    const until = Date.now() + options.batchWaitSeconds * 1000;
-    options.log.info(`Watching ${members.map((host) => host.url).join(', ')} for ${options.batchWaitSeconds} s (batch-wait) before the next batch`);
-    for (;;) {
-        const checks = await Promise.allSettled(members.map((host) => host.checkServing()));
-        const bad = checks.findIndex((check) => check.status === 'rejected');
-        if (bad >= 0) {
-            const host = members[bad];
-            failed(host);
-            return hostError(host, checks[bad].reason, true, 'during batch-wait');
-        }
-        const left = until - Date.now();
-        if (left <= 0)
-            return undefined;
-        await sleep(Math.min(WATCH_INTERVAL_MS, left));
-    }
-}
-/** The hosts that finished, put back (rollback) or left on the new release (stop). */
-async function afterFailure(done, outcomes, options) {
-    // A host whose new containers failed batch-wait finished its rollout: it goes back too.
-    const revert = done.filter((host) => options.onFailure === 'rollback' || outcomes.get(host.index) === 'failed');
-    const stays = done.filter((host) => !revert.includes(host));
-    if (stays.length > 0) {
-        options.log.warning(`on-failure: stop: ${stays.map((host) => host.url).join(', ')} stay on the new release; the other hosts run the one before`);
-    }
-    if (revert.length === 0)
-        return;
-    options.log.info(`Rolling back ${revert.map((host) => host.url).join(', ')} to the release they ran before`);
-    const settled = await Promise.allSettled(revert.map((host) => host.revert()));
-    settled.forEach((outcome, at) => {
-        const host = revert[at];
-        if (outcome.status === 'fulfilled')
-            outcomes.set(host.index, 'reverted');
-        else {
-            outcomes.set(host.index, 'revert failed');
-            options.log.warning(`could not roll ${host.url} back: ${outcome.reason.message}`);
-        }
-    });
-}
-/** The failure, naming its host when there are several. */
-function hostError(host, reason, named, when = '') {
-    const error = reason instanceof Error ? reason : new Error(String(reason));
-    return named ? new Error(`${host.url}${when ? ` ${when}` : ''}: ${error.message}`) : error;
-}
-
-async function revertHost(docker, url, plan, previousImage, hooks, report) {
-    const release = plan.releaseOf(previousImage);
-    if (!release) {
-        throw new Error(`the image it ran before, ${previousImage}, is not what the compose file's image makes for a version`);
-    }
-    const imageId = await imageIdOn(docker, previousImage, url);
-    const rollout = await release.connect(docker);
-    hooks.log.info(`Rolling ${url} back to ${previousImage}`);
-    await rollout.rollOut(imageId, hooks, report);
-}
-
-// What the post step must know of a rollout over several hosts to leave every host on one
-// release after a cancelled run: the image each host ran before (known once its rollout took
-// stock) and which hosts finished. Trusted no more than any saved state (run/trusted-state.ts):
-// host numbers must be deploy-host lines, and an image is only ever rolled out when the compose
-// file's image makes it for some version (DeployPlan.releaseOf).
-function emptyFleetState() {
-    return { previous: {}, finished: [] };
-}
-
-// The deploy step: what every rollout shares, whatever its strategy (strategy.ts; Compose
-// blue-green today). Every host was reached and the strategy's files checked before the build
-// (target.ts); here the image is pulled on every host side by side, the deploy locks taken (in
-// one order, so two runs never wait for each other), and the rollout handed to the strategy host
-// by host, batch by batch (fleet/rollout.ts), with each host's timeline, the log and the post
-// step's state; then the locks are released, and the step reports: its outputs, its summary row
-// and section (a row per host), and the logs of the containers that failed.
-/** Pulls and image checks on this many hosts at once. */
-const HOSTS_AT_ONCE = 16;
-/** A failure's reason in the summary is cut to this many characters (it can quote docker). */
-const REASON_LIMIT = 500;
-/** A reason not to deploy although deploy is in steps, or undefined. */
-function deploySkipReason(inputs, release) {
-    if (!inputs.steps.includes('deploy'))
-        return 'deploy is not in steps';
-    if (inputs.deploy.dockerHosts.length === 0)
-        return 'deploy-host is empty';
-    if (inputs.steps.includes('push') && !release.pushing.push) {
-        return `nothing was pushed (${release.pushing.reason})`;
-    }
-    return undefined;
-}
-/** Who holds the deploy lock: the workflow run's address, else the repository and run ID. */
-function lockHolder(github, env = process.env) {
-    const runId = env.GITHUB_RUN_ID;
-    if (github.repositoryUrl)
-        return `${github.repositoryUrl}${runId ? `/actions/runs/${runId}` : ''}`;
-    const repository = github.repository ?? 'a workflow run';
-    return runId ? `${repository}, run ${runId}` : repository;
-}
-/** Seconds between the marks of a rollout's phases. */
-class Timeline {
-    entries;
-    last = Date.now();
-    constructor(entries) {
-        this.entries = entries;
-    }
-    mark(phase) {
-        const now = Date.now();
-        this.entries.push({ phase, seconds: (now - this.last) / 1000 });
-        this.last = now;
-    }
-}
+// The image the deploy rolls out, pinned to a digest: the one pushed in this run, a release the
+// version input chose, the one before (rollback), or the one the registry holds for the version;
+// verified (verify input) before any host pulls it, and checked on each host after the pull.
 /**
  * The plan pinned to the image's digest: the one pushed in this run, or deploying alone, the one
  * the registry holds for the version now (a tag moved later changes nothing). Every host then
@@ -14267,6 +14285,183 @@ async function checkPulledDigest(target, image) {
         throw new Error(`the image ${image} on ${target.host.url} is not known by ${digest} (its RepoDigests: ${inspected.stdout.trim()})`);
     }
 }
+
+// How a deploy reads in the step summary (its rows and section) and in the log (the failed
+// containers' own words, which stay out of the summary).
+/** A failure's reason in the summary is cut to this many characters (it can quote docker). */
+const REASON_LIMIT = 500;
+/** The environment's deployments page on GitHub, and the environment's own address. */
+function githubDeploymentRow(deployment) {
+    const name = link(text(deployment.environment), environmentPage(deployment.environment));
+    return `${name} (deployment ${deployment.id})${deployment.url ? `: ${link(text(deployment.url), deployment.url)}` : ''}`;
+}
+/**
+ * The last health checks and log lines of each container that failed, a log group each. They are
+ * the container's own words, so they stay out of the summary, which only points here.
+ */
+function printContainerLogs(failures) {
+    for (const failure of failures) {
+        startGroup(logGroupTitle(failure));
+        try {
+            if (failure.healthLog.length > 0) {
+                info('Last health checks:');
+                for (const probe of failure.healthLog)
+                    printUntrusted(probe);
+            }
+            info(`Last ${LOG_TAIL_LINES} log lines:`);
+            if (failure.logTail)
+                printUntrusted(failure.logTail);
+            else
+                info('(nothing)');
+        }
+        finally {
+            endGroup();
+        }
+    }
+}
+function logGroupTitle(failure) {
+    return `Logs of ${failure.name} (${short(failure.id)})`;
+}
+/** Which release a version or rollback input chose, for the summary (the Version row is the event's). */
+function choiceRow(choice, version) {
+    if (!choice || choice.kind === 'event' || !version)
+        return undefined;
+    return [
+        'Chosen release',
+        choice.kind === 'rollback'
+            ? `${code(version)}, the release before the current one (rollback)`
+            : `${code(version)} (the version input)`
+    ];
+}
+function deployRow(result) {
+    const several = result.hosts.length > 1;
+    const where = `${code(result.image)} to ${several ? `${result.hosts.length} hosts` : code(result.host)} (${text(result.project)}, service ${text(result.service)})`;
+    if (several)
+        return `${where}: ${outcomeCounts(result.hosts)}`;
+    if (result.deployed) {
+        const count = `${result.containers.length} container(s)`;
+        return `${where}: ${count}${result.previousImage ? `, replacing ${code(result.previousImage)}` : ', first deploy'}`;
+    }
+    if (result.rolledBack)
+        return `${where}: **rolled back**, ${result.previousImage ? `${code(result.previousImage)} still serving` : 'nothing was running before'}`;
+    return `${where}: not deployed`;
+}
+/** What a host's rollout came to, in words. */
+function outcomeText(host) {
+    switch (host.outcome) {
+        case 'deployed':
+            return `deployed, ${host.containers.length} container(s)`;
+        case 'failed':
+            return host.rolledBack ? '**failed**, its new containers removed' : '**failed**';
+        case 'reverted':
+            return 'rolled back to the release before';
+        case 'revert failed':
+            return '**could not be rolled back**: still on the new release';
+        case 'not reached':
+            return 'not changed';
+    }
+}
+/** `2 deployed, 1 failed, ...` over the hosts. */
+function outcomeCounts(hosts) {
+    const counts = new Map();
+    for (const host of hosts) {
+        const word = host.outcome === 'failed' ? 'failed' : host.outcome === 'reverted' ? 'rolled back' : host.outcome;
+        counts.set(word, (counts.get(word) ?? 0) + 1);
+    }
+    return [...counts].map(([word, count]) => `${count} ${word}`).join(', ');
+}
+/** An orchestrator's tasks (Swarm), a row each: node, state, health, error. */
+function taskTable(result) {
+    if (!result.tasks || result.tasks.length === 0)
+        return [];
+    const cell = (value) => text(clip$1(value, REASON_LIMIT)).replace(/\|/g, '\\|') || ' ';
+    return [
+        '| Task | Node | State | Health | Error |',
+        '| --- | --- | --- | --- | --- |',
+        ...result.tasks.map((row) => `| ${[row.task, row.node, row.state, row.health, row.error].map(cell).join(' | ')} |`),
+        ''
+    ];
+}
+/** The rollout's timeline (a row per host when there are several), and each failed container. */
+function deploySection(result) {
+    const lines = ['### Deploy', ''];
+    if (result.hosts.length > 1) {
+        lines.push('| Host | Result | Phases (seconds) | Total |', '| --- | --- | --- | ---: |');
+        for (const host of result.hosts) {
+            const total = host.timeline.reduce((sum, entry) => sum + entry.seconds, 0);
+            const phases = host.timeline.map((entry) => `${entry.phase} ${entry.seconds.toFixed(1)}`).join(' · ');
+            lines.push(`| ${code(host.host)} | ${outcomeText(host)} | ${phases} | ${total.toFixed(1)} |`);
+        }
+        lines.push('');
+    }
+    else if (result.timeline.length > 0) {
+        const total = result.timeline.reduce((sum, entry) => sum + entry.seconds, 0);
+        lines.push('| Phase | Seconds |', '| --- | ---: |');
+        for (const entry of result.timeline)
+            lines.push(`| ${entry.phase} | ${entry.seconds.toFixed(1)} |`);
+        lines.push(`| **total** | **${total.toFixed(1)}** |`, '');
+    }
+    lines.push(...taskTable(result));
+    lines.push(...prunedLines(result.hosts));
+    for (const failure of result.failures) {
+        lines.push(`- ${code(clip$1(failure.name))} (${code(short(failure.id))}): ${text(clip$1(failure.reason, REASON_LIMIT))}. Its last health checks and log lines are in the job log, in the group ${code(clip$1(logGroupTitle(failure)))}.`);
+    }
+    if (result.failures.length > 0)
+        lines.push('');
+    return lines.join('\n');
+}
+/** What keep-releases removed, a line per host that had something to remove. */
+function prunedLines(hosts) {
+    const lines = hosts.flatMap((host) => host.pruned && host.pruned.removed.length > 0
+        ? [
+            `- keep-releases removed ${host.pruned.removed.length} old image(s)${hosts.length > 1 ? ` on ${code(host.host)}` : ''}: ${host.pruned.removed.map((image) => code(clip$1(image.release))).join(', ')}; ${sizeText(host.pruned.bytes)} freed${host.pruned.warnings.length > 0 ? ` (${host.pruned.warnings.length} not removed: see the log)` : ''}`
+        ]
+        : []);
+    return lines.length > 0 ? [...lines, ''] : [];
+}
+
+// The deploy step: what every rollout shares, whatever its strategy (strategy.ts: Compose
+// blue-green or Swarm). Every host was reached and the strategy's files checked before the build
+// (target.ts); here the image is pinned to its digest and verified (pinned-release.ts), pulled on
+// every host side by side, the deploy locks taken (in one order, so two runs never wait for each
+// other), and the rollout handed to the strategy host by host, batch by batch (fleet/rollout.ts),
+// with each host's timeline, the log and the post step's state; then the locks are released, and
+// the step reports: its outputs and the result over every host (result.ts), as the summary and
+// the log show it (summary.ts).
+/** Pulls and image checks on this many hosts at once. */
+const HOSTS_AT_ONCE = 16;
+/** A reason not to deploy although deploy is in steps, or undefined. */
+function deploySkipReason(inputs, release) {
+    if (!inputs.steps.includes('deploy'))
+        return 'deploy is not in steps';
+    if (inputs.deploy.dockerHosts.length === 0)
+        return 'deploy-host is empty';
+    if (inputs.steps.includes('push') && !release.pushing.push) {
+        return `nothing was pushed (${release.pushing.reason})`;
+    }
+    return undefined;
+}
+/** Who holds the deploy lock: the workflow run's address, else the repository and run ID. */
+function lockHolder(github, env = process.env) {
+    const runId = env.GITHUB_RUN_ID;
+    if (github.repositoryUrl)
+        return `${github.repositoryUrl}${runId ? `/actions/runs/${runId}` : ''}`;
+    const repository = github.repository ?? 'a workflow run';
+    return runId ? `${repository}, run ${runId}` : repository;
+}
+/** Seconds between the marks of a rollout's phases. */
+class Timeline {
+    entries;
+    last = Date.now();
+    constructor(entries) {
+        this.entries = entries;
+    }
+    mark(phase) {
+        const now = Date.now();
+        this.entries.push({ phase, seconds: (now - this.last) / 1000 });
+        this.last = now;
+    }
+}
 /**
  * An image built but not pushed is deployed from the local engine (the host then): refused when
  * it is not there (built into an OCI layout) or when the verify input asks for a signature.
@@ -14327,13 +14522,13 @@ const deployStep = {
                 await rollOutFleet(fleet, deploy, { imageIds, timelines, result });
                 await pruneFleet(fleet, deploy, imageIds, result);
             });
-            summarize(result);
+            combineHostReports(result);
             await shown?.finish('success', `Deployed ${result.image}`);
             await tellPullRequest(context, deploy, earlier.scan, result, 'success');
             return result;
         }
         catch (error) {
-            summarize(result);
+            combineHostReports(result);
             // Never the error's text: it may quote a program, and GitHub shows the description to every reader.
             await shown?.finish('failure', result.rolledBack ? 'Failed; rolled back' : 'Failed');
             await tellPullRequest(context, deploy, earlier.scan, result, 'failure');
@@ -14387,11 +14582,6 @@ async function showOnGitHub(context, deploy) {
         return undefined;
     });
 }
-/** The environment's deployments page on GitHub, and the environment's own address. */
-function githubDeploymentRow(deployment) {
-    const name = link(text(deployment.environment), environmentPage(deployment.environment));
-    return `${name} (deployment ${deployment.id})${deployment.url ? `: ${link(text(deployment.url), deployment.url)}` : ''}`;
-}
 /**
  * On a pull request run that deployed to an environment, the scan's sticky comment gets the
  * deployment's line (where, how it ended). Loaded only then, as the deployment's client is.
@@ -14408,61 +14598,6 @@ async function tellPullRequest(context, deploy, scan, result, outcome) {
         context: context.github,
         log: core
     });
-}
-function emptyResult(fleet) {
-    return {
-        deployed: false,
-        previousImage: '',
-        containers: [],
-        host: fleet.targets.map((target) => target.host.url).join(', '),
-        project: fleet.plan.project,
-        service: fleet.plan.service,
-        image: fleet.plan.image,
-        timeline: [],
-        failures: [],
-        hosts: fleet.targets.map((target) => ({
-            host: target.host.url,
-            deployed: false,
-            previousImage: '',
-            containers: [],
-            failures: [],
-            timeline: [],
-            outcome: 'not reached'
-        }))
-    };
-}
-/** A host's report fields that are the result's own when it is the only host. */
-const REPORT_FIELDS = [
-    'deployed',
-    'previousImage',
-    'containers',
-    'replicas',
-    'firstDeploy',
-    'rolledBack',
-    'failures',
-    'timeline',
-    'tasks'
-];
-/**
- * The result's own fields from its hosts': deployed when every host is, the first host's
- * previous image, every host's new containers and failures. With one host, that host's report.
- */
-function summarize(result) {
-    const [first] = result.hosts;
-    if (!first)
-        return;
-    if (result.hosts.length === 1) {
-        for (const key of REPORT_FIELDS)
-            Object.assign(result, { [key]: first[key] });
-        return;
-    }
-    result.deployed = result.hosts.every((host) => host.deployed);
-    result.previousImage = first.previousImage;
-    result.containers = result.hosts.flatMap((host) => (host.deployed ? host.containers : []));
-    result.failures = result.hosts.flatMap((host) => host.failures);
-    result.firstDeploy = result.hosts.every((host) => host.firstDeploy);
-    result.rolledBack = result.hosts.some((host) => host.rolledBack);
-    result.replicas = first.replicas;
 }
 /** `work` on every host, some side by side; the results by deploy-host line. */
 function onEveryHost(fleet, work) {
@@ -14651,130 +14786,6 @@ function rolloutHooks(target, timeline, saved) {
         },
         connectionAlive: tunnel ? () => tunnelAlive(tunnel) : undefined
     };
-}
-/**
- * The last health checks and log lines of each container that failed, a log group each. They are
- * the container's own words, so they stay out of the summary, which only points here.
- */
-function printContainerLogs(failures) {
-    for (const failure of failures) {
-        startGroup(logGroupTitle(failure));
-        try {
-            if (failure.healthLog.length > 0) {
-                info('Last health checks:');
-                for (const probe of failure.healthLog)
-                    printUntrusted(probe);
-            }
-            info(`Last ${LOG_TAIL_LINES} log lines:`);
-            if (failure.logTail)
-                printUntrusted(failure.logTail);
-            else
-                info('(nothing)');
-        }
-        finally {
-            endGroup();
-        }
-    }
-}
-function logGroupTitle(failure) {
-    return `Logs of ${failure.name} (${short(failure.id)})`;
-}
-/** Which release a version or rollback input chose, for the summary (the Version row is the event's). */
-function choiceRow(choice, version) {
-    if (!choice || choice.kind === 'event' || !version)
-        return undefined;
-    return [
-        'Chosen release',
-        choice.kind === 'rollback'
-            ? `${code(version)}, the release before the current one (rollback)`
-            : `${code(version)} (the version input)`
-    ];
-}
-function deployRow(result) {
-    const several = result.hosts.length > 1;
-    const where = `${code(result.image)} to ${several ? `${result.hosts.length} hosts` : code(result.host)} (${text(result.project)}, service ${text(result.service)})`;
-    if (several)
-        return `${where}: ${outcomeCounts(result.hosts)}`;
-    if (result.deployed) {
-        const count = `${result.containers.length} container(s)`;
-        return `${where}: ${count}${result.previousImage ? `, replacing ${code(result.previousImage)}` : ', first deploy'}`;
-    }
-    if (result.rolledBack)
-        return `${where}: **rolled back**, ${result.previousImage ? `${code(result.previousImage)} still serving` : 'nothing was running before'}`;
-    return `${where}: not deployed`;
-}
-/** What a host's rollout came to, in words. */
-function outcomeText(host) {
-    switch (host.outcome) {
-        case 'deployed':
-            return `deployed, ${host.containers.length} container(s)`;
-        case 'failed':
-            return host.rolledBack ? '**failed**, its new containers removed' : '**failed**';
-        case 'reverted':
-            return 'rolled back to the release before';
-        case 'revert failed':
-            return '**could not be rolled back**: still on the new release';
-        case 'not reached':
-            return 'not changed';
-    }
-}
-/** `2 deployed, 1 failed, ...` over the hosts. */
-function outcomeCounts(hosts) {
-    const counts = new Map();
-    for (const host of hosts) {
-        const word = host.outcome === 'failed' ? 'failed' : host.outcome === 'reverted' ? 'rolled back' : host.outcome;
-        counts.set(word, (counts.get(word) ?? 0) + 1);
-    }
-    return [...counts].map(([word, count]) => `${count} ${word}`).join(', ');
-}
-/** An orchestrator's tasks (Swarm), a row each: node, state, health, error. */
-function taskTable(result) {
-    if (!result.tasks || result.tasks.length === 0)
-        return [];
-    const cell = (value) => text(clip$1(value, REASON_LIMIT)).replace(/\|/g, '\\|') || ' ';
-    return [
-        '| Task | Node | State | Health | Error |',
-        '| --- | --- | --- | --- | --- |',
-        ...result.tasks.map((row) => `| ${[row.task, row.node, row.state, row.health, row.error].map(cell).join(' | ')} |`),
-        ''
-    ];
-}
-/** The rollout's timeline (a row per host when there are several), and each failed container. */
-function deploySection(result) {
-    const lines = ['### Deploy', ''];
-    if (result.hosts.length > 1) {
-        lines.push('| Host | Result | Phases (seconds) | Total |', '| --- | --- | --- | ---: |');
-        for (const host of result.hosts) {
-            const total = host.timeline.reduce((sum, entry) => sum + entry.seconds, 0);
-            const phases = host.timeline.map((entry) => `${entry.phase} ${entry.seconds.toFixed(1)}`).join(' · ');
-            lines.push(`| ${code(host.host)} | ${outcomeText(host)} | ${phases} | ${total.toFixed(1)} |`);
-        }
-        lines.push('');
-    }
-    else if (result.timeline.length > 0) {
-        const total = result.timeline.reduce((sum, entry) => sum + entry.seconds, 0);
-        lines.push('| Phase | Seconds |', '| --- | ---: |');
-        for (const entry of result.timeline)
-            lines.push(`| ${entry.phase} | ${entry.seconds.toFixed(1)} |`);
-        lines.push(`| **total** | **${total.toFixed(1)}** |`, '');
-    }
-    lines.push(...taskTable(result));
-    lines.push(...prunedLines(result.hosts));
-    for (const failure of result.failures) {
-        lines.push(`- ${code(clip$1(failure.name))} (${code(short(failure.id))}): ${text(clip$1(failure.reason, REASON_LIMIT))}. Its last health checks and log lines are in the job log, in the group ${code(clip$1(logGroupTitle(failure)))}.`);
-    }
-    if (result.failures.length > 0)
-        lines.push('');
-    return lines.join('\n');
-}
-/** What keep-releases removed, a line per host that had something to remove. */
-function prunedLines(hosts) {
-    const lines = hosts.flatMap((host) => host.pruned && host.pruned.removed.length > 0
-        ? [
-            `- keep-releases removed ${host.pruned.removed.length} old image(s)${hosts.length > 1 ? ` on ${code(host.host)}` : ''}: ${host.pruned.removed.map((image) => code(clip$1(image.release))).join(', ')}; ${sizeText(host.pruned.bytes)} freed${host.pruned.warnings.length > 0 ? ` (${host.pruned.warnings.length} not removed: see the log)` : ''}`
-        ]
-        : []);
-    return lines.length > 0 ? [...lines, ''] : [];
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;

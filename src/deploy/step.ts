@@ -1,17 +1,16 @@
-// The deploy step: what every rollout shares, whatever its strategy (strategy.ts; Compose
-// blue-green today). Every host was reached and the strategy's files checked before the build
-// (target.ts); here the image is pulled on every host side by side, the deploy locks taken (in
-// one order, so two runs never wait for each other), and the rollout handed to the strategy host
-// by host, batch by batch (fleet/rollout.ts), with each host's timeline, the log and the post
-// step's state; then the locks are released, and the step reports: its outputs, its summary row
-// and section (a row per host), and the logs of the containers that failed.
+// The deploy step: what every rollout shares, whatever its strategy (strategy.ts: Compose
+// blue-green or Swarm). Every host was reached and the strategy's files checked before the build
+// (target.ts); here the image is pinned to its digest and verified (pinned-release.ts), pulled on
+// every host side by side, the deploy locks taken (in one order, so two runs never wait for each
+// other), and the rollout handed to the strategy host by host, batch by batch (fleet/rollout.ts),
+// with each host's timeline, the log and the post step's state; then the locks are released, and
+// the step reports: its outputs and the result over every host (result.ts), as the summary and
+// the log show it (summary.ts).
 import * as core from '@actions/core'
 import { DeployState, hostState } from './states.js'
-import { short } from './compose/containers.js'
 import { registryTimeout } from '../docker/cli.js'
 import { acquireLock, lockRecordFrom, releaseLock, type DeployLock } from './lock.js'
 import { brokenLockMessage, pruneAfterDeploy, staleLockJudge } from './retention/after-deploy.js'
-import { sizeText, type PruneReport } from './retention/prune.js'
 import {
   deployLeftForPost,
   deployStates,
@@ -22,30 +21,17 @@ import {
 } from './target.js'
 import { runUrlFrom, type GitHubContext } from '../github/context.js'
 import type { ShownDeployment } from './github-deployment.js'
-import { environmentPage } from '../github/environment-page.js'
 import { DEPLOY_SECRET_INPUTS, readDeployInputs, refuseUntrustedDeploy, type DeployInputs } from './inputs.js'
-
-import { clip, code, link, text } from '../lib/markdown.js'
 import type { Release } from '../release/release.js'
 import { REGISTRY_RETRY, withRetry } from '../program/retry.js'
 import { tunnelAlive } from './host/remote-engine.js'
 import type { RunContext, RunInputs } from '../run/context.js'
 import { saveForPost } from '../run/saved-for-post.js'
 import { StepError, type Step } from '../run/step.js'
-import { printUntrusted } from '../program/untrusted-output.js'
 import type { PushResult } from '../push/step.js'
 import type { BuildResult } from '../build/step.js'
 import type { ScanResult } from '../scan/step.js'
-import { cosignRunOf } from '../sign/cosign-run.js'
-import { verifyImage } from '../sign/verify.js'
-import { parseImageReference, type ImageName } from '../lib/image-name.js'
-import {
-  LOG_TAIL_LINES,
-  type ContainerFailure,
-  type DeployPlan,
-  type RolloutHooks,
-  type RolloutReport
-} from './strategy.js'
+import type { DeployPlan, RolloutHooks, RolloutReport } from './strategy.js'
 import { mapLimit } from '../lib/map-limit.js'
 import { imageIdOn } from './host/images.js'
 import { rolloutBatches } from './fleet/batches.js'
@@ -54,48 +40,19 @@ import { revertHost } from './fleet/revert.js'
 import { emptyFleetState, type FleetState } from './fleet/fleet-state.js'
 import { canServe } from './compose/health.js'
 import { Containers } from './compose/containers.js'
-import type { ReleaseChoice } from './release-choice/choice.js'
-import { runningLabels } from './release-choice/previous-label.js'
-import { chosenDigest, registryLookup, reportedVersion, rollbackPlan } from './release-choice/resolve.js'
-
-export type { ContainerFailure } from './strategy.js'
-
-export interface TimelineEntry {
-  phase: string
-  seconds: number
-}
-
-/** One host's rollout. */
-export interface HostResult extends RolloutReport {
-  host: string
-  timeline: TimelineEntry[]
-  outcome: HostOutcome
-  /** What keep-releases removed there after the deploy. */
-  pruned?: PruneReport
-}
-
-/**
- * The deploy over every host; its own fields say what the outputs say (with one host, that
- * host's rollout: the report as it always was).
- */
-export interface DeployResult extends RolloutReport {
-  host: string
-  project: string
-  service: string
-  image: string
-  timeline: TimelineEntry[]
-  hosts: HostResult[]
-  /** The GitHub deployment the deploy was reported to (the environment input), when GitHub made one. */
-  githubDeployment?: { id: number; environment: string; url: string }
-  /** The release chosen by the version or rollback input (the version output then). */
-  version?: string
-}
+import { reportedVersion } from './release-choice/resolve.js'
+import {
+  combineHostReports,
+  emptyResult,
+  type DeployResult,
+  type HostResult,
+  type TimelineEntry
+} from './result.js'
+import { checkPulledDigest, pinnedFleet, verifyPinned } from './pinned-release.js'
+import { choiceRow, deployRow, deploySection, githubDeploymentRow, printContainerLogs } from './summary.js'
 
 /** Pulls and image checks on this many hosts at once. */
 const HOSTS_AT_ONCE = 16
-
-/** A failure's reason in the summary is cut to this many characters (it can quote docker). */
-const REASON_LIMIT = 500
 
 /** A reason not to deploy although deploy is in steps, or undefined. */
 export function deploySkipReason(
@@ -131,118 +88,6 @@ class Timeline {
     const now = Date.now()
     this.entries.push({ phase, seconds: (now - this.last) / 1000 })
     this.last = now
-  }
-}
-
-/**
- * The plan pinned to the image's digest: the one pushed in this run, or deploying alone, the one
- * the registry holds for the version now (a tag moved later changes nothing). Every host then
- * pulls `repo:version@sha256:...`, which the engine checks against the digest. Not pinned (with a
- * warning) when the compose file's image is not the action's image.
- */
-async function pinnedFleet(
-  fleet: DeployFleet,
-  context: RunContext,
-  pushed?: PushResult,
-  choice: ReleaseChoice = { kind: 'event' }
-): Promise<DeployFleet> {
-  const image = context.inputs.image
-  if (choice.kind === 'rollback') {
-    const plan = await rollbackPlan(
-      fleet.plan,
-      image,
-      fleet.targets.map((target) => ({
-        host: target.host.url,
-        labels: () =>
-          runningLabels(target.docker, fleet.plan.project, fleet.plan.service, (project, service) =>
-            new Containers(target.docker).list(project, service)
-          )
-      })),
-      registryLookup(context.registries)
-    )
-    core.info(`Rolling back to ${plan.image}: the release before the current one, as the hosts record it`)
-    return replanned(fleet, plan)
-  }
-  const wanted = parseImageReference(fleet.plan.image)
-  if (`${wanted.image.registry}/${wanted.image.repository}` !== `${image.registry}/${image.repository}`) {
-    if (choice.kind !== 'event')
-      throw new Error(
-        `version: the service's image ${fleet.plan.image} is not ${image.name}, the image whose release was chosen`
-      )
-    core.warning(
-      `compose-file: the service's image ${fleet.plan.image} is not ${image.name}: it is deployed by its tag, not by the digest pushed`
-    )
-    return fleet
-  }
-  const digest =
-    pushed?.digest || chosenDigest(choice) || (await digestInRegistry(context, wanted.image, wanted.tag))
-  const plan = fleet.plan.pinned(digest)
-  if (!plan.image.endsWith(`@${digest}`)) {
-    if (choice.kind !== 'event')
-      throw new Error(
-        `version: the service's image does not end with \${APP_VERSION} (${plan.image}), so the chosen release cannot be deployed by its digest ${digest}`
-      )
-    core.warning(
-      `compose-file: the service's image does not end with \${APP_VERSION} (${plan.image}): it is deployed by its tag, not by the digest ${digest}`
-    )
-    return fleet
-  }
-  core.info(
-    `Deploying ${plan.image}: the digest ${pushed?.digest ? 'pushed by this run' : chosenDigest(choice) ? 'chosen (the version input)' : `the registry holds for ${wanted.tag}`}`
-  )
-  return replanned(fleet, plan)
-}
-
-/** The fleet with another plan, bound to every host. */
-async function replanned(fleet: DeployFleet, plan: DeployPlan): Promise<DeployFleet> {
-  const targets = await Promise.all(
-    fleet.targets.map(async (target) => ({ ...target, plan, rollout: await plan.connect(target.docker) }))
-  )
-  return { plan, targets }
-}
-
-/**
- * The signature (and with scan-attestation, the attested scan verdict) of the digest about to be
- * deployed, as the verify input asks; refused when the image is not deployed by a digest.
- */
-async function verifyPinned(plan: DeployPlan, context: RunContext): Promise<void> {
-  const { signing, image } = context.inputs
-  if (signing.verify === 'none') return
-  const digest = /@(sha256:[0-9a-f]{64})$/.exec(plan.image)?.[1]
-  if (!digest) {
-    throw new Error(
-      `verify: ${signing.verify} needs the image deployed by its digest, and ${plan.image} is not: make the service's image end with :\${APP_VERSION}`
-    )
-  }
-  await verifyImage(image, digest, signing, await cosignRunOf(context))
-}
-
-/** The digest the registry holds for image:tag, read through the registry client. */
-async function digestInRegistry(context: RunContext, image: ImageName, tag: string): Promise<string> {
-  const client = await context.registries(image.registry)
-  const manifest = await withRetry(`read ${image.name}:${tag}`, REGISTRY_RETRY, () =>
-    client.getManifest(image.repository, tag)
-  )
-  return manifest.digest
-}
-
-/** The image pulled by digest is the one the host holds under it: its RepoDigests say so. */
-async function checkPulledDigest(target: DeployTarget, image: string): Promise<void> {
-  const digest = image.slice(image.lastIndexOf('@') + 1)
-  const inspected = await target.docker.run(
-    ['image', 'inspect', '--format', '{{json .RepoDigests}}', image],
-    {
-      quiet: true
-    }
-  )
-  const repoDigests = JSON.parse(inspected.stdout.trim() || '[]') as unknown
-  if (
-    !Array.isArray(repoDigests) ||
-    !repoDigests.some((entry) => typeof entry === 'string' && entry.endsWith(`@${digest}`))
-  ) {
-    throw new Error(
-      `the image ${image} on ${target.host.url} is not known by ${digest} (its RepoDigests: ${inspected.stdout.trim()})`
-    )
   }
 }
 
@@ -315,12 +160,12 @@ export const deployStep: Step<
         await rollOutFleet(fleet, deploy, { imageIds, timelines, result })
         await pruneFleet(fleet, deploy, imageIds, result)
       })
-      summarize(result)
+      combineHostReports(result)
       await shown?.finish('success', `Deployed ${result.image}`)
       await tellPullRequest(context, deploy, earlier.scan, result, 'success')
       return result
     } catch (error) {
-      summarize(result)
+      combineHostReports(result)
       // Never the error's text: it may quote a program, and GitHub shows the description to every reader.
       await shown?.finish('failure', result.rolledBack ? 'Failed; rolled back' : 'Failed')
       await tellPullRequest(context, deploy, earlier.scan, result, 'failure')
@@ -377,12 +222,6 @@ async function showOnGitHub(context: RunContext, deploy: DeployInputs): Promise<
   })
 }
 
-/** The environment's deployments page on GitHub, and the environment's own address. */
-function githubDeploymentRow(deployment: NonNullable<DeployResult['githubDeployment']>): string {
-  const name = link(text(deployment.environment), environmentPage(deployment.environment))
-  return `${name} (deployment ${deployment.id})${deployment.url ? `: ${link(text(deployment.url), deployment.url)}` : ''}`
-}
-
 /**
  * On a pull request run that deployed to an environment, the scan's sticky comment gets the
  * deployment's line (where, how it ended). Loaded only then, as the deployment's client is.
@@ -404,62 +243,6 @@ async function tellPullRequest(
     context: context.github,
     log: core
   })
-}
-
-function emptyResult(fleet: DeployFleet): DeployResult {
-  return {
-    deployed: false,
-    previousImage: '',
-    containers: [],
-    host: fleet.targets.map((target) => target.host.url).join(', '),
-    project: fleet.plan.project,
-    service: fleet.plan.service,
-    image: fleet.plan.image,
-    timeline: [],
-    failures: [],
-    hosts: fleet.targets.map((target) => ({
-      host: target.host.url,
-      deployed: false,
-      previousImage: '',
-      containers: [],
-      failures: [],
-      timeline: [],
-      outcome: 'not reached'
-    }))
-  }
-}
-
-/** A host's report fields that are the result's own when it is the only host. */
-const REPORT_FIELDS = [
-  'deployed',
-  'previousImage',
-  'containers',
-  'replicas',
-  'firstDeploy',
-  'rolledBack',
-  'failures',
-  'timeline',
-  'tasks'
-] as const satisfies readonly (keyof HostResult & keyof DeployResult)[]
-
-/**
- * The result's own fields from its hosts': deployed when every host is, the first host's
- * previous image, every host's new containers and failures. With one host, that host's report.
- */
-function summarize(result: DeployResult): void {
-  const [first] = result.hosts
-  if (!first) return
-  if (result.hosts.length === 1) {
-    for (const key of REPORT_FIELDS) Object.assign(result, { [key]: first[key] })
-    return
-  }
-  result.deployed = result.hosts.every((host) => host.deployed)
-  result.previousImage = first.previousImage
-  result.containers = result.hosts.flatMap((host) => (host.deployed ? host.containers : []))
-  result.failures = result.hosts.flatMap((host) => host.failures)
-  result.firstDeploy = result.hosts.every((host) => host.firstDeploy)
-  result.rolledBack = result.hosts.some((host) => host.rolledBack)
-  result.replicas = first.replicas
 }
 
 /** `work` on every host, some side by side; the results by deploy-host line. */
@@ -693,137 +476,4 @@ function rolloutHooks(target: DeployTarget, timeline: Timeline, saved: () => voi
     },
     connectionAlive: tunnel ? () => tunnelAlive(tunnel) : undefined
   }
-}
-
-/**
- * The last health checks and log lines of each container that failed, a log group each. They are
- * the container's own words, so they stay out of the summary, which only points here.
- */
-export function printContainerLogs(failures: ContainerFailure[]): void {
-  for (const failure of failures) {
-    core.startGroup(logGroupTitle(failure))
-    try {
-      if (failure.healthLog.length > 0) {
-        core.info('Last health checks:')
-        for (const probe of failure.healthLog) printUntrusted(probe)
-      }
-      core.info(`Last ${LOG_TAIL_LINES} log lines:`)
-      if (failure.logTail) printUntrusted(failure.logTail)
-      else core.info('(nothing)')
-    } finally {
-      core.endGroup()
-    }
-  }
-}
-
-function logGroupTitle(failure: ContainerFailure): string {
-  return `Logs of ${failure.name} (${short(failure.id)})`
-}
-
-/** Which release a version or rollback input chose, for the summary (the Version row is the event's). */
-function choiceRow(
-  choice: ReleaseChoice | undefined,
-  version: string | undefined
-): [string, string] | undefined {
-  if (!choice || choice.kind === 'event' || !version) return undefined
-  return [
-    'Chosen release',
-    choice.kind === 'rollback'
-      ? `${code(version)}, the release before the current one (rollback)`
-      : `${code(version)} (the version input)`
-  ]
-}
-
-function deployRow(result: DeployResult): string {
-  const several = result.hosts.length > 1
-  const where = `${code(result.image)} to ${several ? `${result.hosts.length} hosts` : code(result.host)} (${text(result.project)}, service ${text(result.service)})`
-  if (several) return `${where}: ${outcomeCounts(result.hosts)}`
-  if (result.deployed) {
-    const count = `${result.containers.length} container(s)`
-    return `${where}: ${count}${result.previousImage ? `, replacing ${code(result.previousImage)}` : ', first deploy'}`
-  }
-  if (result.rolledBack)
-    return `${where}: **rolled back**, ${result.previousImage ? `${code(result.previousImage)} still serving` : 'nothing was running before'}`
-  return `${where}: not deployed`
-}
-
-/** What a host's rollout came to, in words. */
-function outcomeText(host: HostResult): string {
-  switch (host.outcome) {
-    case 'deployed':
-      return `deployed, ${host.containers.length} container(s)`
-    case 'failed':
-      return host.rolledBack ? '**failed**, its new containers removed' : '**failed**'
-    case 'reverted':
-      return 'rolled back to the release before'
-    case 'revert failed':
-      return '**could not be rolled back**: still on the new release'
-    case 'not reached':
-      return 'not changed'
-  }
-}
-
-/** `2 deployed, 1 failed, ...` over the hosts. */
-function outcomeCounts(hosts: HostResult[]): string {
-  const counts = new Map<string, number>()
-  for (const host of hosts) {
-    const word =
-      host.outcome === 'failed' ? 'failed' : host.outcome === 'reverted' ? 'rolled back' : host.outcome
-    counts.set(word, (counts.get(word) ?? 0) + 1)
-  }
-  return [...counts].map(([word, count]) => `${count} ${word}`).join(', ')
-}
-
-/** An orchestrator's tasks (Swarm), a row each: node, state, health, error. */
-function taskTable(result: Pick<DeployResult, 'tasks'>): string[] {
-  if (!result.tasks || result.tasks.length === 0) return []
-  const cell = (value: string): string => text(clip(value, REASON_LIMIT)).replace(/\|/g, '\\|') || ' '
-  return [
-    '| Task | Node | State | Health | Error |',
-    '| --- | --- | --- | --- | --- |',
-    ...result.tasks.map(
-      (row) => `| ${[row.task, row.node, row.state, row.health, row.error].map(cell).join(' | ')} |`
-    ),
-    ''
-  ]
-}
-
-/** The rollout's timeline (a row per host when there are several), and each failed container. */
-export function deploySection(result: DeployResult): string {
-  const lines = ['### Deploy', '']
-  if (result.hosts.length > 1) {
-    lines.push('| Host | Result | Phases (seconds) | Total |', '| --- | --- | --- | ---: |')
-    for (const host of result.hosts) {
-      const total = host.timeline.reduce((sum, entry) => sum + entry.seconds, 0)
-      const phases = host.timeline.map((entry) => `${entry.phase} ${entry.seconds.toFixed(1)}`).join(' · ')
-      lines.push(`| ${code(host.host)} | ${outcomeText(host)} | ${phases} | ${total.toFixed(1)} |`)
-    }
-    lines.push('')
-  } else if (result.timeline.length > 0) {
-    const total = result.timeline.reduce((sum, entry) => sum + entry.seconds, 0)
-    lines.push('| Phase | Seconds |', '| --- | ---: |')
-    for (const entry of result.timeline) lines.push(`| ${entry.phase} | ${entry.seconds.toFixed(1)} |`)
-    lines.push(`| **total** | **${total.toFixed(1)}** |`, '')
-  }
-  lines.push(...taskTable(result))
-  lines.push(...prunedLines(result.hosts))
-  for (const failure of result.failures) {
-    lines.push(
-      `- ${code(clip(failure.name))} (${code(short(failure.id))}): ${text(clip(failure.reason, REASON_LIMIT))}. Its last health checks and log lines are in the job log, in the group ${code(clip(logGroupTitle(failure)))}.`
-    )
-  }
-  if (result.failures.length > 0) lines.push('')
-  return lines.join('\n')
-}
-
-/** What keep-releases removed, a line per host that had something to remove. */
-function prunedLines(hosts: HostResult[]): string[] {
-  const lines = hosts.flatMap((host) =>
-    host.pruned && host.pruned.removed.length > 0
-      ? [
-          `- keep-releases removed ${host.pruned.removed.length} old image(s)${hosts.length > 1 ? ` on ${code(host.host)}` : ''}: ${host.pruned.removed.map((image) => code(clip(image.release))).join(', ')}; ${sizeText(host.pruned.bytes)} freed${host.pruned.warnings.length > 0 ? ` (${host.pruned.warnings.length} not removed: see the log)` : ''}`
-        ]
-      : []
-  )
-  return lines.length > 0 ? [...lines, ''] : []
 }

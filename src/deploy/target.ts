@@ -111,8 +111,9 @@ async function reachHost(
   }
   const docker = localDocker.withEngine(access.engine)
   const [engineVersion, rollout] = await connect(docker, access, plan, options.named)
+  // The image is named once it is chosen (pinned to a digest, a chosen version, the rollback's).
   core.info(
-    `Deploy target: ${host.url} (Engine ${engineVersion}), project ${plan.project}, service ${plan.service}, image ${plan.image}, ${rollout.tool}`
+    `Deploy target: ${host.url} (Engine ${engineVersion}), project ${plan.project}, service ${plan.service}, ${rollout.tool}`
   )
   return { index, host, docker, plan, rollout, engineVersion, access }
 }

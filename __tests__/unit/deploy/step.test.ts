@@ -2,15 +2,9 @@ import { describe, expect, it, jest } from '@jest/globals'
 import { makeInputs } from '../../../__fixtures__/inputs.js'
 import type { ContainerState } from '../../../src/deploy/compose/containers.js'
 import { defaultReplicas } from '../../../src/deploy/compose/blue-green.js'
-import {
-  deploySection,
-  deploySkipReason,
-  deployStep,
-  lockHolder,
-  printContainerLogs,
-  refuseUnpushed,
-  type HostResult
-} from '../../../src/deploy/step.js'
+import { deploySkipReason, deployStep, lockHolder, refuseUnpushed } from '../../../src/deploy/step.js'
+import { deploySection, printContainerLogs } from '../../../src/deploy/summary.js'
+import type { HostResult } from '../../../src/deploy/result.js'
 import type { BuildResult } from '../../../src/build/step.js'
 import { nameHolders } from '../../../src/deploy/compose/traffic-switch.js'
 

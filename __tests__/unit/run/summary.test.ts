@@ -4,7 +4,7 @@ import { HOSTILE, outsideCodeSpans } from '../../../__fixtures__/markdown.js'
 import { STEPS } from '../../../src/pipeline/steps.js'
 import { reportRun } from '../../../src/run/main.js'
 import type { RunRecord } from '../../../src/run/record.js'
-import type { ContainerFailure, DeployResult } from '../../../src/deploy/step.js'
+import type { ContainerFailure, DeployResult } from '../../../src/deploy/result.js'
 import { summaryMarkdown } from '../../../src/run/summary.js'
 
 const inputs = makeInputs({ image: 'ghcr.io/acme/web' })

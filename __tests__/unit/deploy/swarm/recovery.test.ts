@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals'
 import type { DockerCli } from '../../../../src/docker/cli.js'
 import type { RunResult } from '../../../../src/program/program.js'
 import { interruptedSwarmRollout, recoverSwarmRollout } from '../../../../src/deploy/swarm/recovery.js'
-import { deploySection, type DeployResult } from '../../../../src/deploy/step.js'
+import { deploySection } from '../../../../src/deploy/summary.js'
+import type { DeployResult } from '../../../../src/deploy/result.js'
 
 /** A docker CLI answering `service inspect` with the states given in turn, recording every call. */
 function fakeDocker(states: string[]): { docker: DockerCli; calls: string[][] } {
