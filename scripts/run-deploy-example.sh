@@ -34,33 +34,9 @@
 #   ACT_TIMEOUT      seconds each act run may take (default 900)
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-tools=${TOOLS_CACHE:-/var/cache/container-ship/tools}
-state=${TESTBED_STATE:-/var/lib/container-ship-testbed}
-log() { printf '[run-deploy-example] %s\n' "$*" >&2; }
-fail() {
-  printf '[run-deploy-example] FAILED: %s\n' "$*" >&2
-  exit 1
-}
-
-for file in "$tools/tools.env" "$tools/node.env" "$state/testbed.env"; do
-  if [ ! -r "$file" ]; then
-    echo "$file is missing: run scripts/testbed.sh first" >&2
-    exit 1
-  fi
-done
-# shellcheck source=/dev/null
-. "$tools/tools.env"
-# shellcheck source=/dev/null
-. "$state/testbed.env"
-# Node.js 24 first on PATH: act takes `node` from there for the action's main and post steps.
-# shellcheck source=/dev/null
-. "$tools/node.env"
-node "$repo/scripts/check-node.mjs"
-if [ -z "${ACT:-}" ] || [ ! -x "$ACT" ]; then
-  echo "act is not built: run ONLY=act bash scripts/build-tools.sh" >&2
-  exit 1
-fi
+# shellcheck source=scripts/act-lib.sh
+. "$(dirname "$0")/act-lib.sh"
+act_setup run-deploy-example testbed
 
 engine=${DEPLOY_ENGINE:-3}
 socket_var="TESTBED_ENGINE_${engine}_SOCKET"
@@ -175,11 +151,7 @@ git -C "$app" remote add origin https://github.com/your-org/web.git
 git -C "$app" add -A
 git -C "$app" commit -q -m 'release 1'
 
-password=$(cat "$TESTBED_REGISTRY_PASSWORD_FILE")
-if [ -z "$password" ] || [[ $password == *[\'\"\\$'\n\r']* ]]; then
-  echo "$TESTBED_REGISTRY_PASSWORD_FILE: the password must be one line without quotes or backslashes" >&2
-  exit 1
-fi
+password=$(testbed_registry_password)
 secrets="$work/secrets.env"
 (
   umask 077

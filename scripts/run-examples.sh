@@ -32,32 +32,9 @@
 #   ACT_TIMEOUT     seconds each act run may take (default 900)
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-tools=${TOOLS_CACHE:-/var/cache/container-ship/tools}
-state=${TESTBED_STATE:-/var/lib/container-ship-testbed}
-log() { printf '[run-examples] %s\n' "$*" >&2; }
-fail() {
-  printf '[run-examples] FAILED: %s\n' "$*" >&2
-  exit 1
-}
-
-for file in "$tools/tools.env" "$tools/node.env" "$state/testbed.env"; do
-  if [ ! -r "$file" ]; then
-    echo "$file is missing: run scripts/testbed.sh first" >&2
-    exit 1
-  fi
-done
-# shellcheck source=/dev/null
-. "$tools/tools.env"
-# shellcheck source=/dev/null
-. "$state/testbed.env"
-# shellcheck source=/dev/null
-. "$tools/node.env"
-node "$repo/scripts/check-node.mjs"
-if [ -z "${ACT:-}" ] || [ ! -x "$ACT" ]; then
-  echo "act is not built: run ONLY=act bash scripts/build-tools.sh" >&2
-  exit 1
-fi
+# shellcheck source=scripts/act-lib.sh
+. "$(dirname "$0")/act-lib.sh"
+act_setup run-examples testbed
 if [ ! -f "$repo/dist/index.js" ]; then
   echo "$repo/dist/index.js is missing: run npm run bundle" >&2
   exit 1
@@ -244,10 +221,7 @@ log "pr-scan: job succeeded, annotations on $annotations Dockerfile line(s), the
 
 # --- 2. examples/publish-on-tag.yml on the tag v1.2.3 -------------------------------------------
 
-password=$(cat "$TESTBED_REGISTRY_PASSWORD_FILE")
-if [ -z "$password" ] || [[ $password == *[\'$'\n\r']* ]]; then
-  fail "$TESTBED_REGISTRY_PASSWORD_FILE: the password must be one line without single quotes"
-fi
+password=$(testbed_registry_password)
 (
   umask 077
   printf "GITHUB_TOKEN='%s'\n" "$password" >"$work/publish.secrets"

@@ -38,30 +38,9 @@
 #   ACT_TIMEOUT     seconds each act run may take (default 900)
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-tools=${TOOLS_CACHE:-/var/cache/container-ship/tools}
-log() { printf '[run-release] %s\n' "$*" >&2; }
-fail() {
-  printf '[run-release] FAILED: %s\n' "$*" >&2
-  exit 1
-}
-
-for file in "$tools/tools.env" "$tools/node.env"; do
-  if [ ! -r "$file" ]; then
-    echo "$file is missing: run scripts/testbed.sh (or scripts/build-tools.sh) first" >&2
-    exit 1
-  fi
-done
-# shellcheck source=/dev/null
-. "$tools/tools.env"
-# Node.js 24 first on PATH: act takes `node` from there for the jobs' steps.
-# shellcheck source=/dev/null
-. "$tools/node.env"
-node "$repo/scripts/check-node.mjs"
-if [ -z "${ACT:-}" ] || [ ! -x "$ACT" ]; then
-  echo "act is not built: run ONLY=act bash scripts/build-tools.sh" >&2
-  exit 1
-fi
+# shellcheck source=scripts/act-lib.sh
+. "$(dirname "$0")/act-lib.sh"
+act_setup run-release
 
 # Everything (the repositories, act's workspaces, the stand-in's state, the logs) lives here and
 # goes when this script ends, with the stand-in.

@@ -19,41 +19,16 @@
 #   ACT_TIMEOUT     seconds act may take (default 900)
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-tools=${TOOLS_CACHE:-/var/cache/container-ship/tools}
-state=${TESTBED_STATE:-/var/lib/container-ship-testbed}
-log() { printf '[run-workflow] %s\n' "$*" >&2; }
-
-for file in "$tools/tools.env" "$tools/node.env" "$state/testbed.env"; do
-  if [ ! -r "$file" ]; then
-    echo "$file is missing: run scripts/testbed.sh first" >&2
-    exit 1
-  fi
-done
-# shellcheck source=/dev/null
-. "$tools/tools.env"
-# shellcheck source=/dev/null
-. "$state/testbed.env"
-# Node.js 24 first on PATH: act takes `node` from there for the action's main and post steps.
-# shellcheck source=/dev/null
-. "$tools/node.env"
-node "$repo/scripts/check-node.mjs"
-log "the action runs on node $(node --version) ($(command -v node))"
-if [ -z "${ACT:-}" ] || [ ! -x "$ACT" ]; then
-  echo "act is not built: run ONLY=act bash scripts/build-tools.sh" >&2
-  exit 1
-fi
+# shellcheck source=scripts/act-lib.sh
+. "$(dirname "$0")/act-lib.sh"
+act_setup run-workflow testbed
 
 # Everything act writes (the job's workspace and temp folder, the secret file, the log) lives
 # here, outside the repository, and goes when this script ends.
 work=$(mktemp -d "${TMPDIR:-/tmp}/container-ship-act.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-password=$(cat "$TESTBED_REGISTRY_PASSWORD_FILE")
-if [ -z "$password" ] || [[ $password == *[\'$'\n\r']* ]]; then
-  echo "$TESTBED_REGISTRY_PASSWORD_FILE: the password must be one line without single quotes" >&2
-  exit 1
-fi
+password=$(testbed_registry_password)
 secrets="$work/secrets.env"
 (
   umask 077
