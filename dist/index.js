@@ -16672,6 +16672,16 @@ function decideGate(findings, options, now) {
     }
     return { passed: failures.length === 0, failures, counts, remaining, ignored, expiredIgnores };
 }
+/**
+ * The run's error when the gate fails: the reasons, then what passes it. The way out named last
+ * is the inputs, so that loosening the gate is a choice made in the workflow, in review.
+ */
+function gateFailedMessage(reasons) {
+    return (`The scan gate failed: ${reasons.join('; ')}. Nothing is pushed or deployed. ` +
+        'To pass it: update the packages the step summary lists to their fixed versions, or accept a ' +
+        'finding in the ignore file (ignore-file) with its reason and an expiry; the gate itself is ' +
+        'severity-threshold and max-findings.');
+}
 /** What is reported (the `severities` input): the findings of those severities, in order. */
 function reportedFindings(findings, severities) {
     return findings.filter((finding) => severities.includes(finding.severity));
@@ -18805,7 +18815,7 @@ async function scan({ context: run, inputs }, built, deployed) {
     if (commented)
         result.pullRequestComment = commented;
     if (!gate.passed) {
-        throw new StepError(`The scan gate failed: ${result.reasons.join('; ')}. Nothing is pushed or deployed.`, result);
+        throw new StepError(gateFailedMessage(result.reasons), result);
     }
     return result;
 }

@@ -115,6 +115,19 @@ export function decideGate(findings: readonly Finding[], options: GateOptions, n
   return { passed: failures.length === 0, failures, counts, remaining, ignored, expiredIgnores }
 }
 
+/**
+ * The run's error when the gate fails: the reasons, then what passes it. The way out named last
+ * is the inputs, so that loosening the gate is a choice made in the workflow, in review.
+ */
+export function gateFailedMessage(reasons: readonly string[]): string {
+  return (
+    `The scan gate failed: ${reasons.join('; ')}. Nothing is pushed or deployed. ` +
+    'To pass it: update the packages the step summary lists to their fixed versions, or accept a ' +
+    'finding in the ignore file (ignore-file) with its reason and an expiry; the gate itself is ' +
+    'severity-threshold and max-findings.'
+  )
+}
+
 /** What is reported (the `severities` input): the findings of those severities, in order. */
 export function reportedFindings(findings: readonly Finding[], severities: readonly Severity[]): Finding[] {
   return findings.filter((finding) => severities.includes(finding.severity))

@@ -10,7 +10,13 @@ import * as core from '@actions/core'
 import { annotationsFor, countText, placeFinding, worstFirst } from './output/annotations.js'
 import { programEnv, registryTimeout } from '../docker/cli.js'
 import { mapLayers, parseDockerfile, type LayerMap } from './dockerfile-map.js'
-import { decideGate, reportedFindings, type GateOptions, type GateVerdict } from './gate.js'
+import {
+  decideGate,
+  gateFailedMessage,
+  reportedFindings,
+  type GateOptions,
+  type GateVerdict
+} from './gate.js'
 import { compareWithProduction } from './compare/compare.js'
 import { productionCacheRoot } from './compare/production-scan.js'
 import type { DeployedService } from './compare/deployed.js'
@@ -229,10 +235,7 @@ export async function scan(
   const commented = await comment(run, inputs, result)
   if (commented) result.pullRequestComment = commented
   if (!gate.passed) {
-    throw new StepError(
-      `The scan gate failed: ${result.reasons.join('; ')}. Nothing is pushed or deployed.`,
-      result
-    )
+    throw new StepError(gateFailedMessage(result.reasons), result)
   }
   return result
 }

@@ -23,6 +23,7 @@ import { RegistryError } from '../../../src/registry/http.js'
 import { refusalFix, withRefusalFix } from '../../../src/registry/refusal-hint.js'
 import { describeOutcome, upsertComment } from '../../../src/scan/output/pr-comment/upsert.js'
 import { fetchDb } from '../../../src/scan/trivy/db-download.js'
+import { gateFailedMessage } from '../../../src/scan/gate.js'
 import { sigstoreIdentityToken } from '../../../src/sign/identity-token.js'
 import { notSigned } from '../../../src/sign/verify.js'
 
@@ -273,6 +274,8 @@ const CAUSES: Record<string, () => string | Promise<string>> = {
     )
     return state.kind === 'unknown' ? state.why : JSON.stringify(state)
   },
+  'the scan gate fails (findings at or above severity-threshold, or over max-findings)': () =>
+    gateFailedMessage(['2 CRITICAL findings at or above the threshold HIGH']),
   'the Trivy DB cannot be downloaded': () =>
     rejection(
       fetchDb({
