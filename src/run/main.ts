@@ -8,6 +8,7 @@ import * as core from '@actions/core'
 import { DockerCli } from '../docker/cli.js'
 import { createPrivateDockerConfig, removePrivateDockerConfig } from '../docker/config.js'
 import { readGitHubContext, type GitHubContext } from '../github/context.js'
+import { foreignInputWarnings } from '../inputs/foreign.js'
 import { allSecretInputs, maskSecretInputs, type SecretInputs } from '../inputs/secrets.js'
 import { registryClients } from '../registry/access.js'
 import { logIn } from '../registry/login.js'
@@ -27,6 +28,7 @@ export async function run(steps: readonly AnyStep[]): Promise<void> {
   const prepared = new Map<string, unknown>()
   try {
     maskSecretInputs(secretInputsOf(steps))
+    for (const warning of foreignInputWarnings(process.env)) core.warning(warning)
     const { run: inputs, own, warnings } = readInputs(steps, (name) => core.getInput(name), process.cwd())
     for (const warning of warnings) core.warning(warning)
     record.inputs = inputs

@@ -120,6 +120,25 @@ describe('a vulnerable image at the default threshold HIGH', () => {
     expect(await registryTags(tb, repository.repository)).toEqual([])
   })
 
+  it("says that trivy-action's exit-code: 0, moved over, is not read: the gate still fails", async () => {
+    // The runner passes every `with:` key as INPUT_<NAME>, declared or not (it only warns); the
+    // local runner takes declared inputs only, so these two come as the runner would set them.
+    const moved = await scanRun(
+      uniqueRepository(tb, 'exit-code'),
+      { Dockerfile: vulnerable(tb) },
+      {},
+      { 'INPUT_EXIT-CODE': '0', INPUT_SEVERITY: 'CRITICAL,HIGH' }
+    )
+    expect(moved.exitCode).toBe(1)
+    expect(moved.log).toContain(
+      '::warning::exit-code is an input of aquasecurity/trivy-action, not of this action, and is not read: the gate is severity-threshold (default HIGH) and max-findings; for a report without a gate, severity-threshold: none'
+    )
+    expect(moved.log).toContain('::warning::severity is an input of aquasecurity/trivy-action')
+    expect(moved.log).toContain(
+      '::error::The scan gate failed: 2 CRITICAL findings at or above the threshold HIGH.'
+    )
+  })
+
   it('sets the scan outputs anyway', () => {
     expect(result.outputs['scan-result']).toBe('failed')
     expect(JSON.parse(result.outputs.findings ?? '')).toEqual({

@@ -17,6 +17,7 @@ import { holderRunState } from '../../../src/deploy/retention/run-state.js'
 import type { DockerCli } from '../../../src/docker/cli.js'
 import { startDeployment } from '../../../src/github/deployments.js'
 import { InputError } from '../../../src/inputs/fields.js'
+import { foreignInputWarnings } from '../../../src/inputs/foreign.js'
 import { renamedInputReader } from '../../../src/inputs/renamed.js'
 import { getInputs } from '../../../src/pipeline/inputs.js'
 import { RegistryError } from '../../../src/registry/http.js'
@@ -152,6 +153,8 @@ const CAUSES: Record<string, () => string | Promise<string>> = {
   'deploy-host not a URL': () => inputProblem({ 'deploy-host': 'prod.example.com' }),
   'deploy-host and docker-host both set': () =>
     inputProblem({ 'deploy-host': 'unix:///a.sock', 'docker-host': 'unix:///b.sock', service: 'web' }),
+  'an input of trivy-action or docker/* given to this action, e.g. exit-code (a warning)': () =>
+    foreignInputWarnings({ 'INPUT_EXIT-CODE': '0' }).join('\n'),
   'docker-host used (a warning)': () =>
     renamedInputReader((name) => (name === 'docker-host' ? 'unix:///a.sock' : '')).warnings.join('\n'),
   'annotations: true or false (a warning)': () =>
