@@ -1994,7 +1994,7 @@ async function releaseLock(docker, lock) {
     return removed.exitCode === 0 || /No such container/i.test(removed.stderr);
 }
 
-// Which of the service's images on a host a prune may remove (part 3 of issue 17, not wired yet).
+// Which of the service's images on a host a prune may remove.
 // Pure: the caller lists the images of the service's repository with when each was created on
 // the host, and the image IDs a rollback or any container still needs.
 /** The images to remove, oldest first; never the running, the previous, or one in use. */
@@ -17780,7 +17780,7 @@ function readlinkOrUnknown(link) {
     }
 }
 
-// Pure policy for fetching the Trivy DB from several sources (issue 17, part 5): which answers
+// Pure policy for fetching the Trivy DB from several sources: which answers
 // are worth another try, how long to wait (Retry-After honoured up to a cap so a run cannot
 // hang), how a failed download is classified, and the failure message that names each source
 // and its answer. trivy/db-download.ts runs the downloads.
@@ -18516,7 +18516,7 @@ async function saveDb(db) {
     }
 }
 
-// The Trivy vulnerability DB fetched source by source (issue 17, part 5). Trivy downloads it, one
+// The Trivy vulnerability DB fetched source by source. Trivy downloads it, one
 // `trivy image --download-db-only --db-repository <source>` at a time, so its registry client,
 // credentials and proxy settings are the ones the scan would use; the action adds the policy
 // around it (db-retry.ts): a rate-limited or failing source is tried again after a wait, then the

@@ -1,4 +1,4 @@
-// Which of the service's images on a host a prune may remove (part 3 of issue 17, not wired yet).
+// Which of the service's images on a host a prune may remove.
 // Pure: the caller lists the images of the service's repository with when each was created on
 // the host, and the image IDs a rollback or any container still needs.
 

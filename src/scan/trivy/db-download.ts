@@ -1,4 +1,4 @@
-// The Trivy vulnerability DB fetched source by source (issue 17, part 5). Trivy downloads it, one
+// The Trivy vulnerability DB fetched source by source. Trivy downloads it, one
 // `trivy image --download-db-only --db-repository <source>` at a time, so its registry client,
 // credentials and proxy settings are the ones the scan would use; the action adds the policy
 // around it (db-retry.ts): a rate-limited or failing source is tried again after a wait, then the

@@ -1,4 +1,4 @@
-// Pure policy for fetching the Trivy DB from several sources (issue 17, part 5): which answers
+// Pure policy for fetching the Trivy DB from several sources: which answers
 // are worth another try, how long to wait (Retry-After honoured up to a cap so a run cannot
 // hang), how a failed download is classified, and the failure message that names each source
 // and its answer. trivy/db-download.ts runs the downloads.
