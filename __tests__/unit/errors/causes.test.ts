@@ -21,7 +21,8 @@ import { foreignInputWarnings } from '../../../src/inputs/foreign.js'
 import { renamedInputReader } from '../../../src/inputs/renamed.js'
 import { getInputs } from '../../../src/pipeline/inputs.js'
 import { RegistryError } from '../../../src/registry/http.js'
-import { refusalFix, withRefusalFix } from '../../../src/registry/refusal-hint.js'
+import { logIn } from '../../../src/registry/login.js'
+import { withRefusalFix } from '../../../src/registry/refusal-hint.js'
 import { describeOutcome, upsertComment } from '../../../src/scan/output/pr-comment/upsert.js'
 import { fetchDb } from '../../../src/scan/trivy/db-download.js'
 import { gateFailedMessage } from '../../../src/scan/gate.js'
@@ -224,7 +225,20 @@ const CAUSES: Record<string, () => string | Promise<string>> = {
       'ghcr.io',
       'acme/web'
     ),
-  'ghcr.io refuses the login': () => `Login to ghcr.io failed: unauthorized. ${refusalFix('ghcr.io')}`,
+  'ghcr.io refuses the login': () =>
+    rejection(
+      logIn(
+        {} as DockerCli,
+        async () =>
+          ({ checkCredentials: () => Promise.reject(new RegistryError('unauthorized', 401)) }) as never,
+        {
+          registry: 'ghcr.io',
+          username: 'octocat',
+          password: 'ghp_secret',
+          registryTimeout: 600
+        }
+      )
+    ),
   'Docker Hub refuses the push (401/403)': () =>
     withRefusalFix(
       'pushing docker.io/acme/web:1.2.3: denied',
