@@ -1175,7 +1175,7 @@ async function build({ context: run, release, inputs }, chosen) {
             });
             const metadata = readMetadata(metadataFile);
             const base = {
-                metadata: metadataOutput(metadataFile),
+                metadata: metadata.json,
                 references: spec.tags,
                 builder,
                 buildRef: metadata.ref,
@@ -1295,26 +1295,17 @@ function buildNotes(result) {
         'The image was loaded into the engine, one platform and no attestations: a builder that exports an OCI image layout (docker/setup-buildx-action) adds several platforms, provenance and SBOM attestations, and pushes exactly the bytes that were scanned.'
     ];
 }
-/** The metadata output: the file's JSON object, compacted; {} when buildx wrote none. */
-function metadataOutput(metadataFile) {
-    try {
-        const metadata = JSON.parse(readFileSync(metadataFile, 'utf8'));
-        return metadata && typeof metadata === 'object' && !Array.isArray(metadata)
-            ? JSON.stringify(metadata)
-            : '{}';
-    }
-    catch {
-        return '{}';
-    }
-}
 /** What buildx's --metadata-file says of the build; nothing that is missing or not a string. */
 function readMetadata(metadataFile) {
     let metadata;
     try {
-        metadata = JSON.parse(readFileSync(metadataFile, 'utf8'));
+        const parsed = JSON.parse(readFileSync(metadataFile, 'utf8'));
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+            return { json: '{}' };
+        metadata = parsed;
     }
     catch {
-        return {};
+        return { json: '{}' };
     }
     const text = (key) => typeof metadata[key] === 'string' ? metadata[key] : undefined;
     const digest = (key) => {
@@ -1322,6 +1313,7 @@ function readMetadata(metadataFile) {
         return value && /^sha256:[0-9a-f]{64}$/.test(value) ? value : undefined;
     };
     return {
+        json: JSON.stringify(metadata),
         ref: text('buildx.build.ref'),
         digest: digest('containerimage.digest'),
         configDigest: digest('containerimage.config.digest')

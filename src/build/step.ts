@@ -153,7 +153,7 @@ export async function build(
       })
       const metadata = readMetadata(metadataFile)
       const base = {
-        metadata: metadataOutput(metadataFile),
+        metadata: metadata.json,
         references: spec.tags,
         builder,
         buildRef: metadata.ref,
@@ -279,6 +279,8 @@ function buildNotes(result: BuildResult): string[] {
 }
 
 interface BuildMetadata {
+  /** The file's JSON object, compacted, for the metadata output; {} when buildx wrote none. */
+  json: string
   /** buildx's reference of the build, to find it in buildx's history. */
   ref?: string
   /** The digest of the image (its index when there are several platforms or attestations). */
@@ -287,25 +289,15 @@ interface BuildMetadata {
   configDigest?: string
 }
 
-/** The metadata output: the file's JSON object, compacted; {} when buildx wrote none. */
-function metadataOutput(metadataFile: string): string {
-  try {
-    const metadata = JSON.parse(readFileSync(metadataFile, 'utf8')) as unknown
-    return metadata && typeof metadata === 'object' && !Array.isArray(metadata)
-      ? JSON.stringify(metadata)
-      : '{}'
-  } catch {
-    return '{}'
-  }
-}
-
 /** What buildx's --metadata-file says of the build; nothing that is missing or not a string. */
 function readMetadata(metadataFile: string): BuildMetadata {
   let metadata: Record<string, unknown>
   try {
-    metadata = JSON.parse(readFileSync(metadataFile, 'utf8')) as Record<string, unknown>
+    const parsed = JSON.parse(readFileSync(metadataFile, 'utf8')) as unknown
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { json: '{}' }
+    metadata = parsed as Record<string, unknown>
   } catch {
-    return {}
+    return { json: '{}' }
   }
   const text = (key: string): string | undefined =>
     typeof metadata[key] === 'string' ? (metadata[key] as string) : undefined
@@ -314,6 +306,7 @@ function readMetadata(metadataFile: string): BuildMetadata {
     return value && /^sha256:[0-9a-f]{64}$/.test(value) ? value : undefined
   }
   return {
+    json: JSON.stringify(metadata),
     ref: text('buildx.build.ref'),
     digest: digest('containerimage.digest'),
     configDigest: digest('containerimage.config.digest')
